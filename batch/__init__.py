@@ -1,0 +1,1 @@
+"""Batch eligibility for whole registers: files in, one result row per person out."""

@@ -1,0 +1,1 @@
+"""The `eligibility` console command: the composition root for the command line."""

@@ -1,0 +1,156 @@
+"""`eligibility check` and `eligibility programmes`: the decision core from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from typing import IO, Any
+
+import msgspec
+
+from eligibility.determination import Determination, determine
+from eligibility.facts import Applicant
+from eligibility.listing import list_programmes
+from eligibility.policy import PolicyError, load_bundled
+from eligibility.text import Lang
+
+_decoder = msgspec.json.Decoder(Applicant)
+_encoder = msgspec.json.Encoder()
+
+
+class CheckOutput(msgspec.Struct, frozen=True, kw_only=True):
+    """One line of `eligibility check` output."""
+
+    determinations: list[Determination]
+
+
+def register(commands: Any) -> None:
+    """Add `check` and `programmes`."""
+    check = commands.add_parser(
+        "check",
+        help="check one applicant (JSON) or many (NDJSON) against the programmes",
+        description="Reads one applicant as a JSON object, or many as NDJSON (one per line), "
+        "and writes one JSON result per applicant per line.",
+    )
+    check.add_argument("file", nargs="?", default="-", help="JSON or NDJSON file, or - for stdin")
+    check.add_argument("--programme", action="append", help="only this programme (repeatable)")
+    check.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of reasons")
+    check.add_argument("--as-of", type=dt.date.fromisoformat, help="date for applicants without one")
+    check.add_argument("--pretty", action="store_true", help="indent the JSON (one applicant)")
+    check.set_defaults(run=run_check)
+
+    programmes = commands.add_parser(
+        "programmes", help="list programmes, criteria and parameters in force"
+    )
+    programmes.add_argument("--region", help="GB/T 2260 code, e.g. 140821")
+    programmes.add_argument("--as-of", type=dt.date.fromisoformat, help="date (default today)")
+    programmes.add_argument("--lang", choices=["zh", "en"], default="zh")
+    programmes.add_argument("--json", action="store_true", help="machine-readable output")
+    programmes.set_defaults(run=run_programmes)
+
+
+def _fail(message: str) -> int:
+    print(f"eligibility: {message}", file=sys.stderr)
+    return 2
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Decide every applicant read; exit 2 naming the line and field of the first bad one."""
+    try:
+        policies = load_bundled()
+    except PolicyError as exc:
+        return _fail(f"policy refused: {exc}")
+    unknown = [p for p in args.programme or [] if p not in policies.programmes]
+    if unknown:
+        return _fail(f"unknown programme {unknown[0]!r}; known: {', '.join(policies.programmes)}")
+    stream: IO[bytes]
+    try:
+        stream = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")  # noqa: SIM115
+    except OSError as exc:
+        return _fail(f"cannot read {args.file}: {exc.strerror}")
+    with stream:
+        raw = stream.read()
+    documents = _split(raw)
+    if not documents:
+        return _fail("no applicant given (expected a JSON object or NDJSON lines)")
+    lang: Lang = args.lang
+    today = args.as_of or dt.date.today()
+    out = sys.stdout.buffer
+    status = 0
+    for line_number, document in documents:
+        try:
+            applicant = _decoder.decode(document)
+        except msgspec.ValidationError as exc:
+            status = _fail(f"line {line_number}: invalid applicant: {exc}")
+            continue
+        except msgspec.DecodeError as exc:
+            status = _fail(f"line {line_number}: not valid JSON: {exc}")
+            continue
+        determinations = determine(
+            applicant, policies, programmes=args.programme, lang=lang, today=today
+        )
+        encoded = _encoder.encode(CheckOutput(determinations=determinations))
+        if args.pretty:
+            encoded = msgspec.json.format(encoded, indent=2)
+        out.write(encoded + b"\n")
+    out.flush()
+    return status
+
+
+def _split(raw: bytes) -> list[tuple[int, bytes]]:
+    """One JSON object (possibly spread over lines) or NDJSON, as numbered documents."""
+    text = raw.strip()
+    if not text:
+        return []
+    try:
+        msgspec.json.decode(text)
+    except msgspec.DecodeError:
+        return [
+            (i, line) for i, line in enumerate(raw.splitlines(), start=1) if line.strip()
+        ]
+    return [(1, text)]
+
+
+def run_programmes(args: argparse.Namespace) -> int:
+    """Print what is in force for a region and date."""
+    try:
+        policies = load_bundled()
+    except PolicyError as exc:
+        return _fail(f"policy refused: {exc}")
+    if args.region and not (args.region.isdigit() and len(args.region) in (2, 4, 6)):
+        return _fail("--region must be a 2, 4 or 6 digit GB/T 2260 code")
+    as_of = args.as_of or dt.date.today()
+    listing = list_programmes(policies, region_code=args.region, as_of=as_of, lang=args.lang)
+    if args.json:
+        sys.stdout.buffer.write(msgspec.json.format(msgspec.json.encode(listing), indent=2))
+        sys.stdout.write("\n")
+        return 0
+    for programme in listing:
+        print(f"{programme.id} — {programme.name}")
+        print(f"  {programme.summary}")
+        for criterion in programme.criteria:
+            print(f"  · {criterion.text}")
+            print(f"      {criterion.test}")
+            for citation in criterion.citations:
+                print(f"      ↳ {_cite(citation)}")
+        for param in programme.parameters:
+            value = "（未设定 / not set）" if param.value is None else param.value
+            unit = param.unit or ""
+            print(f"  = {param.name} = {value}{unit}  [{param.description}]")
+            if param.citation is not None:
+                print(f"      ↳ {_cite(param.citation)} (since {param.since}"
+                      f"{', region ' + param.region if param.region else ''})")
+        print()
+    return 0
+
+
+def _cite(citation: Any) -> str:
+    parts = [citation.issuer, f"《{citation.title}》"]
+    if citation.number:
+        parts.append(citation.number)
+    if citation.article:
+        parts.append(citation.article)
+    if citation.date:
+        parts.append(str(citation.date))
+    return " ".join(parts)

@@ -1,0 +1,39 @@
+"""The fact catalogue: what each fact is called, how it is asked, and its Chinese header."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from eligibility.text import Text
+
+FactKind = Literal["bool", "int", "enum", "date", "region", "text"]
+
+
+class Option(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One value of an enum fact and its words."""
+
+    value: str
+    zh: str
+    en: str
+
+
+class FactSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How one fact is named, typed and asked."""
+
+    path: str
+    kind: FactKind
+    header_zh: str
+    label: Text
+    question: Text
+    options: tuple[Option, ...] = ()
+    min: int | None = None
+    max: int | None = None
+    note: Text | None = None
+
+
+class FactCatalogueFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """`facts.toml`: all facts, in the order questions are best asked."""
+
+    facts: tuple[FactSpec, ...]

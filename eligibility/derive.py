@@ -1,0 +1,91 @@
+"""From an `Applicant` to the flat fact map the rules read, with the derived facts filled in.
+
+Rules read dotted glossary paths (`person.employment.months_continuous`).  A few facts can be
+given directly or worked out from others; this module is the one place that does it:
+
+- `person.age` at `as_of`: given, else from `birth_date`, else from the ID number's birth date;
+- `person.employment.work_scope`: given, else from `region_code` and `work_region_code`;
+- `person.employment.work_province`: the first two digits of `work_region_code`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+
+from eligibility.facts import Applicant, WorkScope
+from eligibility.identity import parse_identity_number
+
+DERIVED_FACTS: dict[str, tuple[str, ...]] = {
+    # derived fact -> the facts it may come from (for listings and the batch path)
+    "person.age": ("person.age", "person.birth_date", "person.id_number"),
+    "person.employment.work_scope": (
+        "person.employment.work_scope",
+        "region_code",
+        "person.employment.work_region_code",
+    ),
+    "person.employment.work_province": ("person.employment.work_region_code",),
+}
+
+
+def age_on(birth_date: dt.date, as_of: dt.date) -> int:
+    """Age in whole years on `as_of` (a 29 February birthday falls on 1 March in other years)."""
+    years = as_of.year - birth_date.year
+    if (as_of.month, as_of.day) < (birth_date.month, birth_date.day):
+        years -= 1
+    return years
+
+
+def work_scope_between(home: str, work: str) -> WorkScope | None:
+    """Where `work` lies seen from `home` (GB/T 2260 codes), or None if the codes cannot tell."""
+    if home[:2] != work[:2]:
+        return WorkScope.OTHER_PROVINCE
+    if len(home) < 4 or len(work) < 4:
+        return None
+    if home[:4] != work[:4]:
+        return WorkScope.OTHER_PREFECTURE
+    if len(home) < 6 or len(work) < 6:
+        return None
+    return WorkScope.SAME_COUNTY if home == work else WorkScope.OTHER_COUNTY
+
+
+def flatten(applicant: Applicant, as_of: dt.date) -> dict[str, Any]:
+    """The applicant's known facts by dotted path, with derived facts; unknown facts are absent.
+
+    The ID number itself is not carried into the map: rules need only what it tells.
+    """
+    facts: dict[str, Any] = {}
+    _walk(msgspec.to_builtins(applicant), "", facts)
+    facts.pop("as_of", None)
+    facts["as_of"] = as_of.isoformat()
+    id_number = facts.pop("person.id_number", None)
+
+    birth_date: dt.date | None = None
+    if "person.birth_date" in facts:
+        birth_date = dt.date.fromisoformat(facts["person.birth_date"])
+    elif id_number is not None:
+        birth_date = parse_identity_number(id_number).birth_date
+        facts["person.birth_date"] = birth_date.isoformat()
+    if "person.age" not in facts and birth_date is not None:
+        facts["person.age"] = age_on(birth_date, as_of)
+
+    work_code = facts.get("person.employment.work_region_code")
+    if work_code is not None:
+        facts["person.employment.work_province"] = work_code[:2]
+        home = facts.get("region_code")
+        if "person.employment.work_scope" not in facts and home is not None:
+            scope = work_scope_between(home, work_code)
+            if scope is not None:
+                facts["person.employment.work_scope"] = scope.value
+    return facts
+
+
+def _walk(value: object, prefix: str, out: dict[str, Any]) -> None:
+    assert isinstance(value, dict)
+    for key, item in value.items():
+        if isinstance(item, dict):
+            _walk(item, f"{prefix}{key}.", out)
+        elif item is not None:
+            out[f"{prefix}{key}"] = item

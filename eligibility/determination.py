@@ -1,0 +1,273 @@
+"""Deciding: from an applicant's facts and a policy set to one `Determination` per programme.
+
+A programme is `eligible` only when every criterion is met, `ineligible` as soon as one is not
+met (all failing criteria listed), otherwise `needs_info` with the unknown facts that could still
+change the verdict, best first.  Amounts, next steps and documents come from the policy; where a
+bank or the county decides something no applicant can know, the next steps say so instead of
+holding the verdict back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal
+
+import msgspec
+
+from eligibility import rules
+from eligibility.derive import flatten
+from eligibility.facts import Applicant
+from eligibility.policy import Citation, PolicySet, Programme, Verdict
+from eligibility.text import Lang
+
+Outcome = Literal["met", "not_met", "unknown"]
+
+_OUTCOME_PREFIX: dict[Outcome, dict[Lang, str]] = {
+    "met": {"zh": "符合：", "en": "Met: "},
+    "not_met": {"zh": "不符合：", "en": "Not met: "},
+    "unknown": {"zh": "待确认：", "en": "To confirm: "},
+}
+
+
+class CriterionResult(msgspec.Struct, frozen=True, kw_only=True):
+    """One criterion's outcome, the reason in words, and where the rule is written."""
+
+    id: str
+    outcome: Outcome
+    reason: str
+    citations: tuple[Citation, ...]
+
+
+class MissingFact(msgspec.Struct, frozen=True, kw_only=True):
+    """A fact whose answer could still change the verdict (or the amount), and how to ask it."""
+
+    fact: str
+    question: str
+    kind: str
+    options: tuple[tuple[str, str], ...] = ()
+    affects: Literal["verdict", "amount"] = "verdict"
+
+
+class Determination(msgspec.Struct, frozen=True, kw_only=True):
+    """The answer for one programme: verdict, amount, reasons, what is missing, what to do."""
+
+    programme: str
+    programme_name: str
+    verdict: Verdict
+    amount: int | None
+    amount_unit: str | None
+    amount_note: str | None
+    criteria: tuple[CriterionResult, ...]
+    missing: tuple[MissingFact, ...]
+    next_steps: tuple[str, ...]
+    documents: tuple[str, ...]
+    as_of: dt.date
+    region_code: str | None
+    policy_version: str
+    facts_hash: str
+
+
+def facts_hash(facts: Mapping[str, Any]) -> str:
+    """A stable hash of the (flattened, ID-free) facts a determination was made on."""
+    encoded = msgspec.json.encode(dict(sorted(facts.items())))
+    return "fh-" + hashlib.sha256(encoded).hexdigest()[:16]
+
+
+def determine(
+    applicant: Applicant,
+    policies: PolicySet,
+    *,
+    programmes: Sequence[str] | None = None,
+    lang: Lang = "zh",
+    today: dt.date | None = None,
+) -> list[Determination]:
+    """One determination per programme (all, or those chosen), a pure function of its inputs.
+
+    `as_of` is the applicant's, else `today` (the caller's clock: the core reads none).
+    """
+    chosen = list(policies.programmes) if programmes is None else list(programmes)
+    as_of = applicant.as_of or today
+    if as_of is None:
+        raise ValueError("as_of: give the applicant's as_of or today's date")
+    facts = flatten(applicant, as_of)
+    hashed = facts_hash(facts)
+    return [
+        _determine(policies.programme(pid), facts, hashed, applicant.region_code, as_of,
+                   policies, lang)
+        for pid in chosen
+    ]
+
+
+def determine_programme(
+    programme: Programme, applicant: Applicant, policies: PolicySet, *, lang: Lang
+) -> Determination:
+    """The determination of one programme for an applicant whose `as_of` is set."""
+    assert applicant.as_of is not None
+    facts = flatten(applicant, applicant.as_of)
+    return _determine(
+        programme, facts, facts_hash(facts), applicant.region_code, applicant.as_of, policies, lang
+    )
+
+
+def _determine(
+    programme: Programme,
+    facts: Mapping[str, Any],
+    hashed: str,
+    region_code: str | None,
+    as_of: dt.date,
+    policies: PolicySet,
+    lang: Lang,
+) -> Determination:
+    params = programme.parameters(region_code, as_of)
+    results: list[CriterionResult] = []
+    hinges: dict[str, int] = {}
+    any_unknown = False
+    any_not_met = False
+    for criterion in programme.criteria:
+        if criterion.applies_when is not None:
+            applies, applies_missing = rules.evaluate(criterion.applies_when, facts, params)
+            if applies is False:
+                continue
+        else:
+            applies, applies_missing = True, frozenset()
+        value, missing = rules.evaluate(criterion.test, facts, params)
+        if value is None or applies is None:
+            outcome: Outcome = "unknown"
+            any_unknown = True
+            for path in missing | applies_missing:
+                hinges[path] = hinges.get(path, 0) + 1
+        elif value:
+            outcome = "met"
+        else:
+            outcome = "not_met"
+            any_not_met = True
+        text = criterion.spec.text.format(params).in_(lang)
+        results.append(
+            CriterionResult(
+                id=criterion.spec.id,
+                outcome=outcome,
+                reason=_OUTCOME_PREFIX[outcome][lang] + text,
+                citations=criterion.citations,
+            )
+        )
+
+    verdict: Verdict = "ineligible" if any_not_met else "needs_info" if any_unknown else "eligible"
+    amount, amount_note, amount_hinges = (None, None, frozenset[str]())
+    if verdict != "ineligible" and programme.amounts:
+        amount, amount_note, amount_hinges = _amount(programme, facts, params, lang)
+
+    missing: list[MissingFact] = []
+    if verdict == "needs_info":
+        missing.extend(_missing(hinges, policies, lang, "verdict"))
+    if amount_hinges:
+        known = {m.fact for m in missing}
+        extra = {p: 1 for p in amount_hinges if p not in known}
+        missing.extend(_missing(extra, policies, lang, "amount"))
+
+    step_context = dict(facts)
+    return Determination(
+        programme=programme.id,
+        programme_name=programme.policy.name.in_(lang),
+        verdict=verdict,
+        amount=amount,
+        amount_unit=(
+            programme.policy.benefit.unit.in_(lang) if programme.policy.benefit.unit else None
+        ),
+        amount_note=amount_note,
+        criteria=tuple(results),
+        missing=tuple(missing),
+        next_steps=_steps(programme.next_steps, verdict, step_context, params, lang),
+        documents=_steps(programme.documents, verdict, step_context, params, lang),
+        as_of=as_of,
+        region_code=region_code,
+        policy_version=policies.version,
+        facts_hash=hashed,
+    )
+
+
+def _amount(
+    programme: Programme, facts: Mapping[str, Any], params: Mapping[str, Any], lang: Lang
+) -> tuple[int | None, str | None, frozenset[str]]:
+    """The first amount rule that holds; unknown if an earlier rule's condition is unknown."""
+    benefit = programme.policy.benefit
+    hinges: frozenset[str] = frozenset()
+    for rule in programme.amounts:
+        holds, missing = rules.evaluate(rule.when, facts, params)
+        if holds is None:
+            hinges |= missing
+            break
+        if holds:
+            value, value_missing = rules.evaluate(rule.amount, facts, params)
+            note = rule.spec.note or benefit.note
+            if value is None:
+                if value_missing:
+                    return None, _note(benefit.note, params, lang), value_missing
+                # A parameter that is not set: the county decides the amount.
+                return None, _note(benefit.unset_note or note, params, lang), frozenset()
+            assert isinstance(value, (int, float))
+            return int(value), _note(note, params, lang), frozenset()
+    if hinges:
+        return None, _note(benefit.note, params, lang), hinges
+    return None, _note(benefit.unset_note or benefit.note, params, lang), frozenset()
+
+
+def _note(note: Any, params: Mapping[str, Any], lang: Lang) -> str | None:
+    return None if note is None else str(note.format(params).in_(lang))
+
+
+def _missing(
+    hinges: Mapping[str, int], policies: PolicySet, lang: Lang, affects: Literal["verdict", "amount"]
+) -> Iterable[MissingFact]:
+    # Best first: a fact that several open criteria hinge on, then the catalogue's asking order.
+    for path in sorted(hinges, key=lambda p: (-hinges[p], policies.fact_rank(p))):
+        spec = policies.facts.get(path)
+        if spec is None:
+            continue
+        yield MissingFact(
+            fact=path,
+            question=spec.question.in_(lang),
+            kind=spec.kind,
+            options=tuple((o.value, o.zh if lang == "zh" else o.en) for o in spec.options),
+            affects=affects,
+        )
+
+
+def _steps(
+    steps: Iterable[Any],
+    verdict: Verdict,
+    facts: Mapping[str, Any],
+    params: Mapping[str, Any],
+    lang: Lang,
+) -> tuple[str, ...]:
+    shown = []
+    for step in steps:
+        if verdict not in step.spec.verdicts:
+            continue
+        if step.when is not None:
+            holds, _ = rules.evaluate(step.when, facts, params)
+            if holds is not True:
+                continue
+        shown.append(step.spec.text.format(params).in_(lang))
+    return tuple(shown)
+
+
+def next_questions(determinations: Iterable[Determination]) -> list[MissingFact]:
+    """The questions still worth asking across programmes, best first.
+
+    A fact that more programmes are waiting on comes first; verdict questions before amount ones.
+    """
+    score: dict[str, tuple[int, int, int]] = {}
+    first: dict[str, MissingFact] = {}
+    for d in determinations:
+        for position, fact in enumerate(d.missing):
+            verdicts, amounts, best = score.get(fact.fact, (0, 0, 1_000))
+            if fact.affects == "verdict":
+                verdicts += 1
+            else:
+                amounts += 1
+            score[fact.fact] = (verdicts, amounts, min(best, position))
+            first.setdefault(fact.fact, fact)
+    order = sorted(score, key=lambda p: (-score[p][0], -score[p][1], score[p][2]))
+    return [first[p] for p in order]

@@ -1,0 +1,205 @@
+"""The facts an applicant can give (see the glossary): every one optional, absent means unknown.
+
+`0`, `False` and "unknown" are different things: a fact left out (or sent as `null`) is never
+read as a default.  Structs reject unknown fields, so a misspelt fact is an error, not a silent
+unknown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Annotated
+
+import msgspec
+
+from eligibility.identity import IdentityNumberError, parse_identity_number
+
+RegionCode = Annotated[str, msgspec.Meta(pattern=r"^(\d{2}|\d{4}|\d{6})$")]
+Yuan = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
+Months = Annotated[int, msgspec.Meta(ge=0, le=600)]
+
+
+class HouseholdCategory(enum.StrEnum):
+    """户类型: registered 脱贫户, the three kinds of monitored household, or an ordinary one."""
+
+    POVERTY_ALLEVIATED = "poverty_alleviated"
+    UNSTABLE_ALLEVIATED = "unstable_alleviated"
+    EDGE_VULNERABLE = "edge_vulnerable"
+    SUDDEN_HARDSHIP = "sudden_hardship"
+    ORDINARY = "ordinary"
+
+
+class SuddenHardshipEvent(enum.StrEnum):
+    """突发困难: what happened to the household, if anything."""
+
+    NONE = "none"
+    ILLNESS = "illness"
+    DISASTER = "disaster"
+    ACCIDENT = "accident"
+    JOB_LOSS = "job_loss"
+    OTHER = "other"
+
+
+class LaborCapacity(enum.StrEnum):
+    """劳动能力."""
+
+    FULL = "full"
+    WEAK = "weak"
+    NONE = "none"
+
+
+class EmploymentStatus(enum.StrEnum):
+    """就业状态."""
+
+    EMPLOYED = "employed"
+    SELF_EMPLOYED = "self_employed"
+    UNEMPLOYED = "unemployed"
+    STUDENT = "student"
+    NOT_IN_LABOR_FORCE = "not_in_labor_force"
+
+
+class WorkScope(enum.StrEnum):
+    """务工地范围: where the job is, seen from the household's registered county.
+
+    Given directly (a villager knows "省外" without knowing a code), or derived from
+    `work_region_code` and `region_code` when both are known.
+    """
+
+    SAME_COUNTY = "same_county"
+    OTHER_COUNTY = "other_county"
+    OTHER_PREFECTURE = "other_prefecture"
+    OTHER_PROVINCE = "other_province"
+
+
+class EducationLevel(enum.StrEnum):
+    """就读层次."""
+
+    SECONDARY_VOCATIONAL = "secondary_vocational"
+    TECHNICAL_SCHOOL = "technical_school"
+    HIGHER_VOCATIONAL = "higher_vocational"
+    TECHNICIAN_COLLEGE = "technician_college"
+    GENERAL_HIGH_SCHOOL = "general_high_school"
+    UNDERGRADUATE = "undergraduate"
+    COMPULSORY = "compulsory"
+    NONE = "none"
+
+
+class Semester(enum.StrEnum):
+    """学期."""
+
+    SPRING = "spring"
+    AUTUMN = "autumn"
+
+
+class LoanPurpose(enum.StrEnum):
+    """贷款用途."""
+
+    PRODUCTION = "production"
+    BUSINESS = "business"
+    HOUSE_BUILDING = "house_building"
+    WEDDING = "wedding"
+    CONSUMPTION = "consumption"
+    FINANCIAL = "financial"
+    ENTERPRISE_USE = "enterprise_use"
+    OTHER = "other"
+
+
+class Employment(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """务工情况."""
+
+    status: EmploymentStatus | None = None
+    work_region_code: RegionCode | None = None
+    work_scope: WorkScope | None = None
+    months_continuous: Months | None = None
+    organized_transfer: bool | None = None
+    transport_subsidy_claimed_this_year: bool | None = None
+
+
+class Education(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """就学情况."""
+
+    level: EducationLevel | None = None
+    full_time: bool | None = None
+    registered: bool | None = None
+    suspended: bool | None = None
+    semester: Semester | None = None
+
+
+class Person(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """申请人.  `id_number` is checked (GB 11643) as soon as it is decoded."""
+
+    id_number: str | None = None
+    birth_date: dt.date | None = None
+    age: Annotated[int, msgspec.Meta(ge=0, le=130)] | None = None
+    labor_capacity: LaborCapacity | None = None
+    full_civil_capacity: bool | None = None
+    serious_bad_credit: bool | None = None
+    willing_to_work: bool | None = None
+    can_work_away: bool | None = None
+    holds_public_welfare_post: bool | None = None
+    disability: bool | None = None
+    employment: Employment | None = None
+    education: Education | None = None
+
+    def __post_init__(self) -> None:
+        if self.id_number is not None:
+            try:
+                identity = parse_identity_number(self.id_number)
+            except IdentityNumberError as exc:
+                # msgspec turns a ValueError here into a ValidationError at this struct's path.
+                raise ValueError(f"id_number: {exc}") from None
+            if self.birth_date is not None and self.birth_date != identity.birth_date:
+                raise ValueError("birth_date: does not match the birth date in id_number")
+            self.id_number = identity.number
+
+
+class Household(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """家庭."""
+
+    category: HouseholdCategory | None = None
+    risk_eliminated: bool | None = None
+    size: Annotated[int, msgspec.Meta(ge=1, le=100)] | None = None
+    per_capita_net_income: Annotated[int, msgspec.Meta(ge=-10_000_000, le=100_000_000)] | None = (
+        None
+    )
+    per_capita_net_income_previous: (
+        Annotated[int, msgspec.Meta(ge=-10_000_000, le=100_000_000)] | None
+    ) = None
+    sudden_hardship_event: SuddenHardshipEvent | None = None
+    receives_dibao: bool | None = None
+    receives_tekun: bool | None = None
+    zero_employment: bool | None = None
+    microloan_outstanding: Yuan | None = None
+    microloan_overdue: bool | None = None
+
+
+class LoanRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """贷款申请 (microloan only)."""
+
+    amount: Annotated[int, msgspec.Meta(ge=1, le=100_000_000)] | None = None
+    term_months: Annotated[int, msgspec.Meta(ge=1, le=600)] | None = None
+    purpose: LoanPurpose | None = None
+
+
+class Applicant(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """One person, checked with their household's context."""
+
+    region_code: RegionCode | None = None
+    as_of: dt.date | None = None
+    household: Household | None = None
+    person: Person | None = None
+    loan_request: LoanRequest | None = None
+
+
+_applicant_decoder = msgspec.json.Decoder(Applicant)
+
+
+def decode_applicant(raw: bytes | str) -> Applicant:
+    """Decode one applicant from JSON; raises `msgspec.ValidationError` naming the field."""
+    return _applicant_decoder.decode(raw)
+
+
+def applicant_from_builtins(data: object) -> Applicant:
+    """Convert already-parsed JSON-like data into an `Applicant` (same checks as JSON)."""
+    return msgspec.convert(data, Applicant)

@@ -1,0 +1,414 @@
+"""The rule language: a small expression syntax for criteria, parsed into a tagged-union AST.
+
+    household.category in ['poverty_alleviated', 'edge_vulnerable'] and person.age >= param.min_age
+
+Names are facts (dotted glossary paths) or `param.<name>`; literals are numbers, 'strings',
+true, false, null and [lists]; operators are `or`, `and`, `not`, comparisons, `in`, `not in`,
+`+ - * /` and `given(x)`.  Evaluation is three-valued (Kleene): an unknown fact makes a comparison
+unknown, `and` is false as soon as one side is false, `or` true as soon as one side is true.
+`given(x)` is the only way to ask whether something is known; it is never unknown itself.
+
+Evaluation also returns the unknown facts that the result hinges on, so a `needs_info` answer
+asks only questions that can still change it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Literal, TypeAlias
+
+import msgspec
+
+Scalar: TypeAlias = int | float | str | bool | None
+Value: TypeAlias = Scalar | list[str] | list[int] | tuple[Scalar, ...]
+Facts: TypeAlias = Mapping[str, object]
+Params: TypeAlias = Mapping[str, object]
+
+
+class RuleSyntaxError(ValueError):
+    """An expression that does not parse; the message shows where."""
+
+
+class Fact(msgspec.Struct, frozen=True, tag="fact"):
+    path: str
+
+
+class Param(msgspec.Struct, frozen=True, tag="param"):
+    name: str
+
+
+class Const(msgspec.Struct, frozen=True, tag="const"):
+    value: int | float | str | bool | None | list[int | float | str]
+
+
+class Compare(msgspec.Struct, frozen=True, tag="compare"):
+    op: Literal["==", "!=", "<", "<=", ">", ">="]
+    left: Expr
+    right: Expr
+
+
+class Member(msgspec.Struct, frozen=True, tag="in"):
+    item: Expr
+    collection: Expr
+
+
+class Arith(msgspec.Struct, frozen=True, tag="arith"):
+    op: Literal["+", "-", "*", "/"]
+    left: Expr
+    right: Expr
+
+
+class All(msgspec.Struct, frozen=True, tag="all"):
+    items: tuple[Expr, ...]
+
+
+class Any_(msgspec.Struct, frozen=True, tag="any"):
+    items: tuple[Expr, ...]
+
+
+class Not(msgspec.Struct, frozen=True, tag="not"):
+    item: Expr
+
+
+class Given(msgspec.Struct, frozen=True, tag="given"):
+    item: Expr
+
+
+Expr: TypeAlias = Fact | Param | Const | Compare | Member | Arith | All | Any_ | Not | Given
+
+# ---------------------------------------------------------------------------------------------
+# Parsing
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<number>-?\d+(?:\.\d+)?)
+      | (?P<string>'[^']*'|"[^"]*")
+      | (?P<op>==|!=|<=|>=|<|>|\+|-|\*|/|\(|\)|\[|\]|,)
+      | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
+    )""",
+    re.VERBOSE,
+)
+_KEYWORDS = {"and", "or", "not", "in", "true", "false", "null", "given"}
+
+
+def _tokenize(source: str) -> list[tuple[str, str, int]]:
+    tokens: list[tuple[str, str, int]] = []
+    pos = 0
+    while pos < len(source):
+        if source[pos:].strip() == "":
+            break
+        match = _TOKEN.match(source, pos)
+        if match is None or match.end() == pos:
+            raise RuleSyntaxError(f"unexpected character at {pos}: {source[pos:pos + 12]!r}")
+        kind = match.lastgroup
+        assert kind is not None
+        text, start = match.group(kind), match.start(kind)
+        if kind == "name" and text in _KEYWORDS:
+            kind = "keyword"
+        tokens.append((kind, text, start))
+        pos = match.end()
+    tokens.append(("end", "", len(source)))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.tokens = _tokenize(source)
+        self.index = 0
+
+    def peek(self) -> tuple[str, str, int]:
+        return self.tokens[self.index]
+
+    def take(self) -> tuple[str, str, int]:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def accept(self, text: str) -> bool:
+        if self.peek()[1] == text and self.peek()[0] in ("op", "keyword"):
+            self.index += 1
+            return True
+        return False
+
+    def expect(self, text: str) -> None:
+        if not self.accept(text):
+            kind, found, pos = self.peek()
+            raise RuleSyntaxError(
+                f"expected {text!r} at {pos} but found {found or kind!r} in {self.source!r}"
+            )
+
+    def parse(self) -> Expr:
+        expr = self.or_()
+        kind, text, pos = self.peek()
+        if kind != "end":
+            raise RuleSyntaxError(f"unexpected {text!r} at {pos} in {self.source!r}")
+        return expr
+
+    def or_(self) -> Expr:
+        items = [self.and_()]
+        while self.accept("or"):
+            items.append(self.and_())
+        return items[0] if len(items) == 1 else Any_(tuple(items))
+
+    def and_(self) -> Expr:
+        items = [self.not_()]
+        while self.accept("and"):
+            items.append(self.not_())
+        return items[0] if len(items) == 1 else All(tuple(items))
+
+    def not_(self) -> Expr:
+        if self.accept("not"):
+            return Not(self.not_())
+        return self.comparison()
+
+    def comparison(self) -> Expr:
+        left = self.sum_()
+        kind, text, _ = self.peek()
+        if kind == "op" and text in ("==", "!=", "<", "<=", ">", ">="):
+            self.take()
+            return Compare(text, left, self.sum_())  # type: ignore[arg-type]
+        if self.accept("in"):
+            return Member(left, self.sum_())
+        if kind == "keyword" and text == "not" and self.tokens[self.index + 1][1] == "in":
+            self.index += 2
+            return Not(Member(left, self.sum_()))
+        return left
+
+    def sum_(self) -> Expr:
+        left = self.product()
+        while self.peek()[0] == "op" and self.peek()[1] in ("+", "-"):
+            op = self.take()[1]
+            left = Arith(op, left, self.product())  # type: ignore[arg-type]
+        return left
+
+    def product(self) -> Expr:
+        left = self.atom()
+        while self.peek()[0] == "op" and self.peek()[1] in ("*", "/"):
+            op = self.take()[1]
+            left = Arith(op, left, self.atom())  # type: ignore[arg-type]
+        return left
+
+    def atom(self) -> Expr:
+        kind, text, pos = self.take()
+        if kind == "number":
+            return Const(float(text) if "." in text else int(text))
+        if kind == "string":
+            return Const(text[1:-1])
+        if kind == "keyword" and text in ("true", "false", "null"):
+            return Const({"true": True, "false": False, "null": None}[text])
+        if kind == "keyword" and text == "given":
+            self.expect("(")
+            inner = self.or_()
+            self.expect(")")
+            return Given(inner)
+        if kind == "op" and text == "(":
+            inner = self.or_()
+            self.expect(")")
+            return inner
+        if kind == "op" and text == "[":
+            values: list[int | float | str] = []
+            while not self.accept("]"):
+                item = self.atom()
+                if not isinstance(item, Const) or item.value is None or isinstance(
+                    item.value, (bool, list)
+                ):
+                    raise RuleSyntaxError(f"list items must be numbers or strings at {pos}")
+                values.append(item.value)
+                if not self.accept(","):
+                    self.expect("]")
+                    break
+            return Const(values)
+        if kind == "name":
+            if text.startswith("param."):
+                return Param(text.removeprefix("param."))
+            return Fact(text)
+        raise RuleSyntaxError(f"unexpected {text or kind!r} at {pos} in {self.source!r}")
+
+
+def parse(source: str) -> Expr:
+    """Parse one expression of the rule language into its AST."""
+    return _Parser(source).parse()
+
+
+# ---------------------------------------------------------------------------------------------
+# Static questions
+
+
+def fact_paths(expr: Expr) -> set[str]:
+    """Every fact path the expression reads."""
+    match expr:
+        case Fact(path):
+            return {path}
+        case Param() | Const():
+            return set()
+        case Compare(_, left, right) | Arith(_, left, right):
+            return fact_paths(left) | fact_paths(right)
+        case Member(item, collection):
+            return fact_paths(item) | fact_paths(collection)
+        case All(items) | Any_(items):
+            return set().union(*(fact_paths(i) for i in items))
+        case Not(item) | Given(item):
+            return fact_paths(item)
+    raise TypeError(expr)
+
+
+def param_names(expr: Expr) -> set[str]:
+    """Every parameter the expression reads."""
+    match expr:
+        case Param(name):
+            return {name}
+        case Fact() | Const():
+            return set()
+        case Compare(_, left, right) | Arith(_, left, right):
+            return param_names(left) | param_names(right)
+        case Member(item, collection):
+            return param_names(item) | param_names(collection)
+        case All(items) | Any_(items):
+            return set().union(*(param_names(i) for i in items))
+        case Not(item) | Given(item):
+            return param_names(item)
+    raise TypeError(expr)
+
+
+# ---------------------------------------------------------------------------------------------
+# Three-valued evaluation
+
+_NOTHING: frozenset[str] = frozenset()
+
+
+def evaluate(expr: Expr, facts: Facts, params: Params) -> tuple[object, frozenset[str]]:
+    """Evaluate with Kleene logic.
+
+    Returns the value (`None` = unknown) and, when it is unknown, the unknown facts it hinges on.
+    A parameter that is `null` is "not set for this region" and is never reported as a missing
+    fact; policies test such parameters with `given(param.x)`.
+    """
+    match expr:
+        case Fact(path):
+            value = facts.get(path)
+            return value, (frozenset((path,)) if value is None else _NOTHING)
+        case Param(name):
+            return params[name], _NOTHING
+        case Const(value):
+            return value, _NOTHING
+        case Compare(op, left_expr, right_expr):
+            left, left_missing = evaluate(left_expr, facts, params)
+            right, right_missing = evaluate(right_expr, facts, params)
+            if left is None or right is None:
+                return None, left_missing | right_missing
+            return _compare(op, left, right), _NOTHING
+        case Member(item_expr, collection_expr):
+            item, item_missing = evaluate(item_expr, facts, params)
+            collection, coll_missing = evaluate(collection_expr, facts, params)
+            if item is None or collection is None:
+                return None, item_missing | coll_missing
+            assert isinstance(collection, (list, tuple))
+            return item in collection, _NOTHING
+        case Arith(op, left_expr, right_expr):
+            left, left_missing = evaluate(left_expr, facts, params)
+            right, right_missing = evaluate(right_expr, facts, params)
+            if left is None or right is None:
+                return None, left_missing | right_missing
+            return _arith(op, left, right), _NOTHING
+        case All(items):
+            missing: frozenset[str] = _NOTHING
+            unknown = False
+            for item in items:
+                value, item_missing = evaluate(item, facts, params)
+                if value is False:
+                    return False, _NOTHING
+                if value is None:
+                    unknown = True
+                    missing |= item_missing
+            return (None, missing) if unknown else (True, _NOTHING)
+        case Any_(items):
+            missing = _NOTHING
+            unknown = False
+            for item in items:
+                value, item_missing = evaluate(item, facts, params)
+                if value is True:
+                    return True, _NOTHING
+                if value is None:
+                    unknown = True
+                    missing |= item_missing
+            return (None, missing) if unknown else (False, _NOTHING)
+        case Not(item):
+            value, item_missing = evaluate(item, facts, params)
+            return (None, item_missing) if value is None else (not value), _NOTHING
+        case Given(item):
+            value, _ = evaluate(item, facts, params)
+            return value is not None, _NOTHING
+    raise TypeError(expr)
+
+
+def _compare(op: str, left: object, right: object) -> bool:
+    if op == "==":
+        return left == right
+    if op == "!=":
+        return left != right
+    a, b = _number(left), _number(right)
+    if op == "<":
+        return a < b
+    if op == "<=":
+        return a <= b
+    if op == ">":
+        return a > b
+    return a >= b
+
+
+def _arith(op: str, left: object, right: object) -> float | int | None:
+    a, b = _number(left), _number(right)
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    # Division by zero has no answer: unknown rather than a crash on a strange register row.
+    return None if b == 0 else a / b
+
+
+def _number(value: object) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"expected a number, got {value!r}")
+    return value
+
+
+def to_source(expr: Expr) -> str:
+    """Render an AST back into the rule language (for listings and error messages)."""
+    match expr:
+        case Fact(path):
+            return path
+        case Param(name):
+            return f"param.{name}"
+        case Const(value):
+            return _literal(value)
+        case Compare(op, left, right):
+            return f"{to_source(left)} {op} {to_source(right)}"
+        case Member(item, collection):
+            return f"{to_source(item)} in {to_source(collection)}"
+        case Arith(op, left, right):
+            return f"({to_source(left)} {op} {to_source(right)})"
+        case All(items):
+            return "(" + " and ".join(to_source(i) for i in items) + ")"
+        case Any_(items):
+            return "(" + " or ".join(to_source(i) for i in items) + ")"
+        case Not(item):
+            return f"not {to_source(item)}"
+        case Given(item):
+            return f"given({to_source(item)})"
+    raise TypeError(expr)
+
+
+def _literal(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, Sequence):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    return str(value)
