@@ -336,7 +336,9 @@ def evaluate(expr: Expr, facts: Facts, params: Params) -> tuple[object, frozense
             return (None, missing) if unknown else (False, _NOTHING)
         case Not(item):
             value, item_missing = evaluate(item, facts, params)
-            return (None, item_missing) if value is None else (not value), _NOTHING
+            if value is None:
+                return None, item_missing
+            return not value, _NOTHING
         case Given(item):
             value, _ = evaluate(item, facts, params)
             return value is not None, _NOTHING
