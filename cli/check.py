@@ -36,7 +36,9 @@ def register(commands: Any) -> None:
     check.add_argument("file", nargs="?", default="-", help="JSON or NDJSON file, or - for stdin")
     check.add_argument("--programme", action="append", help="only this programme (repeatable)")
     check.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of reasons")
-    check.add_argument("--as-of", type=dt.date.fromisoformat, help="date for applicants without one")
+    check.add_argument(
+        "--as-of", type=dt.date.fromisoformat, help="date for applicants without one"
+    )
     check.add_argument("--pretty", action="store_true", help="indent the JSON (one applicant)")
     check.set_defaults(run=run_check)
 
@@ -106,9 +108,7 @@ def _split(raw: bytes) -> list[tuple[int, bytes]]:
     try:
         msgspec.json.decode(text)
     except msgspec.DecodeError:
-        return [
-            (i, line) for i, line in enumerate(raw.splitlines(), start=1) if line.strip()
-        ]
+        return [(i, line) for i, line in enumerate(raw.splitlines(), start=1) if line.strip()]
     return [(1, text)]
 
 
@@ -139,8 +139,10 @@ def run_programmes(args: argparse.Namespace) -> int:
             unit = param.unit or ""
             print(f"  = {param.name} = {value}{unit}  [{param.description}]")
             if param.citation is not None:
-                print(f"      ↳ {_cite(param.citation)} (since {param.since}"
-                      f"{', region ' + param.region if param.region else ''})")
+                print(
+                    f"      ↳ {_cite(param.citation)} (since {param.since}"
+                    f"{', region ' + param.region if param.region else ''})"
+                )
         print()
     return 0
 

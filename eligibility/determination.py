@@ -94,8 +94,9 @@ def determine(
     facts = flatten(applicant, as_of)
     hashed = facts_hash(facts)
     return [
-        _determine(policies.programme(pid), facts, hashed, applicant.region_code, as_of,
-                   policies, lang)
+        _determine(
+            policies.programme(pid), facts, hashed, applicant.region_code, as_of, policies, lang
+        )
         for pid in chosen
     ]
 
@@ -132,11 +133,11 @@ def _determine(
                 continue
         else:
             applies, applies_missing = True, frozenset()
-        value, missing = rules.evaluate(criterion.test, facts, params)
+        value, unknown_facts = rules.evaluate(criterion.test, facts, params)
         if value is None or applies is None:
             outcome: Outcome = "unknown"
             any_unknown = True
-            for path in missing | applies_missing:
+            for path in unknown_facts | applies_missing:
                 hinges[path] = hinges.get(path, 0) + 1
         elif value:
             outcome = "met"
@@ -218,7 +219,10 @@ def _note(note: Any, params: Mapping[str, Any], lang: Lang) -> str | None:
 
 
 def _missing(
-    hinges: Mapping[str, int], policies: PolicySet, lang: Lang, affects: Literal["verdict", "amount"]
+    hinges: Mapping[str, int],
+    policies: PolicySet,
+    lang: Lang,
+    affects: Literal["verdict", "amount"],
 ) -> Iterable[MissingFact]:
     # Best first: a fact that several open criteria hinge on, then the catalogue's asking order.
     for path in sorted(hinges, key=lambda p: (-hinges[p], policies.fact_rank(p))):

@@ -50,8 +50,12 @@ class ProgrammeListing(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def describe_programme(
-    programme: Programme, policies: PolicySet, *, region_code: str | None, as_of: dt.date,
-    lang: Lang
+    programme: Programme,
+    policies: PolicySet,
+    *,
+    region_code: str | None,
+    as_of: dt.date,
+    lang: Lang,
 ) -> ProgrammeListing:
     """The programme's criteria (worded with the values in force) and parameters."""
     params = programme.parameters(region_code, as_of)

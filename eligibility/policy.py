@@ -297,9 +297,7 @@ def bundled_sources() -> dict[str, bytes]:
     """The policy files shipped with the package, by file name."""
     folder = resources.files("eligibility") / "policies"
     return {
-        entry.name: entry.read_bytes()
-        for entry in folder.iterdir()
-        if entry.name.endswith(".toml")
+        entry.name: entry.read_bytes() for entry in folder.iterdir() if entry.name.endswith(".toml")
     }
 
 
@@ -393,8 +391,9 @@ def _compile(name: str, policy: PolicyFile, known_facts: set[str]) -> Programme:
         if not param.values:
             raise PolicyError(f"{name}: parameter {pname!r} has no values")
         for entry in param.values:
-            cite(f"parameter {pname!r} ({entry.since}, {entry.region or 'national'})",
-                 [entry.source])
+            cite(
+                f"parameter {pname!r} ({entry.since}, {entry.region or 'national'})", [entry.source]
+            )
             if (entry.value is None) != entry.unset:
                 raise PolicyError(
                     f"{name}: parameter {pname!r} ({entry.since}): give a value or unset = true"
@@ -462,8 +461,6 @@ def check_examples(policy_set: PolicySet) -> None:
             if expect.missing is not msgspec.UNSET:
                 got_missing = tuple(m.fact for m in result.missing)
                 if got_missing != expect.missing:
-                    problems.append(
-                        f"missing {list(got_missing)}, expected {list(expect.missing)}"
-                    )
+                    problems.append(f"missing {list(got_missing)}, expected {list(expect.missing)}")
             if problems:
                 raise PolicyError(f"{where} fails: " + "; ".join(problems))

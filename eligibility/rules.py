@@ -39,7 +39,7 @@ class Param(msgspec.Struct, frozen=True, tag="param"):
 
 
 class Const(msgspec.Struct, frozen=True, tag="const"):
-    value: int | float | str | bool | None | list[int | float | str]
+    value: int | float | str | bool | list[int | float | str] | None
 
 
 class Compare(msgspec.Struct, frozen=True, tag="compare"):
@@ -100,7 +100,7 @@ def _tokenize(source: str) -> list[tuple[str, str, int]]:
             break
         match = _TOKEN.match(source, pos)
         if match is None or match.end() == pos:
-            raise RuleSyntaxError(f"unexpected character at {pos}: {source[pos:pos + 12]!r}")
+            raise RuleSyntaxError(f"unexpected character at {pos}: {source[pos : pos + 12]!r}")
         kind = match.lastgroup
         assert kind is not None
         text, start = match.group(kind), match.start(kind)
@@ -211,8 +211,10 @@ class _Parser:
             values: list[int | float | str] = []
             while not self.accept("]"):
                 item = self.atom()
-                if not isinstance(item, Const) or item.value is None or isinstance(
-                    item.value, (bool, list)
+                if (
+                    not isinstance(item, Const)
+                    or item.value is None
+                    or isinstance(item.value, (bool, list))
                 ):
                     raise RuleSyntaxError(f"list items must be numbers or strings at {pos}")
                 values.append(item.value)
