@@ -1,0 +1,94 @@
+"""`eligibility check` and `eligibility programmes` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+
+ELIGIBLE_STUDENT = {
+    "as_of": "2024-09-10",
+    "household": {"category": "poverty_alleviated"},
+    "person": {
+        "education": {
+            "level": "technical_school",
+            "full_time": True,
+            "registered": True,
+            "suspended": False,
+        }
+    },
+}
+
+
+def run(args: list[str], stdin: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_one_applicant_gives_one_line_with_reasons_and_citations() -> None:
+    result = run(["check", "--programme", "yulu_plan"], json.dumps(ELIGIBLE_STUDENT))
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    [determination] = json.loads(line)["determinations"]
+    assert determination["verdict"] == "eligible"
+    assert determination["amount"] == 3000
+    assert determination["criteria"][0]["reason"].startswith("符合：")
+    assert determination["criteria"][0]["citations"][0]["title"]
+    assert determination["policy_version"].startswith("ps-")
+
+
+def test_ndjson_gives_one_line_per_applicant_in_english(tmp_path: Path) -> None:
+    path = tmp_path / "people.ndjson"
+    lines = [json.dumps(ELIGIBLE_STUDENT), "", json.dumps({"as_of": "2024-01-01"})]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = run(["check", str(path), "--lang", "en"], "")
+    assert result.returncode == 0, result.stderr
+    outputs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(outputs) == 2
+    assert len(outputs[0]["determinations"]) == 5
+    assert {d["verdict"] for d in outputs[1]["determinations"]} == {"needs_info"}
+    assert outputs[1]["determinations"][0]["missing"][0]["question"].endswith("?")
+
+
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"person": {"id_number": "510121198001011230"}}', "id_number"),
+        ('{"person": {"agee": 3}}', "agee"),
+        ('{"household": {"category": "rich"}}', "household.category"),
+        ("", "no applicant"),
+    ],
+)
+def test_malformed_input_exits_2_naming_the_problem(stdin: str, message: str) -> None:
+    result = run(["check"], stdin)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_unknown_programme_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--programme", "lottery", "/dev/null"]) == 2
+    assert "lottery" in capsys.readouterr().err
+
+
+def test_programmes_lists_what_is_in_force_for_a_region(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["programmes", "--region", "140821", "--as-of", "2024-11-01", "--json"]) == 0
+    listing = json.loads(capsys.readouterr().out)
+    transport = next(p for p in listing if p["id"] == "transport_subsidy")
+    values = {p["name"]: p["value"] for p in transport["parameters"]}
+    assert values["amount_other_county"] == 300
+    assert main(["programmes", "--lang", "en"]) == 0
+    assert "Microloans" in capsys.readouterr().out

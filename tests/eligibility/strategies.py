@@ -1,0 +1,117 @@
+"""Hypothesis strategies for applicants: every fact independently known or unknown."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import strategies as st
+
+from eligibility import facts as f
+
+REGIONS = [
+    "140821",
+    "141100",
+    "230124",
+    "620823",
+    "520181",
+    "451226",
+    "410581",
+    "510121",
+    "330106",
+    "610112",
+    "620802",
+    "14",
+    "6208",
+    None,
+]
+
+
+def maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.none(), strategy)
+
+
+def enum_values(kind: type[Any]) -> st.SearchStrategy[str]:
+    return st.sampled_from([member.value for member in kind])
+
+
+def applicants() -> st.SearchStrategy[dict[str, Any]]:
+    """Applicants as JSON-like dicts (None = unknown), with `as_of` always set."""
+    household = st.fixed_dictionaries(
+        {},
+        optional={
+            "category": maybe(enum_values(f.HouseholdCategory)),
+            "risk_eliminated": maybe(st.booleans()),
+            "per_capita_net_income": maybe(st.integers(0, 30000)),
+            "per_capita_net_income_previous": maybe(st.integers(0, 30000)),
+            "sudden_hardship_event": maybe(enum_values(f.SuddenHardshipEvent)),
+            "microloan_outstanding": maybe(st.integers(0, 120000)),
+            "microloan_overdue": maybe(st.booleans()),
+        },
+    )
+    employment = st.fixed_dictionaries(
+        {},
+        optional={
+            "status": maybe(enum_values(f.EmploymentStatus)),
+            "work_region_code": maybe(st.sampled_from([r for r in REGIONS if r])),
+            "work_scope": maybe(enum_values(f.WorkScope)),
+            "months_continuous": maybe(st.integers(0, 14)),
+            "organized_transfer": maybe(st.booleans()),
+            "transport_subsidy_claimed_this_year": maybe(st.booleans()),
+        },
+    )
+    education = st.fixed_dictionaries(
+        {},
+        optional={
+            "level": maybe(enum_values(f.EducationLevel)),
+            "full_time": maybe(st.booleans()),
+            "registered": maybe(st.booleans()),
+            "suspended": maybe(st.booleans()),
+        },
+    )
+    person = st.fixed_dictionaries(
+        {},
+        optional={
+            "age": maybe(st.integers(10, 80)),
+            "labor_capacity": maybe(enum_values(f.LaborCapacity)),
+            "full_civil_capacity": maybe(st.booleans()),
+            "serious_bad_credit": maybe(st.booleans()),
+            "willing_to_work": maybe(st.booleans()),
+            "can_work_away": maybe(st.booleans()),
+            "holds_public_welfare_post": maybe(st.booleans()),
+            "employment": maybe(employment),
+            "education": maybe(education),
+        },
+    )
+    loan = st.fixed_dictionaries(
+        {},
+        optional={
+            "amount": maybe(st.integers(1, 120000)),
+            "term_months": maybe(st.integers(1, 48)),
+            "purpose": maybe(enum_values(f.LoanPurpose)),
+        },
+    )
+    return st.fixed_dictionaries(
+        {"as_of": st.dates(dt.date(2021, 6, 1), dt.date(2026, 12, 31)).map(str)},
+        optional={
+            "region_code": maybe(st.sampled_from(REGIONS)),
+            "household": maybe(household),
+            "person": maybe(person),
+            "loan_request": maybe(loan),
+        },
+    )
+
+
+def known_subset(data: Any, keep: st.DataObject) -> Any:
+    """A copy of `data` with some known facts forgotten (set back to unknown)."""
+    if isinstance(data, dict):
+        out = {}
+        for key, value in data.items():
+            if key == "as_of":
+                out[key] = value
+            elif isinstance(value, dict):
+                out[key] = known_subset(value, keep)
+            elif keep.draw(st.booleans()):
+                out[key] = value
+        return out
+    return data

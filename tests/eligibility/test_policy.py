@@ -1,0 +1,137 @@
+"""Policy files: they load only when well-formed, cited and passing their own examples."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from eligibility.policy import PolicyError, PolicySet, bundled_sources, load_policy_set
+
+
+def test_the_five_programmes_load_in_order(policies: PolicySet) -> None:
+    assert list(policies.programmes) == [
+        "microloan",
+        "transport_subsidy",
+        "public_welfare_post",
+        "yulu_plan",
+        "monitoring_referral",
+    ]
+    assert policies.version.startswith("ps-")
+
+
+def test_every_criterion_and_value_cites_a_source(policies: PolicySet) -> None:
+    for programme in policies.programmes.values():
+        for criterion in programme.criteria:
+            assert criterion.citations, criterion.spec.id
+            assert all(c.title and c.issuer for c in criterion.citations)
+        for name, param in programme.policy.parameters.items():
+            for entry in param.values:
+                assert entry.source in programme.policy.sources, (programme.id, name)
+        if programme.amounts:
+            assert programme.benefit_citations, programme.id
+
+
+def test_every_criterion_is_exercised_by_a_failing_example(policies: PolicySet) -> None:
+    # The policies' own examples cover every criterion: each one fails in at least one example.
+    for programme in policies.programmes.values():
+        failed: set[str] = set()
+        for example in programme.policy.examples:
+            if isinstance(example.expect.not_met, tuple):
+                failed.update(example.expect.not_met)
+        assert failed == {c.spec.id for c in programme.criteria}, programme.id
+
+
+def test_the_version_is_a_content_hash() -> None:
+    sources = bundled_sources()
+    assert load_policy_set(sources).version == load_policy_set(dict(sources)).version
+    changed = dict(sources)
+    changed["yulu_plan.toml"] = changed["yulu_plan.toml"] + b"\n# a comment\n"
+    assert load_policy_set(changed).version != load_policy_set(sources).version
+
+
+def _edited(name: str, old: bytes, new: bytes) -> dict[str, bytes]:
+    sources = bundled_sources()
+    assert old in sources[name], old
+    sources[name] = sources[name].replace(old, new, 1)
+    return sources
+
+
+def test_a_failing_example_refuses_the_policy_and_names_the_example() -> None:
+    # Pretend someone typed 19 for the 18-year minimum of 银保监发〔2021〕6号.
+    sources = _edited(
+        "microloan.toml",
+        b"values = [{ since = 2021-03-04, value = 18,",
+        b"values = [{ since = 2021-03-04, value = 17,",
+    )
+    sources = _edited_in(
+        sources,
+        "microloan.toml",
+        b'expect = { verdict = "eligible", amount = 50000 }',
+        b'expect = { verdict = "eligible", amount = 40000 }',
+    )
+    with pytest.raises(
+        PolicyError, match=r"microloan.toml: example .*amount 50000, expected 40000"
+    ):
+        load_policy_set(sources)
+
+
+def _edited_in(sources: dict[str, bytes], name: str, old: bytes, new: bytes) -> dict[str, bytes]:
+    sources[name] = sources[name].replace(old, new, 1)
+    return sources
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (b'sources = ["notice_2021_6", "pingchuan_2024"]', b"sources = []", "cites no source"),
+        (
+            b'sources = ["notice_2021_6", "pingchuan_2024"]',
+            b'sources = ["nowhere"]',
+            "unknown source 'nowhere'",
+        ),
+        (b"person.full_civil_capacity == true", b"person.civil == true", "unknown facts"),
+        (b"person.full_civil_capacity == true", b"person.age >= param.nope", "unknown parameters"),
+        (b"person.full_civil_capacity == true", b"person.age >=", "expected"),
+        (b'id = "microloan"', b'id = "loans"', "does not match the file name"),
+        (b"[[criteria]]", b"[[criterion]]", "microloan.toml"),
+    ],
+)
+def test_broken_policies_are_refused(old: bytes, new: bytes, message: str) -> None:
+    with pytest.raises(PolicyError, match=message):
+        load_policy_set(_edited("microloan.toml", old, new))
+
+
+def test_parameters_follow_region_and_date(policies: PolicySet) -> None:
+    transport = policies.programme("transport_subsidy")
+
+    def amount(region: str | None, day: str) -> object:
+        return transport.parameters(region, dt.date.fromisoformat(day))["amount_other_province"]
+
+    # 黑龙江 (23): 800 for cross-province work, province-wide.
+    assert amount("230124", "2024-01-01") == 800
+    # 山西 (14) 晋乡振发〔2023〕44号 from 2023; 临猗县 (140821) keeps 1500 in its 2024 table.
+    assert amount("140821", "2022-12-31") is None
+    assert amount("140821", "2023-06-01") == 1500
+    assert amount("141100", "2024-06-01") == 1500
+    # 临猗县's own table is more specific than 山西's for the county-level tiers.
+    county = transport.parameters("140821", dt.date(2024, 6, 1))["amount_other_county"]
+    province = transport.parameters("141100", dt.date(2024, 6, 1))["amount_other_county"]
+    assert (county, province) == (300, 600)
+    # No regional table: not set, the county decides.
+    assert amount(None, "2024-01-01") is None
+
+
+def test_interest_subsidy_share_is_dated(policies: PolicySet) -> None:
+    # 青阳县农业农村局 2024-07-10: full subsidy to the end of 2023, 70% in 2024 and 2025.
+    microloan = policies.programme("microloan")
+
+    def share(day: str) -> object:
+        return microloan.parameters("340000", dt.date.fromisoformat(day))[
+            "interest_subsidy_percent"
+        ]
+
+    assert share("2023-12-31") == 100
+    assert share("2024-01-01") == 70
+    assert share("2025-12-31") == 70
+    assert share("2026-01-01") is None

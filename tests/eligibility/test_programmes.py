@@ -1,0 +1,368 @@
+"""Each programme, criterion by criterion: from an eligible person, one changed fact fails one
+criterion; boundaries are inclusive where the documents say 含."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any
+
+import msgspec
+import pytest
+
+from eligibility.determination import Determination, determine, next_questions
+from eligibility.facts import Applicant
+from eligibility.policy import PolicySet
+
+BASELINES: dict[str, dict[str, Any]] = {
+    "microloan": {
+        "as_of": "2024-05-01",
+        "region_code": "340000",
+        "household": {
+            "category": "poverty_alleviated",
+            "microloan_overdue": False,
+            "microloan_outstanding": 0,
+        },
+        "person": {"age": 40, "full_civil_capacity": True, "serious_bad_credit": False},
+        "loan_request": {"amount": 50000, "term_months": 36, "purpose": "production"},
+    },
+    "transport_subsidy": {
+        "as_of": "2024-11-05",
+        "region_code": "140821",
+        "household": {"category": "poverty_alleviated"},
+        "person": {
+            "age": 30,
+            "employment": {
+                "status": "employed",
+                "work_region_code": "330106",
+                "months_continuous": 3,
+                "organized_transfer": False,
+                "transport_subsidy_claimed_this_year": False,
+            },
+        },
+    },
+    "public_welfare_post": {
+        "as_of": "2024-03-01",
+        "region_code": "510121",
+        "household": {"category": "poverty_alleviated"},
+        "person": {
+            "age": 50,
+            "labor_capacity": "weak",
+            "willing_to_work": True,
+            "holds_public_welfare_post": False,
+            "employment": {"status": "unemployed"},
+        },
+    },
+    "yulu_plan": {
+        "as_of": "2024-09-10",
+        "household": {"category": "edge_vulnerable", "risk_eliminated": False},
+        "person": {
+            "education": {
+                "level": "secondary_vocational",
+                "full_time": True,
+                "registered": True,
+                "suspended": False,
+            }
+        },
+    },
+    "monitoring_referral": {
+        "as_of": "2023-06-01",
+        "household": {"category": "ordinary", "per_capita_net_income": 5000},
+    },
+}
+
+# (programme, criterion, change) — each change alone fails exactly that criterion.
+BREAKERS: list[tuple[str, str, dict[str, Any]]] = [
+    # 银保监发〔2021〕6号: who, 18-65 (含), capacity, credit, overdue, use, 10万 cap, 3 years.
+    ("microloan", "household_category", {"household.category": "ordinary"}),
+    ("microloan", "age", {"person.age": 17}),
+    ("microloan", "age", {"person.age": 66}),
+    ("microloan", "full_civil_capacity", {"person.full_civil_capacity": False}),
+    ("microloan", "no_serious_bad_credit", {"person.serious_bad_credit": True}),
+    ("microloan", "no_overdue_microloan", {"household.microloan_overdue": True}),
+    ("microloan", "productive_use", {"loan_request.purpose": "wedding"}),
+    ("microloan", "productive_use", {"loan_request.purpose": "enterprise_use"}),
+    ("microloan", "amount_within_household_cap", {"household.microloan_outstanding": 50001}),
+    ("microloan", "term_within_cap", {"loan_request.term_months": 37}),
+    # 临猗县 2024-08-29: 脱贫户、未消除风险监测户; covered places; 3 months; once a year.
+    ("transport_subsidy", "household_category", {"household.category": "ordinary"}),
+    (
+        "transport_subsidy",
+        "monitoring_risk_not_eliminated",
+        {"household.category": "edge_vulnerable", "household.risk_eliminated": True},
+    ),
+    ("transport_subsidy", "employed_away", {"person.employment.status": "self_employed"}),
+    ("transport_subsidy", "work_place_covered", {"person.employment.work_region_code": "140821"}),
+    ("transport_subsidy", "months_worked", {"person.employment.months_continuous": 2}),
+    (
+        "transport_subsidy",
+        "once_a_year",
+        {"person.employment.transport_subsidy_claimed_this_year": True},
+    ),
+    # 广西 2022 乡村建设公益性岗位: 16-60, capacity, willing, no second post, not away.
+    ("public_welfare_post", "household_category", {"household.category": "ordinary"}),
+    (
+        "public_welfare_post",
+        "hard_to_employ",
+        {
+            "person.labor_capacity": "full",
+            "person.can_work_away": True,
+            "person.employment.status": "self_employed",
+        },
+    ),
+    ("public_welfare_post", "age", {"person.age": 15}),
+    ("public_welfare_post", "age", {"person.age": 61}),
+    (
+        "public_welfare_post",
+        "can_do_the_post",
+        {"household.category": "sudden_hardship", "person.labor_capacity": "none"},
+    ),
+    ("public_welfare_post", "willing_to_work", {"person.willing_to_work": False}),
+    ("public_welfare_post", "no_second_post", {"person.holds_public_welfare_post": True}),
+    (
+        "public_welfare_post",
+        "not_working_away",
+        {
+            "household.category": "edge_vulnerable",
+            "person.employment.status": "employed",
+            "person.employment.work_scope": "other_prefecture",
+        },
+    ),
+    # 雨露计划: 脱贫/监测 households; levels; full-time; 学籍; not suspended; risk (重庆).
+    ("yulu_plan", "household_category", {"household.category": "ordinary"}),
+    ("yulu_plan", "monitoring_risk_not_eliminated", {"household.risk_eliminated": True}),
+    ("yulu_plan", "vocational_level", {"person.education.level": "general_high_school"}),
+    ("yulu_plan", "full_time", {"person.education.full_time": False}),
+    ("yulu_plan", "registered", {"person.education.registered": False}),
+    ("yulu_plan", "not_suspended", {"person.education.suspended": True}),
+    # Measures 1-3: not yet monitored; a risk sign.
+    (
+        "monitoring_referral",
+        "not_yet_monitored",
+        {"household.category": "edge_vulnerable", "household.risk_eliminated": False},
+    ),
+    (
+        "monitoring_referral",
+        "risk_sign",
+        {
+            "household.per_capita_net_income": 9000,
+            "household.per_capita_net_income_previous": 9500,
+            "household.sudden_hardship_event": "none",
+        },
+    ),
+]
+
+
+def applicant(data: dict[str, Any], changes: dict[str, Any] | None = None) -> Applicant:
+    data = copy.deepcopy(data)
+    for path, value in (changes or {}).items():
+        node = data
+        *parents, leaf = path.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    return msgspec.convert(data, Applicant)
+
+
+def decide(policies: PolicySet, programme: str, who: Applicant, lang: str = "zh") -> Determination:
+    [result] = determine(who, policies, programmes=[programme], lang=lang)  # type: ignore[arg-type]
+    return result
+
+
+@pytest.mark.parametrize("programme", list(BASELINES))
+def test_baselines_are_eligible(policies: PolicySet, programme: str) -> None:
+    result = decide(policies, programme, applicant(BASELINES[programme]))
+    assert result.verdict == "eligible", [c.reason for c in result.criteria]
+    assert all(c.outcome == "met" for c in result.criteria)
+    assert all(c.citations for c in result.criteria)
+    assert result.missing == ()
+
+
+@pytest.mark.parametrize(("programme", "criterion", "changes"), BREAKERS)
+def test_one_change_fails_one_criterion(
+    policies: PolicySet, programme: str, criterion: str, changes: dict[str, Any]
+) -> None:
+    result = decide(policies, programme, applicant(BASELINES[programme], changes))
+    assert result.verdict == "ineligible"
+    assert [c.id for c in result.criteria if c.outcome == "not_met"] == [criterion]
+    failing = next(c for c in result.criteria if c.id == criterion)
+    assert failing.reason.startswith("不符合：")
+    assert result.missing == ()
+
+
+def test_every_criterion_has_a_breaker(policies: PolicySet) -> None:
+    covered = {(p, c) for p, c, _ in BREAKERS}
+    for programme in policies.programmes.values():
+        for criterion in programme.criteria:
+            if (programme.id, criterion.spec.id) in {
+                ("transport_subsidy", "age"),
+                ("transport_subsidy", "not_organized_transfer"),
+            }:
+                continue  # regional criteria: covered by the 环江 and 崇信 tests below
+            assert (programme.id, criterion.spec.id) in covered
+
+
+@pytest.mark.parametrize(
+    ("age", "verdict"), [(17, "ineligible"), (18, "eligible"), (65, "eligible"), (66, "ineligible")]
+)
+def test_microloan_age_bounds_are_inclusive(policies: PolicySet, age: int, verdict: str) -> None:
+    # 银保监发〔2021〕6号: 原则上18周岁(含)—65周岁(含).
+    result = decide(policies, "microloan", applicant(BASELINES["microloan"], {"person.age": age}))
+    assert result.verdict == verdict
+
+
+@pytest.mark.parametrize(("outstanding", "verdict"), [(50000, "eligible"), (50001, "ineligible")])
+def test_household_cap_is_inclusive(policies: PolicySet, outstanding: int, verdict: str) -> None:
+    # 追加贷款后单户不得超过10万元: 50,000 owed + 50,000 asked = 100,000 is still inside.
+    who = applicant(BASELINES["microloan"], {"household.microloan_outstanding": outstanding})
+    assert decide(policies, "microloan", who).verdict == verdict
+
+
+def test_microloan_amount_and_subsidy_by_year(policies: PolicySet) -> None:
+    # Cap 5万 (银保监发〔2021〕6号); subsidy 100% to 2023, 70% in 2024-25 (青阳县 2024-07-10).
+    def note(day: str) -> str | None:
+        who = applicant(BASELINES["microloan"], {"as_of": day})
+        result = decide(policies, "microloan", who)
+        assert result.amount == 50000
+        return result.amount_note
+
+    assert "贴息100%" in (note("2023-06-01") or "")
+    assert "贴息70%" in (note("2025-06-01") or "")
+    assert "以当地公布为准" in (note("2026-06-01") or "")
+
+
+def test_microloan_bank_decision_is_a_next_step_not_a_question(policies: PolicySet) -> None:
+    result = decide(policies, "microloan", applicant(BASELINES["microloan"]))
+    assert any("银行" in step and "决定" in step for step in result.next_steps)
+
+
+@pytest.mark.parametrize(("months", "verdict"), [(2, "ineligible"), (3, "eligible")])
+def test_three_months_of_work(policies: PolicySet, months: int, verdict: str) -> None:
+    # 黑人社发〔2022〕18号 / 崇信县 甘人社通〔2024〕155号: 满3个月.
+    who = applicant(BASELINES["transport_subsidy"], {"person.employment.months_continuous": months})
+    assert decide(policies, "transport_subsidy", who).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("region", "work", "amount"),
+    [
+        ("140821", "330106", 1500),  # 临猗: 山西省外
+        ("140821", "140105", 600),  # 临猗: 省内运城市外
+        ("140821", "140802", 300),  # 临猗: 运城市内临猗县外
+        ("620823", "640104", 400),  # 崇信: 宁夏
+        ("620823", "610112", 400),  # 崇信: 陕西
+        ("620823", "440106", 600),  # 崇信: 省外其余
+        ("620823", "620102", 300),  # 崇信: 省内市外
+        ("620823", "620802", 200),  # 崇信: 市内县外
+        ("230124", "110105", 800),  # 黑龙江: 跨省
+        ("510121", "110105", None),  # no table: the county sets it
+    ],
+)
+def test_transport_regional_tables(
+    policies: PolicySet, region: str, work: str, amount: int | None
+) -> None:
+    who = applicant(
+        BASELINES["transport_subsidy"],
+        {"region_code": region, "person.employment.work_region_code": work},
+    )
+    result = decide(policies, "transport_subsidy", who)
+    assert (result.verdict, result.amount) == ("eligible", amount)
+    if amount is None:
+        assert "县" in (result.amount_note or "")
+
+
+def test_chongxin_excludes_organised_transfer(policies: PolicySet) -> None:
+    who = applicant(
+        BASELINES["transport_subsidy"],
+        {"region_code": "620823", "person.employment.organized_transfer": True},
+    )
+    result = decide(policies, "transport_subsidy", who)
+    assert [c.id for c in result.criteria if c.outcome == "not_met"] == ["not_organized_transfer"]
+    # Elsewhere the question is never asked.
+    elsewhere = applicant(BASELINES["transport_subsidy"], {"region_code": "230124"})
+    assert all(
+        c.id != "not_organized_transfer"
+        for c in decide(policies, "transport_subsidy", elsewhere).criteria
+    )
+
+
+@pytest.mark.parametrize(
+    ("age", "verdict"), [(15, "ineligible"), (16, "eligible"), (60, "eligible"), (61, "ineligible")]
+)
+def test_huanjiang_age_bounds(policies: PolicySet, age: int, verdict: str) -> None:
+    # 环江 2021 (广西日报 2021-12-21): 16至60周岁.
+    who = applicant(
+        BASELINES["transport_subsidy"],
+        {"region_code": "451226", "as_of": "2021-12-01", "person.age": age},
+    )
+    assert decide(policies, "transport_subsidy", who).verdict == verdict
+
+
+def test_guangxi_posts_allow_up_to_65(policies: PolicySet) -> None:
+    # 广西 2022: 有条件的年龄可放宽至65周岁.
+    base = BASELINES["public_welfare_post"]
+    assert (
+        decide(
+            policies,
+            "public_welfare_post",
+            applicant(base, {"person.age": 65, "region_code": "450100"}),
+        ).verdict
+        == "eligible"
+    )
+    assert (
+        decide(policies, "public_welfare_post", applicant(base, {"person.age": 65})).verdict
+        == "ineligible"
+    )
+
+
+def test_yulu_amount_per_school_year(policies: PolicySet) -> None:
+    result = decide(policies, "yulu_plan", applicant(BASELINES["yulu_plan"]), lang="en")
+    assert result.amount == 3000
+    assert "1500" in (result.amount_note or "")
+
+
+def test_monitoring_line_is_regional_and_dated(policies: PolicySet) -> None:
+    base = BASELINES["monitoring_referral"]
+    linzhou = {
+        "region_code": "410581",
+        "household.per_capita_net_income": 7000,
+        "household.sudden_hardship_event": "none",
+    }
+    assert decide(policies, "monitoring_referral", applicant(base, linzhou)).verdict == "eligible"
+    other = {**linzhou, "region_code": "510121", "household.per_capita_net_income_previous": 7000}
+    assert decide(policies, "monitoring_referral", applicant(base, other)).verdict == "ineligible"
+
+
+def test_an_empty_applicant_needs_info_everywhere_and_asks_the_category_first(
+    policies: PolicySet,
+) -> None:
+    results = determine(Applicant(), policies, today=dt.date(2024, 1, 1))
+    assert {r.verdict for r in results} == {"needs_info"}
+    assert next_questions(results)[0].fact == "household.category"
+    assert all(r.missing for r in results)
+
+
+def test_ineligible_lists_every_failing_criterion(policies: PolicySet) -> None:
+    who = applicant(BASELINES["microloan"], {"household.category": "ordinary", "person.age": 70})
+    result = decide(policies, "microloan", who)
+    assert {c.id for c in result.criteria if c.outcome == "not_met"} == {
+        "household_category",
+        "age",
+    }
+    assert result.amount is None
+
+
+def test_english_reasons(policies: PolicySet) -> None:
+    result = decide(policies, "microloan", applicant(BASELINES["microloan"]), lang="en")
+    assert result.criteria[1].reason == "Met: The borrower is aged 18 to 65 inclusive"
+    assert result.programme_name.startswith("Microloans")
+
+
+def test_as_of_defaults_to_the_callers_today(policies: PolicySet) -> None:
+    data = {k: v for k, v in BASELINES["yulu_plan"].items() if k != "as_of"}
+    [result] = determine(
+        applicant(data), policies, programmes=["yulu_plan"], today=dt.date(2025, 3, 1)
+    )
+    assert result.as_of == dt.date(2025, 3, 1)
+    with pytest.raises(ValueError, match="as_of"):
+        determine(applicant(data), policies)

@@ -1,0 +1,64 @@
+"""Laws that hold for every applicant (hypothesis)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eligibility.determination import determine
+from eligibility.facts import Applicant
+from eligibility.policy import PolicySet, bundled_sources, load_policy_set
+
+from .strategies import applicants, known_subset
+
+_POLICIES = load_policy_set(bundled_sources())
+
+
+@settings(max_examples=300, deadline=None)
+@given(full=applicants(), data=st.data())
+def test_learning_a_fact_never_turns_ineligible_into_eligible(
+    full: dict[str, Any], data: st.DataObject
+) -> None:
+    # Forgetting facts gives the "before"; the full applicant is the "after": every fact that
+    # changed was unknown before.  A not-met criterion stays not met when more is known.
+    partial = known_subset(full, data)
+    before = determine(msgspec.convert(partial, Applicant), _POLICIES)
+    after = determine(msgspec.convert(full, Applicant), _POLICIES)
+    for b, a in zip(before, after, strict=True):
+        if b.verdict == "ineligible":
+            assert a.verdict == "ineligible", (b.programme, partial, full)
+            failed_before = {c.id for c in b.criteria if c.outcome == "not_met"}
+            assert failed_before <= {c.id for c in a.criteria if c.outcome == "not_met"}
+        if b.verdict != "needs_info":
+            assert b.missing == () or all(m.affects == "amount" for m in b.missing)
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=applicants())
+def test_a_determination_is_a_pure_function_of_facts_and_policy_version(
+    raw: dict[str, Any],
+) -> None:
+    applicant = msgspec.convert(raw, Applicant)
+    reloaded: PolicySet = load_policy_set(bundled_sources(), run_examples=False)
+    first = determine(applicant, _POLICIES, lang="en")
+    again = determine(msgspec.convert(raw, Applicant), reloaded, lang="en")
+    assert first == again
+    assert {d.policy_version for d in first} == {_POLICIES.version}
+    assert len({d.facts_hash for d in first}) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=applicants())
+def test_verdicts_follow_the_criteria(raw: dict[str, Any]) -> None:
+    for d in determine(msgspec.convert(raw, Applicant), _POLICIES):
+        outcomes = {c.outcome for c in d.criteria}
+        if "not_met" in outcomes:
+            assert d.verdict == "ineligible"
+        elif "unknown" in outcomes:
+            assert d.verdict == "needs_info"
+            assert any(m.affects == "verdict" for m in d.missing)
+        else:
+            assert d.verdict == "eligible"

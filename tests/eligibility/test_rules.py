@@ -1,0 +1,86 @@
+"""The rule language: parsing, Kleene three-valued logic, and which unknown facts matter."""
+
+from __future__ import annotations
+
+import pytest
+
+from eligibility import rules
+
+
+def ev(source: str, **facts: object) -> object:
+    value, _ = rules.evaluate(rules.parse(source), facts, {"cap": 5, "none": None})
+    return value
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "and_", "or_"),
+    [
+        (True, True, True, True),
+        (True, False, False, True),
+        (True, None, None, True),
+        (False, None, False, None),
+        (None, None, None, None),
+        (False, False, False, False),
+    ],
+)
+def test_kleene_truth_tables(left: object, right: object, and_: object, or_: object) -> None:
+    assert ev("a and b", a=left, b=right) is and_
+    assert ev("b and a", a=left, b=right) is and_
+    assert ev("a or b", a=left, b=right) is or_
+    assert ev("b or a", a=left, b=right) is or_
+
+
+def test_not_keeps_unknown_unknown() -> None:
+    assert ev("not a") is None
+    assert ev("not a", a=True) is False
+    assert ev("not (a and b)", a=False) is True
+
+
+def test_comparisons_with_unknown_are_unknown() -> None:
+    assert ev("x >= 3") is None
+    assert ev("x >= 3", x=3) is True
+    assert ev("x < param.cap", x=5) is False
+    assert ev("x in ['a', 'b']") is None
+    assert ev("x not in ['a', 'b']", x="c") is True
+
+
+def test_zero_is_not_unknown() -> None:
+    assert ev("x <= 0", x=0) is True
+    assert ev("given(x)", x=0) is True
+    assert ev("given(x)") is False
+
+
+def test_arithmetic_and_division_by_zero() -> None:
+    assert ev("x * 100 <= y * (100 - 30)", x=7, y=10) is True
+    assert ev("x / y > 1", x=1, y=0) is None
+
+
+def test_given_of_an_unset_parameter() -> None:
+    assert ev("given(param.none) and x > 1") is False
+
+
+def test_only_facts_that_can_still_matter_are_reported() -> None:
+    expr = rules.parse("household.category == 'poverty_alleviated' or person.age > 60")
+    value, missing = rules.evaluate(expr, {"household.category": "poverty_alleviated"}, {})
+    assert (value, missing) == (True, frozenset())
+    value, missing = rules.evaluate(expr, {"household.category": "ordinary"}, {})
+    assert (value, missing) == (None, frozenset({"person.age"}))
+    value, missing = rules.evaluate(expr, {}, {})
+    assert missing == {"household.category", "person.age"}
+
+
+def test_parse_round_trips_through_source() -> None:
+    source = "not (a in [1, 2] and param.x >= 3) or given(b)"
+    assert rules.parse(rules.to_source(rules.parse(source))) == rules.parse(source)
+
+
+@pytest.mark.parametrize("source", ["a ==", "(a", "a b", "a $ b", "[a]", "given a"])
+def test_syntax_errors_are_reported(source: str) -> None:
+    with pytest.raises(rules.RuleSyntaxError):
+        rules.parse(source)
+
+
+def test_fact_and_param_references() -> None:
+    expr = rules.parse("person.age >= param.min_age and not given(household.size)")
+    assert rules.fact_paths(expr) == {"person.age", "household.size"}
+    assert rules.param_names(expr) == {"min_age"}
