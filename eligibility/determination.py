@@ -19,8 +19,8 @@ import msgspec
 from eligibility import rules
 from eligibility.derive import flatten
 from eligibility.facts import Applicant
-from eligibility.policy import Citation, PolicySet, Programme, Verdict
-from eligibility.text import Lang
+from eligibility.policy import Citation, CompiledStep, PolicySet, Programme, Verdict
+from eligibility.text import Lang, Text
 
 Outcome = Literal["met", "not_met", "unknown"]
 
@@ -127,13 +127,13 @@ def _determine(
     any_unknown = False
     any_not_met = False
     for criterion in programme.criteria:
-        if criterion.applies_when is not None:
-            applies, applies_missing = rules.evaluate(criterion.applies_when, facts, params)
+        if criterion.run_applies_when is not None:
+            applies, applies_missing = criterion.run_applies_when(facts, params)
             if applies is False:
                 continue
         else:
             applies, applies_missing = True, frozenset()
-        value, unknown_facts = rules.evaluate(criterion.test, facts, params)
+        value, unknown_facts = criterion.run_test(facts, params)
         if value is None or applies is None:
             outcome: Outcome = "unknown"
             any_unknown = True
@@ -144,7 +144,7 @@ def _determine(
         else:
             outcome = "not_met"
             any_not_met = True
-        text = criterion.spec.text.format(params).in_(lang)
+        text = programme.wording(criterion.spec.text, region_code, as_of, lang)
         results.append(
             CriterionResult(
                 id=criterion.spec.id,
@@ -157,7 +157,7 @@ def _determine(
     verdict: Verdict = "ineligible" if any_not_met else "needs_info" if any_unknown else "eligible"
     amount, amount_note, amount_hinges = (None, None, frozenset[str]())
     if verdict != "ineligible" and programme.amounts:
-        amount, amount_note, amount_hinges = _amount(programme, facts, params, lang)
+        amount, amount_note, amount_hinges = _amount(programme, facts, region_code, as_of, lang)
 
     missing: list[MissingFact] = []
     if verdict == "needs_info":
@@ -167,7 +167,6 @@ def _determine(
         extra = {p: 1 for p in amount_hinges if p not in known}
         missing.extend(_missing(extra, policies, lang, "amount"))
 
-    step_context = dict(facts)
     return Determination(
         programme=programme.id,
         programme_name=programme.policy.name.in_(lang),
@@ -179,8 +178,8 @@ def _determine(
         amount_note=amount_note,
         criteria=tuple(results),
         missing=tuple(missing),
-        next_steps=_steps(programme.next_steps, verdict, step_context, params, lang),
-        documents=_steps(programme.documents, verdict, step_context, params, lang),
+        next_steps=_steps(programme, "next_steps", verdict, facts, region_code, as_of, lang),
+        documents=_steps(programme, "documents", verdict, facts, region_code, as_of, lang),
         as_of=as_of,
         region_code=region_code,
         policy_version=policies.version,
@@ -189,10 +188,19 @@ def _determine(
 
 
 def _amount(
-    programme: Programme, facts: Mapping[str, Any], params: Mapping[str, Any], lang: Lang
+    programme: Programme,
+    facts: Mapping[str, Any],
+    region_code: str | None,
+    as_of: dt.date,
+    lang: Lang,
 ) -> tuple[int | None, str | None, frozenset[str]]:
     """The first amount rule that holds; unknown if an earlier rule's condition is unknown."""
     benefit = programme.policy.benefit
+    params = programme.parameters(region_code, as_of)
+
+    def note(text: Text | None) -> str | None:
+        return None if text is None else programme.wording(text, region_code, as_of, lang)
+
     hinges: frozenset[str] = frozenset()
     for rule in programme.amounts:
         holds, missing = rules.evaluate(rule.when, facts, params)
@@ -201,21 +209,17 @@ def _amount(
             break
         if holds:
             value, value_missing = rules.evaluate(rule.amount, facts, params)
-            note = rule.spec.note or benefit.note
+            rule_note = rule.spec.note or benefit.note
             if value is None:
                 if value_missing:
-                    return None, _note(benefit.note, params, lang), value_missing
+                    return None, note(benefit.note), value_missing
                 # A parameter that is not set: the county decides the amount.
-                return None, _note(benefit.unset_note or note, params, lang), frozenset()
+                return None, note(benefit.unset_note or rule_note), frozenset()
             assert isinstance(value, (int, float))
-            return int(value), _note(note, params, lang), frozenset()
+            return int(value), note(rule_note), frozenset()
     if hinges:
-        return None, _note(benefit.note, params, lang), hinges
-    return None, _note(benefit.unset_note or benefit.note, params, lang), frozenset()
-
-
-def _note(note: Any, params: Mapping[str, Any], lang: Lang) -> str | None:
-    return None if note is None else str(note.format(params).in_(lang))
+        return None, note(benefit.note), hinges
+    return None, note(benefit.unset_note or benefit.note), frozenset()
 
 
 def _missing(
@@ -239,21 +243,25 @@ def _missing(
 
 
 def _steps(
-    steps: Iterable[Any],
+    programme: Programme,
+    kind: Literal["next_steps", "documents"],
     verdict: Verdict,
     facts: Mapping[str, Any],
-    params: Mapping[str, Any],
+    region_code: str | None,
+    as_of: dt.date,
     lang: Lang,
 ) -> tuple[str, ...]:
     shown = []
+    steps: tuple[CompiledStep, ...] = getattr(programme, kind)
     for step in steps:
         if verdict not in step.spec.verdicts:
             continue
         if step.when is not None:
+            params = programme.parameters(region_code, as_of)
             holds, _ = rules.evaluate(step.when, facts, params)
             if holds is not True:
                 continue
-        shown.append(step.spec.text.format(params).in_(lang))
+        shown.append(programme.wording(step.spec.text, region_code, as_of, lang))
     return tuple(shown)
 
 

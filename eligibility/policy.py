@@ -22,7 +22,7 @@ from eligibility import rules
 from eligibility.catalogue import FactCatalogueFile, FactSpec
 from eligibility.derive import DERIVED_FACTS
 from eligibility.facts import Applicant
-from eligibility.text import Text
+from eligibility.text import Lang, Text
 
 Verdict = Literal["eligible", "ineligible", "needs_info"]
 ParamValue = int | float | bool | str | list[str | int] | None
@@ -161,6 +161,16 @@ class CompiledCriterion:
     test: rules.Expr
     applies_when: rules.Expr | None
     citations: tuple[Citation, ...]
+    run_test: rules.Compiled = field(init=False, compare=False, repr=False)
+    run_applies_when: rules.Compiled | None = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "run_test", rules.compile_expr(self.test))
+        object.__setattr__(
+            self,
+            "run_applies_when",
+            None if self.applies_when is None else rules.compile_expr(self.applies_when),
+        )
 
 
 @dataclass(frozen=True)
@@ -194,6 +204,12 @@ class Programme:
     _params_cache: dict[tuple[str, dt.date], dict[str, ParamValue]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _params_interned: dict[bytes, dict[str, ParamValue]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    _wording_cache: dict[tuple[int, int, str], str] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def parameters(self, region_code: str | None, as_of: dt.date) -> dict[str, ParamValue]:
         """Every parameter's value in force for the region on the date (most specific wins)."""
@@ -204,8 +220,22 @@ class Programme:
                 name: resolve_parameter(param, region_code, as_of)
                 for name, param in self.policy.parameters.items()
             }
+            # Most dates and regions share the same values: one dict per distinct set of values
+            # lets the wording cache below key on it.
+            found = self._params_interned.setdefault(msgspec.json.encode(found), found)
             if len(self._params_cache) < 65_536:
                 self._params_cache[key] = found
+        return found
+
+    def wording(self, text: Text, region_code: str | None, as_of: dt.date, lang: Lang) -> str:
+        """`text` in `lang` with the parameters in force filled in (memoised: it is hot)."""
+        params = self.parameters(region_code, as_of)
+        key = (id(text), id(params), lang)
+        found = self._wording_cache.get(key)
+        if found is None:
+            found = text.format(params).in_(lang)
+            if len(self._wording_cache) < 262_144:
+                self._wording_cache[key] = found
         return found
 
     def parameter_source(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from eligibility import rules
 
@@ -84,3 +86,40 @@ def test_fact_and_param_references() -> None:
     expr = rules.parse("person.age >= param.min_age and not given(household.size)")
     assert rules.fact_paths(expr) == {"person.age", "household.size"}
     assert rules.param_names(expr) == {"min_age"}
+
+
+_NAMES = ("a", "b", "c")
+_atoms = st.one_of(
+    st.sampled_from(_NAMES).map(rules.Fact),
+    st.integers(-3, 3).map(rules.Const),
+    st.just(rules.Param("cap")),
+    st.just(rules.Param("none")),
+)
+
+
+def _comparison(pair: tuple[rules.Expr, rules.Expr], op: str) -> rules.Expr:
+    return rules.Compare(op, *pair)  # type: ignore[arg-type]
+
+
+_booleans = st.recursive(
+    st.builds(
+        _comparison, st.tuples(_atoms, _atoms), st.sampled_from(["==", "!=", "<", "<=", ">", ">="])
+    )
+    | st.builds(lambda item: rules.Member(item, rules.Const([0, 1, 2])), _atoms)
+    | st.builds(rules.Given, _atoms),
+    lambda inner: (
+        st.builds(rules.Not, inner)
+        | st.lists(inner, min_size=1, max_size=3).map(lambda xs: rules.All(tuple(xs)))
+        | st.lists(inner, min_size=1, max_size=3).map(lambda xs: rules.Any_(tuple(xs)))
+    ),
+    max_leaves=8,
+)
+
+
+@given(
+    expr=_booleans,
+    facts=st.fixed_dictionaries({}, optional={n: st.integers(-3, 3) for n in _NAMES}),
+)
+def test_compiled_rules_agree_with_the_interpreter(expr: rules.Expr, facts: dict[str, int]) -> None:
+    params = {"cap": 1, "none": None}
+    assert rules.compile_expr(expr)(facts, params) == rules.evaluate(expr, facts, params)
