@@ -1,0 +1,110 @@
+"""The composition root: `create_app()` builds the Litestar app from settings.
+
+At start-up the app applies the migrations, loads and stores the policy set, and loads the ID
+hash key; the route handlers get these through `Provide` (see `api.dependencies`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.exceptions import HTTPException
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ControllerRouterHandler
+from sqlalchemy.exc import IntegrityError
+
+from api.dependencies import DEPENDENCIES
+from api.problems import StrictRequest, http_exception_handler, internal_error_handler
+from api.routes.assessments import AssessmentsController
+from api.routes.audit import AuditController
+from api.routes.checks import ChecksController
+from api.routes.health import healthz, readyz
+from api.routes.households import HouseholdsController, MembersController
+from api.routes.programmes import ProgrammesController
+from api.runtime import PolicyRegistry, Runtime
+from api.security import IdentityHasher, load_identity_key
+from api.settings import Settings, get_settings
+from db.engine import create_engine, session_factory
+from db.migrate import upgrade_async
+from eligibility.policy import load_bundled
+
+# Every route of the service.  A new door adds its handler or controller here, one line each.
+ROUTES: list[ControllerRouterHandler] = [
+    healthz,
+    readyz,
+    ChecksController,
+    ProgrammesController,
+    HouseholdsController,
+    MembersController,
+    AssessmentsController,
+    AuditController,
+]
+
+
+async def start_runtime(settings: Settings) -> Runtime:
+    """Migrate the database, load and store the policy set, load the ID hash key."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_async(engine)
+        registry = PolicyRegistry(current=load_bundled())
+        sessions = session_factory(engine)
+        async with sessions() as session:
+            try:
+                await registry.save_current(session)
+            except IntegrityError:
+                # Another worker stored the same version at the same moment: nothing to do.
+                await session.rollback()
+        identity = IdentityHasher(load_identity_key(settings.id_hash_key, settings.data_dir))
+    except BaseException:
+        await engine.dispose()
+        raise
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        policies=registry,
+        identity=identity,
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """The caseworkers' API on the database `settings` name (default: from the environment)."""
+    chosen = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        runtime = await start_runtime(chosen)
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            await runtime.engine.dispose()
+
+    return Litestar(
+        route_handlers=ROUTES,
+        dependencies=DEPENDENCIES,
+        lifespan=[lifespan],
+        request_class=StrictRequest,
+        exception_handlers={
+            HTTPException: http_exception_handler,
+            Exception: internal_error_handler,
+        },
+        openapi_config=OpenAPIConfig(
+            title="Rural support eligibility — caseworkers' API",
+            version="1.0.0",
+            description="乡村帮扶资格: checks, households register, assessments, programmes.",
+            components=Components(
+                security_schemes={
+                    "bearerAuth": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="an API key from `eligibility keys create`",
+                    )
+                }
+            ),
+        ),
+    )

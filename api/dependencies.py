@@ -1,0 +1,93 @@
+"""Dependencies handlers ask for by name (`Provide`): runtime, session, caller, language."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Annotated, Any
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import QueryParameter
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.problems import ProblemError
+from api.runtime import Runtime
+from api.schemas import Lang
+from api.security import Principal, authenticate
+from eligibility.policy import PolicySet
+
+RuntimeDep = NamedDependency[Runtime]
+SessionDep = NamedDependency[AsyncSession]
+PrincipalDep = NamedDependency[Principal]
+PoliciesDep = NamedDependency[PolicySet]
+LangDep = NamedDependency[Lang]
+
+
+def provide_runtime(state: State) -> Runtime:
+    """The runtime built at start-up."""
+    runtime: Runtime = state.runtime
+    return runtime
+
+
+async def provide_session(runtime: RuntimeDep) -> AsyncGenerator[AsyncSession, None]:
+    """One session per request, closed (and rolled back if uncommitted) afterwards."""
+    async with runtime.sessions() as session:
+        yield session
+
+
+def provide_policies(runtime: RuntimeDep) -> PolicySet:
+    """The policy set in force."""
+    return runtime.policies.current
+
+
+async def provide_principal(request: Request[Any, Any, Any], session: SessionDep) -> Principal:
+    """The caller of a protected route, from its bearer key (401 without a valid one)."""
+    return await authenticate(session, request.headers.get("authorization"))
+
+
+def provide_admin(principal: PrincipalDep) -> Principal:
+    """The caller, who must hold an admin key (403 otherwise)."""
+    if not principal.is_admin:
+        raise ProblemError(403, "This needs an admin key.")
+    return principal
+
+
+def provide_lang(
+    request: Request[Any, Any, Any],
+    lang_query: Annotated[
+        Lang | None,
+        QueryParameter(name="lang", description="zh or en; overrides Accept-Language"),
+    ] = None,
+) -> Lang:
+    """`?lang=` if given, else the best of `Accept-Language`, else zh."""
+    if lang_query is not None:
+        return lang_query
+    return _from_accept_language(request.headers.get("accept-language", ""))
+
+
+def _from_accept_language(header: str) -> Lang:
+    best: tuple[float, Lang] = (0.0, "zh")
+    for part in header.split(","):
+        tag, _, params = part.strip().partition(";")
+        tag = tag.strip().lower()
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        lang: Lang | None = "en" if tag.startswith("en") else "zh" if tag.startswith("zh") else None
+        if lang is not None and quality > best[0]:
+            best = (quality, lang)
+    return best[1]
+
+
+DEPENDENCIES = {
+    "runtime": Provide(provide_runtime, sync_to_thread=False),
+    "session": Provide(provide_session),
+    "policies": Provide(provide_policies, sync_to_thread=False),
+    "principal": Provide(provide_principal),
+    "admin": Provide(provide_admin, sync_to_thread=False),
+    "lang": Provide(provide_lang, sync_to_thread=False),
+}

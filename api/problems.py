@@ -1,0 +1,204 @@
+"""Errors as `application/problem+json` (RFC 9457), each naming the offending fields.
+
+Every 4xx carries `type`, `title`, `status`, `detail` and an `errors` list of `{path, message}`
+where `path` is a JSON path into the request body (`$.person.id_number`) or `query.<name>` /
+`path.<name>` for parameters.  Unexpected failures become a 500 problem without internals.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from http import HTTPStatus
+from typing import Any
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.connection import Request as BaseRequest
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+VALIDATION_TYPE = "urn:rural-support:problem:invalid-request"
+
+_log = logging.getLogger(__name__)
+_AT = re.compile(r"^(?P<message>.*?)(?: - at `(?P<path>\$[^`]*)`)?$", re.DOTALL)
+_NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `(?P<name>[^`]+)`")
+_PREFIXED_FIELD = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*): (?P<rest>.*)$", re.DOTALL)
+
+
+class FieldError(msgspec.Struct, frozen=True, kw_only=True):
+    """One thing wrong with the request, and where."""
+
+    path: str
+    message: str
+
+
+class Problem(msgspec.Struct, frozen=True, kw_only=True):
+    """An RFC 9457 problem document."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] = []
+
+
+class ProblemError(HTTPException):
+    """An error the client can fix, answered as a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        errors: list[FieldError] | None = None,
+        problem_type: str = "about:blank",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail=detail, status_code=status, headers=headers)
+        self.errors = errors or []
+        self.problem_type = problem_type
+
+
+def field_error(exc: msgspec.ValidationError | ValueError, prefix: str = "$") -> FieldError:
+    """A msgspec validation error as a field path and a message.
+
+    msgspec reports `... - at `$.person``; a `__post_init__` check reports `id_number: ...` at
+    its struct, and unknown or missing fields name themselves: all end up in the path.
+    """
+    match = _AT.match(str(exc))
+    assert match is not None  # the pattern matches any text
+    message = match.group("message")
+    path = match.group("path") or "$"
+    named = _NAMED_FIELD.search(message)
+    prefixed = _PREFIXED_FIELD.match(message)
+    if named:
+        path = f"{path}.{named.group('name')}"
+    elif prefixed:
+        path = f"{path}.{prefixed.group('name')}"
+        message = prefixed.group("rest")
+    return FieldError(path=prefix + path[1:], message=message)
+
+
+def invalid(errors: list[FieldError], detail: str = "The request is not valid.") -> ProblemError:
+    """A 400 naming each field that is wrong."""
+    return ProblemError(400, detail, errors=errors, problem_type=VALIDATION_TYPE)
+
+
+def _problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(
+        content=msgspec.json.encode(problem),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _title(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _validation_errors(exc: ValidationException) -> list[FieldError]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    errors = []
+    for item in extra:
+        if not isinstance(item, dict):
+            continue
+        message = str(item.get("message", "invalid"))
+        key = str(item.get("key", ""))
+        source = str(item.get("source", "body"))
+        if source == "body":
+            path = "$" if key in ("", "data") else "$." + key.removeprefix("data.")
+            named = _NAMED_FIELD.search(message)
+            if named:
+                path = f"{path}.{named.group('name')}"
+        else:
+            path = f"{source}.{key}" if key else source
+        errors.append(FieldError(path=path, message=message))
+    if not errors:
+        errors.append(FieldError(path="$", message=exc.detail))
+    return errors
+
+
+def http_exception_handler(
+    request: BaseRequest[Any, Any, Any], exc: HTTPException
+) -> Response[Any]:
+    """Any HTTP error (ours, routing's, validation's) as a problem document."""
+    status = exc.status_code
+    if isinstance(exc, ProblemError):
+        errors, problem_type = exc.errors, exc.problem_type
+    elif isinstance(exc, ValidationException):
+        errors, problem_type = _validation_errors(exc), VALIDATION_TYPE
+    else:
+        errors, problem_type = [], "about:blank"
+    if status >= 500:
+        _log.error("server error on %s %s: %s", request.method, request.url.path, exc.detail)
+        detail = "The server could not answer this request."
+    else:
+        detail = exc.detail or _title(status)
+    problem = Problem(
+        type=problem_type, title=_title(status), status=status, detail=detail, errors=errors
+    )
+    return _problem_response(problem, exc.headers)
+
+
+def internal_error_handler(request: BaseRequest[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A bug: logged with its traceback, answered as a bare 500 problem."""
+    _log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    problem = Problem(
+        type="about:blank",
+        title=_title(500),
+        status=500,
+        detail="The server could not answer this request.",
+    )
+    return _problem_response(problem)
+
+
+class StrictRequest(Request[Any, Any, Any]):
+    """A request whose JSON body is checked strictly against the handler's `data` type.
+
+    Litestar converts bodies leniently (`"5"` passes as `5`) and reports unknown fields without
+    their name; checking here first gives exact types and a path for every error.
+    """
+
+    async def json(self) -> Any:
+        """The decoded body, after a strict check against the declared `data` type."""
+        value = await super().json()
+        field = self.route_handler.parsed_fn_signature.parameters.get("data")
+        if field is not None:
+            try:
+                msgspec.convert(value, field.annotation, strict=True)
+            except msgspec.ValidationError as exc:
+                raise invalid([field_error(exc)]) from None
+        return value
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem answers a handler can give."""
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            description=_title(status),
+            media_type=PROBLEM_MEDIA_TYPE,
+        )
+        for status in statuses
+    }
+
+
+__all__ = [
+    "PROBLEM_MEDIA_TYPE",
+    "FieldError",
+    "MediaType",
+    "Problem",
+    "ProblemError",
+    "StrictRequest",
+    "field_error",
+    "http_exception_handler",
+    "internal_error_handler",
+    "invalid",
+    "problem_responses",
+]

@@ -1,0 +1,59 @@
+"""`/v1/assessments`: decide a registered member and keep the result; re-derive it later."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, JSONBody
+
+from api.dependencies import LangDep, PoliciesDep, PrincipalDep, RuntimeDep, SessionDep
+from api.routes import SECURITY, protected
+from api.schemas import AssessmentCreate, AssessmentRead, RederiveResult
+from api.services import assessments
+
+
+class AssessmentsController(Controller):
+    """Stored determinations, with the policy version and facts that made them."""
+
+    path = "/v1/assessments"
+    tags = ("assessments",)
+    security = SECURITY
+
+    @post("/", responses=protected(404), summary="Assess a member")
+    async def create(
+        self,
+        data: JSONBody[AssessmentCreate],
+        session: SessionDep,
+        principal: PrincipalDep,
+        policies: PoliciesDep,
+        lang: LangDep,
+    ) -> AssessmentRead:
+        """Decide the member with the household's current facts and store the result."""
+        return await assessments.create_assessment(
+            session, principal, policies, data, lang, dt.date.today()
+        )
+
+    @get("/{assessment_id:str}", responses=protected(404), summary="Read an assessment")
+    async def read(
+        self, assessment_id: FromPath[str], session: SessionDep, principal: PrincipalDep
+    ) -> AssessmentRead:
+        """One stored assessment."""
+        return await assessments.read_assessment(session, principal, assessment_id)
+
+    @post(
+        "/{assessment_id:str}/rederive",
+        status_code=200,
+        responses=protected(404, 409),
+        summary="Re-derive an assessment",
+    )
+    async def rederive(
+        self,
+        assessment_id: FromPath[str],
+        session: SessionDep,
+        principal: PrincipalDep,
+        runtime: RuntimeDep,
+    ) -> RederiveResult:
+        """Decide the stored facts again with the stored policy version; `identical` says
+        whether the result is the one stored."""
+        return await assessments.rederive(session, principal, runtime.policies, assessment_id)

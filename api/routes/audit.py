@@ -1,0 +1,45 @@
+"""`GET /v1/audit`: the audit log, for admins."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.params import QueryParameter
+
+from api.dependencies import PrincipalDep, SessionDep
+from api.routes import SECURITY, protected
+from api.schemas import AuditPage
+from api.services import audit
+
+Id = Annotated[str | None, QueryParameter(max_length=64)]
+
+
+class AuditController(Controller):
+    """Who read or changed which household data, when."""
+
+    path = "/v1/audit"
+    tags = ("audit",)
+    security = SECURITY
+
+    @get("/", responses=protected(403), summary="Read the audit log")
+    async def list_(
+        self,
+        session: SessionDep,
+        admin: PrincipalDep,
+        key_id: Id = None,
+        household_id: Id = None,
+        record_id: Id = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0, le=10_000_000)] = 0,
+    ) -> AuditPage:
+        """Events matching the filters, newest first (admin keys only)."""
+        del admin
+        return await audit.list_events(
+            session,
+            key_id=key_id,
+            household_id=household_id,
+            record_id=record_id,
+            limit=limit,
+            offset=offset,
+        )

@@ -1,0 +1,164 @@
+"""Households and members: `/v1/households`, `/v1/households/{id}/members`, `/v1/members/{id}`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, delete, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from api.dependencies import PrincipalDep, RuntimeDep, SessionDep
+from api.routes import SECURITY, protected
+from api.schemas import (
+    AssessmentList,
+    HouseholdCreate,
+    HouseholdPage,
+    HouseholdRead,
+    HouseholdUpdate,
+    MemberCreate,
+    MemberList,
+    MemberRead,
+    MemberUpdate,
+)
+from api.services import assessments, households
+from eligibility.facts import HouseholdCategory
+from eligibility.policy import Verdict
+
+Limit = Annotated[int, QueryParameter(ge=1, le=500, description="page size")]
+Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000, description="rows to skip")]
+
+
+class HouseholdsController(Controller):
+    """The household register, scoped to the caller's regions."""
+
+    path = "/v1/households"
+    tags = ("households",)
+    security = SECURITY
+
+    @post("/", responses=protected(403), summary="Register a household")
+    async def create(
+        self, data: JSONBody[HouseholdCreate], session: SessionDep, principal: PrincipalDep
+    ) -> HouseholdRead:
+        """A new household in one of the caller's regions."""
+        return await households.create_household(session, principal, data)
+
+    @get("/", responses=protected(), summary="List households")
+    async def list_(
+        self,
+        session: SessionDep,
+        principal: PrincipalDep,
+        region: Annotated[
+            str | None,
+            QueryParameter(pattern=r"^\d{2,6}$", description="region code prefix, e.g. 5101"),
+        ] = None,
+        category: FromQuery[HouseholdCategory | None] = None,
+        programme: Annotated[
+            str | None,
+            QueryParameter(
+                max_length=64, description="latest assessment's programme"
+            ),
+        ] = None,
+        verdict: Annotated[
+            Verdict | None, QueryParameter(description="latest assessment's verdict")
+        ] = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> HouseholdPage:
+        """Households matching the filters, within the caller's regions."""
+        return await households.list_households(
+            session,
+            principal,
+            region=region,
+            category=None if category is None else category.value,
+            programme=programme,
+            verdict=verdict,
+            limit=limit,
+            offset=offset,
+        )
+
+    @get("/{household_id:str}", responses=protected(404), summary="Read a household")
+    async def read(
+        self, household_id: FromPath[str], session: SessionDep, principal: PrincipalDep
+    ) -> HouseholdRead:
+        """One household (404 if it is missing or outside the caller's regions)."""
+        return await households.read_household(session, principal, household_id)
+
+    @patch("/{household_id:str}", responses=protected(403, 404), summary="Update a household")
+    async def update(
+        self,
+        household_id: FromPath[str],
+        data: JSONBody[HouseholdUpdate],
+        session: SessionDep,
+        principal: PrincipalDep,
+    ) -> HouseholdRead:
+        """Change the fields given."""
+        return await households.update_household(session, principal, household_id, data)
+
+    @delete("/{household_id:str}", responses=protected(404), summary="Delete a household")
+    async def remove(
+        self, household_id: FromPath[str], session: SessionDep, principal: PrincipalDep
+    ) -> None:
+        """Remove the household, its members and their assessments."""
+        await households.delete_household(session, principal, household_id)
+
+    @post("/{household_id:str}/members", responses=protected(404), summary="Add a member")
+    async def add_member(
+        self,
+        household_id: FromPath[str],
+        data: JSONBody[MemberCreate],
+        session: SessionDep,
+        principal: PrincipalDep,
+        runtime: RuntimeDep,
+    ) -> MemberRead:
+        """A new member of the household; the ID number is kept only hashed and masked."""
+        return await households.create_member(
+            session, principal, runtime.identity, household_id, data
+        )
+
+    @get("/{household_id:str}/members", responses=protected(404), summary="List members")
+    async def members(
+        self, household_id: FromPath[str], session: SessionDep, principal: PrincipalDep
+    ) -> MemberList:
+        """The household's members."""
+        return MemberList(items=await households.list_members(session, principal, household_id))
+
+
+class MembersController(Controller):
+    """Members by id, and their assessment history."""
+
+    path = "/v1/members"
+    tags = ("households",)
+    security = SECURITY
+
+    @get("/{member_id:str}", responses=protected(404), summary="Read a member")
+    async def read(
+        self, member_id: FromPath[str], session: SessionDep, principal: PrincipalDep
+    ) -> MemberRead:
+        """One member (ID number masked)."""
+        return await households.read_member(session, principal, member_id)
+
+    @patch("/{member_id:str}", responses=protected(404), summary="Update a member")
+    async def update(
+        self,
+        member_id: FromPath[str],
+        data: JSONBody[MemberUpdate],
+        session: SessionDep,
+        principal: PrincipalDep,
+        runtime: RuntimeDep,
+    ) -> MemberRead:
+        """Change the fields given."""
+        return await households.update_member(session, principal, runtime.identity, member_id, data)
+
+    @delete("/{member_id:str}", responses=protected(404), summary="Delete a member")
+    async def remove(
+        self, member_id: FromPath[str], session: SessionDep, principal: PrincipalDep
+    ) -> None:
+        """Remove the member and their assessments."""
+        await households.delete_member(session, principal, member_id)
+
+    @get("/{member_id:str}/assessments", responses=protected(404), summary="Member's history")
+    async def history(
+        self, member_id: FromPath[str], session: SessionDep, principal: PrincipalDep
+    ) -> AssessmentList:
+        """The member's assessments, newest first."""
+        return AssessmentList(items=await assessments.member_history(session, principal, member_id))

@@ -1,0 +1,292 @@
+"""The API's wire types: hand-written msgspec Structs, Create / Update / Read per resource.
+
+Inputs reject unknown fields; PATCH bodies use `msgspec.UNSET` for "leave as is" and `null` for
+"set to unknown".  Fact fields keep the glossary's names and bounds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from api.problems import FieldError
+from eligibility.determination import Determination
+from eligibility.facts import (
+    Applicant,
+    Education,
+    Employment,
+    HouseholdCategory,
+    LaborCapacity,
+    LoanRequest,
+    RegionCode,
+    SuddenHardshipEvent,
+    Yuan,
+)
+from eligibility.identity import IdentityNumberError, parse_identity_number
+
+Size = Annotated[int, Meta(ge=1, le=100)]
+Income = Annotated[int, Meta(ge=-10_000_000, le=100_000_000)]
+Age = Annotated[int, Meta(ge=0, le=130)]
+Name = Annotated[str, Meta(min_length=1, max_length=100)]
+ProgrammeId = Annotated[str, Meta(min_length=1, max_length=64)]
+Lang = Literal["zh", "en"]
+MAX_BATCH = 1000
+
+
+def check_id_number(number: str) -> str:
+    """The normalised number, or ValueError('id_number: ...') that the problem names."""
+    try:
+        return parse_identity_number(number).number
+    except IdentityNumberError as exc:
+        raise ValueError(f"id_number: {exc}") from None
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+
+class CheckResult(msgspec.Struct, frozen=True, kw_only=True):
+    """One determination per programme asked for."""
+
+    determinations: list[Determination]
+
+
+class BatchCheckRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Up to 1,000 applicants; each is validated on its own, so one bad item fails alone."""
+
+    applicants: Annotated[list[Any], Meta(min_length=1, max_length=MAX_BATCH)]
+
+
+class BatchCheckItem(msgspec.Struct, frozen=True, kw_only=True):
+    """The result for the applicant at `index`: determinations, or the errors that stopped it."""
+
+    index: int
+    ok: bool
+    determinations: list[Determination] = []
+    errors: list[FieldError] = []
+
+
+class BatchCheckResult(msgspec.Struct, frozen=True, kw_only=True):
+    """One item per applicant, in the order sent."""
+
+    results: list[BatchCheckItem]
+
+
+# --- households ------------------------------------------------------------------------------
+
+
+class HouseholdCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A household to register: where it is, its category, and any facts known."""
+
+    region_code: RegionCode
+    category: HouseholdCategory
+    risk_eliminated: bool | None = None
+    size: Size | None = None
+    per_capita_net_income: Income | None = None
+    per_capita_net_income_previous: Income | None = None
+    sudden_hardship_event: SuddenHardshipEvent | None = None
+    receives_dibao: bool | None = None
+    receives_tekun: bool | None = None
+    zero_employment: bool | None = None
+    microloan_outstanding: Yuan | None = None
+    microloan_overdue: bool | None = None
+
+
+class HouseholdUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Fields to change; absent fields stay, `null` makes a fact unknown again."""
+
+    region_code: RegionCode | UnsetType = UNSET
+    category: HouseholdCategory | UnsetType = UNSET
+    risk_eliminated: bool | UnsetType | None = UNSET
+    size: Size | UnsetType | None = UNSET
+    per_capita_net_income: Income | UnsetType | None = UNSET
+    per_capita_net_income_previous: Income | UnsetType | None = UNSET
+    sudden_hardship_event: SuddenHardshipEvent | UnsetType | None = UNSET
+    receives_dibao: bool | UnsetType | None = UNSET
+    receives_tekun: bool | UnsetType | None = UNSET
+    zero_employment: bool | UnsetType | None = UNSET
+    microloan_outstanding: Yuan | UnsetType | None = UNSET
+    microloan_overdue: bool | UnsetType | None = UNSET
+
+
+class HouseholdRead(msgspec.Struct, frozen=True, kw_only=True):
+    """A registered household."""
+
+    id: str
+    region_code: str
+    category: HouseholdCategory
+    risk_eliminated: bool | None
+    size: int | None
+    per_capita_net_income: int | None
+    per_capita_net_income_previous: int | None
+    sudden_hardship_event: SuddenHardshipEvent | None
+    receives_dibao: bool | None
+    receives_tekun: bool | None
+    zero_employment: bool | None
+    microloan_outstanding: int | None
+    microloan_overdue: bool | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class HouseholdPage(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of households and how many match in all."""
+
+    items: list[HouseholdRead]
+    total: int
+    limit: int
+    offset: int
+
+
+# --- members ---------------------------------------------------------------------------------
+
+
+class MemberCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A person of the household.  `id_number` is checked and then kept only as a keyed hash
+    and a masked form; the birth date it gives is kept."""
+
+    name: Name | None = None
+    id_number: str | None = None
+    birth_date: dt.date | None = None
+    age: Age | None = None
+    labor_capacity: LaborCapacity | None = None
+    full_civil_capacity: bool | None = None
+    serious_bad_credit: bool | None = None
+    willing_to_work: bool | None = None
+    can_work_away: bool | None = None
+    holds_public_welfare_post: bool | None = None
+    disability: bool | None = None
+    employment: Employment | None = None
+    education: Education | None = None
+
+    def __post_init__(self) -> None:
+        if self.id_number is not None:
+            self.id_number = check_id_number(self.id_number)
+
+
+class MemberUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Fields to change; absent fields stay, `null` makes a fact unknown again."""
+
+    name: Name | UnsetType | None = UNSET
+    id_number: str | UnsetType | None = UNSET
+    birth_date: dt.date | UnsetType | None = UNSET
+    age: Age | UnsetType | None = UNSET
+    labor_capacity: LaborCapacity | UnsetType | None = UNSET
+    full_civil_capacity: bool | UnsetType | None = UNSET
+    serious_bad_credit: bool | UnsetType | None = UNSET
+    willing_to_work: bool | UnsetType | None = UNSET
+    can_work_away: bool | UnsetType | None = UNSET
+    holds_public_welfare_post: bool | UnsetType | None = UNSET
+    disability: bool | UnsetType | None = UNSET
+    employment: Employment | UnsetType | None = UNSET
+    education: Education | UnsetType | None = UNSET
+
+    def __post_init__(self) -> None:
+        if isinstance(self.id_number, str):
+            self.id_number = check_id_number(self.id_number)
+
+
+class MemberRead(msgspec.Struct, frozen=True, kw_only=True):
+    """A member as shown: the ID number only masked."""
+
+    id: str
+    household_id: str
+    name: str | None
+    id_number_masked: str | None
+    birth_date: dt.date | None
+    age: int | None
+    labor_capacity: LaborCapacity | None
+    full_civil_capacity: bool | None
+    serious_bad_credit: bool | None
+    willing_to_work: bool | None
+    can_work_away: bool | None
+    holds_public_welfare_post: bool | None
+    disability: bool | None
+    employment: Employment | None
+    education: Education | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class MemberList(msgspec.Struct, frozen=True, kw_only=True):
+    """The members of one household."""
+
+    items: list[MemberRead]
+
+
+# --- assessments -----------------------------------------------------------------------------
+
+
+class AssessmentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Evaluate a registered member with the household's facts as they stand now."""
+
+    member_id: str
+    loan_request: LoanRequest | None = None
+    as_of: dt.date | None = None
+    programmes: Annotated[list[ProgrammeId], Meta(min_length=1, max_length=32)] | None = None
+    lang: Lang | None = None
+
+
+class AssessmentRead(msgspec.Struct, frozen=True, kw_only=True):
+    """A stored assessment: the facts used (never the ID number), date, policy version, and
+    the determinations made."""
+
+    id: str
+    member_id: str
+    household_id: str
+    policy_version: str
+    as_of: dt.date
+    lang: Lang
+    facts_hash: str
+    facts: Applicant
+    programmes: list[str] | None
+    created_by: str
+    created_at: dt.datetime
+    determinations: list[Determination]
+
+
+class AssessmentList(msgspec.Struct, frozen=True, kw_only=True):
+    """A member's assessments, newest first."""
+
+    items: list[AssessmentRead]
+
+
+class RederiveResult(msgspec.Struct, frozen=True, kw_only=True):
+    """A stored assessment decided again with its own policy version and facts."""
+
+    assessment_id: str
+    policy_version: str
+    identical: bool
+    determinations: list[Determination]
+
+
+# --- audit, programmes, health ---------------------------------------------------------------
+
+
+class AuditEventRead(msgspec.Struct, frozen=True, kw_only=True):
+    """Who (key id) did what to which record, when."""
+
+    id: int
+    at: dt.datetime
+    key_id: str
+    action: str
+    resource: str
+    record_id: str
+    household_id: str | None
+
+
+class AuditPage(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of audit events, newest first."""
+
+    items: list[AuditEventRead]
+    limit: int
+    offset: int
+
+
+class Health(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Liveness or readiness."""
+
+    status: str
+    policy_version: str | None = None

@@ -1,0 +1,136 @@
+"""API keys (stored only as SHA-256), the caller they stand for, and the ID-number hash key."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.problems import ProblemError
+from db.models import ApiKey
+
+Role = Literal["admin", "caseworker"]
+ROLES: tuple[Role, ...] = ("admin", "caseworker")
+KEY_PREFIX = "rse_"
+_REGION = re.compile(r"^(\d{2}|\d{4}|\d{6})$")
+
+
+class Principal(msgspec.Struct, frozen=True, kw_only=True):
+    """Who is calling: the key's id (for the audit log), its role and its regions."""
+
+    key_id: str
+    role: Role
+    regions: tuple[str, ...]
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins see every region and read the audit log."""
+        return self.role == "admin"
+
+    def sees(self, region_code: str) -> bool:
+        """Whether a household registered in `region_code` is within this key's scope."""
+        return self.is_admin or any(region_code.startswith(r) for r in self.regions)
+
+
+def hash_key(key: str) -> str:
+    """The stored form of an API key.  Keys carry 256 random bits, so a plain SHA-256 suffices
+    (no salt or slow hash needed: there is nothing to guess)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def check_regions(regions: Sequence[str]) -> tuple[str, ...]:
+    """Regions as GB/T 2260 prefixes (2, 4 or 6 digits); raise ValueError naming a bad one."""
+    for region in regions:
+        if not _REGION.match(region):
+            raise ValueError(f"region {region!r} is not a 2, 4 or 6 digit GB/T 2260 code")
+    return tuple(dict.fromkeys(regions))
+
+
+async def create_key(
+    session: AsyncSession, *, role: Role, regions: Sequence[str] = (), label: str | None = None
+) -> tuple[ApiKey, str]:
+    """Store a new key and return it with its one-time clear text (shown once, never stored).
+
+    A caseworker key must name at least one region; an admin key needs none.
+    """
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    scoped = check_regions(regions)
+    if role == "caseworker" and not scoped:
+        raise ValueError("a caseworker key needs at least one --region")
+    clear = KEY_PREFIX + secrets.token_urlsafe(32)
+    record = ApiKey(
+        id="key_" + secrets.token_hex(6),
+        key_hash=hash_key(clear),
+        role=role,
+        regions=msgspec.json.encode(list(scoped)).decode(),
+        label=label,
+    )
+    session.add(record)
+    await session.commit()
+    return record, clear
+
+
+def unauthorized(detail: str) -> ProblemError:
+    """A 401 asking for a bearer key."""
+    return ProblemError(401, detail, headers={"WWW-Authenticate": 'Bearer realm="eligibility"'})
+
+
+async def authenticate(session: AsyncSession, authorization: str | None) -> Principal:
+    """The principal for an `Authorization: Bearer <key>` header; 401 if absent or unknown."""
+    if not authorization:
+        raise unauthorized("Send an API key as `Authorization: Bearer <key>`.")
+    scheme, _, key = authorization.partition(" ")
+    key = key.strip()
+    if scheme.lower() != "bearer" or not key:
+        raise unauthorized("Send an API key as `Authorization: Bearer <key>`.")
+    found = (await session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))).first()
+    if found is None or found.revoked_at is not None or found.role not in ROLES:
+        raise unauthorized("This API key is not valid.")
+    role: Role = "admin" if found.role == "admin" else "caseworker"
+    regions = tuple(msgspec.json.decode(found.regions, type=list[str]))
+    return Principal(key_id=found.id, role=role, regions=regions)
+
+
+class IdentityHasher:
+    """Keyed hash (HMAC-SHA-256) of ID-card numbers: finds a person again without keeping
+    the number."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def hash(self, number: str) -> str:
+        """The stored form of a validated, normalised ID number."""
+        return hmac.new(self._key, number.encode(), hashlib.sha256).hexdigest()
+
+
+def load_identity_key(configured: str | None, data_dir: Path) -> bytes:
+    """The hash key: `ID_HASH_KEY` when set, else one random key made once in the data folder.
+
+    The file is created exclusively with mode 0600, so concurrent first starts agree on one key.
+    """
+    if configured:
+        return configured.encode()
+    path = data_dir / "id_hash.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f"{path} is empty; delete it or set ID_HASH_KEY")
+    return key.encode()

@@ -1,0 +1,254 @@
+"""Assessments: a registered member decided with their household's facts, stored with the
+policy version, date, facts (never the ID number) and facts hash, so it can be re-derived."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import msgspec
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.problems import FieldError, ProblemError, invalid
+from api.runtime import PolicyRegistry
+from api.schemas import AssessmentCreate, AssessmentRead, Lang, RederiveResult
+from api.security import Principal
+from api.services import audit
+from api.services.households import member_with_household, not_found
+from db.engine import utc
+from db.models import Assessment, AssessmentDetermination, Household, Member
+from eligibility import facts as f
+from eligibility.determination import Determination, determine
+from eligibility.policy import PolicySet
+
+_determinations = msgspec.json.Decoder(Determination)
+_encoder = msgspec.json.Encoder()
+
+
+def applicant_for(
+    household: Household,
+    member: Member,
+    *,
+    as_of: dt.date,
+    loan_request: f.LoanRequest | None,
+) -> f.Applicant:
+    """The applicant a member is decided as: household facts, person facts, the loan asked.
+
+    The ID number is not among them (only its birth date is kept), so what is stored as "the
+    facts used" holds no ID number either.
+    """
+    household_facts = f.Household(
+        category=f.HouseholdCategory(household.category),
+        risk_eliminated=household.risk_eliminated,
+        size=household.size,
+        per_capita_net_income=household.per_capita_net_income,
+        per_capita_net_income_previous=household.per_capita_net_income_previous,
+        sudden_hardship_event=(
+            None
+            if household.sudden_hardship_event is None
+            else f.SuddenHardshipEvent(household.sudden_hardship_event)
+        ),
+        receives_dibao=household.receives_dibao,
+        receives_tekun=household.receives_tekun,
+        zero_employment=household.zero_employment,
+        microloan_outstanding=household.microloan_outstanding,
+        microloan_overdue=household.microloan_overdue,
+    )
+    person = f.Person(
+        birth_date=member.birth_date,
+        age=member.age,
+        labor_capacity=None
+        if member.labor_capacity is None
+        else f.LaborCapacity(member.labor_capacity),
+        full_civil_capacity=member.full_civil_capacity,
+        serious_bad_credit=member.serious_bad_credit,
+        willing_to_work=member.willing_to_work,
+        can_work_away=member.can_work_away,
+        holds_public_welfare_post=member.holds_public_welfare_post,
+        disability=member.disability,
+        employment=(
+            None
+            if member.employment is None
+            else msgspec.json.decode(member.employment, type=f.Employment)
+        ),
+        education=(
+            None
+            if member.education is None
+            else msgspec.json.decode(member.education, type=f.Education)
+        ),
+    )
+    return f.Applicant(
+        region_code=household.region_code,
+        as_of=as_of,
+        household=household_facts,
+        person=person,
+        loan_request=loan_request,
+    )
+
+
+def check_programmes(policies: PolicySet, programmes: list[str] | None, path: str) -> None:
+    """400 naming the first programme the policy set does not know."""
+    for i, programme in enumerate(programmes or []):
+        if programme not in policies.programmes:
+            raise invalid(
+                [
+                    FieldError(
+                        path=f"{path}[{i}]" if path.startswith("$") else path,
+                        message=f"unknown programme {programme!r}; known: "
+                        + ", ".join(policies.programmes),
+                    )
+                ]
+            )
+
+
+def _read(row: Assessment, determinations: list[Determination]) -> AssessmentRead:
+    return AssessmentRead(
+        id=row.id,
+        member_id=row.member_id,
+        household_id=row.household_id,
+        policy_version=row.policy_version,
+        as_of=row.as_of,
+        lang="en" if row.lang == "en" else "zh",
+        facts_hash=row.facts_hash,
+        facts=msgspec.json.decode(row.facts, type=f.Applicant),
+        programmes=None
+        if row.programmes is None
+        else msgspec.json.decode(row.programmes, type=list[str]),
+        created_by=row.created_by,
+        created_at=utc(row.created_at),
+        determinations=determinations,
+    )
+
+
+async def create_assessment(
+    session: AsyncSession,
+    principal: Principal,
+    policies: PolicySet,
+    data: AssessmentCreate,
+    lang: Lang,
+    today: dt.date,
+) -> AssessmentRead:
+    """Decide a member now and store the result as their latest assessment."""
+    check_programmes(policies, data.programmes, "$.programmes")
+    member, household = await member_with_household(session, principal, data.member_id)
+    lang = data.lang or lang
+    as_of = data.as_of or today
+    applicant = applicant_for(household, member, as_of=as_of, loan_request=data.loan_request)
+    determinations = determine(applicant, policies, programmes=data.programmes, lang=lang)
+    row = Assessment(
+        id=str(uuid.uuid4()),
+        member_id=member.id,
+        household_id=household.id,
+        policy_version=policies.version,
+        as_of=as_of,
+        lang=lang,
+        facts_hash=determinations[0].facts_hash if determinations else "",
+        facts=_encoder.encode(applicant).decode(),
+        programmes=None if data.programmes is None else _encoder.encode(data.programmes).decode(),
+        is_latest=True,
+        created_by=principal.key_id,
+    )
+    await session.exec(
+        update(Assessment).where(col(Assessment.member_id) == member.id).values(is_latest=False)
+    )
+    session.add(row)
+    await session.flush()
+    session.add_all(
+        AssessmentDetermination(
+            assessment_id=row.id,
+            programme=d.programme,
+            verdict=d.verdict,
+            amount=d.amount,
+            result=_encoder.encode(d).decode(),
+        )
+        for d in determinations
+    )
+    audit.record(session, principal, "assess", "assessment", [(row.id, household.id)])
+    await session.commit()
+    return _read(row, determinations)
+
+
+async def _load(
+    session: AsyncSession, principal: Principal, assessment_id: str
+) -> tuple[Assessment, list[Determination]]:
+    found = (
+        await session.exec(
+            select(Assessment, Household)
+            .join(Household, col(Household.id) == col(Assessment.household_id))
+            .where(col(Assessment.id) == assessment_id)
+        )
+    ).first()
+    if found is None or not principal.sees(found[1].region_code):
+        raise not_found("assessment")
+    row = found[0]
+    results = (
+        await session.exec(
+            select(AssessmentDetermination)
+            .where(col(AssessmentDetermination.assessment_id) == row.id)
+            .order_by(col(AssessmentDetermination.id))
+        )
+    ).all()
+    return row, [_determinations.decode(r.result) for r in results]
+
+
+async def read_assessment(
+    session: AsyncSession, principal: Principal, assessment_id: str
+) -> AssessmentRead:
+    """One stored assessment of a household in the caller's regions."""
+    row, determinations = await _load(session, principal, assessment_id)
+    audit.record(session, principal, "read", "assessment", [(row.id, row.household_id)])
+    await session.commit()
+    return _read(row, determinations)
+
+
+async def member_history(
+    session: AsyncSession, principal: Principal, member_id: str
+) -> list[AssessmentRead]:
+    """A member's assessments, newest first."""
+    member, household = await member_with_household(session, principal, member_id)
+    rows = (
+        await session.exec(
+            select(Assessment)
+            .where(col(Assessment.member_id) == member.id)
+            .order_by(col(Assessment.created_at).desc(), col(Assessment.id))
+        )
+    ).all()
+    by_assessment: dict[str, list[Determination]] = {r.id: [] for r in rows}
+    if rows:
+        results = (
+            await session.exec(
+                select(AssessmentDetermination)
+                .where(col(AssessmentDetermination.assessment_id).in_(list(by_assessment)))
+                .order_by(col(AssessmentDetermination.id))
+            )
+        ).all()
+        for result in results:
+            by_assessment[result.assessment_id].append(_determinations.decode(result.result))
+    audit.record(session, principal, "list", "assessment", [(r.id, household.id) for r in rows])
+    await session.commit()
+    return [_read(r, by_assessment[r.id]) for r in rows]
+
+
+async def rederive(
+    session: AsyncSession, principal: Principal, registry: PolicyRegistry, assessment_id: str
+) -> RederiveResult:
+    """Decide a stored assessment again with its own policy version, date, facts and language."""
+    row, stored = await _load(session, principal, assessment_id)
+    policies = await registry.get(session, row.policy_version)
+    if policies is None:
+        raise ProblemError(409, f"Policy set {row.policy_version} is not stored.")
+    applicant = msgspec.json.decode(row.facts, type=f.Applicant)
+    programmes = (
+        None if row.programmes is None else msgspec.json.decode(row.programmes, type=list[str])
+    )
+    lang: Lang = "en" if row.lang == "en" else "zh"
+    again = determine(applicant, policies, programmes=programmes, lang=lang, today=row.as_of)
+    audit.record(session, principal, "rederive", "assessment", [(row.id, row.household_id)])
+    await session.commit()
+    return RederiveResult(
+        assessment_id=row.id,
+        policy_version=policies.version,
+        identical=again == stored,
+        determinations=again,
+    )

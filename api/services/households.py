@@ -1,0 +1,343 @@
+"""Households and their members: region-scoped CRUD, with an audit event for every access.
+
+A household outside the caller's regions does not exist for them (404), so a caseworker
+cannot even learn which identifiers are taken elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.problems import FieldError, ProblemError
+from api.schemas import (
+    HouseholdCreate,
+    HouseholdPage,
+    HouseholdRead,
+    HouseholdUpdate,
+    MemberCreate,
+    MemberRead,
+    MemberUpdate,
+)
+from api.security import IdentityHasher, Principal
+from api.services import audit
+from db.engine import utc
+from db.models import Assessment, AssessmentDetermination, Household, Member
+from eligibility.facts import Education, Employment
+from eligibility.identity import mask_identity_number, parse_identity_number
+
+_HOUSEHOLD_FIELDS = tuple(HouseholdCreate.__struct_fields__)
+
+
+def not_found(what: str) -> ProblemError:
+    """The same 404 for a record that is missing and one outside the caller's regions."""
+    return ProblemError(404, f"No such {what}.")
+
+
+def _outside(region_code: str) -> ProblemError:
+    return ProblemError(
+        403,
+        "This key may not register households in that region.",
+        errors=[
+            FieldError(path="$.region_code", message=f"{region_code} is outside this key's regions")
+        ],
+    )
+
+
+def _scope(principal: Principal) -> Any:
+    """A SQL condition keeping the households the caller may see."""
+    if principal.is_admin:
+        return sa.true()
+    return sa.or_(*(col(Household.region_code).startswith(r) for r in principal.regions))
+
+
+def household_read(row: Household) -> HouseholdRead:
+    """The wire form of a household row."""
+    values = {name: getattr(row, name) for name in _HOUSEHOLD_FIELDS}
+    return msgspec.convert(
+        {
+            **values,
+            "id": row.id,
+            "created_at": utc(row.created_at),
+            "updated_at": utc(row.updated_at),
+        },
+        HouseholdRead,
+    )
+
+
+async def create_household(
+    session: AsyncSession, principal: Principal, data: HouseholdCreate
+) -> HouseholdRead:
+    """Register a household within the caller's regions."""
+    if not principal.sees(data.region_code):
+        raise _outside(data.region_code)
+    row = Household(id=str(uuid.uuid4()), **msgspec.structs.asdict(data))
+    session.add(row)
+    audit.record(session, principal, "create", "household", [(row.id, row.id)])
+    await session.commit()
+    return household_read(row)
+
+
+async def _household(session: AsyncSession, principal: Principal, household_id: str) -> Household:
+    row = await session.get(Household, household_id)
+    if row is None or not principal.sees(row.region_code):
+        raise not_found("household")
+    return row
+
+
+async def read_household(
+    session: AsyncSession, principal: Principal, household_id: str
+) -> HouseholdRead:
+    """One household in the caller's regions."""
+    row = await _household(session, principal, household_id)
+    audit.record(session, principal, "read", "household", [(row.id, row.id)])
+    await session.commit()
+    return household_read(row)
+
+
+async def list_households(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    region: str | None,
+    category: str | None,
+    programme: str | None,
+    verdict: str | None,
+    limit: int,
+    offset: int,
+) -> HouseholdPage:
+    """Households in the caller's regions matching the filters, oldest first.
+
+    `programme` / `verdict` keep households with a member whose latest assessment gave that
+    verdict for that programme (either may be given alone).
+    """
+    conditions = [_scope(principal)]
+    if region is not None:
+        conditions.append(col(Household.region_code).startswith(region))
+    if category is not None:
+        conditions.append(col(Household.category) == category)
+    if programme is not None or verdict is not None:
+        latest = (
+            select(Assessment.household_id)
+            .join(
+                AssessmentDetermination,
+                col(AssessmentDetermination.assessment_id) == col(Assessment.id),
+            )
+            .where(col(Assessment.is_latest).is_(True))
+        )
+        if programme is not None:
+            latest = latest.where(col(AssessmentDetermination.programme) == programme)
+        if verdict is not None:
+            latest = latest.where(col(AssessmentDetermination.verdict) == verdict)
+        conditions.append(col(Household.id).in_(latest))
+    where = sa.and_(*conditions)
+    total = (await session.exec(select(sa.func.count()).select_from(Household).where(where))).one()
+    rows = (
+        await session.exec(
+            select(Household)
+            .where(where)
+            .order_by(col(Household.created_at), col(Household.id))
+            .limit(limit)
+            .offset(offset)
+        )
+    ).all()
+    audit.record(session, principal, "list", "household", [(r.id, r.id) for r in rows])
+    await session.commit()
+    return HouseholdPage(
+        items=[household_read(r) for r in rows], total=int(total), limit=limit, offset=offset
+    )
+
+
+async def update_household(
+    session: AsyncSession, principal: Principal, household_id: str, data: HouseholdUpdate
+) -> HouseholdRead:
+    """Change the fields given; a new region must also be within the caller's regions."""
+    row = await _household(session, principal, household_id)
+    changes = {
+        name: value
+        for name, value in msgspec.structs.asdict(data).items()
+        if value is not msgspec.UNSET
+    }
+    new_region = changes.get("region_code")
+    if isinstance(new_region, str) and not principal.sees(new_region):
+        raise _outside(new_region)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.updated_at = dt.datetime.now(dt.UTC)
+    session.add(row)
+    audit.record(session, principal, "update", "household", [(row.id, row.id)])
+    await session.commit()
+    return household_read(row)
+
+
+async def delete_household(session: AsyncSession, principal: Principal, household_id: str) -> None:
+    """Remove a household with its members and their assessments."""
+    row = await _household(session, principal, household_id)
+    await session.delete(row)
+    audit.record(session, principal, "delete", "household", [(row.id, row.id)])
+    await session.commit()
+
+
+# --- members ---------------------------------------------------------------------------------
+
+_MEMBER_FACTS = (
+    "name",
+    "birth_date",
+    "age",
+    "labor_capacity",
+    "full_civil_capacity",
+    "serious_bad_credit",
+    "willing_to_work",
+    "can_work_away",
+    "holds_public_welfare_post",
+    "disability",
+)
+
+
+def member_read(row: Member) -> MemberRead:
+    """The wire form of a member row (ID number masked)."""
+    return msgspec.convert(
+        {
+            **{name: getattr(row, name) for name in _MEMBER_FACTS},
+            "id": row.id,
+            "household_id": row.household_id,
+            "id_number_masked": row.id_number_masked,
+            "employment": _decode_json(row.employment),
+            "education": _decode_json(row.education),
+            "created_at": utc(row.created_at),
+            "updated_at": utc(row.updated_at),
+        },
+        MemberRead,
+    )
+
+
+def _decode_json(text: str | None) -> Any:
+    return None if text is None else msgspec.json.decode(text)
+
+
+def _encode_struct(value: Employment | Education | None) -> str | None:
+    return None if value is None else msgspec.json.encode(value).decode()
+
+
+def _set_identity(row: Member, number: str | None, hasher: IdentityHasher) -> None:
+    """Keep the hash and masked form of a (validated) ID number, and its birth date."""
+    if number is None:
+        row.id_number_hash = None
+        row.id_number_masked = None
+        return
+    identity = parse_identity_number(number)
+    if row.birth_date is not None and row.birth_date != identity.birth_date:
+        raise ProblemError(
+            400,
+            "The birth date does not match the ID number.",
+            errors=[FieldError(path="$.birth_date", message="does not match the ID number")],
+        )
+    row.id_number_hash = hasher.hash(identity.number)
+    row.id_number_masked = mask_identity_number(identity.number)
+    row.birth_date = identity.birth_date
+
+
+async def create_member(
+    session: AsyncSession,
+    principal: Principal,
+    hasher: IdentityHasher,
+    household_id: str,
+    data: MemberCreate,
+) -> MemberRead:
+    """Add a person to a household in the caller's regions."""
+    household = await _household(session, principal, household_id)
+    row = Member(
+        id=str(uuid.uuid4()),
+        household_id=household.id,
+        **{name: getattr(data, name) for name in _MEMBER_FACTS},
+        employment=_encode_struct(data.employment),
+        education=_encode_struct(data.education),
+    )
+    _set_identity(row, data.id_number, hasher)
+    session.add(row)
+    audit.record(session, principal, "create", "member", [(row.id, household.id)])
+    await session.commit()
+    return member_read(row)
+
+
+async def member_with_household(
+    session: AsyncSession, principal: Principal, member_id: str
+) -> tuple[Member, Household]:
+    """A member and their household, if the household is in the caller's regions."""
+    found = (
+        await session.exec(
+            select(Member, Household)
+            .join(Household, col(Household.id) == col(Member.household_id))
+            .where(col(Member.id) == member_id)
+        )
+    ).first()
+    if found is None or not principal.sees(found[1].region_code):
+        raise not_found("member")
+    return found[0], found[1]
+
+
+async def read_member(session: AsyncSession, principal: Principal, member_id: str) -> MemberRead:
+    """One member of a household in the caller's regions."""
+    row, household = await member_with_household(session, principal, member_id)
+    audit.record(session, principal, "read", "member", [(row.id, household.id)])
+    await session.commit()
+    return member_read(row)
+
+
+async def list_members(
+    session: AsyncSession, principal: Principal, household_id: str
+) -> list[MemberRead]:
+    """Every member of a household in the caller's regions."""
+    household = await _household(session, principal, household_id)
+    rows = (
+        await session.exec(
+            select(Member)
+            .where(col(Member.household_id) == household.id)
+            .order_by(col(Member.created_at), col(Member.id))
+        )
+    ).all()
+    audit.record(session, principal, "list", "member", [(r.id, household.id) for r in rows])
+    await session.commit()
+    return [member_read(r) for r in rows]
+
+
+async def update_member(
+    session: AsyncSession,
+    principal: Principal,
+    hasher: IdentityHasher,
+    member_id: str,
+    data: MemberUpdate,
+) -> MemberRead:
+    """Change the fields given; a new ID number replaces the stored hash and birth date."""
+    row, household = await member_with_household(session, principal, member_id)
+    for name in _MEMBER_FACTS:
+        value = getattr(data, name)
+        if value is not msgspec.UNSET:
+            setattr(row, name, value)
+    if data.employment is not msgspec.UNSET:
+        row.employment = _encode_struct(data.employment)
+    if data.education is not msgspec.UNSET:
+        row.education = _encode_struct(data.education)
+    if data.id_number is not msgspec.UNSET:
+        if data.id_number is not None and data.birth_date is msgspec.UNSET:
+            row.birth_date = None  # the new number brings its own birth date
+        _set_identity(row, data.id_number, hasher)
+    row.updated_at = dt.datetime.now(dt.UTC)
+    session.add(row)
+    audit.record(session, principal, "update", "member", [(row.id, household.id)])
+    await session.commit()
+    return member_read(row)
+
+
+async def delete_member(session: AsyncSession, principal: Principal, member_id: str) -> None:
+    """Remove a member and their assessments."""
+    row, household = await member_with_household(session, principal, member_id)
+    await session.delete(row)
+    audit.record(session, principal, "delete", "member", [(row.id, household.id)])
+    await session.commit()

@@ -1,0 +1,61 @@
+"""The service's settings, read once from the environment (`get_settings()` is cached)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/eligibility.db"
+DEFAULT_TELEGRAM_BOT_API_URL = "https://api.telegram.org"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything the service reads from its environment; every field has a working default."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    """`DATABASE_URL`: SQLAlchemy async URL; the embedded SQLite file by default,
+    `postgresql+asyncpg://user@host/db` for real deployments."""
+
+    data_dir: Path = Path("data")
+    """`DATA_DIR`: folder for the SQLite file, the generated ID hash key and exports."""
+
+    id_hash_key: str | None = None
+    """`ID_HASH_KEY`: secret for the keyed hash of ID-card numbers.  When unset, a random key is
+    created once in `DATA_DIR/id_hash.key` and reused (losing it orphans every stored hash)."""
+
+    telegram_bot_token: str | None = None
+    """`TELEGRAM_BOT_TOKEN`: the bot's token from @BotFather; the bot door is off without it."""
+
+    telegram_webhook_secret: str | None = None
+    """`TELEGRAM_WEBHOOK_SECRET`: the secret token Telegram must send with webhook calls."""
+
+    telegram_bot_api_url: str = DEFAULT_TELEGRAM_BOT_API_URL
+    """`TELEGRAM_BOT_API_URL`: the Bot API server (a local one, or a fake one in tests)."""
+
+    export_dir: Path = field(default=Path("data/exports"))
+    """`EXPORT_DIR`: where export jobs read their inputs and write their outputs."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from `environ` (default: os.environ); empty values count as unset."""
+        env = {k: v for k, v in (os.environ if environ is None else environ).items() if v != ""}
+        data_dir = Path(env.get("DATA_DIR", "data"))
+        return cls(
+            database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            data_dir=data_dir,
+            id_hash_key=env.get("ID_HASH_KEY"),
+            telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN"),
+            telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET"),
+            telegram_bot_api_url=env.get("TELEGRAM_BOT_API_URL", DEFAULT_TELEGRAM_BOT_API_URL),
+            export_dir=Path(env.get("EXPORT_DIR", str(data_dir / "exports"))),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read from the environment on first use."""
+    return Settings.from_env()
