@@ -326,9 +326,7 @@ class _Compiler:
         else:
             value = null_bool
             for values, profiles in groups.items():
-                value = (
-                    pl.when(self.profile.is_in(profiles)).then(within(values)).otherwise(value)
-                )
+                value = pl.when(self.profile.is_in(profiles)).then(within(values)).otherwise(value)
         return _Node("bool", value, None, _merge_hinges(item))
 
     def _arith(self, op: str, left: _Node, right: _Node) -> _Node:
@@ -641,9 +639,7 @@ class ColumnarPolicySet:
         evaluated = pl.concat(
             pl.collect_all(
                 [
-                    frame.lazy()
-                    .with_columns(c.profile_expression())
-                    .select(c.expressions())
+                    frame.lazy().with_columns(c.profile_expression()).select(c.expressions())
                     for c in self.programmes
                 ]
             ),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import msgspec
@@ -19,10 +19,19 @@ import msgspec
 from eligibility import rules
 from eligibility.derive import flatten
 from eligibility.facts import Applicant
-from eligibility.policy import Citation, CompiledStep, PolicySet, Programme, Verdict
+from eligibility.policy import (
+    Citation,
+    CompiledCriterion,
+    CompiledStep,
+    PolicySet,
+    Programme,
+    Verdict,
+)
 from eligibility.text import Lang, Text
 
 Outcome = Literal["met", "not_met", "unknown"]
+Params = Mapping[str, object]
+_REGION = frozenset(("region_code",))
 
 _OUTCOME_PREFIX: dict[Outcome, dict[Lang, str]] = {
     "met": {"zh": "符合：", "en": "Met: "},
@@ -121,28 +130,20 @@ def _determine(
     policies: PolicySet,
     lang: Lang,
 ) -> Determination:
-    params = programme.parameters(region_code, as_of)
+    variants = programme.parameter_variants(region_code, as_of)
     results: list[CriterionResult] = []
     hinges: dict[str, int] = {}
     any_unknown = False
     any_not_met = False
     for criterion in programme.criteria:
-        if criterion.run_applies_when is not None:
-            applies, applies_missing = criterion.run_applies_when(facts, params)
-            if applies is False:
-                continue
-        else:
-            applies, applies_missing = True, frozenset()
-        value, unknown_facts = criterion.run_test(facts, params)
-        if value is None or applies is None:
-            outcome: Outcome = "unknown"
+        outcome, unknown_facts = _criterion_outcome(criterion, facts, variants)
+        if outcome is None:
+            continue
+        if outcome == "unknown":
             any_unknown = True
-            for path in unknown_facts | applies_missing:
+            for path in unknown_facts:
                 hinges[path] = hinges.get(path, 0) + 1
-        elif value:
-            outcome = "met"
-        else:
-            outcome = "not_met"
+        elif outcome == "not_met":
             any_not_met = True
         text = programme.wording(criterion.spec.text, region_code, as_of, lang)
         results.append(
@@ -157,7 +158,19 @@ def _determine(
     verdict: Verdict = "ineligible" if any_not_met else "needs_info" if any_unknown else "eligible"
     amount, amount_note, amount_hinges = (None, None, frozenset[str]())
     if verdict != "ineligible" and programme.amounts:
-        amount, amount_note, amount_hinges = _amount(programme, facts, region_code, as_of, lang)
+
+        def note(text: Text | None) -> str | None:
+            return None if text is None else programme.wording(text, region_code, as_of, lang)
+
+        amount, amount_note, amount_hinges = _amount(programme, facts, variants[0], note)
+        for params in variants[1:]:
+            other, _, other_hinges = _amount(programme, facts, params, note)
+            amount_hinges |= other_hinges
+            if other != amount:
+                # The region decides the amount: say what the policy says in general.
+                amount = None
+                amount_note = note(programme.policy.benefit.note)
+                amount_hinges |= _REGION
 
     missing: list[MissingFact] = []
     if verdict == "needs_info":
@@ -187,20 +200,47 @@ def _determine(
     )
 
 
+def _criterion_outcome(
+    criterion: CompiledCriterion, facts: Mapping[str, Any], variants: Sequence[Params]
+) -> tuple[Outcome | None, frozenset[str]]:
+    """The outcome under every parameter variant; None when the criterion applies under none.
+
+    Where variants disagree, the region decides: the outcome is unknown and hinges on it.
+    """
+    outcomes: set[Outcome] = set()
+    unknown_facts: frozenset[str] = frozenset()
+    applies_somewhere = False
+    for params in variants:
+        applies: object = True
+        applies_missing: frozenset[str] = frozenset()
+        if criterion.run_applies_when is not None:
+            applies, applies_missing = criterion.run_applies_when(facts, params)
+            if applies is False:
+                # Not applying is as good as met for the verdict.
+                outcomes.add("met")
+                continue
+        applies_somewhere = True
+        value, missing = criterion.run_test(facts, params)
+        if value is None or applies is None:
+            outcomes.add("unknown")
+            unknown_facts |= missing | applies_missing
+        else:
+            outcomes.add("met" if value else "not_met")
+    if not applies_somewhere:
+        return None, frozenset()
+    if len(outcomes) == 1:
+        return outcomes.pop(), unknown_facts
+    return "unknown", unknown_facts | _REGION
+
+
 def _amount(
     programme: Programme,
     facts: Mapping[str, Any],
-    region_code: str | None,
-    as_of: dt.date,
-    lang: Lang,
+    params: Params,
+    note: Callable[[Text | None], str | None],
 ) -> tuple[int | None, str | None, frozenset[str]]:
     """The first amount rule that holds; unknown if an earlier rule's condition is unknown."""
     benefit = programme.policy.benefit
-    params = programme.parameters(region_code, as_of)
-
-    def note(text: Text | None) -> str | None:
-        return None if text is None else programme.wording(text, region_code, as_of, lang)
-
     hinges: frozenset[str] = frozenset()
     for rule in programme.amounts:
         holds, missing = rules.evaluate(rule.when, facts, params)

@@ -207,6 +207,9 @@ class Programme:
     _params_interned: dict[bytes, dict[str, ParamValue]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _variants_cache: dict[tuple[str, dt.date], tuple[dict[str, ParamValue], ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
     _wording_cache: dict[tuple[int, int, str], str] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -225,6 +228,38 @@ class Programme:
             found = self._params_interned.setdefault(msgspec.json.encode(found), found)
             if len(self._params_cache) < 65_536:
                 self._params_cache[key] = found
+        return found
+
+    def parameter_variants(
+        self, region_code: str | None, as_of: dt.date
+    ) -> tuple[dict[str, ParamValue], ...]:
+        """Every distinct set of parameters a person of `region_code` may be under on `as_of`.
+
+        The first is the region's own.  A county code gives exactly one; an unknown region, or a
+        province or prefecture code, also gives those of every more specific override in force,
+        so that a decision holds for all of them or waits for the region.
+        """
+        key = (region_code or "", as_of)
+        found = self._variants_cache.get(key)
+        if found is None:
+            prefix = region_code or ""
+            candidates = {
+                entry.region
+                for param in self.policy.parameters.values()
+                for entry in param.values
+                if entry.region is not None
+                and len(entry.region) > len(prefix)
+                and entry.region.startswith(prefix)
+                and entry.since <= as_of
+            }
+            variants = [self.parameters(region_code, as_of)]
+            for candidate in sorted(candidates):
+                params = self.parameters(candidate, as_of)
+                if all(params is not v for v in variants):
+                    variants.append(params)
+            found = tuple(variants)
+            if len(self._variants_cache) < 65_536:
+                self._variants_cache[key] = found
         return found
 
     def wording(self, text: Text, region_code: str | None, as_of: dt.date, lang: Lang) -> str:

@@ -366,3 +366,66 @@ def test_as_of_defaults_to_the_callers_today(policies: PolicySet) -> None:
     assert result.as_of == dt.date(2025, 3, 1)
     with pytest.raises(ValueError, match="as_of"):
         determine(applicant(data), policies)
+
+
+def test_an_unknown_region_never_decides_what_a_county_could_change(policies: PolicySet) -> None:
+    # Nationally only cross-province work is covered, but 山西 (晋乡振发〔2023〕44号) also pays for
+    # work inside the province: without the region, "ineligible" would be a guess.
+    base = {k: v for k, v in BASELINES["transport_subsidy"].items() if k != "region_code"}
+    inside = applicant(
+        base,
+        {
+            "person.employment.work_region_code": None,
+            "person.employment.work_scope": "other_prefecture",
+        },
+    )
+    result = decide(policies, "transport_subsidy", inside)
+    assert result.verdict == "needs_info"
+    assert result.missing[0].fact == "region_code"
+    assert (
+        decide(
+            policies,
+            "transport_subsidy",
+            applicant(
+                base, {"region_code": "140821", "person.employment.work_region_code": "140105"}
+            ),
+        ).verdict
+        == "eligible"
+    )
+    assert (
+        decide(
+            policies,
+            "transport_subsidy",
+            applicant(
+                base, {"region_code": "510121", "person.employment.work_region_code": "510105"}
+            ),
+        ).verdict
+        == "ineligible"
+    )
+
+
+def test_a_province_code_leaves_the_amount_open_when_its_counties_differ(
+    policies: PolicySet,
+) -> None:
+    # 山西 pays up to 600 for work in another county, 临猗县 300: the county decides the amount.
+    who = applicant(
+        BASELINES["transport_subsidy"],
+        {
+            "region_code": "14",
+            "person.employment.work_region_code": None,
+            "person.employment.work_scope": "other_county",
+        },
+    )
+    result = decide(policies, "transport_subsidy", who)
+    assert (result.verdict, result.amount) == ("eligible", None)
+    assert [(m.fact, m.affects) for m in result.missing] == [("region_code", "amount")]
+
+
+@pytest.mark.parametrize(
+    ("region", "verdict"), [("45", "eligible"), ("51", "ineligible"), (None, "needs_info")]
+)
+def test_guangxi_age_extension_needs_the_region(
+    policies: PolicySet, region: str | None, verdict: str
+) -> None:
+    who = applicant(BASELINES["public_welfare_post"], {"person.age": 63, "region_code": region})
+    assert decide(policies, "public_welfare_post", who).verdict == verdict
