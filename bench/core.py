@@ -83,21 +83,45 @@ def random_applicant(rng: random.Random) -> Applicant:
 def naive_verdicts(applicant: Applicant, policies: PolicySet) -> list[str]:
     """The baseline: re-parse every rule and re-resolve every parameter, per applicant."""
     assert applicant.as_of is not None
-    facts = flatten(applicant, applicant.as_of)
+    as_of = applicant.as_of
+    facts = flatten(applicant, as_of)
+    prefix = applicant.region_code or ""
     verdicts = []
     for programme in policies.programmes.values():
-        params = {
-            name: resolve_parameter(param, applicant.region_code, applicant.as_of)
-            for name, param in programme.policy.parameters.items()
-        }
+        regions = [
+            applicant.region_code,
+            *sorted(
+                {
+                    entry.region
+                    for param in programme.policy.parameters.values()
+                    for entry in param.values
+                    if entry.region
+                    and len(entry.region) > len(prefix)
+                    and entry.region.startswith(prefix)
+                    and entry.since <= as_of
+                }
+            ),
+        ]
+        variants: list[dict[str, Any]] = []
+        for region in regions:
+            params = {
+                name: resolve_parameter(param, region, as_of)
+                for name, param in programme.policy.parameters.items()
+            }
+            if params not in variants:
+                variants.append(params)
         outcomes = []
         for criterion in programme.policy.criteria:
-            if criterion.applies_when:
-                applies, _ = rules.evaluate(rules.parse(criterion.applies_when), facts, params)
-                if applies is False:
-                    continue
-            value, _ = rules.evaluate(rules.parse(criterion.test), facts, params)
-            outcomes.append(value)
+            seen = set()
+            for params in variants:
+                if criterion.applies_when:
+                    applies, _ = rules.evaluate(rules.parse(criterion.applies_when), facts, params)
+                    if applies is False:
+                        seen.add(True)
+                        continue
+                value, _ = rules.evaluate(rules.parse(criterion.test), facts, params)
+                seen.add(value)
+            outcomes.append(seen.pop() if len(seen) == 1 else None)
         verdicts.append(
             "ineligible" if False in outcomes else "needs_info" if None in outcomes else "eligible"
         )
