@@ -24,6 +24,7 @@ from api.routes.checks import ChecksController
 from api.routes.health import healthz, readyz
 from api.routes.households import HouseholdsController, MembersController
 from api.routes.programmes import ProgrammesController
+from api.routes.telegram import TelegramWebhook
 from api.runtime import PolicyRegistry, Runtime
 from api.security import IdentityHasher, load_identity_key
 from api.settings import Settings, get_settings
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=ROUTES,
         dependencies=DEPENDENCIES,
         lifespan=[lifespan],
+        plugins=[TelegramWebhook(chosen)],  # POST /telegram/webhook, when a bot token is set
         request_class=StrictRequest,
         exception_handlers={
             HTTPException: http_exception_handler,

@@ -1,0 +1,407 @@
+"""The Telegram side: one small handler per command, per button press and per typed answer.
+
+As in python-telegram-bot's `conversationbot.py`, each step is a small async function; the
+state (named after the fact being asked, e.g. `ask:person.age`) and the answers live in the
+database (`bot.store`), written before any reply is sent, so a restart loses nothing.  The
+questionnaire logic itself is in `bot.questionnaire` and knows nothing of Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+import weakref
+from collections import deque
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.questionnaire import (
+    ASK_BIRTH_DATE,
+    ASK_ID,
+    IDLE,
+    RESULTS,
+    Accepted,
+    Conversation,
+    Questionnaire,
+    Rejected,
+    Reply,
+    Skipped,
+    SwitchTo,
+    normalise,
+)
+from bot.ratelimit import RateLimiter
+from bot.store import ConversationStore
+from bot.texts import say
+from eligibility.text import Lang
+
+_LOGGER = logging.getLogger(__name__)
+# Anything that looks like an ID number is deleted from the chat, valid or not.
+_LOOKS_LIKE_ID = re.compile(r"\d{15,17}[\dxX]?")
+
+COMMANDS: dict[Lang, list[tuple[str, str]]] = {
+    "zh": [
+        ("start", "开始查能不能得到帮扶"),
+        ("result", "马上看结果"),
+        ("programmes", "有哪些帮扶"),
+        ("restart", "从头重新问"),
+        ("cancel", "不问了"),
+        ("forget", "删掉我的所有信息"),
+        ("lang", "换语言：/lang zh 或 /lang en"),
+        ("help", "怎么用"),
+        ("privacy", "我们保存什么"),
+    ],
+    "en": [
+        ("start", "check which support you can get"),
+        ("result", "see the results now"),
+        ("programmes", "the kinds of support"),
+        ("restart", "answer again from the start"),
+        ("cancel", "stop"),
+        ("forget", "delete all my data"),
+        ("lang", "language: /lang zh or /lang en"),
+        ("help", "how to use this bot"),
+        ("privacy", "what we keep"),
+    ],
+}
+
+
+class HouseholdBot:
+    """The households' bot: handlers over a conversation store and the questionnaire."""
+
+    def __init__(
+        self,
+        store: ConversationStore,
+        questionnaire: Questionnaire,
+        *,
+        limiter: RateLimiter | None = None,
+        retention_days: int = 30,
+    ) -> None:
+        self.store = store
+        self.questionnaire = questionnaire
+        self.limiter = limiter or RateLimiter()
+        self.retention_days = retention_days
+        # Seconds spent in each handled update, network excluded (for the benchmark, metrics).
+        self.step_seconds: deque[float] = deque(maxlen=100_000)
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def install(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Add the handlers to `application`."""
+        application.add_handler(TypeHandler(Update, self.guard), group=-1)
+        for name, callback in (
+            ("start", self.start),
+            ("restart", self.restart),
+            ("result", self.result),
+            ("cancel", self.cancel),
+            ("forget", self.forget),
+            ("lang", self.lang),
+            ("programmes", self.programmes),
+            ("help", self.help),
+            ("privacy", self.privacy),
+        ):
+            application.add_handler(CommandHandler(name, callback))
+        application.add_handler(CallbackQueryHandler(self.pressed))
+        new_message = filters.UpdateType.MESSAGE
+        application.add_handler(
+            MessageHandler(new_message & filters.TEXT & ~filters.COMMAND, self.typed)
+        )
+        application.add_handler(MessageHandler(new_message & filters.COMMAND, self.unknown_command))
+        application.add_handler(MessageHandler(new_message, self.not_understood))
+        application.add_error_handler(self.on_error)
+
+    async def set_commands(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Publish the command menu in Chinese (default) and English."""
+        bot = application.bot
+        await bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS["zh"]])
+        await bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS["en"]], language_code="en")
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _conversation(self, update: Update) -> AsyncIterator[tuple[int, Conversation]]:
+        """The user's conversation, locked for this update, timed, and saved afterwards."""
+        user = update.effective_user
+        chat = update.effective_chat
+        assert user is not None and chat is not None  # the guard lets nothing else through
+        lock = self._locks.get(user.id)
+        if lock is None:
+            lock = self._locks[user.id] = asyncio.Lock()
+        async with lock:
+            started = time.perf_counter()
+            conversation = await self.store.load(user.id)
+            if conversation is None:
+                conversation = Conversation(chat_id=chat.id)
+            conversation.chat_id = chat.id
+            yield user.id, conversation
+            await self.store.save(user.id, conversation)
+            self.step_seconds.append(time.perf_counter() - started)
+
+    async def _send(
+        self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: Sequence[Reply]
+    ) -> None:
+        for reply in replies:
+            markup = (
+                InlineKeyboardMarkup(
+                    [
+                        [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                        for row in reply.buttons
+                    ]
+                )
+                if reply.buttons
+                else None
+            )
+            await context.bot.send_message(chat_id, reply.text, reply_markup=markup)
+
+    async def _lang_of(self, user_id: int) -> Lang:
+        conversation = await self.store.load(user_id)
+        return "zh" if conversation is None else conversation.lang
+
+    def _with(self, first: str, replies: list[Reply]) -> list[Reply]:
+        """`first` put on top of the first reply (one message instead of two)."""
+        if not replies:
+            return [Reply(text=first)]
+        head = replies[0]
+        return [Reply(text=f"{first}\n\n{head.text}", buttons=head.buttons), *replies[1:]]
+
+    # -- before everything ------------------------------------------------------------------
+
+    async def guard(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Drop what is not from a user; slow down floods; send groups to a private chat."""
+        user = update.effective_user
+        chat = update.effective_chat
+        if user is None or chat is None:
+            raise ApplicationHandlerStop
+        if not self.limiter.allow(user.id):
+            query = update.callback_query
+            if self.limiter.should_warn(user.id):
+                text = say(await self._lang_of(user.id), "slow_down")
+                if query is not None:
+                    await query.answer(text)
+                else:
+                    await context.bot.send_message(chat.id, text)
+            elif query is not None:
+                await query.answer()
+            raise ApplicationHandlerStop
+        if chat.type != ChatType.PRIVATE:
+            if update.message is not None:
+                await update.message.reply_text(
+                    say("zh", "private_only") + "\n" + say("en", "private_only")
+                )
+            elif update.callback_query is not None:
+                await update.callback_query.answer()
+            raise ApplicationHandlerStop
+
+    # -- commands ---------------------------------------------------------------------------
+
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Greet and start a check (or carry on with the one in progress)."""
+        async with self._conversation(update) as (_, conversation):
+            lang = conversation.lang
+            if conversation.asking is not None:
+                replies = self._with(
+                    say(lang, "continue"), self.questionnaire.current(conversation)
+                )
+            else:
+                conversation.reset()
+                replies = [
+                    Reply(text=say(lang, "greeting")),
+                    *self.questionnaire.advance(conversation),
+                ]
+        await self._send(context, conversation.chat_id, replies)
+
+    async def restart(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Forget the answers and ask again from the first question."""
+        async with self._conversation(update) as (_, conversation):
+            conversation.reset()
+            replies = self._with(
+                say(conversation.lang, "restarted"), self.questionnaire.advance(conversation)
+            )
+        await self._send(context, conversation.chat_id, replies)
+
+    async def result(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Show the results now; the open question stays open."""
+        async with self._conversation(update) as (_, conversation):
+            replies = self.questionnaire.results(conversation)
+            if conversation.asking is not None:
+                replies.extend(self.questionnaire.current(conversation))
+            elif conversation.state == IDLE:
+                conversation.state = RESULTS
+        await self._send(context, conversation.chat_id, replies)
+
+    async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stop asking and clear the answers (the language is kept)."""
+        async with self._conversation(update) as (_, conversation):
+            conversation.reset()
+        await self._send(
+            context, conversation.chat_id, [Reply(text=say(conversation.lang, "cancelled"))]
+        )
+
+    async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Delete everything kept about the user."""
+        assert update.effective_user is not None and update.effective_chat is not None
+        lang = await self._lang_of(update.effective_user.id)
+        await self.store.delete(update.effective_user.id)
+        await self._send(context, update.effective_chat.id, [Reply(text=say(lang, "forgotten"))])
+
+    async def lang(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """`/lang zh` or `/lang en`: switch language and ask the open question again."""
+        wanted = normalise(context.args[0]) if context.args else ""
+        async with self._conversation(update) as (_, conversation):
+            if wanted in ("zh", "en", "中文", "english"):
+                conversation.lang = "en" if wanted in ("en", "english") else "zh"
+                replies = self._with(
+                    say(conversation.lang, "lang_set"), self.questionnaire.current(conversation)
+                )
+            else:
+                replies = [Reply(text=say(conversation.lang, "lang_usage"))]
+        await self._send(context, conversation.chat_id, replies)
+
+    async def programmes(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Explain each programme in one message."""
+        assert update.effective_user is not None and update.effective_chat is not None
+        lang = await self._lang_of(update.effective_user.id)
+        await self._send(context, update.effective_chat.id, self.questionnaire.programmes(lang))
+
+    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """What the bot can do."""
+        assert update.effective_user is not None and update.effective_chat is not None
+        lang = await self._lang_of(update.effective_user.id)
+        await self._send(context, update.effective_chat.id, [Reply(text=say(lang, "help"))])
+
+    async def privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """What is kept, and for how long."""
+        assert update.effective_user is not None and update.effective_chat is not None
+        lang = await self._lang_of(update.effective_user.id)
+        text = say(lang, "privacy", days=self.retention_days)
+        await self._send(context, update.effective_chat.id, [Reply(text=text)])
+
+    # -- answers ----------------------------------------------------------------------------
+
+    async def pressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button under a question: an option, 是/否, 不清楚, or "use my ID number"."""
+        query = update.callback_query
+        assert query is not None
+        kind, _, rest = (query.data or "").partition("|")
+        rank_text, _, value = rest.partition("|")
+        questionnaire = self.questionnaire
+        fact = questionnaire.fact_at(int(rank_text)) if rank_text.isdigit() else None
+        stale = False
+        edited: str | None = None
+        replies: list[Reply] = []
+        async with self._conversation(update) as (_, conversation):
+            lang = conversation.lang
+            outcome: Accepted | Rejected | Skipped | SwitchTo | None = None
+            if fact is None or conversation.asking != fact:
+                stale = True
+            elif kind == "s":
+                outcome = Skipped()
+            elif kind == "a" and value.isdigit():
+                outcome = questionnaire.read_option(conversation, fact, int(value))
+            elif kind == "b" and value in ("0", "1"):
+                outcome = questionnaire.read_bool(conversation, fact, value == "1")
+            elif kind in ("id", "bd"):
+                outcome = SwitchTo(state=ASK_ID if kind == "id" else ASK_BIRTH_DATE)
+            else:
+                stale = True
+            if outcome is None:
+                pass
+            elif isinstance(outcome, SwitchTo):
+                replies = questionnaire.switch(conversation, outcome.state)
+            elif isinstance(outcome, Rejected):
+                replies = self._with(outcome.message, questionnaire.current(conversation))
+            else:
+                assert fact is not None
+                spec = questionnaire.spec(fact)
+                question = spec.question.in_(lang) if spec is not None else fact
+                edited = (
+                    say(lang, "skipped", question=question)
+                    if isinstance(outcome, Skipped)
+                    else say(lang, "answered", question=question, answer=outcome.shown)
+                )
+                questionnaire.record(conversation, outcome)
+                replies = questionnaire.advance(conversation)
+        if stale:
+            await query.answer(say(lang, "stale_button"))
+            return
+        await query.answer()
+        if edited is not None:
+            with contextlib.suppress(TelegramError):
+                await query.edit_message_text(edited)
+        await self._send(context, conversation.chat_id, replies)
+
+    async def typed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A typed answer: a number, a region code, a date, an ID number, or words."""
+        message = update.message
+        assert message is not None and message.text is not None
+        text = message.text
+        async with self._conversation(update) as (_, conversation):
+            lang = conversation.lang
+            if conversation.asking is None:
+                key = "after_results" if conversation.state == RESULTS else "not_started"
+                replies = [Reply(text=say(lang, key))]
+            else:
+                outcome = self.questionnaire.read_text(conversation, text)
+                if isinstance(outcome, Rejected):
+                    replies = self._with(outcome.message, self.questionnaire.current(conversation))
+                else:
+                    assert not isinstance(outcome, SwitchTo)
+                    self.questionnaire.record(conversation, outcome)
+                    replies = self.questionnaire.advance(conversation)
+                    if isinstance(outcome, Accepted) and outcome.note is not None:
+                        replies = self._with(outcome.note, replies)
+        if _LOOKS_LIKE_ID.search(normalise(text)):
+            # Never leave an ID number in the chat history either.
+            with contextlib.suppress(TelegramError):
+                await message.delete()
+        await self._send(context, conversation.chat_id, replies)
+
+    async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A command the bot does not know."""
+        assert update.effective_user is not None and update.effective_chat is not None
+        lang = await self._lang_of(update.effective_user.id)
+        await self._send(
+            context, update.effective_chat.id, [Reply(text=say(lang, "unknown_command"))]
+        )
+
+    async def not_understood(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A sticker, photo, voice note…: say so politely and ask the open question again."""
+        async with self._conversation(update) as (_, conversation):
+            lang = conversation.lang
+            if conversation.asking is not None:
+                replies = self._with(
+                    say(lang, "not_understood"), self.questionnaire.current(conversation)
+                )
+            else:
+                replies = [
+                    Reply(text=say(lang, "not_understood") + "\n" + say(lang, "not_started"))
+                ]
+        await self._send(context, conversation.chat_id, replies)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the error (never the message text: it may hold personal data) and apologise."""
+        _LOGGER.error(
+            "bot handler failed: %s", type(context.error).__name__, exc_info=context.error
+        )
+        if isinstance(update, Update) and update.effective_chat is not None:
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_message(update.effective_chat.id, say("zh", "error"))

@@ -1,0 +1,122 @@
+"""Where conversations are kept: one row per Telegram user in `bot_conversations`.
+
+Every handler loads the user's row, changes it and writes it back before replying, so a restart
+(or a crash) between two messages loses nothing.  Rows are keyed by the user's id alone: one
+user's answers are never read for anyone else.  Rows untouched for `retention` are deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Protocol
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.questionnaire import Conversation
+from db.engine import session_factory, utc
+from db.models import BotConversation, utcnow
+from eligibility.text import Lang
+
+DEFAULT_RETENTION = dt.timedelta(days=30)
+
+
+class ConversationData(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """The `data` column: the answers and the skipped facts (never an ID number)."""
+
+    answers: dict[str, Any] = {}
+    skipped: list[str] = []
+
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(ConversationData)
+
+
+class ConversationStore(Protocol):
+    """Load, save and delete one user's conversation."""
+
+    async def load(self, user_id: int) -> Conversation | None:
+        """The user's conversation, or None if nothing (or only an expired one) is kept."""
+
+    async def save(self, user_id: int, conversation: Conversation) -> None:
+        """Keep the conversation (insert or replace)."""
+
+    async def delete(self, user_id: int) -> bool:
+        """Delete all that is kept about the user; True if there was something."""
+
+    async def purge(self, now: dt.datetime | None = None) -> int:
+        """Delete conversations older than the retention period; how many were deleted."""
+
+
+class SqlConversationStore:
+    """`ConversationStore` over the `bot_conversations` table."""
+
+    def __init__(self, engine: AsyncEngine, retention: dt.timedelta = DEFAULT_RETENTION) -> None:
+        self.engine = engine
+        self.retention = retention
+        self._sessions = session_factory(engine)
+
+    async def load(self, user_id: int) -> Conversation | None:
+        """The user's conversation, or None (an expired one is deleted on the way)."""
+        async with self._sessions() as session:
+            row = await session.get(BotConversation, str(user_id))
+            if row is None:
+                return None
+            if utc(row.updated_at) < utcnow() - self.retention:
+                await session.delete(row)
+                await session.commit()
+                return None
+            data = _decoder.decode(row.data)
+            lang: Lang = "en" if row.lang == "en" else "zh"
+            return Conversation(
+                chat_id=row.chat_id,
+                lang=lang,
+                state=row.state,
+                answers=data.answers,
+                skipped=data.skipped,
+            )
+
+    async def save(self, user_id: int, conversation: Conversation) -> None:
+        """Insert or replace the user's row."""
+        data = _encoder.encode(
+            ConversationData(answers=conversation.answers, skipped=conversation.skipped)
+        ).decode()
+        async with self._sessions() as session:
+            row = await session.get(BotConversation, str(user_id))
+            if row is None:
+                row = BotConversation(
+                    telegram_user_id=str(user_id),
+                    chat_id=conversation.chat_id,
+                    state=conversation.state,
+                )
+            row.chat_id = conversation.chat_id
+            row.state = conversation.state
+            row.data = data
+            row.lang = conversation.lang
+            row.updated_at = utcnow()
+            session.add(row)
+            await session.commit()
+
+    async def delete(self, user_id: int) -> bool:
+        """Delete the user's row."""
+        async with self._sessions() as session:
+            result = await session.execute(
+                sa.delete(BotConversation).where(
+                    BotConversation.telegram_user_id == str(user_id)  # type: ignore[arg-type]
+                )
+            )
+            await session.commit()
+            return bool(getattr(result, "rowcount", 0))
+
+    async def purge(self, now: dt.datetime | None = None) -> int:
+        """Delete every row older than the retention period."""
+        cutoff = (now or utcnow()) - self.retention
+        async with self._sessions() as session:
+            result = await session.execute(
+                sa.delete(BotConversation).where(
+                    BotConversation.updated_at < cutoff  # type: ignore[arg-type]
+                )
+            )
+            await session.commit()
+            return int(getattr(result, "rowcount", 0) or 0)
