@@ -68,6 +68,7 @@ class Determination(msgspec.Struct, frozen=True, kw_only=True):
     amount: int | None
     amount_unit: str | None
     amount_note: str | None
+    amount_citations: tuple[Citation, ...]
     criteria: tuple[CriterionResult, ...]
     missing: tuple[MissingFact, ...]
     next_steps: tuple[str, ...]
@@ -189,6 +190,11 @@ def _determine(
             programme.policy.benefit.unit.in_(lang) if programme.policy.benefit.unit else None
         ),
         amount_note=amount_note,
+        amount_citations=(
+            _amount_citations(programme, region_code, as_of)
+            if amount is not None or amount_note is not None
+            else ()
+        ),
         criteria=tuple(results),
         missing=tuple(missing),
         next_steps=_steps(programme, "next_steps", verdict, facts, region_code, as_of, lang),
@@ -231,6 +237,22 @@ def _criterion_outcome(
     if len(outcomes) == 1:
         return outcomes.pop(), unknown_facts
     return "unknown", unknown_facts | _REGION
+
+
+def _amount_citations(
+    programme: Programme, region_code: str | None, as_of: dt.date
+) -> tuple[Citation, ...]:
+    """The benefit's sources, led by those of the amount parameters in force for the region."""
+    cited: list[Citation] = []
+    for rule in programme.amounts:
+        for name in sorted(rules.param_names(rule.amount)):
+            entry = programme.parameter_source(name, region_code, as_of)
+            if entry is not None and entry.value is not None:
+                citation = programme.citation(entry.source)
+                if citation not in cited:
+                    cited.append(citation)
+    cited.extend(c for c in programme.benefit_citations if c not in cited)
+    return tuple(cited)
 
 
 def _amount(

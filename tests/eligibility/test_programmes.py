@@ -429,3 +429,13 @@ def test_guangxi_age_extension_needs_the_region(
 ) -> None:
     who = applicant(BASELINES["public_welfare_post"], {"person.age": 63, "region_code": region})
     assert decide(policies, "public_welfare_post", who).verdict == verdict
+
+
+def test_an_amount_cites_the_table_it_comes_from(policies: PolicySet) -> None:
+    result = decide(policies, "transport_subsidy", applicant(BASELINES["transport_subsidy"]))
+    assert result.amount == 1500
+    assert result.amount_citations[0].url == "http://sxly.gov.cn/doc/2024/08/29/471426.shtml"
+    who = applicant(BASELINES["transport_subsidy"], {"region_code": "230124"})
+    assert "黑人社发〔2022〕18号" in (
+        decide(policies, "transport_subsidy", who).amount_citations[0].number or ""
+    )
