@@ -6,15 +6,17 @@ from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.handlers.base import BaseRouteHandler
 from litestar.params import QueryParameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.problems import ProblemError
 from api.runtime import Runtime
 from api.schemas import Lang
-from api.security import Principal, authenticate
+from api.security import Principal, authenticate, unauthorized
 from eligibility.policy import PolicySet
 
 RuntimeDep = NamedDependency[Runtime]
@@ -41,9 +43,21 @@ def provide_policies(runtime: RuntimeDep) -> PolicySet:
     return runtime.policies.current
 
 
-async def provide_principal(request: Request[Any, Any, Any], session: SessionDep) -> Principal:
-    """The caller of a protected route, from its bearer key (401 without a valid one)."""
-    return await authenticate(session, request.headers.get("authorization"))
+async def require_key(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard of the keyed routes: 401 before anything else (even body parsing) without a
+    valid key; the caller is kept on the connection for `provide_principal`."""
+    runtime: Runtime = connection.app.state.runtime
+    async with runtime.sessions() as session:
+        principal = await authenticate(session, connection.headers.get("authorization"))
+    connection.state.principal = principal
+
+
+def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    """The caller, as established by the `require_key` guard."""
+    principal = request.state.get("principal")
+    if not isinstance(principal, Principal):
+        raise unauthorized("Send an API key as `Authorization: Bearer <key>`.")
+    return principal
 
 
 def provide_admin(principal: PrincipalDep) -> Principal:
@@ -87,7 +101,7 @@ DEPENDENCIES = {
     "runtime": Provide(provide_runtime, sync_to_thread=False),
     "session": Provide(provide_session),
     "policies": Provide(provide_policies, sync_to_thread=False),
-    "principal": Provide(provide_principal),
+    "principal": Provide(provide_principal, sync_to_thread=False),
     "admin": Provide(provide_admin, sync_to_thread=False),
     "lang": Provide(provide_lang, sync_to_thread=False),
 }

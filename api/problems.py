@@ -110,7 +110,8 @@ def _validation_errors(exc: ValidationException) -> list[FieldError]:
             continue
         message = str(item.get("message", "invalid"))
         key = str(item.get("key", ""))
-        source = str(item.get("source", "body"))
+        raw_source = item.get("source", "body")
+        source = str(getattr(raw_source, "value", raw_source))
         if source == "body":
             path = "$" if key in ("", "data") else "$." + key.removeprefix("data.")
             named = _NAMED_FIELD.search(message)
@@ -133,6 +134,9 @@ def http_exception_handler(
         errors, problem_type = exc.errors, exc.problem_type
     elif isinstance(exc, ValidationException):
         errors, problem_type = _validation_errors(exc), VALIDATION_TYPE
+    elif status in (400, 413, 415, 422):
+        # The body itself is unreadable (bad JSON, too large, wrong media type).
+        errors, problem_type = [FieldError(path="$", message=exc.detail)], VALIDATION_TYPE
     else:
         errors, problem_type = [], "about:blank"
     if status >= 500:

@@ -28,12 +28,14 @@ import pytest_asyncio  # noqa: E402
 from litestar import Litestar  # noqa: E402
 from litestar.testing import AsyncTestClient  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker  # noqa: E402
+from sqlmodel.ext.asyncio.session import AsyncSession  # noqa: E402
 
 from api.app import create_app  # noqa: E402
 from api.runtime import Runtime  # noqa: E402
 from api.security import Role, create_key  # noqa: E402
 from api.settings import Settings  # noqa: E402
-from db.engine import create_engine  # noqa: E402
+from db.engine import create_engine, session_factory  # noqa: E402
 from db.migrate import upgrade_async  # noqa: E402
 
 TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -138,18 +140,33 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
 
 @pytest.fixture(scope="session")
 def runtime(app: Litestar, client: AsyncTestClient[Litestar]) -> Runtime:
-    """The running app's runtime (engine, sessions, policies)."""
+    """The running app's runtime (policies, settings).  Its engine lives on the test client's
+    own event loop: tests reach the database through `db_engine` / `db_sessions` instead."""
     del client  # only needed to have started the app
     found: Runtime = app.state.runtime
     return found
 
 
+@pytest_asyncio.fixture(scope="session")
+async def db_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on the session's database, on the tests' event loop."""
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
 @pytest.fixture(scope="session")
-def make_key(runtime: Runtime) -> KeyMaker:
+def db_sessions(db_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions on the session's database, for tests that arrange or inspect rows."""
+    return session_factory(db_engine)
+
+
+@pytest.fixture(scope="session")
+def make_key(db_sessions: async_sessionmaker[AsyncSession]) -> KeyMaker:
     """`await make_key("caseworker", regions=["5101"])` -> the clear key."""
 
     async def make(role: Role, regions: list[str] | None = None) -> str:
-        async with runtime.sessions() as session:
+        async with db_sessions() as session:
             _, clear = await create_key(session, role=role, regions=regions or [])
         return clear
 

@@ -7,7 +7,7 @@ import datetime as dt
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
-from api.dependencies import LangDep, PoliciesDep, PrincipalDep, RuntimeDep, SessionDep
+from api.dependencies import LangDep, PoliciesDep, PrincipalDep, RuntimeDep, SessionDep, require_key
 from api.routes import SECURITY, protected
 from api.schemas import AssessmentCreate, AssessmentRead, RederiveResult
 from api.services import assessments
@@ -19,6 +19,7 @@ class AssessmentsController(Controller):
     path = "/v1/assessments"
     tags = ("assessments",)
     security = SECURITY
+    guards = [require_key]  # noqa: RUF012  (Litestar reads a list)
 
     @post("/", responses=protected(404), summary="Assess a member")
     async def create(

@@ -7,7 +7,7 @@ from typing import Annotated
 from litestar import Controller, get
 from litestar.params import QueryParameter
 
-from api.dependencies import PrincipalDep, SessionDep
+from api.dependencies import PrincipalDep, SessionDep, require_key
 from api.routes import SECURITY, protected
 from api.schemas import AuditPage
 from api.services import audit
@@ -21,6 +21,7 @@ class AuditController(Controller):
     path = "/v1/audit"
     tags = ("audit",)
     security = SECURITY
+    guards = [require_key]  # noqa: RUF012  (Litestar reads a list)
 
     @get("/", responses=protected(403), summary="Read the audit log")
     async def list_(

@@ -10,7 +10,7 @@ import msgspec
 from litestar import Controller, post
 from litestar.params import JSONBody, QueryParameter
 
-from api.dependencies import LangDep, PoliciesDep, PrincipalDep
+from api.dependencies import LangDep, PoliciesDep, PrincipalDep, require_key
 from api.problems import field_error
 from api.routes import SECURITY, protected
 from api.schemas import BatchCheckItem, BatchCheckRequest, BatchCheckResult, CheckResult
@@ -34,6 +34,7 @@ class ChecksController(Controller):
     path = "/v1/checks"
     tags = ("checks",)
     security = SECURITY
+    guards = [require_key]  # noqa: RUF012  (Litestar reads a list)
 
     @post("/", status_code=200, responses=protected(), summary="Check one applicant")
     async def check(

@@ -7,7 +7,7 @@ from typing import Annotated
 from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from api.dependencies import PrincipalDep, RuntimeDep, SessionDep
+from api.dependencies import PrincipalDep, RuntimeDep, SessionDep, require_key
 from api.routes import SECURITY, protected
 from api.schemas import (
     AssessmentList,
@@ -34,6 +34,7 @@ class HouseholdsController(Controller):
     path = "/v1/households"
     tags = ("households",)
     security = SECURITY
+    guards = [require_key]  # noqa: RUF012  (Litestar reads a list)
 
     @post("/", responses=protected(403), summary="Register a household")
     async def create(
@@ -54,9 +55,7 @@ class HouseholdsController(Controller):
         category: FromQuery[HouseholdCategory | None] = None,
         programme: Annotated[
             str | None,
-            QueryParameter(
-                max_length=64, description="latest assessment's programme"
-            ),
+            QueryParameter(max_length=64, description="latest assessment's programme"),
         ] = None,
         verdict: Annotated[
             Verdict | None, QueryParameter(description="latest assessment's verdict")
@@ -129,6 +128,7 @@ class MembersController(Controller):
     path = "/v1/members"
     tags = ("households",)
     security = SECURITY
+    guards = [require_key]  # noqa: RUF012  (Litestar reads a list)
 
     @get("/{member_id:str}", responses=protected(404), summary="Read a member")
     async def read(

@@ -1,0 +1,230 @@
+"""Assessments: stored with policy version, date and facts; history; exact re-derivation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from api.runtime import Runtime
+from tests.api.conftest import HouseholdMaker, bearer, id_number
+from tests.api.test_api_checks import assert_problem
+
+LOAN = {"amount": 30000, "term_months": 36, "purpose": "production"}
+
+
+async def _member(
+    client: AsyncTestClient[Litestar],
+    headers: dict[str, str],
+    household_id: str,
+    **facts: Any,
+) -> dict[str, Any]:
+    response = await client.post(
+        f"/v1/households/{household_id}/members", json=facts, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    member: dict[str, Any] = response.json()
+    return member
+
+
+async def test_assessment_is_stored_with_version_date_and_facts(
+    client: AsyncTestClient[Litestar],
+    admin_headers: dict[str, str],
+    new_household: HouseholdMaker,
+    runtime: Runtime,
+) -> None:
+    household = await new_household("510121", size=3, microloan_outstanding=0)
+    number = id_number("510121", "19850301")
+    member = await _member(
+        client, admin_headers, household["id"], id_number=number, labor_capacity="full"
+    )
+    created = await client.post(
+        "/v1/assessments",
+        json={"member_id": member["id"], "loan_request": LOAN, "as_of": "2024-05-01"},
+        headers=admin_headers,
+    )
+    assert created.status_code == 201, created.text
+    assessment = created.json()
+    assert assessment["policy_version"] == runtime.policies.current.version
+    assert assessment["as_of"] == "2024-05-01"
+    assert assessment["facts"]["person"]["birth_date"] == "1985-03-01"
+    assert "id_number" not in assessment["facts"]["person"]
+    assert number not in created.text
+    assert assessment["facts"]["loan_request"] == LOAN
+    assert assessment["facts_hash"] == assessment["determinations"][0]["facts_hash"]
+    assert [d["programme"] for d in assessment["determinations"]] == list(
+        runtime.policies.current.programmes
+    )
+
+    read = await client.get(f"/v1/assessments/{assessment['id']}", headers=admin_headers)
+    assert read.status_code == 200
+    assert read.json() == assessment
+
+    again = await client.post(f"/v1/assessments/{assessment['id']}/rederive", headers=admin_headers)
+    assert again.status_code == 200, again.text
+    assert again.json()["identical"] is True
+    assert again.json()["determinations"] == assessment["determinations"]
+
+
+async def test_history_newest_first_and_latest_verdict_filter(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str], new_household: HouseholdMaker
+) -> None:
+    household = await new_household("520102")
+    member = await _member(client, admin_headers, household["id"], age=40)
+    first = (
+        await client.post(
+            "/v1/assessments",
+            json={"member_id": member["id"], "programmes": ["microloan"], "lang": "en"},
+            headers=admin_headers,
+        )
+    ).json()
+    # The household becomes one that cannot borrow: an overdue microloan.
+    await client.patch(
+        f"/v1/households/{household['id']}", json={"microloan_overdue": True}, headers=admin_headers
+    )
+    second = (
+        await client.post(
+            "/v1/assessments",
+            json={"member_id": member["id"], "programmes": ["microloan"]},
+            headers=admin_headers,
+        )
+    ).json()
+    assert second["determinations"][0]["verdict"] == "ineligible"
+    assert first["lang"] == "en" and second["lang"] == "zh"
+
+    history = await client.get(f"/v1/members/{member['id']}/assessments", headers=admin_headers)
+    assert [a["id"] for a in history.json()["items"]] == [second["id"], first["id"]]
+
+    async def household_ids(query: str) -> set[str]:
+        response = await client.get(f"/v1/households?region=520102&{query}", headers=admin_headers)
+        assert response.status_code == 200, response.text
+        return {h["id"] for h in response.json()["items"]}
+
+    assert household["id"] in await household_ids("programme=microloan&verdict=ineligible")
+    first_verdict = first["determinations"][0]["verdict"]
+    if first_verdict != "ineligible":
+        # Only the latest assessment counts.
+        assert household["id"] not in await household_ids(
+            f"programme=microloan&verdict={first_verdict}"
+        )
+
+
+async def test_assessment_validation_and_scope(
+    client: AsyncTestClient[Litestar],
+    admin_headers: dict[str, str],
+    new_household: HouseholdMaker,
+    make_key: Any,
+) -> None:
+    household = await new_household("530102")
+    member = await _member(client, admin_headers, household["id"], age=30)
+    unknown = await client.post(
+        "/v1/assessments",
+        json={"member_id": member["id"], "programmes": ["lottery"]},
+        headers=admin_headers,
+    )
+    assert_problem(unknown, 400, "$.programmes[0]")
+    bad_loan = await client.post(
+        "/v1/assessments",
+        json={"member_id": member["id"], "loan_request": {"amount": -1}},
+        headers=admin_headers,
+    )
+    assert_problem(bad_loan, 400, "$.loan_request.amount")
+    missing = await client.post(
+        "/v1/assessments", json={"member_id": "no-such-member"}, headers=admin_headers
+    )
+    assert missing.status_code == 404
+
+    created = (
+        await client.post(
+            "/v1/assessments", json={"member_id": member["id"]}, headers=admin_headers
+        )
+    ).json()
+    other = bearer(await make_key("caseworker", regions=["54"]))
+    for method, url in [
+        ("GET", f"/v1/assessments/{created['id']}"),
+        ("POST", f"/v1/assessments/{created['id']}/rederive"),
+        ("GET", f"/v1/members/{member['id']}/assessments"),
+    ]:
+        response = await client.request(method, url, headers=other)
+        assert response.status_code == 404, (url, response.text)
+    response = await client.post("/v1/assessments", json={"member_id": member["id"]}, headers=other)
+    assert response.status_code == 404
+    assert (await client.get(f"/v1/assessments/{created['id']}")).status_code == 401
+
+
+FACTS = st.fixed_dictionaries(
+    {},
+    optional={
+        "category": st.sampled_from(
+            [
+                "poverty_alleviated",
+                "unstable_alleviated",
+                "edge_vulnerable",
+                "sudden_hardship",
+                "ordinary",
+            ]
+        ),
+        "size": st.integers(1, 12),
+        "per_capita_net_income": st.integers(0, 40_000),
+        "microloan_outstanding": st.integers(0, 100_000),
+        "microloan_overdue": st.booleans(),
+        "receives_dibao": st.booleans(),
+        "zero_employment": st.booleans(),
+        "risk_eliminated": st.booleans(),
+    },
+)
+PERSON = st.fixed_dictionaries(
+    {},
+    optional={
+        "age": st.integers(0, 100),
+        "labor_capacity": st.sampled_from(["full", "weak", "none"]),
+        "full_civil_capacity": st.booleans(),
+        "serious_bad_credit": st.booleans(),
+        "willing_to_work": st.booleans(),
+        "disability": st.booleans(),
+        "employment": st.fixed_dictionaries(
+            {},
+            optional={
+                "status": st.sampled_from(["employed", "unemployed", "self_employed"]),
+                "work_region_code": st.sampled_from(["510121", "510104", "440305"]),
+                "months_continuous": st.integers(0, 12),
+            },
+        ),
+    },
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    household_facts=FACTS,
+    person=PERSON,
+    loan=st.none() | st.just(LOAN),
+    as_of=st.dates(
+        min_value=__import__("datetime").date(2022, 1, 1),
+        max_value=__import__("datetime").date(2026, 12, 31),
+    ),
+)
+async def test_rederivation_gives_the_stored_result(
+    client: AsyncTestClient[Litestar],
+    admin_headers: dict[str, str],
+    household_facts: dict[str, Any],
+    person: dict[str, Any],
+    loan: dict[str, Any] | None,
+    as_of: Any,
+) -> None:
+    """Any stored assessment, re-derived with its own policy version, is the stored one."""
+    body = {"region_code": "510121", "category": "poverty_alleviated", **household_facts}
+    household = (await client.post("/v1/households", json=body, headers=admin_headers)).json()
+    member = await _member(client, admin_headers, household["id"], **person)
+    request: dict[str, Any] = {"member_id": member["id"], "as_of": as_of.isoformat()}
+    if loan is not None:
+        request["loan_request"] = loan
+    created = await client.post("/v1/assessments", json=request, headers=admin_headers)
+    assert created.status_code == 201, created.text
+    stored = created.json()
+    again = await client.post(f"/v1/assessments/{stored['id']}/rederive", headers=admin_headers)
+    assert again.json()["identical"] is True
+    assert again.json()["determinations"] == stored["determinations"]

@@ -1,0 +1,204 @@
+"""`POST /v1/checks` and `/v1/checks/batch`: decisions, languages, validation, keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from api.runtime import Runtime
+from tests.api.conftest import id_number
+
+PROBLEM = "application/problem+json"
+
+APPLICANT: dict[str, Any] = {
+    "region_code": "510121",
+    "as_of": "2024-03-01",
+    "household": {"category": "poverty_alleviated", "size": 4, "microloan_outstanding": 0},
+    "person": {"age": 40, "labor_capacity": "full", "full_civil_capacity": True},
+    "loan_request": {"amount": 30000, "term_months": 36, "purpose": "production"},
+}
+
+
+def assert_problem(response: Any, status: int, path: str) -> dict[str, Any]:
+    """The response is a problem document of `status` naming `path` among its errors."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert {"type", "title", "detail", "errors"} <= set(body)
+    assert path in [e["path"] for e in body["errors"]], body
+    return body
+
+
+async def test_check_gives_one_determination_per_programme(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str], runtime: Runtime
+) -> None:
+    response = await client.post("/v1/checks", json=APPLICANT, headers=admin_headers)
+    assert response.status_code == 200, response.text
+    determinations = response.json()["determinations"]
+    assert [d["programme"] for d in determinations] == list(runtime.policies.current.programmes)
+    for d in determinations:
+        assert d["verdict"] in ("eligible", "ineligible", "needs_info")
+        assert d["policy_version"] == runtime.policies.current.version
+        assert d["as_of"] == "2024-03-01"
+
+
+async def test_check_chooses_programmes(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    response = await client.post(
+        "/v1/checks?programme=microloan", json=APPLICANT, headers=admin_headers
+    )
+    assert response.status_code == 200, response.text
+    assert [d["programme"] for d in response.json()["determinations"]] == ["microloan"]
+
+
+async def test_unknown_programme_is_named(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    response = await client.post(
+        "/v1/checks?programme=lottery", json=APPLICANT, headers=admin_headers
+    )
+    assert_problem(response, 400, "query.programme")
+
+
+async def test_language_from_query_and_accept_language(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    url = "/v1/checks?programme=microloan"
+    zh = (await client.post(url, json=APPLICANT, headers=admin_headers)).json()
+    en = (await client.post(url + "&lang=en", json=APPLICANT, headers=admin_headers)).json()
+    accept = (
+        await client.post(
+            url, json=APPLICANT, headers={**admin_headers, "Accept-Language": "en-GB,zh;q=0.5"}
+        )
+    ).json()
+    zh_name = zh["determinations"][0]["programme_name"]
+    en_name = en["determinations"][0]["programme_name"]
+    assert zh_name != en_name
+    assert en_name.isascii()
+    assert accept["determinations"][0]["programme_name"] == en_name
+    response = await client.post(url + "&lang=fr", json=APPLICANT, headers=admin_headers)
+    assert response.status_code == 400
+
+
+async def test_malformed_id_number_names_the_field(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    bad = {**APPLICANT, "person": {"id_number": "510121198001150000"}}
+    body = assert_problem(
+        await client.post("/v1/checks", json=bad, headers=admin_headers), 400, "$.person.id_number"
+    )
+    assert "510121198001150000" not in str(body)
+
+
+async def test_valid_id_number_gives_the_age(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    person = {"id_number": id_number(birth="19800115"), "labor_capacity": "full"}
+    response = await client.post(
+        "/v1/checks?programme=microloan",
+        json={**APPLICANT, "person": person},
+        headers=admin_headers,
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_unknown_and_mistyped_fields_are_rejected(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    unknown = {**APPLICANT, "household": {"colour": "red"}}
+    assert_problem(
+        await client.post("/v1/checks", json=unknown, headers=admin_headers),
+        400,
+        "$.household.colour",
+    )
+    mistyped = {**APPLICANT, "household": {"size": "5"}}
+    assert_problem(
+        await client.post("/v1/checks", json=mistyped, headers=admin_headers),
+        400,
+        "$.household.size",
+    )
+    top = {**APPLICANT, "surname": "王"}
+    assert_problem(
+        await client.post("/v1/checks", json=top, headers=admin_headers), 400, "$.surname"
+    )
+
+
+async def test_malformed_json_is_a_problem(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    response = await client.post(
+        "/v1/checks",
+        content=b'{"household": ',
+        headers={**admin_headers, "Content-Type": "application/json"},
+    )
+    assert_problem(response, 400, "$")
+    response = await client.post("/v1/checks", json=[1, 2], headers=admin_headers)
+    assert_problem(response, 400, "$")
+
+
+async def test_checks_need_a_valid_key(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.post("/v1/checks", json=APPLICANT)
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    response = await client.post(
+        "/v1/checks", json=APPLICANT, headers={"Authorization": "Bearer rse_not-a-key"}
+    )
+    assert response.status_code == 401
+    response = await client.post("/v1/checks", json=APPLICANT, headers={"Authorization": "Basic x"})
+    assert response.status_code == 401
+
+
+async def test_caseworker_keys_may_check(client: AsyncTestClient[Litestar], make_key: Any) -> None:
+    key = await make_key("caseworker", regions=["4201"])
+    response = await client.post(
+        "/v1/checks", json=APPLICANT, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert response.status_code == 200
+
+
+async def test_batch_gives_one_result_per_applicant_in_order(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    applicants: list[Any] = [
+        APPLICANT,
+        {**APPLICANT, "person": {"id_number": "123"}},
+        "not an applicant",
+        {**APPLICANT, "household": {"size": 0}},
+        {"region_code": "42"},
+    ]
+    response = await client.post(
+        "/v1/checks/batch?programme=microloan",
+        json={"applicants": applicants},
+        headers=admin_headers,
+    )
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["index"] for r in results] == [0, 1, 2, 3, 4]
+    assert [r["ok"] for r in results] == [True, False, False, False, True]
+    assert results[0]["determinations"][0]["programme"] == "microloan"
+    assert results[1]["errors"][0]["path"] == "$.applicants[1].person.id_number"
+    assert results[2]["errors"][0]["path"] == "$.applicants[2]"
+    assert results[3]["errors"][0]["path"] == "$.applicants[3].household.size"
+
+
+async def test_batch_is_bounded(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    response = await client.post(
+        "/v1/checks/batch", json={"applicants": [{}] * 1001}, headers=admin_headers
+    )
+    assert_problem(response, 400, "$.applicants")
+    response = await client.post("/v1/checks/batch", json={"applicants": []}, headers=admin_headers)
+    assert_problem(response, 400, "$.applicants")
+    full = await client.post(
+        "/v1/checks/batch?programme=microloan",
+        json={"applicants": [APPLICANT] * 1000},
+        headers=admin_headers,
+    )
+    assert full.status_code == 200
+    assert len(full.json()["results"]) == 1000

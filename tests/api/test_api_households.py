@@ -1,0 +1,224 @@
+"""Households and members: CRUD, filters, region scope, and ID numbers never kept in clear."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.api.conftest import HouseholdMaker, bearer, id_number
+from tests.api.test_api_checks import assert_problem
+
+
+async def test_household_crud(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str], new_household: HouseholdMaker
+) -> None:
+    created = await new_household("510121", size=4, receives_dibao=True)
+    hid = created["id"]
+    assert created["size"] == 4
+    assert created["per_capita_net_income"] is None  # unknown stays unknown
+
+    read = await client.get(f"/v1/households/{hid}", headers=admin_headers)
+    assert read.status_code == 200
+    assert read.json() == created
+
+    patched = await client.patch(
+        f"/v1/households/{hid}",
+        json={"size": 5, "receives_dibao": None, "per_capita_net_income": 6200},
+        headers=admin_headers,
+    )
+    assert patched.status_code == 200, patched.text
+    body = patched.json()
+    assert (body["size"], body["receives_dibao"], body["per_capita_net_income"]) == (5, None, 6200)
+    assert body["category"] == "poverty_alleviated"  # absent from the patch: unchanged
+
+    deleted = await client.delete(f"/v1/households/{hid}", headers=admin_headers)
+    assert deleted.status_code == 204
+    gone = await client.get(f"/v1/households/{hid}", headers=admin_headers)
+    assert gone.headers["content-type"].startswith("application/problem+json")
+    assert gone.status_code == 404
+
+
+async def test_household_validation(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str], new_household: HouseholdMaker
+) -> None:
+    missing = await client.post(
+        "/v1/households", json={"region_code": "510121"}, headers=admin_headers
+    )
+    assert_problem(missing, 400, "$.category")
+    bad_region = await client.post(
+        "/v1/households",
+        json={"region_code": "5101211", "category": "ordinary"},
+        headers=admin_headers,
+    )
+    assert_problem(bad_region, 400, "$.region_code")
+    created = await new_household()
+    null_category = await client.patch(
+        f"/v1/households/{created['id']}", json={"category": None}, headers=admin_headers
+    )
+    assert_problem(null_category, 400, "$.category")
+    unknown = await client.patch(
+        f"/v1/households/{created['id']}", json={"colour": "red"}, headers=admin_headers
+    )
+    assert_problem(unknown, 400, "$.colour")
+
+
+async def test_household_filters(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str], new_household: HouseholdMaker
+) -> None:
+    a = await new_household("630102", category="edge_vulnerable")
+    b = await new_household("630103", category="ordinary")
+    c = await new_household("640102", category="edge_vulnerable")
+
+    async def ids(query: str) -> set[str]:
+        response = await client.get(f"/v1/households?{query}&limit=500", headers=admin_headers)
+        assert response.status_code == 200, response.text
+        return {h["id"] for h in response.json()["items"]}
+
+    assert {a["id"], b["id"]} <= await ids("region=6301")
+    assert c["id"] not in await ids("region=6301")
+    found = await ids("region=63&category=edge_vulnerable")
+    assert a["id"] in found and b["id"] not in found and c["id"] not in found
+    page = await client.get("/v1/households?region=63&limit=1&offset=1", headers=admin_headers)
+    assert page.json()["total"] >= 2 and len(page.json()["items"]) == 1
+    bad = await client.get("/v1/households?region=abc", headers=admin_headers)
+    assert bad.status_code == 400
+    bad = await client.get("/v1/households?limit=0", headers=admin_headers)
+    assert bad.status_code == 400
+
+
+async def test_caseworker_sees_only_their_regions(
+    client: AsyncTestClient[Litestar],
+    admin_headers: dict[str, str],
+    new_household: HouseholdMaker,
+    make_key: Any,
+) -> None:
+    mine = await new_household("650102")
+    theirs = await new_household("660102")
+    caseworker = bearer(await make_key("caseworker", regions=["6501"]))
+
+    assert (await client.get(f"/v1/households/{mine['id']}", headers=caseworker)).status_code == 200
+    for method, url, kwargs in [
+        ("GET", f"/v1/households/{theirs['id']}", {}),
+        ("PATCH", f"/v1/households/{theirs['id']}", {"json": {"size": 2}}),
+        ("DELETE", f"/v1/households/{theirs['id']}", {}),
+        ("GET", f"/v1/households/{theirs['id']}/members", {}),
+        ("POST", f"/v1/households/{theirs['id']}/members", {"json": {"age": 30}}),
+    ]:
+        response = await client.request(method, url, headers=caseworker, **kwargs)
+        assert response.status_code == 404, (method, url, response.text)
+
+    listed = await client.get("/v1/households?limit=500", headers=caseworker)
+    assert {h["region_code"][:4] for h in listed.json()["items"]} == {"6501"}
+
+    outside = await client.post(
+        "/v1/households", json={"region_code": "660102", "category": "ordinary"}, headers=caseworker
+    )
+    assert_problem(outside, 403, "$.region_code")
+    move = await client.patch(
+        f"/v1/households/{mine['id']}", json={"region_code": "660102"}, headers=caseworker
+    )
+    assert_problem(move, 403, "$.region_code")
+    # The admin still sees both.
+    assert (
+        await client.get(f"/v1/households/{theirs['id']}", headers=admin_headers)
+    ).status_code == 200
+
+
+async def test_households_need_a_key(client: AsyncTestClient[Litestar]) -> None:
+    assert (await client.get("/v1/households")).status_code == 401
+    assert (await client.post("/v1/households", json={})).status_code == 401
+
+
+async def test_member_crud_keeps_the_id_number_only_hashed_and_masked(
+    client: AsyncTestClient[Litestar],
+    admin_headers: dict[str, str],
+    new_household: HouseholdMaker,
+    db_engine: AsyncEngine,
+) -> None:
+    household = await new_household("510122")
+    number = id_number("510122", "19900704")
+    created = await client.post(
+        f"/v1/households/{household['id']}/members",
+        json={"name": "李四", "id_number": number, "labor_capacity": "full"},
+        headers=admin_headers,
+    )
+    assert created.status_code == 201, created.text
+    member = created.json()
+    assert member["id_number_masked"] == number[:4] + "*" * 10 + number[-4:]
+    assert member["birth_date"] == "1990-07-04"
+    assert "id_number" not in member
+    assert number not in created.text
+
+    async with db_engine.connect() as connection:
+        for table in ("members", "audit_events", "assessments", "households"):
+            rows = (await connection.execute(sa.text(f"SELECT * FROM {table}"))).all()
+            assert number not in repr(rows), table
+
+    mid = member["id"]
+    listed = await client.get(f"/v1/households/{household['id']}/members", headers=admin_headers)
+    assert [m["id"] for m in listed.json()["items"]] == [mid]
+    read = await client.get(f"/v1/members/{mid}", headers=admin_headers)
+    assert read.json() == member
+
+    patched = await client.patch(
+        f"/v1/members/{mid}",
+        json={"employment": {"status": "employed", "months_continuous": 4}, "name": None},
+        headers=admin_headers,
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["employment"] == {"status": "employed", "months_continuous": 4}
+    assert patched.json()["name"] is None
+    assert patched.json()["id_number_masked"] == member["id_number_masked"]
+
+    renumbered = await client.patch(
+        f"/v1/members/{mid}",
+        json={"id_number": id_number("510122", "19911212")},
+        headers=admin_headers,
+    )
+    assert renumbered.json()["birth_date"] == "1991-12-12"
+
+    assert (await client.delete(f"/v1/members/{mid}", headers=admin_headers)).status_code == 204
+    assert (await client.get(f"/v1/members/{mid}", headers=admin_headers)).status_code == 404
+
+
+async def test_member_id_number_is_validated(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str], new_household: HouseholdMaker
+) -> None:
+    household = await new_household()
+    url = f"/v1/households/{household['id']}/members"
+    good = id_number()
+    wrong_digit = good[:-1] + ("1" if good[-1] == "0" else "0")
+    for bad in ("123", "51012119800115001", wrong_digit, "510121198002300011"):
+        response = await client.post(url, json={"id_number": bad}, headers=admin_headers)
+        body = assert_problem(response, 400, "$.id_number")
+        assert bad not in str(body)
+    mismatch = await client.post(
+        url,
+        json={"id_number": id_number(birth="19800115"), "birth_date": "1981-01-15"},
+        headers=admin_headers,
+    )
+    assert_problem(mismatch, 400, "$.birth_date")
+    member = (await client.post(url, json={"age": 30}, headers=admin_headers)).json()
+    bad_patch = await client.patch(
+        f"/v1/members/{member['id']}", json={"id_number": "x"}, headers=admin_headers
+    )
+    assert_problem(bad_patch, 400, "$.id_number")
+
+
+async def test_deleting_a_household_removes_its_members(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str], new_household: HouseholdMaker
+) -> None:
+    household = await new_household()
+    member = (
+        await client.post(
+            f"/v1/households/{household['id']}/members", json={"age": 50}, headers=admin_headers
+        )
+    ).json()
+    await client.delete(f"/v1/households/{household['id']}", headers=admin_headers)
+    assert (
+        await client.get(f"/v1/members/{member['id']}", headers=admin_headers)
+    ).status_code == 404

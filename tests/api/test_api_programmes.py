@@ -1,0 +1,37 @@
+"""`GET /v1/programmes`: public listing of criteria, parameters and citations."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from api.runtime import Runtime
+
+
+async def test_programmes_are_public(client: AsyncTestClient[Litestar], runtime: Runtime) -> None:
+    response = await client.get("/v1/programmes?region=510121&as_of=2024-03-01&lang=en")
+    assert response.status_code == 200, response.text
+    programmes = response.json()["programmes"]
+    assert [p["id"] for p in programmes] == list(runtime.policies.current.programmes)
+    for programme in programmes:
+        assert programme["region_code"] == "510121"
+        assert programme["as_of"] == "2024-03-01"
+        assert programme["criteria"]
+        assert all(c["citations"] for c in programme["criteria"])
+
+
+async def test_one_programme(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/v1/programmes/microloan")
+    assert response.status_code == 200
+    assert response.json()["id"] == "microloan"
+    missing = await client.get("/v1/programmes/lottery")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_bad_parameters_are_named(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/v1/programmes?region=5")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["path"] == "query.region"
+    response = await client.get("/v1/programmes?as_of=yesterday")
+    assert response.status_code == 400
