@@ -18,7 +18,7 @@ import msgspec
 
 from bot.texts import NO_WORDS, SKIP_WORDS, YES_WORDS, say
 from eligibility.catalogue import FactSpec
-from eligibility.derive import age_on
+from eligibility.derive import DERIVED_FACTS, age_on
 from eligibility.determination import Determination, MissingFact, determine, next_questions
 from eligibility.facts import Applicant
 from eligibility.identity import IdentityNumberError, mask_identity_number, parse_identity_number
@@ -33,13 +33,16 @@ ASK_ID: Final = "ask_id:"
 ASK_BIRTH_DATE: Final = "ask_birth:"
 
 AGE: Final = "person.age"
+# Never asked as a fallback: the ID number and birth date are offered under the age question.
 ID_NUMBER: Final = "person.id_number"
 BIRTH_DATE: Final = "person.birth_date"
+_NOT_ASKED_FOR: Final = frozenset({ID_NUMBER, BIRTH_DATE})
 
 _ID_SHAPE = re.compile(r"^\d{17}[\dXx]$")
-_REGION = re.compile(r"^\d{6}$")
+_REGION = re.compile(r"^(\d{2}|\d{4}|\d{6})$")
 _DATE_WORDS = re.compile(r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?$")
 _NUMBER_NOISE = re.compile(r"[,，\s元岁个月人口块万]")
+_OUTCOME_PREFIX = re.compile(r"^(不符合|待确认|符合)：|^(Not met|To confirm|Met): ")
 _MAX_LIST: Final = 3
 _MAX_CARD: Final = 900
 
@@ -155,7 +158,27 @@ class Questionnaire:
         for question in next_questions(determinations):
             if question.fact not in done:
                 return question
+            if question.fact in conversation.skipped:
+                # "不清楚" to a fact the core can also work out (where the job is, from the place
+                # of work's code): ask what it is worked out from instead.
+                for source in DERIVED_FACTS.get(question.fact, ()):
+                    if (
+                        source in done
+                        or source in _NOT_ASKED_FOR
+                        or source not in self.policies.facts
+                    ):
+                        continue
+                    return self._missing_fact(source, conversation.lang)
         return None
+
+    def _missing_fact(self, fact: str, lang: Lang) -> MissingFact:
+        spec = self.policies.facts[fact]
+        return MissingFact(
+            fact=fact,
+            question=spec.question.in_(lang),
+            kind=spec.kind,
+            options=tuple((o.value, o.zh if lang == "zh" else o.en) for o in spec.options),
+        )
 
     def advance(self, conversation: Conversation) -> list[Reply]:
         """Ask the next question, or show the results when nothing is left to ask."""
@@ -177,9 +200,9 @@ class Questionnaire:
         if conversation.state.startswith(ASK_BIRTH_DATE):
             return [self._birth_date_prompt(conversation, fact)]
         determinations = self.determinations(conversation)
-        for question in next_questions(determinations):
-            if question.fact == fact:
-                return [self.question(conversation, question)]
+        question = self.next_question(conversation, determinations)
+        if question is not None and question.fact == fact:
+            return [self.question(conversation, question)]
         # The question no longer matters (e.g. the policies changed): move on.
         return self.advance(conversation)
 
@@ -435,7 +458,8 @@ def render_determination(d: Determination, lang: Lang) -> str:
         lines.append(say(lang, "reasons_eligible"))
     else:
         wanted = "not_met" if d.verdict == "ineligible" else "unknown"
-        reasons = [c.reason for c in d.criteria if c.outcome == wanted]
+        # The heading already says "why not" / "still to confirm": drop the core's own prefix.
+        reasons = [_OUTCOME_PREFIX.sub("", c.reason) for c in d.criteria if c.outcome == wanted]
         lines.append(say(lang, f"reasons_{d.verdict}"))
         lines.extend(_bullets(reasons, lang))
     if d.documents:

@@ -72,6 +72,9 @@ class FakeBotApi:
         """Serve on a free port of 127.0.0.1; returns the base URL (give it to the bot)."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Accepted sockets inherit this: no 40 ms Nagle/delayed-ACK stall between the response's
+        # header and body writes.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
         config = uvicorn.Config(
