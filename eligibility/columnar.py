@@ -43,7 +43,7 @@ import polars as pl
 from eligibility import rules
 from eligibility.catalogue import FactKind
 from eligibility.determination import _OUTCOME_PREFIX
-from eligibility.policy import ParamValue, PolicySet, Programme
+from eligibility.policy import CompiledCriterion, ParamValue, PolicySet, Programme
 from eligibility.text import Lang
 
 VERDICTS = ("eligible", "ineligible", "needs_info")
@@ -137,46 +137,100 @@ def derived_facts() -> list[pl.Expr]:
 
 @dataclass(frozen=True)
 class _Profiles:
-    """The distinct parameter situations of one programme, and how a row finds its own."""
+    """The distinct parameter situations of one programme, and how a row finds its own.
 
-    regions: tuple[str, ...]  # override regions, longest first
+    A row's situation is what `Programme.parameter_variants(region_code, as_of)` returns.  It
+    depends on the region code only through (a) the longest override region that prefixes it and
+    (b) which override regions extend it (a province or prefecture code, or none, may stand for any
+    county below it), and on `as_of` only through how many `since` dates it is on or after.  So
+    the region codes fall into a few classes: each override region and each of their shorter
+    prefixes by exact match, then "starts with this override region" and "none", and the profile
+    id is class × date bucket.  The variants of each profile come from the reference itself, called
+    with a representative code and date of the profile.
+    """
+
+    exact: tuple[str, ...]  # codes matched exactly: the override regions and their prefixes
+    prefixed: tuple[str, ...]  # override regions matched as prefixes, longest first
     dates: tuple[dt.date, ...]  # every `since`, ascending
-    params: tuple[dict[str, ParamValue], ...]  # by profile id
+    variants: tuple[tuple[dict[str, ParamValue], ...], ...]  # by profile id; the first is own
 
     @classmethod
     def of(cls, programme: Programme) -> _Profiles:
         entries = [e for p in programme.policy.parameters.values() for e in p.values]
-        regions = tuple(sorted({e.region for e in entries if e.region}, key=len, reverse=True))
+        regions = {e.region for e in entries if e.region}
+        exact = tuple(sorted(regions | {r[:n] for r in regions for n in (2, 4) if n < len(r)}))
+        prefixed = tuple(sorted(regions, key=len, reverse=True))
         dates = tuple(sorted({e.since for e in entries}))
-        params = []
-        for region in (None, *regions):
+        representatives: list[str | None] = [None, *exact]
+        for region in ("", *prefixed):
+            representatives.append(_inside_only(region, regions))
+        variants = []
+        for code in representatives:
             for bucket in range(len(dates) + 1):
-                # Any date of the bucket selects the same entries; its start is one such date.
-                day = dates[bucket - 1] if bucket else (dates[0] if dates else dt.date.min)
-                if bucket == 0 and dates:
-                    day = day - dt.timedelta(days=1)
-                params.append(programme.parameters(region, day))
-        return cls(regions=regions, dates=dates, params=tuple(params))
+                # Any date of the bucket selects the same entries; the day before the first
+                # `since`, or the bucket's own `since`, is one such date.
+                if not dates:
+                    day = dt.date(2000, 1, 1)
+                elif bucket == 0:
+                    day = dates[0] - dt.timedelta(days=1)
+                else:
+                    day = dates[bucket - 1]
+                variants.append(programme.parameter_variants(code, day))
+        return cls(exact=exact, prefixed=prefixed, dates=dates, variants=tuple(variants))
 
     def __len__(self) -> int:
-        return len(self.params)
+        return len(self.variants)
+
+    @property
+    def most_variants(self) -> int:
+        """The largest number of variants any profile has (1 when only county codes occur)."""
+        return max(len(v) for v in self.variants)
+
+    def multi(self) -> list[int]:
+        """The profiles under more than one parameter variant."""
+        return [i for i, v in enumerate(self.variants) if len(v) > 1]
 
     def expr(self) -> pl.Expr:
         """The row's profile id from its `region_code` and `as_of`."""
-        region_class: pl.Expr = pl.lit(0, dtype=pl.Int64)
-        # Longest first: the longest matching override region decides which overrides apply.
-        for index, region in reversed(list(enumerate(self.regions, start=1))):
+        region = pl.col("region_code")
+        buckets = len(self.dates) + 1
+        # Class ids follow `of`'s representatives: 0 null, then exact codes, then prefixes, then
+        # the class of codes no override region touches.
+        no_match = 1 + len(self.exact)
+        region_class: pl.Expr = pl.lit(no_match, dtype=pl.Int64)
+        for index, prefix in reversed(list(enumerate(self.prefixed, start=no_match + 1))):
             region_class = (
-                pl.when(pl.col("region_code").str.starts_with(region).fill_null(False))
+                pl.when(region.str.starts_with(prefix).fill_null(False))
                 .then(pl.lit(index, dtype=pl.Int64))
                 .otherwise(region_class)
             )
+        if self.exact:
+            exact = region.replace_strict(
+                {code: i for i, code in enumerate(self.exact, start=1)},
+                default=None,
+                return_dtype=pl.Int64,
+            )
+            region_class = pl.coalesce(exact, region_class)
+        region_class = (
+            pl.when(region.is_null()).then(pl.lit(0, dtype=pl.Int64)).otherwise(region_class)
+        )
         bucket = reduce(
             lambda acc, day: acc + (pl.col("as_of") >= pl.lit(day)).cast(pl.Int64),
             self.dates,
             pl.lit(0, dtype=pl.Int64),
         )
-        return region_class * (len(self.dates) + 1) + bucket
+        return region_class * buckets + bucket
+
+
+def _inside_only(prefix: str, regions: set[str]) -> str:
+    """A six-digit code under `prefix` that no longer override region prefixes or extends."""
+    for filler in "9876543210":
+        code = prefix + filler * (6 - len(prefix))
+        deeper = any(code.startswith(r) and len(r) > len(prefix) for r in regions)
+        extends = any(r.startswith(code) for r in regions if r != code)
+        if not deeper and not extends and (code not in regions or code == prefix):
+            return code
+    raise ColumnarUnsupportedError(f"no representative code under {prefix!r}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,6 +245,38 @@ class _Node:
     expr: pl.Expr | None  # per-row value; None only for a list that is constant per profile
     by_profile: tuple[object, ...] | None = None  # when it reads only parameters
     hinges: dict[str, pl.Expr] = field(default_factory=dict)
+    level: int = 0  # the layer of bound columns it reads (0: only input columns)
+
+
+def _level(*nodes: _Node) -> int:
+    return max((n.level for n in nodes), default=0)
+
+
+class _Bindings:
+    """Named intermediate columns, in layers: a layer reads only the layers before it.
+
+    Polars does not reliably share a sub-expression used many times in one `select` (an `and`'s
+    value is read by its parent and again by every hinge mask), so values read more than once
+    are computed once into a column and read by name.
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.layers: list[list[pl.Expr]] = []
+
+    def bind(self, expr: pl.Expr, level: int) -> tuple[pl.Expr, int]:
+        """Compute `expr` (reading layers below `level`) into a column; its reference and level."""
+        while len(self.layers) <= level:
+            self.layers.append([])
+        name = f"{self.prefix}{sum(len(layer) for layer in self.layers)}"
+        self.layers[level].append(expr.alias(name))
+        return pl.col(name), level + 1
+
+    def apply(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        """The frame with every bound column computed, layer by layer."""
+        for layer in self.layers:
+            frame = frame.with_columns(layer)
+        return frame
 
 
 def _kind_of(value: object) -> NodeKind:
@@ -232,10 +318,15 @@ def _merge_hinges(*nodes: _Node) -> dict[str, pl.Expr]:
 class _Compiler:
     """Compiles one programme's expressions against its profiles and the fact catalogue."""
 
-    def __init__(self, profiles: _Profiles, fact_kinds: Mapping[str, NodeKind]) -> None:
+    def __init__(
+        self, profiles: _Profiles, fact_kinds: Mapping[str, NodeKind], bindings: _Bindings
+    ) -> None:
         self.profiles = profiles
         self.fact_kinds = fact_kinds
+        self.bindings = bindings
         self.profile = pl.col("__profile")
+        self.variant = 0  # which parameter variant of each profile `compile` reads
+        self._constants: dict[tuple[str, int], pl.Expr] = {}
 
     def compile(self, expr: rules.Expr) -> _Node:
         if not rules.fact_paths(expr):
@@ -258,21 +349,26 @@ class _Compiler:
                     (lambda a, b: a & b) if isinstance(expr, rules.All) else (lambda a, b: a | b),
                     parts,
                 )
-                unknown = combined.is_null()
+                value, level = self.bindings.bind(combined, _level(*nodes))
+                unknown = value.is_null()
                 hinges = {p: unknown & m for p, m in _merge_hinges(*nodes).items()}
-                return _Node("bool", combined, None, hinges)
+                return _Node("bool", value, None, hinges, level)
             case rules.Not(item):
                 node = self.compile(item)
-                return _Node("bool", _negate(node), None, node.hinges)
+                return _Node("bool", _negate(node), None, node.hinges, node.level)
             case rules.Given(item):
                 node = self.compile(item)
                 assert node.expr is not None
-                return _Node("bool", node.expr.is_not_null())
+                return _Node("bool", node.expr.is_not_null(), None, {}, node.level)
         raise ColumnarUnsupportedError(f"cannot compile {rules.to_source(expr)}")
 
     def _constant(self, expr: rules.Expr) -> _Node:
         """A parameter-only expression, evaluated by the reference once per profile."""
-        values = tuple(rules.evaluate(expr, {}, params)[0] for params in self.profiles.params)
+        # A profile with fewer variants repeats its own: a repeated variant changes no outcome.
+        chosen = [
+            v[self.variant] if self.variant < len(v) else v[0] for v in self.profiles.variants
+        ]
+        values = tuple(rules.evaluate(expr, {}, params)[0] for params in chosen)
         kinds = {_kind_of(v) for v in values} - {"null"}
         if len(kinds) > 1:
             raise ColumnarUnsupportedError(f"{rules.to_source(expr)} mixes types {kinds}")
@@ -285,8 +381,12 @@ class _Compiler:
             dtype = _POLARS_OF_KIND.get(kind, pl.Null())
         if len(set(values)) == 1:
             return _Node(kind, pl.lit(values[0], dtype=dtype), values)
-        mapping = dict(enumerate(values))
-        return _Node(kind, self.profile.replace_strict(mapping, return_dtype=dtype), values)
+        key = (rules.to_source(expr), self.variant)
+        if key not in self._constants:
+            mapping = dict(enumerate(values))
+            lookup = self.profile.replace_strict(mapping, return_dtype=dtype)
+            self._constants[key] = self.bindings.bind(lookup, 0)[0]
+        return _Node(kind, self._constants[key], values, {}, 1)
 
     def _compare(self, op: str, left: _Node, right: _Node) -> _Node:
         if "list" in (left.kind, right.kind) or left.expr is None or right.expr is None:
@@ -300,7 +400,7 @@ class _Compiler:
             ">": lambda: a > b,
             ">=": lambda: a >= b,
         }[op]()
-        return _Node("bool", value, None, _merge_hinges(left, right))
+        return _Node("bool", value, None, _merge_hinges(left, right), _level(left, right))
 
     def _member(self, item: _Node, collection: _Node) -> _Node:
         if item.expr is None or collection.by_profile is None:
@@ -327,7 +427,7 @@ class _Compiler:
             value = null_bool
             for values, profiles in groups.items():
                 value = pl.when(self.profile.is_in(profiles)).then(within(values)).otherwise(value)
-        return _Node("bool", value, None, _merge_hinges(item))
+        return _Node("bool", value, None, _merge_hinges(item), item.level)
 
     def _arith(self, op: str, left: _Node, right: _Node) -> _Node:
         if left.expr is None or right.expr is None or "list" in (left.kind, right.kind):
@@ -342,7 +442,7 @@ class _Compiler:
         else:
             # Division by zero has no answer: unknown, as in `rules._arith`.
             value = pl.when(b == 0).then(pl.lit(None, dtype=pl.Float64)).otherwise(a / b)
-        return _Node("num", value, None, _merge_hinges(left, right))
+        return _Node("num", value, None, _merge_hinges(left, right), _level(left, right))
 
 
 def _is_not_false(node: _Node) -> pl.Expr:
@@ -388,13 +488,14 @@ class _Slot:
 class ColumnarProgramme:
     """One programme compiled to polars: verdict, amount, signature, and the wording per signature.
 
-    Build it with `compile_programme`; `expressions()` give the per-row columns, `finish()` turns
-    signatures into reasons and missing facts.
+    Build it with `compile_programme`; `prepare()` computes its intermediate columns,
+    `expressions()` the per-row results, and `describe()` turns a signature into words.
     """
 
     programme: Programme
     policies: PolicySet
     profiles: _Profiles
+    bindings: _Bindings
     outcomes: list[pl.Expr]
     hinge_bits: list[tuple[int, str, pl.Expr]]  # (criterion index, fact, mask)
     amount: pl.Expr | None
@@ -407,15 +508,14 @@ class ColumnarProgramme:
         """The programme's id."""
         return self.programme.id
 
-    def profile_expression(self) -> pl.Expr:
-        """The row's parameter profile for this programme, as the `__profile` column."""
-        return self.profiles.expr().alias("__profile")
+    def prepare(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        """The frame (facts with derived facts) with this programme's intermediate columns."""
+        return self.bindings.apply(frame.with_columns(self.profiles.expr().alias("__profile")))
 
     def expressions(self) -> list[pl.Expr]:
         """Per-row `<id>.verdict`, `<id>.amount` and the integer signature `<id>.__key*`.
 
-        Needs the fact columns with derived facts and this programme's `__profile` column
-        (`profile_expression()`), as `ColumnarPolicySet.evaluate` arranges.
+        Reads the columns `prepare()` adds, as `ColumnarPolicySet.evaluate` arranges.
         """
         pid = self.id
         profile = pl.col("__profile")
@@ -463,7 +563,7 @@ class ColumnarProgramme:
     def describe(self, words: Sequence[int], lang: Lang) -> tuple[str | None, list[str]]:
         """The reasons (not-met and unknown criteria, joined) and the ranked missing facts."""
         profile = self._read(words, "profile", 0, "")
-        params = self.profiles.params[profile]
+        params = self.profiles.variants[profile][0]  # the wording uses the region's own
         reasons: list[str] = []
         hinges: dict[str, int] = {}
         any_unknown = any_not_met = False
@@ -496,87 +596,84 @@ class ColumnarProgramme:
         return [p for p in order if p in self.policies.facts]
 
 
-def compile_programme(programme: Programme, policies: PolicySet) -> ColumnarProgramme:
-    """Compile a programme's criteria and amount rules; raise `ColumnarUnsupportedError` if not."""
+def compile_programme(
+    programme: Programme, policies: PolicySet, *, variants: int = 1
+) -> ColumnarProgramme:
+    """Compile a programme's criteria and amount rules for rows under up to `variants` parameter
+    variants; raise `ColumnarUnsupportedError` for a rule it cannot express.
+
+    With one variant, rows of profiles with several must not be evaluated (see `evaluate`).
+    """
     profiles = _Profiles.of(programme)
     kinds: dict[str, NodeKind] = {}
     for path, spec in policies.facts.items():
-        kinds[path] = {"bool": "bool", "int": "num", "date": "date"}.get(spec.kind, "str")  # type: ignore[assignment]
-    compiler = _Compiler(profiles, kinds)
+        kinds[path] = _NODE_KINDS.get(spec.kind, "str")
+    bindings = _Bindings(f"__{programme.id}.")
+    compiler = _Compiler(profiles, kinds, bindings)
 
     outcomes: list[pl.Expr] = []
     hinge_bits: list[tuple[int, str, pl.Expr]] = []
     for index, criterion in enumerate(programme.criteria):
-        test = compiler.compile(criterion.test)
-        holds = _truthy(test)
-        if criterion.applies_when is None:
-            applies_node = None
-            skipped = pl.lit(False)
-            applies_unknown = pl.lit(False)
-        else:
-            applies_node = compiler.compile(criterion.applies_when)
-            assert applies_node.expr is not None or applies_node.kind == "list"
-            # The reference skips a criterion only when `applies_when` is exactly False.
-            if applies_node.kind == "bool" and applies_node.expr is not None:
-                skipped = (~applies_node.expr).fill_null(False)
-                applies_unknown = applies_node.expr.is_null()
-            elif applies_node.expr is not None:
-                skipped = pl.lit(False)
-                applies_unknown = applies_node.expr.is_null()
-            else:
-                skipped = pl.lit(False)
-                applies_unknown = pl.lit(False)
+        codes: list[pl.Expr] = []
+        applying: list[pl.Expr] = []
+        masks: list[dict[str, pl.Expr]] = []
+        level = 0
+        for variant in range(variants):
+            compiler.variant = variant
+            code, applies, variant_masks, variant_level = _criterion(compiler, criterion)
+            codes.append(code)
+            applying.append(applies)
+            masks.append(variant_masks)
+            level = max(level, variant_level)
+        # As `determination._criterion_outcome`: not applying counts as met; skipped only if it
+        # applies under no variant; variants that disagree leave it unknown, hinging on the region.
+        somewhere = _or(applying) if len(applying) > 1 else applying[0]
+        agree = reduce(lambda a, b: a & b, (c == codes[0] for c in codes[1:]), pl.lit(True))
         outcome = (
-            pl.when(skipped)
+            pl.when(~somewhere)
             .then(pl.lit(_SKIPPED, dtype=pl.Int64))
-            .when(applies_unknown | holds.is_null())
-            .then(pl.lit(_UNKNOWN, dtype=pl.Int64))
-            .when(holds)
-            .then(pl.lit(_MET, dtype=pl.Int64))
-            .otherwise(pl.lit(_NOT_MET, dtype=pl.Int64))
+            .when(agree)
+            .then(codes[0])
+            .otherwise(pl.lit(_UNKNOWN, dtype=pl.Int64))
         )
+        outcome, _ = bindings.bind(outcome, level)
         outcomes.append(outcome)
-        nodes = [test] if applies_node is None else [test, applies_node]
-        for path, mask in sorted(_merge_hinges(*nodes).items()):
-            hinge_bits.append((index, path, (outcome == _UNKNOWN) & mask))
+        unknown = outcome == _UNKNOWN
+        merged: dict[str, list[pl.Expr]] = {}
+        for variant_masks in masks:
+            for path, mask in variant_masks.items():
+                merged.setdefault(path, []).append(mask)
+        if variants > 1:
+            merged.setdefault(REGION, []).append(~agree)
+        for path, parts in sorted(merged.items()):
+            hinge_bits.append((index, path, unknown & _or(parts)))
 
     amount: pl.Expr | None = None
     amount_hinges: list[tuple[str, pl.Expr]] = []
     if programme.amounts:
-        value: pl.Expr = pl.lit(None, dtype=pl.Int64)
-        hinges: dict[str, pl.Expr] = {}
-        # Built from the last rule back, so the first rule that holds (or is unknown) decides.
-        for rule in reversed(programme.amounts):
-            when = compiler.compile(rule.when)
-            holds = _truthy(when) if when.expr is not None else pl.lit(True)
-            amount_node = compiler.compile(rule.amount)
-            if amount_node.expr is None:
-                raise ColumnarUnsupportedError("an amount that is a list")
-            # `int(value)` in the reference truncates toward zero, as a cast to Int64 does.
-            rule_value = amount_node.expr.cast(pl.Int64)
-            value = (
-                pl.when(holds.is_null())
-                .then(pl.lit(None, dtype=pl.Int64))
-                .when(holds)
-                .then(rule_value)
-                .otherwise(value)
-            )
-            for path in set(hinges) | set(when.hinges) | set(amount_node.hinges):
-                before = hinges.get(path, pl.lit(False))
-                hinges[path] = (
-                    pl.when(holds.is_null())
-                    .then(when.hinges.get(path, pl.lit(False)))
-                    .when(holds)
-                    .then(amount_node.hinges.get(path, pl.lit(False)))
-                    .otherwise(before)
-                )
-        amount = value
-        amount_hinges = sorted(hinges.items())
+        values: list[pl.Expr] = []
+        hinges: dict[str, list[pl.Expr]] = {}
+        for variant in range(variants):
+            compiler.variant = variant
+            value, variant_hinges = _amount(compiler, programme)
+            values.append(value)
+            for path, mask in variant_hinges.items():
+                hinges.setdefault(path, []).append(mask)
+        # As `determination._determine`: the region's own amount if every variant gives the
+        # same, else unknown, hinging on the region.
+        same = reduce(
+            lambda a, b: a & b, (v.eq_missing(values[0]) for v in values[1:]), pl.lit(True)
+        )
+        amount = pl.when(same).then(values[0]).otherwise(pl.lit(None, dtype=pl.Int64))
+        if variants > 1:
+            hinges.setdefault(REGION, []).append(~same)
+        amount_hinges = sorted((path, _or(parts)) for path, parts in hinges.items())
 
     compiled = ColumnarProgramme(
         programme=programme,
         policies=policies,
         profiles=profiles,
+        bindings=bindings,
         outcomes=outcomes,
         hinge_bits=hinge_bits,
         amount=amount,
@@ -584,6 +681,77 @@ def compile_programme(programme: Programme, policies: PolicySet) -> ColumnarProg
     )
     _lay_out(compiled)
     return compiled
+
+
+_NODE_KINDS: dict[str, NodeKind] = {"bool": "bool", "int": "num", "date": "date"}
+REGION = "region_code"
+
+
+def _criterion(
+    compiler: _Compiler, criterion: CompiledCriterion
+) -> tuple[pl.Expr, pl.Expr, dict[str, pl.Expr], int]:
+    """One criterion under the compiler's variant: its outcome code (skipped counted as met),
+    whether it applies, the facts an unknown outcome hinges on, and its binding level."""
+    test = compiler.compile(criterion.test)
+    holds, level = compiler.bindings.bind(_truthy(test), test.level)
+    skipped: pl.Expr = pl.lit(False)
+    applies_unknown: pl.Expr = pl.lit(False)
+    nodes = [test]
+    if criterion.applies_when is not None:
+        applies_node = compiler.compile(criterion.applies_when)
+        nodes.append(applies_node)
+        level = max(level, applies_node.level)
+        if applies_node.expr is not None:
+            # The reference skips a criterion only when `applies_when` is exactly False.
+            if applies_node.kind == "bool":
+                skipped = (~applies_node.expr).fill_null(False)
+            applies_unknown = applies_node.expr.is_null()
+    code = (
+        pl.when(skipped)
+        .then(pl.lit(_MET, dtype=pl.Int64))
+        .when(applies_unknown | holds.is_null())
+        .then(pl.lit(_UNKNOWN, dtype=pl.Int64))
+        .when(holds)
+        .then(pl.lit(_MET, dtype=pl.Int64))
+        .otherwise(pl.lit(_NOT_MET, dtype=pl.Int64))
+    )
+    code, level = compiler.bindings.bind(code, level)
+    masks = {path: ~skipped & mask for path, mask in _merge_hinges(*nodes).items()}
+    return code, ~skipped, masks, level
+
+
+def _amount(compiler: _Compiler, programme: Programme) -> tuple[pl.Expr, dict[str, pl.Expr]]:
+    """The amount under the compiler's variant, and the facts an unknown amount hinges on."""
+    value: pl.Expr = pl.lit(None, dtype=pl.Int64)
+    hinges: dict[str, pl.Expr] = {}
+    # Built from the last rule back, so the first rule that holds (or is unknown) decides.
+    for rule in reversed(programme.amounts):
+        when = compiler.compile(rule.when)
+        holds = _truthy(when) if when.expr is not None else pl.lit(True)
+        if when.by_profile is None:
+            holds, _ = compiler.bindings.bind(holds, when.level)
+        amount_node = compiler.compile(rule.amount)
+        if amount_node.expr is None:
+            raise ColumnarUnsupportedError("an amount that is a list")
+        # `int(value)` in the reference truncates toward zero, as a cast to Int64 does.
+        rule_value = amount_node.expr.cast(pl.Int64)
+        value = (
+            pl.when(holds.is_null())
+            .then(pl.lit(None, dtype=pl.Int64))
+            .when(holds)
+            .then(rule_value)
+            .otherwise(value)
+        )
+        for path in set(hinges) | set(when.hinges) | set(amount_node.hinges):
+            before = hinges.get(path, pl.lit(False))
+            hinges[path] = (
+                pl.when(holds.is_null())
+                .then(when.hinges.get(path, pl.lit(False)))
+                .when(holds)
+                .then(amount_node.hinges.get(path, pl.lit(False)))
+                .otherwise(before)
+            )
+    return value, hinges
 
 
 def _lay_out(compiled: ColumnarProgramme) -> None:
@@ -612,13 +780,30 @@ def _lay_out(compiled: ColumnarProgramme) -> None:
 
 
 class ColumnarPolicySet:
-    """All (or the chosen) programmes of a policy set, compiled once, evaluated per frame."""
+    """All (or the chosen) programmes of a policy set, compiled once, evaluated per frame.
+
+    Each programme is compiled twice: for rows under one parameter variant (county codes: almost
+    every row of a register) and, if any profile has several, for rows of those profiles, which
+    must be decided under every variant.  Rows are split by profile, so the common case pays for
+    one variant only.
+    """
 
     def __init__(self, policies: PolicySet, programmes: Sequence[str] | None = None) -> None:
         self.policies = policies
         chosen = list(policies.programmes) if programmes is None else list(programmes)
-        self.programmes = [compile_programme(policies.programme(pid), policies) for pid in chosen]
+        self.programmes: list[tuple[ColumnarProgramme, ColumnarProgramme | None]] = []
+        for pid in chosen:
+            programme = policies.programme(pid)
+            single = compile_programme(programme, policies)
+            most = single.profiles.most_variants
+            multi = compile_programme(programme, policies, variants=most) if most > 1 else None
+            self.programmes.append((single, multi))
         self._labels = {path: spec.label for path, spec in policies.facts.items()}
+
+    @property
+    def ids(self) -> list[str]:
+        """The programmes evaluated, in order."""
+        return [single.id for single, _ in self.programmes]
 
     def evaluate(
         self,
@@ -635,32 +820,50 @@ class ColumnarPolicySet:
         with `missing_as="label"`; with a `separator` it is joined into one string.
         """
         frame = with_fact_columns(facts, self.policies).with_columns(derived_facts())
-        # Each programme has its own profile column; the lazy frames run in parallel.
-        evaluated = pl.concat(
-            pl.collect_all(
-                [
-                    frame.lazy().with_columns(c.profile_expression()).select(c.expressions())
-                    for c in self.programmes
-                ]
-            ),
-            how="horizontal",
+        frame = frame.with_row_index("__row")
+        parts: list[tuple[ColumnarProgramme, pl.LazyFrame]] = []
+        split: dict[str, bool] = {}
+        for single, multi in self.programmes:
+            mask = None
+            if multi is not None:
+                profile = frame.select(single.profiles.expr()).to_series()
+                mask = profile.is_in(single.profiles.multi())
+            if mask is None or not mask.any():
+                parts.append((single, frame.lazy()))
+                split[single.id] = False
+                continue
+            assert multi is not None
+            parts.append((single, frame.filter(~mask).lazy()))
+            parts.append((multi, frame.filter(mask).lazy()))
+            split[single.id] = True
+        # The programmes' queries are independent: polars runs them in parallel.
+        results = pl.collect_all(
+            [c.prepare(lf).select(pl.col("__row"), *c.expressions()) for c, lf in parts]
         )
-        out: list[pl.Series] = []
-        for compiled in self.programmes:
+        by_programme: dict[str, list[pl.DataFrame]] = {}
+        for (compiled, _), result in zip(parts, results, strict=True):
             pid = compiled.id
             key_names = [f"__{pid}.key{w}" for w in range(compiled.words)]
             reasons, missing = self._describe(
-                evaluated.select(key_names), compiled, lang, missing_as, separator
+                result.select(key_names), compiled, lang, missing_as, separator
             )
-            out.extend(
-                [
-                    evaluated[f"{pid}.verdict"],
-                    evaluated[f"{pid}.amount"],
-                    reasons.alias(f"{pid}.reasons"),
-                    missing.alias(f"{pid}.missing"),
-                ]
+            by_programme.setdefault(pid, []).append(
+                pl.DataFrame(
+                    [
+                        result["__row"],
+                        result[f"{pid}.verdict"],
+                        result[f"{pid}.amount"],
+                        reasons.alias(f"{pid}.reasons"),
+                        missing.alias(f"{pid}.missing"),
+                    ]
+                )
             )
-        return pl.DataFrame(out)
+        out: list[pl.DataFrame] = []
+        for pid in self.ids:
+            pieces = by_programme[pid]
+            combined = pl.concat(pieces).sort("__row") if split[pid] else pieces[0]
+            out.append(combined.drop("__row"))
+        return pl.concat(out, how="horizontal")
 
     def _describe(
         self,
@@ -671,30 +874,28 @@ class ColumnarPolicySet:
         separator: str | None,
     ) -> tuple[pl.Series, pl.Series]:
         """Reasons and missing facts for each row, worded once per distinct signature."""
-        if keys.width == 1:
-            key = keys.to_series()
-        else:
-            key = keys.select(
-                pl.concat_str([pl.col(c).cast(pl.String) for c in keys.columns], separator="-")
+
+        def single_key(frame: pl.DataFrame) -> pl.Series:
+            if frame.width == 1:
+                return frame.to_series()
+            return frame.select(
+                pl.concat_str([pl.col(c).cast(pl.String) for c in frame.columns], separator="-")
             ).to_series()
+
+        missing_dtype: pl.DataType = pl.String() if separator else pl.List(pl.String())
+        if keys.height == 0:
+            return pl.Series([], dtype=pl.String), pl.Series([], dtype=missing_dtype)
         distinct = keys.unique()
         reason_of: dict[object, str | None] = {}
         missing_of: dict[object, object] = {}
-        key_distinct = (
-            distinct.to_series()
-            if keys.width == 1
-            else distinct.select(
-                pl.concat_str([pl.col(c).cast(pl.String) for c in keys.columns], separator="-")
-            ).to_series()
-        )
-        for words, k in zip(distinct.iter_rows(), key_distinct, strict=True):
+        for words, k in zip(distinct.iter_rows(), single_key(distinct), strict=True):
             reasons, missing = compiled.describe(words, lang)
             shown = missing
             if missing_as == "label":
                 shown = [self._labels[p].in_(lang) for p in missing]
             reason_of[k] = reasons
             missing_of[k] = shown if separator is None else (separator.join(shown) or None)
-        missing_dtype: pl.DataType = pl.String() if separator else pl.List(pl.String())
+        key = single_key(keys)
         return (
             key.replace_strict(reason_of, return_dtype=pl.String),
             key.replace_strict(missing_of, return_dtype=missing_dtype),
