@@ -31,8 +31,16 @@ Size = Annotated[int, Meta(ge=1, le=100)]
 Income = Annotated[int, Meta(ge=-10_000_000, le=100_000_000)]
 Age = Annotated[int, Meta(ge=0, le=130)]
 Name = Annotated[str, Meta(min_length=1, max_length=100)]
-ProgrammeId = Annotated[str, Meta(min_length=1, max_length=64)]
+# The programmes the bundled policies define (eligibility.policy.PROGRAMME_ORDER); a test keeps
+# this list and the policy set in step, so the OpenAPI enum is what the service accepts.
+ProgrammeId = Literal[
+    "microloan", "transport_subsidy", "public_welfare_post", "yulu_plan", "monitoring_referral"
+]
 Lang = Literal["zh", "en"]
+# The shape only; the check digit and birth date are checked by `check_id_number`.
+IdNumberText = Annotated[
+    str, Meta(pattern=r"^\s*\d{17}[\dXx]\s*$", description="18-character resident ID number")
+]
 MAX_BATCH = 1000
 
 
@@ -148,7 +156,7 @@ class MemberCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     and a masked form; the birth date it gives is kept."""
 
     name: Name | None = None
-    id_number: str | None = None
+    id_number: IdNumberText | None = None
     birth_date: dt.date | None = None
     age: Age | None = None
     labor_capacity: LaborCapacity | None = None
@@ -170,7 +178,7 @@ class MemberUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Fields to change; absent fields stay, `null` makes a fact unknown again."""
 
     name: Name | UnsetType | None = UNSET
-    id_number: str | UnsetType | None = UNSET
+    id_number: IdNumberText | UnsetType | None = UNSET
     birth_date: dt.date | UnsetType | None = UNSET
     age: Age | UnsetType | None = UNSET
     labor_capacity: LaborCapacity | UnsetType | None = UNSET

@@ -13,13 +13,19 @@ from litestar.params import JSONBody, QueryParameter
 from api.dependencies import LangDep, PoliciesDep, PrincipalDep, require_key
 from api.problems import field_error
 from api.routes import SECURITY, protected
-from api.schemas import BatchCheckItem, BatchCheckRequest, BatchCheckResult, CheckResult
+from api.schemas import (
+    BatchCheckItem,
+    BatchCheckRequest,
+    BatchCheckResult,
+    CheckResult,
+    ProgrammeId,
+)
 from api.services.assessments import check_programmes
 from eligibility.determination import determine
 from eligibility.facts import Applicant
 
 Programmes = Annotated[
-    list[str] | None,
+    list[ProgrammeId] | None,
     QueryParameter(description="only these programmes (repeatable)"),
 ]
 AsOf = Annotated[

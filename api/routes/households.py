@@ -19,6 +19,7 @@ from api.schemas import (
     MemberList,
     MemberRead,
     MemberUpdate,
+    ProgrammeId,
 )
 from api.services import assessments, households
 from eligibility.facts import HouseholdCategory
@@ -54,8 +55,8 @@ class HouseholdsController(Controller):
         ] = None,
         category: FromQuery[HouseholdCategory | None] = None,
         programme: Annotated[
-            str | None,
-            QueryParameter(max_length=64, description="latest assessment's programme"),
+            ProgrammeId | None,
+            QueryParameter(description="latest assessment's programme"),
         ] = None,
         verdict: Annotated[
             Verdict | None, QueryParameter(description="latest assessment's verdict")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 
 import msgspec
 from sqlmodel import col, select, update
@@ -87,7 +88,7 @@ def applicant_for(
     )
 
 
-def check_programmes(policies: PolicySet, programmes: list[str] | None, path: str) -> None:
+def check_programmes(policies: PolicySet, programmes: Sequence[str] | None, path: str) -> None:
     """400 naming the first programme the policy set does not know."""
     for i, programme in enumerate(programmes or []):
         if programme not in policies.programmes:
