@@ -16,7 +16,9 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.exc import IntegrityError
 
+from api import schemas
 from api.dependencies import DEPENDENCIES
+from api.openapi import strict_struct_names, tighten
 from api.problems import StrictRequest, http_exception_handler, internal_error_handler
 from api.routes.assessments import AssessmentsController
 from api.routes.audit import AuditController
@@ -30,6 +32,7 @@ from api.security import IdentityHasher, load_identity_key
 from api.settings import Settings, get_settings
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade_async
+from eligibility import facts
 from eligibility.policy import load_bundled
 
 # Every route of the service.  A new door adds its handler or controller here, one line each.
@@ -85,7 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await runtime.engine.dispose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=ROUTES,
         dependencies=DEPENDENCIES,
         lifespan=[lifespan],
@@ -110,3 +113,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ),
     )
+    # The OpenAPI document is generated once, here, and served as tightened.
+    tighten(app.openapi_schema, strict_struct_names([schemas, facts]))
+    return app
