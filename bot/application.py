@@ -7,7 +7,6 @@ the tests use): the bot calls `{url}/bot{token}/{method}`.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +19,6 @@ from bot.store import ConversationStore
 from eligibility.policy import PolicySet
 
 DEFAULT_API_URL = "https://api.telegram.org"
-_LOGGER = logging.getLogger(__name__)
 
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -40,8 +38,8 @@ def build_application(
     """The application with the households' bot installed, and the bot itself.
 
     With `webhook=True` there is no updater: updates arrive through `update_queue` (our
-    Litestar route puts them there).  The command menu is published, and expired conversations
-    purged, when the application starts.
+    Litestar route puts them there).  After `initialize()`, call `household_bot.prepare()` to
+    publish the command menu and purge expired conversations.
     """
     household_bot = HouseholdBot(
         store,
@@ -50,12 +48,6 @@ def build_application(
         retention_days=retention_days,
     )
 
-    async def post_init(application: BotApplication) -> None:
-        await household_bot.set_commands(application)
-        purged = await store.purge()
-        if purged:
-            _LOGGER.info("deleted %d expired bot conversations", purged)
-
     api = api_url.rstrip("/")
     builder = (
         ApplicationBuilder()
@@ -63,7 +55,6 @@ def build_application(
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .concurrent_updates(concurrent_updates)
-        .post_init(post_init)
     )
     if webhook:
         builder = builder.updater(None)

@@ -129,11 +129,19 @@ class HouseholdBot:
         application.add_handler(MessageHandler(new_message, self.not_understood))
         application.add_error_handler(self.on_error)
 
-    async def set_commands(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        """Publish the command menu in Chinese (default) and English."""
+    async def prepare(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Once initialised: publish the command menu (zh by default, en), purge old rows."""
         bot = application.bot
-        await bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS["zh"]])
-        await bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS["en"]], language_code="en")
+        try:
+            await bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS["zh"]])
+            await bot.set_my_commands(
+                [BotCommand(c, d) for c, d in COMMANDS["en"]], language_code="en"
+            )
+        except TelegramError as exc:
+            _LOGGER.warning("could not publish the command menu: %s", exc)
+        purged = await self.store.purge()
+        if purged:
+            _LOGGER.info("deleted %d expired bot conversations", purged)
 
     # -- plumbing ---------------------------------------------------------------------------
 

@@ -100,23 +100,21 @@ class SqlConversationStore:
 
     async def delete(self, user_id: int) -> bool:
         """Delete the user's row."""
-        async with self._sessions() as session:
-            result = await session.execute(
+        async with self.engine.begin() as connection:
+            result = await connection.execute(
                 sa.delete(BotConversation).where(
                     BotConversation.telegram_user_id == str(user_id)  # type: ignore[arg-type]
                 )
             )
-            await session.commit()
-            return bool(getattr(result, "rowcount", 0))
+            return bool(result.rowcount)
 
     async def purge(self, now: dt.datetime | None = None) -> int:
         """Delete every row older than the retention period."""
         cutoff = (now or utcnow()) - self.retention
-        async with self._sessions() as session:
-            result = await session.execute(
+        async with self.engine.begin() as connection:
+            result = await connection.execute(
                 sa.delete(BotConversation).where(
                     BotConversation.updated_at < cutoff  # type: ignore[arg-type]
                 )
             )
-            await session.commit()
-            return int(getattr(result, "rowcount", 0) or 0)
+            return int(result.rowcount or 0)

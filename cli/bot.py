@@ -89,7 +89,7 @@ async def _poll(settings: Settings, policies: Any) -> None:
     engine = create_engine(settings.database_url)
     try:
         await upgrade_async(engine)
-        application, _ = build_application(
+        application, household_bot = build_application(
             settings.telegram_bot_token,
             store=SqlConversationStore(engine),
             policies=policies,
@@ -101,6 +101,7 @@ async def _poll(settings: Settings, policies: Any) -> None:
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         async with application:
+            await household_bot.prepare(application)
             await application.start()
             assert application.updater is not None
             await application.updater.start_polling()

@@ -78,7 +78,7 @@ class TelegramWebhook(InitPluginProtocol):
         app.state.telegram_webhook_secret = settings.telegram_webhook_secret
         if settings.telegram_webhook_secret is None:
             _LOGGER.warning("TELEGRAM_WEBHOOK_SECRET is not set: the webhook refuses every call")
-        application, _ = build_application(
+        application, household_bot = build_application(
             settings.telegram_bot_token,
             store=SqlConversationStore(runtime.engine),
             policies=runtime.policies.current,
@@ -87,6 +87,7 @@ class TelegramWebhook(InitPluginProtocol):
         )
         try:
             await application.initialize()
+            await household_bot.prepare(application)
             await application.start()
         except TelegramError as exc:
             # The caseworkers' API must not go down with Telegram: the bot stays off.

@@ -57,6 +57,7 @@ class BotUnderTest:
             limiter=self.limiter,
         )
         await self.application.initialize()
+        await self.bot.prepare(self.application)
         await self.application.start()
         assert self.application.updater is not None
         await self.application.updater.start_polling(timeout=1)

@@ -1,0 +1,207 @@
+"""Commands, language, restarts, /forget, privacy between users, groups, stickers, floods."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from bot.ratelimit import RateLimiter
+from bot.texts import EN, ZH
+from db.models import BotConversation
+from tests.bot.conftest import BotUnderTest
+from tests.bot.driver import OUTRO, asked_fact, finished
+
+
+async def _row(bot: BotUnderTest, user_id: int) -> BotConversation | None:
+    async with bot.engine.connect() as connection:
+        result = await connection.execute(
+            sa.select(BotConversation.__table__).where(  # type: ignore[attr-defined]
+                BotConversation.__table__.c.telegram_user_id == str(user_id)  # type: ignore[attr-defined]
+            )
+        )
+        found = result.first()
+    return None if found is None else BotConversation(**found._mapping)
+
+
+async def test_start_menu_and_commands_published(bot: BotUnderTest) -> None:
+    commands = bot.api.sent(method="setMyCommands")
+    assert len(commands) == 2
+    names = [c["command"] for c in commands[0].params["commands"]]
+    for name in (
+        "start",
+        "result",
+        "programmes",
+        "lang",
+        "restart",
+        "cancel",
+        "forget",
+        "help",
+        "privacy",
+    ):
+        assert name in names
+
+
+async def test_programmes_one_message_each(bot: BotUnderTest) -> None:
+    user = bot.user()
+    texts = await bot.say(user, "/programmes")
+    assert len(texts) == 1 + len(bot.policies.programmes)
+    for text, programme in zip(texts[1:], bot.policies.programmes.values(), strict=True):
+        assert programme.policy.name.zh in text
+        assert programme.policy.who.zh in text
+        assert programme.policy.summary.zh in text
+
+
+async def test_help_privacy_and_unknown_command(bot: BotUnderTest) -> None:
+    user = bot.user()
+    assert "/forget" in (await bot.say(user, "/help"))[0]
+    privacy = (await bot.say(user, "/privacy"))[0]
+    assert "身份证号" in privacy and "30 天" in privacy
+    assert (await bot.say(user, "/foo")) == [ZH["unknown_command"]]
+    # Nothing was started by asking for help.
+    assert (await bot.say(user, "hello")) == [ZH["not_started"]]
+
+
+async def test_language_switch_reasks_the_question_in_english(bot: BotUnderTest) -> None:
+    user = bot.user()
+    await bot.say(user, "/start")
+    texts = await bot.say(user, "/lang en")
+    assert texts[0].startswith(EN["lang_set"])
+    assert "Which kind of household" in texts[0]
+    assert ("Not sure", "s|0") in user.buttons()
+    assert "Lifted out of poverty (脱贫户)" in [label for label, _ in user.buttons()]
+    texts = await bot.press(user, "Lifted out of poverty (脱贫户)")
+    assert "How old are you?" in texts[-1]
+    assert (await bot.say(user, "/lang fr")) == [EN["lang_usage"]]
+    texts = await bot.say(user, "/lang zh")
+    assert texts[0].startswith(ZH["lang_set"]) and "您今年多少岁" in texts[0]
+
+
+async def test_result_midway_then_carry_on(bot: BotUnderTest) -> None:
+    user = bot.user()
+    await bot.say(user, "/start")
+    await bot.press(user, "脱贫户")
+    texts = await bot.say(user, "/result")
+    assert texts[0] == ZH["results_intro"]
+    assert len(texts) == 1 + len(bot.policies.programmes) + 1 + 1
+    assert texts[-2] == OUTRO
+    assert "您今年多少岁" in texts[-1]  # the open question stays open
+    texts = await bot.say(user, "45")
+    assert "已回答 2 项" in texts[-1]
+
+
+async def test_restart_cancel(bot: BotUnderTest) -> None:
+    user = bot.user()
+    await bot.say(user, "/start")
+    await bot.press(user, "一般农户")
+    texts = await bot.say(user, "/restart")
+    assert texts[0].startswith(ZH["restarted"]) and "您家是哪一类户" in texts[0]
+    assert "第一个问题" in texts[0]
+    assert (await bot.say(user, "/cancel")) == [ZH["cancelled"]]
+    row = await _row(bot, user.id)
+    assert row is not None and row.state == "idle" and row.data in ("{}", '{"answers":{}}')
+    assert (await bot.say(user, "45")) == [ZH["not_started"]]
+
+
+async def test_restart_midway_loses_nothing(bot: BotUnderTest) -> None:
+    user = bot.user()
+    await bot.say(user, "/start")
+    await bot.press(user, "边缘易致贫户")
+    await bot.say(user, "50")
+    before = asked_fact(user, bot.policies)
+    await bot.restart()  # a new Application and a new engine on the same database
+    texts = await bot.say(user, "/start")
+    assert texts[0].startswith(ZH["continue"])
+    assert "已回答 2 项" in texts[0]
+    assert asked_fact(user, bot.policies) == before
+    # Buttons sent before the restart still work.
+    label = next(label for label, data in user.buttons() if data.startswith(("a|", "b|")))
+    texts = await bot.press(user, label)
+    assert "已回答 3 项" in texts[-1] or finished(user)
+    row = await _row(bot, user.id)
+    assert row is not None
+    assert '"household.category":"edge_vulnerable"' in row.data
+    assert '"person.age":50' in row.data
+
+
+async def test_forget_deletes_everything(bot: BotUnderTest) -> None:
+    user, other = bot.user(), bot.user()
+    for someone in (user, other):
+        await bot.say(someone, "/start")
+        await bot.press(someone, "脱贫户")
+    await bot.say(user, "/lang en")
+    assert await _row(bot, user.id) is not None
+    assert (await bot.say(user, "/forget")) == [EN["forgotten"]]
+    assert await _row(bot, user.id) is None
+    assert await _row(bot, other.id) is not None  # only the user's own row
+    texts = await bot.say(user, "/start")
+    assert "第一个问题" in texts[-1]  # a fresh start, in Chinese again
+
+
+async def test_answers_never_leak_between_users(bot: BotUnderTest) -> None:
+    alice, bob = bot.user(name="阿丽"), bot.user(name="阿波")
+    await bot.say(alice, "/start")
+    await bot.say(bob, "/start")
+    await bot.press(alice, "脱贫户")
+    await bot.press(bob, "一般农户")
+    await bot.say(alice, "45")
+    # Bob is still at his second question; Alice at her third.
+    assert "已回答 1 项" in bob.messages()[-1]["text"]
+    assert "已回答 2 项" in alice.messages()[-1]["text"]
+    # Bob pressing Alice's old button is a stale press for him.
+    alice_row = await _row(bot, alice.id)
+    bob_row = await _row(bot, bob.id)
+    assert alice_row is not None and bob_row is not None
+    assert "poverty_alleviated" in alice_row.data and "poverty_alleviated" not in bob_row.data
+    assert "ordinary" in bob_row.data and "ordinary" not in alice_row.data
+
+
+async def test_old_button_is_refused_politely(bot: BotUnderTest) -> None:
+    user = bot.user()
+    await bot.say(user, "/start")
+    category_buttons = user.buttons()
+    await bot.press(user, "脱贫户")
+    before = len(user.messages())
+    user.press_data(next(data for label, data in category_buttons if label == "一般农户"))
+    await bot.settle()
+    assert len(user.messages()) == before
+    answer = bot.api.sent(method="answerCallbackQuery")[-1]
+    assert answer.params.get("text") == ZH["stale_button"]
+    row = await _row(bot, user.id)
+    assert row is not None and "poverty_alleviated" in row.data
+
+
+async def test_sticker_and_photo_get_a_polite_reply(bot: BotUnderTest) -> None:
+    user = bot.user()
+    user.send_sticker()
+    await bot.settle()
+    assert user.messages()[-1]["text"].startswith(ZH["not_understood"])
+    await bot.say(user, "/start")
+    user.send_photo()
+    await bot.settle()
+    text = user.messages()[-1]["text"]
+    assert text.startswith(ZH["not_understood"]) and "您家是哪一类户" in text
+    assert user.messages()[-1]["reply_markup"]  # the buttons come again
+
+
+async def test_group_chat_is_sent_to_a_private_chat(bot: BotUnderTest) -> None:
+    user = bot.user(group_id=-100123)
+    texts = await bot.say(user, "/start")
+    assert texts == [ZH["private_only"] + "\n" + EN["private_only"]]
+    assert await _row(bot, user.id) is None  # nothing kept from a group
+
+
+async def test_flood_is_slowed_down(bot: BotUnderTest) -> None:
+    clock = [0.0]
+    bot.limiter = RateLimiter(capacity=3, rate=0.5, clock=lambda: clock[0])
+    await bot.restart()
+    user = bot.user()
+    for _ in range(6):
+        user.send("/help")
+    await bot.settle()
+    texts = [m["text"] for m in user.messages()]
+    assert texts.count(ZH["slow_down"]) == 1  # said once, not six times
+    assert len([t for t in texts if "/forget" in t]) == 3
+    clock[0] += 2.0  # one token back
+    assert "/forget" in (await bot.say(user, "/help"))[0]
+    # Another user is not slowed down by the first.
+    other = bot.user()
+    assert "/forget" in (await bot.say(other, "/help"))[0]
