@@ -1,16 +1,139 @@
-"""Subcommands of the batch door (being built; see the issue tracker)."""
+"""`eligibility batch`: decide a whole register (CSV, XLSX or Parquet) into an export file."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import sys
+from pathlib import Path
 from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from batch.run import (
+    DEFAULT_CHUNK_ROWS,
+    INPUT_FORMATS,
+    OUTPUT_FORMATS,
+    BatchInputError,
+    BatchOptions,
+    run_batch,
+)
+from eligibility.policy import PolicyError
 
 
 def register(commands: Any) -> None:
-    """Register this door's subcommands (none yet)."""
-    del commands
+    """Add `batch`."""
+    batch = commands.add_parser(
+        "batch",
+        help="decide every row of a register (CSV, XLSX, Parquet) into an export file",
+        description="Reads a register whose columns are glossary facts (household.category) or "
+        "their Chinese headers (户类型), and writes one row per input row with each programme's "
+        "verdict, amount, reasons and missing facts.  Formats follow the file extensions: "
+        f"input {', '.join(INPUT_FORMATS)}; output {', '.join(OUTPUT_FORMATS)}.",
+    )
+    batch.add_argument("input", type=Path, help="the register")
+    batch.add_argument("--out", "-o", type=Path, required=True, help="the output file")
+    batch.add_argument("--programme", action="append", help="only this programme (repeatable)")
+    batch.add_argument(
+        "--as-of", type=dt.date.fromisoformat, help="date for rows without 评估日期 (default today)"
+    )
+    batch.add_argument(
+        "--region-default", help="GB/T 2260 code for rows without 户籍所在地区划代码"
+    )
+    batch.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the words")
+    batch.add_argument(
+        "--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, help="rows decided at a time"
+    )
+    batch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    batch.set_defaults(run=run_batch_command)
 
 
-def _unused(args: argparse.Namespace) -> int:
-    del args
-    return 1
+class _RowsPerSecond(ProgressColumn):
+    """Rows per second, the way a clerk reads a long run."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f} 行/秒 rows/s", style="cyan")
+
+
+def _fail(message: str) -> int:
+    print(f"eligibility: {message}", file=sys.stderr)
+    return 2
+
+
+def run_batch_command(args: argparse.Namespace) -> int:
+    """Run the batch; exit 2 on input that cannot be read or options that make no sense."""
+    region = args.region_default
+    if region is not None and not (region.isdigit() and len(region) in (2, 4, 6)):
+        return _fail("--region-default must be a 2, 4 or 6 digit GB/T 2260 code")
+    options = BatchOptions(
+        as_of=args.as_of or dt.date.today(),
+        programmes=args.programme,
+        region_default=region,
+        lang=args.lang,
+        chunk_rows=args.chunk_rows,
+    )
+    console = Console(stderr=True)
+    show = console.is_terminal and not args.no_progress
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RowsPerSecond(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not show,
+    )
+    task = progress.add_task(args.input.name, total=None)
+
+    def advance(done: int, total: int | None) -> None:
+        progress.update(task, completed=done, total=total)
+
+    def note(text: str) -> None:
+        console.print(f"[yellow]注意 note:[/] {text}", highlight=False)
+
+    try:
+        with progress:
+            result = run_batch(args.input, args.out, options, progress=advance, notes=note)
+    except BatchInputError as exc:
+        return _fail(str(exc))
+    except PolicyError as exc:
+        return _fail(f"policy refused: {exc}")
+    except KeyboardInterrupt:
+        console.print("interrupted: nothing was written under " + str(args.out))
+        return 130
+
+    out = Console()
+    table = Table(title=f"{result.rows} rows → {result.output}", show_lines=False)
+    for column in result.summary.columns:
+        table.add_column(
+            column, justify="left" if column in result.summary.columns[:2] else "right"
+        )
+    for values in result.summary.iter_rows():
+        table.add_row(*("" if v is None else str(v) for v in values))
+    if args.out.suffix.lower() != ".xlsx":
+        out.print(table)
+        if result.summary_path is not None:
+            out.print(f"summary written to {result.summary_path}")
+    else:
+        out.print(f"{result.rows} rows → {result.output} (汇总 sheet: summary)")
+    if result.error_rows:
+        console.print(
+            f"[red]{result.error_rows} rows have bad data[/]: see the `error` column "
+            "(their verdicts are left empty)"
+        )
+    return 0

@@ -1,0 +1,360 @@
+"""Register columns: which header is which fact, and raw cell values parsed into typed facts.
+
+A register's headers are the glossary's dotted fact names (`household.category`) or the Chinese
+headers of the fact catalogue (`户类型`); any other header is an identifying column (姓名, 户编号)
+carried through to the output untouched.  Values are parsed column by column with polars:
+booleans accept true/false, 是/否, 1/0; enum values their English names or the Chinese words of
+the catalogue's options; numbers must be whole and within the catalogue's bounds.  A value that
+does not parse leaves that fact unknown and gives the row an error naming the field and the
+value, so that one bad cell never stops the other rows.
+
+ID numbers are checked with `eligibility.identity` and never leave this module in clear: the
+output carries the masked form, and error messages show the masked form too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from eligibility.catalogue import FactSpec
+from eligibility.columnar import KIND_DTYPES
+from eligibility.identity import IdentityNumberError, mask_identity_number, parse_identity_number
+from eligibility.policy import PolicySet
+from eligibility.text import Lang
+
+# Cells that mean "not known" in registers, besides empty ones.  (`none` is an enum value.)
+UNKNOWN_WORDS = ("", "未知", "不详", "不清楚", "null", "n/a", "-")
+TRUE_WORDS = ("true", "是", "1", "yes", "y", "t", "对")
+FALSE_WORDS = ("false", "否", "0", "no", "n", "f", "不是")
+# Headers naming a township: when present, the summary counts by it instead of by county.
+TOWNSHIP_HEADERS = ("乡镇", "乡镇（街道）", "乡镇(街道)", "乡（镇）", "乡镇名称", "township")
+ID_PATH = "person.id_number"
+AS_OF = "as_of"
+REGION = "region_code"
+
+_MESSAGES: dict[str, dict[Lang, str]] = {
+    "int": {"zh": "不是整数", "en": "is not a whole number"},
+    "range": {"zh": "超出范围 {low}–{high}", "en": "is out of range {low}–{high}"},
+    "bool": {"zh": "不是 是/否（true/false、1/0）", "en": "is not true/false, 是/否 or 1/0"},
+    "enum": {"zh": "不是可选值之一：{options}", "en": "is not one of: {options}"},
+    "date": {"zh": "不是日期（年-月-日）", "en": "is not a date (YYYY-MM-DD)"},
+    "region": {"zh": "不是2、4或6位区划代码", "en": "is not a 2, 4 or 6 digit region code"},
+    "birth": {
+        "zh": "与身份证号中的出生日期不一致",
+        "en": "does not match the birth date in the ID number",
+    },
+}
+_ID_MESSAGES: dict[str, str] = {
+    "must be 17 digits followed by a digit or X": "应为17位数字加1位数字或X",
+    "contains an impossible birth date": "出生日期不存在",
+    "check digit does not match": "校验位不对",
+}
+
+
+def normalise_header(header: str) -> str:
+    """The form headers are compared in: NFKC (full-width brackets become ASCII), no spaces,
+    lower case."""
+    return "".join(unicodedata.normalize("NFKC", header).split()).lower()
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """How a register's headers map onto facts."""
+
+    facts: dict[str, str]  # input header -> fact path
+    carried: list[str]  # headers that are not facts: identifying columns, in input order
+    township: str | None  # the township column, if there is one
+    notes: list[str] = field(default_factory=list)  # to report once (stderr / job notes)
+
+
+def plan_columns(headers: Sequence[str], policies: PolicySet, lang: Lang = "zh") -> ColumnPlan:
+    """Match each header to a fact by dotted name or Chinese header; the rest are carried."""
+    known: dict[str, str] = {}
+    for path, spec in policies.facts.items():
+        known[normalise_header(path)] = path
+        known[normalise_header(spec.header_zh)] = path
+    facts: dict[str, str] = {}
+    carried: list[str] = []
+    notes: list[str] = []
+    seen: dict[str, str] = {}
+    duplicates: set[str] = set()
+    for header in headers:
+        found = known.get(normalise_header(header))
+        if found is None:
+            carried.append(header)
+            continue
+        path = found
+        if path in seen:
+            carried.append(header)
+            duplicates.add(header)
+            notes.append(
+                f"列“{header}”与“{seen[path]}”都是 {path}，只用前一列"
+                if lang == "zh"
+                else f"columns {header!r} and {seen[path]!r} are both {path}; using the first"
+            )
+        else:
+            facts[header] = path
+            seen[path] = header
+    township = next(
+        (
+            h
+            for h in carried
+            if normalise_header(h) in {normalise_header(t) for t in TOWNSHIP_HEADERS}
+        ),
+        None,
+    )
+    unknown = [h for h in carried if h not in duplicates]
+    if unknown:
+        listed = ", ".join(unknown)
+        notes.insert(
+            0,
+            f"这些列不是已知的事实，按标识列原样带到结果：{listed}"
+            if lang == "zh"
+            else f"columns not recognised as facts, carried through as identifying columns: "
+            f"{listed}",
+        )
+    return ColumnPlan(facts=facts, carried=carried, township=township, notes=notes)
+
+
+@dataclass(frozen=True)
+class ParsedChunk:
+    """One chunk of a register, parsed."""
+
+    facts: pl.DataFrame  # fact columns by dotted path, typed; `as_of` and `region_code` set
+    carried: pl.DataFrame  # identifying columns as read, the ID number column masked
+    errors: pl.Series  # per row: what is wrong with it (String), or null
+
+
+def parse_chunk(
+    raw: pl.DataFrame,
+    plan: ColumnPlan,
+    policies: PolicySet,
+    *,
+    as_of: dt.date,
+    region_default: str | None = None,
+    lang: Lang = "zh",
+) -> ParsedChunk:
+    """Typed facts, carried columns and per-row errors for one chunk of raw register rows."""
+    columns: list[pl.Expr] = []
+    errors: list[pl.Expr] = []
+    id_header: str | None = None
+    for header, path in plan.facts.items():
+        spec = policies.facts[path]
+        if path == ID_PATH:
+            id_header = header
+            continue
+        value, error = _parse(pl.col(header), raw.schema[header], spec, lang)
+        columns.append(value.alias(path))
+        errors.append(error.alias(f"__error{len(errors)}"))
+    # The row number keeps the frame's height even when no column is a fact.
+    frame = raw.select(pl.int_range(pl.len()).alias("__row"), *columns)
+    error_frame = raw.select(errors) if errors else None
+
+    carried = raw.select(plan.carried)
+    extra_errors: list[pl.Series] = []
+    if id_header is not None:
+        numbers, masked, id_errors = _identity_numbers(raw[id_header], lang)
+        frame = frame.with_columns(numbers.alias(ID_PATH))
+        carried = carried.with_columns(masked.alias(id_header))
+        extra_errors.append(id_errors)
+        order = [h for h in raw.columns if h in plan.carried or h == id_header]
+        carried = carried.select(order)
+        if "person.birth_date" in frame.columns:
+            from_id = numbers.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+            birth = frame["person.birth_date"]
+            clash = (birth.is_not_null() & from_id.is_not_null() & (birth != from_id)).fill_null(
+                False
+            )
+            label = _label("person.birth_date", policies, lang)
+            extra_errors.append(
+                pl.select(
+                    pl.when(pl.lit(clash)).then(pl.lit(f"{label}: {_MESSAGES['birth'][lang]}"))
+                ).to_series()
+            )
+
+    # The assessment date: the row's own, else the run's.  The region: the row's, else the default.
+    if AS_OF in frame.columns:
+        frame = frame.with_columns(pl.col(AS_OF).fill_null(as_of))
+    else:
+        frame = frame.with_columns(pl.lit(as_of, dtype=pl.Date).alias(AS_OF))
+    if REGION not in frame.columns:
+        frame = frame.with_columns(pl.lit(region_default, dtype=pl.String).alias(REGION))
+    elif region_default is not None:
+        frame = frame.with_columns(pl.col(REGION).fill_null(region_default))
+
+    frame = frame.drop("__row")
+    parts: list[pl.Series] = []
+    if error_frame is not None:
+        parts.extend(error_frame.get_columns())
+    parts.extend(e.alias(f"__extra{i}") for i, e in enumerate(extra_errors))
+    if parts:
+        joined = pl.DataFrame(parts).select(
+            pl.concat_str(pl.all(), separator="; ", ignore_nulls=True).alias("error")
+        )
+        error_series = joined.select(
+            pl.when(pl.col("error") == "").then(None).otherwise(pl.col("error")).alias("error")
+        ).to_series()
+    else:
+        error_series = pl.Series("error", [None] * raw.height, dtype=pl.String)
+    return ParsedChunk(facts=frame, carried=carried, errors=error_series)
+
+
+def _label(path: str, policies: PolicySet, lang: Lang) -> str:
+    """How a field is named in error messages: the dotted path, with the zh header in zh."""
+    spec = policies.facts.get(path)
+    return f"{spec.header_zh}（{path}）" if lang == "zh" and spec is not None else path
+
+
+def _cleaned(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """The cell as stripped text, null when it says nothing."""
+    text = column if dtype == pl.String else column.cast(pl.String)
+    text = text.str.strip_chars()
+    return pl.when(text.str.to_lowercase().is_in(list(UNKNOWN_WORDS))).then(None).otherwise(text)
+
+
+def _error(
+    bad: pl.Expr, shown: pl.Expr, path: str, message: str, spec: FactSpec, lang: Lang
+) -> pl.Expr:
+    label = f"{spec.header_zh}（{path}）" if lang == "zh" else path
+    return (
+        pl.when(bad.fill_null(False))
+        .then(pl.format(f'{label}: "{{}}" {message}', shown))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+
+
+def _parse(
+    column: pl.Expr, dtype: pl.DataType, spec: FactSpec, lang: Lang
+) -> tuple[pl.Expr, pl.Expr]:
+    """The typed value (null when unknown or bad) and the error text (null when fine)."""
+    path, kind = spec.path, spec.kind
+    target = KIND_DTYPES[kind]
+    # Already typed (Parquet): take it as it is, only check the bounds.
+    if kind == "int" and dtype.is_integer():
+        return _bounded(column.cast(pl.Int64), column.cast(pl.String), spec, lang)
+    if kind == "bool" and dtype == pl.Boolean:
+        return column, pl.lit(None, dtype=pl.String)
+    if kind == "date" and dtype == pl.Date:
+        return column, pl.lit(None, dtype=pl.String)
+    if kind == "date" and isinstance(dtype, pl.Datetime):
+        return column.dt.date(), pl.lit(None, dtype=pl.String)
+
+    text = _cleaned(column, dtype)
+    if kind == "int":
+        as_float = text.cast(pl.Float64, strict=False)
+        whole = as_float.is_finite() & (as_float == as_float.floor())
+        value = pl.when(whole).then(as_float.cast(pl.Int64)).otherwise(None)
+        # Integers beyond float precision: take the exact digits when they are digits.
+        value = pl.coalesce(text.cast(pl.Int64, strict=False), value)
+        bad = text.is_not_null() & value.is_null()
+        parsed, range_error = _bounded(value, text, spec, lang)
+        error = pl.coalesce(
+            _error(bad, text, path, _MESSAGES["int"][lang], spec, lang), range_error
+        )
+        return parsed, error
+    if kind == "bool":
+        lowered = text.str.to_lowercase()
+        # "1.0" from a spreadsheet number is 1.
+        lowered = lowered.str.replace(r"^([01])\.0+$", "$1")
+        value = (
+            pl.when(lowered.is_in(list(TRUE_WORDS)))
+            .then(pl.lit(True))
+            .when(lowered.is_in(list(FALSE_WORDS)))
+            .then(pl.lit(False))
+            .otherwise(pl.lit(None, dtype=pl.Boolean))
+        )
+        bad = text.is_not_null() & value.is_null()
+        return value, _error(bad, text, path, _MESSAGES["bool"][lang], spec, lang)
+    if kind == "enum":
+        words: dict[str, str] = {}
+        for option in spec.options:
+            words[_enum_key(option.value)] = option.value
+            words[_enum_key(option.zh)] = option.value
+        key = text.str.to_lowercase().str.replace_many(_WIDE, _NARROW)
+        value = key.replace_strict(words, default=None, return_dtype=pl.String)
+        bad = text.is_not_null() & value.is_null()
+        options = "、".join(f"{o.zh}/{o.value}" for o in spec.options)
+        message = _MESSAGES["enum"][lang].format(options=options)
+        return value, _error(bad, text, path, message, spec, lang)
+    if kind == "date":
+        # Spreadsheets give "2024-05-01 00:00:00" for date cells read as text.
+        day = text.str.replace(r"[ T]00:00:00(\.0+)?$", "").str.replace_all("/", "-")
+        value = day.str.to_date("%Y-%m-%d", strict=False)
+        bad = text.is_not_null() & value.is_null()
+        return value, _error(bad, text, path, _MESSAGES["date"][lang], spec, lang)
+    if kind == "region":
+        # A code typed into a numeric cell comes back as "510121.0".
+        code = text.str.replace(r"\.0+$", "")
+        good = code.str.contains(r"^(\d{2}|\d{4}|\d{6})$")
+        value = pl.when(good).then(code).otherwise(pl.lit(None, dtype=pl.String))
+        bad = text.is_not_null() & ~good
+        return value, _error(bad, text, path, _MESSAGES["region"][lang], spec, lang)
+    return text.cast(target), pl.lit(None, dtype=pl.String)
+
+
+# Full-width punctuation and spaces typed in Chinese input methods, and what they stand for.
+_WIDE = ["（", "）", "／", "，", "、", "　", " "]
+_NARROW = ["(", ")", "/", ",", ",", "", ""]
+
+
+def _enum_key(word: str) -> str:
+    """An enum word in the form cells are matched in (as the column expression does)."""
+    key = word.lower()
+    for wide, narrow in zip(_WIDE, _NARROW, strict=True):
+        key = key.replace(wide, narrow)
+    return key
+
+
+def _bounded(value: pl.Expr, shown: pl.Expr, spec: FactSpec, lang: Lang) -> tuple[pl.Expr, pl.Expr]:
+    """Null out and report values outside the catalogue's bounds (those of the facts Structs)."""
+    conditions = []
+    if spec.min is not None:
+        conditions.append(value < spec.min)
+    if spec.max is not None:
+        conditions.append(value > spec.max)
+    if not conditions:
+        return value, pl.lit(None, dtype=pl.String)
+    out = conditions[0] if len(conditions) == 1 else conditions[0] | conditions[1]
+    low = "" if spec.min is None else str(spec.min)
+    high = "" if spec.max is None else str(spec.max)
+    message = _MESSAGES["range"][lang].format(low=low, high=high)
+    error = _error(out, shown, spec.path, message, spec, lang)
+    return pl.when(out.fill_null(False)).then(None).otherwise(value), error
+
+
+def _identity_numbers(column: pl.Series, lang: Lang) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """Checked numbers (null when bad), their masked forms, and errors that show only the mask.
+
+    The check is `eligibility.identity`'s own (one call per number: a Python loop, the one
+    per-row cost of a register that carries ID numbers).
+    """
+    text = column.cast(pl.String).str.strip_chars().str.to_uppercase()
+    numbers: list[str | None] = []
+    masked: list[str | None] = []
+    errors: list[str | None] = []
+    label = "身份证号（person.id_number）" if lang == "zh" else ID_PATH
+    for value in text:
+        if value is None or value.lower() in UNKNOWN_WORDS:
+            numbers.append(None)
+            masked.append(None)
+            errors.append(None)
+            continue
+        shown = mask_identity_number(value) if len(value) > 8 else "*" * len(value)
+        masked.append(shown)
+        try:
+            numbers.append(parse_identity_number(value).number)
+            errors.append(None)
+        except IdentityNumberError as exc:
+            numbers.append(None)
+            reason = _ID_MESSAGES.get(str(exc), str(exc)) if lang == "zh" else str(exc)
+            errors.append(f'{label}: "{shown}" {reason}')
+    return (
+        pl.Series(ID_PATH, numbers, dtype=pl.String),
+        pl.Series(column.name, masked, dtype=pl.String),
+        pl.Series("error", errors, dtype=pl.String),
+    )

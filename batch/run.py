@@ -1,0 +1,572 @@
+"""The batch pipeline: a register in, one decided row per register row out, in chunks.
+
+Reading, deciding and writing go chunk by chunk (`chunk_rows` rows at a time), so memory stays
+bounded whatever the register's size: Parquet is read by row batches (pyarrow), CSV by the polars
+streaming reader; an XLSX sheet (at most about a million rows) is read whole and cut into chunks.
+Each chunk is parsed (`batch.columns`), decided columnar (`eligibility.columnar`) and appended to
+the output.  The output is written to a temporary file in the same folder and renamed onto its
+name only when complete, so an interrupted run (Ctrl-C, a crash, a full disk) never leaves a
+half-written file under the output's name.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+import polars as pl
+
+from batch.columns import REGION, ColumnPlan, parse_chunk, plan_columns
+from eligibility.columnar import ColumnarPolicySet
+from eligibility.policy import PolicySet, load_bundled
+from eligibility.text import Lang
+
+INPUT_FORMATS = (".csv", ".xlsx", ".parquet")
+OUTPUT_FORMATS = (".csv", ".xlsx", ".parquet", ".ndjson", ".jsonl")
+XLSX_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header
+ERROR_COLUMN = "error"
+DEFAULT_CHUNK_ROWS = 100_000
+_BOM = b"\xef\xbb\xbf"
+
+Progress = Callable[[int, int | None], None]  # rows done, rows in all (None: not known)
+
+
+class BatchInputError(ValueError):
+    """The input cannot be read or the output cannot be written where asked (exit status 2)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchOptions:
+    """What to decide and how to word it."""
+
+    as_of: dt.date
+    programmes: Sequence[str] | None = None
+    region_default: str | None = None
+    lang: Lang = "zh"
+    chunk_rows: int = DEFAULT_CHUNK_ROWS
+
+
+@dataclass
+class BatchResult:
+    """What a run did: rows, rows with errors, notes to show once, and the summary table."""
+
+    rows: int
+    error_rows: int
+    notes: list[str]
+    summary: pl.DataFrame
+    output: Path
+    summary_path: Path | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+@dataclass
+class Register:
+    """An open register: its headers, its row count if known, and its rows chunk by chunk."""
+
+    headers: list[str]
+    total: int | None
+    chunks: Callable[[], Iterator[pl.DataFrame]]
+    cleanup: list[Path] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Remove any temporary copy made while opening."""
+        for path in self.cleanup:
+            path.unlink(missing_ok=True)
+
+
+def open_register(path: Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Register:
+    """Open a CSV, XLSX or Parquet register; raise `BatchInputError` saying why it cannot be."""
+    suffix = path.suffix.lower()
+    if suffix not in INPUT_FORMATS:
+        raise BatchInputError(
+            f"{path.name}: unsupported input format {suffix or '(none)'}; "
+            f"use {', '.join(INPUT_FORMATS)}"
+        )
+    if not path.is_file():
+        raise BatchInputError(f"{path}: no such file")
+    try:
+        if suffix == ".parquet":
+            return _open_parquet(path, chunk_rows)
+        if suffix == ".csv":
+            return _open_csv(path, chunk_rows)
+        return _open_xlsx(path, chunk_rows)
+    except BatchInputError:
+        raise
+    except Exception as exc:  # a reader's own error: the file is not what its name says
+        raise BatchInputError(f"{path.name}: cannot read: {exc}") from exc
+
+
+def _open_parquet(path: Path, chunk_rows: int) -> Register:
+    import pyarrow.parquet as pq
+
+    file = pq.ParquetFile(path)
+
+    def chunks() -> Iterator[pl.DataFrame]:
+        for batch in file.iter_batches(batch_size=chunk_rows):
+            frame = pl.from_arrow(batch)
+            assert isinstance(frame, pl.DataFrame)
+            yield frame
+
+    return Register(
+        headers=list(file.schema_arrow.names), total=file.metadata.num_rows, chunks=chunks
+    )
+
+
+def _open_csv(path: Path, chunk_rows: int) -> Register:
+    cleanup: list[Path] = []
+    source = path
+    with path.open("rb") as stream:
+        head = stream.read(1 << 20)
+    try:
+        # A multi-byte character cut at the end of the sample is not an encoding error.
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        # Excel and WPS on Chinese Windows save "CSV" in GB18030 (GBK): convert a copy.
+        source = _transcoded(path)
+        cleanup.append(source)
+    lines = _count_lines(source)
+    scan = pl.scan_csv(source, infer_schema=False, encoding="utf8")
+    headers = scan.collect_schema().names()
+    if headers and headers[0].startswith("\ufeff"):
+        headers[0] = headers[0].removeprefix("\ufeff")
+        scan = scan.rename({"\ufeff" + headers[0]: headers[0]})
+
+    def chunks() -> Iterator[pl.DataFrame]:
+        yield from scan.collect_batches(chunk_size=chunk_rows)
+
+    return Register(headers=headers, total=max(lines - 1, 0), chunks=chunks, cleanup=cleanup)
+
+
+def _transcoded(path: Path) -> Path:
+    fd, name = tempfile.mkstemp(prefix="register-", suffix=".csv")
+    try:
+        with (
+            path.open("r", encoding="gb18030", newline="") as source,
+            os.fdopen(fd, "w", encoding="utf-8", newline="") as target,
+        ):
+            while block := source.read(1 << 20):
+                target.write(block)
+    except UnicodeDecodeError as exc:
+        Path(name).unlink(missing_ok=True)
+        raise BatchInputError(f"{path.name}: neither UTF-8 nor GB18030 text") from exc
+    return Path(name)
+
+
+def _count_lines(path: Path) -> int:
+    """Lines in the file, for the progress bar (quoted line breaks make it an estimate)."""
+    count = 0
+    last = b"\n"
+    with path.open("rb") as stream:
+        while block := stream.read(1 << 22):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (last != b"\n")
+
+
+def _open_xlsx(path: Path, chunk_rows: int) -> Register:
+    import fastexcel
+
+    # Every cell as text: numbers that are really codes (区划代码, 身份证号) keep their digits,
+    # and parsing is the same as for CSV.
+    sheet = fastexcel.read_excel(path).load_sheet(0, dtypes="string").to_polars()
+
+    def chunks() -> Iterator[pl.DataFrame]:
+        for start in range(0, sheet.height, chunk_rows):
+            yield sheet.slice(start, chunk_rows)
+
+    return Register(headers=sheet.columns, total=sheet.height, chunks=chunks)
+
+
+# ---------------------------------------------------------------------------------------------
+# Deciding one chunk
+
+
+def decide_chunk(
+    raw: pl.DataFrame,
+    plan: ColumnPlan,
+    columnar: ColumnarPolicySet,
+    options: BatchOptions,
+) -> tuple[pl.DataFrame, pl.Series]:
+    """The output rows for one chunk, and each row's summary area (township or county)."""
+    parsed = parse_chunk(
+        raw,
+        plan,
+        columnar.policies,
+        as_of=options.as_of,
+        region_default=options.region_default,
+        lang=options.lang,
+    )
+    decided = columnar.evaluate(
+        parsed.facts,
+        lang=options.lang,
+        missing_as="label" if options.lang == "zh" else "path",
+        separator="、" if options.lang == "zh" else ", ",
+    )
+    bad = parsed.errors.is_not_null()
+    if bad.any():
+        # A row with bad data gets its error and no verdict; the other rows are unaffected.
+        decided = decided.select(
+            pl.when(pl.lit(bad)).then(None).otherwise(pl.col(c)).alias(c) for c in decided.columns
+        )
+    out = pl.concat([parsed.carried, decided], how="horizontal").with_columns(
+        parsed.errors.alias(ERROR_COLUMN)
+    )
+    if plan.township is not None:
+        area = raw[plan.township].cast(pl.String)
+    else:
+        area = parsed.facts[REGION].str.slice(0, 6)
+    return out, area.fill_null("（未填）" if options.lang == "zh" else "(none)").alias("area")
+
+
+# ---------------------------------------------------------------------------------------------
+# Summary
+
+
+class Summary:
+    """Counts of each verdict and total amounts, per programme and per township or county."""
+
+    def __init__(self, columnar: ColumnarPolicySet, lang: Lang) -> None:
+        self.columnar = columnar
+        self.lang = lang
+        self.parts: list[pl.DataFrame] = []
+
+    def add(self, out: pl.DataFrame, area: pl.Series) -> None:
+        """Count one chunk's rows (kept as small per-area tables, merged at the end)."""
+        for pid in self.columnar.ids:
+            frame = pl.DataFrame(
+                {
+                    "area": area,
+                    "verdict": out[f"{pid}.verdict"],
+                    "amount": out[f"{pid}.amount"],
+                    "error": out[ERROR_COLUMN].is_not_null(),
+                }
+            )
+            verdict = pl.col("verdict")
+            self.parts.append(
+                frame.group_by("area")
+                .agg(
+                    pl.lit(pid).alias("programme"),
+                    (verdict == "eligible").sum().alias("eligible"),
+                    (verdict == "ineligible").sum().alias("ineligible"),
+                    (verdict == "needs_info").sum().alias("needs_info"),
+                    pl.col("error").sum().alias("errors"),
+                    # Money for those found eligible; needs-info rows may show an amount too.
+                    pl.when(verdict == "eligible").then(pl.col("amount")).sum().alias("amount"),
+                )
+                .select(
+                    "programme", "area", "eligible", "ineligible", "needs_info", "errors", "amount"
+                )
+            )
+            if len(self.parts) > 256:
+                self.parts = [self._merged()]
+
+    def _merged(self) -> pl.DataFrame:
+        return (
+            pl.concat(self.parts)
+            .group_by("programme", "area")
+            .agg(pl.col("eligible", "ineligible", "needs_info", "errors", "amount").sum())
+        )
+
+    def table(self) -> pl.DataFrame:
+        """Per programme (in order) a row per area, then its total row; headers in `lang`."""
+        zh = self.lang == "zh"
+        names = {
+            pid: self.columnar.policies.programme(pid).policy.name.in_(self.lang)
+            for pid in self.columnar.ids
+        }
+        if not self.parts:
+            merged = pl.DataFrame(
+                schema={
+                    "programme": pl.String,
+                    "area": pl.String,
+                    "eligible": pl.Int64,
+                    "ineligible": pl.Int64,
+                    "needs_info": pl.Int64,
+                    "errors": pl.Int64,
+                    "amount": pl.Int64,
+                }
+            )
+        else:
+            merged = self._merged()
+        rows: list[pl.DataFrame] = []
+        for pid in self.columnar.ids:
+            part = merged.filter(pl.col("programme") == pid).sort("area")
+            total = part.select(
+                pl.lit(pid).alias("programme"),
+                pl.lit("合计" if zh else "total").alias("area"),
+                pl.col("eligible", "ineligible", "needs_info", "errors", "amount").sum(),
+            )
+            rows.append(pl.concat([part, total], how="vertical_relaxed"))
+        table = pl.concat(rows, how="vertical_relaxed") if rows else merged
+        table = table.with_columns(
+            pl.col("programme").replace_strict(names, return_dtype=pl.String),
+            pl.col("eligible", "ineligible", "needs_info", "errors", "amount").cast(pl.Int64),
+        )
+        headers = (
+            ["项目", "乡镇或县", "符合", "不符合", "待补充信息", "数据有误", "符合者金额合计（元）"]
+            if zh
+            else [
+                "programme",
+                "area",
+                "eligible",
+                "ineligible",
+                "needs_info",
+                "errors",
+                "amount_total",
+            ]
+        )
+        return table.rename(dict(zip(table.columns, headers, strict=True)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+class _Writer(Protocol):
+    def write(self, frame: pl.DataFrame) -> None: ...
+
+    def finish(self, summary: pl.DataFrame) -> None: ...
+
+
+class _CsvWriter:
+    """UTF-8 with a BOM, so that Excel and WPS open the Chinese text correctly."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.first = True
+
+    def write(self, frame: pl.DataFrame) -> None:
+        if self.first:
+            self.stream.write(_BOM)
+        frame.write_csv(self.stream, include_header=self.first)
+        self.first = False
+
+    def finish(self, summary: pl.DataFrame) -> None:
+        del summary
+
+
+class _NdjsonWriter:
+    """One JSON object per line (polars' own encoder: the rows are columnar already)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+
+    def write(self, frame: pl.DataFrame) -> None:
+        frame.write_ndjson(self.stream)
+
+    def finish(self, summary: pl.DataFrame) -> None:
+        del summary
+
+
+class _ParquetWriter:
+    """Row groups appended chunk by chunk; the first chunk fixes the schema."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.writer: Any = None
+        self.schema: Any = None
+
+    def write(self, frame: pl.DataFrame) -> None:
+        import pyarrow.parquet as pq
+
+        table = frame.to_arrow()
+        if self.writer is None:
+            self.schema = table.schema
+            self.writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+        elif table.schema != self.schema:
+            table = table.cast(self.schema)
+        self.writer.write_table(table)
+
+    def finish(self, summary: pl.DataFrame) -> None:
+        del summary
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    def close(self) -> None:
+        """Close the file if `finish` was never reached."""
+        if self.writer is not None:
+            self.writer.close()
+
+
+class _XlsxWriter:
+    """A results sheet written row by row in constant memory, then the 汇总 (summary) sheet."""
+
+    def __init__(self, path: Path, lang: Lang) -> None:
+        import xlsxwriter
+
+        self.book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+        self.sheet = self.book.add_worksheet("结果" if lang == "zh" else "results")
+        self.bold = self.book.add_format({"bold": True})
+        self.lang = lang
+        self.row = 0
+
+    def write(self, frame: pl.DataFrame) -> None:
+        if self.row == 0:
+            self.sheet.write_row(0, 0, frame.columns, self.bold)
+            self.sheet.freeze_panes(1, 0)
+            self.row = 1
+        if self.row - 1 + frame.height > XLSX_MAX_ROWS:
+            raise BatchInputError(
+                f"more than {XLSX_MAX_ROWS} rows do not fit in an XLSX sheet; "
+                "write CSV or Parquet instead"
+            )
+        for values in frame.iter_rows():
+            for column, value in enumerate(values):
+                if value is not None:
+                    self.sheet.write(self.row, column, _cell(value))
+            self.row += 1
+
+    def finish(self, summary: pl.DataFrame) -> None:
+        sheet = self.book.add_worksheet("汇总")
+        sheet.write_row(0, 0, summary.columns, self.bold)
+        for row, values in enumerate(summary.iter_rows(), start=1):
+            for column, value in enumerate(values):
+                if value is not None:
+                    sheet.write(row, column, value)
+        sheet.set_column(0, 1, 24)
+        self.book.close()
+
+
+def _cell(value: object) -> object:
+    # Dates and the like as ISO text: the sheet is for reading, not for more arithmetic.
+    return value if isinstance(value, (str, int, float, bool)) else str(value)
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path`, renamed onto it only if the block completes.
+
+    On any exception (KeyboardInterrupt included) the temporary file is removed and nothing
+    appears under `path`; an existing file there is left as it was.
+    """
+    if not path.parent.is_dir():
+        raise BatchInputError(f"{path.parent}: no such folder for the output")
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    temporary = Path(name)
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _synced(stream: IO[bytes]) -> None:
+    stream.flush()
+    os.fsync(stream.fileno())
+
+
+# ---------------------------------------------------------------------------------------------
+# The pipeline
+
+
+def run_batch(
+    input_path: Path,
+    output_path: Path,
+    options: BatchOptions,
+    *,
+    policies: PolicySet | None = None,
+    progress: Progress | None = None,
+    notes: Callable[[str], None] | None = None,
+    write_summary_csv: bool = True,
+) -> BatchResult:
+    """Decide every row of the register at `input_path` and write the result to `output_path`.
+
+    The output format follows the output's extension.  Notes (unknown headers) are passed to
+    `notes` once, before the rows are read.  For formats other than XLSX the summary is also
+    written beside the output as `<output>.summary.csv` (unless told not to).
+    """
+    suffix = output_path.suffix.lower()
+    if suffix not in OUTPUT_FORMATS:
+        raise BatchInputError(
+            f"{output_path.name}: unsupported output format {suffix or '(none)'}; "
+            f"use {', '.join(OUTPUT_FORMATS)}"
+        )
+    if options.chunk_rows < 1:
+        raise BatchInputError("chunk size must be at least one row")
+    policies = policies or load_bundled()
+    unknown = [p for p in options.programmes or [] if p not in policies.programmes]
+    if unknown:
+        raise BatchInputError(
+            f"unknown programme {unknown[0]!r}; known: {', '.join(policies.programmes)}"
+        )
+    register = open_register(input_path, options.chunk_rows)
+    try:
+        if suffix == ".xlsx" and register.total is not None and register.total > XLSX_MAX_ROWS:
+            raise BatchInputError(
+                f"{register.total} rows do not fit in an XLSX sheet; write CSV or Parquet instead"
+            )
+        plan = plan_columns(register.headers, policies, options.lang)
+        for note in plan.notes:
+            if notes is not None:
+                notes(note)
+        columnar = ColumnarPolicySet(policies, options.programmes)
+        summary = Summary(columnar, options.lang)
+        rows = error_rows = 0
+        with atomic_output(output_path) as temporary, contextlib.ExitStack() as stack:
+            writer = _open_writer(suffix, temporary, options.lang, stack)
+            if progress is not None:
+                progress(0, register.total)
+            for raw in register.chunks():
+                out, area = decide_chunk(raw, plan, columnar, options)
+                writer.write(out)
+                summary.add(out, area)
+                rows += out.height
+                error_rows += int(out[ERROR_COLUMN].is_not_null().sum())
+                if progress is not None:
+                    progress(rows, register.total)
+            if rows == 0:
+                # No rows at all: still a file with the header, so the output is not empty.
+                empty, _ = decide_chunk(
+                    pl.DataFrame(schema=dict.fromkeys(register.headers, pl.String)),
+                    plan,
+                    columnar,
+                    options,
+                )
+                writer.write(empty)
+            table = summary.table()
+            writer.finish(table)
+    finally:
+        register.close()
+    summary_path = None
+    if suffix != ".xlsx" and write_summary_csv:
+        summary_path = output_path.with_name(output_path.name + ".summary.csv")
+        with atomic_output(summary_path) as temporary, temporary.open("wb") as stream:
+            stream.write(_BOM)
+            table.write_csv(stream)
+            _synced(stream)
+    return BatchResult(
+        rows=rows,
+        error_rows=error_rows,
+        notes=plan.notes,
+        summary=table,
+        output=output_path,
+        summary_path=summary_path,
+    )
+
+
+def _open_writer(suffix: str, path: Path, lang: Lang, stack: contextlib.ExitStack) -> _Writer:
+    if suffix == ".xlsx":
+        return _XlsxWriter(path, lang)
+    if suffix == ".parquet":
+        parquet = _ParquetWriter(path)
+        stack.callback(parquet.close)
+        return parquet
+    stream = stack.enter_context(path.open("wb"))
+    # Runs before the close (last in, first out): the data is on disk before the rename.
+    stack.callback(_synced, stream)
+    if suffix == ".csv":
+        return _CsvWriter(stream)
+    return _NdjsonWriter(stream)
