@@ -213,11 +213,15 @@ class FakeBotApi:
 
     # -- playing users ----------------------------------------------------------------------
 
-    def push(self, update: dict[str, Any]) -> dict[str, Any]:
-        """Queue an update (its `update_id` is set here) for the next getUpdates."""
+    def number(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Give an update its `update_id` (for a webhook call: not queued)."""
         update["update_id"] = self._next_update_id
         self._next_update_id += 1
-        self.updates.append(update)
+        return update
+
+    def push(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update (its `update_id` is set here) for the next getUpdates."""
+        self.updates.append(self.number(update))
         task = asyncio.get_running_loop().create_task(self._notify())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -281,6 +285,8 @@ class FakeUser:
         self.chat_type = "group" if group_id is not None else "private"
         self.name = name
         self._message_id = 0
+        self.deliver: Callable[[dict[str, Any]], dict[str, Any]] = api.push
+        """Where updates go: the polling queue by default, or a list for webhook calls."""
 
     def _base_message(self) -> dict[str, Any]:
         self._message_id += 1
@@ -308,7 +314,7 @@ class FakeUser:
         if text.startswith("/"):
             length = len(text.split()[0])
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        return self.api.push({"message": message})
+        return self.deliver({"message": message})
 
     def send_sticker(self) -> dict[str, Any]:
         """Send a sticker."""
@@ -322,7 +328,7 @@ class FakeUser:
             "is_animated": False,
             "is_video": False,
         }
-        return self.api.push({"message": message})
+        return self.deliver({"message": message})
 
     def send_photo(self) -> dict[str, Any]:
         """Send a photo."""
@@ -330,7 +336,7 @@ class FakeUser:
         message["photo"] = [
             {"file_id": "AgACAgIAAx", "file_unique_id": "AQAD", "width": 90, "height": 90}
         ]
-        return self.api.push({"message": message})
+        return self.deliver({"message": message})
 
     def messages(self) -> list[dict[str, Any]]:
         """What the bot sent to this chat, oldest first (sendMessage parameters)."""
@@ -377,4 +383,4 @@ class FakeUser:
             "message": message,
             "data": data,
         }
-        return self.api.push({"callback_query": query})
+        return self.deliver({"callback_query": query})
