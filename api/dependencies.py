@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.problems import ProblemError
 from api.runtime import Runtime
 from api.schemas import Lang
-from api.security import Principal, authenticate, unauthorized
+from api.security import Principal, authenticate, bearer_key, hash_key, unauthorized
 from eligibility.policy import PolicySet
 
 RuntimeDep = NamedDependency[Runtime]
@@ -47,8 +47,13 @@ async def require_key(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRou
     """Guard of the keyed routes: 401 before anything else (even body parsing) without a
     valid key; the caller is kept on the connection for `provide_principal`."""
     runtime: Runtime = connection.app.state.runtime
-    async with runtime.sessions() as session:
-        principal = await authenticate(session, connection.headers.get("authorization"))
+    authorization = connection.headers.get("authorization")
+    key_hash = hash_key(bearer_key(authorization))
+    principal = runtime.keys.get(key_hash)
+    if principal is None:
+        async with runtime.sessions() as session:
+            principal = await authenticate(session, authorization)
+        runtime.keys.put(key_hash, principal)
     connection.state.principal = principal
 
 

@@ -12,7 +12,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.security import IdentityHasher
+from api.security import IdentityHasher, PrincipalCache
 from api.settings import Settings
 from db.models import PolicySetRecord
 from eligibility.policy import PolicySet, load_policy_set
@@ -65,3 +65,4 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     policies: PolicyRegistry
     identity: IdentityHasher
+    keys: PrincipalCache = field(default_factory=PrincipalCache)

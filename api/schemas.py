@@ -30,7 +30,8 @@ from eligibility.identity import IdentityNumberError, parse_identity_number
 Size = Annotated[int, Meta(ge=1, le=100)]
 Income = Annotated[int, Meta(ge=-10_000_000, le=100_000_000)]
 Age = Annotated[int, Meta(ge=0, le=130)]
-Name = Annotated[str, Meta(min_length=1, max_length=100)]
+# No control characters: PostgreSQL text cannot hold NUL, and a name never needs one.
+Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
 # The programmes the bundled policies define (eligibility.policy.PROGRAMME_ORDER); a test keeps
 # this list and the policy set in step, so the OpenAPI enum is what the service accepts.
 ProgrammeId = Literal[

@@ -7,6 +7,7 @@ import hmac
 import os
 import re
 import secrets
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -85,14 +86,41 @@ def unauthorized(detail: str) -> ProblemError:
     return ProblemError(401, detail, headers={"WWW-Authenticate": 'Bearer realm="eligibility"'})
 
 
-async def authenticate(session: AsyncSession, authorization: str | None) -> Principal:
-    """The principal for an `Authorization: Bearer <key>` header; 401 if absent or unknown."""
-    if not authorization:
-        raise unauthorized("Send an API key as `Authorization: Bearer <key>`.")
-    scheme, _, key = authorization.partition(" ")
+def bearer_key(authorization: str | None) -> str:
+    """The key in an `Authorization: Bearer <key>` header; 401 if there is none."""
+    scheme, _, key = (authorization or "").partition(" ")
     key = key.strip()
     if scheme.lower() != "bearer" or not key:
         raise unauthorized("Send an API key as `Authorization: Bearer <key>`.")
+    return key
+
+
+class PrincipalCache:
+    """Keys recently found valid, kept `ttl` seconds so that a busy client costs one lookup
+    per key per `ttl` rather than one per request.  A revoked key stops working within `ttl`."""
+
+    def __init__(self, ttl: float = 10.0, size: int = 4096) -> None:
+        self._ttl = ttl
+        self._size = size
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, key_hash: str) -> Principal | None:
+        """The cached principal for a key hash, if still fresh."""
+        entry = self._entries.get(key_hash)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, key_hash: str, principal: Principal) -> None:
+        """Remember a valid key (the oldest entries go first when full)."""
+        if len(self._entries) >= self._size:
+            self._entries.pop(next(iter(self._entries)))
+        self._entries[key_hash] = (time.monotonic() + self._ttl, principal)
+
+
+async def authenticate(session: AsyncSession, authorization: str | None) -> Principal:
+    """The principal for an `Authorization: Bearer <key>` header; 401 if absent or unknown."""
+    key = bearer_key(authorization)
     found = (await session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))).first()
     if found is None or found.revoked_at is not None or found.role not in ROLES:
         raise unauthorized("This API key is not valid.")

@@ -12,7 +12,7 @@ from api.routes import SECURITY, protected
 from api.schemas import AuditPage
 from api.services import audit
 
-Id = Annotated[str | None, QueryParameter(max_length=64)]
+Id = Annotated[str | None, QueryParameter(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
 class AuditController(Controller):

@@ -16,7 +16,7 @@ from api.runtime import PolicyRegistry
 from api.schemas import AssessmentCreate, AssessmentRead, Lang, RederiveResult
 from api.security import Principal
 from api.services import audit
-from api.services.households import member_with_household, not_found
+from api.services.households import member_with_household, not_found, record_id
 from db.engine import utc
 from db.models import Assessment, AssessmentDetermination, Household, Member
 from eligibility import facts as f
@@ -177,7 +177,7 @@ async def _load(
         await session.exec(
             select(Assessment, Household)
             .join(Household, col(Household.id) == col(Assessment.household_id))
-            .where(col(Assessment.id) == assessment_id)
+            .where(col(Assessment.id) == record_id(assessment_id, "assessment"))
         )
     ).first()
     if found is None or not principal.sees(found[1].region_code):

@@ -40,6 +40,18 @@ def not_found(what: str) -> ProblemError:
     return ProblemError(404, f"No such {what}.")
 
 
+def record_id(value: str, what: str) -> str:
+    """`value` if it can be one of our ids (a UUID), else the 404 a missing record gives.
+
+    Checked before any query: text that cannot be an id (NUL characters, say) never reaches
+    the database, whose drivers would refuse it with a server error.
+    """
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise not_found(what) from None
+
+
 def _outside(region_code: str) -> ProblemError:
     return ProblemError(
         403,
@@ -85,7 +97,7 @@ async def create_household(
 
 
 async def _household(session: AsyncSession, principal: Principal, household_id: str) -> Household:
-    row = await session.get(Household, household_id)
+    row = await session.get(Household, record_id(household_id, "household"))
     if row is None or not principal.sees(row.region_code):
         raise not_found("household")
     return row
@@ -274,7 +286,7 @@ async def member_with_household(
         await session.exec(
             select(Member, Household)
             .join(Household, col(Household.id) == col(Member.household_id))
-            .where(col(Member.id) == member_id)
+            .where(col(Member.id) == record_id(member_id, "member"))
         )
     ).first()
     if found is None or not principal.sees(found[1].region_code):

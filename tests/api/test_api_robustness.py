@@ -1,0 +1,60 @@
+"""Inputs a client can send never cause a 5xx, on either database (the fuzzer runs on SQLite)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from tests.api.conftest import HouseholdMaker
+
+ODD_IDS = ["0", "x\x00y", "%00", "ffffffff-ffff-ffff-ffff-ffffffffffff", "Ω" * 300, "' OR 1=1 --"]
+
+
+@pytest.mark.parametrize("odd", ODD_IDS)
+async def test_odd_ids_are_not_found(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str], odd: str
+) -> None:
+    for method, url in [
+        ("GET", "/v1/households/{}"),
+        ("DELETE", "/v1/households/{}"),
+        ("GET", "/v1/households/{}/members"),
+        ("GET", "/v1/members/{}"),
+        ("GET", "/v1/members/{}/assessments"),
+        ("GET", "/v1/assessments/{}"),
+        ("POST", "/v1/assessments/{}/rederive"),
+    ]:
+        path = url.format(quote(odd, safe=""))
+        response = await client.request(method, path, headers=admin_headers)
+        assert response.status_code in (400, 404), (method, url, odd, response.text)
+    body = await client.post("/v1/assessments", json={"member_id": odd}, headers=admin_headers)
+    assert body.status_code in (400, 404)
+    audit = await client.get("/v1/audit", params={"household_id": odd}, headers=admin_headers)
+    assert audit.status_code in (200, 400)
+
+
+async def test_control_characters_in_text_are_refused(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str], new_household: HouseholdMaker
+) -> None:
+    household = await new_household()
+    response = await client.post(
+        f"/v1/households/{household['id']}/members",
+        json={"name": "a\x00b"},
+        headers=admin_headers,
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["path"] == "$.name"
+
+
+async def test_extreme_numbers_are_refused(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    for facts in (
+        {"region_code": "510121", "category": "ordinary", "size": 2**63},
+        {"region_code": "510121", "category": "ordinary", "microloan_outstanding": 10**12},
+        {"region_code": "510121", "category": "ordinary", "per_capita_net_income": -(10**12)},
+    ):
+        response = await client.post("/v1/households", json=facts, headers=admin_headers)
+        assert response.status_code == 400, response.text
