@@ -155,15 +155,13 @@ def parse_chunk(
     frame = raw.select(pl.int_range(pl.len()).alias("__row"), *columns)
     error_frame = raw.select(errors) if errors else None
 
-    carried = raw.select(plan.carried)
+    kept = {header: raw[header] for header in plan.carried}
     extra_errors: list[pl.Series] = []
     if id_header is not None:
         numbers, masked, id_errors = _identity_numbers(raw[id_header], lang)
         frame = frame.with_columns(numbers.alias(ID_PATH))
-        carried = carried.with_columns(masked.alias(id_header))
+        kept[id_header] = masked.alias(id_header)
         extra_errors.append(id_errors)
-        order = [h for h in raw.columns if h in plan.carried or h == id_header]
-        carried = carried.select(order)
         if "person.birth_date" in frame.columns:
             from_id = numbers.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
             birth = frame["person.birth_date"]
@@ -176,6 +174,8 @@ def parse_chunk(
                     pl.when(pl.lit(clash)).then(pl.lit(f"{label}: {_MESSAGES['birth'][lang]}"))
                 ).to_series()
             )
+    # Identifying columns in the input's order, the ID number (masked) where it stood.
+    carried = pl.DataFrame([kept[h] for h in raw.columns if h in kept])
 
     # The assessment date: the row's own, else the run's.  The region: the row's, else the default.
     if AS_OF in frame.columns:

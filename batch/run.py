@@ -218,7 +218,9 @@ def decide_chunk(
         decided = decided.select(
             pl.when(pl.lit(bad)).then(None).otherwise(pl.col(c)).alias(c) for c in decided.columns
         )
-    out = pl.concat([parsed.carried, decided], how="horizontal").with_columns(
+    if parsed.carried.width:
+        decided = pl.concat([parsed.carried, decided], how="horizontal")
+    out = decided.with_columns(
         parsed.errors.alias(ERROR_COLUMN)
     )
     if plan.township is not None:

@@ -104,7 +104,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
         progress.update(task, completed=done, total=total)
 
     def note(text: str) -> None:
-        console.print(f"[yellow]注意 note:[/] {text}", highlight=False)
+        console.print(f"[yellow]注意 note:[/] {text}", highlight=False, soft_wrap=True)
 
     try:
         with progress:
