@@ -10,14 +10,17 @@ PostgreSQL tests are skipped, except under `CI=true`, where they fail.
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 # The environment is set before anything imports the app, so no test reads the developer's.
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="eligibility-tests-"))
+atexit.register(shutil.rmtree, _SESSION_DIR, ignore_errors=True)
 os.environ["DATA_DIR"] = str(_SESSION_DIR)
 os.environ["EXPORT_DIR"] = str(_SESSION_DIR / "exports")
 os.environ["ID_HASH_KEY"] = "test-id-hash-key"

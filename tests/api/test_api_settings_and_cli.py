@@ -1,0 +1,101 @@
+"""Settings from the environment, the ID hash key file, and the server's commands."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from litestar.exceptions import HTTPException
+
+from api.routes.health import readyz
+from api.runtime import PolicyRegistry, Runtime
+from api.security import IdentityHasher, hash_key, load_identity_key
+from api.settings import DEFAULT_DATABASE_URL, Settings, get_settings
+from cli.main import main
+from db.engine import create_engine, session_factory
+from eligibility.policy import load_bundled
+
+
+def test_settings_defaults_and_environment() -> None:
+    defaults = Settings.from_env({})
+    assert (
+        defaults.database_url == DEFAULT_DATABASE_URL == "sqlite+aiosqlite:///./data/eligibility.db"
+    )
+    assert defaults.telegram_bot_api_url == "https://api.telegram.org"
+    assert defaults.export_dir == Path("data/exports")
+    assert defaults.id_hash_key is None
+    chosen = Settings.from_env(
+        {"DATABASE_URL": "postgresql+asyncpg://db/x", "DATA_DIR": "/srv/d", "ID_HASH_KEY": ""}
+    )
+    assert chosen.database_url == "postgresql+asyncpg://db/x"
+    assert chosen.export_dir == Path("/srv/d/exports")
+    assert chosen.id_hash_key is None  # empty counts as unset
+    assert get_settings() is get_settings()
+
+
+def test_identity_key_is_made_once_and_kept_private(tmp_path: Path) -> None:
+    first = load_identity_key(None, tmp_path / "data")
+    second = load_identity_key(None, tmp_path / "data")
+    assert first == second and len(first) == 64
+    mode = stat.S_IMODE(os.stat(tmp_path / "data" / "id_hash.key").st_mode)
+    assert mode == 0o600
+    assert load_identity_key("from-env", tmp_path) == b"from-env"
+    hasher = IdentityHasher(first)
+    assert hasher.hash("11010519491231002X") != IdentityHasher(b"other").hash("11010519491231002X")
+
+
+def test_keys_create_prints_the_key_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/cli.db"
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        assert main(["db", "upgrade"]) == 0
+        assert main(["keys", "create", "--role", "caseworker", "--region", "5101"]) == 0
+        key = capsys.readouterr().out.strip().splitlines()[-1]
+        assert key.startswith("rse_")
+        assert main(["keys", "create", "--role", "caseworker"]) == 2  # needs a region
+        assert main(["keys", "create", "--role", "admin", "--region", "51x"]) == 2
+    finally:
+        get_settings.cache_clear()
+
+    async def stored() -> list[tuple[str, str, str]]:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                rows = await connection.execute(
+                    sa.text("SELECT key_hash, role, regions FROM api_keys")
+                )
+                return [(r[0], r[1], r[2]) for r in rows]
+        finally:
+            await engine.dispose()
+
+    rows = asyncio.run(stored())
+    assert rows == [(hash_key(key), "caseworker", '["5101"]')]
+    assert key not in repr(rows)
+
+
+def test_readyz_answers_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    async def probe() -> int:
+        engine = create_engine("postgresql+asyncpg://postgres@127.0.0.1:9/none")
+        runtime = Runtime(
+            settings=Settings(data_dir=tmp_path),
+            engine=engine,
+            sessions=session_factory(engine),
+            policies=PolicyRegistry(current=load_bundled()),
+            identity=IdentityHasher(b"k"),
+        )
+        try:
+            await readyz.fn(runtime)
+        except HTTPException as exc:
+            return exc.status_code
+        finally:
+            await engine.dispose()
+        return 200
+
+    assert asyncio.run(probe()) == 503
