@@ -13,7 +13,7 @@ from http import HTTPStatus
 from typing import Any
 
 import msgspec
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.connection import Request as BaseRequest
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
@@ -192,18 +192,3 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
         )
         for status in statuses
     }
-
-
-__all__ = [
-    "PROBLEM_MEDIA_TYPE",
-    "FieldError",
-    "MediaType",
-    "Problem",
-    "ProblemError",
-    "StrictRequest",
-    "field_error",
-    "http_exception_handler",
-    "internal_error_handler",
-    "invalid",
-    "problem_responses",
-]

@@ -328,6 +328,7 @@ async def update_member(
 ) -> MemberRead:
     """Change the fields given; a new ID number replaces the stored hash and birth date."""
     row, household = await member_with_household(session, principal, member_id)
+    stored_birth_date = row.birth_date
     for name in _MEMBER_FACTS:
         value = getattr(data, name)
         if value is not msgspec.UNSET:
@@ -340,6 +341,17 @@ async def update_member(
         if data.id_number is not None and data.birth_date is msgspec.UNSET:
             row.birth_date = None  # the new number brings its own birth date
         _set_identity(row, data.id_number, hasher)
+    elif (
+        data.birth_date is not msgspec.UNSET
+        and data.birth_date != stored_birth_date
+        and row.id_number_hash is not None
+    ):
+        # The stored number fixed the birth date; only a new number may change it.
+        raise ProblemError(
+            400,
+            "The birth date comes from the ID number; send the number to change it.",
+            errors=[FieldError(path="$.birth_date", message="fixed by the stored ID number")],
+        )
     row.updated_at = dt.datetime.now(dt.UTC)
     session.add(row)
     audit.record(session, principal, "update", "member", [(row.id, household.id)])

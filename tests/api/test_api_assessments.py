@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlmodel import select
 
 from api.runtime import Runtime
+from db.models import Assessment, AssessmentDetermination, PolicySetRecord
+from eligibility.determination import determine
+from eligibility.facts import Applicant
+from eligibility.policy import load_policy_set
 from tests.api.conftest import HouseholdMaker, bearer, id_number
 from tests.api.test_api_checks import assert_problem
 
@@ -228,3 +234,75 @@ async def test_rederivation_gives_the_stored_result(
     again = await client.post(f"/v1/assessments/{stored['id']}/rederive", headers=admin_headers)
     assert again.json()["identical"] is True
     assert again.json()["determinations"] == stored["determinations"]
+
+
+async def test_rederivation_uses_the_stored_policy_version(
+    client: AsyncTestClient[Litestar],
+    admin_headers: dict[str, str],
+    new_household: HouseholdMaker,
+    db_sessions: Any,
+    runtime: Runtime,
+) -> None:
+    """An assessment made under an older policy set is re-derived with that set, not today's."""
+    current = runtime.policies.current
+    older_sources = dict(current.sources)
+    older_sources["microloan.toml"] = older_sources["microloan.toml"].replace(
+        b"value = 50000,", b"value = 40000,", 1
+    )
+    older = load_policy_set(older_sources, run_examples=False)
+    assert older.version != current.version
+
+    household = await new_household("510121", microloan_outstanding=0, microloan_overdue=False)
+    member = await _member(
+        client,
+        admin_headers,
+        household["id"],
+        age=40,
+        full_civil_capacity=True,
+        serious_bad_credit=False,
+    )
+    created = (
+        await client.post(
+            "/v1/assessments",
+            json={
+                "member_id": member["id"],
+                "as_of": "2024-05-01",
+                "programmes": ["microloan"],
+                "loan_request": LOAN,
+            },
+            headers=admin_headers,
+        )
+    ).json()
+    # Make it an assessment decided under the older set: store that set and its result.
+    applicant = msgspec.convert(created["facts"], Applicant)
+    decided = determine(applicant, older, programmes=["microloan"], lang="zh")
+    async with db_sessions() as session:
+        sources = {name: raw.decode() for name, raw in older_sources.items()}
+        session.add(
+            PolicySetRecord(version=older.version, sources=msgspec.json.encode(sources).decode())
+        )
+        await session.flush()
+        row = await session.get(Assessment, created["id"])
+        row.policy_version = older.version
+        session.add(row)
+        result = (
+            await session.exec(
+                select(AssessmentDetermination).where(
+                    AssessmentDetermination.assessment_id == created["id"]
+                )
+            )
+        ).one()
+        result.result = msgspec.json.encode(decided[0]).decode()
+        result.amount = decided[0].amount
+        session.add(result)
+        await session.commit()
+
+    again = (
+        await client.post(f"/v1/assessments/{created['id']}/rederive", headers=admin_headers)
+    ).json()
+    assert again["policy_version"] == older.version
+    assert again["identical"] is True
+    assert again["determinations"][0]["policy_version"] == older.version
+    # Today's cap is 50,000 yuan; the older set said 40,000.
+    assert created["determinations"][0]["amount"] == 50000
+    assert again["determinations"][0]["amount"] == 40000

@@ -174,6 +174,15 @@ async def test_member_crud_keeps_the_id_number_only_hashed_and_masked(
     assert patched.json()["name"] is None
     assert patched.json()["id_number_masked"] == member["id_number_masked"]
 
+    same_birth = await client.patch(
+        f"/v1/members/{mid}", json={"birth_date": "1990-07-04"}, headers=admin_headers
+    )
+    assert same_birth.status_code == 200
+    other_birth = await client.patch(
+        f"/v1/members/{mid}", json={"birth_date": "1990-07-05"}, headers=admin_headers
+    )
+    assert_problem(other_birth, 400, "$.birth_date")
+
     renumbered = await client.patch(
         f"/v1/members/{mid}",
         json={"id_number": id_number("510122", "19911212")},
