@@ -103,6 +103,8 @@ class HouseholdBot:
         self.retention_days = retention_days
         # Seconds spent in each handled update, network excluded (for the benchmark, metrics).
         self.step_seconds: deque[float] = deque(maxlen=100_000)
+        # Of which loading and saving the conversation.
+        self.store_seconds: deque[float] = deque(maxlen=100_000)
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def install(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -157,12 +159,16 @@ class HouseholdBot:
         async with lock:
             started = time.perf_counter()
             conversation = await self.store.load(user.id)
+            loaded = time.perf_counter()
             if conversation is None:
                 conversation = Conversation(chat_id=chat.id)
             conversation.chat_id = chat.id
             yield user.id, conversation
+            decided = time.perf_counter()
             await self.store.save(user.id, conversation)
-            self.step_seconds.append(time.perf_counter() - started)
+            done = time.perf_counter()
+            self.step_seconds.append(done - started)
+            self.store_seconds.append(done - decided + loaded - started)
 
     async def _send(
         self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: Sequence[Reply]

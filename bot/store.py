@@ -12,10 +12,12 @@ from typing import Any, Protocol
 
 import msgspec
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.questionnaire import Conversation
-from db.engine import session_factory, utc
+from db.engine import utc
 from db.models import BotConversation, utcnow
 from eligibility.text import Lang
 
@@ -29,6 +31,7 @@ class ConversationData(msgspec.Struct, kw_only=True, omit_defaults=True):
     skipped: list[str] = []
 
 
+_TABLE: sa.Table = BotConversation.__table__  # type: ignore[attr-defined]
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(ConversationData)
 
@@ -55,56 +58,60 @@ class SqlConversationStore:
     def __init__(self, engine: AsyncEngine, retention: dt.timedelta = DEFAULT_RETENTION) -> None:
         self.engine = engine
         self.retention = retention
-        self._sessions = session_factory(engine)
+        # Both dialects we run on have INSERT … ON CONFLICT DO UPDATE.
+        self._insert = postgresql_insert if engine.dialect.name == "postgresql" else sqlite_insert
 
     async def load(self, user_id: int) -> Conversation | None:
         """The user's conversation, or None (an expired one is deleted on the way)."""
-        async with self._sessions() as session:
-            row = await session.get(BotConversation, str(user_id))
-            if row is None:
-                return None
-            if utc(row.updated_at) < utcnow() - self.retention:
-                await session.delete(row)
-                await session.commit()
-                return None
-            data = _decoder.decode(row.data)
-            lang: Lang = "en" if row.lang == "en" else "zh"
-            return Conversation(
-                chat_id=row.chat_id,
-                lang=lang,
-                state=row.state,
-                answers=data.answers,
-                skipped=data.skipped,
+        async with self.engine.connect() as connection:
+            result = await connection.execute(
+                sa.select(
+                    _TABLE.c.chat_id,
+                    _TABLE.c.state,
+                    _TABLE.c.data,
+                    _TABLE.c.lang,
+                    _TABLE.c.updated_at,
+                ).where(_TABLE.c.telegram_user_id == str(user_id))
             )
+            row = result.first()
+        if row is None:
+            return None
+        if utc(row.updated_at) < utcnow() - self.retention:
+            await self.delete(user_id)
+            return None
+        data = _decoder.decode(row.data)
+        lang: Lang = "en" if row.lang == "en" else "zh"
+        return Conversation(
+            chat_id=row.chat_id,
+            lang=lang,
+            state=row.state,
+            answers=data.answers,
+            skipped=data.skipped,
+        )
 
     async def save(self, user_id: int, conversation: Conversation) -> None:
-        """Insert or replace the user's row."""
-        data = _encoder.encode(
-            ConversationData(answers=conversation.answers, skipped=conversation.skipped)
-        ).decode()
-        async with self._sessions() as session:
-            row = await session.get(BotConversation, str(user_id))
-            if row is None:
-                row = BotConversation(
-                    telegram_user_id=str(user_id),
-                    chat_id=conversation.chat_id,
-                    state=conversation.state,
-                )
-            row.chat_id = conversation.chat_id
-            row.state = conversation.state
-            row.data = data
-            row.lang = conversation.lang
-            row.updated_at = utcnow()
-            session.add(row)
-            await session.commit()
+        """Insert or replace the user's row (one upsert statement)."""
+        values = {
+            "chat_id": conversation.chat_id,
+            "state": conversation.state,
+            "data": _encoder.encode(
+                ConversationData(answers=conversation.answers, skipped=conversation.skipped)
+            ).decode(),
+            "lang": conversation.lang,
+            "updated_at": utcnow(),
+        }
+        insert = self._insert(_TABLE).values(telegram_user_id=str(user_id), **values)
+        statement = insert.on_conflict_do_update(
+            index_elements=[_TABLE.c.telegram_user_id], set_=values
+        )
+        async with self.engine.begin() as connection:
+            await connection.execute(statement)
 
     async def delete(self, user_id: int) -> bool:
         """Delete the user's row."""
         async with self.engine.begin() as connection:
             result = await connection.execute(
-                sa.delete(BotConversation).where(
-                    BotConversation.telegram_user_id == str(user_id)  # type: ignore[arg-type]
-                )
+                sa.delete(_TABLE).where(_TABLE.c.telegram_user_id == str(user_id))
             )
             return bool(result.rowcount)
 
@@ -112,9 +119,5 @@ class SqlConversationStore:
         """Delete every row older than the retention period."""
         cutoff = (now or utcnow()) - self.retention
         async with self.engine.begin() as connection:
-            result = await connection.execute(
-                sa.delete(BotConversation).where(
-                    BotConversation.updated_at < cutoff  # type: ignore[arg-type]
-                )
-            )
+            result = await connection.execute(sa.delete(_TABLE).where(_TABLE.c.updated_at < cutoff))
             return int(result.rowcount or 0)

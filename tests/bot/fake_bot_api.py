@@ -55,6 +55,7 @@ class FakeBotApi:
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
         self.calls: list[Call] = []
+        self.by_chat: dict[int, list[Call]] = {}  # sendMessage calls, per chat
         self.updates: list[dict[str, Any]] = []  # not yet confirmed by an offset
         self.confirmed_offset = 0
         self._next_update_id = 1
@@ -204,7 +205,12 @@ class FakeBotApi:
         return message
 
     def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._message(int(params["chat_id"]), params["text"], params.get("reply_markup"))
+        chat_id = int(params["chat_id"])
+        message = self._message(chat_id, params["text"], params.get("reply_markup"))
+        self.by_chat.setdefault(chat_id, []).append(
+            Call(method="sendMessage", params=params, result=message)
+        )
+        return message
 
     def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._message(int(params["chat_id"]), params["text"], params.get("reply_markup"))
@@ -340,16 +346,12 @@ class FakeUser:
 
     def messages(self) -> list[dict[str, Any]]:
         """What the bot sent to this chat, oldest first (sendMessage parameters)."""
-        return [c.params for c in self.api.sent(self.chat_id)]
+        return [c.params for c in self.api.by_chat.get(self.chat_id, [])]
 
     def last_keyboard_message(self) -> Call:
         """The newest message to this chat with buttons."""
-        for call in reversed(self.api.calls):
-            if (
-                call.method == "sendMessage"
-                and int(call.params.get("chat_id", 0)) == self.chat_id
-                and call.params.get("reply_markup")
-            ):
+        for call in reversed(self.api.by_chat.get(self.chat_id, [])):
+            if call.params.get("reply_markup"):
                 return call
         raise AssertionError("the bot sent no message with buttons")
 
