@@ -502,6 +502,10 @@ class ColumnarProgramme:
     amount_hinges: list[tuple[str, pl.Expr]]
     slots: dict[tuple[str, int, str], _Slot] = field(default_factory=dict)
     words: int = 1
+    _described: dict[tuple[tuple[int, ...], str], tuple[str | None, list[str]]] = field(
+        default_factory=dict, repr=False
+    )
+    _wording: dict[tuple[int, int, str], str] = field(default_factory=dict, repr=False)
 
     @property
     def id(self) -> str:
@@ -561,7 +565,20 @@ class ColumnarProgramme:
         return (word >> (slot.shift % 63)) & ((1 << slot.width) - 1)
 
     def describe(self, words: Sequence[int], lang: Lang) -> tuple[str | None, list[str]]:
-        """The reasons (not-met and unknown criteria, joined) and the ranked missing facts."""
+        """The reasons (not-met and unknown criteria, joined) and the ranked missing facts.
+
+        Memoised: the same signatures come back chunk after chunk.
+        """
+        key = (tuple(words), lang)
+        found = self._described.get(key)
+        if found is None:
+            found = self._describe(words, lang)
+            if len(self._described) > 500_000:
+                self._described.clear()
+            self._described[key] = found
+        return found
+
+    def _describe(self, words: Sequence[int], lang: Lang) -> tuple[str | None, list[str]]:
         profile = self._read(words, "profile", 0, "")
         params = self.profiles.variants[profile][0]  # the wording uses the region's own
         reasons: list[str] = []
@@ -571,7 +588,10 @@ class ColumnarProgramme:
             outcome = self._read(words, "outcome", i, "")
             if outcome in (_NOT_MET, _UNKNOWN):
                 name = _OUTCOME_NAMES[outcome]
-                text = criterion.spec.text.format(params).in_(lang)
+                text = self._wording.get((i, profile, lang))
+                if text is None:
+                    text = criterion.spec.text.format(params).in_(lang)
+                    self._wording[(i, profile, lang)] = text
                 reasons.append(_OUTCOME_PREFIX[name][lang] + text)  # type: ignore[index]
             any_unknown |= outcome == _UNKNOWN
             any_not_met |= outcome == _NOT_MET

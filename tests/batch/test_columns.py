@@ -6,9 +6,11 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from batch.columns import ID_PATH, parse_chunk, plan_columns
-from eligibility.identity import check_character
+from batch.columns import ID_PATH, identity_number_screen, parse_chunk, plan_columns
+from eligibility.identity import IdentityNumberError, check_character, parse_identity_number
 from eligibility.policy import PolicySet
 
 AS_OF = dt.date(2024, 11, 5)
@@ -201,3 +203,34 @@ def test_spreadsheet_dates_with_a_time(policies: PolicySet) -> None:
     facts, _, errors = parse(policies, {"出生日期": ["1980-03-12 00:00:00", "1980/03/12"]})
     assert facts["person.birth_date"].to_list() == [dt.date(1980, 3, 12)] * 2
     assert errors == [None, None]
+
+
+@st.composite
+def identity_like(draw: st.DrawFn) -> str:
+    """Valid numbers, and numbers with one character changed, cut or from impossible dates."""
+    born = draw(st.dates(dt.date(1890, 1, 1), dt.date(2030, 12, 31))).strftime("%Y%m%d")
+    if draw(st.booleans()):
+        born = draw(st.text("0123456789", min_size=8, max_size=8))
+    first17 = draw(st.text("0123456789", min_size=6, max_size=6)) + born + "123"
+    number = first17 + check_character(first17)
+    change = draw(st.integers(0, 3))
+    if change == 1:
+        at = draw(st.integers(0, 17))
+        number = number[:at] + draw(st.sampled_from("0123456789Xx ")) + number[at + 1 :]
+    elif change == 2:
+        number = number[: draw(st.integers(0, 17))]
+    return number
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(identity_like(), min_size=1, max_size=30))
+def test_columnar_identity_check_agrees_with_the_core(numbers: list[str]) -> None:
+    text = pl.Series(numbers).str.strip_chars().str.to_uppercase()
+    screened = pl.select(identity_number_screen(pl.lit(text))).to_series().to_list()
+    for number, valid in zip(numbers, screened, strict=True):
+        try:
+            parse_identity_number(number)
+            core = True
+        except IdentityNumberError:
+            core = False
+        assert valid == core, number

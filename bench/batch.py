@@ -1,0 +1,226 @@
+"""Batch benchmark: a generated register of a million people, decided in chunks.
+
+    .venv/bin/python bench/batch.py            # 1,000,000 rows
+    .venv/bin/python bench/batch.py --big      # and peak memory for 10,000,000 rows
+
+Prints, from one run each (timings vary by machine; no assertions):
+
+- `batch`: `run_batch` Parquet → Parquet, all five programmes, ID numbers checked and masked;
+- `polars read+write`: polars merely reading the same file and writing it back (the floor any
+  batch run pays), and the ratio of the two (the goal is within 3×);
+- `row by row`: `determine` per applicant, measured on a sample and extrapolated to all rows
+  (said so in the output), and the ratio;
+- with `--big`: a 10,000,000-row register processed in chunks in a child process, its time and
+  its peak resident memory (`ru_maxrss` of the child), to show memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from batch.columns import parse_chunk, plan_columns
+from batch.run import BatchOptions, run_batch
+from eligibility.determination import determine
+from eligibility.facts import Applicant
+from eligibility.policy import load_bundled
+
+AS_OF = dt.date(2024, 11, 5)
+POLICIES = load_bundled()
+# Counties with local tables and without; most rows of a county register carry a county code.
+COUNTIES = ["140821", "620823", "451226", "510121", "520181", "230124", "410581", "610112"]
+WORK_PLACES = [*COUNTIES, "330106", "440305", "140802", "620802", "310115", None]
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def _pick(seed: int, values: list[Any], unknown_share: int = 10) -> pl.Expr:
+    """A pseudo-random choice per row (about `unknown_share` % unknown)."""
+    index = pl.int_range(pl.len(), dtype=pl.UInt64).hash(seed)
+    chosen = (index % len(values)).cast(pl.Int64).replace_strict(dict(enumerate(values)))
+    return pl.when(index % 100 < unknown_share).then(None).otherwise(chosen)
+
+
+def _int(seed: int, low: int, high: int, unknown_share: int = 10) -> pl.Expr:
+    index = pl.int_range(pl.len(), dtype=pl.UInt64).hash(seed)
+    value = (index // 7 % (high - low + 1)).cast(pl.Int64) + low
+    return pl.when(index % 100 < unknown_share).then(None).otherwise(value)
+
+
+def _words(path: str) -> list[str]:
+    return [o.zh for o in POLICIES.facts[path].options]
+
+
+def register_chunk(start: int, rows: int) -> pl.DataFrame:
+    """`rows` people from number `start`: Chinese headers, Chinese words, ID numbers."""
+    base = pl.DataFrame({"n": pl.int_range(start, start + rows, eager=True)})
+    born = pl.date(1950, 1, 1) + pl.duration(days=(pl.col("n").hash(1) % 25_000).cast(pl.Int64))
+    region = (
+        (pl.col("n").hash(2) % len(COUNTIES))
+        .cast(pl.Int64)
+        .replace_strict(dict(enumerate(COUNTIES)))
+    )
+    first17 = pl.concat_str(
+        region, born.dt.strftime("%Y%m%d"), (pl.col("n") % 1000).cast(pl.String).str.zfill(3)
+    )
+    total = sum(
+        first17.str.slice(i, 1).cast(pl.Int64) * weight for i, weight in enumerate(_WEIGHTS)
+    )
+    check = (total % 11).replace_strict(dict(enumerate("10X98765432")), return_dtype=pl.String)
+    frame = base.select(
+        ("村民" + pl.col("n").cast(pl.String)).alias("姓名"),
+        ("H" + (pl.col("n") // 3).cast(pl.String).str.zfill(8)).alias("户编号"),
+        pl.concat_str(first17, check).alias("身份证号"),
+        region.alias("户籍所在地区划代码"),
+        _pick(3, _words("household.category"), 2).alias("户类型"),
+        _pick(4, [True, False], 40).alias("风险已消除"),
+        _pick(5, _words("person.labor_capacity")).alias("劳动能力"),
+        _pick(6, [True, True, True, False]).alias("完全民事行为能力"),
+        _pick(7, [False, False, False, True]).alias("重大不良信用记录"),
+        _pick(8, [False, False, True]).alias("小额信贷逾期"),
+        _int(9, 0, 60_000, 30).alias("小额信贷未还余额"),
+        _pick(10, _words("loan_request.purpose"), 50).alias("贷款用途"),
+        _int(11, 1_000, 80_000, 50).alias("申请金额"),
+        _int(12, 6, 48, 50).alias("期限(月)"),
+        _pick(13, _words("person.employment.status")).alias("就业状态"),
+        _pick(14, WORK_PLACES, 30).alias("务工地区划代码"),
+        _int(15, 0, 12, 30).alias("连续务工月数"),
+        _pick(16, [False, False, True], 20).alias("本年已领交通补贴"),
+        _pick(17, [False, True], 30).alias("有组织输转"),
+        _pick(18, [True, False], 20).alias("有就业意愿"),
+        _pick(19, [True, False], 20).alias("能外出务工"),
+        _pick(20, [False, False, True], 20).alias("已在公益性岗位"),
+        _pick(21, _words("person.education.level"), 40).alias("就读层次"),
+        _pick(22, [True, True, False], 40).alias("全日制"),
+        _pick(23, [True, True, False], 40).alias("已注册学籍"),
+        _pick(24, [False, False, True], 40).alias("休学/保留学籍"),
+        _int(25, 2_000, 20_000, 20).alias("上年人均纯收入"),
+        _int(26, 2_000, 20_000, 30).alias("前年人均纯收入"),
+        _pick(27, _words("household.sudden_hardship_event"), 30).alias("突发困难"),
+    )
+    return frame
+
+
+def make_register(path: Path, rows: int, chunk: int = 1_000_000) -> None:
+    """Write the register in row groups, never holding more than one chunk."""
+    import pyarrow.parquet as pq
+
+    writer = None
+    for start in range(0, rows, chunk):
+        table = register_chunk(start, min(chunk, rows - start)).to_arrow()
+        if writer is None:
+            writer = pq.ParquetWriter(path, table.schema, compression="zstd")
+        writer.write_table(table, row_group_size=100_000)
+    assert writer is not None
+    writer.close()
+
+
+def timed(run: Any) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def row_by_row_seconds_per_row(source: Path, sample: int) -> float:
+    """`determine` per applicant on the first `sample` rows (facts already parsed)."""
+    raw = pl.read_parquet(source, n_rows=sample)
+    plan = plan_columns(raw.columns, POLICIES)
+    parsed = parse_chunk(raw, plan, POLICIES, as_of=AS_OF)
+    applicants = []
+    for row in parsed.facts.iter_rows(named=True):
+        nested: dict[str, Any] = {}
+        for path, value in row.items():
+            if value is None:
+                continue
+            *parents, leaf = path.split(".")
+            node = nested
+            for parent in parents:
+                node = node.setdefault(parent, {})
+            node[leaf] = value
+        applicants.append(nested)
+    start = time.perf_counter()
+    for data in applicants:
+        determine(Applicant(**_convert(data)), POLICIES, today=AS_OF)
+    return (time.perf_counter() - start) / sample
+
+
+def _convert(data: dict[str, Any]) -> dict[str, Any]:
+    import msgspec
+
+    return msgspec.structs.asdict(msgspec.convert(data, Applicant))
+
+
+def big(folder: Path, rows: int) -> None:
+    """Peak memory of a child process deciding a `rows`-row register in chunks."""
+    source = folder / "big.parquet"
+    print(f"generating {rows:,} rows …", flush=True)
+    make_register(source, rows)
+    print(f"  {source.stat().st_size / 1e6:,.0f} MB of Parquet", flush=True)
+    code = (
+        "import sys, datetime as dt, time, resource; from pathlib import Path;"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r});"
+        "from batch.run import BatchOptions, run_batch;"
+        "t = time.perf_counter();"
+        f"r = run_batch(Path({str(source)!r}), Path({str(folder / 'big-out.parquet')!r}),"
+        " BatchOptions(as_of=dt.date(2024, 11, 5)));"
+        "print(r.rows, time.perf_counter() - t,"
+        " resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    decided, seconds, max_kb = done.stdout.split()
+    print(
+        f"big: {int(decided):,} rows in {float(seconds):.1f} s "
+        f"({int(decided) / float(seconds):,.0f} rows/s); "
+        f"peak memory (ru_maxrss of the child) {int(max_kb) / 1024:,.0f} MB"
+    )
+
+
+def main() -> None:
+    """Run the measurements and print them."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--sample", type=int, default=2_000, help="rows for the row-by-row run")
+    parser.add_argument("--big", action="store_true", help="also 10,000,000 rows, peak memory")
+    parser.add_argument("--big-rows", type=int, default=10_000_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-batch-") as name:
+        folder = Path(name)
+        source = folder / "register.parquet"
+        make_register(source, args.rows)
+        print(f"register: {args.rows:,} rows, {source.stat().st_size / 1e6:,.1f} MB Parquet")
+
+        floor = timed(lambda: pl.read_parquet(source).write_parquet(folder / "copy.parquet"))
+        options = BatchOptions(as_of=AS_OF)
+        ours = timed(lambda: run_batch(source, folder / "out.parquet", options))
+        per_row = row_by_row_seconds_per_row(source, args.sample)
+        rows_s = args.rows / ours
+        print(f"polars read+write: {floor:6.2f} s")
+        print(
+            f"batch:             {ours:6.2f} s  ({rows_s:,.0f} rows/s)  "
+            f"= {ours / floor:.1f}× read+write"
+        )
+        row_total = per_row * args.rows
+        print(
+            f"row by row:        {row_total:6.2f} s  (determine per row, measured on "
+            f"{args.sample:,} rows and extrapolated)  = {row_total / ours:.1f}× batch"
+        )
+        print(
+            "this process' peak memory: "
+            f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB"
+        )
+        if args.big:
+            big(folder, args.big_rows)
+
+
+if __name__ == "__main__":
+    main()
