@@ -53,37 +53,12 @@ from bot.questionnaire import (
 )
 from bot.ratelimit import RateLimiter
 from bot.store import ConversationStore
-from bot.texts import say
+from bot.texts import COMMANDS, say
 from eligibility.text import Lang
 
 _LOGGER = logging.getLogger(__name__)
 # Anything that looks like an ID number is deleted from the chat, valid or not.
 _LOOKS_LIKE_ID = re.compile(r"\d{15,17}[\dxX]?")
-
-COMMANDS: dict[Lang, list[tuple[str, str]]] = {
-    "zh": [
-        ("start", "开始查能不能得到帮扶"),
-        ("result", "马上看结果"),
-        ("programmes", "有哪些帮扶"),
-        ("restart", "从头重新问"),
-        ("cancel", "不问了"),
-        ("forget", "删掉我的所有信息"),
-        ("lang", "换语言：/lang zh 或 /lang en"),
-        ("help", "怎么用"),
-        ("privacy", "我们保存什么"),
-    ],
-    "en": [
-        ("start", "check which support you can get"),
-        ("result", "see the results now"),
-        ("programmes", "the kinds of support"),
-        ("restart", "answer again from the start"),
-        ("cancel", "stop"),
-        ("forget", "delete all my data"),
-        ("lang", "language: /lang zh or /lang en"),
-        ("help", "how to use this bot"),
-        ("privacy", "what we keep"),
-    ],
-}
 
 
 class HouseholdBot:
@@ -105,6 +80,7 @@ class HouseholdBot:
         self.step_seconds: deque[float] = deque(maxlen=100_000)
         # Of which loading and saving the conversation.
         self.store_seconds: deque[float] = deque(maxlen=100_000)
+        self._purged_at = -3600.0
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def install(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -141,9 +117,8 @@ class HouseholdBot:
             )
         except TelegramError as exc:
             _LOGGER.warning("could not publish the command menu: %s", exc)
-        purged = await self.store.purge()
-        if purged:
-            _LOGGER.info("deleted %d expired bot conversations", purged)
+        self._purged_at = -3600.0
+        await self._maybe_purge()
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -186,6 +161,16 @@ class HouseholdBot:
             )
             await context.bot.send_message(chat_id, reply.text, reply_markup=markup)
 
+    async def _maybe_purge(self) -> None:
+        """Delete expired conversations about once an hour, on the way of an update."""
+        now = time.monotonic()
+        if now - self._purged_at < 3600:
+            return
+        self._purged_at = now
+        purged = await self.store.purge()
+        if purged:
+            _LOGGER.info("deleted %d expired bot conversations", purged)
+
     async def _lang_of(self, user_id: int) -> Lang:
         conversation = await self.store.load(user_id)
         return "zh" if conversation is None else conversation.lang
@@ -205,6 +190,7 @@ class HouseholdBot:
         chat = update.effective_chat
         if user is None or chat is None:
             raise ApplicationHandlerStop
+        await self._maybe_purge()
         if not self.limiter.allow(user.id):
             query = update.callback_query
             if self.limiter.should_warn(user.id):

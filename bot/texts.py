@@ -161,6 +161,32 @@ EN: Final[dict[str, str]] = {
 
 TEXTS: Final[dict[Lang, dict[str, str]]] = {"zh": ZH, "en": EN}
 
+# The command menu Telegram shows, per language.
+COMMANDS: Final[dict[Lang, list[tuple[str, str]]]] = {
+    "zh": [
+        ("start", "开始查能不能得到帮扶"),
+        ("result", "马上看结果"),
+        ("programmes", "有哪些帮扶"),
+        ("restart", "从头重新问"),
+        ("cancel", "不问了"),
+        ("forget", "删掉我的所有信息"),
+        ("lang", "换语言：/lang zh 或 /lang en"),
+        ("help", "怎么用"),
+        ("privacy", "我们保存什么"),
+    ],
+    "en": [
+        ("start", "check which support you can get"),
+        ("result", "see the results now"),
+        ("programmes", "the kinds of support"),
+        ("restart", "answer again from the start"),
+        ("cancel", "stop"),
+        ("forget", "delete all my data"),
+        ("lang", "language: /lang zh or /lang en"),
+        ("help", "how to use this bot"),
+        ("privacy", "what we keep"),
+    ],
+}
+
 # Words a user may type instead of pressing a button.
 YES_WORDS: Final = frozenset({"是", "是的", "对", "有", "嗯", "y", "yes", "1"})
 NO_WORDS: Final = frozenset({"否", "不是", "不", "没有", "无", "没", "n", "no", "0"})

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from bot.questionnaire import applicant_of, render_determination
 from bot.ratelimit import RateLimiter
 from bot.texts import EN, ZH
 from db.models import BotConversation
+from eligibility.determination import determine
 from tests.bot.conftest import BotUnderTest
 from tests.bot.driver import OUTRO, asked_fact, finished
 
@@ -205,3 +207,41 @@ async def test_flood_is_slowed_down(bot: BotUnderTest) -> None:
     # Another user is not slowed down by the first.
     other = bot.user()
     assert "/forget" in (await bot.say(other, "/help"))[0]
+
+
+async def test_whole_conversation_in_english(bot: BotUnderTest) -> None:
+    user = bot.user()
+    await bot.say(user, "/lang en")
+    texts = await bot.say(user, "/start")
+    assert texts[0] == EN["greeting"]
+    facts = {
+        "household.category": "poverty_alleviated",
+        "person.age": 17,
+        "person.education.level": "technical_school",
+        "person.education.full_time": True,
+        "person.education.registered": True,
+        "person.education.suspended": False,
+    }
+    for _ in range(40):
+        if user.messages()[-1]["text"] == EN["results_outro"]:
+            break
+        fact = asked_fact(user, bot.policies)
+        spec = bot.policies.facts[fact]
+        if fact not in facts:
+            await bot.press(user, "Don't know / skip" if spec.kind == "region" else "Not sure")
+        elif spec.kind == "enum":
+            await bot.press(user, next(o.en for o in spec.options if o.value == facts[fact]))
+        elif spec.kind == "bool":
+            await bot.press(user, "Yes" if facts[fact] else "No")
+        else:
+            await bot.say(user, str(facts[fact]))
+    texts = [m["text"] for m in user.messages()]
+    assert texts[-1] == EN["results_outro"]
+    determinations = determine(applicant_of(facts), bot.policies, lang="en", today=bot.clock.today)
+    count = len(determinations)
+    assert texts[-count - 2] == EN["no_more_questions"]
+    for card, determination in zip(texts[-count - 1 : -1], determinations, strict=True):
+        assert card == render_determination(determination, "en")
+    yulu = next(d for d in determinations if d.programme == "yulu_plan")
+    assert yulu.verdict == "eligible"
+    assert "You can apply" in texts[-count - 1 + list(bot.policies.programmes).index("yulu_plan")]
