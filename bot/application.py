@@ -32,7 +32,6 @@ def build_application(
     today: Callable[[], dt.date] = dt.date.today,
     webhook: bool = False,
     limiter: RateLimiter | None = None,
-    retention_days: int = 30,
     concurrent_updates: int | bool = False,
 ) -> tuple[BotApplication, HouseholdBot]:
     """The application with the households' bot installed, and the bot itself.
@@ -45,7 +44,6 @@ def build_application(
         store,
         Questionnaire(policies, today),
         limiter=limiter,
-        retention_days=retention_days,
     )
 
     api = api_url.rstrip("/")

@@ -70,12 +70,10 @@ class HouseholdBot:
         questionnaire: Questionnaire,
         *,
         limiter: RateLimiter | None = None,
-        retention_days: int = 30,
     ) -> None:
         self.store = store
         self.questionnaire = questionnaire
         self.limiter = limiter or RateLimiter()
-        self.retention_days = retention_days
         # Seconds spent in each handled update, network excluded (for the benchmark, metrics).
         self.step_seconds: deque[float] = deque(maxlen=100_000)
         # Of which loading and saving the conversation.
@@ -97,7 +95,10 @@ class HouseholdBot:
             ("help", self.help),
             ("privacy", self.privacy),
         ):
-            application.add_handler(CommandHandler(name, callback))
+            # New messages only: editing an old "/forget" must not run it again.
+            application.add_handler(
+                CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE)
+            )
         application.add_handler(CallbackQueryHandler(self.pressed))
         new_message = filters.UpdateType.MESSAGE
         application.add_handler(
@@ -292,7 +293,7 @@ class HouseholdBot:
         """What is kept, and for how long."""
         assert update.effective_user is not None and update.effective_chat is not None
         lang = await self._lang_of(update.effective_user.id)
-        text = say(lang, "privacy", days=self.retention_days)
+        text = say(lang, "privacy", days=self.store.retention.days)
         await self._send(context, update.effective_chat.id, [Reply(text=text)])
 
     # -- answers ----------------------------------------------------------------------------

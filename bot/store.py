@@ -39,6 +39,9 @@ _decoder = msgspec.json.Decoder(ConversationData)
 class ConversationStore(Protocol):
     """Load, save and delete one user's conversation."""
 
+    retention: dt.timedelta
+    """How long a conversation nobody touches is kept."""
+
     async def load(self, user_id: int) -> Conversation | None:
         """The user's conversation, or None if nothing (or only an expired one) is kept."""
 

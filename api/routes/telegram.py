@@ -48,7 +48,10 @@ async def telegram_webhook(request: Request[Any, Any, Any], state: State) -> Non
         raise ProblemError(400, "The body is not a JSON update.") from exc
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         raise ProblemError(400, "The body is not a Telegram update.")
-    update = Update.de_json(data, application.bot)
+    try:
+        update = Update.de_json(data, application.bot)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProblemError(400, "The body is not a Telegram update.") from exc
     await application.update_queue.put(update)
 
 

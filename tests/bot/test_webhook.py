@@ -110,6 +110,9 @@ async def test_a_body_that_is_not_an_update_is_refused(
     assert response.status_code == 400
     response = await webhook_client.post("/telegram/webhook", json=[1], headers=headers)
     assert response.status_code == 400
+    broken = {"update_id": 5, "message": {"text": "no chat, no date"}}
+    response = await webhook_client.post("/telegram/webhook", json=broken, headers=headers)
+    assert response.status_code == 400
 
 
 async def test_no_secret_configured_refuses_everything(
