@@ -154,29 +154,31 @@ def parse_chunk(
         spec = policies.facts[path]
         dtype = raw.schema[header]
         i = len(finals)
-        typed = (
-            (spec.kind == "int" and dtype.is_integer())
-            or (spec.kind == "bool" and dtype == pl.Boolean)
-            or (spec.kind == "date" and (dtype == pl.Date or isinstance(dtype, pl.Datetime)))
-        )
-        text = pl.col(header) if typed else pl.col(f"__text{i}")
-        if not typed:
-            texts.append(_cleaned(pl.col(header), dtype).alias(f"__text{i}"))
-        value, final, error = _parse(text, pl.col(f"__value{i}"), dtype, spec, lang)
-        parsed.append(value.alias(f"__value{i}"))
+        steps = _column_steps(header, dtype, spec, i, lang)
+        distinct = raw[header].drop_nulls().unique() if steps[0] is not None else None
+        if distinct is not None and (distinct.len() <= 256 or distinct.len() * 8 <= raw.height):
+            # Few distinct cells (categories, yes/no, codes): parse each once, then look it up.
+            final, error = _parsed_once(distinct, header, steps, KIND_DTYPES[spec.kind])
+            finals.append(final.alias(path))
+            errors.append(error.alias(f"__error{i}"))
+            continue
+        text, value, final, error = steps
+        if text is not None:
+            texts.append(text)
+        parsed.append(value)
         finals.append(final.alias(path))
         errors.append(error.alias(f"__error{i}"))
     # Cleaned text, then values, then final values and errors: each step reads the one before.
     # (The row number keeps the frame's height even when no column is a fact.)
-    steps = (
+    steps_frame = (
         raw.lazy()
         .with_columns(texts)
         .with_columns(parsed)
         .select(pl.int_range(pl.len()).alias("__row"), *finals, *errors)
         .collect()
     )
-    frame = steps.select("__row", *(f.meta.output_name() for f in finals))
-    error_frame = steps.select(e.meta.output_name() for e in errors) if errors else None
+    frame = steps_frame.select("__row", *(f.meta.output_name() for f in finals))
+    error_frame = steps_frame.select(e.meta.output_name() for e in errors) if errors else None
 
     kept = {header: raw[header] for header in plan.carried}
     extra_errors: list[pl.Series] = []
@@ -225,6 +227,46 @@ def parse_chunk(
     else:
         error_series = pl.Series("error", [None] * raw.height, dtype=pl.String)
     return ParsedChunk(facts=frame, carried=carried, errors=error_series)
+
+
+_Steps = tuple[pl.Expr | None, pl.Expr, pl.Expr, pl.Expr]
+
+
+def _column_steps(header: str, dtype: pl.DataType, spec: FactSpec, i: int, lang: Lang) -> _Steps:
+    """The expressions that parse one column: cleaned text (None for a column already typed),
+    parsed value, final value, error text; each reads the columns the ones before it make."""
+    typed = (
+        (spec.kind == "int" and dtype.is_integer())
+        or (spec.kind == "bool" and dtype == pl.Boolean)
+        or (spec.kind == "date" and (dtype == pl.Date or isinstance(dtype, pl.Datetime)))
+    )
+    text = None if typed else _cleaned(pl.col(header), dtype).alias(f"__text{i}")
+    value, final, error = _parse(
+        pl.col(header) if typed else pl.col(f"__text{i}"), pl.col(f"__value{i}"), dtype, spec, lang
+    )
+    return text, value.alias(f"__value{i}"), final, error
+
+
+def _parsed_once(
+    distinct: pl.Series, header: str, steps: _Steps, dtype: pl.DataType
+) -> tuple[pl.Expr, pl.Expr]:
+    """Parse the distinct cells of a column, and look each row's cell up in the result."""
+    text, value, final, error = steps
+    assert text is not None
+    done = (
+        distinct.alias(header)
+        .to_frame()
+        .lazy()
+        .with_columns(text)
+        .with_columns(value)
+        .select(pl.col(header), final.alias("final"), error.alias("error"))
+        .collect()
+    )
+    cell = pl.col(header)
+    return (
+        cell.replace_strict(done[header], done["final"], default=None, return_dtype=dtype),
+        cell.replace_strict(done[header], done["error"], default=None, return_dtype=pl.String),
+    )
 
 
 def _label(path: str, policies: PolicySet, lang: Lang) -> str:
@@ -366,10 +408,12 @@ def identity_number_screen(text: pl.Expr) -> pl.Expr:
     shaped = text.str.contains(r"^\d{17}[\dX]$")
     birth = text.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
     real_birth = birth.is_not_null() & (birth.dt.year() >= 1900)
+    # The 17 digits as one integer, digit by digit by division: far cheaper than 17 slices.
+    digits = text.str.slice(0, 17).cast(pl.UInt64, strict=False)
     total = reduce(
-        lambda acc, item: acc + text.str.slice(item[0], 1).cast(pl.Int64, strict=False) * item[1],
+        lambda acc, item: acc + (digits // 10 ** (16 - item[0]) % 10) * item[1],
         enumerate(_ID_WEIGHTS),
-        pl.lit(0, dtype=pl.Int64),
+        pl.lit(0, dtype=pl.UInt64),
     )
     check = (total % 11).replace_strict(dict(enumerate(_ID_CHECK)), return_dtype=pl.String)
     return (shaped & real_birth & (check == text.str.slice(17, 1))).fill_null(False)
@@ -396,7 +440,13 @@ def _identity_numbers(column: pl.Series, lang: Lang) -> tuple[pl.Series, pl.Seri
     frame = frame.with_columns(identity_number_screen(pl.col("text")).alias("valid"))
     length = pl.col("text").str.len_chars()
     masked = (
-        pl.when(length > 8)
+        pl.when(length == 18)
+        .then(
+            pl.concat_str(
+                pl.col("text").str.slice(0, 4), pl.lit("*" * 10), pl.col("text").str.slice(14, 4)
+            )
+        )
+        .when(length > 8)
         .then(
             pl.concat_str(
                 pl.col("text").str.slice(0, 4),

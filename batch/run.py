@@ -109,13 +109,12 @@ def open_register(path: Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Register:
 def _open_parquet(path: Path, chunk_rows: int) -> Register:
     import pyarrow.parquet as pq
 
+    # The footer gives the headers and the row count; polars' streaming engine reads the rows.
     file = pq.ParquetFile(path)
+    scan = pl.scan_parquet(path)
 
     def chunks() -> Iterator[pl.DataFrame]:
-        for batch in file.iter_batches(batch_size=chunk_rows):
-            frame = pl.from_arrow(batch)
-            assert isinstance(frame, pl.DataFrame)
-            yield frame
+        yield from scan.collect_batches(chunk_size=chunk_rows)
 
     return Register(
         headers=list(file.schema_arrow.names), total=file.metadata.num_rows, chunks=chunks
@@ -220,9 +219,7 @@ def decide_chunk(
         )
     if parsed.carried.width:
         decided = pl.concat([parsed.carried, decided], how="horizontal")
-    out = decided.with_columns(
-        parsed.errors.alias(ERROR_COLUMN)
-    )
+    out = decided.with_columns(parsed.errors.alias(ERROR_COLUMN))
     if plan.township is not None:
         area = raw[plan.township].cast(pl.String)
     else:
@@ -381,7 +378,8 @@ class _ParquetWriter:
     def write(self, frame: pl.DataFrame) -> None:
         import pyarrow.parquet as pq
 
-        table = frame.to_arrow()
+        # Arrow's string views, as polars holds them: no copy of the (long) reasons columns.
+        table = frame.to_arrow(compat_level=pl.CompatLevel.newest())
         if self.writer is None:
             self.schema = table.schema
             self.writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
