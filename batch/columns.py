@@ -174,11 +174,14 @@ def parse_chunk(
         raw.lazy()
         .with_columns(texts)
         .with_columns(parsed)
-        .select(pl.int_range(pl.len()).alias("__row"), *finals, *errors)
+        .select(
+            pl.int_range(pl.len()).alias("__row"),
+            *finals,
+            _joined(errors).alias("__errors"),
+        )
         .collect()
     )
-    frame = steps_frame.select("__row", *(f.meta.output_name() for f in finals))
-    error_frame = steps_frame.select(e.meta.output_name() for e in errors) if errors else None
+    frame = steps_frame.drop("__errors")
 
     kept = {header: raw[header] for header in plan.carried}
     extra_errors: list[pl.Series] = []
@@ -213,20 +216,24 @@ def parse_chunk(
         frame = frame.with_columns(pl.col(REGION).fill_null(region_default))
 
     frame = frame.drop("__row")
-    parts: list[pl.Series] = []
-    if error_frame is not None:
-        parts.extend(error_frame.get_columns())
-    parts.extend(e.alias(f"__extra{i}") for i, e in enumerate(extra_errors))
-    if parts:
-        joined = pl.DataFrame(parts).select(
-            pl.concat_str(pl.all(), separator="; ", ignore_nulls=True).alias("error")
+    error_series = steps_frame["__errors"]
+    extra = [e for e in extra_errors if e.null_count() < e.len()]
+    if extra:
+        parts = [error_series, *extra]
+        error_series = (
+            pl.DataFrame([part.alias(f"__{i}") for i, part in enumerate(parts)])
+            .select(_joined([pl.col(f"__{i}") for i in range(len(parts))]))
+            .to_series()
         )
-        error_series = joined.select(
-            pl.when(pl.col("error") == "").then(None).otherwise(pl.col("error")).alias("error")
-        ).to_series()
-    else:
-        error_series = pl.Series("error", [None] * raw.height, dtype=pl.String)
-    return ParsedChunk(facts=frame, carried=carried, errors=error_series)
+    return ParsedChunk(facts=frame, carried=carried, errors=error_series.alias("error"))
+
+
+def _joined(errors: Sequence[pl.Expr]) -> pl.Expr:
+    """A row's errors joined with "; ", null when it has none."""
+    if not errors:
+        return pl.lit(None, dtype=pl.String)
+    joined = pl.concat_str(errors, separator="; ", ignore_nulls=True)
+    return pl.when(joined == "").then(None).otherwise(joined)
 
 
 _Steps = tuple[pl.Expr | None, pl.Expr, pl.Expr, pl.Expr]
