@@ -12,6 +12,7 @@ from typing import Any
 
 from telegram.ext import Application, ApplicationBuilder
 
+from bot import redaction
 from bot.handlers import HouseholdBot
 from bot.questionnaire import Questionnaire
 from bot.ratelimit import RateLimiter
@@ -40,6 +41,7 @@ def build_application(
     Litestar route puts them there).  After `initialize()`, call `household_bot.prepare()` to
     publish the command menu and purge expired conversations.
     """
+    redaction.install()
     household_bot = HouseholdBot(
         store,
         Questionnaire(policies, today),
