@@ -51,6 +51,9 @@ class BatchOptions:
     region_default: str | None = None
     lang: Lang = "zh"
     chunk_rows: int = DEFAULT_CHUNK_ROWS
+    allowed_regions: tuple[str, ...] | None = None
+    """Region code prefixes the rows must fall in (a caseworker's regions); None: any.  A row
+    outside them, or without a region, gets an error and no verdict."""
 
 
 @dataclass
@@ -211,7 +214,10 @@ def decide_chunk(
         missing_as="label" if options.lang == "zh" else "path",
         separator="、" if options.lang == "zh" else ", ",
     )
-    bad = parsed.errors.is_not_null()
+    errors = parsed.errors
+    if options.allowed_regions is not None:
+        errors = _outside_regions(parsed.facts[REGION], errors, options)
+    bad = errors.is_not_null()
     if bad.any():
         # A row with bad data gets its error and no verdict; the other rows are unaffected.
         decided = decided.select(
@@ -219,12 +225,52 @@ def decide_chunk(
         )
     if parsed.carried.width:
         decided = pl.concat([parsed.carried, decided], how="horizontal")
-    out = decided.with_columns(parsed.errors.alias(ERROR_COLUMN))
+    out = decided.with_columns(errors.alias(ERROR_COLUMN))
     if plan.township is not None:
         area = raw[plan.township].cast(pl.String)
     else:
         area = parsed.facts[REGION].str.slice(0, 6)
     return out, area.fill_null("（未填）" if options.lang == "zh" else "(none)").alias("area")
+
+
+def _outside_regions(region: pl.Series, errors: pl.Series, options: BatchOptions) -> pl.Series:
+    """The row errors, with one for each row outside `options.allowed_regions`."""
+    allowed = options.allowed_regions or ()
+    inside = pl.any_horizontal(
+        [pl.col("region").str.starts_with(prefix) for prefix in allowed] or [pl.lit(False)]
+    ).fill_null(False)
+    zh = options.lang == "zh"
+    label = "户籍所在地区划代码（region_code）" if zh else "region_code"
+    outside = (
+        pl.when(pl.col("region").is_null())
+        .then(
+            pl.lit(
+                f"{label}: "
+                + (
+                    "未填，无法确认在本账号的地区内"
+                    if zh
+                    else "not given: cannot tell it is within this key's regions"
+                )
+            )
+        )
+        .when(~inside)
+        .then(
+            pl.format(
+                f'{label}: "{{}}" '
+                + ("不在本账号的地区内" if zh else "is outside this key's regions"),
+                "region",
+            )
+        )
+    )
+    return (
+        pl.DataFrame({"region": region, "errors": errors})
+        .select(
+            pl.concat_str(["errors", outside], separator="; ", ignore_nulls=True)
+            .replace("", None)
+            .alias(ERROR_COLUMN)
+        )
+        .to_series()
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -285,3 +285,21 @@ def test_unknown_output_format_and_programme(
             BatchOptions(as_of=AS_OF, programmes=["x"]),
             policies=policies,
         )
+
+
+def test_rows_outside_the_allowed_regions_get_an_error(
+    tmp_path: Path, example: ModuleType, policies: PolicySet
+) -> None:
+    options = BatchOptions(as_of=AS_OF, lang="en", allowed_regions=("1408",))
+    result = run_batch(
+        example.HERE / "register.csv", tmp_path / "o.parquet", options, policies=policies
+    )
+    out = pl.read_parquet(tmp_path / "o.parquet")
+    inside = out.filter(pl.col("乡镇").is_in(["临晋镇", "嵋阳镇", "角杯乡"]))
+    outside = out.filter(~pl.col("乡镇").is_in(["临晋镇", "嵋阳镇", "角杯乡"]))
+    assert outside.height == 11 and inside.height == 9
+    assert all("is outside this key's regions" in e for e in outside["error"].to_list())
+    assert outside["microloan.verdict"].null_count() == outside.height
+    # Inside rows are decided as usual (one of them has a bad age).
+    assert inside["error"].null_count() == 8
+    assert result.error_rows == 12
