@@ -41,6 +41,13 @@ def register(commands: Any) -> None:
         action="store_true",
         help="remove the webhook (back to polling) and exit",
     )
+    bot.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        metavar="N",
+        help="handle up to N updates at once (one user's updates stay in order; default 1)",
+    )
     bot.set_defaults(run=run_bot)
 
 
@@ -66,7 +73,7 @@ def run_bot(args: argparse.Namespace) -> int:
         policies = load_bundled()
     except PolicyError as exc:
         return _fail(f"policy refused: {exc}")
-    asyncio.run(_poll(settings, policies))
+    asyncio.run(_poll(settings, policies, max(1, args.concurrency)))
     return 0
 
 
@@ -84,7 +91,7 @@ async def _webhook(settings: Settings, url: str | None) -> None:
             print("webhook deleted")
 
 
-async def _poll(settings: Settings, policies: Any) -> None:
+async def _poll(settings: Settings, policies: Any, concurrency: int) -> None:
     assert settings.telegram_bot_token is not None
     engine = create_engine(settings.database_url)
     try:
@@ -94,6 +101,7 @@ async def _poll(settings: Settings, policies: Any) -> None:
             store=SqlConversationStore(engine),
             policies=policies,
             api_url=settings.telegram_bot_api_url,
+            concurrent_updates=concurrency if concurrency > 1 else False,
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -1,0 +1,120 @@
+"""Reading typed answers, without Telegram: numbers, codes, dates, choices, "don't know"."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.questionnaire import (
+    Accepted,
+    Conversation,
+    Questionnaire,
+    Rejected,
+    Skipped,
+    applicant_of,
+)
+from eligibility.policy import PolicySet
+
+
+@pytest.fixture
+def questionnaire(policies: PolicySet) -> Questionnaire:
+    return Questionnaire(policies, lambda: dt.date(2026, 11, 23))
+
+
+def asking(fact: str, lang: str = "zh") -> Conversation:
+    return Conversation(chat_id=1, state=f"ask:{fact}", lang=lang)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("fact", "typed", "value"),
+    [
+        ("person.age", "45", 45),
+        ("person.age", "４５岁", 45),
+        ("person.age", " 0 ", 0),
+        ("household.per_capita_net_income", "-500", -500),
+        ("household.per_capita_net_income", "1.2万", 12000),
+        ("household.per_capita_net_income", "12,000元", 12000),
+        ("household.size", "5口人", 5),
+        ("person.employment.months_continuous", "4个月", 4),
+        ("region_code", "140821", "140821"),
+        ("region_code", "14", "14"),
+        ("household.category", "脱贫户", "poverty_alleviated"),
+        ("household.category", "ordinary", "ordinary"),
+        ("household.category", "2", "unstable_alleviated"),
+        ("person.disability", "有", True),
+        ("person.disability", "没有", False),
+        ("person.disability", "YES", True),
+    ],
+)
+def test_answers_read(questionnaire: Questionnaire, fact: str, typed: str, value: object) -> None:
+    outcome = questionnaire.read_text(asking(fact), typed)
+    assert isinstance(outcome, Accepted), outcome
+    assert outcome.facts == {fact: value}
+
+
+@pytest.mark.parametrize(
+    ("fact", "typed", "starts"),
+    [
+        ("person.age", "abc", "请输入数字，例如 45"),
+        ("person.age", "131", "这个数不太对，请输入 0 到 130 之间的数字"),
+        ("household.size", "0", "这个数不太对，请输入 1 到 100 之间的数字"),
+        ("region_code", "14082", "请输入6位区划代码"),
+        ("household.category", "9", "请点下面的按钮选一个"),
+        ("person.disability", "可能", "请点“是”或“否”"),
+        ("person.age", "1990-02-30", "请按 年-月-日 输入"),
+    ],
+)
+def test_bad_answers_re_asked(
+    questionnaire: Questionnaire, fact: str, typed: str, starts: str
+) -> None:
+    outcome = questionnaire.read_text(asking(fact), typed)
+    assert isinstance(outcome, Rejected)
+    assert outcome.message.startswith(starts)
+
+
+@pytest.mark.parametrize("typed", ["不清楚", "不知道", "跳过", "skip", "？"])
+def test_dont_know(questionnaire: Questionnaire, typed: str) -> None:
+    assert isinstance(questionnaire.read_text(asking("person.age"), typed), Skipped)
+
+
+def test_age_from_birth_date_or_id_keeps_only_the_birth_date(
+    questionnaire: Questionnaire,
+) -> None:
+    outcome = questionnaire.read_text(asking("person.age"), "1980/5/1")
+    assert isinstance(outcome, Accepted)
+    assert outcome.facts == {"person.birth_date": "1980-05-01"}
+    outcome = questionnaire.read_text(asking("person.age"), "11010519491231002x")
+    assert isinstance(outcome, Accepted)
+    assert outcome.facts == {"person.birth_date": "1949-12-31"}
+    assert outcome.note is not None and "1101**********002X" in outcome.note
+    assert "11010519491231002" not in outcome.note
+
+
+def test_future_birth_date_refused(questionnaire: Questionnaire) -> None:
+    assert isinstance(questionnaire.read_text(asking("person.age"), "2030-01-01"), Rejected)
+
+
+def test_answers_become_a_validated_applicant() -> None:
+    applicant = applicant_of(
+        {"household.category": "ordinary", "person.employment.months_continuous": 4}
+    )
+    assert applicant.household is not None and applicant.household.category == "ordinary"
+    assert applicant.person is not None and applicant.person.employment is not None
+    assert applicant.person.employment.months_continuous == 4
+
+
+def test_first_question_is_the_cores_first(questionnaire: Questionnaire) -> None:
+    conversation = Conversation(chat_id=1)
+    replies = questionnaire.advance(conversation)
+    assert conversation.state == "ask:household.category"
+    assert replies[0].text.endswith("您家是哪一类户？")
+    labels = [label for row in replies[0].buttons for label, _ in row]
+    assert labels == [
+        "脱贫户",
+        "脱贫不稳定户",
+        "边缘易致贫户",
+        "突发严重困难户",
+        "一般农户",
+        "不清楚",
+    ]
