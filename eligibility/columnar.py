@@ -573,7 +573,7 @@ class ColumnarProgramme:
         found = self._described.get(key)
         if found is None:
             found = self._describe(words, lang)
-            if len(self._described) > 500_000:
+            if len(self._described) > 20_000:
                 self._described.clear()
             self._described[key] = found
         return found
