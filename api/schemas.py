@@ -220,9 +220,19 @@ class MemberRead(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class MemberList(msgspec.Struct, frozen=True, kw_only=True):
-    """The members of one household."""
+    """Members: of one household, or found by ID number."""
 
     items: list[MemberRead]
+
+
+class MemberSearch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Find registered people by ID number (sent in the body, so it never sits in a URL or
+    an access log); it is compared by its keyed hash."""
+
+    id_number: IdNumberText
+
+    def __post_init__(self) -> None:
+        self.id_number = check_id_number(self.id_number)
 
 
 # --- assessments -----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from api.schemas import (
     MemberCreate,
     MemberList,
     MemberRead,
+    MemberSearch,
     MemberUpdate,
     ProgrammeId,
 )
@@ -130,6 +131,21 @@ class MembersController(Controller):
     tags = ("households",)
     security = SECURITY
     guards = [require_key]  # noqa: RUF012  (Litestar reads a list)
+
+    @post("/search", status_code=200, responses=protected(), summary="Find by ID number")
+    async def search(
+        self,
+        data: JSONBody[MemberSearch],
+        session: SessionDep,
+        principal: PrincipalDep,
+        runtime: RuntimeDep,
+    ) -> MemberList:
+        """Registered people with this ID number, within the caller's regions."""
+        return MemberList(
+            items=await households.find_members(
+                session, principal, runtime.identity, data.id_number
+            )
+        )
 
     @get("/{member_id:str}", responses=protected(404), summary="Read a member")
     async def read(

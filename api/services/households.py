@@ -302,6 +302,24 @@ async def read_member(session: AsyncSession, principal: Principal, member_id: st
     return member_read(row)
 
 
+async def find_members(
+    session: AsyncSession, principal: Principal, hasher: IdentityHasher, id_number: str
+) -> list[MemberRead]:
+    """Members in the caller's regions whose stored hash matches this (validated) number."""
+    rows = (
+        await session.exec(
+            select(Member)
+            .join(Household, col(Household.id) == col(Member.household_id))
+            .where(col(Member.id_number_hash) == hasher.hash(id_number))
+            .where(_scope(principal))
+            .order_by(col(Member.created_at), col(Member.id))
+        )
+    ).all()
+    audit.record(session, principal, "search", "member", [(r.id, r.household_id) for r in rows])
+    await session.commit()
+    return [member_read(r) for r in rows]
+
+
 async def list_members(
     session: AsyncSession, principal: Principal, household_id: str
 ) -> list[MemberRead]:

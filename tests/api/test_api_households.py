@@ -231,3 +231,41 @@ async def test_deleting_a_household_removes_its_members(
     assert (
         await client.get(f"/v1/members/{member['id']}", headers=admin_headers)
     ).status_code == 404
+
+
+async def test_members_are_found_by_id_number_within_the_callers_regions(
+    client: AsyncTestClient[Litestar],
+    admin_headers: dict[str, str],
+    new_household: HouseholdMaker,
+    make_key: Any,
+) -> None:
+    number = id_number("570102", "19700101")
+    here = await new_household("570102")
+    there = await new_household("580102")
+    ids = []
+    for household in (here, there):
+        response = await client.post(
+            f"/v1/households/{household['id']}/members",
+            json={"id_number": number.lower()},
+            headers=admin_headers,
+        )
+        ids.append(response.json()["id"])
+
+    found = await client.post(
+        "/v1/members/search", json={"id_number": number}, headers=admin_headers
+    )
+    assert found.status_code == 200, found.text
+    assert {m["id"] for m in found.json()["items"]} == set(ids)
+
+    caseworker = bearer(await make_key("caseworker", regions=["5701"]))
+    scoped = await client.post("/v1/members/search", json={"id_number": number}, headers=caseworker)
+    assert [m["id"] for m in scoped.json()["items"]] == [ids[0]]
+
+    nobody = await client.post(
+        "/v1/members/search", json={"id_number": id_number("590102")}, headers=admin_headers
+    )
+    assert nobody.json()["items"] == []
+    bad = await client.post("/v1/members/search", json={"id_number": "1"}, headers=admin_headers)
+    assert_problem(bad, 400, "$.id_number")
+    audit = await client.get(f"/v1/audit?record_id={ids[0]}", headers=admin_headers)
+    assert "search" in [e["action"] for e in audit.json()["items"]]
