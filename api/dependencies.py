@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
-from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import QueryParameter
@@ -26,9 +25,12 @@ PoliciesDep = NamedDependency[PolicySet]
 LangDep = NamedDependency[Lang]
 
 
-def provide_runtime(state: State) -> Runtime:
-    """The runtime built at start-up."""
-    runtime: Runtime = state.runtime
+def provide_runtime(request: Request[Any, Any, Any]) -> Runtime:
+    """The runtime built at start-up.
+
+    Read from the app's own state: a `state` parameter would be a fresh copy per request.
+    """
+    runtime: Runtime = request.app.state.runtime
     return runtime
 
 
