@@ -6,6 +6,11 @@ fresh, uniquely named database (`t_<random>`) on the server at `TEST_POSTGRES_UR
 `postgresql://postgres@127.0.0.1:5432/test`), migrates it with `alembic upgrade head`, and drops
 it at the end, so concurrent test sessions on one server never meet.  Without the server the
 PostgreSQL tests are skipped, except under `CI=true`, where they fail.
+
+Reuse: `client` is an `AsyncTestClient` on `create_app(settings)`; override the `settings`
+fixture in a package's own conftest to run the app with other settings (a bot token, say).
+The app runs on the client's own event loop: reach the database from a test through
+`db_engine` / `db_sessions`, never through the app's engine.
 """
 
 from __future__ import annotations
