@@ -7,7 +7,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from bot.questionnaire import applicant_of
 from bot.texts import ZH
+from eligibility.derive import DERIVED_FACTS
+from eligibility.determination import determine, next_questions
 from eligibility.policy import PolicySet
 from tests.bot.conftest import BotUnderTest
 from tests.bot.fake_bot_api import FakeUser
@@ -58,6 +61,14 @@ async def answer(
             return given, asked
         fact = asked_fact(user, policies)
         assert fact not in asked, f"{fact} asked twice"
+        # Only what the core still needs: a fact the open verdicts or amounts hinge on, or what
+        # such a fact is worked out from once the user said "不清楚" to it.
+        open_facts = {
+            q.fact
+            for q in next_questions(determine(applicant_of(given), policies, today=bot.clock.today))
+        }
+        derivable = {s for f in open_facts & set(asked) for s in DERIVED_FACTS.get(f, ())}
+        assert fact in open_facts | derivable, f"{fact} asked but no verdict waits on it"
         asked.append(fact)
         spec = policies.facts[fact]
         if fact == "person.age" and fact not in facts and "person.birth_date" in facts:
