@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import os
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 import msgspec
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.problems import ProblemError
@@ -118,6 +119,24 @@ class PrincipalCache:
         self._entries[key_hash] = (time.monotonic() + self._ttl, principal)
 
 
+async def list_keys(session: AsyncSession) -> list[ApiKey]:
+    """Every key (hashes only), oldest first."""
+    return list((await session.exec(select(ApiKey).order_by(col(ApiKey.created_at)))).all())
+
+
+async def revoke_key(session: AsyncSession, key_id: str) -> bool:
+    """Mark a key revoked (it stops working within the principal cache's ttl); False if there
+    is no such key."""
+    found = await session.get(ApiKey, key_id)
+    if found is None:
+        return False
+    if found.revoked_at is None:
+        found.revoked_at = dt.datetime.now(dt.UTC)
+        session.add(found)
+        await session.commit()
+    return True
+
+
 async def authenticate(session: AsyncSession, authorization: str | None) -> Principal:
     """The principal for an `Authorization: Bearer <key>` header; 401 if absent or unknown."""
     key = bearer_key(authorization)
@@ -159,6 +178,12 @@ def load_identity_key(configured: str | None, data_dir: Path) -> bytes:
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_hex(32))
     key = path.read_text().strip()
+    for _ in range(50):
+        if key:
+            break
+        # Another process has just created the file and is writing it.
+        time.sleep(0.02)
+        key = path.read_text().strip()
     if not key:
         raise RuntimeError(f"{path} is empty; delete it or set ID_HASH_KEY")
     return key.encode()

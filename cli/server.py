@@ -5,9 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import msgspec
 
 from api.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
 
 
 def register(commands: Any) -> None:
@@ -44,6 +50,11 @@ def register(commands: Any) -> None:
     )
     create.add_argument("--label", help="who or what the key is for")
     create.set_defaults(run=run_keys_create)
+    listing = key_commands.add_parser("list", help="list keys (ids, roles, regions; no secrets)")
+    listing.set_defaults(run=run_keys_list)
+    revoke = key_commands.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id", help="the key's id, e.g. key_1a2b3c4d5e6f")
+    revoke.set_defaults(run=run_keys_revoke)
 
 
 def _fail(message: str) -> int:
@@ -84,31 +95,70 @@ def run_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_keys_create(args: argparse.Namespace) -> int:
-    """Create a key (migrating first, so it works on a fresh install); print it last."""
-    from api.security import create_key
+_T = TypeVar("_T")
+
+
+def _with_session(work: Callable[[AsyncSession], Awaitable[_T]]) -> _T:
+    """Run `work` in a session on the configured database, migrated first (so the key
+    commands work on a fresh install)."""
     from db.engine import create_engine, session_factory
     from db.migrate import upgrade_async
 
-    settings = get_settings()
-
-    async def make() -> tuple[str, str]:
-        engine = create_engine(settings.database_url)
+    async def run() -> _T:
+        engine = create_engine(get_settings().database_url)
         try:
             await upgrade_async(engine)
             async with session_factory(engine)() as session:
-                record, clear = await create_key(
-                    session, role=args.role, regions=args.region, label=args.label
-                )
-                return record.id, clear
+                return await work(session)
         finally:
             await engine.dispose()
 
+    return asyncio.run(run())
+
+
+def run_keys_create(args: argparse.Namespace) -> int:
+    """Create a key and print its clear text once, as the last line."""
+    from api.security import create_key
+
+    async def make(session: AsyncSession) -> tuple[str, str]:
+        record, clear = await create_key(
+            session, role=args.role, regions=args.region, label=args.label
+        )
+        return record.id, clear
+
     try:
-        key_id, clear = asyncio.run(make())
+        key_id, clear = _with_session(make)
     except ValueError as exc:
         return _fail(str(exc))
     scope = ", ".join(args.region) if args.region else "all regions"
     print(f"created {args.role} key {key_id} ({scope}); it is shown only once:")
     print(clear)
+    return 0
+
+
+def run_keys_list(args: argparse.Namespace) -> int:
+    """Print one line per key: id, role, regions, label, created, revoked."""
+    from api.security import list_keys
+
+    del args
+    for key in _with_session(list_keys):
+        regions = ",".join(msgspec.json.decode(key.regions, type=list[str])) or "*"
+        revoked = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+        print(
+            f"{key.id}\t{key.role}\t{regions}\t{key.label or '-'}\t"
+            f"{key.created_at:%Y-%m-%d}\t{revoked}"
+        )
+    return 0
+
+
+def run_keys_revoke(args: argparse.Namespace) -> int:
+    """Revoke a key; exit 2 if there is no such key."""
+    from api.security import revoke_key
+
+    async def revoke(session: AsyncSession) -> bool:
+        return await revoke_key(session, args.key_id)
+
+    if not _with_session(revoke):
+        return _fail(f"no key {args.key_id!r}")
+    print(f"revoked {args.key_id}")
     return 0

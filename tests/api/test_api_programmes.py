@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.runtime import Runtime
+from api.schemas import ProgrammeId
+from eligibility.policy import load_bundled
 
 
 async def test_programmes_are_public(client: AsyncTestClient[Litestar], runtime: Runtime) -> None:
@@ -35,3 +39,8 @@ async def test_bad_parameters_are_named(client: AsyncTestClient[Litestar]) -> No
     assert response.json()["errors"][0]["path"] == "query.region"
     response = await client.get("/v1/programmes?as_of=yesterday")
     assert response.status_code == 400
+
+
+def test_the_programme_enum_matches_the_policies() -> None:
+    """`ProgrammeId` (the OpenAPI enum) lists exactly the programmes the policies define."""
+    assert set(get_args(ProgrammeId)) == set(load_bundled().programmes)

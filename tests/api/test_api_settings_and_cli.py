@@ -6,17 +6,22 @@ import asyncio
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from litestar import Litestar
 from litestar.exceptions import HTTPException
+from litestar.testing import AsyncTestClient
+from sqlmodel import select
 
 from api.routes.health import readyz
 from api.runtime import PolicyRegistry, Runtime
-from api.security import IdentityHasher, hash_key, load_identity_key
+from api.security import IdentityHasher, hash_key, load_identity_key, revoke_key
 from api.settings import DEFAULT_DATABASE_URL, Settings, get_settings
 from cli.main import main
 from db.engine import create_engine, session_factory
+from db.models import ApiKey
 from eligibility.policy import load_bundled
 
 
@@ -61,6 +66,17 @@ def test_keys_create_prints_the_key_last(
         assert key.startswith("rse_")
         assert main(["keys", "create", "--role", "caseworker"]) == 2  # needs a region
         assert main(["keys", "create", "--role", "admin", "--region", "51x"]) == 2
+        capsys.readouterr()
+        assert main(["keys", "list"]) == 0
+        listed = capsys.readouterr().out
+        key_id = listed.split("\t")[0]
+        assert key_id.startswith("key_") and "caseworker\t5101" in listed and "active" in listed
+        assert key not in listed
+        assert main(["keys", "revoke", key_id]) == 0
+        assert main(["keys", "revoke", "key_nope"]) == 2
+        capsys.readouterr()
+        assert main(["keys", "list"]) == 0
+        assert "revoked" in capsys.readouterr().out
     finally:
         get_settings.cache_clear()
 
@@ -77,6 +93,7 @@ def test_keys_create_prints_the_key_last(
 
     rows = asyncio.run(stored())
     assert rows == [(hash_key(key), "caseworker", '["5101"]')]
+
     assert key not in repr(rows)
 
 
@@ -99,3 +116,16 @@ def test_readyz_answers_503_when_the_database_is_unreachable(tmp_path: Path) -> 
         return 200
 
     assert asyncio.run(probe()) == 503
+
+
+async def test_a_revoked_key_is_refused(
+    client: AsyncTestClient[Litestar], make_key: Any, db_sessions: Any
+) -> None:
+    key = await make_key("caseworker", regions=["11"])
+    async with db_sessions() as session:
+        key_id = (
+            (await session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))).one().id
+        )
+        assert await revoke_key(session, key_id)
+    response = await client.get("/v1/households", headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 401
