@@ -17,7 +17,6 @@ from typing import Any
 
 from litestar import Litestar, Request, post
 from litestar.config.app import AppConfig
-from litestar.datastructures import State
 from litestar.plugins import InitPluginProtocol
 from telegram import Update
 from telegram.error import TelegramError
@@ -33,8 +32,9 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 @post("/telegram/webhook", status_code=200, include_in_schema=False)
-async def telegram_webhook(request: Request[Any, Any, Any], state: State) -> None:
+async def telegram_webhook(request: Request[Any, Any, Any]) -> None:
     """Hand one update from Telegram to the bot (403 without the right secret token)."""
+    state = request.app.state
     secret = request.headers.get(SECRET_HEADER)
     expected: str | None = state.telegram_webhook_secret
     if expected is None or secret is None or not hmac.compare_digest(secret, expected):
