@@ -98,3 +98,26 @@ async def test_tables_for_the_other_doors_take_rows(
         assert conversation.data == "{}" and conversation.lang == "zh"
         assert job is not None and job.status == "queued" and job.rows_done == 0
         assert utc(job.created_at).tzinfo is not None
+
+
+def test_downgrade_to_base_and_up_again(tmp_path: Path) -> None:
+    """The migration can be undone (on a scratch database) and applied again."""
+    from alembic import command
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/cycle.db"
+    upgrade(url)
+    config = alembic_config(url)
+    command.downgrade(config, "base")
+
+    async def tables() -> set[str]:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                names = await connection.run_sync(lambda c: sa.inspect(c).get_table_names())
+                return set(names)
+        finally:
+            await engine.dispose()
+
+    assert not (asyncio.run(tables()) & TABLES)
+    upgrade(url)
+    assert asyncio.run(tables()) >= TABLES
