@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.questionnaire import (
     Accepted,
@@ -13,7 +15,9 @@ from bot.questionnaire import (
     Rejected,
     Skipped,
     applicant_of,
+    render_determination,
 )
+from eligibility.determination import determine
 from eligibility.policy import PolicySet
 
 
@@ -118,3 +122,46 @@ def test_first_question_is_the_cores_first(questionnaire: Questionnaire) -> None
         "一般农户",
         "不清楚",
     ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_any_path_ends_with_the_cores_results(policies: PolicySet, data: st.DataObject) -> None:
+    """Whatever is answered or skipped, the questionnaire ends, never asks twice, and shows
+    exactly what the core decides on the answers kept."""
+    today = data.draw(st.dates(dt.date(2022, 1, 1), dt.date(2027, 12, 31)), label="today")
+    questionnaire = Questionnaire(policies, lambda: today)
+    conversation = Conversation(chat_id=1)
+    replies = questionnaire.advance(conversation)
+    asked: list[str] = []
+    while conversation.asking is not None:
+        fact = conversation.asking
+        assert fact not in asked
+        asked.append(fact)
+        spec = policies.facts[fact]
+        outcome: Accepted | Skipped | Rejected | object
+        if data.draw(st.booleans(), label=f"skip {fact}"):
+            outcome = Skipped()
+        elif spec.kind == "enum":
+            index = data.draw(st.integers(0, len(spec.options) - 1), label=fact)
+            outcome = questionnaire.read_option(conversation, fact, index)
+        elif spec.kind == "bool":
+            outcome = questionnaire.read_bool(conversation, fact, data.draw(st.booleans()))
+        elif spec.kind == "int":
+            low = spec.min if spec.min is not None else 0
+            high = min(spec.max if spec.max is not None else 10**6, 200_000)
+            number = data.draw(st.integers(low, high), label=fact)
+            outcome = questionnaire.read_text(conversation, str(number))
+        elif spec.kind == "region":
+            code = data.draw(st.sampled_from(["140821", "230124", "620823", "51", "4512"]))
+            outcome = questionnaire.read_text(conversation, code)
+        else:
+            outcome = Skipped()
+        assert isinstance(outcome, Accepted | Skipped), outcome
+        questionnaire.record(conversation, outcome)
+        replies = questionnaire.advance(conversation)
+        assert len(asked) < len(policies.facts)
+    assert conversation.state == "results"
+    determinations = determine(applicant_of(conversation.answers), policies, today=today)
+    cards = [reply.text for reply in replies[1:-1]]
+    assert cards == [render_determination(d, "zh") for d in determinations]
