@@ -171,13 +171,19 @@ class StrictRequest(Request[Any, Any, Any]):
 
     async def json(self) -> Any:
         """The decoded body, after a strict check against the declared `data` type."""
-        value = await super().json()
+        try:
+            value = await super().json()
+        except RecursionError:
+            # msgspec refuses documents nested deeper than the interpreter's stack allows.
+            raise invalid([FieldError(path="$", message="nested too deeply")]) from None
         field = self.route_handler.parsed_fn_signature.parameters.get("data")
         if field is not None:
             try:
                 msgspec.convert(value, field.annotation, strict=True)
             except msgspec.ValidationError as exc:
                 raise invalid([field_error(exc)]) from None
+            except RecursionError:
+                raise invalid([FieldError(path="$", message="nested too deeply")]) from None
         return value
 
 

@@ -58,3 +58,42 @@ async def test_extreme_numbers_are_refused(
     ):
         response = await client.post("/v1/households", json=facts, headers=admin_headers)
         assert response.status_code == 400, response.text
+
+
+async def test_routing_errors_are_problems(client: AsyncTestClient[Litestar]) -> None:
+    for method, url, status in [
+        ("GET", "/v1/nowhere", 404),
+        ("PUT", "/v1/households", 405),
+        ("DELETE", "/v1/programmes", 405),
+    ]:
+        response = await client.request(method, url)
+        assert response.status_code == status, (method, url)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["status"] == status
+
+
+async def test_oversized_and_wrongly_typed_bodies_are_problems(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    text = await client.post(
+        "/v1/checks",
+        content=b"region_code=51",
+        headers={**admin_headers, "Content-Type": "text/plain"},
+    )
+    assert 400 <= text.status_code < 500
+    assert text.headers["content-type"].startswith("application/problem+json")
+    deep = b"[" * 5000 + b"]" * 5000
+    response = await client.post(
+        "/v1/checks/batch",
+        content=b'{"applicants": [' + deep + b"]}",
+        headers={**admin_headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["path"] == "$"
+    nested_item = b'{"applicants": [' + b'{"a":' * 2000 + b"1" + b"}" * 2000 + b"]}"
+    response = await client.post(
+        "/v1/checks/batch",
+        content=nested_item,
+        headers={**admin_headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code in (200, 400)
