@@ -148,3 +148,20 @@ async def test_group_message_by_webhook(
     user.deliver = threaded_api.number
     assert await _post(webhook_client, user.send("/start")) == 200
     assert user.messages()[-1]["text"].startswith(ZH["private_only"])
+
+
+async def test_api_still_serves_when_telegram_is_unreachable(settings: Settings) -> None:
+    app = create_app(
+        dataclasses.replace(
+            settings,
+            telegram_bot_token=TOKEN,
+            telegram_webhook_secret=SECRET,
+            telegram_bot_api_url="http://127.0.0.1:9",  # nothing listens there
+        )
+    )
+    async with AsyncTestClient(app=app) as client:
+        assert (await client.get("/healthz")).status_code == 200
+        response = await client.post(
+            "/telegram/webhook", json={"update_id": 1}, headers={HEADER: SECRET}
+        )
+        assert response.status_code == 503
