@@ -89,8 +89,11 @@ class TelegramWebhook(InitPluginProtocol):
             await household_bot.prepare(application)
             await application.start()
         except TelegramError as exc:
-            # The caseworkers' API must not go down with Telegram: the bot stays off.
-            _LOGGER.error("the Telegram bot could not start: %s", exc)
+            # The caseworkers' API must not go down with Telegram: the bot stays off.  (PTB puts
+            # a rejected token in its message: never log it.)
+            reason = str(exc).replace(settings.telegram_bot_token, "<token>")
+            _LOGGER.error("the Telegram bot could not start: %s", reason)
+            await application.bot.shutdown()
             app.state.telegram = None
             yield
             return
