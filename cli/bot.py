@@ -15,6 +15,9 @@ import signal
 import sys
 from typing import Any
 
+from telegram import Bot
+from telegram.error import TelegramError
+
 from api.settings import Settings, get_settings
 from bot.application import build_application
 from bot.store import SqlConversationStore
@@ -67,19 +70,28 @@ def run_bot(args: argparse.Namespace) -> int:
     if args.set_webhook or args.delete_webhook:
         if args.set_webhook and not settings.telegram_webhook_secret:
             return _fail("set TELEGRAM_WEBHOOK_SECRET first: the webhook refuses calls without it")
-        asyncio.run(_webhook(settings, args.set_webhook))
+        try:
+            asyncio.run(_webhook(settings, args.set_webhook))
+        except TelegramError as exc:
+            return _fail(_reason(exc, settings.telegram_bot_token))
         return 0
     try:
         policies = load_bundled()
     except PolicyError as exc:
         return _fail(f"policy refused: {exc}")
-    asyncio.run(_poll(settings, policies, max(1, args.concurrency)))
+    try:
+        asyncio.run(_poll(settings, policies, max(1, args.concurrency)))
+    except TelegramError as exc:
+        return _fail(_reason(exc, settings.telegram_bot_token))
     return 0
 
 
-async def _webhook(settings: Settings, url: str | None) -> None:
-    from telegram import Bot
+def _reason(exc: Exception, token: str) -> str:
+    # python-telegram-bot puts a rejected token in its message: never print it.
+    return f"Telegram refused: {str(exc).replace(token, '<token>')}"
 
+
+async def _webhook(settings: Settings, url: str | None) -> None:
     assert settings.telegram_bot_token is not None
     api = settings.telegram_bot_api_url.rstrip("/")
     async with Bot(settings.telegram_bot_token, base_url=f"{api}/bot") as bot:

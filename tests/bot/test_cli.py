@@ -71,3 +71,13 @@ async def test_needs_a_token(fake_api: FakeBotApi, database_url: str) -> None:
     _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in stderr.decode()
+
+
+async def test_a_rejected_token_is_not_printed(fake_api: FakeBotApi, database_url: str) -> None:
+    env = _environment(fake_api, database_url)
+    env["TELEGRAM_BOT_TOKEN"] = "999:WRONG-TOKEN"  # the stand-in answers 401 Unauthorized
+    process = await _eligibility("bot", env=env)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert "Telegram refused" in stderr.decode()
+    assert "WRONG-TOKEN" not in (stdout + stderr).decode()
