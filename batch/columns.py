@@ -328,7 +328,8 @@ def _parse(
         whole = as_float.is_finite() & (as_float == as_float.floor())
         # Exact digits first (integers beyond float precision), then whole spreadsheet floats.
         parsed = pl.coalesce(
-            text.cast(pl.Int64, strict=False), pl.when(whole).then(as_float.cast(pl.Int64))
+            text.cast(pl.Int64, strict=False),
+            pl.when(whole).then(as_float.cast(pl.Int64, strict=False)),
         )
         bad = text.is_not_null() & value.is_null()
         final, range_error = _bounded(value, shown, spec, lang)

@@ -234,3 +234,9 @@ def test_columnar_identity_check_agrees_with_the_core(numbers: list[str]) -> Non
         except IdentityNumberError:
             core = False
         assert valid == core, number
+
+
+def test_numbers_too_large_for_a_whole_number(policies: PolicySet) -> None:
+    facts, _, errors = parse(policies, {"年龄": ["-1e99", "1e300", "inf", "99999999999999999999"]})
+    assert facts["person.age"].to_list() == [None] * 4
+    assert all(e is not None and "person.age" in e for e in errors)
