@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.params import QueryParameter
+from litestar.params import FromQuery, QueryParameter
 
 from api.dependencies import PrincipalDep, SessionDep, require_key
 from api.routes import SECURITY, protected
 from api.schemas import AuditPage
 from api.services import audit
+from api.services.audit import Action
 
 Id = Annotated[str | None, QueryParameter(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
@@ -31,6 +32,7 @@ class AuditController(Controller):
         key_id: Id = None,
         household_id: Id = None,
         record_id: Id = None,
+        action: FromQuery[Action | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
         offset: Annotated[int, QueryParameter(ge=0, le=10_000_000)] = 0,
     ) -> AuditPage:
@@ -41,6 +43,7 @@ class AuditController(Controller):
             key_id=key_id,
             household_id=household_id,
             record_id=record_id,
+            action=action,
             limit=limit,
             offset=offset,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Literal
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,7 +14,7 @@ from api.security import Principal
 from db.engine import utc
 from db.models import AuditEvent
 
-Action = str  # create · read · list · update · delete · assess · rederive
+Action = Literal["create", "read", "list", "search", "update", "delete", "assess", "rederive"]
 
 
 def record(
@@ -44,6 +45,7 @@ async def list_events(
     key_id: str | None,
     household_id: str | None,
     record_id: str | None,
+    action: Action | None = None,
     limit: int,
     offset: int,
 ) -> AuditPage:
@@ -55,6 +57,8 @@ async def list_events(
         query = query.where(AuditEvent.household_id == household_id)
     if record_id is not None:
         query = query.where(AuditEvent.record_id == record_id)
+    if action is not None:
+        query = query.where(AuditEvent.action == action)
     query = query.order_by(col(AuditEvent.id).desc()).limit(limit).offset(offset)
     rows = (await session.exec(query)).all()
     return AuditPage(

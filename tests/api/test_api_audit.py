@@ -48,6 +48,10 @@ async def test_reads_and_writes_leave_events(
     assert [e["action"] for e in reversed(member_events)] == ["create", "read"]
     by_household = await client.get(f"/v1/audit?household_id={hid}", headers=admin_headers)
     assert len(by_household.json()["items"]) == 7
+    reads = await client.get(f"/v1/audit?household_id={hid}&action=read", headers=admin_headers)
+    assert [e["resource"] for e in reads.json()["items"]] == ["member", "household"]
+    bad = await client.get("/v1/audit?action=peek", headers=admin_headers)
+    assert bad.status_code == 400
 
 
 async def test_audit_is_for_admins(client: AsyncTestClient[Litestar], make_key: Any) -> None:
