@@ -368,8 +368,12 @@ class HouseholdBot:
                     assert not isinstance(outcome, SwitchTo)
                     self.questionnaire.record(conversation, outcome)
                     replies = self.questionnaire.advance(conversation)
-                    if isinstance(outcome, Accepted) and outcome.note is not None:
-                        replies = self._with(outcome.note, replies)
+                    if isinstance(outcome, Accepted):
+                        if outcome.note is not None:
+                            replies = self._with(outcome.note, replies)
+                        elif normalise(text) != normalise(outcome.shown):
+                            # "1.2万" or "2" was read as something else: say what was kept.
+                            replies = self._with(f"✔ {outcome.shown}", replies)
         if _LOOKS_LIKE_ID.search(normalise(text)):
             # Never leave an ID number in the chat history either.
             with contextlib.suppress(TelegramError):

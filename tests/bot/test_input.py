@@ -57,6 +57,7 @@ async def test_number_question(bot: BotUnderTest) -> None:
     texts = await bot.say(user, "200")
     assert texts[0].startswith("这个数不太对，请输入 0 到 130 之间的数字")
     texts = await bot.say(user, "４５岁")  # full-width digits and a unit are fine
+    assert texts[0].startswith("✔ 45\n")  # what was kept is said back
     assert "已回答 2 项" in texts[-1]
     assert '"person.age":45' in await _data(bot, user.id)
 
@@ -71,7 +72,8 @@ async def test_choice_typed_instead_of_pressed(bot: BotUnderTest) -> None:
     assert "您今年多少岁" in texts[-1]
     assert '"household.category":"poverty_alleviated"' in await _data(bot, user.id)
     await bot.say(user, "/restart")
-    await bot.say(user, "5")  # an option's number
+    texts = await bot.say(user, "5")  # an option's number
+    assert texts[0].startswith("✔ 一般农户")
     assert '"household.category":"ordinary"' in await _data(bot, user.id)
 
 
