@@ -71,7 +71,7 @@ def registers(draw: st.DrawFn) -> tuple[pl.DataFrame, list[dict[str, Any]], list
     return pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String)), people, bad_rows
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(registers(), st.sampled_from([dt.date(2021, 6, 1), dt.date(2024, 11, 5)]))
 def test_register_cells_to_verdicts(
     register: tuple[pl.DataFrame, list[dict[str, Any]], list[bool]], as_of: dt.date

@@ -155,7 +155,7 @@ def columnar_results(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return COLUMNAR.evaluate(frame, lang="zh").to_dicts()
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(applicants(), min_size=1, max_size=40))
 def test_columnar_agrees_with_row_by_row(rows: list[dict[str, Any]]) -> None:
     """Same verdicts, amounts, reasons and ranked missing facts for all five programmes."""
