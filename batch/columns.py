@@ -270,9 +270,12 @@ def _parsed_once(
         .collect()
     )
     cell = pl.col(header)
-    return (
-        cell.replace_strict(done[header], done["final"], default=None, return_dtype=dtype),
-        cell.replace_strict(done[header], done["error"], default=None, return_dtype=pl.String),
+    value = cell.replace_strict(done[header], done["final"], default=None, return_dtype=dtype)
+    bad = done.filter(pl.col("error").is_not_null())
+    if bad.height == 0:
+        return value, pl.lit(None, dtype=pl.String)  # a clean column: nothing more to look up
+    return value, cell.replace_strict(
+        bad[header], bad["error"], default=None, return_dtype=pl.String
     )
 
 
