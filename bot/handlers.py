@@ -344,11 +344,16 @@ class HouseholdBot:
         if stale:
             await query.answer(say(lang, "stale_button"))
             return
-        await query.answer()
-        if edited is not None:
-            with contextlib.suppress(TelegramError):
-                await query.edit_message_text(edited)
-        await self._send(context, conversation.chat_id, replies)
+
+        async def mark_answered() -> None:
+            if edited is not None:
+                with contextlib.suppress(TelegramError):
+                    await query.edit_message_text(edited)
+
+        # Three independent calls: stop the button's spinner, tick the old question, ask the next.
+        await asyncio.gather(
+            query.answer(), mark_answered(), self._send(context, conversation.chat_id, replies)
+        )
 
     async def typed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A typed answer: a number, a region code, a date, an ID number, or words."""
