@@ -470,11 +470,30 @@ class _XlsxWriter:
                 f"more than {XLSX_MAX_ROWS} rows do not fit in an XLSX sheet; "
                 "write CSV or Parquet instead"
             )
-        for values in frame.iter_rows():
+        # One typed writer per column, chosen once: `write()` would inspect every cell (and take
+        # text starting with "=" or "http" for a formula or a link).
+        sheet = self.sheet
+        writers = []
+        for dtype in frame.dtypes:
+            if dtype.is_numeric():
+                writers.append(sheet.write_number)
+            elif dtype == pl.Boolean:
+                writers.append(sheet.write_boolean)
+            else:
+                writers.append(sheet.write_string)
+        # Dates and the like as ISO text: the sheet is for reading, not for more arithmetic.
+        text = frame.with_columns(
+            pl.col(c).cast(pl.String)
+            for c, d in frame.schema.items()
+            if not (d.is_numeric() or d == pl.Boolean or d == pl.String)
+        )
+        row = self.row
+        for values in text.iter_rows():
             for column, value in enumerate(values):
                 if value is not None:
-                    self.sheet.write(self.row, column, _cell(value))
-            self.row += 1
+                    writers[column](row, column, value)
+            row += 1
+        self.row = row
 
     def finish(self, summary: pl.DataFrame) -> None:
         sheet = self.book.add_worksheet("汇总")
@@ -485,11 +504,6 @@ class _XlsxWriter:
                     sheet.write(row, column, value)
         sheet.set_column(0, 1, 24)
         self.book.close()
-
-
-def _cell(value: object) -> object:
-    # Dates and the like as ISO text: the sheet is for reading, not for more arithmetic.
-    return value if isinstance(value, (str, int, float, bool)) else str(value)
 
 
 @contextlib.contextmanager
