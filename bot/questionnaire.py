@@ -496,11 +496,10 @@ def _parse_date(value: str) -> dt.date | None:
 
 
 def _id_reason(lang: Lang, exc: IdentityNumberError | None) -> str:
-    if lang == "en":
-        return str(exc) if exc is not None else "it must be 18 characters"
+    """Why an ID number was refused, in the user's words (the core says it in English)."""
     text = str(exc) if exc is not None else ""
     if "check digit" in text:
-        return "最后一位校验码不对"
+        return say(lang, "id_reason_check_digit")
     if "birth date" in text:
-        return "出生日期不对"
-    return "应该是18位"
+        return say(lang, "id_reason_birth_date")
+    return say(lang, "id_reason_shape")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from string import Formatter
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +18,7 @@ from bot.questionnaire import (
     applicant_of,
     render_determination,
 )
+from bot.texts import COMMANDS, EN, ZH
 from eligibility.determination import determine
 from eligibility.policy import PolicySet
 
@@ -165,3 +167,12 @@ def test_any_path_ends_with_the_cores_results(policies: PolicySet, data: st.Data
     determinations = determine(applicant_of(conversation.answers), policies, today=today)
     cards = [reply.text for reply in replies[1:-1]]
     assert cards == [render_determination(d, "zh") for d in determinations]
+
+
+def test_every_text_exists_in_both_languages() -> None:
+    assert set(ZH) == set(EN)
+    for key in ZH:
+        fields_zh = {f for _, f, _, _ in Formatter().parse(ZH[key]) if f}
+        fields_en = {f for _, f, _, _ in Formatter().parse(EN[key]) if f}
+        assert fields_zh == fields_en, key
+    assert [c for c, _ in COMMANDS["zh"]] == [c for c, _ in COMMANDS["en"]]
