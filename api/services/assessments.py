@@ -16,7 +16,7 @@ from api.runtime import PolicyRegistry
 from api.schemas import AssessmentCreate, AssessmentRead, Lang, RederiveResult
 from api.security import Principal
 from api.services import audit
-from api.services.households import member_with_household, not_found, record_id
+from api.services.households import deny, member_with_household, not_found, record_id
 from db.engine import utc
 from db.models import Assessment, AssessmentDetermination, Household, Member
 from eligibility import facts as f
@@ -150,6 +150,9 @@ async def create_assessment(
         is_latest=True,
         created_by=principal.key_id,
     )
+    # One assessment at a time per member, so exactly one stays marked latest (PostgreSQL
+    # locks the row; SQLite serialises writers anyway).
+    await session.exec(select(Member.id).where(col(Member.id) == member.id).with_for_update())
     await session.exec(
         update(Assessment).where(col(Assessment.member_id) == member.id).values(is_latest=False)
     )
@@ -180,7 +183,10 @@ async def _load(
             .where(col(Assessment.id) == record_id(assessment_id, "assessment"))
         )
     ).first()
-    if found is None or not principal.sees(found[1].region_code):
+    if found is None:
+        raise not_found("assessment")
+    if not principal.sees(found[1].region_code):
+        await deny(session, principal, "assessment", found[0].id, found[1].id)
         raise not_found("assessment")
     row = found[0]
     results = (

@@ -14,7 +14,9 @@ from api.security import Principal
 from db.engine import utc
 from db.models import AuditEvent
 
-Action = Literal["create", "read", "list", "search", "update", "delete", "assess", "rederive"]
+Action = Literal[
+    "create", "read", "list", "search", "update", "delete", "assess", "rederive", "denied"
+]
 
 
 def record(

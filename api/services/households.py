@@ -52,6 +52,15 @@ def record_id(value: str, what: str) -> str:
         raise not_found(what) from None
 
 
+async def deny(
+    session: AsyncSession, principal: Principal, resource: str, record: str, household_id: str
+) -> None:
+    """Log an attempt on a record outside the caller's regions (answered as 404)."""
+    await session.rollback()
+    audit.record(session, principal, "denied", resource, [(record, household_id)])
+    await session.commit()
+
+
 def _outside(region_code: str) -> ProblemError:
     return ProblemError(
         403,
@@ -98,7 +107,10 @@ async def create_household(
 
 async def _household(session: AsyncSession, principal: Principal, household_id: str) -> Household:
     row = await session.get(Household, record_id(household_id, "household"))
-    if row is None or not principal.sees(row.region_code):
+    if row is None:
+        raise not_found("household")
+    if not principal.sees(row.region_code):
+        await deny(session, principal, "household", row.id, row.id)
         raise not_found("household")
     return row
 
@@ -289,7 +301,10 @@ async def member_with_household(
             .where(col(Member.id) == record_id(member_id, "member"))
         )
     ).first()
-    if found is None or not principal.sees(found[1].region_code):
+    if found is None:
+        raise not_found("member")
+    if not principal.sees(found[1].region_code):
+        await deny(session, principal, "member", found[0].id, found[1].id)
         raise not_found("member")
     return found[0], found[1]
 

@@ -60,3 +60,29 @@ async def test_audit_is_for_admins(client: AsyncTestClient[Litestar], make_key: 
     assert response.status_code == 403
     assert response.headers["content-type"].startswith("application/problem+json")
     assert (await client.get("/v1/audit")).status_code == 401
+
+
+async def test_attempts_outside_the_callers_regions_are_logged(
+    client: AsyncTestClient[Litestar],
+    admin_headers: dict[str, str],
+    new_household: HouseholdMaker,
+    make_key: Any,
+) -> None:
+    household = await new_household("560102")
+    member = (
+        await client.post(
+            f"/v1/households/{household['id']}/members", json={"age": 33}, headers=admin_headers
+        )
+    ).json()
+    outsider = bearer(await make_key("caseworker", regions=["12"]))
+    assert (
+        await client.get(f"/v1/households/{household['id']}", headers=outsider)
+    ).status_code == 404
+    assert (await client.get(f"/v1/members/{member['id']}", headers=outsider)).status_code == 404
+
+    denied = await client.get(
+        f"/v1/audit?household_id={household['id']}&action=denied", headers=admin_headers
+    )
+    events = denied.json()["items"]
+    assert [e["resource"] for e in reversed(events)] == ["household", "member"]
+    assert len({e["key_id"] for e in events}) == 1
