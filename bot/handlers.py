@@ -15,8 +15,8 @@ import re
 import time
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
@@ -57,6 +57,9 @@ from bot.texts import COMMANDS, say
 from eligibility.text import Lang
 
 _LOGGER = logging.getLogger(__name__)
+_T = TypeVar("_T")
+# Another process saving the same user's row in between is rare; a few tries are plenty.
+_SAVE_ATTEMPTS = 5
 # Anything that looks like an ID number is deleted from the chat, valid or not.
 _LOOKS_LIKE_ID = re.compile(r"\d{15,17}[\dxX]?")
 
@@ -123,9 +126,11 @@ class HouseholdBot:
 
     # -- plumbing ---------------------------------------------------------------------------
 
-    @contextlib.asynccontextmanager
-    async def _conversation(self, update: Update) -> AsyncIterator[tuple[int, Conversation]]:
-        """The user's conversation, locked for this update, timed, and saved afterwards."""
+    async def _step(
+        self, update: Update, change: Callable[[Conversation], _T]
+    ) -> tuple[Conversation, _T]:
+        """Load the user's conversation, `change` it, save it; again if another process saved
+        it in between (`change` must only change the conversation and say what to send)."""
         user = update.effective_user
         chat = update.effective_chat
         assert user is not None and chat is not None  # the guard lets nothing else through
@@ -133,18 +138,22 @@ class HouseholdBot:
         if lock is None:
             lock = self._locks[user.id] = asyncio.Lock()
         async with lock:
-            started = time.perf_counter()
-            conversation = await self.store.load(user.id)
-            loaded = time.perf_counter()
-            if conversation is None:
-                conversation = Conversation(chat_id=chat.id)
-            conversation.chat_id = chat.id
-            yield user.id, conversation
-            decided = time.perf_counter()
-            await self.store.save(user.id, conversation)
-            done = time.perf_counter()
-            self.step_seconds.append(done - started)
-            self.store_seconds.append(done - decided + loaded - started)
+            for _ in range(_SAVE_ATTEMPTS):
+                started = time.perf_counter()
+                conversation = await self.store.load(user.id)
+                loaded = time.perf_counter()
+                if conversation is None:
+                    conversation = Conversation(chat_id=chat.id)
+                conversation.chat_id = chat.id
+                result = change(conversation)
+                decided = time.perf_counter()
+                saved = await self.store.save(user.id, conversation)
+                done = time.perf_counter()
+                self.step_seconds.append(done - started)
+                self.store_seconds.append(done - decided + loaded - started)
+                if saved:
+                    return conversation, result
+        raise RuntimeError(f"conversation kept changing under {_SAVE_ATTEMPTS} attempts")
 
     async def _send(
         self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: Sequence[Reply]
@@ -216,46 +225,52 @@ class HouseholdBot:
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Greet and start a check (or carry on with the one in progress)."""
-        async with self._conversation(update) as (_, conversation):
+
+        def change(conversation: Conversation) -> list[Reply]:
             lang = conversation.lang
             if conversation.asking is not None:
-                replies = self._with(
-                    say(lang, "continue"), self.questionnaire.current(conversation)
-                )
-            else:
-                conversation.reset()
-                replies = [
-                    Reply(text=say(lang, "greeting")),
-                    *self.questionnaire.advance(conversation),
-                ]
+                return self._with(say(lang, "continue"), self.questionnaire.current(conversation))
+            conversation.reset()
+            return [Reply(text=say(lang, "greeting")), *self.questionnaire.advance(conversation)]
+
+        conversation, replies = await self._step(update, change)
         await self._send(context, conversation.chat_id, replies)
 
     async def restart(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Forget the answers and ask again from the first question."""
-        async with self._conversation(update) as (_, conversation):
+
+        def change(conversation: Conversation) -> list[Reply]:
             conversation.reset()
-            replies = self._with(
+            return self._with(
                 say(conversation.lang, "restarted"), self.questionnaire.advance(conversation)
             )
+
+        conversation, replies = await self._step(update, change)
         await self._send(context, conversation.chat_id, replies)
 
     async def result(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Show the results now; the open question stays open."""
-        async with self._conversation(update) as (_, conversation):
+
+        def change(conversation: Conversation) -> list[Reply]:
             replies = self.questionnaire.results(conversation)
             if conversation.asking is not None:
                 replies.extend(self.questionnaire.current(conversation))
             elif conversation.state == IDLE:
                 conversation.state = RESULTS
+            return replies
+
+        conversation, replies = await self._step(update, change)
         await self._send(context, conversation.chat_id, replies)
 
     async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop asking and clear the answers (the language is kept)."""
-        async with self._conversation(update) as (_, conversation):
+
+        def change(conversation: Conversation) -> list[Reply]:
             conversation.reset()
-        await self._send(
-            context, conversation.chat_id, [Reply(text=say(conversation.lang, "cancelled"))]
-        )
+            return [Reply(text=say(conversation.lang, "cancelled"))]
+
+        conversation, replies = await self._step(update, change)
+        await self._send(context, conversation.chat_id, replies)
 
     async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Delete everything kept about the user."""
@@ -267,14 +282,16 @@ class HouseholdBot:
     async def lang(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`/lang zh` or `/lang en`: switch language and ask the open question again."""
         wanted = normalise(context.args[0]) if context.args else ""
-        async with self._conversation(update) as (_, conversation):
-            if wanted in ("zh", "en", "中文", "english"):
-                conversation.lang = "en" if wanted in ("en", "english") else "zh"
-                replies = self._with(
-                    say(conversation.lang, "lang_set"), self.questionnaire.current(conversation)
-                )
-            else:
-                replies = [Reply(text=say(conversation.lang, "lang_usage"))]
+
+        def change(conversation: Conversation) -> list[Reply]:
+            if wanted not in ("zh", "en", "中文", "english"):
+                return [Reply(text=say(conversation.lang, "lang_usage"))]
+            conversation.lang = "en" if wanted in ("en", "english") else "zh"
+            return self._with(
+                say(conversation.lang, "lang_set"), self.questionnaire.current(conversation)
+            )
+
+        conversation, replies = await self._step(update, change)
         await self._send(context, conversation.chat_id, replies)
 
     async def programmes(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -306,15 +323,14 @@ class HouseholdBot:
         rank_text, _, value = rest.partition("|")
         questionnaire = self.questionnaire
         fact = questionnaire.fact_at(int(rank_text)) if rank_text.isdigit() else None
-        stale = False
-        edited: str | None = None
-        replies: list[Reply] = []
-        async with self._conversation(update) as (_, conversation):
+
+        def change(conversation: Conversation) -> tuple[str | None, str | None, list[Reply]]:
+            """(a refusal for the button, the pressed question's new text, what to send)."""
             lang = conversation.lang
-            outcome: Accepted | Rejected | Skipped | SwitchTo | None = None
+            outcome: Accepted | Rejected | Skipped | SwitchTo
             if fact is None or conversation.asking != fact:
-                stale = True
-            elif kind == "s":
+                return say(lang, "stale_button"), None, []
+            if kind == "s":
                 outcome = Skipped()
             elif kind == "a" and value.isdigit():
                 outcome = questionnaire.read_option(conversation, fact, int(value))
@@ -323,26 +339,24 @@ class HouseholdBot:
             elif kind in ("id", "bd"):
                 outcome = SwitchTo(state=ASK_ID if kind == "id" else ASK_BIRTH_DATE)
             else:
-                stale = True
-            if outcome is None:
-                pass
-            elif isinstance(outcome, SwitchTo):
-                replies = questionnaire.switch(conversation, outcome.state)
-            elif isinstance(outcome, Rejected):
-                replies = self._with(outcome.message, questionnaire.current(conversation))
-            else:
-                assert fact is not None
-                spec = questionnaire.spec(fact)
-                question = spec.question.in_(lang) if spec is not None else fact
-                edited = (
-                    say(lang, "skipped", question=question)
-                    if isinstance(outcome, Skipped)
-                    else say(lang, "answered", question=question, answer=outcome.shown)
-                )
-                questionnaire.record(conversation, outcome)
-                replies = questionnaire.advance(conversation)
-        if stale:
-            await query.answer(say(lang, "stale_button"))
+                return say(lang, "stale_button"), None, []
+            if isinstance(outcome, SwitchTo):
+                return None, None, questionnaire.switch(conversation, outcome.state)
+            if isinstance(outcome, Rejected):
+                return None, None, self._with(outcome.message, questionnaire.current(conversation))
+            spec = questionnaire.spec(fact)
+            question = spec.question.in_(lang) if spec is not None else fact
+            edited = (
+                say(lang, "skipped", question=question)
+                if isinstance(outcome, Skipped)
+                else say(lang, "answered", question=question, answer=outcome.shown)
+            )
+            questionnaire.record(conversation, outcome)
+            return None, edited, questionnaire.advance(conversation)
+
+        conversation, (refusal, edited, replies) = await self._step(update, change)
+        if refusal is not None:
+            await query.answer(refusal)
             return
 
         async def mark_answered() -> None:
@@ -360,25 +374,27 @@ class HouseholdBot:
         message = update.message
         assert message is not None and message.text is not None
         text = message.text
-        async with self._conversation(update) as (_, conversation):
+
+        def change(conversation: Conversation) -> list[Reply]:
             lang = conversation.lang
             if conversation.asking is None:
                 key = "after_results" if conversation.state == RESULTS else "not_started"
-                replies = [Reply(text=say(lang, key))]
-            else:
-                outcome = self.questionnaire.read_text(conversation, text)
-                if isinstance(outcome, Rejected):
-                    replies = self._with(outcome.message, self.questionnaire.current(conversation))
-                else:
-                    assert not isinstance(outcome, SwitchTo)
-                    self.questionnaire.record(conversation, outcome)
-                    replies = self.questionnaire.advance(conversation)
-                    if isinstance(outcome, Accepted):
-                        if outcome.note is not None:
-                            replies = self._with(outcome.note, replies)
-                        elif normalise(text) != normalise(outcome.shown):
-                            # "1.2万" or "2" was read as something else: say what was kept.
-                            replies = self._with(f"✔ {outcome.shown}", replies)
+                return [Reply(text=say(lang, key))]
+            outcome = self.questionnaire.read_text(conversation, text)
+            if isinstance(outcome, Rejected):
+                return self._with(outcome.message, self.questionnaire.current(conversation))
+            assert not isinstance(outcome, SwitchTo)
+            self.questionnaire.record(conversation, outcome)
+            replies = self.questionnaire.advance(conversation)
+            if isinstance(outcome, Accepted):
+                if outcome.note is not None:
+                    return self._with(outcome.note, replies)
+                if normalise(text) != normalise(outcome.shown):
+                    # "1.2万" or "2" was read as something else: say what was kept.
+                    return self._with(f"✔ {outcome.shown}", replies)
+            return replies
+
+        conversation, replies = await self._step(update, change)
         if _LOOKS_LIKE_ID.search(normalise(text)):
             # Never leave an ID number in the chat history either.
             with contextlib.suppress(TelegramError):
@@ -395,16 +411,16 @@ class HouseholdBot:
 
     async def not_understood(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A sticker, photo, voice note…: say so politely and ask the open question again."""
-        async with self._conversation(update) as (_, conversation):
+
+        def change(conversation: Conversation) -> list[Reply]:
             lang = conversation.lang
             if conversation.asking is not None:
-                replies = self._with(
+                return self._with(
                     say(lang, "not_understood"), self.questionnaire.current(conversation)
                 )
-            else:
-                replies = [
-                    Reply(text=say(lang, "not_understood") + "\n" + say(lang, "not_started"))
-                ]
+            return [Reply(text=say(lang, "not_understood") + "\n" + say(lang, "not_started"))]
+
+        conversation, replies = await self._step(update, change)
         await self._send(context, conversation.chat_id, replies)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -59,6 +59,7 @@ class Conversation(msgspec.Struct, kw_only=True):
     state: str = IDLE
     answers: dict[str, Any] = {}
     skipped: list[str] = []
+    version: dt.datetime | None = None  # the stored row's `updated_at`; None: not stored yet
 
     @property
     def asking(self) -> str | None:

@@ -3,6 +3,10 @@
 Every handler loads the user's row, changes it and writes it back before replying, so a restart
 (or a crash) between two messages loses nothing.  Rows are keyed by the user's id alone: one
 user's answers are never read for anyone else.  Rows untouched for `retention` are deleted.
+
+A save only succeeds on the row as it was loaded (compare-and-set on `updated_at`): when two
+processes (webhook workers) handle the same user at once, the later one is told and does its
+step again on the fresh row, so neither answer is lost.
 """
 
 from __future__ import annotations
@@ -45,8 +49,8 @@ class ConversationStore(Protocol):
     async def load(self, user_id: int) -> Conversation | None:
         """The user's conversation, or None if nothing (or only an expired one) is kept."""
 
-    async def save(self, user_id: int, conversation: Conversation) -> None:
-        """Keep the conversation (insert or replace)."""
+    async def save(self, user_id: int, conversation: Conversation) -> bool:
+        """Keep the conversation if its row is still as loaded; False when it changed since."""
 
     async def delete(self, user_id: int) -> bool:
         """Delete all that is kept about the user; True if there was something."""
@@ -61,7 +65,7 @@ class SqlConversationStore:
     def __init__(self, engine: AsyncEngine, retention: dt.timedelta = DEFAULT_RETENTION) -> None:
         self.engine = engine
         self.retention = retention
-        # Both dialects we run on have INSERT … ON CONFLICT DO UPDATE.
+        # Both dialects we run on have INSERT … ON CONFLICT.
         self._insert = postgresql_insert if engine.dialect.name == "postgresql" else sqlite_insert
 
     async def load(self, user_id: int) -> Conversation | None:
@@ -90,10 +94,15 @@ class SqlConversationStore:
             state=row.state,
             answers=data.answers,
             skipped=data.skipped,
+            version=utc(row.updated_at),
         )
 
-    async def save(self, user_id: int, conversation: Conversation) -> None:
-        """Insert or replace the user's row (one upsert statement)."""
+    async def save(self, user_id: int, conversation: Conversation) -> bool:
+        """Write the row if it is still as loaded (or still absent); False if it changed."""
+        now = utcnow()
+        if conversation.version is not None and now <= conversation.version:
+            # Two saves in one clock tick must still give two versions.
+            now = conversation.version + dt.timedelta(microseconds=1)
         values = {
             "chat_id": conversation.chat_id,
             "state": conversation.state,
@@ -101,14 +110,29 @@ class SqlConversationStore:
                 ConversationData(answers=conversation.answers, skipped=conversation.skipped)
             ).decode(),
             "lang": conversation.lang,
-            "updated_at": utcnow(),
+            "updated_at": now,
         }
-        insert = self._insert(_TABLE).values(telegram_user_id=str(user_id), **values)
-        statement = insert.on_conflict_do_update(
-            index_elements=[_TABLE.c.telegram_user_id], set_=values
-        )
+        key = str(user_id)
+        statement: sa.Executable
+        if conversation.version is None:
+            statement = (
+                self._insert(_TABLE)
+                .values(telegram_user_id=key, **values)
+                .on_conflict_do_nothing(index_elements=[_TABLE.c.telegram_user_id])
+            )
+        else:
+            statement = (
+                sa.update(_TABLE)
+                .where(_TABLE.c.telegram_user_id == key)
+                .where(_TABLE.c.updated_at == conversation.version)
+                .values(**values)
+            )
         async with self.engine.begin() as connection:
-            await connection.execute(statement)
+            result = await connection.execute(statement)
+        if result.rowcount != 1:
+            return False
+        conversation.version = now
+        return True
 
     async def delete(self, user_id: int) -> bool:
         """Delete the user's row."""

@@ -31,13 +31,34 @@ async def test_round_trip_and_replace(engine: AsyncEngine) -> None:
         answers={"household.category": "ordinary", "person.birth_date": "1980-01-15"},
         skipped=["region_code"],
     )
-    await store.save(900_001, conversation)
+    assert await store.save(900_001, conversation)
     assert await store.load(900_001) == conversation
     conversation.answers["person.age"] = 44
     conversation.state = "results"
-    await store.save(900_001, conversation)
+    assert await store.save(900_001, conversation)
     assert await store.load(900_001) == conversation
     assert await store.load(900_002) is None
+
+
+async def test_a_row_changed_since_loading_is_not_overwritten(engine: AsyncEngine) -> None:
+    """As when two webhook workers handle one user's two quick answers at once."""
+    store = SqlConversationStore(engine)
+    assert await store.save(900_030, Conversation(chat_id=900_030))
+    first = await store.load(900_030)
+    second = await store.load(900_030)
+    assert first is not None and second is not None
+    first.answers["person.age"] = 40
+    second.answers["household.size"] = 3
+    assert await store.save(900_030, first)
+    assert not await store.save(900_030, second)  # told, not silently lost
+    again = await store.load(900_030)
+    assert again is not None and again.answers == {"person.age": 40}
+    again.answers["household.size"] = 3
+    assert await store.save(900_030, again)
+    # Two processes creating the same user's first row: the second is told too.
+    new_a, new_b = Conversation(chat_id=900_031), Conversation(chat_id=900_031)
+    assert await store.save(900_031, new_a)
+    assert not await store.save(900_031, new_b)
 
 
 async def test_expired_rows_are_deleted(engine: AsyncEngine) -> None:
