@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -269,3 +271,30 @@ async def test_members_are_found_by_id_number_within_the_callers_regions(
     assert_problem(bad, 400, "$.id_number")
     audit = await client.get(f"/v1/audit?record_id={ids[0]}", headers=admin_headers)
     assert "search" in [e["action"] for e in audit.json()["items"]]
+
+
+async def test_id_numbers_never_reach_the_logs(
+    client: AsyncTestClient[Litestar],
+    admin_headers: dict[str, str],
+    new_household: HouseholdMaker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    household = await new_household()
+    good = id_number("510121", "19881111")
+    bad = good[:-1] + ("1" if good[-1] == "0" else "0")
+    with caplog.at_level(logging.DEBUG):
+        for number in (good, bad):
+            await client.post(
+                f"/v1/households/{household['id']}/members",
+                json={"id_number": number},
+                headers=admin_headers,
+            )
+            await client.post(
+                "/v1/members/search", json={"id_number": number}, headers=admin_headers
+            )
+            await client.post(
+                "/v1/checks", json={"person": {"id_number": number}}, headers=admin_headers
+            )
+    assert caplog.records  # the app and client did log these requests
+    for number in (good, bad):
+        assert number not in caplog.text
