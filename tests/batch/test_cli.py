@@ -81,3 +81,20 @@ def test_bad_input_exits_2(
     assert status == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_an_output_folder_that_does_not_exist_exits_2(
+    tmp_path: Path, example: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "missing" / "results.csv"
+    status = main(["batch", str(example.HERE / "register.csv"), "--out", str(output)])
+    assert status == 2
+    assert "no such folder" in capsys.readouterr().err
+
+
+def test_jsonl_is_ndjson(tmp_path: Path, example: ModuleType) -> None:
+    output = tmp_path / "results.jsonl"
+    assert main(["batch", str(example.HERE / "register.csv"), "--out", str(output)]) == 0
+    lines = output.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 20
+    assert lines[0].startswith('{"姓名":"张建国"')
