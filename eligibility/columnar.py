@@ -505,7 +505,6 @@ class ColumnarProgramme:
     _described: dict[tuple[tuple[int, ...], str], tuple[str | None, list[str]]] = field(
         default_factory=dict, repr=False
     )
-    _wording: dict[tuple[int, int, str], str] = field(default_factory=dict, repr=False)
 
     @property
     def id(self) -> str:
@@ -580,7 +579,7 @@ class ColumnarProgramme:
 
     def _describe(self, words: Sequence[int], lang: Lang) -> tuple[str | None, list[str]]:
         profile = self._read(words, "profile", 0, "")
-        params = self.profiles.variants[profile][0]  # the wording uses the region's own
+        variants = self.profiles.variants[profile]
         reasons: list[str] = []
         hinges: dict[str, int] = {}
         any_unknown = any_not_met = False
@@ -588,10 +587,7 @@ class ColumnarProgramme:
             outcome = self._read(words, "outcome", i, "")
             if outcome in (_NOT_MET, _UNKNOWN):
                 name = _OUTCOME_NAMES[outcome]
-                text = self._wording.get((i, profile, lang))
-                if text is None:
-                    text = criterion.spec.text.format(params).in_(lang)
-                    self._wording[(i, profile, lang)] = text
+                text = self.programme.wording(criterion.spec.text, variants, lang)
                 reasons.append(_OUTCOME_PREFIX[name][lang] + text)  # type: ignore[index]
             any_unknown |= outcome == _UNKNOWN
             any_not_met |= outcome == _NOT_MET

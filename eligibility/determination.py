@@ -50,13 +50,18 @@ class CriterionResult(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class MissingFact(msgspec.Struct, frozen=True, kw_only=True):
-    """A fact whose answer could still change the verdict (or the amount), and how to ask it."""
+    """A fact still worth asking, how to ask it, and what its answer may change.
+
+    `affects` is `verdict` (the programme's answer waits on it), `amount` (the verdict does not,
+    the amount does) or `request` (a detail of what is asked for, such as the loan amount: the
+    programme is open without it, and giving it has the request itself checked).
+    """
 
     fact: str
     question: str
     kind: str
     options: tuple[tuple[str, str], ...] = ()
-    affects: Literal["verdict", "amount"] = "verdict"
+    affects: Literal["verdict", "amount", "request"] = "verdict"
 
 
 class Determination(msgspec.Struct, frozen=True, kw_only=True):
@@ -71,6 +76,7 @@ class Determination(msgspec.Struct, frozen=True, kw_only=True):
     amount_citations: tuple[Citation, ...]
     criteria: tuple[CriterionResult, ...]
     missing: tuple[MissingFact, ...]
+    request_details: tuple[MissingFact, ...]
     next_steps: tuple[str, ...]
     documents: tuple[str, ...]
     as_of: dt.date
@@ -136,8 +142,12 @@ def _determine(
     hinges: dict[str, int] = {}
     any_unknown = False
     any_not_met = False
+    requests: dict[str, int] = {}
     for criterion in programme.criteria:
         outcome, unknown_facts = _criterion_outcome(criterion, facts, variants)
+        for path in criterion.request_facts:
+            if path not in facts:
+                requests[path] = requests.get(path, 0) + 1
         if outcome is None:
             continue
         if outcome == "unknown":
@@ -146,7 +156,7 @@ def _determine(
                 hinges[path] = hinges.get(path, 0) + 1
         elif outcome == "not_met":
             any_not_met = True
-        text = programme.wording(criterion.spec.text, region_code, as_of, lang)
+        text = programme.wording(criterion.spec.text, variants, lang)
         results.append(
             CriterionResult(
                 id=criterion.spec.id,
@@ -161,7 +171,7 @@ def _determine(
     if verdict != "ineligible" and programme.amounts:
 
         def note(text: Text | None) -> str | None:
-            return None if text is None else programme.wording(text, region_code, as_of, lang)
+            return None if text is None else programme.wording(text, variants, lang)
 
         amount, amount_note, amount_hinges = _amount(programme, facts, variants[0], note)
         for params in variants[1:]:
@@ -197,8 +207,11 @@ def _determine(
         ),
         criteria=tuple(results),
         missing=tuple(missing),
-        next_steps=_steps(programme, "next_steps", verdict, facts, region_code, as_of, lang),
-        documents=_steps(programme, "documents", verdict, facts, region_code, as_of, lang),
+        request_details=(
+            () if verdict == "ineligible" else tuple(_missing(requests, policies, lang, "request"))
+        ),
+        next_steps=_steps(programme, "next_steps", verdict, facts, variants[0], lang),
+        documents=_steps(programme, "documents", verdict, facts, variants[0], lang),
         as_of=as_of,
         region_code=region_code,
         policy_version=policies.version,
@@ -288,7 +301,7 @@ def _missing(
     hinges: Mapping[str, int],
     policies: PolicySet,
     lang: Lang,
-    affects: Literal["verdict", "amount"],
+    affects: Literal["verdict", "amount", "request"],
 ) -> Iterable[MissingFact]:
     # Best first: a fact that several open criteria hinge on, then the catalogue's asking order.
     for path in sorted(hinges, key=lambda p: (-hinges[p], policies.fact_rank(p))):
@@ -309,8 +322,7 @@ def _steps(
     kind: Literal["next_steps", "documents"],
     verdict: Verdict,
     facts: Mapping[str, Any],
-    region_code: str | None,
-    as_of: dt.date,
+    params: Params,
     lang: Lang,
 ) -> tuple[str, ...]:
     shown = []
@@ -319,29 +331,26 @@ def _steps(
         if verdict not in step.spec.verdicts:
             continue
         if step.when is not None:
-            params = programme.parameters(region_code, as_of)
             holds, _ = rules.evaluate(step.when, facts, params)
             if holds is not True:
                 continue
-        shown.append(programme.wording(step.spec.text, region_code, as_of, lang))
+        shown.append(programme.wording(step.spec.text, (params,), lang))
     return tuple(shown)
 
 
 def next_questions(determinations: Iterable[Determination]) -> list[MissingFact]:
     """The questions still worth asking across programmes, best first.
 
-    A fact that more programmes are waiting on comes first; verdict questions before amount ones.
+    Verdict questions before amount ones before request details; among equals, a fact more
+    programmes wait on, then the one a programme ranks first.
     """
-    score: dict[str, tuple[int, int, int]] = {}
+    kinds = ("verdict", "amount", "request")
+    score: dict[str, list[int]] = {}
     first: dict[str, MissingFact] = {}
     for d in determinations:
-        for position, fact in enumerate(d.missing):
-            verdicts, amounts, best = score.get(fact.fact, (0, 0, 1_000))
-            if fact.affects == "verdict":
-                verdicts += 1
-            else:
-                amounts += 1
-            score[fact.fact] = (verdicts, amounts, min(best, position))
+        for position, fact in enumerate((*d.missing, *d.request_details)):
+            counts = score.setdefault(fact.fact, [0, 0, 0, 1_000])
+            counts[kinds.index(fact.affects)] -= 1
+            counts[3] = min(counts[3], position)
             first.setdefault(fact.fact, fact)
-    order = sorted(score, key=lambda p: (-score[p][0], -score[p][1], score[p][2]))
-    return [first[p] for p in order]
+    return [first[path] for path in sorted(score, key=lambda path: score[path])]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Literal, TypeVar
@@ -163,8 +163,16 @@ class CompiledCriterion:
     citations: tuple[Citation, ...]
     run_test: rules.Compiled = field(init=False, compare=False, repr=False)
     run_applies_when: rules.Compiled | None = field(init=False, compare=False, repr=False)
+    request_facts: frozenset[str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        # Facts whose mere presence makes the criterion apply (`given(loan_request.amount)`):
+        # details of a request the applicant may give to have it checked too.
+        object.__setattr__(
+            self,
+            "request_facts",
+            frozenset() if self.applies_when is None else rules.given_facts(self.applies_when),
+        )
         object.__setattr__(self, "run_test", rules.compile_expr(self.test))
         object.__setattr__(
             self,
@@ -211,6 +219,9 @@ class Programme:
         default_factory=dict, compare=False, repr=False
     )
     _wording_cache: dict[tuple[int, int, str], str] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    _placeholders: dict[int, frozenset[str]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -262,9 +273,21 @@ class Programme:
                 self._variants_cache[key] = found
         return found
 
-    def wording(self, text: Text, region_code: str | None, as_of: dt.date, lang: Lang) -> str:
-        """`text` in `lang` with the parameters in force filled in (memoised: it is hot)."""
-        params = self.parameters(region_code, as_of)
+    def wording(self, text: Text, variants: Sequence[Mapping[str, object]], lang: Lang) -> str:
+        """`text` in `lang`, filled in from the first variant that sets every value it names.
+
+        The first variant is the region's own (see `parameter_variants`); a criterion that only
+        some counties have (an age limit) is worded with the values of one that has it, never
+        with "None".  Memoised: it is on the hot path.
+        """
+        params = variants[0]
+        names = self._placeholders.get(id(text))
+        if names is None:
+            names = self._placeholders[id(text)] = text.placeholders()
+        for candidate in variants:
+            if all(candidate.get(name) is not None for name in names):
+                params = candidate
+                break
         key = (id(text), id(params), lang)
         found = self._wording_cache.get(key)
         if found is None:

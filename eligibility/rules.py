@@ -274,6 +274,24 @@ def param_names(expr: Expr) -> set[str]:
     raise TypeError(expr)
 
 
+def given_facts(expr: Expr) -> frozenset[str]:
+    """The facts the expression tests with `given(...)`: whether they are known at all."""
+    match expr:
+        case Given(item):
+            return frozenset(fact_paths(item))
+        case Fact() | Param() | Const():
+            return frozenset()
+        case Compare(_, left, right) | Arith(_, left, right):
+            return given_facts(left) | given_facts(right)
+        case Member(item, collection):
+            return given_facts(item) | given_facts(collection)
+        case All(items) | Any_(items):
+            return frozenset().union(*(given_facts(i) for i in items))
+        case Not(item):
+            return given_facts(item)
+    raise TypeError(expr)
+
+
 # ---------------------------------------------------------------------------------------------
 # Three-valued evaluation
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
 from typing import Literal
 
@@ -20,6 +21,15 @@ class Text(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
     def in_(self, lang: Lang) -> str:
         """The sentence in `lang`."""
         return self.zh if lang == "zh" else self.en
+
+    def placeholders(self) -> frozenset[str]:
+        """The `{name}` placeholders of both languages."""
+        return frozenset(
+            name
+            for template in (self.zh, self.en)
+            for _, name, _, _ in string.Formatter().parse(template)
+            if name
+        )
 
     def format(self, values: Mapping[str, object]) -> Text:
         """Fill `{name}` placeholders (parameters) in both languages."""

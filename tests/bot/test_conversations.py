@@ -5,7 +5,6 @@ says for the same facts, and the example's programme must get the example's verd
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import msgspec
 import pytest
@@ -17,26 +16,8 @@ from tests.bot.conftest import BotUnderTest
 from tests.bot.driver import answer, flat_facts, programme_cards
 
 _POLICIES = load_bundled()
-# The core never lists the loan's amount or term as missing (an absent amount breaks no cap),
-# so the bot never asks them and cannot reach a verdict that depends on them.
-NEVER_ASKED = ("'amount'", "'term_months'")
-_GAP = pytest.mark.xfail(
-    reason="the core does not ask loan_request.amount/term_months; reported", strict=True
-)
-
-
-def _needs_unasked_facts(example: Any) -> bool:
-    loan = str(example.facts.get("loan_request"))
-    return example.expect.verdict != "eligible" and any(k in loan for k in NEVER_ASKED)
-
-
 EXAMPLES = [
-    pytest.param(
-        pid,
-        example,
-        id=f"{pid}-{example.expect.verdict}-{i}",
-        marks=[_GAP] if _needs_unasked_facts(example) else [],
-    )
+    pytest.param(pid, example, id=f"{pid}-{example.expect.verdict}-{i}")
     for pid, programme in _POLICIES.programmes.items()
     for i, example in enumerate(programme.policy.examples)
 ]

@@ -439,3 +439,40 @@ def test_an_amount_cites_the_table_it_comes_from(policies: PolicySet) -> None:
     assert "黑人社发〔2022〕18号" in (
         decide(policies, "transport_subsidy", who).amount_citations[0].number or ""
     )
+
+
+def test_loan_amount_and_term_are_request_details_not_conditions(policies: PolicySet) -> None:
+    # 银保监发〔2021〕6号 caps a household at 10万 and 3 years: a household that says how much and
+    # how long has that checked too, but eligibility does not wait on it.
+    data = {k: v for k, v in BASELINES["microloan"].items() if k != "loan_request"}
+    data["loan_request"] = {"purpose": "production"}
+    result = decide(policies, "microloan", applicant(data))
+    assert (result.verdict, result.missing) == ("eligible", ())
+    assert [(m.fact, m.affects) for m in result.request_details] == [
+        ("loan_request.amount", "request"),
+        ("loan_request.term_months", "request"),
+    ]
+    assert next_questions([result])[0].fact == "loan_request.amount"
+    refused = decide(policies, "microloan", applicant(data, {"person.age": 70}))
+    assert refused.request_details == ()
+    asked = decide(policies, "microloan", applicant(BASELINES["microloan"]))
+    assert asked.request_details == ()
+
+
+def test_request_details_come_after_every_other_question(policies: PolicySet) -> None:
+    who = applicant({"as_of": "2024-05-01", "household": {"category": "poverty_alleviated"}})
+    questions = [q.affects for q in next_questions(determine(who, policies))]
+    assert questions.index("request") > max(
+        i for i, kind in enumerate(questions) if kind != "request"
+    )
+
+
+def test_a_local_criterion_is_worded_with_the_values_of_a_county_that_has_it(
+    policies: PolicySet,
+) -> None:
+    # 环江's 16-60 age limit, seen without a region: "16到60", never "None到None".
+    base = {k: v for k, v in BASELINES["transport_subsidy"].items() if k != "region_code"}
+    result = decide(policies, "transport_subsidy", applicant(base, {"person.age": 61}))
+    [age] = [c for c in result.criteria if c.id == "age"]
+    assert age.outcome == "unknown"
+    assert "16到60" in age.reason
