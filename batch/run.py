@@ -459,6 +459,7 @@ class _XlsxWriter:
         self.bold = self.book.add_format({"bold": True})
         self.lang = lang
         self.row = 0
+        self.closed = False
 
     def write(self, frame: pl.DataFrame) -> None:
         if self.row == 0:
@@ -504,6 +505,15 @@ class _XlsxWriter:
                     sheet.write(row, column, value)
         sheet.set_column(0, 1, 24)
         self.book.close()
+        self.closed = True
+
+    def close(self) -> None:
+        """On a failure: close the workbook all the same, or its temporary row files stay open
+        (the half-written result is then removed with the rest)."""
+        if not self.closed:
+            self.closed = True
+            with contextlib.suppress(Exception):
+                self.book.close()
 
 
 @contextlib.contextmanager
@@ -622,7 +632,9 @@ def run_batch(
 
 def _open_writer(suffix: str, path: Path, lang: Lang, stack: contextlib.ExitStack) -> _Writer:
     if suffix == ".xlsx":
-        return _XlsxWriter(path, lang)
+        xlsx = _XlsxWriter(path, lang)
+        stack.callback(xlsx.close)
+        return xlsx
     if suffix == ".parquet":
         parquet = _ParquetWriter(path)
         stack.callback(parquet.close)

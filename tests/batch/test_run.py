@@ -4,6 +4,8 @@ chunking, bad rows, the summary, and interrupted writes."""
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -230,10 +232,28 @@ def test_an_interrupted_write_leaves_no_file_under_the_output_name(
     monkeypatch.setattr(batch.run, "decide_chunk", failing)
     output = tmp_path / f"results{suffix}"
     options = BatchOptions(as_of=AS_OF, chunk_rows=4)
+    files_before = _open_files()
     with pytest.raises(type(failure)):
         run_batch(example.HERE / "register.csv", output, options, policies=policies)
     assert calls == 3  # two chunks were written before the failure
     assert list(tmp_path.iterdir()) == []
+    # Nothing left open either (an XLSX writer's temporary row files, say).
+    assert _open_files() == files_before
+
+
+def _open_files() -> int:
+    """How many temporary files this process holds open (Linux; else 0)."""
+    fds = Path("/proc/self/fd")
+    if not fds.is_dir():
+        return 0
+    temporary = os.path.join(tempfile.gettempdir(), "tmp")
+    count = 0
+    for fd in fds.iterdir():
+        try:
+            count += os.readlink(fd).startswith(temporary)
+        except OSError:  # closed while we looked
+            continue
+    return count
 
 
 def test_an_interrupted_write_keeps_the_previous_file(
