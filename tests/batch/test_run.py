@@ -323,3 +323,22 @@ def test_rows_outside_the_allowed_regions_get_an_error(
     # Inside rows are decided as usual (one of them has a bad age).
     assert inside["error"].null_count() == 8
     assert result.error_rows == 12
+
+
+@pytest.mark.parametrize("name", ["register.csv", "register.xlsx"])
+def test_progress_is_reported_chunk_by_chunk(
+    tmp_path: Path, example: ModuleType, policies: PolicySet, name: str
+) -> None:
+    seen: list[tuple[int, int | None]] = []
+    options = BatchOptions(as_of=AS_OF, chunk_rows=8)
+    run_batch(
+        example.HERE / name,
+        tmp_path / "o.csv",
+        options,
+        policies=policies,
+        progress=lambda d, t: seen.append((d, t)),
+    )
+    assert seen[0] == (0, 20)
+    assert seen[-1] == (20, 20)
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and len(seen) >= 3
