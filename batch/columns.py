@@ -160,14 +160,16 @@ def parse_chunk(
             # Few distinct cells (categories, yes/no, codes): parse each once, then look it up.
             final, error = _parsed_once(distinct, header, steps, KIND_DTYPES[spec.kind])
             finals.append(final.alias(path))
-            errors.append(error.alias(f"__error{i}"))
+            if error is not _NO_ERROR:
+                errors.append(error.alias(f"__error{i}"))
             continue
         text, value, final, error = steps
         if text is not None:
             texts.append(text)
         parsed.append(value)
         finals.append(final.alias(path))
-        errors.append(error.alias(f"__error{i}"))
+        if error is not _NO_ERROR:
+            errors.append(error.alias(f"__error{i}"))
     # Cleaned text, then values, then final values and errors: each step reads the one before.
     # (The row number keeps the frame's height even when no column is a fact.)
     steps_frame = (
@@ -237,6 +239,9 @@ def _joined(errors: Sequence[pl.Expr]) -> pl.Expr:
 
 
 _Steps = tuple[pl.Expr | None, pl.Expr, pl.Expr, pl.Expr]
+# The error of a column that cannot have one (already typed, or every distinct cell parsed):
+# left out of the row's errors rather than joined as a column of nulls.
+_NO_ERROR = pl.lit(None, dtype=pl.String)
 
 
 def _column_steps(header: str, dtype: pl.DataType, spec: FactSpec, i: int, lang: Lang) -> _Steps:
@@ -273,7 +278,7 @@ def _parsed_once(
     value = cell.replace_strict(done[header], done["final"], default=None, return_dtype=dtype)
     bad = done.filter(pl.col("error").is_not_null())
     if bad.height == 0:
-        return value, pl.lit(None, dtype=pl.String)  # a clean column: nothing more to look up
+        return value, _NO_ERROR  # a clean column: nothing more to look up
     return value, cell.replace_strict(
         bad[header], bad["error"], default=None, return_dtype=pl.String
     )
@@ -314,7 +319,7 @@ def _parse(
     `value` (second step).
     """
     path, kind = spec.path, spec.kind
-    nothing = pl.lit(None, dtype=pl.String)
+    nothing = _NO_ERROR
     # Already typed (Parquet): take it as it is, only check the bounds.
     if kind == "int" and dtype.is_integer():
         return (text.cast(pl.Int64), *_bounded(value, value.cast(pl.String), spec, lang))
@@ -398,7 +403,7 @@ def _bounded(value: pl.Expr, shown: pl.Expr, spec: FactSpec, lang: Lang) -> tupl
     if spec.max is not None:
         conditions.append(value > spec.max)
     if not conditions:
-        return value, pl.lit(None, dtype=pl.String)
+        return value, _NO_ERROR
     out = conditions[0] if len(conditions) == 1 else conditions[0] | conditions[1]
     low = "" if spec.min is None else str(spec.min)
     high = "" if spec.max is None else str(spec.max)
