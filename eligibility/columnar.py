@@ -901,18 +901,21 @@ class ColumnarPolicySet:
         missing_dtype: pl.DataType = pl.String() if separator else pl.List(pl.String())
         if keys.height == 0:
             return pl.Series([], dtype=pl.String), pl.Series([], dtype=missing_dtype)
-        distinct = keys.unique()
-        reason_of: dict[object, str | None] = {}
-        missing_of: dict[object, object] = {}
-        for words, k in zip(distinct.iter_rows(), single_key(distinct), strict=True):
+        key = single_key(keys)
+        # Each row's place among the distinct signatures (sorted), to gather the wording from
+        # one small list per signature: cheaper than a lookup keyed by the signature.
+        place = (key.rank("dense") - 1).cast(pl.UInt32)
+        distinct = keys.with_columns(key.alias("__key")).unique(subset="__key").sort("__key")
+        reasons_list: list[str | None] = []
+        missing_list: list[object] = []
+        for words in distinct.drop("__key").iter_rows():
             reasons, missing = compiled.describe(words, lang)
             shown = missing
             if missing_as == "label":
                 shown = [self._labels[p].in_(lang) for p in missing]
-            reason_of[k] = reasons
-            missing_of[k] = shown if separator is None else (separator.join(shown) or None)
-        key = single_key(keys)
+            reasons_list.append(reasons)
+            missing_list.append(shown if separator is None else (separator.join(shown) or None))
         return (
-            key.replace_strict(reason_of, return_dtype=pl.String),
-            key.replace_strict(missing_of, return_dtype=missing_dtype),
+            pl.Series(reasons_list, dtype=pl.String).gather(place),
+            pl.Series(missing_list, dtype=missing_dtype).gather(place),
         )
