@@ -23,6 +23,7 @@ from api.problems import StrictRequest, http_exception_handler, internal_error_h
 from api.routes.assessments import AssessmentsController
 from api.routes.audit import AuditController
 from api.routes.checks import ChecksController
+from api.routes.exports import ExportsController
 from api.routes.health import healthz, readyz
 from api.routes.households import HouseholdsController, MembersController
 from api.routes.programmes import ProgrammesController
@@ -45,6 +46,7 @@ ROUTES: list[ControllerRouterHandler] = [
     MembersController,
     AssessmentsController,
     AuditController,
+    ExportsController,
 ]
 
 
