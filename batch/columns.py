@@ -436,8 +436,8 @@ def identity_number_screen(text: pl.Expr) -> pl.Expr:
 
 
 # The core's own GB 11643 weights and check characters: one definition of the algorithm.
-_ID_WEIGHTS = identity._WEIGHTS
-_ID_CHECK = identity._CHECK_CHARS
+_ID_WEIGHTS = identity.CHECK_WEIGHTS
+_ID_CHECK = identity.CHECK_CHARACTERS
 
 
 def _identity_numbers(column: pl.Series, lang: Lang) -> tuple[pl.Series, pl.Series, pl.Series]:

@@ -34,6 +34,7 @@ from batch.columns import parse_chunk, plan_columns
 from batch.run import BatchOptions, run_batch
 from eligibility.determination import determine
 from eligibility.facts import Applicant
+from eligibility.identity import CHECK_WEIGHTS
 from eligibility.policy import load_bundled
 
 AS_OF = dt.date(2024, 11, 5)
@@ -41,7 +42,6 @@ POLICIES = load_bundled()
 # Counties with local tables and without; most rows of a county register carry a county code.
 COUNTIES = ["140821", "620823", "451226", "510121", "520181", "230124", "410581", "610112"]
 WORK_PLACES = [*COUNTIES, "330106", "440305", "140802", "620802", "310115", None]
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def _pick(seed: int, values: list[Any], unknown_share: int = 10) -> pl.Expr:
@@ -74,7 +74,7 @@ def register_chunk(start: int, rows: int) -> pl.DataFrame:
         region, born.dt.strftime("%Y%m%d"), (pl.col("n") % 1000).cast(pl.String).str.zfill(3)
     )
     total = sum(
-        first17.str.slice(i, 1).cast(pl.Int64) * weight for i, weight in enumerate(_WEIGHTS)
+        first17.str.slice(i, 1).cast(pl.Int64) * weight for i, weight in enumerate(CHECK_WEIGHTS)
     )
     check = (total % 11).replace_strict(dict(enumerate("10X98765432")), return_dtype=pl.String)
     frame = base.select(

@@ -42,7 +42,6 @@ _ID_SHAPE = re.compile(r"^\d{17}[\dXx]$")
 _REGION = re.compile(r"^(\d{2}|\d{4}|\d{6})$")
 _DATE_WORDS = re.compile(r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?$")
 _NUMBER_NOISE = re.compile(r"[,，\s元岁个月人口块万]")
-_OUTCOME_PREFIX = re.compile(r"^(不符合|待确认|符合)：|^(Not met|To confirm|Met): ")
 _MAX_LIST: Final = 3
 _MAX_CARD: Final = 900
 
@@ -460,7 +459,7 @@ def render_determination(d: Determination, lang: Lang) -> str:
     else:
         wanted = "not_met" if d.verdict == "ineligible" else "unknown"
         # The heading already says "why not" / "still to confirm": drop the core's own prefix.
-        reasons = [_OUTCOME_PREFIX.sub("", c.reason) for c in d.criteria if c.outcome == wanted]
+        reasons = [c.text for c in d.criteria if c.outcome == wanted]
         lines.append(say(lang, f"reasons_{d.verdict}"))
         lines.extend(_bullets(reasons, lang))
     if d.documents:

@@ -42,7 +42,7 @@ import polars as pl
 
 from eligibility import rules
 from eligibility.catalogue import FactKind
-from eligibility.determination import _OUTCOME_PREFIX
+from eligibility.determination import OUTCOME_PREFIX
 from eligibility.policy import CompiledCriterion, ParamValue, PolicySet, Programme
 from eligibility.text import Lang
 
@@ -588,7 +588,7 @@ class ColumnarProgramme:
             if outcome in (_NOT_MET, _UNKNOWN):
                 name = _OUTCOME_NAMES[outcome]
                 text = self.programme.wording(criterion.spec.text, variants, lang)
-                reasons.append(_OUTCOME_PREFIX[name][lang] + text)  # type: ignore[index]
+                reasons.append(OUTCOME_PREFIX[name][lang] + text)  # type: ignore[index]
             any_unknown |= outcome == _UNKNOWN
             any_not_met |= outcome == _NOT_MET
         for i, path, _ in self.hinge_bits:

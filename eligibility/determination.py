@@ -33,7 +33,7 @@ Outcome = Literal["met", "not_met", "unknown"]
 Params = Mapping[str, object]
 _REGION = frozenset(("region_code",))
 
-_OUTCOME_PREFIX: dict[Outcome, dict[Lang, str]] = {
+OUTCOME_PREFIX: dict[Outcome, dict[Lang, str]] = {
     "met": {"zh": "符合：", "en": "Met: "},
     "not_met": {"zh": "不符合：", "en": "Not met: "},
     "unknown": {"zh": "待确认：", "en": "To confirm: "},
@@ -41,10 +41,12 @@ _OUTCOME_PREFIX: dict[Outcome, dict[Lang, str]] = {
 
 
 class CriterionResult(msgspec.Struct, frozen=True, kw_only=True):
-    """One criterion's outcome, the reason in words, and where the rule is written."""
+    """One criterion's outcome, its wording (`text`), the reason shown (outcome + wording), and
+    where the rule is written."""
 
     id: str
     outcome: Outcome
+    text: str
     reason: str
     citations: tuple[Citation, ...]
 
@@ -161,7 +163,8 @@ def _determine(
             CriterionResult(
                 id=criterion.spec.id,
                 outcome=outcome,
-                reason=_OUTCOME_PREFIX[outcome][lang] + text,
+                text=text,
+                reason=OUTCOME_PREFIX[outcome][lang] + text,
                 citations=criterion.citations,
             )
         )

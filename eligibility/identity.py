@@ -11,8 +11,9 @@ import re
 
 import msgspec
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK_CHARS = "10X98765432"
+# GB 11643-1999: the weight of each of the first 17 digits, and the check character by sum mod 11.
+CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARACTERS = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
 
 
@@ -30,8 +31,8 @@ class IdentityNumber(msgspec.Struct, frozen=True, kw_only=True):
 
 def check_character(first17: str) -> str:
     """The GB 11643 (ISO 7064 MOD 11-2) check character for the first 17 digits."""
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK_CHARS[total % 11]
+    total = sum(int(d) * w for d, w in zip(first17, CHECK_WEIGHTS, strict=True))
+    return CHECK_CHARACTERS[total % 11]
 
 
 def parse_identity_number(text: str) -> IdentityNumber:

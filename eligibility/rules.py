@@ -337,22 +337,22 @@ def evaluate(expr: Expr, facts: Facts, params: Params) -> tuple[object, frozense
             unknown = False
             for item in items:
                 value, item_missing = evaluate(item, facts, params)
-                if value is False:
-                    return False, _NOTHING
                 if value is None:
                     unknown = True
                     missing |= item_missing
+                elif not value:
+                    return False, _NOTHING
             return (None, missing) if unknown else (True, _NOTHING)
         case Any_(items):
             missing = _NOTHING
             unknown = False
             for item in items:
                 value, item_missing = evaluate(item, facts, params)
-                if value is True:
-                    return True, _NOTHING
                 if value is None:
                     unknown = True
                     missing |= item_missing
+                elif value:
+                    return True, _NOTHING
             return (None, missing) if unknown else (False, _NOTHING)
         case Not(item):
             value, item_missing = evaluate(item, facts, params)

@@ -123,3 +123,10 @@ _booleans = st.recursive(
 def test_compiled_rules_agree_with_the_interpreter(expr: rules.Expr, facts: dict[str, int]) -> None:
     params = {"cap": 1, "none": None}
     assert rules.compile_expr(expr)(facts, params) == rules.evaluate(expr, facts, params)
+
+
+def test_numbers_inside_and_or_are_read_as_at_the_top_level() -> None:
+    # A bare 0 is false and a bare 2 is true wherever it stands, as in the compiled rules.
+    assert ev("x and true", x=0) is False
+    assert ev("x or false", x=2) is True
+    assert rules.compile_expr(rules.parse("x and true"))({"x": 0}, {})[0] is False
