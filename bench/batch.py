@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from batch.columns import parse_chunk, plan_columns
 from batch.run import BatchOptions, run_batch
 from eligibility.determination import determine
-from eligibility.facts import Applicant
+from eligibility.facts import applicant_from_paths
 from eligibility.identity import CHECK_WEIGHTS
 from eligibility.policy import load_bundled
 
@@ -136,28 +136,11 @@ def row_by_row_seconds_per_row(source: Path, sample: int) -> float:
     raw = pl.read_parquet(source, n_rows=sample)
     plan = plan_columns(raw.columns, POLICIES)
     parsed = parse_chunk(raw, plan, POLICIES, as_of=AS_OF)
-    applicants = []
-    for row in parsed.facts.iter_rows(named=True):
-        nested: dict[str, Any] = {}
-        for path, value in row.items():
-            if value is None:
-                continue
-            *parents, leaf = path.split(".")
-            node = nested
-            for parent in parents:
-                node = node.setdefault(parent, {})
-            node[leaf] = value
-        applicants.append(nested)
+    rows = list(parsed.facts.iter_rows(named=True))
     start = time.perf_counter()
-    for data in applicants:
-        determine(Applicant(**_convert(data)), POLICIES, today=AS_OF)
+    for row in rows:
+        determine(applicant_from_paths(row), POLICIES, today=AS_OF)
     return (time.perf_counter() - start) / sample
-
-
-def _convert(data: dict[str, Any]) -> dict[str, Any]:
-    import msgspec
-
-    return msgspec.structs.asdict(msgspec.convert(data, Applicant))
 
 
 def decide_in_child(source: Path, output: Path) -> tuple[int, float, int]:

@@ -20,7 +20,7 @@ from bot.texts import NO_WORDS, SKIP_WORDS, YES_WORDS, say
 from eligibility.catalogue import FactSpec
 from eligibility.derive import DERIVED_FACTS, age_on
 from eligibility.determination import Determination, MissingFact, determine, next_questions
-from eligibility.facts import Applicant
+from eligibility.facts import Applicant, applicant_from_paths
 from eligibility.identity import IdentityNumberError, mask_identity_number, parse_identity_number
 from eligibility.policy import PolicySet
 from eligibility.text import Lang
@@ -116,14 +116,7 @@ Outcome = Accepted | Rejected | Skipped | SwitchTo
 
 def applicant_of(answers: Mapping[str, Any]) -> Applicant:
     """The `Applicant` for dotted-path answers, converted (and so validated) by msgspec."""
-    nested: dict[str, Any] = {}
-    for path, value in answers.items():
-        node = nested
-        *parents, leaf = path.split(".")
-        for key in parents:
-            node = node.setdefault(key, {})
-        node[leaf] = value
-    return msgspec.convert(nested, Applicant)
+    return applicant_from_paths(answers)
 
 
 def normalise(text: str) -> str:

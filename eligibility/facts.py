@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 import msgspec
 
@@ -198,6 +199,28 @@ _applicant_decoder = msgspec.json.Decoder(Applicant)
 def decode_applicant(raw: bytes | str) -> Applicant:
     """Decode one applicant from JSON; raises `msgspec.ValidationError` naming the field."""
     return _applicant_decoder.decode(raw)
+
+
+def nest_paths(facts: Mapping[str, object]) -> dict[str, Any]:
+    """Dotted glossary paths (`person.employment.status`) nested into the shape of `Applicant`.
+
+    A `None` value is an unknown fact and is left out.
+    """
+    nested: dict[str, Any] = {}
+    for path, value in facts.items():
+        if value is None:
+            continue
+        *parents, leaf = path.split(".")
+        node = nested
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[leaf] = value
+    return nested
+
+
+def applicant_from_paths(facts: Mapping[str, object]) -> Applicant:
+    """The `Applicant` for facts given by dotted path, with the same checks as JSON input."""
+    return msgspec.convert(nest_paths(facts), Applicant)
 
 
 def applicant_from_builtins(data: object) -> Applicant:

@@ -12,7 +12,7 @@ import msgspec
 import pytest
 
 from eligibility.determination import determine
-from eligibility.facts import Applicant
+from eligibility.facts import Applicant, nest_paths
 from eligibility.policy import PolicySet, load_bundled
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,16 +39,7 @@ def example() -> ModuleType:
 
 def nested(facts: dict[str, Any]) -> dict[str, Any]:
     """Dotted facts nested into the shape of `Applicant`."""
-    out: dict[str, Any] = {}
-    for path, value in facts.items():
-        if value is None:
-            continue
-        *parents, leaf = path.split(".")
-        node = out
-        for parent in parents:
-            node = node.setdefault(parent, {})
-        node[leaf] = value
-    return out
+    return nest_paths(facts)
 
 
 def reference(facts: dict[str, Any], policies: PolicySet, as_of: dt.date = AS_OF) -> dict[str, Any]:

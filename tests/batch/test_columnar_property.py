@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from eligibility.columnar import ColumnarPolicySet, fact_schema
 from eligibility.determination import determine
-from eligibility.facts import Applicant
+from eligibility.facts import Applicant, applicant_from_paths
 from eligibility.identity import check_character
 from eligibility.policy import PolicySet, load_bundled
 
@@ -124,16 +124,7 @@ def applicants(draw: st.DrawFn) -> dict[str, Any]:
 
 def to_applicant(facts: dict[str, Any]) -> Applicant:
     """Nest the dotted facts into the `Applicant` Struct the row path takes."""
-    nested: dict[str, Any] = {}
-    for path, value in facts.items():
-        if value is None:
-            continue
-        *parents, leaf = path.split(".")
-        node = nested
-        for parent in parents:
-            node = node.setdefault(parent, {})
-        node[leaf] = value
-    return msgspec.convert(nested, Applicant)
+    return applicant_from_paths(facts)
 
 
 def row_results(facts: dict[str, Any], policies: PolicySet) -> dict[str, Any]:
