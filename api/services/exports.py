@@ -1,0 +1,426 @@
+"""Export jobs: creating them from an upload or the stored households, running them in the
+background, and reading their state (the `/v1/exports` routes are a thin door onto this)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+import polars as pl
+import sqlalchemy as sa
+from litestar import Litestar, Request
+from litestar.datastructures import UploadFile
+from msgspec import Meta
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.problems import FieldError, ProblemError, invalid
+from api.runtime import Runtime
+from api.schemas import Lang, ProgrammeId
+from api.security import Principal
+from api.services import audit
+from api.services.assessments import applicant_for
+from api.services.households import not_found, record_id
+from batch.run import INPUT_FORMATS, BatchInputError, BatchOptions, run_batch
+from db.models import ExportJob, Household, Member
+from eligibility.facts import HouseholdCategory
+from eligibility.policy import PolicySet
+
+OutputFormat = Literal["csv", "xlsx", "parquet", "ndjson"]
+JobStatus = Literal["queued", "running", "done", "failed"]
+Region = Annotated[str, Meta(pattern=r"^(\d{2}|\d{4}|\d{6})$")]
+MEDIA_TYPES: dict[str, str] = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "parquet": "application/vnd.apache.parquet",
+    "ndjson": "application/x-ndjson",
+}
+MAX_UPLOAD = 1 << 30  # a county register in XLSX or CSV is far smaller; Parquet more so
+_PROGRESS_EVERY = 0.5  # seconds between progress writes to the database
+_SNAPSHOT = "households.parquet"  # the input of a job over stored households
+
+
+class ExportFilter(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Which stored households: all of the caller's regions, or narrower."""
+
+    region: Region | None = None
+    category: HouseholdCategory | None = None
+
+
+class ExportCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """An export of stored households (the JSON form of `POST /v1/exports`)."""
+
+    format: OutputFormat = "xlsx"
+    programmes: Annotated[list[ProgrammeId], Meta(min_length=1, max_length=32)] | None = None
+    as_of: dt.date | None = None
+    lang: Lang = "zh"
+    filter: ExportFilter = msgspec.field(default_factory=ExportFilter)
+
+
+class ExportRead(msgspec.Struct, frozen=True, kw_only=True):
+    """A job: what it does, how far it is, and where to fetch the result."""
+
+    id: str
+    status: JobStatus
+    format: OutputFormat
+    rows_total: int | None
+    rows_done: int
+    progress: float | None
+    programmes: list[str] | None
+    as_of: dt.date | None
+    notes: list[str]
+    error: str | None
+    download: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+# ---------------------------------------------------------------------------------------------
+# Creating jobs
+
+
+def _regions(principal: Principal) -> str:
+    return msgspec.json.encode([] if principal.is_admin else list(principal.regions)).decode()
+
+
+def _bad(path: str, message: str) -> ProblemError:
+    return invalid([FieldError(path=path, message=message)])
+
+
+async def from_upload(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    policies: PolicySet,
+    job_id: str,
+    folder: Path,
+) -> ExportJob:
+    """A job over an uploaded register, saved into the job's folder."""
+    form = await request.form()
+    try:
+        return await _save_upload(form, principal, policies, job_id, folder)
+    finally:
+        # Every uploaded part is a spooled temporary file: closed whatever happened.
+        for _, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                await value.close()
+
+
+async def _save_upload(
+    form: Any, principal: Principal, policies: PolicySet, job_id: str, folder: Path
+) -> ExportJob:
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise _bad("$.file", "attach the register as the `file` field")
+    suffix = Path(upload.filename or "").suffix.lower()
+    if suffix not in INPUT_FORMATS:
+        raise _bad("$.file", f"the register must be {', '.join(INPUT_FORMATS)}")
+    output_format = _text(form, "format") or "xlsx"
+    if output_format not in MEDIA_TYPES:
+        raise _bad("$.format", f"format must be one of {', '.join(MEDIA_TYPES)}")
+    lang = _text(form, "lang") or "zh"
+    if lang not in ("zh", "en"):
+        raise _bad("$.lang", "lang must be zh or en")
+    as_of = _date(_text(form, "as_of"))
+    programmes = [p for value in form.getall("programme", []) for p in str(value).split(",") if p]
+    for i, programme in enumerate(programmes):
+        if programme not in policies.programmes:
+            raise _bad(f"$.programme[{i}]", f"unknown programme {programme!r}")
+    region_default = _text(form, "region_default")
+    if region_default is not None:
+        if not (region_default.isdigit() and len(region_default) in (2, 4, 6)):
+            raise _bad("$.region_default", "must be a 2, 4 or 6 digit GB/T 2260 code")
+        if not principal.sees(region_default):
+            raise _bad("$.region_default", f"{region_default} is outside this key's regions")
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"input{suffix}").open("wb") as target:
+        while block := await upload.read(1 << 20):
+            target.write(block)
+    options = {"lang": lang, "region_default": region_default}
+    (folder / "options.json").write_bytes(msgspec.json.encode(options))
+    return ExportJob(
+        id=job_id,
+        created_by=principal.key_id,
+        regions=_regions(principal),
+        input_path=f"input{suffix}",
+        output_format=output_format,
+        programmes=msgspec.json.encode(programmes).decode() if programmes else None,
+        as_of=as_of,
+    )
+
+
+def _text(form: Any, name: str) -> str | None:
+    value = form.get(name)
+    if value is None or isinstance(value, UploadFile):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise _bad("$.as_of", "as_of must be a date, YYYY-MM-DD") from None
+
+
+async def from_households(
+    session: AsyncSession, principal: Principal, data: ExportCreate, job_id: str, folder: Path
+) -> ExportJob:
+    """A job over the stored members of the caller's households, snapshotted now."""
+    as_of = data.as_of or dt.date.today()
+    query = select(Household, Member).join(Member, col(Member.household_id) == Household.id)
+    if not principal.is_admin:
+        query = query.where(
+            sa.or_(*(col(Household.region_code).startswith(r) for r in principal.regions))
+        )
+    if data.filter.region is not None:
+        query = query.where(col(Household.region_code).startswith(data.filter.region))
+    if data.filter.category is not None:
+        query = query.where(Household.category == data.filter.category.value)
+    query = query.order_by(col(Household.region_code), col(Household.id), col(Member.id))
+    rows: list[dict[str, Any]] = []
+    seen: list[tuple[str, str | None]] = []
+    for household, member in (await session.exec(query)).all():
+        applicant = applicant_for(household, member, as_of=as_of, loan_request=None)
+        row: dict[str, Any] = {
+            "household_id": household.id,
+            "member_id": member.id,
+            "name": member.name,
+            "id_number_masked": member.id_number_masked,
+        }
+        _flatten(msgspec.to_builtins(applicant), "", row)
+        rows.append(row)
+        seen.append((member.id, household.id))
+    folder.mkdir(parents=True, exist_ok=True)
+    _snapshot(rows).write_parquet(folder / _SNAPSHOT)
+    (folder / "options.json").write_bytes(
+        msgspec.json.encode({"lang": data.lang, "region_default": None})
+    )
+    # Reading the members' facts into a file is a read of their personal data.
+    audit.record(session, principal, "read", "member", seen)
+    return ExportJob(
+        id=job_id,
+        created_by=principal.key_id,
+        regions=_regions(principal),
+        rows_total=len(rows),
+        input_path=_SNAPSHOT,
+        output_format=data.format,
+        programmes=msgspec.json.encode(data.programmes).decode() if data.programmes else None,
+        as_of=as_of,
+    )
+
+
+def _flatten(value: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:
+    for key, item in value.items():
+        if isinstance(item, dict):
+            _flatten(item, f"{prefix}{key}.", out)
+        elif item is not None and key != "as_of":
+            out[f"{prefix}{key}"] = item
+
+
+def _snapshot(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """The members as a register: identifying columns, then facts by glossary name, as text
+    (the batch reads them as it reads any register)."""
+    columns = ["household_id", "member_id", "name", "id_number_masked"]
+    for row in rows:
+        columns.extend(c for c in row if c not in columns)
+
+    def cell(value: object) -> str | None:
+        if value is None:
+            return None
+        return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+    return pl.DataFrame(
+        [{c: cell(row.get(c)) for c in columns} for row in rows],
+        schema=dict.fromkeys(columns, pl.String),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading jobs
+
+
+async def find_job(session: AsyncSession, principal: Principal, export_id: str) -> ExportJob:
+    """The job if it is the caller's regions' (the same 404 otherwise)."""
+    job = await session.get(ExportJob, record_id(export_id, "export"))
+    if job is None or not _visible(job, principal):
+        raise not_found("export")
+    return job
+
+
+def _visible(job: ExportJob, principal: Principal) -> bool:
+    regions: list[str] = msgspec.json.decode(job.regions, type=list[str])
+    if principal.is_admin:
+        return True
+    # A job made for all regions (an admin's) is not a caseworker's; one of theirs is if every
+    # region it was made for is within the caller's.
+    return bool(regions) and all(principal.sees(r) for r in regions)
+
+
+def _notes(folder: Path) -> list[str]:
+    path = folder / "notes.json"
+    return msgspec.json.decode(path.read_bytes(), type=list[str]) if path.is_file() else []
+
+
+def describe(job: ExportJob, folder: Path) -> ExportRead:
+    """The job as the API shows it: status, progress, notes and where to download it."""
+    total = job.rows_total
+    done = job.status == "done"
+    return ExportRead(
+        id=job.id,
+        status=job.status,  # type: ignore[arg-type]
+        format=job.output_format,  # type: ignore[arg-type]
+        rows_total=total,
+        rows_done=job.rows_done,
+        progress=(1.0 if done else None if not total else min(job.rows_done / total, 1.0)),
+        programmes=None if job.programmes is None else msgspec.json.decode(job.programmes),
+        as_of=job.as_of,
+        notes=_notes(folder),
+        error=job.error,
+        download=f"/v1/exports/{job.id}/download" if done else None,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Running jobs
+
+
+class _Stopped(Exception):
+    """The app is shutting down: the job stops and is run again at the next start."""
+
+
+@dataclass
+class _Runner:
+    """Runs jobs in worker threads, one asyncio task each, and records their progress."""
+
+    runtime: Runtime
+    stopping: threading.Event = field(default_factory=threading.Event)
+    tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+
+    def start(self, job_id: str) -> None:
+        """Run the job in the background (once at a time per job)."""
+        if job_id in self.tasks and not self.tasks[job_id].done():
+            return
+        self.tasks[job_id] = asyncio.create_task(self._run(job_id), name=f"export {job_id}")
+
+    async def resume(self) -> None:
+        """Run again every job left queued or running by the last process."""
+        async with self.runtime.sessions() as session:
+            pending = (
+                await session.exec(
+                    select(ExportJob.id).where(col(ExportJob.status).in_(("queued", "running")))
+                )
+            ).all()
+        for job_id in pending:
+            self.start(job_id)
+
+    async def stop(self) -> None:
+        """Ask running jobs to stop and wait for them (they stay `running`, to be resumed)."""
+        self.stopping.set()
+        if self.tasks:
+            await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+
+    async def _update(self, job_id: str, **changes: Any) -> ExportJob | None:
+        async with self.runtime.sessions() as session:
+            job = await session.get(ExportJob, job_id)
+            if job is None:
+                return None
+            for name, value in changes.items():
+                setattr(job, name, value)
+            job.updated_at = dt.datetime.now(dt.UTC)
+            session.add(job)
+            await session.commit()
+            await session.refresh(job)
+            return job
+
+    async def _run(self, job_id: str) -> None:
+        job = await self._update(job_id, status="running", rows_done=0, error=None)
+        if job is None or job.input_path is None:
+            return
+        folder = self.runtime.settings.export_dir / job.id
+        options_file = folder / "options.json"
+        saved = msgspec.json.decode(options_file.read_bytes()) if options_file.is_file() else {}
+        regions: list[str] = msgspec.json.decode(job.regions, type=list[str])
+        options = BatchOptions(
+            as_of=job.as_of or dt.date.today(),
+            programmes=None if job.programmes is None else msgspec.json.decode(job.programmes),
+            region_default=saved.get("region_default"),
+            lang=saved.get("lang", "zh"),
+            allowed_regions=tuple(regions) if regions else None,
+        )
+        output = f"result.{job.output_format}"
+        progress: dict[str, int | None] = {"done": 0, "total": job.rows_total}
+        notes: list[str] = []
+
+        def report(done: int, total: int | None) -> None:
+            if self.stopping.is_set():
+                raise _Stopped
+            progress["done"], progress["total"] = done, total
+
+        work = asyncio.create_task(
+            asyncio.to_thread(
+                run_batch,
+                folder / job.input_path,
+                folder / output,
+                options,
+                policies=self.runtime.policies.current,
+                progress=report,
+                notes=notes.append,
+                write_summary_csv=False,
+            )
+        )
+        shown = (0, job.rows_total)
+        while not work.done():
+            await asyncio.wait({work}, timeout=_PROGRESS_EVERY)
+            now = (progress["done"] or 0, progress["total"])
+            if now != shown and not work.done():
+                shown = now
+                await self._update(job_id, rows_done=now[0], rows_total=now[1])
+        try:
+            result = work.result()
+        except _Stopped:
+            return  # left `running`: the next start runs it again
+        except BatchInputError as exc:
+            await self._update(job_id, status="failed", error=str(exc))
+            return
+        except Exception as exc:  # a job's failure is reported on the job, not raised
+            await self._update(job_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+            return
+        (folder / "notes.json").write_bytes(msgspec.json.encode(notes))
+        await self._update(
+            job_id,
+            status="done",
+            rows_done=result.rows,
+            rows_total=result.rows,
+            output_path=output,
+        )
+
+
+def job_runner(app: Litestar) -> _Runner:
+    """The app's job runner, made on first use."""
+    runner = app.state.export_jobs
+    if runner is None:
+        runner = app.state.export_jobs = _Runner(app.state.runtime)
+    assert isinstance(runner, _Runner)
+    return runner
+
+
+async def start_runner(app: Litestar) -> None:
+    """At start-up: run again every job left queued or running by a stop."""
+    await job_runner(app).resume()
+
+
+async def stop_runner(app: Litestar) -> None:
+    """At shut-down: stop the jobs under way (they are resumed at the next start)."""
+    runner = app.state.export_jobs
+    if isinstance(runner, _Runner):
+        await runner.stop()
