@@ -221,8 +221,3 @@ def nest_paths(facts: Mapping[str, object]) -> dict[str, Any]:
 def applicant_from_paths(facts: Mapping[str, object]) -> Applicant:
     """The `Applicant` for facts given by dotted path, with the same checks as JSON input."""
     return msgspec.convert(nest_paths(facts), Applicant)
-
-
-def applicant_from_builtins(data: object) -> Applicant:
-    """Convert already-parsed JSON-like data into an `Applicant` (same checks as JSON)."""
-    return msgspec.convert(data, Applicant)
