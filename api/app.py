@@ -30,6 +30,7 @@ from api.routes.programmes import ProgrammesController
 from api.routes.telegram import TelegramWebhook
 from api.runtime import PolicyRegistry, Runtime
 from api.security import IdentityHasher, load_identity_key
+from api.services import exports
 from api.settings import Settings, get_settings
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade_async
@@ -93,7 +94,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=ROUTES,
         dependencies=DEPENDENCIES,
-        lifespan=[lifespan],
+        # Export jobs start after the runtime and stop before its engine is disposed.
+        lifespan=[lifespan, exports.running_jobs],
         plugins=[TelegramWebhook(chosen)],  # POST /telegram/webhook, when a bot token is set
         request_class=StrictRequest,
         exception_handlers={

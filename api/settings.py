@@ -39,6 +39,10 @@ class Settings:
     export_dir: Path = field(default=Path("data/exports"))
     """`EXPORT_DIR`: where export jobs read their inputs and write their outputs."""
 
+    export_retention_days: int = 30
+    """`EXPORT_RETENTION_DAYS`: days a finished or failed export job is kept after its last
+    change; then its row and its folder are removed (at start-up, and daily).  0 keeps them."""
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from `environ` (default: os.environ); empty values count as unset."""
@@ -52,7 +56,23 @@ class Settings:
             telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET"),
             telegram_bot_api_url=env.get("TELEGRAM_BOT_API_URL", DEFAULT_TELEGRAM_BOT_API_URL),
             export_dir=Path(env.get("EXPORT_DIR", str(data_dir / "exports"))),
+            export_retention_days=_days(env, "EXPORT_RETENTION_DAYS", 30),
         )
+
+
+def _days(env: Mapping[str, str], name: str, default: int) -> int:
+    """A count of days from the environment: a whole number, 0 or more (refused at start-up
+    otherwise, rather than running with a retention nobody chose)."""
+    text = env.get(name)
+    if text is None:
+        return default
+    try:
+        days = int(text)
+    except ValueError:
+        days = -1
+    if days < 0:
+        raise ValueError(f"{name} must be a whole number of days, 0 or more; got {text!r}")
+    return days
 
 
 @lru_cache(maxsize=1)

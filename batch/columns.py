@@ -72,6 +72,9 @@ class ColumnPlan:
     carried: list[str]  # headers that are not facts: identifying columns, in input order
     township: str | None  # the township column, if there is one
     notes: list[str] = field(default_factory=list)  # to report once (stderr / job notes)
+    # What `parse_chunk` works out once per column and reuses chunk after chunk: the parsing
+    # expressions, and the cells of repetitive columns already parsed.
+    cache: dict[tuple[object, ...], object] = field(default_factory=dict, compare=False, repr=False)
 
 
 def plan_columns(headers: Sequence[str], policies: PolicySet, lang: Lang = "zh") -> ColumnPlan:
@@ -145,7 +148,7 @@ def parse_chunk(
     texts: list[pl.Expr] = []
     parsed: list[pl.Expr] = []
     finals: list[pl.Expr] = []
-    errors: list[pl.Expr] = []
+    errors: list[tuple[pl.Expr, pl.Expr]] = []
     id_header: str | None = None
     for header, path in plan.facts.items():
         if path == ID_PATH:
@@ -154,36 +157,56 @@ def parse_chunk(
         spec = policies.facts[path]
         dtype = raw.schema[header]
         i = len(finals)
-        steps = _column_steps(header, dtype, spec, i, lang)
+        column_key = (header, dtype, i, lang, id(policies))
+        steps = plan.cache.get(("steps", *column_key))
+        if steps is None:
+            steps = _column_steps(header, dtype, spec, i, lang)
+            plan.cache[("steps", *column_key)] = steps
+        assert isinstance(steps, tuple)
         distinct = raw[header].drop_nulls().unique() if steps[0] is not None else None
         if distinct is not None and (distinct.len() <= 256 or distinct.len() * 8 <= raw.height):
             # Few distinct cells (categories, yes/no, codes): parse each once, then look it up.
-            final, error = _parsed_once(distinct, header, steps, KIND_DTYPES[spec.kind])
+            known = plan.cache.get(("cells", *column_key))
+            assert known is None or isinstance(known, pl.DataFrame)
+            final, error, known = _parsed_once(
+                distinct, header, steps, KIND_DTYPES[spec.kind], known
+            )
+            if known.height <= 4096:  # keep what is parsed for the next chunks, if few
+                plan.cache[("cells", *column_key)] = known
             finals.append(final.alias(path))
-            if error is not _NO_ERROR:
-                errors.append(error.alias(f"__error{i}"))
+            if error is not None:
+                errors.append(error)
             continue
         text, value, final, error = steps
         if text is not None:
             texts.append(text)
         parsed.append(value)
         finals.append(final.alias(path))
-        if error is not _NO_ERROR:
-            errors.append(error.alias(f"__error{i}"))
+        if error is not None:
+            errors.append(error)
     # Cleaned text, then values, then final values and errors: each step reads the one before.
     # (The row number keeps the frame's height even when no column is a fact.)
-    steps_frame = (
-        raw.lazy()
-        .with_columns(texts)
-        .with_columns(parsed)
-        .select(
-            pl.int_range(pl.len()).alias("__row"),
-            *finals,
-            _joined(errors).alias("__errors"),
+    # Only whether a row has an error is worked out for every row; the messages (text for each
+    # bad cell) only for the rows that have one, usually none or a few.
+    stepped = raw.lazy().with_columns(texts).with_columns(parsed)
+    any_bad = pl.any_horizontal(bad for bad, _ in errors) if errors else pl.lit(False)
+    steps_frame = stepped.select(
+        pl.int_range(pl.len()).alias("__row"), *finals, any_bad.alias("__bad")
+    ).collect()
+    error_series = pl.repeat(None, raw.height, dtype=pl.String, eager=True).alias("__errors")
+    bad_rows = steps_frame["__row"].filter(steps_frame["__bad"])
+    if bad_rows.len():
+        messages = (
+            stepped.with_row_index("__row")
+            .filter(pl.col("__row").is_in(bad_rows.implode()))
+            .select(
+                _joined([message.alias(f"__error{n}") for n, (_, message) in enumerate(errors)])
+            )
+            .collect()
+            .to_series()
         )
-        .collect()
-    )
-    frame = steps_frame.drop("__errors")
+        error_series = error_series.scatter(bad_rows, messages)
+    frame = steps_frame.drop("__bad")
 
     kept = {header: raw[header] for header in plan.carried}
     extra_errors: list[pl.Series] = []
@@ -218,7 +241,6 @@ def parse_chunk(
         frame = frame.with_columns(pl.col(REGION).fill_null(region_default))
 
     frame = frame.drop("__row")
-    error_series = steps_frame["__errors"]
     extra = [e for e in extra_errors if e.null_count() < e.len()]
     if extra:
         parts = [error_series, *extra]
@@ -238,10 +260,10 @@ def _joined(errors: Sequence[pl.Expr]) -> pl.Expr:
     return pl.when(joined == "").then(None).otherwise(joined)
 
 
-_Steps = tuple[pl.Expr | None, pl.Expr, pl.Expr, pl.Expr]
-# The error of a column that cannot have one (already typed, or every distinct cell parsed):
-# left out of the row's errors rather than joined as a column of nulls.
-_NO_ERROR = pl.lit(None, dtype=pl.String)
+# A column's error: whether a row's cell is bad, and the message (read only on bad rows).  None
+# for a column that cannot have one (already typed, or every distinct cell parsed fine).
+_Error = tuple[pl.Expr, pl.Expr] | None
+_Steps = tuple[pl.Expr | None, pl.Expr, pl.Expr, _Error]
 
 
 def _column_steps(header: str, dtype: pl.DataType, spec: FactSpec, i: int, lang: Lang) -> _Steps:
@@ -260,27 +282,48 @@ def _column_steps(header: str, dtype: pl.DataType, spec: FactSpec, i: int, lang:
 
 
 def _parsed_once(
-    distinct: pl.Series, header: str, steps: _Steps, dtype: pl.DataType
-) -> tuple[pl.Expr, pl.Expr]:
-    """Parse the distinct cells of a column, and look each row's cell up in the result."""
+    distinct: pl.Series,
+    header: str,
+    steps: _Steps,
+    dtype: pl.DataType,
+    known: pl.DataFrame | None = None,
+) -> tuple[pl.Expr, _Error, pl.DataFrame]:
+    """Parse the distinct cells of a column (those not `known` already), and look each row's
+    cell up in the result; return the lookups and every cell parsed so far."""
     text, value, final, error = steps
     assert text is not None
-    done = (
-        distinct.alias(header)
-        .to_frame()
-        .lazy()
-        .with_columns(text)
-        .with_columns(value)
-        .select(pl.col(header), final.alias("final"), error.alias("error"))
-        .collect()
-    )
+    new = distinct if known is None else distinct.filter(~distinct.is_in(known[header].implode()))
+    if known is None or new.len():
+        message = pl.lit(None, dtype=pl.String) if error is None else error[1]
+        parsed = (
+            new.alias(header)
+            .to_frame()
+            .lazy()
+            .with_columns(text)
+            .with_columns(value)
+            .select(pl.col(header), final.alias("final"), message.alias("error"))
+            .collect()
+        )
+        known = parsed if known is None else pl.concat([known, parsed])
+    done = known
     cell = pl.col(header)
-    value = cell.replace_strict(done[header], done["final"], default=None, return_dtype=dtype)
+    if distinct.dtype == pl.String:
+        # Each cell's place among the parsed cells (an enum of them), then the parsed value at
+        # that place: cheaper than hashing every cell in a lookup.
+        place = cell.cast(pl.Enum(done[header])).to_physical()
+        value = pl.lit(done["final"].cast(dtype)).gather(place)
+    else:
+        value = cell.replace_strict(done[header], done["final"], default=None, return_dtype=dtype)
     bad = done.filter(pl.col("error").is_not_null())
     if bad.height == 0:
-        return value, _NO_ERROR  # a clean column: nothing more to look up
-    return value, cell.replace_strict(
-        bad[header], bad["error"], default=None, return_dtype=pl.String
+        return value, None, done  # a clean column: nothing more to look up
+    return (
+        value,
+        (
+            cell.is_in(bad[header].implode()).fill_null(False),
+            cell.replace_strict(bad[header], bad["error"], default=None, return_dtype=pl.String),
+        ),
+        done,
     )
 
 
@@ -299,10 +342,11 @@ def _cleaned(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
 
 def _error(
     bad: pl.Expr, shown: pl.Expr, path: str, message: str, spec: FactSpec, lang: Lang
-) -> pl.Expr:
+) -> tuple[pl.Expr, pl.Expr]:
     label = f"{spec.header_zh}（{path}）" if lang == "zh" else path
-    return (
-        pl.when(bad.fill_null(False))
+    bad = bad.fill_null(False)
+    return bad, (
+        pl.when(bad)
         .then(pl.format(f'{label}: "{{}}" {message}', shown))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
@@ -310,7 +354,7 @@ def _error(
 
 def _parse(
     text: pl.Expr, value: pl.Expr, dtype: pl.DataType, spec: FactSpec, lang: Lang
-) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+) -> tuple[pl.Expr, pl.Expr, _Error]:
     """How to parse one column, in two steps so that nothing is computed twice.
 
     `text` reads the cleaned cell (`_cleaned`, computed before) or, for a column already typed,
@@ -319,7 +363,7 @@ def _parse(
     `value` (second step).
     """
     path, kind = spec.path, spec.kind
-    nothing = _NO_ERROR
+    nothing: _Error = None
     # Already typed (Parquet): take it as it is, only check the bounds.
     if kind == "int" and dtype.is_integer():
         return (text.cast(pl.Int64), *_bounded(value, value.cast(pl.String), spec, lang))
@@ -341,9 +385,10 @@ def _parse(
         )
         bad = text.is_not_null() & value.is_null()
         final, range_error = _bounded(value, shown, spec, lang)
-        error = pl.coalesce(
-            _error(bad, shown, path, _MESSAGES["int"][lang], spec, lang), range_error
-        )
+        not_whole = _error(bad, shown, path, _MESSAGES["int"][lang], spec, lang)
+        if range_error is None:
+            return parsed, final, not_whole
+        error = (not_whole[0] | range_error[0], pl.coalesce(not_whole[1], range_error[1]))
         return parsed, final, error
     if kind == "bool":
         # "1.0" from a spreadsheet number is 1.
@@ -395,7 +440,7 @@ def _enum_key(word: str) -> str:
     return key
 
 
-def _bounded(value: pl.Expr, shown: pl.Expr, spec: FactSpec, lang: Lang) -> tuple[pl.Expr, pl.Expr]:
+def _bounded(value: pl.Expr, shown: pl.Expr, spec: FactSpec, lang: Lang) -> tuple[pl.Expr, _Error]:
     """Null out and report values outside the catalogue's bounds (those of the facts Structs)."""
     conditions = []
     if spec.min is not None:
@@ -403,7 +448,7 @@ def _bounded(value: pl.Expr, shown: pl.Expr, spec: FactSpec, lang: Lang) -> tupl
     if spec.max is not None:
         conditions.append(value > spec.max)
     if not conditions:
-        return value, _NO_ERROR
+        return value, None
     out = conditions[0] if len(conditions) == 1 else conditions[0] | conditions[1]
     low = "" if spec.min is None else str(spec.min)
     high = "" if spec.max is None else str(spec.max)
@@ -412,7 +457,7 @@ def _bounded(value: pl.Expr, shown: pl.Expr, spec: FactSpec, lang: Lang) -> tupl
     return pl.when(out.fill_null(False)).then(None).otherwise(value), error
 
 
-def identity_number_screen(text: pl.Expr) -> pl.Expr:
+def identity_number_screen(text: pl.Series) -> pl.Series:
     """True where the (stripped, upper-case) text is a valid GB 11643 number, computed columnar.
 
     The same three checks as `eligibility.identity.parse_identity_number` (shape, a real birth
@@ -420,24 +465,65 @@ def identity_number_screen(text: pl.Expr) -> pl.Expr:
     so that a register of millions is not checked one number at a time in Python.  Numbers it
     rejects are handed to `parse_identity_number` itself for the message; a test holds the two
     to the same answer on random input.
+
+    In stages, each reading the columns the one before made: the 17 digits as one integer are
+    read by every later step, and polars does not reliably compute such a shared part once.
     """
-    shaped = text.str.contains(r"^\d{17}[\dX]$")
-    birth = text.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    real_birth = birth.is_not_null() & (birth.dt.year() >= 1900)
-    # The 17 digits as one integer, digit by digit by division: far cheaper than 17 slices.
-    digits = text.str.slice(0, 17).cast(pl.UInt64, strict=False)
+    number = pl.col("text")
+    digits = pl.col("digits")
+    # The check sum, digit by digit by division of the one integer: far cheaper than 17 slices.
     total = reduce(
         lambda acc, item: acc + (digits // 10 ** (16 - item[0]) % 10) * item[1],
         enumerate(_ID_WEIGHTS),
         pl.lit(0, dtype=pl.UInt64),
     )
-    check = (total % 11).replace_strict(dict(enumerate(_ID_CHECK)), return_dtype=pl.String)
-    return (shaped & real_birth & (check == text.str.slice(17, 1))).fill_null(False)
+    # The birth date YYYYMMDD read as numbers (cheaper than parsing dates).
+    birth = digits // 1000 % 100_000_000
+    year, month, day = pl.col("year"), pl.col("month"), pl.col("day")
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    m = month.clip(1, 12)
+    days_in_month = (
+        28 + (m + m // 8) % 2 + 2 % m + 2 * (1 // m) + (leap & (month == 2)).cast(pl.UInt64)
+    )
+    real_birth = (year >= 1900) & month.is_between(1, 12) & day.is_between(1, days_in_month)
+    # The check character compared as a number (X is 10): "10X98765432"[r] is (12 - r) % 11.
+    last = number.str.slice(17, 1)
+    given = (
+        pl.when(last == "X")
+        .then(pl.lit(10, dtype=pl.UInt64))
+        .otherwise(last.cast(pl.UInt64, strict=False))
+    )
+    expected = (12 - pl.col("total") % 11) % 11
+    return (
+        pl.LazyFrame({"text": text})
+        .with_columns(number.str.slice(0, 17).cast(pl.UInt64, strict=False).alias("digits"))
+        .with_columns(
+            total.alias("total"),
+            (birth // 10_000).alias("year"),
+            (birth // 100 % 100).alias("month"),
+            (birth % 100).alias("day"),
+        )
+        .select(
+            (number.str.contains(r"^\d{17}[\dX]$") & real_birth & (expected == given))
+            .fill_null(False)
+            .alias(text.name)
+        )
+        .collect()
+        .to_series()
+    )
 
 
 # The core's own GB 11643 weights and check characters: one definition of the algorithm.
 _ID_WEIGHTS = identity.CHECK_WEIGHTS
 _ID_CHECK = identity.CHECK_CHARACTERS
+
+
+def _masked(text: str) -> str:
+    """An ID number of unusual length, masked: the first and last four shown only if longer than
+    eight characters."""
+    if len(text) > 8:
+        return text[:4] + "*" * (len(text) - 8) + text[-4:]
+    return "*" * len(text)
 
 
 def _identity_numbers(column: pl.Series, lang: Lang) -> tuple[pl.Series, pl.Series, pl.Series]:
@@ -447,32 +533,32 @@ def _identity_numbers(column: pl.Series, lang: Lang) -> tuple[pl.Series, pl.Seri
     `eligibility.identity.parse_identity_number` for the reason.
     """
     text = column.cast(pl.String).str.strip_chars().str.to_uppercase()
-    frame = pl.DataFrame({"text": text}).with_columns(
-        pl.when(pl.col("text").str.to_lowercase().is_in(list(UNKNOWN_WORDS)))
-        .then(None)
-        .otherwise(pl.col("text"))
-        .alias("text")
+    text_col = pl.col("text")
+    # A register's numbers are 18 characters; other lengths (always errors) are masked apart.
+    masked = pl.concat_str(text_col.str.slice(0, 4), pl.lit("*" * 10), text_col.str.slice(14, 4))
+    frame = (
+        pl.LazyFrame({"text": text})
+        .with_columns(
+            # The text is upper-cased already: compare with the words upper-cased.
+            pl.when(text_col.is_in([word.upper() for word in UNKNOWN_WORDS]))
+            .then(None)
+            .otherwise(text_col)
+            .alias("text")
+        )
+        .with_columns(pl.when(text_col.str.len_chars() == 18).then(masked).alias("masked"))
+        .collect()
     )
-    frame = frame.with_columns(identity_number_screen(pl.col("text")).alias("valid"))
-    length = pl.col("text").str.len_chars()
-    masked = (
-        pl.when(length == 18)
-        .then(
-            pl.concat_str(
-                pl.col("text").str.slice(0, 4), pl.lit("*" * 10), pl.col("text").str.slice(14, 4)
+    frame = frame.with_columns(identity_number_screen(frame["text"]).alias("valid"))
+    odd = frame.filter(pl.col("masked").is_null() & text_col.is_not_null())["text"].unique()
+    if odd.len():
+        frame = frame.with_columns(
+            pl.coalesce(
+                "masked",
+                text_col.replace_strict(
+                    odd, [_masked(value) for value in odd], default=None, return_dtype=pl.String
+                ),
             )
         )
-        .when(length > 8)
-        .then(
-            pl.concat_str(
-                pl.col("text").str.slice(0, 4),
-                pl.lit("*").repeat_by(length - 8).list.join(""),
-                pl.col("text").str.slice(-4, 4),
-            )
-        )
-        .otherwise(pl.lit("*").repeat_by(length).list.join(""))
-    )
-    frame = frame.with_columns(masked.alias("masked"))
     label = "身份证号（person.id_number）" if lang == "zh" else ID_PATH
     reasons: dict[str, str] = {}
     for value in frame.filter(pl.col("text").is_not_null() & ~pl.col("valid"))["text"].unique():

@@ -15,11 +15,15 @@ import codecs
 import contextlib
 import datetime as dt
 import os
+import queue
 import tempfile
+import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Protocol
 
 import polars as pl
 
@@ -51,6 +55,8 @@ class BatchOptions:
     region_default: str | None = None
     lang: Lang = "zh"
     chunk_rows: int = DEFAULT_CHUNK_ROWS
+    workers: int | None = None
+    """Chunks decided at once, in threads; None: one per core, and one more."""
     allowed_regions: tuple[str, ...] | None = None
     """Region code prefixes the rows must fall in (a caseworker's regions); None: any.  A row
     outside them, or without a region, gets an error and no verdict."""
@@ -112,19 +118,39 @@ def open_register(path: Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Register:
 def _open_parquet(path: Path, chunk_rows: int) -> Register:
     import pyarrow.parquet as pq
 
-    # pyarrow's batch reader is pulled one batch at a time: memory stays that of one chunk
-    # however long the file (polars' streaming reader is a little faster but reads ahead).
-    file = pq.ParquetFile(path)
+    metadata = pq.ParquetFile(path).metadata
+    group_rows = [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
+    scan = pl.scan_parquet(path)
 
     def chunks() -> Iterator[pl.DataFrame]:
-        for batch in file.iter_batches(batch_size=chunk_rows):
-            frame = pl.from_arrow(batch)
-            assert isinstance(frame, pl.DataFrame)
-            yield frame
+        # Polars reads the rows of a slice from the row groups that hold them (several times
+        # faster than pyarrow's batches converted to polars).  Reads follow row-group edges, so
+        # no group is read twice: memory stays that of one chunk, or one row group if larger.
+        start = 0
+        ends = _read_ends(group_rows, chunk_rows)
+        for end in ends:
+            piece = scan.slice(start, end - start).collect()
+            for offset in range(0, piece.height, chunk_rows):
+                yield piece.slice(offset, chunk_rows)
+            start = end
 
-    return Register(
-        headers=list(file.schema_arrow.names), total=file.metadata.num_rows, chunks=chunks
-    )
+    return Register(headers=scan.collect_schema().names(), total=metadata.num_rows, chunks=chunks)
+
+
+def _read_ends(group_rows: Sequence[int], chunk_rows: int) -> list[int]:
+    """Where each read of a Parquet file ends: whole row groups, gathered until a read holds at
+    least `chunk_rows` rows."""
+    ends: list[int] = []
+    position = pending = 0
+    for rows in group_rows:
+        position += rows
+        pending += rows
+        if pending >= chunk_rows:
+            ends.append(position)
+            pending = 0
+    if pending:
+        ends.append(position)
+    return ends
 
 
 def _open_csv(path: Path, chunk_rows: int) -> Register:
@@ -288,35 +314,51 @@ class Summary:
         self.lang = lang
         self.parts: list[pl.DataFrame] = []
 
-    def add(self, out: pl.DataFrame, area: pl.Series) -> None:
-        """Count one chunk's rows (kept as small per-area tables, merged at the end)."""
+    def count(self, out: pl.DataFrame, area: pl.Series) -> pl.DataFrame:
+        """One chunk's counts per programme and area (a small table; thread-safe, so that the
+        deciding threads count their own chunks)."""
+        error = out[ERROR_COLUMN].is_not_null()
+        columns: dict[str, pl.Series] = {"area": area, "__error": error}
+        aggregates: list[pl.Expr] = []
         for pid in self.columnar.ids:
-            frame = pl.DataFrame(
-                {
-                    "area": area,
-                    "verdict": out[f"{pid}.verdict"],
-                    "amount": out[f"{pid}.amount"],
-                    "error": out[ERROR_COLUMN].is_not_null(),
-                }
-            )
-            verdict = pl.col("verdict")
-            self.parts.append(
-                frame.group_by("area")
-                .agg(
+            verdict = out[f"{pid}.verdict"]
+            columns[f"{pid}.verdict"] = verdict
+            columns[f"{pid}.amount"] = out[f"{pid}.amount"]
+            v = pl.col(f"{pid}.verdict")
+            aggregates += [
+                (v == "eligible").sum().alias(f"{pid}.eligible"),
+                (v == "ineligible").sum().alias(f"{pid}.ineligible"),
+                (v == "needs_info").sum().alias(f"{pid}.needs_info"),
+                # Money for those found eligible; needs-info rows may show an amount too.
+                pl.col(f"{pid}.amount").filter(v == "eligible").sum().alias(f"{pid}.amount"),
+            ]
+        # One grouping for every programme, then one long table (programme, area, counts).
+        wide = (
+            pl.DataFrame(columns)
+            .group_by("area")
+            .agg(pl.col("__error").sum().alias("errors"), *aggregates)
+        )
+        return pl.concat(
+            [
+                wide.select(
                     pl.lit(pid).alias("programme"),
-                    (verdict == "eligible").sum().alias("eligible"),
-                    (verdict == "ineligible").sum().alias("ineligible"),
-                    (verdict == "needs_info").sum().alias("needs_info"),
-                    pl.col("error").sum().alias("errors"),
-                    # Money for those found eligible; needs-info rows may show an amount too.
-                    pl.when(verdict == "eligible").then(pl.col("amount")).sum().alias("amount"),
+                    "area",
+                    pl.col(f"{pid}.eligible").alias("eligible"),
+                    pl.col(f"{pid}.ineligible").alias("ineligible"),
+                    pl.col(f"{pid}.needs_info").alias("needs_info"),
+                    "errors",
+                    pl.col(f"{pid}.amount").alias("amount"),
                 )
-                .select(
-                    "programme", "area", "eligible", "ineligible", "needs_info", "errors", "amount"
-                )
-            )
-            if len(self.parts) > 256:
-                self.parts = [self._merged()]
+                for pid in self.columnar.ids
+            ],
+            how="vertical_relaxed",
+        )
+
+    def add(self, part: pl.DataFrame) -> None:
+        """Keep one chunk's counts (merged every few hundred chunks, and at the end)."""
+        self.parts.append(part)
+        if len(self.parts) > 256:
+            self.parts = [self._merged()]
 
     def _merged(self) -> pl.DataFrame:
         return (
@@ -417,35 +459,112 @@ class _NdjsonWriter:
 
 
 class _ParquetWriter:
-    """Row groups appended chunk by chunk; the first chunk fixes the schema."""
+    """Polars' own Parquet sink, fed chunk by chunk from a queue.
+
+    Polars writes Parquet several times faster than pyarrow's `ParquetWriter` (the reasons
+    columns are categorical: each text is stored once per row group), but its writers take a
+    whole frame or a lazy query.  So the sink reads a lazy frame whose source is a generator over
+    a small queue (`register_io_source`), and runs in a thread of its own: `write` hands it the
+    next chunk (waiting while two are queued, which bounds memory), `finish` ends the stream and
+    waits for the file, `close` (on a failure or Ctrl-C) makes the generator raise so that the
+    sink stops without finishing the file.  The first chunk fixes the schema; later chunks are
+    cast to it.
+    """
+
+    _END = object()
+    _ABORT = object()
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.writer: Any = None
-        self.schema: Any = None
+        self.schema: pl.Schema | None = None
+        self.queue: queue.Queue[object] = queue.Queue(maxsize=2)
+        self.thread: threading.Thread | None = None
+        self.failure: BaseException | None = None
+        self.finished = False  # the end of the stream was sent
+
+    def _chunks(self) -> Iterator[pl.DataFrame]:
+        while True:
+            item = self.queue.get()
+            if item is self._END:
+                return
+            if item is self._ABORT:
+                raise BatchInputError("the batch run was stopped before the output was complete")
+            assert isinstance(item, pl.DataFrame)
+            yield item
+
+    def _sink(self) -> None:
+        from polars.io.plugins import register_io_source
+
+        assert self.schema is not None
+        schema = self.schema
+
+        def source(*_: object) -> Iterator[pl.DataFrame]:
+            return self._chunks()
+
+        try:
+            register_io_source(source, schema=schema).sink_parquet(
+                self.path, compression="zstd", sync_on_close="data"
+            )
+        except BaseException as exc:  # reported to the writing thread by `finish`
+            self.failure = exc
+
+    def _put(self, item: object) -> None:
+        # A sink that failed reads no more: do not wait on a full queue for it.
+        while True:
+            if self.thread is not None and not self.thread.is_alive():
+                self._raise_failure()
+                return
+            try:
+                self.queue.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def _raise_failure(self) -> None:
+        if self.failure is not None:
+            raise BatchInputError(f"{self.path.name}: cannot write: {self.failure}") from None
+        if self.thread is not None and not self.thread.is_alive() and not self.finished:
+            # Never expected: the sink ended without reading every chunk and without an error.
+            raise BatchInputError(f"{self.path.name}: the writer stopped before the end")
 
     def write(self, frame: pl.DataFrame) -> None:
-        import pyarrow.parquet as pq
+        if self.schema is None:
+            self.schema = frame.schema
+            self.thread = threading.Thread(target=self._sink, name="parquet-sink", daemon=True)
+            self.thread.start()
+        elif frame.schema != self.schema:
+            frame = frame.cast(self.schema)
+        self._put(frame)
 
-        # Arrow's string views, as polars holds them: no copy of the (long) reasons columns.
-        table = frame.to_arrow(compat_level=pl.CompatLevel.newest())
-        if self.writer is None:
-            self.schema = table.schema
-            self.writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
-        elif table.schema != self.schema:
-            table = table.cast(self.schema)
-        self.writer.write_table(table)
+    def _join(self) -> None:
+        assert self.thread is not None
+        # In short waits, so that Ctrl-C reaches the main thread while the file is written.
+        while self.thread.is_alive():
+            self.thread.join(timeout=0.2)
 
     def finish(self, summary: pl.DataFrame) -> None:
         del summary
-        if self.writer is not None:
-            self.writer.close()
-            self.writer = None
+        if self.thread is None:
+            return
+        self.finished = True
+        self._put(self._END)
+        self._join()
+        self._raise_failure()
+        self.thread = None
 
     def close(self) -> None:
-        """Close the file if `finish` was never reached."""
-        if self.writer is not None:
-            self.writer.close()
+        """Stop the sink if `finish` was never reached (the half-written file is removed)."""
+        if self.thread is not None:
+            with contextlib.suppress(queue.Full):
+                # Make room for the abort: the chunks queued will not be written.
+                while True:
+                    try:
+                        self.queue.get_nowait()
+                    except queue.Empty:
+                        break
+                self.queue.put(self._ABORT, timeout=1)
+            self._join()
+            self.thread = None
 
 
 class _XlsxWriter:
@@ -592,10 +711,9 @@ def run_batch(
             writer = _open_writer(suffix, temporary, options.lang, stack)
             if progress is not None:
                 progress(0, register.total)
-            for raw in register.chunks():
-                out, area = decide_chunk(raw, plan, columnar, options)
+            for out, counts in _decided(register, plan, columnar, options, summary):
                 writer.write(out)
-                summary.add(out, area)
+                summary.add(counts)
                 rows += out.height
                 error_rows += int(out[ERROR_COLUMN].is_not_null().sum())
                 if progress is not None:
@@ -628,6 +746,45 @@ def run_batch(
         output=output_path,
         summary_path=summary_path,
     )
+
+
+def _decided(
+    register: Register,
+    plan: ColumnPlan,
+    columnar: ColumnarPolicySet,
+    options: BatchOptions,
+    summary: Summary,
+) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+    """The register's chunks decided and counted, in order, by `options.workers` threads.
+
+    Deciding a chunk keeps a core busy only part of the time (polars' queries alternate with
+    Python wording and bookkeeping, which hold the interpreter), so several chunks are decided
+    at once; at most one more chunk than there are threads is read ahead, bounding memory.
+    """
+
+    def decide(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        out, area = decide_chunk(raw, plan, columnar, options)
+        return out, summary.count(out, area)
+
+    # One more thread than cores: while one thread holds the interpreter (wording, building
+    # queries), the cores still have polars work from the others.
+    workers = options.workers or min(os.cpu_count() or 1, pl.thread_pool_size()) + 1
+    if workers == 1:
+        for raw in register.chunks():
+            yield decide(raw)
+        return
+    pending: deque[Future[tuple[pl.DataFrame, pl.DataFrame]]] = deque()
+    with ThreadPoolExecutor(workers, thread_name_prefix="decide") as pool:
+        try:
+            for raw in register.chunks():
+                pending.append(pool.submit(decide, raw))
+                if len(pending) > workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 def _open_writer(suffix: str, path: Path, lang: Lang, stack: contextlib.ExitStack) -> _Writer:

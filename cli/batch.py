@@ -56,6 +56,12 @@ def register(commands: Any) -> None:
     batch.add_argument(
         "--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, help="rows decided at a time"
     )
+    batch.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="chunks decided at once, in threads (default: one per core, and one more)",
+    )
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
     batch.set_defaults(run=run_batch_command)
 
@@ -76,6 +82,8 @@ def _fail(message: str) -> int:
 def run_batch_command(args: argparse.Namespace) -> int:
     """Run the batch; exit 2 on input that cannot be read or options that make no sense."""
     region = args.region_default
+    if args.workers is not None and args.workers < 1:
+        return _fail("--workers must be at least 1")
     if region is not None and not (region.isdigit() and len(region) in (2, 4, 6)):
         return _fail("--region-default must be a 2, 4 or 6 digit GB/T 2260 code")
     options = BatchOptions(
@@ -84,6 +92,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
         region_default=region,
         lang=args.lang,
         chunk_rows=args.chunk_rows,
+        workers=args.workers,
     )
     console = Console(stderr=True)
     show = console.is_terminal and not args.no_progress

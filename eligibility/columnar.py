@@ -25,14 +25,16 @@ How it maps the reference's semantics onto polars:
 - **Wording.**  Reasons and the ranked missing list are strings; building them per row would
   dominate the run time, and a register holds few distinct outcome patterns.  So each row gets an
   integer *signature* (profile, each criterion's outcome, each criterion's hinge facts, the amount's
-  hinge facts), and the wording is made once per distinct signature in the chunk, with the
-  reference's ranking (facts several open criteria hinge on first, then the catalogue's asking
-  order, then the facts only the amount waits on).
+  hinge facts), and the wording is made once per distinct signature, with the reference's ranking
+  (facts several open criteria hinge on first, then the catalogue's asking order, then the facts
+  only the amount waits on).  The wordings are kept in a table across chunks and joined onto the
+  rows; reasons and missing facts are categorical columns (each text held once).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
@@ -47,6 +49,8 @@ from eligibility.policy import CompiledCriterion, ParamValue, PolicySet, Program
 from eligibility.text import Lang
 
 VERDICTS = ("eligible", "ineligible", "needs_info")
+# Verdicts as an enum: one byte a row, and stored as a dictionary in Parquet.
+VERDICT_DTYPE = pl.Enum(VERDICTS)
 
 # The polars type of each catalogue kind: enums are their English values, regions their codes.
 KIND_DTYPES: dict[FactKind, pl.DataType] = {
@@ -58,8 +62,13 @@ KIND_DTYPES: dict[FactKind, pl.DataType] = {
     "text": pl.String(),
 }
 WORK_PROVINCE = "person.employment.work_province"
+WORK_SCOPE = "person.employment.work_scope"
+WORK_REGION = "person.employment.work_region_code"
 
 _SKIPPED, _MET, _NOT_MET, _UNKNOWN = 0, 1, 2, 3
+_CODE = pl.Int8()  # outcome codes: a byte a row keeps the many intermediate columns small
+# Signatures worded and kept per programme: a register of millions has some tens of thousands.
+_MEMO_SIZE = 200_000
 _OUTCOME_NAMES = {_MET: "met", _NOT_MET: "not_met", _UNKNOWN: "unknown"}
 
 NodeKind = Literal["bool", "num", "str", "date", "list", "null"]
@@ -93,16 +102,38 @@ def derived_facts() -> list[pl.Expr]:
     - `person.employment.work_scope`: given, else from `region_code` and `work_region_code`;
     - `person.employment.work_province`: the first two digits of `work_region_code`.
     """
+    scope, province = region_facts()
+    return [
+        derived_age(),
+        pl.coalesce(pl.col(WORK_SCOPE), scope).alias(WORK_SCOPE),
+        province,
+    ]
+
+
+def derived_age() -> pl.Expr:
+    """`person.age` at `as_of`: given, else from the birth date, else from the ID number's."""
     as_of = pl.col("as_of")
-    from_id = pl.col("person.id_number").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    birth = pl.coalesce(pl.col("person.birth_date"), from_id)
+    birth = pl.col("person.birth_date")
+    # The ID number's YYYYMMDD read as a number: cheaper than parsing it as a date, and the
+    # numbers are validated (a real date) before they get here.
+    from_id = pl.col("person.id_number").str.slice(6, 8).cast(pl.Int32, strict=False)
+    year = pl.coalesce(birth.dt.year().cast(pl.Int32), from_id // 10_000)
+    month_day = pl.coalesce(
+        birth.dt.month().cast(pl.Int32) * 100 + birth.dt.day().cast(pl.Int32), from_id % 10_000
+    )
     # Whole years: one less if the birthday has not come yet this year (as `derive.age_on`).
     before_birthday = (as_of.dt.month().cast(pl.Int32) * 100 + as_of.dt.day().cast(pl.Int32)) < (
-        birth.dt.month().cast(pl.Int32) * 100 + birth.dt.day().cast(pl.Int32)
+        month_day
     )
-    computed_age = (
-        as_of.dt.year().cast(pl.Int64) - birth.dt.year().cast(pl.Int64)
-    ) - before_birthday.cast(pl.Int64)
+    computed_age = (as_of.dt.year().cast(pl.Int64) - year.cast(pl.Int64)) - before_birthday.cast(
+        pl.Int64
+    )
+    return pl.coalesce(pl.col("person.age"), computed_age).alias("person.age")
+
+
+def region_facts() -> tuple[pl.Expr, pl.Expr]:
+    """The work scope worked out from `region_code` and `work_region_code` (the given scope is
+    not read), and `person.employment.work_province`: both read only the two codes."""
     home, work = pl.col("region_code"), pl.col("person.employment.work_region_code")
     short = (home.str.len_chars() < 4) | (work.str.len_chars() < 4)
     county_short = (home.str.len_chars() < 6) | (work.str.len_chars() < 6)
@@ -122,13 +153,7 @@ def derived_facts() -> list[pl.Expr]:
         .then(pl.lit("same_county"))
         .otherwise(pl.lit("other_county"))
     )
-    return [
-        pl.coalesce(pl.col("person.age"), computed_age).alias("person.age"),
-        pl.coalesce(pl.col("person.employment.work_scope"), scope).alias(
-            "person.employment.work_scope"
-        ),
-        work.str.slice(0, 2).alias(WORK_PROVINCE),
-    ]
+    return scope, work.str.slice(0, 2).alias(WORK_PROVINCE)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -383,8 +408,8 @@ class _Compiler:
             return _Node(kind, pl.lit(values[0], dtype=dtype), values)
         key = (rules.to_source(expr), self.variant)
         if key not in self._constants:
-            mapping = dict(enumerate(values))
-            lookup = self.profile.replace_strict(mapping, return_dtype=dtype)
+            # The profile id is the value's index: a gather, far cheaper than a hashed lookup.
+            lookup = pl.lit(pl.Series(values, dtype=dtype)).gather(self.profile)
             self._constants[key] = self.bindings.bind(lookup, 0)[0]
         return _Node(kind, self._constants[key], values, {}, 1)
 
@@ -484,6 +509,29 @@ class _Slot:
     width: int
 
 
+@dataclass(frozen=True)
+class _Decoder:
+    """Each signature part as (word, shift, mask), in the order `describe` reads them."""
+
+    profile: tuple[int, int, int]
+    outcomes: list[tuple[int, int, int]]
+    hinges: list[tuple[tuple[int, int, int], str]]
+    amount: list[tuple[tuple[int, int, int], str]]
+
+    @classmethod
+    def of(cls, compiled: ColumnarProgramme) -> _Decoder:
+        def slot(key: tuple[str, int, str]) -> tuple[int, int, int]:
+            placed = compiled.slots[key]
+            return placed.shift // 63, placed.shift % 63, (1 << placed.width) - 1
+
+        return cls(
+            profile=slot(("profile", 0, "")),
+            outcomes=[slot(("outcome", i, "")) for i in range(len(compiled.outcomes))],
+            hinges=[(slot(("hinge", i, path)), path) for i, path, _ in compiled.hinge_bits],
+            amount=[(slot(("amount", 0, path)), path) for path, _ in compiled.amount_hinges],
+        )
+
+
 @dataclass
 class ColumnarProgramme:
     """One programme compiled to polars: verdict, amount, signature, and the wording per signature.
@@ -502,9 +550,9 @@ class ColumnarProgramme:
     amount_hinges: list[tuple[str, pl.Expr]]
     slots: dict[tuple[str, int, str], _Slot] = field(default_factory=dict)
     words: int = 1
-    _described: dict[tuple[tuple[int, ...], str], tuple[str | None, list[str]]] = field(
-        default_factory=dict, repr=False
-    )
+    _decoder: _Decoder | None = field(default=None, repr=False)
+    # A criterion's reason by (profile, criterion, outcome, language): few, worded once.
+    _reasons: dict[tuple[int, int, int, str], str] = field(default_factory=dict, repr=False)
 
     @property
     def id(self) -> str:
@@ -512,8 +560,10 @@ class ColumnarProgramme:
         return self.programme.id
 
     def prepare(self, frame: pl.LazyFrame) -> pl.LazyFrame:
-        """The frame (facts with derived facts) with this programme's intermediate columns."""
-        return self.bindings.apply(frame.with_columns(self.profiles.expr().alias("__profile")))
+        """The frame (facts with derived facts, and the profile as `__profile.<id>`) with this
+        programme's intermediate columns."""
+        profile = pl.col(f"__profile.{self.id}").alias("__profile")
+        return self.bindings.apply(frame.with_columns(profile))
 
     def expressions(self) -> list[pl.Expr]:
         """Per-row `<id>.verdict`, `<id>.amount` and the integer signature `<id>.__key*`.
@@ -526,10 +576,10 @@ class ColumnarProgramme:
         any_unknown = _or(o == _UNKNOWN for o in self.outcomes)
         verdict = (
             pl.when(any_not_met)
-            .then(pl.lit("ineligible"))
+            .then(pl.lit("ineligible", dtype=VERDICT_DTYPE))
             .when(any_unknown)
-            .then(pl.lit("needs_info"))
-            .otherwise(pl.lit("eligible"))
+            .then(pl.lit("needs_info", dtype=VERDICT_DTYPE))
+            .otherwise(pl.lit("eligible", dtype=VERDICT_DTYPE))
         )
         ineligible = any_not_met
         amount = (
@@ -558,50 +608,40 @@ class ColumnarProgramme:
             )
         return [verdict.alias(f"{pid}.verdict"), amount.alias(f"{pid}.amount"), *keys]
 
-    def _read(self, words: Sequence[int], kind: str, index: int, path: str) -> int:
-        slot = self.slots[(kind, index, path)]
-        word = words[slot.shift // 63]
-        return (word >> (slot.shift % 63)) & ((1 << slot.width) - 1)
-
     def describe(self, words: Sequence[int], lang: Lang) -> tuple[str | None, list[str]]:
-        """The reasons (not-met and unknown criteria, joined) and the ranked missing facts.
+        """The reasons (not-met and unknown criteria, joined) and the ranked missing facts."""
+        if self._decoder is None:
+            self._decoder = _Decoder.of(self)
+        decoder = self._decoder
 
-        Memoised: the same signatures come back chunk after chunk.
-        """
-        key = (tuple(words), lang)
-        found = self._described.get(key)
-        if found is None:
-            found = self._describe(words, lang)
-            if len(self._described) > 20_000:
-                self._described.clear()
-            self._described[key] = found
-        return found
+        def read(slot: tuple[int, int, int]) -> int:
+            return (words[slot[0]] >> slot[1]) & slot[2]
 
-    def _describe(self, words: Sequence[int], lang: Lang) -> tuple[str | None, list[str]]:
-        profile = self._read(words, "profile", 0, "")
-        variants = self.profiles.variants[profile]
+        profile = read(decoder.profile)
         reasons: list[str] = []
-        hinges: dict[str, int] = {}
         any_unknown = any_not_met = False
-        for i, criterion in enumerate(self.programme.criteria):
-            outcome = self._read(words, "outcome", i, "")
+        for i, slot in enumerate(decoder.outcomes):
+            outcome = read(slot)
             if outcome in (_NOT_MET, _UNKNOWN):
-                name = _OUTCOME_NAMES[outcome]
-                text = self.programme.wording(criterion.spec.text, variants, lang)
-                reasons.append(OUTCOME_PREFIX[name][lang] + text)  # type: ignore[index]
-            any_unknown |= outcome == _UNKNOWN
-            any_not_met |= outcome == _NOT_MET
-        for i, path, _ in self.hinge_bits:
-            if self._read(words, "hinge", i, path):
-                hinges[path] = hinges.get(path, 0) + 1
+                said = self._reasons.get((profile, i, outcome, lang))
+                if said is None:
+                    variants = self.profiles.variants[profile]
+                    text = self.programme.wording(
+                        self.programme.criteria[i].spec.text, variants, lang
+                    )
+                    said = OUTCOME_PREFIX[_OUTCOME_NAMES[outcome]][lang] + text  # type: ignore[index]
+                    self._reasons[(profile, i, outcome, lang)] = said
+                reasons.append(said)
+                any_unknown |= outcome == _UNKNOWN
+                any_not_met |= outcome == _NOT_MET
         missing: list[str] = []
         if any_unknown and not any_not_met:
+            hinges: dict[str, int] = {}
+            for slot, path in decoder.hinges:
+                if read(slot):
+                    hinges[path] = hinges.get(path, 0) + 1
             missing.extend(self._ranked(hinges))
-        extra = {
-            path: 1
-            for path, _ in self.amount_hinges
-            if self._read(words, "amount", 0, path) and path not in missing
-        }
+        extra = {path: 1 for slot, path in decoder.amount if read(slot) and path not in missing}
         missing.extend(self._ranked(extra))
         joined = ("；" if lang == "zh" else "; ").join(reasons) if reasons else None
         return joined, missing
@@ -645,14 +685,17 @@ def compile_programme(
         # applies under no variant; variants that disagree leave it unknown, hinging on the region.
         somewhere = _or(applying) if len(applying) > 1 else applying[0]
         agree = reduce(lambda a, b: a & b, (c == codes[0] for c in codes[1:]), pl.lit(True))
-        outcome = (
-            pl.when(~somewhere)
-            .then(pl.lit(_SKIPPED, dtype=pl.Int64))
-            .when(agree)
-            .then(codes[0])
-            .otherwise(pl.lit(_UNKNOWN, dtype=pl.Int64))
-        )
-        outcome, _ = bindings.bind(outcome, level)
+        if variants == 1 and criterion.applies_when is None:
+            outcome = codes[0]  # always applies, one variant: the code is the outcome
+        else:
+            outcome = (
+                pl.when(~somewhere)
+                .then(pl.lit(_SKIPPED, dtype=_CODE))
+                .when(agree)
+                .then(codes[0])
+                .otherwise(pl.lit(_UNKNOWN, dtype=_CODE))
+            )
+            outcome, _ = bindings.bind(outcome, level)
         outcomes.append(outcome)
         unknown = outcome == _UNKNOWN
         merged: dict[str, list[pl.Expr]] = {}
@@ -722,14 +765,22 @@ def _criterion(
             if applies_node.kind == "bool":
                 skipped = (~applies_node.expr).fill_null(False)
             applies_unknown = applies_node.expr.is_null()
+    decided = (
+        pl.when(holds.is_null())
+        .then(pl.lit(_UNKNOWN, dtype=_CODE))
+        .when(holds)
+        .then(pl.lit(_MET, dtype=_CODE))
+        .otherwise(pl.lit(_NOT_MET, dtype=_CODE))
+    )
+    if criterion.applies_when is None:
+        code, level = compiler.bindings.bind(decided, level)
+        return code, pl.lit(True), _merge_hinges(*nodes), level
     code = (
         pl.when(skipped)
-        .then(pl.lit(_MET, dtype=pl.Int64))
-        .when(applies_unknown | holds.is_null())
-        .then(pl.lit(_UNKNOWN, dtype=pl.Int64))
-        .when(holds)
-        .then(pl.lit(_MET, dtype=pl.Int64))
-        .otherwise(pl.lit(_NOT_MET, dtype=pl.Int64))
+        .then(pl.lit(_MET, dtype=_CODE))
+        .when(applies_unknown)
+        .then(pl.lit(_UNKNOWN, dtype=_CODE))
+        .otherwise(decided)
     )
     code, level = compiler.bindings.bind(code, level)
     masks = {path: ~skipped & mask for path, mask in _merge_hinges(*nodes).items()}
@@ -815,6 +866,10 @@ class ColumnarPolicySet:
             multi = compile_programme(programme, policies, variants=most) if most > 1 else None
             self.programmes.append((single, multi))
         self._labels = {path: spec.label for path, spec in policies.facts.items()}
+        # The wording of each signature as shown, kept across chunks (they recur), per compiled
+        # programme and way of showing; chunks may be evaluated in several threads at once.
+        self._worded: dict[tuple[object, ...], pl.DataFrame] = {}
+        self._lock = threading.Lock()
 
     @property
     def ids(self) -> list[str]:
@@ -835,15 +890,42 @@ class ColumnarPolicySet:
         `as_of` (a date on every row).  `missing` is a list of fact paths, or of labels in `lang`
         with `missing_as="label"`; with a `separator` it is joined into one string.
         """
-        frame = with_fact_columns(facts, self.policies).with_columns(derived_facts())
-        frame = frame.with_row_index("__row")
+        frame = (
+            with_fact_columns(facts, self.policies)
+            .lazy()
+            .with_columns(derived_age())
+            .drop(WORK_PROVINCE)  # derived only, joined below
+            .with_row_index("__row")
+            .collect()
+        )
+        # The profiles, the work scope and the work province depend only on a row's region
+        # codes and date, and a register holds few distinct ones: work each out once per
+        # distinct triple and join them onto the rows.
+        keys = [REGION, "as_of", WORK_REGION]
+        scope, province = region_facts()
+        triples = (
+            frame.lazy()
+            .select(keys)
+            .unique()
+            .with_columns(
+                scope.alias("__scope"),
+                province,
+                *(
+                    single.profiles.expr().alias(f"__profile.{single.id}")
+                    for single, _ in self.programmes
+                ),
+            )
+            .collect()
+        )
+        frame = frame.join(
+            triples, on=keys, how="left", nulls_equal=True, maintain_order="left"
+        ).with_columns(pl.coalesce(WORK_SCOPE, "__scope").alias(WORK_SCOPE))
         parts: list[tuple[ColumnarProgramme, pl.LazyFrame]] = []
         split: dict[str, bool] = {}
         for single, multi in self.programmes:
             mask = None
             if multi is not None:
-                profile = frame.select(single.profiles.expr()).to_series()
-                mask = profile.is_in(single.profiles.multi())
+                mask = frame[f"__profile.{single.id}"].is_in(single.profiles.multi())
             if mask is None or not mask.any():
                 parts.append((single, frame.lazy()))
                 split[single.id] = False
@@ -898,24 +980,66 @@ class ColumnarPolicySet:
                 pl.concat_str([pl.col(c).cast(pl.String) for c in frame.columns], separator="-")
             ).to_series()
 
-        missing_dtype: pl.DataType = pl.String() if separator else pl.List(pl.String())
+        missing_dtype: pl.DataType = pl.Categorical() if separator else pl.List(pl.String())
         if keys.height == 0:
-            return pl.Series([], dtype=pl.String), pl.Series([], dtype=missing_dtype)
-        key = single_key(keys)
-        # Each row's place among the distinct signatures (sorted), to gather the wording from
-        # one small list per signature: cheaper than a lookup keyed by the signature.
-        place = (key.rank("dense") - 1).cast(pl.UInt32)
-        distinct = keys.with_columns(key.alias("__key")).unique(subset="__key").sort("__key")
+            return pl.Series([], dtype=pl.Categorical), pl.Series([], dtype=missing_dtype)
+        key = single_key(keys).alias("__key")
+        # The wording of every signature seen so far is kept as a table (signature, reasons,
+        # missing), and each row joins it: only signatures new in this chunk are worded in
+        # Python, and a register has few after its first chunks.
+        table_id = (id(compiled), lang, missing_as, separator)
+        distinct = key.unique()
+        with self._lock:
+            known = self._worded.get(table_id)
+            new = distinct if known is None else distinct.filter(~distinct.is_in(known["__key"].implode()))
+            if new.len():
+                if known is not None and known.height > _MEMO_SIZE:
+                    known, new = None, distinct
+                added = self._worded_rows(keys, key, new, compiled, lang, missing_as, separator)
+                known = added if known is None else pl.concat([known, added]).rechunk()
+                self._worded[table_id] = known
+        assert known is not None
+        joined = key.to_frame().join(known, on="__key", how="left", maintain_order="left")
+        return joined["reasons"], joined["missing"]
+
+    def _worded_rows(
+        self,
+        keys: pl.DataFrame,
+        key: pl.Series,
+        new: pl.Series,
+        compiled: ColumnarProgramme,
+        lang: Lang,
+        missing_as: Literal["path", "label"],
+        separator: str | None,
+    ) -> pl.DataFrame:
+        """The wording of the signatures `new`: reasons and missing facts as shown."""
+        if keys.width == 1:
+            signatures: Iterable[tuple[int, ...]] = ((word,) for word in new)
+            worded_keys = new
+        else:
+            frame = (
+                keys.with_columns(key)
+                .filter(pl.col("__key").is_in(new.implode()))
+                .unique(subset="__key")
+            )
+            worded_keys = frame["__key"]
+            signatures = frame.drop("__key").iter_rows()
         reasons_list: list[str | None] = []
         missing_list: list[object] = []
-        for words in distinct.drop("__key").iter_rows():
+        for words in signatures:
             reasons, missing = compiled.describe(words, lang)
             shown = missing
             if missing_as == "label":
                 shown = [self._labels[p].in_(lang) for p in missing]
             reasons_list.append(reasons)
             missing_list.append(shown if separator is None else (separator.join(shown) or None))
-        return (
-            pl.Series(reasons_list, dtype=pl.String).gather(place),
-            pl.Series(missing_list, dtype=missing_dtype).gather(place),
+        missing_dtype: pl.DataType = pl.Categorical() if separator else pl.List(pl.String())
+        # Categorical: a register repeats a few hundred texts a million times; each row holds a
+        # small code, and Parquet stores each text once per row group.
+        return pl.DataFrame(
+            [
+                worded_keys.alias("__key"),
+                pl.Series("reasons", reasons_list, dtype=pl.Categorical),
+                pl.Series("missing", missing_list, dtype=missing_dtype),
+            ]
         )

@@ -4,30 +4,130 @@
 register as CSV, XLSX or Parquet, and optional `format`, `programme`, `as_of`, `lang`,
 `region_default` fields), or a JSON body that picks stored households in the caller's regions
 (`filter`) and says how to write them.  `GET /v1/exports/{id}` shows its progress;
-`GET /v1/exports/{id}/download` gives the file once it is done.
+`GET /v1/exports/{id}/download` gives the file once it is done; `DELETE /v1/exports/{id}`
+cancels a job under way and removes any job with its files.
 
 Jobs live in the `export_jobs` table and their files in `EXPORT_DIR/<id>/`, so they survive a
 restart: a job found queued or running at start-up is run again from its saved input (the
 output is written atomically, so a run cut short left nothing behind).  A job is region-scoped
 like everything else: it belongs to the regions of the key that made it, rows outside them get
-an error instead of a verdict, and another region's job answers 404.
+an error instead of a verdict, and another region's job answers 404.  Finished and failed jobs
+are removed `EXPORT_RETENTION_DAYS` after their last change (`expires_at` says when).
+
+The create handler reads the raw request (it takes either body), so Litestar cannot describe
+the body from its signature: `_RegisterOrSelection` writes both alternatives into the OpenAPI
+operation, the JSON one derived from `ExportCreate` itself so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, get_args
 
 import msgspec
-from litestar import Controller, Litestar, Request, get, post
+from litestar import Controller, Request, delete, get, post
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
 from litestar.params import FromPath
 from litestar.response import File, Response
 
 from api.dependencies import PoliciesDep, PrincipalDep, RuntimeDep, SessionDep, require_key
 from api.problems import ProblemError, field_error, invalid
 from api.routes import SECURITY, protected
+from api.schemas import Lang, ProgrammeId
 from api.services import audit, exports
 from api.services.exports import ExportRead
+
+
+def _openapi_schema(node: Any, definitions: dict[str, Any]) -> Any:
+    """msgspec's JSON Schema as Litestar's spec objects, references resolved in place (the
+    document has no components for these Structs: no other operation names them)."""
+    if isinstance(node, list):
+        return [_openapi_schema(item, definitions) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return _openapi_schema(definitions[node["$ref"].rsplit("/", 1)[-1]], definitions)
+    fields: dict[str, Any] = {}
+    for key, value in node.items():
+        name = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()  # anyOf -> any_of
+        if key == "properties":
+            fields[name] = {k: _openapi_schema(v, definitions) for k, v in value.items()}
+        elif key == "type":
+            fields[name] = OpenAPIType(value)
+        elif key == "format":
+            fields[name] = OpenAPIFormat(value)
+        else:
+            fields[name] = _openapi_schema(value, definitions)
+    return Schema(**fields)
+
+
+def _selection_schema() -> Schema:
+    (root,), definitions = msgspec.json.schema_components([exports.ExportCreate])
+    schema = _openapi_schema(root, definitions)
+    assert isinstance(schema, Schema)
+    return schema
+
+
+# The multipart fields as `exports.from_upload` reads them.
+_REGISTER_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["file"],
+    properties={
+        "file": Schema(
+            type=OpenAPIType.STRING,
+            format=OpenAPIFormat.BINARY,
+            description="the register: a .csv, .xlsx or .parquet file",
+        ),
+        "format": Schema(
+            type=OpenAPIType.STRING,
+            enum=list(exports.MEDIA_TYPES),
+            default="xlsx",
+            description="the result's format",
+        ),
+        "programme": Schema(
+            type=OpenAPIType.ARRAY,
+            items=Schema(type=OpenAPIType.STRING, enum=list(get_args(ProgrammeId))),
+            description="programmes to decide (the field may repeat); all when absent",
+        ),
+        "as_of": Schema(
+            type=OpenAPIType.STRING,
+            format=OpenAPIFormat.DATE,
+            description="the date decided for; today when absent",
+        ),
+        "lang": Schema(type=OpenAPIType.STRING, enum=list(get_args(Lang)), default="zh"),
+        "region_default": Schema(
+            type=OpenAPIType.STRING,
+            pattern=r"^(\d{2}|\d{4}|\d{6})$",
+            description="GB/T 2260 code for rows without one (within the key's regions)",
+        ),
+    },
+)
+_CREATE_BODY = RequestBody(
+    description="A register upload, or a selection of stored households (an empty body "
+    "selects all of the caller's, written as XLSX).",
+    content={
+        "multipart/form-data": OpenAPIMediaType(schema=_REGISTER_SCHEMA),
+        "application/json": OpenAPIMediaType(schema=_selection_schema()),
+    },
+    required=False,
+)
+
+
+@dataclass
+class _RegisterOrSelection(Operation):
+    """The create operation, with the two bodies its handler reads (see the module docs)."""
+
+    def __post_init__(self) -> None:
+        self.request_body = _CREATE_BODY
 
 
 class ExportsController(Controller):
@@ -38,21 +138,13 @@ class ExportsController(Controller):
     security = SECURITY
     guards = [require_key]  # noqa: RUF012  (Litestar reads a list)
 
-    def __init__(self, owner: Any) -> None:
-        super().__init__(owner)
-        if isinstance(owner, Litestar) and not hasattr(owner.state, "export_jobs"):
-            # The app's start-up and shut-down reach the job runner from here, so that jobs
-            # resume after a restart with no more than this controller in `api.app.ROUTES`.
-            owner.state.export_jobs = None
-            owner.on_startup.append(exports.start_runner)
-            owner.on_shutdown.append(exports.stop_runner)
-
     @post(
         "/",
         status_code=202,
         responses=protected(413, 415),
         summary="Start an export job",
         request_max_body_size=exports.MAX_UPLOAD,
+        operation_class=_RegisterOrSelection,
     )
     async def create(
         self,
@@ -86,7 +178,7 @@ class ExportsController(Controller):
         await session.commit()
         exports.job_runner(request.app).start(job.id)
         return Response(
-            exports.describe(job, folder),
+            exports.describe(job, runtime.settings),
             status_code=202,
             headers={"Location": f"/v1/exports/{job.id}"},
         )
@@ -101,7 +193,18 @@ class ExportsController(Controller):
     ) -> ExportRead:
         """The job's status and progress (404 if missing or another region's)."""
         job = await exports.find_job(session, principal, export_id)
-        return exports.describe(job, runtime.settings.export_dir / job.id)
+        return exports.describe(job, runtime.settings)
+
+    @delete("/{export_id:str}", responses=protected(404), summary="Cancel or delete an export")
+    async def remove(
+        self,
+        request: Request[Any, Any, Any],
+        export_id: FromPath[str],
+        session: SessionDep,
+        principal: PrincipalDep,
+    ) -> None:
+        """Cancel the job if it is under way, and remove it with its files; 204."""
+        await exports.delete_job(session, principal, exports.job_runner(request.app), export_id)
 
     @get(
         "/{export_id:str}/download",

@@ -1,11 +1,21 @@
 """Export jobs: creating them from an upload or the stored households, running them in the
-background, and reading their state (the `/v1/exports` routes are a thin door onto this)."""
+background, reading their state, deleting them, and removing them when their time is up (the
+`/v1/exports` routes are a thin door onto this).
+
+A deleted job leaves nothing: its row goes, and so does its folder (input, partial or finished
+output, notes).  A finished or failed job is removed the same way `EXPORT_RETENTION_DAYS` after
+its last change, at start-up and then daily.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import logging
+import shutil
 import threading
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -26,7 +36,9 @@ from api.security import Principal
 from api.services import audit
 from api.services.assessments import applicant_for
 from api.services.households import not_found, record_id
+from api.settings import Settings
 from batch.run import INPUT_FORMATS, BatchInputError, BatchOptions, run_batch
+from db.engine import utc
 from db.models import ExportJob, Household, Member
 from eligibility.facts import HouseholdCategory
 from eligibility.policy import PolicySet
@@ -43,6 +55,9 @@ MEDIA_TYPES: dict[str, str] = {
 MAX_UPLOAD = 1 << 30  # a county register in XLSX or CSV is far smaller; Parquet more so
 _PROGRESS_EVERY = 0.5  # seconds between progress writes to the database
 _SNAPSHOT = "households.parquet"  # the input of a job over stored households
+_SWEEP_EVERY = 24 * 60 * 60.0  # seconds between retention sweeps while the server runs
+_FINISHED = ("done", "failed")
+_log = logging.getLogger(__name__)
 
 
 class ExportFilter(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -78,6 +93,9 @@ class ExportRead(msgspec.Struct, frozen=True, kw_only=True):
     download: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    expires_at: dt.datetime | None
+    """When a finished or failed job (its row and its file) will be removed; None while it
+    runs, or when `EXPORT_RETENTION_DAYS` is 0."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -100,7 +118,12 @@ async def from_upload(
     folder: Path,
 ) -> ExportJob:
     """A job over an uploaded register, saved into the job's folder."""
-    form = await request.form()
+    try:
+        form = await request.form()
+    except UnicodeDecodeError:
+        # Litestar decodes the text fields as it parses; bytes that are not UTF-8 are the
+        # client's mistake, not the server's.
+        raise _bad("$", "the form's text fields must be UTF-8") from None
     try:
         return await _save_upload(form, principal, policies, job_id, folder)
     finally:
@@ -269,10 +292,18 @@ def _notes(folder: Path) -> list[str]:
     return msgspec.json.decode(path.read_bytes(), type=list[str]) if path.is_file() else []
 
 
-def describe(job: ExportJob, folder: Path) -> ExportRead:
-    """The job as the API shows it: status, progress, notes and where to download it."""
+def describe(job: ExportJob, settings: Settings) -> ExportRead:
+    """The job as the API shows it: status, progress, notes, where to download it and until
+    when."""
+    folder = settings.export_dir / job.id
     total = job.rows_total
     done = job.status == "done"
+    days = settings.export_retention_days
+    expires_at = (
+        utc(job.updated_at) + dt.timedelta(days=days)
+        if job.status in _FINISHED and days > 0
+        else None
+    )
     return ExportRead(
         id=job.id,
         status=job.status,  # type: ignore[arg-type]
@@ -285,9 +316,60 @@ def describe(job: ExportJob, folder: Path) -> ExportRead:
         notes=_notes(folder),
         error=job.error,
         download=f"/v1/exports/{job.id}/download" if done else None,
-        created_at=job.created_at,
-        updated_at=job.updated_at,
+        created_at=utc(job.created_at),
+        updated_at=utc(job.updated_at),
+        expires_at=expires_at,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Removing jobs
+
+
+async def delete_job(
+    session: AsyncSession, principal: Principal, runner: _Runner, export_id: str
+) -> None:
+    """Cancel the job if it is queued or running, then remove its folder and its row.
+
+    The row is deleted, not marked: a deleted job answers 404 like one that never was, and
+    nothing is left for the next start-up to resume.  The folder goes first and the row last,
+    so a failure in between leaves a row without files (a resumed run fails for want of its
+    input; a done job's download answers 409), which the retention sweep removes in time,
+    never a folder that nothing points at.
+    """
+    job = await find_job(session, principal, export_id)
+    await runner.cancel(job.id)
+    _remove_folder(runner.runtime.settings.export_dir / job.id)
+    await session.exec(sa.delete(ExportJob).where(col(ExportJob.id) == job.id))
+    audit.record(session, principal, "delete", "export", [(job.id, None)])
+    await session.commit()
+
+
+async def sweep_expired(runtime: Runtime, now: dt.datetime) -> list[str]:
+    """Remove the finished and failed jobs (folder, then row) whose last change is more than
+    `EXPORT_RETENTION_DAYS` before `now` (an aware time); the ids removed.  Queued and running
+    jobs are never touched, however old."""
+    days = runtime.settings.export_retention_days
+    if days <= 0:
+        return []
+    cutoff = now.astimezone(dt.UTC) - dt.timedelta(days=days)
+    expired = (col(ExportJob.status).in_(_FINISHED), col(ExportJob.updated_at) < cutoff)
+    async with runtime.sessions() as session:
+        found = list((await session.exec(select(ExportJob.id).where(*expired))).all())
+        for job_id in found:
+            _remove_folder(runtime.settings.export_dir / job_id)
+        if found:
+            await session.exec(sa.delete(ExportJob).where(col(ExportJob.id).in_(found), *expired))
+            await session.commit()
+    if found:
+        _log.info("removed %d export job(s) past %d days", len(found), days)
+    return found
+
+
+def _remove_folder(folder: Path) -> None:
+    # Already gone is fine: another worker's sweep or delete may have been first.
+    with contextlib.suppress(FileNotFoundError):
+        shutil.rmtree(folder)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,6 +380,10 @@ class _Stopped(Exception):
     """The app is shutting down: the job stops and is run again at the next start."""
 
 
+class _Cancelled(Exception):
+    """The job was deleted: it stops for good and its files are removed by the deleter."""
+
+
 @dataclass
 class _Runner:
     """Runs jobs in worker threads, one asyncio task each, and records their progress."""
@@ -305,12 +391,41 @@ class _Runner:
     runtime: Runtime
     stopping: threading.Event = field(default_factory=threading.Event)
     tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    cancelled: set[str] = field(default_factory=set)
+    """Jobs deleted while this process runs: read by the worker threads between chunks, and
+    kept so that a job deleted before its task began is never begun."""
+    sweeper: asyncio.Task[None] | None = None
 
     def start(self, job_id: str) -> None:
-        """Run the job in the background (once at a time per job)."""
+        """Run the job in the background (once at a time per job; never once deleted)."""
+        if job_id in self.cancelled:
+            return
         if job_id in self.tasks and not self.tasks[job_id].done():
             return
         self.tasks[job_id] = asyncio.create_task(self._run(job_id), name=f"export {job_id}")
+
+    async def cancel(self, job_id: str) -> None:
+        """Stop the job for good and wait until its run has ended: a running batch stops at
+        its next progress report (between chunks), and its unfinished output is discarded."""
+        self.cancelled.add(job_id)
+        task = self.tasks.pop(job_id, None)
+        if task is not None and not task.done():
+            # `wait`, not `await task`: should the deleting request be cancelled, the run's
+            # task must not be cancelled with it (its thread would go on unwatched).
+            await asyncio.wait({task})
+
+    def keep_sweeping(self) -> None:
+        """Remove expired jobs once a day from now on (see `sweep_expired`)."""
+        if self.sweeper is None or self.sweeper.done():
+            self.sweeper = asyncio.create_task(self._sweep_daily(), name="export retention")
+
+    async def _sweep_daily(self) -> None:
+        while True:
+            await asyncio.sleep(_SWEEP_EVERY)
+            try:
+                await sweep_expired(self.runtime, dt.datetime.now(dt.UTC))
+            except Exception:  # the database away for a moment, say: tomorrow's sweep retries
+                _log.exception("export retention sweep failed")
 
     async def resume(self) -> None:
         """Run again every job left queued or running by the last process."""
@@ -324,8 +439,12 @@ class _Runner:
             self.start(job_id)
 
     async def stop(self) -> None:
-        """Ask running jobs to stop and wait for them (they stay `running`, to be resumed)."""
+        """Ask running jobs to stop and wait for them (they stay `running`, to be resumed);
+        stop the daily sweep."""
         self.stopping.set()
+        if self.sweeper is not None:
+            self.sweeper.cancel()
+            await asyncio.gather(self.sweeper, return_exceptions=True)
         if self.tasks:
             await asyncio.gather(*self.tasks.values(), return_exceptions=True)
 
@@ -343,6 +462,8 @@ class _Runner:
             return job
 
     async def _run(self, job_id: str) -> None:
+        if job_id in self.cancelled:
+            return  # deleted before its task got going: not even its input is opened
         job = await self._update(job_id, status="running", rows_done=0, error=None)
         if job is None or job.input_path is None:
             return
@@ -362,6 +483,10 @@ class _Runner:
         notes: list[str] = []
 
         def report(done: int, total: int | None) -> None:
+            # Raised in the batch's thread, this aborts `run_batch`, which then removes its
+            # temporary output: a stopped or cancelled run leaves no file behind.
+            if job_id in self.cancelled:
+                raise _Cancelled
             if self.stopping.is_set():
                 raise _Stopped
             progress["done"], progress["total"] = done, total
@@ -384,9 +509,13 @@ class _Runner:
             now = (progress["done"] or 0, progress["total"])
             if now != shown and not work.done():
                 shown = now
-                await self._update(job_id, rows_done=now[0], rows_total=now[1])
+                if await self._update(job_id, rows_done=now[0], rows_total=now[1]) is None:
+                    # The row is gone: the job was deleted through another worker process.
+                    self.cancelled.add(job_id)
         try:
             result = work.result()
+        except _Cancelled:
+            return  # the deleter removes the folder and the row
         except _Stopped:
             return  # left `running`: the next start runs it again
         except BatchInputError as exc:
@@ -395,32 +524,47 @@ class _Runner:
         except Exception as exc:  # a job's failure is reported on the job, not raised
             await self._update(job_id, status="failed", error=f"{type(exc).__name__}: {exc}")
             return
-        (folder / "notes.json").write_bytes(msgspec.json.encode(notes))
-        await self._update(
+        if job_id in self.cancelled:
+            return  # deleted as the last chunk was written: it must not turn `done`
+        try:
+            (folder / "notes.json").write_bytes(msgspec.json.encode(notes))
+        except FileNotFoundError:
+            return  # the folder was removed: deleted through another worker process
+        finished = await self._update(
             job_id,
             status="done",
             rows_done=result.rows,
             rows_total=result.rows,
             output_path=output,
         )
+        if finished is None:
+            _remove_folder(folder)  # deleted meanwhile through another worker: leave nothing
 
 
 def job_runner(app: Litestar) -> _Runner:
     """The app's job runner, made on first use."""
-    runner = app.state.export_jobs
+    runner = getattr(app.state, "export_jobs", None)
     if runner is None:
         runner = app.state.export_jobs = _Runner(app.state.runtime)
     assert isinstance(runner, _Runner)
     return runner
 
 
-async def start_runner(app: Litestar) -> None:
-    """At start-up: run again every job left queued or running by a stop."""
-    await job_runner(app).resume()
+@contextlib.asynccontextmanager
+async def running_jobs(app: Litestar) -> AsyncIterator[None]:
+    """The app's lifespan for export jobs: at start-up, remove the expired jobs, run again
+    every job left queued or running by a stop, and sweep daily from then on; at shut-down,
+    stop the jobs under way (they are resumed at the next start) and the sweep.
 
-
-async def stop_runner(app: Litestar) -> None:
-    """At shut-down: stop the jobs under way (they are resumed at the next start)."""
-    runner = app.state.export_jobs
-    if isinstance(runner, _Runner):
+    A lifespan listed after the runtime's, not start-up and shut-down hooks: Litestar runs
+    shut-down hooks only after every lifespan has ended, when the runtime's engine is already
+    disposed, and a job's last progress write would then open a connection nobody closes.
+    """
+    runner = job_runner(app)
+    await sweep_expired(runner.runtime, dt.datetime.now(dt.UTC))
+    await runner.resume()
+    runner.keep_sweeping()
+    try:
+        yield
+    finally:
         await runner.stop()

@@ -1,9 +1,11 @@
 """Export jobs: register uploads and stored households, progress, download, region scope,
-bad requests, and jobs that survive a restart."""
+bad requests, jobs that survive a restart, cancelling and deleting jobs, and the OpenAPI
+description of the two request bodies."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import io
 import uuid
@@ -13,12 +15,15 @@ from typing import Any
 import fastexcel
 import msgspec
 import polars as pl
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.app import create_app
+from api.runtime import Runtime
+from api.services import exports
 from api.settings import Settings
 from db.models import ExportJob
 from tests.api.conftest import HouseholdMaker, bearer, id_number
@@ -27,6 +32,20 @@ from tests.conftest import KeyMaker
 ROOT = Path(__file__).resolve().parents[2]
 REGISTER = ROOT / "examples" / "register.xlsx"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# Enough rows for several progress reports (one per chunk of 100,000): seconds of work, so a
+# job can be cancelled while it runs.
+LONG_REGISTER_ROWS = 600_000
+
+
+@pytest.fixture(scope="module")
+def long_register(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example register repeated to LONG_REGISTER_ROWS rows, as Parquet (small to upload)."""
+    rows = fastexcel.read_excel(REGISTER.read_bytes()).load_sheet(0, dtypes="string").to_polars()
+    path = tmp_path_factory.mktemp("long") / "long-register.parquet"
+    pl.concat([rows] * (LONG_REGISTER_ROWS // rows.height)).write_parquet(path)
+    return path
 
 
 async def upload(
@@ -222,3 +241,231 @@ async def test_a_queued_job_runs_after_a_restart(
     assert job["status"] == "done"
     assert job["rows_done"] == 20
     assert (folder / "result.csv").is_file()
+
+
+async def stored_job(
+    db_sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    *,
+    status: str,
+    input_file: Path = REGISTER,
+    **columns: Any,
+) -> tuple[str, Path]:
+    """A job row with its folder (input and options), as a previous process left it."""
+    job_id = str(uuid.uuid4())
+    folder = settings.export_dir / job_id
+    folder.mkdir(parents=True)
+    (folder / f"input{input_file.suffix}").write_bytes(input_file.read_bytes())
+    (folder / "options.json").write_bytes(msgspec.json.encode({"lang": "zh"}))
+    async with db_sessions() as session:
+        session.add(
+            ExportJob(
+                id=job_id,
+                created_by="key_test",
+                regions="[]",
+                status=status,
+                input_path=f"input{input_file.suffix}",
+                output_format="csv",
+                as_of=dt.date(2024, 11, 5),
+                **columns,
+            )
+        )
+        await session.commit()
+    return job_id, folder
+
+
+async def test_delete_a_finished_job_removes_it_and_its_files(
+    settings: Settings,
+    client: AsyncTestClient[Litestar],
+    make_key: KeyMaker,
+    admin_headers: dict[str, str],
+) -> None:
+    owner = bearer(await make_key("caseworker", regions=["1408"]))
+    stranger = bearer(await make_key("caseworker", regions=["5101"]))
+    created = (await upload(client, owner, format="csv")).json()
+    job = await finished(client, owner, created["id"])
+    assert job["status"] == "done"
+    folder = settings.export_dir / job["id"]
+    assert (folder / "result.csv").is_file()
+
+    # Another region's key cannot see the job, so cannot delete it either.
+    assert (await client.delete(f"/v1/exports/{job['id']}", headers=stranger)).status_code == 404
+    assert (await client.delete(f"/v1/exports/{job['id']}")).status_code == 401
+    assert (await client.get(f"/v1/exports/{job['id']}", headers=owner)).status_code == 200
+
+    response = await client.delete(f"/v1/exports/{job['id']}", headers=owner)
+    assert response.status_code == 204, response.text
+    assert not folder.exists()
+    for path in (f"/v1/exports/{job['id']}", f"/v1/exports/{job['id']}/download"):
+        assert (await client.get(path, headers=owner)).status_code == 404
+    assert (await client.delete(f"/v1/exports/{job['id']}", headers=owner)).status_code == 404
+
+    audit = await client.get(
+        "/v1/audit", params={"record_id": job["id"], "action": "delete"}, headers=admin_headers
+    )
+    assert [(e["resource"], e["record_id"]) for e in audit.json()["items"]] == [
+        ("export", job["id"])
+    ]
+
+
+async def test_delete_answers_404_for_ids_that_are_no_job(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    for odd in (str(uuid.uuid4()), "not-an-id", "%00", "' OR 1=1 --"):
+        response = await client.delete(f"/v1/exports/{odd}", headers=admin_headers)
+        assert response.status_code == 404, (odd, response.text)
+
+
+async def test_delete_a_failed_job(
+    settings: Settings, client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    created = await upload(client, admin_headers, content=b"not a workbook")
+    job = await finished(client, admin_headers, created.json()["id"])
+    assert job["status"] == "failed"
+    assert (settings.export_dir / job["id"]).is_dir()
+    response = await client.delete(f"/v1/exports/{job['id']}", headers=admin_headers)
+    assert response.status_code == 204
+    assert not (settings.export_dir / job["id"]).exists()
+    assert (await client.get(f"/v1/exports/{job['id']}", headers=admin_headers)).status_code == 404
+
+
+async def test_delete_a_queued_job_so_that_no_start_runs_it(
+    settings: Settings,
+    app: Litestar,
+    client: AsyncTestClient[Litestar],
+    db_sessions: async_sessionmaker[AsyncSession],
+    admin_headers: dict[str, str],
+) -> None:
+    # Accepted by a process that stopped before running it: queued, with its saved input.
+    job_id, folder = await stored_job(db_sessions, settings, status="queued")
+    response = await client.delete(f"/v1/exports/{job_id}", headers=admin_headers)
+    assert response.status_code == 204
+    assert not folder.exists()
+    async with db_sessions() as session:
+        assert await session.get(ExportJob, job_id) is None
+    # Neither this process nor the next one runs it.
+    app.state.export_jobs.start(job_id)
+    assert job_id not in app.state.export_jobs.tasks
+    async with AsyncTestClient(app=create_app(settings)) as again:
+        assert (await again.get(f"/v1/exports/{job_id}", headers=admin_headers)).status_code == 404
+    assert not folder.exists()
+
+
+async def test_delete_a_running_job_cancels_it(
+    settings: Settings,
+    app: Litestar,
+    client: AsyncTestClient[Litestar],
+    db_sessions: async_sessionmaker[AsyncSession],
+    admin_headers: dict[str, str],
+    long_register: Path,
+) -> None:
+    created = await upload(client, admin_headers, path=long_register, format="csv")
+    assert created.status_code == 202, created.text
+    job_id = created.json()["id"]
+    for _ in range(600):
+        job = (await client.get(f"/v1/exports/{job_id}", headers=admin_headers)).json()
+        if job["rows_done"] > 0:
+            break
+        await asyncio.sleep(0.02)
+    assert job["status"] == "running" and job["rows_done"] < LONG_REGISTER_ROWS, job
+
+    response = await client.delete(f"/v1/exports/{job_id}", headers=admin_headers)
+    assert response.status_code == 204, response.text
+    # The answer comes once the run has stopped and its folder is gone.
+    assert not (settings.export_dir / job_id).exists()
+    assert job_id not in app.state.export_jobs.tasks
+    assert (await client.get(f"/v1/exports/{job_id}", headers=admin_headers)).status_code == 404
+    async with db_sessions() as session:
+        assert await session.get(ExportJob, job_id) is None
+    # A restart does not bring it back.
+    async with AsyncTestClient(app=create_app(settings)) as again:
+        assert (await again.get(f"/v1/exports/{job_id}", headers=admin_headers)).status_code == 404
+    assert not (settings.export_dir / job_id).exists()
+
+
+async def test_a_cancelled_run_stops_between_chunks_and_leaves_no_output(
+    settings: Settings,
+    runtime: Runtime,
+    db_engine: AsyncEngine,
+    db_sessions: async_sessionmaker[AsyncSession],
+    long_register: Path,
+) -> None:
+    # The runner on the tests' own event loop and database sessions.
+    runner = exports._Runner(dataclasses.replace(runtime, engine=db_engine, sessions=db_sessions))
+    job_id, folder = await stored_job(
+        db_sessions, settings, status="queued", input_file=long_register
+    )
+    before = sorted(p.name for p in folder.iterdir())
+    runner.start(job_id)
+    rows_done = 0
+    for _ in range(1000):
+        async with db_sessions() as session:
+            job = await session.get(ExportJob, job_id)
+            assert job is not None
+            rows_done = job.rows_done
+        if rows_done > 0:
+            break
+        await asyncio.sleep(0.02)
+    # Cancelled with at least half the register still to decide: the run must stop early.
+    assert 0 < rows_done <= LONG_REGISTER_ROWS // 2, rows_done
+
+    await runner.cancel(job_id)
+    async with db_sessions() as session:
+        job = await session.get(ExportJob, job_id)
+        assert job is not None
+    assert job.status == "running" and job.output_path is None  # never `done`
+    assert job.rows_done < LONG_REGISTER_ROWS
+    # No result, no temporary part file, no notes: only what the job started with.
+    assert sorted(p.name for p in folder.iterdir()) == before
+    runner.start(job_id)
+    assert job_id not in runner.tasks
+
+
+async def test_the_openapi_document_describes_both_bodies(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    operation = document["paths"]["/v1/exports"]["post"]
+    content = operation["requestBody"]["content"]
+    assert set(content) == {"multipart/form-data", "application/json"}
+
+    register = content["multipart/form-data"]["schema"]
+    assert register["required"] == ["file"]
+    assert register["properties"]["file"] == {
+        "type": "string",
+        "format": "binary",
+        "description": "the register: a .csv, .xlsx or .parquet file",
+    }
+    assert set(register["properties"]) == {
+        "file",
+        "format",
+        "programme",
+        "as_of",
+        "lang",
+        "region_default",
+    }
+    assert register["properties"]["programme"]["type"] == "array"
+
+    selection = content["application/json"]["schema"]
+    assert selection["title"] == "ExportCreate"
+    assert set(selection["properties"]) == set(exports.ExportCreate.__struct_fields__)
+    assert selection["additionalProperties"] is False
+    assert selection["properties"]["filter"]["title"] == "ExportFilter"
+
+    removal = document["paths"]["/v1/exports/{export_id}"]["delete"]
+    assert set(removal["responses"]) >= {"204", "404"}
+    read = document["components"]["schemas"]["ExportRead"]
+    assert "expires_at" in read["properties"]
+
+
+async def test_form_text_that_is_not_utf8_is_refused(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    body = b'--b\r\nContent-Disposition: form-data; name="programme"\r\n\r\n\xff\xfe\r\n--b--\r\n'
+    response = await client.post(
+        "/v1/exports",
+        content=body,
+        headers={**admin_headers, "content-type": "multipart/form-data; boundary=b"},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["path"] == "$"

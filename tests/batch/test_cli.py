@@ -67,6 +67,7 @@ def test_batch_to_xlsx_with_options(tmp_path: Path, example: ModuleType) -> None
         (["missing.csv"], "no such file"),
         (["register.csv", "--programme", "lottery"], "unknown programme 'lottery'"),
         (["register.csv", "--region-default", "5101x"], "--region-default must be"),
+        (["register.csv", "--workers", "0"], "--workers must be at least 1"),
     ],
 )
 def test_bad_input_exits_2(

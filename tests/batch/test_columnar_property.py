@@ -179,3 +179,31 @@ def _flatten_into(value: dict[str, Any], prefix: str, out: dict[str, Any]) -> No
             _flatten_into(item, f"{prefix}{key}.", out)
         else:
             out[f"{prefix}{key}"] = item
+
+
+@pytest.mark.parametrize(
+    ("home", "work"),
+    [("620823", "610112"), ("451226", "440305")],
+)
+def test_work_province_is_derived_for_the_lower_tier(home: str, work: str) -> None:
+    """The work province is derived from the work region code, columnar as in the row path:
+    崇信县 pays 400 元 for work in 陕西/宁夏 (chongxin_2024), 环江县 400 元 for 广东
+    (huanjiang_2021), both in transport_subsidy.toml's `reduced_provinces`."""
+    facts: dict[str, Any] = dict.fromkeys(FACT_STRATEGIES)
+    facts.update(
+        {
+            "as_of": dt.date(2024, 6, 1),
+            "region_code": home,
+            "household.category": "poverty_alleviated",
+            "person.age": 40,
+            "person.employment.status": "employed",
+            "person.employment.work_region_code": work,
+            "person.employment.months_continuous": 6,
+            "person.employment.transport_subsidy_claimed_this_year": False,
+            "person.employment.organized_transfer": False,
+            "household.per_capita_net_income": 8000,
+        }
+    )
+    expected = row_results(facts, POLICIES)
+    assert expected["transport_subsidy.amount"] == 400
+    assert columnar_results([facts])[0] == expected

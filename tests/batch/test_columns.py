@@ -226,7 +226,7 @@ def identity_like(draw: st.DrawFn) -> str:
 @given(st.lists(identity_like(), min_size=1, max_size=30))
 def test_columnar_identity_check_agrees_with_the_core(numbers: list[str]) -> None:
     text = pl.Series(numbers).str.strip_chars().str.to_uppercase()
-    screened = pl.select(identity_number_screen(pl.lit(text))).to_series().to_list()
+    screened = identity_number_screen(text).to_list()
     for number, valid in zip(numbers, screened, strict=True):
         try:
             parse_identity_number(number)
@@ -234,6 +234,33 @@ def test_columnar_identity_check_agrees_with_the_core(numbers: list[str]) -> Non
         except IdentityNumberError:
             core = False
         assert valid == core, number
+
+
+@pytest.mark.parametrize(
+    ("born", "real"),
+    [
+        ("20000229", True),  # divisible by 400: a leap year
+        ("19000229", False),  # divisible by 100 only: not a leap year
+        ("20240229", True),
+        ("20230229", False),
+        ("20240431", False),
+        ("20241231", True),
+        ("20241301", False),
+        ("20240100", False),
+        ("18991231", False),  # the core takes no birth year before 1900
+    ],
+)
+def test_columnar_identity_check_reads_birth_dates_as_the_core(born: str, real: bool) -> None:
+    first17 = "510121" + born + "123"
+    number = first17 + check_character(first17)
+    screened = identity_number_screen(pl.Series([number])).item()
+    assert screened is real
+    try:
+        parse_identity_number(number)
+        core = True
+    except IdentityNumberError:
+        core = False
+    assert core is real
 
 
 def test_numbers_too_large_for_a_whole_number(policies: PolicySet) -> None:
