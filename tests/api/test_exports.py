@@ -8,6 +8,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import io
+import shutil
 import uuid
 from pathlib import Path
 from typing import Any
@@ -469,3 +470,42 @@ async def test_form_text_that_is_not_utf8_is_refused(
     )
     assert response.status_code == 400, response.text
     assert response.json()["errors"][0]["path"] == "$"
+
+
+async def test_shut_down_stops_jobs_while_the_database_is_still_open(
+    settings: Settings,
+    db_sessions: async_sessionmaker[AsyncSession],
+    admin_headers: dict[str, str],
+    long_register: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A job stopping at shut-down may still write its progress; were the engine disposed first,
+    # that write would open a connection nobody closes (a ResourceWarning in a later test).
+    job_id, folder = await stored_job(
+        db_sessions, settings, status="queued", input_file=long_register
+    )
+    engine_open_at_stop: list[bool] = []
+    stop = exports._Runner.stop
+
+    async def watched_stop(runner: exports._Runner) -> None:
+        engine_open_at_stop.append(runner.runtime.engine.pool is pool)
+        await stop(runner)
+
+    monkeypatch.setattr(exports._Runner, "stop", watched_stop)
+    restarted = create_app(settings)
+    async with AsyncTestClient(app=restarted) as again:
+        pool = restarted.state.runtime.engine.pool
+        for _ in range(600):
+            job = (await again.get(f"/v1/exports/{job_id}", headers=admin_headers)).json()
+            if job["rows_done"] > 0:
+                break
+            await asyncio.sleep(0.02)
+        assert job["status"] == "running", job
+    assert engine_open_at_stop == [True]
+    assert restarted.state.runtime.engine.pool is not pool  # disposed, after the jobs stopped
+    async with db_sessions() as session:
+        stopped = await session.get(ExportJob, job_id)
+        assert stopped is not None and stopped.status == "running"  # resumed at the next start
+        await session.delete(stopped)
+        await session.commit()
+    shutil.rmtree(folder, ignore_errors=True)
