@@ -991,7 +991,11 @@ class ColumnarPolicySet:
         distinct = key.unique()
         with self._lock:
             known = self._worded.get(table_id)
-            new = distinct if known is None else distinct.filter(~distinct.is_in(known["__key"].implode()))
+            new = (
+                distinct
+                if known is None
+                else distinct.filter(~distinct.is_in(known["__key"].implode()))
+            )
             if new.len():
                 if known is not None and known.height > _MEMO_SIZE:
                     known, new = None, distinct
