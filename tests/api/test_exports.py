@@ -217,25 +217,7 @@ async def test_a_queued_job_runs_after_a_restart(
     admin_headers: dict[str, str],
 ) -> None:
     # A job the last process accepted but never ran: its row and its saved input.
-    job_id = str(uuid.uuid4())
-    folder = settings.export_dir / job_id
-    folder.mkdir(parents=True)
-    (folder / "input.xlsx").write_bytes(REGISTER.read_bytes())
-    (folder / "options.json").write_bytes(msgspec.json.encode({"lang": "zh"}))
-    async with db_sessions() as session:
-        session.add(
-            ExportJob(
-                id=job_id,
-                created_by="key_test",
-                regions="[]",
-                status="running",
-                rows_done=4,
-                input_path="input.xlsx",
-                output_format="csv",
-                as_of=dt.date(2024, 11, 5),
-            )
-        )
-        await session.commit()
+    job_id, folder = await stored_job(db_sessions, settings, status="running", rows_done=4)
     restarted = create_app(settings)
     async with AsyncTestClient(app=restarted) as again:
         job = await finished(again, admin_headers, job_id)
