@@ -518,14 +518,6 @@ _ID_WEIGHTS = identity.CHECK_WEIGHTS
 _ID_CHECK = identity.CHECK_CHARACTERS
 
 
-def _masked(text: str) -> str:
-    """An ID number of unusual length, masked: the first and last four shown only if longer than
-    eight characters."""
-    if len(text) > 8:
-        return text[:4] + "*" * (len(text) - 8) + text[-4:]
-    return "*" * len(text)
-
-
 def _identity_numbers(column: pl.Series, lang: Lang) -> tuple[pl.Series, pl.Series, pl.Series]:
     """Checked numbers (null when bad), their masked forms, and errors that show only the mask.
 
@@ -555,7 +547,10 @@ def _identity_numbers(column: pl.Series, lang: Lang) -> tuple[pl.Series, pl.Seri
             pl.coalesce(
                 "masked",
                 text_col.replace_strict(
-                    odd, [_masked(value) for value in odd], default=None, return_dtype=pl.String
+                    odd,
+                    [identity.mask_identity_number(value) for value in odd],
+                    default=None,
+                    return_dtype=pl.String,
                 ),
             )
         )

@@ -980,9 +980,10 @@ class ColumnarPolicySet:
                 pl.concat_str([pl.col(c).cast(pl.String) for c in frame.columns], separator="-")
             ).to_series()
 
-        missing_dtype: pl.DataType = pl.Categorical() if separator else pl.List(pl.String())
         if keys.height == 0:
-            return pl.Series([], dtype=pl.Categorical), pl.Series([], dtype=missing_dtype)
+            return pl.Series([], dtype=pl.Categorical), pl.Series(
+                [], dtype=_missing_dtype(separator)
+            )
         key = single_key(keys).alias("__key")
         # The wording of every signature seen so far is kept as a table (signature, reasons,
         # missing), and each row joins it: only signatures new in this chunk are worded in
@@ -1037,13 +1038,17 @@ class ColumnarPolicySet:
                 shown = [self._labels[p].in_(lang) for p in missing]
             reasons_list.append(reasons)
             missing_list.append(shown if separator is None else (separator.join(shown) or None))
-        missing_dtype: pl.DataType = pl.Categorical() if separator else pl.List(pl.String())
         # Categorical: a register repeats a few hundred texts a million times; each row holds a
         # small code, and Parquet stores each text once per row group.
         return pl.DataFrame(
             [
                 worded_keys.alias("__key"),
                 pl.Series("reasons", reasons_list, dtype=pl.Categorical),
-                pl.Series("missing", missing_list, dtype=missing_dtype),
+                pl.Series("missing", missing_list, dtype=_missing_dtype(separator)),
             ]
         )
+
+
+def _missing_dtype(separator: str | None) -> pl.DataType:
+    """The missing facts' column: one text per row when joined by a separator, else a list."""
+    return pl.Categorical() if separator else pl.List(pl.String())

@@ -52,5 +52,11 @@ def parse_identity_number(text: str) -> IdentityNumber:
 
 
 def mask_identity_number(number: str) -> str:
-    """Masked form for display: first 4 and last 4 characters, e.g. `5101**********123X`."""
+    """Masked form for display: first 4 and last 4 characters, e.g. `5101**********123X`.
+
+    Text of eight characters or fewer (never a valid number, but a register may hold it) is
+    all stars: showing its first and last four would show all of it.
+    """
+    if len(number) <= 8:
+        return "*" * len(number)
     return number[:4] + "*" * (len(number) - 8) + number[-4:]

@@ -48,6 +48,13 @@ def test_mask_keeps_four_and_four() -> None:
     assert mask_identity_number("51012119800101123X") == "5101**********123X"
 
 
+def test_mask_of_short_text_shows_nothing() -> None:
+    # A register may hold a truncated number; four and four of eight would be all of it.
+    assert mask_identity_number("51012119") == "********"
+    assert mask_identity_number("123") == "***"
+    assert mask_identity_number("510121198") == "5101*1198"
+
+
 def test_decoding_a_bad_id_number_names_the_field() -> None:
     with pytest.raises(msgspec.ValidationError, match="id_number"):
         decode_applicant(b'{"person": {"id_number": "510121198001011230"}}')
