@@ -573,7 +573,11 @@ class _XlsxWriter:
     def __init__(self, path: Path, lang: Lang) -> None:
         import xlsxwriter
 
-        self.book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+        # Its temporary row files beside the output, not in the system's temp folder: a run
+        # killed outright leaves them where whoever re-runs it (an export job) cleans up.
+        self.book = xlsxwriter.Workbook(
+            str(path), {"constant_memory": True, "tmpdir": str(path.parent)}
+        )
         self.sheet = self.book.add_worksheet("结果" if lang == "zh" else "results")
         self.bold = self.book.add_format({"bold": True})
         self.lang = lang
