@@ -53,7 +53,7 @@ from api.services.assessments import applicant_for
 from api.services.households import not_found, record_id
 from api.settings import Settings
 from batch.run import INPUT_FORMATS, BatchInputError, BatchOptions, run_batch
-from db.engine import utc
+from db.engine import is_unavailable, utc
 from db.models import ExportJob, Household, Member
 from eligibility.facts import HouseholdCategory
 from eligibility.policy import PolicySet
@@ -469,6 +469,8 @@ class _Runner:
     """Jobs this process was running whose lease it lost (read by the worker threads)."""
     sweeper: asyncio.Task[None] | None = None
     watcher: asyncio.Task[None] | None = None
+    resumed: bool = False
+    """Whether the jobs left by the last process have been looked for (see `resume`)."""
 
     @property
     def lease(self) -> dt.timedelta:
@@ -529,14 +531,16 @@ class _Runner:
                 _log.warning("looking for export jobs to take over failed: %r", exc)
 
     async def _take_over_once(self) -> None:
-        """Run the jobs whose leases have expired (their workers died)."""
-        await self._start_claimable(unclaimed=False)
+        """Run the jobs whose leases have expired (their workers died); and, if the start-up
+        could not resume jobs (the database away), those too."""
+        await self._start_claimable(unclaimed=not self.resumed)
 
     async def resume(self) -> None:
         """Run again every job left queued or running by the last process whose lease is not
         held (a job a live worker runs is left to it; one whose worker died is taken over by
         the lease watcher once its lease expires)."""
         await self._start_claimable(unclaimed=True)
+        self.resumed = True
 
     async def _start_claimable(self, *, unclaimed: bool) -> None:
         now = dt.datetime.now(dt.UTC)
@@ -782,8 +786,14 @@ async def running_jobs(app: Litestar) -> AsyncIterator[None]:
     disposed, and a job's last progress write would then open a connection nobody closes.
     """
     runner = job_runner(app)
-    await sweep_expired(runner.runtime, dt.datetime.now(dt.UTC))
-    await runner.resume()
+    try:
+        await sweep_expired(runner.runtime, dt.datetime.now(dt.UTC))
+        await runner.resume()
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        # Serve all the same (503 until the database is back); the lease watcher resumes.
+        _log.warning("export jobs not resumed at start-up, retried shortly: %r", exc)
     runner.keep_sweeping()
     try:
         yield
