@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import os
 import stat
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -329,3 +331,31 @@ async def test_the_service_keeps_its_files_to_its_user(
         for companion in (database.with_name(database.name + s) for s in ("-wal", "-shm")):
             if companion.exists():
                 assert _mode(companion) == 0o600
+
+
+async def test_a_folder_no_job_names_is_removed_at_start_up(
+    settings: Settings,
+    db_sessions: async_sessionmaker[AsyncSession],
+    admin_headers: dict[str, str],
+) -> None:
+    # An upload saved by a request whose job could not then be stored (the database away):
+    # nothing points at it, and it holds a register in clear.
+    stale = dt.datetime.now().timestamp() - 11 * 60
+    orphan = settings.export_dir / str(uuid.uuid4())
+    orphan.mkdir(parents=True)
+    (orphan / "input.csv").write_text("身份证号\n140821198905122014\n")
+    os.utime(orphan, (stale, stale))
+    # One just being saved (its request is still storing the job), and an old job's folder.
+    young = settings.export_dir / str(uuid.uuid4())
+    young.mkdir()
+    job_id, kept = await stored_job(db_sessions, settings, status="done")
+    os.utime(kept, (stale, stale))
+
+    async with AsyncTestClient(app=create_app(settings)) as again:
+        assert (await again.get("/readyz")).status_code == 200
+    assert not orphan.exists()
+    assert young.is_dir() and kept.is_dir()
+    async with db_sessions() as session:
+        await session.delete(await session.get(ExportJob, job_id))
+        await session.commit()
+    young.rmdir()
