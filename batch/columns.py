@@ -77,12 +77,18 @@ class ColumnPlan:
     cache: dict[tuple[object, ...], object] = field(default_factory=dict, compare=False, repr=False)
 
 
-def plan_columns(headers: Sequence[str], policies: PolicySet, lang: Lang = "zh") -> ColumnPlan:
-    """Match each header to a fact by dotted name or Chinese header; the rest are carried."""
+def known_headers(policies: PolicySet) -> dict[str, str]:
+    """Every header a fact may have (dotted name or Chinese header), normalised, to its fact."""
     known: dict[str, str] = {}
     for path, spec in policies.facts.items():
         known[normalise_header(path)] = path
         known[normalise_header(spec.header_zh)] = path
+    return known
+
+
+def plan_columns(headers: Sequence[str], policies: PolicySet, lang: Lang = "zh") -> ColumnPlan:
+    """Match each header to a fact by dotted name or Chinese header; the rest are carried."""
+    known = known_headers(policies)
     facts: dict[str, str] = {}
     carried: list[str] = []
     notes: list[str] = []

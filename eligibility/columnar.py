@@ -72,6 +72,7 @@ _MEMO_SIZE = 200_000
 _OUTCOME_NAMES = {_MET: "met", _NOT_MET: "not_met", _UNKNOWN: "unknown"}
 
 NodeKind = Literal["bool", "num", "str", "date", "list", "null"]
+Reasons = Literal["text", "codes", "none"]
 
 
 class ColumnarUnsupportedError(ValueError):
@@ -214,6 +215,26 @@ class _Profiles:
     def multi(self) -> list[int]:
         """The profiles under more than one parameter variant."""
         return [i for i, v in enumerate(self.variants) if len(v) > 1]
+
+    def where(self, profile: int) -> str:
+        """Where and when a profile applies, in codes: `140821`, `1408*` (codes under 1408 not
+        listed apart), `*` (any other region), `-` (no region); then the dates, if any."""
+        buckets = len(self.dates) + 1
+        region_class, bucket = divmod(profile, buckets)
+        no_match = 1 + len(self.exact)
+        if region_class == 0:
+            region = "-"
+        elif region_class < no_match:
+            region = self.exact[region_class - 1]
+        elif region_class == no_match:
+            region = "*"
+        else:
+            region = self.prefixed[region_class - no_match - 1] + "*"
+        if not self.dates:
+            return region
+        since = "" if bucket == 0 else self.dates[bucket - 1].isoformat()
+        until = self.dates[bucket].isoformat() if bucket < len(self.dates) else ""
+        return f"{region} {since}–{until}"
 
     def expr(self) -> pl.Expr:
         """The row's profile id from its `region_code` and `as_of`."""
@@ -553,6 +574,8 @@ class ColumnarProgramme:
     _decoder: _Decoder | None = field(default=None, repr=False)
     # A criterion's reason by (profile, criterion, outcome, language): few, worded once.
     _reasons: dict[tuple[int, int, int, str], str] = field(default_factory=dict, repr=False)
+    # The (profile, criterion, outcome) given to rows as codes: what `legend` spells out.
+    _coded: set[tuple[int, int, int]] = field(default_factory=set, repr=False)
 
     @property
     def id(self) -> str:
@@ -646,10 +669,51 @@ class ColumnarProgramme:
         joined = ("；" if lang == "zh" else "; ").join(reasons) if reasons else None
         return joined, missing
 
+    def codes(self, words: Sequence[int]) -> str | None:
+        """The reasons as codes: the ids of the criteria not met (`id!`) and unknown (`id?`), in
+        the programme's order, space-separated; `ColumnarPolicySet.legend` spells them out."""
+        if self._decoder is None:
+            self._decoder = _Decoder.of(self)
+        decoder = self._decoder
+
+        def read(slot: tuple[int, int, int]) -> int:
+            return (words[slot[0]] >> slot[1]) & slot[2]
+
+        profile = read(decoder.profile)
+        codes: list[str] = []
+        for i, slot in enumerate(decoder.outcomes):
+            outcome = read(slot)
+            if outcome in (_NOT_MET, _UNKNOWN):
+                codes.append(reason_code(self.programme.criteria[i].spec.id, outcome == _UNKNOWN))
+                self._coded.add((profile, i, outcome))
+        return " ".join(codes) or None
+
+    def reason_text(self, profile: int, criterion: int, unknown: bool, lang: Lang) -> str:
+        """One criterion's reason as `describe` words it for rows of `profile`: `describe` itself
+        on a signature where only that criterion is not met (or unknown)."""
+        if self._decoder is None:
+            self._decoder = _Decoder.of(self)
+        decoder = self._decoder
+        words = [0] * self.words
+
+        def put(slot: tuple[int, int, int], value: int) -> None:
+            words[slot[0]] |= (value & slot[2]) << slot[1]
+
+        put(decoder.profile, profile)
+        for i, slot in enumerate(decoder.outcomes):
+            put(slot, (_UNKNOWN if unknown else _NOT_MET) if i == criterion else _MET)
+        text, _ = self.describe(words, lang)
+        return text or ""
+
     def _ranked(self, hinges: Mapping[str, int]) -> list[str]:
         # As `determination._missing`: most-hinged first, then the catalogue's asking order.
         order = sorted(hinges, key=lambda p: (-hinges[p], self.policies.fact_rank(p)))
         return [p for p in order if p in self.policies.facts]
+
+
+def reason_code(criterion: str, unknown: bool) -> str:
+    """A criterion's reason code: its id, then `!` when not met or `?` when not known."""
+    return criterion + ("?" if unknown else "!")
 
 
 def compile_programme(
@@ -883,12 +947,15 @@ class ColumnarPolicySet:
         lang: Lang = "zh",
         missing_as: Literal["path", "label"] = "path",
         separator: str | None = None,
+        reasons: Reasons = "text",
     ) -> pl.DataFrame:
         """Per programme `<id>.verdict`, `.amount`, `.reasons` and `.missing`, one row per row.
 
         `facts` holds fact columns by dotted path (any may be absent: unknown), `region_code` and
         `as_of` (a date on every row).  `missing` is a list of fact paths, or of labels in `lang`
-        with `missing_as="label"`; with a `separator` it is joined into one string.
+        with `missing_as="label"`; with a `separator` it is joined into one string.  `reasons`:
+        the reasons worded (`text`), as codes (`codes`: see `ColumnarProgramme.codes` and
+        `legend`), or left out (`none`: no `.reasons` column).
         """
         frame = (
             with_fact_columns(facts, self.policies)
@@ -942,8 +1009,8 @@ class ColumnarPolicySet:
         for (compiled, _), result in zip(parts, results, strict=True):
             pid = compiled.id
             key_names = [f"__{pid}.key{w}" for w in range(compiled.words)]
-            reasons, missing = self._describe(
-                result.select(key_names), compiled, lang, missing_as, separator
+            worded, missing = self._describe(
+                result.select(key_names), compiled, lang, missing_as, separator, reasons
             )
             by_programme.setdefault(pid, []).append(
                 pl.DataFrame(
@@ -951,7 +1018,7 @@ class ColumnarPolicySet:
                         result["__row"],
                         result[f"{pid}.verdict"],
                         result[f"{pid}.amount"],
-                        reasons.alias(f"{pid}.reasons"),
+                        *([] if reasons == "none" else [worded.alias(f"{pid}.reasons")]),
                         missing.alias(f"{pid}.missing"),
                     ]
                 )
@@ -970,6 +1037,7 @@ class ColumnarPolicySet:
         lang: Lang,
         missing_as: Literal["path", "label"],
         separator: str | None,
+        reasons: Reasons = "text",
     ) -> tuple[pl.Series, pl.Series]:
         """Reasons and missing facts for each row, worded once per distinct signature."""
 
@@ -988,7 +1056,7 @@ class ColumnarPolicySet:
         # The wording of every signature seen so far is kept as a table (signature, reasons,
         # missing), and each row joins it: only signatures new in this chunk are worded in
         # Python, and a register has few after its first chunks.
-        table_id = (id(compiled), lang, missing_as, separator)
+        table_id = (id(compiled), lang, missing_as, separator, reasons)
         distinct = key.unique()
         with self._lock:
             known = self._worded.get(table_id)
@@ -1000,7 +1068,9 @@ class ColumnarPolicySet:
             if new.len():
                 if known is not None and known.height > _MEMO_SIZE:
                     known, new = None, distinct
-                added = self._worded_rows(keys, key, new, compiled, lang, missing_as, separator)
+                added = self._worded_rows(
+                    keys, key, new, compiled, lang, missing_as, separator, reasons
+                )
                 known = added if known is None else pl.concat([known, added]).rechunk()
                 self._worded[table_id] = known
         assert known is not None
@@ -1016,6 +1086,7 @@ class ColumnarPolicySet:
         lang: Lang,
         missing_as: Literal["path", "label"],
         separator: str | None,
+        reasons: Reasons = "text",
     ) -> pl.DataFrame:
         """The wording of the signatures `new`: reasons and missing facts as shown."""
         if keys.width == 1:
@@ -1032,11 +1103,13 @@ class ColumnarPolicySet:
         reasons_list: list[str | None] = []
         missing_list: list[object] = []
         for words in signatures:
-            reasons, missing = compiled.describe(words, lang)
+            said, missing = compiled.describe(words, lang)
+            if reasons == "codes":
+                said = compiled.codes(words)
             shown = missing
             if missing_as == "label":
                 shown = [self._labels[p].in_(lang) for p in missing]
-            reasons_list.append(reasons)
+            reasons_list.append(said)
             missing_list.append(shown if separator is None else (separator.join(shown) or None))
         # Categorical: a register repeats a few hundred texts a million times; each row holds a
         # small code, and Parquet stores each text once per row group.
@@ -1046,6 +1119,39 @@ class ColumnarPolicySet:
                 pl.Series("reasons", reasons_list, dtype=pl.Categorical),
                 pl.Series("missing", missing_list, dtype=_missing_dtype(separator)),
             ]
+        )
+
+    def legend(self) -> pl.DataFrame:
+        """Each reason code given so far, spelled out: programme id, code, the reason in zh and
+        in en, and where it applies when its wording differs by region or date (`where`)."""
+        rows: list[tuple[str, str, str, str, str]] = []
+        for single, multi in self.programmes:
+            seen: dict[tuple[int, int], dict[tuple[str, str], list[int]]] = {}
+            for compiled in (single, multi):
+                if compiled is None:
+                    continue
+                for profile, i, outcome in sorted(compiled._coded):
+                    unknown = outcome == _UNKNOWN
+                    said = (
+                        compiled.reason_text(profile, i, unknown, "zh"),
+                        compiled.reason_text(profile, i, unknown, "en"),
+                    )
+                    places = seen.setdefault((i, outcome), {}).setdefault(said, [])
+                    if profile not in places:
+                        places.append(profile)
+            for (i, outcome), wordings in sorted(seen.items()):
+                code = reason_code(single.programme.criteria[i].spec.id, outcome == _UNKNOWN)
+                for (zh, en), profiles in wordings.items():
+                    where = (
+                        ", ".join(single.profiles.where(p) for p in sorted(profiles))
+                        if len(wordings) > 1
+                        else ""
+                    )
+                    rows.append((single.id, code, zh, en, where))
+        return pl.DataFrame(
+            rows,
+            schema=dict.fromkeys(["programme", "code", "zh", "en", "where"], pl.String),
+            orient="row",
         )
 
 

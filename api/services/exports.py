@@ -35,6 +35,7 @@ from api.schemas import Lang, ProgrammeId
 from api.security import Principal
 from api.services import audit
 from api.services.assessments import applicant_for
+from api.services.export_access import outside_regions
 from api.services.households import not_found, record_id
 from api.settings import Settings
 from batch.run import INPUT_FORMATS, BatchInputError, BatchOptions, run_batch
@@ -476,7 +477,7 @@ class _Runner:
             programmes=None if job.programmes is None else msgspec.json.decode(job.programmes),
             region_default=saved.get("region_default"),
             lang=saved.get("lang", "zh"),
-            allowed_regions=tuple(regions) if regions else None,
+            row_check=outside_regions(tuple(regions), saved.get("lang", "zh")) if regions else None,
         )
         output = f"result.{job.output_format}"
         progress: dict[str, int | None] = {"done": 0, "total": job.rows_total}
