@@ -35,7 +35,7 @@ from api.schemas import Lang, ProgrammeId
 from api.security import Principal
 from api.services import audit
 from api.services.assessments import applicant_for
-from api.services.households import not_found, record_id
+from api.services.households import deny, not_found, record_id
 from api.settings import Settings
 from batch.run import INPUT_FORMATS, BatchInputError, BatchOptions, run_batch
 from db.engine import utc
@@ -271,9 +271,13 @@ def _snapshot(rows: list[dict[str, Any]]) -> pl.DataFrame:
 
 
 async def find_job(session: AsyncSession, principal: Principal, export_id: str) -> ExportJob:
-    """The job if it is the caller's regions' (the same 404 otherwise)."""
+    """The job if it is the caller's regions' (the same 404 otherwise, audited as `denied`)."""
     job = await session.get(ExportJob, record_id(export_id, "export"))
-    if job is None or not _visible(job, principal):
+    if job is None:
+        raise not_found("export")
+    if not _visible(job, principal):
+        # Audited like an attempt on another region's household (a job has none of its own).
+        await deny(session, principal, "export", job.id, None)
         raise not_found("export")
     return job
 
