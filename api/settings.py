@@ -43,6 +43,17 @@ class Settings:
     """`EXPORT_RETENTION_DAYS`: days a finished or failed export job is kept after its last
     change; then its row and its folder are removed (at start-up, and daily).  0 keeps them."""
 
+    export_max_upload_mb: int = 256
+    """`EXPORT_MAX_UPLOAD_MB`: the largest register `POST /v1/exports` accepts, in MiB (a
+    larger body is refused with 413 as soon as it is announced or streamed past the limit).
+    256 MiB holds a CSV of about a million people with every fact filled in, more than any
+    county's register; XLSX and Parquet are smaller still."""
+
+    @property
+    def export_max_upload_bytes(self) -> int:
+        """`export_max_upload_mb` in bytes."""
+        return self.export_max_upload_mb * 1024 * 1024
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from `environ` (default: os.environ); empty values count as unset."""
@@ -57,6 +68,7 @@ class Settings:
             telegram_bot_api_url=env.get("TELEGRAM_BOT_API_URL", DEFAULT_TELEGRAM_BOT_API_URL),
             export_dir=Path(env.get("EXPORT_DIR", str(data_dir / "exports"))),
             export_retention_days=_days(env, "EXPORT_RETENTION_DAYS", 30),
+            export_max_upload_mb=_megabytes(env, "EXPORT_MAX_UPLOAD_MB", 256),
         )
 
 
@@ -73,6 +85,21 @@ def _days(env: Mapping[str, str], name: str, default: int) -> int:
     if days < 0:
         raise ValueError(f"{name} must be a whole number of days, 0 or more; got {text!r}")
     return days
+
+
+def _megabytes(env: Mapping[str, str], name: str, default: int) -> int:
+    """A size in MiB from the environment: a whole number, 1 or more (refused at start-up
+    otherwise)."""
+    text = env.get(name)
+    if text is None:
+        return default
+    try:
+        size = int(text)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise ValueError(f"{name} must be a whole number of MiB, 1 or more; got {text!r}")
+    return size
 
 
 @lru_cache(maxsize=1)

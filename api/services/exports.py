@@ -52,7 +52,7 @@ MEDIA_TYPES: dict[str, str] = {
     "parquet": "application/vnd.apache.parquet",
     "ndjson": "application/x-ndjson",
 }
-MAX_UPLOAD = 1 << 30  # a county register in XLSX or CSV is far smaller; Parquet more so
+MAX_SELECTION = 64 * 1024  # bytes of a JSON selection: a few fields, never more
 _PROGRESS_EVERY = 0.5  # seconds between progress writes to the database
 _SNAPSHOT = "households.parquet"  # the input of a job over stored households
 _SWEEP_EVERY = 24 * 60 * 60.0  # seconds between retention sweeps while the server runs
