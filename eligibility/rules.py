@@ -333,6 +333,25 @@ def given_facts(expr: Expr) -> frozenset[str]:
     raise TypeError(expr)
 
 
+def required_params(expr: Expr) -> set[str]:
+    """The parameters the expression needs a value of: all it reads except inside `given(...)`,
+    which asks only whether the parameter is set."""
+    match expr:
+        case Param(name):
+            return {name}
+        case Fact() | Const() | Given():
+            return set()
+        case Compare(_, left, right) | Arith(_, left, right):
+            return required_params(left) | required_params(right)
+        case Member(item, collection):
+            return required_params(item) | required_params(collection)
+        case All(items) | Any_(items):
+            return set().union(*(required_params(i) for i in items))
+        case Not(item):
+            return required_params(item)
+    raise TypeError(expr)
+
+
 # ---------------------------------------------------------------------------------------------
 # Three-valued evaluation
 
