@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.exceptions import HTTPException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
@@ -48,8 +48,11 @@ ROUTES: list[ControllerRouterHandler] = [
     MembersController,
     AssessmentsController,
     AuditController,
-    ExportsController,
 ]
+
+# JSON bodies: a 1,000-applicant batch, every fact given and pretty-printed, is about 2 MiB.
+# (Register uploads have their own limit, `EXPORT_MAX_UPLOAD_MB`; the webhook, Telegram's.)
+MAX_JSON_BODY = 4 * 1024 * 1024
 
 
 def make_storage_private(settings: Settings) -> None:
@@ -107,8 +110,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await runtime.engine.dispose()
 
+    # The exports routes take register uploads: their body limit is the operator's setting.
+    uploads = Router(
+        "/",
+        route_handlers=[ExportsController],
+        request_max_body_size=chosen.export_max_upload_bytes,
+    )
     app = Litestar(
-        route_handlers=ROUTES,
+        route_handlers=[*ROUTES, uploads],
+        request_max_body_size=MAX_JSON_BODY,
         dependencies=DEPENDENCIES,
         # Export jobs start after the runtime and stop before its engine is disposed.
         lifespan=[lifespan, exports.running_jobs],

@@ -75,6 +75,17 @@ class Settings:
             pool_timeout=self.db_pool_timeout,
         )
 
+    export_max_upload_mb: int = 256
+    """`EXPORT_MAX_UPLOAD_MB`: the largest register `POST /v1/exports` accepts, in MiB (a
+    larger body is refused with 413 as soon as it is announced or streamed past the limit).
+    256 MiB holds a CSV of about a million people with every fact filled in, more than any
+    county's register; XLSX and Parquet are smaller still."""
+
+    @property
+    def export_max_upload_bytes(self) -> int:
+        """`export_max_upload_mb` in bytes."""
+        return self.export_max_upload_mb * 1024 * 1024
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from `environ` (default: os.environ); empty values count as unset."""
@@ -93,6 +104,7 @@ class Settings:
             db_statement_timeout=_seconds(env, "DB_STATEMENT_TIMEOUT", 10.0),
             db_pool_timeout=_seconds(env, "DB_POOL_TIMEOUT", 5.0),
             export_lease_seconds=_seconds(env, "EXPORT_LEASE_SECONDS", 30.0),
+            export_max_upload_mb=_megabytes(env, "EXPORT_MAX_UPLOAD_MB", 256),
         )
 
 
@@ -124,6 +136,21 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     if not 0 < seconds < float("inf"):
         raise ValueError(f"{name} must be a number of seconds above 0; got {text!r}")
     return seconds
+
+
+def _megabytes(env: Mapping[str, str], name: str, default: int) -> int:
+    """A size in MiB from the environment: a whole number, 1 or more (refused at start-up
+    otherwise)."""
+    text = env.get(name)
+    if text is None:
+        return default
+    try:
+        size = int(text)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise ValueError(f"{name} must be a whole number of MiB, 1 or more; got {text!r}")
+    return size
 
 
 @lru_cache(maxsize=1)

@@ -188,3 +188,16 @@ class ExportJob(SQLModel, table=True):
     """How many runs have started (a claim is one run)."""
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=_TS)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=_TS)
+
+
+class TelegramUpdate(SQLModel, table=True):
+    """A webhook update already handed to the bot, by whichever server worker took it: a
+    replay of its `update_id` is acknowledged and skipped.  Rows older than two days are
+    deleted (see `api.services.telegram_updates`)."""
+
+    __tablename__ = "telegram_updates"
+
+    update_id: int = Field(
+        sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False)
+    )
+    received_at: dt.datetime = Field(default_factory=utcnow, sa_type=_TS, index=True)

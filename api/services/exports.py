@@ -50,7 +50,8 @@ from api.schemas import Lang, ProgrammeId
 from api.security import Principal
 from api.services import audit
 from api.services.assessments import applicant_for
-from api.services.households import not_found, record_id
+from api.services.export_access import outside_regions
+from api.services.households import deny, not_found, record_id
 from api.settings import Settings
 from batch.run import INPUT_FORMATS, BatchInputError, BatchOptions, run_batch
 from db.engine import is_unavailable, utc
@@ -67,7 +68,7 @@ MEDIA_TYPES: dict[str, str] = {
     "parquet": "application/vnd.apache.parquet",
     "ndjson": "application/x-ndjson",
 }
-MAX_UPLOAD = 1 << 30  # a county register in XLSX or CSV is far smaller; Parquet more so
+MAX_SELECTION = 64 * 1024  # bytes of a JSON selection: a few fields, never more
 _PROGRESS_EVERY = 0.5  # seconds between progress writes to the database
 _SNAPSHOT = "households.parquet"  # the input of a job over stored households
 _SWEEP_EVERY = 24 * 60 * 60.0  # seconds between retention sweeps while the server runs
@@ -296,9 +297,13 @@ def _snapshot(rows: list[dict[str, Any]]) -> pl.DataFrame:
 
 
 async def find_job(session: AsyncSession, principal: Principal, export_id: str) -> ExportJob:
-    """The job if it is the caller's regions' (the same 404 otherwise)."""
+    """The job if it is the caller's regions' (the same 404 otherwise, audited as `denied`)."""
     job = await session.get(ExportJob, record_id(export_id, "export"))
-    if job is None or not _visible(job, principal):
+    if job is None:
+        raise not_found("export")
+    if not _visible(job, principal):
+        # Audited like an attempt on another region's household (a job has none of its own).
+        await deny(session, principal, "export", job.id, None)
         raise not_found("export")
     return job
 
@@ -688,7 +693,7 @@ class _Runner:
             programmes=None if job.programmes is None else msgspec.json.decode(job.programmes),
             region_default=saved.get("region_default"),
             lang=saved.get("lang", "zh"),
-            allowed_regions=tuple(regions) if regions else None,
+            row_check=outside_regions(tuple(regions), saved.get("lang", "zh")) if regions else None,
         )
         output = f"result.{job.output_format}"
         progress: dict[str, int | None] = {"done": 0, "total": job.rows_total}
