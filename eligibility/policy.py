@@ -22,6 +22,7 @@ from eligibility import rules
 from eligibility.catalogue import FactCatalogueFile, FactSpec
 from eligibility.derive import DERIVED_FACTS
 from eligibility.facts import Applicant
+from eligibility.regions import is_region_code
 from eligibility.text import Lang, Text
 
 Verdict = Literal["eligible", "ineligible", "needs_info"]
@@ -486,9 +487,7 @@ def _compile(name: str, policy: PolicyFile, known_facts: set[str]) -> Programme:
                 raise PolicyError(
                     f"{name}: parameter {pname!r} ({entry.since}): give a value or unset = true"
                 )
-            if entry.region is not None and not (
-                entry.region.isdigit() and len(entry.region) in (2, 4, 6)
-            ):
+            if entry.region is not None and not is_region_code(entry.region):
                 raise PolicyError(f"{name}: parameter {pname!r}: bad region {entry.region!r}")
     amounts = tuple(
         CompiledAmount(
