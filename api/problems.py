@@ -192,6 +192,13 @@ def internal_error_handler(request: BaseRequest[Any, Any, Any], exc: Exception) 
     return _problem_response(problem)
 
 
+def _is_json(media_type: str) -> bool:
+    """application/json, or a JSON-based type (application/merge-patch+json ...)."""
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
 class StrictRequest(Request[Any, Any, Any]):
     """A request whose JSON body is checked strictly against the handler's `data` type.
 
@@ -200,7 +207,16 @@ class StrictRequest(Request[Any, Any, Any]):
     """
 
     async def json(self) -> Any:
-        """The decoded body, after a strict check against the declared `data` type."""
+        """The decoded body, after a strict check against the declared `data` type; 415 for a
+        body sent as another media type (text/plain, XML: Litestar would parse it as JSON)."""
+        media_type = self.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type and not _is_json(media_type):
+            raise ProblemError(
+                415,
+                "Unsupported Media Type",
+                errors=[FieldError(path="$", message="send the body as application/json")],
+                problem_type=VALIDATION_TYPE,
+            )
         try:
             value = await super().json()
         except RecursionError:

@@ -47,7 +47,7 @@ OutputFormat = Literal["csv", "xlsx", "parquet", "ndjson"]
 JobStatus = Literal["queued", "running", "done", "failed"]
 Region = Annotated[str, Meta(pattern=r"^(\d{2}|\d{4}|\d{6})$")]
 MEDIA_TYPES: dict[str, str] = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Litestar adds "; charset=utf-8" to every text/ type
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "parquet": "application/vnd.apache.parquet",
     "ndjson": "application/x-ndjson",
