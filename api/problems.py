@@ -15,6 +15,8 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.connection import Request as BaseRequest
+from litestar.datastructures import FormMultiDict
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
@@ -203,8 +205,11 @@ class StrictRequest(Request[Any, Any, Any]):
     """A request whose JSON body is checked strictly against the handler's `data` type.
 
     Litestar converts bodies leniently (`"5"` passes as `5`) and reports unknown fields without
-    their name; checking here first gives exact types and a path for every error.
+    their name; checking here first gives exact types and a path for every error.  A multipart
+    form is read with its text fields bounded (Litestar keeps each whole in memory).
     """
+
+    _bounded_form: FormMultiDict | None = None
 
     async def json(self) -> Any:
         """The decoded body, after a strict check against the declared `data` type; 415 for a
@@ -231,6 +236,21 @@ class StrictRequest(Request[Any, Any, Any]):
             except RecursionError:
                 raise invalid([FieldError(path="$", message="nested too deeply")]) from None
         return value
+
+    async def form(self) -> FormMultiDict:
+        """The form, its text fields bounded when it is multipart (see `api.multipart`)."""
+        media_type, options = self.content_type
+        if media_type != RequestEncodingType.MULTI_PART:
+            return await super().form()
+        if self._bounded_form is None:
+            boundary = options.get("boundary")
+            if not boundary:
+                raise invalid([FieldError(path="$", message="multipart boundary missing")])
+            # Imported here: api.multipart builds its errors with this module's types.
+            from api.multipart import read_form
+
+            self._bounded_form = await read_form(self.stream(), boundary.encode())
+        return self._bounded_form
 
 
 def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
