@@ -20,7 +20,7 @@ from api import schemas
 from api.allow import AllowEveryMethod
 from api.dependencies import DEPENDENCIES
 from api.openapi import strict_struct_names, structs, tighten
-from api.problems import StrictRequest, http_exception_handler, internal_error_handler
+from api.problems import StrictRequest, http_exception_handler
 from api.routes.assessments import AssessmentsController
 from api.routes.audit import AuditController
 from api.routes.checks import ChecksController
@@ -33,7 +33,8 @@ from api.runtime import PolicyRegistry, Runtime
 from api.security import IdentityHasher, load_identity_key
 from api.services import exports
 from api.settings import Settings, get_settings
-from db.engine import create_engine, session_factory
+from api.unavailable import unavailable_or_internal_error
+from db.engine import create_engine, make_sqlite_private, session_factory
 from db.migrate import upgrade_async
 from eligibility import facts
 from eligibility.policy import load_bundled
@@ -55,10 +56,23 @@ ROUTES: list[ControllerRouterHandler] = [
 MAX_JSON_BODY = 4 * 1024 * 1024
 
 
+def make_storage_private(settings: Settings) -> None:
+    """The data and export folders 0700, the SQLite file and the ID hash key 0600: they hold
+    personal data (or the key to it), for the service's user only.  Folders and files made by
+    an older version are narrowed too."""
+    for folder in (settings.data_dir, settings.export_dir):
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.chmod(0o700)
+    key = settings.data_dir / "id_hash.key"
+    if key.is_file():
+        key.chmod(0o600)
+    make_sqlite_private(settings.database_url)
+
+
 async def start_runtime(settings: Settings) -> Runtime:
     """Migrate the database, load and store the policy set, load the ID hash key."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(settings.database_url)
+    make_storage_private(settings)
+    engine = create_engine(settings.database_url, settings.database_limits)
     try:
         await upgrade_async(engine)
         registry = PolicyRegistry(current=load_bundled())
@@ -113,7 +127,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_class=StrictRequest,
         exception_handlers={
             HTTPException: http_exception_handler,
-            Exception: internal_error_handler,
+            # A database outage is a 503 with Retry-After; anything else unexpected, a 500.
+            Exception: unavailable_or_internal_error,
         },
         openapi_config=OpenAPIConfig(
             title="Rural support eligibility — caseworkers' API",
