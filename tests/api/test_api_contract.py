@@ -164,12 +164,20 @@ async def test_options_lists_every_method_of_a_path(
         assert allowed == {m.upper() for m in item} | {"OPTIONS"}, path
 
 
-async def test_a_csv_download_names_its_charset_once(
+async def test_downloads_are_as_documented(
     client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
 ) -> None:
-    created = (await upload(client, admin_headers, format="csv")).json()
-    job = await finished(client, admin_headers, created["id"])
-    download = await client.get(f"/v1/exports/{job['id']}/download", headers=admin_headers)
-    assert download.status_code == 200
+    document = (await client.get("/schema/openapi.json")).json()
+    operation = document["paths"]["/v1/exports/{export_id}/download"]["get"]
+    documented = set(operation["responses"]["200"]["content"])
+    served = {}
+    for output_format in ("csv", "xlsx", "parquet", "ndjson"):
+        created = (await upload(client, admin_headers, format=output_format)).json()
+        job = await finished(client, admin_headers, created["id"])
+        download = await client.get(f"/v1/exports/{job['id']}/download", headers=admin_headers)
+        assert download.status_code == 200
+        served[output_format] = download.headers["content-type"]
     # It said `text/csv; charset=utf-8; charset=utf-8`.
-    assert download.headers["content-type"] == "text/csv; charset=utf-8"
+    assert served["csv"] == "text/csv; charset=utf-8"
+    # The document said application/octet-stream for all four.
+    assert {value.split(";")[0] for value in served.values()} == documented
