@@ -63,7 +63,7 @@ from eligibility.regions import RegionCode, RegionCodeError, normalise_region_co
 OutputFormat = Literal["csv", "xlsx", "parquet", "ndjson"]
 JobStatus = Literal["queued", "running", "done", "failed"]
 MEDIA_TYPES: dict[str, str] = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Litestar adds "; charset=utf-8" to every text/ type
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "parquet": "application/vnd.apache.parquet",
     "ndjson": "application/x-ndjson",
