@@ -150,6 +150,7 @@ async def test_export_stored_households_as_csv(
         "microloan.amount",
         "microloan.reasons",
         "microloan.missing",
+        "microloan.warnings",
     ]
     assert rows["error"].null_count() == 2
 
