@@ -70,6 +70,7 @@ class Settings:
             statement_timeout=self.db_statement_timeout,
             pool_timeout=self.db_pool_timeout,
         )
+
     export_max_upload_mb: int = 256
     """`EXPORT_MAX_UPLOAD_MB`: the largest register `POST /v1/exports` accepts, in MiB (a
     larger body is refused with 413 as soon as it is announced or streamed past the limit).

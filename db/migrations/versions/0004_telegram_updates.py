@@ -1,7 +1,7 @@
 """telegram_updates: webhook update ids already handled (replays are skipped)
 
 Revision ID: 0004_telegram_updates
-Revises: 0001
+Revises: 0003_export_job_lease
 Create Date: 2026-12-01 09:00:00.000000
 """
 
