@@ -259,7 +259,7 @@ def _open_csv(path: Path, chunk_rows: int, known: Collection[str]) -> Register:
     notes: list[str] = []
     source = path
     valid, lines = utf8_lines(path)
-    encoding, bad = ("utf-8", 0) if valid else detect_encoding(path)
+    encoding, bad = ("utf-8", 0) if valid else _judged(path)
     if encoding != "utf-8" or bad:
         # Excel and WPS on Chinese Windows save "CSV" in GB18030 (GBK): convert a copy, with
         # the bytes that are not text replaced.
@@ -346,6 +346,11 @@ def detect_encoding(path: Path) -> tuple[str, int]:
     """
     if utf8_lines(path)[0]:
         return "utf-8", 0
+    return _judged(path)
+
+
+def _judged(path: Path) -> tuple[str, int]:
+    """`detect_encoding` for a file known not to be all UTF-8."""
     utf8_bad, utf8_text = _errors(path, "utf-8")
     gb_bad, _ = _errors(path, "gb18030")
     if gb_bad < utf8_bad and utf8_text < 20 * utf8_bad:

@@ -214,8 +214,11 @@ def floor_command(source: Path, output: Path) -> list[str]:
 def run_process(args: list[str]) -> float:
     """Seconds the process took, start to exit (it must succeed)."""
     start = time.perf_counter()
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
-    return time.perf_counter() - start
+    done = subprocess.run(args, capture_output=True, text=True, cwd=ROOT)
+    seconds = time.perf_counter() - start
+    if done.returncode:
+        raise SystemExit(f"{' '.join(args[:2])} failed ({done.returncode}):\n{done.stderr}")
+    return seconds
 
 
 def compare(label: str, ours: list[str], floor: list[str], repeat: int) -> float:
