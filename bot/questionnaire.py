@@ -150,6 +150,11 @@ class Questionnaire:
         done = set(conversation.answers) | set(conversation.skipped)
         for question in next_questions(determinations):
             if question.fact not in done:
+                # The household status facts are asked with the one 户类型 question whose
+                # answer gives all of them; asked on their own only after "不清楚" to it.
+                spec = self.policies.facts.get(question.fact)
+                if spec is not None and spec.asked_with is not None and spec.asked_with not in done:
+                    return self._missing_fact(spec.asked_with, conversation.lang)
                 return question
             if question.fact in conversation.skipped:
                 # "不清楚" to a fact the core can also work out (where the job is, from the place

@@ -45,6 +45,7 @@ import polars as pl
 from eligibility import rules
 from eligibility.catalogue import FactKind
 from eligibility.determination import OUTCOME_PREFIX, outcome_wording
+from eligibility.facts import CATEGORY_STATUS, MONITORING_TYPE_STATUS, STATUS_FIELDS
 from eligibility.policy import CompiledCriterion, ParamValue, PolicySet, Programme
 from eligibility.text import Lang, Text
 
@@ -64,6 +65,8 @@ KIND_DTYPES: dict[FactKind, pl.DataType] = {
 WORK_PROVINCE = "person.employment.work_province"
 WORK_SCOPE = "person.employment.work_scope"
 WORK_REGION = "person.employment.work_region_code"
+CATEGORY = "household.category"
+MONITORING_TYPE = "household.monitoring_type"
 
 _SKIPPED, _MET, _NOT_MET, _UNKNOWN = 0, 1, 2, 3
 _CODE = pl.Int8()  # outcome codes: a byte a row keeps the many intermediate columns small
@@ -109,7 +112,57 @@ def derived_facts() -> list[pl.Expr]:
         derived_age(),
         pl.coalesce(pl.col(WORK_SCOPE), scope).alias(WORK_SCOPE),
         province,
+        *household_status_facts(),
     ]
+
+
+def status_claims(name: str) -> list[pl.Expr]:
+    """What each source says about status fact `name` (null: says nothing): the fact as given,
+    the 户类型 (`CATEGORY_STATUS`), and the monitoring type as given (`MONITORING_TYPE_STATUS`).
+
+    The same tables `facts.household_status` reads; a row whose claims differ is a conflict
+    (the batch reports it as the row's error, the row path refuses such an applicant).
+    """
+    dtype = pl.Boolean() if name != "monitoring_type" else pl.String()
+
+    def mapped(column: str, table: dict[str, object]) -> pl.Expr:
+        known = {k: v for k, v in table.items() if v is not None}
+        if not known:
+            return pl.lit(None, dtype=dtype)
+        return pl.col(column).replace_strict(known, default=None, return_dtype=dtype)
+
+    def value(status: object) -> object:
+        found = getattr(status, name)
+        return found.value if hasattr(found, "value") else found
+
+    claims = [
+        pl.col(f"household.{name}").cast(dtype),
+        mapped(CATEGORY, {c.value: value(s) for c, s in CATEGORY_STATUS.items()}),
+    ]
+    if name != "monitoring_type":
+        claims.append(
+            mapped(MONITORING_TYPE, {t.value: value(s) for t, s in MONITORING_TYPE_STATUS.items()})
+        )
+    return claims
+
+
+def household_status_facts() -> list[pl.Expr]:
+    """The status facts completed from the 户类型 and the monitoring type, as
+    `facts.household_status` does for one applicant (a conflict is the caller's row error)."""
+    return [pl.coalesce(status_claims(name)).alias(f"household.{name}") for name in STATUS_FIELDS]
+
+
+def household_status_conflict() -> pl.Expr:
+    """Per row, the first status fact whose sources contradict each other (its name), or null."""
+    conflict: pl.Expr = pl.lit(None, dtype=pl.String)
+    for name in reversed(STATUS_FIELDS):
+        claims = status_claims(name)
+        differ = pl.lit(False)
+        for i, left in enumerate(claims):
+            for right in claims[i + 1 :]:
+                differ = differ | (left != right).fill_null(False)
+        conflict = pl.when(differ).then(pl.lit(name)).otherwise(conflict)
+    return conflict
 
 
 def derived_age() -> pl.Expr:
@@ -1001,7 +1054,7 @@ class ColumnarPolicySet:
         frame = (
             with_fact_columns(facts, self.policies)
             .lazy()
-            .with_columns(derived_age())
+            .with_columns(derived_age(), *household_status_facts())
             .drop(WORK_PROVINCE)  # derived only, joined below
             .with_row_index("__row")
             .collect()

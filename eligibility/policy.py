@@ -700,6 +700,10 @@ def load_policy_set(sources: Mapping[str, bytes], *, run_examples: bool = True) 
     catalogue = _decode(CATALOGUE_FILE, sources[CATALOGUE_FILE], FactCatalogueFile)
     facts = {spec.path: spec for spec in catalogue.facts}
     known_facts = set(facts) | set(DERIVED_FACTS)
+    for spec in catalogue.facts:
+        if spec.asked_with is not None and spec.asked_with not in facts:
+            raise PolicyError(f"{CATALOGUE_FILE}: {spec.path} asked with unknown {spec.asked_with}")
+    definitions = _definitions(catalogue, known_facts)
 
     programmes: dict[str, Programme] = {}
     for name in sorted(sources):
@@ -708,7 +712,7 @@ def load_policy_set(sources: Mapping[str, bytes], *, run_examples: bool = True) 
         policy = _decode(name, sources[name], PolicyFile)
         if f"{policy.id}.toml" != name:
             raise PolicyError(f"{name}: id {policy.id!r} does not match the file name")
-        programmes[policy.id] = _compile(name, policy, known_facts)
+        programmes[policy.id] = _compile(name, policy, known_facts, definitions)
 
     ordered = {pid: programmes[pid] for pid in PROGRAMME_ORDER if pid in programmes}
     ordered.update({pid: p for pid, p in programmes.items() if pid not in ordered})
@@ -728,12 +732,36 @@ def _decode(name: str, raw: bytes, kind: type[_T]) -> _T:
         raise PolicyError(f"{name}: {exc}") from None
 
 
-def _compile(name: str, policy: PolicyFile, known_facts: set[str]) -> Programme:
+def _definitions(catalogue: FactCatalogueFile, known_facts: set[str]) -> dict[str, rules.Expr]:
+    """The catalogue's shared definitions, parsed; one may use those defined before it."""
+    parsed: dict[str, rules.Expr] = {}
+    for key, definition in catalogue.definitions.items():
+        where = f"{CATALOGUE_FILE}: definition {key!r}"
+        try:
+            expr = rules.expand_definitions(rules.parse(definition.test), parsed)
+        except rules.RuleSyntaxError as exc:
+            raise PolicyError(f"{where}: {exc}") from None
+        except KeyError as exc:
+            raise PolicyError(f"{where}: unknown definition {exc.args[0]!r}") from None
+        unknown = rules.fact_paths(expr) - known_facts
+        if unknown:
+            raise PolicyError(f"{where}: unknown facts {sorted(unknown)}")
+        if rules.param_names(expr):
+            raise PolicyError(f"{where}: a shared definition may not read parameters")
+        parsed[key] = expr
+    return parsed
+
+
+def _compile(
+    name: str, policy: PolicyFile, known_facts: set[str], definitions: Mapping[str, rules.Expr]
+) -> Programme:
     def expr(where: str, source: str) -> rules.Expr:
         try:
-            parsed = rules.parse(source)
+            parsed = rules.expand_definitions(rules.parse(source), definitions)
         except rules.RuleSyntaxError as exc:
             raise PolicyError(f"{name}: {where}: {exc}") from None
+        except KeyError as exc:
+            raise PolicyError(f"{name}: {where}: unknown definition {exc.args[0]!r}") from None
         unknown_facts = rules.fact_paths(parsed) - known_facts
         if unknown_facts:
             raise PolicyError(f"{name}: {where}: unknown facts {sorted(unknown_facts)}")

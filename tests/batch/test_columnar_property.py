@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 
 from eligibility.columnar import ColumnarPolicySet, fact_schema
 from eligibility.determination import determine
-from eligibility.facts import Applicant, applicant_from_paths
+from eligibility.facts import (
+    Applicant,
+    HouseholdCategory,
+    HouseholdStatusConflictError,
+    MonitoringType,
+    applicant_from_paths,
+    household_status,
+)
 from eligibility.identity import check_character
 from eligibility.policy import PolicySet, load_bundled
 
@@ -124,7 +131,24 @@ def applicants(draw: st.DrawFn) -> dict[str, Any]:
         facts["person.birth_date"] = dt.date(
             int(number[6:10]), int(number[10:12]), int(number[12:14])
         )
+    # The core refuses status facts that contradict the 户类型 (a test of its own covers that):
+    # drop the category, then the monitoring type, until they agree.
+    for dropped in ("household.category", "household.monitoring_type"):
+        try:
+            household_status(
+                category=_enum(HouseholdCategory, facts["household.category"]),
+                poverty_alleviated=facts["household.poverty_alleviated"],
+                monitored=facts["household.monitored"],
+                monitoring_type=_enum(MonitoringType, facts["household.monitoring_type"]),
+            )
+            break
+        except HouseholdStatusConflictError:
+            facts[dropped] = None
     return facts
+
+
+def _enum(kind: type[Any], value: str | None) -> Any:
+    return None if value is None else kind(value)
 
 
 def to_applicant(facts: dict[str, Any]) -> Applicant:
