@@ -76,6 +76,12 @@ _OUTCOME_NAMES = {_MET: "met", _NOT_MET: "not_met", _UNKNOWN: "unknown"}
 # The year of `as_of` in a signature: 7 bits from 1970 (to 2097).
 _YEAR_BASE, _YEAR_MASK = 1970, 127
 
+
+def _token(index: int) -> str:
+    """Where named fact `index`'s value goes in a reason worded once per signature."""
+    return f"\x1f{index}\x1f"
+
+
 NodeKind = Literal["bool", "num", "str", "date", "list", "null"]
 
 
@@ -595,6 +601,7 @@ class _Decoder:
     outcomes: list[tuple[int, int, int]]
     hinges: list[tuple[tuple[int, int, int], str]]
     amount: list[tuple[tuple[int, int, int], str]]
+    named: list[tuple[int, int, int]]
 
     @classmethod
     def of(cls, compiled: ColumnarProgramme) -> _Decoder:
@@ -608,6 +615,7 @@ class _Decoder:
             outcomes=[slot(("outcome", i, "")) for i in range(len(compiled.outcomes))],
             hinges=[(slot(("hinge", i, path)), path) for i, path, _ in compiled.hinge_bits],
             amount=[(slot(("amount", 0, path)), path) for path, _ in compiled.amount_hinges],
+            named=[slot(("named", j, "")) for j in range(len(compiled.fact_columns))],
         )
 
 
@@ -629,14 +637,18 @@ class ColumnarProgramme:
     amount_hinges: list[tuple[str, pl.Expr]]
     slots: dict[tuple[str, int, str], _Slot] = field(default_factory=dict)
     words: int = 1
-    # Facts a not-met or unknown wording names ("您{person.age}岁…"), by (criterion, path): their
-    # values join the signature (`__<id>.fact<j>` columns), null where the outcome does not
-    # name them, so the wording is still made once per distinct signature.
+    # Facts a not-met or unknown wording names ("您{person.age}岁…"), by (criterion, path).  The
+    # signature holds only whether each is known (one bit: a named fact that is unknown gives
+    # the general wording); the wording is made with a token in its place (`_token`), and the
+    # values (`__<id>.fact<j>` columns, null where the outcome does not name them) are filled
+    # in by polars over the distinct (signature, values) of a chunk.  So the wording in Python
+    # stays once per signature however many ages or months a register holds.
     fact_columns: list[tuple[int, str]] = field(default_factory=list)
     fact_exprs: list[pl.Expr] = field(default_factory=list)
     _decoder: _Decoder | None = field(default=None, repr=False)
+    _named: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
     # A criterion's reason by (profile, criterion, outcome, language, facts named): few.
-    _reasons: dict[tuple[int, int, int, str, tuple[object, ...]], str] = field(
+    _reasons: dict[tuple[int, int, int, str, tuple[bool, ...]], str] = field(
         default_factory=dict, repr=False
     )
 
@@ -686,6 +698,8 @@ class ColumnarProgramme:
             parts.append((self.slots[("hinge", i, path)], mask))
         for path, mask in self.amount_hinges:
             parts.append((self.slots[("amount", 0, path)], mask & ~ineligible))
+        for j, fact in enumerate(self.fact_exprs):
+            parts.append((self.slots[("named", j, "")], fact.is_not_null()))
         keys: list[pl.Expr] = []
         for word in range(self.words):
             terms = [
@@ -703,26 +717,31 @@ class ColumnarProgramme:
 
     def signature_columns(self) -> list[str]:
         """The columns `expressions()` gives that make up a row's signature."""
-        return [
-            *(f"__{self.id}.key{w}" for w in range(self.words)),
-            *(f"__{self.id}.fact{j}" for j in range(len(self.fact_columns))),
-        ]
+        return [f"__{self.id}.key{w}" for w in range(self.words)]
+
+    def named_fact_columns(self) -> list[str]:
+        """The columns `expressions()` gives with the values of the named facts."""
+        return [f"__{self.id}.fact{j}" for j in range(len(self.fact_columns))]
 
     def describe(
         self, words: Sequence[object], lang: Lang
     ) -> tuple[str | None, list[str], list[str]]:
         """The reasons (not-met and unknown criteria, joined), the ranked missing facts and the
-        warnings of one signature: its integer words, then the values of `fact_columns`."""
+        warnings of one signature (its integer words).  The reasons hold `_token(j)` where the
+        value of named fact `j` goes."""
         if self._decoder is None:
             self._decoder = _Decoder.of(self)
         decoder = self._decoder
-        values = dict(zip(self.fact_columns, words[self.words :], strict=True))
 
         def read(slot: tuple[int, int, int]) -> int:
             word = words[slot[0]]
             assert isinstance(word, int)
             return (word >> slot[1]) & slot[2]
 
+        values = {
+            key: _token(j) if read(slot) else None
+            for j, (key, slot) in enumerate(zip(self.fact_columns, decoder.named, strict=True))
+        }
         profile = read(decoder.profile)
         year = _YEAR_BASE + read(decoder.year)
         reasons: list[str] = []
@@ -730,7 +749,7 @@ class ColumnarProgramme:
         for i, slot in enumerate(decoder.outcomes):
             outcome = read(slot)
             if outcome in (_NOT_MET, _UNKNOWN):
-                named = tuple(values.get((i, path)) for path in self._named_facts(i))
+                named = tuple(values[(i, path)] is not None for path in self._named_facts(i))
                 said = self._reasons.get((profile, i, outcome, lang, named))
                 if said is None:
                     variants = self.profiles.variants[profile]
@@ -772,7 +791,31 @@ class ColumnarProgramme:
 
     def _named_facts(self, index: int) -> tuple[str, ...]:
         """The facts criterion `index` names in its not-met or unknown wording, in order."""
-        return tuple(path for i, path in self.fact_columns if i == index)
+        found = self._named.get(index)
+        if found is None:
+            found = self._named[index] = tuple(p for i, p in self.fact_columns if i == index)
+        return found
+
+    def shown_facts(self, lang: Lang) -> list[pl.Expr]:
+        """Each named fact's value as `determination.show_fact` words it (null stays null)."""
+        shown = []
+        for j, (_, path) in enumerate(self.fact_columns):
+            column = pl.col(f"__{self.id}.fact{j}")
+            spec = self.policies.facts.get(path)
+            if spec is not None and spec.kind == "enum":
+                words = {o.value: o.zh if lang == "zh" else o.en for o in spec.options}
+                value = column.cast(pl.String)
+                column = value.replace_strict(words, default=value, return_dtype=pl.String)
+            elif spec is not None and spec.kind == "bool":
+                yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+                column = pl.when(column).then(pl.lit(yes)).otherwise(pl.lit(no))
+                column = (
+                    pl.when(pl.col(f"__{self.id}.fact{j}").is_null()).then(None).otherwise(column)
+                )
+            else:
+                column = column.cast(pl.String)
+            shown.append(column.alias(f"__shown{j}"))
+        return shown
 
     def _ranked(self, hinges: Mapping[str, int]) -> list[str]:
         # As `determination._missing`: most-hinged first, then the catalogue's asking order.
@@ -998,6 +1041,8 @@ def _lay_out(compiled: ColumnarProgramme) -> None:
         place(("hinge", i, path), 1)
     for path, _ in compiled.amount_hinges:
         place(("amount", 0, path), 1)
+    for j in range(len(compiled.fact_columns)):
+        place(("named", j, ""), 1)
     compiled.words = max(1, (shift + 62) // 63)
 
 
@@ -1105,6 +1150,10 @@ class ColumnarPolicySet:
             reasons, missing, warnings = self._describe(
                 result.select(compiled.signature_columns()), compiled, lang, missing_as, separator
             )
+            if compiled.fact_columns:
+                reasons = _fill_named_facts(
+                    reasons, result.select(compiled.named_fact_columns()), compiled, lang
+                )
             by_programme.setdefault(pid, []).append(
                 pl.DataFrame(
                     [
@@ -1221,6 +1270,28 @@ class ColumnarPolicySet:
                 pl.Series("warnings", warnings_list, dtype=_missing_dtype(separator)),
             ]
         )
+
+
+def _fill_named_facts(
+    reasons: pl.Series, values: pl.DataFrame, compiled: ColumnarProgramme, lang: Lang
+) -> pl.Series:
+    """The reasons with each named fact's token replaced by the row's value, in words.
+
+    Done on the distinct (reasons, values) of the chunk, then joined back: a register repeats
+    a few thousand of them (cheaper than replacing in every row, or in only the rows that need
+    it and scattering them back, measured on the benchmark's register)."""
+    if reasons.len() == 0:
+        return reasons
+    frame = values.with_columns(reasons.alias("__reasons"))
+    keys = ["__reasons", *values.columns]
+    distinct = frame.unique(subset=keys)
+    filled = pl.col("__reasons").cast(pl.String)
+    for j, shown in enumerate(compiled.shown_facts(lang)):
+        # A null value is never named by its reason (its known bit is off): nothing to fill.
+        filled = filled.str.replace_all(_token(j), shown.fill_null(""), literal=True)
+    distinct = distinct.with_columns(filled.cast(pl.Categorical).alias("__filled"))
+    joined = frame.join(distinct, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    return joined["__filled"].alias(reasons.name)
 
 
 def _missing_dtype(separator: str | None) -> pl.DataType:
