@@ -37,8 +37,8 @@ _REGION = frozenset(("region_code",))
 # How a verdict reads unless the programme words it itself (`verdict_labels` in its policy).
 VERDICT_LABELS: dict[Verdict, dict[Lang, str]] = {
     "eligible": {"zh": "能办", "en": "You can apply"},
-    "ineligible": {"zh": "不能办", "en": "Not for you"},
-    "needs_info": {"zh": "还要确认", "en": "To confirm"},
+    "ineligible": {"zh": "不能办", "en": "Not possible"},
+    "needs_info": {"zh": "还要确认", "en": "Still to confirm"},
 }
 
 OUTCOME_PREFIX: dict[Outcome, dict[Lang, str]] = {

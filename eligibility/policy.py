@@ -62,11 +62,10 @@ NOT_YET_PARAMETER = Text(
     en="“{what}” is set only from {starts}; there was no rule before, so it is not counted here.",
 )
 ENDED_TABLE = Text(
-    zh="{issuer}公布的标准（{title}）只适用到{last}；{year}年的标准还没有查到，这里没有按旧标准算，"
-    "相关条件和钱数请以县里公布的为准。",
-    en="The rules published by {issuer} ({title}) applied until {last}; none has been found for "
-    "{year}, so the old figures are not used here: ask your county for the current conditions "
-    "and amount.",
+    zh="{issuer}公布的标准只适用到{last}；{year}年的还没有查到，这里没有按旧标准算，相关条件和钱数"
+    "请以县里公布的为准。",
+    en="The rules published by {issuer} applied until {last}; none has been found for {year}, so "
+    "the old figures are not used here: ask your county for the current conditions and amount.",
 )
 
 
@@ -539,7 +538,6 @@ class Programme:
             say(
                 ENDED_TABLE,
                 issuer=source.issuer,
-                title=source.title,
                 last=_date_words(gap.ended.until - dt.timedelta(days=1), lang),
                 year=as_of.year,
             )
