@@ -21,10 +21,12 @@ from eligibility.facts import (
     HouseholdCategory,
     LaborCapacity,
     LoanRequest,
+    MonitoringType,
     RegionCode,
     SuddenHardshipEvent,
     Yuan,
 )
+from eligibility.facts import household_status as resolve_status
 from eligibility.identity import IdentityNumberError, parse_identity_number
 
 Size = Annotated[int, Meta(ge=1, le=100)]
@@ -87,10 +89,19 @@ class BatchCheckResult(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class HouseholdCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """A household to register: where it is, its category, and any facts known."""
+    """A household to register: where it is, its status, and any facts known.
+
+    The status is `poverty_alleviated` and `monitored` (with `monitoring_type` and
+    `risk_eliminated` where known), or a `category` (户类型) that stands for them; one of the two
+    must be given, and a category contradicting a fact sent with it is a 400 naming the fact.
+    Only the facts are stored; the category is read back from them.
+    """
 
     region_code: RegionCode
-    category: HouseholdCategory
+    category: HouseholdCategory | None = None
+    poverty_alleviated: bool | None = None
+    monitored: bool | None = None
+    monitoring_type: MonitoringType | None = None
     risk_eliminated: bool | None = None
     size: Size | None = None
     per_capita_net_income: Income | None = None
@@ -102,12 +113,34 @@ class HouseholdCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     microloan_outstanding: Yuan | None = None
     microloan_overdue: bool | None = None
 
+    def __post_init__(self) -> None:
+        if self.category is None and (self.poverty_alleviated is None or self.monitored is None):
+            raise ValueError(
+                "category: give the category, or both poverty_alleviated and monitored"
+            )
+        status = resolve_status(
+            category=self.category,
+            poverty_alleviated=self.poverty_alleviated,
+            monitored=self.monitored,
+            monitoring_type=self.monitoring_type,
+        )
+        self.poverty_alleviated = status.poverty_alleviated
+        self.monitored = status.monitored
+        self.monitoring_type = status.monitoring_type
+
 
 class HouseholdUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Fields to change; absent fields stay, `null` makes a fact unknown again."""
+    """Fields to change; absent fields stay, `null` makes a fact unknown again.
+
+    A `category` replaces the whole status with the facts it stands for; the status the update
+    leaves must still hang together (checked against the stored facts, a 400 if not).
+    """
 
     region_code: RegionCode | UnsetType = UNSET
     category: HouseholdCategory | UnsetType = UNSET
+    poverty_alleviated: bool | UnsetType | None = UNSET
+    monitored: bool | UnsetType | None = UNSET
+    monitoring_type: MonitoringType | UnsetType | None = UNSET
     risk_eliminated: bool | UnsetType | None = UNSET
     size: Size | UnsetType | None = UNSET
     per_capita_net_income: Income | UnsetType | None = UNSET
@@ -119,13 +152,33 @@ class HouseholdUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     microloan_outstanding: Yuan | UnsetType | None = UNSET
     microloan_overdue: bool | UnsetType | None = UNSET
 
+    def __post_init__(self) -> None:
+        if isinstance(self.category, HouseholdCategory):
+            status = resolve_status(
+                category=self.category,
+                poverty_alleviated=_given(self.poverty_alleviated),
+                monitored=_given(self.monitored),
+                monitoring_type=_given(self.monitoring_type),
+            )
+            self.poverty_alleviated = status.poverty_alleviated
+            self.monitored = status.monitored
+            self.monitoring_type = status.monitoring_type
+
+
+def _given(value: Any) -> Any:
+    return None if value is UNSET else value
+
 
 class HouseholdRead(msgspec.Struct, frozen=True, kw_only=True):
-    """A registered household."""
+    """A registered household; `category` is the 户类型 its status amounts to (null where no
+    category says exactly that)."""
 
     id: str
     region_code: str
-    category: HouseholdCategory
+    category: HouseholdCategory | None
+    poverty_alleviated: bool | None
+    monitored: bool | None
+    monitoring_type: MonitoringType | None
     risk_eliminated: bool | None
     size: int | None
     per_capita_net_income: int | None

@@ -42,7 +42,11 @@ class Household(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=36)
     region_code: str = Field(max_length=6, index=True)
-    category: str = Field(max_length=32, index=True)
+    # The status facts (eligibility.facts.HouseholdStatus); a 户类型 sent to the API is stored
+    # as the facts it stands for (migration 0002 converted the old `category` column).
+    poverty_alleviated: bool | None = None
+    monitored: bool | None = None
+    monitoring_type: str | None = Field(default=None, max_length=32)
     risk_eliminated: bool | None = None
     size: int | None = None
     per_capita_net_income: int | None = None

@@ -44,6 +44,7 @@ import polars as pl
 
 from eligibility import rules
 from eligibility.catalogue import FactKind
+from eligibility.derive import askable
 from eligibility.determination import OUTCOME_PREFIX, outcome_wording
 from eligibility.facts import CATEGORY_STATUS, MONITORING_TYPE_STATUS, STATUS_FIELDS
 from eligibility.policy import CompiledCriterion, ParamValue, PolicySet, Programme
@@ -776,7 +777,7 @@ class ColumnarProgramme:
                     hinges[path] = hinges.get(path, 0) + 1
             missing.extend(self._ranked(hinges))
         extra = {path: 1 for slot, path in decoder.amount if read(slot) and path not in missing}
-        missing.extend(self._ranked(extra))
+        missing.extend(p for p in self._ranked(extra) if p not in missing)
         joined = ("；" if lang == "zh" else "; ").join(reasons) if reasons else None
         code, day = self.profiles.points[profile]
         # A day of the profile's date bucket in the row's year: the bucket starts at `day` and
@@ -819,8 +820,8 @@ class ColumnarProgramme:
 
     def _ranked(self, hinges: Mapping[str, int]) -> list[str]:
         # As `determination._missing`: most-hinged first, then the catalogue's asking order.
-        order = sorted(hinges, key=lambda p: (-hinges[p], self.policies.fact_rank(p)))
-        return [p for p in order if p in self.policies.facts]
+        hinges = askable(hinges, self.policies.facts)
+        return sorted(hinges, key=lambda p: (-hinges[p], self.policies.fact_rank(p)))
 
 
 def compile_programme(

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import msgspec
 
 from eligibility import rules
-from eligibility.derive import flatten
+from eligibility.derive import askable, flatten
 from eligibility.facts import Applicant
 from eligibility.policy import (
     AMOUNT_NOT_SET,
@@ -255,7 +255,7 @@ def _determine(
     if amount_hinges:
         known = {m.fact for m in missing}
         extra = {p: 1 for p in amount_hinges if p not in known}
-        missing.extend(_missing(extra, policies, lang, "amount"))
+        missing.extend(m for m in _missing(extra, policies, lang, "amount") if m.fact not in known)
 
     return Determination(
         programme=programme.id,
@@ -384,6 +384,7 @@ def _missing(
     affects: Literal["verdict", "amount", "request"],
 ) -> Iterable[MissingFact]:
     # Best first: a fact that several open criteria hinge on, then the catalogue's asking order.
+    hinges = askable(hinges, policies.facts)
     for path in sorted(hinges, key=lambda p: (-hinges[p], policies.fact_rank(p))):
         spec = policies.facts.get(path)
         if spec is None:

@@ -40,7 +40,11 @@ def applicant_for(
     facts used" holds no ID number either.
     """
     household_facts = f.Household(
-        category=f.HouseholdCategory(household.category),
+        poverty_alleviated=household.poverty_alleviated,
+        monitored=household.monitored,
+        monitoring_type=None
+        if household.monitoring_type is None
+        else f.MonitoringType(household.monitoring_type),
         risk_eliminated=household.risk_eliminated,
         size=household.size,
         per_capita_net_income=household.per_capita_net_income,

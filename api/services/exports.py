@@ -35,7 +35,7 @@ from api.schemas import Lang, ProgrammeId
 from api.security import Principal
 from api.services import audit
 from api.services.assessments import applicant_for
-from api.services.households import not_found, record_id
+from api.services.households import category_condition, not_found, record_id
 from api.settings import Settings
 from batch.run import INPUT_FORMATS, BatchInputError, BatchOptions, run_batch
 from db.engine import utc
@@ -206,7 +206,7 @@ async def from_households(
     if data.filter.region is not None:
         query = query.where(col(Household.region_code).startswith(data.filter.region))
     if data.filter.category is not None:
-        query = query.where(Household.category == data.filter.category.value)
+        query = query.where(category_condition(data.filter.category))
     query = query.order_by(col(Household.region_code), col(Household.id), col(Member.id))
     rows: list[dict[str, Any]] = []
     seen: list[tuple[str, str | None]] = []
