@@ -12,7 +12,8 @@ How it maps the reference's semantics onto polars:
 - **Parameters vary by row** because `region_code` and `as_of` vary.  Rather than building each
   parameter as a per-row column, each programme has a small set of *parameter profiles*: a row's
   profile is the longest override region that prefixes its region code (or none) and how many of
-  the programme's `since` dates it is on or after.  Every row of one profile has the same
+  the programme's dates it is on or after (each value's `since` and `until`, and the day after
+  each `confirmed_until`).  Every row of one profile has the same
   parameter values (they come from `Programme.parameters`, the reference's own resolution), so any
   sub-expression that reads only parameters is evaluated once per profile by `rules.evaluate`
   itself and becomes a lookup on the profile column.  This keeps parameter semantics (lists,
@@ -28,7 +29,11 @@ How it maps the reference's semantics onto polars:
   hinge facts), and the wording is made once per distinct signature, with the reference's ranking
   (facts several open criteria hinge on first, then the catalogue's asking order, then the facts
   only the amount waits on).  The wordings are kept in a table across chunks and joined onto the
-  rows; reasons and missing facts are categorical columns (each text held once).
+  rows; reasons and missing facts are categorical columns (each text held once).  A wording that
+  names a fact ("您{person.age}岁…") is made with a token for the value, and the values are filled
+  in by polars over the distinct (reasons, values) of a chunk, so ages and months do not
+  multiply the signatures.  The warnings depend on the profile and the year of `as_of` only;
+  the year is part of the signature.
 """
 
 from __future__ import annotations
@@ -226,10 +231,11 @@ def region_facts() -> tuple[pl.Expr, pl.Expr]:
 class _Profiles:
     """The distinct parameter situations of one programme, and how a row finds its own.
 
-    A row's situation is what `Programme.parameter_variants(region_code, as_of)` returns.  It
-    depends on the region code only through (a) the longest override region that prefixes it and
-    (b) which override regions extend it (a province or prefecture code, or none, may stand for any
-    county below it), and on `as_of` only through how many `since` dates it is on or after.  So
+    A row's situation is what `Programme.parameter_variants(region_code, as_of)` returns, and the
+    warnings `Programme.warnings` gives.  It depends on the region code only through (a) the
+    longest override region (or `confirmed_until_by_region` region) that prefixes it and (b) which
+    of them extend it (a province or prefecture code, or none, may stand for any county below
+    it), and on `as_of` only through how many of the dates it is on or after.  So
     the region codes fall into a few classes: each override region and each of their shorter
     prefixes by exact match, then "starts with this override region" and "none", and the profile
     id is class × date bucket.  The variants of each profile come from the reference itself, called
