@@ -1289,6 +1289,12 @@ def _fill_named_facts(
     it and scattering them back, measured on the benchmark's register)."""
     if reasons.len() == 0:
         return reasons
+    # Texts as categoricals: the unique and the join then compare codes, not strings.
+    values = values.with_columns(
+        pl.col(name).cast(pl.Categorical)
+        for name, dtype in values.schema.items()
+        if dtype == pl.String
+    )
     frame = values.with_columns(reasons.alias("__reasons"))
     keys = ["__reasons", *values.columns]
     distinct = frame.unique(subset=keys)
