@@ -132,6 +132,8 @@ def test_chongxin_2024_table_answers_for_2024_only(policies: PolicySet) -> None:
     assert next_year.amount is None  # no 2024 figure shown as current
     assert "400" not in (next_year.amount_note or "")
     assert any("崇信县" in w and "2024年12月31日" in w for w in next_year.warnings)
+    # Not also "下面按2024年的规定算": the 2024 rules are exactly what is not used.
+    assert not any("下面按" in w for w in next_year.warnings)
 
 
 def test_chongxin_after_its_table_ends_the_national_scope_does_not_refuse(
