@@ -529,6 +529,12 @@ class Programme:
                         what=params[gap.name].description.in_(lang),
                         starts=_date_words(gap.starts, lang),
                     )
+        # A criterion left out because its parameter is deliberately not set here says why,
+        # if the entry says ("2026年起借款人年龄由银行按规定掌握").
+        for name in sorted({n for c in self.criteria for n in c.required_params}):
+            entry = select_parameter_value(params[name], region_code, as_of)
+            if entry is not None and entry.value is None and entry.note is not None:
+                say(entry.note)
         for gap in gaps:
             if gap.ended is None:
                 continue

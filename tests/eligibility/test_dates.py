@@ -387,3 +387,29 @@ def test_listing_shows_state_confirmation_and_history(policies: PolicySet) -> No
     assert (amount.state, amount.value) == ("in_force", 600)
     assert [h.state for h in amount.history] == ["superseded"]
     assert in_2024.confirmed and in_2024.warnings == ()
+
+
+def test_a_criterion_left_out_by_an_unset_value_says_the_entrys_note() -> None:
+    # An entry `unset = true` with a note (e.g. a rule the bank decides) explains the criterion
+    # it leaves out; here the national "no age limit" entry of transport_subsidy.toml.
+    sources = dict(bundled_sources())
+    text = sources["transport_subsidy.toml"].decode()
+    block = text.index("[parameters.min_age]")
+    entry = '{ since = 2021-01-01, unset = true, source = "measures" }'
+    at = text.index(entry, block)
+    note = 'note = { zh = "年龄由县里定", en = "The county sets the age" }'
+    noted = entry[:-2] + ", " + note + " }"
+    sources["transport_subsidy.toml"] = (text[:at] + noted + text[at + len(entry) :]).encode()
+    policies = load_policy_set(sources, run_examples=False)
+    result = decide(
+        policies, "transport_subsidy", _worker("510121", "2024-06-01", work_scope="other_province")
+    )
+    assert "年龄由县里定" in result.warnings
+    assert (
+        "年龄由县里定"
+        not in decide(
+            _POLICIES,
+            "transport_subsidy",
+            _worker("510121", "2024-06-01", work_scope="other_province"),
+        ).warnings
+    )
