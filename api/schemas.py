@@ -103,6 +103,7 @@ class HouseholdCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     monitored: bool | None = None
     monitoring_type: MonitoringType | None = None
     risk_eliminated: bool | None = None
+    needs_support: bool | None = None
     size: Size | None = None
     per_capita_net_income: Income | None = None
     per_capita_net_income_previous: Income | None = None
@@ -142,6 +143,7 @@ class HouseholdUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     monitored: bool | UnsetType | None = UNSET
     monitoring_type: MonitoringType | UnsetType | None = UNSET
     risk_eliminated: bool | UnsetType | None = UNSET
+    needs_support: bool | UnsetType | None = UNSET
     size: Size | UnsetType | None = UNSET
     per_capita_net_income: Income | UnsetType | None = UNSET
     per_capita_net_income_previous: Income | UnsetType | None = UNSET
@@ -180,6 +182,7 @@ class HouseholdRead(msgspec.Struct, frozen=True, kw_only=True):
     monitored: bool | None
     monitoring_type: MonitoringType | None
     risk_eliminated: bool | None
+    needs_support: bool | None
     size: int | None
     per_capita_net_income: int | None
     per_capita_net_income_previous: int | None
@@ -214,6 +217,7 @@ class MemberCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     birth_date: dt.date | None = None
     age: Age | None = None
     labor_capacity: LaborCapacity | None = None
+    employment_difficulty: bool | None = None
     full_civil_capacity: bool | None = None
     serious_bad_credit: bool | None = None
     willing_to_work: bool | None = None
@@ -236,6 +240,7 @@ class MemberUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     birth_date: dt.date | UnsetType | None = UNSET
     age: Age | UnsetType | None = UNSET
     labor_capacity: LaborCapacity | UnsetType | None = UNSET
+    employment_difficulty: bool | UnsetType | None = UNSET
     full_civil_capacity: bool | UnsetType | None = UNSET
     serious_bad_credit: bool | UnsetType | None = UNSET
     willing_to_work: bool | UnsetType | None = UNSET
@@ -260,6 +265,7 @@ class MemberRead(msgspec.Struct, frozen=True, kw_only=True):
     birth_date: dt.date | None
     age: int | None
     labor_capacity: LaborCapacity | None
+    employment_difficulty: bool | None
     full_civil_capacity: bool | None
     serious_bad_credit: bool | None
     willing_to_work: bool | None

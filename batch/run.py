@@ -30,7 +30,7 @@ import polars as pl
 from batch.columns import REGION, ColumnPlan, parse_chunk, plan_columns
 from eligibility.columnar import ColumnarPolicySet
 from eligibility.policy import PolicySet, load_bundled
-from eligibility.text import Lang
+from eligibility.text import Lang, Text
 
 INPUT_FORMATS = (".csv", ".xlsx", ".parquet")
 OUTPUT_FORMATS = (".csv", ".xlsx", ".parquet", ".ndjson", ".jsonl")
@@ -309,9 +309,12 @@ def _outside_regions(region: pl.Series, errors: pl.Series, options: BatchOptions
 class Summary:
     """Counts of each verdict and total amounts, per programme and per township or county."""
 
-    def __init__(self, columnar: ColumnarPolicySet, lang: Lang) -> None:
+    def __init__(
+        self, columnar: ColumnarPolicySet, lang: Lang, as_of: dt.date | None = None
+    ) -> None:
         self.columnar = columnar
         self.lang = lang
+        self.as_of = as_of  # names the programmes as they read on the run's date
         self.parts: list[pl.DataFrame] = []
 
     def count(self, out: pl.DataFrame, area: pl.Series) -> pl.DataFrame:
@@ -367,13 +370,14 @@ class Summary:
             .agg(pl.col("eligible", "ineligible", "needs_info", "errors", "amount").sum())
         )
 
+    def _name(self, pid: str) -> Text:
+        programme = self.columnar.policies.programme(pid)
+        return programme.policy.name if self.as_of is None else programme.named_on(self.as_of)[0]
+
     def table(self) -> pl.DataFrame:
         """Per programme (in order) a row per area, then its total row; headers in `lang`."""
         zh = self.lang == "zh"
-        names = {
-            pid: self.columnar.policies.programme(pid).policy.name.in_(self.lang)
-            for pid in self.columnar.ids
-        }
+        names = {pid: self._name(pid).in_(self.lang) for pid in self.columnar.ids}
         if not self.parts:
             merged = pl.DataFrame(
                 schema={
@@ -705,7 +709,7 @@ def run_batch(
             if notes is not None:
                 notes(note)
         columnar = ColumnarPolicySet(policies, options.programmes)
-        summary = Summary(columnar, options.lang)
+        summary = Summary(columnar, options.lang, options.as_of)
         rows = error_rows = 0
         with atomic_output(output_path) as temporary, contextlib.ExitStack() as stack:
             writer = _open_writer(suffix, temporary, options.lang, stack)

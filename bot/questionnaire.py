@@ -419,15 +419,15 @@ class Questionnaire:
         """One message per programme: name, summary (how much) and who."""
         replies = [Reply(text=say(lang, "programmes_intro", count=len(self.policies.programmes)))]
         for programme in self.policies.programmes.values():
-            policy = programme.policy
+            name, summary, who = programme.named_on(self.today())
             replies.append(
                 Reply(
                     text=say(
                         lang,
                         "programme_card",
-                        name=policy.name.in_(lang),
-                        summary=policy.summary.in_(lang),
-                        who=policy.who.in_(lang),
+                        name=name.in_(lang),
+                        summary=summary.in_(lang),
+                        who=who.in_(lang),
                     )
                 )
             )

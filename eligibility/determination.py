@@ -259,7 +259,7 @@ def _determine(
 
     return Determination(
         programme=programme.id,
-        programme_name=programme.policy.name.in_(lang),
+        programme_name=programme.named_on(as_of)[0].in_(lang),
         verdict=verdict,
         amount=amount,
         amount_unit=(

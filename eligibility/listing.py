@@ -131,11 +131,12 @@ def describe_programme(
             )
         )
     confirmed_until = programme.confirmed_until(region_code)
+    named, summary, who = programme.named_on(as_of)
     return ProgrammeListing(
         id=programme.id,
-        name=programme.policy.name.in_(lang),
-        summary=programme.policy.summary.in_(lang),
-        who=programme.policy.who.in_(lang),
+        name=named.in_(lang),
+        summary=summary.in_(lang),
+        who=who.in_(lang),
         region_code=region_code,
         as_of=as_of,
         criteria=tuple(

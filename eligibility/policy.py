@@ -232,6 +232,16 @@ class VerdictLabels(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     needs_info: Text | None = None
 
 
+class Renaming(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A programme's name (and its summary and who) from a date on: 脱贫人口小额信贷 became
+    帮扶小额信贷 on 2026-02-28, under the same id."""
+
+    since: dt.date
+    name: Text
+    summary: Text | None = None
+    who: Text | None = None
+
+
 class PolicyFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """One programme's policy file as written.
 
@@ -249,6 +259,7 @@ class PolicyFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     confirmed_until_by_region: dict[str, dt.date] = {}
     unconfirmed_warning: Text | None = None
     verdict_labels: VerdictLabels = VerdictLabels()
+    renamed: tuple[Renaming, ...] = ()
     sources: dict[str, Source]
     criteria: tuple[Criterion, ...]
     parameters: dict[str, Parameter] = {}
@@ -465,6 +476,16 @@ class Programme:
             if gap is not None:
                 found.append(gap)
         return tuple(found)
+
+    def named_on(self, as_of: dt.date) -> tuple[Text, Text, Text]:
+        """The programme's name, summary and who as they read on `as_of` (see `Renaming`)."""
+        name, summary, who = self.policy.name, self.policy.summary, self.policy.who
+        for renaming in sorted(self.policy.renamed, key=lambda r: r.since):
+            if renaming.since <= as_of:
+                name = renaming.name
+                summary = renaming.summary or summary
+                who = renaming.who or who
+        return name, summary, who
 
     def confirmed_until(self, region_code: str | None) -> dt.date | None:
         """The last date the rules for the region were checked (most specific region first)."""

@@ -46,6 +46,7 @@ def applicant_for(
         if household.monitoring_type is None
         else f.MonitoringType(household.monitoring_type),
         risk_eliminated=household.risk_eliminated,
+        needs_support=household.needs_support,
         size=household.size,
         per_capita_net_income=household.per_capita_net_income,
         per_capita_net_income_previous=household.per_capita_net_income_previous,
@@ -66,6 +67,7 @@ def applicant_for(
         labor_capacity=None
         if member.labor_capacity is None
         else f.LaborCapacity(member.labor_capacity),
+        employment_difficulty=member.employment_difficulty,
         full_civil_capacity=member.full_civil_capacity,
         serious_bad_credit=member.serious_bad_credit,
         willing_to_work=member.willing_to_work,

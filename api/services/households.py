@@ -276,6 +276,7 @@ _MEMBER_FACTS = (
     "birth_date",
     "age",
     "labor_capacity",
+    "employment_difficulty",
     "full_civil_capacity",
     "serious_bad_credit",
     "willing_to_work",

@@ -90,8 +90,11 @@ def test_programmes_lists_what_is_in_force_for_a_region(
     transport = next(p for p in listing if p["id"] == "transport_subsidy")
     values = {p["name"]: p["value"] for p in transport["parameters"]}
     assert values["amount_other_county"] == 300
-    assert main(["programmes", "--lang", "en"]) == 0
-    assert "Microloans" in capsys.readouterr().out
+    assert main(["programmes", "--lang", "en", "--as-of", "2025-06-01"]) == 0
+    assert "Microloans for households lifted out of poverty" in capsys.readouterr().out
+    # #9: from 2026-02-28 the same programme is 帮扶小额信贷 (《关于做好帮扶小额信贷工作的通知》).
+    assert main(["programmes", "--lang", "en", "--as-of", "2026-12-01"]) == 0
+    assert "Support microloans (帮扶小额信贷)" in capsys.readouterr().out
 
 
 def test_check_dated_after_the_confirmed_rules_carries_warnings() -> None:

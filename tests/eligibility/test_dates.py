@@ -172,12 +172,13 @@ def test_huanjiang_2021_age_limit_ends_with_2021(policies: PolicySet) -> None:
 
 
 def test_a_date_after_confirmed_until_carries_a_warning(policies: PolicySet) -> None:
-    # microloan.toml: transition-period rules (银保监发〔2021〕6号) checked to 2025-12-31.
+    # microloan.toml: checked to 2026-02-28, the date of 《关于做好帮扶小额信贷工作的通知》, whose
+    # target and 10万 are known from reports but not its other terms (#9, content).
     data = {"as_of": "2025-12-31", "household": {"category": "poverty_alleviated"}}
     assert decide(policies, "microloan", data).warnings == ()
     data["as_of"] = "2026-12-01"
     zh = decide(policies, "microloan", data).warnings
-    assert "2026年的具体标准还没有核实，下面按2025年的规定算，请以县里公布的为准。" in zh
+    assert "2026年的具体标准还没有核实，下面按截至2026年2月28日的规定算，请以县里公布的为准。" in zh
     en = decide(policies, "microloan", data, lang="en").warnings
     assert any("2026" in w and "not been verified" in w for w in en)
 

@@ -2,7 +2,8 @@
 
 The one `category` column (户类型) becomes the status facts recorded since 2026:
 `poverty_alleviated` (原建档立卡脱贫户), `monitored` (防止返贫致贫对象) and `monitoring_type`, with
-`risk_eliminated` as before.  Each stored category is converted with the core's own table
+`risk_eliminated` as before.  Households also get `needs_support` (有帮扶需求, the 2026 帮扶小额信贷's target) and members
+`employment_difficulty` (就业困难人员).  Each stored category is converted with the core's own table
 (`eligibility.facts.CATEGORY_STATUS`), so the stored facts mean exactly what the category meant.
 
 Downgrade writes the category back where the facts amount to one (`category_of`); it refuses,
@@ -51,6 +52,11 @@ def upgrade() -> None:
                 "monitoring_type", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True
             )
         )
+        # 有帮扶需求 as the village or county finds it (the 2026 帮扶小额信贷's target).
+        batch_op.add_column(sa.Column("needs_support", sa.Boolean(), nullable=True))
+    # 就业困难人员, asked for public-welfare posts (人社部发〔2022〕13号).
+    with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("employment_difficulty", sa.Boolean(), nullable=True))
     for category, status in CATEGORY_STATUS.items():
         op.execute(
             _households.update()
@@ -63,6 +69,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.drop_column("employment_difficulty")
     with op.batch_alter_table("households", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("category", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True)
@@ -90,6 +98,7 @@ def downgrade() -> None:
             "category", existing_type=sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False
         )
         batch_op.create_index(batch_op.f("ix_households_category"), ["category"], unique=False)
+        batch_op.drop_column("needs_support")
         batch_op.drop_column("monitoring_type")
         batch_op.drop_column("monitored")
         batch_op.drop_column("poverty_alleviated")
