@@ -72,7 +72,7 @@ class HouseholdsController(Controller):
             session,
             principal,
             region=region,
-            category=None if category is None else category.value,
+            category=category,
             programme=programme,
             verdict=verdict,
             limit=limit,

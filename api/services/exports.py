@@ -51,7 +51,7 @@ from api.security import Principal
 from api.services import audit
 from api.services.assessments import applicant_for
 from api.services.export_access import outside_regions
-from api.services.households import deny, not_found, record_id, shown_mask
+from api.services.households import category_condition, deny, not_found, record_id, shown_mask
 from api.settings import Settings
 from batch.run import INPUT_FORMATS, BatchInputError, BatchOptions, run_batch
 from db.engine import utc
@@ -228,7 +228,7 @@ async def from_households(
     if data.filter.region is not None:
         query = query.where(col(Household.region_code).startswith(data.filter.region))
     if data.filter.category is not None:
-        query = query.where(Household.category == data.filter.category.value)
+        query = query.where(category_condition(data.filter.category))
     query = query.order_by(col(Household.region_code), col(Household.id), col(Member.id))
     rows: list[dict[str, Any]] = []
     seen: list[tuple[str, str | None]] = []
