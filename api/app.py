@@ -17,8 +17,9 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.exc import IntegrityError
 
 from api import schemas
+from api.allow import AllowEveryMethod
 from api.dependencies import DEPENDENCIES
-from api.openapi import strict_struct_names, tighten
+from api.openapi import strict_struct_names, structs, tighten
 from api.problems import StrictRequest, http_exception_handler
 from api.routes.assessments import AssessmentsController
 from api.routes.audit import AuditController
@@ -116,8 +117,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[ExportsController],
         request_max_body_size=chosen.export_max_upload_bytes,
     )
+    allow = AllowEveryMethod()
     app = Litestar(
         route_handlers=[*ROUTES, uploads],
+        middleware=[allow],
         request_max_body_size=MAX_JSON_BODY,
         dependencies=DEPENDENCIES,
         # Export jobs start after the runtime and stop before its engine is disposed.
@@ -144,6 +147,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ),
     )
+    allow.learn(app)
     # The OpenAPI document is generated once, here, and served as tightened.
-    tighten(app.openapi_schema, strict_struct_names([schemas, facts]))
+    tighten(app.openapi_schema, strict_struct_names([schemas, facts]), structs([schemas, facts]))
     return app
