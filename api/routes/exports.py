@@ -31,6 +31,7 @@ from litestar import Controller, Request, delete, get, post
 from litestar.openapi.spec import (
     OpenAPIFormat,
     OpenAPIMediaType,
+    OpenAPIResponse,
     OpenAPIType,
     Operation,
     RequestBody,
@@ -45,6 +46,7 @@ from api.routes import SECURITY, protected
 from api.schemas import Lang, ProgrammeId
 from api.services import audit, exports
 from api.services.exports import ExportRead
+from eligibility.regions import REGION_CODE_PATTERN
 
 
 def _openapi_schema(node: Any, definitions: dict[str, Any]) -> Any:
@@ -106,7 +108,7 @@ _REGISTER_SCHEMA = Schema(
         "lang": Schema(type=OpenAPIType.STRING, enum=list(get_args(Lang)), default="zh"),
         "region_default": Schema(
             type=OpenAPIType.STRING,
-            pattern=r"^(\d{2}|\d{4}|\d{6})$",
+            pattern=REGION_CODE_PATTERN,
             description="GB/T 2260 code for rows without one (within the key's regions)",
         ),
     },
@@ -149,6 +151,22 @@ class _RegisterOrSelection(Operation):
 
     def __post_init__(self) -> None:
         self.request_body = _CREATE_BODY
+
+
+@dataclass
+class _OneOfTheFormats(Operation):
+    """The download operation: its file comes in the job's format, each with its media type
+    (Litestar would document the handler's one `media_type`)."""
+
+    def __post_init__(self) -> None:
+        done = (self.responses or {}).get("200")
+        if isinstance(done, OpenAPIResponse):
+            done.content = {
+                media_type: OpenAPIMediaType(
+                    schema=Schema(type=OpenAPIType.STRING, content_media_type=media_type)
+                )
+                for media_type in exports.MEDIA_TYPES.values()
+            }
 
 
 class ExportsController(Controller):
@@ -230,7 +248,7 @@ class ExportsController(Controller):
         "/{export_id:str}/download",
         responses=protected(404, 409),
         summary="Download an export",
-        media_type="application/octet-stream",
+        operation_class=_OneOfTheFormats,
     )
     async def download(
         self,
