@@ -13,6 +13,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from api.problems import FieldError
+from eligibility.birth import birth_date_problem
 from eligibility.determination import Determination
 from eligibility.facts import (
     Applicant,
@@ -21,11 +22,17 @@ from eligibility.facts import (
     HouseholdCategory,
     LaborCapacity,
     LoanRequest,
+    MonitoringType,
     RegionCode,
     SuddenHardshipEvent,
     Yuan,
 )
-from eligibility.identity import IdentityNumberError, parse_identity_number
+from eligibility.facts import household_status as resolve_status
+from eligibility.identity import (
+    IDENTITY_NUMBER_TEXT_PATTERN,
+    IdentityNumberError,
+    parse_identity_number,
+)
 
 Size = Annotated[int, Meta(ge=1, le=100)]
 Income = Annotated[int, Meta(ge=-10_000_000, le=100_000_000)]
@@ -38,9 +45,10 @@ ProgrammeId = Literal[
     "microloan", "transport_subsidy", "public_welfare_post", "yulu_plan", "monitoring_referral"
 ]
 Lang = Literal["zh", "en"]
-# The shape only; the check digit and birth date are checked by `check_id_number`.
+# The shape only (ASCII or full-width, normalised by the core); the check digit and birth date
+# are checked by `check_id_number`.
 IdNumberText = Annotated[
-    str, Meta(pattern=r"^\s*\d{17}[\dXx]\s*$", description="18-character resident ID number")
+    str, Meta(pattern=IDENTITY_NUMBER_TEXT_PATTERN, description="18-character resident ID number")
 ]
 MAX_BATCH = 1000
 
@@ -51,6 +59,21 @@ def check_id_number(number: str) -> str:
         return parse_identity_number(number).number
     except IdentityNumberError as exc:
         raise ValueError(f"id_number: {exc}") from None
+
+
+def check_member_birth(id_number: str | None, birth_date: dt.date | None) -> None:
+    """ValueError naming the field when a member's birth date (given, or in the ID number) is
+    before 1900 or after today: a member is registered now, so today is the date it must
+    precede (a check or assessment compares with its own `as_of` instead)."""
+    today = dt.date.today()
+    if birth_date is not None:
+        problem = birth_date_problem(birth_date, today, "today")
+        if problem is not None:
+            raise ValueError(f"birth_date: {problem}")
+    if id_number is not None:
+        problem = birth_date_problem(parse_identity_number(id_number).birth_date, today, "today")
+        if problem is not None:
+            raise ValueError(f"id_number: its birth date {problem}")
 
 
 # --- checks ----------------------------------------------------------------------------------
@@ -87,11 +110,21 @@ class BatchCheckResult(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class HouseholdCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """A household to register: where it is, its category, and any facts known."""
+    """A household to register: where it is, its status, and any facts known.
+
+    The status is `poverty_alleviated` and `monitored` (with `monitoring_type` and
+    `risk_eliminated` where known), or a `category` (户类型) that stands for them; one of the two
+    must be given, and a category contradicting a fact sent with it is a 400 naming the fact.
+    Only the facts are stored; the category is read back from them.
+    """
 
     region_code: RegionCode
-    category: HouseholdCategory
+    category: HouseholdCategory | None = None
+    poverty_alleviated: bool | None = None
+    monitored: bool | None = None
+    monitoring_type: MonitoringType | None = None
     risk_eliminated: bool | None = None
+    needs_support: bool | None = None
     size: Size | None = None
     per_capita_net_income: Income | None = None
     per_capita_net_income_previous: Income | None = None
@@ -102,13 +135,36 @@ class HouseholdCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     microloan_outstanding: Yuan | None = None
     microloan_overdue: bool | None = None
 
+    def __post_init__(self) -> None:
+        if self.category is None and (self.poverty_alleviated is None or self.monitored is None):
+            raise ValueError(
+                "category: give the category, or both poverty_alleviated and monitored"
+            )
+        status = resolve_status(
+            category=self.category,
+            poverty_alleviated=self.poverty_alleviated,
+            monitored=self.monitored,
+            monitoring_type=self.monitoring_type,
+        )
+        self.poverty_alleviated = status.poverty_alleviated
+        self.monitored = status.monitored
+        self.monitoring_type = status.monitoring_type
+
 
 class HouseholdUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Fields to change; absent fields stay, `null` makes a fact unknown again."""
+    """Fields to change; absent fields stay, `null` makes a fact unknown again.
+
+    A `category` replaces the whole status with the facts it stands for; the status the update
+    leaves must still hang together (checked against the stored facts, a 400 if not).
+    """
 
     region_code: RegionCode | UnsetType = UNSET
     category: HouseholdCategory | UnsetType = UNSET
+    poverty_alleviated: bool | UnsetType | None = UNSET
+    monitored: bool | UnsetType | None = UNSET
+    monitoring_type: MonitoringType | UnsetType | None = UNSET
     risk_eliminated: bool | UnsetType | None = UNSET
+    needs_support: bool | UnsetType | None = UNSET
     size: Size | UnsetType | None = UNSET
     per_capita_net_income: Income | UnsetType | None = UNSET
     per_capita_net_income_previous: Income | UnsetType | None = UNSET
@@ -119,14 +175,35 @@ class HouseholdUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     microloan_outstanding: Yuan | UnsetType | None = UNSET
     microloan_overdue: bool | UnsetType | None = UNSET
 
+    def __post_init__(self) -> None:
+        if isinstance(self.category, HouseholdCategory):
+            status = resolve_status(
+                category=self.category,
+                poverty_alleviated=_given(self.poverty_alleviated),
+                monitored=_given(self.monitored),
+                monitoring_type=_given(self.monitoring_type),
+            )
+            self.poverty_alleviated = status.poverty_alleviated
+            self.monitored = status.monitored
+            self.monitoring_type = status.monitoring_type
+
+
+def _given(value: Any) -> Any:
+    return None if value is UNSET else value
+
 
 class HouseholdRead(msgspec.Struct, frozen=True, kw_only=True):
-    """A registered household."""
+    """A registered household; `category` is the 户类型 its status amounts to (null where no
+    category says exactly that)."""
 
     id: str
     region_code: str
-    category: HouseholdCategory
+    category: HouseholdCategory | None
+    poverty_alleviated: bool | None
+    monitored: bool | None
+    monitoring_type: MonitoringType | None
     risk_eliminated: bool | None
+    needs_support: bool | None
     size: int | None
     per_capita_net_income: int | None
     per_capita_net_income_previous: int | None
@@ -161,6 +238,7 @@ class MemberCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     birth_date: dt.date | None = None
     age: Age | None = None
     labor_capacity: LaborCapacity | None = None
+    employment_difficulty: bool | None = None
     full_civil_capacity: bool | None = None
     serious_bad_credit: bool | None = None
     willing_to_work: bool | None = None
@@ -173,6 +251,7 @@ class MemberCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     def __post_init__(self) -> None:
         if self.id_number is not None:
             self.id_number = check_id_number(self.id_number)
+        check_member_birth(self.id_number, self.birth_date)
 
 
 class MemberUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -183,6 +262,7 @@ class MemberUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     birth_date: dt.date | UnsetType | None = UNSET
     age: Age | UnsetType | None = UNSET
     labor_capacity: LaborCapacity | UnsetType | None = UNSET
+    employment_difficulty: bool | UnsetType | None = UNSET
     full_civil_capacity: bool | UnsetType | None = UNSET
     serious_bad_credit: bool | UnsetType | None = UNSET
     willing_to_work: bool | UnsetType | None = UNSET
@@ -195,6 +275,10 @@ class MemberUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     def __post_init__(self) -> None:
         if isinstance(self.id_number, str):
             self.id_number = check_id_number(self.id_number)
+        check_member_birth(
+            self.id_number if isinstance(self.id_number, str) else None,
+            self.birth_date if isinstance(self.birth_date, dt.date) else None,
+        )
 
 
 class MemberRead(msgspec.Struct, frozen=True, kw_only=True):
@@ -207,6 +291,7 @@ class MemberRead(msgspec.Struct, frozen=True, kw_only=True):
     birth_date: dt.date | None
     age: int | None
     labor_capacity: LaborCapacity | None
+    employment_difficulty: bool | None
     full_civil_capacity: bool | None
     serious_bad_credit: bool | None
     willing_to_work: bool | None

@@ -17,12 +17,14 @@ from typing import Any, Final
 import msgspec
 
 from bot.texts import NO_WORDS, SKIP_WORDS, YES_WORDS, say
+from eligibility.birth import birth_date_problem
 from eligibility.catalogue import FactSpec
 from eligibility.derive import DERIVED_FACTS, age_on
 from eligibility.determination import Determination, MissingFact, determine, next_questions
 from eligibility.facts import Applicant, applicant_from_paths
 from eligibility.identity import IdentityNumberError, mask_identity_number, parse_identity_number
 from eligibility.policy import PolicySet
+from eligibility.regions import RegionCodeError, normalise_region_code
 from eligibility.text import Lang
 
 IDLE: Final = "idle"
@@ -39,7 +41,6 @@ BIRTH_DATE: Final = "person.birth_date"
 _NOT_ASKED_FOR: Final = frozenset({ID_NUMBER, BIRTH_DATE})
 
 _ID_SHAPE = re.compile(r"^\d{17}[\dXx]$")
-_REGION = re.compile(r"^(\d{2}|\d{4}|\d{6})$")
 _DATE_WORDS = re.compile(r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?$")
 _NUMBER_NOISE = re.compile(r"[,，\s元岁个月人口块万]")
 _MAX_LIST: Final = 3
@@ -305,9 +306,11 @@ class Questionnaire:
                     return self.read_option(conversation, fact, i - 1)
             return Rejected(message=say(lang, "bad_choice"))
         if kind == "region":
-            if _REGION.match(value):
-                return self._accept(conversation, fact, value, value)
-            return Rejected(message=say(lang, "bad_region"))
+            try:
+                code = normalise_region_code(value)
+            except RegionCodeError:
+                return Rejected(message=say(lang, "bad_region"))
+            return self._accept(conversation, fact, code, code)
         if kind == "date":
             parsed = _parse_date(value)
             if parsed is None:
@@ -354,6 +357,9 @@ class Questionnaire:
             identity = parse_identity_number(value)
         except IdentityNumberError as exc:
             return Rejected(message=say(lang, "bad_id", reason=_id_reason(lang, exc)))
+        if birth_date_problem(identity.birth_date, self.today(), "today") is not None:
+            reason = say(lang, "id_reason_birth_date")
+            return Rejected(message=say(lang, "bad_id", reason=reason))
         age = age_on(identity.birth_date, self.today())
         shown = say(lang, "id_used", masked=mask_identity_number(identity.number), age=age)
         return self._accept(
@@ -364,7 +370,7 @@ class Questionnaire:
         lang = conversation.lang
         parsed = _parse_date(value)
         today = self.today()
-        if parsed is None or parsed > today or parsed.year < 1900:
+        if parsed is None or birth_date_problem(parsed, today, "today") is not None:
             return Rejected(message=say(lang, "bad_date"))
         shown = say(lang, "birth_date_used", age=age_on(parsed, today))
         return self._accept(conversation, BIRTH_DATE, parsed.isoformat(), shown, note=shown)
@@ -419,15 +425,15 @@ class Questionnaire:
         """One message per programme: name, summary (how much) and who."""
         replies = [Reply(text=say(lang, "programmes_intro", count=len(self.policies.programmes)))]
         for programme in self.policies.programmes.values():
-            policy = programme.policy
+            name, summary, who = programme.named_on(self.today())
             replies.append(
                 Reply(
                     text=say(
                         lang,
                         "programme_card",
-                        name=policy.name.in_(lang),
-                        summary=policy.summary.in_(lang),
-                        who=policy.who.in_(lang),
+                        name=name.in_(lang),
+                        summary=summary.in_(lang),
+                        who=who.in_(lang),
                     )
                 )
             )
@@ -444,7 +450,9 @@ def verdict_words(verdict: str, lang: Lang) -> str:
 
 def render_determination(d: Determination, lang: Lang) -> str:
     """One programme's answer, short enough for one phone screen."""
-    lines = [f"【{d.programme_name}】{VERDICT_MARK[d.verdict]} {verdict_words(d.verdict, lang)}"]
+    # The programme's own word for its verdict (a referral's no is "目前不需要申请监测").
+    label = d.verdict_label or verdict_words(d.verdict, lang)
+    lines = [f"【{d.programme_name}】{VERDICT_MARK[d.verdict]} {label}"]
     if d.verdict != "ineligible":
         if d.amount is not None:
             lines.append(say(lang, "amount", amount=d.amount, unit=d.amount_unit or ""))
@@ -458,8 +466,13 @@ def render_determination(d: Determination, lang: Lang) -> str:
         wanted = "not_met" if d.verdict == "ineligible" else "unknown"
         # The heading already says "why not" / "still to confirm": drop the core's own prefix.
         reasons = [c.text for c in d.criteria if c.outcome == wanted]
-        lines.append(say(lang, f"reasons_{d.verdict}"))
+        # "为什么不能办" would contradict a programme that words its verdict otherwise.
+        own_words = label != verdict_words(d.verdict, lang)
+        lines.append(say(lang, "reasons_own" if own_words else f"reasons_{d.verdict}"))
         lines.extend(_bullets(reasons, lang))
+    if d.warnings:
+        lines.append(say(lang, "warnings"))
+        lines.extend(_bullets(list(d.warnings), lang))
     if d.documents:
         lines.append(say(lang, "documents"))
         lines.extend(_bullets(list(d.documents), lang))

@@ -9,10 +9,12 @@ from typing import IO, Any
 
 import msgspec
 
+from eligibility.derive import FactError
 from eligibility.determination import Determination, determine
 from eligibility.facts import Applicant
 from eligibility.listing import list_programmes
 from eligibility.policy import PolicyError, load_bundled
+from eligibility.regions import RegionCodeError, normalise_region_code
 from eligibility.text import Lang
 
 _decoder = msgspec.json.Decoder(Applicant)
@@ -89,9 +91,13 @@ def run_check(args: argparse.Namespace) -> int:
         except msgspec.DecodeError as exc:
             status = _fail(f"line {line_number}: not valid JSON: {exc}")
             continue
-        determinations = determine(
-            applicant, policies, programmes=args.programme, lang=lang, today=today
-        )
+        try:
+            determinations = determine(
+                applicant, policies, programmes=args.programme, lang=lang, today=today
+            )
+        except FactError as exc:
+            status = _fail(f"line {line_number}: invalid applicant: {exc}")
+            continue
         encoded = _encoder.encode(CheckOutput(determinations=determinations))
         if args.pretty:
             encoded = msgspec.json.format(encoded, indent=2)
@@ -118,10 +124,14 @@ def run_programmes(args: argparse.Namespace) -> int:
         policies = load_bundled()
     except PolicyError as exc:
         return _fail(f"policy refused: {exc}")
-    if args.region and not (args.region.isdigit() and len(args.region) in (2, 4, 6)):
-        return _fail("--region must be a 2, 4 or 6 digit GB/T 2260 code")
+    region = None
+    if args.region:
+        try:
+            region = normalise_region_code(args.region)
+        except RegionCodeError as exc:
+            return _fail(f"--region {exc}")
     as_of = args.as_of or dt.date.today()
-    listing = list_programmes(policies, region_code=args.region, as_of=as_of, lang=args.lang)
+    listing = list_programmes(policies, region_code=region, as_of=as_of, lang=args.lang)
     if args.json:
         sys.stdout.buffer.write(msgspec.json.format(msgspec.json.encode(listing), indent=2))
         sys.stdout.write("\n")
@@ -129,22 +139,50 @@ def run_programmes(args: argparse.Namespace) -> int:
     for programme in listing:
         print(f"{programme.id} — {programme.name}")
         print(f"  {programme.summary}")
+        if programme.confirmed_until is not None:
+            mark = "confirmed" if programme.confirmed else "NOT confirmed"
+            print(f"  rules checked until {programme.confirmed_until} ({mark} for {as_of})")
+        for warning in programme.warnings:
+            print(f"  ! {warning}")
         for criterion in programme.criteria:
-            print(f"  · {criterion.text}")
+            off = "" if criterion.in_force else "  [not in force on this date]"
+            print(f"  · {criterion.text}{off}")
             print(f"      {criterion.test}")
             for citation in criterion.citations:
                 print(f"      ↳ {_cite(citation)}")
         for param in programme.parameters:
-            value = "（未设定 / not set）" if param.value is None else param.value
             unit = param.unit or ""
-            print(f"  = {param.name} = {value}{unit}  [{param.description}]")
+            value = f"{param.value}{unit}" if param.value is not None else _STATE[param.state]
+            print(f"  = {param.name} = {value}  [{param.description}]")
             if param.citation is not None:
                 print(
-                    f"      ↳ {_cite(param.citation)} (since {param.since}"
+                    f"      ↳ {_cite(param.citation)} ({_span(param.since, param.until)}"
                     f"{', region ' + param.region if param.region else ''})"
+                )
+            for old in param.history:
+                was = _STATE["unset"] if old.value is None else f"{old.value}{unit}"
+                print(
+                    f"      history ({old.state}): {was} "
+                    f"{_span(old.since, old.until)}"
+                    f"{', region ' + old.region if old.region else ''} — {_cite(old.citation)}"
                 )
         print()
     return 0
+
+
+_STATE = {
+    "in_force": "",
+    "unset": "（未设定 / not set）",
+    "not_yet": "（尚未施行 / not in force yet）",
+    "ended": "（已到期，未续 / ended, not renewed）",
+}
+
+
+def _span(since: dt.date | None, until: dt.date | None) -> str:
+    """`since 2024-01-01`, or `2024-01-01 – 2024-12-31` for a value that ends (until exclusive)."""
+    if until is None:
+        return f"since {since}"
+    return f"{since} – {until - dt.timedelta(days=1)}"
 
 
 def _cite(citation: Any) -> str:

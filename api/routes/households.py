@@ -25,6 +25,7 @@ from api.schemas import (
 from api.services import assessments, households
 from eligibility.facts import HouseholdCategory
 from eligibility.policy import Verdict
+from eligibility.regions import REGION_CODE_PATTERN
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="page size")]
 
@@ -51,7 +52,9 @@ class HouseholdsController(Controller):
         principal: PrincipalDep,
         region: Annotated[
             str | None,
-            QueryParameter(pattern=r"^\d{2,6}$", description="region code prefix, e.g. 5101"),
+            QueryParameter(
+                pattern=REGION_CODE_PATTERN, description="region code prefix, e.g. 5101"
+            ),
         ] = None,
         category: FromQuery[HouseholdCategory | None] = None,
         programme: Annotated[
@@ -69,7 +72,7 @@ class HouseholdsController(Controller):
             session,
             principal,
             region=region,
-            category=None if category is None else category.value,
+            category=category,
             programme=programme,
             verdict=verdict,
             limit=limit,

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.problems import FieldError, ProblemError
+from api.problems import FieldError, ProblemError, invalid
 from api.schemas import (
     HouseholdCreate,
     HouseholdPage,
@@ -29,10 +29,22 @@ from api.security import IdentityHasher, Principal
 from api.services import audit
 from db.engine import utc
 from db.models import Assessment, AssessmentDetermination, Household, Member
-from eligibility.facts import Education, Employment
+from eligibility.facts import (
+    CATEGORY_STATUS,
+    STATUS_FIELDS,
+    Education,
+    Employment,
+    HouseholdCategory,
+    HouseholdStatus,
+    HouseholdStatusConflictError,
+    MonitoringType,
+    category_of,
+    household_status,
+)
 from eligibility.identity import mask_identity_number, parse_identity_number
 
-_HOUSEHOLD_FIELDS = tuple(HouseholdCreate.__struct_fields__)
+# Stored columns: every field of the wire form but the category, which is read from the facts.
+_HOUSEHOLD_FIELDS = tuple(f for f in HouseholdCreate.__struct_fields__ if f != "category")
 
 
 def not_found(what: str) -> ProblemError:
@@ -82,12 +94,40 @@ def _scope(principal: Principal) -> Any:
     return sa.or_(*(col(Household.region_code).startswith(r) for r in principal.regions))
 
 
+def stored_status(row: Household) -> HouseholdStatus:
+    """The status facts of a stored household."""
+    return HouseholdStatus(
+        poverty_alleviated=row.poverty_alleviated,
+        monitored=row.monitored,
+        monitoring_type=None
+        if row.monitoring_type is None
+        else MonitoringType(row.monitoring_type),
+    )
+
+
+def category_condition(category: HouseholdCategory) -> Any:
+    """A SQL condition keeping the households whose stored status is what `category` says."""
+    status = CATEGORY_STATUS[category]
+    conditions = []
+    for name in STATUS_FIELDS:
+        value = getattr(status, name)
+        column = col(getattr(Household, name))
+        if value is None:
+            # A category that leaves a fact open (突发严重困难户: 脱贫户 or not) matches either.
+            if name == "monitoring_type":
+                conditions.append(column.is_(None))
+            continue
+        conditions.append(column == getattr(value, "value", value))
+    return sa.and_(*conditions)
+
+
 def household_read(row: Household) -> HouseholdRead:
     """The wire form of a household row."""
     values = {name: getattr(row, name) for name in _HOUSEHOLD_FIELDS}
     return msgspec.convert(
         {
             **values,
+            "category": category_of(stored_status(row)),
             "id": row.id,
             "created_at": utc(row.created_at),
             "updated_at": utc(row.updated_at),
@@ -102,7 +142,8 @@ async def create_household(
     """Register a household within the caller's regions."""
     if not principal.sees(data.region_code):
         raise _outside(data.region_code)
-    row = Household(id=str(uuid.uuid4()), **msgspec.structs.asdict(data))
+    values = {name: getattr(data, name) for name in _HOUSEHOLD_FIELDS}
+    row = Household(id=str(uuid.uuid4()), **values)
     session.add(row)
     audit.record(session, principal, "create", "household", [(row.id, row.id)])
     await session.commit()
@@ -134,7 +175,7 @@ async def list_households(
     principal: Principal,
     *,
     region: str | None,
-    category: str | None,
+    category: HouseholdCategory | None,
     programme: str | None,
     verdict: str | None,
     limit: int,
@@ -149,7 +190,7 @@ async def list_households(
     if region is not None:
         conditions.append(col(Household.region_code).startswith(region))
     if category is not None:
-        conditions.append(col(Household.category) == category)
+        conditions.append(category_condition(category))
     if programme is not None or verdict is not None:
         latest = (
             select(Assessment.household_id)
@@ -190,11 +231,31 @@ async def update_household(
     changes = {
         name: value
         for name, value in msgspec.structs.asdict(data).items()
-        if value is not msgspec.UNSET
+        if value is not msgspec.UNSET and name != "category"
     }
     new_region = changes.get("region_code")
     if isinstance(new_region, str) and not principal.sees(new_region):
         raise _outside(new_region)
+    # The status after the update must hang together: a monitoring type kept from before on a
+    # household now said not to be monitored is refused, naming the field, not silently kept.
+    status = {name: changes.get(name, getattr(row, name)) for name in STATUS_FIELDS}
+    try:
+        resolved = household_status(
+            poverty_alleviated=status["poverty_alleviated"],
+            monitored=status["monitored"],
+            monitoring_type=None
+            if status["monitoring_type"] is None
+            else MonitoringType(status["monitoring_type"]),
+        )
+    except HouseholdStatusConflictError as exc:
+        field, _, message = str(exc).partition(": ")
+        raise invalid(
+            [FieldError(path=f"$.{field}", message=f"{message} (stored or sent)")],
+            "The household status would contradict itself.",
+        ) from None
+    for name in STATUS_FIELDS:
+        value = getattr(resolved, name)
+        changes[name] = getattr(value, "value", value)
     for name, value in changes.items():
         setattr(row, name, value)
     row.updated_at = dt.datetime.now(dt.UTC)
@@ -219,6 +280,7 @@ _MEMBER_FACTS = (
     "birth_date",
     "age",
     "labor_capacity",
+    "employment_difficulty",
     "full_civil_capacity",
     "serious_bad_credit",
     "willing_to_work",
@@ -228,6 +290,12 @@ _MEMBER_FACTS = (
 )
 
 
+def shown_mask(stored: str | None) -> str | None:
+    """A stored masked form as shown now: masks stored before issue 11 showed the last four
+    characters too, and masking a mask again gives the current form (`1408**************`)."""
+    return None if stored is None else mask_identity_number(stored)
+
+
 def member_read(row: Member) -> MemberRead:
     """The wire form of a member row (ID number masked)."""
     return msgspec.convert(
@@ -235,7 +303,7 @@ def member_read(row: Member) -> MemberRead:
             **{name: getattr(row, name) for name in _MEMBER_FACTS},
             "id": row.id,
             "household_id": row.household_id,
-            "id_number_masked": row.id_number_masked,
+            "id_number_masked": shown_mask(row.id_number_masked),
             "employment": _decode_json(row.employment),
             "education": _decode_json(row.education),
             "created_at": utc(row.created_at),
