@@ -34,9 +34,10 @@ async def _skip_until(bot: BotUnderTest, user: FakeUser, kind: str) -> str:
     """Answer "不清楚" until a question of `kind` comes; its fact."""
     for _ in range(40):
         fact = asked_fact(user, bot.policies)
-        if bot.policies.facts[fact].kind == kind:
+        spec = bot.policies.facts.get(fact)
+        if spec is not None and spec.kind == kind:
             return fact
-        skip = "不知道/跳过" if bot.policies.facts[fact].kind == "region" else "不清楚"
+        skip = "不知道/跳过" if spec is not None and spec.kind == "region" else "不清楚"
         await bot.press(user, skip)
     raise AssertionError(f"no {kind} question came")
 
@@ -51,14 +52,17 @@ async def _started(bot: BotUnderTest, category: str = "脱贫户") -> FakeUser:
 
 async def test_number_question(bot: BotUnderTest) -> None:
     user = await _started(bot)
-    texts = await bot.say(user, "四十五")
-    assert texts[0].startswith("请输入数字，例如 45")
+    texts = await bot.say(user, "abc")
+    assert texts[0].startswith("请打岁数，例如 45")  # the example in the question's own unit
     assert "您今年多少岁" in texts[0]
     texts = await bot.say(user, "200")
     assert texts[0].startswith("这个数不太对，请输入 0 到 130 之间的数字")
+    texts = await bot.say(user, "1.0e999")  # was an OverflowError: 出了点问题
+    assert texts[0].startswith("这个数太大了") and "您今年多少岁" in texts[0]
     texts = await bot.say(user, "４５岁")  # full-width digits and a unit are fine
-    assert texts[0].startswith("✔ 45\n")  # what was kept is said back
-    assert "已回答 2 项" in texts[-1]
+    assert texts[0].startswith("记下：45岁\n")  # what was kept is said back
+    assert "第3题" in texts[-1]
+    assert "✏️ 改上一个回答" in [label for label, _ in user.buttons()]
     assert '"person.age":45' in await _data(bot, user.id)
 
 
@@ -73,14 +77,14 @@ async def test_choice_typed_instead_of_pressed(bot: BotUnderTest) -> None:
     assert '"household.category":"poverty_alleviated"' in await _data(bot, user.id)
     await bot.say(user, "/restart")
     texts = await bot.say(user, "5")  # an option's number
-    assert texts[0].startswith("✔ 一般农户")
+    assert texts[0].startswith("记下：一般农户")
     assert '"household.category":"ordinary"' in await _data(bot, user.id)
 
 
 async def test_yes_no_question(bot: BotUnderTest) -> None:
     user = await _started(bot)
     fact = await _skip_until(bot, user, "bool")
-    assert [label for label, _ in user.buttons()] == ["是", "否", "不清楚"]
+    assert [label for label, _ in user.buttons()] == ["是", "否", "不清楚", "✏️ 改上一个回答"]
     texts = await bot.say(user, "也许")
     assert texts[0].startswith(ZH["bad_bool"])
     await bot.say(user, "没有")
@@ -90,12 +94,20 @@ async def test_yes_no_question(bot: BotUnderTest) -> None:
 async def test_region_question(bot: BotUnderTest) -> None:
     user = await _started(bot)
     fact = await _skip_until(bot, user, "region")
-    assert ("不知道/跳过", f"s|{bot.policies.fact_rank(fact)}") in user.buttons()
-    texts = await bot.say(user, "临猗县")
+    assert ("不知道/跳过", f"s|f{bot.policies.fact_rank(fact)}") in [
+        (label, "|".join(data.split("|")[:2])) for label, data in user.buttons()
+    ]
+    texts = await bot.say(user, "火星")
     assert texts[0].startswith(ZH["bad_region"])
     texts = await bot.say(user, "12345")
     assert texts[0].startswith(ZH["bad_region"])
-    await bot.say(user, "140821")
+    texts = await bot.say(user, "新华区")  # three counties: which one?
+    assert texts[0].startswith(ZH["pick_place"])
+    await bot.press(user, "河北省沧州市新华区")
+    assert f'"{fact}":"130902"' in await _data(bot, user.id)
+    await bot.press(user, "✏️ 改上一个回答")
+    texts = await bot.say(user, "山西运城临猗")
+    assert texts[0].startswith("记下：山西省运城市临猗县")
     assert f'"{fact}":"140821"' in await _data(bot, user.id)
 
 
