@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.exceptions import HTTPException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from api import schemas
 from api.dependencies import DEPENDENCIES
 from api.openapi import strict_struct_names, tighten
-from api.problems import StrictRequest, http_exception_handler, internal_error_handler
+from api.problems import StrictRequest, http_exception_handler
 from api.routes.assessments import AssessmentsController
 from api.routes.audit import AuditController
 from api.routes.checks import ChecksController
@@ -32,7 +32,8 @@ from api.runtime import PolicyRegistry, Runtime
 from api.security import IdentityHasher, load_identity_key
 from api.services import exports
 from api.settings import Settings, get_settings
-from db.engine import create_engine, session_factory
+from api.unavailable import unavailable_or_internal_error
+from db.engine import create_engine, make_sqlite_private, session_factory
 from db.migrate import upgrade_async
 from eligibility import facts
 from eligibility.policy import load_bundled
@@ -47,14 +48,30 @@ ROUTES: list[ControllerRouterHandler] = [
     MembersController,
     AssessmentsController,
     AuditController,
-    ExportsController,
 ]
+
+# JSON bodies: a 1,000-applicant batch, every fact given and pretty-printed, is about 2 MiB.
+# (Register uploads have their own limit, `EXPORT_MAX_UPLOAD_MB`; the webhook, Telegram's.)
+MAX_JSON_BODY = 4 * 1024 * 1024
+
+
+def make_storage_private(settings: Settings) -> None:
+    """The data and export folders 0700, the SQLite file and the ID hash key 0600: they hold
+    personal data (or the key to it), for the service's user only.  Folders and files made by
+    an older version are narrowed too."""
+    for folder in (settings.data_dir, settings.export_dir):
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.chmod(0o700)
+    key = settings.data_dir / "id_hash.key"
+    if key.is_file():
+        key.chmod(0o600)
+    make_sqlite_private(settings.database_url)
 
 
 async def start_runtime(settings: Settings) -> Runtime:
     """Migrate the database, load and store the policy set, load the ID hash key."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(settings.database_url)
+    make_storage_private(settings)
+    engine = create_engine(settings.database_url, settings.database_limits)
     try:
         await upgrade_async(engine)
         registry = PolicyRegistry(current=load_bundled())
@@ -91,8 +108,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await runtime.engine.dispose()
 
+    # The exports routes take register uploads: their body limit is the operator's setting.
+    uploads = Router(
+        "/",
+        route_handlers=[ExportsController],
+        request_max_body_size=chosen.export_max_upload_bytes,
+    )
     app = Litestar(
-        route_handlers=ROUTES,
+        route_handlers=[*ROUTES, uploads],
+        request_max_body_size=MAX_JSON_BODY,
         dependencies=DEPENDENCIES,
         # Export jobs start after the runtime and stop before its engine is disposed.
         lifespan=[lifespan, exports.running_jobs],
@@ -100,7 +124,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_class=StrictRequest,
         exception_handlers={
             HTTPException: http_exception_handler,
-            Exception: internal_error_handler,
+            # A database outage is a 503 with Retry-After; anything else unexpected, a 500.
+            Exception: unavailable_or_internal_error,
         },
         openapi_config=OpenAPIConfig(
             title="Rural support eligibility — caseworkers' API",

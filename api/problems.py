@@ -27,21 +27,49 @@ _NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `(?P<name>[^`]+)`
 _PREFIXED_FIELD = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*): (?P<rest>.*)$", re.DOTALL)
 
 
+# Problems quote what was sent ("Invalid enum value 'xyz'", an unknown field's name): a value is
+# echoed up to MAX_ECHO characters, a whole text up to MAX_TEXT, so a huge value never makes a
+# huge answer (enough of it to recognise what was sent).
+MAX_ECHO = 64
+MAX_TEXT = 500
+_ELLIPSIS = "…"
+_QUOTED = re.compile(
+    rf"(?P<q>['\"`])(?P<value>(?:(?!(?P=q)).){{{MAX_ECHO + 1},}})(?P=q)", re.DOTALL
+)
+
+
+def bounded(text: str) -> str:
+    """`text` with each quoted value longer than MAX_ECHO characters cut (marked with …), and
+    the whole cut to MAX_TEXT characters."""
+    if len(text) <= MAX_ECHO:
+        return text
+    text = _QUOTED.sub(lambda m: m["q"] + m["value"][: MAX_ECHO - 1] + _ELLIPSIS + m["q"], text)
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + _ELLIPSIS
+
+
 class FieldError(msgspec.Struct, frozen=True, kw_only=True):
-    """One thing wrong with the request, and where."""
+    """One thing wrong with the request, and where (both bounded: see `bounded`)."""
 
     path: str
     message: str
 
+    def __post_init__(self) -> None:
+        # The one place every field error passes, whichever door built it.
+        msgspec.structs.force_setattr(self, "path", bounded(self.path))
+        msgspec.structs.force_setattr(self, "message", bounded(self.message))
+
 
 class Problem(msgspec.Struct, frozen=True, kw_only=True):
-    """An RFC 9457 problem document."""
+    """An RFC 9457 problem document (its `detail` bounded like a field error's message)."""
 
     type: str
     title: str
     status: int
     detail: str
     errors: list[FieldError] = []
+
+    def __post_init__(self) -> None:
+        msgspec.structs.force_setattr(self, "detail", bounded(self.detail))
 
 
 class ProblemError(HTTPException):
@@ -140,7 +168,9 @@ def http_exception_handler(
     else:
         errors, problem_type = [], "about:blank"
     if status >= 500:
-        _log.error("server error on %s %s: %s", request.method, request.url.path, exc.detail)
+        _log.error(
+            "server error on %s %s: %s", request.method, request.url.path, bounded(exc.detail)
+        )
         detail = "The server could not answer this request."
     else:
         detail = exc.detail or _title(status)

@@ -24,7 +24,8 @@ import polars as pl
 
 from eligibility import identity
 from eligibility.catalogue import FactSpec
-from eligibility.columnar import KIND_DTYPES
+from eligibility.columnar import KIND_DTYPES, household_status_conflict
+from eligibility.facts import STATUS_FIELDS
 from eligibility.identity import IdentityNumberError, parse_identity_number
 from eligibility.policy import PolicySet
 from eligibility.text import Lang
@@ -50,7 +51,12 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "与身份证号中的出生日期不一致",
         "en": "does not match the birth date in the ID number",
     },
+    "status": {
+        "zh": "与本行的户类型或监测对象类型矛盾，请改成一致或只填一项",
+        "en": "contradicts the household category or monitoring type in the same row",
+    },
 }
+STATUS_COLUMNS = ("household.category", *(f"household.{name}" for name in STATUS_FIELDS))
 _ID_MESSAGES: dict[str, str] = {
     "must be 17 digits followed by a digit or X": "应为17位数字加1位数字或X",
     "contains an impossible birth date": "出生日期不存在",
@@ -77,12 +83,18 @@ class ColumnPlan:
     cache: dict[tuple[object, ...], object] = field(default_factory=dict, compare=False, repr=False)
 
 
-def plan_columns(headers: Sequence[str], policies: PolicySet, lang: Lang = "zh") -> ColumnPlan:
-    """Match each header to a fact by dotted name or Chinese header; the rest are carried."""
+def known_headers(policies: PolicySet) -> dict[str, str]:
+    """Every header a fact may have (dotted name or Chinese header), normalised, to its fact."""
     known: dict[str, str] = {}
     for path, spec in policies.facts.items():
         known[normalise_header(path)] = path
         known[normalise_header(spec.header_zh)] = path
+    return known
+
+
+def plan_columns(headers: Sequence[str], policies: PolicySet, lang: Lang = "zh") -> ColumnPlan:
+    """Match each header to a fact by dotted name or Chinese header; the rest are carried."""
+    known = known_headers(policies)
     facts: dict[str, str] = {}
     carried: list[str] = []
     notes: list[str] = []
@@ -226,6 +238,28 @@ def parse_chunk(
                 pl.select(
                     pl.when(pl.lit(clash)).then(pl.lit(f"{label}: {_MESSAGES['birth'][lang]}"))
                 ).to_series()
+            )
+    given_status = [c for c in STATUS_COLUMNS if c in frame.columns]
+    if len(given_status) > 1:
+        # 户类型 and the status facts may both be given; a row where they disagree is an error,
+        # never a silent pick of one (the row path refuses such an applicant the same way).
+        status = frame.select(given_status).with_columns(
+            pl.lit(None, dtype=KIND_DTYPES[policies.facts[c].kind]).alias(c)
+            for c in STATUS_COLUMNS
+            if c not in given_status
+        )
+        conflict = status.select(household_status_conflict()).to_series()
+        if conflict.null_count() < conflict.len():
+            message = _MESSAGES["status"][lang]
+            extra_errors.append(
+                conflict.replace_strict(
+                    {
+                        name: f"{_label(f'household.{name}', policies, lang)}: {message}"
+                        for name in STATUS_FIELDS
+                    },
+                    default=None,
+                    return_dtype=pl.String,
+                )
             )
     # Identifying columns in the input's order, the ID number (masked) where it stood.
     carried = pl.DataFrame([kept[h] for h in raw.columns if h in kept])

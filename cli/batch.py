@@ -26,6 +26,7 @@ from batch.run import (
     DEFAULT_CHUNK_ROWS,
     INPUT_FORMATS,
     OUTPUT_FORMATS,
+    REASONS,
     BatchInputError,
     BatchOptions,
     run_batch,
@@ -62,6 +63,18 @@ def register(commands: Any) -> None:
         default=None,
         help="chunks decided at once, in threads (default: one per core, and one more)",
     )
+    batch.add_argument(
+        "--reasons",
+        choices=REASONS,
+        default="codes",
+        help="each programme's reasons as criterion codes with a legend (the XLSX sheet 代码说明, "
+        "or <out>.legend.csv beside other formats), as text, or none (default: codes)",
+    )
+    batch.add_argument(
+        "--sheet",
+        help="XLSX: the sheet to read, by name or number from 1 (default: the one with the "
+        "known headers)",
+    )
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
     batch.set_defaults(run=run_batch_command)
 
@@ -93,6 +106,8 @@ def run_batch_command(args: argparse.Namespace) -> int:
         lang=args.lang,
         chunk_rows=args.chunk_rows,
         workers=args.workers,
+        reasons=args.reasons,
+        sheet=args.sheet,
     )
     console = Console(stderr=True)
     show = console.is_terminal and not args.no_progress
@@ -138,6 +153,8 @@ def run_batch_command(args: argparse.Namespace) -> int:
         out.print(table)
         if result.summary_path is not None:
             out.print(f"summary written to {result.summary_path}")
+        if result.legend_path is not None:
+            out.print(f"reason codes spelled out in {result.legend_path}")
     else:
         out.print(f"{result.rows} rows → {result.output} (汇总 sheet: summary)")
     if result.error_rows:

@@ -62,6 +62,10 @@ def _askable(
 ) -> str | None:
     if fact in done or fact not in policies.facts or depth > 3:
         return None
+    spec = policies.facts[fact]
+    if spec.asked_with is not None and spec.asked_with not in done:
+        # Asked through another fact's question (the one 户类型 question for the status).
+        return _askable(policies, spec.asked_with, facts, done, depth + 1)
     holds, waits_on = gate(policies, fact, facts)
     if holds is True:
         return fact

@@ -46,6 +46,9 @@ class FactSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     child_question: Text | None = None
     # A wish ("想不想贷款"): answered false, these programmes are not checked at all.
     wish_for: tuple[str, ...] = ()
+    # Asked through another fact's question: the household status facts are asked with one
+    # 户类型 question whose answer gives all of them (see `facts.CATEGORY_STATUS`).
+    asked_with: str | None = None
 
 
 class Choice(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -88,9 +91,21 @@ class ChildSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     facts: tuple[str, ...]
 
 
+class Definition(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A named condition several policies share, read in rules as `def.<name>`.
+
+    One place says who "脱贫户 or a monitored household whose risk remains" is, so the
+    programmes that use the same group cannot drift apart.
+    """
+
+    text: Text
+    test: str
+
+
 class FactCatalogueFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """`facts.toml`: all facts, in the order questions are best asked."""
+    """`facts.toml`: all facts, in the order questions are best asked, and shared definitions."""
 
     facts: tuple[FactSpec, ...]
     questions: tuple[QuestionSpec, ...] = ()
     child: ChildSpec | None = None
+    definitions: dict[str, Definition] = {}

@@ -44,9 +44,10 @@ import polars as pl
 
 from eligibility import rules
 from eligibility.catalogue import FactKind
-from eligibility.determination import OUTCOME_PREFIX
+from eligibility.determination import OUTCOME_PREFIX, outcome_wording
+from eligibility.facts import CATEGORY_STATUS, MONITORING_TYPE_STATUS, STATUS_FIELDS
 from eligibility.policy import CompiledCriterion, ParamValue, PolicySet, Programme
-from eligibility.text import Lang
+from eligibility.text import Lang, Text
 
 VERDICTS = ("eligible", "ineligible", "needs_info")
 # Verdicts as an enum: one byte a row, and stored as a dictionary in Parquet.
@@ -64,14 +65,19 @@ KIND_DTYPES: dict[FactKind, pl.DataType] = {
 WORK_PROVINCE = "person.employment.work_province"
 WORK_SCOPE = "person.employment.work_scope"
 WORK_REGION = "person.employment.work_region_code"
+CATEGORY = "household.category"
+MONITORING_TYPE = "household.monitoring_type"
 
 _SKIPPED, _MET, _NOT_MET, _UNKNOWN = 0, 1, 2, 3
 _CODE = pl.Int8()  # outcome codes: a byte a row keeps the many intermediate columns small
 # Signatures worded and kept per programme: a register of millions has some tens of thousands.
 _MEMO_SIZE = 200_000
 _OUTCOME_NAMES = {_MET: "met", _NOT_MET: "not_met", _UNKNOWN: "unknown"}
+# The year of `as_of` in a signature: 7 bits from 1970 (to 2097).
+_YEAR_BASE, _YEAR_MASK = 1970, 127
 
 NodeKind = Literal["bool", "num", "str", "date", "list", "null"]
+Reasons = Literal["text", "codes", "none"]
 
 
 class ColumnarUnsupportedError(ValueError):
@@ -107,7 +113,57 @@ def derived_facts() -> list[pl.Expr]:
         derived_age(),
         pl.coalesce(pl.col(WORK_SCOPE), scope).alias(WORK_SCOPE),
         province,
+        *household_status_facts(),
     ]
+
+
+def status_claims(name: str) -> list[pl.Expr]:
+    """What each source says about status fact `name` (null: says nothing): the fact as given,
+    the 户类型 (`CATEGORY_STATUS`), and the monitoring type as given (`MONITORING_TYPE_STATUS`).
+
+    The same tables `facts.household_status` reads; a row whose claims differ is a conflict
+    (the batch reports it as the row's error, the row path refuses such an applicant).
+    """
+    dtype = pl.Boolean() if name != "monitoring_type" else pl.String()
+
+    def mapped(column: str, table: dict[str, object]) -> pl.Expr:
+        known = {k: v for k, v in table.items() if v is not None}
+        if not known:
+            return pl.lit(None, dtype=dtype)
+        return pl.col(column).replace_strict(known, default=None, return_dtype=dtype)
+
+    def value(status: object) -> object:
+        found = getattr(status, name)
+        return found.value if hasattr(found, "value") else found
+
+    claims = [
+        pl.col(f"household.{name}").cast(dtype),
+        mapped(CATEGORY, {c.value: value(s) for c, s in CATEGORY_STATUS.items()}),
+    ]
+    if name != "monitoring_type":
+        claims.append(
+            mapped(MONITORING_TYPE, {t.value: value(s) for t, s in MONITORING_TYPE_STATUS.items()})
+        )
+    return claims
+
+
+def household_status_facts() -> list[pl.Expr]:
+    """The status facts completed from the 户类型 and the monitoring type, as
+    `facts.household_status` does for one applicant (a conflict is the caller's row error)."""
+    return [pl.coalesce(status_claims(name)).alias(f"household.{name}") for name in STATUS_FIELDS]
+
+
+def household_status_conflict() -> pl.Expr:
+    """Per row, the first status fact whose sources contradict each other (its name), or null."""
+    conflict: pl.Expr = pl.lit(None, dtype=pl.String)
+    for name in reversed(STATUS_FIELDS):
+        claims = status_claims(name)
+        differ = pl.lit(False)
+        for i, left in enumerate(claims):
+            for right in claims[i + 1 :]:
+                differ = differ | (left != right).fill_null(False)
+        conflict = pl.when(differ).then(pl.lit(name)).otherwise(conflict)
+    return conflict
 
 
 def derived_age() -> pl.Expr:
@@ -176,20 +232,33 @@ class _Profiles:
 
     exact: tuple[str, ...]  # codes matched exactly: the override regions and their prefixes
     prefixed: tuple[str, ...]  # override regions matched as prefixes, longest first
-    dates: tuple[dt.date, ...]  # every `since`, ascending
+    dates: tuple[dt.date, ...]  # every date a value starts or ends or is confirmed to, ascending
     variants: tuple[tuple[dict[str, ParamValue], ...], ...]  # by profile id; the first is own
+    points: tuple[tuple[str | None, dt.date], ...]  # a (region code, date) of each profile
 
     @classmethod
     def of(cls, programme: Programme) -> _Profiles:
         entries = [e for p in programme.policy.parameters.values() for e in p.values]
-        regions = {e.region for e in entries if e.region}
+        policy = programme.policy
+        # The warnings depend on the region and the date too (`Programme.warnings`): the regions
+        # and dates of `confirmed_until` bound profiles as those of parameter values do.
+        regions = {e.region for e in entries if e.region} | set(policy.confirmed_until_by_region)
         exact = tuple(sorted(regions | {r[:n] for r in regions for n in (2, 4) if n < len(r)}))
         prefixed = tuple(sorted(regions, key=len, reverse=True))
-        dates = tuple(sorted({e.since for e in entries}))
+        confirmed = [policy.confirmed_until, *policy.confirmed_until_by_region.values()]
+        dates = tuple(
+            sorted(
+                {e.since for e in entries}
+                | {e.until for e in entries if e.until is not None}
+                # Unconfirmed from the day after.
+                | {day + dt.timedelta(days=1) for day in confirmed if day is not None}
+            )
+        )
         representatives: list[str | None] = [None, *exact]
         for region in ("", *prefixed):
             representatives.append(_inside_only(region, regions))
         variants = []
+        points = []
         for code in representatives:
             for bucket in range(len(dates) + 1):
                 # Any date of the bucket selects the same entries; the day before the first
@@ -201,7 +270,14 @@ class _Profiles:
                 else:
                     day = dates[bucket - 1]
                 variants.append(programme.parameter_variants(code, day))
-        return cls(exact=exact, prefixed=prefixed, dates=dates, variants=tuple(variants))
+                points.append((code, day))
+        return cls(
+            exact=exact,
+            prefixed=prefixed,
+            dates=dates,
+            variants=tuple(variants),
+            points=tuple(points),
+        )
 
     def __len__(self) -> int:
         return len(self.variants)
@@ -214,6 +290,26 @@ class _Profiles:
     def multi(self) -> list[int]:
         """The profiles under more than one parameter variant."""
         return [i for i, v in enumerate(self.variants) if len(v) > 1]
+
+    def where(self, profile: int) -> str:
+        """Where and when a profile applies, in codes: `140821`, `1408*` (codes under 1408 not
+        listed apart), `*` (any other region), `-` (no region); then the dates, if any."""
+        buckets = len(self.dates) + 1
+        region_class, bucket = divmod(profile, buckets)
+        no_match = 1 + len(self.exact)
+        if region_class == 0:
+            region = "-"
+        elif region_class < no_match:
+            region = self.exact[region_class - 1]
+        elif region_class == no_match:
+            region = "*"
+        else:
+            region = self.prefixed[region_class - no_match - 1] + "*"
+        if not self.dates:
+            return region
+        since = "" if bucket == 0 else self.dates[bucket - 1].isoformat()
+        until = self.dates[bucket].isoformat() if bucket < len(self.dates) else ""
+        return f"{region} {since}–{until}"
 
     def expr(self) -> pl.Expr:
         """The row's profile id from its `region_code` and `as_of`."""
@@ -387,12 +483,14 @@ class _Compiler:
                 return _Node("bool", node.expr.is_not_null(), None, {}, node.level)
         raise ColumnarUnsupportedError(f"cannot compile {rules.to_source(expr)}")
 
+    def chosen(self) -> list[dict[str, ParamValue]]:
+        """Each profile's parameters under the current variant."""
+        # A profile with fewer variants repeats its own: a repeated variant changes no outcome.
+        return [v[self.variant] if self.variant < len(v) else v[0] for v in self.profiles.variants]
+
     def _constant(self, expr: rules.Expr) -> _Node:
         """A parameter-only expression, evaluated by the reference once per profile."""
-        # A profile with fewer variants repeats its own: a repeated variant changes no outcome.
-        chosen = [
-            v[self.variant] if self.variant < len(v) else v[0] for v in self.profiles.variants
-        ]
+        chosen = self.chosen()
         values = tuple(rules.evaluate(expr, {}, params)[0] for params in chosen)
         kinds = {_kind_of(v) for v in values} - {"null"}
         if len(kinds) > 1:
@@ -514,6 +612,7 @@ class _Decoder:
     """Each signature part as (word, shift, mask), in the order `describe` reads them."""
 
     profile: tuple[int, int, int]
+    year: tuple[int, int, int]
     outcomes: list[tuple[int, int, int]]
     hinges: list[tuple[tuple[int, int, int], str]]
     amount: list[tuple[tuple[int, int, int], str]]
@@ -526,6 +625,7 @@ class _Decoder:
 
         return cls(
             profile=slot(("profile", 0, "")),
+            year=slot(("year", 0, "")),
             outcomes=[slot(("outcome", i, "")) for i in range(len(compiled.outcomes))],
             hinges=[(slot(("hinge", i, path)), path) for i, path, _ in compiled.hinge_bits],
             amount=[(slot(("amount", 0, path)), path) for path, _ in compiled.amount_hinges],
@@ -550,9 +650,18 @@ class ColumnarProgramme:
     amount_hinges: list[tuple[str, pl.Expr]]
     slots: dict[tuple[str, int, str], _Slot] = field(default_factory=dict)
     words: int = 1
+    # Facts a not-met or unknown wording names ("您{person.age}岁…"), by (criterion, path): their
+    # values join the signature (`__<id>.fact<j>` columns), null where the outcome does not
+    # name them, so the wording is still made once per distinct signature.
+    fact_columns: list[tuple[int, str]] = field(default_factory=list)
+    fact_exprs: list[pl.Expr] = field(default_factory=list)
     _decoder: _Decoder | None = field(default=None, repr=False)
-    # A criterion's reason by (profile, criterion, outcome, language): few, worded once.
-    _reasons: dict[tuple[int, int, int, str], str] = field(default_factory=dict, repr=False)
+    # A criterion's reason by (profile, criterion, outcome, language, facts named): few.
+    _reasons: dict[tuple[int, int, int, str, tuple[object, ...]], str] = field(
+        default_factory=dict, repr=False
+    )
+    # The (profile, criterion, outcome) given to rows as codes: what `legend` spells out.
+    _coded: set[tuple[int, int, int]] = field(default_factory=set, repr=False)
 
     @property
     def id(self) -> str:
@@ -587,7 +696,13 @@ class ColumnarProgramme:
             if self.amount is None
             else pl.when(ineligible).then(pl.lit(None, dtype=pl.Int64)).otherwise(self.amount)
         )
-        parts: list[tuple[_Slot, pl.Expr]] = [(self.slots[("profile", 0, "")], profile)]
+        # The warnings name the year asked about ("2026年的具体标准还没有核实"): it is part of
+        # the signature (a register holds few years).
+        year = (pl.col("as_of").dt.year().cast(pl.Int64) - _YEAR_BASE).clip(0, _YEAR_MASK)
+        parts: list[tuple[_Slot, pl.Expr]] = [
+            (self.slots[("profile", 0, "")], profile),
+            (self.slots[("year", 0, "")], year),
+        ]
         for i, outcome in enumerate(self.outcomes):
             parts.append((self.slots[("outcome", i, "")], outcome))
         for i, path, mask in self.hinge_bits:
@@ -606,31 +721,54 @@ class ColumnarProgramme:
                     f"__{pid}.key{word}"
                 )
             )
-        return [verdict.alias(f"{pid}.verdict"), amount.alias(f"{pid}.amount"), *keys]
+        facts = [e.alias(f"__{pid}.fact{j}") for j, e in enumerate(self.fact_exprs)]
+        return [verdict.alias(f"{pid}.verdict"), amount.alias(f"{pid}.amount"), *keys, *facts]
 
-    def describe(self, words: Sequence[int], lang: Lang) -> tuple[str | None, list[str]]:
-        """The reasons (not-met and unknown criteria, joined) and the ranked missing facts."""
+    def signature_columns(self) -> list[str]:
+        """The columns `expressions()` gives that make up a row's signature."""
+        return [
+            *(f"__{self.id}.key{w}" for w in range(self.words)),
+            *(f"__{self.id}.fact{j}" for j in range(len(self.fact_columns))),
+        ]
+
+    def describe(
+        self, words: Sequence[object], lang: Lang
+    ) -> tuple[str | None, list[str], list[str]]:
+        """The reasons (not-met and unknown criteria, joined), the ranked missing facts and the
+        warnings of one signature: its integer words, then the values of `fact_columns`."""
         if self._decoder is None:
             self._decoder = _Decoder.of(self)
         decoder = self._decoder
+        values = dict(zip(self.fact_columns, words[self.words :], strict=True))
 
         def read(slot: tuple[int, int, int]) -> int:
-            return (words[slot[0]] >> slot[1]) & slot[2]
+            word = words[slot[0]]
+            assert isinstance(word, int)
+            return (word >> slot[1]) & slot[2]
 
         profile = read(decoder.profile)
+        year = _YEAR_BASE + read(decoder.year)
         reasons: list[str] = []
         any_unknown = any_not_met = False
         for i, slot in enumerate(decoder.outcomes):
             outcome = read(slot)
             if outcome in (_NOT_MET, _UNKNOWN):
-                said = self._reasons.get((profile, i, outcome, lang))
+                named = tuple(values.get((i, path)) for path in self._named_facts(i))
+                said = self._reasons.get((profile, i, outcome, lang, named))
                 if said is None:
                     variants = self.profiles.variants[profile]
-                    text = self.programme.wording(
-                        self.programme.criteria[i].spec.text, variants, lang
+                    name = _OUTCOME_NAMES[outcome]
+                    text = outcome_wording(
+                        self.programme,
+                        self.programme.criteria[i],
+                        name,  # type: ignore[arg-type]
+                        variants,
+                        lang,
+                        lambda path, i=i: values.get((i, path)),  # type: ignore[misc]
+                        self.policies,
                     )
-                    said = OUTCOME_PREFIX[_OUTCOME_NAMES[outcome]][lang] + text  # type: ignore[index]
-                    self._reasons[(profile, i, outcome, lang)] = said
+                    said = OUTCOME_PREFIX[name][lang] + text  # type: ignore[index]
+                    self._reasons[(profile, i, outcome, lang, named)] = said
                 reasons.append(said)
                 any_unknown |= outcome == _UNKNOWN
                 any_not_met |= outcome == _NOT_MET
@@ -644,12 +782,69 @@ class ColumnarProgramme:
         extra = {path: 1 for slot, path in decoder.amount if read(slot) and path not in missing}
         missing.extend(self._ranked(extra))
         joined = ("；" if lang == "zh" else "; ").join(reasons) if reasons else None
-        return joined, missing
+        code, day = self.profiles.points[profile]
+        # A day of the profile's date bucket in the row's year: the bucket starts at `day` and
+        # holds the row's date, so it holds 1 January of a later year (or 31 December of an
+        # earlier one, before the first date) too; the warnings are the same across a bucket
+        # but for the year they name.
+        if year > day.year:
+            day = dt.date(year, 1, 1)
+        elif year < day.year:
+            day = dt.date(year, 12, 31)
+        return joined, missing, list(self.programme.warnings(code, day, lang))
+
+    def _named_facts(self, index: int) -> tuple[str, ...]:
+        """The facts criterion `index` names in its not-met or unknown wording, in order."""
+        return tuple(path for i, path in self.fact_columns if i == index)
+
+    def codes(self, words: Sequence[object]) -> str | None:
+        """The reasons as codes: the ids of the criteria not met (`id!`) and unknown (`id?`), in
+        the programme's order, space-separated; `ColumnarPolicySet.legend` spells them out."""
+        if self._decoder is None:
+            self._decoder = _Decoder.of(self)
+        decoder = self._decoder
+
+        def read(slot: tuple[int, int, int]) -> int:
+            word = words[slot[0]]
+            assert isinstance(word, int)
+            return (word >> slot[1]) & slot[2]
+
+        profile = read(decoder.profile)
+        codes: list[str] = []
+        for i, slot in enumerate(decoder.outcomes):
+            outcome = read(slot)
+            if outcome in (_NOT_MET, _UNKNOWN):
+                codes.append(reason_code(self.programme.criteria[i].spec.id, outcome == _UNKNOWN))
+                self._coded.add((profile, i, outcome))
+        return " ".join(codes) or None
+
+    def reason_text(self, profile: int, criterion: int, unknown: bool, lang: Lang) -> str:
+        """One criterion's reason as `describe` words it for rows of `profile`: `describe` itself
+        on a signature where only that criterion is not met (or unknown)."""
+        if self._decoder is None:
+            self._decoder = _Decoder.of(self)
+        decoder = self._decoder
+        words = [0] * self.words
+
+        def put(slot: tuple[int, int, int], value: int) -> None:
+            words[slot[0]] |= (value & slot[2]) << slot[1]
+
+        put(decoder.profile, profile)
+        for i, slot in enumerate(decoder.outcomes):
+            put(slot, (_UNKNOWN if unknown else _NOT_MET) if i == criterion else _MET)
+        # No fact values: the legend spells a code out in the criterion's general wording.
+        text, _, _ = self.describe([*words, *([None] * len(self.fact_columns))], lang)
+        return text or ""
 
     def _ranked(self, hinges: Mapping[str, int]) -> list[str]:
         # As `determination._missing`: most-hinged first, then the catalogue's asking order.
         order = sorted(hinges, key=lambda p: (-hinges[p], self.policies.fact_rank(p)))
         return [p for p in order if p in self.policies.facts]
+
+
+def reason_code(criterion: str, unknown: bool) -> str:
+    """A criterion's reason code: its id, then `!` when not met or `?` when not known."""
+    return criterion + ("?" if unknown else "!")
 
 
 def compile_programme(
@@ -676,7 +871,7 @@ def compile_programme(
         level = 0
         for variant in range(variants):
             compiler.variant = variant
-            code, applies, variant_masks, variant_level = _criterion(compiler, criterion)
+            code, applies, variant_masks, variant_level = _criterion(compiler, programme, criterion)
             codes.append(code)
             applying.append(applies)
             masks.append(variant_masks)
@@ -685,7 +880,7 @@ def compile_programme(
         # applies under no variant; variants that disagree leave it unknown, hinging on the region.
         somewhere = _or(applying) if len(applying) > 1 else applying[0]
         agree = reduce(lambda a, b: a & b, (c == codes[0] for c in codes[1:]), pl.lit(True))
-        if variants == 1 and criterion.applies_when is None:
+        if variants == 1 and applying[0] is _ALWAYS:
             outcome = codes[0]  # always applies, one variant: the code is the outcome
         else:
             outcome = (
@@ -728,6 +923,20 @@ def compile_programme(
             hinges.setdefault(REGION, []).append(~same)
         amount_hinges = sorted((path, _or(parts)) for path, parts in hinges.items())
 
+    fact_columns: list[tuple[int, str]] = []
+    fact_exprs: list[pl.Expr] = []
+    for index, criterion in enumerate(programme.criteria):
+        naming: dict[str, list[int]] = {}
+        for outcome_code, name in ((_NOT_MET, "not_met"), (_UNKNOWN, "unknown")):
+            own: Text | None = getattr(criterion.spec, name)
+            for path in sorted(p for p in (own.placeholders() if own else ()) if "." in p):
+                naming.setdefault(path, []).append(outcome_code)
+        for path, codes_naming in naming.items():
+            fact_columns.append((index, path))
+            fact_exprs.append(
+                pl.when(outcomes[index].is_in(codes_naming)).then(pl.col(path)).otherwise(None)
+            )
+
     compiled = ColumnarProgramme(
         programme=programme,
         policies=policies,
@@ -737,17 +946,21 @@ def compile_programme(
         hinge_bits=hinge_bits,
         amount=amount,
         amount_hinges=amount_hinges,
+        fact_columns=fact_columns,
+        fact_exprs=fact_exprs,
     )
     _lay_out(compiled)
     return compiled
 
 
 _NODE_KINDS: dict[str, NodeKind] = {"bool": "bool", "int": "num", "date": "date"}
+# What `_criterion` says of a criterion that applies on every row (compared by identity).
+_ALWAYS = pl.lit(True)
 REGION = "region_code"
 
 
 def _criterion(
-    compiler: _Compiler, criterion: CompiledCriterion
+    compiler: _Compiler, programme: Programme, criterion: CompiledCriterion
 ) -> tuple[pl.Expr, pl.Expr, dict[str, pl.Expr], int]:
     """One criterion under the compiler's variant: its outcome code (skipped counted as met),
     whether it applies, the facts an unknown outcome hinges on, and its binding level."""
@@ -756,6 +969,18 @@ def _criterion(
     skipped: pl.Expr = pl.lit(False)
     applies_unknown: pl.Expr = pl.lit(False)
     nodes = [test]
+    # As `Programme.applies_under`: a profile without a value for a parameter the criterion
+    # needs does not apply it.  That depends on the profile only: a lookup on it.
+    chosen = compiler.chosen()
+    gaps = [not programme.applies_under(criterion, params) for params in chosen]
+    gapped = any(gaps)
+    if gapped:
+        if all(gaps):
+            skipped = pl.lit(True)
+        else:
+            lookup = pl.lit(pl.Series(gaps, dtype=pl.Boolean)).gather(compiler.profile)
+            skipped = compiler.bindings.bind(lookup, 0)[0]
+            level = max(level, 1)
     if criterion.applies_when is not None:
         applies_node = compiler.compile(criterion.applies_when)
         nodes.append(applies_node)
@@ -763,7 +988,7 @@ def _criterion(
         if applies_node.expr is not None:
             # The reference skips a criterion only when `applies_when` is exactly False.
             if applies_node.kind == "bool":
-                skipped = (~applies_node.expr).fill_null(False)
+                skipped = skipped | (~applies_node.expr).fill_null(False)
             applies_unknown = applies_node.expr.is_null()
     decided = (
         pl.when(holds.is_null())
@@ -772,9 +997,9 @@ def _criterion(
         .then(pl.lit(_MET, dtype=_CODE))
         .otherwise(pl.lit(_NOT_MET, dtype=_CODE))
     )
-    if criterion.applies_when is None:
+    if criterion.applies_when is None and not gapped:
         code, level = compiler.bindings.bind(decided, level)
-        return code, pl.lit(True), _merge_hinges(*nodes), level
+        return code, _ALWAYS, _merge_hinges(*nodes), level
     code = (
         pl.when(skipped)
         .then(pl.lit(_MET, dtype=_CODE))
@@ -833,6 +1058,7 @@ def _lay_out(compiled: ColumnarProgramme) -> None:
         shift += width
 
     place(("profile", 0, ""), max(1, (len(compiled.profiles) - 1).bit_length()))
+    place(("year", 0, ""), _YEAR_MASK.bit_length())
     for i in range(len(compiled.outcomes)):
         place(("outcome", i, ""), 2)
     for i, path, _ in compiled.hinge_bits:
@@ -883,17 +1109,22 @@ class ColumnarPolicySet:
         lang: Lang = "zh",
         missing_as: Literal["path", "label"] = "path",
         separator: str | None = None,
+        reasons: Reasons = "text",
     ) -> pl.DataFrame:
-        """Per programme `<id>.verdict`, `.amount`, `.reasons` and `.missing`, one row per row.
+        """Per programme `<id>.verdict`, `.amount`, `.reasons`, `.missing` and `.warnings`, one
+        row per row.
 
         `facts` holds fact columns by dotted path (any may be absent: unknown), `region_code` and
         `as_of` (a date on every row).  `missing` is a list of fact paths, or of labels in `lang`
-        with `missing_as="label"`; with a `separator` it is joined into one string.
+        with `missing_as="label"`; with a `separator` it is joined into one string, and the
+        warnings (`Determination.warnings`) into one text.  `reasons`: the reasons worded
+        (`text`), as codes (`codes`: see `ColumnarProgramme.codes` and `legend`), or left out
+        (`none`: no `.reasons` column).
         """
         frame = (
             with_fact_columns(facts, self.policies)
             .lazy()
-            .with_columns(derived_age())
+            .with_columns(derived_age(), *household_status_facts())
             .drop(WORK_PROVINCE)  # derived only, joined below
             .with_row_index("__row")
             .collect()
@@ -941,9 +1172,13 @@ class ColumnarPolicySet:
         by_programme: dict[str, list[pl.DataFrame]] = {}
         for (compiled, _), result in zip(parts, results, strict=True):
             pid = compiled.id
-            key_names = [f"__{pid}.key{w}" for w in range(compiled.words)]
-            reasons, missing = self._describe(
-                result.select(key_names), compiled, lang, missing_as, separator
+            worded, missing, warnings = self._describe(
+                result.select(compiled.signature_columns()),
+                compiled,
+                lang,
+                missing_as,
+                separator,
+                reasons,
             )
             by_programme.setdefault(pid, []).append(
                 pl.DataFrame(
@@ -951,8 +1186,9 @@ class ColumnarPolicySet:
                         result["__row"],
                         result[f"{pid}.verdict"],
                         result[f"{pid}.amount"],
-                        reasons.alias(f"{pid}.reasons"),
+                        *([] if reasons == "none" else [worded.alias(f"{pid}.reasons")]),
                         missing.alias(f"{pid}.missing"),
+                        warnings.alias(f"{pid}.warnings"),
                     ]
                 )
             )
@@ -970,25 +1206,32 @@ class ColumnarPolicySet:
         lang: Lang,
         missing_as: Literal["path", "label"],
         separator: str | None,
-    ) -> tuple[pl.Series, pl.Series]:
-        """Reasons and missing facts for each row, worded once per distinct signature."""
+        reasons: Reasons = "text",
+    ) -> tuple[pl.Series, pl.Series, pl.Series]:
+        """Reasons, missing facts and warnings for each row, worded once per distinct signature."""
 
         def single_key(frame: pl.DataFrame) -> pl.Series:
             if frame.width == 1:
                 return frame.to_series()
+            # Named facts are null where unused: a marker keeps the key defined.
             return frame.select(
-                pl.concat_str([pl.col(c).cast(pl.String) for c in frame.columns], separator="-")
+                pl.concat_str(
+                    [pl.col(c).cast(pl.String).fill_null("\u2205") for c in frame.columns],
+                    separator="-",
+                )
             ).to_series()
 
         if keys.height == 0:
-            return pl.Series([], dtype=pl.Categorical), pl.Series(
-                [], dtype=_missing_dtype(separator)
+            return (
+                pl.Series([], dtype=pl.Categorical),
+                pl.Series([], dtype=_missing_dtype(separator)),
+                pl.Series([], dtype=_missing_dtype(separator)),
             )
         key = single_key(keys).alias("__key")
         # The wording of every signature seen so far is kept as a table (signature, reasons,
         # missing), and each row joins it: only signatures new in this chunk are worded in
         # Python, and a register has few after its first chunks.
-        table_id = (id(compiled), lang, missing_as, separator)
+        table_id = (id(compiled), lang, missing_as, separator, reasons)
         distinct = key.unique()
         with self._lock:
             known = self._worded.get(table_id)
@@ -1000,12 +1243,14 @@ class ColumnarPolicySet:
             if new.len():
                 if known is not None and known.height > _MEMO_SIZE:
                     known, new = None, distinct
-                added = self._worded_rows(keys, key, new, compiled, lang, missing_as, separator)
+                added = self._worded_rows(
+                    keys, key, new, compiled, lang, missing_as, separator, reasons
+                )
                 known = added if known is None else pl.concat([known, added]).rechunk()
                 self._worded[table_id] = known
         assert known is not None
         joined = key.to_frame().join(known, on="__key", how="left", maintain_order="left")
-        return joined["reasons"], joined["missing"]
+        return joined["reasons"], joined["missing"], joined["warnings"]
 
     def _worded_rows(
         self,
@@ -1016,10 +1261,11 @@ class ColumnarPolicySet:
         lang: Lang,
         missing_as: Literal["path", "label"],
         separator: str | None,
+        reasons: Reasons = "text",
     ) -> pl.DataFrame:
         """The wording of the signatures `new`: reasons and missing facts as shown."""
         if keys.width == 1:
-            signatures: Iterable[tuple[int, ...]] = ((word,) for word in new)
+            signatures: Iterable[tuple[object, ...]] = ((word,) for word in new)
             worded_keys = new
         else:
             frame = (
@@ -1031,13 +1277,21 @@ class ColumnarPolicySet:
             signatures = frame.drop("__key").iter_rows()
         reasons_list: list[str | None] = []
         missing_list: list[object] = []
+        warnings_list: list[object] = []
+        # Warnings are whole sentences: run together as written (zh ends each with 。).
+        sentences = "" if lang == "zh" else " "
         for words in signatures:
-            reasons, missing = compiled.describe(words, lang)
+            said, missing, warnings = compiled.describe(words, lang)
+            if reasons == "codes":
+                said = compiled.codes(words)
             shown = missing
             if missing_as == "label":
                 shown = [self._labels[p].in_(lang) for p in missing]
-            reasons_list.append(reasons)
+            reasons_list.append(said)
             missing_list.append(shown if separator is None else (separator.join(shown) or None))
+            warnings_list.append(
+                warnings if separator is None else (sentences.join(warnings) or None)
+            )
         # Categorical: a register repeats a few hundred texts a million times; each row holds a
         # small code, and Parquet stores each text once per row group.
         return pl.DataFrame(
@@ -1045,7 +1299,41 @@ class ColumnarPolicySet:
                 worded_keys.alias("__key"),
                 pl.Series("reasons", reasons_list, dtype=pl.Categorical),
                 pl.Series("missing", missing_list, dtype=_missing_dtype(separator)),
+                pl.Series("warnings", warnings_list, dtype=_missing_dtype(separator)),
             ]
+        )
+
+    def legend(self) -> pl.DataFrame:
+        """Each reason code given so far, spelled out: programme id, code, the reason in zh and
+        in en, and where it applies when its wording differs by region or date (`where`)."""
+        rows: list[tuple[str, str, str, str, str]] = []
+        for single, multi in self.programmes:
+            seen: dict[tuple[int, int], dict[tuple[str, str], list[int]]] = {}
+            for compiled in (single, multi):
+                if compiled is None:
+                    continue
+                for profile, i, outcome in sorted(compiled._coded):
+                    unknown = outcome == _UNKNOWN
+                    said = (
+                        compiled.reason_text(profile, i, unknown, "zh"),
+                        compiled.reason_text(profile, i, unknown, "en"),
+                    )
+                    places = seen.setdefault((i, outcome), {}).setdefault(said, [])
+                    if profile not in places:
+                        places.append(profile)
+            for (i, outcome), wordings in sorted(seen.items()):
+                code = reason_code(single.programme.criteria[i].spec.id, outcome == _UNKNOWN)
+                for (zh, en), profiles in wordings.items():
+                    where = (
+                        ", ".join(single.profiles.where(p) for p in sorted(profiles))
+                        if len(wordings) > 1
+                        else ""
+                    )
+                    rows.append((single.id, code, zh, en, where))
+        return pl.DataFrame(
+            rows,
+            schema=dict.fromkeys(["programme", "code", "zh", "en", "where"], pl.String),
+            orient="row",
         )
 
 

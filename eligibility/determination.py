@@ -20,6 +20,7 @@ from eligibility import rules
 from eligibility.derive import flatten
 from eligibility.facts import Applicant
 from eligibility.policy import (
+    AMOUNT_NOT_SET,
     Citation,
     CompiledCriterion,
     CompiledStep,
@@ -32,6 +33,13 @@ from eligibility.text import Lang, Text
 Outcome = Literal["met", "not_met", "unknown"]
 Params = Mapping[str, object]
 _REGION = frozenset(("region_code",))
+
+# How a verdict reads unless the programme words it itself (`verdict_labels` in its policy).
+VERDICT_LABELS: dict[Verdict, dict[Lang, str]] = {
+    "eligible": {"zh": "能办", "en": "You can apply"},
+    "ineligible": {"zh": "不能办", "en": "Not for you"},
+    "needs_info": {"zh": "还要确认", "en": "To confirm"},
+}
 
 OUTCOME_PREFIX: dict[Outcome, dict[Lang, str]] = {
     "met": {"zh": "符合：", "en": "Met: "},
@@ -85,6 +93,54 @@ class Determination(msgspec.Struct, frozen=True, kw_only=True):
     region_code: str | None
     policy_version: str
     facts_hash: str
+    # Added later: stored determinations without them still decode.
+    verdict_label: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def verdict_label(programme: Programme, verdict: Verdict, lang: Lang) -> str:
+    """How the verdict reads for this programme ("目前不需要申请监测" for a referral's no)."""
+    own: Text | None = getattr(programme.policy.verdict_labels, verdict)
+    return VERDICT_LABELS[verdict][lang] if own is None else own.in_(lang)
+
+
+def show_fact(policies: PolicySet, path: str, value: object, lang: Lang) -> str:
+    """A fact's value as a reader says it: an enum's option words, 是/否, or the number."""
+    spec = policies.facts.get(path)
+    if spec is not None and spec.kind == "enum":
+        for option in spec.options:
+            if option.value == value:
+                return option.zh if lang == "zh" else option.en
+    if isinstance(value, bool):
+        return {"zh": ("否", "是"), "en": ("no", "yes")}[lang][value]
+    return str(value)
+
+
+def outcome_wording(
+    programme: Programme,
+    criterion: CompiledCriterion,
+    outcome: Outcome,
+    variants: Sequence[Params],
+    lang: Lang,
+    fact_value: Callable[[str], object],
+    policies: PolicySet,
+) -> str:
+    """The criterion's wording for its outcome, with the facts it names filled in.
+
+    Falls back to the general wording when a fact it names is unknown.  The batch path calls
+    this too (with the row's values), so both paths word a reason the same way.
+    """
+    own = criterion.spec.outcome_text(outcome)
+    names = [n for n in own.placeholders() if "." in n]
+    if not names:
+        return programme.wording(own, variants, lang)
+    shown: dict[str, str] = {}
+    for path in names:
+        value = fact_value(path)
+        if value is None:
+            return programme.wording(criterion.spec.text, variants, lang)
+        shown[path] = show_fact(policies, path, value, lang)
+    return programme.wording(own, variants, lang, shown)
 
 
 def facts_hash(facts: Mapping[str, Any]) -> str:
@@ -146,7 +202,7 @@ def _determine(
     any_not_met = False
     requests: dict[str, int] = {}
     for criterion in programme.criteria:
-        outcome, unknown_facts = _criterion_outcome(criterion, facts, variants)
+        outcome, unknown_facts = _criterion_outcome(programme, criterion, facts, variants)
         for path in criterion.request_facts:
             if path not in facts:
                 requests[path] = requests.get(path, 0) + 1
@@ -158,7 +214,7 @@ def _determine(
                 hinges[path] = hinges.get(path, 0) + 1
         elif outcome == "not_met":
             any_not_met = True
-        text = programme.wording(criterion.spec.text, variants, lang)
+        text = outcome_wording(programme, criterion, outcome, variants, lang, facts.get, policies)
         results.append(
             CriterionResult(
                 id=criterion.spec.id,
@@ -174,7 +230,14 @@ def _determine(
     if verdict != "ineligible" and programme.amounts:
 
         def note(text: Text | None) -> str | None:
-            return None if text is None else programme.wording(text, variants, lang)
+            if text is None:
+                return None
+            if not any(programme.sets_all(text, params) for params in variants):
+                # A note naming values not in force on the date ("原则上None元"): say so.
+                text = programme.policy.benefit.unset_note or AMOUNT_NOT_SET
+                if not any(programme.sets_all(text, params) for params in variants):
+                    text = AMOUNT_NOT_SET
+            return programme.wording(text, variants, lang)
 
         amount, amount_note, amount_hinges = _amount(programme, facts, variants[0], note)
         for params in variants[1:]:
@@ -213,26 +276,40 @@ def _determine(
         request_details=(
             () if verdict == "ineligible" else tuple(_missing(requests, policies, lang, "request"))
         ),
-        next_steps=_steps(programme, "next_steps", verdict, facts, variants[0], lang),
-        documents=_steps(programme, "documents", verdict, facts, variants[0], lang),
+        next_steps=_steps(
+            programme, "next_steps", verdict, facts, variants[0], lang, region_code, as_of
+        ),
+        documents=_steps(
+            programme, "documents", verdict, facts, variants[0], lang, region_code, as_of
+        ),
         as_of=as_of,
         region_code=region_code,
         policy_version=policies.version,
         facts_hash=hashed,
+        verdict_label=verdict_label(programme, verdict, lang),
+        warnings=programme.warnings(region_code, as_of, lang),
     )
 
 
 def _criterion_outcome(
-    criterion: CompiledCriterion, facts: Mapping[str, Any], variants: Sequence[Params]
+    programme: Programme,
+    criterion: CompiledCriterion,
+    facts: Mapping[str, Any],
+    variants: Sequence[Params],
 ) -> tuple[Outcome | None, frozenset[str]]:
     """The outcome under every parameter variant; None when the criterion applies under none.
 
-    Where variants disagree, the region decides: the outcome is unknown and hinges on it.
+    Where variants disagree, the region decides: the outcome is unknown and hinges on it.  A
+    variant without a value for a parameter the criterion needs does not apply it (see
+    `Programme.applies_under`), as if its `applies_when` were false.
     """
     outcomes: set[Outcome] = set()
     unknown_facts: frozenset[str] = frozenset()
     applies_somewhere = False
     for params in variants:
+        if not programme.applies_under(criterion, params):
+            outcomes.add("met")
+            continue
         applies: object = True
         applies_missing: frozenset[str] = frozenset()
         if criterion.run_applies_when is not None:
@@ -327,16 +404,20 @@ def _steps(
     facts: Mapping[str, Any],
     params: Params,
     lang: Lang,
+    region_code: str | None,
+    as_of: dt.date,
 ) -> tuple[str, ...]:
     shown = []
     steps: tuple[CompiledStep, ...] = getattr(programme, kind)
     for step in steps:
-        if verdict not in step.spec.verdicts:
+        if verdict not in step.spec.verdicts or not step.spec.shown_for(region_code, as_of):
             continue
         if step.when is not None:
             holds, _ = rules.evaluate(step.when, facts, params)
             if holds is not True:
                 continue
+        if not programme.sets_all(step.spec.text, params):
+            continue  # a step naming a value not in force on the date is not shown
         shown.append(programme.wording(step.spec.text, (params,), lang))
     return tuple(shown)
 

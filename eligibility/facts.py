@@ -22,13 +22,136 @@ Months = Annotated[int, msgspec.Meta(ge=0, le=600)]
 
 
 class HouseholdCategory(enum.StrEnum):
-    """户类型: registered 脱贫户, the three kinds of monitored household, or an ordinary one."""
+    """户类型 as registers of the transition period give it: one word for the household status.
+
+    Still accepted on every door; it stands for the status facts of `CATEGORY_STATUS`, which are
+    what the rules read (see `household_status`).
+    """
 
     POVERTY_ALLEVIATED = "poverty_alleviated"
     UNSTABLE_ALLEVIATED = "unstable_alleviated"
     EDGE_VULNERABLE = "edge_vulnerable"
     SUDDEN_HARDSHIP = "sudden_hardship"
     ORDINARY = "ordinary"
+
+
+class MonitoringType(enum.StrEnum):
+    """监测对象类型: the kind of 防止返贫致贫对象, where known.
+
+    The three types of 中农组发〔2021〕7号; from 2026 monitoring covers any rural household at risk
+    and the type stays meaningful as the local record.
+    """
+
+    UNSTABLE_ALLEVIATED = "unstable_alleviated"  # 脱贫不稳定户: always a 脱贫户
+    EDGE_VULNERABLE = "edge_vulnerable"  # 边缘易致贫户: an ordinary (非脱贫) household
+    SUDDEN_HARDSHIP = "sudden_hardship"  # 突发严重困难户: 脱贫户 or not
+
+
+class HouseholdStatus(msgspec.Struct, frozen=True, kw_only=True):
+    """The household status facts as recorded since 2026 (None: unknown).
+
+    `poverty_alleviated`: an 原建档立卡脱贫户; `monitored`: identified as a 防止返贫致贫对象 (it
+    stays so when its risk is later marked eliminated: `risk_eliminated` says that);
+    `monitoring_type`: which kind of monitored household.
+    """
+
+    poverty_alleviated: bool | None = None
+    monitored: bool | None = None
+    monitoring_type: MonitoringType | None = None
+
+
+# What each 户类型 says about the status facts.  In the transition-period registers the category
+# was one word per household: a 脱贫户 that was monitored was filed as 脱贫不稳定户, so
+# "poverty_alleviated" also says "not monitored".  A 突发严重困难户 may or may not be a 脱贫户
+# (the definitions say 农户), so that category leaves `poverty_alleviated` unknown.
+CATEGORY_STATUS: dict[HouseholdCategory, HouseholdStatus] = {
+    HouseholdCategory.POVERTY_ALLEVIATED: HouseholdStatus(poverty_alleviated=True, monitored=False),
+    HouseholdCategory.UNSTABLE_ALLEVIATED: HouseholdStatus(
+        poverty_alleviated=True,
+        monitored=True,
+        monitoring_type=MonitoringType.UNSTABLE_ALLEVIATED,
+    ),
+    HouseholdCategory.EDGE_VULNERABLE: HouseholdStatus(
+        poverty_alleviated=False, monitored=True, monitoring_type=MonitoringType.EDGE_VULNERABLE
+    ),
+    HouseholdCategory.SUDDEN_HARDSHIP: HouseholdStatus(
+        monitored=True, monitoring_type=MonitoringType.SUDDEN_HARDSHIP
+    ),
+    HouseholdCategory.ORDINARY: HouseholdStatus(poverty_alleviated=False, monitored=False),
+}
+
+# What a monitoring type says by itself: the household is monitored, and a 脱贫不稳定户 is a
+# 脱贫户 while an 边缘易致贫户 is not (the definitions of the three types).
+MONITORING_TYPE_STATUS: dict[MonitoringType, HouseholdStatus] = {
+    MonitoringType.UNSTABLE_ALLEVIATED: HouseholdStatus(poverty_alleviated=True, monitored=True),
+    MonitoringType.EDGE_VULNERABLE: HouseholdStatus(poverty_alleviated=False, monitored=True),
+    MonitoringType.SUDDEN_HARDSHIP: HouseholdStatus(monitored=True),
+}
+
+STATUS_FIELDS = ("poverty_alleviated", "monitored", "monitoring_type")
+
+
+class HouseholdStatusConflictError(ValueError):
+    """Status facts that contradict each other; the message starts with the field, then why."""
+
+
+def household_status(
+    *,
+    category: HouseholdCategory | None = None,
+    poverty_alleviated: bool | None = None,
+    monitored: bool | None = None,
+    monitoring_type: MonitoringType | None = None,
+) -> HouseholdStatus:
+    """The status facts given, completed from what the category and the monitoring type imply.
+
+    A contradiction (category "poverty_alleviated" with `monitored = true`, a monitoring type
+    for a household that is not monitored, an 边缘易致贫户 said to be a 脱贫户) raises
+    `HouseholdStatusConflictError` naming the field: no side is silently preferred.
+    """
+    values: dict[str, object] = {
+        "poverty_alleviated": poverty_alleviated,
+        "monitored": monitored,
+        "monitoring_type": monitoring_type,
+    }
+    said_by = {name: f"{name} = {_shown(value)} was given" for name, value in values.items()}
+
+    def imply(status: HouseholdStatus, by: str) -> None:
+        for name in STATUS_FIELDS:
+            implied = getattr(status, name)
+            if implied is None:
+                continue
+            if values[name] is None:
+                values[name] = implied
+                said_by[name] = f"{by} means {name} = {_shown(implied)}"
+            elif values[name] != implied:
+                raise HouseholdStatusConflictError(
+                    f"{name}: {by} means {name} = {_shown(implied)}, but {said_by[name]}"
+                )
+
+    if category is not None:
+        imply(CATEGORY_STATUS[category], f"category = {category.value}")
+    kind = values["monitoring_type"]
+    if kind is not None:
+        assert isinstance(kind, MonitoringType)
+        imply(MONITORING_TYPE_STATUS[kind], f"monitoring_type = {kind.value}")
+    return msgspec.convert(values, HouseholdStatus)
+
+
+def category_of(status: HouseholdStatus) -> HouseholdCategory | None:
+    """The one-word 户类型 the status facts amount to, or None where no category says exactly
+    that (e.g. a monitored 脱贫户 whose monitoring type is not known)."""
+    for category, implied in CATEGORY_STATUS.items():
+        if implied == status:
+            return category
+    return None
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    return str(value)
 
 
 class SuddenHardshipEvent(enum.StrEnum):
@@ -156,9 +279,17 @@ class Person(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defa
 
 
 class Household(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
-    """家庭."""
+    """家庭.
+
+    The status is `poverty_alleviated`, `monitored`, `risk_eliminated` and `monitoring_type`; a
+    `category` (户类型) is read as the facts it stands for (`household_status`), and one that
+    contradicts a fact given with it is an error at `$.household.<field>`.
+    """
 
     category: HouseholdCategory | None = None
+    poverty_alleviated: bool | None = None
+    monitored: bool | None = None
+    monitoring_type: MonitoringType | None = None
     risk_eliminated: bool | None = None
     size: Annotated[int, msgspec.Meta(ge=1, le=100)] | None = None
     per_capita_net_income: Annotated[int, msgspec.Meta(ge=-10_000_000, le=100_000_000)] | None = (
@@ -173,6 +304,17 @@ class Household(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_d
     zero_employment: bool | None = None
     microloan_outstanding: Yuan | None = None
     microloan_overdue: bool | None = None
+
+    def __post_init__(self) -> None:
+        status = household_status(
+            category=self.category,
+            poverty_alleviated=self.poverty_alleviated,
+            monitored=self.monitored,
+            monitoring_type=self.monitoring_type,
+        )
+        self.poverty_alleviated = status.poverty_alleviated
+        self.monitored = status.monitored
+        self.monitoring_type = status.monitoring_type
 
 
 class LoanRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):

@@ -38,6 +38,49 @@ CATALOGUE_FILE = "facts.toml"
 _T = TypeVar("_T")
 
 
+# Shown for a value a text names that no variant sets (a safeguard: see `Programme.wording`).
+NOT_SET: dict[Lang, str] = {"zh": "（未定）", "en": "(not set)"}
+# The amount's note when the note a policy gives names values not in force on the date.
+AMOUNT_NOT_SET = Text(
+    zh="这个日期还没有查到在用的标准，钱数请以县里公布的为准。",
+    en="No rule in force for this date was found: ask your county for the amount.",
+)
+
+# The engine's wording of the warnings (`Programme.warnings`); a policy may give its own.
+UNCONFIRMED_WARNING = Text(
+    zh="{year}年的具体标准还没有核实，下面按{confirmed}的规定算，请以县里公布的为准。",
+    en="The rules for {year} have not been verified yet; this follows the rules as checked for "
+    "{confirmed}. What your county announces prevails.",
+)
+NOT_YET_PROGRAMME = Text(
+    zh="这项政策的规定从{starts}起才施行，在此之前还没有；下面只按其他条件看，金额等没有算。",
+    en="This programme's rules apply from {starts} and were not in force before, so only the "
+    "other conditions are checked and no amount is given.",
+)
+NOT_YET_PARAMETER = Text(
+    zh="“{what}”从{starts}起才有规定，在此之前没有，这一条没有算进去。",
+    en="“{what}” is set only from {starts}; there was no rule before, so it is not counted here.",
+)
+ENDED_TABLE = Text(
+    zh="{issuer}公布的标准（{title}）只适用到{last}；{year}年的标准还没有查到，这里没有按旧标准算，"
+    "相关条件和钱数请以县里公布的为准。",
+    en="The rules published by {issuer} ({title}) applied until {last}; none has been found for "
+    "{year}, so the old figures are not used here: ask your county for the current conditions "
+    "and amount.",
+)
+
+
+def _date_words(day: dt.date, lang: Lang) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()
+
+
+def _period_words(day: dt.date, lang: Lang) -> str:
+    """A confirmed-until date as a reader says it: a whole year as "2025年", else the day."""
+    if (day.month, day.day) == (12, 31):
+        return f"{day.year}年" if lang == "zh" else str(day.year)
+    return f"截至{_date_words(day, lang)}" if lang == "zh" else f"up to {day.isoformat()}"
+
+
 class PolicyError(ValueError):
     """A policy file that must not load; the message names the file and what is wrong."""
 
@@ -66,9 +109,16 @@ class Citation(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ParameterValue(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """One value of a parameter, in force from `since` for `region` (a code prefix; none = all)."""
+    """One value of a parameter, in force from `since` for `region` (a code prefix; none = all).
+
+    `until` is **exclusive**: the value is in force on `since <= as_of < until`.  A table a county
+    published for 2024 ("对2024年…") is written `since = 2024-01-01, until = 2025-01-01`, so the two
+    dates read like the year's bounds and one entry can start where another ends.  See
+    `select_parameter_value` for what applies once a regional value has ended.
+    """
 
     since: dt.date
+    until: dt.date | None = None
     value: ParamValue = None
     unset: bool = False
     region: str | None = None
@@ -77,21 +127,42 @@ class ParameterValue(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
 
 
 class Parameter(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """A named value with its history; `null` values mean "not set here"."""
+    """A named value with its history; `null` values mean "not set here".
+
+    `gap_note` is what a determination says when no value is in force for its date (before the
+    first `since`, or after a regional value's `until`): who decides instead.  Without it the
+    engine's general wording is used.
+    """
 
     description: Text
     unit: str | None = None
     values: tuple[ParameterValue, ...]
+    gap_note: Text | None = None
 
 
 class Criterion(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """A named condition of a programme: wording, sources, and its rule expression."""
+    """A named condition of a programme: wording, sources, and its rule expression.
+
+    `text` states the condition (listings, and every outcome without its own wording).  `met`,
+    `not_met` and `unknown` word one outcome where one sentence cannot serve both: "您62岁，公益性
+    岗位要16到60岁" says what was found and what is required.  Besides `{parameter}` placeholders
+    these may name facts, `{person.age}` (an enum shows its option's words); if a named fact is
+    unknown the general `text` is shown instead, so no placeholder or "None" ever reaches a reader.
+    """
 
     id: str
     text: Text
     test: str
     sources: tuple[str, ...]
     applies_when: str | None = None
+    met: Text | None = None
+    not_met: Text | None = None
+    unknown: Text | None = None
+
+    def outcome_text(self, outcome: str) -> Text:
+        """The wording for `outcome` (`met`, `not_met`, `unknown`): its own, else `text`."""
+        own: Text | None = getattr(self, outcome)
+        return self.text if own is None else own
 
 
 class AmountRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -113,11 +184,27 @@ class Benefit(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
 
 
 class Step(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """A next step or a document to bring, shown for the listed verdicts."""
+    """A next step or a document to bring, shown for the listed verdicts.
+
+    `regions` (code prefixes) limits it to applicants whose region code starts with one of them;
+    an applicant whose region is unknown is not shown a local step ("临猗县每年11月上旬集中申报"
+    is for 临猗 only).  `since`/`until` (until exclusive, as for parameters) limit it in time.
+    """
 
     text: Text
     verdicts: tuple[Verdict, ...] = ("eligible", "needs_info")
     when: str | None = None
+    regions: tuple[str, ...] = ()
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def shown_for(self, region_code: str | None, as_of: dt.date) -> bool:
+        """Whether the step applies to the region and date (its verdicts and `when` aside)."""
+        if self.regions and not any((region_code or "").startswith(r) for r in self.regions):
+            return False
+        if self.since is not None and as_of < self.since:
+            return False
+        return self.until is None or as_of < self.until
 
 
 class ExpectedOutcome(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -137,13 +224,32 @@ class Example(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     expect: ExpectedOutcome
 
 
+class VerdictLabels(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How a programme's verdicts read where "能办 / 不能办" would mislead (a referral's
+    `ineligible` is "目前不需要申请监测")."""
+
+    eligible: Text | None = None
+    ineligible: Text | None = None
+    needs_info: Text | None = None
+
+
 class PolicyFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """One programme's policy file as written."""
+    """One programme's policy file as written.
+
+    `confirmed_until` (inclusive) is the last date for which the programme's rules were checked
+    against a source; `confirmed_until_by_region` overrides it for a region code prefix (the most
+    specific wins).  A determination for a later date carries a warning (`unconfirmed_warning`,
+    else the engine's wording) that the rules for its date are not verified.
+    """
 
     id: str
     name: Text
     summary: Text
     who: Text
+    confirmed_until: dt.date | None = None
+    confirmed_until_by_region: dict[str, dt.date] = {}
+    unconfirmed_warning: Text | None = None
+    verdict_labels: VerdictLabels = VerdictLabels()
     sources: dict[str, Source]
     criteria: tuple[Criterion, ...]
     parameters: dict[str, Parameter] = {}
@@ -164,8 +270,15 @@ class CompiledCriterion:
     run_test: rules.Compiled = field(init=False, compare=False, repr=False)
     run_applies_when: rules.Compiled | None = field(init=False, compare=False, repr=False)
     request_facts: frozenset[str] = field(init=False, compare=False, repr=False)
+    required_params: frozenset[str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        # Parameters without which the criterion cannot be applied on a date (see
+        # `Programme.applies_under`).
+        required = rules.required_params(self.test)
+        if self.applies_when is not None:
+            required |= rules.required_params(self.applies_when)
+        object.__setattr__(self, "required_params", frozenset(required))
         # Facts whose mere presence makes the criterion apply (`given(loan_request.amount)`):
         # details of a request the applicant may give to have it checked too.
         object.__setattr__(
@@ -224,6 +337,9 @@ class Programme:
     _placeholders: dict[int, frozenset[str]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _warnings_cache: dict[tuple[str, dt.date, str], tuple[str, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def parameters(self, region_code: str | None, as_of: dt.date) -> dict[str, ParamValue]:
         """Every parameter's value in force for the region on the date (most specific wins)."""
@@ -273,21 +389,39 @@ class Programme:
                 self._variants_cache[key] = found
         return found
 
-    def wording(self, text: Text, variants: Sequence[Mapping[str, object]], lang: Lang) -> str:
+    def wording(
+        self,
+        text: Text,
+        variants: Sequence[Mapping[str, object]],
+        lang: Lang,
+        shown_facts: Mapping[str, str] | None = None,
+    ) -> str:
         """`text` in `lang`, filled in from the first variant that sets every value it names.
 
         The first variant is the region's own (see `parameter_variants`); a criterion that only
         some counties have (an age limit) is worded with the values of one that has it, never
-        with "None".  Memoised: it is on the hot path.
+        with "None".  `shown_facts` fills fact placeholders (`{person.age}`) with the words
+        already chosen for them.  Memoised: it is on the hot path.
         """
         params = variants[0]
         names = self._placeholders.get(id(text))
         if names is None:
             names = self._placeholders[id(text)] = text.placeholders()
         for candidate in variants:
-            if all(candidate.get(name) is not None for name in names):
+            if all(candidate.get(name) is not None for name in names if "." not in name):
                 params = candidate
                 break
+        else:
+            if names:
+                # No variant sets every value named: never show "None".  Callers choose texts
+                # whose values are set (see `sets_all`); this is the last safeguard.
+                params = {
+                    **params,
+                    **{n: NOT_SET[lang] for n in names if "." not in n and params.get(n) is None},
+                }
+        if shown_facts:
+            # Fact values make the wording per applicant: not memoised.
+            return text.format({**params, **shown_facts}).in_(lang)
         key = (id(text), id(params), lang)
         found = self._wording_cache.get(key)
         if found is None:
@@ -295,6 +429,121 @@ class Programme:
             if len(self._wording_cache) < 262_144:
                 self._wording_cache[key] = found
         return found
+
+    def sets_all(self, text: Text, params: Mapping[str, object]) -> bool:
+        """Whether `params` give a value for every parameter `text` names."""
+        return all(params.get(n) is not None for n in text.placeholders() if "." not in n)
+
+    def applies_under(self, criterion: CompiledCriterion, params: Mapping[str, object]) -> bool:
+        """Whether the criterion can be applied under these parameter values.
+
+        A criterion reading a parameter with no value (not set for the region, not yet in force,
+        or ended) is left out of the verdict: the programme is decided on its other criteria,
+        and the determination's warnings name the gap.  It never stays `unknown` with nothing
+        the applicant could answer (finding 13).
+        """
+        return all(params.get(name) is not None for name in criterion.required_params)
+
+    def rule_params(self) -> frozenset[str]:
+        """The parameters some rule reads (criteria, amounts, steps), not only some wording."""
+        found: set[str] = set()
+        for criterion in self.criteria:
+            found |= rules.param_names(criterion.test)
+            if criterion.applies_when is not None:
+                found |= rules.param_names(criterion.applies_when)
+        for amount in self.amounts:
+            found |= rules.param_names(amount.when) | rules.param_names(amount.amount)
+        for step in (*self.next_steps, *self.documents):
+            if step.when is not None:
+                found |= rules.param_names(step.when)
+        return frozenset(found)
+
+    def gaps(self, region_code: str | None, as_of: dt.date) -> tuple[Gap, ...]:
+        """The parameters some rule reads that have no value in force for the region and date."""
+        found = []
+        for name in sorted(self.rule_params()):
+            gap = parameter_gap(name, self.policy.parameters[name], region_code, as_of)
+            if gap is not None:
+                found.append(gap)
+        return tuple(found)
+
+    def confirmed_until(self, region_code: str | None) -> dt.date | None:
+        """The last date the rules for the region were checked (most specific region first)."""
+        best: tuple[int, dt.date] | None = None
+        for region, until in self.policy.confirmed_until_by_region.items():
+            if (region_code or "").startswith(region) and (best is None or len(region) > best[0]):
+                best = (len(region), until)
+        return self.policy.confirmed_until if best is None else best[1]
+
+    def warnings(self, region_code: str | None, as_of: dt.date, lang: Lang) -> tuple[str, ...]:
+        """Plain-words warnings for a determination: rules for the date not yet verified, and
+        rules not in force on the date (not yet started, or a local table that has ended).
+
+        They depend only on the programme, the region and the date, and name no date of
+        `as_of` but its year: the batch path words them once per parameter profile and year.
+        """
+        key = (region_code or "", as_of, lang)
+        found = self._warnings_cache.get(key)
+        if found is None:
+            found = tuple(self._warnings(region_code, as_of, lang))
+            if len(self._warnings_cache) < 65_536:
+                self._warnings_cache[key] = found
+        return found
+
+    def _warnings(self, region_code: str | None, as_of: dt.date, lang: Lang) -> list[str]:
+        said: list[str] = []
+
+        def say(text: Text, **values: object) -> None:
+            line = text.format(values).in_(lang)
+            if line not in said:
+                said.append(line)
+
+        confirmed = self.confirmed_until(region_code)
+        if confirmed is not None and as_of > confirmed:
+            say(
+                self.policy.unconfirmed_warning or UNCONFIRMED_WARNING,
+                year=as_of.year,
+                confirmed=_period_words(confirmed, lang),
+            )
+        gaps = self.gaps(region_code, as_of)
+        params = self.policy.parameters
+        not_yet = [g for g in gaps if g.ended is None]
+        if not_yet and len(not_yet) == len(self.rule_params()):
+            starts = min((g.starts for g in not_yet if g.starts is not None), default=None)
+            if starts is not None:
+                say(
+                    NOT_YET_PROGRAMME,
+                    starts=_date_words(starts, lang),
+                    date=_date_words(as_of, lang),
+                )
+        else:
+            for gap in not_yet:
+                note = params[gap.name].gap_note
+                if note is not None:
+                    say(note)
+                elif gap.starts is not None:
+                    say(
+                        NOT_YET_PARAMETER,
+                        what=params[gap.name].description.in_(lang),
+                        starts=_date_words(gap.starts, lang),
+                    )
+        for gap in gaps:
+            if gap.ended is None:
+                continue
+            note = params[gap.name].gap_note
+            if note is not None:
+                say(note)
+                continue
+            assert gap.ended.until is not None
+            source = self.policy.sources[gap.ended.source]
+            say(
+                ENDED_TABLE,
+                issuer=source.issuer,
+                title=source.title,
+                last=_date_words(gap.ended.until - dt.timedelta(days=1), lang),
+                year=as_of.year,
+            )
+        return said
 
     def parameter_source(
         self, name: str, region_code: str | None, as_of: dt.date
@@ -307,10 +556,22 @@ class Programme:
         return _citation(self.policy.sources[key])
 
 
-def select_parameter_value(
+class Gap(msgspec.Struct, frozen=True, kw_only=True):
+    """A parameter with no value in force on a date, and why.
+
+    `ended` is the regional (or national) entry whose `until` has passed and that nothing renewed;
+    `starts` is the first `since` on or after the date when no entry had started yet (finding 13).
+    """
+
+    name: str
+    ended: ParameterValue | None = None
+    starts: dt.date | None = None
+
+
+def _latest_entry(
     param: Parameter, region_code: str | None, as_of: dt.date
 ) -> ParameterValue | None:
-    """The entry in force: the most specific matching region, then the latest `since`."""
+    """The most specific matching region's latest entry that has started, ended or not."""
     best: ParameterValue | None = None
     best_key: tuple[int, dt.date] | None = None
     for entry in param.values:
@@ -324,8 +585,44 @@ def select_parameter_value(
     return best
 
 
+def select_parameter_value(
+    param: Parameter, region_code: str | None, as_of: dt.date
+) -> ParameterValue | None:
+    """The entry in force: the most specific matching region, then the latest `since`.
+
+    None before any entry has started, and also when that entry has ended (`until <= as_of`).
+    An ended regional value is *not* replaced by a less specific one: the county had its own
+    rule, its rule for the later year is unknown, and falling back to the province's or the
+    national value would silently change answers (崇信's covered places, 环江's age limit).  The
+    parameter is then "not in force" (a `Gap`): the criteria reading it are left out of the
+    verdict, the amount is "set by your county", and the determination's warnings say so.  A
+    later entry for the same region (a renewed table) ends the gap.
+    """
+    entry = _latest_entry(param, region_code, as_of)
+    if entry is None or (entry.until is not None and entry.until <= as_of):
+        return None
+    return entry
+
+
+def parameter_gap(
+    name: str, param: Parameter, region_code: str | None, as_of: dt.date
+) -> Gap | None:
+    """Why no value of the parameter is in force, or None when one is (`unset` counts as one)."""
+    entry = _latest_entry(param, region_code, as_of)
+    if entry is None:
+        later = [
+            e.since
+            for e in param.values
+            if e.region is None or (region_code or "").startswith(e.region)
+        ]
+        return Gap(name=name, starts=min(later) if later else None)
+    if entry.until is not None and entry.until <= as_of:
+        return Gap(name=name, ended=entry)
+    return None
+
+
 def resolve_parameter(param: Parameter, region_code: str | None, as_of: dt.date) -> ParamValue:
-    """The value in force, or None (not set) before the first entry."""
+    """The value in force, or None (not set, or no value in force on the date)."""
     entry = select_parameter_value(param, region_code, as_of)
     return None if entry is None else entry.value
 
@@ -410,6 +707,10 @@ def load_policy_set(sources: Mapping[str, bytes], *, run_examples: bool = True) 
     catalogue = _decode(CATALOGUE_FILE, sources[CATALOGUE_FILE], FactCatalogueFile)
     facts = {spec.path: spec for spec in catalogue.facts}
     known_facts = set(facts) | set(DERIVED_FACTS)
+    for spec in catalogue.facts:
+        if spec.asked_with is not None and spec.asked_with not in facts:
+            raise PolicyError(f"{CATALOGUE_FILE}: {spec.path} asked with unknown {spec.asked_with}")
+    definitions = _definitions(catalogue, known_facts)
 
     programmes: dict[str, Programme] = {}
     for name in sorted(sources):
@@ -418,7 +719,7 @@ def load_policy_set(sources: Mapping[str, bytes], *, run_examples: bool = True) 
         policy = _decode(name, sources[name], PolicyFile)
         if f"{policy.id}.toml" != name:
             raise PolicyError(f"{name}: id {policy.id!r} does not match the file name")
-        programmes[policy.id] = _compile(name, policy, known_facts)
+        programmes[policy.id] = _compile(name, policy, known_facts, definitions)
 
     ordered = {pid: programmes[pid] for pid in PROGRAMME_ORDER if pid in programmes}
     ordered.update({pid: p for pid, p in programmes.items() if pid not in ordered})
@@ -477,12 +778,36 @@ def _decode(name: str, raw: bytes, kind: type[_T]) -> _T:
         raise PolicyError(f"{name}: {exc}") from None
 
 
-def _compile(name: str, policy: PolicyFile, known_facts: set[str]) -> Programme:
+def _definitions(catalogue: FactCatalogueFile, known_facts: set[str]) -> dict[str, rules.Expr]:
+    """The catalogue's shared definitions, parsed; one may use those defined before it."""
+    parsed: dict[str, rules.Expr] = {}
+    for key, definition in catalogue.definitions.items():
+        where = f"{CATALOGUE_FILE}: definition {key!r}"
+        try:
+            expr = rules.expand_definitions(rules.parse(definition.test), parsed)
+        except rules.RuleSyntaxError as exc:
+            raise PolicyError(f"{where}: {exc}") from None
+        except KeyError as exc:
+            raise PolicyError(f"{where}: unknown definition {exc.args[0]!r}") from None
+        unknown = rules.fact_paths(expr) - known_facts
+        if unknown:
+            raise PolicyError(f"{where}: unknown facts {sorted(unknown)}")
+        if rules.param_names(expr):
+            raise PolicyError(f"{where}: a shared definition may not read parameters")
+        parsed[key] = expr
+    return parsed
+
+
+def _compile(
+    name: str, policy: PolicyFile, known_facts: set[str], definitions: Mapping[str, rules.Expr]
+) -> Programme:
     def expr(where: str, source: str) -> rules.Expr:
         try:
-            parsed = rules.parse(source)
+            parsed = rules.expand_definitions(rules.parse(source), definitions)
         except rules.RuleSyntaxError as exc:
             raise PolicyError(f"{name}: {where}: {exc}") from None
+        except KeyError as exc:
+            raise PolicyError(f"{name}: {where}: unknown definition {exc.args[0]!r}") from None
         unknown_facts = rules.fact_paths(parsed) - known_facts
         if unknown_facts:
             raise PolicyError(f"{name}: {where}: unknown facts {sorted(unknown_facts)}")
@@ -507,6 +832,18 @@ def _compile(name: str, policy: PolicyFile, known_facts: set[str]) -> Programme:
             raise PolicyError(f"{name}: criterion {criterion.id!r} is defined twice")
         seen.add(criterion.id)
         where = f"criterion {criterion.id!r}"
+        for outcome in ("met", "not_met", "unknown"):
+            own: Text | None = getattr(criterion, outcome)
+            if own is None:
+                continue
+            names = own.placeholders()
+            facts_named = {n for n in names if "." in n} - known_facts
+            params_named = {n for n in names if "." not in n} - set(policy.parameters)
+            if facts_named or params_named:
+                raise PolicyError(
+                    f"{name}: {where} {outcome}: unknown placeholders "
+                    f"{sorted(facts_named | params_named)}"
+                )
         criteria.append(
             CompiledCriterion(
                 spec=criterion,
@@ -530,10 +867,25 @@ def _compile(name: str, policy: PolicyFile, known_facts: set[str]) -> Programme:
                 raise PolicyError(
                     f"{name}: parameter {pname!r} ({entry.since}): give a value or unset = true"
                 )
+            if entry.until is not None and entry.until <= entry.since:
+                raise PolicyError(
+                    f"{name}: parameter {pname!r} ({entry.since}): until must be after since"
+                )
             if entry.region is not None and not (
                 entry.region.isdigit() and len(entry.region) in (2, 4, 6)
             ):
                 raise PolicyError(f"{name}: parameter {pname!r}: bad region {entry.region!r}")
+
+    def check_region(where: str, region: str) -> None:
+        if not (region.isdigit() and len(region) in (2, 4, 6)):
+            raise PolicyError(f"{name}: {where}: bad region {region!r}")
+
+    for region in policy.confirmed_until_by_region:
+        check_region("confirmed_until_by_region", region)
+    for kind, items in (("next step", policy.next_steps), ("document", policy.documents)):
+        for i, step in enumerate(items):
+            for region in step.regions:
+                check_region(f"{kind} {i}", region)
     amounts = tuple(
         CompiledAmount(
             spec=rule,

@@ -234,6 +234,47 @@ def parse(source: str) -> Expr:
     return _Parser(source).parse()
 
 
+DEFINITION_PREFIX = "def."
+
+
+def expand_definitions(expr: Expr, definitions: Mapping[str, Expr]) -> Expr:
+    """`expr` with every `def.<name>` replaced by that definition's expression.
+
+    Definitions are expanded when a policy loads, so evaluation (and the missing facts it
+    reports) is exactly that of the written-out condition.  Raises KeyError naming an unknown
+    definition.
+    """
+    match expr:
+        case Fact(path) if path.startswith(DEFINITION_PREFIX):
+            name = path.removeprefix(DEFINITION_PREFIX)
+            if name not in definitions:
+                raise KeyError(name)
+            return definitions[name]
+        case Fact() | Param() | Const():
+            return expr
+        case Compare(op, left, right):
+            return Compare(
+                op, expand_definitions(left, definitions), expand_definitions(right, definitions)
+            )
+        case Arith(op, left, right):
+            return Arith(
+                op, expand_definitions(left, definitions), expand_definitions(right, definitions)
+            )
+        case Member(item, collection):
+            return Member(
+                expand_definitions(item, definitions), expand_definitions(collection, definitions)
+            )
+        case All(items):
+            return All(tuple(expand_definitions(i, definitions) for i in items))
+        case Any_(items):
+            return Any_(tuple(expand_definitions(i, definitions) for i in items))
+        case Not(item):
+            return Not(expand_definitions(item, definitions))
+        case Given(item):
+            return Given(expand_definitions(item, definitions))
+    raise TypeError(expr)
+
+
 # ---------------------------------------------------------------------------------------------
 # Static questions
 
@@ -289,6 +330,25 @@ def given_facts(expr: Expr) -> frozenset[str]:
             return frozenset().union(*(given_facts(i) for i in items))
         case Not(item):
             return given_facts(item)
+    raise TypeError(expr)
+
+
+def required_params(expr: Expr) -> set[str]:
+    """The parameters the expression needs a value of: all it reads except inside `given(...)`,
+    which asks only whether the parameter is set."""
+    match expr:
+        case Param(name):
+            return {name}
+        case Fact() | Const() | Given():
+            return set()
+        case Compare(_, left, right) | Arith(_, left, right):
+            return required_params(left) | required_params(right)
+        case Member(item, collection):
+            return required_params(item) | required_params(collection)
+        case All(items) | Any_(items):
+            return set().union(*(required_params(i) for i in items))
+        case Not(item):
+            return required_params(item)
     raise TypeError(expr)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
 from typing import Literal
@@ -36,14 +37,19 @@ class Text(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
         return Text(zh=_fill(self.zh, values), en=_fill(self.en, values))
 
 
-class _Placeholders(dict[str, object]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+_PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.]+)\}")
 
 
 def _fill(template: str, values: Mapping[str, object]) -> str:
-    shown = _Placeholders({k: _show(v) for k, v in values.items()})
-    return template.format_map(shown)
+    # A placeholder is `{name}`: a parameter, or a dotted fact path (`{person.age}`), which
+    # `str.format` would read as an attribute.  Names without a value are left as they are.
+    def one(match: re.Match[str]) -> str:
+        name = match[1]
+        if name not in values:
+            return match[0]
+        return str(_show(values[name]))
+
+    return _PLACEHOLDER.sub(one, template)
 
 
 def _show(value: object) -> object:

@@ -40,7 +40,7 @@ from litestar.params import FromPath
 from litestar.response import File, Response
 
 from api.dependencies import PoliciesDep, PrincipalDep, RuntimeDep, SessionDep, require_key
-from api.problems import ProblemError, field_error, invalid
+from api.problems import VALIDATION_TYPE, FieldError, ProblemError, field_error, invalid
 from api.routes import SECURITY, protected
 from api.schemas import Lang, ProgrammeId
 from api.services import audit, exports
@@ -122,6 +122,27 @@ _CREATE_BODY = RequestBody(
 )
 
 
+async def _small_body(request: Request[Any, Any, Any], limit: int) -> bytes:
+    """The body, refused with 413 once it passes `limit` bytes (the route's own limit is the
+    upload's, far too large for a JSON selection to be read into memory)."""
+    too_large = ProblemError(
+        413,
+        "Request Entity Too Large",
+        errors=[FieldError(path="$", message=f"a JSON selection is at most {limit} bytes")],
+        problem_type=VALIDATION_TYPE,
+    )
+    if (request.content_length or 0) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 @dataclass
 class _RegisterOrSelection(Operation):
     """The create operation, with the two bodies its handler reads (see the module docs)."""
@@ -143,7 +164,6 @@ class ExportsController(Controller):
         status_code=202,
         responses=protected(413, 415),
         summary="Start an export job",
-        request_max_body_size=exports.MAX_UPLOAD,
         operation_class=_RegisterOrSelection,
     )
     async def create(
@@ -161,7 +181,7 @@ class ExportsController(Controller):
         if content_type == "multipart/form-data":
             job = await exports.from_upload(request, principal, policies, job_id, folder)
         elif content_type in ("application/json", ""):
-            body = await request.body()
+            body = await _small_body(request, exports.MAX_SELECTION)
             try:
                 data = msgspec.json.decode(body or b"{}", type=exports.ExportCreate, strict=True)
             except msgspec.ValidationError as exc:

@@ -53,7 +53,11 @@ def record_id(value: str, what: str) -> str:
 
 
 async def deny(
-    session: AsyncSession, principal: Principal, resource: str, record: str, household_id: str
+    session: AsyncSession,
+    principal: Principal,
+    resource: str,
+    record: str,
+    household_id: str | None,
 ) -> None:
     """Log an attempt on a record outside the caller's regions (answered as 404)."""
     await session.rollback()

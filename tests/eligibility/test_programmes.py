@@ -333,12 +333,16 @@ def test_monitoring_line_is_regional_and_dated(policies: PolicySet) -> None:
     assert decide(policies, "monitoring_referral", applicant(base, other)).verdict == "ineligible"
 
 
-def test_an_empty_applicant_needs_info_everywhere_and_asks_the_category_first(
+def test_an_empty_applicant_needs_info_everywhere_and_asks_the_household_status_first(
     policies: PolicySet,
 ) -> None:
+    # The status is facts since 2026 (#9); the first question is one of them, and the catalogue
+    # says it is asked through the 户类型 question (one tap for all of them in the bot).
     results = determine(Applicant(), policies, today=dt.date(2024, 1, 1))
     assert {r.verdict for r in results} == {"needs_info"}
-    assert next_questions(results)[0].fact == "household.category"
+    first = next_questions(results)[0].fact
+    assert first in {"household.poverty_alleviated", "household.monitored"}
+    assert policies.facts[first].asked_with == "household.category"
     assert all(r.missing for r in results)
 
 
