@@ -264,6 +264,11 @@ class Questionnaire:
         done = set(conversation.answers) | set(conversation.skipped)
         wanted: list[str] = []
         for question in next_questions(determinations):
+            sources = [s for s in DERIVED_FACTS.get(question.fact, ()) if s != question.fact]
+            if any(s in done for s in sources):
+                # Half of what it is worked out from is known (the place of work, typed):
+                # the other half (the home county) answers it without asking it.
+                wanted.extend(s for s in sources if s not in done and s not in _NOT_ASKED_FOR)
             wanted.append(question.fact)
             if question.fact in conversation.skipped:
                 # "不清楚" to a fact the core can also work out (where the job is, from the
@@ -625,9 +630,12 @@ class Questionnaire:
         masked = mask_identity_number(identity.number)
         facts: dict[str, Any] = {BIRTH_DATE: identity.birth_date.isoformat()}
         county = gazetteer().county_of_identity_number(identity.number)
-        if conversation.asking == REGION and REGION not in conversation.answers:
-            if county is None:
-                return Rejected(message=say(lang, "id_county_unknown"))
+        region_open = REGION not in conversation.answers and REGION not in conversation.skipped
+        if conversation.asking == REGION and county is None:
+            return Rejected(message=say(lang, "id_county_unknown"))
+        if region_open and county is not None and not conversation.about_child:
+            # The county the number was issued in, said back with "改上一个回答" under the next
+            # question: one answer for the age and the county.
             facts[REGION] = county.code
             shown = say(lang, "id_used_place", masked=masked, age=age, place=county.full_name)
         else:
