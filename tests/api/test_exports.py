@@ -150,7 +150,10 @@ async def test_export_stored_households_as_csv(
         "microloan.amount",
         "microloan.reasons",
         "microloan.missing",
+        "microloan.warnings",
     ]
+    # 2024 is inside the confirmed period: no warning on either row.
+    assert rows["microloan.warnings"].null_count() == 2
     assert rows["error"].null_count() == 2
 
 
