@@ -21,6 +21,7 @@ import msgspec
 from bot.reading import NotRead, read_number, read_yes_no
 from bot.texts import SKIP_WORDS, say
 from eligibility import asking
+from eligibility.birth import birth_date_problem
 from eligibility.catalogue import FactSpec, QuestionSpec
 from eligibility.derive import DERIVED_FACTS, age_on, flatten
 from eligibility.determination import Determination, determine, next_questions
@@ -28,6 +29,7 @@ from eligibility.facts import Applicant, applicant_from_paths
 from eligibility.identity import IdentityNumberError, mask_identity_number, parse_identity_number
 from eligibility.places import Place, gazetteer
 from eligibility.policy import PolicySet
+from eligibility.regions import is_region_code
 from eligibility.text import Lang
 
 IDLE: Final = "idle"
@@ -53,7 +55,6 @@ _NOT_ASKED_FOR: Final = frozenset({ID_NUMBER, BIRTH_DATE})
 _HOUSEHOLD_PREFIXES: Final = ("household.", "region_code", "as_of")
 
 _ID_SHAPE = re.compile(r"^\d{17}[\dXx]$")
-_REGION_CODE = re.compile(r"^(\d{2}|\d{4}|\d{6})$")
 _DATE_WORDS = re.compile(r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?$")
 # Several typed values for a combined question: "3万，3年", "9000 10000"; a comma followed by
 # three digits is a thousands separator ("12,000"), not a separator of values.
@@ -511,7 +512,7 @@ class Questionnaire:
         lang = conversation.lang
         value = normalise(text)
         places = gazetteer().resolve(text)
-        if not places and _REGION_CODE.match(value):
+        if not places and is_region_code(value):
             # A code the data set does not know (old, or made up): not taken on trust.
             return Rejected(message=say(lang, "unknown_code", code=value))
         if not places:
@@ -626,6 +627,9 @@ class Questionnaire:
             identity = parse_identity_number(value)
         except IdentityNumberError as exc:
             return Rejected(message=say(lang, "bad_id", reason=_id_reason(lang, exc)))
+        if birth_date_problem(identity.birth_date, self.today(), "today") is not None:
+            reason = say(lang, "id_reason_birth_date")
+            return Rejected(message=say(lang, "bad_id", reason=reason))
         age = age_on(identity.birth_date, self.today())
         masked = mask_identity_number(identity.number)
         facts: dict[str, Any] = {BIRTH_DATE: identity.birth_date.isoformat()}
@@ -646,7 +650,7 @@ class Questionnaire:
         lang = conversation.lang
         parsed = _parse_date(value)
         today = self.today()
-        if parsed is None or parsed > today or parsed.year < 1900:
+        if parsed is None or birth_date_problem(parsed, today, "today") is not None:
             return Rejected(message=say(lang, "bad_date"))
         shown = say(lang, "birth_date_used", age=age_on(parsed, today))
         return self._accept(conversation, BIRTH_DATE, parsed.isoformat(), shown, note=shown)

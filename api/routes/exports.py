@@ -45,6 +45,7 @@ from api.routes import SECURITY, protected
 from api.schemas import Lang, ProgrammeId
 from api.services import audit, exports
 from api.services.exports import ExportRead
+from eligibility.regions import REGION_CODE_PATTERN
 
 
 def _openapi_schema(node: Any, definitions: dict[str, Any]) -> Any:
@@ -106,7 +107,7 @@ _REGISTER_SCHEMA = Schema(
         "lang": Schema(type=OpenAPIType.STRING, enum=list(get_args(Lang)), default="zh"),
         "region_default": Schema(
             type=OpenAPIType.STRING,
-            pattern=r"^(\d{2}|\d{4}|\d{6})$",
+            pattern=REGION_CODE_PATTERN,
             description="GB/T 2260 code for rows without one (within the key's regions)",
         ),
     },

@@ -51,17 +51,17 @@ from api.security import Principal
 from api.services import audit
 from api.services.assessments import applicant_for
 from api.services.export_access import outside_regions
-from api.services.households import deny, not_found, record_id
+from api.services.households import deny, not_found, record_id, shown_mask
 from api.settings import Settings
 from batch.run import INPUT_FORMATS, BatchInputError, BatchOptions, run_batch
 from db.engine import utc
 from db.models import ExportJob, Household, Member
 from eligibility.facts import HouseholdCategory
 from eligibility.policy import PolicySet
+from eligibility.regions import RegionCode, RegionCodeError, normalise_region_code
 
 OutputFormat = Literal["csv", "xlsx", "parquet", "ndjson"]
 JobStatus = Literal["queued", "running", "done", "failed"]
-Region = Annotated[str, Meta(pattern=r"^(\d{2}|\d{4}|\d{6})$")]
 MEDIA_TYPES: dict[str, str] = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -80,7 +80,7 @@ _log = logging.getLogger(__name__)
 class ExportFilter(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Which stored households: all of the caller's regions, or narrower."""
 
-    region: Region | None = None
+    region: RegionCode | None = None
     category: HouseholdCategory | None = None
 
 
@@ -172,8 +172,10 @@ async def _save_upload(
             raise _bad(f"$.programme[{i}]", f"unknown programme {programme!r}")
     region_default = _text(form, "region_default")
     if region_default is not None:
-        if not (region_default.isdigit() and len(region_default) in (2, 4, 6)):
-            raise _bad("$.region_default", "must be a 2, 4 or 6 digit GB/T 2260 code")
+        try:
+            region_default = normalise_region_code(region_default)
+        except RegionCodeError as exc:
+            raise _bad("$.region_default", str(exc)) from None
         if not principal.sees(region_default):
             raise _bad("$.region_default", f"{region_default} is outside this key's regions")
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -236,7 +238,7 @@ async def from_households(
             "household_id": household.id,
             "member_id": member.id,
             "name": member.name,
-            "id_number_masked": member.id_number_masked,
+            "id_number_masked": shown_mask(member.id_number_masked),
         }
         _flatten(msgspec.to_builtins(applicant), "", row)
         rows.append(row)

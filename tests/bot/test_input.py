@@ -146,8 +146,9 @@ async def test_id_number_gives_the_age_and_is_never_kept(
         texts = await bot.say(user, wrong)
         assert texts[0].startswith("这个身份证号不对（最后一位校验码不对）")
     texts = await bot.say(user, number)
-    assert texts[0].startswith("已按身份证号 5101**********")
-    assert "年龄：46 岁" in texts[0] and "号码没有保存" in texts[0]
+    # The age, and the county the number was issued in (the home county was not answered yet).
+    assert texts[0].startswith("按身份证号 5101*")
+    assert "户籍 四川省成都市金堂县，年龄 46 岁" in texts[0] and "号码没有保存" in texts[0]
     # The message holding the number is deleted from the chat.
     deleted = bot.api.sent(user.chat_id, method="deleteMessage")
     assert deleted and deleted[-1].params["message_id"] == user._message_id
