@@ -226,3 +226,28 @@ def region_code_of(text: str) -> tuple[str | None, tuple[Place, ...]]:
     (several: ambiguous; none: unknown)."""
     candidates = gazetteer().resolve(text)
     return (candidates[0].code if len(candidates) == 1 else None), candidates
+
+
+class PlaceNameError(ValueError):
+    """A place name that names no division, or several (then `candidates` lists them)."""
+
+    def __init__(self, name: str, candidates: tuple[Place, ...]) -> None:
+        self.name = name
+        self.candidates = candidates
+        if candidates:
+            listed = "; ".join(f"{p.code} {p.full_name}" for p in candidates[:10])
+            message = (
+                f"{name!r} names {len(candidates)} places ({listed}); "
+                "send region_code, or the name with its prefecture or province"
+            )
+        else:
+            message = f"{name!r} is not the name of a province, prefecture or county"
+        super().__init__(message)
+
+
+def region_code_for_name(name: str) -> str:
+    """The code of the one division `name` names; `PlaceNameError` if none or several."""
+    code, candidates = region_code_of(name)
+    if code is None:
+        raise PlaceNameError(name, candidates)
+    return code

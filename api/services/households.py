@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.problems import FieldError, ProblemError
+from api.problems import FieldError, ProblemError, invalid
 from api.schemas import (
     HouseholdCreate,
     HouseholdPage,
@@ -24,6 +24,7 @@ from api.schemas import (
     MemberCreate,
     MemberRead,
     MemberUpdate,
+    region_code_named,
 )
 from api.security import IdentityHasher, Principal
 from api.services import audit
@@ -32,7 +33,7 @@ from db.models import Assessment, AssessmentDetermination, Household, Member
 from eligibility.facts import Education, Employment
 from eligibility.identity import mask_identity_number, parse_identity_number
 
-_HOUSEHOLD_FIELDS = tuple(HouseholdCreate.__struct_fields__)
+_HOUSEHOLD_FIELDS = tuple(f for f in HouseholdCreate.__struct_fields__ if f != "region_name")
 
 
 def not_found(what: str) -> ProblemError:
@@ -100,9 +101,16 @@ async def create_household(
     session: AsyncSession, principal: Principal, data: HouseholdCreate
 ) -> HouseholdRead:
     """Register a household within the caller's regions."""
-    if not principal.sees(data.region_code):
-        raise _outside(data.region_code)
-    row = Household(id=str(uuid.uuid4()), **msgspec.structs.asdict(data))
+    region_code = region_code_named(data.region_name, data.region_code)
+    if region_code is None:
+        message = "give region_code or region_name"
+        raise invalid([FieldError(path="$.region_code", message=message)])
+    if not principal.sees(region_code):
+        raise _outside(region_code)
+    values = msgspec.structs.asdict(data)
+    del values["region_name"]
+    values["region_code"] = region_code
+    row = Household(id=str(uuid.uuid4()), **values)
     session.add(row)
     audit.record(session, principal, "create", "household", [(row.id, row.id)])
     await session.commit()
@@ -192,6 +200,10 @@ async def update_household(
         for name, value in msgspec.structs.asdict(data).items()
         if value is not msgspec.UNSET
     }
+    name = changes.pop("region_name", None)
+    if name is not None:
+        code = changes.get("region_code")
+        changes["region_code"] = region_code_named(name, code if isinstance(code, str) else None)
     new_region = changes.get("region_code")
     if isinstance(new_region, str) and not principal.sees(new_region):
         raise _outside(new_region)
