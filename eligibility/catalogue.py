@@ -46,6 +46,8 @@ class FactSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     child_question: Text | None = None
     # A wish ("想不想贷款"): answered false, these programmes are not checked at all.
     wish_for: tuple[str, ...] = ()
+    # Other Chinese headers a register may use for it ("户籍所在地" with county names).
+    also_headers: tuple[str, ...] = ()
     # Asked through another fact's question: the household status facts are asked with one
     # 户类型 question whose answer gives all of them (see `facts.CATEGORY_STATUS`).
     asked_with: str | None = None
