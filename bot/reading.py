@@ -69,7 +69,9 @@ def read_number(text: str, unit: Unit | None = None, *, zero_ok: bool = False) -
         value = stripped
     if unit is not None:
         value = _UNIT_WORDS[unit].sub("", value)
-        value = _APPROX_AFTER.sub("", value)  # "3000多块": the 多 before the unit
+        stripped = _APPROX_AFTER.sub("", value)  # "3000多块": the 多 before the unit
+        approximate = approximate or stripped != value
+        value = stripped
     months_per = 1
     if unit == "months":
         if value in ("半年", "半"):
