@@ -237,3 +237,63 @@ async def test_whole_conversation_in_english(bot: BotUnderTest) -> None:
     yulu = next(d for d in determinations if d.programme == "yulu_plan")
     assert yulu.verdict == "eligible"
     assert "You can apply" in texts[-count - 1 + list(bot.policies.programmes).index("yulu_plan")]
+
+
+async def test_result_before_any_answer_says_how_to_start(bot: BotUnderTest) -> None:
+    """It dumped seven "还要确认" cards."""
+    user = bot.user()
+    assert (await bot.say(user, "/result")) == [ZH["nothing_answered"]]
+    await bot.say(user, "/start")
+    assert (await bot.say(user, "/result"))[0] == ZH["nothing_answered"]
+
+
+async def test_old_buttons_after_restart_forget_or_cancel_say_it_was_reset(
+    bot: BotUnderTest,
+) -> None:
+    """They said "这个问题已经答过了", which was untrue."""
+    for command in ("/restart", "/forget", "/cancel"):
+        user = bot.user()
+        await bot.say(user, "/start")
+        old = next(data for label, data in user.buttons() if label == "脱贫户")
+        await bot.say(user, command)
+        user.press_data(old)
+        await bot.settle()
+        answer = bot.api.sent(method="answerCallbackQuery")[-1]
+        assert answer.params.get("text") == ZH["stale_reset"], command
+
+
+async def test_lang_accepts_the_words_people_use(bot: BotUnderTest) -> None:
+    user = bot.user()
+    for word, expected in (("英文", "en"), ("中文", "zh"), ("English", "en"), ("汉语", "zh")):
+        texts = await bot.say(user, f"/lang {word}")
+        assert texts[0].startswith(EN["lang_set"] if expected == "en" else ZH["lang_set"]), word
+
+
+async def test_the_apology_is_in_the_users_language(bot: BotUnderTest) -> None:
+    """After /lang en the apology for a failed handler was still Chinese."""
+    user = bot.user()
+    await bot.say(user, "/lang en")
+    assert bot.bot is not None
+    questionnaire = bot.bot.questionnaire
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("boom")
+
+    original = questionnaire.typed
+    questionnaire.typed = broken  # type: ignore[method-assign]
+    try:
+        await bot.say(user, "/start")
+        texts = await bot.say(user, "45")
+    finally:
+        questionnaire.typed = original  # type: ignore[method-assign]
+    assert texts == [EN["error"]]
+
+
+async def test_three_dont_knows_in_a_row_suggest_the_village_cadre(bot: BotUnderTest) -> None:
+    user = bot.user()
+    await bot.say(user, "/start")
+    texts: list[str] = []
+    for _ in range(3):
+        texts = await bot.press(user, "不清楚")
+    assert texts[0].startswith("已经连着 3 个问题不清楚了")
+    assert "村干部" in texts[0]
