@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from string import Formatter
 
 import pytest
@@ -185,11 +186,15 @@ def test_any_path_ends_with_the_cores_results(policies: PolicySet, data: st.Data
     questionnaire = Questionnaire(policies, lambda: today)
     conversation = Conversation(chat_id=1)
     replies = questionnaire.advance(conversation)
-    asked: list[str] = []
+    asked: list[tuple[str, str]] = []
+    promised: list[int] = []  # "最多还有N题" at each question
     while conversation.asking is not None:
         fact = conversation.asking
         assert (conversation.state, fact) not in asked
         asked.append((conversation.state, fact))
+        shown = re.search(r"最多还有(\d+)题|最后一题", replies[-1].text)
+        assert shown is not None, replies[-1].text
+        promised.append(int(shown[1]) if shown[1] else 0)
         outcome: Accepted | Skipped | Rejected | object
         if conversation.state.startswith(("askq:", "childq:")):
             question = next(q for q in policies.questions if q.id == fact)
@@ -227,6 +232,9 @@ def test_any_path_ends_with_the_cores_results(policies: PolicySet, data: st.Data
         replies = questionnaire.advance(conversation)
         assert len(asked) < len(policies.facts)
     assert conversation.state == "results"
+    # "最多" holds: after each question, no more came than it said.
+    for number, left in enumerate(promised):
+        assert len(promised) - number - 1 <= left, (asked, promised)
     determinations = determine(
         applicant_of(conversation.answers),
         policies,
