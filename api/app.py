@@ -17,8 +17,9 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.exc import IntegrityError
 
 from api import schemas
+from api.allow import AllowEveryMethod
 from api.dependencies import DEPENDENCIES
-from api.openapi import strict_struct_names, tighten
+from api.openapi import strict_struct_names, structs, tighten
 from api.problems import StrictRequest, http_exception_handler
 from api.routes.assessments import AssessmentsController
 from api.routes.audit import AuditController
@@ -33,7 +34,7 @@ from api.security import IdentityHasher, load_identity_key
 from api.services import exports
 from api.settings import Settings, get_settings
 from api.unavailable import unavailable_or_internal_error
-from db.engine import create_engine, make_sqlite_private, session_factory
+from db.engine import create_engine, make_sqlite_private, narrow_to_owner, session_factory
 from db.migrate import upgrade_async
 from eligibility import facts
 from eligibility.policy import load_bundled
@@ -61,31 +62,33 @@ def make_storage_private(settings: Settings) -> None:
     an older version are narrowed too."""
     for folder in (settings.data_dir, settings.export_dir):
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        folder.chmod(0o700)
+        narrow_to_owner(folder)
     key = settings.data_dir / "id_hash.key"
     if key.is_file():
-        key.chmod(0o600)
+        narrow_to_owner(key)
     make_sqlite_private(settings.database_url)
 
 
 async def start_runtime(settings: Settings) -> Runtime:
     """Migrate the database, load and store the policy set, load the ID hash key."""
     make_storage_private(settings)
-    engine = create_engine(settings.database_url, settings.database_limits)
+    # Migrations and storing the policies take what they take, on an engine of their own;
+    # requests get one whose every wait is bounded (`DB_*_TIMEOUT`).
+    startup = create_engine(settings.database_url)
     try:
-        await upgrade_async(engine)
+        await upgrade_async(startup)
         registry = PolicyRegistry(current=load_bundled())
-        sessions = session_factory(engine)
-        async with sessions() as session:
+        async with session_factory(startup)() as session:
             try:
                 await registry.save_current(session)
             except IntegrityError:
                 # Another worker stored the same version at the same moment: nothing to do.
                 await session.rollback()
-        identity = IdentityHasher(load_identity_key(settings.id_hash_key, settings.data_dir))
-    except BaseException:
-        await engine.dispose()
-        raise
+    finally:
+        await startup.dispose()
+    identity = IdentityHasher(load_identity_key(settings.id_hash_key, settings.data_dir))
+    engine = create_engine(settings.database_url, settings.database_limits)
+    sessions = session_factory(engine)
     return Runtime(
         settings=settings,
         engine=engine,
@@ -114,8 +117,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[ExportsController],
         request_max_body_size=chosen.export_max_upload_bytes,
     )
+    allow = AllowEveryMethod()
     app = Litestar(
         route_handlers=[*ROUTES, uploads],
+        middleware=[allow],
         request_max_body_size=MAX_JSON_BODY,
         dependencies=DEPENDENCIES,
         # Export jobs start after the runtime and stop before its engine is disposed.
@@ -142,6 +147,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ),
     )
+    allow.learn(app)
     # The OpenAPI document is generated once, here, and served as tightened.
-    tighten(app.openapi_schema, strict_struct_names([schemas, facts]))
+    tighten(app.openapi_schema, strict_struct_names([schemas, facts]), structs([schemas, facts]))
     return app

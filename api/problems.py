@@ -15,6 +15,8 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.connection import Request as BaseRequest
+from litestar.datastructures import FormMultiDict
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
@@ -192,15 +194,34 @@ def internal_error_handler(request: BaseRequest[Any, Any, Any], exc: Exception) 
     return _problem_response(problem)
 
 
+def _is_json(media_type: str) -> bool:
+    """application/json, or a JSON-based type (application/merge-patch+json ...)."""
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
 class StrictRequest(Request[Any, Any, Any]):
     """A request whose JSON body is checked strictly against the handler's `data` type.
 
     Litestar converts bodies leniently (`"5"` passes as `5`) and reports unknown fields without
-    their name; checking here first gives exact types and a path for every error.
+    their name; checking here first gives exact types and a path for every error.  A multipart
+    form is read with its text fields bounded (Litestar keeps each whole in memory).
     """
 
+    _bounded_form: FormMultiDict | None = None
+
     async def json(self) -> Any:
-        """The decoded body, after a strict check against the declared `data` type."""
+        """The decoded body, after a strict check against the declared `data` type; 415 for a
+        body sent as another media type (text/plain, XML: Litestar would parse it as JSON)."""
+        media_type = self.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type and not _is_json(media_type):
+            raise ProblemError(
+                415,
+                "Unsupported Media Type",
+                errors=[FieldError(path="$", message="send the body as application/json")],
+                problem_type=VALIDATION_TYPE,
+            )
         try:
             value = await super().json()
         except RecursionError:
@@ -215,6 +236,21 @@ class StrictRequest(Request[Any, Any, Any]):
             except RecursionError:
                 raise invalid([FieldError(path="$", message="nested too deeply")]) from None
         return value
+
+    async def form(self) -> FormMultiDict:
+        """The form, its text fields bounded when it is multipart (see `api.multipart`)."""
+        media_type, options = self.content_type
+        if media_type != RequestEncodingType.MULTI_PART:
+            return await super().form()
+        if self._bounded_form is None:
+            boundary = options.get("boundary")
+            if not boundary:
+                raise invalid([FieldError(path="$", message="multipart boundary missing")])
+            # Imported here: api.multipart builds its errors with this module's types.
+            from api.multipart import read_form
+
+            self._bounded_form = await read_form(self.stream(), boundary.encode())
+        return self._bounded_form
 
 
 def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:

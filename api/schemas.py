@@ -22,10 +22,12 @@ from eligibility.facts import (
     HouseholdCategory,
     LaborCapacity,
     LoanRequest,
+    MonitoringType,
     RegionCode,
     SuddenHardshipEvent,
     Yuan,
 )
+from eligibility.facts import household_status as resolve_status
 from eligibility.identity import (
     IDENTITY_NUMBER_TEXT_PATTERN,
     IdentityNumberError,
@@ -149,12 +151,22 @@ def applicant_of_input(data: CheckInput, path: str = "$") -> Applicant:
 
 class HouseholdCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A household to register: where it is (`region_code`, or `region_name` such as
-    "临猗县"), its category, and any facts known."""
+    "临猗县"), its status, and any facts known.
+
+    The status is `poverty_alleviated` and `monitored` (with `monitoring_type` and
+    `risk_eliminated` where known), or a `category` (户类型) that stands for them; one of the two
+    must be given, and a category contradicting a fact sent with it is a 400 naming the fact.
+    Only the facts are stored; the category is read back from them.
+    """
 
     region_code: RegionCode | None = None
     region_name: PlaceName | None = None
-    category: HouseholdCategory
+    category: HouseholdCategory | None = None
+    poverty_alleviated: bool | None = None
+    monitored: bool | None = None
+    monitoring_type: MonitoringType | None = None
     risk_eliminated: bool | None = None
+    needs_support: bool | None = None
     size: Size | None = None
     per_capita_net_income: Income | None = None
     per_capita_net_income_previous: Income | None = None
@@ -165,14 +177,37 @@ class HouseholdCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     microloan_outstanding: Yuan | None = None
     microloan_overdue: bool | None = None
 
+    def __post_init__(self) -> None:
+        if self.category is None and (self.poverty_alleviated is None or self.monitored is None):
+            raise ValueError(
+                "category: give the category, or both poverty_alleviated and monitored"
+            )
+        status = resolve_status(
+            category=self.category,
+            poverty_alleviated=self.poverty_alleviated,
+            monitored=self.monitored,
+            monitoring_type=self.monitoring_type,
+        )
+        self.poverty_alleviated = status.poverty_alleviated
+        self.monitored = status.monitored
+        self.monitoring_type = status.monitoring_type
+
 
 class HouseholdUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Fields to change; absent fields stay, `null` makes a fact unknown again."""
+    """Fields to change; absent fields stay, `null` makes a fact unknown again.
+
+    A `category` replaces the whole status with the facts it stands for; the status the update
+    leaves must still hang together (checked against the stored facts, a 400 if not).
+    """
 
     region_code: RegionCode | UnsetType = UNSET
     region_name: PlaceName | UnsetType = UNSET
     category: HouseholdCategory | UnsetType = UNSET
+    poverty_alleviated: bool | UnsetType | None = UNSET
+    monitored: bool | UnsetType | None = UNSET
+    monitoring_type: MonitoringType | UnsetType | None = UNSET
     risk_eliminated: bool | UnsetType | None = UNSET
+    needs_support: bool | UnsetType | None = UNSET
     size: Size | UnsetType | None = UNSET
     per_capita_net_income: Income | UnsetType | None = UNSET
     per_capita_net_income_previous: Income | UnsetType | None = UNSET
@@ -183,14 +218,35 @@ class HouseholdUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     microloan_outstanding: Yuan | UnsetType | None = UNSET
     microloan_overdue: bool | UnsetType | None = UNSET
 
+    def __post_init__(self) -> None:
+        if isinstance(self.category, HouseholdCategory):
+            status = resolve_status(
+                category=self.category,
+                poverty_alleviated=_given(self.poverty_alleviated),
+                monitored=_given(self.monitored),
+                monitoring_type=_given(self.monitoring_type),
+            )
+            self.poverty_alleviated = status.poverty_alleviated
+            self.monitored = status.monitored
+            self.monitoring_type = status.monitoring_type
+
+
+def _given(value: Any) -> Any:
+    return None if value is UNSET else value
+
 
 class HouseholdRead(msgspec.Struct, frozen=True, kw_only=True):
-    """A registered household."""
+    """A registered household; `category` is the 户类型 its status amounts to (null where no
+    category says exactly that)."""
 
     id: str
     region_code: str
-    category: HouseholdCategory
+    category: HouseholdCategory | None
+    poverty_alleviated: bool | None
+    monitored: bool | None
+    monitoring_type: MonitoringType | None
     risk_eliminated: bool | None
+    needs_support: bool | None
     size: int | None
     per_capita_net_income: int | None
     per_capita_net_income_previous: int | None
@@ -225,6 +281,7 @@ class MemberCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     birth_date: dt.date | None = None
     age: Age | None = None
     labor_capacity: LaborCapacity | None = None
+    employment_difficulty: bool | None = None
     full_civil_capacity: bool | None = None
     serious_bad_credit: bool | None = None
     willing_to_work: bool | None = None
@@ -248,6 +305,7 @@ class MemberUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     birth_date: dt.date | UnsetType | None = UNSET
     age: Age | UnsetType | None = UNSET
     labor_capacity: LaborCapacity | UnsetType | None = UNSET
+    employment_difficulty: bool | UnsetType | None = UNSET
     full_civil_capacity: bool | UnsetType | None = UNSET
     serious_bad_credit: bool | UnsetType | None = UNSET
     willing_to_work: bool | UnsetType | None = UNSET
@@ -276,6 +334,7 @@ class MemberRead(msgspec.Struct, frozen=True, kw_only=True):
     birth_date: dt.date | None
     age: int | None
     labor_capacity: LaborCapacity | None
+    employment_difficulty: bool | None
     full_civil_capacity: bool | None
     serious_bad_credit: bool | None
     willing_to_work: bool | None

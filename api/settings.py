@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from db.engine import DatabaseLimits
+if TYPE_CHECKING:  # the command line reads settings without loading the database layer
+    from db.engine import DatabaseLimits
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/eligibility.db"
 DEFAULT_TELEGRAM_BOT_API_URL = "https://api.telegram.org"
@@ -65,6 +67,8 @@ class Settings:
     @property
     def database_limits(self) -> DatabaseLimits:
         """The bounds on every database wait, as the engine takes them."""
+        from db.engine import DatabaseLimits
+
         return DatabaseLimits(
             connect_timeout=self.db_connect_timeout,
             statement_timeout=self.db_statement_timeout,

@@ -314,8 +314,7 @@ def _impossible_births(
     """
     impossible = ((birth < EARLIEST_BIRTH_DATE) | (birth > as_of)).fill_null(False)
     errors: list[str | None] = [None] * birth.len()
-    label = "身份证号（person.id_number）" if lang == "zh" and path == ID_PATH else None
-    label = label or _label(path, policies, lang)
+    label = _label(path, policies, lang)
     for row in impossible.arg_true().to_list():
         born, on = birth[row], as_of[row]
         problem = birth_date_problem(born, on)

@@ -233,7 +233,7 @@ def run_batch(
             if notes is not None:
                 notes(note)
         columnar = ColumnarPolicySet(policies, options.programmes)
-        summary = Summary(columnar, options.lang)
+        summary = Summary(columnar, options.lang, options.as_of)
         rows = error_rows = 0
         with atomic_output(output_path) as temporary, contextlib.ExitStack() as stack:
             writer = open_writer(suffix, temporary, options.lang, stack)

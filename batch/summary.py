@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from eligibility.columnar import ColumnarPolicySet
-from eligibility.text import Lang
+from eligibility.text import Lang, Text
 
 ERROR_COLUMN = "error"
 
@@ -13,9 +15,12 @@ ERROR_COLUMN = "error"
 class Summary:
     """Counts of each verdict and total amounts, per programme and per township or county."""
 
-    def __init__(self, columnar: ColumnarPolicySet, lang: Lang) -> None:
+    def __init__(
+        self, columnar: ColumnarPolicySet, lang: Lang, as_of: dt.date | None = None
+    ) -> None:
         self.columnar = columnar
         self.lang = lang
+        self.as_of = as_of  # names the programmes as they read on the run's date
         self.parts: list[pl.DataFrame] = []
 
     def count(self, out: pl.DataFrame, area: pl.Series) -> pl.DataFrame:
@@ -71,13 +76,14 @@ class Summary:
             .agg(pl.col("eligible", "ineligible", "needs_info", "errors", "amount").sum())
         )
 
+    def _name(self, pid: str) -> Text:
+        programme = self.columnar.policies.programme(pid)
+        return programme.policy.name if self.as_of is None else programme.named_on(self.as_of)[0]
+
     def table(self) -> pl.DataFrame:
         """Per programme (in order) a row per area, then its total row; headers in `lang`."""
         zh = self.lang == "zh"
-        names = {
-            pid: self.columnar.policies.programme(pid).policy.name.in_(self.lang)
-            for pid in self.columnar.ids
-        }
+        names = {pid: self._name(pid).in_(self.lang) for pid in self.columnar.ids}
         if not self.parts:
             merged = pl.DataFrame(
                 schema={

@@ -232,6 +232,9 @@ class _XlsxWriter:
 
         self.lang = lang
         self.book: Any = xlsx.Workbook(str(path))
+        # Constant-memory row data in temporary files beside the output, not in the system's
+        # temp folder (often a small tmpfs): the output's folder has room for the result.
+        self.book.set_tempdir(str(path.parent))
         self.bold = self.book.add_format()
         self.bold.set_bold()
         self.text = self.book.add_format()

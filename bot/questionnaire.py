@@ -910,15 +910,15 @@ class Questionnaire:
         """One message per programme: name, summary (how much) and who."""
         replies = [Reply(text=say(lang, "programmes_intro", count=len(self.policies.programmes)))]
         for programme in self.policies.programmes.values():
-            policy = programme.policy
+            name, summary, who = programme.named_on(self.today())
             replies.append(
                 Reply(
                     text=say(
                         lang,
                         "programme_card",
-                        name=policy.name.in_(lang),
-                        summary=policy.summary.in_(lang),
-                        who=policy.who.in_(lang),
+                        name=name.in_(lang),
+                        summary=summary.in_(lang),
+                        who=who.in_(lang),
                     )
                 )
             )
@@ -934,9 +934,12 @@ def verdict_words(verdict: str, lang: Lang) -> str:
 
 
 def render_determination(d: Determination, lang: Lang, who: str | None = None) -> str:
-    """One programme's whole answer: verdict, amount, why, what to bring, what to do next."""
+    """One programme's whole answer: verdict, amount, why, warnings, what to bring, what to do
+    next (a card too long for one message is split by `card_messages`, never cut)."""
     title = f"【{d.programme_name}】" + (f"（{who}）" if who else "")
-    lines = [f"{title}{VERDICT_MARK[d.verdict]} {verdict_words(d.verdict, lang)}"]
+    # The programme's own word for its verdict (a referral's no is "目前不需要申请监测").
+    label = d.verdict_label or verdict_words(d.verdict, lang)
+    lines = [f"{title}{VERDICT_MARK[d.verdict]} {label}"]
     if d.verdict != "ineligible":
         if d.amount is not None:
             lines.append(say(lang, "amount", amount=d.amount, unit=d.amount_unit or ""))
@@ -949,10 +952,14 @@ def render_determination(d: Determination, lang: Lang, who: str | None = None) -
     else:
         wanted = "not_met" if d.verdict == "ineligible" else "unknown"
         # The heading already says "why not" / "still to confirm": drop the core's own prefix.
-        lines.append(say(lang, f"reasons_{d.verdict}"))
-        lines.extend(f"· {c.text}" for c in d.criteria if c.outcome == wanted)
-    for warning in getattr(d, "warnings", ()) or ():
-        lines.append(f"⚠ {warning}")
+        reasons = [c.text for c in d.criteria if c.outcome == wanted]
+        # "为什么不能办" would contradict a programme that words its verdict otherwise.
+        own_words = label != verdict_words(d.verdict, lang)
+        lines.append(say(lang, "reasons_own" if own_words else f"reasons_{d.verdict}"))
+        lines.extend(f"· {reason}" for reason in reasons)
+    if d.warnings:
+        lines.append(say(lang, "warnings"))
+        lines.extend(f"· {warning}" for warning in d.warnings)
     if d.documents:
         lines.append(say(lang, "documents"))
         lines.extend(f"· {item}" for item in d.documents)

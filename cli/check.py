@@ -139,22 +139,50 @@ def run_programmes(args: argparse.Namespace) -> int:
     for programme in listing:
         print(f"{programme.id} — {programme.name}")
         print(f"  {programme.summary}")
+        if programme.confirmed_until is not None:
+            mark = "confirmed" if programme.confirmed else "NOT confirmed"
+            print(f"  rules checked until {programme.confirmed_until} ({mark} for {as_of})")
+        for warning in programme.warnings:
+            print(f"  ! {warning}")
         for criterion in programme.criteria:
-            print(f"  · {criterion.text}")
+            off = "" if criterion.in_force else "  [not in force on this date]"
+            print(f"  · {criterion.text}{off}")
             print(f"      {criterion.test}")
             for citation in criterion.citations:
                 print(f"      ↳ {_cite(citation)}")
         for param in programme.parameters:
-            value = "（未设定 / not set）" if param.value is None else param.value
             unit = param.unit or ""
-            print(f"  = {param.name} = {value}{unit}  [{param.description}]")
+            value = f"{param.value}{unit}" if param.value is not None else _STATE[param.state]
+            print(f"  = {param.name} = {value}  [{param.description}]")
             if param.citation is not None:
                 print(
-                    f"      ↳ {_cite(param.citation)} (since {param.since}"
+                    f"      ↳ {_cite(param.citation)} ({_span(param.since, param.until)}"
                     f"{', region ' + param.region if param.region else ''})"
+                )
+            for old in param.history:
+                was = _STATE["unset"] if old.value is None else f"{old.value}{unit}"
+                print(
+                    f"      history ({old.state}): {was} "
+                    f"{_span(old.since, old.until)}"
+                    f"{', region ' + old.region if old.region else ''} — {_cite(old.citation)}"
                 )
         print()
     return 0
+
+
+_STATE = {
+    "in_force": "",
+    "unset": "（未设定 / not set）",
+    "not_yet": "（尚未施行 / not in force yet）",
+    "ended": "（已到期，未续 / ended, not renewed）",
+}
+
+
+def _span(since: dt.date | None, until: dt.date | None) -> str:
+    """`since 2024-01-01`, or `2024-01-01 – 2024-12-31` for a value that ends (until exclusive)."""
+    if until is None:
+        return f"since {since}"
+    return f"{since} – {until - dt.timedelta(days=1)}"
 
 
 def _cite(citation: Any) -> str:

@@ -14,6 +14,7 @@ import errno
 import os
 import socket
 import sqlite3
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,20 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+class ReadOnlyDatabase(OSError):
+    """The SQLite file (or its -wal or -shm companion) cannot be written by this process."""
+
+
+def _sqlite_files(database: Path | None) -> tuple[Path, ...]:
+    if database is None:
+        return ()
+    return (
+        database,
+        database.with_name(database.name + "-wal"),
+        database.with_name(database.name + "-shm"),
+    )
+
+
 def sqlite_file(url: str) -> Path | None:
     """The file of a SQLite file database (None for other databases and `:memory:`)."""
     parsed = make_url(url)
@@ -78,22 +93,37 @@ def ensure_sqlite_folder(url: str) -> None:
 def make_sqlite_private(url: str) -> None:
     """Make a SQLite file database readable by its owner only (no-op for other databases):
     the file is created 0600 before SQLite first opens it (its -wal and -shm files take the
-    same mode), and an existing one, from an older version, is narrowed to 0600."""
+    same mode), and an existing one, from an older version, loses its group and other
+    permissions (0644 becomes 0600)."""
     path = sqlite_file(url)
     if path is None:
         return
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for file in _sqlite_files(path):
         with contextlib.suppress(FileNotFoundError):
-            file.chmod(0o600)
+            narrow_to_owner(file)
+
+
+def narrow_to_owner(path: Path) -> None:
+    """Take the group's and others' permissions off `path`, never adding any (a file made
+    read-only on purpose stays read-only).  A shared folder (sticky or writable by all, like
+    /tmp named as the data folder) is left as it is."""
+    status = path.stat()
+    if stat.S_ISDIR(status.st_mode) and status.st_mode & (stat.S_ISVTX | stat.S_IWOTH):
+        return
+    mode = stat.S_IMODE(status.st_mode)
+    if mode & 0o077:
+        path.chmod(mode & 0o700)
 
 
 def create_engine(url: str, limits: DatabaseLimits | None = None, **kwargs: Any) -> AsyncEngine:
     """An async engine for `url`; SQLite gets foreign keys, WAL and a busy timeout.
 
-    With `limits` (the app's engine) every wait is bounded by them; without (migrations, the
-    command line, tests) the drivers' own, longer defaults apply.
+    With `limits` (the app's engine) every wait is bounded by them, and a SQLite file that
+    cannot be written is not opened at all (`ReadOnlyDatabase`); without (migrations, start-up,
+    the command line, tests) the drivers' own, longer defaults apply.
     """
     if not is_sqlite(url):
         kwargs.setdefault("pool_pre_ping", True)
@@ -120,6 +150,18 @@ def create_engine(url: str, limits: DatabaseLimits | None = None, **kwargs: Any)
     if limits is not None:
         kwargs.setdefault("pool_timeout", limits.pool_timeout)
     engine = create_async_engine(url, connect_args={"timeout": busy_seconds}, **kwargs)
+    database = sqlite_file(url)
+
+    if limits is not None:
+        # SQLite opens a file it may not write read-only, without a word, and such a
+        # connection (while it lives) keeps the process's shared view of the -shm file
+        # read-only for every later one: the app would not recover once the file is writable
+        # again.  The app's engine never opens one; it answers 503 until it can write.
+        @sa.event.listens_for(engine.sync_engine, "do_connect")
+        def _refuse_read_only(*_: Any) -> None:
+            for file in _sqlite_files(database):
+                if file.exists() and not os.access(file, os.W_OK):
+                    raise ReadOnlyDatabase(f"{file} cannot be written")
 
     # SQLite enforces foreign keys (and so ON DELETE CASCADE) only when asked, per connection.
     @sa.event.listens_for(engine.sync_engine, "connect")
@@ -139,7 +181,7 @@ def _drop_broken_connections(context: ExceptionContext) -> None:
     as disconnected: the pool drops it (and the connections opened with it) instead of handing
     it out again, so the app recovers by itself once the database is back."""
     original = context.original_exception
-    if _sqlite_code(original) in _SQLITE_REOPEN or _is_network(original):
+    if _is_network(original) or _sqlite_code(original) in _SQLITE_REOPEN:
         context.is_disconnect = True
 
 
@@ -167,8 +209,8 @@ def _sqlstate(exc: BaseException | None) -> str | None:
 def is_unavailable(exc: BaseException) -> bool:
     """Whether `exc` means the database cannot serve now (unreachable, not answering in time,
     out of connections, locked, read-only, disk full), as opposed to a bug in a statement."""
-    if isinstance(exc, sa.exc.TimeoutError):  # no pooled connection came free in time
-        return True
+    if isinstance(exc, sa.exc.TimeoutError | ReadOnlyDatabase):  # no pooled connection
+        return True  # came free in time, or SQLite's file is read-only
     if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
         return True
     if isinstance(exc, sa.exc.InterfaceError | sa.exc.DisconnectionError):

@@ -42,8 +42,13 @@ class Household(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=36)
     region_code: str = Field(max_length=6, index=True)
-    category: str = Field(max_length=32, index=True)
+    # The status facts (eligibility.facts.HouseholdStatus); a 户类型 sent to the API is stored
+    # as the facts it stands for (migration 0002 converted the old `category` column).
+    poverty_alleviated: bool | None = None
+    monitored: bool | None = None
+    monitoring_type: str | None = Field(default=None, max_length=32)
     risk_eliminated: bool | None = None
+    needs_support: bool | None = None
     size: int | None = None
     per_capita_net_income: int | None = None
     per_capita_net_income_previous: int | None = None
@@ -73,6 +78,7 @@ class Member(SQLModel, table=True):
     birth_date: dt.date | None = None
     age: int | None = None
     labor_capacity: str | None = Field(default=None, max_length=8)
+    employment_difficulty: bool | None = None
     full_civil_capacity: bool | None = None
     serious_bad_credit: bool | None = None
     willing_to_work: bool | None = None

@@ -71,7 +71,7 @@ def _askable(
         return fact
     if holds is False:
         return None
-    for other in sorted(waits_on, key=policies.fact_rank):
+    for other in sorted(waits_on, key=lambda path: (policies.fact_rank(path), path)):
         found = _askable(policies, other, facts, done, depth + 1)
         if found is not None:
             return found

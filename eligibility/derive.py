@@ -14,6 +14,7 @@ here with a `FactError` naming the fact, since every decision passes through `fl
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Container, Mapping
 from typing import Any
 
 import msgspec
@@ -42,6 +43,22 @@ DERIVED_FACTS: dict[str, tuple[str, ...]] = {
     ),
     "person.employment.work_province": ("person.employment.work_region_code",),
 }
+
+
+def askable(hinges: Mapping[str, int], catalogue: Container[str]) -> dict[str, int]:
+    """The facts a decision hinges on, as facts someone can be asked.
+
+    A derived fact that is not in the catalogue (the work province) stands for the facts it is
+    worked out from: 崇信's lower tier waits on the work province, so the work place's region
+    code is what to ask (#9, finding 6).  A fact counts as often as the most any of its
+    stand-ins does.
+    """
+    found: dict[str, int] = {}
+    for path, count in hinges.items():
+        for asked in (path,) if path in catalogue else DERIVED_FACTS.get(path, ()):
+            if asked in catalogue:
+                found[asked] = max(found.get(asked, 0), count)
+    return found
 
 
 def age_on(birth_date: dt.date, as_of: dt.date) -> int:

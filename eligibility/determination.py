@@ -17,7 +17,7 @@ from typing import Any, Literal
 import msgspec
 
 from eligibility import rules
-from eligibility.derive import flatten
+from eligibility.derive import askable, flatten
 from eligibility.facts import Applicant
 from eligibility.policy import (
     AMOUNT_NOT_SET,
@@ -37,8 +37,8 @@ _REGION = frozenset(("region_code",))
 # How a verdict reads unless the programme words it itself (`verdict_labels` in its policy).
 VERDICT_LABELS: dict[Verdict, dict[Lang, str]] = {
     "eligible": {"zh": "能办", "en": "You can apply"},
-    "ineligible": {"zh": "不能办", "en": "Not for you"},
-    "needs_info": {"zh": "还要确认", "en": "To confirm"},
+    "ineligible": {"zh": "不能办", "en": "Not possible"},
+    "needs_info": {"zh": "还要确认", "en": "Still to confirm"},
 }
 
 OUTCOME_PREFIX: dict[Outcome, dict[Lang, str]] = {
@@ -255,11 +255,11 @@ def _determine(
     if amount_hinges:
         known = {m.fact for m in missing}
         extra = {p: 1 for p in amount_hinges if p not in known}
-        missing.extend(_missing(extra, policies, lang, "amount"))
+        missing.extend(m for m in _missing(extra, policies, lang, "amount") if m.fact not in known)
 
     return Determination(
         programme=programme.id,
-        programme_name=programme.policy.name.in_(lang),
+        programme_name=programme.named_on(as_of)[0].in_(lang),
         verdict=verdict,
         amount=amount,
         amount_unit=(
@@ -384,6 +384,7 @@ def _missing(
     affects: Literal["verdict", "amount", "request"],
 ) -> Iterable[MissingFact]:
     # Best first: a fact that several open criteria hinge on, then the catalogue's asking order.
+    hinges = askable(hinges, policies.facts)
     for path in sorted(hinges, key=lambda p: (-hinges[p], policies.fact_rank(p))):
         spec = policies.facts.get(path)
         if spec is None:

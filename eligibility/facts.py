@@ -257,6 +257,8 @@ class Person(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defa
     birth_date: dt.date | None = None
     age: Annotated[int, msgspec.Meta(ge=0, le=130)] | None = None
     labor_capacity: LaborCapacity | None = None
+    # 就业困难人员 (就业促进法 第52条): recognised, or meeting the conditions; not "out of work".
+    employment_difficulty: bool | None = None
     full_civil_capacity: bool | None = None
     serious_bad_credit: bool | None = None
     willing_to_work: bool | None = None
@@ -291,6 +293,8 @@ class Household(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_d
     monitored: bool | None = None
     monitoring_type: MonitoringType | None = None
     risk_eliminated: bool | None = None
+    # 有帮扶需求 as the village or county finds it (the 2026 帮扶小额信贷's target group).
+    needs_support: bool | None = None
     size: Annotated[int, msgspec.Meta(ge=1, le=100)] | None = None
     per_capita_net_income: Annotated[int, msgspec.Meta(ge=-10_000_000, le=100_000_000)] | None = (
         None

@@ -63,11 +63,10 @@ NOT_YET_PARAMETER = Text(
     en="“{what}” is set only from {starts}; there was no rule before, so it is not counted here.",
 )
 ENDED_TABLE = Text(
-    zh="{issuer}公布的标准（{title}）只适用到{last}；{year}年的标准还没有查到，这里没有按旧标准算，"
-    "相关条件和钱数请以县里公布的为准。",
-    en="The rules published by {issuer} ({title}) applied until {last}; none has been found for "
-    "{year}, so the old figures are not used here: ask your county for the current conditions "
-    "and amount.",
+    zh="{issuer}公布的标准只适用到{last}；{year}年的还没有查到，这里没有按旧标准算，相关条件和钱数"
+    "请以县里公布的为准。",
+    en="The rules published by {issuer} applied until {last}; none has been found for {year}, so "
+    "the old figures are not used here: ask your county for the current conditions and amount.",
 )
 
 
@@ -234,6 +233,16 @@ class VerdictLabels(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     needs_info: Text | None = None
 
 
+class Renaming(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A programme's name (and its summary and who) from a date on: 脱贫人口小额信贷 became
+    帮扶小额信贷 on 2026-02-28, under the same id."""
+
+    since: dt.date
+    name: Text
+    summary: Text | None = None
+    who: Text | None = None
+
+
 class PolicyFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """One programme's policy file as written.
 
@@ -251,6 +260,7 @@ class PolicyFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     confirmed_until_by_region: dict[str, dt.date] = {}
     unconfirmed_warning: Text | None = None
     verdict_labels: VerdictLabels = VerdictLabels()
+    renamed: tuple[Renaming, ...] = ()
     sources: dict[str, Source]
     criteria: tuple[Criterion, ...]
     parameters: dict[str, Parameter] = {}
@@ -468,6 +478,16 @@ class Programme:
                 found.append(gap)
         return tuple(found)
 
+    def named_on(self, as_of: dt.date) -> tuple[Text, Text, Text]:
+        """The programme's name, summary and who as they read on `as_of` (see `Renaming`)."""
+        name, summary, who = self.policy.name, self.policy.summary, self.policy.who
+        for renaming in sorted(self.policy.renamed, key=lambda r: r.since):
+            if renaming.since <= as_of:
+                name = renaming.name
+                summary = renaming.summary or summary
+                who = renaming.who or who
+        return name, summary, who
+
     def confirmed_until(self, region_code: str | None) -> dt.date | None:
         """The last date the rules for the region were checked (most specific region first)."""
         best: tuple[int, dt.date] | None = None
@@ -499,15 +519,18 @@ class Programme:
             if line not in said:
                 said.append(line)
 
+        gaps = self.gaps(region_code, as_of)
+        params = self.policy.parameters
         confirmed = self.confirmed_until(region_code)
-        if confirmed is not None and as_of > confirmed:
+        # Where a local table has ended, its warning says the old rules are *not* used; "下面按
+        # 2024年的规定算" beside it would contradict it.
+        ended = any(g.ended is not None and params[g.name].gap_note is None for g in gaps)
+        if confirmed is not None and as_of > confirmed and not ended:
             say(
                 self.policy.unconfirmed_warning or UNCONFIRMED_WARNING,
                 year=as_of.year,
                 confirmed=_period_words(confirmed, lang),
             )
-        gaps = self.gaps(region_code, as_of)
-        params = self.policy.parameters
         not_yet = [g for g in gaps if g.ended is None]
         if not_yet and len(not_yet) == len(self.rule_params()):
             starts = min((g.starts for g in not_yet if g.starts is not None), default=None)
@@ -528,6 +551,12 @@ class Programme:
                         what=params[gap.name].description.in_(lang),
                         starts=_date_words(gap.starts, lang),
                     )
+        # A criterion left out because its parameter is deliberately not set here says why,
+        # if the entry says ("2026年起借款人年龄由银行按规定掌握").
+        for name in sorted({n for c in self.criteria for n in c.required_params}):
+            entry = select_parameter_value(params[name], region_code, as_of)
+            if entry is not None and entry.value is None and entry.note is not None:
+                say(entry.note)
         for gap in gaps:
             if gap.ended is None:
                 continue
@@ -540,7 +569,6 @@ class Programme:
             say(
                 ENDED_TABLE,
                 issuer=source.issuer,
-                title=source.title,
                 last=_date_words(gap.ended.until - dt.timedelta(days=1), lang),
                 year=as_of.year,
             )

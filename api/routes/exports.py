@@ -31,6 +31,7 @@ from litestar import Controller, Request, delete, get, post
 from litestar.openapi.spec import (
     OpenAPIFormat,
     OpenAPIMediaType,
+    OpenAPIResponse,
     OpenAPIType,
     Operation,
     RequestBody,
@@ -152,6 +153,22 @@ class _RegisterOrSelection(Operation):
         self.request_body = _CREATE_BODY
 
 
+@dataclass
+class _OneOfTheFormats(Operation):
+    """The download operation: its file comes in the job's format, each with its media type
+    (Litestar would document the handler's one `media_type`)."""
+
+    def __post_init__(self) -> None:
+        done = (self.responses or {}).get("200")
+        if isinstance(done, OpenAPIResponse):
+            done.content = {
+                media_type: OpenAPIMediaType(
+                    schema=Schema(type=OpenAPIType.STRING, content_media_type=media_type)
+                )
+                for media_type in exports.MEDIA_TYPES.values()
+            }
+
+
 class ExportsController(Controller):
     """Export jobs of the caller's regions."""
 
@@ -231,7 +248,7 @@ class ExportsController(Controller):
         "/{export_id:str}/download",
         responses=protected(404, 409),
         summary="Download an export",
-        media_type="application/octet-stream",
+        operation_class=_OneOfTheFormats,
     )
     async def download(
         self,

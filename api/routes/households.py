@@ -8,7 +8,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.dependencies import PrincipalDep, RuntimeDep, SessionDep, require_key
-from api.routes import SECURITY, protected
+from api.routes import SECURITY, Offset, protected
 from api.schemas import (
     AssessmentList,
     HouseholdCreate,
@@ -28,7 +28,6 @@ from eligibility.policy import Verdict
 from eligibility.regions import REGION_CODE_PATTERN
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="page size")]
-Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000, description="rows to skip")]
 
 
 class HouseholdsController(Controller):
@@ -73,7 +72,7 @@ class HouseholdsController(Controller):
             session,
             principal,
             region=region,
-            category=None if category is None else category.value,
+            category=category,
             programme=programme,
             verdict=verdict,
             limit=limit,

@@ -41,8 +41,13 @@ def applicant_for(
     facts used" holds no ID number either.
     """
     household_facts = f.Household(
-        category=f.HouseholdCategory(household.category),
+        poverty_alleviated=household.poverty_alleviated,
+        monitored=household.monitored,
+        monitoring_type=None
+        if household.monitoring_type is None
+        else f.MonitoringType(household.monitoring_type),
         risk_eliminated=household.risk_eliminated,
+        needs_support=household.needs_support,
         size=household.size,
         per_capita_net_income=household.per_capita_net_income,
         per_capita_net_income_previous=household.per_capita_net_income_previous,
@@ -63,6 +68,7 @@ def applicant_for(
         labor_capacity=None
         if member.labor_capacity is None
         else f.LaborCapacity(member.labor_capacity),
+        employment_difficulty=member.employment_difficulty,
         full_civil_capacity=member.full_civil_capacity,
         serious_bad_credit=member.serious_bad_credit,
         willing_to_work=member.willing_to_work,

@@ -51,10 +51,10 @@ from api.security import Principal
 from api.services import audit
 from api.services.assessments import applicant_for
 from api.services.export_access import outside_regions
-from api.services.households import deny, not_found, record_id, shown_mask
+from api.services.households import category_condition, deny, not_found, record_id, shown_mask
 from api.settings import Settings
 from batch.run import INPUT_FORMATS, BatchInputError, BatchOptions, run_batch
-from db.engine import utc
+from db.engine import is_unavailable, utc
 from db.models import ExportJob, Household, Member
 from eligibility.facts import HouseholdCategory
 from eligibility.policy import PolicySet
@@ -63,7 +63,7 @@ from eligibility.regions import RegionCode, RegionCodeError, normalise_region_co
 OutputFormat = Literal["csv", "xlsx", "parquet", "ndjson"]
 JobStatus = Literal["queued", "running", "done", "failed"]
 MEDIA_TYPES: dict[str, str] = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Litestar adds "; charset=utf-8" to every text/ type
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "parquet": "application/vnd.apache.parquet",
     "ndjson": "application/x-ndjson",
@@ -72,6 +72,9 @@ MAX_SELECTION = 64 * 1024  # bytes of a JSON selection: a few fields, never more
 _PROGRESS_EVERY = 0.5  # seconds between progress writes to the database
 _SNAPSHOT = "households.parquet"  # the input of a job over stored households
 _SWEEP_EVERY = 24 * 60 * 60.0  # seconds between retention sweeps while the server runs
+_ORPHAN_AGE = 10 * 60.0  # seconds a folder without a job row is left (its request may be
+# between saving the upload and storing the job)
+_ORPHAN_EVERY = 10 * 60.0  # seconds between looks for such folders while the server runs
 _FINISHED = ("done", "failed")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # an expiry already past
 _log = logging.getLogger(__name__)
@@ -228,7 +231,7 @@ async def from_households(
     if data.filter.region is not None:
         query = query.where(col(Household.region_code).startswith(data.filter.region))
     if data.filter.category is not None:
-        query = query.where(Household.category == data.filter.category.value)
+        query = query.where(category_condition(data.filter.category))
     query = query.order_by(col(Household.region_code), col(Household.id), col(Member.id))
     rows: list[dict[str, Any]] = []
     seen: list[tuple[str, str | None]] = []
@@ -395,6 +398,36 @@ async def sweep_expired(runtime: Runtime, now: dt.datetime) -> list[str]:
     return found
 
 
+async def sweep_orphans(runtime: Runtime, now: dt.datetime) -> list[str]:
+    """Remove the folders under `EXPORT_DIR` that no job row names and that have not changed
+    for `_ORPHAN_AGE`: an upload saved by a request whose job could not be stored (the
+    database away at that moment) would otherwise keep its ID numbers for good.  The names
+    removed."""
+    root = runtime.settings.export_dir
+    cutoff = now.timestamp() - _ORPHAN_AGE
+    candidates = {
+        path.name: path
+        for path in (root.iterdir() if root.is_dir() else ())
+        if path.is_dir() and path.stat().st_mtime < cutoff
+    }
+    if not candidates:
+        return []
+    async with runtime.sessions() as session:
+        known = set(
+            (
+                await session.exec(
+                    select(ExportJob.id).where(col(ExportJob.id).in_(list(candidates)))
+                )
+            ).all()
+        )
+    orphans = sorted(set(candidates) - known)
+    for name in orphans:
+        _remove_folder(candidates[name])
+    if orphans:
+        _log.warning("removed %d export folder(s) without a job: %s", len(orphans), orphans)
+    return orphans
+
+
 def _remove_folder(folder: Path) -> None:
     # Already gone is fine: another worker's sweep or delete may have been first.
     with contextlib.suppress(FileNotFoundError):
@@ -476,6 +509,8 @@ class _Runner:
     """Jobs this process was running whose lease it lost (read by the worker threads)."""
     sweeper: asyncio.Task[None] | None = None
     watcher: asyncio.Task[None] | None = None
+    resumed: bool = False
+    """Whether the jobs left by the last process have been looked for (see `resume`)."""
 
     @property
     def lease(self) -> dt.timedelta:
@@ -528,22 +563,28 @@ class _Runner:
     async def _take_over(self) -> None:
         # Every half lease: a job whose worker died is run again within 1.5 leases of its
         # last renewal.
+        orphans_looked = time.monotonic()
         while True:
             await asyncio.sleep(self.lease.total_seconds() / 2)
             try:
                 await self._take_over_once()
+                if time.monotonic() - orphans_looked >= _ORPHAN_EVERY:
+                    await sweep_orphans(self.runtime, dt.datetime.now(dt.UTC))
+                    orphans_looked = time.monotonic()
             except Exception as exc:  # the database away: the next look retries
                 _log.warning("looking for export jobs to take over failed: %r", exc)
 
     async def _take_over_once(self) -> None:
-        """Run the jobs whose leases have expired (their workers died)."""
-        await self._start_claimable(unclaimed=False)
+        """Run the jobs whose leases have expired (their workers died); and, if the start-up
+        could not resume jobs (the database away), those too."""
+        await self._start_claimable(unclaimed=not self.resumed)
 
     async def resume(self) -> None:
         """Run again every job left queued or running by the last process whose lease is not
         held (a job a live worker runs is left to it; one whose worker died is taken over by
         the lease watcher once its lease expires)."""
         await self._start_claimable(unclaimed=True)
+        self.resumed = True
 
     async def _start_claimable(self, *, unclaimed: bool) -> None:
         now = dt.datetime.now(dt.UTC)
@@ -780,8 +821,9 @@ def job_runner(app: Litestar) -> _Runner:
 
 @contextlib.asynccontextmanager
 async def running_jobs(app: Litestar) -> AsyncIterator[None]:
-    """The app's lifespan for export jobs: at start-up, remove the expired jobs, run again
-    every job left queued or running by a stop, and sweep daily from then on; at shut-down,
+    """The app's lifespan for export jobs: at start-up, remove the expired jobs and the
+    folders without a job, run again every job left queued or running by a stop, and sweep
+    daily from then on (folders without a job every ten minutes); at shut-down,
     stop the jobs under way (they are resumed at the next start) and the sweep.
 
     A lifespan listed after the runtime's, not start-up and shut-down hooks: Litestar runs
@@ -789,8 +831,15 @@ async def running_jobs(app: Litestar) -> AsyncIterator[None]:
     disposed, and a job's last progress write would then open a connection nobody closes.
     """
     runner = job_runner(app)
-    await sweep_expired(runner.runtime, dt.datetime.now(dt.UTC))
-    await runner.resume()
+    try:
+        await sweep_expired(runner.runtime, dt.datetime.now(dt.UTC))
+        await sweep_orphans(runner.runtime, dt.datetime.now(dt.UTC))
+        await runner.resume()
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        # Serve all the same (503 until the database is back); the lease watcher resumes.
+        _log.warning("export jobs not resumed at start-up, retried shortly: %r", exc)
     runner.keep_sweeping()
     try:
         yield

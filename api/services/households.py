@@ -30,10 +30,25 @@ from api.security import IdentityHasher, Principal
 from api.services import audit
 from db.engine import utc
 from db.models import Assessment, AssessmentDetermination, Household, Member
-from eligibility.facts import Education, Employment
+from eligibility.facts import (
+    CATEGORY_STATUS,
+    STATUS_FIELDS,
+    Education,
+    Employment,
+    HouseholdCategory,
+    HouseholdStatus,
+    HouseholdStatusConflictError,
+    MonitoringType,
+    category_of,
+    household_status,
+)
 from eligibility.identity import mask_identity_number, parse_identity_number
 
-_HOUSEHOLD_FIELDS = tuple(f for f in HouseholdCreate.__struct_fields__ if f != "region_name")
+# Stored columns: every field of the wire form but the category, which is read from the facts,
+# and the region's name, which stands for its code.
+_HOUSEHOLD_FIELDS = tuple(
+    f for f in HouseholdCreate.__struct_fields__ if f not in ("category", "region_name")
+)
 
 
 def not_found(what: str) -> ProblemError:
@@ -83,12 +98,40 @@ def _scope(principal: Principal) -> Any:
     return sa.or_(*(col(Household.region_code).startswith(r) for r in principal.regions))
 
 
+def stored_status(row: Household) -> HouseholdStatus:
+    """The status facts of a stored household."""
+    return HouseholdStatus(
+        poverty_alleviated=row.poverty_alleviated,
+        monitored=row.monitored,
+        monitoring_type=None
+        if row.monitoring_type is None
+        else MonitoringType(row.monitoring_type),
+    )
+
+
+def category_condition(category: HouseholdCategory) -> Any:
+    """A SQL condition keeping the households whose stored status is what `category` says."""
+    status = CATEGORY_STATUS[category]
+    conditions = []
+    for name in STATUS_FIELDS:
+        value = getattr(status, name)
+        column = col(getattr(Household, name))
+        if value is None:
+            # A category that leaves a fact open (突发严重困难户: 脱贫户 or not) matches either.
+            if name == "monitoring_type":
+                conditions.append(column.is_(None))
+            continue
+        conditions.append(column == getattr(value, "value", value))
+    return sa.and_(*conditions)
+
+
 def household_read(row: Household) -> HouseholdRead:
     """The wire form of a household row."""
     values = {name: getattr(row, name) for name in _HOUSEHOLD_FIELDS}
     return msgspec.convert(
         {
             **values,
+            "category": category_of(stored_status(row)),
             "id": row.id,
             "created_at": utc(row.created_at),
             "updated_at": utc(row.updated_at),
@@ -107,8 +150,7 @@ async def create_household(
         raise invalid([FieldError(path="$.region_code", message=message)])
     if not principal.sees(region_code):
         raise _outside(region_code)
-    values = msgspec.structs.asdict(data)
-    del values["region_name"]
+    values = {name: getattr(data, name) for name in _HOUSEHOLD_FIELDS}
     values["region_code"] = region_code
     row = Household(id=str(uuid.uuid4()), **values)
     session.add(row)
@@ -142,7 +184,7 @@ async def list_households(
     principal: Principal,
     *,
     region: str | None,
-    category: str | None,
+    category: HouseholdCategory | None,
     programme: str | None,
     verdict: str | None,
     limit: int,
@@ -157,7 +199,7 @@ async def list_households(
     if region is not None:
         conditions.append(col(Household.region_code).startswith(region))
     if category is not None:
-        conditions.append(col(Household.category) == category)
+        conditions.append(category_condition(category))
     if programme is not None or verdict is not None:
         latest = (
             select(Assessment.household_id)
@@ -198,7 +240,7 @@ async def update_household(
     changes = {
         name: value
         for name, value in msgspec.structs.asdict(data).items()
-        if value is not msgspec.UNSET
+        if value is not msgspec.UNSET and name != "category"
     }
     name = changes.pop("region_name", None)
     if name is not None:
@@ -207,6 +249,26 @@ async def update_household(
     new_region = changes.get("region_code")
     if isinstance(new_region, str) and not principal.sees(new_region):
         raise _outside(new_region)
+    # The status after the update must hang together: a monitoring type kept from before on a
+    # household now said not to be monitored is refused, naming the field, not silently kept.
+    status = {name: changes.get(name, getattr(row, name)) for name in STATUS_FIELDS}
+    try:
+        resolved = household_status(
+            poverty_alleviated=status["poverty_alleviated"],
+            monitored=status["monitored"],
+            monitoring_type=None
+            if status["monitoring_type"] is None
+            else MonitoringType(status["monitoring_type"]),
+        )
+    except HouseholdStatusConflictError as exc:
+        field, _, message = str(exc).partition(": ")
+        raise invalid(
+            [FieldError(path=f"$.{field}", message=f"{message} (stored or sent)")],
+            "The household status would contradict itself.",
+        ) from None
+    for name in STATUS_FIELDS:
+        value = getattr(resolved, name)
+        changes[name] = getattr(value, "value", value)
     for name, value in changes.items():
         setattr(row, name, value)
     row.updated_at = dt.datetime.now(dt.UTC)
@@ -231,6 +293,7 @@ _MEMBER_FACTS = (
     "birth_date",
     "age",
     "labor_capacity",
+    "employment_difficulty",
     "full_civil_capacity",
     "serious_bad_credit",
     "willing_to_work",

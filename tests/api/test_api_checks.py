@@ -202,3 +202,23 @@ async def test_batch_is_bounded(
     )
     assert full.status_code == 200
     assert len(full.json()["results"]) == 1000
+
+
+async def test_check_shows_warnings_and_the_programmes_verdict_words(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    # #9: microloan.toml's rules are confirmed to 2025-12-31 (银保监发〔2021〕6号, transition
+    # period); a check dated 2026-12-01 says so.  The referral's no reads "目前不需要申请监测".
+    applicant = dict(APPLICANT, as_of="2026-12-01")
+    response = await client.post(
+        "/v1/checks?programme=microloan&programme=monitoring_referral",
+        json=applicant,
+        headers=admin_headers,
+    )
+    assert response.status_code == 200, response.text
+    by_id = {d["programme"]: d for d in response.json()["determinations"]}
+    assert any("2026年" in w for w in by_id["microloan"]["warnings"])
+    assert by_id["microloan"]["verdict_label"]
+    schema = (await client.get("/schema/openapi.json")).json()
+    determination = schema["components"]["schemas"]["Determination"]["properties"]
+    assert {"warnings", "verdict_label"} <= set(determination)

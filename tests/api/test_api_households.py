@@ -299,3 +299,65 @@ async def test_id_numbers_never_reach_the_logs(
     assert caplog.records  # the app and client did log these requests
     for number in (good, bad):
         assert number not in caplog.text
+
+
+async def test_household_status_as_facts_or_category(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    """The status facts of 2026 (#9) are accepted, stored and filtered like the category they
+    amount to; a category contradicting a fact sent with it, or a PATCH leaving a status that
+    contradicts itself, is a 400 naming the field (never a silent pick)."""
+    by_facts = await client.post(
+        "/v1/households",
+        json={
+            "region_code": "710101",
+            "poverty_alleviated": False,
+            "monitored": True,
+            "monitoring_type": "edge_vulnerable",
+            "risk_eliminated": False,
+        },
+        headers=admin_headers,
+    )
+    assert by_facts.status_code == 201, by_facts.text
+    created = by_facts.json()
+    assert created["category"] == "edge_vulnerable"
+    by_category = await client.post(
+        "/v1/households",
+        json={"region_code": "710102", "category": "unstable_alleviated", "risk_eliminated": True},
+        headers=admin_headers,
+    )
+    body = by_category.json()
+    # A 脱贫不稳定户 whose risk is eliminated is still a 脱贫户.
+    assert (body["poverty_alleviated"], body["monitored"], body["monitoring_type"]) == (
+        True,
+        True,
+        "unstable_alleviated",
+    )
+    listed = await client.get(
+        "/v1/households?region=7101&category=edge_vulnerable", headers=admin_headers
+    )
+    assert [h["id"] for h in listed.json()["items"]] == [created["id"]]
+
+    conflict = await client.post(
+        "/v1/households",
+        json={"region_code": "710103", "category": "poverty_alleviated", "monitored": True},
+        headers=admin_headers,
+    )
+    assert_problem(conflict, 400, "$.monitored")
+    unstated = await client.post(
+        "/v1/households", json={"region_code": "710103", "monitored": True}, headers=admin_headers
+    )
+    assert_problem(unstated, 400, "$.category")
+
+    # The stored monitoring type says "monitored": un-monitoring alone contradicts it ...
+    patched = await client.patch(
+        f"/v1/households/{created['id']}", json={"monitored": False}, headers=admin_headers
+    )
+    assert_problem(patched, 400, "$.monitored")
+    # ... a category replaces the whole status.
+    replaced = await client.patch(
+        f"/v1/households/{created['id']}", json={"category": "ordinary"}, headers=admin_headers
+    )
+    assert replaced.status_code == 200, replaced.text
+    assert (replaced.json()["monitored"], replaced.json()["monitoring_type"]) == (False, None)
+    assert replaced.json()["category"] == "ordinary"

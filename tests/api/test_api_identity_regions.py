@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,8 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.security import check_regions
+from api.settings import get_settings
+from cli.main import main
 from eligibility.identity import check_character, mask_identity_number
 from tests.api.conftest import HouseholdMaker, id_number
 from tests.api.test_api_checks import APPLICANT, assert_problem
@@ -201,6 +204,24 @@ def test_key_regions_are_normalised_or_refused() -> None:
     assert check_regions(["１４０８２１", "1408\n", "140821"]) == ("140821", "1408")
     with pytest.raises(ValueError, match="2, 4 or 6 digit"):
         check_regions(["١٤٠٨"])
+
+
+def test_keys_create_stores_typed_regions_in_ascii(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/keys.db")
+    get_settings.cache_clear()
+    try:
+        assert main(["db", "upgrade"]) == 0
+        made = main(["keys", "create", "--role", "caseworker", "--region", "１４０８２１"])
+        assert made == 0
+        assert "(140821)" in capsys.readouterr().out
+        assert main(["keys", "create", "--role", "caseworker", "--region", "١٤٠٨"]) == 2
+        assert "2, 4 or 6 digit" in capsys.readouterr().err
+        assert main(["keys", "list"]) == 0
+        assert "caseworker\t140821\t" in capsys.readouterr().out
+    finally:
+        get_settings.cache_clear()
 
 
 # --- finding 8: impossible birth dates --------------------------------------------------------

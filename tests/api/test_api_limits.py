@@ -12,6 +12,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.app import MAX_JSON_BODY, create_app
+from api.multipart import MAX_FORM_FIELD
 from api.problems import MAX_ECHO, MAX_TEXT, FieldError, Problem, bounded
 from api.services.exports import MAX_SELECTION
 from api.settings import Settings
@@ -109,3 +110,31 @@ async def test_a_register_larger_than_the_upload_limit_is_refused(
             headers=admin_headers,
         )
         _assert_small_problem(response, 413, "$")
+
+
+async def test_a_huge_form_field_is_not_read_whole(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    # Litestar's reader kept each text field whole in memory, however large (a 200 MB `lang`
+    # beside a register: 545 MB of server memory); now one stops at MAX_FORM_FIELD.
+    response = await client.post(
+        "/v1/exports",
+        files={"file": ("register.xlsx", REGISTER.read_bytes(), "application/octet-stream")},
+        data={"format": "csv", "lang": "x" * (MAX_FORM_FIELD + 1)},
+        headers=admin_headers,
+    )
+    _assert_small_problem(response, 413, "$.lang")
+    fits = await client.post(
+        "/v1/exports",
+        files={"file": ("register.xlsx", REGISTER.read_bytes(), "application/octet-stream")},
+        data={"format": "csv", "lang": "x" * MAX_FORM_FIELD},
+        headers=admin_headers,
+    )
+    _assert_small_problem(fits, 400, "$.lang")  # read, and refused for what it says
+    for body in (b"--b\r\nnot a part", b"garbage"):
+        broken = await client.post(
+            "/v1/exports",
+            content=body,
+            headers={**admin_headers, "content-type": "multipart/form-data; boundary=b"},
+        )
+        _assert_small_problem(broken, 400, "$")

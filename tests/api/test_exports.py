@@ -431,6 +431,10 @@ async def test_a_cancelled_run_stops_between_chunks_and_leaves_no_output(
     assert sorted(p.name for p in folder.iterdir()) == before
     runner.start(job_id)
     assert job_id not in runner.tasks
+    # Deleting follows a cancel (see `delete_job`): no other worker may take the job up later.
+    async with db_sessions() as session:
+        await session.delete(job)
+        await session.commit()
 
 
 async def test_the_openapi_document_describes_both_bodies(

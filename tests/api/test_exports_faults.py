@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import os
 import stat
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -42,14 +44,24 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+class BatchRuns:
+    """The batch runs export jobs start in this process, by job."""
+
+    def __init__(self) -> None:
+        self.inputs: list[Path] = []
+
+    def of(self, job_id: str) -> int:
+        """How many runs of this job began (other tests' jobs may run meanwhile)."""
+        return sum(path.parent.name == job_id for path in self.inputs)
+
+
 @pytest.fixture
-def batch_runs(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """The inputs of every batch run an export job starts, in order."""
-    runs: list[Path] = []
+def batch_runs(monkeypatch: pytest.MonkeyPatch) -> BatchRuns:
+    runs = BatchRuns()
     real = exports.run_batch
 
     def counted(input_path: Path, *args: Any, **kwargs: Any) -> Any:
-        runs.append(input_path)
+        runs.inputs.append(input_path)
         return real(input_path, *args, **kwargs)
 
     monkeypatch.setattr(exports, "run_batch", counted)
@@ -98,7 +110,7 @@ async def test_two_workers_on_one_database_run_a_job_once(
     runtime: Runtime,
     db_engine: AsyncEngine,
     db_sessions: async_sessionmaker[AsyncSession],
-    batch_runs: list[Path],
+    batch_runs: BatchRuns,
 ) -> None:
     # A job left running by a crash: both workers of the restarted server find it at start-up.
     job_id, folder = await stored_job(db_sessions, settings, status="running", rows_done=4)
@@ -107,7 +119,7 @@ async def test_two_workers_on_one_database_run_a_job_once(
     await asyncio.gather(first.resume(), second.resume())
     await asyncio.gather(*first.tasks.values(), *second.tasks.values())
 
-    assert len(batch_runs) == 1, batch_runs
+    assert batch_runs.of(job_id) == 1, batch_runs.inputs
     job = await job_row(db_sessions, job_id)
     assert (job.status, job.rows_done, job.attempts) == ("done", 20, 1)
     assert job.lease_owner in (first.owner, second.owner)
@@ -119,7 +131,7 @@ async def test_a_held_lease_is_left_alone_until_it_expires(
     runtime: Runtime,
     db_engine: AsyncEngine,
     db_sessions: async_sessionmaker[AsyncSession],
-    batch_runs: list[Path],
+    batch_runs: BatchRuns,
 ) -> None:
     # Another worker claimed the job a moment ago and is running it.
     now = dt.datetime.now(dt.UTC)
@@ -135,7 +147,7 @@ async def test_a_held_lease_is_left_alone_until_it_expires(
     await runner.resume()
     runner.start(job_id)
     await asyncio.gather(*runner.tasks.values())
-    assert batch_runs == []
+    assert batch_runs.of(job_id) == 0
     job = await job_row(db_sessions, job_id)
     assert (job.status, job.lease_owner, job.attempts) == ("running", "elsewhere:1:live", 1)
 
@@ -148,7 +160,7 @@ async def test_a_held_lease_is_left_alone_until_it_expires(
         )
     await runner._take_over_once()
     await asyncio.gather(*runner.tasks.values())
-    assert len(batch_runs) == 1
+    assert batch_runs.of(job_id) == 1
     job = await job_row(db_sessions, job_id)
     assert (job.status, job.lease_owner, job.attempts) == ("done", runner.owner, 2)
 
@@ -159,7 +171,7 @@ async def test_a_long_run_renews_its_lease(
     db_engine: AsyncEngine,
     db_sessions: async_sessionmaker[AsyncSession],
     long_register: Path,  # noqa: F811
-    batch_runs: list[Path],
+    batch_runs: BatchRuns,
 ) -> None:
     job_id, _ = await stored_job(db_sessions, settings, status="queued", input_file=long_register)
     # A lease far shorter than the run: only renewals keep the job with its first worker.
@@ -175,7 +187,7 @@ async def test_a_long_run_renews_its_lease(
         await asyncio.sleep(0.25)
     await task
     assert looks > 8  # the run outlasted several leases
-    assert len(batch_runs) == 1
+    assert batch_runs.of(job_id) == 1
     job = await job_row(db_sessions, job_id)
     assert (job.status, job.rows_done, job.attempts) == ("done", LONG_REGISTER_ROWS, 1)
 
@@ -285,7 +297,7 @@ async def test_a_job_resumed_without_its_register_fails_clearly(
     runtime: Runtime,
     db_engine: AsyncEngine,
     db_sessions: async_sessionmaker[AsyncSession],
-    batch_runs: list[Path],
+    batch_runs: BatchRuns,
 ) -> None:
     # Its register is gone (removed when an earlier run ended, or by hand).
     job_id, folder = await stored_job(db_sessions, settings, status="running")
@@ -296,7 +308,7 @@ async def test_a_job_resumed_without_its_register_fails_clearly(
     job = await job_row(db_sessions, job_id)
     assert job.status == "failed"
     assert job.error is not None and "upload it again" in job.error
-    assert batch_runs == []
+    assert batch_runs.of(job_id) == 0
 
 
 async def test_the_service_keeps_its_files_to_its_user(
@@ -319,3 +331,31 @@ async def test_the_service_keeps_its_files_to_its_user(
         for companion in (database.with_name(database.name + s) for s in ("-wal", "-shm")):
             if companion.exists():
                 assert _mode(companion) == 0o600
+
+
+async def test_a_folder_no_job_names_is_removed_at_start_up(
+    settings: Settings,
+    db_sessions: async_sessionmaker[AsyncSession],
+    admin_headers: dict[str, str],
+) -> None:
+    # An upload saved by a request whose job could not then be stored (the database away):
+    # nothing points at it, and it holds a register in clear.
+    stale = dt.datetime.now().timestamp() - 11 * 60
+    orphan = settings.export_dir / str(uuid.uuid4())
+    orphan.mkdir(parents=True)
+    (orphan / "input.csv").write_text("身份证号\n140821198905122014\n")
+    os.utime(orphan, (stale, stale))
+    # One just being saved (its request is still storing the job), and an old job's folder.
+    young = settings.export_dir / str(uuid.uuid4())
+    young.mkdir()
+    job_id, kept = await stored_job(db_sessions, settings, status="done")
+    os.utime(kept, (stale, stale))
+
+    async with AsyncTestClient(app=create_app(settings)) as again:
+        assert (await again.get("/readyz")).status_code == 200
+    assert not orphan.exists()
+    assert young.is_dir() and kept.is_dir()
+    async with db_sessions() as session:
+        await session.delete(await session.get(ExportJob, job_id))
+        await session.commit()
+    young.rmdir()

@@ -213,17 +213,18 @@ def _flatten_into(value: dict[str, Any], prefix: str, out: dict[str, Any]) -> No
 
 
 @pytest.mark.parametrize(
-    ("home", "work"),
-    [("620823", "610112"), ("451226", "440305")],
+    ("home", "work", "day"),
+    # Each within the year its table is for: 环江's is of 2021 and ends with it (#9, finding 11).
+    [("620823", "610112", dt.date(2024, 6, 1)), ("451226", "440305", dt.date(2021, 12, 1))],
 )
-def test_work_province_is_derived_for_the_lower_tier(home: str, work: str) -> None:
+def test_work_province_is_derived_for_the_lower_tier(home: str, work: str, day: dt.date) -> None:
     """The work province is derived from the work region code, columnar as in the row path:
-    崇信县 pays 400 元 for work in 陕西/宁夏 (chongxin_2024), 环江县 400 元 for 广东
-    (huanjiang_2021), both in transport_subsidy.toml's `reduced_provinces`."""
+    崇信县 pays 400 元 for work in 陕西/宁夏 (chongxin_2024, 2024), 环江县 400 元 for 广东
+    (huanjiang_2021, 广西日报 2021-12-21), both in transport_subsidy.toml's `reduced_provinces`."""
     facts: dict[str, Any] = dict.fromkeys(FACT_STRATEGIES)
     facts.update(
         {
-            "as_of": dt.date(2024, 6, 1),
+            "as_of": day,
             "region_code": home,
             "household.category": "poverty_alleviated",
             "person.age": 40,
@@ -238,3 +239,36 @@ def test_work_province_is_derived_for_the_lower_tier(home: str, work: str) -> No
     expected = row_results(facts, POLICIES)
     assert expected["transport_subsidy.amount"] == 400
     assert columnar_results([facts])[0] == expected
+
+
+def test_warnings_and_outcome_wording_columnar_as_in_the_row_path() -> None:
+    """#9: a 崇信 row of 2025 (甘人社通〔2024〕155号 is a 2024 table) and a 62-year-old asking for
+    a public-welfare post (16—60周岁, 广西 2022-05-22 notice) give the row path's warnings and
+    "您62岁…" reasons, also with the batch's joined texts."""
+    facts: dict[str, Any] = dict.fromkeys(FACT_STRATEGIES)
+    facts.update(
+        {
+            "as_of": dt.date(2025, 6, 1),
+            "region_code": "620823",
+            "household.category": "poverty_alleviated",
+            "person.age": 62,
+            "person.labor_capacity": "weak",
+            "person.willing_to_work": True,
+            "person.holds_public_welfare_post": False,
+            "person.employment.status": "employed",
+            "person.employment.work_region_code": "610112",
+            "person.employment.months_continuous": 6,
+            "person.employment.transport_subsidy_claimed_this_year": False,
+            "person.employment.organized_transfer": False,
+        }
+    )
+    expected = row_results(facts, POLICIES)
+    assert any("崇信县" in w for w in expected["transport_subsidy.warnings"])
+    assert "您62岁，公益性岗位要16到60周岁" in expected["public_welfare_post.reasons"]
+    assert columnar_results([facts])[0] == expected
+    schema = fact_schema(POLICIES)
+    frame = pl.DataFrame([facts], schema={p: schema[p] for p in facts})
+    joined = COLUMNAR.evaluate(frame, lang="zh", missing_as="label", separator="、").row(
+        0, named=True
+    )
+    assert joined["transport_subsidy.warnings"] == "".join(expected["transport_subsidy.warnings"])

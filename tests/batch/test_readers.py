@@ -231,3 +231,17 @@ def test_csv_with_title_lines_above_the_header(
     result = run_batch(source, tmp_path / "o.parquet", OPTIONS, policies=policies)
     assert result.rows == 20 and result.error_rows == 2
     check_against_reference(pl.read_parquet(tmp_path / "o.parquet"), example, policies)
+
+
+def test_cli_sheet_option(tmp_path: Path, example: ModuleType) -> None:
+    frame = example.register()
+    source = tmp_path / "register.xlsx"
+    _xlsx(
+        source,
+        [("上月", _header(frame, 0), 1, frame), ("本月", _header(frame, 0), 1, frame.head(3))],
+    )
+    output = tmp_path / "o.csv"
+    args = ["batch", str(source), "--out", str(output), "--as-of", "2024-11-05"]
+    assert main([*args, "--sheet", "本月"]) == 0
+    assert pl.read_csv(output, infer_schema=False).height == 3
+    assert main([*args, "--sheet", "9"]) == 2

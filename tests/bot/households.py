@@ -48,8 +48,10 @@ HOUSEHOLDS = (
         lang="zh",
         profile={
             "household.category": "poverty_alleviated",
+            "household.needs_support": True,
             "region_code": "140821",
             "person.birth_date": "1981-03-15",
+            "person.employment_difficulty": False,
             "person.employment.status": "employed",
             "person.employment.work_region_code": "33",
             "person.employment.months_continuous": 10,
@@ -91,8 +93,11 @@ HOUSEHOLDS = (
         lang="zh",
         profile={
             "household.category": "poverty_alleviated",
+            "household.needs_support": True,
             "region_code": "140821",
             "person.birth_date": "2009-05-01",
+            "person.employment_difficulty": False,
+            "loan_request.wanted": False,
             "person.employment.status": "student",
             "person.education.level": "secondary_vocational",
             "person.education.full_time": True,
@@ -111,8 +116,10 @@ HOUSEHOLDS = (
         lang="zh",
         profile={
             "household.category": "poverty_alleviated",
+            "household.needs_support": True,
             "region_code": "620823",
             "person.age": 62,
+            "person.employment_difficulty": True,
             "person.employment.status": "self_employed",
             "person.labor_capacity": "weak",
             "person.can_work_away": False,
@@ -128,6 +135,8 @@ HOUSEHOLDS = (
         lang="zh",
         profile={
             "household.category": "ordinary",
+            "household.needs_support": False,
+            "loan_request.wanted": False,
             "region_code": "140821",
             "person.age": 50,
             "household.per_capita_net_income": 5000,
@@ -146,6 +155,8 @@ HOUSEHOLDS = (
         profile={
             "household.category": "edge_vulnerable",
             "household.risk_eliminated": False,
+            "household.needs_support": True,
+            "person.employment_difficulty": False,
             "region_code": "520181",
             "person.age": 38,
             "person.employment.status": "employed",
@@ -181,8 +192,10 @@ HOUSEHOLDS = (
         lang="zh",
         profile={
             "household.category": "poverty_alleviated",
+            "household.needs_support": True,
             "region_code": "451226",
             "person.age": 61,
+            "person.employment_difficulty": True,
             "person.employment.status": "unemployed",
             "person.labor_capacity": "weak",
             "person.can_work_away": False,
@@ -200,8 +213,10 @@ HOUSEHOLDS = (
         lang="en",
         profile={
             "household.category": "poverty_alleviated",
+            "household.needs_support": True,
             "region_code": "140821",
             "person.age": 30,
+            "person.employment_difficulty": False,
             "person.employment.status": "employed",
             "person.employment.work_scope": "other_province",
             "person.employment.months_continuous": 6,

@@ -1,69 +1,44 @@
-"""Cards and replies of #12: whole cards (nothing behind "……还有 1 条"), English never cut
-mid-word, no advice against the person's own answers, and messages split only past Telegram's
-limit."""
+"""Result cards show the programme's own verdict words and the determination's warnings (#9)."""
 
 from __future__ import annotations
 
-import datetime as dt
+import msgspec
 
-from bot.questionnaire import render_determination, split_message
+from bot.questionnaire import render_determination
 from eligibility.determination import determine
-from eligibility.facts import applicant_from_paths
-from eligibility.policy import PolicySet
+from eligibility.facts import Applicant
+from eligibility.policy import load_bundled
 
-TODAY = dt.date(2026, 11, 23)
-
-
-def _card(policies: PolicySet, programme: str, lang: str, **facts: object) -> str:
-    applicant = applicant_from_paths(facts)
-    (d,) = determine(applicant, policies, programmes=[programme], lang=lang, today=TODAY)  # type: ignore[arg-type]
-    return render_determination(d, lang)  # type: ignore[arg-type]
+POLICIES = load_bundled()
 
 
-def test_every_item_is_on_the_card(policies: PolicySet) -> None:
-    """环江's public-post card had its last items behind "……还有 1 条"."""
-    facts = {
-        "household.category": "poverty_alleviated",
-        "region_code": "451226",
-        "person.age": 61,
-        "person.employment.status": "unemployed",
-        "person.labor_capacity": "weak",
-        "person.willing_to_work": True,
-        "person.holds_public_welfare_post": False,
-    }
-    applicant = applicant_from_paths(facts)
-    for d in determine(applicant, policies, today=TODAY):
-        card = render_determination(d, "zh")
-        assert "……还有" not in card
-        for item in (*d.next_steps, *d.documents):
-            assert f"· {item}" in card  # whole, not shortened
-    english = [
-        render_determination(d, "en")
-        for d in determine(applicant, policies, lang="en", today=TODAY)
-    ]
-    for card in english:
-        assert "…" not in card  # never "as announce…"
+def _card(data: dict[str, object], programme: str) -> str:
+    [d] = determine(msgspec.convert(data, Applicant), POLICIES, programmes=[programme])
+    return render_determination(d, "zh")
 
 
-def test_no_transport_advice_for_someone_who_cannot_work_away(policies: PolicySet) -> None:
-    base = {
-        "household.category": "poverty_alleviated",
-        "region_code": "620823",
-        "person.age": 62,
-    }
-    advice = "可以问问务工交通补贴"
-    assert advice not in _card(
-        policies, "public_welfare_post", "zh", **base, **{"person.can_work_away": False}
+def test_a_monitored_household_is_not_told_it_cannot_apply() -> None:
+    # 中农组发〔2021〕7号 (via 定南县 2024): a monitored household at risk is already monitored.
+    card = _card(
+        {
+            "as_of": "2024-06-01",
+            "household": {"category": "edge_vulnerable", "risk_eliminated": False},
+        },
+        "monitoring_referral",
     )
-    assert advice in _card(policies, "public_welfare_post", "zh", **base)
+    first = card.splitlines()[0]
+    assert "目前不需要申请监测" in first and "不能办" not in card
+    assert "家里已经纳入防止返贫监测" in card
 
 
-def test_long_messages_are_split_between_lines_and_words() -> None:
-    text = "\n".join(["第一行", "word " * 300, "最后一行"])
-    parts = split_message(text, limit=1000)
-    assert all(len(p) <= 1000 for p in parts)
-    assert "".join(p.replace(" ", "").replace("\n", "") for p in parts) == text.replace(
-        " ", ""
-    ).replace("\n", "")
-    assert all(not p.startswith("ord") for p in parts)  # cut at spaces, not inside a word
-    assert split_message("短") == ["短"]
+def test_a_card_dated_after_the_confirmed_rules_warns() -> None:
+    # microloan.toml: rules confirmed to 2025-12-31 (transition period); asked on 2026-12-01.
+    card = _card(
+        {"as_of": "2026-12-01", "household": {"category": "poverty_alleviated"}}, "microloan"
+    )
+    assert "⚠ 请注意：" in card
+    assert "2026年的具体标准还没有核实" in card
+    earlier = _card(
+        {"as_of": "2025-06-01", "household": {"category": "poverty_alleviated"}}, "microloan"
+    )
+    assert "⚠" not in earlier

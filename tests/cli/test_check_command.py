@@ -90,5 +90,30 @@ def test_programmes_lists_what_is_in_force_for_a_region(
     transport = next(p for p in listing if p["id"] == "transport_subsidy")
     values = {p["name"]: p["value"] for p in transport["parameters"]}
     assert values["amount_other_county"] == 300
-    assert main(["programmes", "--lang", "en"]) == 0
-    assert "Microloans" in capsys.readouterr().out
+    assert main(["programmes", "--lang", "en", "--as-of", "2025-06-01"]) == 0
+    assert "Microloans for households lifted out of poverty" in capsys.readouterr().out
+    # #9: from 2026-02-28 the same programme is 帮扶小额信贷 (《关于做好帮扶小额信贷工作的通知》).
+    assert main(["programmes", "--lang", "en", "--as-of", "2026-12-01"]) == 0
+    assert "Support microloans (帮扶小额信贷)" in capsys.readouterr().out
+
+
+def test_check_dated_after_the_confirmed_rules_carries_warnings() -> None:
+    # #9: yulu_plan.toml is confirmed to 2025-12-31 (临泽县 2025-07-03 restates the rule).
+    student = dict(ELIGIBLE_STUDENT, as_of="2026-12-01")
+    result = run(["check", "--programme", "yulu_plan"], json.dumps(student))
+    assert result.returncode == 0, result.stderr
+    [determination] = json.loads(result.stdout)["determinations"]
+    assert determination["warnings"] == [
+        "2026年的具体标准还没有核实，下面按2025年的规定算，请以县里公布的为准。"
+    ]
+
+
+def test_programmes_shows_confirmation_and_history(capsys: pytest.CaptureFixture[str]) -> None:
+    # #9: 崇信's 2024 table (甘人社通〔2024〕155号, "对2024年…") has ended by 2026-12-01.
+    assert main(["programmes", "--as-of", "2026-12-01", "--region", "620823"]) == 0
+    out = capsys.readouterr().out
+    assert "rules checked until 2024-12-31 (NOT confirmed for 2026-12-01)" in out
+    assert "已到期，未续 / ended, not renewed" in out
+    assert "2024-01-01 – 2024-12-31, region 620823" in out
+    assert "[not in force on this date]" in out
+    assert "None" not in out

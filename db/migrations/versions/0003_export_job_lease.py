@@ -1,7 +1,7 @@
 """export job lease: which worker runs a job, until when, and how many runs began
 
 Revision ID: 0003_export_job_lease
-Revises: 0001
+Revises: 0002_household_status
 Create Date: 2026-12-01 09:00:00
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0003_export_job_lease'
-down_revision: str | None = '0001'
+down_revision: str | None = '0002_household_status'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
