@@ -12,7 +12,8 @@ How it maps the reference's semantics onto polars:
 - **Parameters vary by row** because `region_code` and `as_of` vary.  Rather than building each
   parameter as a per-row column, each programme has a small set of *parameter profiles*: a row's
   profile is the longest override region that prefixes its region code (or none) and how many of
-  the programme's `since` dates it is on or after.  Every row of one profile has the same
+  the programme's dates it is on or after (each value's `since` and `until`, and the day after
+  each `confirmed_until`).  Every row of one profile has the same
   parameter values (they come from `Programme.parameters`, the reference's own resolution), so any
   sub-expression that reads only parameters is evaluated once per profile by `rules.evaluate`
   itself and becomes a lookup on the profile column.  This keeps parameter semantics (lists,
@@ -28,7 +29,11 @@ How it maps the reference's semantics onto polars:
   hinge facts), and the wording is made once per distinct signature, with the reference's ranking
   (facts several open criteria hinge on first, then the catalogue's asking order, then the facts
   only the amount waits on).  The wordings are kept in a table across chunks and joined onto the
-  rows; reasons and missing facts are categorical columns (each text held once).
+  rows; reasons and missing facts are categorical columns (each text held once).  A wording that
+  names a fact ("您{person.age}岁…") is made with a token for the value, and the values are filled
+  in by polars over the distinct (reasons, values) of a chunk, so ages and months do not
+  multiply the signatures.  The warnings depend on the profile and the year of `as_of` only;
+  the year is part of the signature.
 """
 
 from __future__ import annotations
@@ -76,6 +81,12 @@ _MEMO_SIZE = 200_000
 _OUTCOME_NAMES = {_MET: "met", _NOT_MET: "not_met", _UNKNOWN: "unknown"}
 # The year of `as_of` in a signature: 7 bits from 1970 (to 2097).
 _YEAR_BASE, _YEAR_MASK = 1970, 127
+
+
+def _token(index: int) -> str:
+    """Where named fact `index`'s value goes in a reason worded once per signature."""
+    return f"\x1f{index}\x1f"
+
 
 NodeKind = Literal["bool", "num", "str", "date", "list", "null"]
 
@@ -220,10 +231,11 @@ def region_facts() -> tuple[pl.Expr, pl.Expr]:
 class _Profiles:
     """The distinct parameter situations of one programme, and how a row finds its own.
 
-    A row's situation is what `Programme.parameter_variants(region_code, as_of)` returns.  It
-    depends on the region code only through (a) the longest override region that prefixes it and
-    (b) which override regions extend it (a province or prefecture code, or none, may stand for any
-    county below it), and on `as_of` only through how many `since` dates it is on or after.  So
+    A row's situation is what `Programme.parameter_variants(region_code, as_of)` returns, and the
+    warnings `Programme.warnings` gives.  It depends on the region code only through (a) the
+    longest override region (or `confirmed_until_by_region` region) that prefixes it and (b) which
+    of them extend it (a province or prefecture code, or none, may stand for any county below
+    it), and on `as_of` only through how many of the dates it is on or after.  So
     the region codes fall into a few classes: each override region and each of their shorter
     prefixes by exact match, then "starts with this override region" and "none", and the profile
     id is class × date bucket.  The variants of each profile come from the reference itself, called
@@ -596,6 +608,7 @@ class _Decoder:
     outcomes: list[tuple[int, int, int]]
     hinges: list[tuple[tuple[int, int, int], str]]
     amount: list[tuple[tuple[int, int, int], str]]
+    named: list[tuple[int, int, int]]
 
     @classmethod
     def of(cls, compiled: ColumnarProgramme) -> _Decoder:
@@ -609,6 +622,7 @@ class _Decoder:
             outcomes=[slot(("outcome", i, "")) for i in range(len(compiled.outcomes))],
             hinges=[(slot(("hinge", i, path)), path) for i, path, _ in compiled.hinge_bits],
             amount=[(slot(("amount", 0, path)), path) for path, _ in compiled.amount_hinges],
+            named=[slot(("named", j, "")) for j in range(len(compiled.fact_columns))],
         )
 
 
@@ -630,14 +644,18 @@ class ColumnarProgramme:
     amount_hinges: list[tuple[str, pl.Expr]]
     slots: dict[tuple[str, int, str], _Slot] = field(default_factory=dict)
     words: int = 1
-    # Facts a not-met or unknown wording names ("您{person.age}岁…"), by (criterion, path): their
-    # values join the signature (`__<id>.fact<j>` columns), null where the outcome does not
-    # name them, so the wording is still made once per distinct signature.
+    # Facts a not-met or unknown wording names ("您{person.age}岁…"), by (criterion, path).  The
+    # signature holds only whether each is known (one bit: a named fact that is unknown gives
+    # the general wording); the wording is made with a token in its place (`_token`), and the
+    # values (`__<id>.fact<j>` columns, null where the outcome does not name them) are filled
+    # in by polars over the distinct (signature, values) of a chunk.  So the wording in Python
+    # stays once per signature however many ages or months a register holds.
     fact_columns: list[tuple[int, str]] = field(default_factory=list)
     fact_exprs: list[pl.Expr] = field(default_factory=list)
     _decoder: _Decoder | None = field(default=None, repr=False)
+    _named: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
     # A criterion's reason by (profile, criterion, outcome, language, facts named): few.
-    _reasons: dict[tuple[int, int, int, str, tuple[object, ...]], str] = field(
+    _reasons: dict[tuple[int, int, int, str, tuple[bool, ...]], str] = field(
         default_factory=dict, repr=False
     )
 
@@ -687,6 +705,8 @@ class ColumnarProgramme:
             parts.append((self.slots[("hinge", i, path)], mask))
         for path, mask in self.amount_hinges:
             parts.append((self.slots[("amount", 0, path)], mask & ~ineligible))
+        for j, fact in enumerate(self.fact_exprs):
+            parts.append((self.slots[("named", j, "")], fact.is_not_null()))
         keys: list[pl.Expr] = []
         for word in range(self.words):
             terms = [
@@ -704,26 +724,31 @@ class ColumnarProgramme:
 
     def signature_columns(self) -> list[str]:
         """The columns `expressions()` gives that make up a row's signature."""
-        return [
-            *(f"__{self.id}.key{w}" for w in range(self.words)),
-            *(f"__{self.id}.fact{j}" for j in range(len(self.fact_columns))),
-        ]
+        return [f"__{self.id}.key{w}" for w in range(self.words)]
+
+    def named_fact_columns(self) -> list[str]:
+        """The columns `expressions()` gives with the values of the named facts."""
+        return [f"__{self.id}.fact{j}" for j in range(len(self.fact_columns))]
 
     def describe(
         self, words: Sequence[object], lang: Lang
     ) -> tuple[str | None, list[str], list[str]]:
         """The reasons (not-met and unknown criteria, joined), the ranked missing facts and the
-        warnings of one signature: its integer words, then the values of `fact_columns`."""
+        warnings of one signature (its integer words).  The reasons hold `_token(j)` where the
+        value of named fact `j` goes."""
         if self._decoder is None:
             self._decoder = _Decoder.of(self)
         decoder = self._decoder
-        values = dict(zip(self.fact_columns, words[self.words :], strict=True))
 
         def read(slot: tuple[int, int, int]) -> int:
             word = words[slot[0]]
             assert isinstance(word, int)
             return (word >> slot[1]) & slot[2]
 
+        values = {
+            key: _token(j) if read(slot) else None
+            for j, (key, slot) in enumerate(zip(self.fact_columns, decoder.named, strict=True))
+        }
         profile = read(decoder.profile)
         year = _YEAR_BASE + read(decoder.year)
         reasons: list[str] = []
@@ -731,7 +756,7 @@ class ColumnarProgramme:
         for i, slot in enumerate(decoder.outcomes):
             outcome = read(slot)
             if outcome in (_NOT_MET, _UNKNOWN):
-                named = tuple(values.get((i, path)) for path in self._named_facts(i))
+                named = tuple(values[(i, path)] is not None for path in self._named_facts(i))
                 said = self._reasons.get((profile, i, outcome, lang, named))
                 if said is None:
                     variants = self.profiles.variants[profile]
@@ -773,7 +798,31 @@ class ColumnarProgramme:
 
     def _named_facts(self, index: int) -> tuple[str, ...]:
         """The facts criterion `index` names in its not-met or unknown wording, in order."""
-        return tuple(path for i, path in self.fact_columns if i == index)
+        found = self._named.get(index)
+        if found is None:
+            found = self._named[index] = tuple(p for i, p in self.fact_columns if i == index)
+        return found
+
+    def shown_facts(self, lang: Lang) -> list[pl.Expr]:
+        """Each named fact's value as `determination.show_fact` words it (null stays null)."""
+        shown = []
+        for j, (_, path) in enumerate(self.fact_columns):
+            column = pl.col(f"__{self.id}.fact{j}")
+            spec = self.policies.facts.get(path)
+            if spec is not None and spec.kind == "enum":
+                words = {o.value: o.zh if lang == "zh" else o.en for o in spec.options}
+                value = column.cast(pl.String)
+                column = value.replace_strict(words, default=value, return_dtype=pl.String)
+            elif spec is not None and spec.kind == "bool":
+                yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+                column = pl.when(column).then(pl.lit(yes)).otherwise(pl.lit(no))
+                column = (
+                    pl.when(pl.col(f"__{self.id}.fact{j}").is_null()).then(None).otherwise(column)
+                )
+            else:
+                column = column.cast(pl.String)
+            shown.append(column.alias(f"__shown{j}"))
+        return shown
 
     def _ranked(self, hinges: Mapping[str, int]) -> list[str]:
         # As `determination._missing`: most-hinged first, then the catalogue's asking order.
@@ -999,6 +1048,8 @@ def _lay_out(compiled: ColumnarProgramme) -> None:
         place(("hinge", i, path), 1)
     for path, _ in compiled.amount_hinges:
         place(("amount", 0, path), 1)
+    for j in range(len(compiled.fact_columns)):
+        place(("named", j, ""), 1)
     compiled.words = max(1, (shift + 62) // 63)
 
 
@@ -1106,6 +1157,10 @@ class ColumnarPolicySet:
             reasons, missing, warnings = self._describe(
                 result.select(compiled.signature_columns()), compiled, lang, missing_as, separator
             )
+            if compiled.fact_columns:
+                reasons = _fill_named_facts(
+                    reasons, result.select(compiled.named_fact_columns()), compiled, lang
+                )
             by_programme.setdefault(pid, []).append(
                 pl.DataFrame(
                     [
@@ -1222,6 +1277,34 @@ class ColumnarPolicySet:
                 pl.Series("warnings", warnings_list, dtype=_missing_dtype(separator)),
             ]
         )
+
+
+def _fill_named_facts(
+    reasons: pl.Series, values: pl.DataFrame, compiled: ColumnarProgramme, lang: Lang
+) -> pl.Series:
+    """The reasons with each named fact's token replaced by the row's value, in words.
+
+    Done on the distinct (reasons, values) of the chunk, then joined back: a register repeats
+    a few thousand of them (cheaper than replacing in every row, or in only the rows that need
+    it and scattering them back, measured on the benchmark's register)."""
+    if reasons.len() == 0:
+        return reasons
+    # Texts as categoricals: the unique and the join then compare codes, not strings.
+    values = values.with_columns(
+        pl.col(name).cast(pl.Categorical)
+        for name, dtype in values.schema.items()
+        if dtype == pl.String
+    )
+    frame = values.with_columns(reasons.alias("__reasons"))
+    keys = ["__reasons", *values.columns]
+    distinct = frame.unique(subset=keys)
+    filled = pl.col("__reasons").cast(pl.String)
+    for j, shown in enumerate(compiled.shown_facts(lang)):
+        # A null value is never named by its reason (its known bit is off): nothing to fill.
+        filled = filled.str.replace_all(_token(j), shown.fill_null(""), literal=True)
+    distinct = distinct.with_columns(filled.cast(pl.Categorical).alias("__filled"))
+    joined = frame.join(distinct, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    return joined["__filled"].alias(reasons.name)
 
 
 def _missing_dtype(separator: str | None) -> pl.DataType:

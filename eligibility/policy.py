@@ -518,15 +518,18 @@ class Programme:
             if line not in said:
                 said.append(line)
 
+        gaps = self.gaps(region_code, as_of)
+        params = self.policy.parameters
         confirmed = self.confirmed_until(region_code)
-        if confirmed is not None and as_of > confirmed:
+        # Where a local table has ended, its warning says the old rules are *not* used; "下面按
+        # 2024年的规定算" beside it would contradict it.
+        ended = any(g.ended is not None and params[g.name].gap_note is None for g in gaps)
+        if confirmed is not None and as_of > confirmed and not ended:
             say(
                 self.policy.unconfirmed_warning or UNCONFIRMED_WARNING,
                 year=as_of.year,
                 confirmed=_period_words(confirmed, lang),
             )
-        gaps = self.gaps(region_code, as_of)
-        params = self.policy.parameters
         not_yet = [g for g in gaps if g.ended is None]
         if not_yet and len(not_yet) == len(self.rule_params()):
             starts = min((g.starts for g in not_yet if g.starts is not None), default=None)
@@ -547,6 +550,12 @@ class Programme:
                         what=params[gap.name].description.in_(lang),
                         starts=_date_words(gap.starts, lang),
                     )
+        # A criterion left out because its parameter is deliberately not set here says why,
+        # if the entry says ("2026年起借款人年龄由银行按规定掌握").
+        for name in sorted({n for c in self.criteria for n in c.required_params}):
+            entry = select_parameter_value(params[name], region_code, as_of)
+            if entry is not None and entry.value is None and entry.note is not None:
+                say(entry.note)
         for gap in gaps:
             if gap.ended is None:
                 continue

@@ -132,6 +132,8 @@ def test_chongxin_2024_table_answers_for_2024_only(policies: PolicySet) -> None:
     assert next_year.amount is None  # no 2024 figure shown as current
     assert "400" not in (next_year.amount_note or "")
     assert any("崇信县" in w and "2024年12月31日" in w for w in next_year.warnings)
+    # Not also "下面按2024年的规定算": the 2024 rules are exactly what is not used.
+    assert not any("下面按" in w for w in next_year.warnings)
 
 
 def test_chongxin_after_its_table_ends_the_national_scope_does_not_refuse(
@@ -386,3 +388,29 @@ def test_listing_shows_state_confirmation_and_history(policies: PolicySet) -> No
     assert (amount.state, amount.value) == ("in_force", 600)
     assert [h.state for h in amount.history] == ["superseded"]
     assert in_2024.confirmed and in_2024.warnings == ()
+
+
+def test_a_criterion_left_out_by_an_unset_value_says_the_entrys_note() -> None:
+    # An entry `unset = true` with a note (e.g. a rule the bank decides) explains the criterion
+    # it leaves out; here the national "no age limit" entry of transport_subsidy.toml.
+    sources = dict(bundled_sources())
+    text = sources["transport_subsidy.toml"].decode()
+    block = text.index("[parameters.min_age]")
+    entry = '{ since = 2021-01-01, unset = true, source = "measures" }'
+    at = text.index(entry, block)
+    note = 'note = { zh = "年龄由县里定", en = "The county sets the age" }'
+    noted = entry[:-2] + ", " + note + " }"
+    sources["transport_subsidy.toml"] = (text[:at] + noted + text[at + len(entry) :]).encode()
+    policies = load_policy_set(sources, run_examples=False)
+    result = decide(
+        policies, "transport_subsidy", _worker("510121", "2024-06-01", work_scope="other_province")
+    )
+    assert "年龄由县里定" in result.warnings
+    assert (
+        "年龄由县里定"
+        not in decide(
+            _POLICIES,
+            "transport_subsidy",
+            _worker("510121", "2024-06-01", work_scope="other_province"),
+        ).warnings
+    )
