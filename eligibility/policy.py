@@ -22,6 +22,7 @@ from eligibility import rules
 from eligibility.catalogue import FactCatalogueFile, FactSpec
 from eligibility.derive import DERIVED_FACTS
 from eligibility.facts import Applicant
+from eligibility.regions import is_region_code
 from eligibility.text import Lang, Text
 
 Verdict = Literal["eligible", "ineligible", "needs_info"]
@@ -855,13 +856,11 @@ def _compile(
                 raise PolicyError(
                     f"{name}: parameter {pname!r} ({entry.since}): until must be after since"
                 )
-            if entry.region is not None and not (
-                entry.region.isdigit() and len(entry.region) in (2, 4, 6)
-            ):
+            if entry.region is not None and not is_region_code(entry.region):
                 raise PolicyError(f"{name}: parameter {pname!r}: bad region {entry.region!r}")
 
     def check_region(where: str, region: str) -> None:
-        if not (region.isdigit() and len(region) in (2, 4, 6)):
+        if not is_region_code(region):
             raise PolicyError(f"{name}: {where}: bad region {region!r}")
 
     for region in policy.confirmed_until_by_region:
