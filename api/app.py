@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.exceptions import HTTPException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
@@ -17,9 +17,10 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.exc import IntegrityError
 
 from api import schemas
+from api.allow import AllowEveryMethod
 from api.dependencies import DEPENDENCIES
-from api.openapi import strict_struct_names, tighten
-from api.problems import StrictRequest, http_exception_handler, internal_error_handler
+from api.openapi import strict_struct_names, structs, tighten
+from api.problems import StrictRequest, http_exception_handler
 from api.routes.assessments import AssessmentsController
 from api.routes.audit import AuditController
 from api.routes.checks import ChecksController
@@ -32,7 +33,8 @@ from api.runtime import PolicyRegistry, Runtime
 from api.security import IdentityHasher, load_identity_key
 from api.services import exports
 from api.settings import Settings, get_settings
-from db.engine import create_engine, session_factory
+from api.unavailable import unavailable_or_internal_error
+from db.engine import create_engine, make_sqlite_private, narrow_to_owner, session_factory
 from db.migrate import upgrade_async
 from eligibility import facts
 from eligibility.policy import load_bundled
@@ -47,28 +49,46 @@ ROUTES: list[ControllerRouterHandler] = [
     MembersController,
     AssessmentsController,
     AuditController,
-    ExportsController,
 ]
+
+# JSON bodies: a 1,000-applicant batch, every fact given and pretty-printed, is about 2 MiB.
+# (Register uploads have their own limit, `EXPORT_MAX_UPLOAD_MB`; the webhook, Telegram's.)
+MAX_JSON_BODY = 4 * 1024 * 1024
+
+
+def make_storage_private(settings: Settings) -> None:
+    """The data and export folders 0700, the SQLite file and the ID hash key 0600: they hold
+    personal data (or the key to it), for the service's user only.  Folders and files made by
+    an older version are narrowed too."""
+    for folder in (settings.data_dir, settings.export_dir):
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        narrow_to_owner(folder)
+    key = settings.data_dir / "id_hash.key"
+    if key.is_file():
+        narrow_to_owner(key)
+    make_sqlite_private(settings.database_url)
 
 
 async def start_runtime(settings: Settings) -> Runtime:
     """Migrate the database, load and store the policy set, load the ID hash key."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(settings.database_url)
+    make_storage_private(settings)
+    # Migrations and storing the policies take what they take, on an engine of their own;
+    # requests get one whose every wait is bounded (`DB_*_TIMEOUT`).
+    startup = create_engine(settings.database_url)
     try:
-        await upgrade_async(engine)
+        await upgrade_async(startup)
         registry = PolicyRegistry(current=load_bundled())
-        sessions = session_factory(engine)
-        async with sessions() as session:
+        async with session_factory(startup)() as session:
             try:
                 await registry.save_current(session)
             except IntegrityError:
                 # Another worker stored the same version at the same moment: nothing to do.
                 await session.rollback()
-        identity = IdentityHasher(load_identity_key(settings.id_hash_key, settings.data_dir))
-    except BaseException:
-        await engine.dispose()
-        raise
+    finally:
+        await startup.dispose()
+    identity = IdentityHasher(load_identity_key(settings.id_hash_key, settings.data_dir))
+    engine = create_engine(settings.database_url, settings.database_limits)
+    sessions = session_factory(engine)
     return Runtime(
         settings=settings,
         engine=engine,
@@ -91,8 +111,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await runtime.engine.dispose()
 
+    # The exports routes take register uploads: their body limit is the operator's setting.
+    uploads = Router(
+        "/",
+        route_handlers=[ExportsController],
+        request_max_body_size=chosen.export_max_upload_bytes,
+    )
+    allow = AllowEveryMethod()
     app = Litestar(
-        route_handlers=ROUTES,
+        route_handlers=[*ROUTES, uploads],
+        middleware=[allow],
+        request_max_body_size=MAX_JSON_BODY,
         dependencies=DEPENDENCIES,
         # Export jobs start after the runtime and stop before its engine is disposed.
         lifespan=[lifespan, exports.running_jobs],
@@ -100,7 +129,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_class=StrictRequest,
         exception_handlers={
             HTTPException: http_exception_handler,
-            Exception: internal_error_handler,
+            # A database outage is a 503 with Retry-After; anything else unexpected, a 500.
+            Exception: unavailable_or_internal_error,
         },
         openapi_config=OpenAPIConfig(
             title="Rural support eligibility — caseworkers' API",
@@ -117,6 +147,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ),
     )
+    allow.learn(app)
     # The OpenAPI document is generated once, here, and served as tightened.
-    tighten(app.openapi_schema, strict_struct_names([schemas, facts]))
+    tighten(app.openapi_schema, strict_struct_names([schemas, facts]), structs([schemas, facts]))
     return app

@@ -15,6 +15,8 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.connection import Request as BaseRequest
+from litestar.datastructures import FormMultiDict
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
@@ -27,21 +29,49 @@ _NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `(?P<name>[^`]+)`
 _PREFIXED_FIELD = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*): (?P<rest>.*)$", re.DOTALL)
 
 
+# Problems quote what was sent ("Invalid enum value 'xyz'", an unknown field's name): a value is
+# echoed up to MAX_ECHO characters, a whole text up to MAX_TEXT, so a huge value never makes a
+# huge answer (enough of it to recognise what was sent).
+MAX_ECHO = 64
+MAX_TEXT = 500
+_ELLIPSIS = "…"
+_QUOTED = re.compile(
+    rf"(?P<q>['\"`])(?P<value>(?:(?!(?P=q)).){{{MAX_ECHO + 1},}})(?P=q)", re.DOTALL
+)
+
+
+def bounded(text: str) -> str:
+    """`text` with each quoted value longer than MAX_ECHO characters cut (marked with …), and
+    the whole cut to MAX_TEXT characters."""
+    if len(text) <= MAX_ECHO:
+        return text
+    text = _QUOTED.sub(lambda m: m["q"] + m["value"][: MAX_ECHO - 1] + _ELLIPSIS + m["q"], text)
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + _ELLIPSIS
+
+
 class FieldError(msgspec.Struct, frozen=True, kw_only=True):
-    """One thing wrong with the request, and where."""
+    """One thing wrong with the request, and where (both bounded: see `bounded`)."""
 
     path: str
     message: str
 
+    def __post_init__(self) -> None:
+        # The one place every field error passes, whichever door built it.
+        msgspec.structs.force_setattr(self, "path", bounded(self.path))
+        msgspec.structs.force_setattr(self, "message", bounded(self.message))
+
 
 class Problem(msgspec.Struct, frozen=True, kw_only=True):
-    """An RFC 9457 problem document."""
+    """An RFC 9457 problem document (its `detail` bounded like a field error's message)."""
 
     type: str
     title: str
     status: int
     detail: str
     errors: list[FieldError] = []
+
+    def __post_init__(self) -> None:
+        msgspec.structs.force_setattr(self, "detail", bounded(self.detail))
 
 
 class ProblemError(HTTPException):
@@ -140,7 +170,9 @@ def http_exception_handler(
     else:
         errors, problem_type = [], "about:blank"
     if status >= 500:
-        _log.error("server error on %s %s: %s", request.method, request.url.path, exc.detail)
+        _log.error(
+            "server error on %s %s: %s", request.method, request.url.path, bounded(exc.detail)
+        )
         detail = "The server could not answer this request."
     else:
         detail = exc.detail or _title(status)
@@ -162,15 +194,34 @@ def internal_error_handler(request: BaseRequest[Any, Any, Any], exc: Exception) 
     return _problem_response(problem)
 
 
+def _is_json(media_type: str) -> bool:
+    """application/json, or a JSON-based type (application/merge-patch+json ...)."""
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
 class StrictRequest(Request[Any, Any, Any]):
     """A request whose JSON body is checked strictly against the handler's `data` type.
 
     Litestar converts bodies leniently (`"5"` passes as `5`) and reports unknown fields without
-    their name; checking here first gives exact types and a path for every error.
+    their name; checking here first gives exact types and a path for every error.  A multipart
+    form is read with its text fields bounded (Litestar keeps each whole in memory).
     """
 
+    _bounded_form: FormMultiDict | None = None
+
     async def json(self) -> Any:
-        """The decoded body, after a strict check against the declared `data` type."""
+        """The decoded body, after a strict check against the declared `data` type; 415 for a
+        body sent as another media type (text/plain, XML: Litestar would parse it as JSON)."""
+        media_type = self.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type and not _is_json(media_type):
+            raise ProblemError(
+                415,
+                "Unsupported Media Type",
+                errors=[FieldError(path="$", message="send the body as application/json")],
+                problem_type=VALIDATION_TYPE,
+            )
         try:
             value = await super().json()
         except RecursionError:
@@ -185,6 +236,21 @@ class StrictRequest(Request[Any, Any, Any]):
             except RecursionError:
                 raise invalid([FieldError(path="$", message="nested too deeply")]) from None
         return value
+
+    async def form(self) -> FormMultiDict:
+        """The form, its text fields bounded when it is multipart (see `api.multipart`)."""
+        media_type, options = self.content_type
+        if media_type != RequestEncodingType.MULTI_PART:
+            return await super().form()
+        if self._bounded_form is None:
+            boundary = options.get("boundary")
+            if not boundary:
+                raise invalid([FieldError(path="$", message="multipart boundary missing")])
+            # Imported here: api.multipart builds its errors with this module's types.
+            from api.multipart import read_form
+
+            self._bounded_form = await read_form(self.stream(), boundary.encode())
+        return self._bounded_form
 
 
 def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:

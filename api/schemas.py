@@ -13,6 +13,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from api.problems import FieldError
+from eligibility.birth import birth_date_problem
 from eligibility.determination import Determination
 from eligibility.facts import (
     Applicant,
@@ -27,7 +28,11 @@ from eligibility.facts import (
     Yuan,
 )
 from eligibility.facts import household_status as resolve_status
-from eligibility.identity import IdentityNumberError, parse_identity_number
+from eligibility.identity import (
+    IDENTITY_NUMBER_TEXT_PATTERN,
+    IdentityNumberError,
+    parse_identity_number,
+)
 
 Size = Annotated[int, Meta(ge=1, le=100)]
 Income = Annotated[int, Meta(ge=-10_000_000, le=100_000_000)]
@@ -40,9 +45,10 @@ ProgrammeId = Literal[
     "microloan", "transport_subsidy", "public_welfare_post", "yulu_plan", "monitoring_referral"
 ]
 Lang = Literal["zh", "en"]
-# The shape only; the check digit and birth date are checked by `check_id_number`.
+# The shape only (ASCII or full-width, normalised by the core); the check digit and birth date
+# are checked by `check_id_number`.
 IdNumberText = Annotated[
-    str, Meta(pattern=r"^\s*\d{17}[\dXx]\s*$", description="18-character resident ID number")
+    str, Meta(pattern=IDENTITY_NUMBER_TEXT_PATTERN, description="18-character resident ID number")
 ]
 MAX_BATCH = 1000
 
@@ -53,6 +59,21 @@ def check_id_number(number: str) -> str:
         return parse_identity_number(number).number
     except IdentityNumberError as exc:
         raise ValueError(f"id_number: {exc}") from None
+
+
+def check_member_birth(id_number: str | None, birth_date: dt.date | None) -> None:
+    """ValueError naming the field when a member's birth date (given, or in the ID number) is
+    before 1900 or after today: a member is registered now, so today is the date it must
+    precede (a check or assessment compares with its own `as_of` instead)."""
+    today = dt.date.today()
+    if birth_date is not None:
+        problem = birth_date_problem(birth_date, today, "today")
+        if problem is not None:
+            raise ValueError(f"birth_date: {problem}")
+    if id_number is not None:
+        problem = birth_date_problem(parse_identity_number(id_number).birth_date, today, "today")
+        if problem is not None:
+            raise ValueError(f"id_number: its birth date {problem}")
 
 
 # --- checks ----------------------------------------------------------------------------------
@@ -230,6 +251,7 @@ class MemberCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     def __post_init__(self) -> None:
         if self.id_number is not None:
             self.id_number = check_id_number(self.id_number)
+        check_member_birth(self.id_number, self.birth_date)
 
 
 class MemberUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -253,6 +275,10 @@ class MemberUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     def __post_init__(self) -> None:
         if isinstance(self.id_number, str):
             self.id_number = check_id_number(self.id_number)
+        check_member_birth(
+            self.id_number if isinstance(self.id_number, str) else None,
+            self.birth_date if isinstance(self.birth_date, dt.date) else None,
+        )
 
 
 class MemberRead(msgspec.Struct, frozen=True, kw_only=True):

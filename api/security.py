@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import hmac
 import os
-import re
 import secrets
 import time
 from collections.abc import Sequence
@@ -19,11 +18,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.problems import ProblemError
 from db.models import ApiKey
+from eligibility.regions import RegionCodeError, normalise_region_code
 
 Role = Literal["admin", "caseworker"]
 ROLES: tuple[Role, ...] = ("admin", "caseworker")
 KEY_PREFIX = "rse_"
-_REGION = re.compile(r"^(\d{2}|\d{4}|\d{6})$")
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):
@@ -50,11 +49,15 @@ def hash_key(key: str) -> str:
 
 
 def check_regions(regions: Sequence[str]) -> tuple[str, ...]:
-    """Regions as GB/T 2260 prefixes (2, 4 or 6 digits); raise ValueError naming a bad one."""
+    """Regions as GB/T 2260 prefixes (2, 4 or 6 digits), normalised as typed text is
+    (`eligibility.regions.normalise_region_code`); raise ValueError naming a bad one."""
+    checked = []
     for region in regions:
-        if not _REGION.match(region):
-            raise ValueError(f"region {region!r} is not a 2, 4 or 6 digit GB/T 2260 code")
-    return tuple(dict.fromkeys(regions))
+        try:
+            checked.append(normalise_region_code(region))
+        except RegionCodeError as exc:
+            raise ValueError(f"region {region!r} {exc}") from None
+    return tuple(dict.fromkeys(checked))
 
 
 async def create_key(

@@ -7,6 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the command line reads settings without loading the database layer
+    from db.engine import DatabaseLimits
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/eligibility.db"
 DEFAULT_TELEGRAM_BOT_API_URL = "https://api.telegram.org"
@@ -43,6 +47,45 @@ class Settings:
     """`EXPORT_RETENTION_DAYS`: days a finished or failed export job is kept after its last
     change; then its row and its folder are removed (at start-up, and daily).  0 keeps them."""
 
+    db_connect_timeout: float = 5.0
+    """`DB_CONNECT_TIMEOUT`: seconds to open a database connection (PostgreSQL: TCP and log-in)
+    before the request is answered 503."""
+
+    db_statement_timeout: float = 10.0
+    """`DB_STATEMENT_TIMEOUT`: seconds one statement may take (PostgreSQL: on the server and on
+    the client, so a server that never answers is given up on too; SQLite: the wait for another
+    writer's lock) before the request is answered 503."""
+
+    db_pool_timeout: float = 5.0
+    """`DB_POOL_TIMEOUT`: seconds a request waits for a free pooled connection before 503."""
+
+    export_lease_seconds: float = 30.0
+    """`EXPORT_LEASE_SECONDS`: how long a worker's claim on an export job lasts; it is renewed
+    while the job runs, so a job whose worker died is taken over by another worker this long
+    after its last renewal (at most twice this after the death)."""
+
+    @property
+    def database_limits(self) -> DatabaseLimits:
+        """The bounds on every database wait, as the engine takes them."""
+        from db.engine import DatabaseLimits
+
+        return DatabaseLimits(
+            connect_timeout=self.db_connect_timeout,
+            statement_timeout=self.db_statement_timeout,
+            pool_timeout=self.db_pool_timeout,
+        )
+
+    export_max_upload_mb: int = 256
+    """`EXPORT_MAX_UPLOAD_MB`: the largest register `POST /v1/exports` accepts, in MiB (a
+    larger body is refused with 413 as soon as it is announced or streamed past the limit).
+    256 MiB holds a CSV of about a million people with every fact filled in, more than any
+    county's register; XLSX and Parquet are smaller still."""
+
+    @property
+    def export_max_upload_bytes(self) -> int:
+        """`export_max_upload_mb` in bytes."""
+        return self.export_max_upload_mb * 1024 * 1024
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from `environ` (default: os.environ); empty values count as unset."""
@@ -57,6 +100,11 @@ class Settings:
             telegram_bot_api_url=env.get("TELEGRAM_BOT_API_URL", DEFAULT_TELEGRAM_BOT_API_URL),
             export_dir=Path(env.get("EXPORT_DIR", str(data_dir / "exports"))),
             export_retention_days=_days(env, "EXPORT_RETENTION_DAYS", 30),
+            db_connect_timeout=_seconds(env, "DB_CONNECT_TIMEOUT", 5.0),
+            db_statement_timeout=_seconds(env, "DB_STATEMENT_TIMEOUT", 10.0),
+            db_pool_timeout=_seconds(env, "DB_POOL_TIMEOUT", 5.0),
+            export_lease_seconds=_seconds(env, "EXPORT_LEASE_SECONDS", 30.0),
+            export_max_upload_mb=_megabytes(env, "EXPORT_MAX_UPLOAD_MB", 256),
         )
 
 
@@ -73,6 +121,36 @@ def _days(env: Mapping[str, str], name: str, default: int) -> int:
     if days < 0:
         raise ValueError(f"{name} must be a whole number of days, 0 or more; got {text!r}")
     return days
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """A duration in seconds from the environment: a number above 0 (refused at start-up
+    otherwise: an unbounded or zero wait is never what an operator meant)."""
+    text = env.get(name)
+    if text is None:
+        return default
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"{name} must be a number of seconds above 0; got {text!r}")
+    return seconds
+
+
+def _megabytes(env: Mapping[str, str], name: str, default: int) -> int:
+    """A size in MiB from the environment: a whole number, 1 or more (refused at start-up
+    otherwise)."""
+    text = env.get(name)
+    if text is None:
+        return default
+    try:
+        size = int(text)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise ValueError(f"{name} must be a whole number of MiB, 1 or more; got {text!r}")
+    return size
 
 
 @lru_cache(maxsize=1)

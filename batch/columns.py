@@ -23,11 +23,13 @@ from functools import reduce
 import polars as pl
 
 from eligibility import identity
+from eligibility.birth import EARLIEST_BIRTH_DATE, birth_date_problem
 from eligibility.catalogue import FactSpec
 from eligibility.columnar import KIND_DTYPES, household_status_conflict
 from eligibility.facts import STATUS_FIELDS
 from eligibility.identity import IdentityNumberError, parse_identity_number
 from eligibility.policy import PolicySet
+from eligibility.regions import REGION_CODE_SHAPE
 from eligibility.text import Lang
 
 # Cells that mean "not known" in registers, besides empty ones.  (`none` is an enum value.)
@@ -83,12 +85,18 @@ class ColumnPlan:
     cache: dict[tuple[object, ...], object] = field(default_factory=dict, compare=False, repr=False)
 
 
-def plan_columns(headers: Sequence[str], policies: PolicySet, lang: Lang = "zh") -> ColumnPlan:
-    """Match each header to a fact by dotted name or Chinese header; the rest are carried."""
+def known_headers(policies: PolicySet) -> dict[str, str]:
+    """Every header a fact may have (dotted name or Chinese header), normalised, to its fact."""
     known: dict[str, str] = {}
     for path, spec in policies.facts.items():
         known[normalise_header(path)] = path
         known[normalise_header(spec.header_zh)] = path
+    return known
+
+
+def plan_columns(headers: Sequence[str], policies: PolicySet, lang: Lang = "zh") -> ColumnPlan:
+    """Match each header to a fact by dotted name or Chinese header; the rest are carried."""
+    known = known_headers(policies)
     facts: dict[str, str] = {}
     carried: list[str] = []
     notes: list[str] = []
@@ -216,13 +224,19 @@ def parse_chunk(
 
     kept = {header: raw[header] for header in plan.carried}
     extra_errors: list[pl.Series] = []
+    # Birth dates to check against each row's as_of: the fact's, and the ID number's.
+    births: list[tuple[str, pl.Series, pl.Series]] = []
+    if "person.birth_date" in frame.columns:
+        birth = frame["person.birth_date"]
+        births.append(("person.birth_date", birth, birth.cast(pl.String)))
     if id_header is not None:
         numbers, masked, id_errors = _identity_numbers(raw[id_header], lang)
         frame = frame.with_columns(numbers.alias(ID_PATH))
         kept[id_header] = masked.alias(id_header)
         extra_errors.append(id_errors)
+        from_id = numbers.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+        births.append((ID_PATH, from_id, masked))
         if "person.birth_date" in frame.columns:
-            from_id = numbers.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
             birth = frame["person.birth_date"]
             clash = (birth.is_not_null() & from_id.is_not_null() & (birth != from_id)).fill_null(
                 False
@@ -268,6 +282,9 @@ def parse_chunk(
     elif region_default is not None:
         frame = frame.with_columns(pl.col(REGION).fill_null(region_default))
 
+    for path, birth, shown in births:
+        extra_errors.append(_impossible_births(path, birth, shown, frame[AS_OF], policies, lang))
+
     frame = frame.drop("__row")
     extra = [e for e in extra_errors if e.null_count() < e.len()]
     if extra:
@@ -278,6 +295,33 @@ def parse_chunk(
             .to_series()
         )
     return ParsedChunk(facts=frame, carried=carried, errors=error_series.alias("error"))
+
+
+def _impossible_births(
+    path: str, birth: pl.Series, shown: pl.Series, as_of: pl.Series, policies: PolicySet, lang: Lang
+) -> pl.Series:
+    """Per row, the error for a birth date before 1900 or after the row's as_of, else null.
+
+    The same check as every other door (`eligibility.birth.birth_date_problem`), run only on
+    the rows that fail it, which are few.
+    """
+    impossible = ((birth < EARLIEST_BIRTH_DATE) | (birth > as_of)).fill_null(False)
+    errors: list[str | None] = [None] * birth.len()
+    label = _label(path, policies, lang)
+    for row in impossible.arg_true().to_list():
+        born, on = birth[row], as_of[row]
+        problem = birth_date_problem(born, on)
+        assert problem is not None
+        if lang == "zh":
+            problem = (
+                f"早于{EARLIEST_BIRTH_DATE.isoformat()}"
+                if born < EARLIEST_BIRTH_DATE
+                else f"晚于评估日期（{on.isoformat()}）"
+            )
+        if path == ID_PATH:
+            problem = ("其中的出生日期" if lang == "zh" else "its birth date ") + problem
+        errors[row] = f'{label}: "{shown[row]}" {problem}'
+    return pl.Series(errors, dtype=pl.String)
 
 
 def _joined(errors: Sequence[pl.Expr]) -> pl.Expr:
@@ -444,9 +488,11 @@ def _parse(
         parsed = day.str.to_date("%Y-%m-%d", strict=False)
         message = _MESSAGES["date"][lang]
     elif kind == "region":
-        # A code typed into a numeric cell comes back as "510121.0".
-        code = text.str.replace(r"\.0+$", "")
-        good = code.str.contains(r"^(\d{2}|\d{4}|\d{6})$")
+        # Full-width digits become ASCII (as `normalise_region_code` does), and a code typed
+        # into a numeric cell comes back as "510121.0".  The core's shape; in polars' (Rust)
+        # regex `$` is the end of the text, so no look-ahead is needed.
+        code = text.str.normalize("NFKC").str.strip_chars().str.replace(r"\.0+$", "")
+        good = code.str.contains(f"^{REGION_CODE_SHAPE}$")
         parsed = pl.when(good).then(code).otherwise(pl.lit(None, dtype=pl.String))
         message = _MESSAGES["region"][lang]
     else:
@@ -532,7 +578,7 @@ def identity_number_screen(text: pl.Series) -> pl.Series:
             (birth % 100).alias("day"),
         )
         .select(
-            (number.str.contains(r"^\d{17}[\dX]$") & real_birth & (expected == given))
+            (number.str.contains(r"^[0-9]{17}[0-9X]$") & real_birth & (expected == given))
             .fill_null(False)
             .alias(text.name)
         )
@@ -552,10 +598,14 @@ def _identity_numbers(column: pl.Series, lang: Lang) -> tuple[pl.Series, pl.Seri
     Valid numbers are recognised columnar (`identity_number_screen`); the few it rejects go to
     `eligibility.identity.parse_identity_number` for the reason.
     """
-    text = column.cast(pl.String).str.strip_chars().str.to_uppercase()
+    # Normalised as `eligibility.identity.normalise_identity_text` does (NFKC, stripped,
+    # upper case), so a number typed in full-width digits is the same person.
+    text = column.cast(pl.String).str.normalize("NFKC").str.strip_chars().str.to_uppercase()
     text_col = pl.col("text")
     # A register's numbers are 18 characters; other lengths (always errors) are masked apart.
-    masked = pl.concat_str(text_col.str.slice(0, 4), pl.lit("*" * 10), text_col.str.slice(14, 4))
+    # The core's mask (`mask_identity_number`), columnar: a test holds the two to one answer.
+    shown = identity.MASK_SHOWN_PREFIX
+    masked = pl.concat_str(text_col.str.slice(0, shown), pl.lit("*" * (18 - shown)))
     frame = (
         pl.LazyFrame({"text": text})
         .with_columns(

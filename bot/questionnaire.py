@@ -17,12 +17,14 @@ from typing import Any, Final
 import msgspec
 
 from bot.texts import NO_WORDS, SKIP_WORDS, YES_WORDS, say
+from eligibility.birth import birth_date_problem
 from eligibility.catalogue import FactSpec
 from eligibility.derive import DERIVED_FACTS, age_on
 from eligibility.determination import Determination, MissingFact, determine, next_questions
 from eligibility.facts import Applicant, applicant_from_paths
 from eligibility.identity import IdentityNumberError, mask_identity_number, parse_identity_number
 from eligibility.policy import PolicySet
+from eligibility.regions import RegionCodeError, normalise_region_code
 from eligibility.text import Lang
 
 IDLE: Final = "idle"
@@ -39,7 +41,6 @@ BIRTH_DATE: Final = "person.birth_date"
 _NOT_ASKED_FOR: Final = frozenset({ID_NUMBER, BIRTH_DATE})
 
 _ID_SHAPE = re.compile(r"^\d{17}[\dXx]$")
-_REGION = re.compile(r"^(\d{2}|\d{4}|\d{6})$")
 _DATE_WORDS = re.compile(r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?$")
 _NUMBER_NOISE = re.compile(r"[,，\s元岁个月人口块万]")
 _MAX_LIST: Final = 3
@@ -305,9 +306,11 @@ class Questionnaire:
                     return self.read_option(conversation, fact, i - 1)
             return Rejected(message=say(lang, "bad_choice"))
         if kind == "region":
-            if _REGION.match(value):
-                return self._accept(conversation, fact, value, value)
-            return Rejected(message=say(lang, "bad_region"))
+            try:
+                code = normalise_region_code(value)
+            except RegionCodeError:
+                return Rejected(message=say(lang, "bad_region"))
+            return self._accept(conversation, fact, code, code)
         if kind == "date":
             parsed = _parse_date(value)
             if parsed is None:
@@ -354,6 +357,9 @@ class Questionnaire:
             identity = parse_identity_number(value)
         except IdentityNumberError as exc:
             return Rejected(message=say(lang, "bad_id", reason=_id_reason(lang, exc)))
+        if birth_date_problem(identity.birth_date, self.today(), "today") is not None:
+            reason = say(lang, "id_reason_birth_date")
+            return Rejected(message=say(lang, "bad_id", reason=reason))
         age = age_on(identity.birth_date, self.today())
         shown = say(lang, "id_used", masked=mask_identity_number(identity.number), age=age)
         return self._accept(
@@ -364,7 +370,7 @@ class Questionnaire:
         lang = conversation.lang
         parsed = _parse_date(value)
         today = self.today()
-        if parsed is None or parsed > today or parsed.year < 1900:
+        if parsed is None or birth_date_problem(parsed, today, "today") is not None:
             return Rejected(message=say(lang, "bad_date"))
         shown = say(lang, "birth_date_used", age=age_on(parsed, today))
         return self._accept(conversation, BIRTH_DATE, parsed.isoformat(), shown, note=shown)

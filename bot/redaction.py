@@ -2,7 +2,8 @@
 
 At DEBUG level python-telegram-bot logs every update it fetches and every call it makes, with
 the message text: a household typing its ID number would leave it in the log.  The filter masks
-anything shaped like an ID number (`5101**********123X`) before a record is written.
+anything shaped like an ID number, ASCII or full-width, with the core's mask (`5101**************`)
+before a record is written.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ import re
 
 from eligibility.identity import mask_identity_number
 
-_ID_LIKE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+# ASCII or full-width digits (a phone keyboard in Chinese mode types `１４０８…`); masked as
+# the core masks any number, full-width ones normalised first.
+_ID_LIKE = re.compile(
+    r"(?<![0-9０-９])[0-9０-９]{17}[0-9０-９XxＸｘ](?![0-9A-Za-z０-９Ａ-Ｚａ-ｚ])"
+)
 # The loggers that can carry message text: updates, API calls and their results.
 LOGGERS = (
     "telegram.Bot",

@@ -26,11 +26,13 @@ from batch.run import (
     DEFAULT_CHUNK_ROWS,
     INPUT_FORMATS,
     OUTPUT_FORMATS,
+    REASONS,
     BatchInputError,
     BatchOptions,
     run_batch,
 )
 from eligibility.policy import PolicyError
+from eligibility.regions import RegionCodeError, normalise_region_code
 
 
 def register(commands: Any) -> None:
@@ -62,6 +64,18 @@ def register(commands: Any) -> None:
         default=None,
         help="chunks decided at once, in threads (default: one per core, and one more)",
     )
+    batch.add_argument(
+        "--reasons",
+        choices=REASONS,
+        default="codes",
+        help="each programme's reasons as criterion codes with a legend (the XLSX sheet 代码说明, "
+        "or <out>.legend.csv beside other formats), as text, or none (default: codes)",
+    )
+    batch.add_argument(
+        "--sheet",
+        help="XLSX: the sheet to read, by name or number from 1 (default: the one with the "
+        "known headers)",
+    )
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
     batch.set_defaults(run=run_batch_command)
 
@@ -84,8 +98,11 @@ def run_batch_command(args: argparse.Namespace) -> int:
     region = args.region_default
     if args.workers is not None and args.workers < 1:
         return _fail("--workers must be at least 1")
-    if region is not None and not (region.isdigit() and len(region) in (2, 4, 6)):
-        return _fail("--region-default must be a 2, 4 or 6 digit GB/T 2260 code")
+    if region is not None:
+        try:
+            region = normalise_region_code(region)
+        except RegionCodeError as exc:
+            return _fail(f"--region-default {exc}")
     options = BatchOptions(
         as_of=args.as_of or dt.date.today(),
         programmes=args.programme,
@@ -93,6 +110,8 @@ def run_batch_command(args: argparse.Namespace) -> int:
         lang=args.lang,
         chunk_rows=args.chunk_rows,
         workers=args.workers,
+        reasons=args.reasons,
+        sheet=args.sheet,
     )
     console = Console(stderr=True)
     show = console.is_terminal and not args.no_progress
@@ -138,6 +157,8 @@ def run_batch_command(args: argparse.Namespace) -> int:
         out.print(table)
         if result.summary_path is not None:
             out.print(f"summary written to {result.summary_path}")
+        if result.legend_path is not None:
+            out.print(f"reason codes spelled out in {result.legend_path}")
     else:
         out.print(f"{result.rows} rows → {result.output} (汇总 sheet: summary)")
     if result.error_rows:

@@ -9,10 +9,12 @@ from typing import IO, Any
 
 import msgspec
 
+from eligibility.derive import FactError
 from eligibility.determination import Determination, determine
 from eligibility.facts import Applicant
 from eligibility.listing import list_programmes
 from eligibility.policy import PolicyError, load_bundled
+from eligibility.regions import RegionCodeError, normalise_region_code
 from eligibility.text import Lang
 
 _decoder = msgspec.json.Decoder(Applicant)
@@ -89,9 +91,13 @@ def run_check(args: argparse.Namespace) -> int:
         except msgspec.DecodeError as exc:
             status = _fail(f"line {line_number}: not valid JSON: {exc}")
             continue
-        determinations = determine(
-            applicant, policies, programmes=args.programme, lang=lang, today=today
-        )
+        try:
+            determinations = determine(
+                applicant, policies, programmes=args.programme, lang=lang, today=today
+            )
+        except FactError as exc:
+            status = _fail(f"line {line_number}: invalid applicant: {exc}")
+            continue
         encoded = _encoder.encode(CheckOutput(determinations=determinations))
         if args.pretty:
             encoded = msgspec.json.format(encoded, indent=2)
@@ -118,10 +124,14 @@ def run_programmes(args: argparse.Namespace) -> int:
         policies = load_bundled()
     except PolicyError as exc:
         return _fail(f"policy refused: {exc}")
-    if args.region and not (args.region.isdigit() and len(args.region) in (2, 4, 6)):
-        return _fail("--region must be a 2, 4 or 6 digit GB/T 2260 code")
+    region = None
+    if args.region:
+        try:
+            region = normalise_region_code(args.region)
+        except RegionCodeError as exc:
+            return _fail(f"--region {exc}")
     as_of = args.as_of or dt.date.today()
-    listing = list_programmes(policies, region_code=args.region, as_of=as_of, lang=args.lang)
+    listing = list_programmes(policies, region_code=region, as_of=as_of, lang=args.lang)
     if args.json:
         sys.stdout.buffer.write(msgspec.json.format(msgspec.json.encode(listing), indent=2))
         sys.stdout.write("\n")

@@ -120,17 +120,18 @@ def run_keys_create(args: argparse.Namespace) -> int:
     """Create a key and print its clear text once, as the last line."""
     from api.security import create_key
 
-    async def make(session: AsyncSession) -> tuple[str, str]:
+    async def make(session: AsyncSession) -> tuple[str, str, list[str]]:
         record, clear = await create_key(
             session, role=args.role, regions=args.region, label=args.label
         )
-        return record.id, clear
+        return record.id, clear, msgspec.json.decode(record.regions, type=list[str])
 
     try:
-        key_id, clear = _with_session(make)
+        key_id, clear, regions = _with_session(make)
     except ValueError as exc:
         return _fail(str(exc))
-    scope = ", ".join(args.region) if args.region else "all regions"
+    # The regions as stored (typed full-width digits come back as ASCII).
+    scope = ", ".join(regions) if regions else "all regions"
     print(f"created {args.role} key {key_id} ({scope}); it is shown only once:")
     print(clear)
     return 0

@@ -168,7 +168,7 @@ class BotConversation(SQLModel, table=True):
 
 
 class ExportJob(SQLModel, table=True):
-    """A batch evaluation job over a register file, with its progress."""
+    """A batch evaluation job over a register file, with its progress and who runs it."""
 
     __tablename__ = "export_jobs"
 
@@ -184,5 +184,26 @@ class ExportJob(SQLModel, table=True):
     programmes: str | None = Field(default=None, sa_type=sa.Text)
     as_of: dt.date | None = None
     error: str | None = Field(default=None, sa_type=sa.Text)
+    lease_owner: str | None = Field(default=None, max_length=64)
+    """The worker process running the job (`host:pid:random`); None when nobody has claimed it
+    since it was stored."""
+    lease_expires_at: dt.datetime | None = Field(default=None, sa_type=_TS)
+    """Until when `lease_owner` holds the job: renewed while it runs, so a job whose lease has
+    expired is one whose worker died, and another worker takes it over."""
+    attempts: int = 0
+    """How many runs have started (a claim is one run)."""
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=_TS)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=_TS)
+
+
+class TelegramUpdate(SQLModel, table=True):
+    """A webhook update already handed to the bot, by whichever server worker took it: a
+    replay of its `update_id` is acknowledged and skipped.  Rows older than two days are
+    deleted (see `api.services.telegram_updates`)."""
+
+    __tablename__ = "telegram_updates"
+
+    update_id: int = Field(
+        sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False)
+    )
+    received_at: dt.datetime = Field(default_factory=utcnow, sa_type=_TS, index=True)

@@ -89,6 +89,7 @@ def _token(index: int) -> str:
 
 
 NodeKind = Literal["bool", "num", "str", "date", "list", "null"]
+Reasons = Literal["text", "codes", "none"]
 
 
 class ColumnarUnsupportedError(ValueError):
@@ -302,6 +303,26 @@ class _Profiles:
     def multi(self) -> list[int]:
         """The profiles under more than one parameter variant."""
         return [i for i, v in enumerate(self.variants) if len(v) > 1]
+
+    def where(self, profile: int) -> str:
+        """Where and when a profile applies, in codes: `140821`, `1408*` (codes under 1408 not
+        listed apart), `*` (any other region), `-` (no region); then the dates, if any."""
+        buckets = len(self.dates) + 1
+        region_class, bucket = divmod(profile, buckets)
+        no_match = 1 + len(self.exact)
+        if region_class == 0:
+            region = "-"
+        elif region_class < no_match:
+            region = self.exact[region_class - 1]
+        elif region_class == no_match:
+            region = "*"
+        else:
+            region = self.prefixed[region_class - no_match - 1] + "*"
+        if not self.dates:
+            return region
+        since = "" if bucket == 0 else self.dates[bucket - 1].isoformat()
+        until = self.dates[bucket].isoformat() if bucket < len(self.dates) else ""
+        return f"{region} {since}–{until}"
 
     def expr(self) -> pl.Expr:
         """The row's profile id from its `region_code` and `as_of`."""
@@ -658,6 +679,8 @@ class ColumnarProgramme:
     _reasons: dict[tuple[int, int, int, str, tuple[bool, ...]], str] = field(
         default_factory=dict, repr=False
     )
+    # The (profile, criterion, outcome) given to rows as codes: what `legend` spells out.
+    _coded: set[tuple[int, int, int]] = field(default_factory=set, repr=False)
 
     @property
     def id(self) -> str:
@@ -824,10 +847,54 @@ class ColumnarProgramme:
             shown.append(column.alias(f"__shown{j}"))
         return shown
 
+    def codes(self, words: Sequence[object]) -> str | None:
+        """The reasons as codes: the ids of the criteria not met (`id!`) and unknown (`id?`), in
+        the programme's order, space-separated; `ColumnarPolicySet.legend` spells them out."""
+        if self._decoder is None:
+            self._decoder = _Decoder.of(self)
+        decoder = self._decoder
+
+        def read(slot: tuple[int, int, int]) -> int:
+            word = words[slot[0]]
+            assert isinstance(word, int)
+            return (word >> slot[1]) & slot[2]
+
+        profile = read(decoder.profile)
+        codes: list[str] = []
+        for i, slot in enumerate(decoder.outcomes):
+            outcome = read(slot)
+            if outcome in (_NOT_MET, _UNKNOWN):
+                codes.append(reason_code(self.programme.criteria[i].spec.id, outcome == _UNKNOWN))
+                self._coded.add((profile, i, outcome))
+        return " ".join(codes) or None
+
+    def reason_text(self, profile: int, criterion: int, unknown: bool, lang: Lang) -> str:
+        """One criterion's reason as `describe` words it for rows of `profile`: `describe` itself
+        on a signature where only that criterion is not met (or unknown)."""
+        if self._decoder is None:
+            self._decoder = _Decoder.of(self)
+        decoder = self._decoder
+        words = [0] * self.words
+
+        def put(slot: tuple[int, int, int], value: int) -> None:
+            words[slot[0]] |= (value & slot[2]) << slot[1]
+
+        put(decoder.profile, profile)
+        for i, slot in enumerate(decoder.outcomes):
+            put(slot, (_UNKNOWN if unknown else _NOT_MET) if i == criterion else _MET)
+        # No named fact known: the legend spells a code out in the criterion's general wording.
+        text, _, _ = self.describe(words, lang)
+        return text or ""
+
     def _ranked(self, hinges: Mapping[str, int]) -> list[str]:
         # As `determination._missing`: most-hinged first, then the catalogue's asking order.
         hinges = askable(hinges, self.policies.facts)
         return sorted(hinges, key=lambda p: (-hinges[p], self.policies.fact_rank(p)))
+
+
+def reason_code(criterion: str, unknown: bool) -> str:
+    """A criterion's reason code: its id, then `!` when not met or `?` when not known."""
+    return criterion + ("?" if unknown else "!")
 
 
 def compile_programme(
@@ -1094,6 +1161,7 @@ class ColumnarPolicySet:
         lang: Lang = "zh",
         missing_as: Literal["path", "label"] = "path",
         separator: str | None = None,
+        reasons: Reasons = "text",
     ) -> pl.DataFrame:
         """Per programme `<id>.verdict`, `.amount`, `.reasons`, `.missing` and `.warnings`, one
         row per row.
@@ -1101,7 +1169,9 @@ class ColumnarPolicySet:
         `facts` holds fact columns by dotted path (any may be absent: unknown), `region_code` and
         `as_of` (a date on every row).  `missing` is a list of fact paths, or of labels in `lang`
         with `missing_as="label"`; with a `separator` it is joined into one string, and the
-        warnings (`Determination.warnings`) into one text.
+        warnings (`Determination.warnings`) into one text.  `reasons`: the reasons worded
+        (`text`), as codes (`codes`: see `ColumnarProgramme.codes` and `legend`), or left out
+        (`none`: no `.reasons` column).
         """
         frame = (
             with_fact_columns(facts, self.policies)
@@ -1154,12 +1224,17 @@ class ColumnarPolicySet:
         by_programme: dict[str, list[pl.DataFrame]] = {}
         for (compiled, _), result in zip(parts, results, strict=True):
             pid = compiled.id
-            reasons, missing, warnings = self._describe(
-                result.select(compiled.signature_columns()), compiled, lang, missing_as, separator
+            worded, missing, warnings = self._describe(
+                result.select(compiled.signature_columns()),
+                compiled,
+                lang,
+                missing_as,
+                separator,
+                reasons,
             )
-            if compiled.fact_columns:
-                reasons = _fill_named_facts(
-                    reasons, result.select(compiled.named_fact_columns()), compiled, lang
+            if compiled.fact_columns and reasons == "text":
+                worded = _fill_named_facts(
+                    worded, result.select(compiled.named_fact_columns()), compiled, lang
                 )
             by_programme.setdefault(pid, []).append(
                 pl.DataFrame(
@@ -1167,7 +1242,7 @@ class ColumnarPolicySet:
                         result["__row"],
                         result[f"{pid}.verdict"],
                         result[f"{pid}.amount"],
-                        reasons.alias(f"{pid}.reasons"),
+                        *([] if reasons == "none" else [worded.alias(f"{pid}.reasons")]),
                         missing.alias(f"{pid}.missing"),
                         warnings.alias(f"{pid}.warnings"),
                     ]
@@ -1187,6 +1262,7 @@ class ColumnarPolicySet:
         lang: Lang,
         missing_as: Literal["path", "label"],
         separator: str | None,
+        reasons: Reasons = "text",
     ) -> tuple[pl.Series, pl.Series, pl.Series]:
         """Reasons, missing facts and warnings for each row, worded once per distinct signature."""
 
@@ -1211,7 +1287,7 @@ class ColumnarPolicySet:
         # The wording of every signature seen so far is kept as a table (signature, reasons,
         # missing), and each row joins it: only signatures new in this chunk are worded in
         # Python, and a register has few after its first chunks.
-        table_id = (id(compiled), lang, missing_as, separator)
+        table_id = (id(compiled), lang, missing_as, separator, reasons)
         distinct = key.unique()
         with self._lock:
             known = self._worded.get(table_id)
@@ -1223,7 +1299,9 @@ class ColumnarPolicySet:
             if new.len():
                 if known is not None and known.height > _MEMO_SIZE:
                     known, new = None, distinct
-                added = self._worded_rows(keys, key, new, compiled, lang, missing_as, separator)
+                added = self._worded_rows(
+                    keys, key, new, compiled, lang, missing_as, separator, reasons
+                )
                 known = added if known is None else pl.concat([known, added]).rechunk()
                 self._worded[table_id] = known
         assert known is not None
@@ -1239,6 +1317,7 @@ class ColumnarPolicySet:
         lang: Lang,
         missing_as: Literal["path", "label"],
         separator: str | None,
+        reasons: Reasons = "text",
     ) -> pl.DataFrame:
         """The wording of the signatures `new`: reasons and missing facts as shown."""
         if keys.width == 1:
@@ -1258,11 +1337,13 @@ class ColumnarPolicySet:
         # Warnings are whole sentences: run together as written (zh ends each with 。).
         sentences = "" if lang == "zh" else " "
         for words in signatures:
-            reasons, missing, warnings = compiled.describe(words, lang)
+            said, missing, warnings = compiled.describe(words, lang)
+            if reasons == "codes":
+                said = compiled.codes(words)
             shown = missing
             if missing_as == "label":
                 shown = [self._labels[p].in_(lang) for p in missing]
-            reasons_list.append(reasons)
+            reasons_list.append(said)
             missing_list.append(shown if separator is None else (separator.join(shown) or None))
             warnings_list.append(
                 warnings if separator is None else (sentences.join(warnings) or None)
@@ -1276,6 +1357,39 @@ class ColumnarPolicySet:
                 pl.Series("missing", missing_list, dtype=_missing_dtype(separator)),
                 pl.Series("warnings", warnings_list, dtype=_missing_dtype(separator)),
             ]
+        )
+
+    def legend(self) -> pl.DataFrame:
+        """Each reason code given so far, spelled out: programme id, code, the reason in zh and
+        in en, and where it applies when its wording differs by region or date (`where`)."""
+        rows: list[tuple[str, str, str, str, str]] = []
+        for single, multi in self.programmes:
+            seen: dict[tuple[int, int], dict[tuple[str, str], list[int]]] = {}
+            for compiled in (single, multi):
+                if compiled is None:
+                    continue
+                for profile, i, outcome in sorted(compiled._coded):
+                    unknown = outcome == _UNKNOWN
+                    said = (
+                        compiled.reason_text(profile, i, unknown, "zh"),
+                        compiled.reason_text(profile, i, unknown, "en"),
+                    )
+                    places = seen.setdefault((i, outcome), {}).setdefault(said, [])
+                    if profile not in places:
+                        places.append(profile)
+            for (i, outcome), wordings in sorted(seen.items()):
+                code = reason_code(single.programme.criteria[i].spec.id, outcome == _UNKNOWN)
+                for (zh, en), profiles in wordings.items():
+                    where = (
+                        ", ".join(single.profiles.where(p) for p in sorted(profiles))
+                        if len(wordings) > 1
+                        else ""
+                    )
+                    rows.append((single.id, code, zh, en, where))
+        return pl.DataFrame(
+            rows,
+            schema=dict.fromkeys(["programme", "code", "zh", "en", "where"], pl.String),
+            orient="row",
         )
 
 

@@ -6,6 +6,9 @@ given directly or worked out from others; this module is the one place that does
 - `person.age` at `as_of`: given, else from `birth_date`, else from the ID number's birth date;
 - `person.employment.work_scope`: given, else from `region_code` and `work_region_code`;
 - `person.employment.work_province`: the first two digits of `work_region_code`.
+
+A birth date (given, or from the ID number) that no applicant can have on `as_of` is refused
+here with a `FactError` naming the fact, since every decision passes through `flatten`.
 """
 
 from __future__ import annotations
@@ -16,8 +19,19 @@ from typing import Any
 
 import msgspec
 
+from eligibility.birth import birth_date_problem
 from eligibility.facts import Applicant, WorkScope
 from eligibility.identity import parse_identity_number
+
+
+class FactError(ValueError):
+    """A fact that cannot be decided on, at its dotted `path` (e.g. a birth date after as_of)."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+
 
 DERIVED_FACTS: dict[str, tuple[str, ...]] = {
     # derived fact -> the facts it may come from (for listings and the batch path)
@@ -71,7 +85,8 @@ def work_scope_between(home: str, work: str) -> WorkScope | None:
 def flatten(applicant: Applicant, as_of: dt.date) -> dict[str, Any]:
     """The applicant's known facts by dotted path, with derived facts; unknown facts are absent.
 
-    The ID number itself is not carried into the map: rules need only what it tells.
+    The ID number itself is not carried into the map: rules need only what it tells.  Raises
+    `FactError` for a birth date before 1900 or after `as_of` (`eligibility.birth`).
     """
     facts: dict[str, Any] = {}
     _walk(msgspec.to_builtins(applicant), "", facts)
@@ -80,11 +95,18 @@ def flatten(applicant: Applicant, as_of: dt.date) -> dict[str, Any]:
     id_number = facts.pop("person.id_number", None)
 
     birth_date: dt.date | None = None
+    birth_path = "person.birth_date"
     if "person.birth_date" in facts:
         birth_date = dt.date.fromisoformat(facts["person.birth_date"])
     elif id_number is not None:
         birth_date = parse_identity_number(id_number).birth_date
+        birth_path = "person.id_number"
         facts["person.birth_date"] = birth_date.isoformat()
+    if birth_date is not None:
+        problem = birth_date_problem(birth_date, as_of)
+        if problem is not None:
+            shown = "its birth date " + problem if birth_path == "person.id_number" else problem
+            raise FactError(birth_path, shown)
     if "person.age" not in facts and birth_date is not None:
         facts["person.age"] = age_on(birth_date, as_of)
 

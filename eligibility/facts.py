@@ -15,8 +15,8 @@ from typing import Annotated, Any
 import msgspec
 
 from eligibility.identity import IdentityNumberError, parse_identity_number
+from eligibility.regions import RegionCode as RegionCode  # the one type, re-exported
 
-RegionCode = Annotated[str, msgspec.Meta(pattern=r"^(\d{2}|\d{4}|\d{6})$")]
 Yuan = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
 Months = Annotated[int, msgspec.Meta(ge=0, le=600)]
 

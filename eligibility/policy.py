@@ -22,6 +22,7 @@ from eligibility import rules
 from eligibility.catalogue import FactCatalogueFile, FactSpec
 from eligibility.derive import DERIVED_FACTS
 from eligibility.facts import Applicant
+from eligibility.regions import is_region_code
 from eligibility.text import Lang, Text
 
 Verdict = Literal["eligible", "ineligible", "needs_info"]
@@ -44,6 +45,13 @@ NOT_SET: dict[Lang, str] = {"zh": "（未定）", "en": "(not set)"}
 AMOUNT_NOT_SET = Text(
     zh="这个日期还没有查到在用的标准，钱数请以县里公布的为准。",
     en="No rule in force for this date was found: ask your county for the amount.",
+)
+
+# The next step a determination gives when some rule it needs is not in force on its date.
+GAP_STEP = Text(
+    zh="有些规定在这个日期还没有查到：请到村委会、乡镇或县里主管部门问清楚现在的条件和标准。",
+    en="Some rules for this date were not found: ask your village, township or the county office "
+    "for the current conditions and amounts.",
 )
 
 # The engine's wording of the warnings (`Programme.warnings`); a policy may give its own.
@@ -258,6 +266,9 @@ class PolicyFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     confirmed_until: dt.date | None = None
     confirmed_until_by_region: dict[str, dt.date] = {}
     unconfirmed_warning: Text | None = None
+    # The next step when a rule is not in force on the date (a table ended, a rule not yet
+    # started): who decides instead.  Else the engine's `GAP_STEP`.
+    gap_step: Text | None = None
     verdict_labels: VerdictLabels = VerdictLabels()
     renamed: tuple[Renaming, ...] = ()
     sources: dict[str, Source]
@@ -514,7 +525,10 @@ class Programme:
         said: list[str] = []
 
         def say(text: Text, **values: object) -> None:
-            line = text.format(values).in_(lang)
+            line = text.format(values).in_(lang).strip()
+            # Whole sentences: the batch runs them together in one cell.
+            if line and line[-1] not in "。！？.!?":
+                line += "。" if lang == "zh" else "."
             if line not in said:
                 said.append(line)
 
@@ -855,13 +869,11 @@ def _compile(
                 raise PolicyError(
                     f"{name}: parameter {pname!r} ({entry.since}): until must be after since"
                 )
-            if entry.region is not None and not (
-                entry.region.isdigit() and len(entry.region) in (2, 4, 6)
-            ):
+            if entry.region is not None and not is_region_code(entry.region):
                 raise PolicyError(f"{name}: parameter {pname!r}: bad region {entry.region!r}")
 
     def check_region(where: str, region: str) -> None:
-        if not (region.isdigit() and len(region) in (2, 4, 6)):
+        if not is_region_code(region):
             raise PolicyError(f"{name}: {where}: bad region {region!r}")
 
     for region in policy.confirmed_until_by_region:

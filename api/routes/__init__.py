@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import QueryParameter
 
 from api.problems import problem_responses
 
 # Keyed routes declare the bearer scheme (defined in `api.app`) in the OpenAPI document.
 SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+
+# Paging of every list.  `schema_extra`: Litestar's generator drops a bound of 0 (see
+# api.openapi), so the document states it itself.
+Offset = Annotated[
+    int,
+    QueryParameter(ge=0, le=10_000_000, description="rows to skip", schema_extra={"minimum": 0}),
+]
 
 
 def protected(*statuses: int) -> dict[int, ResponseSpec]:

@@ -8,7 +8,7 @@ from litestar import Controller, get
 from litestar.params import FromQuery, QueryParameter
 
 from api.dependencies import PrincipalDep, SessionDep, require_key
-from api.routes import SECURITY, protected
+from api.routes import SECURITY, Offset, protected
 from api.schemas import AuditPage
 from api.services import audit
 from api.services.audit import Action
@@ -34,7 +34,7 @@ class AuditController(Controller):
         record_id: Id = None,
         action: FromQuery[Action | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0, le=10_000_000)] = 0,
+        offset: Offset = 0,
     ) -> AuditPage:
         """Events matching the filters, newest first (admin keys only)."""
         del admin

@@ -11,7 +11,7 @@ from litestar import Controller, post
 from litestar.params import JSONBody, QueryParameter
 
 from api.dependencies import LangDep, PoliciesDep, PrincipalDep, require_key
-from api.problems import field_error
+from api.problems import FieldError, field_error, invalid
 from api.routes import SECURITY, protected
 from api.schemas import (
     BatchCheckItem,
@@ -21,6 +21,7 @@ from api.schemas import (
     ProgrammeId,
 )
 from api.services.assessments import check_programmes
+from eligibility.derive import FactError
 from eligibility.determination import determine
 from eligibility.facts import Applicant
 
@@ -56,9 +57,11 @@ class ChecksController(Controller):
         del principal  # any valid key may check
         check_programmes(policies, programme, "query.programme")
         today = as_of or dt.date.today()
-        return CheckResult(
-            determinations=determine(data, policies, programmes=programme, lang=lang, today=today)
-        )
+        try:
+            determinations = determine(data, policies, programmes=programme, lang=lang, today=today)
+        except FactError as exc:
+            raise invalid([FieldError(path=f"$.{exc.path}", message=exc.message)]) from None
+        return CheckResult(determinations=determinations)
 
     @post("/batch", status_code=200, responses=protected(), summary="Check many applicants")
     async def check_batch(
@@ -84,9 +87,15 @@ class ChecksController(Controller):
                     error = field_error(exc, prefix=f"$.applicants[{index}]")
                     results.append(BatchCheckItem(index=index, ok=False, errors=[error]))
                     continue
-                determinations = determine(
-                    applicant, policies, programmes=programme, lang=lang, today=today
-                )
+                try:
+                    determinations = determine(
+                        applicant, policies, programmes=programme, lang=lang, today=today
+                    )
+                except FactError as exc:
+                    path = f"$.applicants[{index}].{exc.path}"
+                    error = FieldError(path=path, message=exc.message)
+                    results.append(BatchCheckItem(index=index, ok=False, errors=[error]))
+                    continue
                 results.append(BatchCheckItem(index=index, ok=True, determinations=determinations))
             return BatchCheckResult(results=results)
 

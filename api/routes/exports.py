@@ -31,6 +31,7 @@ from litestar import Controller, Request, delete, get, post
 from litestar.openapi.spec import (
     OpenAPIFormat,
     OpenAPIMediaType,
+    OpenAPIResponse,
     OpenAPIType,
     Operation,
     RequestBody,
@@ -40,11 +41,12 @@ from litestar.params import FromPath
 from litestar.response import File, Response
 
 from api.dependencies import PoliciesDep, PrincipalDep, RuntimeDep, SessionDep, require_key
-from api.problems import ProblemError, field_error, invalid
+from api.problems import VALIDATION_TYPE, FieldError, ProblemError, field_error, invalid
 from api.routes import SECURITY, protected
 from api.schemas import Lang, ProgrammeId
 from api.services import audit, exports
 from api.services.exports import ExportRead
+from eligibility.regions import REGION_CODE_PATTERN
 
 
 def _openapi_schema(node: Any, definitions: dict[str, Any]) -> Any:
@@ -106,7 +108,7 @@ _REGISTER_SCHEMA = Schema(
         "lang": Schema(type=OpenAPIType.STRING, enum=list(get_args(Lang)), default="zh"),
         "region_default": Schema(
             type=OpenAPIType.STRING,
-            pattern=r"^(\d{2}|\d{4}|\d{6})$",
+            pattern=REGION_CODE_PATTERN,
             description="GB/T 2260 code for rows without one (within the key's regions)",
         ),
     },
@@ -122,12 +124,49 @@ _CREATE_BODY = RequestBody(
 )
 
 
+async def _small_body(request: Request[Any, Any, Any], limit: int) -> bytes:
+    """The body, refused with 413 once it passes `limit` bytes (the route's own limit is the
+    upload's, far too large for a JSON selection to be read into memory)."""
+    too_large = ProblemError(
+        413,
+        "Request Entity Too Large",
+        errors=[FieldError(path="$", message=f"a JSON selection is at most {limit} bytes")],
+        problem_type=VALIDATION_TYPE,
+    )
+    if (request.content_length or 0) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 @dataclass
 class _RegisterOrSelection(Operation):
     """The create operation, with the two bodies its handler reads (see the module docs)."""
 
     def __post_init__(self) -> None:
         self.request_body = _CREATE_BODY
+
+
+@dataclass
+class _OneOfTheFormats(Operation):
+    """The download operation: its file comes in the job's format, each with its media type
+    (Litestar would document the handler's one `media_type`)."""
+
+    def __post_init__(self) -> None:
+        done = (self.responses or {}).get("200")
+        if isinstance(done, OpenAPIResponse):
+            done.content = {
+                media_type: OpenAPIMediaType(
+                    schema=Schema(type=OpenAPIType.STRING, content_media_type=media_type)
+                )
+                for media_type in exports.MEDIA_TYPES.values()
+            }
 
 
 class ExportsController(Controller):
@@ -143,7 +182,6 @@ class ExportsController(Controller):
         status_code=202,
         responses=protected(413, 415),
         summary="Start an export job",
-        request_max_body_size=exports.MAX_UPLOAD,
         operation_class=_RegisterOrSelection,
     )
     async def create(
@@ -161,7 +199,7 @@ class ExportsController(Controller):
         if content_type == "multipart/form-data":
             job = await exports.from_upload(request, principal, policies, job_id, folder)
         elif content_type in ("application/json", ""):
-            body = await request.body()
+            body = await _small_body(request, exports.MAX_SELECTION)
             try:
                 data = msgspec.json.decode(body or b"{}", type=exports.ExportCreate, strict=True)
             except msgspec.ValidationError as exc:
@@ -210,7 +248,7 @@ class ExportsController(Controller):
         "/{export_id:str}/download",
         responses=protected(404, 409),
         summary="Download an export",
-        media_type="application/octet-stream",
+        operation_class=_OneOfTheFormats,
     )
     async def download(
         self,

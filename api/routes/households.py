@@ -8,7 +8,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.dependencies import PrincipalDep, RuntimeDep, SessionDep, require_key
-from api.routes import SECURITY, protected
+from api.routes import SECURITY, Offset, protected
 from api.schemas import (
     AssessmentList,
     HouseholdCreate,
@@ -25,9 +25,9 @@ from api.schemas import (
 from api.services import assessments, households
 from eligibility.facts import HouseholdCategory
 from eligibility.policy import Verdict
+from eligibility.regions import REGION_CODE_PATTERN
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="page size")]
-Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000, description="rows to skip")]
 
 
 class HouseholdsController(Controller):
@@ -52,7 +52,9 @@ class HouseholdsController(Controller):
         principal: PrincipalDep,
         region: Annotated[
             str | None,
-            QueryParameter(pattern=r"^\d{2,6}$", description="region code prefix, e.g. 5101"),
+            QueryParameter(
+                pattern=REGION_CODE_PATTERN, description="region code prefix, e.g. 5101"
+            ),
         ] = None,
         category: FromQuery[HouseholdCategory | None] = None,
         programme: Annotated[

@@ -13,10 +13,11 @@ from api.dependencies import LangDep, PoliciesDep
 from api.problems import problem_responses
 from api.services.households import not_found
 from eligibility.listing import ProgrammeListing, describe_programme, list_programmes
+from eligibility.regions import REGION_CODE_PATTERN
 
 Region = Annotated[
     str | None,
-    QueryParameter(pattern=r"^(\d{2}|\d{4}|\d{6})$", description="GB/T 2260 code, e.g. 510121"),
+    QueryParameter(pattern=REGION_CODE_PATTERN, description="GB/T 2260 code, e.g. 510121"),
 ]
 AsOf = Annotated[dt.date | None, QueryParameter(description="date (default today)")]
 

@@ -20,6 +20,7 @@ from api.services.households import deny, member_with_household, not_found, reco
 from db.engine import utc
 from db.models import Assessment, AssessmentDetermination, Household, Member
 from eligibility import facts as f
+from eligibility.derive import FactError
 from eligibility.determination import Determination, determine
 from eligibility.policy import PolicySet
 
@@ -142,7 +143,13 @@ async def create_assessment(
     lang = data.lang or lang
     as_of = data.as_of or today
     applicant = applicant_for(household, member, as_of=as_of, loan_request=data.loan_request)
-    determinations = determine(applicant, policies, programmes=data.programmes, lang=lang)
+    try:
+        determinations = determine(applicant, policies, programmes=data.programmes, lang=lang)
+    except FactError as exc:
+        # The member's stored facts were checked when registered: it is this date that is wrong.
+        raise invalid(
+            [FieldError(path="$.as_of", message=f"the member's {exc.path} {exc.message}")]
+        ) from None
     row = Assessment(
         id=str(uuid.uuid4()),
         member_id=member.id,
@@ -256,7 +263,11 @@ async def rederive(
         None if row.programmes is None else msgspec.json.decode(row.programmes, type=list[str])
     )
     lang: Lang = "en" if row.lang == "en" else "zh"
-    again = determine(applicant, policies, programmes=programmes, lang=lang, today=row.as_of)
+    try:
+        again = determine(applicant, policies, programmes=programmes, lang=lang, today=row.as_of)
+    except FactError as exc:
+        # Stored before birth dates were checked against the date decided for.
+        raise ProblemError(409, f"This assessment cannot be decided again: {exc}") from None
     audit.record(session, principal, "rederive", "assessment", [(row.id, row.household_id)])
     await session.commit()
     return RederiveResult(

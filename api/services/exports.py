@@ -5,6 +5,17 @@ background, reading their state, deleting them, and removing them when their tim
 A deleted job leaves nothing: its row goes, and so does its folder (input, partial or finished
 output, notes).  A finished or failed job is removed the same way `EXPORT_RETENTION_DAYS` after
 its last change, at start-up and then daily.
+
+Personal data is kept no longer than the work needs: the uploaded register (ID numbers in
+clear) or the households' snapshot is written 0600 in a 0700 folder and removed as soon as a
+run of the job has ended, done or failed; until then it is what a run cut short by a crash
+resumes from.  A job whose register is gone when it is resumed fails, saying so.
+
+Of several worker processes on one database only one runs a job: a run begins with a claim on
+the job's lease (a compare-and-set in its row), renewed while it runs; a job whose worker died
+is taken over by another once its lease has expired, and a run that finds its lease taken
+stops.  Each run starts from a clean folder, removing what a killed run left (its `.part`
+output, the XLSX writer's temporary files).
 """
 
 from __future__ import annotations
@@ -13,9 +24,13 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
+import secrets
 import shutil
+import socket
 import threading
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -35,35 +50,40 @@ from api.schemas import Lang, ProgrammeId
 from api.security import Principal
 from api.services import audit
 from api.services.assessments import applicant_for
-from api.services.households import category_condition, not_found, record_id
+from api.services.export_access import outside_regions
+from api.services.households import category_condition, deny, not_found, record_id, shown_mask
 from api.settings import Settings
 from batch.run import INPUT_FORMATS, BatchInputError, BatchOptions, run_batch
-from db.engine import utc
+from db.engine import is_unavailable, utc
 from db.models import ExportJob, Household, Member
 from eligibility.facts import HouseholdCategory
 from eligibility.policy import PolicySet
+from eligibility.regions import RegionCode, RegionCodeError, normalise_region_code
 
 OutputFormat = Literal["csv", "xlsx", "parquet", "ndjson"]
 JobStatus = Literal["queued", "running", "done", "failed"]
-Region = Annotated[str, Meta(pattern=r"^(\d{2}|\d{4}|\d{6})$")]
 MEDIA_TYPES: dict[str, str] = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Litestar adds "; charset=utf-8" to every text/ type
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "parquet": "application/vnd.apache.parquet",
     "ndjson": "application/x-ndjson",
 }
-MAX_UPLOAD = 1 << 30  # a county register in XLSX or CSV is far smaller; Parquet more so
+MAX_SELECTION = 64 * 1024  # bytes of a JSON selection: a few fields, never more
 _PROGRESS_EVERY = 0.5  # seconds between progress writes to the database
 _SNAPSHOT = "households.parquet"  # the input of a job over stored households
 _SWEEP_EVERY = 24 * 60 * 60.0  # seconds between retention sweeps while the server runs
+_ORPHAN_AGE = 10 * 60.0  # seconds a folder without a job row is left (its request may be
+# between saving the upload and storing the job)
+_ORPHAN_EVERY = 10 * 60.0  # seconds between looks for such folders while the server runs
 _FINISHED = ("done", "failed")
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # an expiry already past
 _log = logging.getLogger(__name__)
 
 
 class ExportFilter(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Which stored households: all of the caller's regions, or narrower."""
 
-    region: Region | None = None
+    region: RegionCode | None = None
     category: HouseholdCategory | None = None
 
 
@@ -155,16 +175,21 @@ async def _save_upload(
             raise _bad(f"$.programme[{i}]", f"unknown programme {programme!r}")
     region_default = _text(form, "region_default")
     if region_default is not None:
-        if not (region_default.isdigit() and len(region_default) in (2, 4, 6)):
-            raise _bad("$.region_default", "must be a 2, 4 or 6 digit GB/T 2260 code")
+        try:
+            region_default = normalise_region_code(region_default)
+        except RegionCodeError as exc:
+            raise _bad("$.region_default", str(exc)) from None
         if not principal.sees(region_default):
             raise _bad("$.region_default", f"{region_default} is outside this key's regions")
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / f"input{suffix}").open("wb") as target:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # The register holds ID numbers in clear: readable by the service only, and removed as
+    # soon as a run of the job has ended (see `_Runner._end`).
+    fd = os.open(folder / f"input{suffix}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as target:
         while block := await upload.read(1 << 20):
             target.write(block)
     options = {"lang": lang, "region_default": region_default}
-    (folder / "options.json").write_bytes(msgspec.json.encode(options))
+    _write_private(folder / "options.json", msgspec.json.encode(options))
     return ExportJob(
         id=job_id,
         created_by=principal.key_id,
@@ -216,15 +241,18 @@ async def from_households(
             "household_id": household.id,
             "member_id": member.id,
             "name": member.name,
-            "id_number_masked": member.id_number_masked,
+            "id_number_masked": shown_mask(member.id_number_masked),
         }
         _flatten(msgspec.to_builtins(applicant), "", row)
         rows.append(row)
         seen.append((member.id, household.id))
-    folder.mkdir(parents=True, exist_ok=True)
-    _snapshot(rows).write_parquet(folder / _SNAPSHOT)
-    (folder / "options.json").write_bytes(
-        msgspec.json.encode({"lang": data.lang, "region_default": None})
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    snapshot = folder / _SNAPSHOT
+    os.close(os.open(snapshot, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    _snapshot(rows).write_parquet(snapshot)
+    snapshot.chmod(0o600)  # whatever the writer did: the members' facts are for the service
+    _write_private(
+        folder / "options.json", msgspec.json.encode({"lang": data.lang, "region_default": None})
     )
     # Reading the members' facts into a file is a read of their personal data.
     audit.record(session, principal, "read", "member", seen)
@@ -271,9 +299,13 @@ def _snapshot(rows: list[dict[str, Any]]) -> pl.DataFrame:
 
 
 async def find_job(session: AsyncSession, principal: Principal, export_id: str) -> ExportJob:
-    """The job if it is the caller's regions' (the same 404 otherwise)."""
+    """The job if it is the caller's regions' (the same 404 otherwise, audited as `denied`)."""
     job = await session.get(ExportJob, record_id(export_id, "export"))
-    if job is None or not _visible(job, principal):
+    if job is None:
+        raise not_found("export")
+    if not _visible(job, principal):
+        # Audited like an attempt on another region's household (a job has none of its own).
+        await deny(session, principal, "export", job.id, None)
         raise not_found("export")
     return job
 
@@ -366,6 +398,36 @@ async def sweep_expired(runtime: Runtime, now: dt.datetime) -> list[str]:
     return found
 
 
+async def sweep_orphans(runtime: Runtime, now: dt.datetime) -> list[str]:
+    """Remove the folders under `EXPORT_DIR` that no job row names and that have not changed
+    for `_ORPHAN_AGE`: an upload saved by a request whose job could not be stored (the
+    database away at that moment) would otherwise keep its ID numbers for good.  The names
+    removed."""
+    root = runtime.settings.export_dir
+    cutoff = now.timestamp() - _ORPHAN_AGE
+    candidates = {
+        path.name: path
+        for path in (root.iterdir() if root.is_dir() else ())
+        if path.is_dir() and path.stat().st_mtime < cutoff
+    }
+    if not candidates:
+        return []
+    async with runtime.sessions() as session:
+        known = set(
+            (
+                await session.exec(
+                    select(ExportJob.id).where(col(ExportJob.id).in_(list(candidates)))
+                )
+            ).all()
+        )
+    orphans = sorted(set(candidates) - known)
+    for name in orphans:
+        _remove_folder(candidates[name])
+    if orphans:
+        _log.warning("removed %d export folder(s) without a job: %s", len(orphans), orphans)
+    return orphans
+
+
 def _remove_folder(folder: Path) -> None:
     # Already gone is fine: another worker's sweep or delete may have been first.
     with contextlib.suppress(FileNotFoundError):
@@ -384,25 +446,93 @@ class _Cancelled(Exception):
     """The job was deleted: it stops for good and its files are removed by the deleter."""
 
 
+class _LeaseLost(Exception):
+    """Another worker holds the job now (this one could not renew its lease in time): this
+    run stops and leaves the job to it."""
+
+
+def _owner_id() -> str:
+    """This process's name on the leases it holds: host, pid and a random part (a pid can be
+    reused after a restart; a lease must not be)."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    """Write a file readable by the service's user only (0600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as target:
+        target.write(content)
+
+
+def _clear_leftovers(folder: Path, keep: set[str]) -> list[str]:
+    """Remove from a job's folder everything but `keep`: a killed run's temporary output
+    (`.result.*.part`), the XLSX writer's temporary row files, an earlier run's notes.  The
+    names removed."""
+    removed = []
+    for path in folder.iterdir() if folder.is_dir() else ():
+        if path.name in keep:
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path.name)
+    return removed
+
+
+_RESUMABLE = ("queued", "running")
+_INPUT_GONE = (
+    "the register is no longer on the server (it is removed when a run ends, and this job's "
+    "run ended or was cut short after that); upload it again"
+)
+
+
 @dataclass
 class _Runner:
-    """Runs jobs in worker threads, one asyncio task each, and records their progress."""
+    """Runs jobs in worker threads, one asyncio task each, and records their progress.
+
+    A job runs under a lease held in its row (`lease_owner`, `lease_expires_at`): a worker
+    runs a job only once it has claimed it with a compare-and-set (the job is unclaimed, or
+    its lease has expired), and renews the lease while the job runs.  So of several worker
+    processes on one database only one runs a job, and a job whose worker died (its lease
+    no longer renewed) is taken over by another once the lease has expired.
+    """
 
     runtime: Runtime
+    owner: str = field(default_factory=_owner_id)
     stopping: threading.Event = field(default_factory=threading.Event)
     tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     cancelled: set[str] = field(default_factory=set)
     """Jobs deleted while this process runs: read by the worker threads between chunks, and
     kept so that a job deleted before its task began is never begun."""
+    lost: set[str] = field(default_factory=set)
+    """Jobs this process was running whose lease it lost (read by the worker threads)."""
     sweeper: asyncio.Task[None] | None = None
+    watcher: asyncio.Task[None] | None = None
+    resumed: bool = False
+    """Whether the jobs left by the last process have been looked for (see `resume`)."""
+
+    @property
+    def lease(self) -> dt.timedelta:
+        """How long a claim lasts without renewal."""
+        return dt.timedelta(seconds=self.runtime.settings.export_lease_seconds)
 
     def start(self, job_id: str) -> None:
-        """Run the job in the background (once at a time per job; never once deleted)."""
+        """Run the job in the background if this worker can claim it (once at a time per job;
+        never once deleted)."""
         if job_id in self.cancelled:
             return
         if job_id in self.tasks and not self.tasks[job_id].done():
             return
-        self.tasks[job_id] = asyncio.create_task(self._run(job_id), name=f"export {job_id}")
+        task = asyncio.create_task(self._run(job_id), name=f"export {job_id}")
+        self.tasks[job_id] = task
+
+        def forget(ended: asyncio.Task[None]) -> None:
+            # A long-running server looks for claimable jobs all day: keep only live tasks.
+            if self.tasks.get(job_id) is ended:
+                del self.tasks[job_id]
+
+        task.add_done_callback(forget)
 
     async def cancel(self, job_id: str) -> None:
         """Stop the job for good and wait until its run has ended: a running batch stops at
@@ -415,9 +545,12 @@ class _Runner:
             await asyncio.wait({task})
 
     def keep_sweeping(self) -> None:
-        """Remove expired jobs once a day from now on (see `sweep_expired`)."""
+        """Remove expired jobs once a day from now on (see `sweep_expired`), and take over
+        jobs whose worker died, as their leases expire."""
         if self.sweeper is None or self.sweeper.done():
             self.sweeper = asyncio.create_task(self._sweep_daily(), name="export retention")
+        if self.watcher is None or self.watcher.done():
+            self.watcher = asyncio.create_task(self._take_over(), name="export leases")
 
     async def _sweep_daily(self) -> None:
         while True:
@@ -427,47 +560,133 @@ class _Runner:
             except Exception:  # the database away for a moment, say: tomorrow's sweep retries
                 _log.exception("export retention sweep failed")
 
+    async def _take_over(self) -> None:
+        # Every half lease: a job whose worker died is run again within 1.5 leases of its
+        # last renewal.
+        orphans_looked = time.monotonic()
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 2)
+            try:
+                await self._take_over_once()
+                if time.monotonic() - orphans_looked >= _ORPHAN_EVERY:
+                    await sweep_orphans(self.runtime, dt.datetime.now(dt.UTC))
+                    orphans_looked = time.monotonic()
+            except Exception as exc:  # the database away: the next look retries
+                _log.warning("looking for export jobs to take over failed: %r", exc)
+
+    async def _take_over_once(self) -> None:
+        """Run the jobs whose leases have expired (their workers died); and, if the start-up
+        could not resume jobs (the database away), those too."""
+        await self._start_claimable(unclaimed=not self.resumed)
+
     async def resume(self) -> None:
-        """Run again every job left queued or running by the last process."""
+        """Run again every job left queued or running by the last process whose lease is not
+        held (a job a live worker runs is left to it; one whose worker died is taken over by
+        the lease watcher once its lease expires)."""
+        await self._start_claimable(unclaimed=True)
+        self.resumed = True
+
+    async def _start_claimable(self, *, unclaimed: bool) -> None:
+        now = dt.datetime.now(dt.UTC)
+        expired = col(ExportJob.lease_expires_at) < now
+        free = sa.or_(col(ExportJob.lease_owner).is_(None), expired) if unclaimed else expired
         async with self.runtime.sessions() as session:
             pending = (
                 await session.exec(
-                    select(ExportJob.id).where(col(ExportJob.status).in_(("queued", "running")))
+                    select(ExportJob.id).where(col(ExportJob.status).in_(_RESUMABLE), free)
                 )
             ).all()
         for job_id in pending:
             self.start(job_id)
 
     async def stop(self) -> None:
-        """Ask running jobs to stop and wait for them (they stay `running`, to be resumed);
-        stop the daily sweep."""
+        """Ask running jobs to stop and wait for them (they stay `running`, their leases
+        given up, to be resumed by another worker or at the next start); stop the sweep and
+        the lease watcher."""
         self.stopping.set()
-        if self.sweeper is not None:
-            self.sweeper.cancel()
-            await asyncio.gather(self.sweeper, return_exceptions=True)
+        for task in (self.sweeper, self.watcher):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         if self.tasks:
             await asyncio.gather(*self.tasks.values(), return_exceptions=True)
 
-    async def _update(self, job_id: str, **changes: Any) -> ExportJob | None:
-        async with self.runtime.sessions() as session:
-            job = await session.get(ExportJob, job_id)
-            if job is None:
-                return None
-            for name, value in changes.items():
-                setattr(job, name, value)
-            job.updated_at = dt.datetime.now(dt.UTC)
-            session.add(job)
-            await session.commit()
-            await session.refresh(job)
-            return job
+    async def _claim(self, job_id: str) -> bool:
+        """Take the job's lease if it is free (never claimed, or expired): a compare-and-set
+        on the owner and the expiry, so of workers racing for a job exactly one wins."""
+        now = dt.datetime.now(dt.UTC)
+        claim = (
+            sa.update(ExportJob)
+            .where(
+                col(ExportJob.id) == job_id,
+                col(ExportJob.status).in_(_RESUMABLE),
+                sa.or_(
+                    col(ExportJob.lease_owner).is_(None),
+                    col(ExportJob.lease_expires_at).is_(None),
+                    col(ExportJob.lease_expires_at) < now,
+                ),
+            )
+            .values(
+                lease_owner=self.owner,
+                lease_expires_at=now + self.lease,
+                attempts=col(ExportJob.attempts) + 1,
+                status="running",
+                rows_done=0,
+                error=None,
+                updated_at=now,
+            )
+        )
+        async with self.runtime.engine.begin() as connection:
+            return (await connection.execute(claim)).rowcount == 1
+
+    async def _held(self, job_id: str, *, renew: bool, **changes: Any) -> bool | None:
+        """Write `changes` (and a renewed lease) if this worker still holds the job: True if
+        it does, False if another worker has it now, None if the row is gone (deleted)."""
+        now = dt.datetime.now(dt.UTC)
+        values: dict[str, Any] = {"updated_at": now, **changes}
+        if renew:
+            values["lease_expires_at"] = now + self.lease
+        update = (
+            sa.update(ExportJob)
+            .where(col(ExportJob.id) == job_id, col(ExportJob.lease_owner) == self.owner)
+            .values(**values)
+        )
+        async with self.runtime.engine.begin() as connection:
+            if (await connection.execute(update)).rowcount == 1:
+                return True
+            found = await connection.execute(
+                sa.select(col(ExportJob.id)).where(col(ExportJob.id) == job_id)
+            )
+            return False if found.first() is not None else None
+
+    async def _end(self, job_id: str, folder: Path, **changes: Any) -> bool | None:
+        """Record how the run ended and give the lease up; the register is removed, as nothing
+        will read it again (a failed job is not re-run: a new upload is a new job)."""
+        held = await self._held(job_id, renew=False, lease_expires_at=None, **changes)
+        if held:
+            for name in (f"input{suffix}" for suffix in INPUT_FORMATS):
+                (folder / name).unlink(missing_ok=True)
+            (folder / _SNAPSHOT).unlink(missing_ok=True)
+        return held
 
     async def _run(self, job_id: str) -> None:
         if job_id in self.cancelled:
             return  # deleted before its task got going: not even its input is opened
-        job = await self._update(job_id, status="running", rows_done=0, error=None)
+        if not await self._claim(job_id):
+            return  # another worker runs it, or it is finished or gone
+        async with self.runtime.sessions() as session:
+            job = await session.get(ExportJob, job_id)
         if job is None or job.input_path is None:
             return
+        _log.info("export %s: run %d by %s", job_id, job.attempts, self.owner)
         folder = self.runtime.settings.export_dir / job.id
+        # A run cut short (killed, or stopped while writing) left temporary files: start clean.
+        stale = _clear_leftovers(folder, {job.input_path, "options.json"})
+        if stale:
+            _log.info("export %s: removed %s left by an earlier run", job_id, ", ".join(stale))
+        if not (folder / job.input_path).is_file():
+            await self._end(job_id, folder, status="failed", error=_INPUT_GONE)
+            return
         options_file = folder / "options.json"
         saved = msgspec.json.decode(options_file.read_bytes()) if options_file.is_file() else {}
         regions: list[str] = msgspec.json.decode(job.regions, type=list[str])
@@ -476,7 +695,7 @@ class _Runner:
             programmes=None if job.programmes is None else msgspec.json.decode(job.programmes),
             region_default=saved.get("region_default"),
             lang=saved.get("lang", "zh"),
-            allowed_regions=tuple(regions) if regions else None,
+            row_check=outside_regions(tuple(regions), saved.get("lang", "zh")) if regions else None,
         )
         output = f"result.{job.output_format}"
         progress: dict[str, int | None] = {"done": 0, "total": job.rows_total}
@@ -487,6 +706,8 @@ class _Runner:
             # temporary output: a stopped or cancelled run leaves no file behind.
             if job_id in self.cancelled:
                 raise _Cancelled
+            if job_id in self.lost:
+                raise _LeaseLost
             if self.stopping.is_set():
                 raise _Stopped
             progress["done"], progress["total"] = done, total
@@ -503,42 +724,90 @@ class _Runner:
                 write_summary_csv=False,
             )
         )
-        shown = (0, job.rows_total)
-        while not work.done():
-            await asyncio.wait({work}, timeout=_PROGRESS_EVERY)
-            now = (progress["done"] or 0, progress["total"])
-            if now != shown and not work.done():
-                shown = now
-                if await self._update(job_id, rows_done=now[0], rows_total=now[1]) is None:
-                    # The row is gone: the job was deleted through another worker process.
-                    self.cancelled.add(job_id)
+        await self._watch(job_id, work, progress, job.rows_total)
         try:
             result = work.result()
         except _Cancelled:
             return  # the deleter removes the folder and the row
+        except _LeaseLost:
+            self.lost.discard(job_id)
+            return  # another worker runs it now
         except _Stopped:
-            return  # left `running`: the next start runs it again
+            # Left `running` with its lease expired at once: another worker, or the next
+            # start, runs it again.
+            await self._quietly(self._held(job_id, renew=False, lease_expires_at=_EPOCH))
+            return
         except BatchInputError as exc:
-            await self._update(job_id, status="failed", error=str(exc))
+            await self._quietly(self._end(job_id, folder, status="failed", error=str(exc)))
             return
         except Exception as exc:  # a job's failure is reported on the job, not raised
-            await self._update(job_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"
+            await self._quietly(self._end(job_id, folder, status="failed", error=error))
             return
         if job_id in self.cancelled:
             return  # deleted as the last chunk was written: it must not turn `done`
         try:
-            (folder / "notes.json").write_bytes(msgspec.json.encode(notes))
+            _write_private(folder / "notes.json", msgspec.json.encode(notes))
         except FileNotFoundError:
             return  # the folder was removed: deleted through another worker process
-        finished = await self._update(
-            job_id,
-            status="done",
-            rows_done=result.rows,
-            rows_total=result.rows,
-            output_path=output,
+        finished = await self._quietly(
+            self._end(
+                job_id,
+                folder,
+                status="done",
+                rows_done=result.rows,
+                rows_total=result.rows,
+                output_path=output,
+            )
         )
         if finished is None:
             _remove_folder(folder)  # deleted meanwhile through another worker: leave nothing
+
+    async def _watch(
+        self,
+        job_id: str,
+        work: asyncio.Task[Any],
+        progress: dict[str, int | None],
+        total: int | None,
+    ) -> None:
+        """While the batch runs: write its progress, renew the lease a third of the way
+        through it, and tell the batch to stop if the job was deleted or its lease lost (by
+        another worker's claim, or by failing to renew it before it ran out)."""
+        shown = (0, total)
+        renewed = time.monotonic()
+        deadline = renewed + self.lease.total_seconds()
+        while not work.done():
+            await asyncio.wait({work}, timeout=_PROGRESS_EVERY)
+            if work.done():
+                break
+            now = (progress["done"] or 0, progress["total"])
+            renew = time.monotonic() - renewed >= self.lease.total_seconds() / 3
+            if now == shown and not renew:
+                continue
+            try:
+                held = await self._held(job_id, renew=renew, rows_done=now[0], rows_total=now[1])
+            except Exception as exc:  # the database away: try again at the next tick
+                _log.warning("export %s: could not record progress: %r", job_id, exc)
+                if time.monotonic() >= deadline:
+                    self.lost.add(job_id)  # another worker may have taken it over by now
+                continue
+            shown = now
+            if renew:
+                renewed = time.monotonic()
+                deadline = renewed + self.lease.total_seconds()
+            if held is None:
+                self.cancelled.add(job_id)  # deleted through another worker process
+            elif not held:
+                self.lost.add(job_id)
+
+    async def _quietly(self, write: Awaitable[bool | None]) -> bool | None:
+        """A final write of a run; if the database is away it is logged, and the job, left
+        `running` under a lease nobody renews, is run again once that lease expires."""
+        try:
+            return await write
+        except Exception as exc:
+            _log.warning("export: could not record the end of a run: %r", exc)
+            return False
 
 
 def job_runner(app: Litestar) -> _Runner:
@@ -552,8 +821,9 @@ def job_runner(app: Litestar) -> _Runner:
 
 @contextlib.asynccontextmanager
 async def running_jobs(app: Litestar) -> AsyncIterator[None]:
-    """The app's lifespan for export jobs: at start-up, remove the expired jobs, run again
-    every job left queued or running by a stop, and sweep daily from then on; at shut-down,
+    """The app's lifespan for export jobs: at start-up, remove the expired jobs and the
+    folders without a job, run again every job left queued or running by a stop, and sweep
+    daily from then on (folders without a job every ten minutes); at shut-down,
     stop the jobs under way (they are resumed at the next start) and the sweep.
 
     A lifespan listed after the runtime's, not start-up and shut-down hooks: Litestar runs
@@ -561,8 +831,15 @@ async def running_jobs(app: Litestar) -> AsyncIterator[None]:
     disposed, and a job's last progress write would then open a connection nobody closes.
     """
     runner = job_runner(app)
-    await sweep_expired(runner.runtime, dt.datetime.now(dt.UTC))
-    await runner.resume()
+    try:
+        await sweep_expired(runner.runtime, dt.datetime.now(dt.UTC))
+        await sweep_orphans(runner.runtime, dt.datetime.now(dt.UTC))
+        await runner.resume()
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        # Serve all the same (503 until the database is back); the lease watcher resumes.
+        _log.warning("export jobs not resumed at start-up, retried shortly: %r", exc)
     runner.keep_sweeping()
     try:
         yield

@@ -65,7 +65,11 @@ def record_id(value: str, what: str) -> str:
 
 
 async def deny(
-    session: AsyncSession, principal: Principal, resource: str, record: str, household_id: str
+    session: AsyncSession,
+    principal: Principal,
+    resource: str,
+    record: str,
+    household_id: str | None,
 ) -> None:
     """Log an attempt on a record outside the caller's regions (answered as 404)."""
     await session.rollback()
@@ -286,6 +290,12 @@ _MEMBER_FACTS = (
 )
 
 
+def shown_mask(stored: str | None) -> str | None:
+    """A stored masked form as shown now: masks stored before issue 11 showed the last four
+    characters too, and masking a mask again gives the current form (`1408**************`)."""
+    return None if stored is None else mask_identity_number(stored)
+
+
 def member_read(row: Member) -> MemberRead:
     """The wire form of a member row (ID number masked)."""
     return msgspec.convert(
@@ -293,7 +303,7 @@ def member_read(row: Member) -> MemberRead:
             **{name: getattr(row, name) for name in _MEMBER_FACTS},
             "id": row.id,
             "household_id": row.household_id,
-            "id_number_masked": row.id_number_masked,
+            "id_number_masked": shown_mask(row.id_number_masked),
             "employment": _decode_json(row.employment),
             "education": _decode_json(row.education),
             "created_at": utc(row.created_at),

@@ -150,7 +150,10 @@ async def test_export_stored_households_as_csv(
         "microloan.amount",
         "microloan.reasons",
         "microloan.missing",
+        "microloan.warnings",
     ]
+    # 2024 is inside the confirmed period: no warning on either row.
+    assert rows["microloan.warnings"].null_count() == 2
     assert rows["error"].null_count() == 2
 
 
@@ -167,6 +170,32 @@ async def test_another_regions_job_is_not_found(
     assert (await client.get(f"/v1/exports/{uuid.uuid4()}", headers=owner)).status_code == 404
     assert (await client.get("/v1/exports/not-an-id", headers=owner)).status_code == 404
     assert (await client.get(f"/v1/exports/{job['id']}")).status_code == 401
+
+
+async def test_attempts_on_another_regions_job_are_audited_as_denied(
+    client: AsyncTestClient[Litestar], make_key: KeyMaker, admin_headers: dict[str, str]
+) -> None:
+    # Issue 11, finding 13: these answered 404 but left no trace, unlike households,
+    # members and assessments (see test_api_audit).
+    owner = bearer(await make_key("caseworker", regions=["1408"]))
+    stranger = bearer(await make_key("caseworker", regions=["5101"]))
+    created = (await upload(client, owner, format="parquet")).json()
+    job = await finished(client, owner, created["id"])
+    path = f"/v1/exports/{job['id']}"
+    assert (await client.get(path, headers=stranger)).status_code == 404
+    assert (await client.get(f"{path}/download", headers=stranger)).status_code == 404
+    assert (await client.delete(path, headers=stranger)).status_code == 404
+    assert (await client.get(path, headers=owner)).status_code == 200  # not deleted
+
+    events = (
+        await client.get(f"/v1/audit?record_id={job['id']}&action=denied", headers=admin_headers)
+    ).json()["items"]
+    assert [e["resource"] for e in events] == ["export"] * 3
+    assert len({e["key_id"] for e in events}) == 1
+    # The owner's own reads are not denials; ids that are no job are not audited at all.
+    assert (await client.get(f"/v1/exports/{uuid.uuid4()}", headers=stranger)).status_code == 404
+    again = (await client.get("/v1/audit?action=denied&limit=1000", headers=admin_headers)).json()
+    assert sum(e["record_id"] == job["id"] for e in again["items"]) == 3
 
 
 async def test_bad_requests_name_the_field(
@@ -402,6 +431,10 @@ async def test_a_cancelled_run_stops_between_chunks_and_leaves_no_output(
     assert sorted(p.name for p in folder.iterdir()) == before
     runner.start(job_id)
     assert job_id not in runner.tasks
+    # Deleting follows a cancel (see `delete_job`): no other worker may take the job up later.
+    async with db_sessions() as session:
+        await session.delete(job)
+        await session.commit()
 
 
 async def test_the_openapi_document_describes_both_bodies(

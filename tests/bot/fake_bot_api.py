@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import socket
 import time
@@ -25,6 +26,9 @@ import uvicorn
 
 TOKEN = "123456:TEST-TOKEN"
 BOT_ID = 123456
+# Telegram numbers a bot's updates once: so does the stand-in, across its instances (the app
+# remembers handled ids in the test session's database and skips a repeated one).
+_UPDATE_IDS = itertools.count(1)
 _JSON_FIELDS = {
     "reply_markup",
     "commands",
@@ -58,7 +62,7 @@ class FakeBotApi:
         self.by_chat: dict[int, list[Call]] = {}  # sendMessage calls, per chat
         self.updates: list[dict[str, Any]] = []  # not yet confirmed by an offset
         self.confirmed_offset = 0
-        self._next_update_id = 1
+        self._last_update_id = 0
         self._next_message_id = 1000
         self._changed = asyncio.Condition()
         self._server: uvicorn.Server | None = None
@@ -221,8 +225,7 @@ class FakeBotApi:
 
     def number(self, update: dict[str, Any]) -> dict[str, Any]:
         """Give an update its `update_id` (for a webhook call: not queued)."""
-        update["update_id"] = self._next_update_id
-        self._next_update_id += 1
+        update["update_id"] = self._last_update_id = next(_UPDATE_IDS)
         return update
 
     def push(self, update: dict[str, Any]) -> dict[str, Any]:
@@ -240,7 +243,7 @@ class FakeBotApi:
     @property
     def last_update_id(self) -> int:
         """The id of the last update queued so far."""
-        return self._next_update_id - 1
+        return self._last_update_id
 
     async def wait_fetched(self, update_id: int, timeout: float = 10.0) -> None:
         """Until the bot confirmed (fetched and queued) every update up to `update_id`."""

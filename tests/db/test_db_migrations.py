@@ -30,6 +30,7 @@ TABLES = {
     "audit_events",
     "bot_conversations",
     "export_jobs",
+    "telegram_updates",
 }
 
 

