@@ -396,7 +396,7 @@ def test_no_line_known_refers_only_on_something_the_household_said(policies: Pol
     )
     asked = decide(policies, "monitoring_referral", silent)
     assert asked.verdict == "needs_info"
-    assert [m.fact for m in asked.missing][0] == "household.per_capita_net_income"
+    assert asked.missing[0].fact == "household.per_capita_net_income"
     assert "household.sudden_hardship_event" in [m.fact for m in asked.missing]
     income = applicant(
         {
