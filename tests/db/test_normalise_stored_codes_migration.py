@@ -108,6 +108,28 @@ async def test_old_rows_are_normalised_and_shown_to_the_county(
         created_at=NOW,
         updated_at=NOW,
     )
+    # An assessment made from that household by the old code: its facts hold the codes as stored.
+    await _insert(scratch, "policy_sets", version="old-set", sources="{}", created_at=NOW)
+    assessment = str(uuid.uuid4())
+    stored_facts = (
+        '{"region_code":"１４０８２１","as_of":"2025-06-01","household":{"size":4},'
+        '"person":{"age":36,"employment":{"work_region_code":"３３０１０２ "}}}'
+    )
+    await _insert(
+        scratch,
+        "assessments",
+        id=assessment,
+        member_id=member,
+        household_id=full_width,
+        policy_version="old-set",
+        as_of=dt.date(2025, 6, 1),
+        lang="zh",
+        facts_hash="fh-0123456789abcdef",
+        facts=stored_facts,
+        is_latest=True,
+        created_by="key_old",
+        created_at=NOW,
+    )
     clear = "rse_" + secrets.token_urlsafe(32)
     key_id = "key_" + secrets.token_hex(6)
     await _insert(
@@ -149,6 +171,15 @@ async def test_old_rows_are_normalised_and_shown_to_the_county(
     )
     employment = msgspec.json.decode(str(await _value(scratch, "members", "employment", member)))
     assert employment == {"status": "employed", "work_region_code": "330102"}
+    facts = msgspec.json.decode(str(await _value(scratch, "assessments", "facts", assessment)))
+    assert facts == {
+        "region_code": "140821",
+        "as_of": "2025-06-01",
+        "household": {"size": 4},
+        "person": {"age": 36, "employment": {"work_region_code": "330102"}},
+    }
+    # What was decided stays as it was computed.
+    assert await _value(scratch, "assessments", "facts_hash", assessment) == "fh-0123456789abcdef"
     # Normalising made a duplicate, which goes; the refused code is kept (it matches nothing).
     regions = msgspec.json.decode(str(await _value(scratch, "api_keys", "regions", key_id)))
     assert regions == ["140821", ARABIC_INDIC]
@@ -185,6 +216,12 @@ async def test_old_rows_are_normalised_and_shown_to_the_county(
             assert read.status_code == 200, read.text
             assert read.json()["id_number_masked"] == "1408**************"
             assert read.json()["employment"]["work_region_code"] == "330102"
+            # Read back as an Applicant (exact region type): a 500 before the migration.
+            stored = await client.get(f"/v1/assessments/{assessment}", headers=headers)
+            assert stored.status_code == 200, stored.text
+            assert stored.json()["facts"]["region_code"] == "140821"
+            history = await client.get(f"/v1/members/{member}/assessments", headers=headers)
+            assert history.status_code == 200, history.text
             listed = await client.get(f"/v1/households/{full_width}/members", headers=headers)
             assert {m["id_number_masked"] for m in listed.json()["items"]} == {"1408**************"}
         job_read = await client.get(

@@ -21,8 +21,12 @@ stays outside the scope of every key with valid codes (no code is a prefix of it
 closed, and such an entry in a key's list grants nothing of a valid code's households; the
 warning is the operator's list to correct (`PATCH /v1/households/{id}`, a new key).
 
-Stored assessments are left as recorded: their facts are the evidence of a past decision,
-together with the facts hash and the determinations computed from them.
+Stored assessments keep their determinations and facts hash as computed (they are what was
+decided), but the codes in their facts (`region_code`, `person.employment.work_region_code`)
+are normalised too: read back as `Applicant`, whose region type is exact, a stored `１４０８２１`
+made every read of the assessment, and the member's history, a 500.  It is the same region in
+its one spelling; a re-derivation now decides on the code as meant and says `identical: false`
+where the old answer was made on the misspelt one (a full-width code had lost its amount).
 
 Downgrade does nothing: the schema is unchanged, the normalised codes are the same regions
 in the one spelling revision 0004's code also accepts, and the old masks cannot come back
@@ -119,6 +123,36 @@ def _employment(table: str, row_id: object, text: str) -> str:
     return msgspec.json.encode(employment).decode()
 
 
+def _assessment_facts(table: str, row_id: object, text: str) -> str:
+    """An assessment's facts JSON with its region codes normalised (nothing else changed)."""
+    try:
+        facts = msgspec.json.decode(text)
+    except msgspec.DecodeError:
+        log.warning("%s %s: facts are not JSON; left as they are", table, row_id)
+        raise _Unchanged from None
+    if not isinstance(facts, dict):
+        return text
+    partly = False
+    code = facts.get("region_code")
+    if isinstance(code, str) and not is_region_code(code):
+        try:
+            facts["region_code"] = _region(table, row_id, code)
+        except _Unchanged:
+            partly = True
+    person = facts.get("person")
+    employment = person.get("employment") if isinstance(person, dict) else None
+    if isinstance(person, dict) and isinstance(employment, dict):
+        try:
+            fixed = _employment(table, row_id, msgspec.json.encode(employment).decode())
+            person["employment"] = msgspec.json.decode(fixed)
+        except _Unchanged:
+            partly = True
+    normalised = msgspec.json.encode(facts).decode()
+    if partly:
+        raise _Unchanged(normalised)
+    return normalised
+
+
 def _mask(table: str, row_id: object, mask: str) -> str:
     del table, row_id  # a mask always re-masks; nothing of it is logged
     return mask_identity_number(mask)
@@ -172,6 +206,7 @@ def upgrade() -> None:
         "households.region_code": _rewrite("households", "region_code", _region),
         "members.employment.work_region_code": _rewrite("members", "employment", _employment),
         "members.id_number_masked": _rewrite("members", "id_number_masked", _mask),
+        "assessments.facts": _rewrite("assessments", "facts", _assessment_facts),
         "api_keys.regions": _rewrite("api_keys", "regions", _region_list),
         "export_jobs.regions": _rewrite("export_jobs", "regions", _region_list),
     }
