@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from api.problems import FieldError
+from api.problems import FieldError, invalid
 from eligibility.birth import birth_date_problem
 from eligibility.determination import Determination
 from eligibility.facts import (
@@ -33,7 +33,17 @@ from eligibility.identity import (
     IdentityNumberError,
     parse_identity_number,
 )
+from eligibility.places import PlaceNameError, region_code_for_name
 
+# A place as people write it, standing for its code (eligibility.places).
+PlaceName = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=60,
+        description="a province, prefecture or county by name, e.g. 临猗, 临猗县, 山西运城临猗",
+    ),
+]
 Size = Annotated[int, Meta(ge=1, le=100)]
 Income = Annotated[int, Meta(ge=-10_000_000, le=100_000_000)]
 Age = Annotated[int, Meta(ge=0, le=130)]
@@ -106,11 +116,42 @@ class BatchCheckResult(msgspec.Struct, frozen=True, kw_only=True):
     results: list[BatchCheckItem]
 
 
+class CheckInput(Applicant, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """An applicant to check: `region_name` ("临猗", "山西运城临猗") may stand for
+    `region_code`; a name that is unknown, or that several places share, is a 400 naming the
+    field and listing the candidates."""
+
+    region_name: PlaceName | None = None
+
+
+def region_code_named(name: str | None, code: str | None, path: str = "$") -> str | None:
+    """The code for `region_name` (checked against `region_code` if both are given), else
+    `code`; a 400 naming `{path}.region_name` when the name does not name exactly one place."""
+    if name is None:
+        return code
+    try:
+        named = region_code_for_name(name)
+    except PlaceNameError as exc:
+        raise invalid([FieldError(path=f"{path}.region_name", message=str(exc))]) from None
+    if code is not None and code != named:
+        message = f"{name!r} is {named}, not region_code {code}"
+        raise invalid([FieldError(path=f"{path}.region_name", message=message)])
+    return named
+
+
+def applicant_of_input(data: CheckInput, path: str = "$") -> Applicant:
+    """The core's `Applicant` for a check input, its `region_name` read as a code."""
+    values = {name: getattr(data, name) for name in Applicant.__struct_fields__}
+    values["region_code"] = region_code_named(data.region_name, data.region_code, path)
+    return Applicant(**values)
+
+
 # --- households ------------------------------------------------------------------------------
 
 
 class HouseholdCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """A household to register: where it is, its status, and any facts known.
+    """A household to register: where it is (`region_code`, or `region_name` such as
+    "临猗县"), its status, and any facts known.
 
     The status is `poverty_alleviated` and `monitored` (with `monitoring_type` and
     `risk_eliminated` where known), or a `category` (户类型) that stands for them; one of the two
@@ -118,7 +159,8 @@ class HouseholdCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     Only the facts are stored; the category is read back from them.
     """
 
-    region_code: RegionCode
+    region_code: RegionCode | None = None
+    region_name: PlaceName | None = None
     category: HouseholdCategory | None = None
     poverty_alleviated: bool | None = None
     monitored: bool | None = None
@@ -159,6 +201,7 @@ class HouseholdUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """
 
     region_code: RegionCode | UnsetType = UNSET
+    region_name: PlaceName | UnsetType = UNSET
     category: HouseholdCategory | UnsetType = UNSET
     poverty_alleviated: bool | UnsetType | None = UNSET
     monitored: bool | UnsetType | None = UNSET

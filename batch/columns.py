@@ -28,8 +28,9 @@ from eligibility.catalogue import FactSpec
 from eligibility.columnar import KIND_DTYPES, household_status_conflict
 from eligibility.facts import STATUS_FIELDS
 from eligibility.identity import IdentityNumberError, parse_identity_number
+from eligibility.places import region_code_of
 from eligibility.policy import PolicySet
-from eligibility.regions import REGION_CODE_SHAPE
+from eligibility.regions import REGION_CODE_SHAPE, is_region_code
 from eligibility.text import Lang
 
 # Cells that mean "not known" in registers, besides empty ones.  (`none` is an enum value.)
@@ -48,7 +49,11 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
     "bool": {"zh": "不是 是/否（true/false、1/0）", "en": "is not true/false, 是/否 or 1/0"},
     "enum": {"zh": "不是可选值之一：{options}", "en": "is not one of: {options}"},
     "date": {"zh": "不是日期（年-月-日）", "en": "is not a date (YYYY-MM-DD)"},
-    "region": {"zh": "不是2、4或6位区划代码", "en": "is not a 2, 4 or 6 digit region code"},
+    "region": {
+        "zh": "不是2、4或6位区划代码，也不是唯一的地名（重名的请带上省、市，如 石家庄新华区）",
+        "en": "is not a 2, 4 or 6 digit region code, nor the name of one place (add the "
+        "province or prefecture to a shared name, e.g. 石家庄新华区)",
+    },
     "birth": {
         "zh": "与身份证号中的出生日期不一致",
         "en": "does not match the birth date in the ID number",
@@ -91,6 +96,8 @@ def known_headers(policies: PolicySet) -> dict[str, str]:
     for path, spec in policies.facts.items():
         known[normalise_header(path)] = path
         known[normalise_header(spec.header_zh)] = path
+        for header in spec.also_headers:
+            known[normalise_header(header)] = path
     return known
 
 
@@ -409,7 +416,20 @@ def _cleaned(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     """The cell as stripped text, null when it says nothing."""
     text = column if dtype == pl.String else column.cast(pl.String)
     text = text.str.strip_chars()
-    return pl.when(text.str.to_lowercase().is_in(list(UNKNOWN_WORDS))).then(None).otherwise(text)
+    # Compared with every spelling in any case (`_UNKNOWN_SPELLINGS`) rather than lower-casing
+    # every cell first: a register's number columns hold a hundred thousand distinct cells.
+    return pl.when(text.is_in(_UNKNOWN_SPELLINGS)).then(None).otherwise(text)
+
+
+def _spellings(word: str) -> set[str]:
+    """`word` in every mix of upper and lower case (the words are short)."""
+    spellings = {""}
+    for char in word:
+        spellings = {s + c for s in spellings for c in {char.lower(), char.upper()}}
+    return spellings
+
+
+_UNKNOWN_SPELLINGS = sorted(set().union(*(_spellings(w) for w in UNKNOWN_WORDS)))
 
 
 def _error(
@@ -493,12 +513,25 @@ def _parse(
         # regex `$` is the end of the text, so no look-ahead is needed.
         code = text.str.normalize("NFKC").str.strip_chars().str.replace(r"\.0+$", "")
         good = code.str.contains(f"^{REGION_CODE_SHAPE}$")
-        parsed = pl.when(good).then(code).otherwise(pl.lit(None, dtype=pl.String))
+        # A place name ("临猗县", "山西运城临猗") is read by the core's resolver, the same as the
+        # API's and the bot's; one shared by several places stays unread: the row's error.
+        named = code.map_batches(_codes_of_names, return_dtype=pl.String)
+        parsed = pl.when(good).then(code).otherwise(named)
         message = _MESSAGES["region"][lang]
     else:
         return text.cast(KIND_DTYPES[kind]), value, nothing
     bad = text.is_not_null() & value.is_null()
     return parsed, value, _error(bad, shown, path, message, spec, lang)
+
+
+def _codes_of_names(names: pl.Series) -> pl.Series:
+    """Each cell's region code when it names exactly one place (each distinct name once)."""
+    mapping = {
+        name: code
+        for name in names.drop_nulls().unique().to_list()
+        if not is_region_code(name) and (code := region_code_of(name)[0]) is not None
+    }
+    return names.replace_strict(mapping, default=None, return_dtype=pl.String)
 
 
 # Full-width punctuation and spaces typed in Chinese input methods, and what they stand for.

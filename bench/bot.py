@@ -89,10 +89,14 @@ async def household(
             for b in row
         ]
         skip = next(data for _, data in buttons if data.startswith("s|"))
-        fact = paths[int(skip[2:])]
-        spec = policies.facts[fact]
+        key = skip.split("|")[1]
         started = time.perf_counter()
-        choices = [data for _, data in buttons if data.startswith(("a|", "b|"))]
+        choices = [data for _, data in buttons if data.startswith(("a|", "b|", "p|"))]
+        if key.startswith("q"):  # a combined question: one of its buttons
+            user.press_data(rng.choice(choices) if choices else skip)
+            continue
+        fact = paths[int(key[1:])]
+        spec = policies.facts[fact]
         if rng.random() < 0.1:
             user.press_data(skip)
         elif choices:

@@ -38,17 +38,13 @@ from telegram.ext import (
 )
 
 from bot.questionnaire import (
-    ASK_BIRTH_DATE,
-    ASK_ID,
     IDLE,
     RESULTS,
-    Accepted,
     Conversation,
+    Pressed,
     Questionnaire,
-    Rejected,
     Reply,
-    Skipped,
-    SwitchTo,
+    _with,
     normalise,
 )
 from bot.ratelimit import RateLimiter
@@ -62,6 +58,11 @@ _T = TypeVar("_T")
 _SAVE_ATTEMPTS = 5
 # Anything that looks like an ID number is deleted from the chat, valid or not.
 _LOOKS_LIKE_ID = re.compile(r"\d{15,17}[\dxX]?")
+# What `/lang` accepts, after full-width folding and lower-casing.
+_LANG_WORDS: dict[str, Lang] = {
+    **dict.fromkeys(("zh", "cn", "中文", "汉语", "华语", "普通话", "chinese"), "zh"),
+    **dict.fromkeys(("en", "english", "英文", "英语", "eng"), "en"),
+}
 
 
 class HouseholdBot:
@@ -185,13 +186,6 @@ class HouseholdBot:
         conversation = await self.store.load(user_id)
         return "zh" if conversation is None else conversation.lang
 
-    def _with(self, first: str, replies: list[Reply]) -> list[Reply]:
-        """`first` put on top of the first reply (one message instead of two)."""
-        if not replies:
-            return [Reply(text=first)]
-        head = replies[0]
-        return [Reply(text=f"{first}\n\n{head.text}", buttons=head.buttons), *replies[1:]]
-
     # -- before everything ------------------------------------------------------------------
 
     async def guard(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -229,7 +223,7 @@ class HouseholdBot:
         def change(conversation: Conversation) -> list[Reply]:
             lang = conversation.lang
             if conversation.asking is not None:
-                return self._with(say(lang, "continue"), self.questionnaire.current(conversation))
+                return _with(say(lang, "continue"), self.questionnaire.current(conversation))
             conversation.reset()
             return [Reply(text=say(lang, "greeting")), *self.questionnaire.advance(conversation)]
 
@@ -241,7 +235,7 @@ class HouseholdBot:
 
         def change(conversation: Conversation) -> list[Reply]:
             conversation.reset()
-            return self._with(
+            return _with(
                 say(conversation.lang, "restarted"), self.questionnaire.advance(conversation)
             )
 
@@ -255,7 +249,7 @@ class HouseholdBot:
             replies = self.questionnaire.results(conversation)
             if conversation.asking is not None:
                 replies.extend(self.questionnaire.current(conversation))
-            elif conversation.state == IDLE:
+            elif conversation.state == IDLE and conversation.steps:
                 conversation.state = RESULTS
             return replies
 
@@ -281,13 +275,13 @@ class HouseholdBot:
 
     async def lang(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`/lang zh` or `/lang en`: switch language and ask the open question again."""
-        wanted = normalise(context.args[0]) if context.args else ""
+        wanted = normalise(" ".join(context.args)) if context.args else ""
 
         def change(conversation: Conversation) -> list[Reply]:
-            if wanted not in ("zh", "en", "中文", "english"):
+            if wanted not in _LANG_WORDS:
                 return [Reply(text=say(conversation.lang, "lang_usage"))]
-            conversation.lang = "en" if wanted in ("en", "english") else "zh"
-            return self._with(
+            conversation.lang = _LANG_WORDS[wanted]
+            return _with(
                 say(conversation.lang, "lang_set"), self.questionnaire.current(conversation)
             )
 
@@ -316,48 +310,18 @@ class HouseholdBot:
     # -- answers ----------------------------------------------------------------------------
 
     async def pressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A button under a question: an option, 是/否, 不清楚, or "use my ID number"."""
+        """A button under a question: an option, 是/否, 不清楚, a place, "改上一个回答"."""
         query = update.callback_query
         assert query is not None
-        kind, _, rest = (query.data or "").partition("|")
-        rank_text, _, value = rest.partition("|")
-        questionnaire = self.questionnaire
-        fact = questionnaire.fact_at(int(rank_text)) if rank_text.isdigit() else None
-
-        def change(conversation: Conversation) -> tuple[str | None, str | None, list[Reply]]:
-            """(a refusal for the button, the pressed question's new text, what to send)."""
-            lang = conversation.lang
-            outcome: Accepted | Rejected | Skipped | SwitchTo
-            if fact is None or conversation.asking != fact:
-                return say(lang, "stale_button"), None, []
-            if kind == "s":
-                outcome = Skipped()
-            elif kind == "a" and value.isdigit():
-                outcome = questionnaire.read_option(conversation, fact, int(value))
-            elif kind == "b" and value in ("0", "1"):
-                outcome = questionnaire.read_bool(conversation, fact, value == "1")
-            elif kind in ("id", "bd"):
-                outcome = SwitchTo(state=ASK_ID if kind == "id" else ASK_BIRTH_DATE)
-            else:
-                return say(lang, "stale_button"), None, []
-            if isinstance(outcome, SwitchTo):
-                return None, None, questionnaire.switch(conversation, outcome.state)
-            if isinstance(outcome, Rejected):
-                return None, None, self._with(outcome.message, questionnaire.current(conversation))
-            spec = questionnaire.spec(fact)
-            question = spec.question.in_(lang) if spec is not None else fact
-            edited = (
-                say(lang, "skipped", question=question)
-                if isinstance(outcome, Skipped)
-                else say(lang, "answered", question=question, answer=outcome.shown)
-            )
-            questionnaire.record(conversation, outcome)
-            return None, edited, questionnaire.advance(conversation)
-
-        conversation, (refusal, edited, replies) = await self._step(update, change)
-        if refusal is not None:
-            await query.answer(refusal)
+        data = query.data or ""
+        pressed: Pressed
+        conversation, pressed = await self._step(
+            update, lambda conversation: self.questionnaire.press(conversation, data)
+        )
+        if pressed.refusal is not None:
+            await query.answer(pressed.refusal)
             return
+        edited = pressed.edited
 
         async def mark_answered() -> None:
             if edited is not None:
@@ -366,35 +330,19 @@ class HouseholdBot:
 
         # Three independent calls: stop the button's spinner, tick the old question, ask the next.
         await asyncio.gather(
-            query.answer(), mark_answered(), self._send(context, conversation.chat_id, replies)
+            query.answer(),
+            mark_answered(),
+            self._send(context, conversation.chat_id, pressed.replies),
         )
 
     async def typed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A typed answer: a number, a region code, a date, an ID number, or words."""
+        """A typed answer: a number, a place, a date, an ID number, or words."""
         message = update.message
         assert message is not None and message.text is not None
         text = message.text
-
-        def change(conversation: Conversation) -> list[Reply]:
-            lang = conversation.lang
-            if conversation.asking is None:
-                key = "after_results" if conversation.state == RESULTS else "not_started"
-                return [Reply(text=say(lang, key))]
-            outcome = self.questionnaire.read_text(conversation, text)
-            if isinstance(outcome, Rejected):
-                return self._with(outcome.message, self.questionnaire.current(conversation))
-            assert not isinstance(outcome, SwitchTo)
-            self.questionnaire.record(conversation, outcome)
-            replies = self.questionnaire.advance(conversation)
-            if isinstance(outcome, Accepted):
-                if outcome.note is not None:
-                    return self._with(outcome.note, replies)
-                if normalise(text) != normalise(outcome.shown):
-                    # "1.2万" or "2" was read as something else: say what was kept.
-                    return self._with(f"✔ {outcome.shown}", replies)
-            return replies
-
-        conversation, replies = await self._step(update, change)
+        conversation, replies = await self._step(
+            update, lambda conversation: self.questionnaire.typed(conversation, text)
+        )
         if _LOOKS_LIKE_ID.search(normalise(text)):
             # Never leave an ID number in the chat history either.
             with contextlib.suppress(TelegramError):
@@ -415,9 +363,7 @@ class HouseholdBot:
         def change(conversation: Conversation) -> list[Reply]:
             lang = conversation.lang
             if conversation.asking is not None:
-                return self._with(
-                    say(lang, "not_understood"), self.questionnaire.current(conversation)
-                )
+                return _with(say(lang, "not_understood"), self.questionnaire.current(conversation))
             return [Reply(text=say(lang, "not_understood") + "\n" + say(lang, "not_started"))]
 
         conversation, replies = await self._step(update, change)
@@ -429,5 +375,9 @@ class HouseholdBot:
             "bot handler failed: %s", type(context.error).__name__, exc_info=context.error
         )
         if isinstance(update, Update) and update.effective_chat is not None:
+            lang: Lang = "zh"
+            if update.effective_user is not None:
+                with contextlib.suppress(Exception):
+                    lang = await self._lang_of(update.effective_user.id)
             with contextlib.suppress(TelegramError):
-                await context.bot.send_message(update.effective_chat.id, say("zh", "error"))
+                await context.bot.send_message(update.effective_chat.id, say(lang, "error"))

@@ -2,56 +2,82 @@
 
 Everything here is a pure function of the conversation, the policies and today's date, so the
 handlers stay small and the same logic can be tested and benchmarked without a network.
-Questions come from the core (`next_questions` over the current determinations), never from a
-fixed order: a question that cannot change any verdict or amount is never asked.
+Questions come from the core (`next_questions` over the current determinations), narrowed by the
+catalogue's data (`eligibility.asking`: gates and combined questions), never from a fixed order:
+a question that cannot change any verdict or amount is never asked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 import msgspec
 
-from bot.texts import NO_WORDS, SKIP_WORDS, YES_WORDS, say
+from bot.reading import NotRead, read_number, read_yes_no
+from bot.texts import SKIP_WORDS, say
+from eligibility import asking
 from eligibility.birth import birth_date_problem
-from eligibility.catalogue import FactSpec
-from eligibility.derive import DERIVED_FACTS, age_on
-from eligibility.determination import Determination, MissingFact, determine, next_questions
+from eligibility.catalogue import FactSpec, QuestionSpec
+from eligibility.derive import DERIVED_FACTS, age_on, flatten
+from eligibility.determination import Determination, determine, next_questions
 from eligibility.facts import Applicant, applicant_from_paths
 from eligibility.identity import IdentityNumberError, mask_identity_number, parse_identity_number
+from eligibility.places import Place, gazetteer
 from eligibility.policy import PolicySet
-from eligibility.regions import RegionCodeError, normalise_region_code
+from eligibility.regions import is_region_code
 from eligibility.text import Lang
 
 IDLE: Final = "idle"
 RESULTS: Final = "results"
-# Asking a fact: "ask:<path>"; asking for an ID number or a birth date in place of the age.
+# Asking: "ask:<fact>", "askq:<question id>", the child's "child:<fact>" / "childq:<id>";
+# an ID number or a birth date in place of the age; a choice among places of the same name.
 ASK: Final = "ask:"
+ASK_QUESTION: Final = "askq:"
+ASK_CHILD: Final = "child:"
+ASK_CHILD_QUESTION: Final = "childq:"
 ASK_ID: Final = "ask_id:"
 ASK_BIRTH_DATE: Final = "ask_birth:"
+PICK_PLACE: Final = "pick:"
+_PREFIXES: Final = (ASK, ASK_QUESTION, ASK_CHILD, ASK_CHILD_QUESTION, ASK_ID, ASK_BIRTH_DATE)
 
 AGE: Final = "person.age"
+REGION: Final = "region_code"
 # Never asked as a fallback: the ID number and birth date are offered under the age question.
 ID_NUMBER: Final = "person.id_number"
 BIRTH_DATE: Final = "person.birth_date"
 _NOT_ASKED_FOR: Final = frozenset({ID_NUMBER, BIRTH_DATE})
+# Facts of the household (and the region and date): shared with a child added as a person.
+_HOUSEHOLD_PREFIXES: Final = ("household.", "region_code", "as_of")
 
 _ID_SHAPE = re.compile(r"^\d{17}[\dXx]$")
 _DATE_WORDS = re.compile(r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?$")
-_NUMBER_NOISE = re.compile(r"[,，\s元岁个月人口块万]")
-_MAX_LIST: Final = 3
-_MAX_CARD: Final = 900
+# Several typed values for a combined question: "3万，3年", "9000 10000"; a comma followed by
+# three digits is a thousands separator ("12,000"), not a separator of values.
+_SEPARATORS = re.compile(r"[\s，、;；/]+|,(?!\d{3}(?:\D|$))|和|(?:去年|前年|借)")
+_MAX_MESSAGE: Final = 4096  # Telegram's limit for one message
+_STREAK_FOR_CADRE: Final = 3
+
+
+class Step(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One answer as recorded: the facts it set or skipped, for "改上一个回答"."""
+
+    facts: list[str]
+    question: str | None = None
+    child: bool = False
 
 
 class Conversation(msgspec.Struct, kw_only=True):
     """One user's check: the state, the language, and the answers (never an ID number).
 
     `answers` maps glossary paths to JSON values; `skipped` lists facts answered "不清楚",
-    which stay unknown and are not asked again.
+    which stay unknown and are not asked again.  `child` holds a child's own answers once one
+    is added (None: no child).  `epoch` changes at every reset, so a button from before
+    /restart is known as such.
     """
 
     chat_id: int
@@ -59,26 +85,45 @@ class Conversation(msgspec.Struct, kw_only=True):
     state: str = IDLE
     answers: dict[str, Any] = {}
     skipped: list[str] = []
+    questions_done: list[str] = []
+    steps: list[Step] = []
+    streak: int = 0  # "不清楚" in a row
+    child: dict[str, Any] | None = None
+    child_skipped: list[str] = []
+    places: list[str] = []  # the codes offered while a place name is ambiguous
+    epoch: int = msgspec.field(default_factory=lambda: time.monotonic_ns() % 1_000_000)
     version: dt.datetime | None = None  # the stored row's `updated_at`; None: not stored yet
 
     @property
     def asking(self) -> str | None:
-        """The fact being asked, if any."""
-        for prefix in (ASK, ASK_ID, ASK_BIRTH_DATE):
+        """The fact or combined question being asked, if any."""
+        for prefix in (*_PREFIXES, PICK_PLACE):
             if self.state.startswith(prefix):
                 return self.state[len(prefix) :]
         return None
 
     @property
+    def about_child(self) -> bool:
+        """Whether the open question is about the child."""
+        return self.state.startswith((ASK_CHILD, ASK_CHILD_QUESTION))
+
+    @property
     def answered(self) -> int:
         """How many questions were answered (a "不清楚" counts: it was answered)."""
-        return len(self.answers) + len(self.skipped)
+        return len(self.steps)
 
     def reset(self) -> None:
-        """Forget the answers and stop asking (the language stays)."""
+        """Forget the answers and stop asking (the language stays); old buttons go stale."""
         self.answers = {}
         self.skipped = []
+        self.questions_done = []
+        self.steps = []
+        self.streak = 0
+        self.child = None
+        self.child_skipped = []
+        self.places = []
         self.state = IDLE
+        self.epoch = (self.epoch + 1) % 1_000_000
 
 
 class Reply(msgspec.Struct, frozen=True, kw_only=True):
@@ -112,7 +157,22 @@ class SwitchTo(msgspec.Struct, frozen=True, kw_only=True):
     state: str
 
 
-Outcome = Accepted | Rejected | Skipped | SwitchTo
+class Ambiguous(msgspec.Struct, frozen=True, kw_only=True):
+    """A place name several divisions share: ask which one."""
+
+    places: tuple[Place, ...]
+
+
+Outcome = Accepted | Rejected | Skipped | SwitchTo | Ambiguous
+
+
+class Pressed(msgspec.Struct, frozen=True, kw_only=True):
+    """What a button press gives: a refusal shown on the button, the pressed question's new
+    text, and the messages to send."""
+
+    refusal: str | None = None
+    edited: str | None = None
+    replies: list[Reply] = []
 
 
 def applicant_of(answers: Mapping[str, Any]) -> Applicant:
@@ -132,76 +192,171 @@ class Questionnaire:
         self.policies = policies
         self.today = today
         self._paths = list(policies.facts)
+        self._questions = {q.id: q for q in policies.questions}
+        self._question_ids = [q.id for q in policies.questions]
+        self._scope = {pid: asking.programme_facts(policies, pid) for pid in policies.programmes}
+        self._wishes = {
+            path: spec.wish_for for path, spec in policies.facts.items() if spec.wish_for
+        }
 
     # -- deciding ---------------------------------------------------------------------------
 
+    def _known(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        """The answers as the rules read them (ages from birth dates, scopes from codes)."""
+        return flatten(applicant_of(answers), self.today())
+
+    def child_programmes(self, conversation: Conversation) -> tuple[str, ...]:
+        """The programmes decided for a child rather than the person (an adult's 雨露计划)."""
+        child = self.policies.child
+        if child is None:
+            return ()
+        holds, _ = asking.gate(self.policies, "child", self._known(conversation.answers))
+        return child.programmes if holds is True else ()
+
+    def declined(self, conversation: Conversation) -> tuple[str, ...]:
+        """Programmes the household said it does not want ("不借钱"): not checked."""
+        return tuple(
+            pid
+            for path, programmes in self._wishes.items()
+            if conversation.answers.get(path) is False
+            for pid in programmes
+        )
+
+    def programme_ids(self, conversation: Conversation) -> list[str]:
+        """The programmes decided for the person."""
+        left_out = set(self.child_programmes(conversation)) | set(self.declined(conversation))
+        return [pid for pid in self.policies.programmes if pid not in left_out]
+
     def determinations(self, conversation: Conversation) -> list[Determination]:
-        """What the core decides on the answers so far."""
+        """What the core decides for the person on the answers so far."""
         return determine(
             applicant_of(conversation.answers),
             self.policies,
+            programmes=self.programme_ids(conversation),
             lang=conversation.lang,
             today=self.today(),
         )
 
-    def next_question(
-        self, conversation: Conversation, determinations: list[Determination]
-    ) -> MissingFact | None:
-        """The best question still open: not answered, not skipped; None when done."""
-        done = set(conversation.answers) | set(conversation.skipped)
-        for question in next_questions(determinations):
-            if question.fact not in done:
-                # The household status facts are asked with the one 户类型 question whose
-                # answer gives all of them; asked on their own only after "不清楚" to it.
-                spec = self.policies.facts.get(question.fact)
-                if spec is not None and spec.asked_with is not None and spec.asked_with not in done:
-                    return self._missing_fact(spec.asked_with, conversation.lang)
-                return question
-            if question.fact in conversation.skipped:
-                # "不清楚" to a fact the core can also work out (where the job is, from the place
-                # of work's code): ask what it is worked out from instead.
-                for source in DERIVED_FACTS.get(question.fact, ()):
-                    if (
-                        source in done
-                        or source in _NOT_ASKED_FOR
-                        or source not in self.policies.facts
-                    ):
-                        continue
-                    return self._missing_fact(source, conversation.lang)
-        return None
+    def child_answers(self, conversation: Conversation) -> dict[str, Any]:
+        """The child's facts: the household's, with the child's own."""
+        shared = {
+            path: value
+            for path, value in conversation.answers.items()
+            if path.startswith(_HOUSEHOLD_PREFIXES)
+        }
+        return {**shared, **(conversation.child or {})}
 
-    def _missing_fact(self, fact: str, lang: Lang) -> MissingFact:
-        spec = self.policies.facts[fact]
-        return MissingFact(
-            fact=fact,
-            question=spec.question.in_(lang),
-            kind=spec.kind,
-            options=tuple((o.value, o.zh if lang == "zh" else o.en) for o in spec.options),
+    def child_determinations(self, conversation: Conversation) -> list[Determination]:
+        """What the core decides for the child (none while no child was added)."""
+        programmes = self.child_programmes(conversation)
+        if conversation.child is None or not programmes:
+            return []
+        return determine(
+            applicant_of(self.child_answers(conversation)),
+            self.policies,
+            programmes=list(programmes),
+            lang=conversation.lang,
+            today=self.today(),
         )
+
+    def next_ask(self, conversation: Conversation) -> tuple[asking.Ask | None, bool]:
+        """The next question (and whether it is about the child); None when done."""
+        determinations = self.determinations(conversation)
+        done = set(conversation.answers) | set(conversation.skipped)
+        wanted: list[str] = []
+        for question in next_questions(determinations):
+            sources = [s for s in DERIVED_FACTS.get(question.fact, ()) if s != question.fact]
+            if any(s in done for s in sources):
+                # Half of what it is worked out from is known (the place of work, typed):
+                # the other half (the home county) answers it without asking it.
+                wanted.extend(s for s in sources if s not in done and s not in _NOT_ASKED_FOR)
+            wanted.append(question.fact)
+            if question.fact in conversation.skipped:
+                # "不清楚" to a fact the core can also work out (where the job is, from the
+                # place of work): ask what it is worked out from instead.
+                wanted.extend(
+                    s
+                    for s in DERIVED_FACTS.get(question.fact, ())
+                    if s not in _NOT_ASKED_FOR and s != question.fact
+                )
+        found = asking.choose(
+            self.policies,
+            wanted,
+            self._known(conversation.answers),
+            done,
+            conversation.questions_done,
+        )
+        if found is not None:
+            return found, False
+        child = self.policies.child
+        if conversation.child is not None and child is not None:
+            child_done = set(conversation.child) | set(conversation.child_skipped)
+            child_wanted = [q.fact for q in next_questions(self.child_determinations(conversation))]
+            found = asking.choose(
+                self.policies,
+                child_wanted,
+                self._known(self.child_answers(conversation)),
+                child_done,
+                conversation.questions_done,
+                allowed=child.facts,
+            )
+            if found is not None:
+                return found, True
+        return None, False
+
+    def questions_left(self, conversation: Conversation) -> int:
+        """At most how many questions may still come (this one included)."""
+        determinations = self.determinations(conversation)
+        open_facts: set[str] = set()
+        for d in determinations:
+            if d.verdict == "needs_info" or d.missing or d.request_details:
+                open_facts |= self._scope[d.programme]
+        count = asking.questions_left(
+            self.policies,
+            open_facts,
+            self._known(conversation.answers),
+            set(conversation.answers) | set(conversation.skipped),
+            conversation.questions_done,
+        )
+        if conversation.child is not None and self.policies.child is not None:
+            child_open: set[str] = set()
+            for d in self.child_determinations(conversation):
+                if d.verdict == "needs_info":
+                    child_open |= self._scope[d.programme] & set(self.policies.child.facts)
+            count += asking.questions_left(
+                self.policies,
+                child_open,
+                self._known(self.child_answers(conversation)),
+                set(conversation.child) | set(conversation.child_skipped),
+                conversation.questions_done,
+            )
+        return max(count, 1)
 
     def advance(self, conversation: Conversation) -> list[Reply]:
         """Ask the next question, or show the results when nothing is left to ask."""
-        determinations = self.determinations(conversation)
-        question = self.next_question(conversation, determinations)
-        if question is None:
+        found, about_child = self.next_ask(conversation)
+        conversation.places = []
+        if found is None:
             conversation.state = RESULTS
-            return self.results(conversation, determinations, finished=True)
-        conversation.state = ASK + question.fact
-        return [self.question(conversation, question)]
+            return self.results(conversation, finished=True)
+        if found.question is not None:
+            prefix = ASK_CHILD_QUESTION if about_child else ASK_QUESTION
+            conversation.state = prefix + found.question.id
+        else:
+            conversation.state = (ASK_CHILD if about_child else ASK) + found.fact
+        return [self.question(conversation)]
 
     def current(self, conversation: Conversation) -> list[Reply]:
         """Ask the current question again (after a language change, a restart, bad input)."""
-        fact = conversation.asking
-        if fact is None:
+        key = conversation.asking
+        if key is None:
             return []
-        if conversation.state.startswith(ASK_ID):
-            return [self._id_prompt(conversation, fact)]
-        if conversation.state.startswith(ASK_BIRTH_DATE):
-            return [self._birth_date_prompt(conversation, fact)]
-        determinations = self.determinations(conversation)
-        question = self.next_question(conversation, determinations)
-        if question is not None and question.fact == fact:
-            return [self.question(conversation, question)]
+        if conversation.state.startswith((ASK_ID, ASK_BIRTH_DATE, PICK_PLACE)):
+            return [self.question(conversation)]
+        found, about_child = self.next_ask(conversation)
+        keys = () if found is None else (found.fact, found.question.id if found.question else "")
+        if about_child == conversation.about_child and key in keys:
+            return [self.question(conversation)]
         # The question no longer matters (e.g. the policies changed): move on.
         return self.advance(conversation)
 
@@ -219,62 +374,93 @@ class Questionnaire:
         """The catalogue entry of a fact."""
         return self.policies.facts.get(fact)
 
-    def question(self, conversation: Conversation, question: MissingFact) -> Reply:
-        """The question message with its buttons."""
+    def key(self, conversation: Conversation) -> str:
+        """The open question's short name in callback data: `f<rank>` or `q<number>`."""
+        asked = conversation.asking
+        assert asked is not None
+        if conversation.state.startswith((ASK_QUESTION, ASK_CHILD_QUESTION)):
+            return f"q{self._question_ids.index(asked)}"
+        return f"f{self.rank(asked)}"
+
+    def _data(self, conversation: Conversation, kind: str, value: object = "") -> str:
+        return f"{kind}|{self.key(conversation)}|{value}|{conversation.epoch}"
+
+    def _progress(self, conversation: Conversation) -> str:
+        number = conversation.answered + 1
+        left = self.questions_left(conversation) - 1
+        if left <= 0:
+            return say(conversation.lang, "progress_last", number=number)
+        return say(conversation.lang, "progress", number=number, left=left)
+
+    def question(self, conversation: Conversation) -> Reply:
+        """The open question's message with its buttons."""
         lang = conversation.lang
-        progress = (
-            say(lang, "progress", answered=conversation.answered)
-            if conversation.answered
-            else say(lang, "progress_none")
-        )
-        lines = [progress, question.question]
-        spec = self.spec(question.fact)
-        if spec is not None and spec.note is not None:
-            lines.append(spec.note.in_(lang))
-        rank = self.rank(question.fact)
+        key = conversation.asking
+        assert key is not None
         rows: list[tuple[tuple[str, str], ...]] = []
-        if question.kind == "enum":
+        skip = say(lang, "skip")
+        if conversation.state.startswith(ASK_ID):
+            lines = [say(lang, "ask_id")]
+        elif conversation.state.startswith(ASK_BIRTH_DATE):
+            lines = [say(lang, "ask_birth_date")]
+        elif conversation.state.startswith(PICK_PLACE):
+            lines = [say(lang, "pick_place")]
+            places = [gazetteer().place(code) for code in conversation.places]
             rows.extend(
-                ((label, f"a|{rank}|{i}"),) for i, (_value, label) in enumerate(question.options)
+                ((p.full_name, self._data(conversation, "p", i)),)
+                for i, p in enumerate(places)
+                if p is not None
             )
-        elif question.kind == "bool":
-            rows.append(((say(lang, "yes"), f"b|{rank}|1"), (say(lang, "no"), f"b|{rank}|0")))
-        elif question.fact == AGE:
-            rows.append(
-                ((say(lang, "use_id"), f"id|{rank}"), (say(lang, "use_birth_date"), f"bd|{rank}"))
+            skip = say(lang, "none_of_these")
+        elif conversation.state.startswith((ASK_QUESTION, ASK_CHILD_QUESTION)):
+            question = self._questions[key]
+            lines = [self._progress(conversation), question.question.in_(lang)]
+            if question.note is not None:
+                lines.append(question.note.in_(lang))
+            rows.extend(
+                ((choice.label.in_(lang), self._data(conversation, "a", i)),)
+                for i, choice in enumerate(question.choices)
             )
-        skip = "skip_region" if question.kind == "region" else "skip"
-        rows.append(((say(lang, skip), f"s|{rank}"),))
+        else:
+            spec = self.policies.facts[key]
+            text = spec.question
+            if conversation.about_child and spec.child_question is not None:
+                text = spec.child_question
+            lines = [self._progress(conversation), text.in_(lang)]
+            if spec.note is not None:
+                lines.append(spec.note.in_(lang))
+            if spec.kind == "enum":
+                rows.extend(
+                    ((option.zh if lang == "zh" else option.en, self._data(conversation, "a", i)),)
+                    for i, option in enumerate(spec.options)
+                )
+            elif spec.kind == "bool":
+                rows.append(
+                    (
+                        (say(lang, "yes"), self._data(conversation, "b", 1)),
+                        (say(lang, "no"), self._data(conversation, "b", 0)),
+                    )
+                )
+            elif key == AGE:
+                rows.append(
+                    (
+                        (say(lang, "use_id"), self._data(conversation, "id")),
+                        (say(lang, "use_birth_date"), self._data(conversation, "bd")),
+                    )
+                )
+            if spec.kind == "region":
+                skip = say(lang, "skip_region")
+        rows.append(((skip, self._data(conversation, "s")),))
+        if conversation.steps and not conversation.state.startswith(PICK_PLACE):
+            rows.append(((say(lang, "undo"), self._data(conversation, "u")),))
         return Reply(text="\n".join(lines), buttons=tuple(rows))
-
-    def _id_prompt(self, conversation: Conversation, fact: str) -> Reply:
-        rank = self.rank(fact)
-        return Reply(
-            text=say(conversation.lang, "ask_id"),
-            buttons=(((say(conversation.lang, "skip"), f"s|{rank}"),),),
-        )
-
-    def _birth_date_prompt(self, conversation: Conversation, fact: str) -> Reply:
-        rank = self.rank(fact)
-        return Reply(
-            text=say(conversation.lang, "ask_birth_date"),
-            buttons=(((say(conversation.lang, "skip"), f"s|{rank}"),),),
-        )
-
-    def switch(self, conversation: Conversation, state: str) -> list[Reply]:
-        """Ask the ID number or the birth date in place of the current question."""
-        fact = conversation.asking
-        assert fact is not None
-        conversation.state = state + fact
-        return self.current(conversation)
 
     # -- reading answers --------------------------------------------------------------------
 
     def read_text(self, conversation: Conversation, text: str) -> Outcome:
-        """Read a typed answer to the current question."""
-        fact = conversation.asking
-        assert fact is not None
-        lang = conversation.lang
+        """Read a typed answer to the open question."""
+        key = conversation.asking
+        assert key is not None
         value = normalise(text)
         if value in SKIP_WORDS:
             return Skipped()
@@ -282,23 +468,31 @@ class Questionnaire:
             return self._read_id(conversation, value)
         if conversation.state.startswith(ASK_BIRTH_DATE):
             return self._read_birth_date(conversation, value)
+        if conversation.state.startswith(PICK_PLACE):
+            return self._read_place(conversation, key, text)
+        if conversation.state.startswith((ASK_QUESTION, ASK_CHILD_QUESTION)):
+            return self._read_question(conversation, self._questions[key], text)
+        return self._read_fact(conversation, key, text)
+
+    def _read_fact(self, conversation: Conversation, fact: str, text: str) -> Outcome:
+        lang = conversation.lang
+        value = normalise(text)
         spec = self.spec(fact)
         kind = spec.kind if spec is not None else "text"
+        if fact in (AGE, ID_NUMBER, BIRTH_DATE, REGION) and _ID_SHAPE.match(value):
+            return self._read_id(conversation, value)
         if fact in (AGE, ID_NUMBER, BIRTH_DATE):
-            if _ID_SHAPE.match(value):
-                return self._read_id(conversation, value)
             if _DATE_WORDS.match(value) or fact == BIRTH_DATE:
                 return self._read_birth_date(conversation, value)
             if fact == ID_NUMBER:
                 return Rejected(message=say(lang, "bad_id", reason=_id_reason(lang, None)))
         if kind == "int":
-            return self._read_int(conversation, fact, spec, value)
+            return self._read_int(conversation, fact, spec, text)
         if kind == "bool":
-            if value in YES_WORDS:
-                return self._accept(conversation, fact, True, say(lang, "yes"))
-            if value in NO_WORDS:
-                return self._accept(conversation, fact, False, say(lang, "no"))
-            return Rejected(message=say(lang, "bad_bool"))
+            answer = read_yes_no(value)
+            if answer is None:
+                return Rejected(message=say(lang, "bad_bool"))
+            return self._accept(conversation, fact, answer, say(lang, "yes" if answer else "no"))
         if kind == "enum" and spec is not None:
             for i, option in enumerate(spec.options, start=1):
                 words = {normalise(option.zh), normalise(option.en), option.value, str(i)}
@@ -306,17 +500,77 @@ class Questionnaire:
                     return self.read_option(conversation, fact, i - 1)
             return Rejected(message=say(lang, "bad_choice"))
         if kind == "region":
-            try:
-                code = normalise_region_code(value)
-            except RegionCodeError:
-                return Rejected(message=say(lang, "bad_region"))
-            return self._accept(conversation, fact, code, code)
+            return self._read_place(conversation, fact, text)
         if kind == "date":
             parsed = _parse_date(value)
             if parsed is None:
                 return Rejected(message=say(lang, "bad_date"))
             return self._accept(conversation, fact, parsed.isoformat(), parsed.isoformat())
         return Rejected(message=say(lang, "not_understood"))
+
+    def _read_place(self, conversation: Conversation, fact: str, text: str) -> Outcome:
+        lang = conversation.lang
+        value = normalise(text)
+        places = gazetteer().resolve(text)
+        if not places and is_region_code(value):
+            # A code the data set does not know (old, or made up): not taken on trust.
+            return Rejected(message=say(lang, "unknown_code", code=value))
+        if not places:
+            return Rejected(message=say(lang, "bad_region"))
+        if conversation.state.startswith(PICK_PLACE):
+            places = tuple(p for p in places if p.code in conversation.places) or places
+        if len(places) > 1:
+            return Ambiguous(places=places[:8])
+        place = places[0]
+        return self._accept(conversation, fact, place.code, place.full_name)
+
+    def _read_question(
+        self, conversation: Conversation, question: QuestionSpec, text: str
+    ) -> Outcome:
+        lang = conversation.lang
+        value = normalise(text)
+        for i, choice in enumerate(question.choices):
+            if value in (normalise(choice.label.zh), normalise(choice.label.en), str(i + 1)):
+                return self.read_choice(conversation, i)
+        typed = question.typed
+        if typed is None:
+            if read_yes_no(value) is True and question.choices:
+                return self.read_choice(conversation, 0)  # "对" to a confirmation
+            return Rejected(message=say(lang, "bad_choice"))
+        parts = [p for p in _SEPARATORS.split(text) if p and p.strip()]
+        if len(typed.facts) == 1:
+            parts = [text]
+        if not parts or len(parts) > len(typed.facts):
+            return Rejected(message=self._example(lang, typed.facts[0]))
+        facts: dict[str, Any] = dict(typed.sets)
+        shown: list[str] = []
+        for fact, part in zip(typed.facts, parts, strict=False):
+            outcome = self._read_fact(conversation, fact, part)
+            if isinstance(outcome, Ambiguous):
+                if len(parts) == 1:
+                    return outcome
+                return Rejected(message=say(lang, "bad_region"))
+            if not isinstance(outcome, Accepted):
+                return (
+                    outcome
+                    if isinstance(outcome, Rejected)
+                    else Rejected(message=say(lang, "not_understood"))
+                )
+            facts.update(outcome.facts)
+            shown.append(outcome.shown)
+        return self._accept_many(conversation, facts, "，".join(shown))
+
+    def read_choice(self, conversation: Conversation, index: int) -> Outcome:
+        """A pressed choice of a combined question."""
+        key = conversation.asking
+        assert key is not None
+        question = self._questions[key]
+        if not 0 <= index < len(question.choices):
+            return Rejected(message=say(conversation.lang, "bad_choice"))
+        choice = question.choices[index]
+        return self._accept_many(
+            conversation, dict(choice.sets), choice.label.in_(conversation.lang)
+        )
 
     def read_option(self, conversation: Conversation, fact: str, index: int) -> Outcome:
         """Read a pressed (or typed) enum option."""
@@ -333,25 +587,41 @@ class Questionnaire:
             conversation, fact, value, say(conversation.lang, "yes" if value else "no")
         )
 
+    def _example(self, lang: Lang, fact: str) -> str:
+        spec = self.spec(fact)
+        unit = spec.unit if spec is not None else None
+        if spec is not None and spec.kind == "region":
+            return say(lang, "bad_region")
+        return say(lang, f"example_{unit or 'plain'}")
+
     def _read_int(
-        self, conversation: Conversation, fact: str, spec: FactSpec | None, value: str
+        self, conversation: Conversation, fact: str, spec: FactSpec | None, text: str
     ) -> Outcome:
         lang = conversation.lang
-        low = spec.min if spec is not None and spec.min is not None else None
-        high = spec.max if spec is not None and spec.max is not None else None
-        example = 45 if (low is None or low <= 45) and (high is None or high >= 45) else low
-        cleaned = _NUMBER_NOISE.sub("", value)
-        scale = 10_000 if "万" in value else 1
-        try:
-            number = round(float(cleaned) * scale) if "." in cleaned else int(cleaned) * scale
-        except ValueError:
-            return Rejected(message=say(lang, "bad_int", example=example))
+        low = spec.min if spec is not None else None
+        high = spec.max if spec is not None else None
+        unit = spec.unit if spec is not None else None
+        zero_ok = spec is not None and spec.none_is_zero
+        read = read_number(text, unit, zero_ok=zero_ok)
+        if isinstance(read, NotRead):
+            if read.reason == "too_big":
+                return Rejected(message=say(lang, "too_big") + "\n" + self._example(lang, fact))
+            if read.reason == "ambiguous":
+                return Rejected(message=say(lang, "ambiguous") + "\n" + self._example(lang, fact))
+            if read.reason == "not_whole":
+                return Rejected(message=say(lang, "not_whole") + "\n" + self._example(lang, fact))
+            return Rejected(message=self._example(lang, fact))
+        number = read.value
         if (low is not None and number < low) or (high is not None and number > high):
             return Rejected(message=say(lang, "bad_int_range", min=low, max=high))
-        return self._accept(conversation, fact, number, str(number))
+        shown = f"{number}{say(lang, f'unit_{unit}') if unit else ''}"
+        if read.approximate:
+            shown += say(lang, "approximately")
+        return self._accept(conversation, fact, number, shown)
 
     def _read_id(self, conversation: Conversation, value: str) -> Outcome:
-        """An ID number gives the birth date; only the birth date is kept, never the number."""
+        """An ID number gives the birth date (and, at the place question, the county); only
+        those are kept, never the number."""
         lang = conversation.lang
         try:
             identity = parse_identity_number(value)
@@ -361,10 +631,20 @@ class Questionnaire:
             reason = say(lang, "id_reason_birth_date")
             return Rejected(message=say(lang, "bad_id", reason=reason))
         age = age_on(identity.birth_date, self.today())
-        shown = say(lang, "id_used", masked=mask_identity_number(identity.number), age=age)
-        return self._accept(
-            conversation, BIRTH_DATE, identity.birth_date.isoformat(), shown, note=shown
-        )
+        masked = mask_identity_number(identity.number)
+        facts: dict[str, Any] = {BIRTH_DATE: identity.birth_date.isoformat()}
+        county = gazetteer().county_of_identity_number(identity.number)
+        region_open = REGION not in conversation.answers and REGION not in conversation.skipped
+        if conversation.asking == REGION and county is None:
+            return Rejected(message=say(lang, "id_county_unknown"))
+        if region_open and county is not None and not conversation.about_child:
+            # The county the number was issued in, said back with "改上一个回答" under the next
+            # question: one answer for the age and the county.
+            facts[REGION] = county.code
+            shown = say(lang, "id_used_place", masked=masked, age=age, place=county.full_name)
+        else:
+            shown = say(lang, "id_used", masked=masked, age=age)
+        return self._accept_many(conversation, facts, shown, note=shown)
 
     def _read_birth_date(self, conversation: Conversation, value: str) -> Outcome:
         lang = conversation.lang
@@ -383,41 +663,246 @@ class Questionnaire:
         shown: str,
         note: str | None = None,
     ) -> Outcome:
+        return self._accept_many(conversation, {fact: value}, shown, note=note)
+
+    def _accept_many(
+        self, conversation: Conversation, facts: dict[str, Any], shown: str, note: str | None = None
+    ) -> Outcome:
         """Keep the answer only if the core's own types accept it with the other answers."""
-        facts = {fact: value}
+        answers = (
+            self.child_answers(conversation) if conversation.about_child else conversation.answers
+        )
         try:
-            applicant_of({**conversation.answers, **facts})
+            applicant_of({**answers, **facts})
         except msgspec.ValidationError:
             return Rejected(message=say(conversation.lang, "not_understood"))
         return Accepted(facts=facts, shown=shown, note=note)
 
     def record(self, conversation: Conversation, outcome: Accepted | Skipped) -> None:
-        """Store an answer (or a "不清楚") for the current question."""
-        fact = conversation.asking
-        assert fact is not None
+        """Store an answer (or a "不清楚") for the open question."""
+        key = conversation.asking
+        assert key is not None
+        child = conversation.about_child
+        answers = conversation.answers
+        skipped = conversation.skipped
+        if child:
+            if conversation.child is None:
+                conversation.child = {}
+            answers = conversation.child
+            skipped = conversation.child_skipped
+        question = (
+            self._questions.get(key)
+            if conversation.state.startswith((ASK_QUESTION, ASK_CHILD_QUESTION))
+            else None
+        )
+        if question is not None:
+            conversation.questions_done.append(question.id)
         if isinstance(outcome, Skipped):
-            if fact not in conversation.skipped:
-                conversation.skipped.append(fact)
+            facts = (
+                [f for f in question.facts if f not in answers and f not in skipped]
+                if question is not None
+                else [key]
+            )
+            skipped.extend(f for f in facts if f not in skipped)
+            conversation.streak += 1
+            conversation.steps.append(
+                Step(facts=facts, question=question.id if question else None, child=child)
+            )
             return
-        # An age may be answered through a birth date: the core then derives the age itself.
-        conversation.answers.update(outcome.facts)
+        conversation.streak = 0
+        answers.update(outcome.facts)
+        conversation.steps.append(
+            Step(facts=list(outcome.facts), question=question.id if question else None, child=child)
+        )
+
+    def undo(self, conversation: Conversation) -> None:
+        """Take back the last answer and ask that question again."""
+        if not conversation.steps:
+            return
+        step = conversation.steps.pop()
+        answers = (conversation.child or {}) if step.child else conversation.answers
+        skipped = conversation.child_skipped if step.child else conversation.skipped
+        for fact in step.facts:
+            answers.pop(fact, None)
+            if fact in skipped:
+                skipped.remove(fact)
+        if step.question is not None and step.question in conversation.questions_done:
+            conversation.questions_done.remove(step.question)
+        conversation.streak = 0
+        if step.question is not None:
+            prefix = ASK_CHILD_QUESTION if step.child else ASK_QUESTION
+            conversation.state = prefix + step.question
+        elif step.facts:
+            fact = AGE if step.facts == [BIRTH_DATE] else step.facts[0]
+            if REGION in step.facts:
+                fact = REGION
+            conversation.state = (ASK_CHILD if step.child else ASK) + fact
+
+    def add_child(self, conversation: Conversation) -> list[Reply]:
+        """Add the household's child as a second person and ask about them."""
+        if conversation.child is None:
+            conversation.child = {}
+        return self.advance(conversation)
+
+    # -- the Telegram-free steps the handlers run ------------------------------------------
+
+    def typed(self, conversation: Conversation, text: str) -> list[Reply]:
+        """A typed message: read it as the answer to the open question, record, go on."""
+        lang = conversation.lang
+        if conversation.asking is None:
+            key = "after_results" if conversation.state == RESULTS else "not_started"
+            return [Reply(text=say(lang, key))]
+        outcome = self.read_text(conversation, text)
+        return self._after(conversation, outcome, typed=text)
+
+    def press(self, conversation: Conversation, data: str) -> Pressed:
+        """A button: an option, 是/否, 不清楚, a place, "改上一个回答", "加上孩子"."""
+        lang = conversation.lang
+        kind, key, value, epoch = ([*data.split("|"), "", "", ""])[:4]
+        if epoch != str(conversation.epoch) or (conversation.state == IDLE and kind != "k"):
+            return Pressed(refusal=say(lang, "stale_reset"))
+        if kind == "k":
+            if self.child_programmes(conversation) and conversation.child is None:
+                return Pressed(replies=self.add_child(conversation))
+            return Pressed(refusal=say(lang, "stale_button"))
+        if conversation.asking is None or key != self.key(conversation):
+            return Pressed(refusal=say(lang, "stale_button"))
+        if kind == "u":
+            self.undo(conversation)
+            return Pressed(replies=[Reply(text=say(lang, "undone")), *self.current(conversation)])
+        asked = conversation.asking
+        outcome: Outcome
+        if kind == "s":
+            outcome = Skipped()
+        elif kind == "p" and value.isdigit() and int(value) < len(conversation.places):
+            place = gazetteer().place(conversation.places[int(value)])
+            assert place is not None
+            outcome = self._accept(conversation, asked, place.code, place.full_name)
+        elif kind == "a" and value.isdigit():
+            if conversation.state.startswith((ASK_QUESTION, ASK_CHILD_QUESTION)):
+                outcome = self.read_choice(conversation, int(value))
+            else:
+                outcome = self.read_option(conversation, asked, int(value))
+        elif kind == "b" and value in ("0", "1"):
+            outcome = self.read_bool(conversation, asked, value == "1")
+        elif kind in ("id", "bd"):
+            conversation.state = (ASK_ID if kind == "id" else ASK_BIRTH_DATE) + asked
+            return Pressed(replies=self.current(conversation))
+        else:
+            return Pressed(refusal=say(lang, "stale_button"))
+        if isinstance(outcome, Rejected):
+            return Pressed(replies=_with(outcome.message, self.current(conversation)))
+        title = self._title(conversation)
+        edited = (
+            say(lang, "skipped", question=title)
+            if isinstance(outcome, Skipped)
+            else say(lang, "answered", question=title, answer=outcome.shown)
+            if isinstance(outcome, Accepted)
+            else None
+        )
+        return Pressed(edited=edited, replies=self._after(conversation, outcome))
+
+    def _title(self, conversation: Conversation) -> str:
+        key = conversation.asking
+        assert key is not None
+        if key in self._questions and conversation.state.startswith(
+            (ASK_QUESTION, ASK_CHILD_QUESTION)
+        ):
+            return self._questions[key].question.in_(conversation.lang).split("\n")[0]
+        spec = self.spec(key)
+        return spec.question.in_(conversation.lang) if spec is not None else key
+
+    def _after(
+        self, conversation: Conversation, outcome: Outcome, typed: str | None = None
+    ) -> list[Reply]:
+        lang = conversation.lang
+        if isinstance(outcome, Rejected):
+            return _with(outcome.message, self.current(conversation))
+        if isinstance(outcome, SwitchTo):
+            conversation.state = outcome.state + (conversation.asking or "")
+            return self.current(conversation)
+        if isinstance(outcome, Ambiguous):
+            fact = conversation.asking
+            assert fact is not None
+            if not conversation.state.startswith(PICK_PLACE):
+                # The place question of a combined question fills its typed fact.
+                if conversation.state.startswith(ASK_QUESTION):
+                    question = self._questions[fact]
+                    assert question.typed is not None
+                    fact = question.typed.facts[0]
+                conversation.state = PICK_PLACE + fact
+            conversation.places = [p.code for p in outcome.places]
+            return self.current(conversation)
+        if conversation.state.startswith(PICK_PLACE) and isinstance(outcome, Accepted):
+            outcome = self._with_question_sets(conversation, outcome)
+        self.record(conversation, outcome)
+        replies = self.advance(conversation)
+        if isinstance(outcome, Skipped) and conversation.streak == _STREAK_FOR_CADRE:
+            replies = [Reply(text=self._ask_cadre(conversation)), *replies]
+        if isinstance(outcome, Accepted):
+            if outcome.note is not None:
+                return _with(outcome.note, replies)
+            if typed is not None:
+                # Whatever was read is said back; "改上一个回答" under the next question.
+                return _with(say(lang, "noted", answer=outcome.shown), replies)
+        return replies
+
+    def _with_question_sets(self, conversation: Conversation, outcome: Accepted) -> Accepted:
+        """A place picked for a combined question's typed fact also sets what that sets."""
+        fact = conversation.asking
+        for question in self.policies.questions:
+            typed = question.typed
+            if (
+                typed is not None
+                and fact in typed.facts
+                and question.id not in (conversation.questions_done)
+            ) and (fact in question.facts or set(typed.sets) & set(question.facts)):
+                return Accepted(
+                    facts={**typed.sets, **outcome.facts},
+                    shown=outcome.shown,
+                    note=outcome.note,
+                )
+        return outcome
+
+    def _ask_cadre(self, conversation: Conversation) -> str:
+        lang = conversation.lang
+        certain = [
+            f"· {d.programme_name}：{verdict_words(d.verdict, lang)}"
+            for d in self.determinations(conversation)
+            if d.verdict != "needs_info"
+        ]
+        text = say(lang, "ask_cadre", count=conversation.streak)
+        return text + "\n" + ("\n".join(certain) if certain else say(lang, "nothing_certain"))
 
     # -- showing results --------------------------------------------------------------------
 
-    def results(
-        self,
-        conversation: Conversation,
-        determinations: list[Determination] | None = None,
-        *,
-        finished: bool = False,
-    ) -> list[Reply]:
-        """One message per programme, between an opening and a closing line."""
+    def results(self, conversation: Conversation, *, finished: bool = False) -> list[Reply]:
+        """One message per programme (two if one is too long), between an opening and a
+        closing line."""
         lang = conversation.lang
-        if determinations is None:
-            determinations = self.determinations(conversation)
+        if not conversation.steps and not finished:
+            return [Reply(text=say(lang, "nothing_answered"))]
         opening = say(lang, "no_more_questions" if finished else "results_intro")
         replies = [Reply(text=opening)]
-        replies.extend(Reply(text=render_determination(d, lang)) for d in determinations)
+        for d in self.determinations(conversation):
+            replies.extend(Reply(text=part) for part in card_messages(d, lang))
+        for pid in self.declined(conversation):
+            name = self.policies.programme(pid).policy.name.in_(lang)
+            replies.append(Reply(text=say(lang, "declined", name=name)))
+        child_programmes = self.child_programmes(conversation)
+        if child_programmes and conversation.child is None:
+            names = "、".join(
+                self.policies.programme(p).policy.name.in_(lang) for p in child_programmes
+            )
+            replies.append(
+                Reply(
+                    text=say(lang, "child_offer", names=names),
+                    buttons=(((say(lang, "add_child"), f"k|||{conversation.epoch}"),),),
+                )
+            )
+        for d in self.child_determinations(conversation):
+            for part in card_messages(d, lang, who=say(lang, "child_label")):
+                replies.append(Reply(text=part))
         replies.append(Reply(text=say(lang, "results_outro")))
         return replies
 
@@ -448,18 +933,20 @@ def verdict_words(verdict: str, lang: Lang) -> str:
     return say(lang, f"verdict_{verdict}")
 
 
-def render_determination(d: Determination, lang: Lang) -> str:
-    """One programme's answer, short enough for one phone screen."""
+def render_determination(d: Determination, lang: Lang, who: str | None = None) -> str:
+    """One programme's whole answer: verdict, amount, why, warnings, what to bring, what to do
+    next (a card too long for one message is split by `card_messages`, never cut)."""
+    title = f"【{d.programme_name}】" + (f"（{who}）" if who else "")
     # The programme's own word for its verdict (a referral's no is "目前不需要申请监测").
     label = d.verdict_label or verdict_words(d.verdict, lang)
-    lines = [f"【{d.programme_name}】{VERDICT_MARK[d.verdict]} {label}"]
+    lines = [f"{title}{VERDICT_MARK[d.verdict]} {label}"]
     if d.verdict != "ineligible":
         if d.amount is not None:
             lines.append(say(lang, "amount", amount=d.amount, unit=d.amount_unit or ""))
             if d.amount_note:
-                lines.append(_short(d.amount_note))
+                lines.append(d.amount_note)
         elif d.amount_note:
-            lines.append(say(lang, "amount_unknown", note=_short(d.amount_note)))
+            lines.append(say(lang, "amount_unknown", note=d.amount_note))
     if d.verdict == "eligible":
         lines.append(say(lang, "reasons_eligible"))
     else:
@@ -469,29 +956,55 @@ def render_determination(d: Determination, lang: Lang) -> str:
         # "为什么不能办" would contradict a programme that words its verdict otherwise.
         own_words = label != verdict_words(d.verdict, lang)
         lines.append(say(lang, "reasons_own" if own_words else f"reasons_{d.verdict}"))
-        lines.extend(_bullets(reasons, lang))
+        lines.extend(f"· {reason}" for reason in reasons)
     if d.warnings:
         lines.append(say(lang, "warnings"))
-        lines.extend(_bullets(list(d.warnings), lang))
+        lines.extend(f"· {warning}" for warning in d.warnings)
     if d.documents:
         lines.append(say(lang, "documents"))
-        lines.extend(_bullets(list(d.documents), lang))
+        lines.extend(f"· {item}" for item in d.documents)
     if d.next_steps:
         lines.append(say(lang, "next_steps"))
-        lines.extend(_bullets(list(d.next_steps), lang))
-    text = "\n".join(lines)
-    return text if len(text) <= _MAX_CARD else text[: _MAX_CARD - 1] + "…"
+        lines.extend(f"· {item}" for item in d.next_steps)
+    return "\n".join(lines)
 
 
-def _bullets(items: list[str], lang: Lang) -> list[str]:
-    shown = [f"· {_short(item)}" for item in items[:_MAX_LIST]]
-    if len(items) > _MAX_LIST:
-        shown.append(say(lang, "more", count=len(items) - _MAX_LIST))
-    return shown
+def card_messages(d: Determination, lang: Lang, who: str | None = None) -> list[str]:
+    """The card as messages: one, or several cut between lines when over Telegram's limit."""
+    return split_message(render_determination(d, lang, who))
 
 
-def _short(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def split_message(text: str, limit: int = _MAX_MESSAGE) -> list[str]:
+    """`text` in parts of at most `limit` characters, cut between lines (a line longer than
+    the limit between words)."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:cut])
+            line = line[cut:].lstrip()
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _with(first: str, replies: Sequence[Reply]) -> list[Reply]:
+    """`first` put on top of the first reply (one message instead of two)."""
+    if not replies:
+        return [Reply(text=first)]
+    head = replies[0]
+    return [Reply(text=f"{first}\n\n{head.text}", buttons=head.buttons), *replies[1:]]
 
 
 def _parse_date(value: str) -> dt.date | None:

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.questionnaire import Conversation
+from bot.questionnaire import Conversation, Step
 from db.engine import utc
 from db.models import BotConversation, utcnow
 from eligibility.text import Lang
@@ -33,6 +33,13 @@ class ConversationData(msgspec.Struct, kw_only=True, omit_defaults=True):
 
     answers: dict[str, Any] = {}
     skipped: list[str] = []
+    questions_done: list[str] = []
+    steps: list[Step] = []
+    streak: int = 0
+    child: dict[str, Any] | None = None
+    child_skipped: list[str] = []
+    places: list[str] = []
+    epoch: int = 0
 
 
 _TABLE: sa.Table = BotConversation.__table__  # type: ignore[attr-defined]
@@ -94,6 +101,13 @@ class SqlConversationStore:
             state=row.state,
             answers=data.answers,
             skipped=data.skipped,
+            questions_done=data.questions_done,
+            steps=data.steps,
+            streak=data.streak,
+            child=data.child,
+            child_skipped=data.child_skipped,
+            places=data.places,
+            epoch=data.epoch,
             version=utc(row.updated_at),
         )
 
@@ -107,7 +121,17 @@ class SqlConversationStore:
             "chat_id": conversation.chat_id,
             "state": conversation.state,
             "data": _encoder.encode(
-                ConversationData(answers=conversation.answers, skipped=conversation.skipped)
+                ConversationData(
+                    answers=conversation.answers,
+                    skipped=conversation.skipped,
+                    questions_done=conversation.questions_done,
+                    steps=conversation.steps,
+                    streak=conversation.streak,
+                    child=conversation.child,
+                    child_skipped=conversation.child_skipped,
+                    places=conversation.places,
+                    epoch=conversation.epoch,
+                )
             ).decode(),
             "lang": conversation.lang,
             "updated_at": now,

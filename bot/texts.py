@@ -13,14 +13,44 @@ ZH: Final[dict[str, str]] = {
     "greeting": (
         "您好！我帮您查一查，家里能不能得到帮扶：小额贷款、务工交通补贴、公益岗位、"
         "雨露计划、防返贫监测。\n"
-        "我问几个问题，不知道的就点“不清楚”。随时发 /result 看结果。"
+        "一般 10 个问题以内就有结果，每题都会告诉您最多还有几题。不知道的就点“不清楚”。"
+        "随时发 /result 看结果。"
     ),
     "continue": "接着上次的问题问。",
     "restarted": "好，从头重新问。",
     "cancelled": "好，不问了，刚才的回答已经清掉。想再查，发 /start。",
     "forgotten": "您在这里留下的所有信息都已经删掉了。想再查，发 /start。",
-    "progress": "（已回答 {answered} 项）",
-    "progress_none": "（第一个问题）",
+    "progress": "第{number}题，最多还有{left}题",
+    "progress_last": "第{number}题，最后一题",
+    "undo": "✏️ 改上一个回答",
+    "undone": "好，上一个回答已经去掉，请重新回答：",
+    "noted": "记下：{answer}",
+    "approximately": "（大约）",
+    "unit_yuan": "元",
+    "unit_years": "岁",
+    "unit_months": "个月",
+    "unit_people": "口人",
+    "example_yuan": "请打钱数，例如 30000 或 3万。",
+    "example_years": "请打岁数，例如 45。",
+    "example_months": "请打月数，例如 6 或 半年。",
+    "example_people": "请打人数，例如 4。",
+    "example_plain": "请打一个数，例如 3。",
+    "too_big": "这个数太大了，看不懂。",
+    "ambiguous": "这个数有两种读法，我不敢猜。",
+    "not_whole": "请打整数。",
+    "unknown_code": "没有找到代码 {code} 的地方（可能是旧代码）。请打县名，比如：临猗、山西运城临猗。",
+    "pick_place": "有好几个地方叫这个名字，是哪一个？",
+    "none_of_these": "都不是/不清楚",
+    "id_used_place": "按身份证号 {masked} 记下：户籍 {place}，年龄 {age} 岁。号码没有保存。",
+    "id_county_unknown": "从这个身份证号读不出现在的县（可能是旧代码）。请打县名，比如：临猗。",
+    "stale_reset": "这个问题已经重新开始了，请回答最新的问题。",
+    "ask_cadre": "已经连着 {count} 个问题不清楚了。家里是哪类户、有没有标注“风险已消除”，村干部或驻村工作队都知道，可以问问他们再来查。已经能确定的：",
+    "nothing_certain": "暂时还没有能确定的。",
+    "nothing_answered": "还没有回答问题，还没有结果。发 /start 开始，答几个问题就有结果。",
+    "declined": "【{name}】您说不借钱，就没有查。想查的话，发 /restart 重新答。",
+    "child_offer": "{names}是给上学的孩子的。家里有孩子在读中职、技校或高职吗？点下面加上孩子一起查。",
+    "add_child": "➕ 加上孩子",
+    "child_label": "孩子",
     "skip": "不清楚",
     "skip_region": "不知道/跳过",
     "yes": "是",
@@ -31,9 +61,8 @@ ZH: Final[dict[str, str]] = {
     "ask_birth_date": "请输入出生日期，例如 1980-05-01。",
     "id_used": "已按身份证号 {masked} 算出年龄：{age} 岁。号码没有保存。",
     "birth_date_used": "已记下出生日期，年龄 {age} 岁。",
-    "bad_int": "请输入数字，例如 {example}。",
     "bad_int_range": "这个数不太对，请输入 {min} 到 {max} 之间的数字。",
-    "bad_region": "请输入6位区划代码，例如 140821；不知道就点“不知道/跳过”。",
+    "bad_region": "没有找到这个地方。请打县名，比如：临猗、临猗县、山西运城临猗；不知道就点“不知道/跳过”。",
     "bad_date": "请按 年-月-日 输入，例如 1980-05-01。",
     "bad_id": "这个身份证号不对（{reason}），请再输一次，或点“不清楚”。",
     "id_reason_check_digit": "最后一位校验码不对",
@@ -62,11 +91,10 @@ ZH: Final[dict[str, str]] = {
     "warnings": "⚠ 请注意：",
     "documents": "要带什么材料：",
     "next_steps": "下一步怎么办：",
-    "more": "……还有 {count} 条",
     "programme_card": "【{name}】\n{summary}\n谁能办：{who}",
     "programmes_intro": "一共有 {count} 项帮扶：",
     "lang_set": "好的，以后用中文。",
-    "lang_usage": "用法：/lang zh（中文）或 /lang en（English）。",
+    "lang_usage": "用法：/lang 中文 或 /lang English（也可以 zh、en）。",
     "help": (
         "我能帮您查家里能不能得到帮扶。\n"
         "/start 开始查\n/result 马上看结果\n/programmes 有哪些帮扶\n"
@@ -92,15 +120,45 @@ EN: Final[dict[str, str]] = {
     "greeting": (
         "Hello! I can check whether your household can get support: microloans, a transport "
         "subsidy for migrant work, public-welfare jobs, the Yulu plan, and poverty-risk "
-        "monitoring.\nI will ask a few questions; tap “Not sure” when you do not know. "
+        "monitoring.\nUsually 10 questions or fewer; each says at most how many are left. Tap "
+        "“Not sure” when you do not know. "
         "Send /result at any time to see the answer."
     ),
     "continue": "Carrying on where we stopped.",
     "restarted": "OK, starting again from the beginning.",
     "cancelled": "OK, stopped. Your answers are cleared. Send /start to check again.",
     "forgotten": "Everything you left here has been deleted. Send /start to check again.",
-    "progress": "({answered} answered)",
-    "progress_none": "(first question)",
+    "progress": "Question {number}, at most {left} more",
+    "progress_last": "Question {number}, the last one",
+    "undo": "✏️ Change my last answer",
+    "undone": "OK, your last answer is taken back; please answer again:",
+    "noted": "Noted: {answer}",
+    "approximately": " (about)",
+    "unit_yuan": " yuan",
+    "unit_years": " years",
+    "unit_months": " months",
+    "unit_people": " people",
+    "example_yuan": "Please type an amount, e.g. 30000 or 3万.",
+    "example_years": "Please type an age, e.g. 45.",
+    "example_months": "Please type a number of months, e.g. 6.",
+    "example_people": "Please type a number of people, e.g. 4.",
+    "example_plain": "Please type a number, e.g. 3.",
+    "too_big": "That number is too big to read.",
+    "ambiguous": "That number can be read two ways; I will not guess.",
+    "not_whole": "Please type a whole number.",
+    "unknown_code": "No place has the code {code} (it may be an old one). Please type the county's name.",
+    "pick_place": "Several places have this name. Which one?",
+    "none_of_these": "None of these / not sure",
+    "id_used_place": "From ID number {masked}: registered in {place}, age {age}. The number was not stored.",
+    "id_county_unknown": "I cannot read a current county from this ID number (it may be an old code). Please type the county's name.",
+    "stale_reset": "That question was reset; please answer the newest one.",
+    "ask_cadre": "{count} questions in a row were 'not sure'. Your village cadres or the village work team know your household's category and status: ask them, then check again. Already certain:",
+    "nothing_certain": "Nothing is certain yet.",
+    "nothing_answered": "Nothing answered yet, so no results. Send /start to begin: a few questions give the results.",
+    "declined": "【{name}】You said you want no loan, so it was not checked. Send /restart to answer again.",
+    "child_offer": "{names} is for a child at school. Is a child of your household at a secondary vocational, technical or higher vocational school? Tap below to add the child.",
+    "add_child": "➕ Add a child",
+    "child_label": "child",
     "skip": "Not sure",
     "skip_region": "Don't know / skip",
     "yes": "Yes",
@@ -112,9 +170,8 @@ EN: Final[dict[str, str]] = {
     "ask_birth_date": "Please type your birth date, e.g. 1980-05-01.",
     "id_used": "From ID number {masked}: age {age}. The number was not stored.",
     "birth_date_used": "Birth date noted: age {age}.",
-    "bad_int": "Please type a number, e.g. {example}.",
     "bad_int_range": "That number looks wrong; please type a number from {min} to {max}.",
-    "bad_region": "Please type a 6-digit region code, e.g. 140821, or tap “Don't know / skip”.",
+    "bad_region": "I cannot find that place. Please type the county's name, e.g. 临猗 or 山西运城临猗, or tap “Don't know / skip”.",
     "bad_date": "Please type the date as year-month-day, e.g. 1980-05-01.",
     "bad_id": "That ID number is not valid ({reason}). Please try again, or tap “Not sure”.",
     "id_reason_check_digit": "the last character does not check",
@@ -143,11 +200,10 @@ EN: Final[dict[str, str]] = {
     "warnings": "⚠ Please note:",
     "documents": "What to bring:",
     "next_steps": "What to do next:",
-    "more": "… and {count} more",
     "programme_card": "【{name}】\n{summary}\nWho: {who}",
     "programmes_intro": "There are {count} kinds of support:",
     "lang_set": "OK, English from now on.",
-    "lang_usage": "Usage: /lang zh (中文) or /lang en (English).",
+    "lang_usage": "Usage: /lang English or /lang 中文 (or en, zh).",
     "help": (
         "I check whether your household can get support.\n"
         "/start start a check\n/result see the results now\n/programmes the kinds of support\n"
@@ -197,9 +253,6 @@ COMMANDS: Final[dict[Lang, list[tuple[str, str]]]] = {
     ],
 }
 
-# Words a user may type instead of pressing a button.
-YES_WORDS: Final = frozenset({"是", "是的", "对", "有", "嗯", "y", "yes", "1"})
-NO_WORDS: Final = frozenset({"否", "不是", "不", "没有", "无", "没", "n", "no", "0"})
 SKIP_WORDS: Final = frozenset(
     {"不清楚", "不知道", "跳过", "不晓得", "不懂", "skip", "not sure", "don't know", "?", "？"}
 )

@@ -9,6 +9,9 @@ import msgspec
 from eligibility.text import Text
 
 FactKind = Literal["bool", "int", "enum", "date", "region", "text"]
+# The unit a number is asked in: a typed "3万", "半年" or "45周岁" is read in it.
+Unit = Literal["yuan", "years", "months", "people"]
+FactValue = bool | int | str
 
 
 class Option(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -31,9 +34,63 @@ class FactSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     min: int | None = None
     max: int | None = None
     note: Text | None = None
+    unit: Unit | None = None
+    # "没有" / "无" read as 0 (a balance owed, an income), where 0 is a meaningful answer.
+    none_is_zero: bool = False
+    # Asked only when this rule-language expression holds on the answers so far: the work
+    # follow-ups only for someone working, the loan questions only for someone who wants a loan.
+    # While it is unknown, the facts it reads are asked first; once they are answered "不清楚",
+    # this question is not asked at all.
+    ask_when: str | None = None
+    # The question when it is asked about the household's child rather than the person.
+    child_question: Text | None = None
+    # A wish ("想不想贷款"): answered false, these programmes are not checked at all.
+    wish_for: tuple[str, ...] = ()
+    # Other Chinese headers a register may use for it ("户籍所在地" with county names).
+    also_headers: tuple[str, ...] = ()
     # Asked through another fact's question: the household status facts are asked with one
     # 户类型 question whose answer gives all of them (see `facts.CATEGORY_STATUS`).
     asked_with: str | None = None
+
+
+class Choice(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A button of a combined question and the facts it sets."""
+
+    label: Text
+    sets: dict[str, FactValue] = {}
+
+
+class TypedAnswer(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """What a typed answer to a combined question fills: `facts` in order, each read as its own
+    kind ("3万，3年": an amount, then a term; "浙江": a place of work), plus `sets`."""
+
+    facts: tuple[str, ...]
+    sets: dict[str, FactValue] = {}
+
+
+class QuestionSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One question that answers several facts at once ("都对" to three loan conditions, a
+    place of work that also says the person works).  Asked in place of any of its `facts`
+    while at least two of them are open; a choice that sets nothing ("不全对") leaves them
+    to be asked one by one."""
+
+    id: str
+    facts: tuple[str, ...]
+    question: Text
+    note: Text | None = None
+    choices: tuple[Choice, ...] = ()
+    typed: TypedAnswer | None = None
+    ask_when: str | None = None
+
+
+class ChildSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Programmes for the household's child: when the person is an adult (`when`), these are
+    decided for a child added as a second person, with the household's facts."""
+
+    label: Text
+    programmes: tuple[str, ...]
+    when: str
+    facts: tuple[str, ...]
 
 
 class Definition(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -51,4 +108,6 @@ class FactCatalogueFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     """`facts.toml`: all facts, in the order questions are best asked, and shared definitions."""
 
     facts: tuple[FactSpec, ...]
+    questions: tuple[QuestionSpec, ...] = ()
+    child: ChildSpec | None = None
     definitions: dict[str, Definition] = {}

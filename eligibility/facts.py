@@ -322,8 +322,9 @@ class Household(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_d
 
 
 class LoanRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
-    """贷款申请 (microloan only)."""
+    """贷款申请 (microloan only).  `wanted`: whether the household wants a loan at all."""
 
+    wanted: bool | None = None
     amount: Annotated[int, msgspec.Meta(ge=1, le=100_000_000)] | None = None
     term_months: Annotated[int, msgspec.Meta(ge=1, le=600)] | None = None
     purpose: LoanPurpose | None = None

@@ -19,7 +19,7 @@ from typing import Literal, TypeVar
 import msgspec
 
 from eligibility import rules
-from eligibility.catalogue import FactCatalogueFile, FactSpec
+from eligibility.catalogue import ChildSpec, FactCatalogueFile, FactSpec, QuestionSpec
 from eligibility.derive import DERIVED_FACTS
 from eligibility.facts import Applicant
 from eligibility.regions import is_region_code
@@ -45,6 +45,13 @@ NOT_SET: dict[Lang, str] = {"zh": "（未定）", "en": "(not set)"}
 AMOUNT_NOT_SET = Text(
     zh="这个日期还没有查到在用的标准，钱数请以县里公布的为准。",
     en="No rule in force for this date was found: ask your county for the amount.",
+)
+
+# The next step a determination gives when some rule it needs is not in force on its date.
+GAP_STEP = Text(
+    zh="有些规定在这个日期还没有查到：请到村委会、乡镇或县里主管部门问清楚现在的条件和标准。",
+    en="Some rules for this date were not found: ask your village, township or the county office "
+    "for the current conditions and amounts.",
 )
 
 # The engine's wording of the warnings (`Programme.warnings`); a policy may give its own.
@@ -259,6 +266,9 @@ class PolicyFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     confirmed_until: dt.date | None = None
     confirmed_until_by_region: dict[str, dt.date] = {}
     unconfirmed_warning: Text | None = None
+    # The next step when a rule is not in force on the date (a table ended, a rule not yet
+    # started): who decides instead.  Else the engine's `GAP_STEP`.
+    gap_step: Text | None = None
     verdict_labels: VerdictLabels = VerdictLabels()
     renamed: tuple[Renaming, ...] = ()
     sources: dict[str, Source]
@@ -515,7 +525,10 @@ class Programme:
         said: list[str] = []
 
         def say(text: Text, **values: object) -> None:
-            line = text.format(values).in_(lang)
+            line = text.format(values).in_(lang).strip()
+            # Whole sentences: the batch runs them together in one cell.
+            if line and line[-1] not in "。！？.!?":
+                line += "。" if lang == "zh" else "."
             if line not in said:
                 said.append(line)
 
@@ -675,6 +688,11 @@ class PolicySet:
     facts: Mapping[str, FactSpec]
     version: str
     sources: Mapping[str, bytes]
+    # Combined questions and the child's programmes (facts.toml), for the bot's asking.
+    questions: tuple[QuestionSpec, ...] = ()
+    child: ChildSpec | None = None
+    # Each fact's and question's `ask_when`, parsed.
+    gates: Mapping[str, rules.Expr] = field(default_factory=dict)
 
     def fact_rank(self, path: str) -> int:
         """Where a fact stands in the asking order (unknown facts last)."""
@@ -748,11 +766,50 @@ def load_policy_set(sources: Mapping[str, bytes], *, run_examples: bool = True) 
     ordered = {pid: programmes[pid] for pid in PROGRAMME_ORDER if pid in programmes}
     ordered.update({pid: p for pid, p in programmes.items() if pid not in ordered})
     policy_set = PolicySet(
-        programmes=ordered, facts=facts, version=policy_version(sources), sources=dict(sources)
+        programmes=ordered,
+        facts=facts,
+        version=policy_version(sources),
+        sources=dict(sources),
+        questions=catalogue.questions,
+        child=catalogue.child,
+        gates=_gates(catalogue, known_facts, set(ordered)),
     )
     if run_examples:
         check_examples(policy_set)
     return policy_set
+
+
+def _gates(
+    catalogue: FactCatalogueFile, known_facts: set[str], programmes: set[str]
+) -> dict[str, rules.Expr]:
+    """Each `ask_when` parsed (by fact path, or by combined question id), its facts checked."""
+    gates: dict[str, rules.Expr] = {}
+    wanted = [(spec.path, spec.ask_when) for spec in catalogue.facts]
+    wanted += [(q.id, q.ask_when) for q in catalogue.questions]
+    if catalogue.child is not None:
+        wanted.append(("child", catalogue.child.when))
+    for key, source in wanted:
+        if source is None:
+            continue
+        try:
+            parsed = rules.parse(source)
+        except rules.RuleSyntaxError as exc:
+            raise PolicyError(f"{CATALOGUE_FILE}: {key}: ask_when: {exc}") from None
+        unknown = rules.fact_paths(parsed) - known_facts
+        if unknown:
+            raise PolicyError(f"{CATALOGUE_FILE}: {key}: unknown facts {sorted(unknown)}")
+        gates[key] = parsed
+    for question in catalogue.questions:
+        named = set(question.facts) | {f for c in question.choices for f in c.sets}
+        if question.typed is not None:
+            named |= {*question.typed.facts, *question.typed.sets}
+        if named - known_facts:
+            raise PolicyError(
+                f"{CATALOGUE_FILE}: {question.id}: unknown facts {sorted(named - known_facts)}"
+            )
+    if catalogue.child is not None and set(catalogue.child.programmes) - programmes:
+        raise PolicyError(f"{CATALOGUE_FILE}: child: unknown programmes")
+    return gates
 
 
 def _decode(name: str, raw: bytes, kind: type[_T]) -> _T:

@@ -11,19 +11,20 @@ from litestar import Controller, post
 from litestar.params import JSONBody, QueryParameter
 
 from api.dependencies import LangDep, PoliciesDep, PrincipalDep, require_key
-from api.problems import FieldError, field_error, invalid
+from api.problems import FieldError, ProblemError, field_error, invalid
 from api.routes import SECURITY, protected
 from api.schemas import (
     BatchCheckItem,
     BatchCheckRequest,
     BatchCheckResult,
+    CheckInput,
     CheckResult,
     ProgrammeId,
+    applicant_of_input,
 )
 from api.services.assessments import check_programmes
 from eligibility.derive import FactError
 from eligibility.determination import determine
-from eligibility.facts import Applicant
 
 Programmes = Annotated[
     list[ProgrammeId] | None,
@@ -46,7 +47,7 @@ class ChecksController(Controller):
     @post("/", status_code=200, responses=protected(), summary="Check one applicant")
     async def check(
         self,
-        data: JSONBody[Applicant],
+        data: JSONBody[CheckInput],
         principal: PrincipalDep,
         policies: PoliciesDep,
         lang: LangDep,
@@ -57,8 +58,11 @@ class ChecksController(Controller):
         del principal  # any valid key may check
         check_programmes(policies, programme, "query.programme")
         today = as_of or dt.date.today()
+        applicant = applicant_of_input(data)
         try:
-            determinations = determine(data, policies, programmes=programme, lang=lang, today=today)
+            determinations = determine(
+                applicant, policies, programmes=programme, lang=lang, today=today
+            )
         except FactError as exc:
             raise invalid([FieldError(path=f"$.{exc.path}", message=exc.message)]) from None
         return CheckResult(determinations=determinations)
@@ -82,10 +86,15 @@ class ChecksController(Controller):
             results = []
             for index, raw in enumerate(data.applicants):
                 try:
-                    applicant = msgspec.convert(raw, Applicant)
+                    applicant = applicant_of_input(
+                        msgspec.convert(raw, CheckInput), f"$.applicants[{index}]"
+                    )
                 except msgspec.ValidationError as exc:
                     error = field_error(exc, prefix=f"$.applicants[{index}]")
                     results.append(BatchCheckItem(index=index, ok=False, errors=[error]))
+                    continue
+                except ProblemError as exc:
+                    results.append(BatchCheckItem(index=index, ok=False, errors=exc.errors))
                     continue
                 try:
                     determinations = determine(

@@ -24,6 +24,7 @@ from api.schemas import (
     MemberCreate,
     MemberRead,
     MemberUpdate,
+    region_code_named,
 )
 from api.security import IdentityHasher, Principal
 from api.services import audit
@@ -43,8 +44,11 @@ from eligibility.facts import (
 )
 from eligibility.identity import mask_identity_number, parse_identity_number
 
-# Stored columns: every field of the wire form but the category, which is read from the facts.
-_HOUSEHOLD_FIELDS = tuple(f for f in HouseholdCreate.__struct_fields__ if f != "category")
+# Stored columns: every field of the wire form but the category, which is read from the facts,
+# and the region's name, which stands for its code.
+_HOUSEHOLD_FIELDS = tuple(
+    f for f in HouseholdCreate.__struct_fields__ if f not in ("category", "region_name")
+)
 
 
 def not_found(what: str) -> ProblemError:
@@ -140,9 +144,14 @@ async def create_household(
     session: AsyncSession, principal: Principal, data: HouseholdCreate
 ) -> HouseholdRead:
     """Register a household within the caller's regions."""
-    if not principal.sees(data.region_code):
-        raise _outside(data.region_code)
+    region_code = region_code_named(data.region_name, data.region_code)
+    if region_code is None:
+        message = "give region_code or region_name"
+        raise invalid([FieldError(path="$.region_code", message=message)])
+    if not principal.sees(region_code):
+        raise _outside(region_code)
     values = {name: getattr(data, name) for name in _HOUSEHOLD_FIELDS}
+    values["region_code"] = region_code
     row = Household(id=str(uuid.uuid4()), **values)
     session.add(row)
     audit.record(session, principal, "create", "household", [(row.id, row.id)])
@@ -233,6 +242,10 @@ async def update_household(
         for name, value in msgspec.structs.asdict(data).items()
         if value is not msgspec.UNSET and name != "category"
     }
+    name = changes.pop("region_name", None)
+    if name is not None:
+        code = changes.get("region_code")
+        changes["region_code"] = region_code_named(name, code if isinstance(code, str) else None)
     new_region = changes.get("region_code")
     if isinstance(new_region, str) and not principal.sees(new_region):
         raise _outside(new_region)

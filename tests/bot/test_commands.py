@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 
 from bot.questionnaire import applicant_of, render_determination
@@ -10,7 +12,7 @@ from bot.texts import EN, ZH
 from db.models import BotConversation
 from eligibility.determination import determine
 from tests.bot.conftest import BotUnderTest
-from tests.bot.driver import OUTRO, asked_fact, finished
+from tests.bot.driver import OUTRO, answer, asked_fact, finished
 
 
 async def _row(bot: BotUnderTest, user_id: int) -> BotConversation | None:
@@ -47,9 +49,9 @@ async def test_programmes_one_message_each(bot: BotUnderTest) -> None:
     texts = await bot.say(user, "/programmes")
     assert len(texts) == 1 + len(bot.policies.programmes)
     for text, programme in zip(texts[1:], bot.policies.programmes.values(), strict=True):
-        assert programme.policy.name.zh in text
-        assert programme.policy.who.zh in text
-        assert programme.policy.summary.zh in text
+        # The names in force on the bot's today (2026: 帮扶小额信贷, #9).
+        name, summary, who = programme.named_on(bot.clock.today)
+        assert name.zh in text and who.zh in text and summary.zh in text
 
 
 async def test_help_privacy_and_unknown_command(bot: BotUnderTest) -> None:
@@ -68,13 +70,13 @@ async def test_language_switch_reasks_the_question_in_english(bot: BotUnderTest)
     texts = await bot.say(user, "/lang en")
     assert texts[0].startswith(EN["lang_set"])
     assert "Which kind of household" in texts[0]
-    assert ("Not sure", "s|0") in user.buttons()
+    assert "Not sure" in [label for label, _ in user.buttons()]
     assert "Lifted out of poverty (脱贫户)" in [label for label, _ in user.buttons()]
     texts = await bot.press(user, "Lifted out of poverty (脱贫户)")
-    assert "How old are you?" in texts[-1]
+    assert "Which county is your household registered in?" in texts[-1]
     assert (await bot.say(user, "/lang fr")) == [EN["lang_usage"]]
     texts = await bot.say(user, "/lang zh")
-    assert texts[0].startswith(ZH["lang_set"]) and "您今年多少岁" in texts[0]
+    assert texts[0].startswith(ZH["lang_set"]) and "您家户口在哪个县" in texts[0]
 
 
 async def test_result_midway_then_carry_on(bot: BotUnderTest) -> None:
@@ -85,9 +87,9 @@ async def test_result_midway_then_carry_on(bot: BotUnderTest) -> None:
     assert texts[0] == ZH["results_intro"]
     assert len(texts) == 1 + len(bot.policies.programmes) + 1 + 1
     assert texts[-2] == OUTRO
-    assert "您今年多少岁" in texts[-1]  # the open question stays open
-    texts = await bot.say(user, "45")
-    assert "已回答 2 项" in texts[-1]
+    assert "您家户口在哪个县" in texts[-1]  # the open question stays open
+    texts = await bot.say(user, "临猗")
+    assert "第3题" in texts[-1]
 
 
 async def test_restart_cancel(bot: BotUnderTest) -> None:
@@ -96,10 +98,12 @@ async def test_restart_cancel(bot: BotUnderTest) -> None:
     await bot.press(user, "一般农户")
     texts = await bot.say(user, "/restart")
     assert texts[0].startswith(ZH["restarted"]) and "您家是哪一类户" in texts[0]
-    assert "第一个问题" in texts[0]
+    assert "第1题" in texts[0]
     assert (await bot.say(user, "/cancel")) == [ZH["cancelled"]]
     row = await _row(bot, user.id)
-    assert row is not None and row.state == "idle" and row.data in ("{}", '{"answers":{}}')
+    # Nothing answered is kept; only the epoch that makes old buttons say "reset".
+    assert row is not None and row.state == "idle"
+    assert set(json.loads(row.data)) <= {"epoch"}
     assert (await bot.say(user, "45")) == [ZH["not_started"]]
 
 
@@ -107,21 +111,21 @@ async def test_restart_midway_loses_nothing(bot: BotUnderTest) -> None:
     user = bot.user()
     await bot.say(user, "/start")
     await bot.press(user, "边缘易致贫户")
-    await bot.say(user, "50")
+    await bot.press(user, "否")  # 风险已消除: no
     before = asked_fact(user, bot.policies)
     await bot.restart()  # a new Application and a new engine on the same database
     texts = await bot.say(user, "/start")
     assert texts[0].startswith(ZH["continue"])
-    assert "已回答 2 项" in texts[0]
+    assert "第3题" in texts[0]
     assert asked_fact(user, bot.policies) == before
     # Buttons sent before the restart still work.
-    label = next(label for label, data in user.buttons() if data.startswith(("a|", "b|")))
+    label = next(label for label, data in user.buttons() if data.startswith(("a|", "b|", "s|")))
     texts = await bot.press(user, label)
-    assert "已回答 3 项" in texts[-1] or finished(user)
+    assert "第4题" in texts[-1] or finished(user)
     row = await _row(bot, user.id)
     assert row is not None
     assert '"household.category":"edge_vulnerable"' in row.data
-    assert '"person.age":50' in row.data
+    assert '"household.risk_eliminated":false' in row.data
 
 
 async def test_forget_deletes_everything(bot: BotUnderTest) -> None:
@@ -135,7 +139,7 @@ async def test_forget_deletes_everything(bot: BotUnderTest) -> None:
     assert await _row(bot, user.id) is None
     assert await _row(bot, other.id) is not None  # only the user's own row
     texts = await bot.say(user, "/start")
-    assert "第一个问题" in texts[-1]  # a fresh start, in Chinese again
+    assert "第1题" in texts[-1]  # a fresh start, in Chinese again
 
 
 async def test_answers_never_leak_between_users(bot: BotUnderTest) -> None:
@@ -146,8 +150,8 @@ async def test_answers_never_leak_between_users(bot: BotUnderTest) -> None:
     await bot.press(bob, "一般农户")
     await bot.say(alice, "45")
     # Bob is still at his second question; Alice at her third.
-    assert "已回答 1 项" in bob.messages()[-1]["text"]
-    assert "已回答 2 项" in alice.messages()[-1]["text"]
+    assert "第2题" in bob.messages()[-1]["text"]
+    assert "第3题" in alice.messages()[-1]["text"]
     # Bob pressing Alice's old button is a stale press for him.
     alice_row = await _row(bot, alice.id)
     bob_row = await _row(bot, bob.id)
@@ -222,19 +226,7 @@ async def test_whole_conversation_in_english(bot: BotUnderTest) -> None:
         "person.education.registered": True,
         "person.education.suspended": False,
     }
-    for _ in range(40):
-        if user.messages()[-1]["text"] == EN["results_outro"]:
-            break
-        fact = asked_fact(user, bot.policies)
-        spec = bot.policies.facts[fact]
-        if fact not in facts:
-            await bot.press(user, "Don't know / skip" if spec.kind == "region" else "Not sure")
-        elif spec.kind == "enum":
-            await bot.press(user, next(o.en for o in spec.options if o.value == facts[fact]))
-        elif spec.kind == "bool":
-            await bot.press(user, "Yes" if facts[fact] else "No")
-        else:
-            await bot.say(user, str(facts[fact]))
+    await answer(bot, user, facts, lang="en")
     texts = [m["text"] for m in user.messages()]
     assert texts[-1] == EN["results_outro"]
     determinations = determine(applicant_of(facts), bot.policies, lang="en", today=bot.clock.today)
@@ -245,3 +237,64 @@ async def test_whole_conversation_in_english(bot: BotUnderTest) -> None:
     yulu = next(d for d in determinations if d.programme == "yulu_plan")
     assert yulu.verdict == "eligible"
     assert "You can apply" in texts[-count - 1 + list(bot.policies.programmes).index("yulu_plan")]
+
+
+async def test_result_before_any_answer_says_how_to_start(bot: BotUnderTest) -> None:
+    """It dumped seven "还要确认" cards."""
+    user = bot.user()
+    assert (await bot.say(user, "/result")) == [ZH["nothing_answered"]]
+    await bot.say(user, "/start")
+    assert (await bot.say(user, "/result"))[0] == ZH["nothing_answered"]
+
+
+async def test_old_buttons_after_restart_forget_or_cancel_say_it_was_reset(
+    bot: BotUnderTest,
+) -> None:
+    """They said "这个问题已经答过了", which was untrue."""
+    for command in ("/restart", "/forget", "/cancel"):
+        user = bot.user()
+        await bot.say(user, "/start")
+        old = next(data for label, data in user.buttons() if label == "脱贫户")
+        await bot.say(user, command)
+        user.press_data(old)
+        await bot.settle()
+        answer = bot.api.sent(method="answerCallbackQuery")[-1]
+        assert answer.params.get("text") == ZH["stale_reset"], command
+
+
+async def test_lang_accepts_the_words_people_use(bot: BotUnderTest) -> None:
+    user = bot.user()
+    for word, expected in (("英文", "en"), ("中文", "zh"), ("English", "en"), ("汉语", "zh")):
+        texts = await bot.say(user, f"/lang {word}")
+        assert texts[0].startswith(EN["lang_set"] if expected == "en" else ZH["lang_set"]), word
+
+
+async def test_the_apology_is_in_the_users_language(bot: BotUnderTest) -> None:
+    """After /lang en the apology for a failed handler was still Chinese."""
+    user = bot.user()
+    await bot.say(user, "/lang en")
+    assert bot.bot is not None
+    questionnaire = bot.bot.questionnaire
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("boom")
+
+    original = questionnaire.typed
+    questionnaire.typed = broken  # type: ignore[method-assign]
+    try:
+        await bot.say(user, "/start")
+        texts = await bot.say(user, "45")
+    finally:
+        questionnaire.typed = original  # type: ignore[method-assign]
+    assert texts == [EN["error"]]
+
+
+async def test_three_dont_knows_in_a_row_suggest_the_village_cadre(bot: BotUnderTest) -> None:
+    user = bot.user()
+    await bot.say(user, "/start")
+    texts: list[str] = []
+    for _ in range(3):
+        skip = next(label for label, data in user.buttons() if data.startswith("s|"))
+        texts = await bot.press(user, skip)
+    assert texts[0].startswith("已经连着 3 个问题不清楚了")
+    assert "村干部" in texts[0]

@@ -91,9 +91,9 @@ async def test_right_secret_runs_the_conversation(
     texts = [m["text"] for m in user.messages()]
     assert texts[0].startswith("您好") and "您家是哪一类户" in texts[-1]
     assert await _post(webhook_client, user.press("脱贫户")) == 200
-    assert "您今年多少岁" in user.messages()[-1]["text"]
-    assert await _post(webhook_client, user.send("45")) == 200
-    assert "已回答 2 项" in user.messages()[-1]["text"]
+    assert "您家户口在哪个县" in user.messages()[-1]["text"]  # 2026 policies (#9)
+    assert await _post(webhook_client, user.send("临猗")) == 200
+    assert "第3题" in user.messages()[-1]["text"]
     # Webhook mode never polls.
     assert not threaded_api.sent(method="getUpdates")
     assert threaded_api.sent(method="setMyCommands")
