@@ -22,6 +22,9 @@ from eligibility.facts import Applicant
 from eligibility.policy import (
     AMOUNT_NOT_SET,
     GAP_STEP,
+    NOT_IN_FORCE,
+    NOT_IN_FORCE_CRITERION,
+    NOT_IN_FORCE_LABEL,
     Citation,
     CompiledCriterion,
     CompiledStep,
@@ -196,6 +199,9 @@ def _determine(
     policies: PolicySet,
     lang: Lang,
 ) -> Determination:
+    starts = programme.not_in_force_from(region_code, as_of)
+    if starts is not None:
+        return _not_in_force(programme, starts, hashed, region_code, as_of, policies, lang)
     variants = programme.parameter_variants(region_code, as_of)
     results: list[CriterionResult] = []
     hinges: dict[str, int] = {}
@@ -289,6 +295,59 @@ def _determine(
         policy_version=policies.version,
         facts_hash=hashed,
         verdict_label=verdict_label(programme, verdict, lang),
+        warnings=programme.warnings(region_code, as_of, lang),
+    )
+
+
+def not_in_force_reason(programme: Programme, starts: dt.date, lang: Lang) -> tuple[str, str]:
+    """The text and reason of the one criterion of a programme not in force (finding 13)."""
+    day = f"{starts.year}年{starts.month}月{starts.day}日" if lang == "zh" else starts.isoformat()
+    text = NOT_IN_FORCE.format({"starts": day}).in_(lang)
+    return text, OUTCOME_PREFIX["not_met"][lang] + text
+
+
+def _not_in_force(
+    programme: Programme,
+    starts: dt.date,
+    hashed: str,
+    region_code: str | None,
+    as_of: dt.date,
+    policies: PolicySet,
+    lang: Lang,
+) -> Determination:
+    """A programme none of whose rules had started on the date: `ineligible`, one criterion
+    saying from when it applies, nothing asked, no amount, no steps.  Not `needs_info` (there is
+    nothing the household could answer that makes it apply) and never `eligible`."""
+    text, reason = not_in_force_reason(programme, starts, lang)
+    cited = tuple(
+        programme.citation(k) for k in programme.not_in_force_sources(region_code, starts)
+    )
+    return Determination(
+        programme=programme.id,
+        programme_name=programme.named_on(as_of)[0].in_(lang),
+        verdict="ineligible",
+        amount=None,
+        amount_unit=None,
+        amount_note=None,
+        amount_citations=(),
+        criteria=(
+            CriterionResult(
+                id=NOT_IN_FORCE_CRITERION,
+                outcome="not_met",
+                text=text,
+                reason=reason,
+                citations=cited,
+            ),
+        ),
+        missing=(),
+        request_details=(),
+        next_steps=(),
+        documents=(),
+        as_of=as_of,
+        region_code=region_code,
+        policy_version=policies.version,
+        facts_hash=hashed,
+        verdict_label=NOT_IN_FORCE_LABEL.in_(lang),
         warnings=programme.warnings(region_code, as_of, lang),
     )
 

@@ -60,11 +60,15 @@ UNCONFIRMED_WARNING = Text(
     en="The rules for {year} have not been verified yet; this follows the rules as checked for "
     "{confirmed}. What your county announces prevails.",
 )
-NOT_YET_PROGRAMME = Text(
-    zh="这项政策的规定从{starts}起才施行，在此之前还没有；下面只按其他条件看，金额等没有算。",
-    en="This programme's rules apply from {starts} and were not in force before, so only the "
-    "other conditions are checked and no amount is given.",
+# A programme none of whose rules had started on the date (finding 13): the one criterion of
+# its `ineligible` answer, and how the verdict reads.  Nothing is asked and no amount is given:
+# there was no such programme to apply to on that day.
+NOT_IN_FORCE_CRITERION = "not_in_force"
+NOT_IN_FORCE = Text(
+    zh="在这个日期还没有这项政策（从{starts}起）",
+    en="This programme did not exist yet on this date (it applies from {starts})",
 )
+NOT_IN_FORCE_LABEL = Text(zh="这个日期还没有这项政策", en="Not in force on this date")
 NOT_YET_PARAMETER = Text(
     zh="“{what}”从{starts}起才有规定，在此之前没有，这一条没有算进去。",
     en="“{what}” is set only from {starts}; there was no rule before, so it is not counted here.",
@@ -488,6 +492,28 @@ class Programme:
                 found.append(gap)
         return tuple(found)
 
+    def not_in_force_from(self, region_code: str | None, as_of: dt.date) -> dt.date | None:
+        """The first date of the programme when none of its rules had started on `as_of`
+        (finding 13), else None.
+
+        Such a programme is not in force: the answer is `ineligible` with the one criterion
+        `NOT_IN_FORCE` ("在这个日期还没有这项政策（从2021年1月1日起）"), nothing asked, no amount.
+        A programme some of whose rules have started is decided on those (`gaps`).
+        """
+        gaps = self.gaps(region_code, as_of)
+        if not gaps or len(gaps) < len(self.rule_params()) or any(g.ended for g in gaps):
+            return None
+        return min((g.starts for g in gaps if g.starts is not None), default=None)
+
+    def not_in_force_sources(self, region_code: str | None, starts: dt.date) -> tuple[str, ...]:
+        """The sources of the values that start the programme on `starts` (what it cites)."""
+        found: list[str] = []
+        for name in sorted(self.rule_params()):
+            entry = select_parameter_value(self.policy.parameters[name], region_code, starts)
+            if entry is not None and entry.since == starts and entry.source not in found:
+                found.append(entry.source)
+        return tuple(found)
+
     def named_on(self, as_of: dt.date) -> tuple[Text, Text, Text]:
         """The programme's name, summary and who as they read on `as_of` (see `Renaming`)."""
         name, summary, who = self.policy.name, self.policy.summary, self.policy.who
@@ -544,26 +570,19 @@ class Programme:
                 year=as_of.year,
                 confirmed=_period_words(confirmed, lang),
             )
-        not_yet = [g for g in gaps if g.ended is None]
-        if not_yet and len(not_yet) == len(self.rule_params()):
-            starts = min((g.starts for g in not_yet if g.starts is not None), default=None)
-            if starts is not None:
+        if self.not_in_force_from(region_code, as_of) is not None:
+            # The answer's one criterion says so ("在这个日期还没有这项政策"); nothing to add.
+            return said
+        for gap in (g for g in gaps if g.ended is None):
+            note = params[gap.name].gap_note
+            if note is not None:
+                say(note)
+            elif gap.starts is not None:
                 say(
-                    NOT_YET_PROGRAMME,
-                    starts=_date_words(starts, lang),
-                    date=_date_words(as_of, lang),
+                    NOT_YET_PARAMETER,
+                    what=params[gap.name].description.in_(lang),
+                    starts=_date_words(gap.starts, lang),
                 )
-        else:
-            for gap in not_yet:
-                note = params[gap.name].gap_note
-                if note is not None:
-                    say(note)
-                elif gap.starts is not None:
-                    say(
-                        NOT_YET_PARAMETER,
-                        what=params[gap.name].description.in_(lang),
-                        starts=_date_words(gap.starts, lang),
-                    )
         # A criterion left out because its parameter is deliberately not set here says why,
         # if the entry says ("2026年起借款人年龄由银行按规定掌握").
         for name in sorted({n for c in self.criteria for n in c.required_params}):

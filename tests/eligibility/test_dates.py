@@ -201,6 +201,8 @@ def test_confirmed_until_by_region_overrides(policies: PolicySet) -> None:
 
 def test_microloan_before_its_first_date_is_not_left_open(policies: PolicySet) -> None:
     # 银保监发〔2021〕6号 (2021-03-04) gives the age, cap and term: before it, none applied.
+    # The old assertion (`!= "needs_info"`) let an `eligible` through (review9 F8/F12): the
+    # answer is now the "not in force" one, asserted below.
     data = {
         "as_of": "2020-05-01",
         "household": {"category": "poverty_alleviated", "microloan_overdue": False},
@@ -208,16 +210,78 @@ def test_microloan_before_its_first_date_is_not_left_open(policies: PolicySet) -
         "loan_request": {"purpose": "production"},
     }
     result = decide(policies, "microloan", data)
-    assert result.verdict != "needs_info"
-    assert "None" not in (result.amount_note or "")
-    assert any("2021年3月4日" in w for w in result.warnings)
-    # Not asking about anything before: the age is not asked when no age rule is in force.
+    assert result.verdict == "ineligible"
+    assert [c.reason for c in result.criteria] == [
+        "不符合：在这个日期还没有这项政策（从2021年3月4日起）"
+    ]
+    assert result.amount is None and result.amount_note is None
     bare = decide(
         policies,
         "microloan",
         {"as_of": "2020-05-01", "household": {"category": "poverty_alleviated"}},
     )
-    assert "person.age" not in {m.fact for m in bare.missing}
+    assert bare.missing == () and bare.request_details == ()
+
+
+_BEFORE_2021 = {
+    "as_of": "2020-06-01",
+    "region_code": "140821",
+    "household": {"category": "poverty_alleviated"},
+    "person": {
+        "age": 17,
+        "employment": {
+            "status": "employed",
+            "work_region_code": "330106",
+            "months_continuous": 4,
+            "transport_subsidy_claimed_this_year": False,
+        },
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("programme", "starts", "cited"),
+    [
+        # 过渡期 (2021-01-01): the transport subsidy, 雨露计划 and the monitoring referral
+        # (中农组发〔2021〕7号); the microloan from 银保监发〔2021〕6号 (2021-03-04); the
+        # public-welfare post from 人社部发〔2022〕13号's year (2022).
+        ("transport_subsidy", "2021年1月1日", None),
+        ("monitoring_referral", "2021年1月1日", None),
+        ("microloan", "2021年3月4日", "银保监发〔2021〕6号"),
+        ("yulu_plan", "2021年1月1日", None),
+        ("public_welfare_post", "2022年1月1日", None),
+    ],
+)
+def test_before_a_programme_exists_the_answer_is_not_in_force(
+    policies: PolicySet, programme: str, starts: str, cited: str | None
+) -> None:
+    """#9 finding 13 (review9 F8): dated 2020, no programme says 能办 next to "the rule did not
+    exist yet", the referral does not refer a 脱贫户 who said nothing, and the microloan neither
+    asks a 17-year-old anything nor leaves it open: `ineligible`, one criterion
+    "在这个日期还没有这项政策（从…起）", nothing missing, no amount, no steps, no warning
+    contradicting it; the label says "这个日期还没有这项政策", not "不能办"."""
+    for lang, said in (
+        ("zh", f"在这个日期还没有这项政策（从{starts}起）"),
+        ("en", "did not exist yet"),
+    ):
+        result = decide(policies, programme, _BEFORE_2021, lang=lang)
+        assert result.verdict == "ineligible"
+        assert [c.id for c in result.criteria] == ["not_in_force"]
+        assert said in result.criteria[0].reason
+        assert result.missing == () and result.request_details == ()
+        assert result.amount is None and result.amount_note is None
+        assert result.next_steps == () and result.documents == () and result.warnings == ()
+    assert result.verdict_label == "Not in force on this date"
+    zh = decide(policies, programme, _BEFORE_2021)
+    assert zh.verdict_label == "这个日期还没有这项政策"
+    if cited is not None:
+        assert cited in {c.number for c in zh.criteria[0].citations}
+    # The day it starts, the programme is decided on its rules again.
+    year, rest = starts.split("年")
+    month, day = rest.rstrip("日").split("月")
+    first = dt.date(int(year), int(month), int(day)).isoformat()
+    later = decide(policies, programme, dict(_BEFORE_2021, as_of=first))
+    assert "not_in_force" not in {c.id for c in later.criteria}
 
 
 # ---------------------------------------------------------------------------------------------
