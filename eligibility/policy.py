@@ -629,21 +629,39 @@ class Gap(msgspec.Struct, frozen=True, kw_only=True):
     starts: dt.date | None = None
 
 
-def _latest_entry(
+def _resolve(
     param: Parameter, region_code: str | None, as_of: dt.date
-) -> ParameterValue | None:
-    """The most specific matching region's latest entry that has started, ended or not."""
-    best: ParameterValue | None = None
-    best_key: tuple[int, dt.date] | None = None
+) -> tuple[ParameterValue | None, ParameterValue | None]:
+    """(the entry in force, the ended entry that leaves the parameter without one).
+
+    Walks the matching regions from the most specific: each region's latest entry that has
+    started is in force unless its `until` has passed.  A *regional* entry that has ended gives
+    way to the next less specific *regional* entry in force (元谋's 2023 line ended; 云南's 2025
+    province line answers for 元谋 in 2025).  It never gives way to the national entry (no
+    `region`): there the county or province had its own rule, its rule for the later year is
+    unknown, and the national default could flip the answer (崇信's 省内市外 coverage, 环江's age
+    limit), so the parameter is not in force and the most specific ended entry is the gap.
+    """
+    latest: dict[str, ParameterValue] = {}
     for entry in param.values:
         if entry.since > as_of:
             continue
-        if entry.region is not None and not (region_code or "").startswith(entry.region):
+        region = entry.region or ""
+        if entry.region is not None and not (region_code or "").startswith(region):
             continue
-        key = (len(entry.region or ""), entry.since)
-        if best_key is None or key > best_key:
-            best, best_key = entry, key
-    return best
+        held = latest.get(region)
+        if held is None or entry.since > held.since:
+            latest[region] = entry
+    ended: ParameterValue | None = None
+    for region in sorted(latest, key=len, reverse=True):
+        entry = latest[region]
+        if ended is not None and entry.region is None:
+            break  # an ended regional rule does not fall back to the national default
+        if entry.until is None or entry.until > as_of:
+            return entry, None
+        if ended is None:
+            ended = entry
+    return None, ended
 
 
 def select_parameter_value(
@@ -651,35 +669,31 @@ def select_parameter_value(
 ) -> ParameterValue | None:
     """The entry in force: the most specific matching region, then the latest `since`.
 
-    None before any entry has started, and also when that entry has ended (`until <= as_of`).
-    An ended regional value is *not* replaced by a less specific one: the county had its own
-    rule, its rule for the later year is unknown, and falling back to the province's or the
-    national value would silently change answers (崇信's covered places, 环江's age limit).  The
+    None before any entry has started, and also when that entry has ended (`until <= as_of`)
+    and nothing less specific but regional is in force (see `_resolve`: an ended county table
+    gives way to its province's value in force, never to the national default).  The
     parameter is then "not in force" (a `Gap`): the criteria reading it are left out of the
     verdict, the amount is "set by your county", and the determination's warnings say so.  A
     later entry for the same region (a renewed table) ends the gap.
     """
-    entry = _latest_entry(param, region_code, as_of)
-    if entry is None or (entry.until is not None and entry.until <= as_of):
-        return None
-    return entry
+    return _resolve(param, region_code, as_of)[0]
 
 
 def parameter_gap(
     name: str, param: Parameter, region_code: str | None, as_of: dt.date
 ) -> Gap | None:
     """Why no value of the parameter is in force, or None when one is (`unset` counts as one)."""
-    entry = _latest_entry(param, region_code, as_of)
-    if entry is None:
-        later = [
-            e.since
-            for e in param.values
-            if e.region is None or (region_code or "").startswith(e.region)
-        ]
-        return Gap(name=name, starts=min(later) if later else None)
-    if entry.until is not None and entry.until <= as_of:
-        return Gap(name=name, ended=entry)
-    return None
+    entry, ended = _resolve(param, region_code, as_of)
+    if entry is not None:
+        return None
+    if ended is not None:
+        return Gap(name=name, ended=ended)
+    later = [
+        e.since
+        for e in param.values
+        if e.region is None or (region_code or "").startswith(e.region)
+    ]
+    return Gap(name=name, starts=min(later) if later else None)
 
 
 def resolve_parameter(param: Parameter, region_code: str | None, as_of: dt.date) -> ParamValue:

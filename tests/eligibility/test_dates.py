@@ -102,6 +102,62 @@ def test_an_ended_regional_value_is_not_replaced_by_the_national_one() -> None:
     assert select_parameter_value(_param(national, county, renewed), "620823", dt.date(2025, 6, 1))
 
 
+def test_an_ended_county_value_gives_way_to_its_province_value_in_force() -> None:
+    """Review9 F2: an ended county value does not hide the province's value in force for the
+    date; only the national default stays out (崇信/环江, above)."""
+    national = ParameterValue(
+        since=dt.date(2021, 1, 1), until=dt.date(2022, 1, 1), value=6000, source="s"
+    )
+    county = ParameterValue(
+        since=dt.date(2023, 1, 1),
+        until=dt.date(2024, 1, 1),
+        region="532328",
+        value=8050,
+        source="s",
+    )
+    province = ParameterValue(
+        since=dt.date(2025, 1, 1), until=dt.date(2026, 1, 1), region="53", value=8700, source="s"
+    )
+    param = _param(national, county, province)
+    assert select_parameter_value(param, "532328", dt.date(2023, 6, 1)) is county
+    assert select_parameter_value(param, "532328", dt.date(2025, 6, 1)) is province
+    # 2024: the county's line ended, the province's had not started, the national one is
+    # not a fallback: a gap naming the county's ended line.
+    assert select_parameter_value(param, "532328", dt.date(2024, 6, 1)) is None
+    gap = parameter_gap("p", param, "532328", dt.date(2024, 6, 1))
+    assert gap is not None and gap.ended is county
+    assert select_parameter_value(param, "532328", dt.date(2026, 6, 1)) is None
+
+
+@pytest.mark.parametrize(("income", "risk"), [(8000, "met"), (9000, "not_met")])
+def test_yuanmou_2025_is_under_yunnans_2025_line(
+    policies: PolicySet, income: int, risk: str
+) -> None:
+    """云农办通〔2025〕1号 sets 云南's 2025 line at 8,700 元 for the whole province; 元谋's own
+    2023 line (8,050 元, 元谋县2023年防止返贫监测范围) ended with 2023 and must not hide it
+    (review9 F2)."""
+    result = decide(
+        policies,
+        "monitoring_referral",
+        {
+            "as_of": "2025-06-01",
+            "region_code": "532328",
+            "household": {
+                "category": "ordinary",
+                "per_capita_net_income": income,
+                "per_capita_net_income_previous": income,
+                "sudden_hardship_event": "none",
+            },
+        },
+    )
+    outcomes = {c.id: c.outcome for c in result.criteria}
+    assert outcomes["risk_sign"] == risk
+    assert "income_assessed_locally" not in outcomes
+    assert result.verdict == ("eligible" if risk == "met" else "ineligible")
+    assert "8700" in next(c.text for c in result.criteria if c.id == "risk_sign")
+    assert not any("元谋" in w or "2023" in w for w in result.warnings)
+
+
 def test_until_must_come_after_since(policies: PolicySet) -> None:
     sources = dict(bundled_sources())
     text = sources["yulu_plan.toml"].decode()
