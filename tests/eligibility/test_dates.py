@@ -546,3 +546,64 @@ def test_a_rule_not_in_force_gives_a_next_step_saying_who_decides(policies: Poli
         policies, "transport_subsidy", _worker("620823", "2024-06-01", work_region_code="610112")
     )
     assert not any("现在的条件和钱数" in s for s in in_force.next_steps)
+
+
+# ---------------------------------------------------------------------------------------------
+# A met reason true of the household it is shown to (review9 F5)
+
+
+def _linyi_worker(category: str, risk_eliminated: bool) -> dict[str, Any]:
+    data = _worker("140821", "2024-06-01", work_region_code="330100", months_continuous=1)
+    data["household"] = {"category": category, "risk_eliminated": risk_eliminated}
+    return data
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(
+    ("category", "risk_eliminated", "outcome"),
+    [
+        ("unstable_alleviated", True, "met"),  # still a 脱贫户 (finding 3)
+        ("poverty_alleviated", True, "met"),
+        ("edge_vulnerable", False, "met"),
+        ("edge_vulnerable", True, "not_met"),
+    ],
+)
+def test_linyi_risk_rule_reads_true_for_the_household(
+    policies: PolicySet, category: str, risk_eliminated: bool, outcome: str, lang: str
+) -> None:
+    """临猗县农业农村局 2024-08-29 (外出务工一次性交通补贴政策):
+    "政策对象：脱贫户、未消除风险监测户".
+    A 脱贫不稳定户 whose risk is eliminated is told the rule does not exclude it, not
+    "不是脱贫户的监测户，须尚未消除风险" as though that were his case; the not-met wording says
+    what was found."""
+    result = decide(policies, "transport_subsidy", _linyi_worker(category, risk_eliminated), lang)
+    [reason] = [c for c in result.criteria if c.id == "monitoring_risk_not_eliminated"]
+    assert reason.outcome == outcome
+    if outcome == "met":
+        assert ("不影响您家" if lang == "zh" else "does not exclude your household") in reason.text
+        assert "须尚未消除风险" not in reason.text
+    else:
+        assert reason.text.startswith("您家不是脱贫户" if lang == "zh" else "Your household is not")
+
+
+def test_chongqing_yulu_risk_rule_reads_true_for_a_poverty_alleviated_household(
+    policies: PolicySet,
+) -> None:
+    """重庆 (yulu_plan.toml `chongqing_risk`): a 脱贫不稳定户 whose risk is eliminated still
+    qualifies; the met reason does not describe him as a non-脱贫 monitored household."""
+    data = {
+        "as_of": "2024-09-10",
+        "region_code": "500101",
+        "household": {"category": "unstable_alleviated", "risk_eliminated": True},
+        "person": {
+            "education": {
+                "level": "secondary_vocational",
+                "full_time": True,
+                "registered": True,
+                "suspended": False,
+            }
+        },
+    }
+    result = decide(policies, "yulu_plan", data)
+    [reason] = [c for c in result.criteria if c.id == "monitoring_risk_not_eliminated"]
+    assert reason.outcome == "met" and "不影响您家" in reason.text
