@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -79,6 +80,29 @@ ENDED_TABLE = Text(
     en="The rules published by {issuer} applied until {last}; none has been found for {year}, so "
     "the old figures are not used here: ask your county for the current conditions and amount.",
 )
+
+
+# How a text names a figure that differs between the places a region code may stand for.
+LOCAL_FIGURE: dict[Lang, str] = {"zh": "（按当地标准）", "en": " (the local figure)"}
+_UNIT_AFTER: dict[Lang, str] = {"zh": r"(?:元|个月|周岁|岁|%)?", "en": r"(?: yuan| months|%)?"}
+
+
+def _differs(name: str, variants: Sequence[Mapping[str, object]]) -> bool:
+    """Whether the places behind `variants` do not all have one value of `name`."""
+    own = variants[0].get(name)
+    return own is None or any(v.get(name) not in (None, own) for v in variants[1:])
+
+
+def _local_figure(text: Text, names: Sequence[str]) -> Text:
+    """`text` with each `{name}` (and the unit after it) replaced by `LOCAL_FIGURE`."""
+
+    def replace(template: str, lang: Lang) -> str:
+        for name in names:
+            pattern = re.compile(r"\s?\{" + re.escape(name) + r"\}" + _UNIT_AFTER[lang])
+            template = pattern.sub(lambda _m: LOCAL_FIGURE[lang], template)
+        return template
+
+    return Text(zh=replace(text.zh, "zh"), en=replace(text.en, "en"))
 
 
 def _date_words(day: dt.date, lang: Lang) -> str:
@@ -432,6 +456,22 @@ class Programme:
         names = self._placeholders.get(id(text))
         if names is None:
             names = self._placeholders[id(text)] = text.placeholders()
+        if len(variants) > 1:
+            # The region is unknown (or a province code) and its counties' values differ: the
+            # wording names none of them ("监测线19560元" is 德化's, not this household's) but
+            # says the figure is local (review9 F3).
+            differing = [n for n in names if "." not in n and _differs(n, variants)]
+            if differing:
+                # A fresh Text: not memoised (the caches are keyed by the policy's own texts).
+                local = _local_figure(text, differing)
+                values: dict[str, object] = {
+                    n: params.get(n)
+                    if params.get(n) is not None
+                    else next((v[n] for v in variants if v.get(n) is not None), NOT_SET[lang])
+                    for n in local.placeholders()
+                    if "." not in n
+                }
+                return local.format({**values, **(shown_facts or {})}).in_(lang)
         for candidate in variants:
             if all(candidate.get(name) is not None for name in names if "." not in name):
                 params = candidate

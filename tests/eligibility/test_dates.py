@@ -607,3 +607,40 @@ def test_chongqing_yulu_risk_rule_reads_true_for_a_poverty_alleviated_household(
     result = decide(policies, "yulu_plan", data)
     [reason] = [c for c in result.criteria if c.id == "monitoring_risk_not_eliminated"]
     assert reason.outcome == "met" and "不影响您家" in reason.text
+
+
+# ---------------------------------------------------------------------------------------------
+# Without a region, no other county's figure (review9 F3)
+
+
+@pytest.mark.parametrize(
+    ("day", "figures"),
+    [
+        # 德化县 2024 (19,560) and 闽侯/林州/元谋 2023; 云农办通〔2025〕1号 (8,700) for 2025.
+        ("2024-06-01", ("19560",)),
+        ("2023-06-01", ("10560", "7500", "8050")),
+        ("2025-06-01", ("8700",)),
+    ],
+)
+@pytest.mark.parametrize("region", [None, "35", "53"])
+def test_without_a_county_no_countys_monitoring_line_is_shown(
+    policies: PolicySet, day: str, figures: tuple[str, ...], region: str | None
+) -> None:
+    """monitoring_referral.toml `monitoring_line`: each line is one province's or county's for
+    one year; a household that gave no county (or only a province whose counties differ) is
+    told "监测线（按当地标准）", not a number of a county it may not be in."""
+    data: dict[str, Any] = {"as_of": day, "household": {"category": "ordinary"}}
+    if region is not None:
+        data["region_code"] = region
+    for lang in ("zh", "en"):
+        result = decide(policies, "monitoring_referral", data, lang)
+        texts = _texts(result)
+        for figure in figures:
+            if region == "53" and figure == "8700":
+                continue  # 云南's own line: the province code says which one
+            assert not any(figure in t for t in texts), (figure, texts)
+    if region is None:
+        risk = next(
+            c for c in decide(policies, "monitoring_referral", data).criteria if c.id == "risk_sign"
+        )
+        assert "监测线（按当地标准）" in risk.text

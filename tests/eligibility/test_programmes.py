@@ -565,4 +565,13 @@ def test_a_local_criterion_is_worded_with_the_values_of_a_county_that_has_it(
     result = decide(policies, "transport_subsidy", applicant(base, {"person.age": 61}))
     [age] = [c for c in result.criteria if c.id == "age"]
     assert age.outcome == "unknown"
-    assert "16到60" in age.reason
+    # Review9 F3 changed this: without a region the wording names no county's figures (16到60
+    # are 环江's), it says they are local.
+    assert "None" not in age.reason and "16" not in age.reason and "60" not in age.reason
+    assert "按当地标准" in age.reason
+    with_region = decide(
+        policies,
+        "transport_subsidy",
+        applicant(dict(base, region_code="451226"), {"person.age": 61}),
+    )
+    assert "您61岁，本地的补贴要16到60周岁" in {c.text for c in with_region.criteria}
