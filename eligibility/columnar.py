@@ -1363,8 +1363,9 @@ class ColumnarPolicySet:
         reasons_list: list[str | None] = []
         missing_list: list[object] = []
         warnings_list: list[object] = []
-        # Warnings are whole sentences: run together as written (zh ends each with 。).
-        sentences = "" if lang == "zh" else " "
+        # Warnings are whole sentences, one per line of the cell: run together ("…为准。2026年起…")
+        # they read as one (review9 F13).
+        sentences = "\n"
         for words in signatures:
             said, missing, warnings = compiled.describe(words, lang)
             if reasons == "codes":

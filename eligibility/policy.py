@@ -74,11 +74,19 @@ NOT_YET_PARAMETER = Text(
     zh="“{what}”从{starts}起才有规定，在此之前没有，这一条没有算进去。",
     en="“{what}” is set only from {starts}; there was no rule before, so it is not counted here.",
 )
+# A local table that has ended (finding 11), in plain words: no office or newspaper names (they
+# stay in the citations), one sentence however many of its values ended (review9 F4/F7).
 ENDED_TABLE = Text(
-    zh="{issuer}公布的标准只适用到{last}；{year}年的还没有查到，这里没有按旧标准算，相关条件和钱数"
-    "请以县里公布的为准。",
-    en="The rules published by {issuer} applied until {last}; none has been found for {year}, so "
-    "the old figures are not used here: ask your county for the current conditions and amount.",
+    zh="这里查到的本地标准最晚只到{last}；{year}年的还没有查到，这里没有按旧标准算，条件和钱数"
+    "请问县里。",
+    en="The local rules found here run at the latest to {last}; none has been found for {year}, "
+    "so the old figures are not used: ask your county for the current conditions and amount.",
+)
+# A national figure for some years only (the 2021 monitoring floor), ended.
+ENDED_NATIONAL = Text(
+    zh="“{what}”这里只查到{last}的；{year}年的由省里、县里定，这里还没有查到，请以当地公布的为准。",
+    en="“{what}” is recorded here only for {last}; for {year} your province and county set it "
+    "and it has not been found: what they announce prevails.",
 )
 
 
@@ -629,6 +637,7 @@ class Programme:
             entry = select_parameter_value(params[name], region_code, as_of)
             if entry is not None and entry.value is None and entry.note is not None:
                 say(entry.note)
+        local_last: dt.date | None = None
         for gap in gaps:
             if gap.ended is None:
                 continue
@@ -637,13 +646,18 @@ class Programme:
                 say(note)
                 continue
             assert gap.ended.until is not None
-            source = self.policy.sources[gap.ended.source]
-            say(
-                ENDED_TABLE,
-                issuer=source.issuer,
-                last=_date_words(gap.ended.until - dt.timedelta(days=1), lang),
-                year=as_of.year,
-            )
+            last = gap.ended.until - dt.timedelta(days=1)
+            if gap.ended.region is None:
+                say(
+                    ENDED_NATIONAL,
+                    what=params[gap.name].description.in_(lang),
+                    last=_period_words(last, lang),
+                    year=as_of.year,
+                )
+            elif local_last is None or last > local_last:
+                local_last = last
+        if local_last is not None:
+            say(ENDED_TABLE, last=_period_words(local_last, lang), year=as_of.year)
         return said
 
     def parameter_source(

@@ -187,7 +187,9 @@ def test_chongxin_2024_table_answers_for_2024_only(policies: PolicySet) -> None:
     assert next_year.verdict == "eligible"
     assert next_year.amount is None  # no 2024 figure shown as current
     assert "400" not in (next_year.amount_note or "")
-    assert any("崇信县" in w and "2024年12月31日" in w for w in next_year.warnings)
+    # Plain words (review9 F4/F7): the table's end, not the issuing office's name.
+    assert any("本地标准最晚只到2024年" in w for w in next_year.warnings)
+    assert not any("崇信县人力资源" in w for w in next_year.warnings)
     # Not also "下面按2024年的规定算": the 2024 rules are exactly what is not used.
     assert not any("下面按" in w for w in next_year.warnings)
 
@@ -220,7 +222,9 @@ def test_huanjiang_2021_age_limit_ends_with_2021(policies: PolicySet) -> None:
     result = decide(policies, "transport_subsidy", later)
     assert result.verdict == "eligible"
     assert result.amount is None
-    assert any("广西日报" in w and "2021年12月31日" in w for w in result.warnings)
+    # Not "广西日报公布的标准…": a newspaper is not the rule's author (review9 F7).
+    assert any("本地标准最晚只到2021年" in w for w in result.warnings)
+    assert not any("广西日报" in w for w in result.warnings)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -644,3 +648,42 @@ def test_without_a_county_no_countys_monitoring_line_is_shown(
             c for c in decide(policies, "monitoring_referral", data).criteria if c.id == "risk_sign"
         )
         assert "监测线（按当地标准）" in risk.text
+
+
+# ---------------------------------------------------------------------------------------------
+# Warnings a villager can read (review9 F4/F7)
+
+
+_ISSUERS = (
+    "乡村振兴局",
+    "广西日报",
+    "人力资源",
+    "办公室",
+    "发文机关",
+    "公示引用",
+    "管理区",
+    "信息监测中心",
+)
+
+
+@pytest.mark.parametrize("day", ["2022-06-01", "2024-06-01", "2025-06-01", "2026-12-01"])
+@pytest.mark.parametrize(
+    "region", [None, "140821", "620823", "451226", "520181", "532328", "350526", "510121"]
+)
+def test_warnings_name_no_office_and_are_said_once(
+    policies: PolicySet, day: str, region: str | None
+) -> None:
+    """Sources stay in the citations (靖边县乡村振兴局信息监测中心 for the 2021 floor of 中农组发
+    〔2021〕7号, 广西日报 2021-12-21 for 环江, 清镇市人社局's 公示 for 贵州): a warning says which
+    rule is missing for the year in plain words, once per card; in English with no Chinese."""
+    data: dict[str, Any] = _worker(region or "", day, work_region_code="330100")
+    if region is None:
+        del data["region_code"]
+    for lang in ("zh", "en"):
+        for result in determine(msgspec.convert(data, Applicant), policies, lang=lang):  # type: ignore[arg-type]
+            warnings = result.warnings
+            assert len(warnings) == len(set(warnings)), warnings
+            for warning in warnings:
+                assert not any(name in warning for name in _ISSUERS), warning
+                if lang == "en":
+                    assert not any("\u4e00" <= ch <= "\u9fff" for ch in warning), warning
