@@ -247,6 +247,8 @@ def _determine(
             return programme.wording(text, variants, lang)
 
         amount, amount_note, amount_hinges = _amount(programme, facts, variants[0], note)
+        if amount is not None and len(variants) == 1:
+            amount_note = _with_entry_note(programme, facts, region_code, as_of, amount_note, lang)
         for params in variants[1:]:
             other, _, other_hinges = _amount(programme, facts, params, note)
             amount_hinges |= other_hinges
@@ -436,6 +438,34 @@ def _amount(
     if hinges:
         return None, note(benefit.note), hinges
     return None, note(benefit.unset_note or benefit.note), frozenset()
+
+
+def _with_entry_note(
+    programme: Programme,
+    facts: Mapping[str, Any],
+    region_code: str | None,
+    as_of: dt.date,
+    amount_note: str | None,
+    lang: Lang,
+) -> str | None:
+    """The amount's note with the note of the value it came from, if that value has one
+    (环江 2021: "没有车票按400元；有实名车票按票价报销，最多800元", review9 F6)."""
+    params = programme.parameter_variants(region_code, as_of)[0]
+    for rule in programme.amounts:
+        holds, _ = rules.evaluate(rule.when, facts, params)
+        if not holds:
+            continue
+        names = rules.param_names(rule.amount)
+        if len(names) != 1:
+            return amount_note
+        [name] = names
+        entry = programme.parameter_source(name, region_code, as_of)
+        if entry is None or entry.note is None:
+            return amount_note
+        said = entry.note.in_(lang)
+        said += "" if said[-1] in "。.!！" else ("。" if lang == "zh" else ".")
+        return said if not amount_note else said + ("" if lang == "zh" else " ") + amount_note
+    return amount_note
 
 
 def _missing(

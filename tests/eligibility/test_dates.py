@@ -687,3 +687,41 @@ def test_warnings_name_no_office_and_are_said_once(
                 assert not any(name in warning for name in _ISSUERS), warning
                 if lang == "en":
                     assert not any("\u4e00" <= ch <= "\u9fff" for ch in warning), warning
+
+
+# ---------------------------------------------------------------------------------------------
+# Amount notes and documents for the region's own rule (review9 F6, F10)
+
+
+@pytest.mark.parametrize(("work", "amount"), [("440300", 400), ("330100", 500)])
+def test_huanjiang_2021_amount_note_gives_the_ticket_route(
+    policies: PolicySet, work: str, amount: int
+) -> None:
+    """广西日报 2021-12-21 (环江): "实名车票实报实销不超过800元，无票据赴广东400元、其他省份500元":
+    the 400/500 are the no-ticket amounts; the note says so for 广东 as for the other provinces."""
+    result = decide(
+        policies, "transport_subsidy", _worker("451226", "2021-06-01", work_region_code=work)
+    )
+    assert result.amount == amount
+    assert f"没有车票按{amount}元" in (result.amount_note or "")
+    assert "最多800元" in (result.amount_note or "")
+
+
+def test_documents_follow_the_regions_month_minimum(policies: PolicySet) -> None:
+    """临猗县农业农村局 2024-08-29 sets no minimum months (finding 4): no "3个月以上" records, and
+    no "本县没有公布标准" step where 临猗 has published 1500; 黑龙江 (3 months,
+    黑人社发〔2022〕18号)
+    still asks for 3 months of records."""
+    linyi = decide(
+        policies,
+        "transport_subsidy",
+        _worker("140821", "2024-11-05", work_region_code="330106", months_continuous=1),
+    )
+    assert linyi.verdict == "eligible"
+    assert not any("3个月" in d for d in linyi.documents)
+    assert any("工资流水" in d for d in linyi.documents)
+    assert not any("本县没有公布标准" in s for s in linyi.next_steps)
+    heilongjiang = decide(
+        policies, "transport_subsidy", _worker("230124", "2024-06-01", work_region_code="330106")
+    )
+    assert any("3个月以上的银行工资流水" in d for d in heilongjiang.documents)
