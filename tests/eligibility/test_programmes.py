@@ -355,9 +355,15 @@ def test_guangxi_65_is_a_county_option(policies: PolicySet) -> None:
     )
     assert guangxi.verdict == "ineligible"
     assert any("65" in step and "县" in step for step in guangxi.next_steps)
+    # Review9 F9: the reason itself is not a flat "要16到60周岁" — it says the county may allow
+    # up to 65 (the verdict stays: the county's choice is not known here; see the policy).
+    [age] = [c for c in guangxi.criteria if c.id == "age"]
+    assert age.outcome == "not_met"
+    assert "您65岁" in age.text and "县可以放宽到65周岁" in age.text
     sichuan = decide(policies, "public_welfare_post", applicant(base, {"person.age": 65}))
     assert sichuan.verdict == "ineligible"
     assert not any("放宽" in step for step in sichuan.next_steps)
+    assert not any("放宽" in c.text for c in sichuan.criteria)
 
 
 def test_yulu_amount_per_school_year(policies: PolicySet) -> None:
