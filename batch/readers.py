@@ -374,7 +374,14 @@ def _errors(path: Path, encoding: str) -> tuple[int, int]:
 
 
 def _transcoded(path: Path, encoding: str) -> Path:
-    fd, name = tempfile.mkstemp(prefix="register-", suffix=".csv")
+    # The copy holds the whole register (ID numbers in clear): beside it, where whoever owns
+    # the register finds and removes it should the run be killed (an export job's folder is
+    # cleared when the job is resumed or removed), not in the system's temp folder, where it
+    # would stay.  A register in a folder that cannot be written is copied there after all.
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".utf8.csv", dir=path.parent)
+    except OSError:
+        fd, name = tempfile.mkstemp(prefix="register-", suffix=".csv")
     try:
         with (
             path.open("r", encoding=encoding, errors="replace", newline="") as source,

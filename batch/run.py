@@ -256,7 +256,7 @@ def run_batch(
                 )
                 writer.write(empty)
             table = summary.table()
-            legend = _legend(columnar, options.lang) if options.reasons == "codes" else None
+            legend = summary.legend() if options.reasons == "codes" else None
             writer.finish(table, legend)
     finally:
         register.close()
@@ -286,20 +286,6 @@ def _no_known_header(path: Path, policies: PolicySet) -> str:
         "sheet; a register needs at least one fact column, by its Chinese header or glossary "
         "name)"
     )
-
-
-def _legend(columnar: ColumnarPolicySet, lang: Lang) -> pl.DataFrame:
-    """The legend of the reason codes used, with the programmes' names, headers in `lang`."""
-    names = {pid: columnar.policies.programme(pid).policy.name.in_(lang) for pid in columnar.ids}
-    legend = columnar.legend().with_columns(
-        pl.col("programme").replace_strict(names, return_dtype=pl.String)
-    )
-    headers = (
-        ["项目", "代码", "说明", "Meaning", "适用地区与日期（因地而异时）"]
-        if lang == "zh"
-        else ["programme", "code", "说明 (zh)", "meaning", "where (when it differs by place)"]
-    )
-    return legend.rename(dict(zip(legend.columns, headers, strict=True)))
 
 
 def _decided(

@@ -126,3 +126,17 @@ class Summary:
             ]
         )
         return table.rename(dict(zip(table.columns, headers, strict=True)))
+
+    def legend(self) -> pl.DataFrame:
+        """The reason codes given so far, spelled out (`ColumnarPolicySet.legend`), with the
+        programmes named as in the summary and headers in `lang`."""
+        names = {pid: self._name(pid).in_(self.lang) for pid in self.columnar.ids}
+        legend = self.columnar.legend().with_columns(
+            pl.col("programme").replace_strict(names, return_dtype=pl.String)
+        )
+        headers = (
+            ["项目", "代码", "说明", "Meaning", "适用地区与日期（因地而异时）"]
+            if self.lang == "zh"
+            else ["programme", "code", "说明 (zh)", "meaning", "where (when it differs by place)"]
+        )
+        return legend.rename(dict(zip(legend.columns, headers, strict=True)))

@@ -99,6 +99,9 @@ def make_sqlite_private(url: str) -> None:
     if path is None:
         return
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Only a file that does not exist yet is opened: closing any descriptor of a database file
+    # drops every POSIX lock this process holds on it, so opening a file that a connection of
+    # this process uses (a second app in one process, as the tests run) corrupts it.
     with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     for file in _sqlite_files(path):

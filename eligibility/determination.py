@@ -21,6 +21,7 @@ from eligibility.derive import askable, flatten
 from eligibility.facts import Applicant
 from eligibility.policy import (
     AMOUNT_NOT_SET,
+    GAP_STEP,
     Citation,
     CompiledCriterion,
     CompiledStep,
@@ -278,7 +279,8 @@ def _determine(
         ),
         next_steps=_steps(
             programme, "next_steps", verdict, facts, variants[0], lang, region_code, as_of
-        ),
+        )
+        + _gap_step(programme, verdict, region_code, as_of, lang),
         documents=_steps(
             programme, "documents", verdict, facts, variants[0], lang, region_code, as_of
         ),
@@ -421,6 +423,16 @@ def _steps(
             continue  # a step naming a value not in force on the date is not shown
         shown.append(programme.wording(step.spec.text, (params,), lang))
     return tuple(shown)
+
+
+def _gap_step(
+    programme: Programme, verdict: Verdict, region_code: str | None, as_of: dt.date, lang: Lang
+) -> tuple[str, ...]:
+    """Who decides what no rule in force on the date settles: a next step (the warnings say
+    which rule); none for a programme that is not for the applicant anyway."""
+    if verdict == "ineligible" or not programme.gaps(region_code, as_of):
+        return ()
+    return ((programme.policy.gap_step or GAP_STEP).in_(lang),)
 
 
 def next_questions(determinations: Iterable[Determination]) -> list[MissingFact]:

@@ -47,6 +47,13 @@ AMOUNT_NOT_SET = Text(
     en="No rule in force for this date was found: ask your county for the amount.",
 )
 
+# The next step a determination gives when some rule it needs is not in force on its date.
+GAP_STEP = Text(
+    zh="有些规定在这个日期还没有查到：请到村委会、乡镇或县里主管部门问清楚现在的条件和标准。",
+    en="Some rules for this date were not found: ask your village, township or the county office "
+    "for the current conditions and amounts.",
+)
+
 # The engine's wording of the warnings (`Programme.warnings`); a policy may give its own.
 UNCONFIRMED_WARNING = Text(
     zh="{year}年的具体标准还没有核实，下面按{confirmed}的规定算，请以县里公布的为准。",
@@ -259,6 +266,9 @@ class PolicyFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     confirmed_until: dt.date | None = None
     confirmed_until_by_region: dict[str, dt.date] = {}
     unconfirmed_warning: Text | None = None
+    # The next step when a rule is not in force on the date (a table ended, a rule not yet
+    # started): who decides instead.  Else the engine's `GAP_STEP`.
+    gap_step: Text | None = None
     verdict_labels: VerdictLabels = VerdictLabels()
     renamed: tuple[Renaming, ...] = ()
     sources: dict[str, Source]
@@ -515,7 +525,10 @@ class Programme:
         said: list[str] = []
 
         def say(text: Text, **values: object) -> None:
-            line = text.format(values).in_(lang)
+            line = text.format(values).in_(lang).strip()
+            # Whole sentences: the batch runs them together in one cell.
+            if line and line[-1] not in "。！？.!?":
+                line += "。" if lang == "zh" else "."
             if line not in said:
                 said.append(line)
 

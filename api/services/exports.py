@@ -51,7 +51,7 @@ from api.security import Principal
 from api.services import audit
 from api.services.assessments import applicant_for
 from api.services.export_access import outside_regions
-from api.services.households import category_condition, deny, not_found, record_id, shown_mask
+from api.services.households import category_condition, deny, not_found, record_id
 from api.settings import Settings
 from batch.run import INPUT_FORMATS, BatchInputError, BatchOptions, run_batch
 from db.engine import is_unavailable, utc
@@ -241,7 +241,7 @@ async def from_households(
             "household_id": household.id,
             "member_id": member.id,
             "name": member.name,
-            "id_number_masked": shown_mask(member.id_number_masked),
+            "id_number_masked": member.id_number_masked,
         }
         _flatten(msgspec.to_builtins(applicant), "", row)
         rows.append(row)

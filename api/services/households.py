@@ -303,20 +303,18 @@ _MEMBER_FACTS = (
 )
 
 
-def shown_mask(stored: str | None) -> str | None:
-    """A stored masked form as shown now: masks stored before issue 11 showed the last four
-    characters too, and masking a mask again gives the current form (`1408**************`)."""
-    return None if stored is None else mask_identity_number(stored)
-
-
 def member_read(row: Member) -> MemberRead:
-    """The wire form of a member row (ID number masked)."""
+    """The wire form of a member row (ID number masked).
+
+    The stored mask is shown as it is: it is written only by `mask_identity_number`, and
+    migration 0005 re-masked the masks stored before issue 11 (every door migrates first).
+    """
     return msgspec.convert(
         {
             **{name: getattr(row, name) for name in _MEMBER_FACTS},
             "id": row.id,
             "household_id": row.household_id,
-            "id_number_masked": shown_mask(row.id_number_masked),
+            "id_number_masked": row.id_number_masked,
             "employment": _decode_json(row.employment),
             "education": _decode_json(row.education),
             "created_at": utc(row.created_at),

@@ -16,7 +16,7 @@ from api.multipart import MAX_FORM_FIELD
 from api.problems import MAX_ECHO, MAX_TEXT, FieldError, Problem, bounded
 from api.services.exports import MAX_SELECTION
 from api.settings import Settings
-from tests.api.test_exports import REGISTER
+from tests.api.test_exports import REGISTER, finished
 
 HUGE = "x" * 1_000_000
 
@@ -102,6 +102,8 @@ async def test_a_register_larger_than_the_upload_limit_is_refused(
             headers=admin_headers,
         )
         assert fits.status_code == 202, fits.text
+        # Finished before this app stops: no job of it is left for another app to take over.
+        assert (await finished(client, admin_headers, fits.json()["id"]))["status"] == "done"
         padded = register + b"\0" * (1024 * 1024)
         response = await client.post(
             "/v1/exports",

@@ -44,3 +44,19 @@ async def test_bad_parameters_are_named(client: AsyncTestClient[Litestar]) -> No
 def test_the_programme_enum_matches_the_policies() -> None:
     """`ProgrammeId` (the OpenAPI enum) lists exactly the programmes the policies define."""
     assert set(get_args(ProgrammeId)) == set(load_bundled().programmes)
+
+
+async def test_listing_shows_confirmation_state_and_history(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    # #9: 崇信's table (甘人社通〔2024〕155号, "对2024年…") is in force in 2024 and ended by 2026.
+    response = await client.get(
+        "/v1/programmes/transport_subsidy?region=620823&as_of=2026-12-01&lang=zh"
+    )
+    assert response.status_code == 200, response.text
+    listing = response.json()
+    assert (listing["confirmed_until"], listing["confirmed"]) == ("2024-12-31", False)
+    assert any("崇信县" in w for w in listing["warnings"])
+    amount = next(p for p in listing["parameters"] if p["name"] == "amount_other_province")
+    assert (amount["state"], amount["value"], amount["until"]) == ("ended", None, "2025-01-01")
+    assert [h["state"] for h in amount["history"]] == ["superseded"]

@@ -353,9 +353,12 @@ async def assert_recovers(client: httpx.AsyncClient, caller: Caller) -> None:
 
 @pytest.fixture(scope="module")
 def big_register(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example register, repeated, as a CSV saved by Chinese Excel (GB18030): the batch
+    reads a UTF-8 copy of it, one more temporary file a killed run leaves."""
     rows = fastexcel.read_excel(REGISTER.read_bytes()).load_sheet(0, dtypes="string").to_polars()
-    path = tmp_path_factory.mktemp("faults") / "register.parquet"
-    pl.concat([rows] * (XLSX_ROWS // rows.height)).write_parquet(path)
+    path = tmp_path_factory.mktemp("faults") / "register.csv"
+    text = pl.concat([rows] * (XLSX_ROWS // rows.height)).write_csv()
+    path.write_bytes(text.encode("gb18030"))
     return path
 
 
@@ -371,7 +374,7 @@ async def test_killed_mid_export_then_two_workers_run_it_once(
     async with httpx.AsyncClient(base_url=first.url, timeout=CLIENT_TIMEOUT) as client:
         created = await client.post(
             "/v1/exports",
-            files={"file": ("register.parquet", big_register.read_bytes())},
+            files={"file": ("register.csv", big_register.read_bytes())},
             data={"format": "xlsx", "as_of": "2024-11-05"},
             headers=headers,
         )
@@ -406,8 +409,9 @@ async def test_killed_mid_export_then_two_workers_run_it_once(
     result = fastexcel.read_excel(download.content).load_sheet(0, dtypes="string").to_polars()
     assert result.height == XLSX_ROWS
 
-    # Nothing of the killed run is left: not its .part, not the XLSX writer's row files (in
-    # the job's folder or the server's temp folder), not the register (removed after the run).
+    # Nothing of the killed run is left: not its .part, not the UTF-8 copy of the register or
+    # the XLSX writer's row files (in the job's folder or the server's temp folder), not the
+    # register itself (removed after the run).
     assert sorted(p.name for p in folder.iterdir()) == [
         "notes.json",
         "options.json",

@@ -82,6 +82,14 @@ def test_booleans(policies: PolicySet, cell: str | None, expected: bool | None) 
     assert errors == [None]
 
 
+@pytest.mark.parametrize("cell", ["未知", "不详", " N/A ", "NULL", "Null", "-", ""])
+def test_words_for_unknown_in_any_case(policies: PolicySet, cell: str) -> None:
+    facts, _, errors = parse(policies, {"申请金额": [cell], "有就业意愿": [cell]})
+    assert facts["loan_request.amount"].to_list() == [None]
+    assert facts["person.willing_to_work"].to_list() == [None]
+    assert errors == [None]
+
+
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [

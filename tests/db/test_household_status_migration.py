@@ -1,27 +1,21 @@
 """Migration 0002_household_status (#9): stored 户类型 become the status facts, and back.
 
-Runs on a scratch database of each kind (SQLite file, PostgreSQL `t_<random>`), because it
+Runs on a scratch database of each kind (`scratch` in tests/db/conftest.py), because it
 migrates down and up, which the session's shared database must not see.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
 import sqlalchemy as sa
 from alembic import command
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.engine import create_engine
 from db.migrate import alembic_config, upgrade_async
-from tests.conftest import IN_CI, TEST_POSTGRES_URL, _postgres_admin
 
 REVISION = "0002_household_status"
 BEFORE = "0001"
@@ -33,36 +27,6 @@ CONVERTED = {
     "sudden_hardship": (None, True, "sudden_hardship"),
     "ordinary": (False, False, None),
 }
-
-
-@pytest_asyncio.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def scratch(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    """An engine on an empty database of its own, dropped afterwards."""
-    if request.param == "sqlite":
-        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/scratch.db")
-        yield engine
-        await engine.dispose()
-        return
-    try:
-        admin = await _postgres_admin()
-    except (OSError, TimeoutError, ImportError) as exc:
-        if IN_CI:
-            pytest.fail(f"CI=true but PostgreSQL at {TEST_POSTGRES_URL} is unreachable: {exc}")
-        pytest.skip(f"PostgreSQL at {TEST_POSTGRES_URL} is unreachable: {exc}")
-    name = "t_" + secrets.token_hex(8)
-    await admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[attr-defined]
-    url = (
-        make_url(TEST_POSTGRES_URL)
-        .set(drivername="postgresql+asyncpg", database=name)
-        .render_as_string(hide_password=False)
-    )
-    engine = create_engine(url)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[attr-defined]
-        await admin.close()  # type: ignore[attr-defined]
 
 
 def _downgrade_on(connection: Connection, revision: str) -> None:

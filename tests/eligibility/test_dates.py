@@ -405,7 +405,7 @@ def test_a_criterion_left_out_by_an_unset_value_says_the_entrys_note() -> None:
     result = decide(
         policies, "transport_subsidy", _worker("510121", "2024-06-01", work_scope="other_province")
     )
-    assert "年龄由县里定" in result.warnings
+    assert "年龄由县里定。" in result.warnings
     assert (
         "年龄由县里定"
         not in decide(
@@ -414,3 +414,15 @@ def test_a_criterion_left_out_by_an_unset_value_says_the_entrys_note() -> None:
             _worker("510121", "2024-06-01", work_scope="other_province"),
         ).warnings
     )
+
+
+def test_a_rule_not_in_force_gives_a_next_step_saying_who_decides(policies: PolicySet) -> None:
+    # 崇信's 2024 table (甘人社通〔2024〕155号) has ended by 2025: the county decides.
+    ended = decide(
+        policies, "transport_subsidy", _worker("620823", "2025-06-01", work_region_code="610112")
+    )
+    assert any("县人社局" in s and "现在的条件和钱数" in s for s in ended.next_steps)
+    in_force = decide(
+        policies, "transport_subsidy", _worker("620823", "2024-06-01", work_region_code="610112")
+    )
+    assert not any("现在的条件和钱数" in s for s in in_force.next_steps)

@@ -387,6 +387,37 @@ def test_monitoring_line_is_regional_and_dated(policies: PolicySet) -> None:
     assert "6000" not in " ".join(c.text for c in result.criteria)
 
 
+def test_no_line_known_refers_only_on_something_the_household_said(policies: PolicySet) -> None:
+    # 中农组发〔2021〕7号 leaves the yearly line to each province; none is encoded for 山西 in
+    # 2026, so the county compares the income.  But a household that has said nothing about its
+    # income or hardships is asked first, never told to apply on no fact at all (#9 review).
+    silent = applicant(
+        {"as_of": "2026-12-01", "region_code": "140821", "household": {"category": "ordinary"}}
+    )
+    asked = decide(policies, "monitoring_referral", silent)
+    assert asked.verdict == "needs_info"
+    assert asked.missing[0].fact == "household.per_capita_net_income"
+    assert "household.sudden_hardship_event" in [m.fact for m in asked.missing]
+    income = applicant(
+        {
+            "as_of": "2026-12-01",
+            "region_code": "140821",
+            "household": {"category": "ordinary", "per_capita_net_income": 7000},
+        }
+    )
+    assert decide(policies, "monitoring_referral", income).verdict == "eligible"
+    illness = applicant(
+        {
+            "as_of": "2026-12-01",
+            "region_code": "140821",
+            "household": {"category": "ordinary", "sudden_hardship_event": "illness"},
+        }
+    )
+    referred = decide(policies, "monitoring_referral", illness)
+    assert referred.verdict == "eligible"
+    assert referred.missing == ()
+
+
 def test_an_empty_applicant_needs_info_everywhere_and_asks_the_household_status_first(
     policies: PolicySet,
 ) -> None:
