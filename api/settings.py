@@ -13,7 +13,17 @@ if TYPE_CHECKING:  # the command line reads settings without loading the databas
     from db.engine import DatabaseLimits
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/eligibility.db"
+"""The SQLite file in the default `DATA_DIR` (`sqlite_url_in(Path("data"))`)."""
 DEFAULT_TELEGRAM_BOT_API_URL = "https://api.telegram.org"
+
+
+def sqlite_url_in(data_dir: Path) -> str:
+    """The URL of the embedded SQLite file `eligibility.db` in `data_dir` (a relative folder
+    stays relative to the working directory, as `DATA_DIR` is)."""
+    folder = data_dir.as_posix()
+    return (
+        f"sqlite+aiosqlite:///{folder if data_dir.is_absolute() else './' + folder}/eligibility.db"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,8 +31,8 @@ class Settings:
     """Everything the service reads from its environment; every field has a working default."""
 
     database_url: str = DEFAULT_DATABASE_URL
-    """`DATABASE_URL`: SQLAlchemy async URL; the embedded SQLite file by default,
-    `postgresql+asyncpg://user@host/db` for real deployments."""
+    """`DATABASE_URL`: SQLAlchemy async URL; by default the embedded SQLite file
+    `DATA_DIR/eligibility.db`, `postgresql+asyncpg://user@host/db` for real deployments."""
 
     data_dir: Path = Path("data")
     """`DATA_DIR`: folder for the SQLite file, the generated ID hash key and exports."""
@@ -92,7 +102,7 @@ class Settings:
         env = {k: v for k, v in (os.environ if environ is None else environ).items() if v != ""}
         data_dir = Path(env.get("DATA_DIR", "data"))
         return cls(
-            database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            database_url=env.get("DATABASE_URL", sqlite_url_in(data_dir)),
             data_dir=data_dir,
             id_hash_key=env.get("ID_HASH_KEY"),
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN"),
