@@ -74,6 +74,12 @@ class Settings:
     while the job runs, so a job whose worker died is taken over by another worker this long
     after its last renewal (at most twice this after the death)."""
 
+    member_search_per_minute: int = 30
+    """`MEMBER_SEARCH_PER_MINUTE`: ID-number searches one API key may make per minute (a fixed
+    window kept in the database, so it holds across workers); more are answered 429 with
+    Retry-After.  A masked number, the birth date and the region leave 1,000 candidates, so
+    the limit is what keeps the search from confirming each of them (review of #11, R1)."""
+
     @property
     def database_limits(self) -> DatabaseLimits:
         """The bounds on every database wait, as the engine takes them."""
@@ -115,6 +121,7 @@ class Settings:
             db_pool_timeout=_seconds(env, "DB_POOL_TIMEOUT", 5.0),
             export_lease_seconds=_seconds(env, "EXPORT_LEASE_SECONDS", 30.0),
             export_max_upload_mb=_megabytes(env, "EXPORT_MAX_UPLOAD_MB", 256),
+            member_search_per_minute=_count(env, "MEMBER_SEARCH_PER_MINUTE", 30),
         )
 
 
@@ -161,6 +168,21 @@ def _megabytes(env: Mapping[str, str], name: str, default: int) -> int:
     if size < 1:
         raise ValueError(f"{name} must be a whole number of MiB, 1 or more; got {text!r}")
     return size
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    """A count from the environment: a whole number, 1 or more (refused at start-up otherwise:
+    0 would switch the feature off without saying so)."""
+    text = env.get(name)
+    if text is None:
+        return default
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise ValueError(f"{name} must be a whole number, 1 or more; got {text!r}")
+    return count
 
 
 @lru_cache(maxsize=1)
