@@ -422,6 +422,9 @@ class AuditEventRead(msgspec.Struct, frozen=True, kw_only=True):
     resource: str
     record_id: str
     household_id: str | None
+    outcome: str | None = None
+    """A search's outcome: `found`, `not_found` (record_id empty) or `refused` (over the key's
+    limit); null for other actions."""
 
 
 class AuditPage(msgspec.Struct, frozen=True, kw_only=True):

@@ -13,7 +13,17 @@ if TYPE_CHECKING:  # the command line reads settings without loading the databas
     from db.engine import DatabaseLimits
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/eligibility.db"
+"""The SQLite file in the default `DATA_DIR` (`sqlite_url_in(Path("data"))`)."""
 DEFAULT_TELEGRAM_BOT_API_URL = "https://api.telegram.org"
+
+
+def sqlite_url_in(data_dir: Path) -> str:
+    """The URL of the embedded SQLite file `eligibility.db` in `data_dir` (a relative folder
+    stays relative to the working directory, as `DATA_DIR` is)."""
+    folder = data_dir.as_posix()
+    return (
+        f"sqlite+aiosqlite:///{folder if data_dir.is_absolute() else './' + folder}/eligibility.db"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,8 +31,8 @@ class Settings:
     """Everything the service reads from its environment; every field has a working default."""
 
     database_url: str = DEFAULT_DATABASE_URL
-    """`DATABASE_URL`: SQLAlchemy async URL; the embedded SQLite file by default,
-    `postgresql+asyncpg://user@host/db` for real deployments."""
+    """`DATABASE_URL`: SQLAlchemy async URL; by default the embedded SQLite file
+    `DATA_DIR/eligibility.db`, `postgresql+asyncpg://user@host/db` for real deployments."""
 
     data_dir: Path = Path("data")
     """`DATA_DIR`: folder for the SQLite file, the generated ID hash key and exports."""
@@ -64,6 +74,12 @@ class Settings:
     while the job runs, so a job whose worker died is taken over by another worker this long
     after its last renewal (at most twice this after the death)."""
 
+    member_search_per_minute: int = 30
+    """`MEMBER_SEARCH_PER_MINUTE`: ID-number searches one API key may make per minute (a fixed
+    window kept in the database, so it holds across workers); more are answered 429 with
+    Retry-After.  A masked number, the birth date and the region leave 1,000 candidates, so
+    the limit is what keeps the search from confirming each of them (review of #11, R1)."""
+
     @property
     def database_limits(self) -> DatabaseLimits:
         """The bounds on every database wait, as the engine takes them."""
@@ -92,7 +108,7 @@ class Settings:
         env = {k: v for k, v in (os.environ if environ is None else environ).items() if v != ""}
         data_dir = Path(env.get("DATA_DIR", "data"))
         return cls(
-            database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            database_url=env.get("DATABASE_URL", sqlite_url_in(data_dir)),
             data_dir=data_dir,
             id_hash_key=env.get("ID_HASH_KEY"),
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN"),
@@ -105,6 +121,7 @@ class Settings:
             db_pool_timeout=_seconds(env, "DB_POOL_TIMEOUT", 5.0),
             export_lease_seconds=_seconds(env, "EXPORT_LEASE_SECONDS", 30.0),
             export_max_upload_mb=_megabytes(env, "EXPORT_MAX_UPLOAD_MB", 256),
+            member_search_per_minute=_count(env, "MEMBER_SEARCH_PER_MINUTE", 30),
         )
 
 
@@ -151,6 +168,21 @@ def _megabytes(env: Mapping[str, str], name: str, default: int) -> int:
     if size < 1:
         raise ValueError(f"{name} must be a whole number of MiB, 1 or more; got {text!r}")
     return size
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    """A count from the environment: a whole number, 1 or more (refused at start-up otherwise:
+    0 would switch the feature off without saying so)."""
+    text = env.get(name)
+    if text is None:
+        return default
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise ValueError(f"{name} must be a whole number, 1 or more; got {text!r}")
+    return count
 
 
 @lru_cache(maxsize=1)

@@ -32,10 +32,17 @@ from eligibility.text import Lang
 OUTPUT_FORMATS = (".csv", ".xlsx", ".parquet", ".ndjson", ".jsonl")
 XLSX_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header
 BOM = b"\xef\xbb\xbf"
-# Text a spreadsheet would take for a formula (OWASP: = + - @, tab, carriage return) ...
-_FORMULA_START = r"^[=+\-@\t\r]"
-# ... unless it is a plain number, which a spreadsheet reads as the number it is.
-_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+# Leading characters a reader does not see: Unicode white space (`\s` is Unicode-aware: space,
+# no-break space, ideographic space U+3000, the U+2000 spaces, ...) and the zero-width space,
+# word joiner and zero-width no-break space.  A spreadsheet that trims a cell, or a user who
+# deletes what looks like nothing, turns " =1+1" into a formula (review of #11, R3).
+_INVISIBLE = r"[\s\x{200B}\x{2060}\x{FEFF}]"
+# Text a spreadsheet would take for a formula (OWASP: = + - @, tab, carriage return), judged by
+# its first visible character; a tab or carriage return anywhere before it counts as well ...
+_FORMULA_START = rf"^{_INVISIBLE}*[=+\-@\t\r]"
+# ... unless it is a plain number (after spaces, not tabs), which a spreadsheet reads as the
+# number it is.
+_NUMBER = r"^[\p{Zs}\x{200B}\x{2060}\x{FEFF}]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 
 
 def neutralised(frame: pl.DataFrame) -> pl.DataFrame:

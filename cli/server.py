@@ -70,7 +70,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from db.migrate import upgrade
 
     settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # personal data: owner only
     # Once here, before the workers start, so they do not race to migrate or make the key.
     upgrade(settings.database_url)
     load_identity_key(settings.id_hash_key, settings.data_dir)

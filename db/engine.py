@@ -84,10 +84,11 @@ def sqlite_file(url: str) -> Path | None:
 
 
 def ensure_sqlite_folder(url: str) -> None:
-    """Create the folder of a SQLite file database (no-op for other databases)."""
+    """Create the folder of a SQLite file database, for its owner only (0700: it holds personal
+    data), as a no-op for other databases or a folder that exists."""
     path = sqlite_file(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def make_sqlite_private(url: str) -> None:

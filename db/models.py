@@ -152,6 +152,23 @@ class AuditEvent(SQLModel, table=True):
     resource: str = Field(max_length=32)
     record_id: str = Field(max_length=36)
     household_id: str | None = Field(default=None, max_length=36, index=True)
+    outcome: str | None = Field(default=None, max_length=16)
+    """What came of it, where that is worth knowing: a search is `found`, `not_found` (then
+    `record_id` is empty: the number searched for is never kept) or `refused` (over the key's
+    limit).  None for other actions."""
+
+
+class RateWindow(SQLModel, table=True):
+    """How many times a key did something limited (`scope`, e.g. `member_search`) in the
+    current fixed window, kept in the database so the limit holds across server workers."""
+
+    __tablename__ = "rate_windows"
+
+    key_id: str = Field(primary_key=True, max_length=32)
+    scope: str = Field(primary_key=True, max_length=32)
+    window_start: int = Field(sa_type=sa.BigInteger)
+    """The window's start, in whole seconds since the epoch (UTC)."""
+    count: int
 
 
 class BotConversation(SQLModel, table=True):

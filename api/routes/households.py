@@ -134,7 +134,7 @@ class MembersController(Controller):
     security = SECURITY
     guards = [require_key]  # noqa: RUF012  (Litestar reads a list)
 
-    @post("/search", status_code=200, responses=protected(), summary="Find by ID number")
+    @post("/search", status_code=200, responses=protected(429), summary="Find by ID number")
     async def search(
         self,
         data: JSONBody[MemberSearch],
@@ -142,10 +142,15 @@ class MembersController(Controller):
         principal: PrincipalDep,
         runtime: RuntimeDep,
     ) -> MemberList:
-        """Registered people with this ID number, within the caller's regions."""
+        """Registered people with this ID number, within the caller's regions (each key has
+        `MEMBER_SEARCH_PER_MINUTE` searches a minute; every search is audited)."""
         return MemberList(
             items=await households.find_members(
-                session, principal, runtime.identity, data.id_number
+                session,
+                principal,
+                runtime.identity,
+                data.id_number,
+                per_minute=runtime.settings.member_search_per_minute,
             )
         )
 

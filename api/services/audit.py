@@ -17,6 +17,8 @@ from db.models import AuditEvent
 Action = Literal[
     "create", "read", "list", "search", "update", "delete", "assess", "rederive", "denied"
 ]
+# What came of a search (see `db.models.AuditEvent.outcome`).
+Outcome = Literal["found", "not_found", "refused"]
 
 
 def record(
@@ -25,6 +27,8 @@ def record(
     action: Action,
     resource: str,
     record_ids: Iterable[tuple[str, str | None]],
+    *,
+    outcome: Outcome | None = None,
 ) -> None:
     """Add one event per (record id, household id) to the session; the caller commits."""
     now = dt.datetime.now(dt.UTC)
@@ -36,6 +40,7 @@ def record(
             resource=resource,
             record_id=record_id,
             household_id=household_id,
+            outcome=outcome,
         )
         for record_id, household_id in record_ids
     )
@@ -73,6 +78,7 @@ async def list_events(
                 resource=row.resource,
                 record_id=row.record_id,
                 household_id=row.household_id,
+                outcome=row.outcome,
             )
             for row in rows
         ],

@@ -27,7 +27,7 @@ from api.schemas import (
     region_code_named,
 )
 from api.security import IdentityHasher, Principal
-from api.services import audit
+from api.services import audit, rate_limits
 from db.engine import utc
 from db.models import Assessment, AssessmentDetermination, Household, Member
 from eligibility.facts import (
@@ -400,10 +400,36 @@ async def read_member(session: AsyncSession, principal: Principal, member_id: st
     return member_read(row)
 
 
+SEARCH_LIMITED_TYPE = "urn:rural-support:problem:too-many-searches"
+MEMBER_SEARCH = "member_search"
+
+
 async def find_members(
-    session: AsyncSession, principal: Principal, hasher: IdentityHasher, id_number: str
+    session: AsyncSession,
+    principal: Principal,
+    hasher: IdentityHasher,
+    id_number: str,
+    *,
+    per_minute: int,
 ) -> list[MemberRead]:
-    """Members in the caller's regions whose stored hash matches this (validated) number."""
+    """Members in the caller's regions whose stored hash matches this (validated) number.
+
+    The search is a look-up for a number the caller has, not a way to test guesses: a masked
+    number with its birth date and region leaves 1,000 candidates (review of #11, R1), so each
+    key gets `per_minute` searches a minute (then 429 with Retry-After), and every search is
+    audited, a miss or a refusal too (with an empty record id: the number is never kept)."""
+    retry_after = await rate_limits.take(
+        session, principal.key_id, MEMBER_SEARCH, per_minute, dt.datetime.now(dt.UTC)
+    )
+    if retry_after is not None:
+        audit.record(session, principal, "search", "member", [("", None)], outcome="refused")
+        await session.commit()
+        raise ProblemError(
+            429,
+            f"At most {per_minute} ID-number searches a minute per key; try again later.",
+            problem_type=SEARCH_LIMITED_TYPE,
+            headers={"Retry-After": str(retry_after)},
+        )
     rows = (
         await session.exec(
             select(Member)
@@ -413,7 +439,11 @@ async def find_members(
             .order_by(col(Member.created_at), col(Member.id))
         )
     ).all()
-    audit.record(session, principal, "search", "member", [(r.id, r.household_id) for r in rows])
+    if rows:
+        found = [(r.id, r.household_id) for r in rows]
+        audit.record(session, principal, "search", "member", found, outcome="found")
+    else:
+        audit.record(session, principal, "search", "member", [("", None)], outcome="not_found")
     await session.commit()
     return [member_read(r) for r in rows]
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import uuid
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.security import create_key
+from api.services import rate_limits
+from api.settings import Settings
+from db.engine import create_engine, session_factory
+from eligibility.identity import check_character
 from tests.api.conftest import HouseholdMaker, bearer, id_number
 from tests.api.test_api_checks import assert_problem
 
@@ -361,3 +369,95 @@ async def test_household_status_as_facts_or_category(
     assert replaced.status_code == 200, replaced.text
     assert (replaced.json()["monitored"], replaced.json()["monitoring_type"]) == (False, None)
     assert replaced.json()["category"] == "ordinary"
+
+
+async def test_a_sweep_of_id_number_searches_is_limited_and_every_search_audited(
+    client: AsyncTestClient[Litestar],
+    admin_headers: dict[str, str],
+    new_household: HouseholdMaker,
+    db_sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Review of #11, R1: the masked number (`5702**************`), the birth date and the
+    household's region leave 1,000 candidates; the search confirmed each one for free, and only
+    a hit was audited.  Now a key gets MEMBER_SEARCH_PER_MINUTE (30 by default) searches a
+    minute, then 429 with Retry-After, and every attempt leaves a `search` event with its
+    outcome (never the number)."""
+    async with db_sessions() as session:
+        key, clear = await create_key(session, role="caseworker", regions=["5702"])
+    caseworker = bearer(clear)
+    household = await new_household("570211")
+    first17 = "57021119890512" + "201"
+    real = first17 + check_character(first17)
+    added = await client.post(
+        f"/v1/households/{household['id']}/members",
+        json={"id_number": real},
+        headers=admin_headers,
+    )
+    assert added.status_code == 201, added.text
+    member_id = added.json()["id"]
+
+    answers = []
+    for seq in range(100):
+        candidate = f"57021119890512{seq:03d}"
+        answers.append(
+            await client.post(
+                "/v1/members/search",
+                json={"id_number": candidate + check_character(candidate)},
+                headers=caseworker,
+            )
+        )
+    statuses = [a.status_code for a in answers]
+    assert statuses[:30] == [200] * 30  # the default allowance, a normal search still works
+    assert set(statuses[30:]) == {429}  # the sweep is stopped before it reaches seq 201
+    refused = answers[30]
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert refused.json()["status"] == 429
+
+    audit = await client.get(
+        f"/v1/audit?key_id={key.id}&action=search&limit=1000", headers=admin_headers
+    )
+    events = audit.json()["items"]
+    assert len(events) == 100  # every attempt, misses and refusals included
+    assert {e["outcome"] for e in events} == {"not_found", "refused"}
+    assert sum(e["outcome"] == "refused" for e in events) == 70
+    assert real not in audit.text and real[:17] not in audit.text
+
+    # Another key is not held back by this one's sweep, and a hit is audited as found.
+    found = await client.post("/v1/members/search", json={"id_number": real}, headers=admin_headers)
+    assert found.status_code == 200, found.text
+    assert [m["id"] for m in found.json()["items"]] == [member_id]
+    hit = await client.get(f"/v1/audit?record_id={member_id}&action=search", headers=admin_headers)
+    assert [e["outcome"] for e in hit.json()["items"]] == ["found"]
+
+
+async def test_the_search_allowance_is_shared_by_workers_and_renews_each_minute(
+    database_url: str, db_sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """The count lives in the database: two engines (two server workers) draw on one allowance;
+    the next minute's window starts again from nothing."""
+    other_engine = create_engine(database_url)
+    other_sessions = session_factory(other_engine)
+    key = f"k-{uuid.uuid4().hex[:20]}"
+    start = dt.datetime(2026, 12, 1, 10, 0, 50, tzinfo=dt.UTC)
+    try:
+        answers = []
+        for sessions in (db_sessions, other_sessions, db_sessions):
+            async with sessions() as session:
+                answers.append(await rate_limits.take(session, key, "member_search", 2, start))
+                await session.commit()
+        assert answers == [None, None, 10]  # the third is refused until 10:01:00
+        async with other_sessions() as session:
+            later = start + dt.timedelta(seconds=10)
+            assert await rate_limits.take(session, key, "member_search", 2, later) is None
+            await session.commit()
+    finally:
+        await other_engine.dispose()
+
+
+def test_member_search_per_minute_is_configurable() -> None:
+    assert Settings.from_env({}).member_search_per_minute == 30
+    assert Settings.from_env({"MEMBER_SEARCH_PER_MINUTE": "5"}).member_search_per_minute == 5
+    for bad in ("0", "-1", "many"):
+        with pytest.raises(ValueError, match="MEMBER_SEARCH_PER_MINUTE"):
+            Settings.from_env({"MEMBER_SEARCH_PER_MINUTE": bad})

@@ -20,7 +20,7 @@ from api.runtime import PolicyRegistry, Runtime
 from api.security import IdentityHasher, hash_key, load_identity_key, revoke_key
 from api.settings import DEFAULT_DATABASE_URL, Settings, get_settings
 from cli.main import main
-from db.engine import create_engine, session_factory
+from db.engine import create_engine, session_factory, sqlite_file
 from db.models import ApiKey
 from eligibility.policy import load_bundled
 
@@ -40,6 +40,16 @@ def test_settings_defaults_and_environment() -> None:
     assert chosen.export_dir == Path("/srv/d/exports")
     assert chosen.id_hash_key is None  # empty counts as unset
     assert get_settings() is get_settings()
+
+
+def test_data_dir_moves_the_default_sqlite_database() -> None:
+    # Review of #11, R2: DATA_DIR moved the key and exports but the database stayed in ./data.
+    moved = Settings.from_env({"DATA_DIR": "/srv/d"})
+    assert sqlite_file(moved.database_url) == Path("/srv/d/eligibility.db")
+    relative = Settings.from_env({"DATA_DIR": "var/rse"})
+    assert sqlite_file(relative.database_url) == Path("var/rse/eligibility.db")
+    chosen = Settings.from_env({"DATA_DIR": "/srv/d", "DATABASE_URL": "sqlite:///elsewhere.db"})
+    assert chosen.database_url == "sqlite:///elsewhere.db"  # an explicit URL wins
 
 
 def test_identity_key_is_made_once_and_kept_private(tmp_path: Path) -> None:

@@ -194,3 +194,25 @@ def test_cli_default_is_codes_with_a_legend_sheet_in_xlsx(
     assert used and used <= set(legend[legend.columns[1]])
     assert legend.columns[3] in ("Meaning", "meaning")
     assert legend[legend.columns[3]].drop_nulls().len() == legend.height
+
+
+# Formula text behind leading whitespace (review of #11, R3): a spreadsheet that trims cells, or
+# a user who deletes the space, runs it, so the first non-whitespace character is what counts.
+SPACED_FORMULAS = [
+    " =1+1",
+    "\u00a0=1+1",  # no-break space
+    "\u3000=1+1",  # ideographic space, what a Chinese input method types
+    "\u2003-1+2",  # em space
+    "\u200b@SUM(1+1)",  # zero-width space
+    "\ufeff+1+1",  # zero-width no-break space (a stray BOM)
+    '  \u00a0=HYPERLINK("http://example.invalid")',
+]
+SPACED_NUMBERS = [" -12", "\u00a0+3", "\u3000-0.5"]
+
+
+def test_neutralised_looks_past_leading_whitespace_and_leaves_spaced_numbers() -> None:
+    frame = pl.DataFrame({"text": [*SPACED_FORMULAS, *SPACED_NUMBERS, " 张三"]})
+    out = neutralised(frame)
+    expected = [*("'" + f for f in SPACED_FORMULAS), *SPACED_NUMBERS, " 张三"]
+    assert out["text"].to_list() == expected
+    assert neutralised(pl.DataFrame({"\u3000=x": [1]})).columns == ["'\u3000=x"]

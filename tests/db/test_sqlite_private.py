@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from db.engine import make_sqlite_private
+from db.engine import create_engine, make_sqlite_private
 
 _WRITE = """
 import sqlite3, sys
@@ -47,3 +47,11 @@ def test_a_new_file_is_created_private(tmp_path: Path) -> None:
     path = tmp_path / "new" / "fresh.db"
     make_sqlite_private(f"sqlite+aiosqlite:///{path}")
     assert path.is_file() and (path.stat().st_mode & 0o777) == 0o600
+
+
+async def test_the_folder_made_for_a_sqlite_file_is_private(tmp_path: Path) -> None:
+    # Review of #11, R2: the engine (run first by `serve`'s migration) made it 0755.
+    path = tmp_path / "made" / "here.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    await engine.dispose()
+    assert (path.parent.stat().st_mode & 0o777) == 0o700
