@@ -725,3 +725,38 @@ def test_documents_follow_the_regions_month_minimum(policies: PolicySet) -> None
         policies, "transport_subsidy", _worker("230124", "2024-06-01", work_region_code="330106")
     )
     assert any("3个月以上的银行工资流水" in d for d in heilongjiang.documents)
+
+
+def test_yulu_risk_eliminated_outside_chongqing_cites_no_document_that_does_not_say_it(
+    policies: PolicySet,
+) -> None:
+    """Review9 F14: 人社部发〔2022〕13号 ("脱贫家庭（含防止返贫监测对象家庭）") says nothing about
+    households whose risk is eliminated, so it is not cited for "no risk condition outside 重庆";
+    the household is not refused, and told the county's check decides."""
+    programme = policies.programme("yulu_plan")
+    entry = programme.parameter_source(
+        "monitored_only_if_risk_remains", "510121", dt.date(2024, 9, 10)
+    )
+    assert entry is not None and entry.value is False
+    assert entry.source != "mohrss_2022_13"
+    assert "未找到" in programme.policy.sources[entry.source].title
+    data = {
+        "as_of": "2024-09-10",
+        "region_code": "510121",
+        "household": {"category": "edge_vulnerable", "risk_eliminated": True},
+        "person": {
+            "education": {
+                "level": "secondary_vocational",
+                "full_time": True,
+                "registered": True,
+                "suspended": False,
+            }
+        },
+    }
+    result = decide(policies, "yulu_plan", data)
+    assert result.verdict == "eligible"
+    assert any("以县里审核为准" in s for s in result.next_steps)
+    alleviated = decide(
+        policies, "yulu_plan", dict(data, household={"category": "poverty_alleviated"})
+    )
+    assert not any("以县里审核为准" in s for s in alleviated.next_steps)
