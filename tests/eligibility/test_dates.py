@@ -760,3 +760,25 @@ def test_yulu_risk_eliminated_outside_chongqing_cites_no_document_that_does_not_
         policies, "yulu_plan", dict(data, household={"category": "poverty_alleviated"})
     )
     assert not any("以县里审核为准" in s for s in alleviated.next_steps)
+
+
+def test_listing_for_chongxin_shows_only_its_rules_and_no_placeholder(policies: PolicySet) -> None:
+    """Review9 F11: `eligibility programmes --as-of 2026-12-01 --region 620823`. 临猗's risk rule
+    (临猗县农业农村局 2024-08-29) is not 崇信's: listed as not in force; a criterion whose values
+    ended is worded with its last values as history (银保监发〔2021〕6号's 18–65, to 2026-02-27),
+    never "（未定）"."""
+    listings = {
+        p.id: describe_programme(
+            p, policies, region_code="620823", as_of=dt.date(2026, 12, 1), lang="zh"
+        )
+        for p in policies.programmes.values()
+    }
+    transport = {c.id: c for c in listings["transport_subsidy"].criteria}
+    assert not transport["monitoring_risk_not_eliminated"].in_force
+    for listing in listings.values():
+        for criterion in listing.criteria:
+            assert "（未定）" not in criterion.text, criterion
+    age = next(c for c in listings["microloan"].criteria if c.id == "age")
+    assert (
+        not age.in_force and "18周岁（含）到65周岁（含）" in age.text and "2026-02-27" in age.text
+    )
