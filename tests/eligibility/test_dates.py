@@ -782,3 +782,16 @@ def test_listing_for_chongxin_shows_only_its_rules_and_no_placeholder(policies: 
     assert (
         not age.in_force and "18周岁（含）到65周岁（含）" in age.text and "2026-02-27" in age.text
     )
+
+
+def test_transport_summary_names_no_month_minimum(policies: PolicySet) -> None:
+    """临猗县农业农村局 2024-08-29 and 中阳县 2022-06-28 set no minimum months (finding 4): the
+    programme's summary, shown for every region, does not say "满3个月" (review9 F11)."""
+    listing = describe_programme(
+        policies.programme("transport_subsidy"),
+        policies,
+        region_code="140821",
+        as_of=dt.date(2024, 11, 5),
+        lang="zh",
+    )
+    assert "3个月" not in listing.summary
