@@ -304,33 +304,55 @@ class Questionnaire:
                 return found, True
         return None, False
 
+    def _settled_by_current(self, conversation: Conversation) -> tuple[set[str], str | None]:
+        """The facts the open question settles whatever the answer, and its id if combined."""
+        key = conversation.asking
+        if key is None:
+            return set(), None
+        if conversation.state.startswith((ASK_QUESTION, ASK_CHILD_QUESTION)):
+            question = self._questions[key]
+            return set(asking.settled_by(question)), question.id
+        settled = {key}
+        if key == AGE:
+            settled |= {BIRTH_DATE, ID_NUMBER}
+        return settled, None
+
     def questions_left(self, conversation: Conversation) -> int:
-        """At most how many questions may still come (this one included)."""
-        determinations = self.determinations(conversation)
-        open_facts: set[str] = set()
-        for d in determinations:
+        """At most how many questions may come after the open one: every fact a rule of an
+        undecided programme reads (and the county, on which regional rules wait), less what
+        is answered and what the open question settles whatever the answer."""
+        settled, question = self._settled_by_current(conversation)
+        done_questions = [*conversation.questions_done, *([question] if question else [])]
+        about_child = conversation.about_child
+        open_facts: set[str] = {REGION}
+        for d in self.determinations(conversation):
             if d.verdict == "needs_info" or d.missing or d.request_details:
                 open_facts |= self._scope[d.programme]
         count = asking.questions_left(
             self.policies,
             open_facts,
             self._known(conversation.answers),
-            set(conversation.answers) | set(conversation.skipped),
-            conversation.questions_done,
+            set(conversation.answers)
+            | set(conversation.skipped)
+            | (set() if about_child else settled),
+            done_questions,
         )
-        if conversation.child is not None and self.policies.child is not None:
+        child = self.policies.child
+        if conversation.child is not None and child is not None:
             child_open: set[str] = set()
             for d in self.child_determinations(conversation):
                 if d.verdict == "needs_info":
-                    child_open |= self._scope[d.programme] & set(self.policies.child.facts)
+                    child_open |= self._scope[d.programme] & set(child.facts)
             count += asking.questions_left(
                 self.policies,
                 child_open,
                 self._known(self.child_answers(conversation)),
-                set(conversation.child) | set(conversation.child_skipped),
-                conversation.questions_done,
+                set(conversation.child)
+                | set(conversation.child_skipped)
+                | (settled if about_child else set()),
+                done_questions,
             )
-        return max(count, 1)
+        return count
 
     def advance(self, conversation: Conversation) -> list[Reply]:
         """Ask the next question, or show the results when nothing is left to ask."""
@@ -387,7 +409,7 @@ class Questionnaire:
 
     def _progress(self, conversation: Conversation) -> str:
         number = conversation.answered + 1
-        left = self.questions_left(conversation) - 1
+        left = self.questions_left(conversation)
         if left <= 0:
             return say(conversation.lang, "progress_last", number=number)
         return say(conversation.lang, "progress", number=number, left=left)

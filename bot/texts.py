@@ -57,7 +57,9 @@ ZH: Final[dict[str, str]] = {
     "no": "否",
     "use_id": "用身份证号算",
     "use_birth_date": "填出生日期",
-    "ask_id": ("请输入18位身份证号。只用来算年龄，不会保存，算完马上删掉。"),
+    "ask_id": (
+        "请输入18位身份证号。只用来算年龄（还没答户口在哪个县的，也读出县），不会保存，算完马上删掉。"
+    ),
     "ask_birth_date": "请输入出生日期，例如 1980-05-01。",
     "id_used": "已按身份证号 {masked} 算出年龄：{age} 岁。号码没有保存。",
     "birth_date_used": "已记下出生日期，年龄 {age} 岁。",
@@ -104,7 +106,7 @@ ZH: Final[dict[str, str]] = {
     "privacy": (
         "我们保存：您的回答（不含身份证号）、语言、聊天编号和最后一次使用的时间，"
         "只用来接着问和给出结果。\n"
-        "身份证号只用来算年龄，马上丢掉，不保存，也不记日志。\n"
+        "身份证号只用来算年龄和读出户口所在的县，马上丢掉，不保存，也不记日志。\n"
         "{days} 天没有使用，记录会自动删除；发 /forget 马上全部删除。"
     ),
     "not_started": "发 /start 开始查，发 /help 看看我能做什么。",
@@ -165,7 +167,8 @@ EN: Final[dict[str, str]] = {
     "no": "No",
     "use_id": "Use my ID number",
     "use_birth_date": "Give birth date",
-    "ask_id": "Please type your 18-character ID number. It is only used for your age and never "
+    "ask_id": "Please type your 18-character ID number. It is only used for your age (and your "
+    "county, if not answered yet) and never "
     "stored.",
     "ask_birth_date": "Please type your birth date, e.g. 1980-05-01.",
     "id_used": "From ID number {masked}: age {age}. The number was not stored.",
@@ -213,7 +216,8 @@ EN: Final[dict[str, str]] = {
     "privacy": (
         "We keep: your answers (never the ID number), your language, the chat id and the time "
         "you last wrote, only to carry on the questions and show the results.\n"
-        "An ID number is only used to work out your age, then dropped: never stored or logged.\n"
+        "An ID number is only used to work out your age and county, then dropped: never stored "
+        "or logged.\n"
         "After {days} days without use the record is deleted; /forget deletes it at once."
     ),
     "not_started": "Send /start to begin a check, or /help to see what I can do.",

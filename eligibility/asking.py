@@ -118,6 +118,15 @@ def programme_facts(policies: PolicySet, programme_id: str) -> frozenset[str]:
     return frozenset(f for f in gated if f in policies.facts)
 
 
+def settled_by(question: QuestionSpec) -> frozenset[str]:
+    """The facts a combined question settles whatever the answer ("不清楚" settles all; a
+    choice that sets nothing leaves its facts to be asked one by one)."""
+    outcomes = [frozenset(choice.sets) for choice in question.choices]
+    if question.typed is not None:
+        outcomes.append(frozenset(question.typed.sets) | {question.typed.facts[0]})
+    return frozenset.intersection(*outcomes) if outcomes else frozenset()
+
+
 def questions_left(
     policies: PolicySet,
     open_facts: Iterable[str],
@@ -125,9 +134,9 @@ def questions_left(
     done: Collection[str],
     questions_done: Collection[str],
 ) -> int:
-    """How many questions may still come for `open_facts` (every fact a rule of an undecided
-    programme reads and not yet answered): those whose gate is not already false, a combined
-    question counted once for the facts it covers."""
+    """At most how many questions may still come for `open_facts` (every fact a rule of an
+    undecided programme reads and not yet answered): those whose gate is not already false; a
+    combined question counts once, and the facts it may leave open count one each."""
     left = {
         f
         for f in open_facts
@@ -142,5 +151,5 @@ def questions_left(
             and gate(policies, question.id, facts)[0] is not False
         ):
             count += 1
-            left -= covered
+            left -= covered & settled_by(question)
     return count + len(left)

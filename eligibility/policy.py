@@ -435,11 +435,11 @@ class Programme:
         else:
             if names:
                 # No variant sets every value named: never show "None".  Callers choose texts
-                # whose values are set (see `sets_all`); this is the last safeguard.
-                params = {
-                    **params,
-                    **{n: NOT_SET[lang] for n in names if "." not in n and params.get(n) is None},
-                }
+                # whose values are set (see `sets_all`); this is the last safeguard.  Not
+                # memoised: the key below holds the id of a variant, and this dict is a
+                # temporary whose id a later one may reuse.
+                filled = {n: NOT_SET[lang] for n in names if "." not in n and params.get(n) is None}
+                return text.format({**params, **filled, **(shown_facts or {})}).in_(lang)
         if shown_facts:
             # Fact values make the wording per applicant: not memoised.
             return text.format({**params, **shown_facts}).in_(lang)
