@@ -82,6 +82,9 @@ class BatchResult:
     output: Path
     summary_path: Path | None = None
     legend_path: Path | None = None
+    legend: pl.DataFrame | None = None
+    """With reason codes, each code given spelled out (written beside the output, or as an
+    XLSX sheet, unless the caller writes it itself); None otherwise."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,6 +278,7 @@ def run_batch(
         output=output_path,
         summary_path=summary_path,
         legend_path=legend_path,
+        legend=legend,
     )
 
 

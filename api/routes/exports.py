@@ -2,10 +2,12 @@
 
 `POST /v1/exports` starts a job and answers 202 with it: a multipart upload (`file`, the
 register as CSV, XLSX or Parquet, and optional `format`, `programme`, `as_of`, `lang`,
-`region_default` fields), or a JSON body that picks stored households in the caller's regions
-(`filter`) and says how to write them.  `GET /v1/exports/{id}` shows its progress;
-`GET /v1/exports/{id}/download` gives the file once it is done; `DELETE /v1/exports/{id}`
-cancels a job under way and removes any job with its files.
+`reasons`, `region_default` fields), or a JSON body that picks stored households in the
+caller's regions (`filter`) and says how to write them.  `GET /v1/exports/{id}` shows its progress;
+`GET /v1/exports/{id}/download` gives the file once it is done; `GET /v1/exports/{id}/legend`
+spells out the reason codes of a job written with `reasons=codes` in a format other than XLSX
+(an XLSX download has them as a sheet); `DELETE /v1/exports/{id}` cancels a job under way and
+removes any job with its files.
 
 Jobs live in the `export_jobs` table and their files in `EXPORT_DIR/<id>/`, so they survive a
 restart: a job found queued or running at start-up is run again from its saved input (the
@@ -46,6 +48,7 @@ from api.routes import SECURITY, protected
 from api.schemas import Lang, ProgrammeId
 from api.services import audit, exports
 from api.services.exports import ExportRead
+from batch.run import REASONS
 from eligibility.regions import REGION_CODE_PATTERN
 
 
@@ -106,6 +109,12 @@ _REGISTER_SCHEMA = Schema(
             description="the date decided for; today when absent",
         ),
         "lang": Schema(type=OpenAPIType.STRING, enum=list(get_args(Lang)), default="zh"),
+        "reasons": Schema(
+            type=OpenAPIType.STRING,
+            enum=list(REASONS),
+            default="text",
+            description=exports.REASONS_DESCRIPTION,
+        ),
         "region_default": Schema(
             type=OpenAPIType.STRING,
             pattern=REGION_CODE_PATTERN,
@@ -259,15 +268,37 @@ class ExportsController(Controller):
     ) -> File:
         """The result file of a finished job (409 while it is not done)."""
         job = await exports.find_job(session, principal, export_id)
-        if job.status != "done" or job.output_path is None:
-            raise ProblemError(409, f"The export is {job.status}, not done yet.")
-        path = runtime.settings.export_dir / job.id / job.output_path
-        if not path.is_file():
-            raise ProblemError(409, "The export's file is gone; start the export again.")
+        path = exports.result_file(job, runtime.settings)
         audit.record(session, principal, "read", "export", [(job.id, None)])
         await session.commit()
         return File(
             path=path,
             filename=f"export-{job.id[:8]}.{job.output_format}",
             media_type=exports.MEDIA_TYPES[job.output_format],
+        )
+
+    @get(
+        "/{export_id:str}/legend",
+        responses=protected(404, 409),
+        summary="Download an export's legend of reason codes",
+        media_type="text/csv",
+    )
+    async def legend(
+        self,
+        export_id: FromPath[str],
+        session: SessionDep,
+        principal: PrincipalDep,
+        runtime: RuntimeDep,
+    ) -> File:
+        """The reason codes of a finished job written with `reasons=codes` (not XLSX), spelled
+        out as CSV in the job's language: programme, code, the reason in zh and in en, and
+        where a wording applies (404 if it has none, 409 while not done)."""
+        job = await exports.find_job(session, principal, export_id)
+        path = exports.legend_file(job, runtime.settings)
+        audit.record(session, principal, "read", "export", [(job.id, None)])
+        await session.commit()
+        return File(
+            path=path,
+            filename=f"export-{job.id[:8]}.legend.csv",
+            media_type=exports.MEDIA_TYPES["csv"],
         )

@@ -33,7 +33,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 import polars as pl
@@ -53,9 +53,11 @@ from api.services.assessments import applicant_for
 from api.services.export_access import outside_regions
 from api.services.households import category_condition, deny, not_found, record_id
 from api.settings import Settings
-from batch.run import INPUT_FORMATS, BatchInputError, BatchOptions, run_batch
+from batch.run import INPUT_FORMATS, REASONS, BatchInputError, BatchOptions, run_batch
+from batch.writers import write_side_csv
 from db.engine import is_unavailable, utc
 from db.models import ExportJob, Household, Member
+from eligibility.columnar import Reasons
 from eligibility.facts import HouseholdCategory
 from eligibility.policy import PolicySet
 from eligibility.regions import RegionCode, RegionCodeError, normalise_region_code
@@ -71,6 +73,8 @@ MEDIA_TYPES: dict[str, str] = {
 MAX_SELECTION = 64 * 1024  # bytes of a JSON selection: a few fields, never more
 _PROGRESS_EVERY = 0.5  # seconds between progress writes to the database
 _SNAPSHOT = "households.parquet"  # the input of a job over stored households
+_OPTIONS = "options.json"  # the job's `JobOptions`
+_LEGEND = "legend.csv"  # the reason codes spelled out, beside a download that has no sheet for it
 _SWEEP_EVERY = 24 * 60 * 60.0  # seconds between retention sweeps while the server runs
 _ORPHAN_AGE = 10 * 60.0  # seconds a folder without a job row is left (its request may be
 # between saving the upload and storing the job)
@@ -78,6 +82,39 @@ _ORPHAN_EVERY = 10 * 60.0  # seconds between looks for such folders while the se
 _FINISHED = ("done", "failed")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # an expiry already past
 _log = logging.getLogger(__name__)
+_LANGS: tuple[Lang, ...] = ("zh", "en")
+_Choice = TypeVar("_Choice", bound=str)
+
+
+REASONS_DESCRIPTION = (
+    "how each programme's reasons are written: `text` (worded, the default: a download has no "
+    "legend beside it, so the API keeps worded reasons unless asked), `codes` (criterion codes; "
+    "an XLSX download carries a legend sheet, other formats a legend at the job's `legend` "
+    "link) or `none` (left out)"
+)
+
+
+class JobOptions(msgspec.Struct, frozen=True, kw_only=True):
+    """How a job writes its rows, beyond what its row holds: saved with its input as
+    `options.json` (the one record of them), read by each run and by the job's reads.
+
+    A job saved before an option existed reads as that option's default."""
+
+    lang: Lang = "zh"
+    region_default: RegionCode | None = None
+    reasons: Reasons = "text"
+
+
+def _save_options(folder: Path, options: JobOptions) -> None:
+    _write_private(folder / _OPTIONS, msgspec.json.encode(options))
+
+
+def job_options(folder: Path) -> JobOptions:
+    """The options saved in a job's folder (the defaults if the file is gone)."""
+    path = folder / _OPTIONS
+    return (
+        msgspec.json.decode(path.read_bytes(), type=JobOptions) if path.is_file() else JobOptions()
+    )
 
 
 class ExportFilter(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -94,6 +131,7 @@ class ExportCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     programmes: Annotated[list[ProgrammeId], Meta(min_length=1, max_length=32)] | None = None
     as_of: dt.date | None = None
     lang: Lang = "zh"
+    reasons: Annotated[Reasons, Meta(description=REASONS_DESCRIPTION)] = "text"
     filter: ExportFilter = msgspec.field(default_factory=ExportFilter)
 
 
@@ -108,9 +146,13 @@ class ExportRead(msgspec.Struct, frozen=True, kw_only=True):
     progress: float | None
     programmes: list[str] | None
     as_of: dt.date | None
+    reasons: Reasons
     notes: list[str]
     error: str | None
     download: str | None
+    legend: str | None
+    """Where the reason codes are spelled out: for a done job written with `reasons=codes` in
+    a format other than XLSX (an XLSX download has the legend as a sheet); None otherwise."""
     created_at: dt.datetime
     updated_at: dt.datetime
     expires_at: dt.datetime | None
@@ -165,9 +207,12 @@ async def _save_upload(
     output_format = _text(form, "format") or "xlsx"
     if output_format not in MEDIA_TYPES:
         raise _bad("$.format", f"format must be one of {', '.join(MEDIA_TYPES)}")
-    lang = _text(form, "lang") or "zh"
-    if lang not in ("zh", "en"):
+    lang = _choice(_LANGS, _text(form, "lang") or "zh")
+    if lang is None:
         raise _bad("$.lang", "lang must be zh or en")
+    reasons = _choice(REASONS, _text(form, "reasons") or "text")
+    if reasons is None:
+        raise _bad("$.reasons", f"reasons must be one of {', '.join(REASONS)}")
     as_of = _date(_text(form, "as_of"))
     programmes = [p for value in form.getall("programme", []) for p in str(value).split(",") if p]
     for i, programme in enumerate(programmes):
@@ -188,8 +233,7 @@ async def _save_upload(
     with os.fdopen(fd, "wb") as target:
         while block := await upload.read(1 << 20):
             target.write(block)
-    options = {"lang": lang, "region_default": region_default}
-    _write_private(folder / "options.json", msgspec.json.encode(options))
+    _save_options(folder, JobOptions(lang=lang, region_default=region_default, reasons=reasons))
     return ExportJob(
         id=job_id,
         created_by=principal.key_id,
@@ -199,6 +243,11 @@ async def _save_upload(
         programmes=msgspec.json.encode(programmes).decode() if programmes else None,
         as_of=as_of,
     )
+
+
+def _choice(choices: tuple[_Choice, ...], text: str) -> _Choice | None:
+    """The one of `choices` that `text` is (typed as the choices are), or None."""
+    return next((choice for choice in choices if choice == text), None)
 
 
 def _text(form: Any, name: str) -> str | None:
@@ -251,9 +300,7 @@ async def from_households(
     os.close(os.open(snapshot, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     _snapshot(rows).write_parquet(snapshot)
     snapshot.chmod(0o600)  # whatever the writer did: the members' facts are for the service
-    _write_private(
-        folder / "options.json", msgspec.json.encode({"lang": data.lang, "region_default": None})
-    )
+    _save_options(folder, JobOptions(lang=data.lang, reasons=data.reasons))
     # Reading the members' facts into a file is a read of their personal data.
     audit.record(session, principal, "read", "member", seen)
     return ExportJob(
@@ -330,6 +377,7 @@ def describe(job: ExportJob, settings: Settings) -> ExportRead:
     folder = settings.export_dir / job.id
     total = job.rows_total
     done = job.status == "done"
+    options = job_options(folder)
     days = settings.export_retention_days
     expires_at = (
         utc(job.updated_at) + dt.timedelta(days=days)
@@ -345,13 +393,42 @@ def describe(job: ExportJob, settings: Settings) -> ExportRead:
         progress=(1.0 if done else None if not total else min(job.rows_done / total, 1.0)),
         programmes=None if job.programmes is None else msgspec.json.decode(job.programmes),
         as_of=job.as_of,
+        reasons=options.reasons,
         notes=_notes(folder),
         error=job.error,
         download=f"/v1/exports/{job.id}/download" if done else None,
+        legend=f"/v1/exports/{job.id}/legend" if _legend_of(job, folder) else None,
         created_at=utc(job.created_at),
         updated_at=utc(job.updated_at),
         expires_at=expires_at,
     )
+
+
+def _legend_of(job: ExportJob, folder: Path) -> Path | None:
+    path = folder / _LEGEND
+    return path if job.status == "done" and path.is_file() else None
+
+
+def result_file(job: ExportJob, settings: Settings) -> Path:
+    """The result file of a finished job (409 while it is not done, or if its file is gone)."""
+    if job.status != "done" or job.output_path is None:
+        raise ProblemError(409, f"The export is {job.status}, not done yet.")
+    path = settings.export_dir / job.id / job.output_path
+    if not path.is_file():
+        raise ProblemError(409, "The export's file is gone; start the export again.")
+    return path
+
+
+def legend_file(job: ExportJob, settings: Settings) -> Path:
+    """The legend CSV of a finished job written with reason codes in a format other than XLSX
+    (409 while it is not done; 404 if it has none: worded reasons, none, or an XLSX download,
+    whose legend is a sheet of its own)."""
+    if job.status != "done":
+        raise ProblemError(409, f"The export is {job.status}, not done yet.")
+    path = _legend_of(job, settings.export_dir / job.id)
+    if path is None:
+        raise ProblemError(404, "This export has no separate legend.")
+    return path
 
 
 # ---------------------------------------------------------------------------------------------
@@ -681,21 +758,21 @@ class _Runner:
         _log.info("export %s: run %d by %s", job_id, job.attempts, self.owner)
         folder = self.runtime.settings.export_dir / job.id
         # A run cut short (killed, or stopped while writing) left temporary files: start clean.
-        stale = _clear_leftovers(folder, {job.input_path, "options.json"})
+        stale = _clear_leftovers(folder, {job.input_path, _OPTIONS})
         if stale:
             _log.info("export %s: removed %s left by an earlier run", job_id, ", ".join(stale))
         if not (folder / job.input_path).is_file():
             await self._end(job_id, folder, status="failed", error=_INPUT_GONE)
             return
-        options_file = folder / "options.json"
-        saved = msgspec.json.decode(options_file.read_bytes()) if options_file.is_file() else {}
+        saved = job_options(folder)
         regions: list[str] = msgspec.json.decode(job.regions, type=list[str])
         options = BatchOptions(
             as_of=job.as_of or dt.date.today(),
             programmes=None if job.programmes is None else msgspec.json.decode(job.programmes),
-            region_default=saved.get("region_default"),
-            lang=saved.get("lang", "zh"),
-            row_check=outside_regions(tuple(regions), saved.get("lang", "zh")) if regions else None,
+            region_default=saved.region_default,
+            lang=saved.lang,
+            reasons=saved.reasons,
+            row_check=outside_regions(tuple(regions), saved.lang) if regions else None,
         )
         output = f"result.{job.output_format}"
         progress: dict[str, int | None] = {"done": 0, "total": job.rows_total}
@@ -748,7 +825,10 @@ class _Runner:
             return  # deleted as the last chunk was written: it must not turn `done`
         try:
             _write_private(folder / "notes.json", msgspec.json.encode(notes))
-        except FileNotFoundError:
+            if result.legend is not None and job.output_format != "xlsx":
+                # No sheet to carry it: the codes are spelled out beside the download.
+                write_side_csv(folder / _LEGEND, result.legend)
+        except (FileNotFoundError, BatchInputError):
             return  # the folder was removed: deleted through another worker process
         finished = await self._quietly(
             self._end(

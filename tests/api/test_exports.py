@@ -8,6 +8,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import io
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -27,6 +28,7 @@ from api.runtime import Runtime
 from api.services import exports
 from api.settings import Settings
 from db.models import ExportJob
+from eligibility.policy import PolicySet, load_bundled
 from tests.api.conftest import HouseholdMaker, bearer, id_number
 from tests.conftest import KeyMaker
 
@@ -458,15 +460,22 @@ async def test_the_openapi_document_describes_both_bodies(
         "programme",
         "as_of",
         "lang",
+        "reasons",
         "region_default",
     }
     assert register["properties"]["programme"]["type"] == "array"
+    # Worded reasons stay the API's default (a download has no legend beside it), and the
+    # document says so, for both bodies.
+    assert register["properties"]["reasons"]["default"] == "text"
+    assert "default" in register["properties"]["reasons"]["description"]
 
     selection = content["application/json"]["schema"]
     assert selection["title"] == "ExportCreate"
     assert set(selection["properties"]) == set(exports.ExportCreate.__struct_fields__)
     assert selection["additionalProperties"] is False
     assert selection["properties"]["filter"]["title"] == "ExportFilter"
+    assert selection["properties"]["reasons"]["default"] == "text"
+    assert "default" in selection["properties"]["reasons"]["description"]
 
     removal = document["paths"]["/v1/exports/{export_id}"]["delete"]
     assert set(removal["responses"]) >= {"204", "404"}
@@ -524,3 +533,155 @@ async def test_shut_down_stops_jobs_while_the_database_is_still_open(
         await session.delete(stopped)
         await session.commit()
     shutil.rmtree(folder, ignore_errors=True)
+
+
+# Reason codes (`reasons`): the batch CLI writes codes by default; the API keeps worded reasons
+# unless asked, since a download has no legend beside it unless the job serves one.
+CODE = r"[a-z_]+[!?]"
+
+
+@pytest.fixture(scope="module")
+def policies() -> PolicySet:
+    """The bundled policies, which the app under test decides with."""
+    return load_bundled()
+
+
+def _used_codes(rows: pl.DataFrame, policies: PolicySet, lang: str) -> set[tuple[str, str]]:
+    """(programme as the legend names it, code) for every code in the rows' reasons."""
+    used: set[tuple[str, str]] = set()
+    for pid in policies.programmes:
+        name = policies.programme(pid).policy.name
+        for said in rows[f"{pid}.reasons"].drop_nulls():
+            for code in said.split(" "):
+                assert re.fullmatch(CODE, code), said
+                used.add((name.zh if lang == "zh" else name.en, code))
+    return used
+
+
+async def test_codes_in_a_csv_download_with_a_legend_that_spells_each_code(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str], policies: PolicySet
+) -> None:
+    created = await upload(client, admin_headers, format="csv", reasons="codes")
+    assert created.status_code == 202, created.text
+    assert created.json()["reasons"] == "codes"
+    job = await finished(client, admin_headers, created.json()["id"])
+    assert job["status"] == "done", job
+    assert job["legend"] == f"/v1/exports/{job['id']}/legend"
+    download = await client.get(job["download"], headers=admin_headers)
+    rows = pl.read_csv(io.BytesIO(download.content), infer_schema=False)
+    used = _used_codes(rows, policies, "zh")
+    assert len(used) > 3
+
+    response = await client.get(job["legend"], headers=admin_headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.content.startswith(b"\xef\xbb\xbf")  # Excel reads the Chinese as such
+    legend = pl.read_csv(io.BytesIO(response.content), infer_schema=False)
+    assert legend.columns[:4] == ["项目", "代码", "说明", "Meaning"]
+    # Each code used is spelled out, in both languages; and the legend is of this job only.
+    assert {(r["项目"], r["代码"]) for r in legend.iter_rows(named=True)} == used
+    assert legend["说明"].null_count() == 0 and legend["Meaning"].null_count() == 0
+
+    # Without `reasons`, as before: worded reasons, and no legend to fetch.
+    plain = await finished(
+        client, admin_headers, (await upload(client, admin_headers, format="csv")).json()["id"]
+    )
+    assert (plain["reasons"], plain["legend"]) == ("text", None)
+    worded = pl.read_csv(
+        io.BytesIO((await client.get(plain["download"], headers=admin_headers)).content),
+        infer_schema=False,
+    )
+    said = worded["microloan.reasons"].drop_nulls().to_list()
+    assert said and not any(re.fullmatch(f"{CODE}( {CODE})*", s) for s in said)
+    missing = await client.get(f"/v1/exports/{plain['id']}/legend", headers=admin_headers)
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_xlsx_with_codes_has_the_legend_sheet(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str], policies: PolicySet
+) -> None:
+    created = await upload(client, admin_headers, format="xlsx", reasons="codes", lang="en")
+    job = await finished(client, admin_headers, created.json()["id"])
+    assert job["status"] == "done", job
+    # The legend is a sheet of the download, not a file of its own.
+    assert job["legend"] is None
+    legend_url = f"/v1/exports/{job['id']}/legend"
+    assert (await client.get(legend_url, headers=admin_headers)).status_code == 404
+    reader = fastexcel.read_excel(
+        (await client.get(job["download"], headers=admin_headers)).content
+    )
+    assert reader.sheet_names == ["results", "汇总", "legend"]
+    rows = reader.load_sheet(0, dtypes="string").to_polars()
+    legend = reader.load_sheet(2, dtypes="string").to_polars()
+    spelled = {(r["programme"], r["code"]) for r in legend.iter_rows(named=True)}
+    assert _used_codes(rows, policies, "en") == spelled
+    assert legend["meaning"].null_count() == 0
+
+
+async def test_stored_households_as_codes_serve_a_legend(
+    client: AsyncTestClient[Litestar],
+    admin_headers: dict[str, str],
+    new_household: HouseholdMaker,
+    make_key: KeyMaker,
+) -> None:
+    region = "6208" + f"{uuid.uuid4().int % 90 + 10:02d}"
+    home = await new_household(region, category="poverty_alleviated")
+    member = await client.post(
+        f"/v1/households/{home['id']}/members",
+        json={"name": "某人", "age": 17, "id_number": id_number(region)},
+        headers=admin_headers,
+    )
+    assert member.status_code == 201, member.text
+    headers = bearer(await make_key("caseworker", regions=[region]))
+    response = await client.post(
+        "/v1/exports",
+        json={"format": "ndjson", "as_of": "2024-11-05", "reasons": "codes"},
+        headers=headers,
+    )
+    assert response.status_code == 202, response.text
+    job = await finished(client, headers, response.json()["id"])
+    assert (job["status"], job["reasons"]) == ("done", "codes")
+    rows = pl.read_ndjson(io.BytesIO((await client.get(job["download"], headers=headers)).content))
+    # A 17-year-old borrower does not meet the microloan's age criterion: a code, not words.
+    said = rows["microloan.reasons"].to_list()
+    assert said[0] and re.fullmatch(f"{CODE}( {CODE})*", said[0])
+    legend = await client.get(job["legend"], headers=headers)
+    assert legend.status_code == 200
+    codes = set(pl.read_csv(io.BytesIO(legend.content), infer_schema=False)["代码"])
+    assert set(said[0].split(" ")) <= codes
+
+
+async def test_another_regions_key_gets_404_on_the_legend_audited_as_denied(
+    client: AsyncTestClient[Litestar], make_key: KeyMaker, admin_headers: dict[str, str]
+) -> None:
+    owner = bearer(await make_key("caseworker", regions=["1408"]))
+    stranger = bearer(await make_key("caseworker", regions=["5101"]))
+    created = (await upload(client, owner, format="csv", reasons="codes")).json()
+    job = await finished(client, owner, created["id"])
+    assert job["legend"] is not None
+    assert (await client.get(job["legend"], headers=stranger)).status_code == 404
+    assert (await client.get(job["legend"], headers=owner)).status_code == 200
+
+    async def events(action: str) -> list[dict[str, Any]]:
+        query = f"/v1/audit?record_id={job['id']}&action={action}"
+        items: list[dict[str, Any]] = (await client.get(query, headers=admin_headers)).json()[
+            "items"
+        ]
+        return items
+
+    denied = await events("denied")
+    assert [e["resource"] for e in denied] == ["export"]
+    # The owner's fetch of the legend is a read of the export, like its download.
+    assert [e["resource"] for e in await events("read")] == ["export"]
+
+
+async def test_a_bad_reasons_value_names_the_field(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    form = await upload(client, admin_headers, reasons="words")
+    assert form.status_code == 400, form.text
+    assert form.json()["errors"][0]["path"] == "$.reasons"
+    selection = await client.post("/v1/exports", json={"reasons": "words"}, headers=admin_headers)
+    assert selection.status_code == 400, selection.text
+    assert selection.json()["errors"][0]["path"] == "$.reasons"

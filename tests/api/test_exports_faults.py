@@ -270,9 +270,13 @@ async def test_the_register_is_private_while_queued_and_gone_once_run(
     }
 
     # Then a worker (here one on the tests' loop) takes it up.
-    make_runner(runtime, db_engine, db_sessions).start(job_id)
+    runner = make_runner(runtime, db_engine, db_sessions)
+    runner.start(job_id)
     job = await finished(client, headers, job_id)
     assert job["status"] == "done"
+    # The run saves `done` before it removes the register (a crash in between must not lose a
+    # finished job's register while the job still reads as running): wait for the run to end.
+    await asyncio.gather(*runner.tasks.values())
     # Run: the register is gone; what stays until the retention sweep is the service's only.
     assert {p.name: _mode(p) for p in folder.iterdir()} == {
         "notes.json": 0o600,
