@@ -961,7 +961,12 @@ def render_determination(d: Determination, lang: Lang, who: str | None = None) -
     title = f"【{d.programme_name}】" + (f"（{who}）" if who else "")
     # The programme's own word for its verdict (a referral's no is "目前不需要申请监测").
     label = d.verdict_label or verdict_words(d.verdict, lang)
-    lines = [f"{title}{VERDICT_MARK[d.verdict]} {label}"]
+    mark = VERDICT_MARK[d.verdict]
+    if d.verdict == "ineligible" and label != verdict_words(d.verdict, lang):
+        # A no the programme words itself ("目前不需要申请监测", "这个日期还没有这项政策") is not a
+        # refusal: ❌ beside it reads as one (review9 F13).
+        mark = "ℹ️"
+    lines = [f"{title}{mark} {label}"]
     if d.verdict != "ineligible":
         if d.amount is not None:
             lines.append(say(lang, "amount", amount=d.amount, unit=d.amount_unit or ""))

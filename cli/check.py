@@ -136,6 +136,7 @@ def run_programmes(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(msgspec.json.format(msgspec.json.encode(listing), indent=2))
         sys.stdout.write("\n")
         return 0
+    words = _value_words(policies, args.lang)
     for programme in listing:
         print(f"{programme.id} — {programme.name}")
         print(f"  {programme.summary}")
@@ -152,7 +153,9 @@ def run_programmes(args: argparse.Namespace) -> int:
                 print(f"      ↳ {_cite(citation)}")
         for param in programme.parameters:
             unit = param.unit or ""
-            value = f"{param.value}{unit}" if param.value is not None else _STATE[param.state]
+            value = (
+                f"{words(param.value)}{unit}" if param.value is not None else _STATE[param.state]
+            )
             print(f"  = {param.name} = {value}  [{param.description}]")
             if param.citation is not None:
                 print(
@@ -160,7 +163,7 @@ def run_programmes(args: argparse.Namespace) -> int:
                     f"{', region ' + param.region if param.region else ''})"
                 )
             for old in param.history:
-                was = _STATE["unset"] if old.value is None else f"{old.value}{unit}"
+                was = _STATE["unset"] if old.value is None else f"{words(old.value)}{unit}"
                 print(
                     f"      history ({old.state}): {was} "
                     f"{_span(old.since, old.until)}"
@@ -176,6 +179,26 @@ _STATE = {
     "not_yet": "（尚未施行 / not in force yet）",
     "ended": "（已到期，未续 / ended, not renewed）",
 }
+
+
+def _value_words(policies: Any, lang: str) -> Any:
+    """A parameter value as a reader says it: list items joined with 、, enum values in words
+    (`['other_province']` reads 外省, review9 F11)."""
+    options = {
+        o.value: (o.zh if lang == "zh" else o.en)
+        for spec in policies.facts.values()
+        if spec.kind == "enum"
+        for o in spec.options
+    }
+
+    def say(value: object) -> str:
+        if isinstance(value, list):
+            return "、".join(say(v) for v in value) if value else "（无）"
+        if isinstance(value, bool):
+            return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+        return options.get(value, str(value)) if isinstance(value, str) else str(value)
+
+    return say
 
 
 def _span(since: dt.date | None, until: dt.date | None) -> str:

@@ -50,9 +50,15 @@ import polars as pl
 from eligibility import rules
 from eligibility.catalogue import FactKind
 from eligibility.derive import askable
-from eligibility.determination import OUTCOME_PREFIX, outcome_wording
+from eligibility.determination import OUTCOME_PREFIX, not_in_force_reason, outcome_wording
 from eligibility.facts import CATEGORY_STATUS, MONITORING_TYPE_STATUS, STATUS_FIELDS
-from eligibility.policy import CompiledCriterion, ParamValue, PolicySet, Programme
+from eligibility.policy import (
+    NOT_IN_FORCE_CRITERION,
+    CompiledCriterion,
+    ParamValue,
+    PolicySet,
+    Programme,
+)
 from eligibility.text import Lang, Text
 
 VERDICTS = ("eligible", "ineligible", "needs_info")
@@ -681,11 +687,26 @@ class ColumnarProgramme:
     )
     # The (profile, criterion, outcome) given to rows as codes: what `legend` spells out.
     _coded: set[tuple[int, int, int]] = field(default_factory=set, repr=False)
+    _not_in_force: dict[int, dt.date] | None = field(default=None, repr=False)
 
     @property
     def id(self) -> str:
         """The programme's id."""
         return self.programme.id
+
+    @property
+    def not_in_force(self) -> dict[int, dt.date]:
+        """The profiles on whose dates none of the programme's rules had started, with the
+        programme's first date: their rows are `ineligible` with the one reason
+        `not_in_force_reason` gives, nothing missing (`determination._not_in_force`)."""
+        found = self._not_in_force
+        if found is None:
+            found = self._not_in_force = {
+                i: starts
+                for i, (code, day) in enumerate(self.profiles.points)
+                if (starts := self.programme.not_in_force_from(code, day)) is not None
+            }
+        return found
 
     def prepare(self, frame: pl.LazyFrame) -> pl.LazyFrame:
         """The frame (facts with derived facts, and the profile as `__profile.<id>`) with this
@@ -700,7 +721,8 @@ class ColumnarProgramme:
         """
         pid = self.id
         profile = pl.col("__profile")
-        any_not_met = _or(o == _NOT_MET for o in self.outcomes)
+        off = profile.is_in(list(self.not_in_force)) if self.not_in_force else pl.lit(False)
+        any_not_met = _or(o == _NOT_MET for o in self.outcomes) | off
         any_unknown = _or(o == _UNKNOWN for o in self.outcomes)
         verdict = (
             pl.when(any_not_met)
@@ -774,6 +796,10 @@ class ColumnarProgramme:
         }
         profile = read(decoder.profile)
         year = _YEAR_BASE + read(decoder.year)
+        starts = self.not_in_force.get(profile)
+        if starts is not None:
+            # As the row path: one reason, nothing missing, no warnings (the reason says it).
+            return not_in_force_reason(self.programme, starts, lang)[1], [], []
         reasons: list[str] = []
         any_unknown = any_not_met = False
         for i, slot in enumerate(decoder.outcomes):
@@ -860,6 +886,9 @@ class ColumnarProgramme:
             return (word >> slot[1]) & slot[2]
 
         profile = read(decoder.profile)
+        if profile in self.not_in_force:
+            self._coded.add((profile, -1, _NOT_MET))
+            return reason_code(NOT_IN_FORCE_CRITERION, False)
         codes: list[str] = []
         for i, slot in enumerate(decoder.outcomes):
             outcome = read(slot)
@@ -1334,8 +1363,9 @@ class ColumnarPolicySet:
         reasons_list: list[str | None] = []
         missing_list: list[object] = []
         warnings_list: list[object] = []
-        # Warnings are whole sentences: run together as written (zh ends each with 。).
-        sentences = "" if lang == "zh" else " "
+        # Warnings are whole sentences, one per line of the cell: run together ("…为准。2026年起…")
+        # they read as one (review9 F13).
+        sentences = "\n"
         for words in signatures:
             said, missing, warnings = compiled.describe(words, lang)
             if reasons == "codes":
@@ -1369,6 +1399,16 @@ class ColumnarPolicySet:
                 if compiled is None:
                     continue
                 for profile, i, outcome in sorted(compiled._coded):
+                    if i < 0:
+                        starts = compiled.not_in_force[profile]
+                        said = (
+                            not_in_force_reason(compiled.programme, starts, "zh")[1],
+                            not_in_force_reason(compiled.programme, starts, "en")[1],
+                        )
+                        places = seen.setdefault((i, outcome), {}).setdefault(said, [])
+                        if profile not in places:
+                            places.append(profile)
+                        continue
                     unknown = outcome == _UNKNOWN
                     said = (
                         compiled.reason_text(profile, i, unknown, "zh"),
@@ -1378,7 +1418,10 @@ class ColumnarPolicySet:
                     if profile not in places:
                         places.append(profile)
             for (i, outcome), wordings in sorted(seen.items()):
-                code = reason_code(single.programme.criteria[i].spec.id, outcome == _UNKNOWN)
+                criterion = (
+                    NOT_IN_FORCE_CRITERION if i < 0 else single.programme.criteria[i].spec.id
+                )
+                code = reason_code(criterion, outcome == _UNKNOWN)
                 for (zh, en), profiles in wordings.items():
                     where = (
                         ", ".join(single.profiles.where(p) for p in sorted(profiles))

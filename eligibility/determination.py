@@ -22,6 +22,9 @@ from eligibility.facts import Applicant
 from eligibility.policy import (
     AMOUNT_NOT_SET,
     GAP_STEP,
+    NOT_IN_FORCE,
+    NOT_IN_FORCE_CRITERION,
+    NOT_IN_FORCE_LABEL,
     Citation,
     CompiledCriterion,
     CompiledStep,
@@ -196,6 +199,9 @@ def _determine(
     policies: PolicySet,
     lang: Lang,
 ) -> Determination:
+    starts = programme.not_in_force_from(region_code, as_of)
+    if starts is not None:
+        return _not_in_force(programme, starts, hashed, region_code, as_of, policies, lang)
     variants = programme.parameter_variants(region_code, as_of)
     results: list[CriterionResult] = []
     hinges: dict[str, int] = {}
@@ -241,6 +247,8 @@ def _determine(
             return programme.wording(text, variants, lang)
 
         amount, amount_note, amount_hinges = _amount(programme, facts, variants[0], note)
+        if amount is not None and len(variants) == 1:
+            amount_note = _with_entry_note(programme, facts, region_code, as_of, amount_note, lang)
         for params in variants[1:]:
             other, _, other_hinges = _amount(programme, facts, params, note)
             amount_hinges |= other_hinges
@@ -289,6 +297,59 @@ def _determine(
         policy_version=policies.version,
         facts_hash=hashed,
         verdict_label=verdict_label(programme, verdict, lang),
+        warnings=programme.warnings(region_code, as_of, lang),
+    )
+
+
+def not_in_force_reason(programme: Programme, starts: dt.date, lang: Lang) -> tuple[str, str]:
+    """The text and reason of the one criterion of a programme not in force (finding 13)."""
+    day = f"{starts.year}年{starts.month}月{starts.day}日" if lang == "zh" else starts.isoformat()
+    text = NOT_IN_FORCE.format({"starts": day}).in_(lang)
+    return text, OUTCOME_PREFIX["not_met"][lang] + text
+
+
+def _not_in_force(
+    programme: Programme,
+    starts: dt.date,
+    hashed: str,
+    region_code: str | None,
+    as_of: dt.date,
+    policies: PolicySet,
+    lang: Lang,
+) -> Determination:
+    """A programme none of whose rules had started on the date: `ineligible`, one criterion
+    saying from when it applies, nothing asked, no amount, no steps.  Not `needs_info` (there is
+    nothing the household could answer that makes it apply) and never `eligible`."""
+    text, reason = not_in_force_reason(programme, starts, lang)
+    cited = tuple(
+        programme.citation(k) for k in programme.not_in_force_sources(region_code, starts)
+    )
+    return Determination(
+        programme=programme.id,
+        programme_name=programme.named_on(as_of)[0].in_(lang),
+        verdict="ineligible",
+        amount=None,
+        amount_unit=None,
+        amount_note=None,
+        amount_citations=(),
+        criteria=(
+            CriterionResult(
+                id=NOT_IN_FORCE_CRITERION,
+                outcome="not_met",
+                text=text,
+                reason=reason,
+                citations=cited,
+            ),
+        ),
+        missing=(),
+        request_details=(),
+        next_steps=(),
+        documents=(),
+        as_of=as_of,
+        region_code=region_code,
+        policy_version=policies.version,
+        facts_hash=hashed,
+        verdict_label=NOT_IN_FORCE_LABEL.in_(lang),
         warnings=programme.warnings(region_code, as_of, lang),
     )
 
@@ -377,6 +438,34 @@ def _amount(
     if hinges:
         return None, note(benefit.note), hinges
     return None, note(benefit.unset_note or benefit.note), frozenset()
+
+
+def _with_entry_note(
+    programme: Programme,
+    facts: Mapping[str, Any],
+    region_code: str | None,
+    as_of: dt.date,
+    amount_note: str | None,
+    lang: Lang,
+) -> str | None:
+    """The amount's note with the note of the value it came from, if that value has one
+    (环江 2021: "没有车票按400元；有实名车票按票价报销，最多800元", review9 F6)."""
+    params = programme.parameter_variants(region_code, as_of)[0]
+    for rule in programme.amounts:
+        holds, _ = rules.evaluate(rule.when, facts, params)
+        if not holds:
+            continue
+        names = rules.param_names(rule.amount)
+        if len(names) != 1:
+            return amount_note
+        [name] = names
+        entry = programme.parameter_source(name, region_code, as_of)
+        if entry is None or entry.note is None:
+            return amount_note
+        said = entry.note.in_(lang)
+        said += "" if said[-1] in "。.!！" else ("。" if lang == "zh" else ".")
+        return said if not amount_note else said + ("" if lang == "zh" else " ") + amount_note
+    return amount_note
 
 
 def _missing(

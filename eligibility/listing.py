@@ -4,6 +4,7 @@ what is in force, up to when it was confirmed, and what is history (values that 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Literal
 
 import msgspec
@@ -11,6 +12,7 @@ import msgspec
 from eligibility import rules
 from eligibility.policy import (
     Citation,
+    CompiledCriterion,
     ParameterValue,
     ParamValue,
     PolicySet,
@@ -18,6 +20,8 @@ from eligibility.policy import (
     parameter_gap,
 )
 from eligibility.text import Lang
+
+Params = Mapping[str, object]
 
 # `in_force`: a value applies; `unset`: deliberately none here (a local rule this region does not
 # have, an amount the county sets); `not_yet`: no value has started; `ended`: the value in use
@@ -142,11 +146,11 @@ def describe_programme(
         criteria=tuple(
             CriterionListing(
                 id=c.spec.id,
-                text=programme.wording(c.spec.text, (params,), lang),
+                text=_criterion_text(programme, c, params, region_code, as_of, lang),
                 test=rules.to_source(c.test),
                 applies_when=None if c.applies_when is None else rules.to_source(c.applies_when),
                 citations=c.citations,
-                in_force=programme.applies_under(c, params),
+                in_force=_in_force(programme, c, params),
             )
             for c in programme.criteria
         ),
@@ -157,6 +161,50 @@ def describe_programme(
         confirmed=confirmed_until is None or as_of <= confirmed_until,
         warnings=programme.warnings(region_code, as_of, lang),
     )
+
+
+def _in_force(programme: Programme, criterion: CompiledCriterion, params: Params) -> bool:
+    """Whether the criterion applies for the region and date: its parameters have values and
+    its `applies_when`, read on the parameters alone, is not false (临猗's risk rule is not
+    崇信's, review9 F11)."""
+    if not programme.applies_under(criterion, params):
+        return False
+    if criterion.applies_when is None:
+        return True
+    holds, _ = rules.evaluate(criterion.applies_when, {}, params)
+    return holds is not False
+
+
+def _criterion_text(
+    programme: Programme,
+    criterion: CompiledCriterion,
+    params: Params,
+    region_code: str | None,
+    as_of: dt.date,
+    lang: Lang,
+) -> str:
+    """The criterion's wording with the values in force; for one whose values are not in force,
+    with the last values it had, said as history ("…（到2026-02-27为止）"), never "（未定）"."""
+    text = criterion.spec.text
+    if programme.sets_all(text, params):
+        return programme.wording(text, (params,), lang)
+    ends = sorted(
+        {
+            e.until
+            for name in criterion.required_params
+            for e in programme.policy.parameters[name].values
+            if e.until is not None and e.until <= as_of
+        },
+        reverse=True,
+    )
+    for until in ends:
+        then = programme.parameters(region_code, until - dt.timedelta(days=1))
+        if programme.sets_all(text, then):
+            last = (until - dt.timedelta(days=1)).isoformat()
+            said = programme.wording(text, (then,), lang)
+            return f"{said}（到{last}为止）" if lang == "zh" else f"{said} (until {last})"
+    # Never in force here up to the date: the wording with no figures.
+    return programme.wording(text, (params, *programme.parameter_variants(None, as_of)), lang)
 
 
 def _history(

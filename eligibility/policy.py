@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -60,21 +61,56 @@ UNCONFIRMED_WARNING = Text(
     en="The rules for {year} have not been verified yet; this follows the rules as checked for "
     "{confirmed}. What your county announces prevails.",
 )
-NOT_YET_PROGRAMME = Text(
-    zh="这项政策的规定从{starts}起才施行，在此之前还没有；下面只按其他条件看，金额等没有算。",
-    en="This programme's rules apply from {starts} and were not in force before, so only the "
-    "other conditions are checked and no amount is given.",
+# A programme none of whose rules had started on the date (finding 13): the one criterion of
+# its `ineligible` answer, and how the verdict reads.  Nothing is asked and no amount is given:
+# there was no such programme to apply to on that day.
+NOT_IN_FORCE_CRITERION = "not_in_force"
+NOT_IN_FORCE = Text(
+    zh="在这个日期还没有这项政策（从{starts}起）",
+    en="This programme did not exist yet on this date (it applies from {starts})",
 )
+NOT_IN_FORCE_LABEL = Text(zh="这个日期还没有这项政策", en="Not in force on this date")
 NOT_YET_PARAMETER = Text(
     zh="“{what}”从{starts}起才有规定，在此之前没有，这一条没有算进去。",
     en="“{what}” is set only from {starts}; there was no rule before, so it is not counted here.",
 )
+# A local table that has ended (finding 11), in plain words: no office or newspaper names (they
+# stay in the citations), one sentence however many of its values ended (review9 F4/F7).
 ENDED_TABLE = Text(
-    zh="{issuer}公布的标准只适用到{last}；{year}年的还没有查到，这里没有按旧标准算，相关条件和钱数"
-    "请以县里公布的为准。",
-    en="The rules published by {issuer} applied until {last}; none has been found for {year}, so "
-    "the old figures are not used here: ask your county for the current conditions and amount.",
+    zh="这里查到的本地标准最晚只到{last}；{year}年的还没有查到，这里没有按旧标准算，条件和钱数"
+    "请问县里。",
+    en="The local rules found here run at the latest to {last}; none has been found for {year}, "
+    "so the old figures are not used: ask your county for the current conditions and amount.",
 )
+# A national figure for some years only (the 2021 monitoring floor), ended.
+ENDED_NATIONAL = Text(
+    zh="“{what}”这里只查到{last}的；{year}年的由省里、县里定，这里还没有查到，请以当地公布的为准。",
+    en="“{what}” is recorded here only for {last}; for {year} your province and county set it "
+    "and it has not been found: what they announce prevails.",
+)
+
+
+# How a text names a figure that differs between the places a region code may stand for.
+LOCAL_FIGURE: dict[Lang, str] = {"zh": "（按当地标准）", "en": " (the local figure)"}
+_UNIT_AFTER: dict[Lang, str] = {"zh": r"(?:元|个月|周岁|岁|%)?", "en": r"(?: yuan| months|%)?"}
+
+
+def _differs(name: str, variants: Sequence[Mapping[str, object]]) -> bool:
+    """Whether the places behind `variants` do not all have one value of `name`."""
+    own = variants[0].get(name)
+    return own is None or any(v.get(name) not in (None, own) for v in variants[1:])
+
+
+def _local_figure(text: Text, names: Sequence[str]) -> Text:
+    """`text` with each `{name}` (and the unit after it) replaced by `LOCAL_FIGURE`."""
+
+    def replace(template: str, lang: Lang) -> str:
+        for name in names:
+            pattern = re.compile(r"\s?\{" + re.escape(name) + r"\}" + _UNIT_AFTER[lang])
+            template = pattern.sub(lambda _m: LOCAL_FIGURE[lang], template)
+        return template
+
+    return Text(zh=replace(text.zh, "zh"), en=replace(text.en, "en"))
 
 
 def _date_words(day: dt.date, lang: Lang) -> str:
@@ -428,6 +464,22 @@ class Programme:
         names = self._placeholders.get(id(text))
         if names is None:
             names = self._placeholders[id(text)] = text.placeholders()
+        if len(variants) > 1:
+            # The region is unknown (or a province code) and its counties' values differ: the
+            # wording names none of them ("监测线19560元" is 德化's, not this household's) but
+            # says the figure is local (review9 F3).
+            differing = [n for n in names if "." not in n and _differs(n, variants)]
+            if differing:
+                # A fresh Text: not memoised (the caches are keyed by the policy's own texts).
+                local = _local_figure(text, differing)
+                values: dict[str, object] = {
+                    n: params.get(n)
+                    if params.get(n) is not None
+                    else next((v[n] for v in variants if v.get(n) is not None), NOT_SET[lang])
+                    for n in local.placeholders()
+                    if "." not in n
+                }
+                return local.format({**values, **(shown_facts or {})}).in_(lang)
         for candidate in variants:
             if all(candidate.get(name) is not None for name in names if "." not in name):
                 params = candidate
@@ -488,6 +540,28 @@ class Programme:
                 found.append(gap)
         return tuple(found)
 
+    def not_in_force_from(self, region_code: str | None, as_of: dt.date) -> dt.date | None:
+        """The first date of the programme when none of its rules had started on `as_of`
+        (finding 13), else None.
+
+        Such a programme is not in force: the answer is `ineligible` with the one criterion
+        `NOT_IN_FORCE` ("在这个日期还没有这项政策（从2021年1月1日起）"), nothing asked, no amount.
+        A programme some of whose rules have started is decided on those (`gaps`).
+        """
+        gaps = self.gaps(region_code, as_of)
+        if not gaps or len(gaps) < len(self.rule_params()) or any(g.ended for g in gaps):
+            return None
+        return min((g.starts for g in gaps if g.starts is not None), default=None)
+
+    def not_in_force_sources(self, region_code: str | None, starts: dt.date) -> tuple[str, ...]:
+        """The sources of the values that start the programme on `starts` (what it cites)."""
+        found: list[str] = []
+        for name in sorted(self.rule_params()):
+            entry = select_parameter_value(self.policy.parameters[name], region_code, starts)
+            if entry is not None and entry.since == starts and entry.source not in found:
+                found.append(entry.source)
+        return tuple(found)
+
     def named_on(self, as_of: dt.date) -> tuple[Text, Text, Text]:
         """The programme's name, summary and who as they read on `as_of` (see `Renaming`)."""
         name, summary, who = self.policy.name, self.policy.summary, self.policy.who
@@ -544,32 +618,26 @@ class Programme:
                 year=as_of.year,
                 confirmed=_period_words(confirmed, lang),
             )
-        not_yet = [g for g in gaps if g.ended is None]
-        if not_yet and len(not_yet) == len(self.rule_params()):
-            starts = min((g.starts for g in not_yet if g.starts is not None), default=None)
-            if starts is not None:
+        if self.not_in_force_from(region_code, as_of) is not None:
+            # The answer's one criterion says so ("在这个日期还没有这项政策"); nothing to add.
+            return said
+        for gap in (g for g in gaps if g.ended is None):
+            note = params[gap.name].gap_note
+            if note is not None:
+                say(note)
+            elif gap.starts is not None:
                 say(
-                    NOT_YET_PROGRAMME,
-                    starts=_date_words(starts, lang),
-                    date=_date_words(as_of, lang),
+                    NOT_YET_PARAMETER,
+                    what=params[gap.name].description.in_(lang),
+                    starts=_date_words(gap.starts, lang),
                 )
-        else:
-            for gap in not_yet:
-                note = params[gap.name].gap_note
-                if note is not None:
-                    say(note)
-                elif gap.starts is not None:
-                    say(
-                        NOT_YET_PARAMETER,
-                        what=params[gap.name].description.in_(lang),
-                        starts=_date_words(gap.starts, lang),
-                    )
         # A criterion left out because its parameter is deliberately not set here says why,
         # if the entry says ("2026年起借款人年龄由银行按规定掌握").
         for name in sorted({n for c in self.criteria for n in c.required_params}):
             entry = select_parameter_value(params[name], region_code, as_of)
             if entry is not None and entry.value is None and entry.note is not None:
                 say(entry.note)
+        local_last: dt.date | None = None
         for gap in gaps:
             if gap.ended is None:
                 continue
@@ -578,13 +646,18 @@ class Programme:
                 say(note)
                 continue
             assert gap.ended.until is not None
-            source = self.policy.sources[gap.ended.source]
-            say(
-                ENDED_TABLE,
-                issuer=source.issuer,
-                last=_date_words(gap.ended.until - dt.timedelta(days=1), lang),
-                year=as_of.year,
-            )
+            last = gap.ended.until - dt.timedelta(days=1)
+            if gap.ended.region is None:
+                say(
+                    ENDED_NATIONAL,
+                    what=params[gap.name].description.in_(lang),
+                    last=_period_words(last, lang),
+                    year=as_of.year,
+                )
+            elif local_last is None or last > local_last:
+                local_last = last
+        if local_last is not None:
+            say(ENDED_TABLE, last=_period_words(local_last, lang), year=as_of.year)
         return said
 
     def parameter_source(
@@ -610,21 +683,39 @@ class Gap(msgspec.Struct, frozen=True, kw_only=True):
     starts: dt.date | None = None
 
 
-def _latest_entry(
+def _resolve(
     param: Parameter, region_code: str | None, as_of: dt.date
-) -> ParameterValue | None:
-    """The most specific matching region's latest entry that has started, ended or not."""
-    best: ParameterValue | None = None
-    best_key: tuple[int, dt.date] | None = None
+) -> tuple[ParameterValue | None, ParameterValue | None]:
+    """(the entry in force, the ended entry that leaves the parameter without one).
+
+    Walks the matching regions from the most specific: each region's latest entry that has
+    started is in force unless its `until` has passed.  A *regional* entry that has ended gives
+    way to the next less specific *regional* entry in force (元谋's 2023 line ended; 云南's 2025
+    province line answers for 元谋 in 2025).  It never gives way to the national entry (no
+    `region`): there the county or province had its own rule, its rule for the later year is
+    unknown, and the national default could flip the answer (崇信's 省内市外 coverage, 环江's age
+    limit), so the parameter is not in force and the most specific ended entry is the gap.
+    """
+    latest: dict[str, ParameterValue] = {}
     for entry in param.values:
         if entry.since > as_of:
             continue
-        if entry.region is not None and not (region_code or "").startswith(entry.region):
+        region = entry.region or ""
+        if entry.region is not None and not (region_code or "").startswith(region):
             continue
-        key = (len(entry.region or ""), entry.since)
-        if best_key is None or key > best_key:
-            best, best_key = entry, key
-    return best
+        held = latest.get(region)
+        if held is None or entry.since > held.since:
+            latest[region] = entry
+    ended: ParameterValue | None = None
+    for region in sorted(latest, key=len, reverse=True):
+        entry = latest[region]
+        if ended is not None and entry.region is None:
+            break  # an ended regional rule does not fall back to the national default
+        if entry.until is None or entry.until > as_of:
+            return entry, None
+        if ended is None:
+            ended = entry
+    return None, ended
 
 
 def select_parameter_value(
@@ -632,35 +723,31 @@ def select_parameter_value(
 ) -> ParameterValue | None:
     """The entry in force: the most specific matching region, then the latest `since`.
 
-    None before any entry has started, and also when that entry has ended (`until <= as_of`).
-    An ended regional value is *not* replaced by a less specific one: the county had its own
-    rule, its rule for the later year is unknown, and falling back to the province's or the
-    national value would silently change answers (崇信's covered places, 环江's age limit).  The
+    None before any entry has started, and also when that entry has ended (`until <= as_of`)
+    and nothing less specific but regional is in force (see `_resolve`: an ended county table
+    gives way to its province's value in force, never to the national default).  The
     parameter is then "not in force" (a `Gap`): the criteria reading it are left out of the
     verdict, the amount is "set by your county", and the determination's warnings say so.  A
     later entry for the same region (a renewed table) ends the gap.
     """
-    entry = _latest_entry(param, region_code, as_of)
-    if entry is None or (entry.until is not None and entry.until <= as_of):
-        return None
-    return entry
+    return _resolve(param, region_code, as_of)[0]
 
 
 def parameter_gap(
     name: str, param: Parameter, region_code: str | None, as_of: dt.date
 ) -> Gap | None:
     """Why no value of the parameter is in force, or None when one is (`unset` counts as one)."""
-    entry = _latest_entry(param, region_code, as_of)
-    if entry is None:
-        later = [
-            e.since
-            for e in param.values
-            if e.region is None or (region_code or "").startswith(e.region)
-        ]
-        return Gap(name=name, starts=min(later) if later else None)
-    if entry.until is not None and entry.until <= as_of:
-        return Gap(name=name, ended=entry)
-    return None
+    entry, ended = _resolve(param, region_code, as_of)
+    if entry is not None:
+        return None
+    if ended is not None:
+        return Gap(name=name, ended=ended)
+    later = [
+        e.since
+        for e in param.values
+        if e.region is None or (region_code or "").startswith(e.region)
+    ]
+    return Gap(name=name, starts=min(later) if later else None)
 
 
 def resolve_parameter(param: Parameter, region_code: str | None, as_of: dt.date) -> ParamValue:

@@ -56,7 +56,8 @@ async def test_listing_shows_confirmation_state_and_history(
     assert response.status_code == 200, response.text
     listing = response.json()
     assert (listing["confirmed_until"], listing["confirmed"]) == ("2024-12-31", False)
-    assert any("崇信县" in w for w in listing["warnings"])
+    # Plain words, no office named (review9 F4/F7): the ended 2024 table is said as such.
+    assert any("本地标准最晚只到2024年" in w for w in listing["warnings"])
     amount = next(p for p in listing["parameters"] if p["name"] == "amount_other_province")
     assert (amount["state"], amount["value"], amount["until"]) == ("ended", None, "2025-01-01")
     assert [h["state"] for h in amount["history"]] == ["superseded"]

@@ -264,7 +264,9 @@ def test_warnings_and_outcome_wording_columnar_as_in_the_row_path() -> None:
         }
     )
     expected = row_results(facts, POLICIES)
-    assert any("崇信县" in w for w in expected["transport_subsidy.warnings"])
+    # Plain words, no office names (review9 F4/F7): the ended 2024 table is said as such.
+    assert any("本地标准最晚只到2024年" in w for w in expected["transport_subsidy.warnings"])
+    assert not any("人力资源" in w for w in expected["transport_subsidy.warnings"])
     assert "您62岁，公益性岗位要16到60周岁" in expected["public_welfare_post.reasons"]
     assert columnar_results([facts])[0] == expected
     schema = fact_schema(POLICIES)
@@ -272,4 +274,5 @@ def test_warnings_and_outcome_wording_columnar_as_in_the_row_path() -> None:
     joined = COLUMNAR.evaluate(frame, lang="zh", missing_as="label", separator="、").row(
         0, named=True
     )
-    assert joined["transport_subsidy.warnings"] == "".join(expected["transport_subsidy.warnings"])
+    # One warning per line of the cell, not run together (review9 F13).
+    assert joined["transport_subsidy.warnings"] == "\n".join(expected["transport_subsidy.warnings"])

@@ -28,6 +28,8 @@ def test_a_monitored_household_is_not_told_it_cannot_apply() -> None:
     )
     first = card.splitlines()[0]
     assert "目前不需要申请监测" in first and "不能办" not in card
+    # Not a refusal: no ❌ beside it (review9 F13).
+    assert "❌" not in first and "ℹ️" in first
     assert "家里已经纳入防止返贫监测" in card
 
 
@@ -42,3 +44,20 @@ def test_a_card_dated_after_the_confirmed_rules_warns() -> None:
         {"as_of": "2025-06-01", "household": {"category": "poverty_alleviated"}}, "microloan"
     )
     assert "⚠" not in earlier
+
+
+def test_a_programme_not_in_force_yet_is_not_a_refusal_card() -> None:
+    """#9 finding 13 (review9 F8): dated 2020, before 过渡期 (2021-01-01) the transport subsidy
+    did not exist: the card says so, no ✅, no ❌."""
+    card = _card(
+        {
+            "as_of": "2020-06-01",
+            "region_code": "140821",
+            "household": {"category": "poverty_alleviated"},
+        },
+        "transport_subsidy",
+    )
+    first = card.splitlines()[0]
+    assert "这个日期还没有这项政策" in first
+    assert "✅" not in card and "❌" not in first
+    assert "从2021年1月1日起" in card

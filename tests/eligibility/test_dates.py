@@ -102,6 +102,62 @@ def test_an_ended_regional_value_is_not_replaced_by_the_national_one() -> None:
     assert select_parameter_value(_param(national, county, renewed), "620823", dt.date(2025, 6, 1))
 
 
+def test_an_ended_county_value_gives_way_to_its_province_value_in_force() -> None:
+    """Review9 F2: an ended county value does not hide the province's value in force for the
+    date; only the national default stays out (崇信/环江, above)."""
+    national = ParameterValue(
+        since=dt.date(2021, 1, 1), until=dt.date(2022, 1, 1), value=6000, source="s"
+    )
+    county = ParameterValue(
+        since=dt.date(2023, 1, 1),
+        until=dt.date(2024, 1, 1),
+        region="532328",
+        value=8050,
+        source="s",
+    )
+    province = ParameterValue(
+        since=dt.date(2025, 1, 1), until=dt.date(2026, 1, 1), region="53", value=8700, source="s"
+    )
+    param = _param(national, county, province)
+    assert select_parameter_value(param, "532328", dt.date(2023, 6, 1)) is county
+    assert select_parameter_value(param, "532328", dt.date(2025, 6, 1)) is province
+    # 2024: the county's line ended, the province's had not started, the national one is
+    # not a fallback: a gap naming the county's ended line.
+    assert select_parameter_value(param, "532328", dt.date(2024, 6, 1)) is None
+    gap = parameter_gap("p", param, "532328", dt.date(2024, 6, 1))
+    assert gap is not None and gap.ended is county
+    assert select_parameter_value(param, "532328", dt.date(2026, 6, 1)) is None
+
+
+@pytest.mark.parametrize(("income", "risk"), [(8000, "met"), (9000, "not_met")])
+def test_yuanmou_2025_is_under_yunnans_2025_line(
+    policies: PolicySet, income: int, risk: str
+) -> None:
+    """云农办通〔2025〕1号 sets 云南's 2025 line at 8,700 元 for the whole province; 元谋's own
+    2023 line (8,050 元, 元谋县2023年防止返贫监测范围) ended with 2023 and must not hide it
+    (review9 F2)."""
+    result = decide(
+        policies,
+        "monitoring_referral",
+        {
+            "as_of": "2025-06-01",
+            "region_code": "532328",
+            "household": {
+                "category": "ordinary",
+                "per_capita_net_income": income,
+                "per_capita_net_income_previous": income,
+                "sudden_hardship_event": "none",
+            },
+        },
+    )
+    outcomes = {c.id: c.outcome for c in result.criteria}
+    assert outcomes["risk_sign"] == risk
+    assert "income_assessed_locally" not in outcomes
+    assert result.verdict == ("eligible" if risk == "met" else "ineligible")
+    assert "8700" in next(c.text for c in result.criteria if c.id == "risk_sign")
+    assert not any("元谋" in w or "2023" in w for w in result.warnings)
+
+
 def test_until_must_come_after_since(policies: PolicySet) -> None:
     sources = dict(bundled_sources())
     text = sources["yulu_plan.toml"].decode()
@@ -131,7 +187,9 @@ def test_chongxin_2024_table_answers_for_2024_only(policies: PolicySet) -> None:
     assert next_year.verdict == "eligible"
     assert next_year.amount is None  # no 2024 figure shown as current
     assert "400" not in (next_year.amount_note or "")
-    assert any("崇信县" in w and "2024年12月31日" in w for w in next_year.warnings)
+    # Plain words (review9 F4/F7): the table's end, not the issuing office's name.
+    assert any("本地标准最晚只到2024年" in w for w in next_year.warnings)
+    assert not any("崇信县人力资源" in w for w in next_year.warnings)
     # Not also "下面按2024年的规定算": the 2024 rules are exactly what is not used.
     assert not any("下面按" in w for w in next_year.warnings)
 
@@ -164,7 +222,9 @@ def test_huanjiang_2021_age_limit_ends_with_2021(policies: PolicySet) -> None:
     result = decide(policies, "transport_subsidy", later)
     assert result.verdict == "eligible"
     assert result.amount is None
-    assert any("广西日报" in w and "2021年12月31日" in w for w in result.warnings)
+    # Not "广西日报公布的标准…": a newspaper is not the rule's author (review9 F7).
+    assert any("本地标准最晚只到2021年" in w for w in result.warnings)
+    assert not any("广西日报" in w for w in result.warnings)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -201,6 +261,8 @@ def test_confirmed_until_by_region_overrides(policies: PolicySet) -> None:
 
 def test_microloan_before_its_first_date_is_not_left_open(policies: PolicySet) -> None:
     # 银保监发〔2021〕6号 (2021-03-04) gives the age, cap and term: before it, none applied.
+    # The old assertion (`!= "needs_info"`) let an `eligible` through (review9 F8/F12): the
+    # answer is now the "not in force" one, asserted below.
     data = {
         "as_of": "2020-05-01",
         "household": {"category": "poverty_alleviated", "microloan_overdue": False},
@@ -208,16 +270,78 @@ def test_microloan_before_its_first_date_is_not_left_open(policies: PolicySet) -
         "loan_request": {"purpose": "production"},
     }
     result = decide(policies, "microloan", data)
-    assert result.verdict != "needs_info"
-    assert "None" not in (result.amount_note or "")
-    assert any("2021年3月4日" in w for w in result.warnings)
-    # Not asking about anything before: the age is not asked when no age rule is in force.
+    assert result.verdict == "ineligible"
+    assert [c.reason for c in result.criteria] == [
+        "不符合：在这个日期还没有这项政策（从2021年3月4日起）"
+    ]
+    assert result.amount is None and result.amount_note is None
     bare = decide(
         policies,
         "microloan",
         {"as_of": "2020-05-01", "household": {"category": "poverty_alleviated"}},
     )
-    assert "person.age" not in {m.fact for m in bare.missing}
+    assert bare.missing == () and bare.request_details == ()
+
+
+_BEFORE_2021 = {
+    "as_of": "2020-06-01",
+    "region_code": "140821",
+    "household": {"category": "poverty_alleviated"},
+    "person": {
+        "age": 17,
+        "employment": {
+            "status": "employed",
+            "work_region_code": "330106",
+            "months_continuous": 4,
+            "transport_subsidy_claimed_this_year": False,
+        },
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("programme", "starts", "cited"),
+    [
+        # 过渡期 (2021-01-01): the transport subsidy, 雨露计划 and the monitoring referral
+        # (中农组发〔2021〕7号); the microloan from 银保监发〔2021〕6号 (2021-03-04); the
+        # public-welfare post from 人社部发〔2022〕13号's year (2022).
+        ("transport_subsidy", "2021年1月1日", None),
+        ("monitoring_referral", "2021年1月1日", None),
+        ("microloan", "2021年3月4日", "银保监发〔2021〕6号"),
+        ("yulu_plan", "2021年1月1日", None),
+        ("public_welfare_post", "2022年1月1日", None),
+    ],
+)
+def test_before_a_programme_exists_the_answer_is_not_in_force(
+    policies: PolicySet, programme: str, starts: str, cited: str | None
+) -> None:
+    """#9 finding 13 (review9 F8): dated 2020, no programme says 能办 next to "the rule did not
+    exist yet", the referral does not refer a 脱贫户 who said nothing, and the microloan neither
+    asks a 17-year-old anything nor leaves it open: `ineligible`, one criterion
+    "在这个日期还没有这项政策（从…起）", nothing missing, no amount, no steps, no warning
+    contradicting it; the label says "这个日期还没有这项政策", not "不能办"."""
+    for lang, said in (
+        ("zh", f"在这个日期还没有这项政策（从{starts}起）"),
+        ("en", "did not exist yet"),
+    ):
+        result = decide(policies, programme, _BEFORE_2021, lang=lang)
+        assert result.verdict == "ineligible"
+        assert [c.id for c in result.criteria] == ["not_in_force"]
+        assert said in result.criteria[0].reason
+        assert result.missing == () and result.request_details == ()
+        assert result.amount is None and result.amount_note is None
+        assert result.next_steps == () and result.documents == () and result.warnings == ()
+    assert result.verdict_label == "Not in force on this date"
+    zh = decide(policies, programme, _BEFORE_2021)
+    assert zh.verdict_label == "这个日期还没有这项政策"
+    if cited is not None:
+        assert cited in {c.number for c in zh.criteria[0].citations}
+    # The day it starts, the programme is decided on its rules again.
+    year, rest = starts.split("年")
+    month, day = rest.rstrip("日").split("月")
+    first = dt.date(int(year), int(month), int(day)).isoformat()
+    later = decide(policies, programme, dict(_BEFORE_2021, as_of=first))
+    assert "not_in_force" not in {c.id for c in later.criteria}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -426,3 +550,248 @@ def test_a_rule_not_in_force_gives_a_next_step_saying_who_decides(policies: Poli
         policies, "transport_subsidy", _worker("620823", "2024-06-01", work_region_code="610112")
     )
     assert not any("现在的条件和钱数" in s for s in in_force.next_steps)
+
+
+# ---------------------------------------------------------------------------------------------
+# A met reason true of the household it is shown to (review9 F5)
+
+
+def _linyi_worker(category: str, risk_eliminated: bool) -> dict[str, Any]:
+    data = _worker("140821", "2024-06-01", work_region_code="330100", months_continuous=1)
+    data["household"] = {"category": category, "risk_eliminated": risk_eliminated}
+    return data
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(
+    ("category", "risk_eliminated", "outcome"),
+    [
+        ("unstable_alleviated", True, "met"),  # still a 脱贫户 (finding 3)
+        ("poverty_alleviated", True, "met"),
+        ("edge_vulnerable", False, "met"),
+        ("edge_vulnerable", True, "not_met"),
+    ],
+)
+def test_linyi_risk_rule_reads_true_for_the_household(
+    policies: PolicySet, category: str, risk_eliminated: bool, outcome: str, lang: str
+) -> None:
+    """临猗县农业农村局 2024-08-29 (外出务工一次性交通补贴政策):
+    "政策对象：脱贫户、未消除风险监测户".
+    A 脱贫不稳定户 whose risk is eliminated is told the rule does not exclude it, not
+    "不是脱贫户的监测户，须尚未消除风险" as though that were his case; the not-met wording says
+    what was found."""
+    result = decide(policies, "transport_subsidy", _linyi_worker(category, risk_eliminated), lang)
+    [reason] = [c for c in result.criteria if c.id == "monitoring_risk_not_eliminated"]
+    assert reason.outcome == outcome
+    if outcome == "met":
+        assert ("不影响您家" if lang == "zh" else "does not exclude your household") in reason.text
+        assert "须尚未消除风险" not in reason.text
+    else:
+        assert reason.text.startswith("您家不是脱贫户" if lang == "zh" else "Your household is not")
+
+
+def test_chongqing_yulu_risk_rule_reads_true_for_a_poverty_alleviated_household(
+    policies: PolicySet,
+) -> None:
+    """重庆 (yulu_plan.toml `chongqing_risk`): a 脱贫不稳定户 whose risk is eliminated still
+    qualifies; the met reason does not describe him as a non-脱贫 monitored household."""
+    data = {
+        "as_of": "2024-09-10",
+        "region_code": "500101",
+        "household": {"category": "unstable_alleviated", "risk_eliminated": True},
+        "person": {
+            "education": {
+                "level": "secondary_vocational",
+                "full_time": True,
+                "registered": True,
+                "suspended": False,
+            }
+        },
+    }
+    result = decide(policies, "yulu_plan", data)
+    [reason] = [c for c in result.criteria if c.id == "monitoring_risk_not_eliminated"]
+    assert reason.outcome == "met" and "不影响您家" in reason.text
+
+
+# ---------------------------------------------------------------------------------------------
+# Without a region, no other county's figure (review9 F3)
+
+
+@pytest.mark.parametrize(
+    ("day", "figures"),
+    [
+        # 德化县 2024 (19,560) and 闽侯/林州/元谋 2023; 云农办通〔2025〕1号 (8,700) for 2025.
+        ("2024-06-01", ("19560",)),
+        ("2023-06-01", ("10560", "7500", "8050")),
+        ("2025-06-01", ("8700",)),
+    ],
+)
+@pytest.mark.parametrize("region", [None, "35", "53"])
+def test_without_a_county_no_countys_monitoring_line_is_shown(
+    policies: PolicySet, day: str, figures: tuple[str, ...], region: str | None
+) -> None:
+    """monitoring_referral.toml `monitoring_line`: each line is one province's or county's for
+    one year; a household that gave no county (or only a province whose counties differ) is
+    told "监测线（按当地标准）", not a number of a county it may not be in."""
+    data: dict[str, Any] = {"as_of": day, "household": {"category": "ordinary"}}
+    if region is not None:
+        data["region_code"] = region
+    for lang in ("zh", "en"):
+        result = decide(policies, "monitoring_referral", data, lang)
+        texts = _texts(result)
+        for figure in figures:
+            if region == "53" and figure == "8700":
+                continue  # 云南's own line: the province code says which one
+            assert not any(figure in t for t in texts), (figure, texts)
+    if region is None:
+        risk = next(
+            c for c in decide(policies, "monitoring_referral", data).criteria if c.id == "risk_sign"
+        )
+        assert "监测线（按当地标准）" in risk.text
+
+
+# ---------------------------------------------------------------------------------------------
+# Warnings a villager can read (review9 F4/F7)
+
+
+_ISSUERS = (
+    "乡村振兴局",
+    "广西日报",
+    "人力资源",
+    "办公室",
+    "发文机关",
+    "公示引用",
+    "管理区",
+    "信息监测中心",
+)
+
+
+@pytest.mark.parametrize("day", ["2022-06-01", "2024-06-01", "2025-06-01", "2026-12-01"])
+@pytest.mark.parametrize(
+    "region", [None, "140821", "620823", "451226", "520181", "532328", "350526", "510121"]
+)
+def test_warnings_name_no_office_and_are_said_once(
+    policies: PolicySet, day: str, region: str | None
+) -> None:
+    """Sources stay in the citations (靖边县乡村振兴局信息监测中心 for the 2021 floor of 中农组发
+    〔2021〕7号, 广西日报 2021-12-21 for 环江, 清镇市人社局's 公示 for 贵州): a warning says which
+    rule is missing for the year in plain words, once per card; in English with no Chinese."""
+    data: dict[str, Any] = _worker(region or "", day, work_region_code="330100")
+    if region is None:
+        del data["region_code"]
+    for lang in ("zh", "en"):
+        for result in determine(msgspec.convert(data, Applicant), policies, lang=lang):  # type: ignore[arg-type]
+            warnings = result.warnings
+            assert len(warnings) == len(set(warnings)), warnings
+            for warning in warnings:
+                assert not any(name in warning for name in _ISSUERS), warning
+                if lang == "en":
+                    assert not any("\u4e00" <= ch <= "\u9fff" for ch in warning), warning
+
+
+# ---------------------------------------------------------------------------------------------
+# Amount notes and documents for the region's own rule (review9 F6, F10)
+
+
+@pytest.mark.parametrize(("work", "amount"), [("440300", 400), ("330100", 500)])
+def test_huanjiang_2021_amount_note_gives_the_ticket_route(
+    policies: PolicySet, work: str, amount: int
+) -> None:
+    """广西日报 2021-12-21 (环江): "实名车票实报实销不超过800元，无票据赴广东400元、其他省份500元":
+    the 400/500 are the no-ticket amounts; the note says so for 广东 as for the other provinces."""
+    result = decide(
+        policies, "transport_subsidy", _worker("451226", "2021-06-01", work_region_code=work)
+    )
+    assert result.amount == amount
+    assert f"没有车票按{amount}元" in (result.amount_note or "")
+    assert "最多800元" in (result.amount_note or "")
+
+
+def test_documents_follow_the_regions_month_minimum(policies: PolicySet) -> None:
+    """临猗县农业农村局 2024-08-29 sets no minimum months (finding 4): no "3个月以上" records, and
+    no "本县没有公布标准" step where 临猗 has published 1500; 黑龙江 (3 months,
+    黑人社发〔2022〕18号)
+    still asks for 3 months of records."""
+    linyi = decide(
+        policies,
+        "transport_subsidy",
+        _worker("140821", "2024-11-05", work_region_code="330106", months_continuous=1),
+    )
+    assert linyi.verdict == "eligible"
+    assert not any("3个月" in d for d in linyi.documents)
+    assert any("工资流水" in d for d in linyi.documents)
+    assert not any("本县没有公布标准" in s for s in linyi.next_steps)
+    heilongjiang = decide(
+        policies, "transport_subsidy", _worker("230124", "2024-06-01", work_region_code="330106")
+    )
+    assert any("3个月以上的银行工资流水" in d for d in heilongjiang.documents)
+
+
+def test_yulu_risk_eliminated_outside_chongqing_cites_no_document_that_does_not_say_it(
+    policies: PolicySet,
+) -> None:
+    """Review9 F14: 人社部发〔2022〕13号 ("脱贫家庭（含防止返贫监测对象家庭）") says nothing about
+    households whose risk is eliminated, so it is not cited for "no risk condition outside 重庆";
+    the household is not refused, and told the county's check decides."""
+    programme = policies.programme("yulu_plan")
+    entry = programme.parameter_source(
+        "monitored_only_if_risk_remains", "510121", dt.date(2024, 9, 10)
+    )
+    assert entry is not None and entry.value is False
+    assert entry.source != "mohrss_2022_13"
+    assert "未找到" in programme.policy.sources[entry.source].title
+    data = {
+        "as_of": "2024-09-10",
+        "region_code": "510121",
+        "household": {"category": "edge_vulnerable", "risk_eliminated": True},
+        "person": {
+            "education": {
+                "level": "secondary_vocational",
+                "full_time": True,
+                "registered": True,
+                "suspended": False,
+            }
+        },
+    }
+    result = decide(policies, "yulu_plan", data)
+    assert result.verdict == "eligible"
+    assert any("以县里审核为准" in s for s in result.next_steps)
+    alleviated = decide(
+        policies, "yulu_plan", dict(data, household={"category": "poverty_alleviated"})
+    )
+    assert not any("以县里审核为准" in s for s in alleviated.next_steps)
+
+
+def test_listing_for_chongxin_shows_only_its_rules_and_no_placeholder(policies: PolicySet) -> None:
+    """Review9 F11: `eligibility programmes --as-of 2026-12-01 --region 620823`. 临猗's risk rule
+    (临猗县农业农村局 2024-08-29) is not 崇信's: listed as not in force; a criterion whose values
+    ended is worded with its last values as history (银保监发〔2021〕6号's 18–65, to 2026-02-27),
+    never "（未定）"."""
+    listings = {
+        p.id: describe_programme(
+            p, policies, region_code="620823", as_of=dt.date(2026, 12, 1), lang="zh"
+        )
+        for p in policies.programmes.values()
+    }
+    transport = {c.id: c for c in listings["transport_subsidy"].criteria}
+    assert not transport["monitoring_risk_not_eliminated"].in_force
+    for listing in listings.values():
+        for criterion in listing.criteria:
+            assert "（未定）" not in criterion.text, criterion
+    age = next(c for c in listings["microloan"].criteria if c.id == "age")
+    assert (
+        not age.in_force and "18周岁（含）到65周岁（含）" in age.text and "2026-02-27" in age.text
+    )
+
+
+def test_transport_summary_names_no_month_minimum(policies: PolicySet) -> None:
+    """临猗县农业农村局 2024-08-29 and 中阳县 2022-06-28 set no minimum months (finding 4): the
+    programme's summary, shown for every region, does not say "满3个月" (review9 F11)."""
+    listing = describe_programme(
+        policies.programme("transport_subsidy"),
+        policies,
+        region_code="140821",
+        as_of=dt.date(2024, 11, 5),
+        lang="zh",
+    )
+    assert "3个月" not in listing.summary

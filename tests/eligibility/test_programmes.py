@@ -355,9 +355,15 @@ def test_guangxi_65_is_a_county_option(policies: PolicySet) -> None:
     )
     assert guangxi.verdict == "ineligible"
     assert any("65" in step and "县" in step for step in guangxi.next_steps)
+    # Review9 F9: the reason itself is not a flat "要16到60周岁" — it says the county may allow
+    # up to 65 (the verdict stays: the county's choice is not known here; see the policy).
+    [age] = [c for c in guangxi.criteria if c.id == "age"]
+    assert age.outcome == "not_met"
+    assert "您65岁" in age.text and "县可以放宽到65周岁" in age.text
     sichuan = decide(policies, "public_welfare_post", applicant(base, {"person.age": 65}))
     assert sichuan.verdict == "ineligible"
     assert not any("放宽" in step for step in sichuan.next_steps)
+    assert not any("放宽" in c.text for c in sichuan.criteria)
 
 
 def test_yulu_amount_per_school_year(policies: PolicySet) -> None:
@@ -565,4 +571,13 @@ def test_a_local_criterion_is_worded_with_the_values_of_a_county_that_has_it(
     result = decide(policies, "transport_subsidy", applicant(base, {"person.age": 61}))
     [age] = [c for c in result.criteria if c.id == "age"]
     assert age.outcome == "unknown"
-    assert "16到60" in age.reason
+    # Review9 F3 changed this: without a region the wording names no county's figures (16到60
+    # are 环江's), it says they are local.
+    assert "None" not in age.reason and "16" not in age.reason and "60" not in age.reason
+    assert "按当地标准" in age.reason
+    with_region = decide(
+        policies,
+        "transport_subsidy",
+        applicant(dict(base, region_code="451226"), {"person.age": 61}),
+    )
+    assert "您61岁，本地的补贴要16到60周岁" in {c.text for c in with_region.criteria}
