@@ -26,6 +26,7 @@ from eligibility.facts import (
     RegionCode,
     SuddenHardshipEvent,
     Yuan,
+    settle_household_status,
 )
 from eligibility.facts import household_status as resolve_status
 from eligibility.identity import (
@@ -182,15 +183,7 @@ class HouseholdCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             raise ValueError(
                 "category: give the category, or both poverty_alleviated and monitored"
             )
-        status = resolve_status(
-            category=self.category,
-            poverty_alleviated=self.poverty_alleviated,
-            monitored=self.monitored,
-            monitoring_type=self.monitoring_type,
-        )
-        self.poverty_alleviated = status.poverty_alleviated
-        self.monitored = status.monitored
-        self.monitoring_type = status.monitoring_type
+        settle_household_status(self)
 
 
 class HouseholdUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import msgspec
 
@@ -135,6 +135,30 @@ def household_status(
         assert isinstance(kind, MonitoringType)
         imply(MONITORING_TYPE_STATUS[kind], f"monitoring_type = {kind.value}")
     return msgspec.convert(values, HouseholdStatus)
+
+
+class StatusFacts(Protocol):
+    """A record holding the household-status facts (the core's `Household`, the API's create
+    schema): what `settle_household_status` completes in place."""
+
+    category: HouseholdCategory | None
+    poverty_alleviated: bool | None
+    monitored: bool | None
+    monitoring_type: MonitoringType | None
+
+
+def settle_household_status(record: StatusFacts) -> None:
+    """Complete `record`'s status facts from its category and monitoring type, in place
+    (`household_status`; a contradiction raises `HouseholdStatusConflictError`)."""
+    status = household_status(
+        category=record.category,
+        poverty_alleviated=record.poverty_alleviated,
+        monitored=record.monitored,
+        monitoring_type=record.monitoring_type,
+    )
+    record.poverty_alleviated = status.poverty_alleviated
+    record.monitored = status.monitored
+    record.monitoring_type = status.monitoring_type
 
 
 def category_of(status: HouseholdStatus) -> HouseholdCategory | None:
@@ -310,15 +334,7 @@ class Household(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_d
     microloan_overdue: bool | None = None
 
     def __post_init__(self) -> None:
-        status = household_status(
-            category=self.category,
-            poverty_alleviated=self.poverty_alleviated,
-            monitored=self.monitored,
-            monitoring_type=self.monitoring_type,
-        )
-        self.poverty_alleviated = status.poverty_alleviated
-        self.monitored = status.monitored
-        self.monitoring_type = status.monitoring_type
+        settle_household_status(self)
 
 
 class LoanRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
