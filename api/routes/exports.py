@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, get_args
 
 import msgspec
@@ -269,13 +270,7 @@ class ExportsController(Controller):
         """The result file of a finished job (409 while it is not done)."""
         job = await exports.find_job(session, principal, export_id)
         path = exports.result_file(job, runtime.settings)
-        audit.record(session, principal, "read", "export", [(job.id, None)])
-        await session.commit()
-        return File(
-            path=path,
-            filename=f"export-{job.id[:8]}.{job.output_format}",
-            media_type=exports.MEDIA_TYPES[job.output_format],
-        )
+        return await _served(session, principal, job.id, path, job.output_format, "")
 
     @get(
         "/{export_id:str}/legend",
@@ -295,10 +290,17 @@ class ExportsController(Controller):
         where a wording applies (404 if it has none, 409 while not done)."""
         job = await exports.find_job(session, principal, export_id)
         path = exports.legend_file(job, runtime.settings)
-        audit.record(session, principal, "read", "export", [(job.id, None)])
-        await session.commit()
-        return File(
-            path=path,
-            filename=f"export-{job.id[:8]}.legend.csv",
-            media_type=exports.MEDIA_TYPES["csv"],
-        )
+        return await _served(session, principal, job.id, path, "csv", ".legend")
+
+
+async def _served(
+    session: SessionDep, principal: PrincipalDep, job_id: str, path: Path, kind: str, part: str
+) -> File:
+    """A job's file as a download (`export-<id>{part}.{kind}`), its reading audited first."""
+    audit.record(session, principal, "read", "export", [(job_id, None)])
+    await session.commit()
+    return File(
+        path=path,
+        filename=f"export-{job_id[:8]}{part}.{kind}",
+        media_type=exports.MEDIA_TYPES[kind],
+    )
