@@ -14,7 +14,7 @@ from msgspec import UNSET, Meta, UnsetType
 
 from api.problems import FieldError, invalid
 from eligibility.birth import birth_date_problem
-from eligibility.determination import Determination
+from eligibility.answer import Determination
 from eligibility.facts import (
     Applicant,
     Education,

@@ -10,7 +10,8 @@ from typing import IO, Any
 import msgspec
 
 from eligibility.derive import FactError
-from eligibility.determination import Determination, determine
+from eligibility.answer import Determination
+from eligibility.determination import determine
 from eligibility.facts import Applicant
 from eligibility.listing import list_programmes
 from eligibility.policy import PolicyError, load_bundled

@@ -21,7 +21,8 @@ from db.engine import utc
 from db.models import Assessment, AssessmentDetermination, Household, Member
 from eligibility import facts as f
 from eligibility.derive import FactError
-from eligibility.determination import Determination, determine
+from eligibility.answer import Determination
+from eligibility.determination import determine
 from eligibility.policy import PolicySet
 
 _determinations = msgspec.json.Decoder(Determination)

@@ -1,0 +1,859 @@
+"""Decision plans: a programme resolved once per parameter profile, then decided per applicant.
+
+A programme's answer depends on the region and the date only through its *parameter profile*
+(`Profiles`): which of the programme's regions the region code falls under, which of its dates
+the day is on or after, and the year (warnings name it).  A `ProgrammePlan` holds everything
+that follows from the profile alone: the parameter variants, every criterion's closures bound
+to them and its wording per outcome, the amount rules with their notes, the next steps and
+documents shown there, the warnings, the names and labels, the amount's sources.  Deciding an
+applicant runs the closures and picks pre-built pieces; it looks up no parameter and formats
+no text but the applicant's own values.
+
+The decision semantics are written here once: `criterion_outcome` (a criterion's outcome over
+the parameter variants), `verdict_of`, `choose_amount` (the first amount rule that holds, the
+variants' agreement), `rank_missing` (the facts still worth asking, best first) and the reasons
+(`CriterionPlan.result`).  The row back-end (`decide`) and the columnar back-end
+(`eligibility.columnar`, which evaluates the closures' polars form over whole registers and
+decodes each distinct outcome pattern with the same functions) both call them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from eligibility import rules
+from eligibility.answer import CriterionResult, Determination, MissingFact
+from eligibility.derive import askable
+from eligibility.policy_file import ParamValue, Verdict
+from eligibility.programme import (
+    AMOUNT_NOT_SET,
+    GAP_STEP,
+    NOT_IN_FORCE,
+    NOT_IN_FORCE_CRITERION,
+    NOT_IN_FORCE_LABEL,
+    Citation,
+    CompiledCriterion,
+    CompiledStep,
+    PolicySet,
+    Programme,
+)
+from eligibility.text import LANGS, Lang, Text, fill
+
+Outcome = Literal["met", "not_met", "unknown"]
+Params = Mapping[str, object]
+
+# A criterion's outcome as a small integer: what both back-ends compute per applicant or row.
+# SKIPPED: the criterion does not apply (its `applies_when` is false, or the parameters it reads
+# are not set there); it is left out of the answer.
+SKIPPED, MET, NOT_MET, UNKNOWN = 0, 1, 2, 3
+OUTCOME_NAMES: dict[int, Outcome] = {MET: "met", NOT_MET: "not_met", UNKNOWN: "unknown"}
+REGION = "region_code"
+_REGION_HINGE = frozenset((REGION,))
+_NOTHING: frozenset[str] = frozenset()
+_NO_PARAMS: Params = {}
+
+# How a verdict reads unless the programme words it itself (`verdict_labels` in its policy).
+VERDICT_LABELS: dict[Verdict, dict[Lang, str]] = {
+    "eligible": {"zh": "能办", "en": "You can apply"},
+    "ineligible": {"zh": "不能办", "en": "Not possible"},
+    "needs_info": {"zh": "还要确认", "en": "Still to confirm"},
+}
+
+OUTCOME_PREFIX: dict[Outcome, dict[Lang, str]] = {
+    "met": {"zh": "符合：", "en": "Met: "},
+    "not_met": {"zh": "不符合：", "en": "Not met: "},
+    "unknown": {"zh": "待确认：", "en": "To confirm: "},
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# The decision semantics
+
+
+def criterion_outcome(raw: Sequence[int]) -> tuple[int, bool]:
+    """A criterion's outcome from its outcome under each parameter variant, and whether the
+    variants disagree (then the region decides: the outcome is unknown and hinges on it).
+
+    A variant that does not apply the criterion counts as met; the criterion is SKIPPED only
+    when no variant applies it.
+    """
+    if len(raw) == 1:
+        return raw[0], False
+    if all(code == SKIPPED for code in raw):
+        return SKIPPED, False
+    seen = {MET if code == SKIPPED else code for code in raw}
+    if len(seen) == 1:
+        return seen.pop(), False
+    return UNKNOWN, True
+
+
+def verdict_of(outcomes: Iterable[int]) -> Verdict:
+    """`ineligible` as soon as one criterion is not met, else `needs_info` while one is unknown,
+    else `eligible`."""
+    seen = set(outcomes)
+    if NOT_MET in seen:
+        return "ineligible"
+    return "needs_info" if UNKNOWN in seen else "eligible"
+
+
+def choose_amount(
+    chosen: Sequence[tuple[int | None, int | None, frozenset[str]]],
+) -> tuple[int | None, int | None, frozenset[str], bool]:
+    """The amount under the region's own variant (the first), unless another variant gives a
+    different one: then the region decides (no amount, hinging on the region).
+
+    Each variant gives (the rule that decided it or None, the amount or None, the facts it
+    hinges on); the result is (rule, amount, hinges, whether the variants disagree).
+    """
+    rule, amount, hinges = chosen[0]
+    disagree = False
+    for _, other, other_hinges in chosen[1:]:
+        hinges |= other_hinges
+        if other != amount:
+            disagree = True
+    if disagree:
+        return None, None, hinges | _REGION_HINGE, True
+    return rule, amount, hinges, False
+
+
+def rank_missing(hinges: Mapping[str, int], policies: PolicySet) -> list[str]:
+    """The facts still worth asking, best first: a fact that several open criteria hinge on,
+    then the catalogue's asking order.  Derived facts are asked as what they come from."""
+    asked = askable(hinges, policies.facts)
+    return sorted(asked, key=lambda path: (-asked[path], policies.fact_rank(path)))
+
+
+def show_fact(policies: PolicySet, path: str, value: object, lang: Lang) -> str:
+    """A fact's value as a reader says it: an enum's option words, 是/否, or the number."""
+    spec = policies.facts.get(path)
+    if spec is not None and spec.kind == "enum":
+        for option in spec.options:
+            if option.value == value:
+                return option.zh if lang == "zh" else option.en
+    if isinstance(value, bool):
+        return {"zh": ("否", "是"), "en": ("no", "yes")}[lang][value]
+    return str(value)
+
+
+def not_in_force_reason(starts: dt.date, lang: Lang) -> tuple[str, str]:
+    """The text and reason of the one criterion of a programme not in force on the date."""
+    day = f"{starts.year}年{starts.month}月{starts.day}日" if lang == "zh" else starts.isoformat()
+    text = NOT_IN_FORCE.format({"starts": day}).in_(lang)
+    return text, OUTCOME_PREFIX["not_met"][lang] + text
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameter profiles
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """The distinct situations of one programme over regions and dates, and how to find one's own.
+
+    What a programme says for `(region_code, as_of)` (its parameter variants, steps, warnings,
+    name) depends on the region code only through (a) the longest of the programme's regions
+    (override regions, `confirmed_until_by_region`, steps' `regions`) that prefixes it and (b)
+    which of them extend it (a province or prefecture code, or none, may stand for any county
+    below it), and on `as_of` only through how many of the programme's dates it is on or after
+    (and its year).  So region codes fall into a few classes (each region and each of its
+    shorter prefixes by exact match, then "starts with this region", then "none"), and a
+    profile id is class × date bucket.  `points` holds a representative (code, day) of each.
+    """
+
+    exact: tuple[str, ...]  # codes matched exactly: the regions and their prefixes
+    prefixed: tuple[str, ...]  # regions matched as prefixes, longest first
+    dates: tuple[dt.date, ...]  # every date something starts, ends or is confirmed to
+    variants: tuple[tuple[dict[str, ParamValue], ...], ...]  # by profile id; the first is own
+    points: tuple[tuple[str | None, dt.date], ...]
+    _exact_class: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, programme: Programme) -> Profiles:
+        policy = programme.policy
+        entries = [e for p in policy.parameters.values() for e in p.values]
+        steps = [*policy.next_steps, *policy.documents]
+        regions = (
+            {e.region for e in entries if e.region}
+            | set(policy.confirmed_until_by_region)
+            | {r for s in steps for r in s.regions}
+        )
+        exact = tuple(sorted(regions | {r[:n] for r in regions for n in (2, 4) if n < len(r)}))
+        prefixed = tuple(sorted(regions, key=len, reverse=True))
+        confirmed = [policy.confirmed_until, *policy.confirmed_until_by_region.values()]
+        dates = tuple(
+            sorted(
+                {e.since for e in entries}
+                | {e.until for e in entries if e.until is not None}
+                | {s.since for s in steps if s.since is not None}
+                | {s.until for s in steps if s.until is not None}
+                | {r.since for r in policy.renamed}
+                # Unconfirmed from the day after.
+                | {day + dt.timedelta(days=1) for day in confirmed if day is not None}
+            )
+        )
+        representatives: list[str | None] = [None, *exact]
+        for region in ("", *prefixed):
+            representatives.append(_inside_only(region, regions))
+        variants = []
+        points = []
+        for code in representatives:
+            for bucket in range(len(dates) + 1):
+                # Any date of the bucket selects the same entries; the day before the first
+                # date, or the bucket's own first date, is one such date.
+                if not dates:
+                    day = dt.date(2000, 1, 1)
+                elif bucket == 0:
+                    day = dates[0] - dt.timedelta(days=1)
+                else:
+                    day = dates[bucket - 1]
+                variants.append(programme.parameter_variants(code, day))
+                points.append((code, day))
+        return cls(
+            exact=exact,
+            prefixed=prefixed,
+            dates=dates,
+            variants=tuple(variants),
+            points=tuple(points),
+            _exact_class={code: i for i, code in enumerate(exact, start=1)},
+        )
+
+    def __len__(self) -> int:
+        return len(self.variants)
+
+    @property
+    def no_match(self) -> int:
+        """The class of region codes that none of the programme's regions touches."""
+        return 1 + len(self.exact)
+
+    @property
+    def most_variants(self) -> int:
+        """The largest number of variants any profile has (1 when only county codes occur)."""
+        return max(len(v) for v in self.variants)
+
+    def multi(self) -> list[int]:
+        """The profiles under more than one parameter variant."""
+        return [i for i, v in enumerate(self.variants) if len(v) > 1]
+
+    def profile_of(self, region_code: str | None, as_of: dt.date) -> int:
+        """The profile id of a region code and date (the columnar back-end's `profile_expr`
+        computes the same per row)."""
+        if region_code is None:
+            region_class = 0
+        else:
+            found = self._exact_class.get(region_code)
+            if found is None:
+                found = self.no_match
+                for index, prefix in enumerate(self.prefixed, start=self.no_match + 1):
+                    if region_code.startswith(prefix):
+                        found = index
+                        break
+            region_class = found
+        return region_class * (len(self.dates) + 1) + bisect_right(self.dates, as_of)
+
+    def point(self, profile: int, year: int) -> tuple[str | None, dt.date]:
+        """A (region code, day) of the profile in `year`: the bucket starts at its point's day
+        and holds every date of the profile, so it holds 1 January of a later year (or 31
+        December of an earlier one) too."""
+        code, day = self.points[profile]
+        if year > day.year:
+            day = dt.date(year, 1, 1)
+        elif year < day.year:
+            day = dt.date(year, 12, 31)
+        return code, day
+
+    def where(self, profile: int) -> str:
+        """Where and when a profile applies, in codes: `140821`, `1408*` (codes under 1408 not
+        listed apart), `*` (any other region), `-` (no region); then the dates, if any."""
+        buckets = len(self.dates) + 1
+        region_class, bucket = divmod(profile, buckets)
+        if region_class == 0:
+            region = "-"
+        elif region_class < self.no_match:
+            region = self.exact[region_class - 1]
+        elif region_class == self.no_match:
+            region = "*"
+        else:
+            region = self.prefixed[region_class - self.no_match - 1] + "*"
+        if not self.dates:
+            return region
+        since = "" if bucket == 0 else self.dates[bucket - 1].isoformat()
+        until = self.dates[bucket].isoformat() if bucket < len(self.dates) else ""
+        return f"{region} {since}–{until}"
+
+
+def _inside_only(prefix: str, regions: set[str]) -> str:
+    """A six-digit code under `prefix` that no longer region prefixes or extends."""
+    for filler in "9876543210":
+        code = prefix + filler * (6 - len(prefix))
+        deeper = any(code.startswith(r) and len(r) > len(prefix) for r in regions)
+        extends = any(r.startswith(code) for r in regions if r != code)
+        if not deeper and not extends and (code not in regions or code == prefix):
+            return code
+    raise ValueError(f"no representative code under {prefix!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan of one programme under one profile
+
+
+@dataclass(frozen=True)
+class CriterionPlan:
+    """One criterion under a profile: its closures per variant and its wording per outcome."""
+
+    index: int
+    id: str
+    criterion: CompiledCriterion
+    # Per variant: None where the variant cannot apply it (a parameter it reads is not set),
+    # else (the `applies_when` closure or None, the test closure), bound to the variant.
+    runs: tuple[tuple[rules.Compiled | None, rules.Compiled] | None, ...]
+    citations: tuple[Citation, ...]
+    policies: PolicySet = field(repr=False)
+    # Per (outcome, lang): the text with parameters filled in, and the facts it still names.
+    texts: dict[tuple[int, Lang], tuple[str, tuple[str, ...]]]
+    general: dict[Lang, str]  # the wording when a fact the outcome's text names is unknown
+    # Per (outcome, lang): the whole result where the text names no fact.
+    results: dict[tuple[int, Lang], CriterionResult]
+
+    def outcome(self, facts: Mapping[str, object]) -> tuple[int, frozenset[str]]:
+        """The criterion's outcome for these facts, and the unknown facts it hinges on."""
+        raw: list[int] = []
+        hinges = _NOTHING
+        for run in self.runs:
+            if run is None:
+                raw.append(SKIPPED)
+                continue
+            applies_when, test = run
+            applies: object = True
+            applies_missing = _NOTHING
+            if applies_when is not None:
+                applies, applies_missing = applies_when(facts, _NO_PARAMS)
+                if applies is False:
+                    raw.append(SKIPPED)
+                    continue
+            value, missing = test(facts, _NO_PARAMS)
+            if value is None or applies is None:
+                raw.append(UNKNOWN)
+                hinges = hinges | missing | applies_missing
+            else:
+                raw.append(MET if value else NOT_MET)
+        code, disagree = criterion_outcome(raw)
+        if code != UNKNOWN:
+            return code, _NOTHING
+        return code, (hinges | _REGION_HINGE) if disagree else hinges
+
+    def text(self, outcome: int, lang: Lang, fact_value: Callable[[str], object]) -> str:
+        """The wording of the outcome, with the applicant's own values of the facts it names
+        (`fact_value` gives them; the general wording if one is unknown)."""
+        template, names = self.texts[(outcome, lang)]
+        if not names:
+            return template
+        shown: dict[str, str] = {}
+        for path in names:
+            value = fact_value(path)
+            if value is None:
+                return self.general[lang]
+            shown[path] = show_fact(self.policies, path, value, lang)
+        return fill(template, shown)
+
+    def result(
+        self, outcome: int, lang: Lang, fact_value: Callable[[str], object]
+    ) -> CriterionResult:
+        """The criterion's result as the answer shows it: outcome, wording, reason, sources."""
+        found = self.results.get((outcome, lang))
+        if found is not None:
+            return found
+        text = self.text(outcome, lang, fact_value)
+        name = OUTCOME_NAMES[outcome]
+        return CriterionResult(
+            id=self.id,
+            outcome=name,
+            text=text,
+            reason=OUTCOME_PREFIX[name][lang] + text,
+            citations=self.citations,
+        )
+
+
+@dataclass(frozen=True)
+class AmountRulePlan:
+    """An amount rule under one variant, with the notes it gives in each language."""
+
+    when: rules.Compiled
+    amount: rules.Compiled
+    note: dict[Lang, str | None]  # a value: the rule's (or the benefit's) note
+    entry_note: dict[Lang, str | None]  # a value and one variant: with its entry's note
+    unset_note: dict[Lang, str | None]  # no value and nothing missing: the county decides
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """A next step or document shown under the profile, its text in each language."""
+
+    verdicts: frozenset[str]
+    when: rules.Compiled | None
+    text: dict[Lang, str]
+
+
+@dataclass(frozen=True)
+class ProgrammePlan:
+    """A programme under one parameter profile and year: everything that follows from where
+    and when, resolved once."""
+
+    programme: Programme
+    policies: PolicySet
+    variants: tuple[dict[str, ParamValue], ...]
+    not_in_force: dt.date | None
+    criteria: tuple[CriterionPlan, ...]
+    amounts: tuple[tuple[AmountRulePlan, ...], ...]  # per variant
+    amount_note: dict[Lang, str | None]  # the benefit's general note (a fact missing)
+    amount_unset: dict[Lang, str | None]  # no rule holds
+    amount_unit: dict[Lang, str | None]
+    amount_citations: tuple[Citation, ...]
+    next_steps: tuple[StepPlan, ...]
+    documents: tuple[StepPlan, ...]
+    gap_step: dict[Lang, tuple[str, ...]]
+    warnings: dict[Lang, tuple[str, ...]]
+    name: dict[Lang, str]
+    labels: dict[tuple[Verdict, Lang], str]
+    not_in_force_citations: tuple[Citation, ...]
+
+    def choose(
+        self, facts: Mapping[str, object], variant: int
+    ) -> tuple[int | None, int | None, frozenset[str]]:
+        """Under one variant: the first amount rule that holds, its amount, and the facts the
+        amount hinges on.  An earlier rule whose condition is unknown leaves it unknown."""
+        for index, rule in enumerate(self.amounts[variant]):
+            holds, missing = rule.when(facts, _NO_PARAMS)
+            if holds is None:
+                return None, None, missing
+            if holds:
+                value, value_missing = rule.amount(facts, _NO_PARAMS)
+                if value is None:
+                    return index, None, value_missing
+                assert isinstance(value, (int, float))
+                return index, int(value), _NOTHING
+        return None, None, _NOTHING
+
+    def amount(
+        self, facts: Mapping[str, object], lang: Lang
+    ) -> tuple[int | None, str | None, frozenset[str]]:
+        """The amount, its note in `lang`, and the facts it still hinges on."""
+        rule, amount, hinges, disagree = choose_amount(
+            [self.choose(facts, v) for v in range(len(self.variants))]
+        )
+        if disagree or (rule is None and hinges):
+            return None, self.amount_note[lang], hinges
+        if rule is None:
+            return None, self.amount_unset[lang], _NOTHING
+        chosen = self.amounts[0][rule]
+        if amount is None:
+            if hinges:
+                return None, self.amount_note[lang], hinges
+            return None, chosen.unset_note[lang], _NOTHING
+        note = chosen.entry_note if len(self.variants) == 1 else chosen.note
+        return amount, note[lang], _NOTHING
+
+    def steps(
+        self, which: tuple[StepPlan, ...], verdict: Verdict, facts: Mapping[str, object], lang: Lang
+    ) -> tuple[str, ...]:
+        """The steps (or documents) shown for the verdict and facts."""
+        return tuple(
+            step.text[lang]
+            for step in which
+            if verdict in step.verdicts
+            and (step.when is None or step.when(facts, _NO_PARAMS)[0] is True)
+        )
+
+
+def build_plan(
+    programme: Programme, policies: PolicySet, region_code: str | None, as_of: dt.date
+) -> ProgrammePlan:
+    """Resolve everything the programme says for the region and date."""
+    variants = programme.parameter_variants(region_code, as_of)
+    benefit = programme.policy.benefit
+
+    def note(text: Text | None, lang: Lang) -> str | None:
+        if text is None:
+            return None
+        if not any(programme.sets_all(text, params) for params in variants):
+            # A note naming values not in force on the date ("原则上None元"): say so.
+            text = benefit.unset_note or AMOUNT_NOT_SET
+            if not any(programme.sets_all(text, params) for params in variants):
+                text = AMOUNT_NOT_SET
+        return programme.wording(text, variants, lang)
+
+    criteria = tuple(
+        _criterion_plan(index, criterion, programme, policies, variants)
+        for index, criterion in enumerate(programme.criteria)
+    )
+    amounts = tuple(
+        tuple(
+            AmountRulePlan(
+                when=rules.compile_expr(rule.when, params),
+                amount=rules.compile_expr(rule.amount, params),
+                note={lang: note(rule.spec.note or benefit.note, lang) for lang in LANGS},
+                entry_note={
+                    lang: _with_entry_note(
+                        programme,
+                        rule.amount,
+                        region_code,
+                        as_of,
+                        note(rule.spec.note or benefit.note, lang),
+                        lang,
+                    )
+                    for lang in LANGS
+                },
+                unset_note={
+                    lang: note(benefit.unset_note or rule.spec.note or benefit.note, lang)
+                    for lang in LANGS
+                },
+            )
+            for rule in programme.amounts
+        )
+        for params in variants
+    )
+    gaps = programme.gaps(region_code, as_of)
+    name, _, _ = programme.named_on(as_of)
+    starts = programme.not_in_force_from(region_code, as_of)
+    labels: dict[tuple[Verdict, Lang], str] = {}
+    for verdict in VERDICT_LABELS:
+        own: Text | None = getattr(programme.policy.verdict_labels, verdict)
+        for lang in LANGS:
+            labels[(verdict, lang)] = (
+                VERDICT_LABELS[verdict][lang] if own is None else own.in_(lang)
+            )
+    return ProgrammePlan(
+        programme=programme,
+        policies=policies,
+        variants=variants,
+        not_in_force=starts,
+        criteria=criteria,
+        amounts=amounts,
+        amount_note={lang: note(benefit.note, lang) for lang in LANGS},
+        amount_unset={lang: note(benefit.unset_note or benefit.note, lang) for lang in LANGS},
+        amount_unit={lang: benefit.unit.in_(lang) if benefit.unit else None for lang in LANGS},
+        amount_citations=_amount_citations(programme, region_code, as_of),
+        next_steps=_step_plans(programme, programme.next_steps, variants[0], region_code, as_of),
+        documents=_step_plans(programme, programme.documents, variants[0], region_code, as_of),
+        gap_step={
+            lang: ((programme.policy.gap_step or GAP_STEP).in_(lang),) if gaps else ()
+            for lang in LANGS
+        },
+        warnings={lang: programme.warnings(region_code, as_of, lang) for lang in LANGS},
+        name={lang: name.in_(lang) for lang in LANGS},
+        labels=labels,
+        not_in_force_citations=(
+            ()
+            if starts is None
+            else tuple(
+                programme.citation(k) for k in programme.not_in_force_sources(region_code, starts)
+            )
+        ),
+    )
+
+
+def _criterion_plan(
+    index: int,
+    criterion: CompiledCriterion,
+    programme: Programme,
+    policies: PolicySet,
+    variants: Sequence[Params],
+) -> CriterionPlan:
+    runs: list[tuple[rules.Compiled | None, rules.Compiled] | None] = []
+    for params in variants:
+        if not programme.applies_under(criterion, params):
+            runs.append(None)
+            continue
+        applies_when = (
+            None
+            if criterion.applies_when is None
+            else rules.compile_expr(criterion.applies_when, params)
+        )
+        runs.append((applies_when, rules.compile_expr(criterion.test, params)))
+    texts: dict[tuple[int, Lang], tuple[str, tuple[str, ...]]] = {}
+    for code, outcome in OUTCOME_NAMES.items():
+        own = criterion.spec.outcome_text(outcome)
+        names = tuple(sorted(n for n in own.placeholders() if "." in n))
+        for lang in LANGS:
+            texts[(code, lang)] = (programme.wording(own, variants, lang), names)
+    general = {lang: programme.wording(criterion.spec.text, variants, lang) for lang in LANGS}
+    results: dict[tuple[int, Lang], CriterionResult] = {}
+    for (code, lang), (text, names) in texts.items():
+        if not names:
+            outcome = OUTCOME_NAMES[code]
+            results[(code, lang)] = CriterionResult(
+                id=criterion.spec.id,
+                outcome=outcome,
+                text=text,
+                reason=OUTCOME_PREFIX[outcome][lang] + text,
+                citations=criterion.citations,
+            )
+    return CriterionPlan(
+        index=index,
+        id=criterion.spec.id,
+        criterion=criterion,
+        runs=tuple(runs),
+        citations=criterion.citations,
+        policies=policies,
+        texts=texts,
+        general=general,
+        results=results,
+    )
+
+
+def _step_plans(
+    programme: Programme,
+    steps: tuple[CompiledStep, ...],
+    params: Params,
+    region_code: str | None,
+    as_of: dt.date,
+) -> tuple[StepPlan, ...]:
+    return tuple(
+        StepPlan(
+            verdicts=frozenset(step.spec.verdicts),
+            when=None if step.when is None else rules.compile_expr(step.when, params),
+            text={lang: programme.wording(step.spec.text, (params,), lang) for lang in LANGS},
+        )
+        for step in steps
+        if step.spec.shown_for(region_code, as_of)
+        # A step naming a value not in force on the date is not shown.
+        and programme.sets_all(step.spec.text, params)
+    )
+
+
+def _amount_citations(
+    programme: Programme, region_code: str | None, as_of: dt.date
+) -> tuple[Citation, ...]:
+    """The benefit's sources, led by those of the amount parameters in force for the region."""
+    cited: list[Citation] = []
+    for rule in programme.amounts:
+        for name in sorted(rules.param_names(rule.amount)):
+            entry = programme.parameter_source(name, region_code, as_of)
+            if entry is not None and entry.value is not None:
+                citation = programme.citation(entry.source)
+                if citation not in cited:
+                    cited.append(citation)
+    cited.extend(c for c in programme.benefit_citations if c not in cited)
+    return tuple(cited)
+
+
+def _with_entry_note(
+    programme: Programme,
+    amount: rules.Expr,
+    region_code: str | None,
+    as_of: dt.date,
+    amount_note: str | None,
+    lang: Lang,
+) -> str | None:
+    """The amount's note with the note of the value it came from, if that value has one
+    (环江 2021: "没有车票按400元；有实名车票按票价报销，最多800元", review9 F6)."""
+    names = rules.param_names(amount)
+    if len(names) != 1:
+        return amount_note
+    [name] = names
+    entry = programme.parameter_source(name, region_code, as_of)
+    if entry is None or entry.note is None:
+        return amount_note
+    said = entry.note.in_(lang)
+    said += "" if said[-1] in "。.!！" else ("。" if lang == "zh" else ".")
+    return said if not amount_note else said + ("" if lang == "zh" else " ") + amount_note
+
+
+# ---------------------------------------------------------------------------------------------
+# The row back-end
+
+
+class Plans:
+    """The plans of a policy set, built on first use and kept (a few per programme and year),
+    and the row back-end that decides an applicant's flat facts with them."""
+
+    def __init__(self, policies: PolicySet) -> None:
+        self.policies = policies
+        self._profiles: dict[str, Profiles] = {}
+        self._plans: dict[tuple[str, int, int], ProgrammePlan] = {}
+        self._recent: dict[tuple[str, str | None, dt.date], ProgrammePlan] = {}
+        self._questions: dict[tuple[str, Lang, str], MissingFact | None] = {}
+
+    def profiles(self, programme: Programme) -> Profiles:
+        """The programme's profiles."""
+        found = self._profiles.get(programme.id)
+        if found is None:
+            found = self._profiles[programme.id] = Profiles.of(programme)
+        return found
+
+    def plan(self, programme: Programme, region_code: str | None, as_of: dt.date) -> ProgrammePlan:
+        """The plan for a region code and date."""
+        key = (programme.id, region_code, as_of)
+        found = self._recent.get(key)
+        if found is None:
+            profile = self.profiles(programme).profile_of(region_code, as_of)
+            found = self.of_profile(programme, profile, as_of.year)
+            if len(self._recent) >= 65_536:
+                self._recent.clear()
+            self._recent[key] = found
+        return found
+
+    def of_profile(self, programme: Programme, profile: int, year: int) -> ProgrammePlan:
+        """The plan of a profile in a year."""
+        key = (programme.id, profile, year)
+        found = self._plans.get(key)
+        if found is None:
+            code, day = self.profiles(programme).point(profile, year)
+            found = self._plans[key] = build_plan(programme, self.policies, code, day)
+        return found
+
+    def missing(
+        self,
+        hinges: Mapping[str, int],
+        lang: Lang,
+        affects: Literal["verdict", "amount", "request"],
+    ) -> list[MissingFact]:
+        """The facts still worth asking (`rank_missing`), each with its question."""
+        found = []
+        for path in rank_missing(hinges, self.policies):
+            key = (path, lang, affects)
+            if key not in self._questions:
+                spec = self.policies.facts.get(path)
+                self._questions[key] = (
+                    None
+                    if spec is None
+                    else MissingFact(
+                        fact=path,
+                        question=spec.question.in_(lang),
+                        kind=spec.kind,
+                        options=tuple((o.value, o.zh if lang == "zh" else o.en) for o in spec.options),
+                        affects=affects,
+                    )
+                )
+            question = self._questions[key]
+            if question is not None:
+                found.append(question)
+        return found
+
+    def decide(
+        self,
+        programme: Programme,
+        facts: Mapping[str, object],
+        hashed: str,
+        region_code: str | None,
+        as_of: dt.date,
+        lang: Lang,
+    ) -> Determination:
+        """One programme's determination for the applicant's flat facts (`derive.flatten`)."""
+        plan = self.plan(programme, region_code, as_of)
+        if plan.not_in_force is not None:
+            return self._not_in_force(plan, plan.not_in_force, hashed, region_code, as_of, lang)
+        results: list[CriterionResult] = []
+        outcomes: list[int] = []
+        hinges: dict[str, int] = {}
+        requests: dict[str, int] = {}
+        fact_value = facts.get
+        for criterion in plan.criteria:
+            for path in criterion.criterion.request_facts:
+                if path not in facts:
+                    requests[path] = requests.get(path, 0) + 1
+            outcome, unknown_facts = criterion.outcome(facts)
+            if outcome == SKIPPED:
+                continue
+            outcomes.append(outcome)
+            for path in unknown_facts:
+                hinges[path] = hinges.get(path, 0) + 1
+            results.append(criterion.result(outcome, lang, fact_value))
+        verdict = verdict_of(outcomes)
+
+        amount: int | None = None
+        amount_note: str | None = None
+        amount_hinges = _NOTHING
+        if verdict != "ineligible" and plan.amounts[0]:
+            amount, amount_note, amount_hinges = plan.amount(facts, lang)
+        missing: list[MissingFact] = []
+        if verdict == "needs_info":
+            missing = self.missing(hinges, lang, "verdict")
+        if amount_hinges:
+            known = {m.fact for m in missing}
+            extra = {p: 1 for p in amount_hinges if p not in known}
+            missing.extend(m for m in self.missing(extra, lang, "amount") if m.fact not in known)
+        return Determination(
+            programme=programme.id,
+            programme_name=plan.name[lang],
+            verdict=verdict,
+            amount=amount,
+            amount_unit=plan.amount_unit[lang],
+            amount_note=amount_note,
+            amount_citations=(
+                plan.amount_citations if amount is not None or amount_note is not None else ()
+            ),
+            criteria=tuple(results),
+            missing=tuple(missing),
+            request_details=(
+                () if verdict == "ineligible" else tuple(self.missing(requests, lang, "request"))
+            ),
+            next_steps=plan.steps(plan.next_steps, verdict, facts, lang)
+            + (() if verdict == "ineligible" else plan.gap_step[lang]),
+            documents=plan.steps(plan.documents, verdict, facts, lang),
+            as_of=as_of,
+            region_code=region_code,
+            policy_version=self.policies.version,
+            facts_hash=hashed,
+            verdict_label=plan.labels[(verdict, lang)],
+            warnings=plan.warnings[lang],
+        )
+
+    def _not_in_force(
+        self,
+        plan: ProgrammePlan,
+        starts: dt.date,
+        hashed: str,
+        region_code: str | None,
+        as_of: dt.date,
+        lang: Lang,
+    ) -> Determination:
+        """A programme none of whose rules had started on the date: `ineligible`, one criterion
+        saying from when it applies, nothing asked, no amount, no steps.  Not `needs_info`
+        (nothing the household could answer makes it apply) and never `eligible`."""
+        text, reason = not_in_force_reason(starts, lang)
+        return Determination(
+            programme=plan.programme.id,
+            programme_name=plan.name[lang],
+            verdict="ineligible",
+            amount=None,
+            amount_unit=None,
+            amount_note=None,
+            amount_citations=(),
+            criteria=(
+                CriterionResult(
+                    id=NOT_IN_FORCE_CRITERION,
+                    outcome="not_met",
+                    text=text,
+                    reason=reason,
+                    citations=plan.not_in_force_citations,
+                ),
+            ),
+            missing=(),
+            request_details=(),
+            next_steps=(),
+            documents=(),
+            as_of=as_of,
+            region_code=region_code,
+            policy_version=self.policies.version,
+            facts_hash=hashed,
+            verdict_label=NOT_IN_FORCE_LABEL.in_(lang),
+            warnings=plan.warnings[lang],
+        )
+
+
+# One set of plans per loaded policy set (a policy set is immutable once loaded).
+_PLANS: dict[int, tuple[PolicySet, Plans]] = {}
+
+
+def plans_of(policies: PolicySet) -> Plans:
+    """The decision plans of a loaded policy set (built on first use, kept with it)."""
+    found = _PLANS.get(id(policies))
+    if found is None or found[0] is not policies:
+        if len(_PLANS) >= 64:
+            _PLANS.clear()
+        found = _PLANS[id(policies)] = (policies, Plans(policies))
+    return found[1]
