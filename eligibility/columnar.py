@@ -49,7 +49,7 @@ import polars as pl
 
 from eligibility import rules
 from eligibility.catalogue import FactKind
-from eligibility.derive import askable
+from eligibility.facts import CATEGORY_STATUS, MONITORING_TYPE_STATUS, STATUS_FIELDS
 from eligibility.plan import (
     MET,
     NOT_MET,
@@ -60,14 +60,8 @@ from eligibility.plan import (
     plans_of,
     rank_missing,
 )
-from eligibility.facts import CATEGORY_STATUS, MONITORING_TYPE_STATUS, STATUS_FIELDS
-from eligibility.policy import (
-    NOT_IN_FORCE_CRITERION,
-    CompiledCriterion,
-    ParamValue,
-    PolicySet,
-    Programme,
-)
+from eligibility.policy_file import ParamValue
+from eligibility.programme import NOT_IN_FORCE_CRITERION, CompiledCriterion, PolicySet, Programme
 from eligibility.text import Lang, Text
 
 VERDICTS = ("eligible", "ineligible", "needs_info")
@@ -264,9 +258,7 @@ def profile_expr(profiles: Profiles) -> pl.Expr:
             return_dtype=pl.Int64,
         )
         region_class = pl.coalesce(exact, region_class)
-    region_class = (
-        pl.when(region.is_null()).then(pl.lit(0, dtype=pl.Int64)).otherwise(region_class)
-    )
+    region_class = pl.when(region.is_null()).then(pl.lit(0, dtype=pl.Int64)).otherwise(region_class)
     bucket = reduce(
         lambda acc, day: acc + (pl.col("as_of") >= pl.lit(day)).cast(pl.Int64),
         profiles.dates,
@@ -810,6 +802,7 @@ class ColumnarProgramme:
         # No named fact known: the legend spells a code out in the criterion's general wording.
         text, _, _ = self.describe(words, lang)
         return text or ""
+
 
 def reason_code(criterion: str, unknown: bool) -> str:
     """A criterion's reason code: its id, then `!` when not met or `?` when not known."""

@@ -24,6 +24,7 @@ from eligibility.plan import plans_of
 from eligibility.programme import PolicySet, Programme
 from eligibility.text import Lang
 
+
 def facts_hash(facts: Mapping[str, Any]) -> str:
     """A stable hash of the (flattened, ID-free) facts a determination was made on."""
     encoded = msgspec.json.encode(facts, order="sorted")
@@ -51,8 +52,7 @@ def determine(
     plans = plans_of(policies)
     region = applicant.region_code
     return [
-        plans.decide(policies.programme(pid), facts, hashed, region, as_of, lang)
-        for pid in chosen
+        plans.decide(policies.programme(pid), facts, hashed, region, as_of, lang) for pid in chosen
     ]
 
 

@@ -724,7 +724,9 @@ class Plans:
                         fact=path,
                         question=spec.question.in_(lang),
                         kind=spec.kind,
-                        options=tuple((o.value, o.zh if lang == "zh" else o.en) for o in spec.options),
+                        options=tuple(
+                            (o.value, o.zh if lang == "zh" else o.en) for o in spec.options
+                        ),
                         affects=affects,
                     )
                 )

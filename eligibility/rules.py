@@ -537,10 +537,10 @@ def _fact_against(
     return fact_against
 
 
-def _fact_in(path: str, collection: list[object]) -> Compiled:
+def _fact_in(path: str, collection: Sequence[object]) -> Compiled:
     only = frozenset((path,))
     try:
-        members: frozenset[object] | list[object] = frozenset(collection)
+        members: frozenset[object] | Sequence[object] = frozenset(collection)
     except TypeError:
         members = collection
 

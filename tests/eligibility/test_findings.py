@@ -14,7 +14,7 @@ import pytest
 from eligibility.answer import Determination
 from eligibility.determination import determine
 from eligibility.facts import Applicant
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 
 WORKER: dict[str, Any] = {
     "status": "employed",

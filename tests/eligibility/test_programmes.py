@@ -13,7 +13,7 @@ import pytest
 from eligibility.answer import Determination
 from eligibility.determination import determine, next_questions
 from eligibility.facts import Applicant
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 
 BASELINES: dict[str, dict[str, Any]] = {
     "microloan": {
