@@ -13,8 +13,8 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from api.problems import FieldError, invalid
-from eligibility.birth import birth_date_problem
 from eligibility.answer import Determination
+from eligibility.birth import birth_date_problem
 from eligibility.facts import (
     Applicant,
     Education,

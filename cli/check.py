@@ -9,8 +9,8 @@ from typing import IO, Any
 
 import msgspec
 
-from eligibility.derive import FactError
 from eligibility.answer import Determination
+from eligibility.derive import FactError
 from eligibility.determination import determine
 from eligibility.facts import Applicant
 from eligibility.listing import list_programmes

@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from msgspec.structs import replace
+
 from eligibility import rules
 from eligibility.answer import CriterionResult, Determination, MissingFact
 from eligibility.derive import askable
@@ -308,8 +310,8 @@ class CriterionPlan:
     id: str
     criterion: CompiledCriterion
     # Per variant: None where the variant cannot apply it (a parameter it reads is not set),
-    # else (the `applies_when` closure or None, the test closure), bound to the variant.
-    runs: tuple[tuple[rules.Compiled | None, rules.Compiled] | None, ...]
+    # else (its `applies_when` or None, its test), with the variant's parameters folded in.
+    bound: tuple[tuple[rules.Expr | None, rules.Expr] | None, ...]
     citations: tuple[Citation, ...]
     policies: PolicySet = field(repr=False)
     # Per (outcome, lang): the text with parameters filled in, and the facts it still names.
@@ -317,33 +319,6 @@ class CriterionPlan:
     general: dict[Lang, str]  # the wording when a fact the outcome's text names is unknown
     # Per (outcome, lang): the whole result where the text names no fact.
     results: dict[tuple[int, Lang], CriterionResult]
-
-    def outcome(self, facts: Mapping[str, object]) -> tuple[int, frozenset[str]]:
-        """The criterion's outcome for these facts, and the unknown facts it hinges on."""
-        raw: list[int] = []
-        hinges = _NOTHING
-        for run in self.runs:
-            if run is None:
-                raw.append(SKIPPED)
-                continue
-            applies_when, test = run
-            applies: object = True
-            applies_missing = _NOTHING
-            if applies_when is not None:
-                applies, applies_missing = applies_when(facts, _NO_PARAMS)
-                if applies is False:
-                    raw.append(SKIPPED)
-                    continue
-            value, missing = test(facts, _NO_PARAMS)
-            if value is None or applies is None:
-                raw.append(UNKNOWN)
-                hinges = hinges | missing | applies_missing
-            else:
-                raw.append(MET if value else NOT_MET)
-        code, disagree = criterion_outcome(raw)
-        if code != UNKNOWN:
-            return code, _NOTHING
-        return code, (hinges | _REGION_HINGE) if disagree else hinges
 
     def text(self, outcome: int, lang: Lang, fact_value: Callable[[str], object]) -> str:
         """The wording of the outcome, with the applicant's own values of the facts it names
@@ -419,6 +394,16 @@ class ProgrammePlan:
     name: dict[Lang, str]
     labels: dict[tuple[Verdict, Lang], str]
     not_in_force_citations: tuple[Citation, ...]
+    # The row back-end's evaluator of every criterion (`outcomes_function`).
+    outcomes: Outcomes = field(repr=False)
+    # What else an answer depends on, besides the outcomes: the facts a criterion's wording
+    # names, by criterion and outcome (only criteria that name some); the request details
+    # (`given(loan_request.amount)`) by criterion; the steps and documents with a condition.
+    named: tuple[tuple[int, dict[int, tuple[str, ...]]], ...]
+    requests: tuple[tuple[str, ...], ...]
+    conditional: tuple[StepPlan, ...]
+    # Answers already assembled, by everything they depend on (see `Plans.decide`).
+    answers: dict[tuple[object, ...], Determination] = field(default_factory=dict, repr=False)
 
     def choose(
         self, facts: Mapping[str, object], variant: int
@@ -525,6 +510,13 @@ def build_plan(
             labels[(verdict, lang)] = (
                 VERDICT_LABELS[verdict][lang] if own is None else own.in_(lang)
             )
+    next_steps = _step_plans(programme, programme.next_steps, variants[0], region_code, as_of)
+    documents = _step_plans(programme, programme.documents, variants[0], region_code, as_of)
+    named = []
+    for criterion in criteria:
+        by_outcome = {code: criterion.texts[(code, "zh")][1] for code in OUTCOME_NAMES}
+        if any(by_outcome.values()):
+            named.append((criterion.index, by_outcome))
     return ProgrammePlan(
         programme=programme,
         policies=policies,
@@ -532,12 +524,16 @@ def build_plan(
         not_in_force=starts,
         criteria=criteria,
         amounts=amounts,
+        outcomes=outcomes_function(criteria),
+        named=tuple(named),
+        requests=tuple(tuple(sorted(c.criterion.request_facts)) for c in criteria),
+        conditional=tuple(s for s in (*next_steps, *documents) if s.when is not None),
         amount_note={lang: note(benefit.note, lang) for lang in LANGS},
         amount_unset={lang: note(benefit.unset_note or benefit.note, lang) for lang in LANGS},
         amount_unit={lang: benefit.unit.in_(lang) if benefit.unit else None for lang in LANGS},
         amount_citations=_amount_citations(programme, region_code, as_of),
-        next_steps=_step_plans(programme, programme.next_steps, variants[0], region_code, as_of),
-        documents=_step_plans(programme, programme.documents, variants[0], region_code, as_of),
+        next_steps=next_steps,
+        documents=documents,
         gap_step={
             lang: ((programme.policy.gap_step or GAP_STEP).in_(lang),) if gaps else ()
             for lang in LANGS
@@ -562,17 +558,15 @@ def _criterion_plan(
     policies: PolicySet,
     variants: Sequence[Params],
 ) -> CriterionPlan:
-    runs: list[tuple[rules.Compiled | None, rules.Compiled] | None] = []
+    bound: list[tuple[rules.Expr | None, rules.Expr] | None] = []
     for params in variants:
         if not programme.applies_under(criterion, params):
-            runs.append(None)
+            bound.append(None)
             continue
         applies_when = (
-            None
-            if criterion.applies_when is None
-            else rules.compile_expr(criterion.applies_when, params)
+            None if criterion.applies_when is None else rules.fold(criterion.applies_when, params)
         )
-        runs.append((applies_when, rules.compile_expr(criterion.test, params)))
+        bound.append((applies_when, rules.fold(criterion.test, params)))
     texts: dict[tuple[int, Lang], tuple[str, tuple[str, ...]]] = {}
     for code, outcome in OUTCOME_NAMES.items():
         own = criterion.spec.outcome_text(outcome)
@@ -595,13 +589,89 @@ def _criterion_plan(
         index=index,
         id=criterion.spec.id,
         criterion=criterion,
-        runs=tuple(runs),
+        bound=tuple(bound),
         citations=criterion.citations,
         policies=policies,
         texts=texts,
         general=general,
         results=results,
     )
+
+
+Outcomes = Callable[
+    [Mapping[str, object]], tuple[tuple[int, ...], tuple[frozenset[str] | None, ...]]
+]
+
+
+def outcomes_function(criteria: Sequence[CriterionPlan]) -> Outcomes:
+    """One generated function giving every criterion's outcome and, where unknown, the facts it
+    hinges on: the row back-end's evaluator for a whole plan.
+
+    It is `rules.Emitter`'s code for each criterion under each variant, combined as
+    `criterion_outcome` says (which it calls where there are several variants): a variant whose
+    `applies_when` is false does not apply the criterion; an unknown test or condition leaves it
+    unknown, hinging on the unknown facts of both.
+    """
+    emitter = rules.Emitter()
+    emitter.names.update(
+        SKIPPED=SKIPPED,
+        MET=MET,
+        NOT_MET=NOT_MET,
+        UNKNOWN=UNKNOWN,
+        combine=criterion_outcome,
+        REGION=_REGION_HINGE,
+    )
+    body: list[str] = []
+    codes: list[str] = []
+    hinges: list[str] = []
+    for i, criterion in enumerate(criteria):
+        raw: list[str] = []
+        raw_hinges: list[str] = []
+        for v, bound in enumerate(criterion.bound):
+            if bound is None:
+                raw.append("SKIPPED")
+                continue
+            applies_when, test = bound
+            r, m = f"r{i}_{v}", f"m{i}_{v}"
+            value, missing = emitter.emit(test)
+            body.append(f"    v = {value}")
+            if applies_when is None:
+                body.append(f"    {r} = UNKNOWN if v is None else (MET if v else NOT_MET)")
+                body.append(f"    {m} = ({missing}) if v is None else E")
+            else:
+                applies, applies_missing = emitter.emit(applies_when)
+                body.append(f"    a = {applies}")
+                body.append(
+                    f"    {r} = SKIPPED if a is False else "
+                    "(UNKNOWN if v is None or a is None else (MET if v else NOT_MET))"
+                )
+                body.append(
+                    f"    {m} = (({missing}) if v is None else E) | "
+                    f"(({applies_missing}) if a is None else E) if {r} == UNKNOWN else E"
+                )
+            raw.append(r)
+            raw_hinges.append(m)
+        c, h = f"c{i}", f"h{i}"
+        if len(raw) == 1:
+            body.append(f"    {c} = {raw[0]}")
+            union = raw_hinges[0] if raw_hinges else "E"
+        else:
+            body.append(f"    {c}, d = combine(({', '.join(raw)},))")
+            union = " | ".join([*raw_hinges, "(REGION if d else E)"])
+        body.append(f"    {h} = ({union}) if {c} == UNKNOWN else None")
+        codes.append(c)
+        hinges.append(h)
+    source = (
+        "def outcomes(facts):\n"
+        + emitter.loads()
+        + "".join(line + "\n" for line in body)
+        + f"    return ({''.join(c + ', ' for c in codes)}), "
+        + f"({''.join(h + ', ' for h in hinges)})\n"
+    )
+    namespace = dict(emitter.names)
+    exec(compile(source, "<decision plan>", "exec"), namespace)
+    found: Outcomes = namespace["outcomes"]  # type: ignore[assignment]
+    return found
 
 
 def _step_plans(
@@ -744,28 +814,60 @@ class Plans:
         as_of: dt.date,
         lang: Lang,
     ) -> Determination:
-        """One programme's determination for the applicant's flat facts (`derive.flatten`)."""
+        """One programme's determination for the applicant's flat facts (`derive.flatten`).
+
+        The plan's evaluator gives every criterion's outcome; with the few other things an
+        answer depends on (the values its wording names, which request details are given, the
+        amount rule and value under each variant, the steps' conditions), they make the key of
+        an answer assembled once per plan and shared by every applicant with the same key.
+        """
         plan = self.plan(programme, region_code, as_of)
         if plan.not_in_force is not None:
             return self._not_in_force(plan, plan.not_in_force, hashed, region_code, as_of, lang)
+        codes, hinges = plan.outcomes(facts)
+        verdict = verdict_of(codes)
+        get = facts.get
+        key = (
+            lang,
+            codes,
+            hinges,
+            tuple(tuple(get(p) for p in names[codes[i]]) for i, names in plan.named if codes[i]),
+            tuple(tuple(p in facts for p in paths) for paths in plan.requests if paths),
+            None
+            if verdict == "ineligible" or not plan.amounts[0]
+            else tuple(plan.choose(facts, v) for v in range(len(plan.variants))),
+            tuple(step.when(facts, _NO_PARAMS)[0] is True for step in plan.conditional),  # type: ignore[misc]
+        )
+        found = plan.answers.get(key)
+        if found is None:
+            found = self._assemble(plan, facts, codes, hinges, verdict, lang)
+            if len(plan.answers) >= 4096:
+                plan.answers.clear()
+            plan.answers[key] = found
+        return replace(found, as_of=as_of, region_code=region_code, facts_hash=hashed)
+
+    def _assemble(
+        self,
+        plan: ProgrammePlan,
+        facts: Mapping[str, object],
+        codes: tuple[int, ...],
+        hinges: tuple[frozenset[str] | None, ...],
+        verdict: Verdict,
+        lang: Lang,
+    ) -> Determination:
+        """The answer for outcomes and facts, but for who and when it is for."""
         results: list[CriterionResult] = []
-        outcomes: list[int] = []
-        hinges: dict[str, int] = {}
+        counts: dict[str, int] = {}
         requests: dict[str, int] = {}
-        fact_value = facts.get
-        for criterion in plan.criteria:
+        for criterion, code, unknown in zip(plan.criteria, codes, hinges, strict=True):
             for path in criterion.criterion.request_facts:
                 if path not in facts:
                     requests[path] = requests.get(path, 0) + 1
-            outcome, unknown_facts = criterion.outcome(facts)
-            if outcome == SKIPPED:
+            if code == SKIPPED:
                 continue
-            outcomes.append(outcome)
-            for path in unknown_facts:
-                hinges[path] = hinges.get(path, 0) + 1
-            results.append(criterion.result(outcome, lang, fact_value))
-        verdict = verdict_of(outcomes)
-
+            for path in unknown or ():
+                counts[path] = counts.get(path, 0) + 1
+            results.append(criterion.result(code, lang, facts.get))
         amount: int | None = None
         amount_note: str | None = None
         amount_hinges = _NOTHING
@@ -773,13 +875,13 @@ class Plans:
             amount, amount_note, amount_hinges = plan.amount(facts, lang)
         missing: list[MissingFact] = []
         if verdict == "needs_info":
-            missing = self.missing(hinges, lang, "verdict")
+            missing = self.missing(counts, lang, "verdict")
         if amount_hinges:
             known = {m.fact for m in missing}
             extra = {p: 1 for p in amount_hinges if p not in known}
             missing.extend(m for m in self.missing(extra, lang, "amount") if m.fact not in known)
         return Determination(
-            programme=programme.id,
+            programme=plan.programme.id,
             programme_name=plan.name[lang],
             verdict=verdict,
             amount=amount,
@@ -796,10 +898,10 @@ class Plans:
             next_steps=plan.steps(plan.next_steps, verdict, facts, lang)
             + (() if verdict == "ineligible" else plan.gap_step[lang]),
             documents=plan.steps(plan.documents, verdict, facts, lang),
-            as_of=as_of,
-            region_code=region_code,
+            as_of=dt.date.min,
+            region_code=None,
             policy_version=self.policies.version,
-            facts_hash=hashed,
+            facts_hash="",
             verdict_label=plan.labels[(verdict, lang)],
             warnings=plan.warnings[lang],
         )

@@ -470,133 +470,145 @@ def fold(expr: Expr, params: Params) -> Expr:
     raise TypeError(expr)
 
 
-def _constant(result: tuple[object, frozenset[str]]) -> Compiled:
-    return lambda facts, params: result
-
-
 def _compile(expr: Expr) -> Compiled:
-    match expr:
-        case Fact(path):
-            only = frozenset((path,))
-
-            def fact(facts: Facts, params: Params) -> tuple[object, frozenset[str]]:
-                value = facts.get(path)
-                return value, (only if value is None else _NOTHING)
-
-            return fact
-        case Param(name):
-            return lambda facts, params: (params[name], _NOTHING)
-        case Const(value):
-            return _constant((value, _NOTHING))
-        case Compare(op, Fact(path), Const(value)) if value is not None:
-            return _fact_against(path, _COMPARATORS[op], value)
-        case Member(Fact(path), Const(value)) if isinstance(value, list):
-            return _fact_in(path, value)
-        case Compare(op, left_expr, right_expr):
-            return _binary(_compile(left_expr), _compile(right_expr), _COMPARATORS[op])
-        case Member(item_expr, collection_expr):
-            return _binary(_compile(item_expr), _compile(collection_expr), _member)
-        case Arith(op, left_expr, right_expr):
-            return _binary(
-                _compile(left_expr),
-                _compile(right_expr),
-                lambda a, b: _arith(op, a, b),
-            )
-        case All(items):
-            return _junction(tuple(_compile(i) for i in items), decisive=False)
-        case Any_(items):
-            return _junction(tuple(_compile(i) for i in items), decisive=True)
-        case Not(item):
-            inner = _compile(item)
-
-            def negate(facts: Facts, params: Params) -> tuple[object, frozenset[str]]:
-                value, missing = inner(facts, params)
-                if value is None:
-                    return None, missing
-                return not value, _NOTHING
-
-            return negate
-        case Given(item):
-            inner = _compile(item)
-            return lambda facts, params: (inner(facts, params)[0] is not None, _NOTHING)
-    raise TypeError(expr)
+    """The expression as one generated Python function (see `Emitter`)."""
+    emitter = Emitter()
+    value, missing = emitter.emit(expr)
+    source = (
+        "def run(facts, params):\n"
+        f"{emitter.loads()}"
+        f"    value = {value}\n"
+        "    if value is None:\n"
+        f"        return None, {missing}\n"
+        "    return value, E\n"
+    )
+    namespace = dict(emitter.names)
+    exec(compile(source, f"<rule {to_source(expr)[:60]}>", "exec"), namespace)
+    run: Compiled = namespace["run"]  # type: ignore[assignment]
+    return run
 
 
-def _fact_against(
-    path: str, compare: Callable[[object, object], object], value: object
-) -> Compiled:
-    # The commonest node (`person.age >= 16`): one closure instead of three.
-    only = frozenset((path,))
+class Emitter:
+    """Writes an expression as Python source with the rule language's three-valued semantics.
 
-    def fact_against(facts: Facts, params: Params) -> tuple[object, frozenset[str]]:
-        known = facts.get(path)
-        if known is None:
-            return None, only
-        return compare(known, value), _NOTHING
+    Each node gives two pieces of code: its value (None = unknown), and the unknown facts it
+    hinges on, valid only where its value is None (where every operand it hinges on has been
+    evaluated: `and`/`or` stop early only on a deciding item, comparisons evaluate both sides).
+    Constants and fact paths reach the code through the function's namespace (`K<n>`), never
+    as text; facts are read once into locals at the top.
+    """
 
-    return fact_against
+    def __init__(self) -> None:
+        self.names: dict[str, object] = {
+            "E": _NOTHING,
+            "compare": _compare,
+            "arith": _arith,
+            "member": _member,
+            "NUMBERS": (int, float),
+        }
+        self.fact_locals: dict[str, tuple[str, str]] = {}  # path -> (local, its constant)
+        self._temps = 0
 
+    def loads(self) -> str:
+        """The function body's first lines: every fact the emitted code reads, read once."""
+        lines = ["    get = facts.get\n"]
+        lines.extend(f"    {local} = get({key})\n" for local, key in self.fact_locals.values())
+        return "".join(lines)
 
-def _fact_in(path: str, collection: Sequence[object]) -> Compiled:
-    only = frozenset((path,))
-    try:
-        members: frozenset[object] | Sequence[object] = frozenset(collection)
-    except TypeError:
-        members = collection
+    def constant(self, value: object) -> str:
+        """A name in the namespace that holds `value`."""
+        name = f"K{len(self.names)}"
+        self.names[name] = value
+        return name
 
-    def fact_in(facts: Facts, params: Params) -> tuple[object, frozenset[str]]:
-        known = facts.get(path)
-        if known is None:
-            return None, only
-        return known in members, _NOTHING
+    def temp(self) -> str:
+        """A fresh local name."""
+        self._temps += 1
+        return f"t{self._temps}"
 
-    return fact_in
+    def emit(self, expr: Expr) -> tuple[str, str]:
+        """The code of `expr`'s value, and of the unknown facts it hinges on (valid only where
+        the value is None)."""
+        match expr:
+            case Fact(path):
+                found = self.fact_locals.get(path)
+                if found is None:
+                    found = self.fact_locals[path] = (
+                        f"f{len(self.fact_locals)}",
+                        self.constant(path),
+                    )
+                return found[0], self.constant(frozenset((path,)))
+            case Param(name):
+                return f"params[{self.constant(name)}]", "E"
+            case Const(value):
+                return self.constant(value), "E"
+            case Compare(op, left, right):
+                (lv, lm), (rv, rm) = self.emit(left), self.emit(right)
+                a, b = self.temp(), self.temp()
+                if op in ("==", "!="):
+                    test = f"{a} {op} {b}"
+                else:
+                    # Ordering needs numbers (`_compare` refuses anything else); the common case
+                    # is tested inline.
+                    test = (
+                        f"({a} {op} {b} if {a}.__class__ in NUMBERS and {b}.__class__ in NUMBERS"
+                        f" else compare({self.constant(op)}, {a}, {b}))"
+                    )
+                value = f"(None if (({a} := {lv}) is None) | (({b} := {rv}) is None) else {test})"
+                return value, self._either((a, lm), (b, rm))
+            case Member(item, Const(collection)) if isinstance(collection, list):
+                iv, im = self.emit(item)
+                a = self.temp()
+                try:
+                    members: object = frozenset(collection)
+                except TypeError:
+                    members = tuple(collection)
+                return f"(None if ({a} := {iv}) is None else {a} in {self.constant(members)})", im
+            case Member(item, collection):
+                (iv, im), (cv, cm) = self.emit(item), self.emit(collection)
+                a, b = self.temp(), self.temp()
+                value = (
+                    f"(None if (({a} := {iv}) is None) | (({b} := {cv}) is None)"
+                    f" else member({a}, {b}))"
+                )
+                return value, self._either((a, im), (b, cm))
+            case Arith(op, left, right):
+                (lv, lm), (rv, rm) = self.emit(left), self.emit(right)
+                a, b = self.temp(), self.temp()
+                value = (
+                    f"(None if (({a} := {lv}) is None) | (({b} := {rv}) is None)"
+                    f" else arith({self.constant(op)}, {a}, {b}))"
+                )
+                return value, self._either((a, lm), (b, rm))
+            case All(items) | Any_(items):
+                decisive = isinstance(expr, Any_)
+                parts = [self.emit(item) for item in items]
+                temps = [self.temp() for _ in parts]
+                # `and` is decided by the first false item, `or` by the first true one (Kleene).
+                settles = " or ".join(
+                    f"(({t} := {v}) is not None and {'' if decisive else 'not '}{t})"
+                    for t, (v, _) in zip(temps, parts, strict=True)
+                )
+                unknown = " or ".join(f"{t} is None" for t in temps)
+                value = f"({decisive} if ({settles}) else (None if {unknown} else {not decisive}))"
+                missing = self._either(*((t, m) for t, (_, m) in zip(temps, parts, strict=True)))
+                return value, missing
+            case Not(item):
+                iv, im = self.emit(item)
+                a = self.temp()
+                return f"(None if ({a} := {iv}) is None else not {a})", im
+            case Given(item):
+                iv, _ = self.emit(item)
+                return f"({iv} is not None)", "E"
+        raise TypeError(expr)
+
+    @staticmethod
+    def _either(*operands: tuple[str, str]) -> str:
+        """The union of the operands' hinges, of those that are unknown."""
+        parts = [f"({m} if {t} is None else E)" for t, m in operands if m != "E"]
+        return " | ".join(parts) if parts else "E"
 
 
 def _member(item: object, collection: object) -> bool:
     assert isinstance(collection, (list, tuple))
     return item in collection
-
-
-def _comparator(op: str) -> Callable[[object, object], object]:
-    if op == "==":
-        return lambda a, b: a == b
-    if op == "!=":
-        return lambda a, b: a != b
-    return lambda a, b: _compare(op, a, b)
-
-
-_COMPARATORS = {op: _comparator(op) for op in ("==", "!=", "<", "<=", ">", ">=")}
-
-
-def _binary(
-    left: Compiled, right: Compiled, combine: Callable[[object, object], object]
-) -> Compiled:
-    def binary(facts: Facts, params: Params) -> tuple[object, frozenset[str]]:
-        a, a_missing = left(facts, params)
-        b, b_missing = right(facts, params)
-        if a is None or b is None:
-            return None, a_missing | b_missing
-        return combine(a, b), _NOTHING
-
-    return binary
-
-
-def _junction(items: tuple[Compiled, ...], *, decisive: bool) -> Compiled:
-    # `and` is decided by the first false item, `or` by the first true one (Kleene).
-    settled = (decisive, _NOTHING)
-    otherwise = (not decisive, _NOTHING)
-
-    def junction(facts: Facts, params: Params) -> tuple[object, frozenset[str]]:
-        missing = _NOTHING
-        unknown = False
-        for item in items:
-            value, item_missing = item(facts, params)
-            if value is None:
-                unknown = True
-                missing |= item_missing
-            elif bool(value) is decisive:
-                return settled
-        return (None, missing) if unknown else otherwise
-
-    return junction

@@ -20,15 +20,10 @@ from api.services.households import deny, member_with_household, not_found, reco
 from db.engine import utc
 from db.models import Assessment, AssessmentDetermination, Household, Member
 from eligibility import facts as f
-from eligibility.derive import FactError
-<<<<<<< HEAD
 from eligibility.answer import Determination
+from eligibility.derive import FactError
 from eligibility.determination import determine
-from eligibility.policy import PolicySet
-=======
-from eligibility.determination import Determination, determine
 from eligibility.programme import PolicySet
->>>>>>> main
 
 _determinations = msgspec.json.Decoder(Determination)
 _encoder = msgspec.json.Encoder()
