@@ -43,7 +43,7 @@ def determine(
 
     `as_of` is the applicant's, else `today` (the caller's clock: the core reads none).
     """
-    chosen = list(policies.programmes) if programmes is None else list(programmes)
+    chosen = tuple(policies.programmes) if programmes is None else tuple(programmes)
     as_of = applicant.as_of or today
     if as_of is None:
         raise ValueError("as_of: give the applicant's as_of or today's date")

@@ -102,24 +102,25 @@ def verdict_of(outcomes: Iterable[int]) -> Verdict:
     return "needs_info" if UNKNOWN in seen else "eligible"
 
 
-def choose_amount(
-    chosen: Sequence[tuple[int | None, int | None, frozenset[str]]],
-) -> tuple[int | None, int | None, frozenset[str], bool]:
-    """The amount under the region's own variant (the first), unless another variant gives a
-    different one: then the region decides (no amount, hinging on the region).
+# An amount under one variant: (the rule that decided it, or None; the amount, or None; the facts
+# it hinges on).  The first rule whose condition holds decides; an earlier rule whose condition
+# is unknown leaves the amount unknown.
+Choice = tuple[int | None, int | None, frozenset[str]]
 
-    Each variant gives (the rule that decided it or None, the amount or None, the facts it
-    hinges on); the result is (rule, amount, hinges, whether the variants disagree).
-    """
-    rule, amount, hinges = chosen[0]
+
+def choose_amount(choices: Sequence[Choice]) -> tuple[int | None, frozenset[str], bool]:
+    """The amount under the region's own variant (the first), unless another variant gives a
+    different one: then the region decides (no amount, hinging on the region).  Returns the
+    amount, the facts it hinges on under any variant, and whether the variants disagree."""
+    _, amount, hinges = choices[0]
     disagree = False
-    for _, other, other_hinges in chosen[1:]:
+    for _, other, other_hinges in choices[1:]:
         hinges |= other_hinges
         if other != amount:
             disagree = True
     if disagree:
-        return None, None, hinges | _REGION_HINGE, True
-    return rule, amount, hinges, False
+        return None, hinges | _REGION_HINGE, True
+    return amount, hinges, False
 
 
 def rank_missing(hinges: Mapping[str, int], policies: PolicySet) -> list[str]:
@@ -356,8 +357,8 @@ class CriterionPlan:
 class AmountRulePlan:
     """An amount rule under one variant, with the notes it gives in each language."""
 
-    when: rules.Compiled
-    amount: rules.Compiled
+    when: rules.Expr  # with the variant's parameters folded in
+    amount: rules.Expr
     note: dict[Lang, str | None]  # a value: the rule's (or the benefit's) note
     entry_note: dict[Lang, str | None]  # a value and one variant: with its entry's note
     unset_note: dict[Lang, str | None]  # no value and nothing missing: the county decides
@@ -368,8 +369,38 @@ class StepPlan:
     """A next step or document shown under the profile, its text in each language."""
 
     verdicts: frozenset[str]
-    when: rules.Compiled | None
+    when: rules.Expr | None  # with the parameters folded in
     text: dict[Lang, str]
+
+
+@dataclass
+class AnswerParts:
+    """The parts of a plan's answers already made, each by what it depends on."""
+
+    criteria: dict[tuple[object, ...], tuple[CriterionResult, ...]] = field(default_factory=dict)
+    amounts: dict[tuple[object, ...], tuple[int | None, str | None, frozenset[str]]] = field(
+        default_factory=dict
+    )
+    missing: dict[tuple[object, ...], tuple[MissingFact, ...]] = field(default_factory=dict)
+    requests: dict[tuple[object, ...], tuple[MissingFact, ...]] = field(default_factory=dict)
+    steps: dict[tuple[object, ...], tuple[tuple[str, ...], tuple[str, ...]]] = field(
+        default_factory=dict
+    )
+
+    def __len__(self) -> int:
+        kept: tuple[Mapping[tuple[object, ...], object], ...] = (
+            self.criteria,
+            self.amounts,
+            self.missing,
+            self.requests,
+            self.steps,
+        )
+        return sum(len(k) for k in kept)
+
+    def clear(self) -> None:
+        """Forget them all (a bound on memory; they are remade as needed)."""
+        for kept in (self.criteria, self.amounts, self.missing, self.requests, self.steps):
+            kept.clear()
 
 
 @dataclass(frozen=True)
@@ -396,60 +427,51 @@ class ProgrammePlan:
     not_in_force_citations: tuple[Citation, ...]
     # The row back-end's evaluator of every criterion (`outcomes_function`).
     outcomes: Outcomes = field(repr=False)
+    # The amount rules' evaluator: each variant's `Choice` (`choices_function`).
+    choices: Callable[[Mapping[str, object]], tuple[Choice, ...]] = field(repr=False)
     # What else an answer depends on, besides the outcomes: the facts a criterion's wording
     # names, by criterion and outcome (only criteria that name some); the request details
     # (`given(loan_request.amount)`) by criterion; the steps and documents with a condition.
     named: tuple[tuple[int, dict[int, tuple[str, ...]]], ...]
-    requests: tuple[tuple[str, ...], ...]
+    requests: tuple[str, ...]
     conditional: tuple[StepPlan, ...]
-    # Answers already assembled, by everything they depend on (see `Plans.decide`).
+    # Answers already assembled, by everything they depend on (see `Plans.decide`), and their
+    # parts by what each part depends on: most applicants share them.
     answers: dict[tuple[object, ...], Determination] = field(default_factory=dict, repr=False)
-
-    def choose(
-        self, facts: Mapping[str, object], variant: int
-    ) -> tuple[int | None, int | None, frozenset[str]]:
-        """Under one variant: the first amount rule that holds, its amount, and the facts the
-        amount hinges on.  An earlier rule whose condition is unknown leaves it unknown."""
-        for index, rule in enumerate(self.amounts[variant]):
-            holds, missing = rule.when(facts, _NO_PARAMS)
-            if holds is None:
-                return None, None, missing
-            if holds:
-                value, value_missing = rule.amount(facts, _NO_PARAMS)
-                if value is None:
-                    return index, None, value_missing
-                assert isinstance(value, (int, float))
-                return index, int(value), _NOTHING
-        return None, None, _NOTHING
+    parts: AnswerParts = field(default_factory=lambda: AnswerParts(), repr=False)
 
     def amount(
-        self, facts: Mapping[str, object], lang: Lang
+        self, choices: Sequence[Choice], lang: Lang
     ) -> tuple[int | None, str | None, frozenset[str]]:
-        """The amount, its note in `lang`, and the facts it still hinges on."""
-        rule, amount, hinges, disagree = choose_amount(
-            [self.choose(facts, v) for v in range(len(self.variants))]
-        )
-        if disagree or (rule is None and hinges):
-            return None, self.amount_note[lang], hinges
+        """The amount of the variants' choices (`choose_amount`), its note in `lang`, and the
+        facts it still hinges on.  The note is that of the region's own variant's choice."""
+        rule, own, own_hinges = choices[0]
         if rule is None:
-            return None, self.amount_unset[lang], _NOTHING
-        chosen = self.amounts[0][rule]
-        if amount is None:
-            if hinges:
-                return None, self.amount_note[lang], hinges
-            return None, chosen.unset_note[lang], _NOTHING
-        note = chosen.entry_note if len(self.variants) == 1 else chosen.note
-        return amount, note[lang], _NOTHING
+            note = self.amount_note if own_hinges else self.amount_unset
+        elif own is None:
+            note = self.amount_note if own_hinges else self.amounts[0][rule].unset_note
+        else:
+            chosen = self.amounts[0][rule]
+            note = chosen.entry_note if len(self.variants) == 1 else chosen.note
+        amount, hinges, disagree = choose_amount(choices)
+        if disagree:
+            return None, self.amount_note[lang], hinges
+        return amount, note[lang], hinges
 
     def steps(
-        self, which: tuple[StepPlan, ...], verdict: Verdict, facts: Mapping[str, object], lang: Lang
+        self,
+        which: tuple[StepPlan, ...],
+        verdict: Verdict,
+        conditions: tuple[bool, ...],
+        lang: Lang,
     ) -> tuple[str, ...]:
-        """The steps (or documents) shown for the verdict and facts."""
+        """The steps (or documents) shown for the verdict, given which of the conditional
+        steps' conditions hold (in the order of `conditional`)."""
+        held = {id(step): holds for step, holds in zip(self.conditional, conditions, strict=True)}
         return tuple(
             step.text[lang]
             for step in which
-            if verdict in step.verdicts
-            and (step.when is None or step.when(facts, _NO_PARAMS)[0] is True)
+            if verdict in step.verdicts and (step.when is None or held[id(step)])
         )
 
 
@@ -477,8 +499,8 @@ def build_plan(
     amounts = tuple(
         tuple(
             AmountRulePlan(
-                when=rules.compile_expr(rule.when, params),
-                amount=rules.compile_expr(rule.amount, params),
+                when=rules.fold(rule.when, params),
+                amount=rules.fold(rule.amount, params),
                 note={lang: note(rule.spec.note or benefit.note, lang) for lang in LANGS},
                 entry_note={
                     lang: _with_entry_note(
@@ -517,6 +539,8 @@ def build_plan(
         by_outcome = {code: criterion.texts[(code, "zh")][1] for code in OUTCOME_NAMES}
         if any(by_outcome.values()):
             named.append((criterion.index, by_outcome))
+    requests = tuple(sorted({p for c in criteria for p in c.criterion.request_facts}))
+    conditional = tuple(s for s in (*next_steps, *documents) if s.when is not None)
     return ProgrammePlan(
         programme=programme,
         policies=policies,
@@ -524,10 +548,13 @@ def build_plan(
         not_in_force=starts,
         criteria=criteria,
         amounts=amounts,
-        outcomes=outcomes_function(criteria),
+        outcomes=outcomes_function(
+            criteria, named, requests, [s.when for s in conditional if s.when is not None]
+        ),
+        choices=choices_function(amounts),
         named=tuple(named),
-        requests=tuple(tuple(sorted(c.criterion.request_facts)) for c in criteria),
-        conditional=tuple(s for s in (*next_steps, *documents) if s.when is not None),
+        requests=requests,
+        conditional=conditional,
         amount_note={lang: note(benefit.note, lang) for lang in LANGS},
         amount_unset={lang: note(benefit.unset_note or benefit.note, lang) for lang in LANGS},
         amount_unit={lang: benefit.unit.in_(lang) if benefit.unit else None for lang in LANGS},
@@ -598,14 +625,28 @@ def _criterion_plan(
     )
 
 
-Outcomes = Callable[
-    [Mapping[str, object]], tuple[tuple[int, ...], tuple[frozenset[str] | None, ...]]
+# What an applicant's facts make of a plan: every criterion's outcome, the facts each unknown
+# one hinges on, and what else the answer depends on (`ProgrammePlan.named`, `.requests`,
+# `.conditional`): the values the wording names, which request details are given, the steps'
+# conditions.
+Signature = tuple[
+    tuple[int, ...],
+    tuple[frozenset[str] | None, ...],
+    tuple[object, ...],
+    tuple[bool, ...],
+    tuple[bool, ...],
 ]
+Outcomes = Callable[[Mapping[str, object]], Signature]
 
 
-def outcomes_function(criteria: Sequence[CriterionPlan]) -> Outcomes:
-    """One generated function giving every criterion's outcome and, where unknown, the facts it
-    hinges on: the row back-end's evaluator for a whole plan.
+def outcomes_function(
+    criteria: Sequence[CriterionPlan],
+    named: Sequence[tuple[int, dict[int, tuple[str, ...]]]],
+    requests: Sequence[str],
+    conditional: Sequence[rules.Expr],
+) -> Outcomes:
+    """One generated function giving an applicant's `Signature` under a plan: the row
+    back-end's evaluator for a whole plan.
 
     It is `rules.Emitter`'s code for each criterion under each variant, combined as
     `criterion_outcome` says (which it calls where there are several variants): a variant whose
@@ -661,16 +702,69 @@ def outcomes_function(criteria: Sequence[CriterionPlan]) -> Outcomes:
         body.append(f"    {h} = ({union}) if {c} == UNKNOWN else None")
         codes.append(c)
         hinges.append(h)
+    shown: list[str] = []
+    for i, by_outcome in named:
+        values = {
+            code: "(" + "".join(emitter.emit(rules.Fact(p))[0] + ", " for p in paths) + ")"
+            for code, paths in by_outcome.items()
+        }
+        shown.append(
+            f"({values[NOT_MET]} if c{i} == NOT_MET else {values[UNKNOWN]} "
+            f"if c{i} == UNKNOWN else {values[MET]} if c{i} == MET else ())"
+        )
+    given = [f"({emitter.constant(path)} in facts)" for path in requests]
+    conditions = [f"({emitter.emit(expr)[0]} is True)" for expr in conditional]
+
+    def row(items: Sequence[str]) -> str:
+        return "(" + "".join(item + ", " for item in items) + ")"
+
     source = (
         "def outcomes(facts):\n"
         + emitter.loads()
         + "".join(line + "\n" for line in body)
-        + f"    return ({''.join(c + ', ' for c in codes)}), "
-        + f"({''.join(h + ', ' for h in hinges)})\n"
+        + f"    return {row(codes)}, {row(hinges)}, {row(shown)}, {row(given)}, "
+        + f"{row(conditions)}\n"
     )
     namespace = dict(emitter.names)
     exec(compile(source, "<decision plan>", "exec"), namespace)
     found: Outcomes = namespace["outcomes"]  # type: ignore[assignment]
+    return found
+
+
+def choices_function(
+    amounts: Sequence[Sequence[AmountRulePlan]],
+) -> Callable[[Mapping[str, object]], tuple[Choice, ...]]:
+    """One generated function giving each variant's `Choice` of amount rule and amount."""
+    emitter = rules.Emitter()
+    body: list[str] = []
+    for v, variant in enumerate(amounts):
+        body.append("    while True:")  # a block to leave as soon as a rule decides
+        for index, rule in enumerate(variant):
+            when, when_missing = emitter.emit(rule.when)
+            value, value_missing = emitter.emit(rule.amount)
+            body += [
+                f"        w = {when}",
+                "        if w is None:",
+                f"            ch{v} = (None, None, {when_missing})",
+                "            break",
+                "        if w:",
+                f"            x = {value}",
+                f"            ch{v} = ({index}, None, {value_missing}) if x is None "
+                f"else ({index}, int(x), E)",
+                "            break",
+            ]
+        body += [f"        ch{v} = (None, None, E)", "        break"]
+    source = (
+        "def choices(facts):\n"
+        + emitter.loads()
+        + "".join(line + "\n" for line in body)
+        + "    return ("
+        + "".join(f"ch{v}, " for v in range(len(amounts)))
+        + ")\n"
+    )
+    namespace = dict(emitter.names)
+    exec(compile(source, "<amount plan>", "exec"), namespace)
+    found: Callable[[Mapping[str, object]], tuple[Choice, ...]] = namespace["choices"]  # type: ignore[assignment]
     return found
 
 
@@ -684,7 +778,7 @@ def _step_plans(
     return tuple(
         StepPlan(
             verdicts=frozenset(step.spec.verdicts),
-            when=None if step.when is None else rules.compile_expr(step.when, params),
+            when=None if step.when is None else rules.fold(step.when, params),
             text={lang: programme.wording(step.spec.text, (params,), lang) for lang in LANGS},
         )
         for step in steps
@@ -745,6 +839,9 @@ class Plans:
         self._profiles: dict[str, Profiles] = {}
         self._plans: dict[tuple[str, int, int], ProgrammePlan] = {}
         self._recent: dict[tuple[str, str | None, dt.date], ProgrammePlan] = {}
+        self._recent_all: dict[
+            tuple[tuple[str, ...], str | None, dt.date], tuple[ProgrammePlan, ...]
+        ] = {}
         self._questions: dict[tuple[str, Lang, str], MissingFact | None] = {}
 
     def profiles(self, programme: Programme) -> Profiles:
@@ -821,26 +918,44 @@ class Plans:
         amount rule and value under each variant, the steps' conditions), they make the key of
         an answer assembled once per plan and shared by every applicant with the same key.
         """
-        plan = self.plan(programme, region_code, as_of)
+        return self.decide_under(
+            self.plan(programme, region_code, as_of), facts, hashed, region_code, as_of, lang
+        )
+
+    def plans_for(
+        self, programmes: tuple[str, ...], region_code: str | None, as_of: dt.date
+    ) -> tuple[ProgrammePlan, ...]:
+        """The plans of several programmes for a region code and date."""
+        key = (programmes, region_code, as_of)
+        found = self._recent_all.get(key)
+        if found is None:
+            found = tuple(
+                self.plan(self.policies.programme(pid), region_code, as_of) for pid in programmes
+            )
+            if len(self._recent_all) >= 65_536:
+                self._recent_all.clear()
+            self._recent_all[key] = found
+        return found
+
+    def decide_under(
+        self,
+        plan: ProgrammePlan,
+        facts: Mapping[str, object],
+        hashed: str,
+        region_code: str | None,
+        as_of: dt.date,
+        lang: Lang,
+    ) -> Determination:
+        """`decide` with the plan already found."""
         if plan.not_in_force is not None:
             return self._not_in_force(plan, plan.not_in_force, hashed, region_code, as_of, lang)
-        codes, hinges = plan.outcomes(facts)
-        verdict = verdict_of(codes)
-        get = facts.get
-        key = (
-            lang,
-            codes,
-            hinges,
-            tuple(tuple(get(p) for p in names[codes[i]]) for i, names in plan.named if codes[i]),
-            tuple(tuple(p in facts for p in paths) for paths in plan.requests if paths),
-            None
-            if verdict == "ineligible" or not plan.amounts[0]
-            else tuple(plan.choose(facts, v) for v in range(len(plan.variants))),
-            tuple(step.when(facts, _NO_PARAMS)[0] is True for step in plan.conditional),  # type: ignore[misc]
-        )
+        signature = plan.outcomes(facts)
+        verdict = verdict_of(signature[0])
+        choices = None if verdict == "ineligible" or not plan.amounts[0] else plan.choices(facts)
+        key = (lang, signature, choices)
         found = plan.answers.get(key)
         if found is None:
-            found = self._assemble(plan, facts, codes, hinges, verdict, lang)
+            found = self._assemble(plan, facts, signature, verdict, choices, lang)
             if len(plan.answers) >= 4096:
                 plan.answers.clear()
             plan.answers[key] = found
@@ -850,36 +965,67 @@ class Plans:
         self,
         plan: ProgrammePlan,
         facts: Mapping[str, object],
-        codes: tuple[int, ...],
-        hinges: tuple[frozenset[str] | None, ...],
+        signature: Signature,
         verdict: Verdict,
+        choices: tuple[Choice, ...] | None,
         lang: Lang,
     ) -> Determination:
-        """The answer for outcomes and facts, but for who and when it is for."""
-        results: list[CriterionResult] = []
-        counts: dict[str, int] = {}
-        requests: dict[str, int] = {}
-        for criterion, code, unknown in zip(plan.criteria, codes, hinges, strict=True):
-            for path in criterion.criterion.request_facts:
-                if path not in facts:
-                    requests[path] = requests.get(path, 0) + 1
-            if code == SKIPPED:
-                continue
-            for path in unknown or ():
-                counts[path] = counts.get(path, 0) + 1
-            results.append(criterion.result(code, lang, facts.get))
-        amount: int | None = None
-        amount_note: str | None = None
-        amount_hinges = _NOTHING
-        if verdict != "ineligible" and plan.amounts[0]:
-            amount, amount_note, amount_hinges = plan.amount(facts, lang)
-        missing: list[MissingFact] = []
-        if verdict == "needs_info":
-            missing = self.missing(counts, lang, "verdict")
-        if amount_hinges:
-            known = {m.fact for m in missing}
-            extra = {p: 1 for p in amount_hinges if p not in known}
-            missing.extend(m for m in self.missing(extra, lang, "amount") if m.fact not in known)
+        """The answer for a signature, but for who and when it is for; each part kept by what
+        it depends on."""
+        codes, hinges, named, given, conditions = signature
+        parts = plan.parts
+        if len(parts) >= 16_384:
+            parts.clear()
+
+        key: tuple[object, ...] = (lang, codes, named)
+        results = parts.criteria.get(key)
+        if results is None:
+            results = parts.criteria[key] = tuple(
+                criterion.result(code, lang, facts.get)
+                for criterion, code in zip(plan.criteria, codes, strict=True)
+                if code != SKIPPED
+            )
+        key = (lang, choices)
+        amount_part = parts.amounts.get(key)
+        if amount_part is None:
+            amount_part = parts.amounts[key] = (
+                (None, None, _NOTHING) if choices is None else plan.amount(choices, lang)
+            )
+        amount, amount_note, amount_hinges = amount_part
+        key = (lang, verdict, hinges, amount_hinges)
+        missing = parts.missing.get(key)
+        if missing is None:
+            counts: dict[str, int] = {}
+            if verdict == "needs_info":
+                for unknown in hinges:
+                    for path in unknown or ():
+                        counts[path] = counts.get(path, 0) + 1
+            asked = self.missing(counts, lang, "verdict")
+            if amount_hinges:
+                known = {m.fact for m in asked}
+                extra = {p: 1 for p in amount_hinges if p not in known}
+                asked.extend(m for m in self.missing(extra, lang, "amount") if m.fact not in known)
+            missing = parts.missing[key] = tuple(asked)
+        key = (lang, verdict, given)
+        requests = parts.requests.get(key)
+        if requests is None:
+            counts = {}
+            if verdict != "ineligible":
+                present = dict(zip(plan.requests, given, strict=True))
+                for criterion in plan.criteria:
+                    for path in criterion.criterion.request_facts:
+                        if not present[path]:
+                            counts[path] = counts.get(path, 0) + 1
+            requests = parts.requests[key] = tuple(self.missing(counts, lang, "request"))
+        key = (lang, verdict, conditions)
+        steps = parts.steps.get(key)
+        if steps is None:
+            steps = parts.steps[key] = (
+                plan.steps(plan.next_steps, verdict, conditions, lang)
+                + (() if verdict == "ineligible" else plan.gap_step[lang]),
+                plan.steps(plan.documents, verdict, conditions, lang),
+            )
+        next_steps, documents = steps
         return Determination(
             programme=plan.programme.id,
             programme_name=plan.name[lang],
@@ -890,14 +1036,11 @@ class Plans:
             amount_citations=(
                 plan.amount_citations if amount is not None or amount_note is not None else ()
             ),
-            criteria=tuple(results),
-            missing=tuple(missing),
-            request_details=(
-                () if verdict == "ineligible" else tuple(self.missing(requests, lang, "request"))
-            ),
-            next_steps=plan.steps(plan.next_steps, verdict, facts, lang)
-            + (() if verdict == "ineligible" else plan.gap_step[lang]),
-            documents=plan.steps(plan.documents, verdict, facts, lang),
+            criteria=results,
+            missing=missing,
+            request_details=requests,
+            next_steps=next_steps,
+            documents=documents,
             as_of=dt.date.min,
             region_code=None,
             policy_version=self.policies.version,
