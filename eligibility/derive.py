@@ -17,10 +17,8 @@ import datetime as dt
 from collections.abc import Container, Mapping
 from typing import Any
 
-import msgspec
-
 from eligibility.birth import birth_date_problem
-from eligibility.facts import Applicant, WorkScope
+from eligibility.facts import Applicant, WorkScope, applicant_paths
 from eligibility.identity import parse_identity_number
 
 
@@ -88,8 +86,7 @@ def flatten(applicant: Applicant, as_of: dt.date) -> dict[str, Any]:
     The ID number itself is not carried into the map: rules need only what it tells.  Raises
     `FactError` for a birth date before 1900 or after `as_of` (`eligibility.birth`).
     """
-    facts: dict[str, Any] = {}
-    _walk(msgspec.to_builtins(applicant), "", facts)
+    facts = applicant_paths(applicant)
     facts.pop("as_of", None)
     facts["as_of"] = as_of.isoformat()
     id_number = facts.pop("person.id_number", None)
@@ -119,12 +116,3 @@ def flatten(applicant: Applicant, as_of: dt.date) -> dict[str, Any]:
             if scope is not None:
                 facts["person.employment.work_scope"] = scope.value
     return facts
-
-
-def _walk(value: object, prefix: str, out: dict[str, Any]) -> None:
-    assert isinstance(value, dict)
-    for key, item in value.items():
-        if isinstance(item, dict):
-            _walk(item, f"{prefix}{key}.", out)
-        elif item is not None:
-            out[f"{prefix}{key}"] = item
