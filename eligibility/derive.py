@@ -20,6 +20,7 @@ from typing import Any
 from eligibility.birth import birth_date_problem
 from eligibility.facts import Applicant, WorkScope, applicant_paths
 from eligibility.identity import parse_identity_number
+from eligibility.regions import RegionLevel, enclosing
 
 
 class FactError(ValueError):
@@ -69,15 +70,18 @@ def age_on(birth_date: dt.date, as_of: dt.date) -> int:
 
 def work_scope_between(home: str, work: str) -> WorkScope | None:
     """Where `work` lies seen from `home` (GB/T 2260 codes), or None if the codes cannot tell."""
-    if home[:2] != work[:2]:
-        return WorkScope.OTHER_PROVINCE
-    if len(home) < 4 or len(work) < 4:
-        return None
-    if home[:4] != work[:4]:
-        return WorkScope.OTHER_PREFECTURE
-    if len(home) < 6 or len(work) < 6:
-        return None
-    return WorkScope.SAME_COUNTY if home == work else WorkScope.OTHER_COUNTY
+    apart: tuple[tuple[RegionLevel, WorkScope], ...] = (
+        ("province", WorkScope.OTHER_PROVINCE),
+        ("prefecture", WorkScope.OTHER_PREFECTURE),
+        ("county", WorkScope.OTHER_COUNTY),
+    )
+    for level, scope in apart:
+        home_region, work_region = enclosing(home, level), enclosing(work, level)
+        if home_region is None or work_region is None:
+            return None
+        if home_region != work_region:
+            return scope
+    return WorkScope.SAME_COUNTY
 
 
 def flatten(applicant: Applicant, as_of: dt.date) -> dict[str, Any]:
@@ -109,7 +113,7 @@ def flatten(applicant: Applicant, as_of: dt.date) -> dict[str, Any]:
 
     work_code = facts.get("person.employment.work_region_code")
     if work_code is not None:
-        facts["person.employment.work_province"] = work_code[:2]
+        facts["person.employment.work_province"] = enclosing(work_code, "province")
         home = facts.get("region_code")
         if "person.employment.work_scope" not in facts and home is not None:
             scope = work_scope_between(home, work_code)
