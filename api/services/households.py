@@ -93,13 +93,7 @@ def _scope(principal: Principal) -> Any:
 
 def stored_status(row: Household) -> HouseholdStatus:
     """The status facts of a stored household."""
-    return HouseholdStatus(
-        poverty_alleviated=row.poverty_alleviated,
-        monitored=row.monitored,
-        monitoring_type=None
-        if row.monitoring_type is None
-        else MonitoringType(row.monitoring_type),
-    )
+    return msgspec.convert({name: getattr(row, name) for name in STATUS_FIELDS}, HouseholdStatus)
 
 
 def category_condition(category: HouseholdCategory) -> Any:
