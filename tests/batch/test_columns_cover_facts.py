@@ -14,7 +14,7 @@ import pytest
 from batch.columns import ID_PATH, known_headers, normalise_header, parse_chunk, plan_columns
 from eligibility.catalogue import FactSpec, bundled_catalogue
 from eligibility.facts import fact_types
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 
 AS_OF = dt.date(2024, 11, 5)
 FACTS = [spec for spec in bundled_catalogue().facts if spec.path in fact_types()]

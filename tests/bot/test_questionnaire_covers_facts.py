@@ -11,7 +11,7 @@ import pytest
 from bot.questionnaire import Accepted, Conversation, Questionnaire
 from eligibility.catalogue import FactSpec, bundled_catalogue
 from eligibility.facts import fact_types
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 
 # Not asked by themselves: the ID number and birth date are offered under the age question,
 # the date is the day of the conversation, and the status facts come with the 户类型 question.

@@ -9,7 +9,7 @@ import pytest
 
 from eligibility.catalogue import FactKind, FactSpec, bundled_catalogue, fact_bounds
 from eligibility.facts import applicant_from_paths, applicant_paths, fact_types
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 from eligibility.regions import REGION_CODE_PATTERN
 
 SPECS = {spec.path: spec for spec in bundled_catalogue().facts}
