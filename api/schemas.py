@@ -23,6 +23,7 @@ from eligibility.facts import (
     LaborCapacity,
     LoanRequest,
     MonitoringType,
+    Person,
     RegionCode,
     SuddenHardshipEvent,
     Yuan,
@@ -34,7 +35,7 @@ from eligibility.identity import (
     IdentityNumberError,
     parse_identity_number,
 )
-from eligibility.places import PlaceNameError, region_code_for_name
+from eligibility.places import region_code_for_name
 
 # A place as people write it, standing for its code (eligibility.places).
 PlaceName = Annotated[
@@ -117,12 +118,48 @@ class BatchCheckResult(msgspec.Struct, frozen=True, kw_only=True):
     results: list[BatchCheckItem]
 
 
+class EmploymentInput(Employment, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """务工情况 as sent: `work_region_name` ("广东", "深圳", "广东东莞") may stand for
+    `work_region_code`.  A province is enough where only the scope matters (work in another
+    province); an unknown or shared name, or one that disagrees with `work_region_code`, is a
+    400 at `...employment.work_region_name` listing the candidates."""
+
+    work_region_name: PlaceName | None = None
+
+    def __post_init__(self) -> None:
+        if self.work_region_name is not None:
+            try:
+                self.work_region_code = code_of_place(
+                    self.work_region_name, self.work_region_code, "work_region_code"
+                )
+            except ValueError as exc:
+                raise ValueError(f"work_region_name: {exc}") from None
+            self.work_region_name = None  # the code stands for it from here on (and is stored)
+
+
+class PersonInput(Person, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """申请人 as sent: the place of work may be given by name (`EmploymentInput`)."""
+
+    employment: EmploymentInput | None = None
+
+
+def code_of_place(name: str, code: str | None, code_field: str) -> str:
+    """The code of the one place `name` names; ValueError (a `PlaceNameError` listing the
+    candidates) if none or several, or if `code` was also given and is another place's."""
+    named = region_code_for_name(name)
+    if code is not None and code != named:
+        raise ValueError(f"{name!r} is {named}, not {code_field} {code}")
+    return named
+
+
 class CheckInput(Applicant, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
     """An applicant to check: `region_name` ("临猗", "山西运城临猗") may stand for
-    `region_code`; a name that is unknown, or that several places share, is a 400 naming the
-    field and listing the candidates."""
+    `region_code`, and `person.employment.work_region_name` ("广东", "深圳") for
+    `work_region_code`; a name that is unknown, or that several places share, is a 400 naming
+    the field and listing the candidates."""
 
     region_name: PlaceName | None = None
+    person: PersonInput | None = None
 
 
 def region_code_named(name: str | None, code: str | None, path: str = "$") -> str | None:
@@ -131,19 +168,18 @@ def region_code_named(name: str | None, code: str | None, path: str = "$") -> st
     if name is None:
         return code
     try:
-        named = region_code_for_name(name)
-    except PlaceNameError as exc:
+        return code_of_place(name, code, "region_code")
+    except ValueError as exc:
         raise invalid([FieldError(path=f"{path}.region_name", message=str(exc))]) from None
-    if code is not None and code != named:
-        message = f"{name!r} is {named}, not region_code {code}"
-        raise invalid([FieldError(path=f"{path}.region_name", message=message)])
-    return named
 
 
 def applicant_of_input(data: CheckInput, path: str = "$") -> Applicant:
-    """The core's `Applicant` for a check input, its `region_name` read as a code."""
+    """The core's `Applicant` for a check input, its place names read as codes."""
     values = {name: getattr(data, name) for name in Applicant.__struct_fields__}
     values["region_code"] = region_code_named(data.region_name, data.region_code, path)
+    if data.person is not None:
+        # The core's own types from here on (the names are already codes).
+        values["person"] = msgspec.convert(msgspec.to_builtins(data.person), Person)
     return Applicant(**values)
 
 
@@ -281,7 +317,7 @@ class MemberCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     can_work_away: bool | None = None
     holds_public_welfare_post: bool | None = None
     disability: bool | None = None
-    employment: Employment | None = None
+    employment: EmploymentInput | None = None
     education: Education | None = None
 
     def __post_init__(self) -> None:
@@ -305,7 +341,7 @@ class MemberUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     can_work_away: bool | UnsetType | None = UNSET
     holds_public_welfare_post: bool | UnsetType | None = UNSET
     disability: bool | UnsetType | None = UNSET
-    employment: Employment | UnsetType | None = UNSET
+    employment: EmploymentInput | UnsetType | None = UNSET
     education: Education | UnsetType | None = UNSET
 
     def __post_init__(self) -> None:
