@@ -100,7 +100,7 @@ def test_the_2026_loan_card_says_each_unfound_rule_once(policies: PolicySet) -> 
 
 
 def test_an_option_label_in_an_english_reason_stands_after_a_colon(policies: PolicySet) -> None:
-    """"You work away from home (place of work: Another province)" had the button label
+    """ "You work away from home (place of work: Another province)" had the button label
     capitalised mid-sentence; a label a reason quotes stands as a value, after "Place of work:"."""
     facts = {
         "household.category": "poverty_alleviated",
