@@ -22,7 +22,7 @@ from db.models import Assessment, AssessmentDetermination, Household, Member
 from eligibility import facts as f
 from eligibility.derive import FactError
 from eligibility.determination import Determination, determine
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 
 _determinations = msgspec.json.Decoder(Determination)
 _encoder = msgspec.json.Encoder()

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from batch.run import BatchOptions, run_batch
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 from tests.batch.conftest import AS_OF
 from tests.batch.test_columns import parse
 
