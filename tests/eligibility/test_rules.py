@@ -150,15 +150,15 @@ def _reference(
             decisive = isinstance(expr, rules.Any_)
             missing, unknown = nothing, False
             for item in items:
-                value, item_missing = _reference(item, facts, params)
-                if value is None:
+                held, item_missing = _reference(item, facts, params)
+                if held is None:
                     unknown, missing = True, missing | item_missing
-                elif bool(value) is decisive:
+                elif bool(held) is decisive:
                     return decisive, nothing
             return (None, missing) if unknown else (not decisive, nothing)
         case rules.Not(item):
-            value, missing = _reference(item, facts, params)
-            return (None, missing) if value is None else (not value, nothing)
+            inner, missing = _reference(item, facts, params)
+            return (None, missing) if inner is None else (not inner, nothing)
         case rules.Given(item):
             return _reference(item, facts, params)[0] is not None, nothing
     raise TypeError(expr)
