@@ -12,7 +12,7 @@ from litestar.params import QueryParameter
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.problems import ProblemError
+from api.problems import ProblemError, http_exception_handler
 from api.runtime import Runtime
 from api.schemas import Lang
 from api.security import Principal, authenticate, bearer_key, hash_key, unauthorized
@@ -64,22 +64,37 @@ def require_key(app: ASGIApp) -> ASGIApp:
     """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        # ASGI servers give header names in lower case; the first Authorization counts.
-        headers = scope["headers"]
-        authorization = next(
-            (value.decode("latin-1") for name, value in headers if name == b"authorization"), None
-        )
-        key_hash = hash_key(bearer_key(authorization))
-        runtime: Runtime = scope["litestar_app"].state.runtime
-        principal = runtime.keys.get(key_hash)
-        if principal is None:
-            async with runtime.sessions() as session:
-                principal = await authenticate(session, authorization)
-            runtime.keys.put(key_hash, principal)
+        try:
+            principal = await _principal(scope)
+        except ProblemError as exc:
+            # The 401 is answered here, through the `send` this middleware was given: raised
+            # on, it would be answered by the app's outermost handling, past the middleware
+            # wrapped around this one (the `Allow` of OPTIONS answers, `api.allow`).
+            request: Request[Any, Any, Any] = Request(scope, receive, send)
+            answer = http_exception_handler(request, exc).to_asgi_response(None, request)
+            await answer(scope, receive, send)
+            return
         scope.setdefault("state", {})["principal"] = principal
         await app(scope, receive, send)
 
     return middleware
+
+
+async def _principal(scope: Scope) -> Principal:
+    """The caller a request's bearer key stands for (`PrincipalCache`, else the database)."""
+    # ASGI servers give header names in lower case; the first Authorization counts.
+    authorization = next(
+        (value.decode("latin-1") for name, value in scope["headers"] if name == b"authorization"),
+        None,
+    )
+    key_hash = hash_key(bearer_key(authorization))
+    runtime: Runtime = scope["litestar_app"].state.runtime
+    principal = runtime.keys.get(key_hash)
+    if principal is None:
+        async with runtime.sessions() as session:
+            principal = await authenticate(session, authorization)
+        runtime.keys.put(key_hash, principal)
+    return principal
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:
