@@ -152,11 +152,18 @@ async def test_an_invalid_key_is_never_kept(
     assert lookups == ["Bearer rse_not-a-key"] * 2
 
 
-async def test_no_key_is_refused_before_any_lookup(
+async def test_no_key_is_refused_on_every_keyed_route_before_any_lookup(
     client: AsyncTestClient[Litestar], lookups: list[str | None]
 ) -> None:
     for headers in ({}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer "}):
-        response = await client.post("/v1/checks", json=APPLICANT, headers=headers)
-        assert response.status_code == 401, headers
-        assert response.headers["content-type"].startswith("application/problem+json")
+        for method, path in (
+            ("POST", "/v1/checks"),
+            ("OPTIONS", "/v1/checks"),
+            ("GET", "/v1/audit"),
+            ("OPTIONS", "/v1/households/hh_1"),
+        ):
+            response = await client.request(method, path, json=APPLICANT, headers=headers)
+            assert response.status_code == 401, (method, path, headers)
+            assert response.headers["content-type"].startswith("application/problem+json")
+            assert response.headers["www-authenticate"] == 'Bearer realm="eligibility"'
     assert lookups == []
