@@ -74,17 +74,12 @@ APPLICANT = {
 ELIGIBILITY = str(Path(sys.executable).with_name("eligibility"))
 # `eligibility serve` with the decision memoised (`--memoised-core`): uvicorn runs the app in
 # this same process when there is one worker, so the replaced function is the one it calls.
-MEMOISED_SERVER = """
+# (The bench folder goes last on the path: its batch.py must not hide the `batch` package.)
+MEMOISED_SERVER = f"""
 import sys
-import api.routes.checks as checks
-decide = checks.determine
-answers = {}
-def memoised(applicant, policies, *, programmes=None, lang, today):
-    key = (tuple(programmes or ()), lang, today)
-    if key not in answers:
-        answers[key] = decide(applicant, policies, programmes=programmes, lang=lang, today=today)
-    return answers[key]
-checks.determine = memoised
+sys.path.append({str(Path(__file__).resolve().parent)!r})
+from api_overhead import memoise_the_decision
+memoise_the_decision()
 from cli.main import main
 sys.exit(main(sys.argv[1:]))
 """
