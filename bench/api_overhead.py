@@ -4,7 +4,8 @@
 with the load.  This one calls the app's ASGI callable directly, in this process, with no server
 and no network: what is left is the app's own time per request (routing, the key check, reading
 and converting the body, the query, encoding the answer).  It prints, from one run, the best of
-many short rounds, taken in turn so that a burst of load elsewhere hits every case alike:
+many short rounds (about `--round-ms` each: short enough to fall between the scheduler's turns
+to other processes on a busy machine), the cases taken in turn:
 
 - µs per `GET /healthz`;
 - µs per `POST /v1/checks` (the typical applicant of `bench/api_checks.py`, all programmes, and
@@ -12,7 +13,7 @@ many short rounds, taken in turn so that a burst of load elsewhere hits every ca
   answer returned again: same bytes, no decision time);
 - the ratios: checks / healthz, and the part of a check that is not the decision (#10).
 
-    .venv/bin/python bench/api_overhead.py [--rounds 60] [--requests 100]
+    .venv/bin/python bench/api_overhead.py [--rounds 200] [--round-ms 2]
 """
 
 from __future__ import annotations
@@ -105,8 +106,8 @@ def memoise_the_decision() -> None:
     checks.determine = memoised  # type: ignore[assignment]
 
 
-async def measure(app: Any, key: str, rounds: int, requests: int) -> dict[str, float]:
-    """Best µs per request of each case over `rounds` rounds of `requests` calls each."""
+async def measure(app: Any, key: str, rounds: int, round_seconds: float) -> dict[str, float]:
+    """Best µs per request of each case over `rounds` rounds of about `round_seconds` each."""
     call = Caller(app, key)
     body = json.dumps(APPLICANT, ensure_ascii=False, separators=(",", ":")).encode()
     cases: dict[str, Callable[[], Any]] = {
@@ -116,19 +117,24 @@ async def measure(app: Any, key: str, rounds: int, requests: int) -> dict[str, f
             "POST", "/v1/checks", f"programme={ONE_PROGRAMME}", body
         ),
     }
+    calls = {}
+    for name, request in cases.items():  # warm, and how many calls fill a round
+        started = time.perf_counter()
+        for _ in range(20):
+            await request()
+        calls[name] = max(1, round(round_seconds * 20 / (time.perf_counter() - started)))
     best = dict.fromkeys(cases, float("inf"))
     for _ in range(rounds):
         for name, request in cases.items():
-            for _ in range(max(1, requests // 20)):  # warm
-                await request()
             started = time.perf_counter()
-            for _ in range(requests):
+            for _ in range(calls[name]):
                 await request()
-            best[name] = min(best[name], (time.perf_counter() - started) / requests * 1e6)
+            seconds = (time.perf_counter() - started) / calls[name]
+            best[name] = min(best[name], seconds * 1e6)
     return best
 
 
-async def run(rounds: int, requests: int) -> dict[str, float]:
+async def run(rounds: int, round_seconds: float) -> dict[str, float]:
     """Start the app (its lifespan: migrations, policies), measure, stop it."""
     from api.app import create_app
     from api.settings import Settings
@@ -144,7 +150,7 @@ async def run(rounds: int, requests: int) -> dict[str, float]:
     if started["type"] != "lifespan.startup.complete":
         raise RuntimeError(f"the app did not start: {started}")
     try:
-        return await measure(app, os.environ["BENCH_KEY"], rounds, requests)
+        return await measure(app, os.environ["BENCH_KEY"], rounds, round_seconds)
     finally:
         await inbox.put({"type": "lifespan.shutdown"})
         await outbox.get()
@@ -154,14 +160,14 @@ async def run(rounds: int, requests: int) -> dict[str, float]:
 def main() -> int:
     """Measure in two child processes (the decision as it is, then memoised); print both."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=60)
-    parser.add_argument("--requests", type=int, default=100, help="calls per case per round")
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--round-ms", type=float, default=2.0, help="length of one round")
     parser.add_argument("--child", choices=("real", "memoised"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         if args.child == "memoised":
             memoise_the_decision()
-        result = asyncio.run(run(args.rounds, args.requests))
+        result = asyncio.run(run(args.rounds, args.round_ms / 1000))
         print(json.dumps(result))
         return 0
 
@@ -185,7 +191,7 @@ def main() -> int:
             done = subprocess.run(
                 [
                     *(sys.executable, __file__, "--child", child),
-                    *("--rounds", str(args.rounds), "--requests", str(args.requests)),
+                    *("--rounds", str(args.rounds), "--round-ms", str(args.round_ms)),
                 ],
                 env=env,
                 check=True,
@@ -196,7 +202,7 @@ def main() -> int:
 
     print(
         f"in-process ASGI calls, no server, no network; best of {args.rounds} rounds of "
-        f"{args.requests} calls per case, µs per request"
+        f"about {args.round_ms:g} ms per case, µs per request"
     )
     health = results["real"]["GET /healthz"]
     print(f"  {'GET /healthz':<48} {health:8.1f}")
