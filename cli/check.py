@@ -9,8 +9,9 @@ from typing import IO, Any
 
 import msgspec
 
+from eligibility.answer import Determination
 from eligibility.derive import FactError
-from eligibility.determination import Determination, determine
+from eligibility.determination import determine
 from eligibility.facts import Applicant
 from eligibility.listing import list_programmes
 from eligibility.policy import load_bundled

@@ -21,8 +21,9 @@ from db.engine import utc
 from db.facts import household_facts, person_facts
 from db.models import Assessment, AssessmentDetermination, Household, Member
 from eligibility import facts as f
+from eligibility.answer import Determination
 from eligibility.derive import FactError
-from eligibility.determination import Determination, determine
+from eligibility.determination import determine
 from eligibility.programme import PolicySet
 
 _determinations = msgspec.json.Decoder(Determination)
