@@ -143,7 +143,7 @@ class MembersController(Controller):
         runtime: RuntimeDep,
     ) -> MemberList:
         """Registered people with this ID number, within the caller's regions (each key has
-        `MEMBER_SEARCH_PER_MINUTE` searches a minute; every search is audited)."""
+        `MEMBER_SEARCH_PER_MINUTE` searches per rolling minute; every search is audited)."""
         return MemberList(
             items=await households.find_members(
                 session,
@@ -151,6 +151,7 @@ class MembersController(Controller):
                 runtime.identity,
                 data.id_number,
                 per_minute=runtime.settings.member_search_per_minute,
+                now=runtime.clock(),
             )
         )
 
