@@ -30,6 +30,16 @@ Programmes = Annotated[
     list[ProgrammeId] | None,
     QueryParameter(description="only these programmes (repeatable)"),
 ]
+Suggest = Annotated[
+    bool,
+    QueryParameter(
+        description="with each determination, what would change it (`suggestions`): for a "
+        "programme not eligible, the smallest sets of fact changes that make it eligible (for "
+        "a fact that changes with time, the day it does), each citing the criteria and sources "
+        "it satisfies; for an eligible one, the changes that raise the amount.  Default true "
+        "for one applicant, false for a batch."
+    ),
+]
 AsOf = Annotated[
     dt.date | None,
     QueryParameter(description="date for applicants that give none (default today)"),
@@ -53,15 +63,17 @@ class ChecksController(Controller):
         lang: LangDep,
         programme: Programmes = None,
         as_of: AsOf = None,
+        suggest: Suggest = True,
     ) -> CheckResult:
-        """One determination per programme (all, or those asked for) for the applicant."""
+        """One determination per programme (all, or those asked for) for the applicant, each
+        with what would change it (unless `suggest=false`)."""
         del principal  # any valid key may check
         check_programmes(policies, programme, "query.programme")
         today = as_of or dt.date.today()
         applicant = applicant_of_input(data)
         try:
             determinations = determine(
-                applicant, policies, programmes=programme, lang=lang, today=today
+                applicant, policies, programmes=programme, lang=lang, today=today, suggest=suggest
             )
         except FactError as exc:
             raise invalid([FieldError(path=f"$.{exc.path}", message=exc.message)]) from None
@@ -76,6 +88,7 @@ class ChecksController(Controller):
         lang: LangDep,
         programme: Programmes = None,
         as_of: AsOf = None,
+        suggest: Suggest = False,
     ) -> BatchCheckResult:
         """One result per applicant, in order; a bad applicant gets its errors, not the call."""
         del principal
@@ -98,7 +111,12 @@ class ChecksController(Controller):
                     continue
                 try:
                     determinations = determine(
-                        applicant, policies, programmes=programme, lang=lang, today=today
+                        applicant,
+                        policies,
+                        programmes=programme,
+                        lang=lang,
+                        today=today,
+                        suggest=suggest,
                     )
                 except FactError as exc:
                     path = f"$.applicants[{index}].{exc.path}"
