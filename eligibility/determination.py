@@ -65,8 +65,16 @@ def determine(
     with_suggestions = []
     for determination in found:
         plan = plans.plan(policies.programme(determination.programme), region, as_of)
-        offered = suggestions_for(plans, plan, determination, facts, as_of, region, lang)
-        checked = tuple(s for s in offered if _holds(s, applicant, policies, as_of))
+        checked = suggestions_for(
+            plans,
+            plan,
+            determination,
+            facts,
+            as_of,
+            region,
+            lang,
+            recheck=lambda s: _holds(s, applicant, policies, as_of),
+        )
         with_suggestions.append(replace(determination, suggestions=checked))
     return with_suggestions
 

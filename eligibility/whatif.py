@@ -21,9 +21,11 @@ Pure: no I/O, no clock (`as_of` is the applicant's).
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import product
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import count, product
 
 from eligibility import rules
 from eligibility.answer import Change, Determination, Suggestion
@@ -38,7 +40,9 @@ from eligibility.plan import (
     Plans,
     ProgrammePlan,
     show_fact,
+    verdict_of,
 )
+from eligibility.policy_file import Verdict
 from eligibility.programme import PolicySet
 from eligibility.text import Lang
 
@@ -289,12 +293,18 @@ _MISSING = object()
 def criterion_condition(plan: ProgrammePlan, index: int) -> rules.Expr:
     """What must hold for criterion `index` to be met under every parameter variant of the plan:
     each variant applying it either finds its `applies_when` false or its test true."""
+    return _prepared(plan).conditions[index]
+
+
+def _condition(plan: ProgrammePlan, index: int) -> rules.Expr:
     parts: list[rules.Expr] = []
     for bound in plan.criteria[index].bound:
         if bound is None:
             continue
         applies_when, test = bound
         parts.append(test if applies_when is None else rules.Any_((rules.Not(applies_when), test)))
+    if not parts:
+        return rules.Const(True)
     return parts[0] if len(parts) == 1 else rules.All(tuple(parts))
 
 
@@ -304,8 +314,60 @@ def _amount_condition(plan: ProgrammePlan, rule: int) -> rules.Expr:
     return rules.All((*(rules.Not(r.when) for r in own[:rule]), own[rule].when))
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """What a plan's suggestions need, made once per plan: the conditions as expression trees
+    that stay the same objects (so their evaluators are compiled once), the facts the plan
+    reads (what its suggestions depend on), and the suggestions already made, by those facts'
+    values."""
+
+    conditions: tuple[rules.Expr, ...]
+    amount_conditions: tuple[rules.Expr, ...]
+    reads: tuple[str, ...]
+    made: dict[tuple[object, ...], tuple[Suggestion, ...]] = field(default_factory=dict)
+
+
+_PREPARED: dict[int, tuple[ProgrammePlan, _Prepared]] = {}
+
+
+def _prepared(plan: ProgrammePlan) -> _Prepared:
+    found = _PREPARED.get(id(plan))
+    if found is not None and found[0] is plan:
+        return found[1]
+    exprs: list[rules.Expr] = [
+        e for c in plan.criteria for b in c.bound if b is not None for e in b if e is not None
+    ]
+    exprs += [e for variant in plan.amounts for r in variant for e in (r.when, r.amount)]
+    exprs += [s.when for s in plan.conditional if s.when is not None]
+    reads = sorted({p for e in exprs for p in rules.fact_paths(e)} | {"person.birth_date"})
+    prepared = _Prepared(
+        conditions=tuple(_condition(plan, i) for i in range(len(plan.criteria))),
+        amount_conditions=tuple(
+            _amount_condition(plan, i) for i in range(len(plan.amounts[0]) if plan.amounts else 0)
+        ),
+        reads=tuple(reads),
+    )
+    if len(_PREPARED) >= 4096:
+        _PREPARED.clear()
+    _PREPARED[id(plan)] = (plan, prepared)
+    return prepared
+
+
 # ---------------------------------------------------------------------------------------------
 # Suggestions
+
+Decided = tuple[Verdict, int | None]
+
+
+def decide_verdict(plan: ProgrammePlan, facts: Mapping[str, object]) -> Decided:
+    """The verdict and amount the plan gives the facts, by the same semantics as
+    `Plans.decide_under` (`verdict_of`, `ProgrammePlan.amount`) without assembling the answer's
+    wording: what checking a candidate change needs."""
+    verdict = verdict_of(plan.outcomes(facts)[0])
+    if verdict == "ineligible" or not plan.amounts[0]:
+        return verdict, None
+    amount, _, _ = plan.amount(plan.choices(facts), "zh")
+    return verdict, amount
 
 
 def suggestions_for(
@@ -316,53 +378,88 @@ def suggestions_for(
     as_of: dt.date,
     region_code: str | None,
     lang: Lang,
+    recheck: Callable[[Suggestion], bool] | None = None,
 ) -> tuple[Suggestion, ...]:
     """The best few suggestions for one programme of the applicant's answer (none where it is
-    eligible at the highest amount it can pay, or not in force), best first."""
+    eligible at the highest amount it can pay, or not in force), best first; only those
+    `recheck` accepts (the caller's re-decision of the changed applicant).
+
+    They depend only on the facts the plan reads, the day and the language: made once for each
+    such combination (a register's many alike rows share them).
+    """
     if plan.not_in_force is not None:
         return ()
+    prepared = _prepared(plan)
+    key = (lang, as_of, region_code, *(facts.get(p) for p in prepared.reads))
+    found = prepared.made.get(key)
+    if found is None:
+        found = _suggestions(plans, plan, determination, facts, as_of, region_code, lang)
+        if recheck is not None:
+            found = tuple(s for s in found if recheck(s))
+        if len(prepared.made) >= 4096:
+            prepared.made.clear()
+        prepared.made[key] = found
+    return found
+
+
+def _suggestions(
+    plans: Plans,
+    plan: ProgrammePlan,
+    determination: Determination,
+    facts: Mapping[str, object],
+    as_of: dt.date,
+    region_code: str | None,
+    lang: Lang,
+) -> tuple[Suggestion, ...]:
     codes = plan.outcomes(facts)[0]
     if determination.verdict == "eligible":
         return _raise_amount(plans, plan, determination, facts, as_of, region_code, lang)
     open_criteria = [i for i, code in enumerate(codes) if code in (NOT_MET, UNKNOWN)]
+    prepared = _prepared(plan)
     solver = _Solver(plans.policies, facts)
     candidates = _combine(
         [
-            _best(solver.ways(criterion_condition(plan, i), True), facts, plans, as_of)
+            _best(solver.ways(prepared.conditions[i], True), facts, plans, as_of)
             for i in open_criteria
         ]
     )
-    kept: list[tuple[Assignment, Determination]] = []
-    tried: list[Assignment] = []
-    queue = [(c, 0) for c in _best(candidates, facts, plans, as_of, _COMBINATIONS)]
-    while queue:
-        candidate, depth = queue.pop(0)
-        if any(_contains(candidate, t) for t in tried) or len(tried) > _COMBINATIONS * 2:
+    # Best first: once SHOWN have been found, every one left ranks after them.  A candidate
+    # containing one already kept is not minimal; one that breaks another criterion is repaired
+    # by a further change (which ranks it later) or dropped.
+    queue: list[tuple[tuple[object, ...], int, Assignment, int]] = []
+    order = count()  # ties in rank never compare the assignments
+    for way in candidates:
+        heapq.heappush(queue, (_rank(way, facts, plans, as_of), next(order), way, 0))
+    kept: list[tuple[Assignment, Decided]] = []
+    seen: set[tuple[tuple[str, object], ...]] = set()
+    tried = 0
+    while queue and len(kept) < SHOWN and tried < _COMBINATIONS:
+        _, _, candidate, depth = heapq.heappop(queue)
+        key = tuple(sorted(candidate.items(), key=lambda item: item[0]))
+        if key in seen or any(_contains(candidate, k) for k, _ in kept):
             continue
-        tried.append(candidate)
+        seen.add(key)
+        tried += 1
         changed = {**facts, **candidate}
-        decided = plans.decide_under(plan, changed, "", region_code, as_of, lang)
-        if decided.verdict == "eligible":
+        decided = decide_verdict(plan, changed)
+        if decided[0] == "eligible":
             kept.append((candidate, decided))
             continue
         if depth >= _REPAIRS:
             continue
-        # The change broke (or left open) another criterion: try repairing it too.
         still = [
             i for i, code in enumerate(plan.outcomes(changed)[0]) if code in (NOT_MET, UNKNOWN)
         ]
         repair = _Solver(plans.policies, changed)
-        extra = _combine([repair.ways(criterion_condition(plan, i), True) for i in still])
+        extra = _combine([repair.ways(prepared.conditions[i], True) for i in still])
         for more in _best(extra, changed, plans, as_of, _WAYS_PER_CRITERION):
             if all(candidate.get(k, v) == v for k, v in more.items()):
-                queue.append(({**candidate, **more}, depth + 1))
-    kept = [
-        (c, d)
-        for c, d in kept
-        if not any(o is not c and _contains(c, o) for o, _ in kept)  # a smaller one does it
-    ]
-    kept.sort(key=lambda item: _rank(item[0], facts, plans, as_of))
-    return tuple(_suggestion(plans, plan, c, d, facts, as_of, lang, None) for c, d in kept[:SHOWN])
+                way = {**candidate, **more}
+                rank = _rank(way, facts, plans, as_of)
+                heapq.heappush(queue, (rank, next(order), way, depth + 1))
+    return tuple(
+        _suggestion(plans, plan, c, d, facts, as_of, region_code, lang, None) for c, d in kept
+    )
 
 
 def _raise_amount(
@@ -381,28 +478,27 @@ def _raise_amount(
     if current is None or len(plan.variants) != 1:
         return ()
     solver = _Solver(plans.policies, facts)
-    kept: list[tuple[Assignment, Determination]] = []
+    kept: list[tuple[Assignment, Decided]] = []
     for index, rule in enumerate(plan.amounts[0]):
         if not isinstance(rule.amount, rules.Const):
             continue
         value = rule.amount.value
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= current:
             continue
-        ways = solver.ways(_amount_condition(plan, index), True)
+        ways = solver.ways(_prepared(plan).amount_conditions[index], True)
         for candidate in _best(ways, facts, plans, as_of, _WAYS_PER_CRITERION):
-            decided = plans.decide_under(plan, {**facts, **candidate}, "", region_code, as_of, lang)
-            if decided.verdict == "eligible" and decided.amount == int(value):
+            decided = decide_verdict(plan, {**facts, **candidate})
+            if decided == ("eligible", int(value)):
                 kept.append((candidate, decided))
     kept = [
         (c, d)
         for c, d in kept
-        if not any(
-            o is not c and _contains(c, o) and (od.amount or 0) >= (d.amount or 0) for o, od in kept
-        )
+        if not any(o is not c and _contains(c, o) and (od[1] or 0) >= (d[1] or 0) for o, od in kept)
     ]
-    kept.sort(key=lambda item: (-(item[1].amount or 0), _rank(item[0], facts, plans, as_of)))
+    kept.sort(key=lambda item: (-(item[1][1] or 0), _rank(item[0], facts, plans, as_of)))
     return tuple(
-        _suggestion(plans, plan, c, d, facts, as_of, lang, current) for c, d in kept[:SHOWN]
+        _suggestion(plans, plan, c, d, facts, as_of, region_code, lang, current)
+        for c, d in kept[:SHOWN]
     )
 
 
@@ -514,9 +610,10 @@ def _suggestion(
     plans: Plans,
     plan: ProgrammePlan,
     way: Assignment,
-    decided: Determination,
+    decided: Decided,
     facts: Mapping[str, object],
     as_of: dt.date,
+    region_code: str | None,
     lang: Lang,
     current_amount: int | None,
 ) -> Suggestion:
@@ -551,7 +648,9 @@ def _suggestion(
     for c in satisfied:
         sources.extend(s for s in c.criterion.spec.sources if s not in sources)
     if current_amount is not None:
-        sources.extend(s for s in _amount_sources(plan, as_of, decided) if s not in sources)
+        sources.extend(
+            s for s in _amount_sources(plan, as_of, region_code, decided) if s not in sources
+        )
     on = max((c.on for c in changes if c.on is not None), default=None)
     words = [_change_words(c, policies.facts[c.fact], policies, lang) for c in changes]
     # "如果A，B，C": one "if" for the facts not yet known.
@@ -567,26 +666,26 @@ def _suggestion(
         text = "，".join(words)
         if current_amount is None:
             text += f"，就可以申请{name}"
-            if decided.amount is not None:
-                text += f"（{decided.amount}{unit}）"
+            if decided[1] is not None:
+                text += f"（{decided[1]}{unit}）"
         else:
-            text += f"，{name}可以领{decided.amount}{unit}（现在是{current_amount}）"
+            text += f"，{name}可以领{decided[1]}{unit}（现在是{current_amount}）"
         text += f"。依据：{'；'.join(rule_words)}。" if rule_words else "。"
     else:
         text = "; ".join(words)
         text = text[:1].upper() + text[1:]
         if current_amount is None:
             text += f": then you can apply for {name}"
-            if decided.amount is not None:
-                text += f" ({decided.amount} {unit})"
+            if decided[1] is not None:
+                text += f" ({decided[1]} {unit})"
         else:
-            text += f": then {name} pays {decided.amount} {unit} (now {current_amount})"
+            text += f": then {name} pays {decided[1]} {unit} (now {current_amount})"
         text += f". Rule: {'; '.join(rule_words)}." if rule_words else "."
     return Suggestion(
         programme=plan.programme.id,
         changes=tuple(changes),
-        verdict=decided.verdict,
-        amount=decided.amount,
+        verdict=decided[0],
+        amount=decided[1],
         on=on,
         criteria=tuple(c.id for c in satisfied),
         sources=tuple(sources),
@@ -594,14 +693,16 @@ def _suggestion(
     )
 
 
-def _amount_sources(plan: ProgrammePlan, as_of: dt.date, decided: Determination) -> list[str]:
+def _amount_sources(
+    plan: ProgrammePlan, as_of: dt.date, region_code: str | None, decided: Decided
+) -> list[str]:
     """The sources of the amount parameters in force for the applicant's region."""
     programme = plan.programme
     found: list[str] = []
     for rule in programme.amounts:
         for name in sorted(rules.param_names(rule.amount)):
-            entry = programme.parameter_source(name, decided.region_code, as_of)
-            if entry is not None and entry.value == decided.amount and entry.source not in found:
+            entry = programme.parameter_source(name, region_code, as_of)
+            if entry is not None and entry.value == decided[1] and entry.source not in found:
                 found.append(entry.source)
     return found
 
