@@ -171,7 +171,7 @@ class _Solver:
 
     def _compare(self, op: str, left: rules.Expr, right: rules.Expr) -> list[Assignment]:
         found: list[Assignment] = []
-        for path in sorted(rules.fact_paths(left) | rules.fact_paths(right)):
+        for path in _paths(left, right):
             spec = self.spec(path)
             if spec is None:
                 continue
@@ -231,6 +231,21 @@ class _Solver:
     def _difference(self, left: rules.Expr, right: rules.Expr, path: str, x: int) -> float | None:
         a, b = _number(left, self.facts, path, x), _number(right, self.facts, path, x)
         return None if a is None or b is None else a - b
+
+
+_PATHS: dict[tuple[int, int], tuple[rules.Expr, rules.Expr, tuple[str, ...]]] = {}
+
+
+def _paths(left: rules.Expr, right: rules.Expr) -> tuple[str, ...]:
+    """The facts a comparison reads, sorted (kept per node: a plan's nodes live as long as it)."""
+    found = _PATHS.get((id(left), id(right)))
+    if found is not None and found[0] is left and found[1] is right:
+        return found[2]
+    paths = tuple(sorted(rules.fact_paths(left) | rules.fact_paths(right)))
+    if len(_PATHS) >= 65_536:
+        _PATHS.clear()
+    _PATHS[(id(left), id(right))] = (left, right, paths)
+    return paths
 
 
 def _number(expr: rules.Expr, facts: Mapping[str, object], path: str, x: int) -> float | None:
