@@ -8,6 +8,7 @@ import sys
 from typing import IO, Any
 
 import msgspec
+from msgspec.structs import replace
 
 from eligibility.answer import Determination
 from eligibility.derive import FactError
@@ -44,6 +45,13 @@ def register(commands: Any) -> None:
         "--as-of", type=dt.date.fromisoformat, help="date for applicants without one"
     )
     check.add_argument("--pretty", action="store_true", help="indent the JSON (one applicant)")
+    check.add_argument(
+        "--no-suggest",
+        dest="suggest",
+        action="store_false",
+        help="leave out what would change each answer (by default each programme carries its "
+        "best suggestion: the smallest fact changes that make it eligible or pay more)",
+    )
     check.set_defaults(run=run_check)
 
     programmes = commands.add_parser(
@@ -95,11 +103,18 @@ def run_check(args: argparse.Namespace) -> int:
             continue
         try:
             determinations = determine(
-                applicant, policies, programmes=args.programme, lang=lang, today=today
+                applicant,
+                policies,
+                programmes=args.programme,
+                lang=lang,
+                today=today,
+                suggest=args.suggest,
             )
         except FactError as exc:
             status = _fail(f"line {line_number}: invalid applicant: {exc}")
             continue
+        # The best suggestion per programme: what one line can say.
+        determinations = [replace(d, suggestions=d.suggestions[:1]) for d in determinations]
         encoded = _encoder.encode(CheckOutput(determinations=determinations))
         if args.pretty:
             encoded = msgspec.json.format(encoded, indent=2)

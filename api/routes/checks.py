@@ -30,6 +30,16 @@ Programmes = Annotated[
     list[ProgrammeId] | None,
     QueryParameter(description="only these programmes (repeatable)"),
 ]
+Suggest = Annotated[
+    bool,
+    QueryParameter(
+        description="with each determination, what would change it (`suggestions`): for a "
+        "programme not eligible, the smallest sets of fact changes that make it eligible (for "
+        "a fact that changes with time, the day it does), each citing the criteria and sources "
+        "it satisfies; for an eligible one, the changes that raise the amount.  Off by default: "
+        "working them out costs several times the decision itself."
+    ),
+]
 AsOf = Annotated[
     dt.date | None,
     QueryParameter(description="date for applicants that give none (default today)"),
@@ -59,15 +69,17 @@ class ChecksController(Controller):
         lang_query: LangQuery = None,
         programme: Programmes = None,
         as_of: AsOf = None,
+        suggest: Suggest = False,
     ) -> CheckResult:
-        """One determination per programme (all, or those asked for) for the applicant."""
+        """One determination per programme (all, or those asked for) for the applicant, each
+        with what would change it when `suggest=true`."""
         policies, lang = policies_of(request), lang_of(request, lang_query)
         check_programmes(policies, programme, "query.programme")
         today = as_of or dt.date.today()
         applicant = applicant_of_input(data)
         try:
             determinations = determine(
-                applicant, policies, programmes=programme, lang=lang, today=today
+                applicant, policies, programmes=programme, lang=lang, today=today, suggest=suggest
             )
         except FactError as exc:
             raise invalid([FieldError(path=f"$.{exc.path}", message=exc.message)]) from None
@@ -81,6 +93,7 @@ class ChecksController(Controller):
         lang_query: LangQuery = None,
         programme: Programmes = None,
         as_of: AsOf = None,
+        suggest: Suggest = False,
     ) -> BatchCheckResult:
         """One result per applicant, in order; a bad applicant gets its errors, not the call."""
         policies, lang = policies_of(request), lang_of(request, lang_query)
@@ -103,7 +116,12 @@ class ChecksController(Controller):
                     continue
                 try:
                     determinations = determine(
-                        applicant, policies, programmes=programme, lang=lang, today=today
+                        applicant,
+                        policies,
+                        programmes=programme,
+                        lang=lang,
+                        today=today,
+                        suggest=suggest,
                     )
                 except FactError as exc:
                     path = f"$.applicants[{index}].{exc.path}"

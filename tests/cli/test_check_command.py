@@ -117,3 +117,27 @@ def test_programmes_shows_confirmation_and_history(capsys: pytest.CaptureFixture
     assert "2024-01-01 – 2024-12-31, region 620823" in out
     assert "[not in force on this date]" in out
     assert "None" not in out
+
+
+def test_check_gives_the_best_suggestion_per_programme() -> None:
+    # 黑人社发〔2022〕18号 (source `heilongjiang`): 3 months of cross-province work; 2 worked.
+    short = {
+        "as_of": "2026-12-05",
+        "region_code": "230124",
+        "household": {"category": "poverty_alleviated"},
+        "person": {
+            "employment": {
+                "status": "employed",
+                "work_scope": "other_province",
+                "months_continuous": 2,
+                "transport_subsidy_claimed_this_year": False,
+            }
+        },
+    }
+    result = run(["check", "--programme", "transport_subsidy"], json.dumps(short))
+    assert result.returncode == 0, result.stderr
+    [determination] = json.loads(result.stdout)["determinations"]
+    [best] = determination["suggestions"]
+    assert best["on"] == "2027-01-05" and best["criteria"] == ["months_worked"]
+    plain = run(["check", "--programme", "transport_subsidy", "--no-suggest"], json.dumps(short))
+    assert json.loads(plain.stdout)["determinations"][0]["suggestions"] == []
