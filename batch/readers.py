@@ -348,7 +348,7 @@ def utf8_lines(path: Path) -> tuple[bool, int]:
             end = held + read
             if read:
                 lines += buffer.count(b"\n", held, end)
-                last = buffer[end - 1 : end]
+                last = bytes(buffer[end - 1 : end])
             cut = buffer.rfind(b"\n", 0, end) + 1 if read else end
             if cut and not _is_utf8(buffer, cut):
                 return False, 0
