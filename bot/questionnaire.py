@@ -21,14 +21,15 @@ import msgspec
 from bot.reading import NotRead, read_number, read_yes_no
 from bot.texts import SKIP_WORDS, say
 from eligibility import asking
+from eligibility.answer import Determination
 from eligibility.birth import birth_date_problem
 from eligibility.catalogue import FactSpec, QuestionSpec
 from eligibility.derive import DERIVED_FACTS, age_on, flatten
-from eligibility.determination import Determination, determine, next_questions
+from eligibility.determination import determine, next_questions
 from eligibility.facts import Applicant, applicant_from_paths
 from eligibility.identity import IdentityNumberError, mask_identity_number, parse_identity_number
 from eligibility.places import Place, gazetteer
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 from eligibility.regions import is_region_code
 from eligibility.text import Lang
 
@@ -888,8 +889,10 @@ class Questionnaire:
 
     def _ask_cadre(self, conversation: Conversation) -> str:
         lang = conversation.lang
+        colon = "：" if lang == "zh" else ": "
+        # The programme's own word for its verdict, as on its card ("目前不需要申请监测").
         certain = [
-            f"· {d.programme_name}：{verdict_words(d.verdict, lang)}"
+            f"· {d.programme_name}{colon}{d.verdict_label or verdict_words(d.verdict, lang)}"
             for d in self.determinations(conversation)
             if d.verdict != "needs_info"
         ]

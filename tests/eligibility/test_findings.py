@@ -11,9 +11,10 @@ from typing import Any
 import msgspec
 import pytest
 
-from eligibility.determination import Determination, determine
+from eligibility.answer import Determination
+from eligibility.determination import determine
 from eligibility.facts import Applicant
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 
 WORKER: dict[str, Any] = {
     "status": "employed",
