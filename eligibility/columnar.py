@@ -807,6 +807,10 @@ class ColumnarProgramme:
             words[slot[0]] |= (value & slot[2]) << slot[1]
 
         put(decoder.profile, profile)
+        # A year inside the profile's dates (the year is part of a signature; year 0, 1970,
+        # would word the reason under no parameters at all).
+        year = self.profiles.points[profile][1].year - _YEAR_BASE
+        put(decoder.year, min(max(year, 0), _YEAR_MASK))
         for i, slot in enumerate(decoder.outcomes):
             put(slot, (_UNKNOWN if unknown else _NOT_MET) if i == criterion else _MET)
         # No named fact known: the legend spells a code out in the criterion's general wording.
