@@ -25,13 +25,13 @@ from eligibility.policy import (
     NOT_IN_FORCE,
     NOT_IN_FORCE_CRITERION,
     NOT_IN_FORCE_LABEL,
-    Citation,
     CompiledCriterion,
     CompiledStep,
     PolicySet,
     Programme,
     Verdict,
 )
+from eligibility.sources import amount_sources, criterion_sources, ids_of
 from eligibility.text import Lang, Text
 
 Outcome = Literal["met", "not_met", "unknown"]
@@ -54,13 +54,14 @@ OUTCOME_PREFIX: dict[Outcome, dict[Lang, str]] = {
 
 class CriterionResult(msgspec.Struct, frozen=True, kw_only=True):
     """One criterion's outcome, its wording (`text`), the reason shown (outcome + wording), and
-    where the rule is written."""
+    where the rule is written: the ids of its sources in `PolicySet.registry` (those in force for
+    the region and date, `eligibility.sources.criterion_sources`)."""
 
     id: str
     outcome: Outcome
     text: str
     reason: str
-    citations: tuple[Citation, ...]
+    sources: tuple[str, ...] = ()
 
 
 class MissingFact(msgspec.Struct, frozen=True, kw_only=True):
@@ -87,7 +88,6 @@ class Determination(msgspec.Struct, frozen=True, kw_only=True):
     amount: int | None
     amount_unit: str | None
     amount_note: str | None
-    amount_citations: tuple[Citation, ...]
     criteria: tuple[CriterionResult, ...]
     missing: tuple[MissingFact, ...]
     request_details: tuple[MissingFact, ...]
@@ -100,6 +100,14 @@ class Determination(msgspec.Struct, frozen=True, kw_only=True):
     # Added later: stored determinations without them still decode.
     verdict_label: str | None = None
     warnings: tuple[str, ...] = ()
+    # The registry ids the amount (or its note) rests on: the values in force for the region and
+    # date, then the benefit's general sources (`eligibility.sources.amount_sources`).
+    amount_sources: tuple[str, ...] = ()
+
+    def source_ids(self) -> tuple[str, ...]:
+        """Every source id the determination names, once each, criteria first."""
+        named = [i for c in self.criteria for i in c.sources]
+        return tuple(dict.fromkeys((*named, *self.amount_sources)))
 
 
 def verdict_label(programme: Programme, verdict: Verdict, lang: Lang) -> str:
@@ -228,7 +236,9 @@ def _determine(
                 outcome=outcome,
                 text=text,
                 reason=OUTCOME_PREFIX[outcome][lang] + text,
-                citations=criterion.citations,
+                sources=criterion_sources(
+                    policies.registry, programme, criterion, region_code, as_of
+                ),
             )
         )
 
@@ -275,8 +285,14 @@ def _determine(
             programme.policy.benefit.unit.in_(lang) if programme.policy.benefit.unit else None
         ),
         amount_note=amount_note,
-        amount_citations=(
-            _amount_citations(programme, region_code, as_of)
+        amount_sources=(
+            amount_sources(
+                policies.registry,
+                programme,
+                region_code,
+                as_of,
+                None if amount is None else _amount_rule(programme, facts, variants[0]),
+            )
             if amount is not None or amount_note is not None
             else ()
         ),
@@ -321,8 +337,8 @@ def _not_in_force(
     saying from when it applies, nothing asked, no amount, no steps.  Not `needs_info` (there is
     nothing the household could answer that makes it apply) and never `eligible`."""
     text, reason = not_in_force_reason(programme, starts, lang)
-    cited = tuple(
-        programme.citation(k) for k in programme.not_in_force_sources(region_code, starts)
+    cited = ids_of(
+        policies.registry, programme, programme.not_in_force_sources(region_code, starts)
     )
     return Determination(
         programme=programme.id,
@@ -331,14 +347,13 @@ def _not_in_force(
         amount=None,
         amount_unit=None,
         amount_note=None,
-        amount_citations=(),
         criteria=(
             CriterionResult(
                 id=NOT_IN_FORCE_CRITERION,
                 outcome="not_met",
                 text=text,
                 reason=reason,
-                citations=cited,
+                sources=cited,
             ),
         ),
         missing=(),
@@ -395,20 +410,13 @@ def _criterion_outcome(
     return "unknown", unknown_facts | _REGION
 
 
-def _amount_citations(
-    programme: Programme, region_code: str | None, as_of: dt.date
-) -> tuple[Citation, ...]:
-    """The benefit's sources, led by those of the amount parameters in force for the region."""
-    cited: list[Citation] = []
-    for rule in programme.amounts:
-        for name in sorted(rules.param_names(rule.amount)):
-            entry = programme.parameter_source(name, region_code, as_of)
-            if entry is not None and entry.value is not None:
-                citation = programme.citation(entry.source)
-                if citation not in cited:
-                    cited.append(citation)
-    cited.extend(c for c in programme.benefit_citations if c not in cited)
-    return tuple(cited)
+def _amount_rule(programme: Programme, facts: Mapping[str, Any], params: Params) -> int | None:
+    """The index of the amount rule that gives the amount (the first that holds), if any."""
+    for index, rule in enumerate(programme.amounts):
+        holds, _ = rules.evaluate(rule.when, facts, params)
+        if holds is not False:
+            return index if holds else None
+    return None
 
 
 def _amount(

@@ -767,6 +767,69 @@ def _citation(source: Source) -> Citation:
     )
 
 
+# --- sources by id (eligibility.sources says which a determination names) ---------------
+
+
+def _document_key(source: Source) -> tuple[str, str, str | None, dt.date | None]:
+    """What makes two sources one document: title, issuer, number and date (the article is
+    where a programme cites it; a link or note one file gives and another omits is no
+    different document: 人社部发〔2022〕13号 in two files)."""
+    return (source.title, source.issuer, source.number, source.date)
+
+
+@dataclass(frozen=True)
+class SourceRegistry:
+    """Every document the programmes cite, by a stable, readable id.
+
+    `citations` maps id → document; `ids` maps (programme id, source key in its file) → id.  An
+    id is the source key a file gives the document (the first programme's, in the policy set's
+    order); a key that two different documents share is written `programme.key` for each of them.
+    """
+
+    citations: Mapping[str, Citation]
+    ids: Mapping[tuple[str, str], str]
+
+    def id_of(self, programme: str, key: str) -> str:
+        """The registry id of source `key` of `programme` (KeyError if it has none)."""
+        return self.ids[(programme, key)]
+
+    def cited(self, ids: Iterable[str]) -> dict[str, Citation]:
+        """The table an answer carries for the ids its determinations name, in first-named order."""
+        return {i: self.citations[i] for i in dict.fromkeys(ids)}
+
+
+def build_registry(programmes: Mapping[str, Programme]) -> SourceRegistry:
+    """The registry of the programmes' sources (built once, when the policy set loads).
+
+    Each document once, without an article; its link the first file's that gives one.
+    """
+    users_of: dict[tuple[object, ...], list[tuple[str, str]]] = {}
+    url_of: dict[tuple[object, ...], str | None] = {}
+    for pid, programme in programmes.items():
+        for key, source in programme.policy.sources.items():
+            doc = _document_key(source)
+            users_of.setdefault(doc, []).append((pid, key))
+            url_of[doc] = url_of.get(doc) or source.url
+    first_key: dict[str, int] = {}
+    for users in users_of.values():
+        first_key[users[0][1]] = first_key.get(users[0][1], 0) + 1
+    citations: dict[str, Citation] = {}
+    ids: dict[tuple[str, str], str] = {}
+    for found, users in users_of.items():
+        pid, key = users[0]
+        source_id = key if first_key[key] == 1 else f"{pid}.{key}"
+        source = programmes[pid].policy.sources[key]
+        citations[source_id] = Citation(
+            title=source.title,
+            issuer=source.issuer,
+            number=source.number,
+            date=source.date,
+            url=url_of[found],
+        )
+        ids.update(dict.fromkeys(users, source_id))
+    return SourceRegistry(citations=citations, ids=ids)
+
+
 @dataclass(frozen=True)
 class PolicySet:
     """All programmes and the fact catalogue, with the content hash that identifies them."""
@@ -780,6 +843,8 @@ class PolicySet:
     child: ChildSpec | None = None
     # Each fact's and question's `ask_when`, parsed.
     gates: Mapping[str, rules.Expr] = field(default_factory=dict)
+    # Every cited document once, by id (`build_registry`): what determinations name.
+    registry: SourceRegistry = field(default_factory=lambda: SourceRegistry({}, {}))
 
     def fact_rank(self, path: str) -> int:
         """Where a fact stands in the asking order (unknown facts last)."""
@@ -860,6 +925,7 @@ def load_policy_set(sources: Mapping[str, bytes], *, run_examples: bool = True) 
         questions=catalogue.questions,
         child=catalogue.child,
         gates=_gates(catalogue, known_facts, set(ordered)),
+        registry=build_registry(ordered),
     )
     if run_examples:
         check_examples(policy_set)
