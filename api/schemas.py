@@ -13,8 +13,8 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from api.problems import FieldError, invalid
+from eligibility.answers import FullDetermination, Question, Source, SummaryDetermination
 from eligibility.birth import birth_date_problem
-from eligibility.determination import Determination
 from eligibility.facts import (
     Applicant,
     Education,
@@ -90,10 +90,21 @@ def check_member_birth(id_number: str | None, birth_date: dt.date | None) -> Non
 # --- checks ----------------------------------------------------------------------------------
 
 
-class CheckResult(msgspec.Struct, frozen=True, kw_only=True):
-    """One determination per programme asked for."""
+# One programme's answer: `full` (every criterion) or `summary` (`?detail=summary`: the criteria
+# not met or unknown), its `detail` says which.  Sources and questions are named by id and path;
+# the answer that carries them has one table of each (issue 10).
+Shown = FullDetermination | SummaryDetermination
+Sources = dict[str, Source]
+Questions = dict[str, Question]
 
-    determinations: list[Determination]
+
+class CheckResult(msgspec.Struct, frozen=True, kw_only=True):
+    """One determination per programme asked for, with the sources (id → document) and the
+    questions (fact path → how to ask it) they name."""
+
+    determinations: list[Shown]
+    sources: Sources
+    questions: Questions
 
 
 class BatchCheckRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -107,14 +118,16 @@ class BatchCheckItem(msgspec.Struct, frozen=True, kw_only=True):
 
     index: int
     ok: bool
-    determinations: list[Determination] = []
+    determinations: list[Shown] = []
     errors: list[FieldError] = []
 
 
 class BatchCheckResult(msgspec.Struct, frozen=True, kw_only=True):
-    """One item per applicant, in the order sent."""
+    """One item per applicant, in the order sent; one table of sources and questions for all."""
 
     results: list[BatchCheckItem]
+    sources: Sources
+    questions: Questions
 
 
 class CheckInput(Applicant, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
@@ -384,7 +397,9 @@ class AssessmentRead(msgspec.Struct, frozen=True, kw_only=True):
     programmes: list[str] | None
     created_by: str
     created_at: dt.datetime
-    determinations: list[Determination]
+    determinations: list[Shown]
+    sources: Sources
+    questions: Questions
 
 
 class AssessmentList(msgspec.Struct, frozen=True, kw_only=True):
@@ -399,7 +414,9 @@ class RederiveResult(msgspec.Struct, frozen=True, kw_only=True):
     assessment_id: str
     policy_version: str
     identical: bool
-    determinations: list[Determination]
+    determinations: list[Shown]
+    sources: Sources
+    questions: Questions
 
 
 # --- audit, programmes, health ---------------------------------------------------------------

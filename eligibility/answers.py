@@ -22,8 +22,10 @@ from typing import Literal
 
 import msgspec
 
+from eligibility.catalogue import FactSpec
 from eligibility.determination import Determination, MissingFact, Outcome
-from eligibility.policy import Citation, Verdict
+from eligibility.policy import Citation, PolicySet, Verdict
+from eligibility.text import Lang
 
 Detail = Literal["summary", "full"]
 DETAILS: tuple[Detail, ...] = ("summary", "full")
@@ -120,11 +122,10 @@ class Answer(msgspec.Struct, frozen=True, kw_only=True):
     questions: dict[str, Question]
 
 
-def _reasons(determination: Determination, detail: Detail) -> tuple[Reason, ...]:
+def _reasons(determination: Determination) -> tuple[Reason, ...]:
     return tuple(
         Reason(id=c.id, outcome=c.outcome, reason=c.reason, sources=c.sources)
         for c in determination.criteria
-        if detail == "full" or c.outcome != "met"
     )
 
 
@@ -133,7 +134,7 @@ def _missing(facts: Iterable[MissingFact]) -> tuple[Missing, ...]:
 
 
 def full(determination: Determination) -> FullDetermination:
-    """The determination as sent in full."""
+    """The determination as sent (and stored) in full."""
     d = determination
     return FullDetermination(
         programme=d.programme,
@@ -144,7 +145,7 @@ def full(determination: Determination) -> FullDetermination:
         amount_unit=d.amount_unit,
         amount_note=d.amount_note,
         amount_sources=d.amount_sources,
-        criteria=_reasons(d, "full"),
+        criteria=_reasons(d),
         missing=_missing(d.missing),
         request_details=_missing(d.request_details),
         next_steps=d.next_steps,
@@ -157,8 +158,8 @@ def full(determination: Determination) -> FullDetermination:
     )
 
 
-def summary(determination: Determination) -> SummaryDetermination:
-    """The determination as sent in short (its met criteria and request details left out)."""
+def summary(determination: FullDetermination) -> SummaryDetermination:
+    """The determination in short: its met criteria and request details left out."""
     d = determination
     return SummaryDetermination(
         programme=d.programme,
@@ -168,8 +169,8 @@ def summary(determination: Determination) -> SummaryDetermination:
         amount=d.amount,
         amount_unit=d.amount_unit,
         amount_note=d.amount_note,
-        criteria=_reasons(d, "summary"),
-        missing=_missing(d.missing),
+        criteria=tuple(c for c in d.criteria if c.outcome != "met"),
+        missing=d.missing,
         next_steps=d.next_steps,
         documents=d.documents,
         warnings=d.warnings,
@@ -179,69 +180,69 @@ def summary(determination: Determination) -> SummaryDetermination:
     )
 
 
-def source_table(citations: Mapping[str, Citation], ids: Iterable[str]) -> dict[str, Source]:
-    """The table of the ids named, in first-named order; an id not in `citations` is left out."""
-    table: dict[str, Source] = {}
-    for source_id in ids:
-        if source_id in table or source_id not in citations:
-            continue
-        c = citations[source_id]
-        table[source_id] = Source(
-            title=c.title, issuer=c.issuer, number=c.number, date=c.date, url=c.url
-        )
-    return table
-
-
-def question_table(facts: Iterable[MissingFact]) -> dict[str, Question]:
-    """Each missing fact's question once (the first determination's wording of it)."""
-    table: dict[str, Question] = {}
-    for m in facts:
-        if m.fact not in table:
-            table[m.fact] = Question(question=m.question, kind=m.kind, options=m.options)
-    return table
-
-
-def named_sources(determinations: Sequence[Determination], detail: Detail) -> list[str]:
-    """The source ids the determinations name at this level of detail, in order."""
-    ids: list[str] = []
-    for d in determinations:
-        shown = (c for c in d.criteria if detail == "full" or c.outcome != "met")
-        ids.extend(i for c in shown for i in c.sources)
-        if detail == "full":
-            ids.extend(d.amount_sources)
-    return ids
-
-
 def shown(
-    determinations: Sequence[Determination], detail: Detail
+    determinations: Iterable[FullDetermination], detail: Detail
 ) -> list[FullDetermination | SummaryDetermination]:
     """The determinations at this level of detail."""
-    project = full if detail == "full" else summary
-    return [project(d) for d in determinations]
+    if detail == "full":
+        return list(determinations)
+    return [summary(d) for d in determinations]
+
+
+def ask(spec: FactSpec, lang: Lang) -> Question:
+    """How the catalogue asks a fact, in `lang` (the words `MissingFact` carries)."""
+    return Question(
+        question=spec.question.in_(lang),
+        kind=spec.kind,
+        options=tuple((o.value, o.zh if lang == "zh" else o.en) for o in spec.options),
+    )
 
 
 def tables(
-    determinations: Sequence[Determination], citations: Mapping[str, Citation], detail: Detail
+    determinations: Sequence[FullDetermination | SummaryDetermination],
+    policies: PolicySet,
+    lang: Lang,
+    extra: Mapping[str, Source] | None = None,
 ) -> tuple[dict[str, Source], dict[str, Question]]:
-    """The sources and questions the determinations name at this level of detail."""
-    asked = [
-        m
-        for d in determinations
-        for m in (*d.missing, *(d.request_details if detail == "full" else ()))
-    ]
-    return source_table(citations, named_sources(determinations, detail)), question_table(asked)
+    """The sources and questions the (shown) determinations name, each once, in first-named
+    order: sources from the policy set's registry (or `extra`, a stored answer's own), questions
+    from its fact catalogue."""
+    sources: dict[str, Source] = {}
+    questions: dict[str, Question] = {}
+    for d in determinations:
+        named = [i for c in d.criteria for i in c.sources]
+        asked = list(d.missing)
+        if isinstance(d, FullDetermination):
+            named.extend(d.amount_sources)
+            asked.extend(d.request_details)
+        for source_id in named:
+            if source_id in sources:
+                continue
+            if extra is not None and source_id in extra:
+                sources[source_id] = extra[source_id]
+            elif source_id in policies.registry.citations:
+                sources[source_id] = source_of(policies.registry.citations[source_id])
+        for m in asked:
+            spec = policies.facts.get(m.fact)
+            if m.fact not in questions and spec is not None:
+                questions[m.fact] = ask(spec, lang)
+    return sources, questions
+
+
+def source_of(citation: Citation) -> Source:
+    """A registry entry as an answer's table shows it."""
+    c = citation
+    return Source(title=c.title, issuer=c.issuer, number=c.number, date=c.date, url=c.url)
 
 
 def answer(
     determinations: Sequence[Determination],
-    citations: Mapping[str, Citation],
+    policies: PolicySet,
+    lang: Lang,
     detail: Detail = "full",
 ) -> Answer:
-    """The answer for the determinations at this level of detail, with its tables.
-
-    `citations` is the registry the ids resolve in (`PolicySet.registry.citations`).
-    """
-    sources, questions = tables(determinations, citations, detail)
-    return Answer(
-        determinations=shown(determinations, detail), sources=sources, questions=questions
-    )
+    """The answer for the determinations (made with `policies`, in `lang`) at this level of
+    detail, with the sources and questions it names."""
+    sent = shown((full(d) for d in determinations), detail)
+    sources, questions = tables(sent, policies, lang)
+    return Answer(determinations=sent, sources=sources, questions=questions)

@@ -12,7 +12,7 @@ from litestar.params import JSONBody, QueryParameter
 
 from api.dependencies import LangDep, PoliciesDep, PrincipalDep, require_key
 from api.problems import FieldError, ProblemError, field_error, invalid
-from api.routes import SECURITY, protected
+from api.routes import SECURITY, DetailQuery, protected
 from api.schemas import (
     BatchCheckItem,
     BatchCheckRequest,
@@ -20,9 +20,11 @@ from api.schemas import (
     CheckInput,
     CheckResult,
     ProgrammeId,
+    Shown,
     applicant_of_input,
 )
 from api.services.assessments import check_programmes
+from eligibility.answers import full, shown, tables
 from eligibility.derive import FactError
 from eligibility.determination import determine
 
@@ -53,6 +55,7 @@ class ChecksController(Controller):
         lang: LangDep,
         programme: Programmes = None,
         as_of: AsOf = None,
+        detail: DetailQuery = "full",
     ) -> CheckResult:
         """One determination per programme (all, or those asked for) for the applicant."""
         del principal  # any valid key may check
@@ -65,7 +68,9 @@ class ChecksController(Controller):
             )
         except FactError as exc:
             raise invalid([FieldError(path=f"$.{exc.path}", message=exc.message)]) from None
-        return CheckResult(determinations=determinations)
+        sent = shown((full(d) for d in determinations), detail)
+        sources, questions = tables(sent, policies, lang)
+        return CheckResult(determinations=sent, sources=sources, questions=questions)
 
     @post("/batch", status_code=200, responses=protected(), summary="Check many applicants")
     async def check_batch(
@@ -76,6 +81,7 @@ class ChecksController(Controller):
         lang: LangDep,
         programme: Programmes = None,
         as_of: AsOf = None,
+        detail: DetailQuery = "full",
     ) -> BatchCheckResult:
         """One result per applicant, in order; a bad applicant gets its errors, not the call."""
         del principal
@@ -84,6 +90,7 @@ class ChecksController(Controller):
 
         def run() -> BatchCheckResult:
             results = []
+            everything: list[Shown] = []
             for index, raw in enumerate(data.applicants):
                 try:
                     applicant = applicant_of_input(
@@ -105,8 +112,11 @@ class ChecksController(Controller):
                     error = FieldError(path=path, message=exc.message)
                     results.append(BatchCheckItem(index=index, ok=False, errors=[error]))
                     continue
-                results.append(BatchCheckItem(index=index, ok=True, determinations=determinations))
-            return BatchCheckResult(results=results)
+                sent = shown((full(d) for d in determinations), detail)
+                everything.extend(sent)
+                results.append(BatchCheckItem(index=index, ok=True, determinations=sent))
+            sources, questions = tables(everything, policies, lang)
+            return BatchCheckResult(results=results, sources=sources, questions=questions)
 
         # Up to 1,000 decisions: off the event loop, so other requests keep being served.
         return await anyio.to_thread.run_sync(run)
