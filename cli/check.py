@@ -9,8 +9,9 @@ from typing import IO, Any
 
 import msgspec
 
+from eligibility.answers import DETAILS, answer
 from eligibility.derive import FactError
-from eligibility.determination import Determination, determine
+from eligibility.determination import determine
 from eligibility.facts import Applicant
 from eligibility.listing import list_programmes
 from eligibility.policy import PolicyError, load_bundled
@@ -21,19 +22,14 @@ _decoder = msgspec.json.Decoder(Applicant)
 _encoder = msgspec.json.Encoder()
 
 
-class CheckOutput(msgspec.Struct, frozen=True, kw_only=True):
-    """One line of `eligibility check` output."""
-
-    determinations: list[Determination]
-
-
 def register(commands: Any) -> None:
     """Add `check` and `programmes`."""
     check = commands.add_parser(
         "check",
         help="check one applicant (JSON) or many (NDJSON) against the programmes",
         description="Reads one applicant as a JSON object, or many as NDJSON (one per line), "
-        "and writes one JSON result per applicant per line.",
+        "and writes one JSON result per applicant per line: its determinations, and the sources "
+        "and questions they name.",
     )
     check.add_argument("file", nargs="?", default="-", help="JSON or NDJSON file, or - for stdin")
     check.add_argument("--programme", action="append", help="only this programme (repeatable)")
@@ -42,6 +38,13 @@ def register(commands: Any) -> None:
         "--as-of", type=dt.date.fromisoformat, help="date for applicants without one"
     )
     check.add_argument("--pretty", action="store_true", help="indent the JSON (one applicant)")
+    check.add_argument(
+        "--detail",
+        choices=DETAILS,
+        default="full",
+        help="full: every criterion (default); summary: verdict, amount, the criteria not met "
+        "or unknown, missing facts, next steps, documents, warnings, versions",
+    )
     check.set_defaults(run=run_check)
 
     programmes = commands.add_parser(
@@ -98,7 +101,8 @@ def run_check(args: argparse.Namespace) -> int:
         except FactError as exc:
             status = _fail(f"line {line_number}: invalid applicant: {exc}")
             continue
-        encoded = _encoder.encode(CheckOutput(determinations=determinations))
+        # As the API answers: sources by id and questions by fact, each table once per line.
+        encoded = _encoder.encode(answer(determinations, policies, lang, args.detail))
         if args.pretty:
             encoded = msgspec.json.format(encoded, indent=2)
         out.write(encoded + b"\n")
