@@ -16,7 +16,7 @@ from api.problems import ProblemError
 from api.runtime import Runtime
 from api.schemas import Lang
 from api.security import Principal, authenticate, bearer_key, hash_key, unauthorized
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 
 RuntimeDep = NamedDependency[Runtime]
 SessionDep = NamedDependency[AsyncSession]

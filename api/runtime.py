@@ -15,7 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.security import IdentityHasher, PrincipalCache
 from api.settings import Settings
 from db.models import PolicySetRecord
-from eligibility.policy import PolicySet, load_policy_set
+from eligibility.policy import load_policy_set
+from eligibility.programme import PolicySet
 
 
 @dataclass

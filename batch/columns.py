@@ -29,7 +29,7 @@ from eligibility.columnar import KIND_DTYPES, household_status_conflict
 from eligibility.facts import STATUS_FIELDS
 from eligibility.identity import IdentityNumberError, parse_identity_number
 from eligibility.places import region_code_of
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 from eligibility.regions import REGION_CODE_SHAPE, is_region_code
 from eligibility.text import Lang
 

@@ -26,7 +26,8 @@ from batch.readers import DEFAULT_CHUNK_ROWS, INPUT_FORMATS, REPLACEMENT, Regist
 from batch.summary import ERROR_COLUMN, Summary
 from batch.writers import OUTPUT_FORMATS, XLSX_MAX_ROWS, atomic_output, open_writer, write_side_csv
 from eligibility.columnar import ColumnarPolicySet, Reasons
-from eligibility.policy import PolicySet, load_bundled
+from eligibility.policy import load_bundled
+from eligibility.programme import PolicySet
 from eligibility.text import Lang
 
 __all__ = [

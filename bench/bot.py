@@ -34,7 +34,8 @@ from bot.store import SqlConversationStore
 from bot.texts import ZH
 from db.engine import create_engine
 from db.migrate import upgrade_async
-from eligibility.policy import PolicySet, load_bundled
+from eligibility.policy import load_bundled
+from eligibility.programme import PolicySet
 from tests.bot.fake_bot_api import TOKEN, FakeBotApi, FakeUser
 
 OUTRO = ZH["results_outro"]

@@ -23,7 +23,8 @@ from eligibility import rules
 from eligibility.derive import flatten
 from eligibility.determination import determine
 from eligibility.facts import Applicant
-from eligibility.policy import PolicySet, load_bundled, resolve_parameter
+from eligibility.policy import load_bundled
+from eligibility.programme import PolicySet, resolve_parameter
 
 REGIONS = ["140821", "230124", "620823", "520181", "451226", "410581", "510121", None]
 

@@ -17,7 +17,7 @@ from bot.handlers import HouseholdBot
 from bot.questionnaire import Questionnaire
 from bot.ratelimit import RateLimiter
 from bot.store import ConversationStore
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 
 DEFAULT_API_URL = "https://api.telegram.org"
 

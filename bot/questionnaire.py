@@ -28,7 +28,7 @@ from eligibility.determination import Determination, determine, next_questions
 from eligibility.facts import Applicant, applicant_from_paths
 from eligibility.identity import IdentityNumberError, mask_identity_number, parse_identity_number
 from eligibility.places import Place, gazetteer
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 from eligibility.regions import is_region_code
 from eligibility.text import Lang
 

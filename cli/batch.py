@@ -31,7 +31,7 @@ from batch.run import (
     BatchOptions,
     run_batch,
 )
-from eligibility.policy import PolicyError
+from eligibility.policy_file import PolicyError
 from eligibility.regions import RegionCodeError, normalise_region_code
 
 

@@ -23,7 +23,8 @@ from bot.application import build_application
 from bot.store import SqlConversationStore
 from db.engine import create_engine
 from db.migrate import upgrade_async
-from eligibility.policy import PolicyError, load_bundled
+from eligibility.policy import load_bundled
+from eligibility.policy_file import PolicyError
 
 
 def register(commands: Any) -> None:

@@ -14,7 +14,8 @@ from eligibility.derive import FactError
 from eligibility.determination import determine
 from eligibility.facts import Applicant
 from eligibility.listing import list_programmes
-from eligibility.policy import PolicyError, load_bundled
+from eligibility.policy import load_bundled
+from eligibility.policy_file import PolicyError
 from eligibility.regions import RegionCodeError, normalise_region_code
 from eligibility.text import Lang
 

@@ -24,7 +24,8 @@ import msgspec
 
 from eligibility.catalogue import FactSpec
 from eligibility.determination import Determination, MissingFact, Outcome
-from eligibility.policy import Citation, PolicySet, Verdict
+from eligibility.policy_file import Verdict
+from eligibility.programme import Citation, PolicySet
 from eligibility.text import Lang
 
 Detail = Literal["summary", "full"]

@@ -16,7 +16,7 @@ import msgspec
 from eligibility import rules
 from eligibility.catalogue import QuestionSpec
 from eligibility.derive import DERIVED_FACTS
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 
 
 class Ask(msgspec.Struct, frozen=True, kw_only=True):

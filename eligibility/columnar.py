@@ -52,13 +52,8 @@ from eligibility.catalogue import FactKind
 from eligibility.derive import askable
 from eligibility.determination import OUTCOME_PREFIX, not_in_force_reason, outcome_wording
 from eligibility.facts import CATEGORY_STATUS, MONITORING_TYPE_STATUS, STATUS_FIELDS
-from eligibility.policy import (
-    NOT_IN_FORCE_CRITERION,
-    CompiledCriterion,
-    ParamValue,
-    PolicySet,
-    Programme,
-)
+from eligibility.policy_file import ParamValue
+from eligibility.programme import NOT_IN_FORCE_CRITERION, CompiledCriterion, PolicySet, Programme
 from eligibility.text import Lang, Text
 
 VERDICTS = ("eligible", "ineligible", "needs_info")

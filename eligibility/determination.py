@@ -19,7 +19,8 @@ import msgspec
 from eligibility import rules
 from eligibility.derive import askable, flatten
 from eligibility.facts import Applicant
-from eligibility.policy import (
+from eligibility.policy_file import Verdict
+from eligibility.programme import (
     AMOUNT_NOT_SET,
     GAP_STEP,
     NOT_IN_FORCE,
@@ -29,7 +30,6 @@ from eligibility.policy import (
     CompiledStep,
     PolicySet,
     Programme,
-    Verdict,
 )
 from eligibility.sources import amount_sources, criterion_sources, ids_of
 from eligibility.text import Lang, Text

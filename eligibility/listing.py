@@ -10,15 +10,8 @@ from typing import Literal
 import msgspec
 
 from eligibility import rules
-from eligibility.policy import (
-    Citation,
-    CompiledCriterion,
-    ParameterValue,
-    ParamValue,
-    PolicySet,
-    Programme,
-    parameter_gap,
-)
+from eligibility.policy_file import ParameterValue, ParamValue
+from eligibility.programme import Citation, CompiledCriterion, PolicySet, Programme, parameter_gap
 from eligibility.text import Lang
 
 Params = Mapping[str, object]

@@ -18,15 +18,56 @@ in force, never for 崇信's or 环江's applicant.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from eligibility import rules
-from eligibility.policy import (
+from eligibility.policy_file import Source
+from eligibility.programme import (
+    Citation,
     CompiledCriterion,
     Programme,
     SourceRegistry,
     select_parameter_value,
 )
+
+
+def _document_key(source: Source) -> tuple[str, str, str | None, dt.date | None]:
+    """What makes two sources one document: title, issuer, number and date (the article is
+    where a programme cites it; a link or note one file gives and another omits is no
+    different document: 人社部发〔2022〕13号 in two files)."""
+    return (source.title, source.issuer, source.number, source.date)
+
+
+def build_registry(programmes: Mapping[str, Programme]) -> SourceRegistry:
+    """The registry of the programmes' sources (built once, when the policy set loads).
+
+    Each document once, without an article; its link the first file's that gives one.
+    """
+    users_of: dict[tuple[object, ...], list[tuple[str, str]]] = {}
+    url_of: dict[tuple[object, ...], str | None] = {}
+    for pid, programme in programmes.items():
+        for key, source in programme.policy.sources.items():
+            doc = _document_key(source)
+            users_of.setdefault(doc, []).append((pid, key))
+            url_of[doc] = url_of.get(doc) or source.url
+    first_key: dict[str, int] = {}
+    for users in users_of.values():
+        first_key[users[0][1]] = first_key.get(users[0][1], 0) + 1
+    citations: dict[str, Citation] = {}
+    ids: dict[tuple[str, str], str] = {}
+    for found, users in users_of.items():
+        pid, key = users[0]
+        source_id = key if first_key[key] == 1 else f"{pid}.{key}"
+        source = programmes[pid].policy.sources[key]
+        citations[source_id] = Citation(
+            title=source.title,
+            issuer=source.issuer,
+            number=source.number,
+            date=source.date,
+            url=url_of[found],
+        )
+        ids.update(dict.fromkeys(users, source_id))
+    return SourceRegistry(citations=citations, ids=ids)
 
 
 def _regional_keys(programme: Programme) -> frozenset[str]:

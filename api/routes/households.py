@@ -24,7 +24,7 @@ from api.schemas import (
 )
 from api.services import assessments, households
 from eligibility.facts import HouseholdCategory
-from eligibility.policy import Verdict
+from eligibility.policy_file import Verdict
 from eligibility.regions import REGION_CODE_PATTERN
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="page size")]

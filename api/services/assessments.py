@@ -40,7 +40,8 @@ from eligibility.answers import (
 )
 from eligibility.derive import FactError
 from eligibility.determination import Outcome, determine
-from eligibility.policy import Citation, PolicySet, Verdict
+from eligibility.policy_file import Verdict
+from eligibility.programme import Citation, PolicySet
 
 _stored = msgspec.json.Decoder(FullDetermination)
 _encoder = msgspec.json.Encoder()

@@ -59,7 +59,7 @@ from db.engine import is_unavailable, utc
 from db.models import ExportJob, Household, Member
 from eligibility.columnar import Reasons
 from eligibility.facts import HouseholdCategory
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 from eligibility.regions import RegionCode, RegionCodeError, normalise_region_code
 
 OutputFormat = Literal["csv", "xlsx", "parquet", "ndjson"]

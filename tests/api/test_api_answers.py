@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from api.runtime import Runtime
 from db.models import AssessmentDetermination
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 from tests.api.conftest import HouseholdMaker
 
 # A typical applicant: a 临猗 (140821) 脱贫户 of four, 40, working in 深圳 for six months, who

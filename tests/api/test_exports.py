@@ -28,7 +28,8 @@ from api.runtime import Runtime
 from api.services import exports
 from api.settings import Settings
 from db.models import ExportJob
-from eligibility.policy import PolicySet, load_bundled
+from eligibility.policy import load_bundled
+from eligibility.programme import PolicySet
 from tests.api.conftest import HouseholdMaker, bearer, id_number
 from tests.conftest import KeyMaker
 

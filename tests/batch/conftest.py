@@ -13,7 +13,8 @@ import pytest
 
 from eligibility.determination import determine
 from eligibility.facts import Applicant, nest_paths
-from eligibility.policy import PolicySet, load_bundled
+from eligibility.policy import load_bundled
+from eligibility.programme import PolicySet
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = dt.date(2024, 11, 5)

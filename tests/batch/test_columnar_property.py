@@ -22,7 +22,8 @@ from eligibility.facts import (
     household_status,
 )
 from eligibility.identity import check_character
-from eligibility.policy import PolicySet, load_bundled
+from eligibility.policy import load_bundled
+from eligibility.programme import PolicySet
 
 POLICIES = load_bundled()
 COLUMNAR = ColumnarPolicySet(POLICIES)

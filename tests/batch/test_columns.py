@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from batch.columns import ID_PATH, identity_number_screen, parse_chunk, plan_columns
 from eligibility.identity import IdentityNumberError, check_character, parse_identity_number
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 
 AS_OF = dt.date(2024, 11, 5)
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from batch.columns import ID_PATH, parse_chunk, plan_columns
 from eligibility.identity import mask_identity_number, parse_identity_number
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 from tests.batch.test_columns import AS_OF, parse, valid_id
 from tests.eligibility.identity_views import MIN_CANDIDATES, candidates, identity_numbers
 

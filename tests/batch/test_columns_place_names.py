@@ -4,7 +4,7 @@ has, is the row's error naming the field and the value."""
 
 from __future__ import annotations
 
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 from tests.batch.test_columns import parse
 
 

@@ -13,7 +13,7 @@ import xlsxwriter
 
 from batch.run import BatchInputError, BatchOptions, run_batch
 from cli.main import main
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 from tests.batch.conftest import AS_OF
 from tests.batch.test_run import OPTIONS, check_against_reference, english_register
 

@@ -17,7 +17,7 @@ import xlsxwriter
 
 import batch.run
 from batch.run import BatchInputError, BatchOptions, run_batch
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 from tests.batch.conftest import AS_OF, reference
 
 OPTIONS = BatchOptions(as_of=AS_OF, lang="en")

@@ -15,7 +15,7 @@ import pytest
 from batch.run import BatchOptions, run_batch
 from batch.writers import neutralised
 from cli.main import main
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 from tests.batch.conftest import AS_OF
 
 # Cells a spreadsheet would run as formulas (OWASP's list: = + - @, tab, carriage return).

@@ -16,7 +16,8 @@ from bot.handlers import HouseholdBot
 from bot.ratelimit import RateLimiter
 from bot.store import SqlConversationStore
 from db.engine import create_engine
-from eligibility.policy import PolicySet, load_bundled
+from eligibility.policy import load_bundled
+from eligibility.programme import PolicySet
 from tests.bot.fake_bot_api import TOKEN, FakeBotApi, FakeUser
 
 _user_ids = itertools.count(10_001)

@@ -12,7 +12,7 @@ from bot.texts import EN, ZH
 from eligibility import rules
 from eligibility.derive import DERIVED_FACTS
 from eligibility.determination import determine, next_questions
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 from tests.bot.conftest import BotUnderTest
 from tests.bot.fake_bot_api import FakeUser
 

@@ -9,7 +9,7 @@ import datetime as dt
 from bot.questionnaire import render_determination, split_message
 from eligibility.determination import determine
 from eligibility.facts import applicant_from_paths
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 
 TODAY = dt.date(2026, 11, 23)
 

@@ -14,7 +14,7 @@ import pytest
 from bot.questionnaire import Accepted, Conversation, Questionnaire, Rejected
 from bot.redaction import IdentityNumberFilter, redact
 from eligibility.identity import check_character, mask_identity_number
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 from tests.eligibility.identity_views import MIN_CANDIDATES, candidates
 
 TODAY = dt.date(2026, 11, 23)

@@ -21,7 +21,7 @@ from bot.questionnaire import (
 )
 from bot.texts import COMMANDS, EN, ZH
 from eligibility.determination import determine
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 
 
 @pytest.fixture

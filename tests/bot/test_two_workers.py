@@ -16,7 +16,7 @@ from bot.application import BotApplication, build_application
 from bot.handlers import HouseholdBot
 from bot.store import SqlConversationStore
 from db.engine import create_engine
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 from tests.bot.fake_bot_api import TOKEN, FakeBotApi, FakeUser
 
 

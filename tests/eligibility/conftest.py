@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from eligibility.policy import PolicySet, load_bundled
+from eligibility.policy import load_bundled
+from eligibility.programme import PolicySet
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from eligibility.derive import FactError
 from eligibility.determination import determine
 from eligibility.facts import Applicant, Person
 from eligibility.identity import check_character
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 
 AS_OF = dt.date(2024, 6, 1)
 

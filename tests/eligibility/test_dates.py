@@ -14,13 +14,10 @@ from hypothesis import strategies as st
 from eligibility.determination import Determination, determine
 from eligibility.facts import Applicant
 from eligibility.listing import describe_programme
-from eligibility.policy import (
-    Parameter,
-    ParameterValue,
-    PolicyError,
+from eligibility.policy import bundled_sources, load_policy_set
+from eligibility.policy_file import Parameter, ParameterValue, PolicyError
+from eligibility.programme import (
     PolicySet,
-    bundled_sources,
-    load_policy_set,
     parameter_gap,
     resolve_parameter,
     select_parameter_value,

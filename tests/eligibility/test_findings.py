@@ -13,7 +13,7 @@ import pytest
 
 from eligibility.determination import Determination, determine
 from eligibility.facts import Applicant
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 
 WORKER: dict[str, Any] = {
     "status": "employed",

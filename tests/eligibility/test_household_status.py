@@ -28,7 +28,9 @@ from eligibility.facts import (
     decode_applicant,
     household_status,
 )
-from eligibility.policy import PolicyError, PolicySet, bundled_sources, load_policy_set
+from eligibility.policy import bundled_sources, load_policy_set
+from eligibility.policy_file import PolicyError
+from eligibility.programme import PolicySet
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,9 @@ import datetime as dt
 
 import pytest
 
-from eligibility.policy import PolicyError, PolicySet, bundled_sources, load_policy_set
+from eligibility.policy import bundled_sources, load_policy_set
+from eligibility.policy_file import PolicyError
+from eligibility.programme import PolicySet
 
 
 def test_the_five_programmes_load_in_order(policies: PolicySet) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from eligibility.determination import Determination, determine, next_questions
 from eligibility.facts import Applicant
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 
 BASELINES: dict[str, dict[str, Any]] = {
     "microloan": {

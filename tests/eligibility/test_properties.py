@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from eligibility.determination import determine
 from eligibility.facts import Applicant
-from eligibility.policy import PolicySet, bundled_sources, load_policy_set
+from eligibility.policy import bundled_sources, load_policy_set
+from eligibility.programme import PolicySet
 
 from .strategies import applicants, known_subset
 

@@ -8,7 +8,7 @@ import msgspec
 
 from eligibility.determination import Determination, determine
 from eligibility.facts import Applicant
-from eligibility.policy import PolicySet
+from eligibility.programme import PolicySet
 
 # A 临猗 (140821) worker in 杭州 (another province), 2024-11-05: 临猗县农业农村局's 2024 table
 # (transport_subsidy.toml source `linyi_2024`, 省外1500元) gives the amount.

@@ -1,0 +1,201 @@
+"""The policy file as written: the msgspec Structs one programme's TOML file decodes into.
+
+A policy file reads like the document it encodes: its sources, then its criteria in the order the
+document lists them (each citing a source), its parameters with their effective-date history and
+regional overrides (each value citing a source), the benefit, next steps and documents, and last
+the examples that must pass before the policy loads.  See `eligibility/policies/*.toml`.  The
+loader (`eligibility.policy`) checks a decoded file and compiles it (`eligibility.programme`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import msgspec
+
+from eligibility.text import Text
+
+Verdict = Literal["eligible", "ineligible", "needs_info"]
+ParamValue = int | float | bool | str | list[str | int] | None
+
+
+class PolicyError(ValueError):
+    """A policy file that must not load; the message names the file and what is wrong."""
+
+
+class Source(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A document a criterion or value comes from."""
+
+    title: str
+    issuer: str
+    number: str | None = None
+    article: str | None = None
+    date: dt.date | None = None
+    url: str | None = None
+    note: str | None = None
+
+
+class ParameterValue(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One value of a parameter, in force from `since` for `region` (a code prefix; none = all).
+
+    `until` is **exclusive**: the value is in force on `since <= as_of < until`.  A table a county
+    published for 2024 ("对2024年…") is written `since = 2024-01-01, until = 2025-01-01`, so the two
+    dates read like the year's bounds and one entry can start where another ends.  See
+    `select_parameter_value` for what applies once a regional value has ended.
+    """
+
+    since: dt.date
+    until: dt.date | None = None
+    value: ParamValue = None
+    unset: bool = False
+    region: str | None = None
+    source: str
+    note: Text | None = None
+
+
+class Parameter(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A named value with its history; `null` values mean "not set here".
+
+    `gap_note` is what a determination says when no value is in force for its date (before the
+    first `since`, or after a regional value's `until`): who decides instead.  Without it the
+    engine's general wording is used.
+    """
+
+    description: Text
+    unit: str | None = None
+    values: tuple[ParameterValue, ...]
+    gap_note: Text | None = None
+
+
+class Criterion(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A named condition of a programme: wording, sources, and its rule expression.
+
+    `text` states the condition (listings, and every outcome without its own wording).  `met`,
+    `not_met` and `unknown` word one outcome where one sentence cannot serve both: "您62岁，公益性
+    岗位要16到60岁" says what was found and what is required.  Besides `{parameter}` placeholders
+    these may name facts, `{person.age}` (an enum shows its option's words); if a named fact is
+    unknown the general `text` is shown instead, so no placeholder or "None" ever reaches a reader.
+    """
+
+    id: str
+    text: Text
+    test: str
+    sources: tuple[str, ...]
+    applies_when: str | None = None
+    met: Text | None = None
+    not_met: Text | None = None
+    unknown: Text | None = None
+
+    def outcome_text(self, outcome: str) -> Text:
+        """The wording for `outcome` (`met`, `not_met`, `unknown`): its own, else `text`."""
+        own: Text | None = getattr(self, outcome)
+        return self.text if own is None else own
+
+
+class AmountRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The first amount rule whose `when` holds gives the amount."""
+
+    when: str = "true"
+    amount: str
+    note: Text | None = None
+
+
+class Benefit(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How the amount is found, its unit, and what to say about it."""
+
+    unit: Text | None = None
+    amounts: tuple[AmountRule, ...] = ()
+    note: Text | None = None
+    unset_note: Text | None = None
+    sources: tuple[str, ...] = ()
+
+
+class Step(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A next step or a document to bring, shown for the listed verdicts.
+
+    `regions` (code prefixes) limits it to applicants whose region code starts with one of them;
+    an applicant whose region is unknown is not shown a local step ("临猗县每年11月上旬集中申报"
+    is for 临猗 only).  `since`/`until` (until exclusive, as for parameters) limit it in time.
+    """
+
+    text: Text
+    verdicts: tuple[Verdict, ...] = ("eligible", "needs_info")
+    when: str | None = None
+    regions: tuple[str, ...] = ()
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def shown_for(self, region_code: str | None, as_of: dt.date) -> bool:
+        """Whether the step applies to the region and date (its verdicts and `when` aside)."""
+        if self.regions and not any((region_code or "").startswith(r) for r in self.regions):
+            return False
+        if self.since is not None and as_of < self.since:
+            return False
+        return self.until is None or as_of < self.until
+
+
+class ExpectedOutcome(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """What an example must give."""
+
+    verdict: Verdict
+    amount: int | Literal["none"] | msgspec.UnsetType = msgspec.UNSET
+    not_met: tuple[str, ...] | msgspec.UnsetType = msgspec.UNSET
+    missing: tuple[str, ...] | msgspec.UnsetType = msgspec.UNSET
+
+
+class Example(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A test case inside the policy: facts and the expected outcome."""
+
+    name: str
+    facts: dict[str, object]
+    expect: ExpectedOutcome
+
+
+class VerdictLabels(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How a programme's verdicts read where "能办 / 不能办" would mislead (a referral's
+    `ineligible` is "目前不需要申请监测")."""
+
+    eligible: Text | None = None
+    ineligible: Text | None = None
+    needs_info: Text | None = None
+
+
+class Renaming(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A programme's name (and its summary and who) from a date on: 脱贫人口小额信贷 became
+    帮扶小额信贷 on 2026-02-28, under the same id."""
+
+    since: dt.date
+    name: Text
+    summary: Text | None = None
+    who: Text | None = None
+
+
+class PolicyFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One programme's policy file as written.
+
+    `confirmed_until` (inclusive) is the last date for which the programme's rules were checked
+    against a source; `confirmed_until_by_region` overrides it for a region code prefix (the most
+    specific wins).  A determination for a later date carries a warning (`unconfirmed_warning`,
+    else the engine's wording) that the rules for its date are not verified.
+    """
+
+    id: str
+    name: Text
+    summary: Text
+    who: Text
+    confirmed_until: dt.date | None = None
+    confirmed_until_by_region: dict[str, dt.date] = {}
+    unconfirmed_warning: Text | None = None
+    # The next step when a rule is not in force on the date (a table ended, a rule not yet
+    # started): who decides instead.  Else the engine's `GAP_STEP`.
+    gap_step: Text | None = None
+    verdict_labels: VerdictLabels = VerdictLabels()
+    renamed: tuple[Renaming, ...] = ()
+    sources: dict[str, Source]
+    criteria: tuple[Criterion, ...]
+    parameters: dict[str, Parameter] = {}
+    benefit: Benefit = Benefit()
+    next_steps: tuple[Step, ...] = ()
+    documents: tuple[Step, ...] = ()
+    examples: tuple[Example, ...] = ()
