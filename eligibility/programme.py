@@ -586,6 +586,11 @@ class SourceRegistry:
 
     citations: Mapping[str, Citation]
     ids: Mapping[tuple[str, str], str]
+    # Which ids a criterion or an amount names depends on the programme, region and date only:
+    # resolved once per profile (`eligibility.sources`), as the parameters are.
+    memo: dict[tuple[object, ...], tuple[str, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def id_of(self, programme: str, key: str) -> str:
         """The registry id of source `key` of `programme` (KeyError if it has none)."""

@@ -70,6 +70,9 @@ def build_registry(programmes: Mapping[str, Programme]) -> SourceRegistry:
     return SourceRegistry(citations=citations, ids=ids)
 
 
+_MEMO_LIMIT = 262_144
+
+
 def _regional_keys(programme: Programme) -> frozenset[str]:
     """The programme's sources that only regional parameter values cite (its local tables)."""
     regional: set[str] = set()
@@ -101,14 +104,25 @@ def _in_force_keys(programme: Programme, region_code: str | None, as_of: dt.date
 
 
 def _local(
-    programme: Programme, keys: Iterable[str], region_code: str | None, as_of: dt.date
+    registry: SourceRegistry,
+    programme: Programme,
+    keys: Iterable[str],
+    region_code: str | None,
+    as_of: dt.date,
 ) -> tuple[str, ...]:
     """`keys` without the regional tables not in force for the region and date."""
-    regional = _regional_keys(programme)
+    regional = registry.memo.get((programme.id, "#regional"))
+    if regional is None:
+        regional = registry.memo[(programme.id, "#regional")] = tuple(_regional_keys(programme))
     keys = tuple(keys)
-    if not regional.intersection(keys):
+    if not set(regional).intersection(keys):
         return keys
-    in_force = _in_force_keys(programme, region_code, as_of)
+    memo_key = (programme.id, "#in_force", region_code, as_of)
+    in_force = registry.memo.get(memo_key)
+    if in_force is None:
+        in_force = tuple(_in_force_keys(programme, region_code, as_of))
+        if len(registry.memo) < _MEMO_LIMIT:
+            registry.memo[memo_key] = in_force
     return tuple(k for k in keys if k not in regional or k in in_force)
 
 
@@ -121,8 +135,17 @@ def criterion_sources(
 ) -> tuple[str, ...]:
     """The ids a criterion's result names for the region and date: its general sources and the
     local tables in force there; all it cites if none of those remain (it never names none)."""
-    keys = _local(programme, criterion.spec.sources, region_code, as_of) or criterion.spec.sources
-    return tuple(dict.fromkeys(registry.id_of(programme.id, k) for k in keys))
+    memo_key = (programme.id, criterion.spec.id, region_code, as_of)
+    found = registry.memo.get(memo_key)
+    if found is None:
+        keys = (
+            _local(registry, programme, criterion.spec.sources, region_code, as_of)
+            or criterion.spec.sources
+        )
+        found = tuple(dict.fromkeys(registry.id_of(programme.id, k) for k in keys))
+        if len(registry.memo) < _MEMO_LIMIT:
+            registry.memo[memo_key] = found
+    return found
 
 
 def amount_sources(
@@ -136,6 +159,22 @@ def amount_sources(
     the amount rule that gave it (`rule`, its index; None when no one rule did: every amount
     rule's), then the benefit's general sources.  Never another region's table: a 临猗
     applicant's 1500元 cites 临猗's table, not 黑龙江's, 崇信's or 环江's (issue 10)."""
+    memo_key = (programme.id, "#amount", rule, region_code, as_of)
+    found = registry.memo.get(memo_key)
+    if found is None:
+        found = _amount_sources(registry, programme, region_code, as_of, rule)
+        if len(registry.memo) < _MEMO_LIMIT:
+            registry.memo[memo_key] = found
+    return found
+
+
+def _amount_sources(
+    registry: SourceRegistry,
+    programme: Programme,
+    region_code: str | None,
+    as_of: dt.date,
+    rule: int | None,
+) -> tuple[str, ...]:
     chosen = programme.amounts if rule is None else (programme.amounts[rule],)
     keys: list[str] = []
     for amount in chosen:
