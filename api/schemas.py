@@ -1,33 +1,28 @@
 """The API's wire types: hand-written msgspec Structs, Create / Update / Read per resource.
 
 Inputs reject unknown fields; PATCH bodies use `msgspec.UNSET` for "leave as is" and `null` for
-"set to unknown".  Fact fields keep the glossary's names and bounds.
+"set to unknown".  Fact fields are the core's (see "facts on the wire"): their names, types and
+bounds are declared once, in `eligibility.facts` and `facts.toml`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+import functools
+import operator
+import types
+import typing
+from collections.abc import Container
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
+from msgspec.structs import FieldInfo
 
 from api.problems import FieldError, invalid
-from eligibility.answers import FullDetermination, Question, Source, SummaryDetermination
+from eligibility import facts as f
 from eligibility.birth import birth_date_problem
-from eligibility.facts import (
-    Applicant,
-    Education,
-    Employment,
-    HouseholdCategory,
-    LaborCapacity,
-    LoanRequest,
-    MonitoringType,
-    RegionCode,
-    SuddenHardshipEvent,
-    Yuan,
-    settle_household_status,
-)
+from eligibility.facts import STATUS_FIELDS, Applicant, HouseholdCategory, LoanRequest, RegionCode
 from eligibility.facts import household_status as resolve_status
 from eligibility.identity import (
     IDENTITY_NUMBER_TEXT_PATTERN,
@@ -35,6 +30,7 @@ from eligibility.identity import (
     parse_identity_number,
 )
 from eligibility.places import PlaceNameError, region_code_for_name
+from eligibility.reply import FullDetermination, Question, Source, SummaryDetermination
 
 # A place as people write it, standing for its code (eligibility.places).
 PlaceName = Annotated[
@@ -45,9 +41,6 @@ PlaceName = Annotated[
         description="a province, prefecture or county by name, e.g. 临猗, 临猗县, 山西运城临猗",
     ),
 ]
-Size = Annotated[int, Meta(ge=1, le=100)]
-Income = Annotated[int, Meta(ge=-10_000_000, le=100_000_000)]
-Age = Annotated[int, Meta(ge=0, le=130)]
 # No control characters: PostgreSQL text cannot hold NUL, and a name never needs one.
 Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
 # The programmes the bundled policies define (eligibility.policy.PROGRAMME_ORDER); a test keeps
@@ -160,10 +153,74 @@ def applicant_of_input(data: CheckInput, path: str = "$") -> Applicant:
     return Applicant(**values)
 
 
+# --- facts on the wire -----------------------------------------------------------------------
+#
+# A household's and a member's facts are declared once, in the core's `Household` and `Person`
+# (`eligibility.facts`, bounds from `facts.toml`).  The Create schemas inherit them; the Update
+# and Read schemas are built from their fields, so a fact added there is accepted, patched and
+# shown here with no edit.  To the type checker the built schemas are their hand-written part
+# (the services reach the facts by name, `db.facts`).
+
+
+def _fact_fields(core: type[msgspec.Struct], skip: Container[str]) -> list[FieldInfo]:
+    return [field for field in msgspec.structs.fields(core) if field.name not in skip]
+
+
+def _unbounded(annotation: Any) -> Any:
+    """`annotation` without its `Meta` bounds: a Read shows what was stored, unchecked again."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return functools.reduce(operator.or_, map(_unbounded, typing.get_args(annotation)))
+    if typing.get_origin(annotation) is Annotated:
+        return typing.get_args(annotation)[0]
+    return annotation
+
+
+def patch_schema(
+    name: str, doc: str, base: type[msgspec.Struct], core: type[msgspec.Struct]
+) -> type[msgspec.Struct]:
+    """`base` plus every fact of `core` it does not declare, as a PATCH field: absent leaves
+    the fact as it is, `null` makes it unknown again, a value is checked as the core checks it."""
+    fields = [
+        (field.name, field.type | UnsetType, UNSET)
+        for field in _fact_fields(core, base.__struct_fields__)
+    ]
+    return msgspec.defstruct(
+        name,
+        fields,
+        bases=(base,),
+        kw_only=True,
+        forbid_unknown_fields=True,
+        module=__name__,
+        namespace={"__doc__": doc},
+    )
+
+
+def read_schema(
+    name: str,
+    doc: str,
+    core: type[msgspec.Struct],
+    *,
+    before: list[tuple[str, Any]],
+    skip: Container[str] = (),
+) -> type[msgspec.Struct]:
+    """A Read: the fields `before`, every fact of `core` but `skip` (each always present,
+    `null` when unknown), then the record's timestamps."""
+    facts = [(field.name, _unbounded(field.type)) for field in _fact_fields(core, skip)]
+    stamps = [("created_at", dt.datetime), ("updated_at", dt.datetime)]
+    return msgspec.defstruct(
+        name,
+        [*before, *facts, *stamps],
+        frozen=True,
+        kw_only=True,
+        module=__name__,
+        namespace={"__doc__": doc},
+    )
+
+
 # --- households ------------------------------------------------------------------------------
 
 
-class HouseholdCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class HouseholdCreate(f.Household, kw_only=True, forbid_unknown_fields=True):
     """A household to register: where it is (`region_code`, or `region_name` such as
     "临猗县"), its status, and any facts known.
 
@@ -175,95 +232,56 @@ class HouseholdCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     region_code: RegionCode | None = None
     region_name: PlaceName | None = None
-    category: HouseholdCategory | None = None
-    poverty_alleviated: bool | None = None
-    monitored: bool | None = None
-    monitoring_type: MonitoringType | None = None
-    risk_eliminated: bool | None = None
-    needs_support: bool | None = None
-    size: Size | None = None
-    per_capita_net_income: Income | None = None
-    per_capita_net_income_previous: Income | None = None
-    sudden_hardship_event: SuddenHardshipEvent | None = None
-    receives_dibao: bool | None = None
-    receives_tekun: bool | None = None
-    zero_employment: bool | None = None
-    microloan_outstanding: Yuan | None = None
-    microloan_overdue: bool | None = None
 
     def __post_init__(self) -> None:
         if self.category is None and (self.poverty_alleviated is None or self.monitored is None):
             raise ValueError(
                 "category: give the category, or both poverty_alleviated and monitored"
             )
-        settle_household_status(self)
+        super().__post_init__()  # the status completed from the category (`household_status`)
 
 
-class HouseholdUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Fields to change; absent fields stay, `null` makes a fact unknown again.
-
-    A `category` replaces the whole status with the facts it stands for; the status the update
-    leaves must still hang together (checked against the stored facts, a 400 if not).
-    """
+class _HouseholdPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The hand-written part of `HouseholdUpdate`: the place, and a category (never null)."""
 
     region_code: RegionCode | UnsetType = UNSET
     region_name: PlaceName | UnsetType = UNSET
     category: HouseholdCategory | UnsetType = UNSET
-    poverty_alleviated: bool | UnsetType | None = UNSET
-    monitored: bool | UnsetType | None = UNSET
-    monitoring_type: MonitoringType | UnsetType | None = UNSET
-    risk_eliminated: bool | UnsetType | None = UNSET
-    needs_support: bool | UnsetType | None = UNSET
-    size: Size | UnsetType | None = UNSET
-    per_capita_net_income: Income | UnsetType | None = UNSET
-    per_capita_net_income_previous: Income | UnsetType | None = UNSET
-    sudden_hardship_event: SuddenHardshipEvent | UnsetType | None = UNSET
-    receives_dibao: bool | UnsetType | None = UNSET
-    receives_tekun: bool | UnsetType | None = UNSET
-    zero_employment: bool | UnsetType | None = UNSET
-    microloan_outstanding: Yuan | UnsetType | None = UNSET
-    microloan_overdue: bool | UnsetType | None = UNSET
 
     def __post_init__(self) -> None:
         if isinstance(self.category, HouseholdCategory):
+            given = {name: getattr(self, name) for name in STATUS_FIELDS}
             status = resolve_status(
                 category=self.category,
-                poverty_alleviated=_given(self.poverty_alleviated),
-                monitored=_given(self.monitored),
-                monitoring_type=_given(self.monitoring_type),
+                **{name: None if value is UNSET else value for name, value in given.items()},
             )
-            self.poverty_alleviated = status.poverty_alleviated
-            self.monitored = status.monitored
-            self.monitoring_type = status.monitoring_type
+            for name in STATUS_FIELDS:
+                setattr(self, name, getattr(status, name))
 
 
-def _given(value: Any) -> Any:
-    return None if value is UNSET else value
+_HOUSEHOLD_UPDATE_DOC = """Fields to change; absent fields stay, `null` makes a fact unknown again.
 
+A `category` replaces the whole status with the facts it stands for; the status the update
+leaves must still hang together (checked against the stored facts, a 400 if not).
+"""
+_HOUSEHOLD_READ_DOC = (
+    "A registered household; `category` is the 户类型 its status amounts to (null where no\n"
+    "category says exactly that)."
+)
 
-class HouseholdRead(msgspec.Struct, frozen=True, kw_only=True):
-    """A registered household; `category` is the 户类型 its status amounts to (null where no
-    category says exactly that)."""
-
-    id: str
-    region_code: str
-    category: HouseholdCategory | None
-    poverty_alleviated: bool | None
-    monitored: bool | None
-    monitoring_type: MonitoringType | None
-    risk_eliminated: bool | None
-    needs_support: bool | None
-    size: int | None
-    per_capita_net_income: int | None
-    per_capita_net_income_previous: int | None
-    sudden_hardship_event: SuddenHardshipEvent | None
-    receives_dibao: bool | None
-    receives_tekun: bool | None
-    zero_employment: bool | None
-    microloan_outstanding: int | None
-    microloan_overdue: bool | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
+if TYPE_CHECKING:
+    HouseholdUpdate = _HouseholdPatch
+    HouseholdRead = msgspec.Struct
+else:
+    HouseholdUpdate = patch_schema(
+        "HouseholdUpdate", _HOUSEHOLD_UPDATE_DOC, _HouseholdPatch, f.Household
+    )
+    HouseholdRead = read_schema(
+        "HouseholdRead",
+        _HOUSEHOLD_READ_DOC,
+        f.Household,
+        before=[("id", str), ("region_code", str)],
+    )
 
 
 class HouseholdPage(msgspec.Struct, frozen=True, kw_only=True):
@@ -278,79 +296,57 @@ class HouseholdPage(msgspec.Struct, frozen=True, kw_only=True):
 # --- members ---------------------------------------------------------------------------------
 
 
-class MemberCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class MemberCreate(f.Person, kw_only=True, forbid_unknown_fields=True):
     """A person of the household.  `id_number` is checked and then kept only as a keyed hash
     and a masked form; the birth date it gives is kept."""
 
     name: Name | None = None
     id_number: IdNumberText | None = None
-    birth_date: dt.date | None = None
-    age: Age | None = None
-    labor_capacity: LaborCapacity | None = None
-    employment_difficulty: bool | None = None
-    full_civil_capacity: bool | None = None
-    serious_bad_credit: bool | None = None
-    willing_to_work: bool | None = None
-    can_work_away: bool | None = None
-    holds_public_welfare_post: bool | None = None
-    disability: bool | None = None
-    employment: Employment | None = None
-    education: Education | None = None
 
     def __post_init__(self) -> None:
+        # In place of `Person`'s check: a birth date that contradicts the number is refused by
+        # the service, which names the stored number's birth date too (`_set_identity`).
         if self.id_number is not None:
             self.id_number = check_id_number(self.id_number)
         check_member_birth(self.id_number, self.birth_date)
 
 
-class MemberUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Fields to change; absent fields stay, `null` makes a fact unknown again."""
+class _MemberPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The hand-written part of `MemberUpdate`: the name and the ID number's shape."""
 
     name: Name | UnsetType | None = UNSET
     id_number: IdNumberText | UnsetType | None = UNSET
-    birth_date: dt.date | UnsetType | None = UNSET
-    age: Age | UnsetType | None = UNSET
-    labor_capacity: LaborCapacity | UnsetType | None = UNSET
-    employment_difficulty: bool | UnsetType | None = UNSET
-    full_civil_capacity: bool | UnsetType | None = UNSET
-    serious_bad_credit: bool | UnsetType | None = UNSET
-    willing_to_work: bool | UnsetType | None = UNSET
-    can_work_away: bool | UnsetType | None = UNSET
-    holds_public_welfare_post: bool | UnsetType | None = UNSET
-    disability: bool | UnsetType | None = UNSET
-    employment: Employment | UnsetType | None = UNSET
-    education: Education | UnsetType | None = UNSET
 
     def __post_init__(self) -> None:
         if isinstance(self.id_number, str):
             self.id_number = check_id_number(self.id_number)
+        birth_date = getattr(self, "birth_date", UNSET)
         check_member_birth(
             self.id_number if isinstance(self.id_number, str) else None,
-            self.birth_date if isinstance(self.birth_date, dt.date) else None,
+            birth_date if isinstance(birth_date, dt.date) else None,
         )
 
 
-class MemberRead(msgspec.Struct, frozen=True, kw_only=True):
-    """A member as shown: the ID number only masked."""
+_MEMBER_UPDATE_DOC = "Fields to change; absent fields stay, `null` makes a fact unknown again."
+_MEMBER_READ_DOC = "A member as shown: the ID number only masked."
 
-    id: str
-    household_id: str
-    name: str | None
-    id_number_masked: str | None
-    birth_date: dt.date | None
-    age: int | None
-    labor_capacity: LaborCapacity | None
-    employment_difficulty: bool | None
-    full_civil_capacity: bool | None
-    serious_bad_credit: bool | None
-    willing_to_work: bool | None
-    can_work_away: bool | None
-    holds_public_welfare_post: bool | None
-    disability: bool | None
-    employment: Employment | None
-    education: Education | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
+if TYPE_CHECKING:
+    MemberUpdate = _MemberPatch
+    MemberRead = msgspec.Struct
+else:
+    MemberUpdate = patch_schema("MemberUpdate", _MEMBER_UPDATE_DOC, _MemberPatch, f.Person)
+    MemberRead = read_schema(
+        "MemberRead",
+        _MEMBER_READ_DOC,
+        f.Person,
+        before=[
+            ("id", str),
+            ("household_id", str),
+            ("name", str | None),
+            ("id_number_masked", str | None),
+        ],
+        skip=("id_number",),
+    )
 
 
 class MemberList(msgspec.Struct, frozen=True, kw_only=True):

@@ -30,7 +30,7 @@ from eligibility.facts import STATUS_FIELDS
 from eligibility.identity import IdentityNumberError, parse_identity_number
 from eligibility.places import region_code_of
 from eligibility.programme import PolicySet
-from eligibility.regions import REGION_CODE_SHAPE, is_region_code
+from eligibility.regions import is_region_code, region_codes_in
 from eligibility.text import Lang
 
 # Cells that mean "not known" in registers, besides empty ones.  (`none` is an enum value.)
@@ -509,10 +509,9 @@ def _parse(
         message = _MESSAGES["date"][lang]
     elif kind == "region":
         # Full-width digits become ASCII (as `normalise_region_code` does), and a code typed
-        # into a numeric cell comes back as "510121.0".  The core's shape; in polars' (Rust)
-        # regex `$` is the end of the text, so no look-ahead is needed.
+        # into a numeric cell comes back as "510121.0".
         code = text.str.normalize("NFKC").str.strip_chars().str.replace(r"\.0+$", "")
-        good = code.str.contains(f"^{REGION_CODE_SHAPE}$")
+        good = region_codes_in(code)
         # A place name ("临猗县", "山西运城临猗") is read by the core's resolver, the same as the
         # API's and the bot's; one shared by several places stays unread: the row's error.
         named = code.map_batches(_codes_of_names, return_dtype=pl.String)

@@ -17,11 +17,11 @@ from typing import Any
 import msgspec
 
 from eligibility import rules
-from eligibility.answers import answer
 from eligibility.determination import Determination, determine
 from eligibility.facts import Applicant
 from eligibility.policy import load_bundled
 from eligibility.programme import Citation, PolicySet
+from eligibility.reply import reply
 
 TYPICAL: dict[str, Any] = {
     "region_code": "140821",
@@ -80,7 +80,7 @@ def main() -> None:
         before = msgspec.json.encode({"determinations": [_before(d, policies) for d in found]})
         sizes = [before]
         for detail in ("full", "summary"):
-            sizes.append(msgspec.json.encode(answer(found, policies, "zh", detail)))
+            sizes.append(msgspec.json.encode(reply(found, policies, "zh", detail)))
         cells = [f"{len(s):>6} ({len(gzip.compress(s, 6)):>5})" for s in sizes]
         print(f"{name:36} {' '.join(cells)}  {len(sizes[1]) / len(sizes[0]):.2f}")
     print("bytes of JSON (gzip level 6 in brackets)")

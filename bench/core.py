@@ -1,42 +1,51 @@
 """How many applicants one core decides per second, for all five programmes, in-process.
 
-Prints ours (rules compiled to closures, parameters and wording resolved once per region and
-date) next to a naive
-baseline on the same applicants: an evaluator that re-parses each criterion's rule text and
-re-resolves every parameter for every applicant, as a first "interpret the policy file" version
-would.  The ratio is from one run on this machine; nothing here is asserted.
+Ours is the decision core of this checkout (a plan per programme and parameter profile: the
+rules generated as code bound to the profile's parameters, answers assembled once per
+signature).  The baseline is the previous core, the last one before decision plans
+(`PREVIOUS_CORE`, taken from this repository's history with `git archive`), deciding the same
+applicants in a separate process of the same Python.  Both make full determinations (reasons,
+missing facts, next steps, hashes) and both are timed over the same applicants after the same
+warm-up; the ratio is from one run on this machine, nothing is asserted.  The verdicts and
+amounts of both are compared.
 
-    .venv/bin/python bench/core.py [--applicants N]
+    .venv/bin/python bench/core.py [--applicants N] [--previous REF]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
+import json
+import os
 import random
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
+from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from eligibility import rules
-from eligibility.derive import flatten
-from eligibility.determination import determine
-from eligibility.facts import Applicant
-from eligibility.policy import load_bundled
-from eligibility.programme import PolicySet, resolve_parameter
+ROOT = Path(__file__).resolve().parent.parent
+# The last commit whose core decided criterion by criterion with closures and per-call wording.
+PREVIOUS_CORE = "4156c3a"
 
 REGIONS = ["140821", "230124", "620823", "520181", "451226", "410581", "510121", None]
 
 
-def random_applicant(rng: random.Random) -> Applicant:
+def random_applicant(rng: random.Random) -> dict[str, Any]:
     """A plausible applicant with about a fifth of the facts unknown."""
 
     def maybe(value: Any) -> Any:
         return None if rng.random() < 0.2 else value
 
-    data = {
-        "as_of": str(dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(700))),
+    return {
+        "as_of": str(dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(900))),
         "region_code": rng.choice(REGIONS),
         "household": {
             "category": maybe(
@@ -78,80 +87,95 @@ def random_applicant(rng: random.Random) -> Applicant:
         },
         "loan_request": {"purpose": maybe(rng.choice(["production", "wedding", "business"]))},
     }
-    return msgspec.convert(data, Applicant)
 
 
-def naive_verdicts(applicant: Applicant, policies: PolicySet) -> list[str]:
-    """The baseline: re-parse every rule and re-resolve every parameter, per applicant."""
-    assert applicant.as_of is not None
-    as_of = applicant.as_of
-    facts = flatten(applicant, as_of)
-    prefix = applicant.region_code or ""
-    verdicts = []
-    for programme in policies.programmes.values():
-        regions = [
-            applicant.region_code,
-            *sorted(
-                {
-                    entry.region
-                    for param in programme.policy.parameters.values()
-                    for entry in param.values
-                    if entry.region
-                    and len(entry.region) > len(prefix)
-                    and entry.region.startswith(prefix)
-                    and entry.since <= as_of
-                }
-            ),
-        ]
-        variants: list[dict[str, Any]] = []
-        for region in regions:
-            params = {
-                name: resolve_parameter(param, region, as_of)
-                for name, param in programme.policy.parameters.items()
-            }
-            if params not in variants:
-                variants.append(params)
-        outcomes = []
-        for criterion in programme.policy.criteria:
-            seen = set()
-            for params in variants:
-                if criterion.applies_when:
-                    applies, _ = rules.evaluate(rules.parse(criterion.applies_when), facts, params)
-                    if applies is False:
-                        seen.add(True)
-                        continue
-                value, _ = rules.evaluate(rules.parse(criterion.test), facts, params)
-                seen.add(value)
-            outcomes.append(seen.pop() if len(seen) == 1 else None)
-        verdicts.append(
-            "ineligible" if False in outcomes else "needs_info" if None in outcomes else "eligible"
-        )
-    return verdicts
+def measure(count: int, seed: int) -> dict[str, Any]:
+    """Decide `count` applicants with the core on `sys.path`: the rate and a digest of the
+    verdicts and amounts."""
+    from eligibility.determination import determine
+    from eligibility.facts import Applicant
+    from eligibility.policy import load_bundled
+
+    policies = load_bundled()
+    rng = random.Random(seed)
+    applicants = [
+        msgspec.convert(random_applicant(rng), Applicant) for _ in range(count + count // 4)
+    ]
+    warm, timed = applicants[: count // 4], applicants[count // 4 :]
+    for applicant in warm:
+        determine(applicant, policies)
+    start = time.perf_counter()
+    cpu = time.process_time()
+    answers = [determine(applicant, policies) for applicant in timed]
+    cpu = time.process_time() - cpu
+    seconds = time.perf_counter() - start
+    digest = hashlib.sha256(
+        json.dumps(
+            [[(d.programme, d.verdict, d.amount) for d in answer] for answer in answers]
+        ).encode()
+    ).hexdigest()
+    return {
+        "rate": len(timed) / seconds,
+        "cpu_rate": len(timed) / cpu,
+        "digest": digest,
+        "programmes": len(policies.programmes),
+    }
+
+
+def previous_core(ref: str, into: Path) -> Path:
+    """The previous core's `eligibility` package, from the repository's history."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", ref, "eligibility"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def run_with(path: Path, count: int, seed: int) -> dict[str, Any]:
+    """`measure` in a fresh process importing `eligibility` from `path` first."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(path), str(ROOT)])}
+    done = subprocess.run(
+        [sys.executable, __file__, "--measure", str(count), "--seed", str(seed)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=path,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--applicants", type=int, default=20_000)
+    parser.add_argument("--previous", default=PREVIOUS_CORE, help="git ref of the baseline core")
+    parser.add_argument("--seed", type=int, default=20221)
+    parser.add_argument("--measure", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    policies = load_bundled()
-    rng = random.Random(20221)
-    applicants = [random_applicant(rng) for _ in range(args.applicants)]
-
-    start = time.perf_counter()
-    ours = [determine(a, policies) for a in applicants]
-    ours_seconds = time.perf_counter() - start
-
-    start = time.perf_counter()
-    baseline = [naive_verdicts(a, policies) for a in applicants]
-    baseline_seconds = time.perf_counter() - start
-
-    agree = all([d.verdict for d in o] == b for o, b in zip(ours, baseline, strict=True))
-    ours_rate = len(applicants) / ours_seconds
-    baseline_rate = len(applicants) / baseline_seconds
-    print(f"applicants: {len(applicants)}, programmes each: {len(policies.programmes)}")
-    print(f"ours (full determinations, reasons, missing, hashes): {ours_rate:,.0f} applicants/s")
-    print(f"naive baseline (verdicts only, re-parse per call):   {baseline_rate:,.0f} applicants/s")
-    print(f"ratio ours / baseline: {ours_rate / baseline_rate:.2f}x  (verdicts agree: {agree})")
+    if args.measure is not None:
+        print(json.dumps(measure(args.measure, args.seed)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        old = previous_core(args.previous, Path(tmp))
+        baseline = run_with(old, args.applicants, args.seed)
+        ours = run_with(ROOT, args.applicants, args.seed)
+    print(f"applicants: {args.applicants}, programmes each: {ours['programmes']}, one process each")
+    print(
+        f"ours (decision plans):          {ours['rate']:>9,.0f} applicants/s"
+        f"  ({ours['cpu_rate']:,.0f}/s of CPU time)"
+    )
+    print(
+        f"previous core ({args.previous}):      {baseline['rate']:>9,.0f} applicants/s"
+        f"  ({baseline['cpu_rate']:,.0f}/s of CPU time)"
+    )
+    print(
+        f"ratio ours / previous: {ours['rate'] / baseline['rate']:.1f}x"
+        f"  (verdicts and amounts agree: {ours['digest'] == baseline['digest']})"
+    )
 
 
 if __name__ == "__main__":

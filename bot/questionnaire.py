@@ -21,10 +21,11 @@ import msgspec
 from bot.reading import NotRead, read_number, read_yes_no
 from bot.texts import SKIP_WORDS, say
 from eligibility import asking
+from eligibility.answer import Determination
 from eligibility.birth import birth_date_problem
 from eligibility.catalogue import FactSpec, QuestionSpec
 from eligibility.derive import DERIVED_FACTS, age_on, flatten
-from eligibility.determination import Determination, determine, next_questions
+from eligibility.determination import determine, next_questions
 from eligibility.facts import Applicant, applicant_from_paths
 from eligibility.identity import IdentityNumberError, mask_identity_number, parse_identity_number
 from eligibility.places import Place, gazetteer

@@ -9,7 +9,6 @@ from typing import IO, Any
 
 import msgspec
 
-from eligibility.answers import DETAILS, answer
 from eligibility.derive import FactError
 from eligibility.determination import determine
 from eligibility.facts import Applicant
@@ -17,6 +16,7 @@ from eligibility.listing import list_programmes
 from eligibility.policy import load_bundled
 from eligibility.policy_file import PolicyError
 from eligibility.regions import RegionCodeError, normalise_region_code
+from eligibility.reply import DETAILS, reply
 from eligibility.text import Lang
 
 _decoder = msgspec.json.Decoder(Applicant)
@@ -103,7 +103,7 @@ def run_check(args: argparse.Namespace) -> int:
             status = _fail(f"line {line_number}: invalid applicant: {exc}")
             continue
         # As the API answers: sources by id and questions by fact, each table once per line.
-        encoded = _encoder.encode(answer(determinations, policies, lang, args.detail))
+        encoded = _encoder.encode(reply(determinations, policies, lang, args.detail))
         if args.pretty:
             encoded = msgspec.json.format(encoded, indent=2)
         out.write(encoded + b"\n")

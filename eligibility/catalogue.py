@@ -1,7 +1,16 @@
-"""The fact catalogue: what each fact is called, how it is asked, and its Chinese header."""
+"""The fact catalogue: what each fact is called, how it is asked, and its Chinese header.
+
+The catalogue (`policies/facts.toml`) and the `Applicant` Struct (`eligibility.facts`) are the
+two declarations of a fact; everything else is derived from them.  The Structs' bounds are the
+catalogue's `min`/`max` (`fact_bounds`), and `tests/eligibility/test_fact_catalogue.py` holds
+the catalogue's paths, kinds and options equal to the Structs' fields and types.
+"""
 
 from __future__ import annotations
 
+import functools
+import tomllib
+from importlib import resources
 from typing import Literal
 
 import msgspec
@@ -111,3 +120,25 @@ class FactCatalogueFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     questions: tuple[QuestionSpec, ...] = ()
     child: ChildSpec | None = None
     definitions: dict[str, Definition] = {}
+
+
+CATALOGUE_FILE = "facts.toml"
+
+
+@functools.cache
+def bundled_catalogue() -> FactCatalogueFile:
+    """The catalogue shipped with the package (read once: the core's own policy file)."""
+    raw = (resources.files("eligibility") / "policies" / CATALOGUE_FILE).read_text("utf-8")
+    return msgspec.convert(tomllib.loads(raw), FactCatalogueFile)
+
+
+def fact_bounds(path: str) -> msgspec.Meta:
+    """The bounds of the bundled catalogue's int fact at `path`, as msgspec checks them.
+
+    Every door (the API's schemas, the batch's cells, the bot's answers) then refuses the same
+    numbers; a fact without both bounds is an error here, at import, naming the fact.
+    """
+    spec = next((s for s in bundled_catalogue().facts if s.path == path), None)
+    if spec is None or spec.kind != "int" or spec.min is None or spec.max is None:
+        raise LookupError(f"{CATALOGUE_FILE}: {path} is not an int fact with min and max")
+    return msgspec.Meta(ge=spec.min, le=spec.max)

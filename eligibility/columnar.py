@@ -49,9 +49,17 @@ import polars as pl
 
 from eligibility import rules
 from eligibility.catalogue import FactKind
-from eligibility.derive import askable
-from eligibility.determination import OUTCOME_PREFIX, not_in_force_reason, outcome_wording
 from eligibility.facts import CATEGORY_STATUS, MONITORING_TYPE_STATUS, STATUS_FIELDS
+from eligibility.plan import (
+    MET,
+    NOT_MET,
+    SKIPPED,
+    UNKNOWN,
+    Profiles,
+    not_in_force_reason,
+    plans_of,
+    rank_missing,
+)
 from eligibility.policy_file import ParamValue
 from eligibility.programme import NOT_IN_FORCE_CRITERION, CompiledCriterion, PolicySet, Programme
 from eligibility.text import Lang, Text
@@ -75,11 +83,10 @@ WORK_REGION = "person.employment.work_region_code"
 CATEGORY = "household.category"
 MONITORING_TYPE = "household.monitoring_type"
 
-_SKIPPED, _MET, _NOT_MET, _UNKNOWN = 0, 1, 2, 3
+_SKIPPED, _MET, _NOT_MET, _UNKNOWN = SKIPPED, MET, NOT_MET, UNKNOWN
 _CODE = pl.Int8()  # outcome codes: a byte a row keeps the many intermediate columns small
 # Signatures worded and kept per programme: a register of millions has some tens of thousands.
 _MEMO_SIZE = 200_000
-_OUTCOME_NAMES = {_MET: "met", _NOT_MET: "not_met", _UNKNOWN: "unknown"}
 # The year of `as_of` in a signature: 7 bits from 1970 (to 2097).
 _YEAR_BASE, _YEAR_MASK = 1970, 127
 
@@ -229,143 +236,35 @@ def region_facts() -> tuple[pl.Expr, pl.Expr]:
 # Parameter profiles
 
 
-@dataclass(frozen=True)
-class _Profiles:
-    """The distinct parameter situations of one programme, and how a row finds its own.
-
-    A row's situation is what `Programme.parameter_variants(region_code, as_of)` returns, and the
-    warnings `Programme.warnings` gives.  It depends on the region code only through (a) the
-    longest override region (or `confirmed_until_by_region` region) that prefixes it and (b) which
-    of them extend it (a province or prefecture code, or none, may stand for any county below
-    it), and on `as_of` only through how many of the dates it is on or after.  So
-    the region codes fall into a few classes: each override region and each of their shorter
-    prefixes by exact match, then "starts with this override region" and "none", and the profile
-    id is class × date bucket.  The variants of each profile come from the reference itself, called
-    with a representative code and date of the profile.
-    """
-
-    exact: tuple[str, ...]  # codes matched exactly: the override regions and their prefixes
-    prefixed: tuple[str, ...]  # override regions matched as prefixes, longest first
-    dates: tuple[dt.date, ...]  # every date a value starts or ends or is confirmed to, ascending
-    variants: tuple[tuple[dict[str, ParamValue], ...], ...]  # by profile id; the first is own
-    points: tuple[tuple[str | None, dt.date], ...]  # a (region code, date) of each profile
-
-    @classmethod
-    def of(cls, programme: Programme) -> _Profiles:
-        entries = [e for p in programme.policy.parameters.values() for e in p.values]
-        policy = programme.policy
-        # The warnings depend on the region and the date too (`Programme.warnings`): the regions
-        # and dates of `confirmed_until` bound profiles as those of parameter values do.
-        regions = {e.region for e in entries if e.region} | set(policy.confirmed_until_by_region)
-        exact = tuple(sorted(regions | {r[:n] for r in regions for n in (2, 4) if n < len(r)}))
-        prefixed = tuple(sorted(regions, key=len, reverse=True))
-        confirmed = [policy.confirmed_until, *policy.confirmed_until_by_region.values()]
-        dates = tuple(
-            sorted(
-                {e.since for e in entries}
-                | {e.until for e in entries if e.until is not None}
-                # Unconfirmed from the day after.
-                | {day + dt.timedelta(days=1) for day in confirmed if day is not None}
-            )
-        )
-        representatives: list[str | None] = [None, *exact]
-        for region in ("", *prefixed):
-            representatives.append(_inside_only(region, regions))
-        variants = []
-        points = []
-        for code in representatives:
-            for bucket in range(len(dates) + 1):
-                # Any date of the bucket selects the same entries; the day before the first
-                # `since`, or the bucket's own `since`, is one such date.
-                if not dates:
-                    day = dt.date(2000, 1, 1)
-                elif bucket == 0:
-                    day = dates[0] - dt.timedelta(days=1)
-                else:
-                    day = dates[bucket - 1]
-                variants.append(programme.parameter_variants(code, day))
-                points.append((code, day))
-        return cls(
-            exact=exact,
-            prefixed=prefixed,
-            dates=dates,
-            variants=tuple(variants),
-            points=tuple(points),
-        )
-
-    def __len__(self) -> int:
-        return len(self.variants)
-
-    @property
-    def most_variants(self) -> int:
-        """The largest number of variants any profile has (1 when only county codes occur)."""
-        return max(len(v) for v in self.variants)
-
-    def multi(self) -> list[int]:
-        """The profiles under more than one parameter variant."""
-        return [i for i, v in enumerate(self.variants) if len(v) > 1]
-
-    def where(self, profile: int) -> str:
-        """Where and when a profile applies, in codes: `140821`, `1408*` (codes under 1408 not
-        listed apart), `*` (any other region), `-` (no region); then the dates, if any."""
-        buckets = len(self.dates) + 1
-        region_class, bucket = divmod(profile, buckets)
-        no_match = 1 + len(self.exact)
-        if region_class == 0:
-            region = "-"
-        elif region_class < no_match:
-            region = self.exact[region_class - 1]
-        elif region_class == no_match:
-            region = "*"
-        else:
-            region = self.prefixed[region_class - no_match - 1] + "*"
-        if not self.dates:
-            return region
-        since = "" if bucket == 0 else self.dates[bucket - 1].isoformat()
-        until = self.dates[bucket].isoformat() if bucket < len(self.dates) else ""
-        return f"{region} {since}–{until}"
-
-    def expr(self) -> pl.Expr:
-        """The row's profile id from its `region_code` and `as_of`."""
-        region = pl.col("region_code")
-        buckets = len(self.dates) + 1
-        # Class ids follow `of`'s representatives: 0 null, then exact codes, then prefixes, then
-        # the class of codes no override region touches.
-        no_match = 1 + len(self.exact)
-        region_class: pl.Expr = pl.lit(no_match, dtype=pl.Int64)
-        for index, prefix in reversed(list(enumerate(self.prefixed, start=no_match + 1))):
-            region_class = (
-                pl.when(region.str.starts_with(prefix).fill_null(False))
-                .then(pl.lit(index, dtype=pl.Int64))
-                .otherwise(region_class)
-            )
-        if self.exact:
-            exact = region.replace_strict(
-                {code: i for i, code in enumerate(self.exact, start=1)},
-                default=None,
-                return_dtype=pl.Int64,
-            )
-            region_class = pl.coalesce(exact, region_class)
+def profile_expr(profiles: Profiles) -> pl.Expr:
+    """The row's profile id from its `region_code` and `as_of`, as `Profiles.profile_of` gives
+    it for one applicant."""
+    region = pl.col("region_code")
+    buckets = len(profiles.dates) + 1
+    # Class ids follow `Profiles.of`'s representatives: 0 null, then exact codes, then prefixes,
+    # then the class of codes no region touches.
+    no_match = profiles.no_match
+    region_class: pl.Expr = pl.lit(no_match, dtype=pl.Int64)
+    for index, prefix in reversed(list(enumerate(profiles.prefixed, start=no_match + 1))):
         region_class = (
-            pl.when(region.is_null()).then(pl.lit(0, dtype=pl.Int64)).otherwise(region_class)
+            pl.when(region.str.starts_with(prefix).fill_null(False))
+            .then(pl.lit(index, dtype=pl.Int64))
+            .otherwise(region_class)
         )
-        bucket = reduce(
-            lambda acc, day: acc + (pl.col("as_of") >= pl.lit(day)).cast(pl.Int64),
-            self.dates,
-            pl.lit(0, dtype=pl.Int64),
+    if profiles.exact:
+        exact = region.replace_strict(
+            {code: i for i, code in enumerate(profiles.exact, start=1)},
+            default=None,
+            return_dtype=pl.Int64,
         )
-        return region_class * buckets + bucket
-
-
-def _inside_only(prefix: str, regions: set[str]) -> str:
-    """A six-digit code under `prefix` that no longer override region prefixes or extends."""
-    for filler in "9876543210":
-        code = prefix + filler * (6 - len(prefix))
-        deeper = any(code.startswith(r) and len(r) > len(prefix) for r in regions)
-        extends = any(r.startswith(code) for r in regions if r != code)
-        if not deeper and not extends and (code not in regions or code == prefix):
-            return code
-    raise ColumnarUnsupportedError(f"no representative code under {prefix!r}")
+        region_class = pl.coalesce(exact, region_class)
+    region_class = pl.when(region.is_null()).then(pl.lit(0, dtype=pl.Int64)).otherwise(region_class)
+    bucket = reduce(
+        lambda acc, day: acc + (pl.col("as_of") >= pl.lit(day)).cast(pl.Int64),
+        profiles.dates,
+        pl.lit(0, dtype=pl.Int64),
+    )
+    return region_class * buckets + bucket
 
 
 # ---------------------------------------------------------------------------------------------
@@ -454,7 +353,7 @@ class _Compiler:
     """Compiles one programme's expressions against its profiles and the fact catalogue."""
 
     def __init__(
-        self, profiles: _Profiles, fact_kinds: Mapping[str, NodeKind], bindings: _Bindings
+        self, profiles: Profiles, fact_kinds: Mapping[str, NodeKind], bindings: _Bindings
     ) -> None:
         self.profiles = profiles
         self.fact_kinds = fact_kinds
@@ -658,7 +557,7 @@ class ColumnarProgramme:
 
     programme: Programme
     policies: PolicySet
-    profiles: _Profiles
+    profiles: Profiles
     bindings: _Bindings
     outcomes: list[pl.Expr]
     hinge_bits: list[tuple[int, str, pl.Expr]]  # (criterion index, fact, mask)
@@ -794,7 +693,7 @@ class ColumnarProgramme:
         starts = self.not_in_force.get(profile)
         if starts is not None:
             # As the row path: one reason, nothing missing, no warnings (the reason says it).
-            return not_in_force_reason(self.programme, starts, lang)[1], [], []
+            return not_in_force_reason(starts, lang)[1], [], []
         reasons: list[str] = []
         any_unknown = any_not_met = False
         for i, slot in enumerate(decoder.outcomes):
@@ -803,18 +702,12 @@ class ColumnarProgramme:
                 named = tuple(values[(i, path)] is not None for path in self._named_facts(i))
                 said = self._reasons.get((profile, i, outcome, lang, named))
                 if said is None:
-                    variants = self.profiles.variants[profile]
-                    name = _OUTCOME_NAMES[outcome]
-                    text = outcome_wording(
-                        self.programme,
-                        self.programme.criteria[i],
-                        name,  # type: ignore[arg-type]
-                        variants,
-                        lang,
-                        lambda path, i=i: values.get((i, path)),  # type: ignore[misc]
-                        self.policies,
+                    plan = plans_of(self.policies).of_profile(self.programme, profile, year)
+                    said = (
+                        plan.criteria[i]
+                        .result(outcome, lang, lambda path, i=i: values.get((i, path)))  # type: ignore[misc]
+                        .reason
                     )
-                    said = OUTCOME_PREFIX[name][lang] + text  # type: ignore[index]
                     self._reasons[(profile, i, outcome, lang, named)] = said
                 reasons.append(said)
                 any_unknown |= outcome == _UNKNOWN
@@ -825,9 +718,9 @@ class ColumnarProgramme:
             for slot, path in decoder.hinges:
                 if read(slot):
                     hinges[path] = hinges.get(path, 0) + 1
-            missing.extend(self._ranked(hinges))
+            missing.extend(rank_missing(hinges, self.policies))
         extra = {path: 1 for slot, path in decoder.amount if read(slot) and path not in missing}
-        missing.extend(p for p in self._ranked(extra) if p not in missing)
+        missing.extend(p for p in rank_missing(extra, self.policies) if p not in missing)
         joined = ("；" if lang == "zh" else "; ").join(reasons) if reasons else None
         code, day = self.profiles.points[profile]
         # A day of the profile's date bucket in the row's year: the bucket starts at `day` and
@@ -910,11 +803,6 @@ class ColumnarProgramme:
         text, _, _ = self.describe(words, lang)
         return text or ""
 
-    def _ranked(self, hinges: Mapping[str, int]) -> list[str]:
-        # As `determination._missing`: most-hinged first, then the catalogue's asking order.
-        hinges = askable(hinges, self.policies.facts)
-        return sorted(hinges, key=lambda p: (-hinges[p], self.policies.fact_rank(p)))
-
 
 def reason_code(criterion: str, unknown: bool) -> str:
     """A criterion's reason code: its id, then `!` when not met or `?` when not known."""
@@ -929,7 +817,7 @@ def compile_programme(
 
     With one variant, rows of profiles with several must not be evaluated (see `evaluate`).
     """
-    profiles = _Profiles.of(programme)
+    profiles = plans_of(policies).profiles(programme)
     kinds: dict[str, NodeKind] = {}
     for path, spec in policies.facts.items():
         kinds[path] = _NODE_KINDS.get(spec.kind, "str")
@@ -1218,7 +1106,7 @@ class ColumnarPolicySet:
                 scope.alias("__scope"),
                 province,
                 *(
-                    single.profiles.expr().alias(f"__profile.{single.id}")
+                    profile_expr(single.profiles).alias(f"__profile.{single.id}")
                     for single, _ in self.programmes
                 ),
             )
@@ -1397,8 +1285,8 @@ class ColumnarPolicySet:
                     if i < 0:
                         starts = compiled.not_in_force[profile]
                         said = (
-                            not_in_force_reason(compiled.programme, starts, "zh")[1],
-                            not_in_force_reason(compiled.programme, starts, "en")[1],
+                            not_in_force_reason(starts, "zh")[1],
+                            not_in_force_reason(starts, "en")[1],
                         )
                         places = seen.setdefault((i, outcome), {}).setdefault(said, [])
                         if profile not in places:

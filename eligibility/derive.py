@@ -17,11 +17,10 @@ import datetime as dt
 from collections.abc import Container, Mapping
 from typing import Any
 
-import msgspec
-
 from eligibility.birth import birth_date_problem
-from eligibility.facts import Applicant, WorkScope
+from eligibility.facts import Applicant, WorkScope, applicant_paths
 from eligibility.identity import parse_identity_number
+from eligibility.regions import RegionLevel, enclosing
 
 
 class FactError(ValueError):
@@ -71,15 +70,18 @@ def age_on(birth_date: dt.date, as_of: dt.date) -> int:
 
 def work_scope_between(home: str, work: str) -> WorkScope | None:
     """Where `work` lies seen from `home` (GB/T 2260 codes), or None if the codes cannot tell."""
-    if home[:2] != work[:2]:
-        return WorkScope.OTHER_PROVINCE
-    if len(home) < 4 or len(work) < 4:
-        return None
-    if home[:4] != work[:4]:
-        return WorkScope.OTHER_PREFECTURE
-    if len(home) < 6 or len(work) < 6:
-        return None
-    return WorkScope.SAME_COUNTY if home == work else WorkScope.OTHER_COUNTY
+    apart: tuple[tuple[RegionLevel, WorkScope], ...] = (
+        ("province", WorkScope.OTHER_PROVINCE),
+        ("prefecture", WorkScope.OTHER_PREFECTURE),
+        ("county", WorkScope.OTHER_COUNTY),
+    )
+    for level, scope in apart:
+        home_region, work_region = enclosing(home, level), enclosing(work, level)
+        if home_region is None or work_region is None:
+            return None
+        if home_region != work_region:
+            return scope
+    return WorkScope.SAME_COUNTY
 
 
 def flatten(applicant: Applicant, as_of: dt.date) -> dict[str, Any]:
@@ -88,8 +90,7 @@ def flatten(applicant: Applicant, as_of: dt.date) -> dict[str, Any]:
     The ID number itself is not carried into the map: rules need only what it tells.  Raises
     `FactError` for a birth date before 1900 or after `as_of` (`eligibility.birth`).
     """
-    facts: dict[str, Any] = {}
-    _walk(msgspec.to_builtins(applicant), "", facts)
+    facts = applicant_paths(applicant)
     facts.pop("as_of", None)
     facts["as_of"] = as_of.isoformat()
     id_number = facts.pop("person.id_number", None)
@@ -112,19 +113,10 @@ def flatten(applicant: Applicant, as_of: dt.date) -> dict[str, Any]:
 
     work_code = facts.get("person.employment.work_region_code")
     if work_code is not None:
-        facts["person.employment.work_province"] = work_code[:2]
+        facts["person.employment.work_province"] = enclosing(work_code, "province")
         home = facts.get("region_code")
         if "person.employment.work_scope" not in facts and home is not None:
             scope = work_scope_between(home, work_code)
             if scope is not None:
                 facts["person.employment.work_scope"] = scope.value
     return facts
-
-
-def _walk(value: object, prefix: str, out: dict[str, Any]) -> None:
-    assert isinstance(value, dict)
-    for key, item in value.items():
-        if isinstance(item, dict):
-            _walk(item, f"{prefix}{key}.", out)
-        elif item is not None:
-            out[f"{prefix}{key}"] = item

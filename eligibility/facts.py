@@ -14,11 +14,12 @@ from typing import Annotated, Any, Protocol
 
 import msgspec
 
+from eligibility.catalogue import fact_bounds
 from eligibility.identity import IdentityNumberError, parse_identity_number
 from eligibility.regions import RegionCode as RegionCode  # the one type, re-exported
 
-Yuan = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
-Months = Annotated[int, msgspec.Meta(ge=0, le=600)]
+# A number fact's bounds are its catalogue entry's `min`/`max` (`fact_bounds`): declared once,
+# in `facts.toml`, and checked the same by msgspec here and by the batch and the bot there.
 
 
 class HouseholdCategory(enum.StrEnum):
@@ -259,7 +260,9 @@ class Employment(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_
     status: EmploymentStatus | None = None
     work_region_code: RegionCode | None = None
     work_scope: WorkScope | None = None
-    months_continuous: Months | None = None
+    months_continuous: Annotated[int, fact_bounds("person.employment.months_continuous")] | None = (
+        None
+    )
     organized_transfer: bool | None = None
     transport_subsidy_claimed_this_year: bool | None = None
 
@@ -279,7 +282,7 @@ class Person(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defa
 
     id_number: str | None = None
     birth_date: dt.date | None = None
-    age: Annotated[int, msgspec.Meta(ge=0, le=130)] | None = None
+    age: Annotated[int, fact_bounds("person.age")] | None = None
     labor_capacity: LaborCapacity | None = None
     # 就业困难人员 (就业促进法 第52条): recognised, or meeting the conditions; not "out of work".
     employment_difficulty: bool | None = None
@@ -319,18 +322,20 @@ class Household(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_d
     risk_eliminated: bool | None = None
     # 有帮扶需求 as the village or county finds it (the 2026 帮扶小额信贷's target group).
     needs_support: bool | None = None
-    size: Annotated[int, msgspec.Meta(ge=1, le=100)] | None = None
-    per_capita_net_income: Annotated[int, msgspec.Meta(ge=-10_000_000, le=100_000_000)] | None = (
+    size: Annotated[int, fact_bounds("household.size")] | None = None
+    per_capita_net_income: Annotated[int, fact_bounds("household.per_capita_net_income")] | None = (
         None
     )
     per_capita_net_income_previous: (
-        Annotated[int, msgspec.Meta(ge=-10_000_000, le=100_000_000)] | None
+        Annotated[int, fact_bounds("household.per_capita_net_income_previous")] | None
     ) = None
     sudden_hardship_event: SuddenHardshipEvent | None = None
     receives_dibao: bool | None = None
     receives_tekun: bool | None = None
     zero_employment: bool | None = None
-    microloan_outstanding: Yuan | None = None
+    microloan_outstanding: Annotated[int, fact_bounds("household.microloan_outstanding")] | None = (
+        None
+    )
     microloan_overdue: bool | None = None
 
     def __post_init__(self) -> None:
@@ -341,8 +346,8 @@ class LoanRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit
     """贷款申请 (microloan only).  `wanted`: whether the household wants a loan at all."""
 
     wanted: bool | None = None
-    amount: Annotated[int, msgspec.Meta(ge=1, le=100_000_000)] | None = None
-    term_months: Annotated[int, msgspec.Meta(ge=1, le=600)] | None = None
+    amount: Annotated[int, fact_bounds("loan_request.amount")] | None = None
+    term_months: Annotated[int, fact_bounds("loan_request.term_months")] | None = None
     purpose: LoanPurpose | None = None
 
 
@@ -356,12 +361,52 @@ class Applicant(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_d
     loan_request: LoanRequest | None = None
 
 
+def fact_types(
+    struct: type[msgspec.Struct] = Applicant, prefix: str = ""
+) -> dict[str, msgspec.inspect.Type]:
+    """Every leaf fact of `struct` by dotted path, with its type (`None` taken out: every fact
+    may be unknown), in declaration order.  The catalogue is checked against this."""
+    found: dict[str, msgspec.inspect.Type] = {}
+    info = msgspec.inspect.type_info(struct)
+    assert isinstance(info, msgspec.inspect.StructType)
+    for field in info.fields:
+        kind = field.type
+        if isinstance(kind, msgspec.inspect.UnionType):
+            (kind,) = (t for t in kind.types if not isinstance(t, msgspec.inspect.NoneType))
+        while isinstance(kind, msgspec.inspect.Metadata):  # a description, as on RegionCode
+            kind = kind.type
+        if isinstance(kind, msgspec.inspect.StructType):
+            found.update(fact_types(kind.cls, f"{prefix}{field.name}."))
+        else:
+            found[f"{prefix}{field.name}"] = kind
+    return found
+
+
 _applicant_decoder = msgspec.json.Decoder(Applicant)
 
 
 def decode_applicant(raw: bytes | str) -> Applicant:
     """Decode one applicant from JSON; raises `msgspec.ValidationError` naming the field."""
     return _applicant_decoder.decode(raw)
+
+
+def applicant_paths(applicant: Applicant) -> dict[str, Any]:
+    """The applicant's known facts by dotted glossary path (`person.employment.status`), in
+    their JSON form (enums as their values, dates as ISO text); unknown facts are absent.
+
+    The inverse of `applicant_from_paths`: the one flatten/unflatten pair every door uses.
+    """
+    flat: dict[str, Any] = {}
+    _flatten_into(msgspec.to_builtins(applicant), "", flat)
+    return flat
+
+
+def _flatten_into(value: Mapping[str, Any], prefix: str, out: dict[str, Any]) -> None:
+    for key, item in value.items():
+        if isinstance(item, dict):
+            _flatten_into(item, f"{prefix}{key}.", out)
+        elif item is not None:
+            out[f"{prefix}{key}"] = item
 
 
 def nest_paths(facts: Mapping[str, object]) -> dict[str, Any]:
@@ -382,5 +427,6 @@ def nest_paths(facts: Mapping[str, object]) -> dict[str, Any]:
 
 
 def applicant_from_paths(facts: Mapping[str, object]) -> Applicant:
-    """The `Applicant` for facts given by dotted path, with the same checks as JSON input."""
+    """The `Applicant` for facts given by dotted path, with the same checks as JSON input
+    (the inverse of `applicant_paths`)."""
     return msgspec.convert(nest_paths(facts), Applicant)

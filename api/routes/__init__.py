@@ -8,7 +8,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 
 from api.problems import problem_responses
-from eligibility.answers import Detail
+from eligibility.reply import Detail
 
 # Keyed routes declare the bearer scheme (defined in `api.app`) in the OpenAPI document.
 SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]

@@ -24,9 +24,9 @@ from api.schemas import (
     applicant_of_input,
 )
 from api.services.assessments import check_programmes
-from eligibility.answers import full, shown, tables
 from eligibility.derive import FactError
 from eligibility.determination import determine
+from eligibility.reply import full, shown, tables
 
 Programmes = Annotated[
     list[ProgrammeId] | None,

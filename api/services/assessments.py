@@ -25,9 +25,15 @@ from api.security import Principal
 from api.services import audit
 from api.services.households import deny, member_with_household, not_found, record_id
 from db.engine import utc
+from db.facts import household_facts, person_facts
 from db.models import Assessment, AssessmentDetermination, Household, Member
 from eligibility import facts as f
-from eligibility.answers import (
+from eligibility.answer import Outcome
+from eligibility.derive import FactError
+from eligibility.determination import determine
+from eligibility.policy_file import Verdict
+from eligibility.programme import Citation, PolicySet
+from eligibility.reply import (
     Detail,
     FullDetermination,
     Missing,
@@ -38,10 +44,6 @@ from eligibility.answers import (
     source_of,
     tables,
 )
-from eligibility.derive import FactError
-from eligibility.determination import Outcome, determine
-from eligibility.policy_file import Verdict
-from eligibility.programme import Citation, PolicySet
 
 _stored = msgspec.json.Decoder(FullDetermination)
 _encoder = msgspec.json.Encoder()
@@ -172,57 +174,11 @@ def applicant_for(
     The ID number is not among them (only its birth date is kept), so what is stored as "the
     facts used" holds no ID number either.
     """
-    household_facts = f.Household(
-        poverty_alleviated=household.poverty_alleviated,
-        monitored=household.monitored,
-        monitoring_type=None
-        if household.monitoring_type is None
-        else f.MonitoringType(household.monitoring_type),
-        risk_eliminated=household.risk_eliminated,
-        needs_support=household.needs_support,
-        size=household.size,
-        per_capita_net_income=household.per_capita_net_income,
-        per_capita_net_income_previous=household.per_capita_net_income_previous,
-        sudden_hardship_event=(
-            None
-            if household.sudden_hardship_event is None
-            else f.SuddenHardshipEvent(household.sudden_hardship_event)
-        ),
-        receives_dibao=household.receives_dibao,
-        receives_tekun=household.receives_tekun,
-        zero_employment=household.zero_employment,
-        microloan_outstanding=household.microloan_outstanding,
-        microloan_overdue=household.microloan_overdue,
-    )
-    person = f.Person(
-        birth_date=member.birth_date,
-        age=member.age,
-        labor_capacity=None
-        if member.labor_capacity is None
-        else f.LaborCapacity(member.labor_capacity),
-        employment_difficulty=member.employment_difficulty,
-        full_civil_capacity=member.full_civil_capacity,
-        serious_bad_credit=member.serious_bad_credit,
-        willing_to_work=member.willing_to_work,
-        can_work_away=member.can_work_away,
-        holds_public_welfare_post=member.holds_public_welfare_post,
-        disability=member.disability,
-        employment=(
-            None
-            if member.employment is None
-            else msgspec.json.decode(member.employment, type=f.Employment)
-        ),
-        education=(
-            None
-            if member.education is None
-            else msgspec.json.decode(member.education, type=f.Education)
-        ),
-    )
     return f.Applicant(
         region_code=household.region_code,
         as_of=as_of,
-        household=household_facts,
-        person=person,
+        household=household_facts(household),
+        person=person_facts(member),
         loan_request=loan_request,
     )
 

@@ -58,7 +58,7 @@ from batch.writers import write_side_csv
 from db.engine import is_unavailable, utc
 from db.models import ExportJob, Household, Member
 from eligibility.columnar import Reasons
-from eligibility.facts import HouseholdCategory
+from eligibility.facts import HouseholdCategory, applicant_paths
 from eligibility.programme import PolicySet
 from eligibility.regions import RegionCode, RegionCodeError, normalise_region_code
 
@@ -292,7 +292,8 @@ async def from_households(
             "name": member.name,
             "id_number_masked": member.id_number_masked,
         }
-        _flatten(msgspec.to_builtins(applicant), "", row)
+        row.update(applicant_paths(applicant))
+        row.pop("as_of", None)  # the job's date, not a fact of the member
         rows.append(row)
         seen.append((member.id, household.id))
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -313,14 +314,6 @@ async def from_households(
         programmes=msgspec.json.encode(data.programmes).decode() if data.programmes else None,
         as_of=as_of,
     )
-
-
-def _flatten(value: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:
-    for key, item in value.items():
-        if isinstance(item, dict):
-            _flatten(item, f"{prefix}{key}.", out)
-        elif item is not None and key != "as_of":
-            out[f"{prefix}{key}"] = item
 
 
 def _snapshot(rows: list[dict[str, Any]]) -> pl.DataFrame:

@@ -29,12 +29,11 @@ from api.schemas import (
 from api.security import IdentityHasher, Principal
 from api.services import audit, rate_limits
 from db.engine import utc
+from db.facts import HOUSEHOLD_FACTS, MEMBER_FACTS, store_facts, stored_facts
 from db.models import Assessment, AssessmentDetermination, Household, Member
 from eligibility.facts import (
     CATEGORY_STATUS,
     STATUS_FIELDS,
-    Education,
-    Employment,
     HouseholdCategory,
     HouseholdStatus,
     HouseholdStatusConflictError,
@@ -43,12 +42,6 @@ from eligibility.facts import (
     household_status,
 )
 from eligibility.identity import mask_identity_number, parse_identity_number
-
-# Stored columns: every field of the wire form but the category, which is read from the facts,
-# and the region's name, which stands for its code.
-_HOUSEHOLD_FIELDS = tuple(
-    f for f in HouseholdCreate.__struct_fields__ if f not in ("category", "region_name")
-)
 
 
 def not_found(what: str) -> ProblemError:
@@ -100,13 +93,7 @@ def _scope(principal: Principal) -> Any:
 
 def stored_status(row: Household) -> HouseholdStatus:
     """The status facts of a stored household."""
-    return HouseholdStatus(
-        poverty_alleviated=row.poverty_alleviated,
-        monitored=row.monitored,
-        monitoring_type=None
-        if row.monitoring_type is None
-        else MonitoringType(row.monitoring_type),
-    )
+    return msgspec.convert({name: getattr(row, name) for name in STATUS_FIELDS}, HouseholdStatus)
 
 
 def category_condition(category: HouseholdCategory) -> Any:
@@ -127,10 +114,10 @@ def category_condition(category: HouseholdCategory) -> Any:
 
 def household_read(row: Household) -> HouseholdRead:
     """The wire form of a household row."""
-    values = {name: getattr(row, name) for name in _HOUSEHOLD_FIELDS}
     return msgspec.convert(
         {
-            **values,
+            **stored_facts(row),
+            "region_code": row.region_code,
             "category": category_of(stored_status(row)),
             "id": row.id,
             "created_at": utc(row.created_at),
@@ -150,9 +137,8 @@ async def create_household(
         raise invalid([FieldError(path="$.region_code", message=message)])
     if not principal.sees(region_code):
         raise _outside(region_code)
-    values = {name: getattr(data, name) for name in _HOUSEHOLD_FIELDS}
-    values["region_code"] = region_code
-    row = Household(id=str(uuid.uuid4()), **values)
+    row = Household(id=str(uuid.uuid4()), region_code=region_code)
+    store_facts(row, {name: getattr(data, name) for name in HOUSEHOLD_FACTS})
     session.add(row)
     audit.record(session, principal, "create", "household", [(row.id, row.id)])
     await session.commit()
@@ -269,8 +255,7 @@ async def update_household(
     for name in STATUS_FIELDS:
         value = getattr(resolved, name)
         changes[name] = getattr(value, "value", value)
-    for name, value in changes.items():
-        setattr(row, name, value)
+    store_facts(row, changes)
     row.updated_at = dt.datetime.now(dt.UTC)
     session.add(row)
     audit.record(session, principal, "update", "household", [(row.id, row.id)])
@@ -288,20 +273,6 @@ async def delete_household(session: AsyncSession, principal: Principal, househol
 
 # --- members ---------------------------------------------------------------------------------
 
-_MEMBER_FACTS = (
-    "name",
-    "birth_date",
-    "age",
-    "labor_capacity",
-    "employment_difficulty",
-    "full_civil_capacity",
-    "serious_bad_credit",
-    "willing_to_work",
-    "can_work_away",
-    "holds_public_welfare_post",
-    "disability",
-)
-
 
 def member_read(row: Member) -> MemberRead:
     """The wire form of a member row (ID number masked).
@@ -311,25 +282,16 @@ def member_read(row: Member) -> MemberRead:
     """
     return msgspec.convert(
         {
-            **{name: getattr(row, name) for name in _MEMBER_FACTS},
+            **stored_facts(row),
             "id": row.id,
             "household_id": row.household_id,
+            "name": row.name,
             "id_number_masked": row.id_number_masked,
-            "employment": _decode_json(row.employment),
-            "education": _decode_json(row.education),
             "created_at": utc(row.created_at),
             "updated_at": utc(row.updated_at),
         },
         MemberRead,
     )
-
-
-def _decode_json(text: str | None) -> Any:
-    return None if text is None else msgspec.json.decode(text)
-
-
-def _encode_struct(value: Employment | Education | None) -> str | None:
-    return None if value is None else msgspec.json.encode(value).decode()
 
 
 def _set_identity(row: Member, number: str | None, hasher: IdentityHasher) -> None:
@@ -359,13 +321,8 @@ async def create_member(
 ) -> MemberRead:
     """Add a person to a household in the caller's regions."""
     household = await _household(session, principal, household_id)
-    row = Member(
-        id=str(uuid.uuid4()),
-        household_id=household.id,
-        **{name: getattr(data, name) for name in _MEMBER_FACTS},
-        employment=_encode_struct(data.employment),
-        education=_encode_struct(data.education),
-    )
+    row = Member(id=str(uuid.uuid4()), household_id=household.id, name=data.name)
+    store_facts(row, {name: getattr(data, name) for name in MEMBER_FACTS})
     _set_identity(row, data.id_number, hasher)
     session.add(row)
     audit.record(session, principal, "create", "member", [(row.id, household.id)])
@@ -475,21 +432,19 @@ async def update_member(
     """Change the fields given; a new ID number replaces the stored hash and birth date."""
     row, household = await member_with_household(session, principal, member_id)
     stored_birth_date = row.birth_date
-    for name in _MEMBER_FACTS:
-        value = getattr(data, name)
-        if value is not msgspec.UNSET:
-            setattr(row, name, value)
-    if data.employment is not msgspec.UNSET:
-        row.employment = _encode_struct(data.employment)
-    if data.education is not msgspec.UNSET:
-        row.education = _encode_struct(data.education)
+    changes = {
+        name: value
+        for name, value in msgspec.structs.asdict(data).items()
+        if value is not msgspec.UNSET and name != "id_number"
+    }
+    store_facts(row, changes)
     if data.id_number is not msgspec.UNSET:
-        if data.id_number is not None and data.birth_date is msgspec.UNSET:
+        if data.id_number is not None and "birth_date" not in changes:
             row.birth_date = None  # the new number brings its own birth date
         _set_identity(row, data.id_number, hasher)
     elif (
-        data.birth_date is not msgspec.UNSET
-        and data.birth_date != stored_birth_date
+        "birth_date" in changes
+        and changes["birth_date"] != stored_birth_date
         and row.id_number_hash is not None
     ):
         # The stored number fixed the birth date; only a new number may change it.

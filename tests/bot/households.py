@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.questionnaire import Conversation, Questionnaire
 from bot.texts import EN, ZH
-from eligibility.determination import Determination
+from eligibility.answer import Determination
 from eligibility.identity import check_character
 from eligibility.places import gazetteer
 from tests.bot.conftest import BotUnderTest

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eligibility.determination import Determination, determine
+from eligibility.answer import Determination
+from eligibility.determination import determine
 from eligibility.facts import Applicant
 from eligibility.listing import describe_programme
 from eligibility.policy import bundled_sources, load_policy_set

@@ -11,7 +11,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from eligibility.determination import Determination, determine
+from eligibility.answer import Determination
+from eligibility.determination import determine
 from eligibility.facts import Applicant
 from eligibility.programme import PolicySet
 

@@ -10,7 +10,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from eligibility.determination import Determination, determine, next_questions
+from eligibility.answer import Determination
+from eligibility.determination import determine, next_questions
 from eligibility.facts import Applicant
 from eligibility.programme import PolicySet
 

@@ -1,4 +1,4 @@
-"""Answers as the doors send them: lean determinations with one table of sources and questions.
+"""Replies as the doors send them: lean determinations with one table of sources and questions.
 
 A determination names its sources by id and its missing facts by path; the answer carries each
 document and each question once, however many programmes name it (issue 10: one applicant's five
@@ -22,8 +22,8 @@ from typing import Literal
 
 import msgspec
 
+from eligibility.answer import Determination, MissingFact, Outcome
 from eligibility.catalogue import FactSpec
-from eligibility.determination import Determination, MissingFact, Outcome
 from eligibility.policy_file import Verdict
 from eligibility.programme import Citation, PolicySet
 from eligibility.text import Lang
@@ -114,7 +114,7 @@ class SummaryDetermination(
     facts_hash: str
 
 
-class Answer(msgspec.Struct, frozen=True, kw_only=True):
+class Reply(msgspec.Struct, frozen=True, kw_only=True):
     """Determinations (each `full` or `summary`, its `detail` says which), with the sources and
     questions they name, each once."""
 
@@ -236,14 +236,14 @@ def source_of(citation: Citation) -> Source:
     return Source(title=c.title, issuer=c.issuer, number=c.number, date=c.date, url=c.url)
 
 
-def answer(
+def reply(
     determinations: Sequence[Determination],
     policies: PolicySet,
     lang: Lang,
     detail: Detail = "full",
-) -> Answer:
-    """The answer for the determinations (made with `policies`, in `lang`) at this level of
+) -> Reply:
+    """The reply for the determinations (made with `policies`, in `lang`) at this level of
     detail, with the sources and questions it names."""
     sent = shown((full(d) for d in determinations), detail)
     sources, questions = tables(sent, policies, lang)
-    return Answer(determinations=sent, sources=sources, questions=questions)
+    return Reply(determinations=sent, sources=sources, questions=questions)

@@ -1,0 +1,74 @@
+"""The answer's shape: one `Determination` per programme, its criteria and the facts still asked.
+
+Every door (API, bot, CLI, batch) shows these; `eligibility.plan` makes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import msgspec
+
+from eligibility.policy_file import Verdict
+
+Outcome = Literal["met", "not_met", "unknown"]
+
+
+class CriterionResult(msgspec.Struct, frozen=True, kw_only=True):
+    """One criterion's outcome, its wording (`text`), the reason shown (outcome + wording), and
+    where the rule is written: the ids of its sources in `PolicySet.registry` (those in force for
+    the region and date, `eligibility.sources.criterion_sources`)."""
+
+    id: str
+    outcome: Outcome
+    text: str
+    reason: str
+    sources: tuple[str, ...] = ()
+
+
+class MissingFact(msgspec.Struct, frozen=True, kw_only=True):
+    """A fact still worth asking, how to ask it, and what its answer may change.
+
+    `affects` is `verdict` (the programme's answer waits on it), `amount` (the verdict does not,
+    the amount does) or `request` (a detail of what is asked for, such as the loan amount: the
+    programme is open without it, and giving it has the request itself checked).
+    """
+
+    fact: str
+    question: str
+    kind: str
+    options: tuple[tuple[str, str], ...] = ()
+    affects: Literal["verdict", "amount", "request"] = "verdict"
+
+
+class Determination(msgspec.Struct, frozen=True, kw_only=True):
+    """The answer for one programme: verdict, amount, reasons, what is missing, what to do."""
+
+    programme: str
+    programme_name: str
+    verdict: Verdict
+    amount: int | None
+    amount_unit: str | None
+    amount_note: str | None
+    criteria: tuple[CriterionResult, ...]
+    missing: tuple[MissingFact, ...]
+    request_details: tuple[MissingFact, ...]
+    next_steps: tuple[str, ...]
+    documents: tuple[str, ...]
+    as_of: dt.date
+    region_code: str | None
+    policy_version: str
+    facts_hash: str
+    # Added later: stored determinations without them still decode.
+    verdict_label: str | None = None
+    warnings: tuple[str, ...] = ()
+    # The registry ids the amount (or its note) rests on: the values in force for the region and
+    # date of the rule that gave it, then the benefit's general sources
+    # (`eligibility.sources.amount_sources`).
+    amount_sources: tuple[str, ...] = ()
+
+    def source_ids(self) -> tuple[str, ...]:
+        """Every source id the determination names, once each, criteria first."""
+        named = [i for c in self.criteria for i in c.sources]
+        return tuple(dict.fromkeys((*named, *self.amount_sources)))

@@ -1,0 +1,1102 @@
+"""Decision plans: a programme resolved once per parameter profile, then decided per applicant.
+
+A programme's answer depends on the region and the date only through its *parameter profile*
+(`Profiles`): which of the programme's regions the region code falls under, which of its dates
+the day is on or after, and the year (warnings name it).  A `ProgrammePlan` holds everything
+that follows from the profile alone: the parameter variants, every criterion's closures bound
+to them and its wording per outcome, the amount rules with their notes, the next steps and
+documents shown there, the warnings, the names and labels, the amount's sources.  Deciding an
+applicant runs the closures and picks pre-built pieces; it looks up no parameter and formats
+no text but the applicant's own values.
+
+The decision semantics are written here once: `criterion_outcome` (a criterion's outcome over
+the parameter variants), `verdict_of`, `choose_amount` (the first amount rule that holds, the
+variants' agreement), `rank_missing` (the facts still worth asking, best first) and the reasons
+(`CriterionPlan.result`).  The row back-end (`decide`) and the columnar back-end
+(`eligibility.columnar`, which evaluates the closures' polars form over whole registers and
+decodes each distinct outcome pattern with the same functions) both call them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from msgspec.structs import replace
+
+from eligibility import rules
+from eligibility.answer import CriterionResult, Determination, MissingFact
+from eligibility.derive import askable
+from eligibility.policy_file import ParamValue, Verdict
+from eligibility.programme import (
+    AMOUNT_NOT_SET,
+    GAP_STEP,
+    NOT_IN_FORCE,
+    NOT_IN_FORCE_CRITERION,
+    NOT_IN_FORCE_LABEL,
+    CompiledCriterion,
+    CompiledStep,
+    PolicySet,
+    Programme,
+)
+from eligibility.sources import amount_sources, criterion_sources, ids_of
+from eligibility.text import LANGS, Lang, Text, fill
+
+Outcome = Literal["met", "not_met", "unknown"]
+Params = Mapping[str, object]
+
+# A criterion's outcome as a small integer: what both back-ends compute per applicant or row.
+# SKIPPED: the criterion does not apply (its `applies_when` is false, or the parameters it reads
+# are not set there); it is left out of the answer.
+SKIPPED, MET, NOT_MET, UNKNOWN = 0, 1, 2, 3
+OUTCOME_NAMES: dict[int, Outcome] = {MET: "met", NOT_MET: "not_met", UNKNOWN: "unknown"}
+REGION = "region_code"
+_REGION_HINGE = frozenset((REGION,))
+_NOTHING: frozenset[str] = frozenset()
+_NO_PARAMS: Params = {}
+
+# How a verdict reads unless the programme words it itself (`verdict_labels` in its policy).
+VERDICT_LABELS: dict[Verdict, dict[Lang, str]] = {
+    "eligible": {"zh": "能办", "en": "You can apply"},
+    "ineligible": {"zh": "不能办", "en": "Not possible"},
+    "needs_info": {"zh": "还要确认", "en": "Still to confirm"},
+}
+
+OUTCOME_PREFIX: dict[Outcome, dict[Lang, str]] = {
+    "met": {"zh": "符合：", "en": "Met: "},
+    "not_met": {"zh": "不符合：", "en": "Not met: "},
+    "unknown": {"zh": "待确认：", "en": "To confirm: "},
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# The decision semantics
+
+
+def criterion_outcome(raw: Sequence[int]) -> tuple[int, bool]:
+    """A criterion's outcome from its outcome under each parameter variant, and whether the
+    variants disagree (then the region decides: the outcome is unknown and hinges on it).
+
+    A variant that does not apply the criterion counts as met; the criterion is SKIPPED only
+    when no variant applies it.
+    """
+    if len(raw) == 1:
+        return raw[0], False
+    if all(code == SKIPPED for code in raw):
+        return SKIPPED, False
+    seen = {MET if code == SKIPPED else code for code in raw}
+    if len(seen) == 1:
+        return seen.pop(), False
+    return UNKNOWN, True
+
+
+def verdict_of(outcomes: Iterable[int]) -> Verdict:
+    """`ineligible` as soon as one criterion is not met, else `needs_info` while one is unknown,
+    else `eligible`."""
+    seen = set(outcomes)
+    if NOT_MET in seen:
+        return "ineligible"
+    return "needs_info" if UNKNOWN in seen else "eligible"
+
+
+# An amount under one variant: (the rule that decided it, or None; the amount, or None; the facts
+# it hinges on).  The first rule whose condition holds decides; an earlier rule whose condition
+# is unknown leaves the amount unknown.
+Choice = tuple[int | None, int | None, frozenset[str]]
+
+
+def choose_amount(choices: Sequence[Choice]) -> tuple[int | None, frozenset[str], bool]:
+    """The amount under the region's own variant (the first), unless another variant gives a
+    different one: then the region decides (no amount, hinging on the region).  Returns the
+    amount, the facts it hinges on under any variant, and whether the variants disagree."""
+    _, amount, hinges = choices[0]
+    disagree = False
+    for _, other, other_hinges in choices[1:]:
+        hinges |= other_hinges
+        if other != amount:
+            disagree = True
+    if disagree:
+        return None, hinges | _REGION_HINGE, True
+    return amount, hinges, False
+
+
+def rank_missing(hinges: Mapping[str, int], policies: PolicySet) -> list[str]:
+    """The facts still worth asking, best first: a fact that several open criteria hinge on,
+    then the catalogue's asking order.  Derived facts are asked as what they come from."""
+    asked = askable(hinges, policies.facts)
+    return sorted(asked, key=lambda path: (-asked[path], policies.fact_rank(path)))
+
+
+def show_fact(policies: PolicySet, path: str, value: object, lang: Lang) -> str:
+    """A fact's value as a reader says it: an enum's option words, 是/否, or the number."""
+    spec = policies.facts.get(path)
+    if spec is not None and spec.kind == "enum":
+        for option in spec.options:
+            if option.value == value:
+                return option.zh if lang == "zh" else option.en
+    if isinstance(value, bool):
+        return {"zh": ("否", "是"), "en": ("no", "yes")}[lang][value]
+    return str(value)
+
+
+def not_in_force_reason(starts: dt.date, lang: Lang) -> tuple[str, str]:
+    """The text and reason of the one criterion of a programme not in force on the date."""
+    day = f"{starts.year}年{starts.month}月{starts.day}日" if lang == "zh" else starts.isoformat()
+    text = NOT_IN_FORCE.format({"starts": day}).in_(lang)
+    return text, OUTCOME_PREFIX["not_met"][lang] + text
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameter profiles
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """The distinct situations of one programme over regions and dates, and how to find one's own.
+
+    What a programme says for `(region_code, as_of)` (its parameter variants, steps, warnings,
+    name) depends on the region code only through (a) the longest of the programme's regions
+    (override regions, `confirmed_until_by_region`, steps' `regions`) that prefixes it and (b)
+    which of them extend it (a province or prefecture code, or none, may stand for any county
+    below it), and on `as_of` only through how many of the programme's dates it is on or after
+    (and its year).  So region codes fall into a few classes (each region and each of its
+    shorter prefixes by exact match, then "starts with this region", then "none"), and a
+    profile id is class × date bucket.  `points` holds a representative (code, day) of each.
+    """
+
+    exact: tuple[str, ...]  # codes matched exactly: the regions and their prefixes
+    prefixed: tuple[str, ...]  # regions matched as prefixes, longest first
+    dates: tuple[dt.date, ...]  # every date something starts, ends or is confirmed to
+    variants: tuple[tuple[dict[str, ParamValue], ...], ...]  # by profile id; the first is own
+    points: tuple[tuple[str | None, dt.date], ...]
+    _exact_class: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, programme: Programme) -> Profiles:
+        policy = programme.policy
+        entries = [e for p in policy.parameters.values() for e in p.values]
+        steps = [*policy.next_steps, *policy.documents]
+        regions = (
+            {e.region for e in entries if e.region}
+            | set(policy.confirmed_until_by_region)
+            | {r for s in steps for r in s.regions}
+        )
+        exact = tuple(sorted(regions | {r[:n] for r in regions for n in (2, 4) if n < len(r)}))
+        prefixed = tuple(sorted(regions, key=len, reverse=True))
+        confirmed = [policy.confirmed_until, *policy.confirmed_until_by_region.values()]
+        dates = tuple(
+            sorted(
+                {e.since for e in entries}
+                | {e.until for e in entries if e.until is not None}
+                | {s.since for s in steps if s.since is not None}
+                | {s.until for s in steps if s.until is not None}
+                | {r.since for r in policy.renamed}
+                # Unconfirmed from the day after.
+                | {day + dt.timedelta(days=1) for day in confirmed if day is not None}
+            )
+        )
+        representatives: list[str | None] = [None, *exact]
+        for region in ("", *prefixed):
+            representatives.append(_inside_only(region, regions))
+        variants = []
+        points = []
+        for code in representatives:
+            for bucket in range(len(dates) + 1):
+                # Any date of the bucket selects the same entries; the day before the first
+                # date, or the bucket's own first date, is one such date.
+                if not dates:
+                    day = dt.date(2000, 1, 1)
+                elif bucket == 0:
+                    day = dates[0] - dt.timedelta(days=1)
+                else:
+                    day = dates[bucket - 1]
+                variants.append(programme.parameter_variants(code, day))
+                points.append((code, day))
+        return cls(
+            exact=exact,
+            prefixed=prefixed,
+            dates=dates,
+            variants=tuple(variants),
+            points=tuple(points),
+            _exact_class={code: i for i, code in enumerate(exact, start=1)},
+        )
+
+    def __len__(self) -> int:
+        return len(self.variants)
+
+    @property
+    def no_match(self) -> int:
+        """The class of region codes that none of the programme's regions touches."""
+        return 1 + len(self.exact)
+
+    @property
+    def most_variants(self) -> int:
+        """The largest number of variants any profile has (1 when only county codes occur)."""
+        return max(len(v) for v in self.variants)
+
+    def multi(self) -> list[int]:
+        """The profiles under more than one parameter variant."""
+        return [i for i, v in enumerate(self.variants) if len(v) > 1]
+
+    def profile_of(self, region_code: str | None, as_of: dt.date) -> int:
+        """The profile id of a region code and date (the columnar back-end's `profile_expr`
+        computes the same per row)."""
+        if region_code is None:
+            region_class = 0
+        else:
+            found = self._exact_class.get(region_code)
+            if found is None:
+                found = self.no_match
+                for index, prefix in enumerate(self.prefixed, start=self.no_match + 1):
+                    if region_code.startswith(prefix):
+                        found = index
+                        break
+            region_class = found
+        return region_class * (len(self.dates) + 1) + bisect_right(self.dates, as_of)
+
+    def point(self, profile: int, year: int) -> tuple[str | None, dt.date]:
+        """A (region code, day) of the profile in `year`: the bucket starts at its point's day
+        and holds every date of the profile, so it holds 1 January of a later year (or 31
+        December of an earlier one) too."""
+        code, day = self.points[profile]
+        if year > day.year:
+            day = dt.date(year, 1, 1)
+        elif year < day.year:
+            day = dt.date(year, 12, 31)
+        return code, day
+
+    def where(self, profile: int) -> str:
+        """Where and when a profile applies, in codes: `140821`, `1408*` (codes under 1408 not
+        listed apart), `*` (any other region), `-` (no region); then the dates, if any."""
+        buckets = len(self.dates) + 1
+        region_class, bucket = divmod(profile, buckets)
+        if region_class == 0:
+            region = "-"
+        elif region_class < self.no_match:
+            region = self.exact[region_class - 1]
+        elif region_class == self.no_match:
+            region = "*"
+        else:
+            region = self.prefixed[region_class - self.no_match - 1] + "*"
+        if not self.dates:
+            return region
+        since = "" if bucket == 0 else self.dates[bucket - 1].isoformat()
+        until = self.dates[bucket].isoformat() if bucket < len(self.dates) else ""
+        return f"{region} {since}–{until}"
+
+
+def _inside_only(prefix: str, regions: set[str]) -> str:
+    """A six-digit code under `prefix` that no longer region prefixes or extends."""
+    for filler in "9876543210":
+        code = prefix + filler * (6 - len(prefix))
+        deeper = any(code.startswith(r) and len(r) > len(prefix) for r in regions)
+        extends = any(r.startswith(code) for r in regions if r != code)
+        if not deeper and not extends and (code not in regions or code == prefix):
+            return code
+    raise ValueError(f"no representative code under {prefix!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan of one programme under one profile
+
+
+@dataclass(frozen=True)
+class CriterionPlan:
+    """One criterion under a profile: its closures per variant and its wording per outcome."""
+
+    index: int
+    id: str
+    criterion: CompiledCriterion
+    # Per variant: None where the variant cannot apply it (a parameter it reads is not set),
+    # else (its `applies_when` or None, its test), with the variant's parameters folded in.
+    bound: tuple[tuple[rules.Expr | None, rules.Expr] | None, ...]
+    sources: tuple[str, ...]  # registry ids, those in force under the profile
+    policies: PolicySet = field(repr=False)
+    # Per (outcome, lang): the text with parameters filled in, and the facts it still names.
+    texts: dict[tuple[int, Lang], tuple[str, tuple[str, ...]]]
+    general: dict[Lang, str]  # the wording when a fact the outcome's text names is unknown
+    # Per (outcome, lang): the whole result where the text names no fact.
+    results: dict[tuple[int, Lang], CriterionResult]
+
+    def text(self, outcome: int, lang: Lang, fact_value: Callable[[str], object]) -> str:
+        """The wording of the outcome, with the applicant's own values of the facts it names
+        (`fact_value` gives them; the general wording if one is unknown)."""
+        template, names = self.texts[(outcome, lang)]
+        if not names:
+            return template
+        shown: dict[str, str] = {}
+        for path in names:
+            value = fact_value(path)
+            if value is None:
+                return self.general[lang]
+            shown[path] = show_fact(self.policies, path, value, lang)
+        return fill(template, shown)
+
+    def result(
+        self, outcome: int, lang: Lang, fact_value: Callable[[str], object]
+    ) -> CriterionResult:
+        """The criterion's result as the answer shows it: outcome, wording, reason, sources."""
+        found = self.results.get((outcome, lang))
+        if found is not None:
+            return found
+        text = self.text(outcome, lang, fact_value)
+        name = OUTCOME_NAMES[outcome]
+        return CriterionResult(
+            id=self.id,
+            outcome=name,
+            text=text,
+            reason=OUTCOME_PREFIX[name][lang] + text,
+            sources=self.sources,
+        )
+
+
+@dataclass(frozen=True)
+class AmountRulePlan:
+    """An amount rule under one variant, with the notes it gives in each language."""
+
+    when: rules.Expr  # with the variant's parameters folded in
+    amount: rules.Expr
+    note: dict[Lang, str | None]  # a value: the rule's (or the benefit's) note
+    entry_note: dict[Lang, str | None]  # a value and one variant: with its entry's note
+    unset_note: dict[Lang, str | None]  # no value and nothing missing: the county decides
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """A next step or document shown under the profile, its text in each language."""
+
+    verdicts: frozenset[str]
+    when: rules.Expr | None  # with the parameters folded in
+    text: dict[Lang, str]
+
+
+@dataclass
+class AnswerParts:
+    """The parts of a plan's answers already made, each by what it depends on."""
+
+    criteria: dict[tuple[object, ...], tuple[CriterionResult, ...]] = field(default_factory=dict)
+    amounts: dict[tuple[object, ...], tuple[int | None, str | None, frozenset[str]]] = field(
+        default_factory=dict
+    )
+    missing: dict[tuple[object, ...], tuple[MissingFact, ...]] = field(default_factory=dict)
+    requests: dict[tuple[object, ...], tuple[MissingFact, ...]] = field(default_factory=dict)
+    steps: dict[tuple[object, ...], tuple[tuple[str, ...], tuple[str, ...]]] = field(
+        default_factory=dict
+    )
+
+    def __len__(self) -> int:
+        kept: tuple[Mapping[tuple[object, ...], object], ...] = (
+            self.criteria,
+            self.amounts,
+            self.missing,
+            self.requests,
+            self.steps,
+        )
+        return sum(len(k) for k in kept)
+
+    def clear(self) -> None:
+        """Forget them all (a bound on memory; they are remade as needed)."""
+        for kept in (self.criteria, self.amounts, self.missing, self.requests, self.steps):
+            kept.clear()
+
+
+@dataclass(frozen=True)
+class ProgrammePlan:
+    """A programme under one parameter profile and year: everything that follows from where
+    and when, resolved once."""
+
+    programme: Programme
+    policies: PolicySet
+    variants: tuple[dict[str, ParamValue], ...]
+    not_in_force: dt.date | None
+    criteria: tuple[CriterionPlan, ...]
+    amounts: tuple[tuple[AmountRulePlan, ...], ...]  # per variant
+    amount_note: dict[Lang, str | None]  # the benefit's general note (a fact missing)
+    amount_unset: dict[Lang, str | None]  # no rule holds
+    amount_unit: dict[Lang, str | None]
+    # Registry ids of the amount: by the index of the rule that gave it, and when none did.
+    amount_sources: tuple[tuple[str, ...], ...]
+    amount_sources_unset: tuple[str, ...]
+    next_steps: tuple[StepPlan, ...]
+    documents: tuple[StepPlan, ...]
+    gap_step: dict[Lang, tuple[str, ...]]
+    warnings: dict[Lang, tuple[str, ...]]
+    name: dict[Lang, str]
+    labels: dict[tuple[Verdict, Lang], str]
+    not_in_force_sources: tuple[str, ...]
+    # The row back-end's evaluator of every criterion (`outcomes_function`).
+    outcomes: Outcomes = field(repr=False)
+    # The amount rules' evaluator: each variant's `Choice` (`choices_function`).
+    choices: Callable[[Mapping[str, object]], tuple[Choice, ...]] = field(repr=False)
+    # What else an answer depends on, besides the outcomes: the facts a criterion's wording
+    # names, by criterion and outcome (only criteria that name some); the request details
+    # (`given(loan_request.amount)`) by criterion; the steps and documents with a condition.
+    named: tuple[tuple[int, dict[int, tuple[str, ...]]], ...]
+    requests: tuple[str, ...]
+    conditional: tuple[StepPlan, ...]
+    # Answers already assembled, by everything they depend on (see `Plans.decide`), and their
+    # parts by what each part depends on: most applicants share them.
+    answers: dict[tuple[object, ...], Determination] = field(default_factory=dict, repr=False)
+    parts: AnswerParts = field(default_factory=lambda: AnswerParts(), repr=False)
+
+    def amount(
+        self, choices: Sequence[Choice], lang: Lang
+    ) -> tuple[int | None, str | None, frozenset[str]]:
+        """The amount of the variants' choices (`choose_amount`), its note in `lang`, and the
+        facts it still hinges on.  The note is that of the region's own variant's choice."""
+        rule, own, own_hinges = choices[0]
+        if rule is None:
+            note = self.amount_note if own_hinges else self.amount_unset
+        elif own is None:
+            note = self.amount_note if own_hinges else self.amounts[0][rule].unset_note
+        else:
+            chosen = self.amounts[0][rule]
+            note = chosen.entry_note if len(self.variants) == 1 else chosen.note
+        amount, hinges, disagree = choose_amount(choices)
+        if disagree:
+            return None, self.amount_note[lang], hinges
+        return amount, note[lang], hinges
+
+    def steps(
+        self,
+        which: tuple[StepPlan, ...],
+        verdict: Verdict,
+        conditions: tuple[bool, ...],
+        lang: Lang,
+    ) -> tuple[str, ...]:
+        """The steps (or documents) shown for the verdict, given which of the conditional
+        steps' conditions hold (in the order of `conditional`)."""
+        held = {id(step): holds for step, holds in zip(self.conditional, conditions, strict=True)}
+        return tuple(
+            step.text[lang]
+            for step in which
+            if verdict in step.verdicts and (step.when is None or held[id(step)])
+        )
+
+
+def build_plan(
+    programme: Programme, policies: PolicySet, region_code: str | None, as_of: dt.date
+) -> ProgrammePlan:
+    """Resolve everything the programme says for the region and date."""
+    variants = programme.parameter_variants(region_code, as_of)
+    benefit = programme.policy.benefit
+
+    def note(text: Text | None, lang: Lang) -> str | None:
+        if text is None:
+            return None
+        if not any(programme.sets_all(text, params) for params in variants):
+            # A note naming values not in force on the date ("原则上None元"): say so.
+            text = benefit.unset_note or AMOUNT_NOT_SET
+            if not any(programme.sets_all(text, params) for params in variants):
+                text = AMOUNT_NOT_SET
+        return programme.wording(text, variants, lang)
+
+    criteria = tuple(
+        _criterion_plan(index, criterion, programme, policies, variants, region_code, as_of)
+        for index, criterion in enumerate(programme.criteria)
+    )
+    amounts = tuple(
+        tuple(
+            AmountRulePlan(
+                when=rules.fold(rule.when, params),
+                amount=rules.fold(rule.amount, params),
+                note={lang: note(rule.spec.note or benefit.note, lang) for lang in LANGS},
+                entry_note={
+                    lang: _with_entry_note(
+                        programme,
+                        rule.amount,
+                        region_code,
+                        as_of,
+                        note(rule.spec.note or benefit.note, lang),
+                        lang,
+                    )
+                    for lang in LANGS
+                },
+                unset_note={
+                    lang: note(benefit.unset_note or rule.spec.note or benefit.note, lang)
+                    for lang in LANGS
+                },
+            )
+            for rule in programme.amounts
+        )
+        for params in variants
+    )
+    gaps = programme.gaps(region_code, as_of)
+    name, _, _ = programme.named_on(as_of)
+    starts = programme.not_in_force_from(region_code, as_of)
+    labels: dict[tuple[Verdict, Lang], str] = {}
+    for verdict in VERDICT_LABELS:
+        own: Text | None = getattr(programme.policy.verdict_labels, verdict)
+        for lang in LANGS:
+            labels[(verdict, lang)] = (
+                VERDICT_LABELS[verdict][lang] if own is None else own.in_(lang)
+            )
+    next_steps = _step_plans(programme, programme.next_steps, variants[0], region_code, as_of)
+    documents = _step_plans(programme, programme.documents, variants[0], region_code, as_of)
+    named = []
+    for criterion in criteria:
+        by_outcome = {code: criterion.texts[(code, "zh")][1] for code in OUTCOME_NAMES}
+        if any(by_outcome.values()):
+            named.append((criterion.index, by_outcome))
+    requests = tuple(sorted({p for c in criteria for p in c.criterion.request_facts}))
+    conditional = tuple(s for s in (*next_steps, *documents) if s.when is not None)
+    return ProgrammePlan(
+        programme=programme,
+        policies=policies,
+        variants=variants,
+        not_in_force=starts,
+        criteria=criteria,
+        amounts=amounts,
+        outcomes=outcomes_function(
+            criteria, named, requests, [s.when for s in conditional if s.when is not None]
+        ),
+        choices=choices_function(amounts),
+        named=tuple(named),
+        requests=requests,
+        conditional=conditional,
+        amount_note={lang: note(benefit.note, lang) for lang in LANGS},
+        amount_unset={lang: note(benefit.unset_note or benefit.note, lang) for lang in LANGS},
+        amount_unit={lang: benefit.unit.in_(lang) if benefit.unit else None for lang in LANGS},
+        amount_sources=tuple(
+            amount_sources(policies.registry, programme, region_code, as_of, rule)
+            for rule in range(len(programme.amounts))
+        ),
+        amount_sources_unset=amount_sources(policies.registry, programme, region_code, as_of),
+        next_steps=next_steps,
+        documents=documents,
+        gap_step={
+            lang: ((programme.policy.gap_step or GAP_STEP).in_(lang),) if gaps else ()
+            for lang in LANGS
+        },
+        warnings={lang: programme.warnings(region_code, as_of, lang) for lang in LANGS},
+        name={lang: name.in_(lang) for lang in LANGS},
+        labels=labels,
+        not_in_force_sources=(
+            ()
+            if starts is None
+            else ids_of(
+                policies.registry, programme, programme.not_in_force_sources(region_code, starts)
+            )
+        ),
+    )
+
+
+def _criterion_plan(
+    index: int,
+    criterion: CompiledCriterion,
+    programme: Programme,
+    policies: PolicySet,
+    variants: Sequence[Params],
+    region_code: str | None,
+    as_of: dt.date,
+) -> CriterionPlan:
+    sources = criterion_sources(policies.registry, programme, criterion, region_code, as_of)
+    bound: list[tuple[rules.Expr | None, rules.Expr] | None] = []
+    for params in variants:
+        if not programme.applies_under(criterion, params):
+            bound.append(None)
+            continue
+        applies_when = (
+            None if criterion.applies_when is None else rules.fold(criterion.applies_when, params)
+        )
+        bound.append((applies_when, rules.fold(criterion.test, params)))
+    texts: dict[tuple[int, Lang], tuple[str, tuple[str, ...]]] = {}
+    for code, outcome in OUTCOME_NAMES.items():
+        own = criterion.spec.outcome_text(outcome)
+        names = tuple(sorted(n for n in own.placeholders() if "." in n))
+        for lang in LANGS:
+            texts[(code, lang)] = (programme.wording(own, variants, lang), names)
+    general = {lang: programme.wording(criterion.spec.text, variants, lang) for lang in LANGS}
+    results: dict[tuple[int, Lang], CriterionResult] = {}
+    for (code, lang), (text, names) in texts.items():
+        if not names:
+            outcome = OUTCOME_NAMES[code]
+            results[(code, lang)] = CriterionResult(
+                id=criterion.spec.id,
+                outcome=outcome,
+                text=text,
+                reason=OUTCOME_PREFIX[outcome][lang] + text,
+                sources=sources,
+            )
+    return CriterionPlan(
+        index=index,
+        id=criterion.spec.id,
+        criterion=criterion,
+        bound=tuple(bound),
+        sources=sources,
+        policies=policies,
+        texts=texts,
+        general=general,
+        results=results,
+    )
+
+
+# What an applicant's facts make of a plan: every criterion's outcome, the facts each unknown
+# one hinges on, and what else the answer depends on (`ProgrammePlan.named`, `.requests`,
+# `.conditional`): the values the wording names, which request details are given, the steps'
+# conditions.
+Signature = tuple[
+    tuple[int, ...],
+    tuple[frozenset[str] | None, ...],
+    tuple[object, ...],
+    tuple[bool, ...],
+    tuple[bool, ...],
+]
+Outcomes = Callable[[Mapping[str, object]], Signature]
+
+
+def outcomes_function(
+    criteria: Sequence[CriterionPlan],
+    named: Sequence[tuple[int, dict[int, tuple[str, ...]]]],
+    requests: Sequence[str],
+    conditional: Sequence[rules.Expr],
+) -> Outcomes:
+    """One generated function giving an applicant's `Signature` under a plan: the row
+    back-end's evaluator for a whole plan.
+
+    It is `rules.Emitter`'s code for each criterion under each variant, combined as
+    `criterion_outcome` says (which it calls where there are several variants): a variant whose
+    `applies_when` is false does not apply the criterion; an unknown test or condition leaves it
+    unknown, hinging on the unknown facts of both.
+    """
+    emitter = rules.Emitter()
+    emitter.names.update(
+        SKIPPED=SKIPPED,
+        MET=MET,
+        NOT_MET=NOT_MET,
+        UNKNOWN=UNKNOWN,
+        combine=criterion_outcome,
+        REGION=_REGION_HINGE,
+    )
+    body: list[str] = []
+    codes: list[str] = []
+    hinges: list[str] = []
+    for i, criterion in enumerate(criteria):
+        raw: list[str] = []
+        raw_hinges: list[str] = []
+        for v, bound in enumerate(criterion.bound):
+            if bound is None:
+                raw.append("SKIPPED")
+                continue
+            applies_when, test = bound
+            r, m = f"r{i}_{v}", f"m{i}_{v}"
+            value, missing = emitter.emit(test)
+            body.append(f"    v = {value}")
+            if applies_when is None:
+                body.append(f"    {r} = UNKNOWN if v is None else (MET if v else NOT_MET)")
+                body.append(f"    {m} = ({missing}) if v is None else E")
+            else:
+                applies, applies_missing = emitter.emit(applies_when)
+                body.append(f"    a = {applies}")
+                body.append(
+                    f"    {r} = SKIPPED if a is False else "
+                    "(UNKNOWN if v is None or a is None else (MET if v else NOT_MET))"
+                )
+                body.append(
+                    f"    {m} = (({missing}) if v is None else E) | "
+                    f"(({applies_missing}) if a is None else E) if {r} == UNKNOWN else E"
+                )
+            raw.append(r)
+            raw_hinges.append(m)
+        c, h = f"c{i}", f"h{i}"
+        if len(raw) == 1:
+            body.append(f"    {c} = {raw[0]}")
+            union = raw_hinges[0] if raw_hinges else "E"
+        else:
+            body.append(f"    {c}, d = combine(({', '.join(raw)},))")
+            union = " | ".join([*raw_hinges, "(REGION if d else E)"])
+        body.append(f"    {h} = ({union}) if {c} == UNKNOWN else None")
+        codes.append(c)
+        hinges.append(h)
+    shown: list[str] = []
+    for i, by_outcome in named:
+        values = {
+            code: "(" + "".join(emitter.emit(rules.Fact(p))[0] + ", " for p in paths) + ")"
+            for code, paths in by_outcome.items()
+        }
+        shown.append(
+            f"({values[NOT_MET]} if c{i} == NOT_MET else {values[UNKNOWN]} "
+            f"if c{i} == UNKNOWN else {values[MET]} if c{i} == MET else ())"
+        )
+    given = [f"({emitter.constant(path)} in facts)" for path in requests]
+    conditions = [f"({emitter.emit(expr)[0]} is True)" for expr in conditional]
+
+    def row(items: Sequence[str]) -> str:
+        return "(" + "".join(item + ", " for item in items) + ")"
+
+    source = (
+        "def outcomes(facts):\n"
+        + emitter.loads()
+        + "".join(line + "\n" for line in body)
+        + f"    return {row(codes)}, {row(hinges)}, {row(shown)}, {row(given)}, "
+        + f"{row(conditions)}\n"
+    )
+    namespace = dict(emitter.names)
+    exec(compile(source, "<decision plan>", "exec"), namespace)
+    found: Outcomes = namespace["outcomes"]  # type: ignore[assignment]
+    return found
+
+
+def choices_function(
+    amounts: Sequence[Sequence[AmountRulePlan]],
+) -> Callable[[Mapping[str, object]], tuple[Choice, ...]]:
+    """One generated function giving each variant's `Choice` of amount rule and amount."""
+    emitter = rules.Emitter()
+    body: list[str] = []
+    for v, variant in enumerate(amounts):
+        body.append("    while True:")  # a block to leave as soon as a rule decides
+        for index, rule in enumerate(variant):
+            when, when_missing = emitter.emit(rule.when)
+            value, value_missing = emitter.emit(rule.amount)
+            body += [
+                f"        w = {when}",
+                "        if w is None:",
+                f"            ch{v} = (None, None, {when_missing})",
+                "            break",
+                "        if w:",
+                f"            x = {value}",
+                f"            ch{v} = ({index}, None, {value_missing}) if x is None "
+                f"else ({index}, int(x), E)",
+                "            break",
+            ]
+        body += [f"        ch{v} = (None, None, E)", "        break"]
+    source = (
+        "def choices(facts):\n"
+        + emitter.loads()
+        + "".join(line + "\n" for line in body)
+        + "    return ("
+        + "".join(f"ch{v}, " for v in range(len(amounts)))
+        + ")\n"
+    )
+    namespace = dict(emitter.names)
+    exec(compile(source, "<amount plan>", "exec"), namespace)
+    found: Callable[[Mapping[str, object]], tuple[Choice, ...]] = namespace["choices"]  # type: ignore[assignment]
+    return found
+
+
+def _step_plans(
+    programme: Programme,
+    steps: tuple[CompiledStep, ...],
+    params: Params,
+    region_code: str | None,
+    as_of: dt.date,
+) -> tuple[StepPlan, ...]:
+    return tuple(
+        StepPlan(
+            verdicts=frozenset(step.spec.verdicts),
+            when=None if step.when is None else rules.fold(step.when, params),
+            text={lang: programme.wording(step.spec.text, (params,), lang) for lang in LANGS},
+        )
+        for step in steps
+        if step.spec.shown_for(region_code, as_of)
+        # A step naming a value not in force on the date is not shown.
+        and programme.sets_all(step.spec.text, params)
+    )
+
+
+def _with_entry_note(
+    programme: Programme,
+    amount: rules.Expr,
+    region_code: str | None,
+    as_of: dt.date,
+    amount_note: str | None,
+    lang: Lang,
+) -> str | None:
+    """The amount's note with the note of the value it came from, if that value has one
+    (环江 2021: "没有车票按400元；有实名车票按票价报销，最多800元", review9 F6)."""
+    names = rules.param_names(amount)
+    if len(names) != 1:
+        return amount_note
+    [name] = names
+    entry = programme.parameter_source(name, region_code, as_of)
+    if entry is None or entry.note is None:
+        return amount_note
+    said = entry.note.in_(lang)
+    said += "" if said[-1] in "。.!！" else ("。" if lang == "zh" else ".")
+    return said if not amount_note else said + ("" if lang == "zh" else " ") + amount_note
+
+
+# ---------------------------------------------------------------------------------------------
+# The row back-end
+
+
+class Plans:
+    """The plans of a policy set, built on first use and kept (a few per programme and year),
+    and the row back-end that decides an applicant's flat facts with them."""
+
+    def __init__(self, policies: PolicySet) -> None:
+        self.policies = policies
+        self._profiles: dict[str, Profiles] = {}
+        self._plans: dict[tuple[str, int, int], ProgrammePlan] = {}
+        self._recent: dict[tuple[str, str | None, dt.date], ProgrammePlan] = {}
+        self._recent_all: dict[
+            tuple[tuple[str, ...], str | None, dt.date], tuple[ProgrammePlan, ...]
+        ] = {}
+        self._questions: dict[tuple[str, Lang, str], MissingFact | None] = {}
+
+    def profiles(self, programme: Programme) -> Profiles:
+        """The programme's profiles."""
+        found = self._profiles.get(programme.id)
+        if found is None:
+            found = self._profiles[programme.id] = Profiles.of(programme)
+        return found
+
+    def plan(self, programme: Programme, region_code: str | None, as_of: dt.date) -> ProgrammePlan:
+        """The plan for a region code and date."""
+        key = (programme.id, region_code, as_of)
+        found = self._recent.get(key)
+        if found is None:
+            profile = self.profiles(programme).profile_of(region_code, as_of)
+            found = self.of_profile(programme, profile, as_of.year)
+            if len(self._recent) >= 65_536:
+                self._recent.clear()
+            self._recent[key] = found
+        return found
+
+    def of_profile(self, programme: Programme, profile: int, year: int) -> ProgrammePlan:
+        """The plan of a profile in a year."""
+        key = (programme.id, profile, year)
+        found = self._plans.get(key)
+        if found is None:
+            code, day = self.profiles(programme).point(profile, year)
+            found = self._plans[key] = build_plan(programme, self.policies, code, day)
+        return found
+
+    def missing(
+        self,
+        hinges: Mapping[str, int],
+        lang: Lang,
+        affects: Literal["verdict", "amount", "request"],
+    ) -> list[MissingFact]:
+        """The facts still worth asking (`rank_missing`), each with its question."""
+        found = []
+        for path in rank_missing(hinges, self.policies):
+            key = (path, lang, affects)
+            if key not in self._questions:
+                spec = self.policies.facts.get(path)
+                self._questions[key] = (
+                    None
+                    if spec is None
+                    else MissingFact(
+                        fact=path,
+                        question=spec.question.in_(lang),
+                        kind=spec.kind,
+                        options=tuple(
+                            (o.value, o.zh if lang == "zh" else o.en) for o in spec.options
+                        ),
+                        affects=affects,
+                    )
+                )
+            question = self._questions[key]
+            if question is not None:
+                found.append(question)
+        return found
+
+    def decide(
+        self,
+        programme: Programme,
+        facts: Mapping[str, object],
+        hashed: str,
+        region_code: str | None,
+        as_of: dt.date,
+        lang: Lang,
+    ) -> Determination:
+        """One programme's determination for the applicant's flat facts (`derive.flatten`).
+
+        The plan's evaluator gives every criterion's outcome; with the few other things an
+        answer depends on (the values its wording names, which request details are given, the
+        amount rule and value under each variant, the steps' conditions), they make the key of
+        an answer assembled once per plan and shared by every applicant with the same key.
+        """
+        return self.decide_under(
+            self.plan(programme, region_code, as_of), facts, hashed, region_code, as_of, lang
+        )
+
+    def plans_for(
+        self, programmes: tuple[str, ...], region_code: str | None, as_of: dt.date
+    ) -> tuple[ProgrammePlan, ...]:
+        """The plans of several programmes for a region code and date."""
+        key = (programmes, region_code, as_of)
+        found = self._recent_all.get(key)
+        if found is None:
+            found = tuple(
+                self.plan(self.policies.programme(pid), region_code, as_of) for pid in programmes
+            )
+            if len(self._recent_all) >= 65_536:
+                self._recent_all.clear()
+            self._recent_all[key] = found
+        return found
+
+    def decide_under(
+        self,
+        plan: ProgrammePlan,
+        facts: Mapping[str, object],
+        hashed: str,
+        region_code: str | None,
+        as_of: dt.date,
+        lang: Lang,
+    ) -> Determination:
+        """`decide` with the plan already found."""
+        if plan.not_in_force is not None:
+            return self._not_in_force(plan, plan.not_in_force, hashed, region_code, as_of, lang)
+        signature = plan.outcomes(facts)
+        verdict = verdict_of(signature[0])
+        choices = None if verdict == "ineligible" or not plan.amounts[0] else plan.choices(facts)
+        key = (lang, signature, choices)
+        found = plan.answers.get(key)
+        if found is None:
+            found = self._assemble(plan, facts, signature, verdict, choices, lang)
+            if len(plan.answers) >= 4096:
+                plan.answers.clear()
+            plan.answers[key] = found
+        return replace(found, as_of=as_of, region_code=region_code, facts_hash=hashed)
+
+    def _assemble(
+        self,
+        plan: ProgrammePlan,
+        facts: Mapping[str, object],
+        signature: Signature,
+        verdict: Verdict,
+        choices: tuple[Choice, ...] | None,
+        lang: Lang,
+    ) -> Determination:
+        """The answer for a signature, but for who and when it is for; each part kept by what
+        it depends on."""
+        codes, hinges, named, given, conditions = signature
+        parts = plan.parts
+        if len(parts) >= 16_384:
+            parts.clear()
+
+        key: tuple[object, ...] = (lang, codes, named)
+        results = parts.criteria.get(key)
+        if results is None:
+            results = parts.criteria[key] = tuple(
+                criterion.result(code, lang, facts.get)
+                for criterion, code in zip(plan.criteria, codes, strict=True)
+                if code != SKIPPED
+            )
+        key = (lang, choices)
+        amount_part = parts.amounts.get(key)
+        if amount_part is None:
+            amount_part = parts.amounts[key] = (
+                (None, None, _NOTHING) if choices is None else plan.amount(choices, lang)
+            )
+        amount, amount_note, amount_hinges = amount_part
+        key = (lang, verdict, hinges, amount_hinges)
+        missing = parts.missing.get(key)
+        if missing is None:
+            counts: dict[str, int] = {}
+            if verdict == "needs_info":
+                for unknown in hinges:
+                    for path in unknown or ():
+                        counts[path] = counts.get(path, 0) + 1
+            asked = self.missing(counts, lang, "verdict")
+            if amount_hinges:
+                known = {m.fact for m in asked}
+                extra = {p: 1 for p in amount_hinges if p not in known}
+                asked.extend(m for m in self.missing(extra, lang, "amount") if m.fact not in known)
+            missing = parts.missing[key] = tuple(asked)
+        key = (lang, verdict, given)
+        requests = parts.requests.get(key)
+        if requests is None:
+            counts = {}
+            if verdict != "ineligible":
+                present = dict(zip(plan.requests, given, strict=True))
+                for criterion in plan.criteria:
+                    for path in criterion.criterion.request_facts:
+                        if not present[path]:
+                            counts[path] = counts.get(path, 0) + 1
+            requests = parts.requests[key] = tuple(self.missing(counts, lang, "request"))
+        key = (lang, verdict, conditions)
+        steps = parts.steps.get(key)
+        if steps is None:
+            steps = parts.steps[key] = (
+                plan.steps(plan.next_steps, verdict, conditions, lang)
+                + (() if verdict == "ineligible" else plan.gap_step[lang]),
+                plan.steps(plan.documents, verdict, conditions, lang),
+            )
+        next_steps, documents = steps
+        return Determination(
+            programme=plan.programme.id,
+            programme_name=plan.name[lang],
+            verdict=verdict,
+            amount=amount,
+            amount_unit=plan.amount_unit[lang],
+            amount_note=amount_note,
+            amount_sources=(
+                ()
+                if amount is None and amount_note is None
+                else plan.amount_sources_unset
+                if amount is None or choices is None or choices[0][0] is None
+                else plan.amount_sources[choices[0][0]]
+            ),
+            criteria=results,
+            missing=missing,
+            request_details=requests,
+            next_steps=next_steps,
+            documents=documents,
+            as_of=dt.date.min,
+            region_code=None,
+            policy_version=self.policies.version,
+            facts_hash="",
+            verdict_label=plan.labels[(verdict, lang)],
+            warnings=plan.warnings[lang],
+        )
+
+    def _not_in_force(
+        self,
+        plan: ProgrammePlan,
+        starts: dt.date,
+        hashed: str,
+        region_code: str | None,
+        as_of: dt.date,
+        lang: Lang,
+    ) -> Determination:
+        """A programme none of whose rules had started on the date: `ineligible`, one criterion
+        saying from when it applies, nothing asked, no amount, no steps.  Not `needs_info`
+        (nothing the household could answer makes it apply) and never `eligible`."""
+        text, reason = not_in_force_reason(starts, lang)
+        return Determination(
+            programme=plan.programme.id,
+            programme_name=plan.name[lang],
+            verdict="ineligible",
+            amount=None,
+            amount_unit=None,
+            amount_note=None,
+            criteria=(
+                CriterionResult(
+                    id=NOT_IN_FORCE_CRITERION,
+                    outcome="not_met",
+                    text=text,
+                    reason=reason,
+                    sources=plan.not_in_force_sources,
+                ),
+            ),
+            missing=(),
+            request_details=(),
+            next_steps=(),
+            documents=(),
+            as_of=as_of,
+            region_code=region_code,
+            policy_version=self.policies.version,
+            facts_hash=hashed,
+            verdict_label=NOT_IN_FORCE_LABEL.in_(lang),
+            warnings=plan.warnings[lang],
+        )
+
+
+# One set of plans per loaded policy set (a policy set is immutable once loaded).
+_PLANS: dict[int, tuple[PolicySet, Plans]] = {}
+
+
+def plans_of(policies: PolicySet) -> Plans:
+    """The decision plans of a loaded policy set (built on first use, kept with it)."""
+    found = _PLANS.get(id(policies))
+    if found is None or found[0] is not policies:
+        if len(_PLANS) >= 64:
+            _PLANS.clear()
+        found = _PLANS[id(policies)] = (policies, Plans(policies))
+    return found[1]
