@@ -31,7 +31,7 @@ from eligibility import facts as f
 from eligibility.answer import Outcome
 from eligibility.derive import FactError
 from eligibility.determination import determine
-from eligibility.policy_file import Verdict
+from eligibility.policy_file import PolicyError, Verdict
 from eligibility.programme import Citation, PolicySet
 from eligibility.reply import (
     Detail,
@@ -227,7 +227,12 @@ async def _policies_of(
 ) -> tuple[PolicySet | None, PolicySet]:
     """The policy set a row was decided with (None if not stored), and the set its ids and
     questions are shown with (that one, else the current one)."""
-    own = await registry.get(session, version)
+    try:
+        own = await registry.get(session, version)
+    except PolicyError:
+        # A stored set that no longer loads still lets its assessments be shown (re-deriving
+        # them is refused: `rederive`).
+        own = None
     return own, own or registry.current
 
 
