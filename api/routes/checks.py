@@ -12,7 +12,7 @@ from litestar.params import JSONBody, QueryParameter
 
 from api.dependencies import LangQuery, lang_of, policies_of, require_key
 from api.problems import FieldError, ProblemError, field_error, invalid
-from api.routes import SECURITY, protected
+from api.routes import SECURITY, DetailQuery, protected
 from api.schemas import (
     BatchCheckItem,
     BatchCheckRequest,
@@ -20,11 +20,13 @@ from api.schemas import (
     CheckInput,
     CheckResult,
     ProgrammeId,
+    Shown,
     applicant_of_input,
 )
 from api.services.assessments import check_programmes
 from eligibility.derive import FactError
 from eligibility.determination import determine
+from eligibility.reply import full, shown, tables
 
 Programmes = Annotated[
     list[ProgrammeId] | None,
@@ -70,6 +72,7 @@ class ChecksController(Controller):
         programme: Programmes = None,
         as_of: AsOf = None,
         suggest: Suggest = False,
+        detail: DetailQuery = "full",
     ) -> CheckResult:
         """One determination per programme (all, or those asked for) for the applicant, each
         with what would change it when `suggest=true`."""
@@ -83,7 +86,9 @@ class ChecksController(Controller):
             )
         except FactError as exc:
             raise invalid([FieldError(path=f"$.{exc.path}", message=exc.message)]) from None
-        return CheckResult(determinations=determinations)
+        sent = shown((full(d) for d in determinations), detail)
+        sources, questions = tables(sent, policies, lang)
+        return CheckResult(determinations=sent, sources=sources, questions=questions)
 
     @post("/batch", status_code=200, responses=protected(), summary="Check many applicants")
     async def check_batch(
@@ -94,6 +99,7 @@ class ChecksController(Controller):
         programme: Programmes = None,
         as_of: AsOf = None,
         suggest: Suggest = False,
+        detail: DetailQuery = "full",
     ) -> BatchCheckResult:
         """One result per applicant, in order; a bad applicant gets its errors, not the call."""
         policies, lang = policies_of(request), lang_of(request, lang_query)
@@ -102,6 +108,7 @@ class ChecksController(Controller):
 
         def run() -> BatchCheckResult:
             results = []
+            everything: list[Shown] = []
             for index, raw in enumerate(data.applicants):
                 try:
                     applicant = applicant_of_input(
@@ -128,8 +135,11 @@ class ChecksController(Controller):
                     error = FieldError(path=path, message=exc.message)
                     results.append(BatchCheckItem(index=index, ok=False, errors=[error]))
                     continue
-                results.append(BatchCheckItem(index=index, ok=True, determinations=determinations))
-            return BatchCheckResult(results=results)
+                sent = shown((full(d) for d in determinations), detail)
+                everything.extend(sent)
+                results.append(BatchCheckItem(index=index, ok=True, determinations=sent))
+            sources, questions = tables(everything, policies, lang)
+            return BatchCheckResult(results=results, sources=sources, questions=questions)
 
         # Up to 1,000 decisions: off the event loop, so other requests keep being served.
         return await anyio.to_thread.run_sync(run)

@@ -8,7 +8,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.dependencies import PrincipalDep, RuntimeDep, SessionDep, require_key
-from api.routes import SECURITY, Offset, protected
+from api.routes import SECURITY, DetailQuery, Offset, protected
 from api.schemas import (
     AssessmentList,
     HouseholdCreate,
@@ -183,7 +183,16 @@ class MembersController(Controller):
 
     @get("/{member_id:str}/assessments", responses=protected(404), summary="Member's history")
     async def history(
-        self, member_id: FromPath[str], session: SessionDep, principal: PrincipalDep
+        self,
+        member_id: FromPath[str],
+        session: SessionDep,
+        principal: PrincipalDep,
+        runtime: RuntimeDep,
+        detail: DetailQuery = "full",
     ) -> AssessmentList:
-        """The member's assessments, newest first."""
-        return AssessmentList(items=await assessments.member_history(session, principal, member_id))
+        """The member's assessments, newest first (each with the sources and questions it
+        names)."""
+        items = await assessments.member_history(
+            session, principal, runtime.policies, member_id, detail
+        )
+        return AssessmentList(items=items)

@@ -220,8 +220,10 @@ async def test_check_shows_warnings_and_the_programmes_verdict_words(
     assert any("2026年" in w for w in by_id["microloan"]["warnings"])
     assert by_id["microloan"]["verdict_label"]
     schema = (await client.get("/schema/openapi.json")).json()
-    determination = schema["components"]["schemas"]["Determination"]["properties"]
-    assert {"warnings", "verdict_label"} <= set(determination)
+    # Both shapes of a determination (issue 10: `Determination` is no longer sent as is).
+    for shape in ("FullDetermination", "SummaryDetermination"):
+        determination = schema["components"]["schemas"][shape]["properties"]
+        assert {"warnings", "verdict_label"} <= set(determination)
 
 
 # One month short of the transport rule: 黑人社发〔2022〕18号 (source `heilongjiang`), "跨省稳定

@@ -40,11 +40,14 @@ def test_one_applicant_gives_one_line_with_reasons_and_citations() -> None:
     result = run(["check", "--programme", "yulu_plan"], json.dumps(ELIGIBLE_STUDENT))
     assert result.returncode == 0, result.stderr
     [line] = result.stdout.splitlines()
-    [determination] = json.loads(line)["determinations"]
+    output = json.loads(line)
+    [determination] = output["determinations"]
     assert determination["verdict"] == "eligible"
     assert determination["amount"] == 3000
     assert determination["criteria"][0]["reason"].startswith("符合：")
-    assert determination["criteria"][0]["citations"][0]["title"]
+    # Sources by id, the documents in the line's one table (issue 10).
+    first = determination["criteria"][0]["sources"][0]
+    assert output["sources"][first]["title"]
     assert determination["policy_version"].startswith("ps-")
 
 
@@ -58,7 +61,26 @@ def test_ndjson_gives_one_line_per_applicant_in_english(tmp_path: Path) -> None:
     assert len(outputs) == 2
     assert len(outputs[0]["determinations"]) == 5
     assert {d["verdict"] for d in outputs[1]["determinations"]} == {"needs_info"}
-    assert outputs[1]["determinations"][0]["missing"][0]["question"].endswith("?")
+    # Questions by fact path, each once per line in its `questions` table (issue 10).
+    asked = outputs[1]["determinations"][0]["missing"][0]["fact"]
+    assert outputs[1]["questions"][asked]["question"].endswith("?")
+
+
+def test_detail_summary_leaves_out_met_criteria() -> None:
+    needs = {**ELIGIBLE_STUDENT, "person": {"age": 17}}
+    lines = {}
+    for detail in ("full", "summary"):
+        result = run(["check", "--programme", "yulu_plan", "--detail", detail], json.dumps(needs))
+        assert result.returncode == 0, result.stderr
+        lines[detail] = json.loads(result.stdout)
+    [full] = lines["full"]["determinations"]
+    [short] = lines["summary"]["determinations"]
+    assert (full["detail"], short["detail"]) == ("full", "summary")
+    assert short["verdict"] == full["verdict"] == "needs_info"
+    assert [c for c in full["criteria"] if c["outcome"] != "met"] == short["criteria"]
+    assert any(c["outcome"] == "met" for c in full["criteria"])
+    assert short["missing"] == full["missing"]
+    assert "request_details" not in short and "amount_sources" not in short
 
 
 @pytest.mark.parametrize(
