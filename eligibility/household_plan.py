@@ -55,6 +55,11 @@ APART_TEXT: dict[Apart, Text] = {
     ),
 }
 TOTAL_UNIT = Text(zh="元/年", en="yuan per year")
+DATE_KIND_TEXT: dict[DateKind, Text] = {
+    "application": Text(zh="申请时间", en="When to apply"),
+    "deadline": Text(zh="到期", en="Due"),
+    "becomes_eligible": Text(zh="到这天可以申请", en="Can apply from this day"),
+}
 
 
 class PlanMember(msgspec.Struct, frozen=True, kw_only=True):
