@@ -348,12 +348,9 @@ def plan_dates(
             timed = _time_suggestion(d, programme, as_of)
             if timed is not None:
                 add(timed, a.member.key)
-    return tuple(
-        sorted(
-            found.values(),
-            key=lambda p: (p.start is None, p.start or dt.date.min, p.programme, p.id),
-        )
-    )
+    # Stable: dates on the same day, and the undated ones, keep the programmes' and the policy
+    # files' order (spring before autumn).
+    return tuple(sorted(found.values(), key=lambda p: (p.start is None, p.start or dt.date.min)))
 
 
 def _key_date(
