@@ -53,8 +53,11 @@ def plan_calendar(plan: HouseholdPlan, household_id: str, *, stamp: dt.datetime)
         event.add("uid", event_uid(household_id, date))
         event.add("dtstamp", stamp)
         event.add("dtstart", date.start)
-        # DTEND of an all-day event is exclusive: the day after the window's last.
-        event.add("dtend", (date.end or date.start) + dt.timedelta(days=1))
+        # DTEND of an all-day event is exclusive: the day after the window's last.  On the
+        # calendar's last day there is none, and an all-day event without it is one day long.
+        last = date.end or date.start
+        if last < dt.date.max:
+            event.add("dtend", last + dt.timedelta(days=1))
         kind = DATE_KIND_TEXT[date.kind].in_(lang)
         event.add("summary", date.programme_name + SUMMARY_JOIN[lang] + kind)
         lines = [

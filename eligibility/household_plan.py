@@ -304,11 +304,13 @@ def checklist(answers: Sequence[MemberAnswers]) -> tuple[ChecklistItem, ...]:
 # --- dates -----------------------------------------------------------------------------------
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
+def add_months(day: dt.date, months: int) -> dt.date | None:
     """`months` calendar months after `day`, on the same day of the month or that month's last
-    (a 1-month term from 31 January ends on 28 or 29 February)."""
+    (a 1-month term from 31 January ends on 28 or 29 February); None after the year 9999."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
+    if year > dt.MAXYEAR:
+        return None
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
@@ -319,6 +321,8 @@ def next_window(key_date: KeyDate, as_of: dt.date) -> tuple[dt.date, dt.date] | 
     start_m, start_d = (int(p) for p in key_date.yearly.start.split("-"))
     end_m, end_d = (int(p) for p in key_date.yearly.end.split("-"))
     year = as_of.year if as_of <= dt.date(as_of.year, end_m, end_d) else as_of.year + 1
+    if year > dt.MAXYEAR:
+        return None  # no calendar year after 9999
     return dt.date(year, start_m, start_d), dt.date(year, end_m, end_d)
 
 
@@ -372,6 +376,8 @@ def _key_date(
         if not isinstance(months, int):
             return None  # no term asked for: no day to give
         start = add_months(d.as_of, months)
+        if start is None:
+            return None
     day = "" if start is None else f"-{start.isoformat()}"
     return PlanDate(
         id=f"{programme.id}-{key_date.id}{day}",

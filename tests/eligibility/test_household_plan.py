@@ -257,6 +257,7 @@ def test_months_are_calendar_months() -> None:
     assert add_months(dt.date(2024, 1, 31), 1) == dt.date(2024, 2, 29)
     assert add_months(dt.date(2024, 11, 30), 3) == dt.date(2025, 2, 28)
     assert add_months(dt.date(2024, 9, 1), 36) == dt.date(2027, 9, 1)
+    assert add_months(dt.date(9999, 6, 1), 36) is None  # past the calendar: no date, no crash
 
 
 # --- time-based changes (issue 13 part 1's suggestions) --------------------------------------
