@@ -50,7 +50,7 @@ class HouseholdsController(Controller):
     path = "/v1/households"
     tags = ("households",)
     security = SECURITY
-    guards = [require_key]  # noqa: RUF012  (Litestar reads a list)
+    middleware = [require_key]  # noqa: RUF012  (Litestar reads a list)
 
     @post("/", responses=protected(403), summary="Register a household")
     async def create(
@@ -192,7 +192,7 @@ class MembersController(Controller):
     path = "/v1/members"
     tags = ("households",)
     security = SECURITY
-    guards = [require_key]  # noqa: RUF012  (Litestar reads a list)
+    middleware = [require_key]  # noqa: RUF012  (Litestar reads a list)
 
     @post("/search", status_code=200, responses=protected(429), summary="Find by ID number")
     async def search(
@@ -203,7 +203,7 @@ class MembersController(Controller):
         runtime: RuntimeDep,
     ) -> MemberList:
         """Registered people with this ID number, within the caller's regions (each key has
-        `MEMBER_SEARCH_PER_MINUTE` searches a minute; every search is audited)."""
+        `MEMBER_SEARCH_PER_MINUTE` searches per rolling minute; every search is audited)."""
         return MemberList(
             items=await households.find_members(
                 session,
@@ -211,6 +211,7 @@ class MembersController(Controller):
                 runtime.identity,
                 data.id_number,
                 per_minute=runtime.settings.member_search_per_minute,
+                now=runtime.clock(),
             )
         )
 
