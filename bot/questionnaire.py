@@ -20,13 +20,14 @@ import msgspec
 
 from bot.reading import NotRead, read_number, read_yes_no
 from bot.texts import SKIP_WORDS, say
-from eligibility import asking
+from eligibility import asking, rules
 from eligibility.answer import Determination
 from eligibility.birth import birth_date_problem
 from eligibility.catalogue import FactSpec, QuestionSpec
 from eligibility.derive import DERIVED_FACTS, age_on, flatten
 from eligibility.determination import determine, next_questions
 from eligibility.facts import Applicant, applicant_from_paths
+from eligibility.household_plan import HouseholdPlan, MemberAnswers, PlanMember, household_plan
 from eligibility.identity import IdentityNumberError, mask_identity_number, parse_identity_number
 from eligibility.places import Place, gazetteer
 from eligibility.programme import PolicySet
@@ -62,6 +63,9 @@ _DATE_WORDS = re.compile(r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,
 _SEPARATORS = re.compile(r"[\s，、;；/]+|,(?!\d{3}(?:\D|$))|和|(?:去年|前年|借)")
 _MAX_MESSAGE: Final = 4096  # Telegram's limit for one message
 _STREAK_FOR_CADRE: Final = 3
+# The household plan's keys for the two people the bot asks about.
+PERSON_KEY: Final = "person"
+CHILD_KEY: Final = "child"
 
 
 class Step(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -228,14 +232,18 @@ class Questionnaire:
         left_out = set(self.child_programmes(conversation)) | set(self.declined(conversation))
         return [pid for pid in self.policies.programmes if pid not in left_out]
 
-    def determinations(self, conversation: Conversation) -> list[Determination]:
-        """What the core decides for the person on the answers so far."""
+    def determinations(
+        self, conversation: Conversation, *, suggest: bool = False
+    ) -> list[Determination]:
+        """What the core decides for the person on the answers so far (with what would change
+        each answer, `suggest`: only for the results, it costs several decisions)."""
         return determine(
             applicant_of(conversation.answers),
             self.policies,
             programmes=self.programme_ids(conversation),
             lang=conversation.lang,
             today=self.today(),
+            suggest=suggest,
         )
 
     def child_answers(self, conversation: Conversation) -> dict[str, Any]:
@@ -247,7 +255,9 @@ class Questionnaire:
         }
         return {**shared, **(conversation.child or {})}
 
-    def child_determinations(self, conversation: Conversation) -> list[Determination]:
+    def child_determinations(
+        self, conversation: Conversation, *, suggest: bool = False
+    ) -> list[Determination]:
         """What the core decides for the child (none while no child was added)."""
         programmes = self.child_programmes(conversation)
         if conversation.child is None or not programmes:
@@ -258,7 +268,40 @@ class Questionnaire:
             programmes=list(programmes),
             lang=conversation.lang,
             today=self.today(),
+            suggest=suggest,
         )
+
+    def plan(
+        self,
+        conversation: Conversation,
+        mine: Sequence[Determination],
+        child: Sequence[Determination],
+    ) -> HouseholdPlan:
+        """The household's plan (`eligibility.household_plan`) from the person's and the
+        child's determinations as shown: the bot adds nothing up itself."""
+        lang = conversation.lang
+        members = [
+            MemberAnswers(
+                member=PlanMember(
+                    key=PERSON_KEY,
+                    name=say(lang, "member_you"),
+                    applicant=applicant_of(conversation.answers),
+                ),
+                determinations=tuple(mine),
+            )
+        ]
+        if conversation.child is not None:
+            members.append(
+                MemberAnswers(
+                    member=PlanMember(
+                        key=CHILD_KEY,
+                        name=say(lang, "child_label"),
+                        applicant=applicant_of(self.child_answers(conversation)),
+                    ),
+                    determinations=tuple(child),
+                )
+            )
+        return household_plan(members, self.policies, as_of=self.today(), lang=lang)
 
     def next_ask(self, conversation: Conversation) -> tuple[asking.Ask | None, bool]:
         """The next question (and whether it is about the child); None when done."""
@@ -303,7 +346,86 @@ class Questionnaire:
             )
             if found is not None:
                 return found, True
-        return None, False
+        # No verdict waits on anything: a fact that stands between a programme and the day time
+        # alone brings it within reach ("今年领过吗" for someone a month short) is still worth it.
+        found = asking.choose(
+            self.policies,
+            self.way_in_facts(conversation, determinations, check=True),
+            self._known(conversation.answers),
+            done,
+            conversation.questions_done,
+        )
+        return (found, False) if found is not None else (None, False)
+
+    def way_in_facts(
+        self,
+        conversation: Conversation,
+        determinations: Sequence[Determination],
+        *,
+        check: bool,
+    ) -> list[str]:
+        """The unknown facts that keep a programme's time-only way in from being said: the
+        programme is refused only by criteria on facts that change with time (months of work,
+        age), and another criterion is unknown.  With `check`, only those for which one answer
+        gives a suggestion made of time alone (`determine(..., suggest=True)`); without, every
+        candidate (an upper bound, for the questions-left count)."""
+        done = set(conversation.answers) | set(conversation.skipped) | _NOT_ASKED_FOR
+        found: list[str] = []
+        for d in determinations:
+            if d.verdict != "ineligible" or d.suggestions:
+                continue
+            programme = self.policies.programme(d.programme)
+            compiled = {c.spec.id: c for c in programme.criteria}
+            not_met = [compiled[c.id] for c in d.criteria if c.outcome == "not_met"]
+            unknown = [compiled[c.id] for c in d.criteria if c.outcome == "unknown"]
+            read = {f for c in not_met for f in rules.fact_paths(c.test)}
+            if not not_met or not unknown or not read:
+                continue
+            if any(self._change_of(f) != "time" for f in read):
+                continue
+            candidates = [
+                f
+                for c in unknown
+                for f in sorted(rules.fact_paths(c.test), key=self.rank)
+                if f in self.policies.facts and f not in done and f not in found
+            ]
+            if check:
+                candidates = [
+                    f for f in candidates if self._opens_by_time(conversation, d.programme, f)
+                ]
+            found.extend(candidates)
+        return found
+
+    def _change_of(self, fact: str) -> str | None:
+        spec = self.policies.facts.get(fact)
+        if spec is None:  # a derived fact (the age from a birth date): its sources say
+            sources = DERIVED_FACTS.get(fact, ())
+            kinds = {self._change_of(s) for s in sources if s != fact}
+            return kinds.pop() if len(kinds) == 1 else None
+        return spec.change
+
+    def _opens_by_time(self, conversation: Conversation, programme: str, fact: str) -> bool:
+        """Whether some answer to `fact` gives `programme` a suggestion of time alone."""
+        spec = self.policies.facts[fact]
+        values: list[object] = (
+            [True, False]
+            if spec.kind == "bool"
+            else [o.value for o in spec.options]
+            if spec.kind == "enum"
+            else []
+        )
+        for value in values:
+            [d] = determine(
+                applicant_of({**conversation.answers, fact: value}),
+                self.policies,
+                programmes=[programme],
+                lang=conversation.lang,
+                today=self.today(),
+                suggest=True,
+            )
+            if any(s.changes and all(c.change == "time" for c in s.changes) for s in d.suggestions):
+                return True
+        return False
 
     def _settled_by_current(self, conversation: Conversation) -> tuple[set[str], str | None]:
         """The facts the open question settles whatever the answer, and its id if combined."""
@@ -326,9 +448,11 @@ class Questionnaire:
         done_questions = [*conversation.questions_done, *([question] if question else [])]
         about_child = conversation.about_child
         open_facts: set[str] = {REGION}
-        for d in self.determinations(conversation):
+        determinations = self.determinations(conversation)
+        for d in determinations:
             if d.verdict == "needs_info" or d.missing or d.request_details:
                 open_facts |= self._scope[d.programme]
+        open_facts |= set(self.way_in_facts(conversation, determinations, check=False))
         count = asking.questions_left(
             self.policies,
             open_facts,
@@ -909,7 +1033,12 @@ class Questionnaire:
             return [Reply(text=say(lang, "nothing_answered"))]
         opening = say(lang, "no_more_questions" if finished else "results_intro")
         replies = [Reply(text=opening)]
-        for d in self.determinations(conversation):
+        # Nothing left to ask: the answers are final, so say what would change them (and, for a
+        # household of two, the plan).  While a question is open they are not worth their cost.
+        final = conversation.asking is None
+        mine = self.determinations(conversation, suggest=final)
+        child = self.child_determinations(conversation, suggest=final)
+        for d in mine:
             replies.extend(Reply(text=part) for part in card_messages(d, lang))
         for pid in self.declined(conversation):
             name = self.policies.programme(pid).policy.name.in_(lang)
@@ -925,11 +1054,58 @@ class Questionnaire:
                     buttons=(((say(lang, "add_child"), f"k|||{conversation.epoch}"),),),
                 )
             )
-        for d in self.child_determinations(conversation):
+        for d in child:
             for part in card_messages(d, lang, who=say(lang, "child_label")):
                 replies.append(Reply(text=part))
+        if final:
+            shown = [(d, None) for d in mine] + [(d, say(lang, "child_label")) for d in child]
+            changes = self.suggestions_text(shown, lang)
+            if changes is not None:
+                replies.extend(Reply(text=part) for part in split_message(changes))
+            if child:
+                plan = self.plan(conversation, mine, child)
+                replies.extend(Reply(text=part) for part in split_message(plan_text(plan, lang)))
         replies.append(Reply(text=say(lang, "results_outro")))
         return replies
+
+    def suggestions_text(
+        self, shown: Sequence[tuple[Determination, str | None]], lang: Lang
+    ) -> str | None:
+        """ "还可以怎么办": for each programme not eligible, its best suggestion in the core's own
+        words, and the documents the rules it satisfies are written in (those the answer names
+        for the applicant's region and date).  None when no programme has one."""
+        lines = [say(lang, "what_if")]
+        for d, who in shown:
+            if d.verdict == "eligible" or not d.suggestions:
+                continue
+            best = d.suggestions[0]
+            title = f"【{d.programme_name}】" + (f"（{who}）" if who else "")
+            lines.append(f"{title}{best.text}")
+            cited = self._cited(d, best.criteria, best.sources)
+            if cited:
+                joined = ("；" if lang == "zh" else "; ").join(cited)
+                lines.append(say(lang, "what_if_source", sources=joined))
+        return "\n".join(lines) if len(lines) > 1 else None
+
+    def _cited(self, d: Determination, criteria: Sequence[str], keys: Sequence[str]) -> list[str]:
+        """The documents behind the criteria a suggestion satisfies, as the determination names
+        them for its region and date; else the suggestion's own sources."""
+        registry = self.policies.registry
+        ids: list[str] = []
+        for c in d.criteria:
+            if c.id in criteria:
+                ids.extend(i for i in c.sources if i not in ids)
+        if not ids:
+            ids = [registry.id_of(d.programme, k) for k in keys]
+        cited: list[str] = []
+        for source_id in ids:
+            citation = registry.citations.get(source_id)
+            if citation is None:
+                continue
+            words = citation.number or f"《{citation.title}》"
+            if words not in cited:
+                cited.append(words)
+        return cited
 
     def programmes(self, lang: Lang) -> list[Reply]:
         """One message per programme: name, summary (how much) and who."""
@@ -996,6 +1172,40 @@ def render_determination(d: Determination, lang: Lang, who: str | None = None) -
     if d.next_steps:
         lines.append(say(lang, "next_steps"))
         lines.extend(f"· {item}" for item in d.next_steps)
+    return "\n".join(lines)
+
+
+def plan_text(plan: HouseholdPlan, lang: Lang) -> str:
+    """The household plan for two or more people: the yearly total of confirmed amounts (what
+    each brings), what may bring money but is not counted and why, and the one checklist."""
+    zh = lang == "zh"
+    colon, sep = ("：", "、") if zh else (": ", ", ")
+
+    def money(amount: int | None, unit: str | None) -> str:
+        if amount is None:
+            return ""
+        return f"{amount}{unit or ''}" if zh else f"{amount} {unit or ''}".rstrip()
+
+    lines = [say(lang, "family_total", total=plan.yearly_total, unit=plan.yearly_total_unit)]
+    for member in plan.members:
+        for e in member.entries:
+            if e.counted:
+                who = e.member_name or e.member
+                lines.append(f"· {who} · {e.programme_name}{colon}{money(e.amount, e.amount_unit)}")
+    if plan.apart:
+        lines.append(say(lang, "family_apart"))
+        for e in plan.apart:
+            who = e.member_name or e.member
+            amount = money(e.amount, e.amount_unit)
+            if amount:
+                amount += "，" if zh else "; "
+            lines.append(f"· {who} · {e.programme_name}{colon}{amount}{e.apart_reason}")
+    if plan.checklist:
+        lines.append(say(lang, "family_checklist"))
+        names = {e.programme: e.programme_name for m in plan.members for e in m.entries}
+        for item in plan.checklist:
+            needed = sep.join(names.get(p, p) for p in item.programmes)
+            lines.append(f"· {item.text}（{needed}）" if zh else f"· {item.text} ({needed})")
     return "\n".join(lines)
 
 

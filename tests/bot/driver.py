@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from bot.questionnaire import applicant_of
+from bot.questionnaire import Conversation, applicant_of
 from bot.texts import EN, ZH
 from eligibility import rules
 from eligibility.derive import DERIVED_FACTS
@@ -82,10 +82,16 @@ async def answer(
             continue
         # Only what the core still needs: a fact the open verdicts or amounts hinge on, or what
         # such a fact is worked out from once the user said "不清楚" to it.
-        open_facts = {
-            q.fact
-            for q in next_questions(determine(applicant_of(given), policies, today=bot.clock.today))
-        }
+        decided = determine(applicant_of(given), policies, today=bot.clock.today)
+        open_facts = {q.fact for q in next_questions(decided)}
+        # Or, once no verdict waits, what stands between a programme and the day time alone
+        # brings it within reach (issue 13: "还可以怎么办").
+        assert bot.bot is not None
+        open_facts |= set(
+            bot.bot.questionnaire.way_in_facts(
+                Conversation(chat_id=0, answers=given), decided, check=True
+            )
+        )
         derivable = {s for f in open_facts & set(asked) for s in DERIVED_FACTS.get(f, ())}
         gates = {
             g
