@@ -376,6 +376,8 @@ class Questionnaire:
                 continue
             programme = self.policies.programme(d.programme)
             compiled = {c.spec.id: c for c in programme.criteria}
+            if any(c.id not in compiled for c in d.criteria if c.outcome != "met"):
+                continue  # refused by no criterion of its own (no policy on the date)
             not_met = [compiled[c.id] for c in d.criteria if c.outcome == "not_met"]
             unknown = [compiled[c.id] for c in d.criteria if c.outcome == "unknown"]
             read = {f for c in not_met for f in rules.fact_paths(c.test)}
@@ -415,8 +417,12 @@ class Questionnaire:
             else []
         )
         for value in values:
+            try:
+                applicant = applicant_of({**conversation.answers, fact: value})
+            except msgspec.ValidationError:
+                continue  # an answer the others rule out (a status the 户类型 contradicts)
             [d] = determine(
-                applicant_of({**conversation.answers, fact: value}),
+                applicant,
                 self.policies,
                 programmes=[programme],
                 lang=conversation.lang,
