@@ -34,7 +34,7 @@ from eligibility.text import Lang, Text
 
 # Why an amount is not in the yearly total.
 Apart = Literal["needs_info", "set_locally", "per_month", "loan"]
-DateKind = Literal["application", "deadline", "becomes_eligible"]
+DateKind = Literal["application", "deadline", "becomes_eligible", "amount_changes"]
 
 APART_TEXT: dict[Apart, Text] = {
     "needs_info": Text(
@@ -59,6 +59,7 @@ DATE_KIND_TEXT: dict[DateKind, Text] = {
     "application": Text(zh="申请时间", en="When to apply"),
     "deadline": Text(zh="到期", en="Due"),
     "becomes_eligible": Text(zh="到这天可以申请", en="Can apply from this day"),
+    "amount_changes": Text(zh="到这天钱数会变", en="The amount changes from this day"),
 }
 
 
@@ -113,7 +114,8 @@ class ChecklistItem(msgspec.Struct, frozen=True, kw_only=True):
 
 class PlanDate(msgspec.Struct, frozen=True, kw_only=True):
     """A date in the plan: an application window (`start`..`end`), a deadline (`start` only),
-    or the day time alone changes an answer (`becomes_eligible`).  Without `start` the source
+    or the day time alone changes an answer (`becomes_eligible`; `amount_changes` for an
+    eligible answer whose amount it raises).  Without `start` the source
     gives no day and `text` says when in words.  `id` is stable for the same programme, date
     and day, so a calendar keeps one event per plan date; `sources` are where it comes from."""
 
@@ -406,9 +408,10 @@ def _time_suggestion(d: Determination, programme: Programme, as_of: dt.date) -> 
             continue
         if any(c.change != "time" for c in s.changes):
             continue
+        kind: DateKind = "amount_changes" if d.verdict == "eligible" else "becomes_eligible"
         return PlanDate(
-            id=f"{programme.id}-becomes_eligible-{s.on.isoformat()}",
-            kind="becomes_eligible",
+            id=f"{programme.id}-{kind}-{s.on.isoformat()}",
+            kind=kind,
             programme=programme.id,
             programme_name=d.programme_name,
             members=(),
