@@ -1212,6 +1212,16 @@ def plan_text(plan: HouseholdPlan, lang: Lang) -> str:
         for item in plan.checklist:
             needed = sep.join(names.get(p, p) for p in item.programmes)
             lines.append(f"· {item.text}（{needed}）" if zh else f"· {item.text} ({needed})")
+    # Windows and deadlines the sources give (the days time alone brings are in 还可以怎么办).
+    dates = [d for d in plan.dates if d.kind in ("application", "deadline")]
+    if dates:
+        lines.append(say(lang, "family_dates"))
+        for d in dates:
+            day = "" if d.start is None else d.start.isoformat()
+            if d.end is not None and d.end != d.start:
+                day += f"～{d.end.isoformat()}" if zh else f" to {d.end.isoformat()}"
+            when = f"{day} " if day else ""
+            lines.append(f"· {when}{d.programme_name}{colon}{d.text}")
     return "\n".join(lines)
 
 

@@ -174,7 +174,12 @@ async def test_family_total_and_one_checklist_with_a_child(bot: BotUnderTest, la
     )
     assert by_programme["microloan"].programme_name in family.split(texts_of["family_apart"])[1]
     # One checklist: each document once, in the plan's order (most programmes first).
-    checklist = family.split(texts_of["family_checklist"])[1].strip().split("\n")
+    checklist = (
+        family.split(texts_of["family_checklist"])[1]
+        .split(texts_of["family_dates"])[0]
+        .strip()
+        .split("\n")
+    )
     assert len(checklist) == len(plan.checklist)
     for line, item in zip(checklist, plan.checklist, strict=True):
         assert line.startswith(f"· {item.text}")
@@ -182,6 +187,14 @@ async def test_family_total_and_one_checklist_with_a_child(bot: BotUnderTest, la
     counts = [len(item.programmes) for item in plan.checklist]
     assert counts == sorted(counts, reverse=True)
     assert any(d.documents[0] in family for d in child)  # the child's papers are on it
+    # The windows and deadlines the sources give: 临猗's 每年11月上旬 (临猗县农业农村局
+    # 2024-08-29), 雨露计划's semesters in words, the loan's term end.
+    windows = [d for d in plan.dates if d.kind in ("application", "deadline")]
+    assert windows
+    for date in windows:
+        assert date.text in family
+        if date.start is not None:
+            assert date.start.isoformat() in family
 
 
 def _conversation(answers: dict[str, Any]) -> Any:
