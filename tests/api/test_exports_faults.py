@@ -26,7 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.app import create_app
 from api.runtime import Runtime
-from api.services import export_runner, exports
+from api.services import export_runner
 from api.settings import Settings
 from db.models import ExportJob
 from tests.api.conftest import bearer
@@ -58,13 +58,13 @@ class BatchRuns:
 @pytest.fixture
 def batch_runs(monkeypatch: pytest.MonkeyPatch) -> BatchRuns:
     runs = BatchRuns()
-    real = exports.run_batch
+    real = export_runner.run_batch
 
     def counted(input_path: Path, *args: Any, **kwargs: Any) -> Any:
         runs.inputs.append(input_path)
         return real(input_path, *args, **kwargs)
 
-    monkeypatch.setattr(exports, "run_batch", counted)
+    monkeypatch.setattr(export_runner, "run_batch", counted)
     return runs
 
 
