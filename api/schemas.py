@@ -33,6 +33,7 @@ from eligibility.facts import (
     RegionCode,
 )
 from eligibility.facts import household_status as resolve_status
+from eligibility.household_plan import HouseholdPlan
 from eligibility.identity import (
     IDENTITY_NUMBER_TEXT_PATTERN,
     IdentityNumberError,
@@ -459,6 +460,14 @@ class RederiveResult(msgspec.Struct, frozen=True, kw_only=True):
     determinations: list[Shown]
     sources: Sources
     questions: Questions
+
+
+class HouseholdPlanRead(HouseholdPlan, frozen=True, kw_only=True):
+    """A registered household's plan (`eligibility.household_plan`): every member decided on
+    `as_of` with the household's facts (and the loan asked in their latest assessment), the
+    yearly total of confirmed amounts, one checklist, and the dates with their sources."""
+
+    household_id: str
 
 
 # --- audit, programmes, health ---------------------------------------------------------------

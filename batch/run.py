@@ -29,6 +29,7 @@ from batch.columns import (
     plan_columns,
 )
 from batch.errors import BatchInputError
+from batch.household_plans import household_plans
 from batch.readers import DEFAULT_CHUNK_ROWS, INPUT_FORMATS, REPLACEMENT, Register, open_register
 from batch.summary import ERROR_COLUMN, Summary
 from batch.writers import OUTPUT_FORMATS, XLSX_MAX_ROWS, atomic_output, open_writer, write_side_csv
@@ -77,6 +78,9 @@ class BatchOptions:
     """The XLSX sheet to read, by name or number from 1; None: the one with the headers."""
     row_check: RowCheck | None = None
     """Rows it gives an error get that error and no verdict (see `RowCheck`)."""
+    household_plan: bool = False
+    """Also plan each household (grouped by 户编号): a 户计划 sheet in XLSX, else
+    `<output>.households.csv` beside the output (`batch.household_plans`)."""
 
 
 @dataclass
@@ -93,6 +97,9 @@ class BatchResult:
     legend: pl.DataFrame | None = None
     """With reason codes, each code given spelled out (written beside the output, or as an
     XLSX sheet, unless the caller writes it itself); None otherwise."""
+    households: pl.DataFrame | None = None
+    """With `household_plan`, one row per household: its plan's total, checklist and dates."""
+    households_path: Path | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,6 +250,10 @@ def run_batch(
         for note in shown:
             if notes is not None:
                 notes(note)
+        # Checked (and planned) before the main pass, so a register without 户编号 fails first.
+        households = (
+            household_plans(input_path, policies, options) if options.household_plan else None
+        )
         columnar = ColumnarPolicySet(policies, options.programmes)
         summary = Summary(columnar, options.lang, options.as_of)
         rows = error_rows = 0
@@ -268,16 +279,19 @@ def run_batch(
                 writer.write(empty)
             table = summary.table()
             legend = summary.legend() if options.reasons == "codes" else None
-            writer.finish(table, legend)
+            writer.finish(table, legend, households)
     finally:
         register.close()
-    summary_path = legend_path = None
+    summary_path = legend_path = households_path = None
     if suffix != ".xlsx" and write_summary_csv:
         summary_path = output_path.with_name(output_path.name + ".summary.csv")
         write_side_csv(summary_path, table)
         if legend is not None:
             legend_path = output_path.with_name(output_path.name + ".legend.csv")
             write_side_csv(legend_path, legend)
+        if households is not None:
+            households_path = output_path.with_name(output_path.name + ".households.csv")
+            write_side_csv(households_path, households)
     return BatchResult(
         rows=rows,
         error_rows=error_rows,
@@ -287,6 +301,8 @@ def run_batch(
         summary_path=summary_path,
         legend_path=legend_path,
         legend=legend,
+        households=households,
+        households_path=households_path,
     )
 
 

@@ -112,8 +112,14 @@ class Writer(Protocol):
         """Append one chunk of results."""
         ...
 
-    def finish(self, summary: pl.DataFrame, legend: pl.DataFrame | None) -> None:
-        """Complete the file (the XLSX writer adds the 汇总 and legend sheets)."""
+    def finish(
+        self,
+        summary: pl.DataFrame,
+        legend: pl.DataFrame | None,
+        households: pl.DataFrame | None = None,
+    ) -> None:
+        """Complete the file (the XLSX writer adds the 汇总, legend and household-plan sheets;
+        other formats have them written beside the output)."""
         ...
 
 
@@ -131,8 +137,13 @@ class _CsvWriter:
         neutralised(frame).write_csv(self.stream, include_header=self.first)
         self.first = False
 
-    def finish(self, summary: pl.DataFrame, legend: pl.DataFrame | None) -> None:
-        del summary, legend
+    def finish(
+        self,
+        summary: pl.DataFrame,
+        legend: pl.DataFrame | None,
+        households: pl.DataFrame | None = None,
+    ) -> None:
+        del summary, legend, households
 
 
 class _NdjsonWriter:
@@ -144,8 +155,13 @@ class _NdjsonWriter:
     def write(self, frame: pl.DataFrame) -> None:
         frame.write_ndjson(self.stream)
 
-    def finish(self, summary: pl.DataFrame, legend: pl.DataFrame | None) -> None:
-        del summary, legend
+    def finish(
+        self,
+        summary: pl.DataFrame,
+        legend: pl.DataFrame | None,
+        households: pl.DataFrame | None = None,
+    ) -> None:
+        del summary, legend, households
 
 
 class _ParquetWriter:
@@ -232,8 +248,13 @@ class _ParquetWriter:
         while self.thread.is_alive():
             self.thread.join(timeout=0.2)
 
-    def finish(self, summary: pl.DataFrame, legend: pl.DataFrame | None) -> None:
-        del summary, legend
+    def finish(
+        self,
+        summary: pl.DataFrame,
+        legend: pl.DataFrame | None,
+        households: pl.DataFrame | None = None,
+    ) -> None:
+        del summary, legend, households
         if self.thread is None:
             return
         self.finished = True
@@ -311,7 +332,12 @@ class _XlsxWriter:
         self._put(self.sheet, start, frame)
         self.row = (start or 1) + frame.height
 
-    def finish(self, summary: pl.DataFrame, legend: pl.DataFrame | None) -> None:
+    def finish(
+        self,
+        summary: pl.DataFrame,
+        legend: pl.DataFrame | None,
+        households: pl.DataFrame | None = None,
+    ) -> None:
         sheet = self.book.add_worksheet("汇总")
         self._put(sheet, 0, summary)
         sheet.set_column_width(0, 24)
@@ -321,6 +347,11 @@ class _XlsxWriter:
             self._put(sheet, 0, legend)
             for column in range(legend.width):
                 sheet.set_column_width(column, 16 if column < 3 else 60)
+        if households is not None:
+            sheet = self.book.add_worksheet("户计划" if self.lang == "zh" else "household plans")
+            self._put(sheet, 0, households)
+            for column in range(households.width):
+                sheet.set_column_width(column, 12 if column < 3 else 60)
         self.book.close()
         self.close()
 

@@ -76,6 +76,12 @@ def register(commands: Any) -> None:
         help="XLSX: the sheet to read, by name or number from 1 (default: the one with the "
         "known headers)",
     )
+    batch.add_argument(
+        "--household-plan",
+        action="store_true",
+        help="also plan each household (rows grouped by 户编号): yearly total, one checklist, "
+        "dates; a 户计划 sheet in XLSX, else <out>.households.csv",
+    )
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
     batch.set_defaults(run=run_batch_command)
 
@@ -112,6 +118,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
         workers=args.workers,
         reasons=args.reasons,
         sheet=args.sheet,
+        household_plan=args.household_plan,
     )
     console = Console(stderr=True)
     show = console.is_terminal and not args.no_progress
@@ -159,6 +166,8 @@ def run_batch_command(args: argparse.Namespace) -> int:
             out.print(f"summary written to {result.summary_path}")
         if result.legend_path is not None:
             out.print(f"reason codes spelled out in {result.legend_path}")
+        if result.households_path is not None:
+            out.print(f"household plans written to {result.households_path}")
     else:
         out.print(f"{result.rows} rows → {result.output} (汇总 sheet: summary)")
     if result.error_rows:

@@ -8,6 +8,7 @@ name, compiles the programmes into a `PolicySet`, and runs each policy's example
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -17,7 +18,7 @@ from typing import TypeVar
 import msgspec
 
 from eligibility import rules
-from eligibility.catalogue import FactCatalogueFile
+from eligibility.catalogue import FactCatalogueFile, FactSpec
 from eligibility.derive import DERIVED_FACTS
 from eligibility.examples import check_examples
 from eligibility.policy_file import PolicyError, PolicyFile, Step
@@ -90,6 +91,7 @@ def load_policy_set(sources: Mapping[str, bytes], *, run_examples: bool = True) 
         if f"{policy.id}.toml" != name:
             raise PolicyError(f"{name}: id {policy.id!r} does not match the file name")
         programmes[policy.id] = _compile(name, policy, known_facts, definitions)
+        _check_dates(name, policy, facts)
 
     ordered = {pid: programmes[pid] for pid in PROGRAMME_ORDER if pid in programmes}
     ordered.update({pid: p for pid, p in programmes.items() if pid not in ordered})
@@ -139,6 +141,48 @@ def _gates(
     if catalogue.child is not None and set(catalogue.child.programmes) - programmes:
         raise PolicyError(f"{CATALOGUE_FILE}: child: unknown programmes")
     return gates
+
+
+def _check_dates(name: str, policy: PolicyFile, facts: Mapping[str, FactSpec]) -> None:
+    """Each key date cites a known source, names valid regions and real days of the year, and
+    counts months from a whole-number fact; a date no source gives is never written."""
+    seen: set[str] = set()
+    for entry in policy.dates:
+        where = f"{name}: date {entry.id!r}"
+        if entry.id in seen:
+            raise PolicyError(f"{where} is defined twice")
+        seen.add(entry.id)
+        if entry.source not in policy.sources:
+            raise PolicyError(f"{where} cites unknown source {entry.source!r}")
+        for region in entry.regions:
+            if not is_region_code(region):
+                raise PolicyError(f"{where}: bad region {region!r}")
+        if entry.since is not None and entry.until is not None and entry.until <= entry.since:
+            raise PolicyError(f"{where}: until must be after since")
+        if entry.yearly is not None and entry.months_after is not None:
+            raise PolicyError(f"{where}: give yearly or months_after, not both")
+        if entry.yearly is not None:
+            start = _month_day(where, "start", entry.yearly.start)
+            end = _month_day(where, "end", entry.yearly.end)
+            if end < start:
+                raise PolicyError(f"{where}: yearly end is before its start (split it at 12-31)")
+        if entry.months_after is not None:
+            spec = facts.get(entry.months_after)
+            if spec is None or spec.kind != "int":
+                raise PolicyError(
+                    f"{where}: months_after must name a whole-number fact, "
+                    f"not {entry.months_after!r}"
+                )
+
+
+def _month_day(where: str, field: str, value: str) -> tuple[int, int]:
+    """`MM-DD` as (month, day), if that day comes every year (29 February does not)."""
+    month, day = (int(part) for part in value.split("-"))
+    try:
+        dt.date(2001, month, day)
+    except ValueError:
+        raise PolicyError(f"{where}: yearly {field} {value!r} is not a day of every year") from None
+    return month, day
 
 
 def _decode(name: str, raw: bytes, kind: type[_T]) -> _T:

@@ -10,9 +10,10 @@ loader (`eligibility.policy`) checks a decoded file and compiles it (`eligibilit
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
+from msgspec import Meta
 
 from eligibility.text import Text
 
@@ -101,10 +102,21 @@ class AmountRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     note: Text | None = None
 
 
+# How an amount recurs, for the household's yearly total (`eligibility.household_plan`): once a
+# year and once a school year are summed as a year's money; a monthly amount is not multiplied
+# (how many months is not known) and a loan is an amount lent, not given: both are listed apart.
+Paid = Literal["per_year", "per_school_year", "per_month", "loan"]
+
+
 class Benefit(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """How the amount is found, its unit, and what to say about it."""
+    """How the amount is found, its unit, and what to say about it.
+
+    `paid` says how the amount recurs (`Paid`); without it the amount is never added to a
+    household's yearly total.
+    """
 
     unit: Text | None = None
+    paid: Paid | None = None
     amounts: tuple[AmountRule, ...] = ()
     note: Text | None = None
     unset_note: Text | None = None
@@ -133,6 +145,51 @@ class Step(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
         if self.since is not None and as_of < self.since:
             return False
         return self.until is None or as_of < self.until
+
+
+MonthDay = Annotated[str, Meta(pattern=r"^[0-9]{2}-[0-9]{2}$", description="MM-DD")]
+
+
+class YearlyPeriod(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A period that comes back every year, `start` to `end` (MM-DD, both inclusive, within one
+    calendar year): 临猗's "每年11月上旬" is `11-01` to `11-10` (上旬 is a month's days 1-10)."""
+
+    start: MonthDay
+    end: MonthDay
+
+
+class KeyDate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """An application window or a deadline a source gives, shown in the household's plan.
+
+    When it falls is one of: `yearly` (a period each year; the plan shows the next one from the
+    determination's date), `months_after` (a fact path holding a number of months: the date is
+    that many months after the determination's date, as a loan's term end), or neither: the
+    source gives no date ("每学期开学后"), and `text` says when in words.  `verdicts`, `regions`,
+    `since`/`until` limit it as they do a `Step`; by default a date is shown only to those who
+    can apply (`eligible`): one waiting on facts may not be for them.
+    """
+
+    id: str
+    kind: Literal["application", "deadline"]
+    text: Text
+    source: str
+    verdicts: tuple[Verdict, ...] = ("eligible",)
+    regions: tuple[str, ...] = ()
+    since: dt.date | None = None
+    until: dt.date | None = None
+    yearly: YearlyPeriod | None = None
+    months_after: str | None = None
+
+    def shown_for(self, verdict: Verdict, region_code: str | None, as_of: dt.date) -> bool:
+        """Whether the date applies to a determination of this verdict, region and date."""
+        step = Step(
+            text=self.text,
+            verdicts=self.verdicts,
+            regions=self.regions,
+            since=self.since,
+            until=self.until,
+        )
+        return verdict in self.verdicts and step.shown_for(region_code, as_of)
 
 
 class ExpectedOutcome(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -198,4 +255,5 @@ class PolicyFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     benefit: Benefit = Benefit()
     next_steps: tuple[Step, ...] = ()
     documents: tuple[Step, ...] = ()
+    dates: tuple[KeyDate, ...] = ()
     examples: tuple[Example, ...] = ()

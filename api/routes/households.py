@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from api.dependencies import PrincipalDep, RuntimeDep, SessionDep, require_key
+from api.dependencies import (
+    LangDep,
+    PoliciesDep,
+    PrincipalDep,
+    RuntimeDep,
+    SessionDep,
+    require_key,
+)
+from api.plan_calendar import plan_calendar
 from api.routes import SECURITY, DetailQuery, Offset, protected
 from api.schemas import (
     AssessmentList,
     HouseholdCreate,
     HouseholdPage,
+    HouseholdPlanRead,
     HouseholdRead,
     HouseholdUpdate,
     MemberCreate,
@@ -22,12 +32,16 @@ from api.schemas import (
     MemberUpdate,
     ProgrammeId,
 )
-from api.services import assessments, households
+from api.services import assessments, household_plans, households
 from eligibility.facts import HouseholdCategory
 from eligibility.policy_file import Verdict
 from eligibility.regions import REGION_CODE_PATTERN
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="page size")]
+PlanDate = Annotated[
+    dt.date | None, QueryParameter(description="the date the plan is made for (default today)")
+]
+ICALENDAR = "text/calendar"
 
 
 class HouseholdsController(Controller):
@@ -103,6 +117,52 @@ class HouseholdsController(Controller):
     ) -> None:
         """Remove the household, its members and their assessments."""
         await households.delete_household(session, principal, household_id)
+
+    @get("/{household_id:str}/plan", responses=protected(404), summary="The household's plan")
+    async def plan(
+        self,
+        household_id: FromPath[str],
+        session: SessionDep,
+        principal: PrincipalDep,
+        policies: PoliciesDep,
+        lang: LangDep,
+        as_of: PlanDate = None,
+    ) -> HouseholdPlanRead:
+        """Every member decided with the household's facts: per member and programme the
+        verdict and amount, the yearly total of confirmed amounts (the rest listed apart), one
+        checklist of documents, and the application windows and deadlines with their sources."""
+        return await household_plans.household_plan(
+            session, principal, policies, household_id, as_of=as_of or dt.date.today(), lang=lang
+        )
+
+    @get(
+        "/{household_id:str}/plan.ics",
+        responses=protected(404),
+        summary="The household plan's dates as iCalendar",
+        media_type=ICALENDAR,
+    )
+    async def plan_ics(
+        self,
+        household_id: FromPath[str],
+        session: SessionDep,
+        principal: PrincipalDep,
+        policies: PoliciesDep,
+        lang: LangDep,
+        as_of: PlanDate = None,
+    ) -> Response[bytes]:
+        """The plan's dated windows and deadlines as an iCalendar file (RFC 5545): one event
+        each, its source in the description, its UID stable per household, programme and date."""
+        plan = await household_plans.household_plan(
+            session, principal, policies, household_id, as_of=as_of or dt.date.today(), lang=lang
+        )
+        body = plan_calendar(plan, plan.household_id, stamp=dt.datetime.now(dt.UTC))
+        return Response(
+            body,
+            media_type=ICALENDAR,
+            headers={
+                "Content-Disposition": f'attachment; filename="plan-{plan.household_id[:8]}.ics"'
+            },
+        )
 
     @post("/{household_id:str}/members", responses=protected(404), summary="Add a member")
     async def add_member(

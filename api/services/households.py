@@ -155,6 +155,14 @@ async def _household(session: AsyncSession, principal: Principal, household_id: 
     return row
 
 
+async def household_in_scope(
+    session: AsyncSession, principal: Principal, household_id: str
+) -> Household:
+    """The household if it is in the caller's regions; else 404 (an attempt outside them is
+    audited as denied).  The caller audits what it then reads."""
+    return await _household(session, principal, household_id)
+
+
 async def read_household(
     session: AsyncSession, principal: Principal, household_id: str
 ) -> HouseholdRead:

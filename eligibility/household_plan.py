@@ -1,0 +1,427 @@
+"""The household's plan: every member's answers brought together in one plan (issue 13, part 2).
+
+For a household (its members, each decided by the core with the household's facts) the plan says,
+per member and programme, the verdict and amount; the **yearly total** the household can expect,
+summing only confirmed amounts (an eligible verdict with an amount paid once a year or once a school
+year), with everything else that may bring money listed apart and why (the county sets the amount,
+the answer still needs facts, a monthly or lent amount); **one checklist** of the documents the
+open programmes ask for, the same document asked by several programmes said once, the ones most
+programmes need first; and the **dates**: the application windows and deadlines the policy files
+give (`[[dates]]`, each with its source), and the days on which time alone changes an answer (the
+time-based suggestions of `eligibility.whatif`, where the determinations carry them).
+
+Pure: the caller decides the members (`decide_household` does it with `determine`) and gives the
+date; nothing here reads a clock or a file.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Literal, Protocol
+
+import msgspec
+
+from eligibility.answer import Determination
+from eligibility.determination import determine
+from eligibility.facts import Applicant, applicant_paths
+from eligibility.policy_file import KeyDate, Verdict
+from eligibility.programme import Citation, PolicySet, Programme, citation_of
+from eligibility.text import Lang, Text
+
+# Why an amount is not in the yearly total.
+Apart = Literal["needs_info", "set_locally", "per_month", "loan"]
+DateKind = Literal["application", "deadline", "becomes_eligible", "amount_changes"]
+
+APART_TEXT: dict[Apart, Text] = {
+    "needs_info": Text(
+        zh="还要补充情况才能确定能不能办，没有算进合计",
+        en="Not decided until more is known: not in the total",
+    ),
+    "set_locally": Text(
+        zh="能办，钱数由县里定，没有算进合计",
+        en="Eligible; the county sets the amount: not in the total",
+    ),
+    "per_month": Text(
+        zh="按月发，发几个月要看岗位合同，没有算进合计",
+        en="Paid monthly for as long as the post lasts: not in the total",
+    ),
+    "loan": Text(
+        zh="这是可以借的钱（要还），不是补贴，没有算进合计",
+        en="An amount that can be borrowed (repaid), not a grant: not in the total",
+    ),
+}
+TOTAL_UNIT = Text(zh="元/年", en="yuan per year")
+DATE_KIND_TEXT: dict[DateKind, Text] = {
+    "application": Text(zh="申请时间", en="When to apply"),
+    "deadline": Text(zh="到期", en="Due"),
+    "becomes_eligible": Text(zh="到这天可以申请", en="Can apply from this day"),
+    "amount_changes": Text(zh="到这天钱数会变", en="The amount changes from this day"),
+}
+
+
+class PlanMember(msgspec.Struct, frozen=True, kw_only=True):
+    """A member of the household as the plan is asked for: a key (the member's id or a row's
+    number), a name to show, and the applicant they are decided as."""
+
+    key: str
+    name: str | None = None
+    applicant: Applicant
+
+
+class MemberAnswers(msgspec.Struct, frozen=True, kw_only=True):
+    """A member with their determinations (one per programme decided)."""
+
+    member: PlanMember
+    determinations: tuple[Determination, ...]
+
+
+class PlanEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One member's answer for one programme, and whether its amount is in the yearly total
+    (`counted`) or listed apart (`apart`, with the reason in words)."""
+
+    member: str
+    member_name: str | None
+    programme: str
+    programme_name: str
+    verdict: Verdict
+    verdict_label: str | None
+    amount: int | None
+    amount_unit: str | None
+    counted: bool
+    apart: Apart | None = None
+    apart_reason: str | None = None
+
+
+class MemberPlan(msgspec.Struct, frozen=True, kw_only=True):
+    """Every programme's answer for one member."""
+
+    member: str
+    name: str | None
+    entries: tuple[PlanEntry, ...]
+
+
+class ChecklistItem(msgspec.Struct, frozen=True, kw_only=True):
+    """A document to bring once, the programmes that ask for it and for whom."""
+
+    text: str
+    programmes: tuple[str, ...]
+    members: tuple[str, ...]
+
+
+class PlanDate(msgspec.Struct, frozen=True, kw_only=True):
+    """A date in the plan: an application window (`start`..`end`), a deadline (`start` only),
+    or the day time alone changes an answer (`becomes_eligible`; `amount_changes` for an
+    eligible answer whose amount it raises).  Without `start` the source
+    gives no day and `text` says when in words.  `id` is stable for the same programme, date
+    and day, so a calendar keeps one event per plan date; `sources` are where it comes from."""
+
+    id: str
+    kind: DateKind
+    programme: str
+    programme_name: str
+    members: tuple[str, ...]
+    text: str
+    start: dt.date | None
+    end: dt.date | None
+    sources: tuple[Citation, ...]
+
+
+class HouseholdPlan(msgspec.Struct, frozen=True, kw_only=True):
+    """The household's plan (see the module's docstring)."""
+
+    as_of: dt.date
+    lang: Lang
+    policy_version: str
+    members: tuple[MemberPlan, ...]
+    yearly_total: int
+    yearly_total_unit: str
+    apart: tuple[PlanEntry, ...]
+    checklist: tuple[ChecklistItem, ...]
+    dates: tuple[PlanDate, ...]
+
+
+class _Change(Protocol):
+    @property
+    def change(self) -> str: ...
+
+
+class TimedSuggestion(Protocol):
+    """What the plan reads of a suggestion (`eligibility.answer.Suggestion`, issue 13 part 1):
+    the day it holds from, its changes (each with its kind), its sources (ids of the programme's
+    policy sources) and its wording."""
+
+    @property
+    def on(self) -> dt.date | None: ...
+    @property
+    def changes(self) -> Sequence[_Change]: ...
+    @property
+    def sources(self) -> Sequence[str]: ...
+    @property
+    def text(self) -> str: ...
+
+
+def decide_household(
+    members: Sequence[PlanMember],
+    policies: PolicySet,
+    *,
+    as_of: dt.date,
+    lang: Lang = "zh",
+    programmes: Sequence[str] | None = None,
+) -> HouseholdPlan:
+    """Decide each member on `as_of` (their applicant's own date is replaced) and plan."""
+    answers = [
+        MemberAnswers(
+            member=m,
+            determinations=tuple(
+                determine(
+                    msgspec.structs.replace(m.applicant, as_of=as_of),
+                    policies,
+                    programmes=programmes,
+                    lang=lang,
+                )
+            ),
+        )
+        for m in members
+    ]
+    return household_plan(answers, policies, as_of=as_of, lang=lang)
+
+
+def household_plan(
+    answers: Sequence[MemberAnswers], policies: PolicySet, *, as_of: dt.date, lang: Lang = "zh"
+) -> HouseholdPlan:
+    """One plan from the members' determinations (all made on `as_of` with `policies`)."""
+    members = tuple(_member_plan(a, policies, lang) for a in answers)
+    entries = [e for m in members for e in m.entries]
+    return HouseholdPlan(
+        as_of=as_of,
+        lang=lang,
+        policy_version=policies.version,
+        members=members,
+        yearly_total=sum(e.amount or 0 for e in entries if e.counted),
+        yearly_total_unit=TOTAL_UNIT.in_(lang),
+        apart=tuple(e for e in entries if e.apart is not None),
+        checklist=checklist(answers),
+        dates=plan_dates(answers, policies, as_of=as_of, lang=lang),
+    )
+
+
+def _member_plan(answers: MemberAnswers, policies: PolicySet, lang: Lang) -> MemberPlan:
+    member = answers.member
+    entries = []
+    for d in answers.determinations:
+        apart = _apart(d, policies.programme(d.programme))
+        entries.append(
+            PlanEntry(
+                member=member.key,
+                member_name=member.name,
+                programme=d.programme,
+                programme_name=d.programme_name,
+                verdict=d.verdict,
+                verdict_label=d.verdict_label,
+                amount=d.amount,
+                amount_unit=d.amount_unit,
+                counted=_counted(d, policies.programme(d.programme)),
+                apart=apart,
+                apart_reason=None if apart is None else APART_TEXT[apart].in_(lang),
+            )
+        )
+    return MemberPlan(member=member.key, name=member.name, entries=tuple(entries))
+
+
+def _counted(d: Determination, programme: Programme) -> bool:
+    """Only a confirmed amount counts: eligible, an amount, paid once a year or school year."""
+    paid = programme.policy.benefit.paid
+    yearly = paid in ("per_year", "per_school_year")
+    return d.verdict == "eligible" and d.amount is not None and yearly
+
+
+def _apart(d: Determination, programme: Programme) -> Apart | None:
+    """Why a programme that may bring money is not in the total; None if counted, refused, or
+    the programme pays nothing (a referral)."""
+    if not programme.amounts or d.verdict == "ineligible" or _counted(d, programme):
+        return None
+    if d.verdict == "needs_info":
+        return "needs_info"
+    paid = programme.policy.benefit.paid
+    if paid == "loan":
+        return "loan"
+    if paid == "per_month" and d.amount is not None:
+        return "per_month"
+    return "set_locally"
+
+
+# --- the checklist ---------------------------------------------------------------------------
+
+# A list inside one document line ("身份证、户口本" / "户口本、身份证") is the same in any order.
+_LIST_SEPARATORS = re.compile(r"[、，,；;/]")
+
+
+def document_key(text: str) -> tuple[str, ...]:
+    """What makes two document lines the same: compatibility forms folded (full-width to
+    half-width), case, whitespace and punctuation ignored, and the parts of a listed line
+    ("身份证、户口本") taken in any order."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    parts = []
+    for part in _LIST_SEPARATORS.split(folded):
+        kept = "".join(
+            ch for ch in part if not ch.isspace() and not unicodedata.category(ch).startswith("P")
+        )
+        if kept:
+            parts.append(kept)
+    return tuple(sorted(parts))
+
+
+def checklist(answers: Sequence[MemberAnswers]) -> tuple[ChecklistItem, ...]:
+    """The documents of every programme a member can apply for (eligible), each once, the one
+    most programmes need first (then the one more members need, then the first met).  An answer
+    still waiting on facts adds none: its list may not be the one that applies."""
+    first_text: dict[tuple[str, ...], str] = {}
+    programmes: dict[tuple[str, ...], list[str]] = {}
+    members: dict[tuple[str, ...], list[str]] = {}
+    for a in answers:
+        for d in a.determinations:
+            if d.verdict != "eligible":
+                continue
+            for text in d.documents:
+                key = document_key(text)
+                first_text.setdefault(key, text)
+                if d.programme not in programmes.setdefault(key, []):
+                    programmes[key].append(d.programme)
+                if a.member.key not in members.setdefault(key, []):
+                    members[key].append(a.member.key)
+    order = {key: i for i, key in enumerate(first_text)}
+    ranked = sorted(first_text, key=lambda k: (-len(programmes[k]), -len(members[k]), order[k]))
+    return tuple(
+        ChecklistItem(
+            text=first_text[k], programmes=tuple(programmes[k]), members=tuple(members[k])
+        )
+        for k in ranked
+    )
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+
+def add_months(day: dt.date, months: int) -> dt.date | None:
+    """`months` calendar months after `day`, on the same day of the month or that month's last
+    (a 1-month term from 31 January ends on 28 or 29 February); None after the year 9999."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    if year > dt.MAXYEAR:
+        return None
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def next_window(key_date: KeyDate, as_of: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The next (or current) occurrence of a yearly window on or after `as_of`."""
+    if key_date.yearly is None:
+        return None
+    start_m, start_d = (int(p) for p in key_date.yearly.start.split("-"))
+    end_m, end_d = (int(p) for p in key_date.yearly.end.split("-"))
+    year = as_of.year if as_of <= dt.date(as_of.year, end_m, end_d) else as_of.year + 1
+    if year > dt.MAXYEAR:
+        return None  # no calendar year after 9999
+    return dt.date(year, start_m, start_d), dt.date(year, end_m, end_d)
+
+
+def plan_dates(
+    answers: Sequence[MemberAnswers], policies: PolicySet, *, as_of: dt.date, lang: Lang
+) -> tuple[PlanDate, ...]:
+    """The policy files' windows and deadlines that apply to the members' answers, and the
+    time-based suggestions; the same date for several members is one date naming them all.
+    Dated ones first, by day; undated ones (said in words) after."""
+    found: dict[str, PlanDate] = {}
+
+    def add(date: PlanDate, member: str) -> None:
+        seen = found.get(date.id)
+        if seen is None:
+            found[date.id] = msgspec.structs.replace(date, members=(member,))
+        elif member not in seen.members:
+            found[date.id] = msgspec.structs.replace(seen, members=(*seen.members, member))
+
+    for a in answers:
+        facts = applicant_paths(a.member.applicant)
+        for d in a.determinations:
+            programme = policies.programme(d.programme)
+            for key_date in programme.policy.dates:
+                date = _key_date(key_date, programme, d, facts, lang)
+                if date is not None:
+                    add(date, a.member.key)
+            timed = _time_suggestion(d, programme, as_of)
+            if timed is not None:
+                add(timed, a.member.key)
+    # Stable: dates on the same day, and the undated ones, keep the programmes' and the policy
+    # files' order (spring before autumn).
+    return tuple(sorted(found.values(), key=lambda p: (p.start is None, p.start or dt.date.min)))
+
+
+def _key_date(
+    key_date: KeyDate,
+    programme: Programme,
+    d: Determination,
+    facts: dict[str, object],
+    lang: Lang,
+) -> PlanDate | None:
+    if not key_date.shown_for(d.verdict, d.region_code, d.as_of):
+        return None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    window = next_window(key_date, d.as_of)
+    if window is not None:
+        start, end = window
+    elif key_date.months_after is not None:
+        months = facts.get(key_date.months_after)
+        if not isinstance(months, int):
+            return None  # no term asked for: no day to give
+        start = add_months(d.as_of, months)
+        if start is None:
+            return None
+    day = "" if start is None else f"-{start.isoformat()}"
+    return PlanDate(
+        id=f"{programme.id}-{key_date.id}{day}",
+        kind=key_date.kind,
+        programme=programme.id,
+        programme_name=d.programme_name,
+        members=(),
+        text=key_date.text.in_(lang),
+        start=start,
+        end=end,
+        sources=(citation_of(programme.policy.sources[key_date.source]),),
+    )
+
+
+def _time_suggestion(d: Determination, programme: Programme, as_of: dt.date) -> PlanDate | None:
+    """The best suggestion that time alone brings about ("满3个月后可申请"), as a date.
+
+    Reads the determination's `suggestions` (issue 13 part 1) where it has them: the first one
+    whose every change is of the `time` kind and that gives a day after `as_of`.  A
+    determination without suggestions (not asked for them, or made before they existed) gives
+    none.
+    """
+    suggestions: Sequence[TimedSuggestion] = getattr(d, "suggestions", ())
+    for s in suggestions:
+        if s.on is None or s.on <= as_of or not s.changes:
+            continue
+        if any(c.change != "time" for c in s.changes):
+            continue
+        kind: DateKind = "amount_changes" if d.verdict == "eligible" else "becomes_eligible"
+        return PlanDate(
+            id=f"{programme.id}-{kind}-{s.on.isoformat()}",
+            kind=kind,
+            programme=programme.id,
+            programme_name=d.programme_name,
+            members=(),
+            text=s.text,
+            start=s.on,
+            end=None,
+            sources=tuple(
+                citation_of(programme.policy.sources[k])
+                for k in s.sources
+                if k in programme.policy.sources
+            ),
+        )
+    return None
