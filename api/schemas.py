@@ -23,14 +23,22 @@ from api.problems import FieldError, invalid
 from eligibility import facts as f
 from eligibility.answer import Determination
 from eligibility.birth import birth_date_problem
-from eligibility.facts import STATUS_FIELDS, Applicant, HouseholdCategory, LoanRequest, RegionCode
+from eligibility.facts import (
+    STATUS_FIELDS,
+    Applicant,
+    Employment,
+    HouseholdCategory,
+    LoanRequest,
+    Person,
+    RegionCode,
+)
 from eligibility.facts import household_status as resolve_status
 from eligibility.identity import (
     IDENTITY_NUMBER_TEXT_PATTERN,
     IdentityNumberError,
     parse_identity_number,
 )
-from eligibility.places import PlaceNameError, region_code_for_name
+from eligibility.places import region_code_for_name
 
 # A place as people write it, standing for its code (eligibility.places).
 PlaceName = Annotated[
@@ -110,12 +118,48 @@ class BatchCheckResult(msgspec.Struct, frozen=True, kw_only=True):
     results: list[BatchCheckItem]
 
 
+class EmploymentInput(Employment, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """务工情况 as sent: `work_region_name` ("广东", "深圳", "广东东莞") may stand for
+    `work_region_code`.  A province is enough where only the scope matters (work in another
+    province); an unknown or shared name, or one that disagrees with `work_region_code`, is a
+    400 at `...employment.work_region_name` listing the candidates."""
+
+    work_region_name: PlaceName | None = None
+
+    def __post_init__(self) -> None:
+        if self.work_region_name is not None:
+            try:
+                self.work_region_code = code_of_place(
+                    self.work_region_name, self.work_region_code, "work_region_code"
+                )
+            except ValueError as exc:
+                raise ValueError(f"work_region_name: {exc}") from None
+            self.work_region_name = None  # the code stands for it from here on (and is stored)
+
+
+class PersonInput(Person, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """申请人 as sent: the place of work may be given by name (`EmploymentInput`)."""
+
+    employment: EmploymentInput | None = None
+
+
+def code_of_place(name: str, code: str | None, code_field: str) -> str:
+    """The code of the one place `name` names; ValueError (a `PlaceNameError` listing the
+    candidates) if none or several, or if `code` was also given and is another place's."""
+    named = region_code_for_name(name)
+    if code is not None and code != named:
+        raise ValueError(f"{name!r} is {named}, not {code_field} {code}")
+    return named
+
+
 class CheckInput(Applicant, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
     """An applicant to check: `region_name` ("临猗", "山西运城临猗") may stand for
-    `region_code`; a name that is unknown, or that several places share, is a 400 naming the
-    field and listing the candidates."""
+    `region_code`, and `person.employment.work_region_name` ("广东", "深圳") for
+    `work_region_code`; a name that is unknown, or that several places share, is a 400 naming
+    the field and listing the candidates."""
 
     region_name: PlaceName | None = None
+    person: PersonInput | None = None
 
 
 def region_code_named(name: str | None, code: str | None, path: str = "$") -> str | None:
@@ -124,19 +168,18 @@ def region_code_named(name: str | None, code: str | None, path: str = "$") -> st
     if name is None:
         return code
     try:
-        named = region_code_for_name(name)
-    except PlaceNameError as exc:
+        return code_of_place(name, code, "region_code")
+    except ValueError as exc:
         raise invalid([FieldError(path=f"{path}.region_name", message=str(exc))]) from None
-    if code is not None and code != named:
-        message = f"{name!r} is {named}, not region_code {code}"
-        raise invalid([FieldError(path=f"{path}.region_name", message=message)])
-    return named
 
 
 def applicant_of_input(data: CheckInput, path: str = "$") -> Applicant:
-    """The core's `Applicant` for a check input, its `region_name` read as a code."""
+    """The core's `Applicant` for a check input, its place names read as codes."""
     values = {name: getattr(data, name) for name in Applicant.__struct_fields__}
     values["region_code"] = region_code_named(data.region_name, data.region_code, path)
+    if data.person is not None:
+        # The core's own types from here on (the names are already codes).
+        values["person"] = msgspec.convert(msgspec.to_builtins(data.person), Person)
     return Applicant(**values)
 
 
@@ -289,6 +332,7 @@ class MemberCreate(f.Person, kw_only=True, forbid_unknown_fields=True):
 
     name: Name | None = None
     id_number: IdNumberText | None = None
+    employment: EmploymentInput | None = None
 
     def __post_init__(self) -> None:
         # In place of `Person`'s check: a birth date that contradicts the number is refused by
@@ -303,6 +347,7 @@ class _MemberPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     name: Name | UnsetType | None = UNSET
     id_number: IdNumberText | UnsetType | None = UNSET
+    employment: EmploymentInput | UnsetType | None = UNSET
 
     def __post_init__(self) -> None:
         if isinstance(self.id_number, str):

@@ -889,8 +889,10 @@ class Questionnaire:
 
     def _ask_cadre(self, conversation: Conversation) -> str:
         lang = conversation.lang
+        colon = "：" if lang == "zh" else ": "
+        # The programme's own word for its verdict, as on its card ("目前不需要申请监测").
         certain = [
-            f"· {d.programme_name}：{verdict_words(d.verdict, lang)}"
+            f"· {d.programme_name}{colon}{d.verdict_label or verdict_words(d.verdict, lang)}"
             for d in self.determinations(conversation)
             if d.verdict != "needs_info"
         ]

@@ -239,7 +239,7 @@ class PlaceNameError(ValueError):
             listed = "; ".join(f"{p.code} {p.full_name}" for p in candidates[:10])
             message = (
                 f"{name!r} names {len(candidates)} places ({listed}); "
-                "send region_code, or the name with its prefecture or province"
+                "send the code, or the name with its province or prefecture"
             )
         else:
             message = f"{name!r} is not the name of a province, prefecture or county"

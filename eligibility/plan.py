@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -93,13 +93,12 @@ def criterion_outcome(raw: Sequence[int]) -> tuple[int, bool]:
     return UNKNOWN, True
 
 
-def verdict_of(outcomes: Iterable[int]) -> Verdict:
+def verdict_of(outcomes: Sequence[int]) -> Verdict:
     """`ineligible` as soon as one criterion is not met, else `needs_info` while one is unknown,
     else `eligible`."""
-    seen = set(outcomes)
-    if NOT_MET in seen:
+    if NOT_MET in outcomes:
         return "ineligible"
-    return "needs_info" if UNKNOWN in seen else "eligible"
+    return "needs_info" if UNKNOWN in outcomes else "eligible"
 
 
 # An amount under one variant: (the rule that decided it, or None; the amount, or None; the facts
@@ -706,6 +705,12 @@ def outcomes_function(
                 raw.append("SKIPPED")
                 continue
             applies_when, test = bound
+            if isinstance(applies_when, rules.Const) and applies_when.value is not None:
+                # Settled by the variant's parameters alone.
+                if applies_when.value is False:
+                    raw.append("SKIPPED")
+                    continue
+                applies_when = None
             r, m = f"r{i}_{v}", f"m{i}_{v}"
             value, missing = emitter.emit(test)
             body.append(f"    v = {value}")

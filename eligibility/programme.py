@@ -131,8 +131,6 @@ class CompiledCriterion:
     test: rules.Expr
     applies_when: rules.Expr | None
     citations: tuple[Citation, ...]
-    run_test: rules.Compiled = field(init=False, compare=False, repr=False)
-    run_applies_when: rules.Compiled | None = field(init=False, compare=False, repr=False)
     request_facts: frozenset[str] = field(init=False, compare=False, repr=False)
     required_params: frozenset[str] = field(init=False, compare=False, repr=False)
 
@@ -149,12 +147,6 @@ class CompiledCriterion:
             self,
             "request_facts",
             frozenset() if self.applies_when is None else rules.given_facts(self.applies_when),
-        )
-        object.__setattr__(self, "run_test", rules.compile_expr(self.test))
-        object.__setattr__(
-            self,
-            "run_applies_when",
-            None if self.applies_when is None else rules.compile_expr(self.applies_when),
         )
 
 
@@ -195,12 +187,6 @@ class Programme:
     _variants_cache: dict[tuple[str, dt.date], tuple[dict[str, ParamValue], ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
-    _wording_cache: dict[tuple[int, int, str], str] = field(
-        default_factory=dict, compare=False, repr=False
-    )
-    _placeholders: dict[int, frozenset[str]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
     _warnings_cache: dict[tuple[str, dt.date, str], tuple[str, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -214,8 +200,8 @@ class Programme:
                 name: resolve_parameter(param, region_code, as_of)
                 for name, param in self.policy.parameters.items()
             }
-            # Most dates and regions share the same values: one dict per distinct set of values
-            # lets the wording cache below key on it.
+            # Most dates and regions share the same values: one dict per distinct set of values,
+            # so `parameter_variants` tells variants apart by identity.
             found = self._params_interned.setdefault(msgspec.json.encode(found), found)
             if len(self._params_cache) < 65_536:
                 self._params_cache[key] = found
@@ -265,19 +251,17 @@ class Programme:
         The first variant is the region's own (see `parameter_variants`); a criterion that only
         some counties have (an age limit) is worded with the values of one that has it, never
         with "None".  `shown_facts` fills fact placeholders (`{person.age}`) with the words
-        already chosen for them.  Memoised: it is on the hot path.
+        already chosen for them.  Called when a decision plan is built (`eligibility.plan`),
+        not per applicant.
         """
         params = variants[0]
-        names = self._placeholders.get(id(text))
-        if names is None:
-            names = self._placeholders[id(text)] = text.placeholders()
+        names = text.placeholders()
         if len(variants) > 1:
             # The region is unknown (or a province code) and its counties' values differ: the
             # wording names none of them ("监测线19560元" is 德化's, not this household's) but
             # says the figure is local (review9 F3).
             differing = [n for n in names if "." not in n and _differs(n, variants)]
             if differing:
-                # A fresh Text: not memoised (the caches are keyed by the policy's own texts).
                 local = _local_figure(text, differing)
                 values: dict[str, object] = {
                     n: params.get(n)
@@ -294,21 +278,10 @@ class Programme:
         else:
             if names:
                 # No variant sets every value named: never show "None".  Callers choose texts
-                # whose values are set (see `sets_all`); this is the last safeguard.  Not
-                # memoised: the key below holds the id of a variant, and this dict is a
-                # temporary whose id a later one may reuse.
+                # whose values are set (see `sets_all`); this is the last safeguard.
                 filled = {n: NOT_SET[lang] for n in names if "." not in n and params.get(n) is None}
                 return text.format({**params, **filled, **(shown_facts or {})}).in_(lang)
-        if shown_facts:
-            # Fact values make the wording per applicant: not memoised.
-            return text.format({**params, **shown_facts}).in_(lang)
-        key = (id(text), id(params), lang)
-        found = self._wording_cache.get(key)
-        if found is None:
-            found = text.format(params).in_(lang)
-            if len(self._wording_cache) < 262_144:
-                self._wording_cache[key] = found
-        return found
+        return text.format({**params, **(shown_facts or {})}).in_(lang)
 
     def sets_all(self, text: Text, params: Mapping[str, object]) -> bool:
         """Whether `params` give a value for every parameter `text` names."""

@@ -459,15 +459,29 @@ def fold(expr: Expr, params: Params) -> Expr:
             return Arith(op, fold(left, params), fold(right, params))
         case Member(item, collection):
             return Member(fold(item, params), fold(collection, params))
-        case All(items):
-            return All(tuple(fold(i, params) for i in items))
-        case Any_(items):
-            return Any_(tuple(fold(i, params) for i in items))
+        case All(items) | Any_(items):
+            return _settle(expr, tuple(fold(i, params) for i in items))
         case Not(item):
             return Not(fold(item, params))
         case Given(item):
             return Given(fold(item, params))
     raise TypeError(expr)
+
+
+def _settle(junction: All | Any_, items: tuple[Expr, ...]) -> Expr:
+    """A folded `and`/`or` without the items its parameters already settle: a known item that
+    does not decide it is dropped; one that decides it decides it (Kleene)."""
+    decisive = isinstance(junction, Any_)
+    kept: list[Expr] = []
+    for item in items:
+        if isinstance(item, Const) and item.value is not None:
+            if bool(item.value) is decisive:
+                return Const(decisive)
+            continue
+        kept.append(item)
+    if not kept:
+        return Const(not decisive)
+    return Any_(tuple(kept)) if decisive else All(tuple(kept))
 
 
 def _compile(expr: Expr) -> Compiled:
@@ -529,6 +543,11 @@ class Emitter:
     def emit(self, expr: Expr) -> tuple[str, str]:
         """The code of `expr`'s value, and of the unknown facts it hinges on (valid only where
         the value is None)."""
+        value, missing, _ = self._emit(expr)
+        return value, missing
+
+    def _emit(self, expr: Expr) -> tuple[str, str, bool]:
+        # (value, hinges, whether the value can be None at all)
         match expr:
             case Fact(path):
                 found = self.fact_locals.get(path)
@@ -537,70 +556,98 @@ class Emitter:
                         f"f{len(self.fact_locals)}",
                         self.constant(path),
                     )
-                return found[0], self.constant(frozenset((path,)))
+                return found[0], self.constant(frozenset((path,))), True
             case Param(name):
-                return f"params[{self.constant(name)}]", "E"
+                return f"params[{self.constant(name)}]", "E", True
             case Const(value):
-                return self.constant(value), "E"
+                return ("None" if value is None else self.constant(value)), "E", value is None
             case Compare(op, left, right):
-                (lv, lm), (rv, rm) = self.emit(left), self.emit(right)
-                a, b = self.temp(), self.temp()
                 if op in ("==", "!="):
-                    test = f"{a} {op} {b}"
-                else:
-                    # Ordering needs numbers (`_compare` refuses anything else); the common case
-                    # is tested inline.
-                    test = (
-                        f"({a} {op} {b} if {a}.__class__ in NUMBERS and {b}.__class__ in NUMBERS"
-                        f" else compare({self.constant(op)}, {a}, {b}))"
-                    )
-                value = f"(None if (({a} := {lv}) is None) | (({b} := {rv}) is None) else {test})"
-                return value, self._either((a, lm), (b, rm))
+                    return self._binary(left, right, "{a} " + op + " {b}")
+                # Ordering needs numbers (`_compare` refuses anything else); the common case is
+                # tested inline.
+                return self._binary(
+                    left,
+                    right,
+                    "({a} " + op + " {b} if {a}.__class__ in NUMBERS and {b}.__class__ in NUMBERS"
+                    " else compare(" + self.constant(op) + ", {a}, {b}))",
+                )
             case Member(item, Const(collection)) if isinstance(collection, list):
-                iv, im = self.emit(item)
-                a = self.temp()
                 try:
                     members: object = frozenset(collection)
                 except TypeError:
                     members = tuple(collection)
-                return f"(None if ({a} := {iv}) is None else {a} in {self.constant(members)})", im
+                return self._binary(item, Const(None), "{a} in " + self.constant(members), 1)
             case Member(item, collection):
-                (iv, im), (cv, cm) = self.emit(item), self.emit(collection)
-                a, b = self.temp(), self.temp()
-                value = (
-                    f"(None if (({a} := {iv}) is None) | (({b} := {cv}) is None)"
-                    f" else member({a}, {b}))"
-                )
-                return value, self._either((a, im), (b, cm))
+                return self._binary(item, collection, "member({a}, {b})")
             case Arith(op, left, right):
-                (lv, lm), (rv, rm) = self.emit(left), self.emit(right)
-                a, b = self.temp(), self.temp()
-                value = (
-                    f"(None if (({a} := {lv}) is None) | (({b} := {rv}) is None)"
-                    f" else arith({self.constant(op)}, {a}, {b}))"
-                )
-                return value, self._either((a, lm), (b, rm))
+                return self._binary(left, right, "arith(" + self.constant(op) + ", {a}, {b})")
             case All(items) | Any_(items):
                 decisive = isinstance(expr, Any_)
-                parts = [self.emit(item) for item in items]
+                parts = [self._emit(item) for item in items]
                 temps = [self.temp() for _ in parts]
                 # `and` is decided by the first false item, `or` by the first true one (Kleene).
                 settles = " or ".join(
-                    f"(({t} := {v}) is not None and {'' if decisive else 'not '}{t})"
-                    for t, (v, _) in zip(temps, parts, strict=True)
+                    (
+                        f"(({t} := {v}) is not None and "
+                        if nullable
+                        else f"((({t} := {v}) or True) and "
+                    )
+                    + f"{'' if decisive else 'not '}{t})"
+                    for t, (v, _, nullable) in zip(temps, parts, strict=True)
                 )
-                unknown = " or ".join(f"{t} is None" for t in temps)
+                nullable_temps = [t for t, (_, _, n) in zip(temps, parts, strict=True) if n]
+                if not nullable_temps:
+                    return f"({decisive} if ({settles}) else {not decisive})", "E", False
+                unknown = " or ".join(f"{t} is None" for t in nullable_temps)
                 value = f"({decisive} if ({settles}) else (None if {unknown} else {not decisive}))"
-                missing = self._either(*((t, m) for t, (_, m) in zip(temps, parts, strict=True)))
-                return value, missing
+                missing = self._either(
+                    *((t, m) for t, (_, m, n) in zip(temps, parts, strict=True) if n)
+                )
+                return value, missing, True
             case Not(item):
-                iv, im = self.emit(item)
-                a = self.temp()
-                return f"(None if ({a} := {iv}) is None else not {a})", im
+                iv, im, nullable = self._emit(item)
+                if not nullable:
+                    return f"(not {iv})", "E", False
+                a = self._name(iv)
+                return f"(None if {a[1]} is None else not {a[0]})", im, True
             case Given(item):
-                iv, _ = self.emit(item)
-                return f"({iv} is not None)", "E"
+                iv, _, nullable = self._emit(item)
+                return ("True" if not nullable else f"({iv} is not None)"), "E", False
         raise TypeError(expr)
+
+    def _name(self, code: str) -> tuple[str, str]:
+        """(how to refer to the value again, how to bind it the first time): a name is used as
+        it is, anything else bound to a fresh local once."""
+        if code.isidentifier():
+            return code, code
+        t = self.temp()
+        return t, f"({t} := {code})"
+
+    def _binary(self, left: Expr, right: Expr, test: str, only: int = 2) -> tuple[str, str, bool]:
+        """A node unknown when an operand is (both operands are evaluated, as the hinges are
+        those of every unknown operand); `test` is its value otherwise, with `{a}`/`{b}`."""
+        operands = [self._emit(left)] if only == 1 else [self._emit(left), self._emit(right)]
+        names = [self._name(v) for v, _, _ in operands]
+        checks = [
+            f"{bind} is None" for (_, bind), (_, _, n) in zip(names, operands, strict=True) if n
+        ]
+        # Operands that cannot be None are bound before the test reads them.
+        bound = [
+            bind
+            for (ref, bind), (_, _, n) in zip(names, operands, strict=True)
+            if not n and bind != ref
+        ]
+        filled = test.format(a=names[0][0], b=names[-1][0] if only == 2 else "")
+        if bound:
+            filled = "(" + " and ".join(f"({b} or True)" for b in bound) + f" and {filled})"
+        if not checks:
+            return filled, "E", False
+        guard = checks[0] if len(checks) == 1 else " | ".join(f"({c})" for c in checks)
+        missing = self._either(
+            *((ref, m) for (ref, _), (_, m, n) in zip(names, operands, strict=True) if n)
+        )
+        return f"(None if {guard} else {filled})", missing, True
 
     @staticmethod
     def _either(*operands: tuple[str, str]) -> str:

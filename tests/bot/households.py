@@ -1,7 +1,8 @@
 """The eight households of issue #12, each with a hidden profile (the truth, as dotted facts),
 and a person playing them through the bot as they would: county names, "3万，3年", "浙江",
 "六十二", "还没", buttons for choices, their ID number where they have it at hand, "不清楚" for
-what they do not know.  Used by tests/bot/test_households.py and bench/households.py."""
+what they do not know.  Used by tests/bot/test_households.py, which prints per household the
+answers, the messages sent and the bot time."""
 
 from __future__ import annotations
 

@@ -67,3 +67,59 @@ def test_long_messages_are_split_between_lines_and_words() -> None:
     ).replace("\n", "")
     assert all(not p.startswith("ord") for p in parts)  # cut at spaces, not inside a word
     assert split_message("短") == ["短"]
+
+
+def test_the_2026_loan_card_says_each_unfound_rule_once(policies: PolicySet) -> None:
+    """帮扶小额信贷 (2026-02-28 notice): the age, term, use and top-up rules were not found, and
+    the card said so in four warnings that repeated each other ("由银行按规定审核" four times).
+    Now one sentence names all four; the 展期/续贷 step is on the card too."""
+    facts = {
+        "household.category": "poverty_alleviated",
+        "household.needs_support": True,
+        "household.microloan_overdue": False,
+        "household.microloan_outstanding": 0,
+        "region_code": "140821",
+        "person.age": 45,
+        "person.full_civil_capacity": True,
+        "person.serious_bad_credit": False,
+        "loan_request.amount": 30000,
+        "loan_request.term_months": 36,
+        "loan_request.purpose": "production",
+    }
+    applicant = applicant_from_paths(facts)
+    (d,) = determine(applicant, policies, programmes=["microloan"], today=TODAY)
+    assert d.verdict == "eligible"
+    for word in ("年龄", "期限", "用途", "追加"):
+        assert sum(word in w for w in d.warnings) == 1, (word, d.warnings)
+    assert sum("由银行" in w for w in d.warnings) == 1, d.warnings
+    card = render_determination(d, "zh")
+    assert "· 还款有困难的，可以找银行申请展期或续贷。" in card
+    (english,) = determine(applicant, policies, programmes=["microloan"], lang="en", today=TODAY)
+    for word in ("age", "term", "use", "top-up"):
+        assert sum(f" {word}" in w for w in english.warnings) == 1, (word, english.warnings)
+
+
+def test_an_option_label_in_an_english_reason_stands_after_a_colon(policies: PolicySet) -> None:
+    """ "You work away from home (place of work: Another province)" had the button label
+    capitalised mid-sentence; a label a reason quotes stands as a value, after "Place of work:"."""
+    facts = {
+        "household.category": "poverty_alleviated",
+        "region_code": "140821",
+        "person.age": 35,
+        "person.labor_capacity": "full",
+        "person.employment.status": "employed",
+        "person.employment.months_continuous": 4,
+        "person.employment.transport_subsidy_claimed_this_year": False,
+    }
+    labels = [o.en for o in policies.facts["person.employment.work_scope"].options]
+    quoted = 0
+    for scope in ("same_county", "other_province"):
+        applicant = applicant_from_paths({**facts, "person.employment.work_scope": scope})
+        for d in determine(applicant, policies, lang="en", today=TODAY):
+            for criterion in d.criteria:
+                for label in labels:
+                    at = criterion.text.find(label)
+                    if at >= 0:
+                        quoted += 1
+                        assert criterion.text[:at].endswith(": "), criterion.text
+    assert quoted  # the two reasons that quote it were seen
