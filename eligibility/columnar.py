@@ -37,8 +37,9 @@ How it maps the rule language's semantics onto polars:
   the row's own amount stands, reasons, missing facts, warnings); reasons and missing facts are
   categorical columns (each text held once).  A wording that names a fact ("您{person.age}岁…")
   is made with a token for the value, and the values are filled in by polars over the distinct
-  (reasons, values) of a chunk, so ages and months do not multiply the signatures.  The warnings depend on the profile and the year of `as_of` only;
-  the year is part of the signature.
+  (reasons, values) of a chunk, so ages and months do not multiply the signatures.  The
+  warnings depend on the profile and the year of `as_of` only; the year is part of the
+  signature.
 """
 
 from __future__ import annotations
