@@ -564,6 +564,8 @@ class ColumnarProgramme:
     # The (profile, year, criterion, outcome) given to rows as codes: what `legend` spells out
     # (criterion -1: the programme is not in force).
     _coded: set[tuple[int, int, int, int]] = field(default_factory=set, repr=False)
+    _plans: dict[tuple[int, int], ProgrammePlan] = field(default_factory=dict, repr=False)
+    _missing: dict[tuple[object, ...], list[str]] = field(default_factory=dict, repr=False)
 
     @property
     def id(self) -> str:
@@ -643,7 +645,11 @@ class ColumnarProgramme:
         decoder, read = self._reader(words)
         profile = read(decoder.profile)
         year = _YEAR_BASE + read(decoder.year)
-        plan = plans_of(self.policies).of_profile(self.programme, profile, year)
+        plan = self._plans.get((profile, year))
+        if plan is None:
+            plan = self._plans[(profile, year)] = plans_of(self.policies).of_profile(
+                self.programme, profile, year
+            )
         if plan.not_in_force is not None:
             return Decision(plan, profile, year, "ineligible", (), False, [])
         combined = [criterion_outcome([read(p) for p in places]) for places in decoder.raw]
@@ -657,22 +663,31 @@ class ColumnarProgramme:
             hinged = found[i]
             if hinged is not None and read(place):
                 hinged.add(path)
-        hinges = [None if h is None else frozenset(h) for h in found]
+        hinges = tuple(None if h is None else frozenset(h) for h in found)
         stands, amount_hinges = False, frozenset[str]()
         if self.amount is not None and weighs_amount(verdict):
             stands, amount_hinges = settle_amount(
                 [bool(read(p)) for p in decoder.agree],
                 [frozenset(path for place, path in decoder.amount if read(place))],
             )
-        for_verdict, for_amount = missing_facts(verdict, hinges, amount_hinges, self.policies)
-        return Decision(plan, profile, year, verdict, outcomes, stands, for_verdict + for_amount)
+        # Many signatures differ only in what no fact list reads (a known value's bit).
+        key = (verdict, hinges, amount_hinges)
+        missing = self._missing.get(key)
+        if missing is None:
+            for_verdict, for_amount = missing_facts(verdict, hinges, amount_hinges, self.policies)
+            missing = self._missing[key] = for_verdict + for_amount
+        return Decision(plan, profile, year, verdict, outcomes, stands, missing)
 
-    def describe(self, words: Sequence[object], lang: Lang) -> Described:
-        """A signature's decision with its reasons, missing facts and warnings in `lang`."""
+    def describe(self, words: Sequence[object], lang: Lang, reasons: Reasons = "text") -> Described:
+        """A signature's decision with its reasons (worded, as `codes`, or none), missing facts
+        and warnings in `lang`."""
         decoder, read = self._reader(words)
         decision = self.decision(words)
         plan = decision.plan
         warnings = list(plan.warnings[lang])
+        if reasons != "text":
+            said = self.codes(decision) if reasons == "codes" else None
+            return Described(decision, said, decision.missing, warnings)
         if plan.not_in_force is not None:
             # As the row back-end: one reason, nothing missing.
             return Described(
@@ -682,7 +697,7 @@ class ColumnarProgramme:
             key: _token(j) if read(place) else None
             for j, (key, place) in enumerate(zip(self.fact_columns, decoder.named, strict=True))
         }
-        reasons: list[str] = []
+        worded: list[str] = []
         for i, outcome in enumerate(decision.outcomes):
             if outcome in (NOT_MET, UNKNOWN):
                 named = tuple(values[(i, path)] is not None for path in self._named_facts(i))
@@ -694,8 +709,8 @@ class ColumnarProgramme:
                         .result(outcome, lang, partial(_named_value, values, i))
                         .reason
                     )
-                reasons.append(said)
-        joined = ("；" if lang == "zh" else "; ").join(reasons) if reasons else None
+                worded.append(said)
+        joined = ("；" if lang == "zh" else "; ").join(worded) if worded else None
         return Described(decision, joined, decision.missing, warnings)
 
     def _named_facts(self, index: int) -> tuple[str, ...]:
@@ -726,10 +741,9 @@ class ColumnarProgramme:
             shown.append(column.alias(f"__shown{j}"))
         return shown
 
-    def codes(self, words: Sequence[object]) -> str | None:
+    def codes(self, decision: Decision) -> str | None:
         """The reasons as codes: the ids of the criteria not met (`id!`) and unknown (`id?`), in
         the programme's order, space-separated; `ColumnarPolicySet.legend` spells them out."""
-        decision = self.decision(words)
         year = decision.year
         if decision.plan.not_in_force is not None:
             self._coded.add((decision.profile, year, -1, NOT_MET))
@@ -1195,8 +1209,8 @@ class ColumnarPolicySet:
         # they read as one (review9 F13).
         sentences = "\n"
         for words in signatures:
-            described = compiled.describe(words, lang)
-            said = compiled.codes(words) if reasons == "codes" else described.reasons
+            described = compiled.describe(words, lang, reasons)
+            said = described.reasons
             missing, warnings = described.missing, described.warnings
             shown = missing
             if missing_as == "label":
