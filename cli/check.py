@@ -8,8 +8,8 @@ import sys
 from typing import IO, Any
 
 import msgspec
+from msgspec.structs import replace
 
-from eligibility.answer import Determination
 from eligibility.derive import FactError
 from eligibility.determination import determine
 from eligibility.facts import Applicant
@@ -17,16 +17,11 @@ from eligibility.listing import list_programmes
 from eligibility.policy import load_bundled
 from eligibility.policy_file import PolicyError
 from eligibility.regions import RegionCodeError, normalise_region_code
+from eligibility.reply import DETAILS, reply
 from eligibility.text import Lang
 
 _decoder = msgspec.json.Decoder(Applicant)
 _encoder = msgspec.json.Encoder()
-
-
-class CheckOutput(msgspec.Struct, frozen=True, kw_only=True):
-    """One line of `eligibility check` output."""
-
-    determinations: list[Determination]
 
 
 def register(commands: Any) -> None:
@@ -35,7 +30,8 @@ def register(commands: Any) -> None:
         "check",
         help="check one applicant (JSON) or many (NDJSON) against the programmes",
         description="Reads one applicant as a JSON object, or many as NDJSON (one per line), "
-        "and writes one JSON result per applicant per line.",
+        "and writes one JSON result per applicant per line: its determinations, and the sources "
+        "and questions they name.",
     )
     check.add_argument("file", nargs="?", default="-", help="JSON or NDJSON file, or - for stdin")
     check.add_argument("--programme", action="append", help="only this programme (repeatable)")
@@ -44,6 +40,20 @@ def register(commands: Any) -> None:
         "--as-of", type=dt.date.fromisoformat, help="date for applicants without one"
     )
     check.add_argument("--pretty", action="store_true", help="indent the JSON (one applicant)")
+    check.add_argument(
+        "--no-suggest",
+        dest="suggest",
+        action="store_false",
+        help="leave out what would change each answer (by default each programme carries its "
+        "best suggestion: the smallest fact changes that make it eligible or pay more)",
+    )
+    check.add_argument(
+        "--detail",
+        choices=DETAILS,
+        default="full",
+        help="full: every criterion (default); summary: verdict, amount, the criteria not met "
+        "or unknown, missing facts, next steps, documents, warnings, versions",
+    )
     check.set_defaults(run=run_check)
 
     programmes = commands.add_parser(
@@ -95,12 +105,20 @@ def run_check(args: argparse.Namespace) -> int:
             continue
         try:
             determinations = determine(
-                applicant, policies, programmes=args.programme, lang=lang, today=today
+                applicant,
+                policies,
+                programmes=args.programme,
+                lang=lang,
+                today=today,
+                suggest=args.suggest,
             )
         except FactError as exc:
             status = _fail(f"line {line_number}: invalid applicant: {exc}")
             continue
-        encoded = _encoder.encode(CheckOutput(determinations=determinations))
+        # The best suggestion per programme: what one line can say.
+        determinations = [replace(d, suggestions=d.suggestions[:1]) for d in determinations]
+        # As the API answers: sources by id and questions by fact, each table once per line.
+        encoded = _encoder.encode(reply(determinations, policies, lang, args.detail))
         if args.pretty:
             encoded = msgspec.json.format(encoded, indent=2)
         out.write(encoded + b"\n")

@@ -139,10 +139,12 @@ def status_claims(name: str) -> list[pl.Expr]:
     dtype = pl.Boolean() if name != "monitoring_type" else pl.String()
 
     def mapped(column: str, table: dict[str, object]) -> pl.Expr:
-        known = {k: v for k, v in table.items() if v is not None}
-        if not known:
+        if all(v is None for v in table.values()):
             return pl.lit(None, dtype=dtype)
-        return pl.col(column).replace_strict(known, default=None, return_dtype=dtype)
+        # Each cell's place among the table's keys (null if it is none of them), then the value
+        # at that place: cheaper than a hashed lookup of every cell for every status fact.
+        place = pl.col(column).cast(pl.Enum(list(table)), strict=False).to_physical()
+        return pl.lit(pl.Series(list(table.values()), dtype=dtype)).gather(place)
 
     def value(status: object) -> object:
         found = getattr(status, name)
