@@ -23,6 +23,7 @@ from api.problems import FieldError, invalid
 from eligibility import facts as f
 from eligibility.answer import Determination
 from eligibility.birth import birth_date_problem
+from eligibility.diff import AnswerChange
 from eligibility.facts import (
     STATUS_FIELDS,
     Applicant,
@@ -441,6 +442,24 @@ class RederiveResult(msgspec.Struct, frozen=True, kw_only=True):
     policy_version: str
     identical: bool
     determinations: list[Determination]
+
+
+class AssessmentDiff(msgspec.Struct, frozen=True, kw_only=True):
+    """Why the answer changed from assessment `against` (before) to `assessment_id` (after):
+    per programme, criterion and amount, whether the facts, the rules or both changed it.
+
+    Each side is decided again with its own stored policy version (`comparison.exact`), and each
+    side's facts under the other's rules and date to tell the two causes apart.
+    `same_member` is false when the two are assessments of different members: then the fact
+    changes are the differences between two people.
+    """
+
+    assessment_id: str
+    against: str
+    member_id: str
+    against_member_id: str
+    same_member: bool
+    comparison: AnswerChange
 
 
 # --- audit, programmes, health ---------------------------------------------------------------

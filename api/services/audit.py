@@ -15,7 +15,16 @@ from db.engine import utc
 from db.models import AuditEvent
 
 Action = Literal[
-    "create", "read", "list", "search", "update", "delete", "assess", "rederive", "denied"
+    "create",
+    "read",
+    "list",
+    "search",
+    "update",
+    "delete",
+    "assess",
+    "rederive",
+    "compare",
+    "denied",
 ]
 # What came of a search (see `db.models.AuditEvent.outcome`).
 Outcome = Literal["found", "not_found", "refused"]
