@@ -13,6 +13,7 @@ from eligibility.answer import Determination
 from eligibility.derive import FactError
 from eligibility.determination import determine
 from eligibility.facts import Applicant
+from eligibility.identity import parse_identity_number
 from eligibility.listing import list_programmes
 from eligibility.policy import load_bundled
 from eligibility.policy_file import PolicyError
@@ -27,6 +28,28 @@ class CheckOutput(msgspec.Struct, frozen=True, kw_only=True):
     """One line of `eligibility check` output."""
 
     determinations: list[Determination]
+
+
+class SavedCheck(msgspec.Struct, frozen=True, kw_only=True):
+    """One applicant's check as `eligibility check --save` keeps it, for `eligibility diff`:
+    the facts decided on (the ID number replaced by the birth date it gives, as an assessment
+    stores them), the date, the policy version, the programmes asked and the answer."""
+
+    applicant: Applicant
+    as_of: dt.date
+    policy_version: str
+    programmes: list[str] | None
+    lang: Lang
+    determinations: list[Determination]
+
+
+def saved_facts(applicant: Applicant, as_of: dt.date) -> Applicant:
+    """The applicant as kept: `as_of` set, no ID number (only its birth date)."""
+    person = applicant.person
+    if person is not None and person.id_number is not None:
+        birth = parse_identity_number(person.id_number).birth_date
+        person = msgspec.structs.replace(person, id_number=None, birth_date=birth)
+    return msgspec.structs.replace(applicant, as_of=as_of, person=person)
 
 
 def register(commands: Any) -> None:
@@ -44,6 +67,12 @@ def register(commands: Any) -> None:
         "--as-of", type=dt.date.fromisoformat, help="date for applicants without one"
     )
     check.add_argument("--pretty", action="store_true", help="indent the JSON (one applicant)")
+    check.add_argument(
+        "--save",
+        metavar="FILE",
+        help="also keep each check (facts without the ID number, date, policy version, answer) "
+        "in FILE, one per line, for `eligibility diff`",
+    )
     check.set_defaults(run=run_check)
 
     programmes = commands.add_parser(
@@ -84,6 +113,7 @@ def run_check(args: argparse.Namespace) -> int:
     today = args.as_of or dt.date.today()
     out = sys.stdout.buffer
     status = 0
+    saved: list[bytes] = []
     for line_number, document in documents:
         try:
             applicant = _decoder.decode(document)
@@ -100,11 +130,31 @@ def run_check(args: argparse.Namespace) -> int:
         except FactError as exc:
             status = _fail(f"line {line_number}: invalid applicant: {exc}")
             continue
+        if args.save:
+            as_of = applicant.as_of or today
+            saved.append(
+                _encoder.encode(
+                    SavedCheck(
+                        applicant=saved_facts(applicant, as_of),
+                        as_of=as_of,
+                        policy_version=policies.version,
+                        programmes=args.programme,
+                        lang=lang,
+                        determinations=determinations,
+                    )
+                )
+            )
         encoded = _encoder.encode(CheckOutput(determinations=determinations))
         if args.pretty:
             encoded = msgspec.json.format(encoded, indent=2)
         out.write(encoded + b"\n")
     out.flush()
+    if args.save:
+        try:
+            with open(args.save, "wb") as kept:
+                kept.writelines(line + b"\n" for line in saved)
+        except OSError as exc:
+            return _fail(f"cannot write {args.save}: {exc.strerror}")
     return status
 
 

@@ -468,15 +468,20 @@ def _criterion_rules(
     return added, removed, rewritten
 
 
-def _item_text(item: str, d_a: Determination, d_b: Determination, lang: Lang) -> str:
+def _item_text(item: str, a: Assessed, b: Assessed, pid: str, lang: Lang) -> str:
+    """What the item is, in words: a criterion's general wording as it reads on the side that
+    applies it (B's first), not one outcome's ("您连续务工1个月……")."""
     if item == VERDICT:
         return "结果" if lang == "zh" else "answer"
     if item == AMOUNT:
         return "钱数" if lang == "zh" else "amount"
-    for d in (d_b, d_a):
-        for c in d.criteria:
-            if c.id == item:
-                return c.text
+    for side in (b, a):
+        plan = plans_of(side.policies).plan(
+            side.policies.programme(pid), side.applicant.region_code, side.as_of
+        )
+        for criterion in plan.criteria:
+            if criterion.id == item:
+                return criterion.general[lang]
     return item
 
 
@@ -678,7 +683,7 @@ def _item_change(
     rewritten = item in criteria_rules
     return ItemChange(
         item=item,
-        text=_item_text(item, d_a, d_b, lang),
+        text=_item_text(item, a, b, prog_b.id, lang),
         before=s_a,
         after=s_b,
         cause=cause,
@@ -687,7 +692,7 @@ def _item_change(
         by_date=tuple(dated),
         criterion_rule=rewritten,
         says=_says(
-            _item_text(item, d_a, d_b, lang),
+            _item_text(item, a, b, prog_b.id, lang),
             item,
             _state_words(item, s_a, d_a, lang),
             _state_words(item, s_b, d_b, lang),

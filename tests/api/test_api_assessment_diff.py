@@ -22,6 +22,7 @@ from eligibility.policy import load_policy_set
 from tests.api.conftest import HouseholdMaker, bearer
 from tests.api.test_api_checks import assert_problem
 
+TRANSPORT = ["transport_subsidy"]
 LOAN = {"amount": 30000, "term_months": 36, "purpose": "production"}
 
 
@@ -86,14 +87,14 @@ async def test_a_fact_change_is_named_from_to(
     抚远 2024-04-09): the member's months fall from 3 to 1 on the same date."""
     household = await new_household("230101")
     member = await _member(client, admin_headers, household["id"], **_worker(3, "330106"))
-    first = await _assess(client, admin_headers, member["id"], "2024-06-01", ["transport_subsidy"])
+    first = await _assess(client, admin_headers, member["id"], "2024-06-01", TRANSPORT)
     patched = await client.patch(
         f"/v1/members/{member['id']}",
         json={"employment": {**_worker(1, "330106")["employment"]}},
         headers=admin_headers,
     )
     assert patched.status_code == 200, patched.text
-    second = await _assess(client, admin_headers, member["id"], "2024-06-01", ["transport_subsidy"])
+    second = await _assess(client, admin_headers, member["id"], "2024-06-01", TRANSPORT)
 
     response = await client.get(
         f"/v1/assessments/{second['id']}/diff?against={first['id']}", headers=admin_headers
@@ -121,8 +122,9 @@ async def test_a_fact_change_is_named_from_to(
         f"/v1/assessments/{second['id']}/diff?against={first['id']}&lang=en",
         headers=admin_headers,
     )
-    assert "changed from 3 months to 1 month (a fact changed)" in (
-        _item(_programme(english.json(), "transport_subsidy"), "verdict")["says"]
+    assert (
+        "changed from 3 months to 1 month (a fact changed)"
+        in (_item(_programme(english.json(), "transport_subsidy"), "verdict")["says"])
     )
 
 
@@ -133,8 +135,8 @@ async def test_a_rule_change_names_the_parameter_its_dates_and_source(
     `until = 2025-01-01`): the same worker in 兰州, decided for 2024 and for 2025."""
     household = await new_household("620823")
     member = await _member(client, admin_headers, household["id"], **_worker(4, "620102"))
-    in_2024 = await _assess(client, admin_headers, member["id"], "2024-06-01", ["transport_subsidy"])
-    in_2025 = await _assess(client, admin_headers, member["id"], "2025-06-01", ["transport_subsidy"])
+    in_2024 = await _assess(client, admin_headers, member["id"], "2024-06-01", TRANSPORT)
+    in_2025 = await _assess(client, admin_headers, member["id"], "2025-06-01", TRANSPORT)
 
     response = await client.get(
         f"/v1/assessments/{in_2025['id']}/diff?against={in_2024['id']}", headers=admin_headers
@@ -173,8 +175,8 @@ async def test_both_causes_and_no_change(
     none).  A worker of 4 months in 2023 is down to 1 month in 2024."""
     household = await new_household("140821")
     member = await _member(client, admin_headers, household["id"], **_worker(4, "330106"))
-    in_2023 = await _assess(client, admin_headers, member["id"], "2023-06-01", ["transport_subsidy"])
-    again = await _assess(client, admin_headers, member["id"], "2023-06-01", ["transport_subsidy"])
+    in_2023 = await _assess(client, admin_headers, member["id"], "2023-06-01", TRANSPORT)
+    again = await _assess(client, admin_headers, member["id"], "2023-06-01", TRANSPORT)
     same = await client.get(
         f"/v1/assessments/{again['id']}/diff?against={in_2023['id']}", headers=admin_headers
     )
@@ -188,7 +190,7 @@ async def test_both_causes_and_no_change(
         json={"employment": {**_worker(1, "330106")["employment"]}},
         headers=admin_headers,
     )
-    in_2024 = await _assess(client, admin_headers, member["id"], "2024-06-01", ["transport_subsidy"])
+    in_2024 = await _assess(client, admin_headers, member["id"], "2024-06-01", TRANSPORT)
     body = (
         await client.get(
             f"/v1/assessments/{in_2024['id']}/diff?against={in_2023['id']}",
@@ -222,8 +224,8 @@ async def test_both_sides_must_be_in_the_callers_regions(
     shanxi = await new_household("140821")
     mine = await _member(client, admin_headers, gansu["id"], **_worker(4, "620102"))
     theirs = await _member(client, admin_headers, shanxi["id"], **_worker(4, "330106"))
-    own = await _assess(client, admin_headers, mine["id"], "2024-06-01", ["transport_subsidy"])
-    other = await _assess(client, admin_headers, theirs["id"], "2024-06-01", ["transport_subsidy"])
+    own = await _assess(client, admin_headers, mine["id"], "2024-06-01", TRANSPORT)
+    other = await _assess(client, admin_headers, theirs["id"], "2024-06-01", TRANSPORT)
     caseworker = bearer(await make_key("caseworker", regions=["62"]))
 
     refused = await client.get(
