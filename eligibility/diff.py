@@ -210,8 +210,13 @@ def _fact_words(policies: PolicySet, path: str, value: object, lang: Lang) -> st
     """A fact's value as a reader says it, with its unit ("3个月")."""
     if value is None:
         return _UNKNOWN[lang]
-    said = show_fact(policies, path, value, lang)
     spec = policies.facts.get(path)
+    if spec is not None and spec.kind == "region" and isinstance(value, str):
+        place = gazetteer().place(value)
+        if place is None:
+            return value
+        return f"{place.name}（{value}）" if lang == "zh" else f"{place.name} ({value})"
+    said = show_fact(policies, path, value, lang)
     if spec is not None and spec.kind == "int" and spec.unit is not None:
         unit = _UNITS[spec.unit][lang]
         said += unit[:-1] if lang == "en" and value == 1 and unit.endswith("s") else unit
@@ -527,6 +532,16 @@ def compare(before: Assessed, after: Assessed, *, lang: Lang = "zh") -> AnswerCh
     if decided_aa is None or decided_bb is None:
         raise FactError("as_of", "an assessment's own date cannot be decided for its facts")
     decided_ab, decided_ba = _decide(b, a, lang), _decide(a, b, lang)
+    if decided_ab is None or decided_ba is None:
+        # One side's facts name a birth after the other side's date: only one crossing is
+        # decided, so a change both would have shown is put down to one cause.
+        exact = False
+        notes.append(
+            "一边的出生日期在另一边的日期之后，只能单向比较，原因可能没有分全"
+            if lang == "zh"
+            else "a birth date on one side falls after the other side's date: compared one way "
+            "only, so the causes may not be told fully apart"
+        )
 
     region_a, region_b = a.applicant.region_code, b.applicant.region_code
     given = _fact_changes(
