@@ -30,7 +30,7 @@ from api.routes.households import HouseholdsController, MembersController
 from api.routes.programmes import ProgrammesController
 from api.routes.telegram import TelegramWebhook
 from api.runtime import PolicyRegistry, Runtime
-from api.security import IdentityHasher, load_identity_key
+from api.security import IdentityHasher, PrincipalCache, load_identity_key
 from api.services import exports
 from api.settings import Settings, get_settings
 from api.unavailable import unavailable_or_internal_error
@@ -95,6 +95,7 @@ async def start_runtime(settings: Settings) -> Runtime:
         sessions=sessions,
         policies=registry,
         identity=identity,
+        keys=PrincipalCache(ttl=settings.api_key_cache_seconds),
     )
 
 

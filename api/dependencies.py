@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
-from litestar.handlers.base import BaseRouteHandler
 from litestar.params import QueryParameter
+from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.problems import ProblemError
+from api.problems import ProblemError, http_exception_handler
 from api.runtime import Runtime
 from api.schemas import Lang
 from api.security import Principal, authenticate, bearer_key, hash_key, unauthorized
@@ -25,13 +25,18 @@ PoliciesDep = NamedDependency[PolicySet]
 LangDep = NamedDependency[Lang]
 
 
-def provide_runtime(request: Request[Any, Any, Any]) -> Runtime:
+def runtime_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Runtime:
     """The runtime built at start-up.
 
     Read from the app's own state: a `state` parameter would be a fresh copy per request.
     """
-    runtime: Runtime = request.app.state.runtime
+    runtime: Runtime = connection.app.state.runtime
     return runtime
+
+
+def provide_runtime(request: Request[Any, Any, Any]) -> Runtime:
+    """The runtime built at start-up (see `runtime_of`)."""
+    return runtime_of(request)
 
 
 async def provide_session(runtime: RuntimeDep) -> AsyncGenerator[AsyncSession, None]:
@@ -45,22 +50,55 @@ def provide_policies(runtime: RuntimeDep) -> PolicySet:
     return runtime.policies.current
 
 
-async def require_key(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Guard of the keyed routes: 401 before anything else (even body parsing) without a
-    valid key; the caller is kept on the connection for `provide_principal`."""
-    runtime: Runtime = connection.app.state.runtime
-    authorization = connection.headers.get("authorization")
+def policies_of(connection: ASGIConnection[Any, Any, Any, Any]) -> PolicySet:
+    """The policy set in force, read without the dependency machinery (see `api.routes.checks`)."""
+    return runtime_of(connection).policies.current
+
+
+def require_key(app: ASGIApp) -> ASGIApp:
+    """Middleware of the keyed routes: 401 before anything else (even body parsing) without a
+    valid key; the caller is kept in the connection's state for `provide_principal`.
+
+    A middleware rather than a guard: Litestar copies the route handler for every guard call,
+    which cost each keyed request more than the key check itself.
+    """
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            principal = await _principal(scope)
+        except ProblemError as exc:
+            # The 401 is answered here, through the `send` this middleware was given: raised
+            # on, it would be answered by the app's outermost handling, past the middleware
+            # wrapped around this one (the `Allow` of OPTIONS answers, `api.allow`).
+            request: Request[Any, Any, Any] = Request(scope, receive, send)
+            answer = http_exception_handler(request, exc).to_asgi_response(None, request)
+            await answer(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await app(scope, receive, send)
+
+    return middleware
+
+
+async def _principal(scope: Scope) -> Principal:
+    """The caller a request's bearer key stands for (`PrincipalCache`, else the database)."""
+    # ASGI servers give header names in lower case; the first Authorization counts.
+    authorization = next(
+        (value.decode("latin-1") for name, value in scope["headers"] if name == b"authorization"),
+        None,
+    )
     key_hash = hash_key(bearer_key(authorization))
+    runtime: Runtime = scope["litestar_app"].state.runtime
     principal = runtime.keys.get(key_hash)
     if principal is None:
         async with runtime.sessions() as session:
             principal = await authenticate(session, authorization)
         runtime.keys.put(key_hash, principal)
-    connection.state.principal = principal
+    return principal
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:
-    """The caller, as established by the `require_key` guard."""
+    """The caller, as established by the `require_key` middleware."""
     principal = request.state.get("principal")
     if not isinstance(principal, Principal):
         raise unauthorized("Send an API key as `Authorization: Bearer <key>`.")
@@ -74,17 +112,24 @@ def provide_admin(principal: PrincipalDep) -> Principal:
     return principal
 
 
-def provide_lang(
-    request: Request[Any, Any, Any],
-    lang_query: Annotated[
-        Lang | None,
-        QueryParameter(name="lang", description="zh or en; overrides Accept-Language"),
-    ] = None,
-) -> Lang:
+# `?lang=`, declared once for the `lang` dependency and for the handlers that choose the
+# language themselves (`lang_of`).
+LangQuery = Annotated[
+    Lang | None,
+    QueryParameter(name="lang", description="zh or en; overrides Accept-Language"),
+]
+
+
+def lang_of(connection: ASGIConnection[Any, Any, Any, Any], lang_query: Lang | None) -> Lang:
     """`?lang=` if given, else the best of `Accept-Language`, else zh."""
     if lang_query is not None:
         return lang_query
-    return _from_accept_language(request.headers.get("accept-language", ""))
+    return _from_accept_language(connection.headers.get("accept-language", ""))
+
+
+def provide_lang(request: Request[Any, Any, Any], lang_query: LangQuery = None) -> Lang:
+    """The answer's language (see `lang_of`)."""
+    return lang_of(request, lang_query)
 
 
 def _from_accept_language(header: str) -> Lang:

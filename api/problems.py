@@ -217,8 +217,9 @@ class StrictRequest(Request[Any, Any, Any]):
     _bounded_form: FormMultiDict | None = None
 
     async def json(self) -> Any:
-        """The decoded body, after a strict check against the declared `data` type; 415 for a
-        body sent as another media type (text/plain, XML: Litestar would parse it as JSON)."""
+        """The body as the declared `data` type, converted strictly (the decoded JSON when the
+        handler declares none); 415 for a body sent as another media type (text/plain, XML:
+        Litestar would parse it as JSON)."""
         media_type = self.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type and not _is_json(media_type):
             raise ProblemError(
@@ -233,14 +234,16 @@ class StrictRequest(Request[Any, Any, Any]):
             # msgspec refuses documents nested deeper than the interpreter's stack allows.
             raise invalid([FieldError(path="$", message="nested too deeply")]) from None
         field = self.route_handler.parsed_fn_signature.parameters.get("data")
-        if field is not None:
-            try:
-                msgspec.convert(value, field.annotation, strict=True)
-            except msgspec.ValidationError as exc:
-                raise invalid([field_error(exc)]) from None
-            except RecursionError:
-                raise invalid([FieldError(path="$", message="nested too deeply")]) from None
-        return value
+        if field is None:
+            return value
+        try:
+            # The checked value itself is the handler's `data`: Litestar's own (lenient)
+            # conversion then passes it through instead of building it a second time.
+            return msgspec.convert(value, field.annotation, strict=True)
+        except msgspec.ValidationError as exc:
+            raise invalid([field_error(exc)]) from None
+        except RecursionError:
+            raise invalid([FieldError(path="$", message="nested too deeply")]) from None
 
     async def form(self) -> FormMultiDict:
         """The form, its text fields bounded when it is multipart (see `api.multipart`)."""

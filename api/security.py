@@ -8,7 +8,7 @@ import hmac
 import os
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -100,26 +100,43 @@ def bearer_key(authorization: str | None) -> str:
 
 
 class PrincipalCache:
-    """Keys recently found valid, kept `ttl` seconds so that a busy client costs one lookup
-    per key per `ttl` rather than one per request.  A revoked key stops working within `ttl`."""
+    """Keys recently found valid in the database, each kept `ttl` seconds from that lookup, so
+    a busy client costs one lookup per key per `ttl` rather than one per request (the lookup
+    was most of an unkeyed check's time).
 
-    def __init__(self, ttl: float = 10.0, size: int = 4096) -> None:
+    What it trades: a key revoked (`eligibility keys revoke`, another process) or narrowed in
+    the database goes on working in a running server until its entry is `ttl` old, never
+    longer: an entry is not renewed by use, only by a fresh lookup after it has expired.  Keys
+    found invalid are never kept, so a new key works at once.  `ttl=0` keeps nothing (every
+    request looks its key up).  Only hashes are keys of the cache, never the clear keys.
+    """
+
+    def __init__(
+        self, ttl: float = 10.0, size: int = 4096, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._ttl = ttl
         self._size = size
+        self._clock = clock
         self._entries: dict[str, tuple[float, Principal]] = {}
 
     def get(self, key_hash: str) -> Principal | None:
-        """The cached principal for a key hash, if still fresh."""
+        """The cached principal for a key hash, if looked up less than `ttl` seconds ago."""
         entry = self._entries.get(key_hash)
-        if entry is None or entry[0] < time.monotonic():
+        if entry is None:
+            return None
+        if entry[0] <= self._clock():
+            del self._entries[key_hash]
             return None
         return entry[1]
 
     def put(self, key_hash: str, principal: Principal) -> None:
-        """Remember a valid key (the oldest entries go first when full)."""
+        """Remember a key just found valid (the oldest entries go first when full)."""
+        if self._ttl <= 0:
+            return
+        self._entries.pop(key_hash, None)
         if len(self._entries) >= self._size:
             self._entries.pop(next(iter(self._entries)))
-        self._entries[key_hash] = (time.monotonic() + self._ttl, principal)
+        self._entries[key_hash] = (self._clock() + self._ttl, principal)
 
 
 async def list_keys(session: AsyncSession) -> list[ApiKey]:
@@ -128,8 +145,8 @@ async def list_keys(session: AsyncSession) -> list[ApiKey]:
 
 
 async def revoke_key(session: AsyncSession, key_id: str) -> bool:
-    """Mark a key revoked (it stops working within the principal cache's ttl); False if there
-    is no such key."""
+    """Mark a key revoked (a running server refuses it once its `PrincipalCache` entry is
+    `API_KEY_CACHE_SECONDS` old); False if there is no such key."""
     found = await session.get(ApiKey, key_id)
     if found is None:
         return False

@@ -80,6 +80,12 @@ class Settings:
     Retry-After.  A masked number, the birth date and the region leave 1,000 candidates, so
     the limit is what keeps the search from confirming each of them (review of #11, R1)."""
 
+    api_key_cache_seconds: float = 10.0
+    """`API_KEY_CACHE_SECONDS`: how long a server trusts an API key it has looked up before it
+    looks it up again (`api.security.PrincipalCache`): a key revoked or narrowed in the
+    database keeps its old powers in a running server this long at most.  0 looks every
+    request's key up (a revocation counts at once, each request pays a database query)."""
+
     @property
     def database_limits(self) -> DatabaseLimits:
         """The bounds on every database wait, as the engine takes them."""
@@ -122,6 +128,7 @@ class Settings:
             export_lease_seconds=_seconds(env, "EXPORT_LEASE_SECONDS", 30.0),
             export_max_upload_mb=_megabytes(env, "EXPORT_MAX_UPLOAD_MB", 256),
             member_search_per_minute=_count(env, "MEMBER_SEARCH_PER_MINUTE", 30),
+            api_key_cache_seconds=_seconds(env, "API_KEY_CACHE_SECONDS", 10.0, zero=True),
         )
 
 
@@ -140,18 +147,21 @@ def _days(env: Mapping[str, str], name: str, default: int) -> int:
     return days
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    """A duration in seconds from the environment: a number above 0 (refused at start-up
-    otherwise: an unbounded or zero wait is never what an operator meant)."""
+def _seconds(env: Mapping[str, str], name: str, default: float, *, zero: bool = False) -> float:
+    """A duration in seconds from the environment: a number above 0, or 0 too when `zero`
+    says 0 means "off" (refused at start-up otherwise: an unbounded or zero wait is never what
+    an operator meant)."""
     text = env.get(name)
     if text is None:
         return default
     try:
         seconds = float(text)
     except ValueError:
-        seconds = 0.0
-    if not 0 < seconds < float("inf"):
-        raise ValueError(f"{name} must be a number of seconds above 0; got {text!r}")
+        seconds = -1.0
+    lowest_ok = seconds >= 0 if zero else seconds > 0  # false for NaN too
+    if not lowest_ok or seconds == float("inf"):
+        bound = "0 or more" if zero else "above 0"
+        raise ValueError(f"{name} must be a number of seconds {bound}; got {text!r}")
     return seconds
 
 

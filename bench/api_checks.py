@@ -18,7 +18,13 @@ It prints, from one run:
   `delay()` hook (calibrated until the achieved rate is within 5 % of the target; the load used
   is printed).
 
+Two options show what the service around the decision allows, apart from the decision's own
+cost: `--programme ID` (repeatable) asks for those programmes only (`?programme=`), and
+`--memoised-core` starts the server with the decision replaced by its first answer for the same
+programmes, language and date (the answer's bytes are the same; only the decision's time goes).
+
     .venv/bin/python bench/api_checks.py [--duration 5] [--workers 1] [--max-connections 64]
+        [--programme monitoring_referral ...] [--memoised-core]
 """
 
 from __future__ import annotations
@@ -66,6 +72,17 @@ APPLICANT = {
     "loan_request": {"amount": 30000, "term_months": 36, "purpose": "production"},
 }
 ELIGIBILITY = str(Path(sys.executable).with_name("eligibility"))
+# `eligibility serve` with the decision memoised (`--memoised-core`): uvicorn runs the app in
+# this same process when there is one worker, so the replaced function is the one it calls.
+# (The bench folder goes last on the path: its batch.py must not hide the `batch` package.)
+MEMOISED_SERVER = f"""
+import sys
+sys.path.append({str(Path(__file__).resolve().parent)!r})
+from api_overhead import memoise_the_decision
+memoise_the_decision()
+from cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
 CONNECTION_STEPS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 # Saturated: the fewest connections giving this share of the highest throughput seen.
 SATURATED_SHARE = 0.95
@@ -239,33 +256,41 @@ async def _wait_ready(base: str, deadline: float) -> None:
     raise RuntimeError("the server did not become ready")
 
 
-def _answer_size(base: str, key: str) -> int:
+def _checks_path(programmes: list[str]) -> str:
+    """`/v1/checks`, asking for `programmes` only when any are named."""
+    query = "&".join(f"programme={p}" for p in programmes)
+    return "/v1/checks" + (f"?{query}" if query else "")
+
+
+def _answer_size(base: str, key: str, path: str) -> int:
     response = httpx.post(
-        base + "/v1/checks", json=APPLICANT, headers={"Authorization": f"Bearer {key}"}, timeout=30
+        base + path, json=APPLICANT, headers={"Authorization": f"Bearer {key}"}, timeout=30
     )
     if response.status_code != 200:
-        raise RuntimeError(f"POST /v1/checks answered {response.status_code}: {response.text}")
+        raise RuntimeError(f"POST {path} answered {response.status_code}: {response.text}")
     determinations = response.json()["determinations"]
     print(
-        f"answer: POST /v1/checks, one applicant, {len(determinations)} programmes, "
+        f"answer: POST {path}, one applicant, {len(determinations)} programmes, "
         f"detail=full (the only form today): {len(response.content):,} bytes"
     )
     return len(response.content)
 
 
-def _bench_wrk(wrk: str, base: str, key: str, args: argparse.Namespace, folder: Path) -> None:
+def _bench_wrk(
+    wrk: str, base: str, key: str, path: str, args: argparse.Namespace, folder: Path
+) -> None:
     body = json.dumps(APPLICANT, ensure_ascii=False, separators=(",", ":"))
 
     def checks(connections: int, delay_ms: float = 0) -> dict[str, float]:
         script = _script("POST", key, body, delay_ms)
-        return _wrk(wrk, base + "/v1/checks", script, connections, args.duration, folder)
+        return _wrk(wrk, base + path, script, connections, args.duration, folder)
 
     def health(connections: int) -> dict[str, float]:
         script = _script("GET", key, None)
         return _wrk(wrk, base + "/healthz", script, connections, args.duration, folder)
 
     # Warm-up: imports, caches, SQLite pages, the key cache.
-    _wrk(wrk, base + "/v1/checks", _script("POST", key, body), 4, 2, folder)
+    _wrk(wrk, base + path, _script("POST", key, body), 4, 2, folder)
     print(f"load: wrk, 1 thread, {args.duration} s per step")
     health_top, health_conns, _ = _steps("GET /healthz", health, args.max_connections)
     check_top, check_conns, _ = _steps("POST /v1/checks", checks, args.max_connections)
@@ -320,11 +345,11 @@ def _report(name: str, seconds: float, latencies: list[float]) -> float:
     return rate
 
 
-async def _bench_python(base: str, key: str, requests: int, concurrency: int) -> None:
+async def _bench_python(base: str, key: str, path: str, requests: int, concurrency: int) -> None:
     headers = {"Authorization": f"Bearer {key}"}
 
     async def check(client: httpx.AsyncClient) -> int:
-        response = await client.post(base + "/v1/checks", json=APPLICANT, headers=headers)
+        response = await client.post(base + path, json=APPLICANT, headers=headers)
         return response.status_code
 
     async def health(client: httpx.AsyncClient) -> int:
@@ -347,7 +372,21 @@ def main() -> int:
     parser.add_argument("--max-connections", type=int, default=256)
     parser.add_argument("--requests", type=int, default=2000, help="fallback client only")
     parser.add_argument("--concurrency", type=int, default=32, help="fallback client only")
+    parser.add_argument(
+        "--programme",
+        action="append",
+        default=[],
+        help="ask for this programme only (repeatable; default all)",
+    )
+    parser.add_argument(
+        "--memoised-core",
+        action="store_true",
+        help="serve with the decision memoised: what the service around it allows",
+    )
     args = parser.parse_args()
+    if args.memoised_core and args.workers != 1:
+        parser.error("--memoised-core needs one worker (the app must run in the started process)")
+    path = _checks_path(args.programme)
 
     wrk = ensure_wrk()
     with tempfile.TemporaryDirectory(prefix="bench-api-") as name:
@@ -367,9 +406,10 @@ def main() -> int:
         )
         key = created.stdout.strip().splitlines()[-1]
         port = _free_port()
+        command = [sys.executable, "-c", MEMOISED_SERVER] if args.memoised_core else [ELIGIBILITY]
         server = subprocess.Popen(
             [
-                ELIGIBILITY,
+                *command,
                 "serve",
                 "--host",
                 "127.0.0.1",
@@ -385,12 +425,16 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         try:
             asyncio.run(_wait_ready(base, time.monotonic() + 60))
-            print(f"server: eligibility serve (uvicorn), {args.workers} worker(s), SQLite, {base}")
-            _answer_size(base, key)
+            core = "the decision MEMOISED (only the service around it measured)"
+            print(
+                f"server: eligibility serve (uvicorn), {args.workers} worker(s), SQLite, {base}; "
+                + (core if args.memoised_core else "the decision as it is")
+            )
+            _answer_size(base, key, path)
             if wrk is not None:
-                _bench_wrk(wrk, base, key, args, folder)
+                _bench_wrk(wrk, base, key, path, args, folder)
             else:
-                asyncio.run(_bench_python(base, key, args.requests, args.concurrency))
+                asyncio.run(_bench_python(base, key, path, args.requests, args.concurrency))
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -20,7 +20,7 @@ class AssessmentsController(Controller):
     path = "/v1/assessments"
     tags = ("assessments",)
     security = SECURITY
-    guards = [require_key]  # noqa: RUF012  (Litestar reads a list)
+    middleware = [require_key]  # noqa: RUF012  (Litestar reads a list)
 
     @post("/", responses=protected(404), summary="Assess a member")
     async def create(

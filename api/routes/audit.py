@@ -22,7 +22,7 @@ class AuditController(Controller):
     path = "/v1/audit"
     tags = ("audit",)
     security = SECURITY
-    guards = [require_key]  # noqa: RUF012  (Litestar reads a list)
+    middleware = [require_key]  # noqa: RUF012  (Litestar reads a list)
 
     @get("/", responses=protected(403), summary="Read the audit log")
     async def list_(

@@ -185,7 +185,7 @@ class ExportsController(Controller):
     path = "/v1/exports"
     tags = ("exports",)
     security = SECURITY
-    guards = [require_key]  # noqa: RUF012  (Litestar reads a list)
+    middleware = [require_key]  # noqa: RUF012  (Litestar reads a list)
 
     @post(
         "/",

@@ -36,7 +36,7 @@ class HouseholdsController(Controller):
     path = "/v1/households"
     tags = ("households",)
     security = SECURITY
-    guards = [require_key]  # noqa: RUF012  (Litestar reads a list)
+    middleware = [require_key]  # noqa: RUF012  (Litestar reads a list)
 
     @post("/", responses=protected(403), summary="Register a household")
     async def create(
@@ -132,7 +132,7 @@ class MembersController(Controller):
     path = "/v1/members"
     tags = ("households",)
     security = SECURITY
-    guards = [require_key]  # noqa: RUF012  (Litestar reads a list)
+    middleware = [require_key]  # noqa: RUF012  (Litestar reads a list)
 
     @post("/search", status_code=200, responses=protected(429), summary="Find by ID number")
     async def search(
