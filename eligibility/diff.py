@@ -412,10 +412,15 @@ def _parameter_words(
     return f"the {description} ({place}) went from {said_a} to {said_b}"
 
 
-def _reads(programme: Programme | None, item: str) -> tuple[set[str], set[str]]:
+def _deciding(change: ParameterChange) -> tuple[ValueInForce, ...]:
+    """The entry a change is cited by: the one in force after, else the one that ended."""
+    if change.after is not None:
+        return (change.after,)
+    return () if change.before is None else (change.before,)
+
+
+def _reads(programme: Programme, item: str) -> tuple[set[str], set[str]]:
     """The facts and parameters an item of the programme's answer reads."""
-    if programme is None:
-        return set(), set()
     facts: set[str] = set()
     params: set[str] = set()
     if item == AMOUNT:
@@ -574,7 +579,9 @@ def compare(before: Assessed, after: Assessed, *, lang: Lang = "zh") -> AnswerCh
             for p in _parameter_changes(a, b, pid, region_b, lang):
                 params.setdefault(p.name, p)
         added, removed, rewritten = (
-            ([], [], []) if a.policies is b.policies else _criterion_rules(prog_a, prog_b)
+            ([], [], [])
+            if a.policies.version == b.policies.version
+            else _criterion_rules(prog_a, prog_b)
         )
         ids = [c.id for c in d_b.criteria] + [
             c.id for c in d_a.criteria if c.id not in {x.id for x in d_b.criteria}
@@ -584,8 +591,9 @@ def compare(before: Assessed, after: Assessed, *, lang: Lang = "zh") -> AnswerCh
             s_aa, s_bb = _state(d_a, item), _state(d_b, item)
             if s_aa == s_bb:
                 continue
-            s_ab = _state((decided_ab or {}).get(pid), item) if decided_ab is not None else s_aa
-            s_ba = _state((decided_ba or {}).get(pid), item) if decided_ba is not None else s_bb
+            # Without a crossing (a birth after the other date), that path shows no change.
+            s_ab = s_aa if decided_ab is None else _state(decided_ab[pid], item)
+            s_ba = s_bb if decided_ba is None else _state(decided_ba[pid], item)
             by_rules = s_aa != s_ab or s_ba != s_bb
             by_facts = s_ab != s_bb or s_aa != s_ba
             cause: Cause = "both" if by_rules and by_facts else "rules" if by_rules else "facts"
@@ -689,7 +697,7 @@ def _item_change(
     if cause != "rules":
         facts = [c for path, c in read_changes.items() if path in reads_facts]
         # The region decides which local rules apply: a move is a fact every item reads.
-        facts += [c for c in given if c.fact == "region_code"]
+        facts = _unique([*facts, *(c for c in given if c.fact == "region_code")])
         if not facts:
             facts = list(given)
     if cause != "facts":
@@ -823,10 +831,7 @@ def _says(
     if cause != "facts":
         if params:
             sources = list(
-                dict.fromkeys(
-                    (p.after or p.before).citation.title  # type: ignore[union-attr]
-                    for p in params
-                )
+                dict.fromkeys(entry.citation.title for p in params for entry in _deciding(p))
             )
             see = (
                 "，见" + "、".join(f"《{t}》" for t in sources)
