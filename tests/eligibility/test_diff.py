@@ -12,11 +12,16 @@ from typing import Any
 
 import msgspec
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
+from eligibility.derive import FactError
+from eligibility.determination import determine
 from eligibility.diff import Assessed, compare
 from eligibility.facts import Applicant
 from eligibility.policy import load_policy_set
 from eligibility.programme import PolicySet
+from tests.eligibility.strategies import applicants
 
 TRANSPORT = ("transport_subsidy",)
 
@@ -162,3 +167,54 @@ def test_every_change_is_worded(policies: PolicySet, lang: Any) -> None:
     for change in programme.changes:
         assert change.says.startswith(programme.name)
         assert ("因为" if lang == "zh" else "because") in change.says
+
+
+_DATES = ["2021-06-01", "2023-06-01", "2024-06-01", "2024-12-31", "2025-01-01", "2026-06-01"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    first=applicants(),
+    second=applicants(),
+    days=st.tuples(st.sampled_from(_DATES), st.sampled_from(_DATES)),
+    region=st.sampled_from(["140821", "620823", "520181", "451226", "230124", "510121"]),
+    same_facts=st.booleans(),
+)
+def test_laws_of_the_comparison(
+    policies: PolicySet,
+    first: dict[str, Any],
+    second: dict[str, Any],
+    days: tuple[str, str],
+    region: str,
+    same_facts: bool,
+) -> None:
+    """Whatever the two sides: an item is listed exactly when the two answers differ in it;
+    swapping the sides swaps before and after and keeps the cause; the rules are a cause only
+    when the date or the version differs, the facts only when some fact differs."""
+    a = msgspec.convert(dict(first, as_of=days[0], region_code=region), Applicant)
+    facts_b = first if same_facts else second
+    b = msgspec.convert(dict(facts_b, as_of=days[1], region_code=region), Applicant)
+    try:
+        forward = compare(_side(policies, a), _side(policies, b))
+        backward = compare(_side(policies, b), _side(policies, a))
+    except FactError:
+        return  # a birth date after one of the dates: that side cannot be decided at all
+    answers_a = {d.programme: d for d in determine(a, policies, programmes=TRANSPORT)}
+    answers_b = {d.programme: d for d in determine(b, policies, programmes=TRANSPORT)}
+    [there], [back] = forward.programmes, backward.programmes
+    d_a, d_b = answers_a[there.programme], answers_b[there.programme]
+    assert (d_a.verdict != d_b.verdict) == any(c.item == "verdict" for c in there.changes)
+    assert (d_a.amount != d_b.amount) == any(c.item == "amount" for c in there.changes)
+    backwards = {c.item: c for c in back.changes}
+    event(f"causes: {sorted({c.cause for c in there.changes})}")
+    for change in there.changes:
+        assert change.says
+        other = backwards[change.item]
+        assert (other.before, other.after) == (change.after, change.before)
+        if forward.exact:
+            assert other.cause == change.cause
+        if days[0] == days[1]:
+            assert change.cause == "facts"
+        if same_facts or not forward.facts:
+            assert change.cause == "rules"
+    assert set(backwards) == {c.item for c in there.changes}
