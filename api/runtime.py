@@ -6,6 +6,8 @@ handlers through `Provide` (see `api.dependencies`).
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import msgspec
@@ -14,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.security import IdentityHasher, PrincipalCache
 from api.settings import Settings
-from db.models import PolicySetRecord
+from db.models import PolicySetRecord, utcnow
 from eligibility.policy import load_policy_set
 from eligibility.programme import PolicySet
 
@@ -67,3 +69,6 @@ class Runtime:
     policies: PolicyRegistry
     identity: IdentityHasher
     keys: PrincipalCache = field(default_factory=PrincipalCache)
+    clock: Callable[[], dt.datetime] = utcnow
+    """The time rate limits are counted at (UTC); a test sets it to run a sweep at chosen
+    times instead of however fast the machine happens to be."""

@@ -21,7 +21,6 @@ from msgspec.structs import FieldInfo
 
 from api.problems import FieldError, invalid
 from eligibility import facts as f
-from eligibility.answer import Determination
 from eligibility.birth import birth_date_problem
 from eligibility.diff import AnswerChange
 from eligibility.facts import (
@@ -40,6 +39,7 @@ from eligibility.identity import (
     parse_identity_number,
 )
 from eligibility.places import region_code_for_name
+from eligibility.reply import FullDetermination, Question, Source, SummaryDetermination
 
 # A place as people write it, standing for its code (eligibility.places).
 PlaceName = Annotated[
@@ -92,10 +92,21 @@ def check_member_birth(id_number: str | None, birth_date: dt.date | None) -> Non
 # --- checks ----------------------------------------------------------------------------------
 
 
-class CheckResult(msgspec.Struct, frozen=True, kw_only=True):
-    """One determination per programme asked for."""
+# One programme's answer: `full` (every criterion) or `summary` (`?detail=summary`: the criteria
+# not met or unknown), its `detail` says which.  Sources and questions are named by id and path;
+# the answer that carries them has one table of each (issue 10).
+Shown = FullDetermination | SummaryDetermination
+Sources = dict[str, Source]
+Questions = dict[str, Question]
 
-    determinations: list[Determination]
+
+class CheckResult(msgspec.Struct, frozen=True, kw_only=True):
+    """One determination per programme asked for, with the sources (id → document) and the
+    questions (fact path → how to ask it) they name."""
+
+    determinations: list[Shown]
+    sources: Sources
+    questions: Questions
 
 
 class BatchCheckRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -109,14 +120,16 @@ class BatchCheckItem(msgspec.Struct, frozen=True, kw_only=True):
 
     index: int
     ok: bool
-    determinations: list[Determination] = []
+    determinations: list[Shown] = []
     errors: list[FieldError] = []
 
 
 class BatchCheckResult(msgspec.Struct, frozen=True, kw_only=True):
-    """One item per applicant, in the order sent."""
+    """One item per applicant, in the order sent; one table of sources and questions for all."""
 
     results: list[BatchCheckItem]
+    sources: Sources
+    questions: Questions
 
 
 class EmploymentInput(Employment, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
@@ -426,7 +439,9 @@ class AssessmentRead(msgspec.Struct, frozen=True, kw_only=True):
     programmes: list[str] | None
     created_by: str
     created_at: dt.datetime
-    determinations: list[Determination]
+    determinations: list[Shown]
+    sources: Sources
+    questions: Questions
 
 
 class AssessmentList(msgspec.Struct, frozen=True, kw_only=True):
@@ -441,7 +456,9 @@ class RederiveResult(msgspec.Struct, frozen=True, kw_only=True):
     assessment_id: str
     policy_version: str
     identical: bool
-    determinations: list[Determination]
+    determinations: list[Shown]
+    sources: Sources
+    questions: Questions
 
 
 class AssessmentDiff(msgspec.Struct, frozen=True, kw_only=True):

@@ -75,10 +75,13 @@ class Settings:
     after its last renewal (at most twice this after the death)."""
 
     member_search_per_minute: int = 30
-    """`MEMBER_SEARCH_PER_MINUTE`: ID-number searches one API key may make per minute (a fixed
-    window kept in the database, so it holds across workers); more are answered 429 with
-    Retry-After.  A masked number, the birth date and the region leave 1,000 candidates, so
-    the limit is what keeps the search from confirming each of them (review of #11, R1)."""
+    """`MEMBER_SEARCH_PER_MINUTE`: ID-number searches one API key may make per rolling minute
+    (kept in the database, so it holds across workers): this many back to back, then one each
+    60 s / this, with no minute boundary to straddle; more are answered 429 with Retry-After,
+    and a refused search counts too: a key that, once refused, keeps trying faster gets none
+    until it slows down.  A masked number, the birth date and the region leave 1,000
+    candidates, so the limit is what keeps the search from confirming each of them (review of
+    #11, R1)."""
 
     api_key_cache_seconds: float = 10.0
     """`API_KEY_CACHE_SECONDS`: how long a server trusts an API key it has looked up before it

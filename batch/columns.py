@@ -15,6 +15,7 @@ output carries the masked form, and error messages show the masked form too.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -184,6 +185,19 @@ def parse_chunk(
             steps = _column_steps(header, dtype, spec, i, lang)
             plan.cache[("steps", *column_key)] = steps
         assert isinstance(steps, tuple)
+        if isinstance(dtype, pl.Categorical) and steps[0] is not None:
+            # Read as categorical (`few_valued_headers`): parse each category once, ever.
+            with _CATEGORIES_LOCK:
+                seen = plan.cache.get(("categories", *column_key))
+                assert seen is None or isinstance(seen, pl.DataFrame)
+                final, error, seen = _parsed_categories(
+                    dtype.categories, header, steps, KIND_DTYPES[spec.kind], seen
+                )
+                plan.cache[("categories", *column_key)] = seen
+            finals.append(final.alias(path))
+            if error is not None:
+                errors.append(error)
+            continue
         distinct = raw[header].drop_nulls().unique() if steps[0] is not None else None
         if distinct is not None and (distinct.len() <= 256 or distinct.len() * 8 <= raw.height):
             # Few distinct cells (categories, yes/no, codes): parse each once, then look it up.
@@ -404,6 +418,60 @@ def _parsed_once(
         ),
         done,
     )
+
+
+def _parsed_categories(
+    categories: pl.Categories,
+    header: str,
+    steps: _Steps,
+    dtype: pl.DataType,
+    seen: pl.DataFrame | None = None,
+) -> tuple[pl.Expr, _Error, pl.DataFrame]:
+    """Parse the categories of a column read as categorical (those not `seen` already), and
+    look each row's cell up by its category number; return the lookups and the categories
+    parsed so far (final value and error, by category number).
+
+    The reader numbers categories from 0 in the order it meets them and never renumbers, so a
+    chunk's cells are all among the categories there are once it has been read."""
+    text, value, final, error = steps
+    assert text is not None
+    every = categories.to_series()
+    done = seen
+    if done is None or done.height < every.len():
+        message = pl.lit(None, dtype=pl.String) if error is None else error[1]
+        parsed = (
+            every.slice(0 if done is None else done.height)
+            .alias(header)
+            .to_frame()
+            .lazy()
+            .with_columns(text)
+            .with_columns(value)
+            .select(final.cast(dtype).alias("final"), message.alias("error"))
+            .collect()
+        )
+        done = parsed if done is None else pl.concat([done, parsed])
+    place = pl.col(header).to_physical()
+    looked_up = pl.lit(done["final"]).gather(place)
+    errors = done["error"]
+    if errors.null_count() == errors.len():
+        return looked_up, None, done  # a clean column: nothing more to look up
+    return (
+        looked_up,
+        (pl.lit(errors.is_not_null()).gather(place).fill_null(False), pl.lit(errors).gather(place)),
+        done,
+    )
+
+
+def few_valued_headers(plan: ColumnPlan, policies: PolicySet) -> list[str]:
+    """The headers of fact columns whose cells take few distinct values (yes/no, the options
+    of a category, region codes or place names): read as categorical where the reader can
+    (`batch.readers.Register.read`), they are parsed once per distinct cell."""
+    few = ("bool", "enum", "region")
+    return [h for h, path in plan.facts.items() if policies.facts[path].kind in few]
+
+
+# Categories parsed per column are shared by the chunks decided at once, in threads.
+_CATEGORIES_LOCK = threading.Lock()
 
 
 def _label(path: str, policies: PolicySet, lang: Lang) -> str:
@@ -632,7 +700,14 @@ def _identity_numbers(column: pl.Series, lang: Lang) -> tuple[pl.Series, pl.Seri
     """
     # Normalised as `eligibility.identity.normalise_identity_text` does (NFKC, stripped,
     # upper case), so a number typed in full-width digits is the same person.
-    text = column.cast(pl.String).str.normalize("NFKC").str.strip_chars().str.to_uppercase()
+    text = column.cast(pl.String)
+    # NFKC leaves ASCII as it is, and the numbers of a register are ASCII but for a few typed
+    # in full-width digits: only those are normalised (NFKC over every cell was half the
+    # time spent on ID numbers).
+    wide = (text.str.len_bytes() != text.str.len_chars()).arg_true()
+    if wide.len():
+        text = text.scatter(wide, text.gather(wide).str.normalize("NFKC"))
+    text = text.str.strip_chars().str.to_uppercase()
     text_col = pl.col("text")
     # A register's numbers are 18 characters; other lengths (always errors) are masked apart.
     # The core's mask (`mask_identity_number`), columnar: a test holds the two to one answer.

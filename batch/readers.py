@@ -43,7 +43,8 @@ class Register:
 
     headers: list[str]
     total: int | None
-    chunks: Callable[[], Iterator[pl.DataFrame]]
+    chunks: Callable[[Collection[str]], Iterator[pl.DataFrame]]
+    """The chunks, given the headers to read as categorical where the format allows (CSV)."""
     cleanup: list[Path] = field(default_factory=list)
     damaged: bool = False
     """Some bytes were not text in the file's encoding: they read as U+FFFD (`REPLACEMENT`)."""
@@ -51,9 +52,16 @@ class Register:
     """What was found while opening that a person should know (the sheet, the header rows)."""
     name: str = ""
 
-    def read(self) -> Iterator[pl.DataFrame]:
-        """The chunks; a reader's failure midway (a malformed row) as a `BatchInputError`."""
-        chunks = self.chunks()
+    def read(self, categorical: Collection[str] = ()) -> Iterator[pl.DataFrame]:
+        """The chunks; a reader's failure midway (a malformed row) as a `BatchInputError`.
+
+        `categorical`: headers of columns with few distinct cells (yes/no, categories, codes),
+        which a CSV reader then reads as categorical, each with categories of its own: the
+        reader stores each distinct cell once, and every cell read so far has a number that
+        stays the same from chunk to chunk, so the cells can be parsed once per distinct text
+        (`batch.columns.parse_chunk`).  Other formats give text as they read it.
+        """
+        chunks = self.chunks(categorical)
         while True:
             try:
                 chunk = next(chunks)
@@ -219,7 +227,7 @@ def _open_parquet(path: Path, chunk_rows: int) -> Register:
     group_rows = [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
     scan = pl.scan_parquet(path)
 
-    def chunks() -> Iterator[pl.DataFrame]:
+    def chunks(_: Collection[str]) -> Iterator[pl.DataFrame]:
         # Polars reads the rows of a slice from the row groups that hold them (several times
         # faster than pyarrow's batches converted to polars).  Reads follow row-group edges, so
         # no group is read twice: memory stays that of one chunk, or one row group if larger.
@@ -275,31 +283,45 @@ def _open_csv(path: Path, chunk_rows: int, known: Collection[str]) -> Register:
     block = find_header(_first_rows(source), known) if known else None
     if block is not None and (block.start, block.rows) != (0, 1):
         skip = block.start + block.rows
-        scan = pl.scan_csv(
-            source,
-            has_header=False,
-            skip_rows=skip,
-            schema=dict.fromkeys(block.names, pl.String),
-            encoding="utf8",
-            truncate_ragged_lines=True,
-        )
         headers = list(block.names)
         total = max(lines - skip, 0)
         notes.append(_where(block))
+
+        def scan(categorical: Collection[str]) -> pl.LazyFrame:
+            return pl.scan_csv(
+                source,
+                has_header=False,
+                skip_rows=skip,
+                schema={h: _cell_dtype(h in categorical) for h in headers},
+                encoding="utf8",
+                truncate_ragged_lines=True,
+            )
     else:
-        scan = pl.scan_csv(source, infer_schema=False, encoding="utf8")
-        headers = scan.collect_schema().names()
-        if headers and headers[0].startswith("\ufeff"):
-            headers[0] = headers[0].removeprefix("\ufeff")
-            scan = scan.rename({"\ufeff" + headers[0]: headers[0]})
+        read = pl.scan_csv(source, infer_schema=False, encoding="utf8").collect_schema().names()
+        headers = [name.removeprefix("\ufeff") for name in read[:1]] + read[1:]
         total = max(lines - 1, 0)
 
-    def chunks() -> Iterator[pl.DataFrame]:
-        yield from scan.collect_batches(chunk_size=chunk_rows)
+        def scan(categorical: Collection[str]) -> pl.LazyFrame:
+            wanted = {
+                r: _cell_dtype(True) for r, h in zip(read, headers, strict=True) if h in categorical
+            }
+            frame = pl.scan_csv(
+                source, infer_schema=False, encoding="utf8", schema_overrides=wanted or None
+            )
+            renamed = {r: h for r, h in zip(read, headers, strict=True) if r != h}
+            return frame.rename(renamed) if renamed else frame
+
+    def chunks(categorical: Collection[str]) -> Iterator[pl.DataFrame]:
+        yield from scan(categorical).collect_batches(chunk_size=chunk_rows)
 
     return Register(
         headers=headers, total=total, chunks=chunks, cleanup=cleanup, damaged=bad > 0, notes=notes
     )
+
+
+def _cell_dtype(categorical: bool) -> pl.DataType:
+    """Text, or categorical with categories of its own (numbered from 0 in the order read)."""
+    return pl.Categorical(pl.Categories.random()) if categorical else pl.String()
 
 
 _ENCODING_NAMES = {"utf-8": "UTF-8", "gb18030": "GB18030（GBK）"}
@@ -309,31 +331,47 @@ def utf8_lines(path: Path) -> tuple[bool, int]:
     """Whether the whole file is UTF-8, and its lines (for the progress bar), in one pass.
 
     Arrow checks the text (several times faster than Python's decoder), block by block cut at
-    line ends, which never fall inside a character.
+    line ends, which never fall inside a character.  The blocks are read into one buffer and
+    checked where they lie (a new buffer per block, and copies of it, cost as much again in
+    fresh memory as the check itself).
     """
+    lines = 0
+    last = b"\n"
+    buffer = bytearray(16 * _BLOCK)
+    held = 0  # bytes at the buffer's start not checked yet: the start of a line cut short
+    with path.open("rb", buffering=0) as stream:
+        while True:
+            if held == len(buffer):
+                buffer.extend(bytes(len(buffer)))  # one line longer than the buffer
+            with memoryview(buffer) as view:
+                read = stream.readinto(view[held:])
+            end = held + read
+            if read:
+                lines += buffer.count(b"\n", held, end)
+                last = bytes(buffer[end - 1 : end])
+            cut = buffer.rfind(b"\n", 0, end) + 1 if read else end
+            if cut and not _is_utf8(buffer, cut):
+                return False, 0
+            buffer[: end - cut] = buffer[cut:end]
+            held = end - cut
+            if not read:
+                return True, lines + (last != b"\n")
+
+
+def _is_utf8(buffer: bytearray, size: int) -> bool:
+    """Whether the buffer's first `size` bytes are UTF-8 (checked in place by Arrow)."""
     import pyarrow as pa
 
-    lines = 0
-    carry = b""
-    last = b"\n"
-    with path.open("rb") as stream:
-        while True:
-            block = stream.read(16 * _BLOCK)
-            if block:
-                lines += block.count(b"\n")
-                last = block[-1:]
-            text = carry + block
-            cut = text.rfind(b"\n") + 1 if block else len(text)
-            carry, text = text[cut:], text[:cut]
-            if text:
-                offsets = pa.array([0, len(text)], pa.int32()).buffers()[1]
-                binary = pa.Array.from_buffers(pa.binary(), 1, [None, offsets, pa.py_buffer(text)])
-                try:
-                    binary.cast(pa.string())
-                except pa.ArrowInvalid:
-                    return False, 0
-            if not block:
-                return True, lines + (last != b"\n")
+    with memoryview(buffer) as view, view[:size] as text:
+        offsets = pa.array([0, size], pa.int64()).buffers()[1]
+        binary = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(text)])
+        try:
+            binary.cast(pa.large_string())
+        except pa.ArrowInvalid:
+            return False
+        finally:
+            del binary
+        return True
 
 
 def detect_encoding(path: Path) -> tuple[str, int]:
@@ -463,7 +501,7 @@ def _open_xlsx(path: Path, chunk_rows: int, known: Collection[str], sheet: str |
         # Rows with nothing in them (formatting below the register) are not people.
         frame = frame.filter(~pl.all_horizontal(pl.all().is_null()))
 
-    def chunks() -> Iterator[pl.DataFrame]:
+    def chunks(_: Collection[str]) -> Iterator[pl.DataFrame]:
         for start in range(0, frame.height, chunk_rows):
             yield frame.slice(start, chunk_rows)
 

@@ -20,7 +20,14 @@ from pathlib import Path
 
 import polars as pl
 
-from batch.columns import REGION, ColumnPlan, known_headers, parse_chunk, plan_columns
+from batch.columns import (
+    REGION,
+    ColumnPlan,
+    few_valued_headers,
+    known_headers,
+    parse_chunk,
+    plan_columns,
+)
 from batch.errors import BatchInputError
 from batch.readers import DEFAULT_CHUNK_ROWS, INPUT_FORMATS, REPLACEMENT, Register, open_register
 from batch.summary import ERROR_COLUMN, Summary
@@ -166,13 +173,13 @@ def _damaged_rows(raw: pl.DataFrame, lang: Lang) -> pl.Series:
         if lang == "zh"
         else "holds bytes that are not text (the file is damaged here: check the original)"
     )
-    texts = [c for c, d in raw.schema.items() if d == pl.String]
+    texts = [c for c, d in raw.schema.items() if d == pl.String or isinstance(d, pl.Categorical)]
     if not texts:
         return pl.repeat(None, raw.height, dtype=pl.String, eager=True)
     return raw.select(
         pl.concat_str(
             [
-                pl.when(pl.col(c).str.contains(REPLACEMENT, literal=True)).then(
+                pl.when(pl.col(c).cast(pl.String).str.contains(REPLACEMENT, literal=True)).then(
                     pl.lit(f"{c}: {message}")
                 )
                 for c in texts
@@ -314,14 +321,15 @@ def _decided(
     # One more thread than cores: while one thread holds the interpreter (wording, building
     # queries), the cores still have polars work from the others.
     workers = options.workers or min(os.cpu_count() or 1, pl.thread_pool_size()) + 1
+    categorical = few_valued_headers(plan, columnar.policies)
     if workers == 1:
-        for raw in register.read():
+        for raw in register.read(categorical):
             yield decide(raw)
         return
     pending: deque[Future[tuple[pl.DataFrame, pl.DataFrame]]] = deque()
     with ThreadPoolExecutor(workers, thread_name_prefix="decide") as pool:
         try:
-            for raw in register.read():
+            for raw in register.read(categorical):
                 pending.append(pool.submit(decide, raw))
                 if len(pending) > workers:
                     yield pending.popleft().result()

@@ -53,7 +53,11 @@ def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
         column = frame[name]
         if isinstance(dtype, pl.Categorical | pl.Enum):
             # Few distinct texts: look at those, and only cast a column that has a risky one.
-            if not column.unique().cast(pl.String).str.contains(_FORMULA_START).any():
+            # Every text its categories hold is looked at first (once, they are kept): when
+            # none is risky, the column's own are not either.
+            if not _any_risky(dtype) or not (
+                column.unique().cast(pl.String).str.contains(_FORMULA_START).any()
+            ):
                 continue
             column = column.cast(pl.String)
         elif dtype != pl.String or not column.str.contains(_FORMULA_START).any():
@@ -65,6 +69,34 @@ def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
         frame = frame.with_columns(changes)
     renames = {c: _neutral_text(c) for c in frame.columns if _neutral_text(c) != c}
     return frame.rename(renames) if renames else frame
+
+
+def _any_risky(dtype: pl.Categorical | pl.Enum) -> bool:
+    """Whether any text of the categories behind `dtype` may start like a formula (True when
+    they are not looked at here).
+
+    The global categories (results' reasons, missing facts and warnings) only grow, each text
+    numbered in the order it comes, so each is looked at once, chunk after chunk."""
+    categories = dtype.categories
+    if isinstance(categories, pl.Series):  # an enum: its few texts
+        return bool(categories.str.contains(_FORMULA_START).any())
+    if not categories.is_global():
+        return True
+    global _GLOBAL_SEEN, _GLOBAL_RISKY
+    with _GLOBAL_LOCK:
+        if not _GLOBAL_RISKY:
+            texts = categories.to_series()
+            if texts.len() > _GLOBAL_SEEN:
+                fresh = texts.slice(_GLOBAL_SEEN)
+                _GLOBAL_RISKY = bool(fresh.str.contains(_FORMULA_START).any())
+                _GLOBAL_SEEN = texts.len()
+        return _GLOBAL_RISKY
+
+
+# The global categories' texts looked at so far, and whether any of them was risky.
+_GLOBAL_SEEN = 0
+_GLOBAL_RISKY = False
+_GLOBAL_LOCK = threading.Lock()
 
 
 def _neutral_text(text: str) -> str:

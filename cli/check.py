@@ -8,8 +8,8 @@ import sys
 from typing import IO, Any
 
 import msgspec
+from msgspec.structs import replace
 
-from eligibility.answer import Determination
 from eligibility.derive import FactError
 from eligibility.determination import determine
 from eligibility.facts import Applicant
@@ -18,29 +18,24 @@ from eligibility.listing import list_programmes
 from eligibility.policy import load_bundled
 from eligibility.policy_file import PolicyError
 from eligibility.regions import RegionCodeError, normalise_region_code
+from eligibility.reply import DETAILS, Reply, reply
 from eligibility.text import Lang
 
 _decoder = msgspec.json.Decoder(Applicant)
 _encoder = msgspec.json.Encoder()
 
 
-class CheckOutput(msgspec.Struct, frozen=True, kw_only=True):
-    """One line of `eligibility check` output."""
-
-    determinations: list[Determination]
-
-
 class SavedCheck(msgspec.Struct, frozen=True, kw_only=True):
     """One applicant's check as `eligibility check --save` keeps it, for `eligibility diff`:
     the facts decided on (the ID number replaced by the birth date it gives, as an assessment
-    stores them), the date, the policy version, the programmes asked and the answer."""
+    stores them), the date, the policy version, the programmes asked, and the answer printed."""
 
     applicant: Applicant
     as_of: dt.date
     policy_version: str
     programmes: list[str] | None
     lang: Lang
-    determinations: list[Determination]
+    answer: Reply
 
 
 def saved_facts(applicant: Applicant, as_of: dt.date) -> Applicant:
@@ -48,8 +43,8 @@ def saved_facts(applicant: Applicant, as_of: dt.date) -> Applicant:
     person = applicant.person
     if person is not None and person.id_number is not None:
         birth = parse_identity_number(person.id_number).birth_date
-        person = msgspec.structs.replace(person, id_number=None, birth_date=birth)
-    return msgspec.structs.replace(applicant, as_of=as_of, person=person)
+        person = replace(person, id_number=None, birth_date=birth)
+    return replace(applicant, as_of=as_of, person=person)
 
 
 def register(commands: Any) -> None:
@@ -58,7 +53,8 @@ def register(commands: Any) -> None:
         "check",
         help="check one applicant (JSON) or many (NDJSON) against the programmes",
         description="Reads one applicant as a JSON object, or many as NDJSON (one per line), "
-        "and writes one JSON result per applicant per line.",
+        "and writes one JSON result per applicant per line: its determinations, and the sources "
+        "and questions they name.",
     )
     check.add_argument("file", nargs="?", default="-", help="JSON or NDJSON file, or - for stdin")
     check.add_argument("--programme", action="append", help="only this programme (repeatable)")
@@ -67,6 +63,20 @@ def register(commands: Any) -> None:
         "--as-of", type=dt.date.fromisoformat, help="date for applicants without one"
     )
     check.add_argument("--pretty", action="store_true", help="indent the JSON (one applicant)")
+    check.add_argument(
+        "--no-suggest",
+        dest="suggest",
+        action="store_false",
+        help="leave out what would change each answer (by default each programme carries its "
+        "best suggestion: the smallest fact changes that make it eligible or pay more)",
+    )
+    check.add_argument(
+        "--detail",
+        choices=DETAILS,
+        default="full",
+        help="full: every criterion (default); summary: verdict, amount, the criteria not met "
+        "or unknown, missing facts, next steps, documents, warnings, versions",
+    )
     check.add_argument(
         "--save",
         metavar="FILE",
@@ -125,11 +135,20 @@ def run_check(args: argparse.Namespace) -> int:
             continue
         try:
             determinations = determine(
-                applicant, policies, programmes=args.programme, lang=lang, today=today
+                applicant,
+                policies,
+                programmes=args.programme,
+                lang=lang,
+                today=today,
+                suggest=args.suggest,
             )
         except FactError as exc:
             status = _fail(f"line {line_number}: invalid applicant: {exc}")
             continue
+        # The best suggestion per programme: what one line can say.
+        determinations = [replace(d, suggestions=d.suggestions[:1]) for d in determinations]
+        # As the API answers: sources by id and questions by fact, each table once per line.
+        answer = reply(determinations, policies, lang, args.detail)
         if args.save:
             as_of = applicant.as_of or today
             saved.append(
@@ -140,11 +159,11 @@ def run_check(args: argparse.Namespace) -> int:
                         policy_version=policies.version,
                         programmes=args.programme,
                         lang=lang,
-                        determinations=determinations,
+                        answer=answer,
                     )
                 )
             )
-        encoded = _encoder.encode(CheckOutput(determinations=determinations))
+        encoded = _encoder.encode(answer)
         if args.pretty:
             encoded = msgspec.json.format(encoded, indent=2)
         out.write(encoded + b"\n")

@@ -158,17 +158,22 @@ class AuditEvent(SQLModel, table=True):
     limit).  None for other actions."""
 
 
-class RateWindow(SQLModel, table=True):
-    """How many times a key did something limited (`scope`, e.g. `member_search`) in the
-    current fixed window, kept in the database so the limit holds across server workers."""
+class RateLimit(SQLModel, table=True):
+    """Where a key stands in one limited allowance (`scope`, e.g. `member_search`), kept in
+    the database so the limit holds across server workers.  A rolling limit (GCRA, see
+    `api.services.rate_limits`): no window whose boundary a sweep could straddle."""
 
-    __tablename__ = "rate_windows"
+    __tablename__ = "rate_limits"
 
     key_id: str = Field(primary_key=True, max_length=32)
     scope: str = Field(primary_key=True, max_length=32)
-    window_start: int = Field(sa_type=sa.BigInteger)
-    """The window's start, in whole seconds since the epoch (UTC)."""
-    count: int
+    theoretical_arrival_us: int = Field(sa_type=sa.BigInteger)
+    """When the allowance would be whole again had the key used none since: the uses counted
+    so far, each worth `period / allowance`, paid back from the latest one.  Microseconds since
+    the epoch (UTC), whole numbers so both databases compute it exactly."""
+    refused: bool
+    """Whether the latest use was over the allowance (written by the same statement that
+    counted it, so that statement can tell its caller)."""
 
 
 class BotConversation(SQLModel, table=True):

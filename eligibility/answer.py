@@ -11,20 +11,20 @@ from typing import Literal
 import msgspec
 
 from eligibility.policy_file import Verdict
-from eligibility.programme import Citation
 
 Outcome = Literal["met", "not_met", "unknown"]
 
 
 class CriterionResult(msgspec.Struct, frozen=True, kw_only=True):
     """One criterion's outcome, its wording (`text`), the reason shown (outcome + wording), and
-    where the rule is written."""
+    where the rule is written: the ids of its sources in `PolicySet.registry` (those in force for
+    the region and date, `eligibility.sources.criterion_sources`)."""
 
     id: str
     outcome: Outcome
     text: str
     reason: str
-    citations: tuple[Citation, ...]
+    sources: tuple[str, ...] = ()
 
 
 class MissingFact(msgspec.Struct, frozen=True, kw_only=True):
@@ -42,6 +42,37 @@ class MissingFact(msgspec.Struct, frozen=True, kw_only=True):
     affects: Literal["verdict", "amount", "request"] = "verdict"
 
 
+class Change(msgspec.Struct, frozen=True, kw_only=True):
+    """One fact a suggestion changes: from the applicant's value (`from`, null where unknown)
+    to the value that satisfies the rule; for a time fact the day it gets there (`on`, exact
+    unless only the age is known: then the latest day), for a decided fact who decides it."""
+
+    fact: str
+    label: str
+    change: Literal["time", "choice", "decided"]
+    before: bool | int | str | None = msgspec.field(name="from")
+    to: bool | int | str
+    on: dt.date | None = None
+    exact: bool = True
+    decided_by: str | None = None
+
+
+class Suggestion(msgspec.Struct, frozen=True, kw_only=True):
+    """What would change the answer (`eligibility.whatif`): the changes that, made together,
+    make the programme eligible (or pay `amount`), the criteria they satisfy and the sources of
+    those rules (ids of the programme's policy sources), from the day `on` (the latest change's),
+    and all of it in plain words."""
+
+    programme: str
+    changes: tuple[Change, ...]
+    verdict: Verdict
+    amount: int | None
+    on: dt.date | None
+    criteria: tuple[str, ...]
+    sources: tuple[str, ...]
+    text: str
+
+
 class Determination(msgspec.Struct, frozen=True, kw_only=True):
     """The answer for one programme: verdict, amount, reasons, what is missing, what to do."""
 
@@ -51,7 +82,6 @@ class Determination(msgspec.Struct, frozen=True, kw_only=True):
     amount: int | None
     amount_unit: str | None
     amount_note: str | None
-    amount_citations: tuple[Citation, ...]
     criteria: tuple[CriterionResult, ...]
     missing: tuple[MissingFact, ...]
     request_details: tuple[MissingFact, ...]
@@ -64,3 +94,15 @@ class Determination(msgspec.Struct, frozen=True, kw_only=True):
     # Added later: stored determinations without them still decode.
     verdict_label: str | None = None
     warnings: tuple[str, ...] = ()
+    # The registry ids the amount (or its note) rests on: the values in force for the region and
+    # date of the rule that gave it, then the benefit's general sources
+    # (`eligibility.sources.amount_sources`).
+    amount_sources: tuple[str, ...] = ()
+    # Filled only when asked for (`determine(..., suggest=True)`); empty for eligible programmes
+    # paying the most they can.
+    suggestions: tuple[Suggestion, ...] = ()
+
+    def source_ids(self) -> tuple[str, ...]:
+        """Every source id the determination names, once each, criteria first."""
+        named = [i for c in self.criteria for i in c.sources]
+        return tuple(dict.fromkeys((*named, *self.amount_sources)))

@@ -21,6 +21,15 @@ FactKind = Literal["bool", "int", "enum", "date", "region", "text"]
 # The unit a number is asked in: a typed "3万", "半年" or "45周岁" is read in it.
 Unit = Literal["yuan", "years", "months", "people"]
 FactValue = bool | int | str
+# How a fact can change, which is what a suggestion may ask of it (`eligibility.whatif`):
+# `time` moves on by itself with the calendar (age, months of work, the semester), only forwards;
+# `choice` is the household's own to change (what a loan is for, applying for a post);
+# `decided` is a status someone else decides (monitoring, 学籍, 就业困难人员认定): say who;
+# `fixed` cannot be changed by anyone now (the household's past, the ID, the region).
+ChangeKind = Literal["time", "choice", "decided", "fixed"]
+# How a time fact moves on: a year of age at each birthday, a month of work each calendar
+# month, the semester at each semester's start.
+Advance = Literal["years", "months", "semesters"]
 
 
 class Option(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -36,6 +45,8 @@ class FactSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 
     path: str
     kind: FactKind
+    # Required: a fact without its class is refused at load (`ChangeKind`).
+    change: ChangeKind
     header_zh: str
     label: Text
     question: Text
@@ -60,6 +71,16 @@ class FactSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # Asked through another fact's question: the household status facts are asked with one
     # 户类型 question whose answer gives all of them (see `facts.CATEGORY_STATUS`).
     asked_with: str | None = None
+    # A time fact: how it moves on.  A decided fact: who decides it.
+    advances: Advance | None = None
+    decided_by: Text | None = None
+
+    def __post_init__(self) -> None:
+        # msgspec reports a ValueError here as a validation error at this entry.
+        if (self.change == "time") != (self.advances is not None):
+            raise ValueError(f"{self.path}: `advances` is given for time facts, and only them")
+        if (self.change == "decided") != (self.decided_by is not None):
+            raise ValueError(f"{self.path}: `decided_by` is given for decided facts, and only them")
 
 
 class Choice(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

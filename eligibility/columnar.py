@@ -147,10 +147,12 @@ def status_claims(name: str) -> list[pl.Expr]:
     dtype = pl.Boolean() if name != "monitoring_type" else pl.String()
 
     def mapped(column: str, table: dict[str, object]) -> pl.Expr:
-        known = {k: v for k, v in table.items() if v is not None}
-        if not known:
+        if all(v is None for v in table.values()):
             return pl.lit(None, dtype=dtype)
-        return pl.col(column).replace_strict(known, default=None, return_dtype=dtype)
+        # Each cell's place among the table's keys (null if it is none of them), then the value
+        # at that place: cheaper than a hashed lookup of every cell for every status fact.
+        place = pl.col(column).cast(pl.Enum(list(table)), strict=False).to_physical()
+        return pl.lit(pl.Series(list(table.values()), dtype=dtype)).gather(place)
 
     def value(status: object) -> object:
         found = getattr(status, name)
@@ -670,11 +672,12 @@ class ColumnarProgramme:
         return [f"__{self.id}.fact{j}" for j in range(len(self.fact_columns))]
 
     def describe(
-        self, words: Sequence[object], lang: Lang
+        self, words: Sequence[object], lang: Lang, *, worded: bool = True
     ) -> tuple[str | None, list[str], list[str]]:
         """The reasons (not-met and unknown criteria, joined), the ranked missing facts and the
         warnings of one signature (its integer words).  The reasons hold `_token(j)` where the
-        value of named fact `j` goes."""
+        value of named fact `j` goes.  `worded=False`: no reasons (None), for rows that show
+        them as codes or not at all: wording them is most of the time spent here."""
         if self._decoder is None:
             self._decoder = _Decoder.of(self)
         decoder = self._decoder
@@ -684,10 +687,14 @@ class ColumnarProgramme:
             assert isinstance(word, int)
             return (word >> slot[1]) & slot[2]
 
-        values = {
-            key: _token(j) if read(slot) else None
-            for j, (key, slot) in enumerate(zip(self.fact_columns, decoder.named, strict=True))
-        }
+        values = (
+            {
+                key: _token(j) if read(slot) else None
+                for j, (key, slot) in enumerate(zip(self.fact_columns, decoder.named, strict=True))
+            }
+            if worded
+            else {}
+        )
         profile = read(decoder.profile)
         year = _YEAR_BASE + read(decoder.year)
         starts = self.not_in_force.get(profile)
@@ -698,7 +705,10 @@ class ColumnarProgramme:
         any_unknown = any_not_met = False
         for i, slot in enumerate(decoder.outcomes):
             outcome = read(slot)
-            if outcome in (_NOT_MET, _UNKNOWN):
+            if outcome in (_NOT_MET, _UNKNOWN) and not worded:
+                any_unknown |= outcome == _UNKNOWN
+                any_not_met |= outcome == _NOT_MET
+            elif outcome in (_NOT_MET, _UNKNOWN):
                 named = tuple(values[(i, path)] is not None for path in self._named_facts(i))
                 said = self._reasons.get((profile, i, outcome, lang, named))
                 if said is None:
@@ -797,6 +807,10 @@ class ColumnarProgramme:
             words[slot[0]] |= (value & slot[2]) << slot[1]
 
         put(decoder.profile, profile)
+        # A year inside the profile's dates (the year is part of a signature; year 0, 1970,
+        # would word the reason under no parameters at all).
+        year = self.profiles.points[profile][1].year - _YEAR_BASE
+        put(decoder.year, min(max(year, 0), _YEAR_MASK))
         for i, slot in enumerate(decoder.outcomes):
             put(slot, (_UNKNOWN if unknown else _NOT_MET) if i == criterion else _MET)
         # No named fact known: the legend spells a code out in the criterion's general wording.
@@ -1250,7 +1264,7 @@ class ColumnarPolicySet:
         # they read as one (review9 F13).
         sentences = "\n"
         for words in signatures:
-            said, missing, warnings = compiled.describe(words, lang)
+            said, missing, warnings = compiled.describe(words, lang, worded=reasons == "text")
             if reasons == "codes":
                 said = compiled.codes(words)
             shown = missing

@@ -16,13 +16,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import msgspec
+from msgspec.structs import replace
 
-from eligibility.answer import Determination, MissingFact
+from eligibility.answer import Determination, MissingFact, Suggestion
 from eligibility.derive import flatten
 from eligibility.facts import Applicant
 from eligibility.plan import plans_of
 from eligibility.programme import PolicySet, Programme
 from eligibility.text import Lang
+from eligibility.whatif import apply_changes, suggestions_for
 
 
 def facts_hash(facts: Mapping[str, Any]) -> str:
@@ -38,10 +40,14 @@ def determine(
     programmes: Sequence[str] | None = None,
     lang: Lang = "zh",
     today: dt.date | None = None,
+    suggest: bool = False,
 ) -> list[Determination]:
     """One determination per programme (all, or those chosen), a pure function of its inputs.
 
-    `as_of` is the applicant's, else `today` (the caller's clock: the core reads none).
+    `as_of` is the applicant's, else `today` (the caller's clock: the core reads none).  With
+    `suggest`, each determination carries what would change it (`eligibility.whatif`): for a
+    programme not eligible, the smallest changes that make it so; for one that is, those that
+    raise the amount.  Each suggestion has been re-decided here on the changed applicant.
     """
     chosen = tuple(policies.programmes) if programmes is None else tuple(programmes)
     as_of = applicant.as_of or today
@@ -51,9 +57,38 @@ def determine(
     hashed = facts_hash(facts)
     plans = plans_of(policies)
     region = applicant.region_code
-    return [
+    found = [
         plans.decide(policies.programme(pid), facts, hashed, region, as_of, lang) for pid in chosen
     ]
+    if not suggest:
+        return found
+    with_suggestions = []
+    for determination in found:
+        plan = plans.plan(policies.programme(determination.programme), region, as_of)
+        checked = suggestions_for(
+            plans,
+            plan,
+            determination,
+            facts,
+            as_of,
+            region,
+            lang,
+            recheck=lambda s: _holds(s, applicant, policies, as_of),
+        )
+        with_suggestions.append(replace(determination, suggestions=checked))
+    return with_suggestions
+
+
+def _holds(
+    suggestion: Suggestion, applicant: Applicant, policies: PolicySet, as_of: dt.date
+) -> bool:
+    """Whether the suggestion, made on the applicant, gives what it says through `determine`."""
+    try:
+        changed = apply_changes(replace(applicant, as_of=as_of), suggestion.changes)
+        [again] = determine(changed, policies, programmes=[suggestion.programme])
+    except (msgspec.ValidationError, ValueError):
+        return False
+    return again.verdict == suggestion.verdict and again.amount == suggestion.amount
 
 
 def determine_programme(

@@ -37,12 +37,12 @@ from eligibility.programme import (
     NOT_IN_FORCE,
     NOT_IN_FORCE_CRITERION,
     NOT_IN_FORCE_LABEL,
-    Citation,
     CompiledCriterion,
     CompiledStep,
     PolicySet,
     Programme,
 )
+from eligibility.sources import amount_sources, criterion_sources, ids_of
 from eligibility.text import LANGS, Lang, Text, fill
 
 Outcome = Literal["met", "not_met", "unknown"]
@@ -312,7 +312,7 @@ class CriterionPlan:
     # Per variant: None where the variant cannot apply it (a parameter it reads is not set),
     # else (its `applies_when` or None, its test), with the variant's parameters folded in.
     bound: tuple[tuple[rules.Expr | None, rules.Expr] | None, ...]
-    citations: tuple[Citation, ...]
+    sources: tuple[str, ...]  # registry ids, those in force under the profile
     policies: PolicySet = field(repr=False)
     # Per (outcome, lang): the text with parameters filled in, and the facts it still names.
     texts: dict[tuple[int, Lang], tuple[str, tuple[str, ...]]]
@@ -348,7 +348,7 @@ class CriterionPlan:
             outcome=name,
             text=text,
             reason=OUTCOME_PREFIX[name][lang] + text,
-            citations=self.citations,
+            sources=self.sources,
         )
 
 
@@ -416,14 +416,16 @@ class ProgrammePlan:
     amount_note: dict[Lang, str | None]  # the benefit's general note (a fact missing)
     amount_unset: dict[Lang, str | None]  # no rule holds
     amount_unit: dict[Lang, str | None]
-    amount_citations: tuple[Citation, ...]
+    # Registry ids of the amount: by the index of the rule that gave it, and when none did.
+    amount_sources: tuple[tuple[str, ...], ...]
+    amount_sources_unset: tuple[str, ...]
     next_steps: tuple[StepPlan, ...]
     documents: tuple[StepPlan, ...]
     gap_step: dict[Lang, tuple[str, ...]]
     warnings: dict[Lang, tuple[str, ...]]
     name: dict[Lang, str]
     labels: dict[tuple[Verdict, Lang], str]
-    not_in_force_citations: tuple[Citation, ...]
+    not_in_force_sources: tuple[str, ...]
     # The row back-end's evaluator of every criterion (`outcomes_function`).
     outcomes: Outcomes = field(repr=False)
     # The amount rules' evaluator: each variant's `Choice` (`choices_function`).
@@ -492,7 +494,7 @@ def build_plan(
         return programme.wording(text, variants, lang)
 
     criteria = tuple(
-        _criterion_plan(index, criterion, programme, policies, variants)
+        _criterion_plan(index, criterion, programme, policies, variants, region_code, as_of)
         for index, criterion in enumerate(programme.criteria)
     )
     amounts = tuple(
@@ -557,7 +559,11 @@ def build_plan(
         amount_note={lang: note(benefit.note, lang) for lang in LANGS},
         amount_unset={lang: note(benefit.unset_note or benefit.note, lang) for lang in LANGS},
         amount_unit={lang: benefit.unit.in_(lang) if benefit.unit else None for lang in LANGS},
-        amount_citations=_amount_citations(programme, region_code, as_of),
+        amount_sources=tuple(
+            amount_sources(policies.registry, programme, region_code, as_of, rule)
+            for rule in range(len(programme.amounts))
+        ),
+        amount_sources_unset=amount_sources(policies.registry, programme, region_code, as_of),
         next_steps=next_steps,
         documents=documents,
         gap_step={
@@ -567,11 +573,11 @@ def build_plan(
         warnings={lang: programme.warnings(region_code, as_of, lang) for lang in LANGS},
         name={lang: name.in_(lang) for lang in LANGS},
         labels=labels,
-        not_in_force_citations=(
+        not_in_force_sources=(
             ()
             if starts is None
-            else tuple(
-                programme.citation(k) for k in programme.not_in_force_sources(region_code, starts)
+            else ids_of(
+                policies.registry, programme, programme.not_in_force_sources(region_code, starts)
             )
         ),
     )
@@ -583,7 +589,10 @@ def _criterion_plan(
     programme: Programme,
     policies: PolicySet,
     variants: Sequence[Params],
+    region_code: str | None,
+    as_of: dt.date,
 ) -> CriterionPlan:
+    sources = criterion_sources(policies.registry, programme, criterion, region_code, as_of)
     bound: list[tuple[rules.Expr | None, rules.Expr] | None] = []
     for params in variants:
         if not programme.applies_under(criterion, params):
@@ -609,14 +618,14 @@ def _criterion_plan(
                 outcome=outcome,
                 text=text,
                 reason=OUTCOME_PREFIX[outcome][lang] + text,
-                citations=criterion.citations,
+                sources=sources,
             )
     return CriterionPlan(
         index=index,
         id=criterion.spec.id,
         criterion=criterion,
         bound=tuple(bound),
-        citations=criterion.citations,
+        sources=sources,
         policies=policies,
         texts=texts,
         general=general,
@@ -791,22 +800,6 @@ def _step_plans(
         # A step naming a value not in force on the date is not shown.
         and programme.sets_all(step.spec.text, params)
     )
-
-
-def _amount_citations(
-    programme: Programme, region_code: str | None, as_of: dt.date
-) -> tuple[Citation, ...]:
-    """The benefit's sources, led by those of the amount parameters in force for the region."""
-    cited: list[Citation] = []
-    for rule in programme.amounts:
-        for name in sorted(rules.param_names(rule.amount)):
-            entry = programme.parameter_source(name, region_code, as_of)
-            if entry is not None and entry.value is not None:
-                citation = programme.citation(entry.source)
-                if citation not in cited:
-                    cited.append(citation)
-    cited.extend(c for c in programme.benefit_citations if c not in cited)
-    return tuple(cited)
 
 
 def _with_entry_note(
@@ -1038,8 +1031,12 @@ class Plans:
             amount=amount,
             amount_unit=plan.amount_unit[lang],
             amount_note=amount_note,
-            amount_citations=(
-                plan.amount_citations if amount is not None or amount_note is not None else ()
+            amount_sources=(
+                ()
+                if amount is None and amount_note is None
+                else plan.amount_sources_unset
+                if amount is None or choices is None or choices[0][0] is None
+                else plan.amount_sources[choices[0][0]]
             ),
             criteria=results,
             missing=missing,
@@ -1074,14 +1071,13 @@ class Plans:
             amount=None,
             amount_unit=None,
             amount_note=None,
-            amount_citations=(),
             criteria=(
                 CriterionResult(
                     id=NOT_IN_FORCE_CRITERION,
                     outcome="not_met",
                     text=text,
                     reason=reason,
-                    citations=plan.not_in_force_citations,
+                    sources=plan.not_in_force_sources,
                 ),
             ),
             missing=(),

@@ -31,6 +31,7 @@ from eligibility.programme import (
     citation_of,
 )
 from eligibility.regions import is_region_code
+from eligibility.sources import build_registry
 from eligibility.text import Text
 
 PROGRAMME_ORDER = (
@@ -100,6 +101,7 @@ def load_policy_set(sources: Mapping[str, bytes], *, run_examples: bool = True) 
         questions=catalogue.questions,
         child=catalogue.child,
         gates=_gates(catalogue, known_facts, set(ordered)),
+        registry=build_registry(ordered),
     )
     if run_examples:
         check_examples(policy_set)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import msgspec
@@ -549,6 +549,32 @@ def citation_of(source: Source) -> Citation:
 
 
 @dataclass(frozen=True)
+class SourceRegistry:
+    """Every document the programmes cite, by a stable, readable id.
+
+    `citations` maps id → document; `ids` maps (programme id, source key in its file) → id.  An
+    id is the source key a file gives the document (the first programme's, in the policy set's
+    order); a key that two different documents share is written `programme.key` for each of them.
+    """
+
+    citations: Mapping[str, Citation]
+    ids: Mapping[tuple[str, str], str]
+    # Which ids a criterion or an amount names depends on the programme, region and date only:
+    # resolved once per profile (`eligibility.sources`), as the parameters are.
+    memo: dict[tuple[object, ...], tuple[str, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def id_of(self, programme: str, key: str) -> str:
+        """The registry id of source `key` of `programme` (KeyError if it has none)."""
+        return self.ids[(programme, key)]
+
+    def cited(self, ids: Iterable[str]) -> dict[str, Citation]:
+        """The table an answer carries for the ids its determinations name, in first-named order."""
+        return {i: self.citations[i] for i in dict.fromkeys(ids)}
+
+
+@dataclass(frozen=True)
 class PolicySet:
     """All programmes and the fact catalogue, with the content hash that identifies them."""
 
@@ -561,6 +587,9 @@ class PolicySet:
     child: ChildSpec | None = None
     # Each fact's and question's `ask_when`, parsed.
     gates: Mapping[str, rules.Expr] = field(default_factory=dict)
+    # Every cited document once, by id (`eligibility.sources.build_registry`): what
+    # determinations name.
+    registry: SourceRegistry = field(default_factory=lambda: SourceRegistry({}, {}))
 
     def fact_rank(self, path: str) -> int:
         """Where a fact stands in the asking order (unknown facts last)."""

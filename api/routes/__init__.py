@@ -8,6 +8,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 
 from api.problems import problem_responses
+from eligibility.reply import Detail
 
 # Keyed routes declare the bearer scheme (defined in `api.app`) in the OpenAPI document.
 SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
@@ -17,6 +18,16 @@ SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 Offset = Annotated[
     int,
     QueryParameter(ge=0, le=10_000_000, description="rows to skip", schema_extra={"minimum": 0}),
+]
+
+# How much of each determination an answer carries (issue 10): `full` (every criterion, the
+# amount's sources, request details) or `summary` (the criteria not met or unknown).
+DetailQuery = Annotated[
+    Detail,
+    QueryParameter(
+        description="full: every criterion; summary: verdict, amount, the criteria not met or "
+        "unknown, missing facts, next steps, documents, warnings, versions"
+    ),
 ]
 
 

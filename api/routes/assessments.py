@@ -9,7 +9,7 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.dependencies import LangDep, PoliciesDep, PrincipalDep, RuntimeDep, SessionDep, require_key
-from api.routes import SECURITY, protected
+from api.routes import SECURITY, DetailQuery, protected
 from api.schemas import AssessmentCreate, AssessmentDiff, AssessmentRead, RederiveResult
 from api.services import assessments
 
@@ -30,18 +30,26 @@ class AssessmentsController(Controller):
         principal: PrincipalDep,
         policies: PoliciesDep,
         lang: LangDep,
+        detail: DetailQuery = "full",
     ) -> AssessmentRead:
         """Decide the member with the household's current facts and store the result."""
         return await assessments.create_assessment(
-            session, principal, policies, data, lang, dt.date.today()
+            session, principal, policies, data, lang, dt.date.today(), detail
         )
 
     @get("/{assessment_id:str}", responses=protected(404), summary="Read an assessment")
     async def read(
-        self, assessment_id: FromPath[str], session: SessionDep, principal: PrincipalDep
+        self,
+        assessment_id: FromPath[str],
+        session: SessionDep,
+        principal: PrincipalDep,
+        runtime: RuntimeDep,
+        detail: DetailQuery = "full",
     ) -> AssessmentRead:
-        """One stored assessment."""
-        return await assessments.read_assessment(session, principal, assessment_id)
+        """One stored assessment, with the sources and questions it names."""
+        return await assessments.read_assessment(
+            session, principal, runtime.policies, assessment_id, detail
+        )
 
     @post(
         "/{assessment_id:str}/rederive",
@@ -55,10 +63,13 @@ class AssessmentsController(Controller):
         session: SessionDep,
         principal: PrincipalDep,
         runtime: RuntimeDep,
+        detail: DetailQuery = "full",
     ) -> RederiveResult:
         """Decide the stored facts again with the stored policy version; `identical` says
         whether the result is the one stored."""
-        return await assessments.rederive(session, principal, runtime.policies, assessment_id)
+        return await assessments.rederive(
+            session, principal, runtime.policies, assessment_id, detail
+        )
 
     @get(
         "/{assessment_id:str}/diff",

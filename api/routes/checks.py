@@ -12,7 +12,7 @@ from litestar.params import JSONBody, QueryParameter
 
 from api.dependencies import LangQuery, lang_of, policies_of, require_key
 from api.problems import FieldError, ProblemError, field_error, invalid
-from api.routes import SECURITY, protected
+from api.routes import SECURITY, DetailQuery, protected
 from api.schemas import (
     BatchCheckItem,
     BatchCheckRequest,
@@ -20,15 +20,27 @@ from api.schemas import (
     CheckInput,
     CheckResult,
     ProgrammeId,
+    Shown,
     applicant_of_input,
 )
 from api.services.assessments import check_programmes
 from eligibility.derive import FactError
 from eligibility.determination import determine
+from eligibility.reply import full, shown, tables
 
 Programmes = Annotated[
     list[ProgrammeId] | None,
     QueryParameter(description="only these programmes (repeatable)"),
+]
+Suggest = Annotated[
+    bool,
+    QueryParameter(
+        description="with each determination, what would change it (`suggestions`): for a "
+        "programme not eligible, the smallest sets of fact changes that make it eligible (for "
+        "a fact that changes with time, the day it does), each citing the criteria and sources "
+        "it satisfies; for an eligible one, the changes that raise the amount.  Off by default: "
+        "working them out costs several times the decision itself."
+    ),
 ]
 AsOf = Annotated[
     dt.date | None,
@@ -59,19 +71,24 @@ class ChecksController(Controller):
         lang_query: LangQuery = None,
         programme: Programmes = None,
         as_of: AsOf = None,
+        suggest: Suggest = False,
+        detail: DetailQuery = "full",
     ) -> CheckResult:
-        """One determination per programme (all, or those asked for) for the applicant."""
+        """One determination per programme (all, or those asked for) for the applicant, each
+        with what would change it when `suggest=true`."""
         policies, lang = policies_of(request), lang_of(request, lang_query)
         check_programmes(policies, programme, "query.programme")
         today = as_of or dt.date.today()
         applicant = applicant_of_input(data)
         try:
             determinations = determine(
-                applicant, policies, programmes=programme, lang=lang, today=today
+                applicant, policies, programmes=programme, lang=lang, today=today, suggest=suggest
             )
         except FactError as exc:
             raise invalid([FieldError(path=f"$.{exc.path}", message=exc.message)]) from None
-        return CheckResult(determinations=determinations)
+        sent = shown((full(d) for d in determinations), detail)
+        sources, questions = tables(sent, policies, lang)
+        return CheckResult(determinations=sent, sources=sources, questions=questions)
 
     @post("/batch", status_code=200, responses=protected(), summary="Check many applicants")
     async def check_batch(
@@ -81,6 +98,8 @@ class ChecksController(Controller):
         lang_query: LangQuery = None,
         programme: Programmes = None,
         as_of: AsOf = None,
+        suggest: Suggest = False,
+        detail: DetailQuery = "full",
     ) -> BatchCheckResult:
         """One result per applicant, in order; a bad applicant gets its errors, not the call."""
         policies, lang = policies_of(request), lang_of(request, lang_query)
@@ -89,6 +108,7 @@ class ChecksController(Controller):
 
         def run() -> BatchCheckResult:
             results = []
+            everything: list[Shown] = []
             for index, raw in enumerate(data.applicants):
                 try:
                     applicant = applicant_of_input(
@@ -103,15 +123,23 @@ class ChecksController(Controller):
                     continue
                 try:
                     determinations = determine(
-                        applicant, policies, programmes=programme, lang=lang, today=today
+                        applicant,
+                        policies,
+                        programmes=programme,
+                        lang=lang,
+                        today=today,
+                        suggest=suggest,
                     )
                 except FactError as exc:
                     path = f"$.applicants[{index}].{exc.path}"
                     error = FieldError(path=path, message=exc.message)
                     results.append(BatchCheckItem(index=index, ok=False, errors=[error]))
                     continue
-                results.append(BatchCheckItem(index=index, ok=True, determinations=determinations))
-            return BatchCheckResult(results=results)
+                sent = shown((full(d) for d in determinations), detail)
+                everything.extend(sent)
+                results.append(BatchCheckItem(index=index, ok=True, determinations=sent))
+            sources, questions = tables(everything, policies, lang)
+            return BatchCheckResult(results=results, sources=sources, questions=questions)
 
         # Up to 1,000 decisions: off the event loop, so other requests keep being served.
         return await anyio.to_thread.run_sync(run)

@@ -8,7 +8,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.dependencies import PrincipalDep, RuntimeDep, SessionDep, require_key
-from api.routes import SECURITY, Offset, protected
+from api.routes import SECURITY, DetailQuery, Offset, protected
 from api.schemas import (
     AssessmentList,
     HouseholdCreate,
@@ -143,7 +143,7 @@ class MembersController(Controller):
         runtime: RuntimeDep,
     ) -> MemberList:
         """Registered people with this ID number, within the caller's regions (each key has
-        `MEMBER_SEARCH_PER_MINUTE` searches a minute; every search is audited)."""
+        `MEMBER_SEARCH_PER_MINUTE` searches per rolling minute; every search is audited)."""
         return MemberList(
             items=await households.find_members(
                 session,
@@ -151,6 +151,7 @@ class MembersController(Controller):
                 runtime.identity,
                 data.id_number,
                 per_minute=runtime.settings.member_search_per_minute,
+                now=runtime.clock(),
             )
         )
 
@@ -182,7 +183,16 @@ class MembersController(Controller):
 
     @get("/{member_id:str}/assessments", responses=protected(404), summary="Member's history")
     async def history(
-        self, member_id: FromPath[str], session: SessionDep, principal: PrincipalDep
+        self,
+        member_id: FromPath[str],
+        session: SessionDep,
+        principal: PrincipalDep,
+        runtime: RuntimeDep,
+        detail: DetailQuery = "full",
     ) -> AssessmentList:
-        """The member's assessments, newest first."""
-        return AssessmentList(items=await assessments.member_history(session, principal, member_id))
+        """The member's assessments, newest first (each with the sources and questions it
+        names)."""
+        items = await assessments.member_history(
+            session, principal, runtime.policies, member_id, detail
+        )
+        return AssessmentList(items=items)

@@ -1,9 +1,16 @@
 """Assessments: a registered member decided with their household's facts, stored with the
-policy version, date, facts (never the ID number) and facts hash, so it can be re-derived."""
+policy version, date, facts (never the ID number) and facts hash, so it can be re-derived.
+
+Each programme's determination is stored lean (issue 10): as the API sends it in full, sources by
+id and missing facts by path; the policy version stored beside it resolves both when it is shown.
+Rows stored before carry whole citations and questions; they still decode and show, their
+citations under the registry's ids where the document is known (`_legacy`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from collections.abc import Sequence
 
@@ -21,14 +28,139 @@ from db.engine import utc
 from db.facts import household_facts, person_facts
 from db.models import Assessment, AssessmentDetermination, Household, Member
 from eligibility import facts as f
-from eligibility.answer import Determination
+from eligibility.answer import Outcome
 from eligibility.derive import FactError
 from eligibility.determination import determine
 from eligibility.diff import Assessed, compare
-from eligibility.programme import PolicySet
+from eligibility.policy_file import PolicyError, Verdict
+from eligibility.programme import Citation, PolicySet
+from eligibility.reply import (
+    Detail,
+    FullDetermination,
+    Missing,
+    Reason,
+    Source,
+    full,
+    shown,
+    source_of,
+    tables,
+)
 
-_determinations = msgspec.json.Decoder(Determination)
+_stored = msgspec.json.Decoder(FullDetermination)
 _encoder = msgspec.json.Encoder()
+
+
+class _LegacyCriterion(msgspec.Struct, frozen=True, kw_only=True):
+    """A criterion as stored before sources were named by id."""
+
+    id: str
+    outcome: Outcome
+    reason: str
+    citations: tuple[Citation, ...] = ()
+
+
+class _LegacyDetermination(msgspec.Struct, frozen=True, kw_only=True):
+    """A determination as stored before issue 10: whole citations, questions in `missing`."""
+
+    programme: str
+    programme_name: str
+    verdict: Verdict
+    amount: int | None
+    amount_unit: str | None
+    amount_note: str | None
+    amount_citations: tuple[Citation, ...] = ()
+    criteria: tuple[_LegacyCriterion, ...]
+    missing: tuple[Missing, ...]
+    request_details: tuple[Missing, ...] = ()
+    next_steps: tuple[str, ...]
+    documents: tuple[str, ...]
+    as_of: dt.date
+    region_code: str | None
+    policy_version: str
+    facts_hash: str
+    verdict_label: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+_legacy_decoder = msgspec.json.Decoder(_LegacyDetermination)
+
+
+class Stored(msgspec.Struct, frozen=True, kw_only=True):
+    """An assessment's determinations as stored, with the documents old rows cite that the
+    registry does not name."""
+
+    determinations: list[FullDetermination]
+    extra_sources: dict[str, Source]
+    # Some row was stored before issue 10: its sources were whole citations, all a rule listed.
+    legacy: bool = False
+
+
+def _legacy(raw: str, policies: PolicySet | None, extra: dict[str, Source]) -> FullDetermination:
+    """An old row as a lean determination: each citation under the registry id of its document
+    (or an id of its own, its document put in `extra`)."""
+    old = _legacy_decoder.decode(raw)
+    known: dict[tuple[object, ...], str] = {}
+    if policies is not None:
+        known = {
+            (c.title, c.issuer, c.number, c.date): i for i, c in policies.registry.citations.items()
+        }
+
+    def ids(citations: tuple[Citation, ...]) -> tuple[str, ...]:
+        found: list[str] = []
+        for c in citations:
+            source_id = known.get((c.title, c.issuer, c.number, c.date))
+            if source_id is None:
+                source_id = "stored-" + hashlib.sha256(_encoder.encode(c)).hexdigest()[:8]
+                extra[source_id] = source_of(c)
+            found.append(source_id)
+        return tuple(dict.fromkeys(found))
+
+    return FullDetermination(
+        programme=old.programme,
+        programme_name=old.programme_name,
+        verdict=old.verdict,
+        verdict_label=old.verdict_label,
+        amount=old.amount,
+        amount_unit=old.amount_unit,
+        amount_note=old.amount_note,
+        amount_sources=ids(old.amount_citations),
+        criteria=tuple(
+            Reason(id=c.id, outcome=c.outcome, reason=c.reason, sources=ids(c.citations))
+            for c in old.criteria
+        ),
+        missing=old.missing,
+        request_details=old.request_details,
+        next_steps=old.next_steps,
+        documents=old.documents,
+        warnings=old.warnings,
+        as_of=old.as_of,
+        region_code=old.region_code,
+        policy_version=old.policy_version,
+        facts_hash=old.facts_hash,
+    )
+
+
+def decode_stored(results: Sequence[str], policies: PolicySet | None) -> Stored:
+    """Stored determinations (lean, or as stored before issue 10) as lean determinations."""
+    extra: dict[str, Source] = {}
+    found = []
+    legacy = False
+    for raw in results:
+        try:
+            found.append(_stored.decode(raw))
+        except msgspec.ValidationError:
+            found.append(_legacy(raw, policies, extra))
+            legacy = True
+    return Stored(determinations=found, extra_sources=extra, legacy=legacy)
+
+
+def _decision(d: FullDetermination) -> FullDetermination:
+    """The determination without its source ids (what an old row and a new one can share)."""
+    return msgspec.structs.replace(
+        d,
+        amount_sources=(),
+        criteria=tuple(msgspec.structs.replace(c, sources=()) for c in d.criteria),
+    )
 
 
 def applicant_for(
@@ -67,14 +199,17 @@ def check_programmes(policies: PolicySet, programmes: Sequence[str] | None, path
             )
 
 
-def _read(row: Assessment, determinations: list[Determination]) -> AssessmentRead:
+def _read(row: Assessment, stored: Stored, policies: PolicySet, detail: Detail) -> AssessmentRead:
+    lang: Lang = "en" if row.lang == "en" else "zh"
+    sent = shown(stored.determinations, detail)
+    sources, questions = tables(sent, policies, lang, stored.extra_sources)
     return AssessmentRead(
         id=row.id,
         member_id=row.member_id,
         household_id=row.household_id,
         policy_version=row.policy_version,
         as_of=row.as_of,
-        lang="en" if row.lang == "en" else "zh",
+        lang=lang,
         facts_hash=row.facts_hash,
         facts=msgspec.json.decode(row.facts, type=f.Applicant),
         programmes=None
@@ -82,8 +217,24 @@ def _read(row: Assessment, determinations: list[Determination]) -> AssessmentRea
         else msgspec.json.decode(row.programmes, type=list[str]),
         created_by=row.created_by,
         created_at=utc(row.created_at),
-        determinations=determinations,
+        determinations=sent,
+        sources=sources,
+        questions=questions,
     )
+
+
+async def _policies_of(
+    session: AsyncSession, registry: PolicyRegistry, version: str
+) -> tuple[PolicySet | None, PolicySet]:
+    """The policy set a row was decided with (None if not stored), and the set its ids and
+    questions are shown with (that one, else the current one)."""
+    try:
+        own = await registry.get(session, version)
+    except PolicyError:
+        # A stored set that no longer loads still lets its assessments be shown (re-deriving
+        # them is refused: `rederive`).
+        own = None
+    return own, own or registry.current
 
 
 async def create_assessment(
@@ -93,6 +244,7 @@ async def create_assessment(
     data: AssessmentCreate,
     lang: Lang,
     today: dt.date,
+    detail: Detail = "full",
 ) -> AssessmentRead:
     """Decide a member now and store the result as their latest assessment."""
     check_programmes(policies, data.programmes, "$.programmes")
@@ -128,6 +280,7 @@ async def create_assessment(
     )
     session.add(row)
     await session.flush()
+    lean = [full(d) for d in determinations]
     session.add_all(
         AssessmentDetermination(
             assessment_id=row.id,
@@ -136,16 +289,16 @@ async def create_assessment(
             amount=d.amount,
             result=_encoder.encode(d).decode(),
         )
-        for d in determinations
+        for d in lean
     )
     audit.record(session, principal, "assess", "assessment", [(row.id, household.id)])
     await session.commit()
-    return _read(row, determinations)
+    return _read(row, Stored(determinations=lean, extra_sources={}), policies, detail)
 
 
 async def _load(
     session: AsyncSession, principal: Principal, assessment_id: str
-) -> tuple[Assessment, list[Determination]]:
+) -> tuple[Assessment, list[str]]:
     found = (
         await session.exec(
             select(Assessment, Household)
@@ -166,21 +319,30 @@ async def _load(
             .order_by(col(AssessmentDetermination.id))
         )
     ).all()
-    return row, [_determinations.decode(r.result) for r in results]
+    return row, [r.result for r in results]
 
 
 async def read_assessment(
-    session: AsyncSession, principal: Principal, assessment_id: str
+    session: AsyncSession,
+    principal: Principal,
+    registry: PolicyRegistry,
+    assessment_id: str,
+    detail: Detail = "full",
 ) -> AssessmentRead:
     """One stored assessment of a household in the caller's regions."""
-    row, determinations = await _load(session, principal, assessment_id)
+    row, results = await _load(session, principal, assessment_id)
+    own, shown_with = await _policies_of(session, registry, row.policy_version)
     audit.record(session, principal, "read", "assessment", [(row.id, row.household_id)])
     await session.commit()
-    return _read(row, determinations)
+    return _read(row, decode_stored(results, own), shown_with, detail)
 
 
 async def member_history(
-    session: AsyncSession, principal: Principal, member_id: str
+    session: AsyncSession,
+    principal: Principal,
+    registry: PolicyRegistry,
+    member_id: str,
+    detail: Detail = "full",
 ) -> list[AssessmentRead]:
     """A member's assessments, newest first."""
     member, household = await member_with_household(session, principal, member_id)
@@ -191,7 +353,7 @@ async def member_history(
             .order_by(col(Assessment.created_at).desc(), col(Assessment.id))
         )
     ).all()
-    by_assessment: dict[str, list[Determination]] = {r.id: [] for r in rows}
+    by_assessment: dict[str, list[str]] = {r.id: [] for r in rows}
     if rows:
         results = (
             await session.exec(
@@ -201,17 +363,28 @@ async def member_history(
             )
         ).all()
         for result in results:
-            by_assessment[result.assessment_id].append(_determinations.decode(result.result))
+            by_assessment[result.assessment_id].append(result.result)
+    read = []
+    for r in rows:
+        own, shown_with = await _policies_of(session, registry, r.policy_version)
+        read.append(_read(r, decode_stored(by_assessment[r.id], own), shown_with, detail))
     audit.record(session, principal, "list", "assessment", [(r.id, household.id) for r in rows])
     await session.commit()
-    return [_read(r, by_assessment[r.id]) for r in rows]
+    return read
 
 
 async def rederive(
-    session: AsyncSession, principal: Principal, registry: PolicyRegistry, assessment_id: str
+    session: AsyncSession,
+    principal: Principal,
+    registry: PolicyRegistry,
+    assessment_id: str,
+    detail: Detail = "full",
 ) -> RederiveResult:
-    """Decide a stored assessment again with its own policy version, date, facts and language."""
-    row, stored = await _load(session, principal, assessment_id)
+    """Decide a stored assessment again with its own policy version, date, facts and language.
+
+    `identical` compares what is stored (lean) with the new determinations made lean; a row
+    stored before issue 10 compares under the ids its citations' documents have now."""
+    row, results = await _load(session, principal, assessment_id)
     policies = await registry.get(session, row.policy_version)
     if policies is None:
         raise ProblemError(409, f"Policy set {row.policy_version} is not stored.")
@@ -225,19 +398,29 @@ async def rederive(
     except FactError as exc:
         # Stored before birth dates were checked against the date decided for.
         raise ProblemError(409, f"This assessment cannot be decided again: {exc}") from None
+    stored = decode_stored(results, policies)
+    lean = [full(d) for d in again]
     audit.record(session, principal, "rederive", "assessment", [(row.id, row.household_id)])
     await session.commit()
+    sent = shown(lean, detail)
+    sources, questions = tables(sent, policies, lang)
     return RederiveResult(
         assessment_id=row.id,
         policy_version=policies.version,
-        identical=again == stored,
-        determinations=again,
+        identical=(
+            [_decision(d) for d in lean] == [_decision(d) for d in stored.determinations]
+            if stored.legacy
+            else lean == stored.determinations
+        ),
+        determinations=sent,
+        sources=sources,
+        questions=questions,
     )
 
 
 async def _load_named(
     session: AsyncSession, principal: Principal, assessment_id: str, parameter: str
-) -> tuple[Assessment, list[Determination]]:
+) -> tuple[Assessment, list[str]]:
     """`_load`, its 404 naming the request parameter that gave the id (`path.assessment_id`,
     `query.against`): one missing or outside the caller's regions reads the same."""
     try:
@@ -256,9 +439,9 @@ async def _load_named(
 
 async def _assessed(registry: PolicyRegistry, session: AsyncSession, row: Assessment) -> Assessed:
     """A stored assessment as the comparison takes it: decided again with its own policy
-    version where that is stored, else (never for a version this service stored) the current
-    set, which the comparison then names as not exact."""
-    policies = await registry.get(session, row.policy_version) or registry.current
+    version where that is stored and loads, else the current set, which the comparison then
+    names as not exact."""
+    _, policies = await _policies_of(session, registry, row.policy_version)
     return Assessed(
         applicant=msgspec.json.decode(row.facts, type=f.Applicant),
         as_of=row.as_of,

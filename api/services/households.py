@@ -368,16 +368,16 @@ async def find_members(
     id_number: str,
     *,
     per_minute: int,
+    now: dt.datetime,
 ) -> list[MemberRead]:
     """Members in the caller's regions whose stored hash matches this (validated) number.
 
     The search is a look-up for a number the caller has, not a way to test guesses: a masked
     number with its birth date and region leaves 1,000 candidates (review of #11, R1), so each
-    key gets `per_minute` searches a minute (then 429 with Retry-After), and every search is
-    audited, a miss or a refusal too (with an empty record id: the number is never kept)."""
-    retry_after = await rate_limits.take(
-        session, principal.key_id, MEMBER_SEARCH, per_minute, dt.datetime.now(dt.UTC)
-    )
+    key gets `per_minute` searches per rolling minute, counted at `now` (then 429 with
+    Retry-After), and every search is audited, a miss or a refusal too (with an empty record
+    id: the number is never kept)."""
+    retry_after = await rate_limits.take(session, principal.key_id, MEMBER_SEARCH, per_minute, now)
     if retry_after is not None:
         audit.record(session, principal, "search", "member", [("", None)], outcome="refused")
         await session.commit()

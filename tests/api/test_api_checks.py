@@ -220,5 +220,81 @@ async def test_check_shows_warnings_and_the_programmes_verdict_words(
     assert any("2026年" in w for w in by_id["microloan"]["warnings"])
     assert by_id["microloan"]["verdict_label"]
     schema = (await client.get("/schema/openapi.json")).json()
-    determination = schema["components"]["schemas"]["Determination"]["properties"]
-    assert {"warnings", "verdict_label"} <= set(determination)
+    # Both shapes of a determination (issue 10: `Determination` is no longer sent as is).
+    for shape in ("FullDetermination", "SummaryDetermination"):
+        determination = schema["components"]["schemas"][shape]["properties"]
+        assert {"warnings", "verdict_label"} <= set(determination)
+
+
+# One month short of the transport rule: 黑人社发〔2022〕18号 (source `heilongjiang`), "跨省稳定
+# 就业3个月以上" (issue 13, "done when").
+ONE_MONTH_SHORT: dict[str, Any] = {
+    "region_code": "230124",
+    "as_of": "2026-12-05",
+    "household": {"category": "poverty_alleviated"},
+    "person": {
+        "age": 30,
+        "employment": {
+            "status": "employed",
+            "work_scope": "other_province",
+            "months_continuous": 2,
+            "transport_subsidy_claimed_this_year": False,
+        },
+    },
+}
+
+
+async def test_check_says_the_day_an_applicant_one_month_short_qualifies(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    response = await client.post(
+        "/v1/checks?programme=transport_subsidy&suggest=true",
+        json=ONE_MONTH_SHORT,
+        headers=admin_headers,
+    )
+    assert response.status_code == 200, response.text
+    [answer] = response.json()["determinations"]
+    assert answer["verdict"] == "ineligible"
+    best = answer["suggestions"][0]
+    assert best["on"] == "2027-01-05"
+    assert best["criteria"] == ["months_worked"]
+    assert "heilongjiang" in best["sources"]
+    assert best["changes"] == [
+        {
+            "fact": "person.employment.months_continuous",
+            "label": "连续务工月数",
+            "change": "time",
+            "from": 2,
+            "to": 3,
+            "on": "2027-01-05",
+            "exact": True,
+            "decided_by": None,
+        }
+    ]
+    assert "2027年1月5日" in best["text"]
+
+
+async def test_suggestions_are_opt_in(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    # Off unless asked: working them out costs several times the decision (bench/whatif.py),
+    # and a check is the service's hottest door.
+    for query in ("", "&suggest=false"):
+        response = await client.post(
+            f"/v1/checks?programme=transport_subsidy{query}",
+            json=ONE_MONTH_SHORT,
+            headers=admin_headers,
+        )
+        assert response.json()["determinations"][0]["suggestions"] == []
+    batch = {"applicants": [ONE_MONTH_SHORT]}
+    plain = await client.post(
+        "/v1/checks/batch?programme=transport_subsidy", json=batch, headers=admin_headers
+    )
+    assert plain.json()["results"][0]["determinations"][0]["suggestions"] == []
+    asked = await client.post(
+        "/v1/checks/batch?programme=transport_subsidy&suggest=true",
+        json=batch,
+        headers=admin_headers,
+    )
+    [answer] = asked.json()["results"][0]["determinations"]
+    assert answer["suggestions"][0]["on"] == "2027-01-05"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import uuid
 from typing import Any
@@ -14,6 +15,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.runtime import Runtime
 from api.security import create_key
 from api.services import rate_limits
 from api.settings import Settings
@@ -376,12 +378,17 @@ async def test_a_sweep_of_id_number_searches_is_limited_and_every_search_audited
     admin_headers: dict[str, str],
     new_household: HouseholdMaker,
     db_sessions: async_sessionmaker[AsyncSession],
+    runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Review of #11, R1: the masked number (`5702**************`), the birth date and the
     household's region leave 1,000 candidates; the search confirmed each one for free, and only
     a hit was audited.  Now a key gets MEMBER_SEARCH_PER_MINUTE (30 by default) searches a
     minute, then 429 with Retry-After, and every attempt leaves a `search` event with its
-    outcome (never the number)."""
+    outcome (never the number).
+
+    The sweep runs on the app's clock, 10 ms a search from 10:00:59.8, so it straddles a
+    minute boundary every time (a fixed window let searches 31 onwards through after 10:01)."""
     async with db_sessions() as session:
         key, clear = await create_key(session, role="caseworker", regions=["5702"])
     caseworker = bearer(clear)
@@ -397,15 +404,21 @@ async def test_a_sweep_of_id_number_searches_is_limited_and_every_search_audited
     member_id = added.json()["id"]
 
     answers = []
-    for seq in range(100):
-        candidate = f"57021119890512{seq:03d}"
-        answers.append(
-            await client.post(
-                "/v1/members/search",
-                json={"id_number": candidate + check_character(candidate)},
-                headers=caseworker,
-            )
+    steps = itertools.count()
+    start = dt.datetime(2026, 12, 1, 10, 0, 59, 800_000, tzinfo=dt.UTC)
+    with monkeypatch.context() as patched:  # only this key's sweep runs on the chosen clock
+        patched.setattr(
+            runtime, "clock", lambda: start + next(steps) * dt.timedelta(milliseconds=10)
         )
+        for seq in range(100):
+            candidate = f"57021119890512{seq:03d}"
+            answers.append(
+                await client.post(
+                    "/v1/members/search",
+                    json={"id_number": candidate + check_character(candidate)},
+                    headers=caseworker,
+                )
+            )
     statuses = [a.status_code for a in answers]
     assert statuses[:30] == [200] * 30  # the default allowance, a normal search still works
     assert set(statuses[30:]) == {429}  # the sweep is stopped before it reaches seq 201
@@ -431,11 +444,11 @@ async def test_a_sweep_of_id_number_searches_is_limited_and_every_search_audited
     assert [e["outcome"] for e in hit.json()["items"]] == ["found"]
 
 
-async def test_the_search_allowance_is_shared_by_workers_and_renews_each_minute(
+async def test_the_search_allowance_is_shared_by_workers_and_refills_smoothly(
     database_url: str, db_sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     """The count lives in the database: two engines (two server workers) draw on one allowance;
-    the next minute's window starts again from nothing."""
+    it comes back one use per 60 s / allowance, not all at once at the next minute."""
     other_engine = create_engine(database_url)
     other_sessions = session_factory(other_engine)
     key = f"k-{uuid.uuid4().hex[:20]}"
@@ -446,9 +459,13 @@ async def test_the_search_allowance_is_shared_by_workers_and_renews_each_minute(
             async with sessions() as session:
                 answers.append(await rate_limits.take(session, key, "member_search", 2, start))
                 await session.commit()
-        assert answers == [None, None, 10]  # the third is refused until 10:01:00
+        assert answers == [None, None, 30]  # 2 a minute: one comes back each 30 s
         async with other_sessions() as session:
-            later = start + dt.timedelta(seconds=10)
+            at_the_minute = start + dt.timedelta(seconds=10)  # a fixed window renewed here
+            assert await rate_limits.take(session, key, "member_search", 2, at_the_minute) == 30
+            await session.commit()
+        async with db_sessions() as session:
+            later = at_the_minute + dt.timedelta(seconds=30)
             assert await rate_limits.take(session, key, "member_search", 2, later) is None
             await session.commit()
     finally:

@@ -272,3 +272,46 @@ def test_numbers_too_large_for_a_whole_number(policies: PolicySet) -> None:
     facts, _, errors = parse(policies, {"年龄": ["-1e99", "1e300", "inf", "99999999999999999999"]})
     assert facts["person.age"].to_list() == [None] * 4
     assert all(e is not None and "person.age" in e for e in errors)
+
+
+def test_columns_read_as_categories_parse_as_text_does_as_categories_grow(
+    policies: PolicySet,
+) -> None:
+    # A CSV reader gives few-valued fact columns as categorical (`Register.read`), numbering
+    # each distinct cell once for the whole register; parse_chunk parses each number once and
+    # keeps what it parsed.  Chunk after chunk, as new cells (good, unknown and bad) come, the
+    # facts and the errors are those of the same cells as text.
+    first = {
+        "户类型": ["脱贫户", "一般农户", None],
+        "风险已消除": ["是", "否", "是"],
+        "户籍所在地区划代码": ["140821", "620823", None],
+    }
+    later = {
+        "户类型": ["不知道", "脱贫户", " 边缘易致贫户 "],
+        "风险已消除": ["1.0", "未知", "maybe"],
+        "户籍所在地区划代码": ["临猗县", "９９", "140821"],
+    }
+    categories = {header: pl.Categories.random() for header in first}
+    headers = ["姓名", *first]
+    plan = plan_columns(headers, policies, "zh")
+    text_plan = plan_columns(headers, policies, "zh")
+    for chunk in (first, later, first):
+        raw = pl.DataFrame({"姓名": ["甲", "乙", "丙"], **chunk})
+        as_categories = raw.with_columns(
+            pl.col(h).cast(pl.Categorical(categories[h])) for h in categories
+        )
+        got = parse_chunk(as_categories, plan, policies, as_of=AS_OF, lang="zh")
+        want = parse_chunk(raw, text_plan, policies, as_of=AS_OF, lang="zh")
+        assert got.facts.equals(want.facts)
+        assert got.errors.equals(want.errors)
+    errors = parse_chunk(
+        pl.DataFrame({"姓名": ["甲", "乙", "丙"], **later}).with_columns(
+            pl.col(h).cast(pl.Categorical(categories[h])) for h in categories
+        ),
+        plan,
+        policies,
+        as_of=AS_OF,
+        lang="zh",
+    ).errors.to_list()
+    assert errors[0] is not None and "不知道" in errors[0]
+    assert errors[2] is not None and "maybe" in errors[2]

@@ -374,3 +374,33 @@ def test_chunks_decided_in_threads_come_out_in_order(
         assert one.equals(many)
     else:
         assert outputs[0].read_bytes() == outputs[1].read_bytes()
+
+
+def test_csv_cells_read_as_categories_parse_as_text_cells_do(
+    tmp_path: Path, example: ModuleType, policies: PolicySet
+) -> None:
+    # A CSV register's yes/no, category and region columns are read as categorical and parsed
+    # once per distinct cell, chunk after chunk; the same register from Parquet (text cells,
+    # parsed chunk by chunk) must come out the same, with new, unknown and bad cells appearing
+    # only in later chunks.
+    register = example.register()
+    later = register.with_columns(
+        pl.lit("不知道").alias("户类型"),  # not one of the options: the row's error
+        pl.Series(["1.0", "未知", "maybe", " 是 "] * 5).alias("风险已消除"),
+        pl.Series(["临猗县", "140821", "９９", None] * 5).alias("户籍所在地区划代码"),
+    )
+    frame = pl.concat([register, later, register])
+    csv_source, parquet_source = tmp_path / "r.csv", tmp_path / "r.parquet"
+    frame.write_csv(csv_source, include_bom=True)
+    frame.write_parquet(parquet_source)
+    small = BatchOptions(as_of=AS_OF, lang="zh", chunk_rows=7, reasons="text")
+    from_csv = run_batch(csv_source, tmp_path / "a.parquet", small, policies=policies)
+    from_parquet = run_batch(parquet_source, tmp_path / "b.parquet", small, policies=policies)
+    out = pl.read_parquet(tmp_path / "a.parquet")
+    assert out.equals(pl.read_parquet(tmp_path / "b.parquet"))
+    assert from_csv.summary.equals(from_parquet.summary)
+    # The bad cells of the later chunks are the rows' errors, named by field and value.
+    errors = out["error"].to_list()
+    assert all(errors[i] is not None and "不知道" in errors[i] for i in range(20, 40))
+    assert any("maybe" in errors[i] for i in range(20, 40))
+    assert from_csv.error_rows == from_parquet.error_rows >= 20

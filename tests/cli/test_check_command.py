@@ -40,11 +40,14 @@ def test_one_applicant_gives_one_line_with_reasons_and_citations() -> None:
     result = run(["check", "--programme", "yulu_plan"], json.dumps(ELIGIBLE_STUDENT))
     assert result.returncode == 0, result.stderr
     [line] = result.stdout.splitlines()
-    [determination] = json.loads(line)["determinations"]
+    output = json.loads(line)
+    [determination] = output["determinations"]
     assert determination["verdict"] == "eligible"
     assert determination["amount"] == 3000
     assert determination["criteria"][0]["reason"].startswith("符合：")
-    assert determination["criteria"][0]["citations"][0]["title"]
+    # Sources by id, the documents in the line's one table (issue 10).
+    first = determination["criteria"][0]["sources"][0]
+    assert output["sources"][first]["title"]
     assert determination["policy_version"].startswith("ps-")
 
 
@@ -58,7 +61,26 @@ def test_ndjson_gives_one_line_per_applicant_in_english(tmp_path: Path) -> None:
     assert len(outputs) == 2
     assert len(outputs[0]["determinations"]) == 5
     assert {d["verdict"] for d in outputs[1]["determinations"]} == {"needs_info"}
-    assert outputs[1]["determinations"][0]["missing"][0]["question"].endswith("?")
+    # Questions by fact path, each once per line in its `questions` table (issue 10).
+    asked = outputs[1]["determinations"][0]["missing"][0]["fact"]
+    assert outputs[1]["questions"][asked]["question"].endswith("?")
+
+
+def test_detail_summary_leaves_out_met_criteria() -> None:
+    needs = {**ELIGIBLE_STUDENT, "person": {"age": 17}}
+    lines = {}
+    for detail in ("full", "summary"):
+        result = run(["check", "--programme", "yulu_plan", "--detail", detail], json.dumps(needs))
+        assert result.returncode == 0, result.stderr
+        lines[detail] = json.loads(result.stdout)
+    [full] = lines["full"]["determinations"]
+    [short] = lines["summary"]["determinations"]
+    assert (full["detail"], short["detail"]) == ("full", "summary")
+    assert short["verdict"] == full["verdict"] == "needs_info"
+    assert [c for c in full["criteria"] if c["outcome"] != "met"] == short["criteria"]
+    assert any(c["outcome"] == "met" for c in full["criteria"])
+    assert short["missing"] == full["missing"]
+    assert "request_details" not in short and "amount_sources" not in short
 
 
 @pytest.mark.parametrize(
@@ -117,3 +139,27 @@ def test_programmes_shows_confirmation_and_history(capsys: pytest.CaptureFixture
     assert "2024-01-01 – 2024-12-31, region 620823" in out
     assert "[not in force on this date]" in out
     assert "None" not in out
+
+
+def test_check_gives_the_best_suggestion_per_programme() -> None:
+    # 黑人社发〔2022〕18号 (source `heilongjiang`): 3 months of cross-province work; 2 worked.
+    short = {
+        "as_of": "2026-12-05",
+        "region_code": "230124",
+        "household": {"category": "poverty_alleviated"},
+        "person": {
+            "employment": {
+                "status": "employed",
+                "work_scope": "other_province",
+                "months_continuous": 2,
+                "transport_subsidy_claimed_this_year": False,
+            }
+        },
+    }
+    result = run(["check", "--programme", "transport_subsidy"], json.dumps(short))
+    assert result.returncode == 0, result.stderr
+    [determination] = json.loads(result.stdout)["determinations"]
+    [best] = determination["suggestions"]
+    assert best["on"] == "2027-01-05" and best["criteria"] == ["months_worked"]
+    plain = run(["check", "--programme", "transport_subsidy", "--no-suggest"], json.dumps(short))
+    assert json.loads(plain.stdout)["determinations"][0]["suggestions"] == []

@@ -46,7 +46,7 @@ def _save(tmp_path: Path, name: str, applicant: dict[str, Any]) -> Path:
     )
     assert result.returncode == 0, result.stderr
     # The check's own output is unchanged by --save.
-    assert set(json.loads(result.stdout)) == {"determinations"}
+    assert set(json.loads(result.stdout)) == {"determinations", "sources", "questions"}
     return saved
 
 
@@ -88,6 +88,8 @@ def test_an_id_number_is_not_saved_and_bad_files_are_refused(tmp_path: Path) -> 
     kept = (tmp_path / "id.json").read_text(encoding="utf-8")
     assert "620823198901010020" not in kept
     assert json.loads(kept)["applicant"]["person"]["birth_date"] == "1989-01-01"
+    # The answer kept is the line the check printed.
+    assert json.loads(kept)["answer"] == json.loads(check.stdout)
 
     not_saved = tmp_path / "plain.json"
     not_saved.write_text(json.dumps(WORKER), encoding="utf-8")

@@ -31,6 +31,7 @@ TABLES = {
     "bot_conversations",
     "export_jobs",
     "telegram_updates",
+    "rate_limits",
 }
 
 

@@ -1,0 +1,200 @@
+"""Sources by id: one registry of the documents every programme cites, and which of them a
+determination names for a region and date.
+
+A determination names its sources by id; the answer that carries it carries one table, id →
+`Citation`, for all its determinations (`cited`).  The registry holds each *document* once, however
+many programme files cite it: the 2022 measures (国家乡村振兴局《若干措施》) is one entry, not
+one per programme and article.  An entry is the document (title, issuer, number, date, url); the
+article a programme cites it at stays in the programme listing (`eligibility.listing`), which is
+where a caseworker reads what a rule says.
+
+Which sources a determination names depends on the region and date only (a plan can resolve them
+once per profile): a criterion's or the benefit's *general* sources, and the regional tables in
+force there.  A regional table is a source that only regional parameter values cite (临猗's
+《外出务工一次性交通补贴政策》); it is named for an applicant of that region on a date it is
+in force, never for 崇信's or 环江's applicant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+from eligibility import rules
+from eligibility.policy_file import Source
+from eligibility.programme import (
+    Citation,
+    CompiledCriterion,
+    Programme,
+    SourceRegistry,
+    select_parameter_value,
+)
+
+
+def _document_key(source: Source) -> tuple[str, str, str | None, dt.date | None]:
+    """What makes two sources one document: title, issuer, number and date (the article is
+    where a programme cites it; a link or note one file gives and another omits is no
+    different document: 人社部发〔2022〕13号 in two files)."""
+    return (source.title, source.issuer, source.number, source.date)
+
+
+def build_registry(programmes: Mapping[str, Programme]) -> SourceRegistry:
+    """The registry of the programmes' sources (built once, when the policy set loads).
+
+    Each document once, without an article; its link the first file's that gives one.
+    """
+    users_of: dict[tuple[object, ...], list[tuple[str, str]]] = {}
+    url_of: dict[tuple[object, ...], str | None] = {}
+    for pid, programme in programmes.items():
+        for key, source in programme.policy.sources.items():
+            doc = _document_key(source)
+            users_of.setdefault(doc, []).append((pid, key))
+            url_of[doc] = url_of.get(doc) or source.url
+    first_key: dict[str, int] = {}
+    for users in users_of.values():
+        first_key[users[0][1]] = first_key.get(users[0][1], 0) + 1
+    citations: dict[str, Citation] = {}
+    ids: dict[tuple[str, str], str] = {}
+    for found, users in users_of.items():
+        pid, key = users[0]
+        source_id = key if first_key[key] == 1 else f"{pid}.{key}"
+        source = programmes[pid].policy.sources[key]
+        citations[source_id] = Citation(
+            title=source.title,
+            issuer=source.issuer,
+            number=source.number,
+            date=source.date,
+            url=url_of[found],
+        )
+        ids.update(dict.fromkeys(users, source_id))
+    return SourceRegistry(citations=citations, ids=ids)
+
+
+_MEMO_LIMIT = 262_144
+
+
+def _regional_keys(programme: Programme) -> frozenset[str]:
+    """The programme's sources that only regional parameter values cite (its local tables)."""
+    regional: set[str] = set()
+    general: set[str] = set()
+    for param in programme.policy.parameters.values():
+        for entry in param.values:
+            (regional if entry.region is not None else general).add(entry.source)
+    return frozenset(regional - general)
+
+
+def _in_force_keys(programme: Programme, region_code: str | None, as_of: dt.date) -> set[str]:
+    """The sources of the parameter values in force on the date for every place the region
+    code may stand for (`Programme.parameter_variants`: one county, or a province's counties)."""
+    places = {region_code}
+    prefix = region_code or ""
+    for param in programme.policy.parameters.values():
+        places.update(
+            e.region
+            for e in param.values
+            if e.region is not None and e.region.startswith(prefix) and e.since <= as_of
+        )
+    found: set[str] = set()
+    for param in programme.policy.parameters.values():
+        for place in places:
+            entry = select_parameter_value(param, place, as_of)
+            if entry is not None:
+                found.add(entry.source)
+    return found
+
+
+def _local(
+    registry: SourceRegistry,
+    programme: Programme,
+    keys: Iterable[str],
+    region_code: str | None,
+    as_of: dt.date,
+) -> tuple[str, ...]:
+    """`keys` without the regional tables not in force for the region and date."""
+    regional = registry.memo.get((programme.id, "#regional"))
+    if regional is None:
+        regional = registry.memo[(programme.id, "#regional")] = tuple(_regional_keys(programme))
+    keys = tuple(keys)
+    if not set(regional).intersection(keys):
+        return keys
+    memo_key = (programme.id, "#in_force", region_code, as_of)
+    in_force = registry.memo.get(memo_key)
+    if in_force is None:
+        in_force = tuple(_in_force_keys(programme, region_code, as_of))
+        if len(registry.memo) < _MEMO_LIMIT:
+            registry.memo[memo_key] = in_force
+    return tuple(k for k in keys if k not in regional or k in in_force)
+
+
+def criterion_sources(
+    registry: SourceRegistry,
+    programme: Programme,
+    criterion: CompiledCriterion,
+    region_code: str | None,
+    as_of: dt.date,
+) -> tuple[str, ...]:
+    """The ids a criterion's result names for the region and date: its general sources and the
+    local tables in force there; all it cites if none of those remain (it never names none)."""
+    memo_key = (programme.id, criterion.spec.id, region_code, as_of)
+    found = registry.memo.get(memo_key)
+    if found is None:
+        keys = (
+            _local(registry, programme, criterion.spec.sources, region_code, as_of)
+            or criterion.spec.sources
+        )
+        found = tuple(dict.fromkeys(registry.id_of(programme.id, k) for k in keys))
+        if len(registry.memo) < _MEMO_LIMIT:
+            registry.memo[memo_key] = found
+    return found
+
+
+def amount_sources(
+    registry: SourceRegistry,
+    programme: Programme,
+    region_code: str | None,
+    as_of: dt.date,
+    rule: int | None = None,
+) -> tuple[str, ...]:
+    """The ids an amount names: the sources of the values in force for the region and date of
+    the amount rule that gave it (`rule`, its index; None when no one rule did: every amount
+    rule's), then the benefit's general sources.  Never another region's table: a 临猗
+    applicant's 1500元 cites 临猗's table, not 黑龙江's, 崇信's or 环江's (issue 10)."""
+    memo_key = (programme.id, "#amount", rule, region_code, as_of)
+    found = registry.memo.get(memo_key)
+    if found is None:
+        found = _amount_sources(registry, programme, region_code, as_of, rule)
+        if len(registry.memo) < _MEMO_LIMIT:
+            registry.memo[memo_key] = found
+    return found
+
+
+def _amount_sources(
+    registry: SourceRegistry,
+    programme: Programme,
+    region_code: str | None,
+    as_of: dt.date,
+    rule: int | None,
+) -> tuple[str, ...]:
+    chosen = programme.amounts if rule is None else (programme.amounts[rule],)
+    keys: list[str] = []
+    for amount in chosen:
+        for name in sorted(rules.param_names(amount.amount)):
+            entry = programme.parameter_source(name, region_code, as_of)
+            if entry is not None and (entry.value is not None or rule is None):
+                keys.append(entry.source)
+    tables = {
+        entry.source
+        for amount in programme.amounts
+        for name in rules.param_names(amount.amount)
+        for entry in programme.policy.parameters[name].values
+    }
+    regional = _regional_keys(programme)
+    keys.extend(
+        k for k in programme.policy.benefit.sources if k not in tables and k not in regional
+    )
+    return tuple(dict.fromkeys(registry.id_of(programme.id, k) for k in keys))
+
+
+def ids_of(registry: SourceRegistry, programme: Programme, keys: Iterable[str]) -> tuple[str, ...]:
+    """The registry ids of a programme's source keys, in order, once each."""
+    return tuple(dict.fromkeys(registry.id_of(programme.id, k) for k in keys))

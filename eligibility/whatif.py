@@ -1,0 +1,762 @@
+"""What would change the answer: the smallest sets of fact changes that make a programme eligible
+(or, for one that already is, pay more), solved exactly from the rules of the applicant's plan.
+
+Each criterion that is not met (or still unknown) is read as the condition that must hold,
+under every parameter variant of the applicant's plan (a province code covering counties with
+different rules must satisfy them all, as `plan.criterion_outcome` requires), and solved:
+comparisons for the nearest value that satisfies them (`months_continuous >= 3` with 1 → 3),
+memberships for the allowed values, booleans flipped, unknown facts for the value that
+satisfies.  The catalogue's class of each fact (`FactSpec.change`) says what may be asked:
+fixed facts never, time facts only forwards (with the day it happens, counted from `as_of`),
+choices and decisions by others freely (with who decides).  Every candidate is re-decided by the
+plan's own evaluator (`Plans.decide_under`) and kept only if it makes the programme eligible (or
+gives the stated amount); a change that breaks another criterion is either repaired by a further
+change or dropped.  The ones kept are ranked by how few facts change, then how easy they are
+(time < choice < decided), then the earliest day, and re-checked through `determine` on the
+changed applicant by the caller (`eligibility.determination`).
+
+Pure: no I/O, no clock (`as_of` is the applicant's).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import count, product
+
+from eligibility import rules
+from eligibility.answer import Change, Determination, Suggestion
+from eligibility.catalogue import FactSpec
+from eligibility.facts import STATUS_FIELDS, Applicant, applicant_from_paths, applicant_paths
+from eligibility.plan import (
+    MET,
+    NOT_MET,
+    SKIPPED,
+    UNKNOWN,
+    CriterionPlan,
+    Plans,
+    ProgrammePlan,
+    show_fact,
+    verdict_of,
+)
+from eligibility.policy_file import Verdict
+from eligibility.programme import PolicySet
+from eligibility.text import Lang
+
+Assignment = dict[str, object]  # fact path -> the value it changes to
+
+# How easy a change is: what happens by itself, then what the household does, then what others
+# decide.  Fixed facts are never changed.
+EASE: dict[str, int] = {"time": 0, "choice": 1, "decided": 2}
+SHOWN = 3  # suggestions kept per programme
+_WAYS_PER_CRITERION = 8  # candidates kept per criterion before they are combined
+_COMBINATIONS = 64  # combined candidates tried per programme
+_REPAIRS = 2  # rounds of repairing a change that breaks another criterion
+_STATUS = frozenset(f"household.{name}" for name in STATUS_FIELDS)
+_OPPOSITE: dict[str, str] = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+_SEMESTER_STARTS = {"spring": (3, 1), "autumn": (9, 1)}  # 春季学期 from March, 秋季 from September
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """`day` moved by whole calendar months (the 31st becomes the month's last day)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+def birthday(birth_date: dt.date, age: int) -> dt.date:
+    """The day someone born on `birth_date` turns `age` (29 February: 1 March, as `age_on`)."""
+    year = birth_date.year + age
+    try:
+        return birth_date.replace(year=year)
+    except ValueError:
+        return dt.date(year, 3, 1)
+
+
+def semester_start(semester: str, as_of: dt.date) -> dt.date:
+    """The first day after `as_of` on which `semester` starts."""
+    month, day = _SEMESTER_STARTS[semester]
+    start = dt.date(as_of.year, month, day)
+    return start if start > as_of else dt.date(as_of.year + 1, month, day)
+
+
+# ---------------------------------------------------------------------------------------------
+# Solving one condition
+
+
+class _Solver:
+    """Finds the assignments of changeable facts that make an expression true (or false)."""
+
+    def __init__(self, policies: PolicySet, facts: Mapping[str, object]) -> None:
+        self.policies = policies
+        self.facts = facts
+
+    def spec(self, path: str) -> FactSpec | None:
+        """The catalogue entry of a fact that may be changed, or None (fixed or not a fact)."""
+        spec = self.policies.facts.get(path)
+        return None if spec is None or spec.change == "fixed" else spec
+
+    def value(self, expr: rules.Expr) -> object:
+        """The expression's value on the facts (None: unknown)."""
+        return rules.evaluate(expr, self.facts, {})[0]
+
+    def allowed(self, path: str, value: object) -> bool:
+        """Whether `path` may change to `value`: a changeable fact, a value of its kind within
+        its bounds, and time only forwards."""
+        spec = self.spec(path)
+        if spec is None:
+            return False
+        before = self.facts.get(path)
+        if value == before and type(value) is type(before):
+            return False
+        if spec.kind == "bool" and not isinstance(value, bool):
+            return False
+        if spec.kind == "enum" and value not in {o.value for o in spec.options}:
+            return False
+        if spec.kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int):
+                return False
+            if (spec.min is not None and value < spec.min) or (
+                spec.max is not None and value > spec.max
+            ):
+                return False
+            if spec.change == "time" and isinstance(before, int) and value < before:
+                return False
+        return spec.kind not in ("date", "region", "text")
+
+    def ways(self, expr: rules.Expr, want: bool) -> list[Assignment]:
+        """Minimal assignments under which `expr` evaluates to `want` (given the other facts)."""
+        match expr:
+            case rules.Const(value):
+                return [{}] if value is want else []
+            case rules.Not(item):
+                return self.ways(item, not want)
+            case rules.All(items) | rules.Any_(items):
+                # `and` wanted true (or `or` wanted false) needs every item; the other way, one.
+                every = isinstance(expr, rules.All) == want
+                if every:
+                    open_items = [i for i in items if self.value(i) is not want]
+                    return _combine([self.ways(i, want) for i in open_items])
+                found: list[Assignment] = []
+                for item in items:
+                    found.extend(self.ways(item, want))
+                return _minimal(found)
+            case rules.Compare(op, left, right):
+                return self._compare(op if want else _OPPOSITE[op], left, right)
+            case rules.Member(rules.Fact(path), rules.Const(collection)) if isinstance(
+                collection, list
+            ):
+                spec = self.spec(path)
+                if spec is None:
+                    return []
+                if want:
+                    values: Iterable[object] = collection
+                elif spec.kind == "enum":
+                    values = [o.value for o in spec.options if o.value not in collection]
+                else:
+                    return []
+                return [{path: v} for v in values if self.allowed(path, v)]
+        # `given(x)` asks whether a fact is known, which no change of value makes so; other
+        # shapes are not solved (and so never suggested).
+        return []
+
+    def _compare(self, op: str, left: rules.Expr, right: rules.Expr) -> list[Assignment]:
+        found: list[Assignment] = []
+        for path in _paths(left, right):
+            spec = self.spec(path)
+            if spec is None:
+                continue
+            for value in self._solve(op, left, right, path, spec):
+                if self.allowed(path, value):
+                    found.append({path: value})
+        return found
+
+    def _solve(
+        self, op: str, left: rules.Expr, right: rules.Expr, path: str, spec: FactSpec
+    ) -> list[object]:
+        """The values of `path` nearest its own that make `left op right` hold, the other facts
+        as they are."""
+        if spec.kind in ("bool", "enum"):
+            if isinstance(left, rules.Const) and isinstance(right, rules.Fact):
+                left, right = right, left
+            if not (isinstance(left, rules.Fact) and left.path == path):
+                return []
+            if not isinstance(right, rules.Const):
+                return []
+            if op == "==":
+                return [right.value]
+            if op == "!=":
+                if spec.kind == "bool":
+                    return [not right.value] if isinstance(right.value, bool) else []
+                return [o.value for o in spec.options if o.value != right.value]
+            return []
+        if spec.kind != "int":
+            return []
+        # Both sides are linear in the fact (the rule language has + - * /): read the slope
+        # and the offset of left - right from two points, and solve.
+        at0 = self._difference(left, right, path, 0)
+        at1 = self._difference(left, right, path, 1)
+        if at0 is None or at1 is None:
+            return []
+        slope, offset = at1 - at0, at0
+        if slope == 0:
+            return []
+        bound = -offset / slope
+        if slope < 0:
+            op = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}[op]
+        before = self.facts.get(path)
+        if op == ">=":
+            return [math.ceil(bound - 1e-9)]
+        if op == ">":
+            return [math.floor(bound + 1e-9) + 1]
+        if op == "<=":
+            return [math.floor(bound + 1e-9)]
+        if op == "<":
+            return [math.ceil(bound - 1e-9) - 1]
+        if op == "==":
+            return [int(bound)] if float(bound).is_integer() else []
+        if isinstance(before, int) and not isinstance(before, bool):
+            return [before + 1, before - 1]
+        return [math.floor(bound) + 1]
+
+    def _difference(self, left: rules.Expr, right: rules.Expr, path: str, x: int) -> float | None:
+        a, b = _number(left, self.facts, path, x), _number(right, self.facts, path, x)
+        return None if a is None or b is None else a - b
+
+
+_PATHS: dict[tuple[int, int], tuple[rules.Expr, rules.Expr, tuple[str, ...]]] = {}
+
+
+def _paths(left: rules.Expr, right: rules.Expr) -> tuple[str, ...]:
+    """The facts a comparison reads, sorted (kept per node: a plan's nodes live as long as it)."""
+    found = _PATHS.get((id(left), id(right)))
+    if found is not None and found[0] is left and found[1] is right:
+        return found[2]
+    paths = tuple(sorted(rules.fact_paths(left) | rules.fact_paths(right)))
+    if len(_PATHS) >= 65_536:
+        _PATHS.clear()
+    _PATHS[(id(left), id(right))] = (left, right, paths)
+    return paths
+
+
+def _number(expr: rules.Expr, facts: Mapping[str, object], path: str, x: int) -> float | None:
+    """A numeric expression's value with `path` set to `x` (None: not a number, or unknown)."""
+    match expr:
+        case rules.Fact(p):
+            value = x if p == path else facts.get(p)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return None
+            return value
+        case rules.Const(value):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return None
+            return value
+        case rules.Arith(op, left, right):
+            a, b = _number(left, facts, path, x), _number(right, facts, path, x)
+            if a is None or b is None:
+                return None
+            if op == "+":
+                return a + b
+            if op == "-":
+                return a - b
+            if op == "*":
+                return a * b
+            return None if b == 0 else a / b
+    return None
+
+
+def _combine(parts: Sequence[list[Assignment]]) -> list[Assignment]:
+    """Every way to satisfy all parts at once (one way from each), without contradictions."""
+    found: list[Assignment] = [{}]
+    for ways in parts:
+        if not ways:
+            return []
+        merged: list[Assignment] = []
+        for base, way in product(found, ways):
+            if all(base.get(k, v) == v for k, v in way.items()):
+                merged.append({**base, **way})
+        found = _minimal(merged)[: _COMBINATIONS * 4]
+    return found
+
+
+def _minimal(ways: Iterable[Assignment]) -> list[Assignment]:
+    """The assignments no other one is contained in (duplicates dropped)."""
+    unique: list[Assignment] = []
+    for way in sorted(ways, key=len):
+        if any(all(way.get(k, _MISSING) == v for k, v in kept.items()) for kept in unique):
+            continue
+        unique.append(way)
+    return unique
+
+
+_MISSING = object()
+
+
+# ---------------------------------------------------------------------------------------------
+# A programme's conditions
+
+
+def criterion_condition(plan: ProgrammePlan, index: int) -> rules.Expr:
+    """What must hold for criterion `index` to be met under every parameter variant of the plan:
+    each variant applying it either finds its `applies_when` false or its test true."""
+    return _prepared(plan).conditions[index]
+
+
+def _condition(plan: ProgrammePlan, index: int) -> rules.Expr:
+    parts: list[rules.Expr] = []
+    for bound in plan.criteria[index].bound:
+        if bound is None:
+            continue
+        applies_when, test = bound
+        parts.append(test if applies_when is None else rules.Any_((rules.Not(applies_when), test)))
+    if not parts:
+        return rules.Const(True)
+    return parts[0] if len(parts) == 1 else rules.All(tuple(parts))
+
+
+def _amount_condition(plan: ProgrammePlan, rule: int) -> rules.Expr:
+    """What must hold for amount rule `rule` to decide (the earlier ones not holding)."""
+    own = plan.amounts[0]
+    return rules.All((*(rules.Not(r.when) for r in own[:rule]), own[rule].when))
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What a plan's suggestions need, made once per plan: the conditions as expression trees
+    that stay the same objects (so their evaluators are compiled once), the facts the plan
+    reads (what its suggestions depend on), and the suggestions already made, by those facts'
+    values."""
+
+    conditions: tuple[rules.Expr, ...]
+    amount_conditions: tuple[rules.Expr, ...]
+    reads: tuple[str, ...]
+    made: dict[tuple[object, ...], tuple[Suggestion, ...]] = field(default_factory=dict)
+
+
+_PREPARED: dict[int, tuple[ProgrammePlan, _Prepared]] = {}
+
+
+def _prepared(plan: ProgrammePlan) -> _Prepared:
+    found = _PREPARED.get(id(plan))
+    if found is not None and found[0] is plan:
+        return found[1]
+    exprs: list[rules.Expr] = [
+        e for c in plan.criteria for b in c.bound if b is not None for e in b if e is not None
+    ]
+    exprs += [e for variant in plan.amounts for r in variant for e in (r.when, r.amount)]
+    exprs += [s.when for s in plan.conditional if s.when is not None]
+    reads = sorted({p for e in exprs for p in rules.fact_paths(e)} | {"person.birth_date"})
+    prepared = _Prepared(
+        conditions=tuple(_condition(plan, i) for i in range(len(plan.criteria))),
+        amount_conditions=tuple(
+            _amount_condition(plan, i) for i in range(len(plan.amounts[0]) if plan.amounts else 0)
+        ),
+        reads=tuple(reads),
+    )
+    if len(_PREPARED) >= 4096:
+        _PREPARED.clear()
+    _PREPARED[id(plan)] = (plan, prepared)
+    return prepared
+
+
+# ---------------------------------------------------------------------------------------------
+# Suggestions
+
+Decided = tuple[Verdict, int | None]
+
+
+def decide_verdict(plan: ProgrammePlan, facts: Mapping[str, object]) -> Decided:
+    """The verdict and amount the plan gives the facts, by the same semantics as
+    `Plans.decide_under` (`verdict_of`, `ProgrammePlan.amount`) without assembling the answer's
+    wording: what checking a candidate change needs."""
+    verdict = verdict_of(plan.outcomes(facts)[0])
+    if verdict == "ineligible" or not plan.amounts[0]:
+        return verdict, None
+    amount, _, _ = plan.amount(plan.choices(facts), "zh")
+    return verdict, amount
+
+
+def suggestions_for(
+    plans: Plans,
+    plan: ProgrammePlan,
+    determination: Determination,
+    facts: Mapping[str, object],
+    as_of: dt.date,
+    region_code: str | None,
+    lang: Lang,
+    recheck: Callable[[Suggestion], bool] | None = None,
+) -> tuple[Suggestion, ...]:
+    """The best few suggestions for one programme of the applicant's answer (none where it is
+    eligible at the highest amount it can pay, or not in force), best first; only those
+    `recheck` accepts (the caller's re-decision of the changed applicant).
+
+    They depend only on the facts the plan reads, the day and the language: made once for each
+    such combination (a register's many alike rows share them).
+    """
+    if plan.not_in_force is not None:
+        return ()
+    prepared = _prepared(plan)
+    key = (lang, as_of, region_code, *(facts.get(p) for p in prepared.reads))
+    found = prepared.made.get(key)
+    if found is None:
+        found = _suggestions(plans, plan, determination, facts, as_of, region_code, lang)
+        if recheck is not None:
+            found = tuple(s for s in found if recheck(s))
+        if len(prepared.made) >= 4096:
+            prepared.made.clear()
+        prepared.made[key] = found
+    return found
+
+
+def _suggestions(
+    plans: Plans,
+    plan: ProgrammePlan,
+    determination: Determination,
+    facts: Mapping[str, object],
+    as_of: dt.date,
+    region_code: str | None,
+    lang: Lang,
+) -> tuple[Suggestion, ...]:
+    codes = plan.outcomes(facts)[0]
+    if determination.verdict == "eligible":
+        return _raise_amount(plans, plan, determination, facts, as_of, region_code, lang)
+    open_criteria = [i for i, code in enumerate(codes) if code in (NOT_MET, UNKNOWN)]
+    prepared = _prepared(plan)
+    solver = _Solver(plans.policies, facts)
+    candidates = _combine(
+        [
+            _best(solver.ways(prepared.conditions[i], True), facts, plans, as_of)
+            for i in open_criteria
+        ]
+    )
+    # Best first: once SHOWN have been found, every one left ranks after them.  A candidate
+    # containing one already kept is not minimal; one that breaks another criterion is repaired
+    # by a further change (which ranks it later) or dropped.
+    queue: list[tuple[tuple[object, ...], int, Assignment, int]] = []
+    order = count()  # ties in rank never compare the assignments
+    for way in candidates:
+        heapq.heappush(queue, (_rank(way, facts, plans, as_of), next(order), way, 0))
+    kept: list[tuple[Assignment, Decided]] = []
+    seen: set[tuple[tuple[str, object], ...]] = set()
+    tried = 0
+    while queue and len(kept) < SHOWN and tried < _COMBINATIONS:
+        _, _, candidate, depth = heapq.heappop(queue)
+        key = tuple(sorted(candidate.items(), key=lambda item: item[0]))
+        if key in seen or any(_contains(candidate, k) for k, _ in kept):
+            continue
+        seen.add(key)
+        tried += 1
+        changed = {**facts, **candidate}
+        decided = decide_verdict(plan, changed)
+        if decided[0] == "eligible":
+            kept.append((candidate, decided))
+            continue
+        if depth >= _REPAIRS:
+            continue
+        still = [
+            i for i, code in enumerate(plan.outcomes(changed)[0]) if code in (NOT_MET, UNKNOWN)
+        ]
+        repair = _Solver(plans.policies, changed)
+        extra = _combine([repair.ways(prepared.conditions[i], True) for i in still])
+        for more in _best(extra, changed, plans, as_of, _WAYS_PER_CRITERION):
+            if all(candidate.get(k, v) == v for k, v in more.items()):
+                way = {**candidate, **more}
+                rank = _rank(way, facts, plans, as_of)
+                heapq.heappush(queue, (rank, next(order), way, depth + 1))
+    return tuple(
+        _suggestion(plans, plan, c, d, facts, as_of, region_code, lang, None) for c, d in kept
+    )
+
+
+def _raise_amount(
+    plans: Plans,
+    plan: ProgrammePlan,
+    determination: Determination,
+    facts: Mapping[str, object],
+    as_of: dt.date,
+    region_code: str | None,
+    lang: Lang,
+) -> tuple[Suggestion, ...]:
+    """For an eligible programme paying a known amount: the changes that make a higher tier
+    decide, keeping it eligible.  Only where the region has one variant (else the region, not
+    a fact, decides the tier)."""
+    current = determination.amount
+    if current is None or len(plan.variants) != 1:
+        return ()
+    solver = _Solver(plans.policies, facts)
+    kept: list[tuple[Assignment, Decided]] = []
+    for index, rule in enumerate(plan.amounts[0]):
+        if not isinstance(rule.amount, rules.Const):
+            continue
+        value = rule.amount.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= current:
+            continue
+        ways = solver.ways(_prepared(plan).amount_conditions[index], True)
+        for candidate in _best(ways, facts, plans, as_of, _WAYS_PER_CRITERION):
+            decided = decide_verdict(plan, {**facts, **candidate})
+            if decided == ("eligible", int(value)):
+                kept.append((candidate, decided))
+    kept = [
+        (c, d)
+        for c, d in kept
+        if not any(o is not c and _contains(c, o) and (od[1] or 0) >= (d[1] or 0) for o, od in kept)
+    ]
+    kept.sort(key=lambda item: (-(item[1][1] or 0), _rank(item[0], facts, plans, as_of)))
+    return tuple(
+        _suggestion(plans, plan, c, d, facts, as_of, region_code, lang, current)
+        for c, d in kept[:SHOWN]
+    )
+
+
+def _contains(bigger: Assignment, smaller: Assignment) -> bool:
+    return all(bigger.get(k, _MISSING) == v for k, v in smaller.items())
+
+
+def _best(
+    ways: list[Assignment],
+    facts: Mapping[str, object],
+    plans: Plans,
+    as_of: dt.date,
+    limit: int = _WAYS_PER_CRITERION,
+) -> list[Assignment]:
+    return sorted(ways, key=lambda way: _rank(way, facts, plans, as_of))[:limit]
+
+
+def _rank(
+    way: Assignment, facts: Mapping[str, object], plans: Plans, as_of: dt.date
+) -> tuple[int, int, dt.date, tuple[str, ...]]:
+    """Fewest facts changed, then easiest (time < choice < decided), then the earliest day."""
+    ease = 0
+    day = as_of
+    for path, value in way.items():
+        spec = plans.policies.facts[path]
+        ease += EASE[spec.change]
+        on = change_date(spec, facts, path, value, as_of)
+        if on is not None and on > day:
+            day = on
+    return len(way), ease, day, tuple(sorted(way))
+
+
+def change_date(
+    spec: FactSpec, facts: Mapping[str, object], path: str, value: object, as_of: dt.date
+) -> dt.date | None:
+    """The day a time fact reaches `value` from the applicant's own (None: not a time fact, or
+    its value now is unknown)."""
+    before = facts.get(path)
+    if spec.change != "time" or before is None:
+        return None
+    if spec.advances == "months" and isinstance(before, int) and isinstance(value, int):
+        return add_months(as_of, value - before)
+    if spec.advances == "years" and isinstance(before, int) and isinstance(value, int):
+        born = facts.get("person.birth_date")
+        if isinstance(born, str):
+            return birthday(dt.date.fromisoformat(born), value)
+        # Only the age is known: the birthday falls within the year; say the latest day.
+        return add_months(as_of, 12 * (value - before))
+    if spec.advances == "semesters" and isinstance(value, str):
+        return semester_start(value, as_of)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Words
+
+
+_UNITS: dict[str, dict[Lang, str]] = {
+    "months": {"zh": "个月", "en": "months"},
+    "years": {"zh": "周岁", "en": "years"},
+    "yuan": {"zh": "元", "en": "yuan"},
+    "people": {"zh": "人", "en": "people"},
+}
+
+
+def _day(day: dt.date, lang: Lang) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()
+
+
+def _change_words(change: Change, spec: FactSpec, policies: PolicySet, lang: Lang) -> str:
+    """One change in plain words: "再过2个月（2027年1月5日起）连续务工月数满3个月"."""
+    label = spec.label.in_(lang)
+    unit = _UNITS[spec.unit][lang] if spec.unit else ""
+    to = show_fact(policies, change.fact, change.to, lang)
+    before = (
+        None if change.before is None else show_fact(policies, change.fact, change.before, lang)
+    )
+    if change.on is not None and isinstance(change.to, int) and isinstance(change.before, int):
+        diff = change.to - change.before
+        day = _day(change.on, lang)
+        if spec.advances == "years":
+            if lang == "zh":
+                return f"{day}满{to}周岁" if change.exact else f"最迟{day}满{to}周岁"
+            at = f"on {day}" if change.exact else f"by {day} at the latest"
+            return f"you turn {to} {at}"
+        if lang == "zh":
+            return f"再过{diff}{unit}（{day}起）{label}满{to}{unit}"
+        more = unit[:-1] if diff == 1 and unit.endswith("s") else unit
+        return f"in {diff} more {more} (from {day}) your {label.lower()} reach {to}"
+    if change.on is not None:
+        day = _day(change.on, lang)
+        return f"{day}起{label}为“{to}”" if lang == "zh" else f"from {day}, {label.lower()}: {to}"
+    if change.before is None:
+        return (
+            f"如果{label}是“{to}{unit}”"
+            if lang == "zh"
+            else f"if {label.lower()} is {to} {unit}".rstrip()
+        )
+    if change.decided_by is not None:
+        if lang == "zh":
+            return f"“{label}”由“{before}”变为“{to}”（由{change.decided_by}认定）"
+        return f"{label} changes from '{before}' to '{to}' (decided by {change.decided_by})"
+    if lang == "zh":
+        return f"“{label}”从“{before}{unit}”改为“{to}{unit}”"
+    return f"{label} changed from {before} to {to} {unit}".rstrip()
+
+
+def _suggestion(
+    plans: Plans,
+    plan: ProgrammePlan,
+    way: Assignment,
+    decided: Decided,
+    facts: Mapping[str, object],
+    as_of: dt.date,
+    region_code: str | None,
+    lang: Lang,
+    current_amount: int | None,
+) -> Suggestion:
+    """The suggestion for one verified way; it cites the criteria the way makes met."""
+    policies = plans.policies
+    before, after = plan.outcomes(facts)[0], plan.outcomes({**facts, **way})[0]
+    satisfied: list[CriterionPlan] = [
+        c
+        for c, was, now in zip(plan.criteria, before, after, strict=True)
+        if was in (NOT_MET, UNKNOWN) and now in (MET, SKIPPED)
+    ]
+    changes: list[Change] = []
+    for path in sorted(way, key=lambda p: (EASE[policies.facts[p].change], policies.fact_rank(p))):
+        spec = policies.facts[path]
+        on = change_date(spec, facts, path, way[path], as_of)
+        exact = not (
+            spec.advances == "years" and not isinstance(facts.get("person.birth_date"), str)
+        )
+        changes.append(
+            Change(
+                fact=path,
+                label=spec.label.in_(lang),
+                change=spec.change,  # type: ignore[arg-type]
+                before=_wire(facts.get(path)),
+                to=_known(way[path]),
+                on=on,
+                exact=exact,
+                decided_by=None if spec.decided_by is None else spec.decided_by.in_(lang),
+            )
+        )
+    sources: list[str] = []
+    for c in satisfied:
+        sources.extend(s for s in c.criterion.spec.sources if s not in sources)
+    if current_amount is not None:
+        sources.extend(
+            s for s in _amount_sources(plan, as_of, region_code, decided) if s not in sources
+        )
+    on = max((c.on for c in changes if c.on is not None), default=None)
+    words = [_change_words(c, policies.facts[c.fact], policies, lang) for c in changes]
+    # "如果A，B，C": one "if" for the facts not yet known.
+    prefix = "如果" if lang == "zh" else "if "
+    words = [
+        w.removeprefix(prefix) if i and words[i - 1].startswith(prefix) else w
+        for i, w in enumerate(words)
+    ]
+    rule_words = [c.general[lang] for c in satisfied]
+    name = plan.name[lang]
+    unit = plan.amount_unit[lang] or ""
+    if lang == "zh":
+        text = "，".join(words)
+        if current_amount is None:
+            text += f"，就可以申请{name}"
+            if decided[1] is not None:
+                text += f"（{decided[1]}{unit}）"
+        else:
+            text += f"，{name}可以领{decided[1]}{unit}（现在是{current_amount}）"
+        text += f"。依据：{'；'.join(rule_words)}。" if rule_words else "。"
+    else:
+        text = "; ".join(words)
+        text = text[:1].upper() + text[1:]
+        if current_amount is None:
+            text += f": then you can apply for {name}"
+            if decided[1] is not None:
+                text += f" ({decided[1]} {unit})"
+        else:
+            text += f": then {name} pays {decided[1]} {unit} (now {current_amount})"
+        text += f". Rule: {'; '.join(rule_words)}." if rule_words else "."
+    return Suggestion(
+        programme=plan.programme.id,
+        changes=tuple(changes),
+        verdict=decided[0],
+        amount=decided[1],
+        on=on,
+        criteria=tuple(c.id for c in satisfied),
+        sources=tuple(sources),
+        text=text,
+    )
+
+
+def _amount_sources(
+    plan: ProgrammePlan, as_of: dt.date, region_code: str | None, decided: Decided
+) -> list[str]:
+    """The sources of the amount parameters in force for the applicant's region."""
+    programme = plan.programme
+    found: list[str] = []
+    for rule in programme.amounts:
+        for name in sorted(rules.param_names(rule.amount)):
+            entry = programme.parameter_source(name, region_code, as_of)
+            if entry is not None and entry.value == decided[1] and entry.source not in found:
+                found.append(entry.source)
+    return found
+
+
+def _known(value: object) -> bool | int | str:
+    # `_Solver.allowed` admits only values of the fact's kind: never None.
+    found = _wire(value)
+    assert found is not None
+    return found
+
+
+def _wire(value: object) -> bool | int | str | None:
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Applying a suggestion
+
+
+def apply_changes(applicant: Applicant, changes: Iterable[Change]) -> Applicant:
+    """The applicant with the suggestion's changes made (a household status fact changed drops
+    the 户类型 word, which would contradict it; the status facts it stood for stay).  Raises
+    `msgspec.ValidationError` where the changes contradict the applicant's other facts."""
+    paths = applicant_paths(applicant)
+    changed = {c.fact: c.to for c in changes}
+    if _STATUS.intersection(changed) or "household.risk_eliminated" in changed:
+        paths.pop("household.category", None)
+        if changed.get("household.monitored") is False:
+            paths.pop("household.monitoring_type", None)
+    if "person.age" in changed:
+        # The suggested age is what the rules read; a birth date would be read instead of it.
+        paths.pop("person.birth_date", None)
+        paths.pop("person.id_number", None)
+    paths.update(changed)
+    return applicant_from_paths(paths)
+
+
+def changed_paths(suggestion: Suggestion) -> Iterator[str]:
+    """The facts a suggestion changes."""
+    return (c.fact for c in suggestion.changes)

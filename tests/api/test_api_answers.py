@@ -1,0 +1,297 @@
+"""Lean answers (issue 10): sources by id in one table, `?detail=summary|full`, the size of a
+check answer, and assessments stored lean (old rows still shown)."""
+
+from __future__ import annotations
+
+import gzip
+from typing import Any
+
+import msgspec
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlmodel import select
+
+from api.runtime import Runtime
+from db.models import AssessmentDetermination
+from eligibility.programme import PolicySet
+from tests.api.conftest import HouseholdMaker
+
+# A typical applicant: a 临猗 (140821) 脱贫户 of four, 40, working in 深圳 for six months, who
+# would like a 30,000-yuan production loan over three years; nothing else said.
+TYPICAL: dict[str, Any] = {
+    "region_code": "140821",
+    "as_of": "2025-06-01",
+    "household": {"category": "poverty_alleviated", "size": 4, "microloan_outstanding": 0},
+    "person": {
+        "age": 40,
+        "labor_capacity": "full",
+        "full_civil_capacity": True,
+        "employment": {"status": "employed", "work_region_code": "440300", "months_continuous": 6},
+    },
+    "loan_request": {"amount": 30000, "term_months": 36, "purpose": "production"},
+}
+# transport_subsidy.toml's tables of other places than 临猗.
+OTHER_TABLES = {
+    "heilongjiang",
+    "fuyuan_2024",
+    "shanxi_2023_44",
+    "zhongyang_2022",
+    "guizhou_province",
+    "baili_2025",
+    "chongxin_2024",
+    "huanjiang_2021",
+}
+
+
+def named(answer: dict[str, Any]) -> list[str]:
+    """Every source id the answer's determinations name."""
+    ids = []
+    for d in answer["determinations"]:
+        ids += [i for c in d["criteria"] for i in c["sources"]]
+        ids += d.get("amount_sources", [])
+    return ids
+
+
+async def check(
+    client: AsyncTestClient[Litestar], headers: dict[str, str], query: str = ""
+) -> dict[str, Any]:
+    response = await client.post(f"/v1/checks{query}", json=TYPICAL, headers=headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_one_sources_table_for_all_determinations(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str], runtime: Runtime
+) -> None:
+    answer = await check(client, admin_headers)
+    ids = named(answer)
+    # Exactly the documents named, each once: the 2022 measures (国家乡村振兴局《若干措施》,
+    # cited by every programme file) is one entry.
+    assert set(answer["sources"]) == set(ids)
+    assert "measures" in answer["sources"]
+    assert (
+        answer["sources"]["measures"]["title"]
+        == "应对新冠肺炎疫情影响持续巩固拓展脱贫攻坚成果的若干措施"
+    )
+    registry = runtime.policies.current.registry.citations
+    for source_id, source in answer["sources"].items():
+        assert source["title"] == registry[source_id].title
+        assert source["issuer"] == registry[source_id].issuer
+    # Questions by fact path, each once.
+    asked = {m["fact"] for d in answer["determinations"] for m in d["missing"]}
+    assert asked <= set(answer["questions"])
+    assert all(q["question"] for q in answer["questions"].values())
+
+
+async def test_linyi_transport_amount_cites_its_own_table(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    answer = await check(client, admin_headers, "?programme=transport_subsidy")
+    [transport] = answer["determinations"]
+    # 临猗县农业农村局's 2024 table: 省外1500元 (transport_subsidy.toml source `linyi_2024`).
+    assert transport["amount"] == 1500
+    assert transport["amount_sources"] == ["linyi_2024"]
+    assert (
+        answer["sources"]["linyi_2024"]["url"] == "http://sxly.gov.cn/doc/2024/08/29/471426.shtml"
+    )
+    # Not 崇信's, 环江's or 贵州's tables anywhere in the answer.
+    assert not set(answer["sources"]) & (OTHER_TABLES - {"heilongjiang"})
+
+
+async def test_summary_is_full_without_what_is_met(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    full = await check(client, admin_headers)
+    short = await check(client, admin_headers, "?detail=summary")
+    assert {d["detail"] for d in full["determinations"]} == {"full"}
+    assert {d["detail"] for d in short["determinations"]} == {"summary"}
+    for whole, brief in zip(full["determinations"], short["determinations"], strict=True):
+        assert brief["programme"] == whole["programme"]
+        for key in ("verdict", "verdict_label", "amount", "amount_unit", "amount_note"):
+            assert brief[key] == whole[key], key
+        for key in ("missing", "next_steps", "documents", "warnings", "policy_version"):
+            assert brief[key] == whole[key], key
+        assert brief["criteria"] == [c for c in whole["criteria"] if c["outcome"] != "met"]
+        assert "amount_sources" not in brief and "request_details" not in brief
+    assert any(c["outcome"] == "met" for d in full["determinations"] for c in d["criteria"])
+    assert set(short["sources"]) == set(named(short)) < set(full["sources"])
+
+
+async def test_openapi_describes_both_shapes(client: AsyncTestClient[Litestar]) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    components = schema["components"]["schemas"]
+    assert {"FullDetermination", "SummaryDetermination", "Source", "Question"} <= set(components)
+    items = components["CheckResult"]["properties"]["determinations"]["items"]
+    refs = {branch["$ref"].rsplit("/", 1)[-1] for branch in items.get("oneOf", items.get("anyOf"))}
+    assert refs == {"FullDetermination", "SummaryDetermination"}
+    assert "sources" in components["CheckResult"]["required"]
+    for path, method in (
+        ("/v1/checks", "post"),
+        ("/v1/checks/batch", "post"),
+        ("/v1/assessments", "post"),
+        ("/v1/assessments/{assessment_id}", "get"),
+        ("/v1/assessments/{assessment_id}/rederive", "post"),
+        ("/v1/members/{member_id}/assessments", "get"),
+    ):
+        parameters = schema["paths"][path][method]["parameters"]
+        [detail] = [p for p in parameters if p["name"] == "detail"]
+        assert set(detail["schema"]["enum"]) == {"summary", "full"}, path
+
+
+async def test_typical_answer_in_full_is_at_most_8_kb_on_the_wire(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    response = await client.post(
+        "/v1/checks", json=TYPICAL, headers={**admin_headers, "Accept-Encoding": "gzip"}
+    )
+    assert response.status_code == 200
+    assert len(response.json()["determinations"]) == 5
+    assert response.headers["content-encoding"] == "gzip"
+    # A size, not a time: the bytes sent for one applicant's five determinations in full.
+    assert response.num_bytes_downloaded <= 8192
+    # Uncompressed, the lean JSON is well under half of what whole citations under every
+    # criterion made it (45 KB for this applicant before issue 10).
+    assert len(response.content) <= 18_000
+    assert len(gzip.compress(response.content)) <= 8192
+
+
+async def test_batch_has_one_table_for_all_applicants(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    response = await client.post(
+        "/v1/checks/batch?detail=summary",
+        json={"applicants": [TYPICAL, {**TYPICAL, "region_code": "620823"}]},
+        headers=admin_headers,
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    ids = [
+        i
+        for item in body["results"]
+        for d in item["determinations"]
+        for c in d["criteria"]
+        for i in c["sources"]
+    ]
+    assert set(body["sources"]) == set(ids)
+
+
+async def test_old_stored_assessment_still_decodes_and_shows(
+    client: AsyncTestClient[Litestar],
+    admin_headers: dict[str, str],
+    new_household: HouseholdMaker,
+    db_sessions: Any,
+    runtime: Runtime,
+) -> None:
+    """A row stored before issue 10 (whole citations under each criterion and the amount,
+    questions inside `missing`) is shown with its citations under the registry's ids."""
+    policies: PolicySet = runtime.policies.current
+    household = await new_household("510121", microloan_outstanding=0)
+    member = (
+        await client.post(
+            f"/v1/households/{household['id']}/members",
+            json={"age": 40, "full_civil_capacity": True},
+            headers=admin_headers,
+        )
+    ).json()
+    created = await client.post(
+        "/v1/assessments",
+        json={"member_id": member["id"], "as_of": "2024-05-01", "programmes": ["microloan"]},
+        headers=admin_headers,
+    )
+    assert created.status_code == 201, created.text
+    lean = created.json()
+    microloan = policies.programme("microloan")
+    unknown_document = {"title": "某县转载页（已删）", "issuer": "某县", "article": "第1条"}
+    async with db_sessions() as session:
+        row = (
+            await session.exec(
+                select(AssessmentDetermination).where(
+                    AssessmentDetermination.assessment_id == lean["id"]
+                )
+            )
+        ).one()
+        stored = msgspec.json.decode(row.result)
+        # As the old code wrote it: each criterion's Citation structs (with its article), its
+        # wording, the benefit's citations, every question in full, and no source ids.
+        by_id = {c.spec.id: c for c in microloan.criteria}
+        old = {k: v for k, v in stored.items() if k not in ("detail", "amount_sources")}
+        old["amount_citations"] = msgspec.to_builtins(microloan.benefit_citations)
+        old["criteria"] = [
+            {
+                "id": c["id"],
+                "outcome": c["outcome"],
+                "text": c["reason"].split("：", 1)[-1],
+                "reason": c["reason"],
+                "citations": [
+                    *msgspec.to_builtins(by_id[c["id"]].citations),
+                    *([unknown_document] if i == 0 else []),
+                ],
+            }
+            for i, c in enumerate(stored["criteria"])
+        ]
+        old["missing"] = [
+            {**m, "question": "?", "kind": "bool", "options": []} for m in stored["missing"]
+        ]
+        row.result = msgspec.json.encode(old).decode()
+        session.add(row)
+        await session.commit()
+        assert len(row.result) > len(msgspec.json.encode(stored))
+
+    shown = await client.get(f"/v1/assessments/{lean['id']}", headers=admin_headers)
+    assert shown.status_code == 200, shown.text
+    body = shown.json()
+    [determination] = body["determinations"]
+    assert determination["verdict"] == lean["determinations"][0]["verdict"]
+    first = determination["criteria"][0]["sources"]
+    # 银保监发〔2021〕6号 under its registry id; the document the registry lacks under one of its
+    # own, its title in the answer's table.
+    assert "notice_2021_6" in first
+    [own] = [i for i in first if i.startswith("stored-")]
+    assert body["sources"][own]["title"] == "某县转载页（已删）"
+    assert set(body["sources"]) == set(named(body))
+    summary = await client.get(
+        f"/v1/assessments/{lean['id']}?detail=summary", headers=admin_headers
+    )
+    assert summary.status_code == 200
+    history = await client.get(f"/v1/members/{member['id']}/assessments", headers=admin_headers)
+    assert history.status_code == 200
+    # Decided again: the same decision (the old row's sources were all a rule listed).
+    again = await client.post(f"/v1/assessments/{lean['id']}/rederive", headers=admin_headers)
+    assert again.status_code == 200, again.text
+    assert again.json()["identical"] is True
+
+
+async def test_new_assessments_are_stored_lean(
+    client: AsyncTestClient[Litestar],
+    admin_headers: dict[str, str],
+    new_household: HouseholdMaker,
+    db_sessions: Any,
+) -> None:
+    household = await new_household("140821", category="poverty_alleviated", size=4)
+    member = (
+        await client.post(
+            f"/v1/households/{household['id']}/members",
+            json={"age": 40, "labor_capacity": "full"},
+            headers=admin_headers,
+        )
+    ).json()
+    created = await client.post(
+        "/v1/assessments", json={"member_id": member["id"]}, headers=admin_headers
+    )
+    assert created.status_code == 201, created.text
+    async with db_sessions() as session:
+        rows = (
+            await session.exec(
+                select(AssessmentDetermination).where(
+                    AssessmentDetermination.assessment_id == created.json()["id"]
+                )
+            )
+        ).all()
+    assert len(rows) == 5
+    for row in rows:
+        stored = msgspec.json.decode(row.result)
+        assert "citations" not in stored["criteria"][0]
+        assert "question" not in (stored["missing"] or [{}])[0]
+    # Each programme's row a few KB at most (was up to 12 KB with whole citations).
+    assert sum(len(row.result.encode()) for row in rows) <= 16_000

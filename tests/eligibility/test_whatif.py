@@ -1,0 +1,318 @@
+"""What would change the answer (issue 13, part 1): suggestions solved from the rules, per kind
+of fact (time, choice, decided, fixed) and per rule shape (comparison, membership, boolean,
+conjunction, region-dependent parameter, amount tiers).  Each case names the policy source of
+the rule it turns on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+import pytest
+
+from eligibility.answer import Determination, Suggestion
+from eligibility.determination import determine
+from eligibility.facts import Applicant
+from eligibility.policy import PolicyError, bundled_sources, load_policy_set
+from eligibility.programme import PolicySet
+from eligibility.whatif import add_months, apply_changes, birthday, semester_start
+
+
+def applicant(**facts: Any) -> Applicant:
+    return msgspec.convert(facts, Applicant)
+
+
+def answer(policies: PolicySet, who: Applicant, programme: str, lang: str = "zh") -> Determination:
+    [found] = determine(who, policies, programmes=[programme], suggest=True, lang=lang)  # type: ignore[arg-type]
+    return found
+
+
+def worker(
+    months: int, *, as_of: str = "2026-12-05", region: str = "230124", **more: Any
+) -> Applicant:
+    employment = {
+        "status": "employed",
+        "work_scope": "other_province",
+        "months_continuous": months,
+        "transport_subsidy_claimed_this_year": False,
+        **more.pop("employment", {}),
+    }
+    return applicant(
+        as_of=as_of,
+        region_code=region,
+        household=more.pop("household", {"category": "poverty_alleviated"}),
+        person={"age": 30, "employment": employment, **more.pop("person", {})},
+        **more,
+    )
+
+
+def borrower(**loan: Any) -> Applicant:
+    # 国开办发〔2021〕6号 (notice_2021_6): 18–65, productive use, 50,000 within 3 years.
+    person = {"age": 45, "full_civil_capacity": True, "serious_bad_credit": False}
+    person.update(loan.pop("person", {}))
+    return applicant(
+        as_of="2024-05-01",
+        household={
+            "category": "poverty_alleviated",
+            "microloan_overdue": False,
+            "microloan_outstanding": 0,
+        },
+        person=person,
+        loan_request={"amount": 30000, "term_months": 36, "purpose": "production", **loan},
+    )
+
+
+def student(**education: Any) -> Applicant:
+    facts = {
+        "level": "technical_school",
+        "full_time": True,
+        "registered": True,
+        "suspended": False,
+        **education,
+    }
+    return applicant(
+        as_of="2024-09-10",
+        household={"category": "poverty_alleviated"},
+        person={"age": 17, "education": facts},
+    )
+
+
+def best(determination: Determination) -> Suggestion:
+    assert determination.suggestions, f"no suggestion for {determination.programme}"
+    return determination.suggestions[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+
+
+def test_calendar_months_keep_the_day_or_end_the_month() -> None:
+    assert add_months(dt.date(2026, 12, 5), 1) == dt.date(2027, 1, 5)
+    assert add_months(dt.date(2027, 1, 31), 1) == dt.date(2027, 2, 28)
+    assert add_months(dt.date(2024, 1, 31), 1) == dt.date(2024, 2, 29)
+
+
+def test_birthdays_and_semesters() -> None:
+    assert birthday(dt.date(2008, 2, 29), 18) == dt.date(2026, 3, 1)  # as `age_on` counts
+    assert semester_start("autumn", dt.date(2024, 9, 10)) == dt.date(2025, 9, 1)
+    assert semester_start("spring", dt.date(2024, 9, 10)) == dt.date(2025, 3, 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Time facts, a comparison: the issue's "done when"
+
+
+def test_one_month_short_of_the_transport_rule_gives_the_day_and_the_rule(
+    policies: PolicySet,
+) -> None:
+    # 黑人社发〔2022〕18号 (source `heilongjiang`): "跨省稳定就业3个月以上", 800 yuan.
+    found = answer(policies, worker(2), "transport_subsidy")
+    assert found.verdict == "ineligible"
+    suggestion = best(found)
+    [change] = suggestion.changes
+    assert (change.fact, change.before, change.to) == ("person.employment.months_continuous", 2, 3)
+    assert change.change == "time"
+    assert change.on == suggestion.on == dt.date(2027, 1, 5)
+    assert suggestion.criteria == ("months_worked",)
+    assert "heilongjiang" in suggestion.sources
+    assert suggestion.verdict == "eligible"
+    assert suggestion.amount == 800
+    assert "2027年1月5日" in suggestion.text and "满3个月" in suggestion.text
+    assert "外出务工交通补贴" in suggestion.text
+    english = best(answer(policies, worker(2), "transport_subsidy", "en"))
+    assert "2027-01-05" in english.text and "1 more month " in english.text
+
+
+def test_months_never_go_back_and_an_eligible_answer_at_its_top_tier_has_none(
+    policies: PolicySet,
+) -> None:
+    found = answer(policies, worker(5), "transport_subsidy")
+    assert found.verdict == "eligible"
+    assert found.suggestions == ()
+
+
+def test_an_age_below_the_rule_gives_the_birthday(policies: PolicySet) -> None:
+    # notice_2021_6: borrowers aged 18 (inclusive) to 65.
+    who = borrower(person={"age": None, "birth_date": "2006-08-20"})
+    found = answer(policies, who, "microloan")
+    assert found.verdict == "ineligible"
+    [change] = best(found).changes
+    assert (change.fact, change.before, change.to) == ("person.age", 17, 18)
+    assert change.on == dt.date(2024, 8, 20) and change.exact
+    assert "2024年8月20日满18周岁" in best(found).text
+
+
+def test_an_age_above_the_rule_is_never_suggested_to_go_down(policies: PolicySet) -> None:
+    found = answer(policies, borrower(person={"age": 66}), "microloan")
+    assert found.verdict == "ineligible"
+    assert found.suggestions == ()
+
+
+def test_an_age_known_without_birth_date_gives_the_latest_day(policies: PolicySet) -> None:
+    found = answer(policies, borrower(person={"age": 16}), "microloan")
+    [change] = best(found).changes
+    assert change.to == 18 and change.on == dt.date(2026, 5, 1) and not change.exact
+    assert "最迟" in best(found).text
+
+
+# ---------------------------------------------------------------------------------------------
+# Choices: membership and arithmetic comparisons
+
+
+def test_a_purpose_outside_the_list_gives_the_allowed_purposes(policies: PolicySet) -> None:
+    # notice_2021_6: "用于发展生产" — production and business only.
+    found = answer(policies, borrower(purpose="house_building"), "microloan")
+    assert found.verdict == "ineligible"
+    offered = {s.changes[0].to for s in found.suggestions}
+    assert offered == {"production", "business"}
+    for suggestion in found.suggestions:
+        assert suggestion.criteria == ("productive_use",)
+        assert suggestion.changes[0].change == "choice"
+        assert "notice_2021_6" in suggestion.sources
+
+
+def test_an_amount_over_the_cap_is_brought_to_the_cap(policies: PolicySet) -> None:
+    # notice_2021_6: "5万元以下"; the term "3年以内" — both solved exactly.
+    found = answer(policies, borrower(amount=80000, term_months=48), "microloan")
+    assert found.verdict == "ineligible"
+    suggestion = best(found)
+    assert {c.fact: c.to for c in suggestion.changes} == {
+        "loan_request.amount": 50000,
+        "loan_request.term_months": 36,
+    }
+    assert set(suggestion.criteria) == {"first_loan_within_standard_cap", "term_within_cap"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Decided facts, booleans, conjunctions
+
+
+def test_a_status_the_school_decides_says_who(policies: PolicySet) -> None:
+    # yulu_rules: the enrolment must be registered (学籍), which the school does.
+    found = answer(policies, student(registered=False), "yulu_plan")
+    [change] = best(found).changes
+    assert (change.fact, change.before, change.to) == ("person.education.registered", False, True)
+    assert change.change == "decided" and change.decided_by is not None
+    assert "学校" in change.decided_by and "学校" in best(found).text
+
+
+def test_a_conjunction_needs_every_failing_part_at_once(policies: PolicySet) -> None:
+    found = answer(policies, student(full_time=False, suspended=True), "yulu_plan")
+    suggestion = best(found)
+    assert {c.fact: c.to for c in suggestion.changes} == {
+        "person.education.full_time": True,
+        "person.education.suspended": False,
+    }
+    assert set(suggestion.criteria) == {"full_time", "not_suspended"}
+
+
+def test_unknown_facts_get_the_value_that_satisfies(policies: PolicySet) -> None:
+    found = answer(policies, student(registered=None), "yulu_plan")
+    assert found.verdict == "needs_info"
+    [change] = best(found).changes
+    assert (change.before, change.to) == (None, True)
+
+
+def test_a_household_that_is_not_supported_may_be_monitored_but_never_a_former_poor_one(
+    policies: PolicySet,
+) -> None:
+    # measures, art. 8: the subsidy is for 脱贫劳动力 and 监测对象.  Being 脱贫户 is the past
+    # (fixed); being identified for monitoring is decided by the village and county.
+    found = answer(policies, worker(4, household={"category": "ordinary"}), "transport_subsidy")
+    assert found.verdict == "ineligible"
+    for suggestion in found.suggestions:
+        assert "household.poverty_alleviated" not in {c.fact for c in suggestion.changes}
+    [change] = best(found).changes
+    assert (change.fact, change.to, change.change) == ("household.monitored", True, "decided")
+
+
+def test_fixed_facts_are_never_suggested(policies: PolicySet) -> None:
+    # heilongjiang / linyi_2024: once per person per year — what was claimed stays claimed.
+    who = worker(5, employment={"transport_subsidy_claimed_this_year": True})
+    found = answer(policies, who, "transport_subsidy")
+    assert found.verdict == "ineligible"
+    assert found.suggestions == ()
+
+
+# ---------------------------------------------------------------------------------------------
+# Region-dependent parameters and amount tiers
+
+
+def test_the_month_minimum_follows_the_region(policies: PolicySet) -> None:
+    # linyi_2024 sets no minimum: one month in 临猗 is enough, and nothing is suggested there.
+    linyi = answer(policies, worker(1, as_of="2024-11-05", region="140821"), "transport_subsidy")
+    assert linyi.verdict == "eligible" and linyi.amount == 1500
+    # A province code (山西) covers 临猗 and counties asking 3 months: only 3 months satisfies
+    # every county's rule, so that is what is suggested.
+    shanxi = answer(policies, worker(1, as_of="2024-11-05", region="14"), "transport_subsidy")
+    assert shanxi.verdict == "needs_info"
+    changes = {c.fact: c.to for c in best(shanxi).changes}
+    assert changes == {"person.employment.months_continuous": 3}
+
+
+def test_a_lower_tier_gives_the_change_to_a_higher_one(policies: PolicySet) -> None:
+    # linyi_2024: 省外1500元、省内运城市外600元、运城市内临猗县外300元.
+    who = worker(4, as_of="2024-11-05", region="140821", employment={"work_scope": "other_county"})
+    found = answer(policies, who, "transport_subsidy")
+    assert found.verdict == "eligible" and found.amount == 300
+    amounts = [s.amount for s in found.suggestions]
+    assert amounts == [1500, 600]
+    top = found.suggestions[0]
+    assert {c.fact: c.to for c in top.changes} == {"person.employment.work_scope": "other_province"}
+    assert "linyi_2024" in top.sources and "1500" in top.text
+
+
+def test_income_tiers_are_the_past_and_give_no_suggestion(policies: PolicySet) -> None:
+    # guizhou_province: 500 from 10,000 yuan of income, 1000 below; last year's income is fixed.
+    who = worker(
+        3,
+        as_of="2024-03-01",
+        region="520181",
+        household={"category": "poverty_alleviated", "per_capita_net_income": 10000},
+    )
+    found = answer(policies, who, "transport_subsidy")
+    assert found.amount == 500 and found.suggestions == ()
+
+
+# ---------------------------------------------------------------------------------------------
+# Applying a suggestion, the wire and the catalogue
+
+
+def test_applying_the_suggestion_through_determine_gives_what_it_says(policies: PolicySet) -> None:
+    who = borrower(amount=80000, term_months=48)
+    suggestion = best(answer(policies, who, "microloan"))
+    [again] = determine(apply_changes(who, suggestion.changes), policies, programmes=["microloan"])
+    assert (again.verdict, again.amount) == (suggestion.verdict, suggestion.amount)
+
+
+def test_without_suggest_nothing_is_computed_and_old_answers_decode(policies: PolicySet) -> None:
+    [plain] = determine(worker(2), policies, programmes=["transport_subsidy"])
+    assert plain.suggestions == ()
+    stored = msgspec.json.encode(plain)
+    legacy = msgspec.json.decode(stored)
+    del legacy["suggestions"]
+    assert msgspec.convert(legacy, Determination).suggestions == ()
+    wire = msgspec.to_builtins(best(answer(policies, worker(2), "transport_subsidy")))
+    assert wire["changes"][0]["from"] == 2 and wire["changes"][0]["to"] == 3
+
+
+def test_a_fact_without_its_class_is_refused() -> None:
+    sources = dict(bundled_sources())
+    catalogue = sources["facts.toml"].decode()
+    broken = catalogue.replace('change = "time"\nadvances = "years"\n', "", 1)
+    assert broken != catalogue
+    sources["facts.toml"] = broken.encode()
+    with pytest.raises(PolicyError, match="change"):
+        load_policy_set(sources, run_examples=False)
+
+
+def test_a_time_fact_must_say_how_it_advances_and_a_decided_one_who_decides() -> None:
+    sources = dict(bundled_sources())
+    catalogue = sources["facts.toml"].decode()
+    for line in ('advances = "months"\n', 'decided_by = { zh = "学校'):
+        start = catalogue.index(line)
+        end = catalogue.index("\n", start) + 1
+        sources["facts.toml"] = (catalogue[:start] + catalogue[end:]).encode()
+        with pytest.raises(PolicyError):
+            load_policy_set(sources, run_examples=False)

@@ -1,0 +1,207 @@
+"""Laws of the suggestions (issue 13, part 1), for all applicants:
+
+- applying any suggestion to the applicant gives, through `determine` under the same policy
+  version, what it says (eligible, and the stated amount);
+- no suggestion changes a fixed fact, or moves a time fact backwards;
+- no strictly smaller change (by the ranking: fewer facts, then easier, then earlier) exists
+  among the facts the programme reads, searched by brute force over each fact's values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from eligibility import facts as f
+from eligibility import rules
+from eligibility.answer import Determination, Suggestion
+from eligibility.derive import flatten
+from eligibility.determination import determine
+from eligibility.facts import Applicant
+from eligibility.plan import plans_of
+from eligibility.programme import PolicySet
+from eligibility.whatif import EASE, apply_changes, change_date
+from tests.eligibility.strategies import REGIONS, applicants, enum_values
+
+
+def complete_applicants() -> st.SearchStrategy[dict[str, Any]]:
+    """Applicants with (nearly) every fact known, so that suggestions are mostly changes of
+    known values rather than unknowns."""
+    return st.fixed_dictionaries(
+        {
+            "as_of": st.dates(dt.date(2021, 6, 1), dt.date(2026, 12, 31)).map(str),
+            "region_code": st.sampled_from([r for r in REGIONS if r]),
+            "household": st.fixed_dictionaries(
+                {
+                    "category": enum_values(f.HouseholdCategory),
+                    "risk_eliminated": st.booleans(),
+                    "needs_support": st.booleans(),
+                    "per_capita_net_income": st.integers(0, 30000),
+                    "per_capita_net_income_previous": st.integers(0, 30000),
+                    "sudden_hardship_event": enum_values(f.SuddenHardshipEvent),
+                    "microloan_outstanding": st.integers(0, 120000),
+                    "microloan_overdue": st.booleans(),
+                }
+            ),
+            "person": st.fixed_dictionaries(
+                {
+                    "age": st.integers(10, 80),
+                    "labor_capacity": enum_values(f.LaborCapacity),
+                    "employment_difficulty": st.booleans(),
+                    "full_civil_capacity": st.booleans(),
+                    "serious_bad_credit": st.booleans(),
+                    "willing_to_work": st.booleans(),
+                    "can_work_away": st.booleans(),
+                    "holds_public_welfare_post": st.booleans(),
+                    "employment": st.fixed_dictionaries(
+                        {
+                            "status": enum_values(f.EmploymentStatus),
+                            "work_scope": enum_values(f.WorkScope),
+                            "months_continuous": st.integers(0, 14),
+                            "organized_transfer": st.booleans(),
+                            "transport_subsidy_claimed_this_year": st.booleans(),
+                        }
+                    ),
+                    "education": st.fixed_dictionaries(
+                        {
+                            "level": enum_values(f.EducationLevel),
+                            "full_time": st.booleans(),
+                            "registered": st.booleans(),
+                            "suspended": st.booleans(),
+                            "semester": enum_values(f.Semester),
+                        }
+                    ),
+                }
+            ),
+            "loan_request": st.fixed_dictionaries(
+                {
+                    "wanted": st.just(True),
+                    "amount": st.integers(1, 120000),
+                    "term_months": st.integers(1, 48),
+                    "purpose": enum_values(f.LoanPurpose),
+                }
+            ),
+        }
+    )
+
+
+def suggested(raw: dict[str, Any], policies: PolicySet) -> tuple[Applicant, list[Determination]]:
+    who = msgspec.convert(raw, Applicant)
+    return who, determine(who, policies, suggest=True)
+
+
+def holds(who: Applicant, suggestion: Suggestion, policies: PolicySet) -> None:
+    """The suggestion, applied, gives what it says; it changes no fixed fact, and time only
+    forwards."""
+    for change in suggestion.changes:
+        spec = policies.facts[change.fact]
+        assert spec.change != "fixed", change
+        assert change.change == spec.change
+        if spec.change == "time" and isinstance(change.before, int):
+            assert isinstance(change.to, int) and change.to > change.before, change
+    changed = apply_changes(who, suggestion.changes)
+    [again] = determine(changed, policies, programmes=[suggestion.programme])
+    assert again.policy_version == policies.version
+    assert again.verdict == suggestion.verdict == "eligible", (suggestion, again.criteria)
+    assert again.amount == suggestion.amount
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=st.one_of(applicants(), complete_applicants()))
+def test_every_suggestion_made_gives_what_it_says(raw: dict[str, Any], policies: PolicySet) -> None:
+    who, determinations = suggested(raw, policies)
+    for determination in determinations:
+        for suggestion in determination.suggestions:
+            assert suggestion.programme == determination.programme
+            holds(who, suggestion, policies)
+            if determination.verdict == "eligible":
+                assert determination.amount is not None
+                assert suggestion.amount is not None and suggestion.amount > determination.amount
+
+
+def _values(path: str, before: object, policies: PolicySet) -> list[object]:
+    """The values brute force tries for a fact: every option, both booleans, and for numbers a
+    spread of small values and round amounts (time facts only forwards)."""
+    spec = policies.facts[path]
+    if spec.kind == "bool":
+        values: list[object] = [True, False]
+    elif spec.kind == "enum":
+        values = [o.value for o in spec.options]
+    elif spec.kind == "int":
+        numbers = set(range(0, 131)) | {n * 5000 for n in range(1, 61)}
+        low = spec.min if spec.min is not None else 0
+        high = spec.max if spec.max is not None else 10**9
+        values = sorted(n for n in numbers if low <= n <= high)
+        if spec.change == "time" and isinstance(before, int):
+            values = [n for n in values if isinstance(n, int) and n > before]
+    else:
+        values = []
+    return [v for v in values if v != before]
+
+
+def _rank(
+    way: dict[str, object], facts: dict[str, Any], policies: PolicySet, as_of: dt.date
+) -> tuple[int, int, dt.date]:
+    day, ease = as_of, 0
+    for path, value in way.items():
+        spec = policies.facts[path]
+        ease += EASE[spec.change]
+        on = change_date(spec, facts, path, value, as_of)
+        day = max(day, on) if on is not None else day
+    return len(way), ease, day
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=complete_applicants())
+def test_no_single_change_beats_the_best_suggestion(
+    raw: dict[str, Any], policies: PolicySet
+) -> None:
+    who, determinations = suggested(raw, policies)
+    assert who.as_of is not None
+    facts = flatten(who, who.as_of)
+    plans = plans_of(policies)
+    for determination in determinations:
+        if determination.verdict == "eligible":
+            continue
+        plan = plans.plan(policies.programme(determination.programme), who.region_code, who.as_of)
+        if plan.not_in_force is not None:
+            continue
+        read = sorted(
+            {
+                path
+                for c in plan.criteria
+                for bound in c.bound
+                if bound is not None
+                for expr in bound
+                if expr is not None
+                for path in rules.fact_paths(expr)
+                if path in policies.facts and policies.facts[path].change != "fixed"
+            }
+        )
+        bar = (
+            _rank(
+                {c.fact: c.to for c in determination.suggestions[0].changes},
+                facts,
+                policies,
+                who.as_of,
+            )
+            if determination.suggestions
+            else None
+        )
+        for path in read:
+            for value in _values(path, facts.get(path), policies):
+                way = {path: value}
+                rank = _rank(way, facts, policies, who.as_of)
+                if bar is not None and rank >= bar:
+                    continue
+                decided = plans.decide_under(
+                    plan, {**facts, **way}, "", who.region_code, who.as_of, "zh"
+                )
+                assert decided.verdict != "eligible", (
+                    f"{determination.programme}: {way} makes it eligible, but the best "
+                    f"suggestion is {determination.suggestions[:1]}"
+                )
