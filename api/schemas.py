@@ -23,6 +23,7 @@ from api.problems import FieldError, invalid
 from eligibility import facts as f
 from eligibility.birth import birth_date_problem
 from eligibility.columnar import Reasons
+from eligibility.diff import AnswerChange
 from eligibility.facts import (
     STATUS_FIELDS,
     Applicant,
@@ -468,6 +469,24 @@ class HouseholdPlanRead(HouseholdPlan, frozen=True, kw_only=True):
     yearly total of confirmed amounts, one checklist, and the dates with their sources."""
 
     household_id: str
+
+
+class AssessmentDiff(msgspec.Struct, frozen=True, kw_only=True):
+    """Why the answer changed from assessment `against` (before) to `assessment_id` (after):
+    per programme, criterion and amount, whether the facts, the rules or both changed it.
+
+    Each side is decided again with its own stored policy version (`comparison.exact`), and each
+    side's facts under the other's rules and date to tell the two causes apart.
+    `same_member` is false when the two are assessments of different members: then the fact
+    changes are the differences between two people.
+    """
+
+    assessment_id: str
+    against: str
+    member_id: str
+    against_member_id: str
+    same_member: bool
+    comparison: AnswerChange
 
 
 # --- audit, programmes, health ---------------------------------------------------------------
