@@ -32,7 +32,7 @@ from api.routes.programmes import ProgrammesController
 from api.routes.telegram import TelegramWebhook
 from api.runtime import PolicyRegistry, Runtime
 from api.security import IdentityHasher, PrincipalCache, load_identity_key
-from api.services import exports
+from api.services import export_runner
 from api.settings import Settings, get_settings
 from api.unavailable import unavailable_or_internal_error
 from db.engine import create_engine, make_sqlite_private, narrow_to_owner, session_factory
@@ -126,7 +126,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=MAX_JSON_BODY,
         dependencies=DEPENDENCIES,
         # Export jobs start after the runtime and stop before its engine is disposed.
-        lifespan=[lifespan, exports.running_jobs],
+        lifespan=[lifespan, export_runner.running_jobs],
         plugins=[TelegramWebhook(chosen)],  # POST /telegram/webhook, when a bot token is set
         request_class=StrictRequest,
         # A client that accepts gzip gets answers of more than 1 KB compressed: one applicant's

@@ -26,6 +26,9 @@ VALIDATION_TYPE = "urn:rural-support:problem:invalid-request"
 _log = logging.getLogger(__name__)
 _AT = re.compile(r"^(?P<message>.*?)(?: - at `(?P<path>\$[^`]*)`)?$", re.DOTALL)
 _NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `(?P<name>[^`]+)`")
+# Litestar reports a parameter left out in its detail only ("Missing required query parameter
+# 'against' for path …"): the problem names it as `query.against`.
+_MISSING_PARAMETER = re.compile(r"Missing required (?P<source>\w+) parameter '(?P<name>[^']+)'")
 _PREFIXED_FIELD = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*): (?P<rest>.*)$", re.DOTALL)
 
 
@@ -151,7 +154,9 @@ def _validation_errors(exc: ValidationException) -> list[FieldError]:
             path = f"{source}.{key}" if key else source
         errors.append(FieldError(path=path, message=message))
     if not errors:
-        errors.append(FieldError(path="$", message=exc.detail))
+        missing = _MISSING_PARAMETER.match(exc.detail)
+        path = "$" if missing is None else f"{missing['source']}.{missing['name']}"
+        errors.append(FieldError(path=path, message=exc.detail))
     return errors
 
 

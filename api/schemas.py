@@ -22,6 +22,8 @@ from msgspec.structs import FieldInfo
 from api.problems import FieldError, invalid
 from eligibility import facts as f
 from eligibility.birth import birth_date_problem
+from eligibility.columnar import Reasons
+from eligibility.diff import AnswerChange
 from eligibility.facts import (
     STATUS_FIELDS,
     Applicant,
@@ -469,6 +471,24 @@ class HouseholdPlanRead(HouseholdPlan, frozen=True, kw_only=True):
     household_id: str
 
 
+class AssessmentDiff(msgspec.Struct, frozen=True, kw_only=True):
+    """Why the answer changed from assessment `against` (before) to `assessment_id` (after):
+    per programme, criterion and amount, whether the facts, the rules or both changed it.
+
+    Each side is decided again with its own stored policy version (`comparison.exact`), and each
+    side's facts under the other's rules and date to tell the two causes apart.
+    `same_member` is false when the two are assessments of different members: then the fact
+    changes are the differences between two people.
+    """
+
+    assessment_id: str
+    against: str
+    member_id: str
+    against_member_id: str
+    same_member: bool
+    comparison: AnswerChange
+
+
 # --- audit, programmes, health ---------------------------------------------------------------
 
 
@@ -500,3 +520,58 @@ class Health(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 
     status: str
     policy_version: str | None = None
+
+
+# --- export jobs -----------------------------------------------------------------------------
+
+OutputFormat = Literal["csv", "xlsx", "parquet", "ndjson"]
+JobStatus = Literal["queued", "running", "done", "failed"]
+REASONS_DESCRIPTION = (
+    "how each programme's reasons are written: `text` (worded, the default: a download has no "
+    "legend beside it, so the API keeps worded reasons unless asked), `codes` (criterion codes; "
+    "an XLSX download carries a legend sheet, other formats a legend at the job's `legend` "
+    "link) or `none` (left out)"
+)
+
+
+class ExportFilter(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Which stored households: all of the caller's regions, or narrower."""
+
+    region: RegionCode | None = None
+    category: HouseholdCategory | None = None
+
+
+class ExportCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """An export of stored households (the JSON form of `POST /v1/exports`)."""
+
+    format: OutputFormat = "xlsx"
+    programmes: Annotated[list[ProgrammeId], Meta(min_length=1, max_length=32)] | None = None
+    as_of: dt.date | None = None
+    lang: Lang = "zh"
+    reasons: Annotated[Reasons, Meta(description=REASONS_DESCRIPTION)] = "text"
+    filter: ExportFilter = msgspec.field(default_factory=ExportFilter)
+
+
+class ExportRead(msgspec.Struct, frozen=True, kw_only=True):
+    """A job: what it does, how far it is, and where to fetch the result."""
+
+    id: str
+    status: JobStatus
+    format: OutputFormat
+    rows_total: int | None
+    rows_done: int
+    progress: float | None
+    programmes: list[str] | None
+    as_of: dt.date | None
+    reasons: Reasons
+    notes: list[str]
+    error: str | None
+    download: str | None
+    legend: str | None
+    """Where the reason codes are spelled out: for a done job written with `reasons=codes` in
+    a format other than XLSX (an XLSX download has the legend as a sheet); None otherwise."""
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    expires_at: dt.datetime | None
+    """When a finished or failed job (its row and its file) will be removed; None while it
+    runs, or when `EXPORT_RETENTION_DAYS` is 0."""

@@ -13,15 +13,38 @@ from msgspec.structs import replace
 from eligibility.derive import FactError
 from eligibility.determination import determine
 from eligibility.facts import Applicant
+from eligibility.identity import parse_identity_number
 from eligibility.listing import list_programmes
 from eligibility.policy import load_bundled
 from eligibility.policy_file import PolicyError
 from eligibility.regions import RegionCodeError, normalise_region_code
-from eligibility.reply import DETAILS, reply
+from eligibility.reply import DETAILS, Reply, reply
 from eligibility.text import Lang
 
 _decoder = msgspec.json.Decoder(Applicant)
 _encoder = msgspec.json.Encoder()
+
+
+class SavedCheck(msgspec.Struct, frozen=True, kw_only=True):
+    """One applicant's check as `eligibility check --save` keeps it, for `eligibility diff`:
+    the facts decided on (the ID number replaced by the birth date it gives, as an assessment
+    stores them), the date, the policy version, the programmes asked, and the answer printed."""
+
+    applicant: Applicant
+    as_of: dt.date
+    policy_version: str
+    programmes: list[str] | None
+    lang: Lang
+    answer: Reply
+
+
+def saved_facts(applicant: Applicant, as_of: dt.date) -> Applicant:
+    """The applicant as kept: `as_of` set, no ID number (only its birth date)."""
+    person = applicant.person
+    if person is not None and person.id_number is not None:
+        birth = parse_identity_number(person.id_number).birth_date
+        person = replace(person, id_number=None, birth_date=birth)
+    return replace(applicant, as_of=as_of, person=person)
 
 
 def register(commands: Any) -> None:
@@ -53,6 +76,12 @@ def register(commands: Any) -> None:
         default="full",
         help="full: every criterion (default); summary: verdict, amount, the criteria not met "
         "or unknown, missing facts, next steps, documents, warnings, versions",
+    )
+    check.add_argument(
+        "--save",
+        metavar="FILE",
+        help="also keep each check (facts without the ID number, date, policy version, answer) "
+        "in FILE, one per line, for `eligibility diff`",
     )
     check.set_defaults(run=run_check)
 
@@ -94,6 +123,7 @@ def run_check(args: argparse.Namespace) -> int:
     today = args.as_of or dt.date.today()
     out = sys.stdout.buffer
     status = 0
+    saved: list[bytes] = []
     for line_number, document in documents:
         try:
             applicant = _decoder.decode(document)
@@ -118,11 +148,32 @@ def run_check(args: argparse.Namespace) -> int:
         # The best suggestion per programme: what one line can say.
         determinations = [replace(d, suggestions=d.suggestions[:1]) for d in determinations]
         # As the API answers: sources by id and questions by fact, each table once per line.
-        encoded = _encoder.encode(reply(determinations, policies, lang, args.detail))
+        answer = reply(determinations, policies, lang, args.detail)
+        if args.save:
+            as_of = applicant.as_of or today
+            saved.append(
+                _encoder.encode(
+                    SavedCheck(
+                        applicant=saved_facts(applicant, as_of),
+                        as_of=as_of,
+                        policy_version=policies.version,
+                        programmes=args.programme,
+                        lang=lang,
+                        answer=answer,
+                    )
+                )
+            )
+        encoded = _encoder.encode(answer)
         if args.pretty:
             encoded = msgspec.json.format(encoded, indent=2)
         out.write(encoded + b"\n")
     out.flush()
+    if args.save:
+        try:
+            with open(args.save, "wb") as kept:
+                kept.writelines(line + b"\n" for line in saved)
+        except OSError as exc:
+            return _fail(f"cannot write {args.save}: {exc.strerror}")
     return status
 
 

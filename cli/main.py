@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 # Each door's module, in the order `--help` lists them.
-_DOORS = ("cli.check", "cli.server", "cli.bot", "cli.batch")
+_DOORS = ("cli.check", "cli.diff", "cli.server", "cli.bot", "cli.batch")
 # Commands run alone: only their own module is imported (the bot's and the server's imports
 # cost `eligibility batch` most of a second, run after run in a county's scripts).
 _ALONE = {"batch": "cli.batch"}

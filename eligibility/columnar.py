@@ -1,9 +1,13 @@
 """Columnar evaluation: the rule language compiled to polars expressions, for whole registers.
 
-The row-by-row path (`determination.determine`) is the reference; this module gives the same
-verdicts, amounts and missing facts for every row of a frame, a property test holds it to that.
+The columnar back-end of the decision plans (`eligibility.plan`): polars computes only what
+needs a row's values (each criterion's code under each parameter variant, the facts an unknown
+one hinges on, each variant's amount); what they decide (a criterion's outcome over the
+variants, the verdict, whether the amount stands, the missing facts, the reasons) is the plan's
+semantics, called once per distinct signature, so the row and columnar back-ends cannot
+disagree.  A property test holds them equal.
 
-How it maps the reference's semantics onto polars:
+How it maps the rule language's semantics onto polars:
 
 - **Unknown is null.**  A fact column holds null where the fact is unknown.  Comparisons,
   arithmetic and `is_in` give null on a null operand, as `rules.evaluate` gives None; `&` and `|`
@@ -25,42 +29,51 @@ How it maps the reference's semantics onto polars:
   value hinges on nothing; `and`/`or` that are unknown hinge on the union of their items').
 - **Wording.**  Reasons and the ranked missing list are strings; building them per row would
   dominate the run time, and a register holds few distinct outcome patterns.  So each row gets an
-  integer *signature* (profile, each criterion's outcome, each criterion's hinge facts, the amount's
-  hinge facts), and the wording is made once per distinct signature, with the reference's ranking
-  (facts several open criteria hinge on first, then the catalogue's asking order, then the facts
-  only the amount waits on).  The wordings are kept in a table across chunks and joined onto the
-  rows; reasons and missing facts are categorical columns (each text held once).  A wording that
-  names a fact ("您{person.age}岁…") is made with a token for the value, and the values are filled
-  in by polars over the distinct (reasons, values) of a chunk, so ages and months do not
-  multiply the signatures.  The warnings depend on the profile and the year of `as_of` only;
-  the year is part of the signature.
+  integer *signature* (profile, year, each criterion's code under each variant, its hinge facts,
+  whether each variant's amount equals the own one's, the amount's hinge facts), and the decision
+  and wording are made once per distinct signature by `ColumnarProgramme.decision` (the plan's
+  `criterion_outcome`, `verdict_of`, `settle_amount`, `missing_facts`) and the plan's criterion
+  results.  They are kept in a table across chunks and joined onto the rows (the verdict, whether
+  the row's own amount stands, reasons, missing facts, warnings); reasons and missing facts are
+  categorical columns (each text held once).  A wording that names a fact ("您{person.age}岁…")
+  is made with a token for the value, and the values are filled in by polars over the distinct
+  (reasons, values) of a chunk, so ages and months do not multiply the signatures.  The
+  warnings depend on the profile and the year of `as_of` only; the year is part of the
+  signature.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import partial, reduce
 from typing import Literal
 
 import polars as pl
 
 from eligibility import rules
 from eligibility.catalogue import FactKind
+from eligibility.derive import WORK_PROVINCE, WORK_REGION, WORK_SCOPE, age_in, work_facts_in
 from eligibility.facts import CATEGORY_STATUS, MONITORING_TYPE_STATUS, STATUS_FIELDS
 from eligibility.plan import (
     MET,
     NOT_MET,
+    REGION,
     SKIPPED,
     UNKNOWN,
     Profiles,
+    ProgrammePlan,
+    criterion_outcome,
+    missing_facts,
     not_in_force_reason,
     plans_of,
-    rank_missing,
+    settle_amount,
+    verdict_of,
+    weighs_amount,
 )
-from eligibility.policy_file import ParamValue
+from eligibility.policy_file import ParamValue, Verdict
 from eligibility.programme import NOT_IN_FORCE_CRITERION, CompiledCriterion, PolicySet, Programme
 from eligibility.text import Lang, Text
 
@@ -77,13 +90,9 @@ KIND_DTYPES: dict[FactKind, pl.DataType] = {
     "region": pl.String(),
     "text": pl.String(),
 }
-WORK_PROVINCE = "person.employment.work_province"
-WORK_SCOPE = "person.employment.work_scope"
-WORK_REGION = "person.employment.work_region_code"
 CATEGORY = "household.category"
 MONITORING_TYPE = "household.monitoring_type"
 
-_SKIPPED, _MET, _NOT_MET, _UNKNOWN = SKIPPED, MET, NOT_MET, UNKNOWN
 _CODE = pl.Int8()  # outcome codes: a byte a row keeps the many intermediate columns small
 # Signatures worded and kept per programme: a register of millions has some tens of thousands.
 _MEMO_SIZE = 200_000
@@ -118,23 +127,6 @@ def with_fact_columns(frame: pl.DataFrame, policies: PolicySet) -> pl.DataFrame:
     frame = frame.with_columns(missing) if missing else frame
     wrong = [pl.col(p).cast(d) for p, d in schema.items() if frame.schema[p] != d]
     return frame.with_columns(wrong) if wrong else frame
-
-
-def derived_facts() -> list[pl.Expr]:
-    """Expressions filling the derived facts as `derive.flatten` does (given values win).
-
-    - `person.age` at `as_of`: given, else from `person.birth_date`, else from the birth date in
-      `person.id_number` (the caller has validated the numbers);
-    - `person.employment.work_scope`: given, else from `region_code` and `work_region_code`;
-    - `person.employment.work_province`: the first two digits of `work_region_code`.
-    """
-    scope, province = region_facts()
-    return [
-        derived_age(),
-        pl.coalesce(pl.col(WORK_SCOPE), scope).alias(WORK_SCOPE),
-        province,
-        *household_status_facts(),
-    ]
 
 
 def status_claims(name: str) -> list[pl.Expr]:
@@ -186,52 +178,6 @@ def household_status_conflict() -> pl.Expr:
                 differ = differ | (left != right).fill_null(False)
         conflict = pl.when(differ).then(pl.lit(name)).otherwise(conflict)
     return conflict
-
-
-def derived_age() -> pl.Expr:
-    """`person.age` at `as_of`: given, else from the birth date, else from the ID number's."""
-    as_of = pl.col("as_of")
-    birth = pl.col("person.birth_date")
-    # The ID number's YYYYMMDD read as a number: cheaper than parsing it as a date, and the
-    # numbers are validated (a real date) before they get here.
-    from_id = pl.col("person.id_number").str.slice(6, 8).cast(pl.Int32, strict=False)
-    year = pl.coalesce(birth.dt.year().cast(pl.Int32), from_id // 10_000)
-    month_day = pl.coalesce(
-        birth.dt.month().cast(pl.Int32) * 100 + birth.dt.day().cast(pl.Int32), from_id % 10_000
-    )
-    # Whole years: one less if the birthday has not come yet this year (as `derive.age_on`).
-    before_birthday = (as_of.dt.month().cast(pl.Int32) * 100 + as_of.dt.day().cast(pl.Int32)) < (
-        month_day
-    )
-    computed_age = (as_of.dt.year().cast(pl.Int64) - year.cast(pl.Int64)) - before_birthday.cast(
-        pl.Int64
-    )
-    return pl.coalesce(pl.col("person.age"), computed_age).alias("person.age")
-
-
-def region_facts() -> tuple[pl.Expr, pl.Expr]:
-    """The work scope worked out from `region_code` and `work_region_code` (the given scope is
-    not read), and `person.employment.work_province`: both read only the two codes."""
-    home, work = pl.col("region_code"), pl.col("person.employment.work_region_code")
-    short = (home.str.len_chars() < 4) | (work.str.len_chars() < 4)
-    county_short = (home.str.len_chars() < 6) | (work.str.len_chars() < 6)
-    # The branches of `derive.work_scope_between`, in its order.
-    scope = (
-        pl.when(home.is_null() | work.is_null())
-        .then(pl.lit(None, dtype=pl.String))
-        .when(home.str.slice(0, 2) != work.str.slice(0, 2))
-        .then(pl.lit("other_province"))
-        .when(short)
-        .then(pl.lit(None, dtype=pl.String))
-        .when(home.str.slice(0, 4) != work.str.slice(0, 4))
-        .then(pl.lit("other_prefecture"))
-        .when(county_short)
-        .then(pl.lit(None, dtype=pl.String))
-        .when(home == work)
-        .then(pl.lit("same_county"))
-        .otherwise(pl.lit("other_county"))
-    )
-    return scope, work.str.slice(0, 2).alias(WORK_PROVINCE)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -522,56 +468,92 @@ class _Slot:
     width: int
 
 
+# A signature part as (word, shift, mask).
+_Place = tuple[int, int, int]
+
+
 @dataclass(frozen=True)
 class _Decoder:
-    """Each signature part as (word, shift, mask), in the order `describe` reads them."""
+    """Each signature part's place, in the order `decision` reads them."""
 
-    profile: tuple[int, int, int]
-    year: tuple[int, int, int]
-    outcomes: list[tuple[int, int, int]]
-    hinges: list[tuple[tuple[int, int, int], str]]
-    amount: list[tuple[tuple[int, int, int], str]]
-    named: list[tuple[int, int, int]]
+    profile: _Place
+    year: _Place
+    raw: list[list[_Place]]  # per criterion, per variant
+    hinges: list[tuple[_Place, int, str]]  # (place, criterion, fact)
+    agree: list[_Place]  # per variant after the own one
+    amount: list[tuple[_Place, str]]
+    named: list[_Place]
 
     @classmethod
     def of(cls, compiled: ColumnarProgramme) -> _Decoder:
-        def slot(key: tuple[str, int, str]) -> tuple[int, int, int]:
+        def slot(key: tuple[str, int, str]) -> _Place:
             placed = compiled.slots[key]
             return placed.shift // 63, placed.shift % 63, (1 << placed.width) - 1
 
         return cls(
             profile=slot(("profile", 0, "")),
             year=slot(("year", 0, "")),
-            outcomes=[slot(("outcome", i, "")) for i in range(len(compiled.outcomes))],
-            hinges=[(slot(("hinge", i, path)), path) for i, path, _ in compiled.hinge_bits],
+            raw=[
+                [slot(("raw", i, str(v))) for v in range(len(codes))]
+                for i, codes in enumerate(compiled.raw_codes)
+            ],
+            hinges=[(slot(("hinge", i, path)), i, path) for i, path, _ in compiled.hinge_bits],
+            agree=[slot(("agree", v, "")) for v in range(1, len(compiled.agree) + 1)],
             amount=[(slot(("amount", 0, path)), path) for path, _ in compiled.amount_hinges],
             named=[slot(("named", j, "")) for j in range(len(compiled.fact_columns))],
         )
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What one signature decides, by the shared semantics of `eligibility.plan`."""
+
+    plan: ProgrammePlan
+    profile: int
+    year: int
+    verdict: Verdict
+    outcomes: tuple[int, ...]  # each criterion's, over the variants (`criterion_outcome`)
+    amount_stands: bool  # whether the row's own variant's amount is the answer's
+    missing: list[str]  # ranked (`missing_facts`)
+
+
+@dataclass(frozen=True)
+class Described:
+    """A signature as a row shows it: its decision, the reasons (not-met and unknown criteria,
+    joined; `_token(j)` where named fact `j`'s value goes), the missing facts, the warnings."""
+
+    decision: Decision
+    reasons: str | None
+    missing: list[str]
+    warnings: list[str]
+
+
 @dataclass
 class ColumnarProgramme:
-    """One programme compiled to polars: verdict, amount, signature, and the wording per signature.
+    """One programme compiled to polars: what each row's decision depends on, as a signature.
 
     Build it with `compile_programme`; `prepare()` computes its intermediate columns,
-    `expressions()` the per-row results, and `describe()` turns a signature into words.
+    `expressions()` the per-row signature and amount, `decision()` and `describe()` what a
+    signature decides and how it reads, by the plan's semantics (`eligibility.plan`).
     """
 
     programme: Programme
     policies: PolicySet
     profiles: Profiles
     bindings: _Bindings
-    outcomes: list[pl.Expr]
-    hinge_bits: list[tuple[int, str, pl.Expr]]  # (criterion index, fact, mask)
-    amount: pl.Expr | None
+    # Per criterion, per variant: its code there (SKIPPED, MET, NOT_MET, UNKNOWN), not combined.
+    raw_codes: list[list[pl.Expr]]
+    hinge_bits: list[tuple[int, str, pl.Expr]]  # (criterion index, fact, mask over variants)
+    amount: pl.Expr | None  # under the row's own variant
+    agree: list[pl.Expr]  # per other variant: whether its amount equals the own one's
     amount_hinges: list[tuple[str, pl.Expr]]
     slots: dict[tuple[str, int, str], _Slot] = field(default_factory=dict)
     words: int = 1
     # Facts a not-met or unknown wording names ("您{person.age}岁…"), by (criterion, path).  The
     # signature holds only whether each is known (one bit: a named fact that is unknown gives
     # the general wording); the wording is made with a token in its place (`_token`), and the
-    # values (`__<id>.fact<j>` columns, null where the outcome does not name them) are filled
-    # in by polars over the distinct (signature, values) of a chunk.  So the wording in Python
+    # values (`__<id>.fact<j>` columns, null where no wording can name them) are filled in by
+    # polars over the distinct (signature, values) of a chunk.  So the wording in Python
     # stays once per signature however many ages or months a register holds.
     fact_columns: list[tuple[int, str]] = field(default_factory=list)
     fact_exprs: list[pl.Expr] = field(default_factory=list)
@@ -581,28 +563,16 @@ class ColumnarProgramme:
     _reasons: dict[tuple[int, int, int, str, tuple[bool, ...]], str] = field(
         default_factory=dict, repr=False
     )
-    # The (profile, criterion, outcome) given to rows as codes: what `legend` spells out.
-    _coded: set[tuple[int, int, int]] = field(default_factory=set, repr=False)
-    _not_in_force: dict[int, dt.date] | None = field(default=None, repr=False)
+    # The (profile, year, criterion, outcome) given to rows as codes: what `legend` spells out
+    # (criterion -1: the programme is not in force).
+    _coded: set[tuple[int, int, int, int]] = field(default_factory=set, repr=False)
+    _plans: dict[tuple[int, int], ProgrammePlan] = field(default_factory=dict, repr=False)
+    _missing: dict[tuple[object, ...], list[str]] = field(default_factory=dict, repr=False)
 
     @property
     def id(self) -> str:
         """The programme's id."""
         return self.programme.id
-
-    @property
-    def not_in_force(self) -> dict[int, dt.date]:
-        """The profiles on whose dates none of the programme's rules had started, with the
-        programme's first date: their rows are `ineligible` with the one reason
-        `not_in_force_reason` gives, nothing missing (`determination._not_in_force`)."""
-        found = self._not_in_force
-        if found is None:
-            found = self._not_in_force = {
-                i: starts
-                for i, (code, day) in enumerate(self.profiles.points)
-                if (starts := self.programme.not_in_force_from(code, day)) is not None
-            }
-        return found
 
     def prepare(self, frame: pl.LazyFrame) -> pl.LazyFrame:
         """The frame (facts with derived facts, and the profile as `__profile.<id>`) with this
@@ -611,41 +581,28 @@ class ColumnarProgramme:
         return self.bindings.apply(frame.with_columns(profile))
 
     def expressions(self) -> list[pl.Expr]:
-        """Per-row `<id>.verdict`, `<id>.amount` and the integer signature `<id>.__key*`.
+        """Per-row `__<id>.amount` (under the row's own variant: whether it stands is the
+        signature's decision), the integer signature `__<id>.key*` and the named facts' values.
 
         Reads the columns `prepare()` adds, as `ColumnarPolicySet.evaluate` arranges.
         """
         pid = self.id
-        profile = pl.col("__profile")
-        off = profile.is_in(list(self.not_in_force)) if self.not_in_force else pl.lit(False)
-        any_not_met = _or(o == _NOT_MET for o in self.outcomes) | off
-        any_unknown = _or(o == _UNKNOWN for o in self.outcomes)
-        verdict = (
-            pl.when(any_not_met)
-            .then(pl.lit("ineligible", dtype=VERDICT_DTYPE))
-            .when(any_unknown)
-            .then(pl.lit("needs_info", dtype=VERDICT_DTYPE))
-            .otherwise(pl.lit("eligible", dtype=VERDICT_DTYPE))
-        )
-        ineligible = any_not_met
-        amount = (
-            pl.lit(None, dtype=pl.Int64)
-            if self.amount is None
-            else pl.when(ineligible).then(pl.lit(None, dtype=pl.Int64)).otherwise(self.amount)
-        )
         # The warnings name the year asked about ("2026年的具体标准还没有核实"): it is part of
         # the signature (a register holds few years).
         year = (pl.col("as_of").dt.year().cast(pl.Int64) - _YEAR_BASE).clip(0, _YEAR_MASK)
         parts: list[tuple[_Slot, pl.Expr]] = [
-            (self.slots[("profile", 0, "")], profile),
+            (self.slots[("profile", 0, "")], pl.col("__profile")),
             (self.slots[("year", 0, "")], year),
         ]
-        for i, outcome in enumerate(self.outcomes):
-            parts.append((self.slots[("outcome", i, "")], outcome))
+        for i, codes in enumerate(self.raw_codes):
+            for v, code in enumerate(codes):
+                parts.append((self.slots[("raw", i, str(v))], code))
         for i, path, mask in self.hinge_bits:
             parts.append((self.slots[("hinge", i, path)], mask))
+        for v, same in enumerate(self.agree, start=1):
+            parts.append((self.slots[("agree", v, "")], same))
         for path, mask in self.amount_hinges:
-            parts.append((self.slots[("amount", 0, path)], mask & ~ineligible))
+            parts.append((self.slots[("amount", 0, path)], mask))
         for j, fact in enumerate(self.fact_exprs):
             parts.append((self.slots[("named", j, "")], fact.is_not_null()))
         keys: list[pl.Expr] = []
@@ -660,8 +617,9 @@ class ColumnarProgramme:
                     f"__{pid}.key{word}"
                 )
             )
+        amount = pl.lit(None, dtype=pl.Int64) if self.amount is None else self.amount
         facts = [e.alias(f"__{pid}.fact{j}") for j, e in enumerate(self.fact_exprs)]
-        return [verdict.alias(f"{pid}.verdict"), amount.alias(f"{pid}.amount"), *keys, *facts]
+        return [amount.alias(f"__{pid}.amount"), *keys, *facts]
 
     def signature_columns(self) -> list[str]:
         """The columns `expressions()` gives that make up a row's signature."""
@@ -671,77 +629,91 @@ class ColumnarProgramme:
         """The columns `expressions()` gives with the values of the named facts."""
         return [f"__{self.id}.fact{j}" for j in range(len(self.fact_columns))]
 
-    def describe(
-        self, words: Sequence[object], lang: Lang, *, worded: bool = True
-    ) -> tuple[str | None, list[str], list[str]]:
-        """The reasons (not-met and unknown criteria, joined), the ranked missing facts and the
-        warnings of one signature (its integer words).  The reasons hold `_token(j)` where the
-        value of named fact `j` goes.  `worded=False`: no reasons (None), for rows that show
-        them as codes or not at all: wording them is most of the time spent here."""
+    def _reader(self, words: Sequence[object]) -> tuple[_Decoder, Callable[[_Place], int]]:
         if self._decoder is None:
             self._decoder = _Decoder.of(self)
-        decoder = self._decoder
 
-        def read(slot: tuple[int, int, int]) -> int:
-            word = words[slot[0]]
+        def read(place: _Place) -> int:
+            word = words[place[0]]
             assert isinstance(word, int)
-            return (word >> slot[1]) & slot[2]
+            return (word >> place[1]) & place[2]
 
-        values = (
-            {
-                key: _token(j) if read(slot) else None
-                for j, (key, slot) in enumerate(zip(self.fact_columns, decoder.named, strict=True))
-            }
-            if worded
-            else {}
-        )
+        return self._decoder, read
+
+    def decision(self, words: Sequence[object]) -> Decision:
+        """What a signature (its integer words) decides: the row back-end's semantics
+        (`criterion_outcome`, `verdict_of`, `weighs_amount`, `settle_amount`, `missing_facts`)
+        applied to the raw codes and bits the columns computed."""
+        decoder, read = self._reader(words)
         profile = read(decoder.profile)
         year = _YEAR_BASE + read(decoder.year)
-        starts = self.not_in_force.get(profile)
-        if starts is not None:
-            # As the row path: one reason, nothing missing, no warnings (the reason says it).
-            return not_in_force_reason(starts, lang)[1], [], []
-        reasons: list[str] = []
-        any_unknown = any_not_met = False
-        for i, slot in enumerate(decoder.outcomes):
-            outcome = read(slot)
-            if outcome in (_NOT_MET, _UNKNOWN) and not worded:
-                any_unknown |= outcome == _UNKNOWN
-                any_not_met |= outcome == _NOT_MET
-            elif outcome in (_NOT_MET, _UNKNOWN):
+        plan = self._plans.get((profile, year))
+        if plan is None:
+            plan = self._plans[(profile, year)] = plans_of(self.policies).of_profile(
+                self.programme, profile, year
+            )
+        if plan.not_in_force is not None:
+            return Decision(plan, profile, year, "ineligible", (), False, [])
+        combined = [criterion_outcome([read(p) for p in places]) for places in decoder.raw]
+        outcomes = tuple(code for code, _ in combined)
+        verdict = verdict_of(outcomes)
+        found: list[set[str] | None] = [
+            ({REGION} if disagree else set()) if code == UNKNOWN else None
+            for code, disagree in combined
+        ]
+        for place, i, path in decoder.hinges:
+            hinged = found[i]
+            if hinged is not None and read(place):
+                hinged.add(path)
+        hinges = tuple(None if h is None else frozenset(h) for h in found)
+        stands, amount_hinges = False, frozenset[str]()
+        if self.amount is not None and weighs_amount(verdict):
+            stands, amount_hinges = settle_amount(
+                [bool(read(p)) for p in decoder.agree],
+                [frozenset(path for place, path in decoder.amount if read(place))],
+            )
+        # Many signatures differ only in what no fact list reads (a known value's bit).
+        key = (verdict, hinges, amount_hinges)
+        missing = self._missing.get(key)
+        if missing is None:
+            for_verdict, for_amount = missing_facts(verdict, hinges, amount_hinges, self.policies)
+            missing = self._missing[key] = for_verdict + for_amount
+        return Decision(plan, profile, year, verdict, outcomes, stands, missing)
+
+    def describe(self, words: Sequence[object], lang: Lang, reasons: Reasons = "text") -> Described:
+        """A signature's decision with its reasons (worded, as `codes`, or none), missing facts
+        and warnings in `lang`."""
+        decoder, read = self._reader(words)
+        decision = self.decision(words)
+        plan = decision.plan
+        warnings = list(plan.warnings[lang])
+        if reasons != "text":
+            said = self.codes(decision) if reasons == "codes" else None
+            return Described(decision, said, decision.missing, warnings)
+        if plan.not_in_force is not None:
+            # As the row back-end: one reason, nothing missing.
+            return Described(
+                decision, not_in_force_reason(plan.not_in_force, lang)[1], [], warnings
+            )
+        values = {
+            key: _token(j) if read(place) else None
+            for j, (key, place) in enumerate(zip(self.fact_columns, decoder.named, strict=True))
+        }
+        worded: list[str] = []
+        for i, outcome in enumerate(decision.outcomes):
+            if outcome in (NOT_MET, UNKNOWN):
                 named = tuple(values[(i, path)] is not None for path in self._named_facts(i))
-                said = self._reasons.get((profile, i, outcome, lang, named))
+                key = (decision.profile, i, outcome, lang, named)
+                said = self._reasons.get(key)
                 if said is None:
-                    plan = plans_of(self.policies).of_profile(self.programme, profile, year)
-                    said = (
+                    said = self._reasons[key] = (
                         plan.criteria[i]
-                        .result(outcome, lang, lambda path, i=i: values.get((i, path)))  # type: ignore[misc]
+                        .result(outcome, lang, partial(_named_value, values, i))
                         .reason
                     )
-                    self._reasons[(profile, i, outcome, lang, named)] = said
-                reasons.append(said)
-                any_unknown |= outcome == _UNKNOWN
-                any_not_met |= outcome == _NOT_MET
-        missing: list[str] = []
-        if any_unknown and not any_not_met:
-            hinges: dict[str, int] = {}
-            for slot, path in decoder.hinges:
-                if read(slot):
-                    hinges[path] = hinges.get(path, 0) + 1
-            missing.extend(rank_missing(hinges, self.policies))
-        extra = {path: 1 for slot, path in decoder.amount if read(slot) and path not in missing}
-        missing.extend(p for p in rank_missing(extra, self.policies) if p not in missing)
-        joined = ("；" if lang == "zh" else "; ").join(reasons) if reasons else None
-        code, day = self.profiles.points[profile]
-        # A day of the profile's date bucket in the row's year: the bucket starts at `day` and
-        # holds the row's date, so it holds 1 January of a later year (or 31 December of an
-        # earlier one, before the first date) too; the warnings are the same across a bucket
-        # but for the year they name.
-        if year > day.year:
-            day = dt.date(year, 1, 1)
-        elif year < day.year:
-            day = dt.date(year, 12, 31)
-        return joined, missing, list(self.programme.warnings(code, day, lang))
+                worded.append(said)
+        joined = ("；" if lang == "zh" else "; ").join(worded) if worded else None
+        return Described(decision, joined, decision.missing, warnings)
 
     def _named_facts(self, index: int) -> tuple[str, ...]:
         """The facts criterion `index` names in its not-met or unknown wording, in order."""
@@ -751,7 +723,7 @@ class ColumnarProgramme:
         return found
 
     def shown_facts(self, lang: Lang) -> list[pl.Expr]:
-        """Each named fact's value as `determination.show_fact` words it (null stays null)."""
+        """Each named fact's value as `plan.show_fact` words it (null stays null)."""
         shown = []
         for j, (_, path) in enumerate(self.fact_columns):
             column = pl.col(f"__{self.id}.fact{j}")
@@ -771,51 +743,43 @@ class ColumnarProgramme:
             shown.append(column.alias(f"__shown{j}"))
         return shown
 
-    def codes(self, words: Sequence[object]) -> str | None:
+    def codes(self, decision: Decision) -> str | None:
         """The reasons as codes: the ids of the criteria not met (`id!`) and unknown (`id?`), in
         the programme's order, space-separated; `ColumnarPolicySet.legend` spells them out."""
-        if self._decoder is None:
-            self._decoder = _Decoder.of(self)
-        decoder = self._decoder
-
-        def read(slot: tuple[int, int, int]) -> int:
-            word = words[slot[0]]
-            assert isinstance(word, int)
-            return (word >> slot[1]) & slot[2]
-
-        profile = read(decoder.profile)
-        if profile in self.not_in_force:
-            self._coded.add((profile, -1, _NOT_MET))
+        year = decision.year
+        if decision.plan.not_in_force is not None:
+            self._coded.add((decision.profile, year, -1, NOT_MET))
             return reason_code(NOT_IN_FORCE_CRITERION, False)
         codes: list[str] = []
-        for i, slot in enumerate(decoder.outcomes):
-            outcome = read(slot)
-            if outcome in (_NOT_MET, _UNKNOWN):
-                codes.append(reason_code(self.programme.criteria[i].spec.id, outcome == _UNKNOWN))
-                self._coded.add((profile, i, outcome))
+        for i, outcome in enumerate(decision.outcomes):
+            if outcome in (NOT_MET, UNKNOWN):
+                codes.append(reason_code(self.programme.criteria[i].spec.id, outcome == UNKNOWN))
+                self._coded.add((decision.profile, year, i, outcome))
         return " ".join(codes) or None
 
-    def reason_text(self, profile: int, criterion: int, unknown: bool, lang: Lang) -> str:
-        """One criterion's reason as `describe` words it for rows of `profile`: `describe` itself
-        on a signature where only that criterion is not met (or unknown)."""
-        if self._decoder is None:
-            self._decoder = _Decoder.of(self)
-        decoder = self._decoder
+    def reason_text(
+        self, profile: int, year: int, criterion: int, unknown: bool, lang: Lang
+    ) -> str:
+        """One criterion's reason as `describe` words it for rows of `profile` in `year`:
+        `describe` itself on a signature where only that criterion is not met (or unknown)."""
+        decoder, _ = self._reader(())
         words = [0] * self.words
 
-        def put(slot: tuple[int, int, int], value: int) -> None:
-            words[slot[0]] |= (value & slot[2]) << slot[1]
+        def put(place: _Place, value: int) -> None:
+            words[place[0]] |= (value & place[2]) << place[1]
 
         put(decoder.profile, profile)
-        # A year inside the profile's dates (the year is part of a signature; year 0, 1970,
-        # would word the reason under no parameters at all).
-        year = self.profiles.points[profile][1].year - _YEAR_BASE
-        put(decoder.year, min(max(year, 0), _YEAR_MASK))
-        for i, slot in enumerate(decoder.outcomes):
-            put(slot, (_UNKNOWN if unknown else _NOT_MET) if i == criterion else _MET)
+        put(decoder.year, year - _YEAR_BASE)
+        for i, places in enumerate(decoder.raw):
+            for place in places:
+                put(place, (UNKNOWN if unknown else NOT_MET) if i == criterion else MET)
         # No named fact known: the legend spells a code out in the criterion's general wording.
-        text, _, _ = self.describe(words, lang)
-        return text or ""
+        return self.describe(words, lang).reasons or ""
+
+
+def _named_value(values: Mapping[tuple[int, str], str | None], index: int, path: str) -> object:
+    """What criterion `index`'s wording shows for a named fact: its token, or None (unknown)."""
+    return values.get((index, path))
 
 
 def reason_code(criterion: str, unknown: bool) -> str:
@@ -829,7 +793,10 @@ def compile_programme(
     """Compile a programme's criteria and amount rules for rows under up to `variants` parameter
     variants; raise `ColumnarUnsupportedError` for a rule it cannot express.
 
-    With one variant, rows of profiles with several must not be evaluated (see `evaluate`).
+    Only what needs a row's values is computed here: each criterion's code under each variant
+    and the facts an unknown one hinges on, each variant's amount and whether it equals the
+    own variant's.  How they combine is the plan's (`ColumnarProgramme.decision`).  With one
+    variant, rows of profiles with several must not be evaluated (see `evaluate`).
     """
     profiles = plans_of(policies).profiles(programme)
     kinds: dict[str, NodeKind] = {}
@@ -838,47 +805,23 @@ def compile_programme(
     bindings = _Bindings(f"__{programme.id}.")
     compiler = _Compiler(profiles, kinds, bindings)
 
-    outcomes: list[pl.Expr] = []
+    raw_codes: list[list[pl.Expr]] = []
     hinge_bits: list[tuple[int, str, pl.Expr]] = []
     for index, criterion in enumerate(programme.criteria):
         codes: list[pl.Expr] = []
-        applying: list[pl.Expr] = []
-        masks: list[dict[str, pl.Expr]] = []
-        level = 0
+        merged: dict[str, list[pl.Expr]] = {}
         for variant in range(variants):
             compiler.variant = variant
-            code, applies, variant_masks, variant_level = _criterion(compiler, programme, criterion)
+            code, masks = _criterion(compiler, programme, criterion)
             codes.append(code)
-            applying.append(applies)
-            masks.append(variant_masks)
-            level = max(level, variant_level)
-        # As `determination._criterion_outcome`: not applying counts as met; skipped only if it
-        # applies under no variant; variants that disagree leave it unknown, hinging on the region.
-        somewhere = _or(applying) if len(applying) > 1 else applying[0]
-        agree = reduce(lambda a, b: a & b, (c == codes[0] for c in codes[1:]), pl.lit(True))
-        if variants == 1 and applying[0] is _ALWAYS:
-            outcome = codes[0]  # always applies, one variant: the code is the outcome
-        else:
-            outcome = (
-                pl.when(~somewhere)
-                .then(pl.lit(_SKIPPED, dtype=_CODE))
-                .when(agree)
-                .then(codes[0])
-                .otherwise(pl.lit(_UNKNOWN, dtype=_CODE))
-            )
-            outcome, _ = bindings.bind(outcome, level)
-        outcomes.append(outcome)
-        unknown = outcome == _UNKNOWN
-        merged: dict[str, list[pl.Expr]] = {}
-        for variant_masks in masks:
-            for path, mask in variant_masks.items():
+            for path, mask in masks.items():
                 merged.setdefault(path, []).append(mask)
-        if variants > 1:
-            merged.setdefault(REGION, []).append(~agree)
+        raw_codes.append(codes)
         for path, parts in sorted(merged.items()):
-            hinge_bits.append((index, path, unknown & _or(parts)))
+            hinge_bits.append((index, path, _or(parts) if len(parts) > 1 else parts[0]))
 
     amount: pl.Expr | None = None
+    agree: list[pl.Expr] = []
     amount_hinges: list[tuple[str, pl.Expr]] = []
     if programme.amounts:
         values: list[pl.Expr] = []
@@ -889,38 +832,39 @@ def compile_programme(
             values.append(value)
             for path, mask in variant_hinges.items():
                 hinges.setdefault(path, []).append(mask)
-        # As `determination._determine`: the region's own amount if every variant gives the
-        # same, else unknown, hinging on the region.
-        same = reduce(
-            lambda a, b: a & b, (v.eq_missing(values[0]) for v in values[1:]), pl.lit(True)
-        )
-        amount = pl.when(same).then(values[0]).otherwise(pl.lit(None, dtype=pl.Int64))
-        if variants > 1:
-            hinges.setdefault(REGION, []).append(~same)
+        amount = values[0]
+        agree = [v.eq_missing(values[0]) for v in values[1:]]
         amount_hinges = sorted((path, _or(parts)) for path, parts in hinges.items())
 
     fact_columns: list[tuple[int, str]] = []
     fact_exprs: list[pl.Expr] = []
     for index, criterion in enumerate(programme.criteria):
         naming: dict[str, list[int]] = {}
-        for outcome_code, name in ((_NOT_MET, "not_met"), (_UNKNOWN, "unknown")):
+        for outcome_code, name in ((NOT_MET, "not_met"), (UNKNOWN, "unknown")):
             own: Text | None = getattr(criterion.spec, name)
             for path in sorted(p for p in (own.placeholders() if own else ()) if "." in p):
                 naming.setdefault(path, []).append(outcome_code)
+        codes = raw_codes[index]
         for path, codes_naming in naming.items():
+            # Which values travel, not what is shown (`describe` decides that): under one
+            # variant the code is the outcome; under several, a criterion not met or unknown
+            # under one of them may be either (`criterion_outcome`), so its values travel then.
+            if len(codes) == 1:
+                naming_rows = codes[0].is_in(codes_naming)
+            else:
+                naming_rows = _or(c.is_in((NOT_MET, UNKNOWN)) for c in codes)
             fact_columns.append((index, path))
-            fact_exprs.append(
-                pl.when(outcomes[index].is_in(codes_naming)).then(pl.col(path)).otherwise(None)
-            )
+            fact_exprs.append(pl.when(naming_rows).then(pl.col(path)).otherwise(None))
 
     compiled = ColumnarProgramme(
         programme=programme,
         policies=policies,
         profiles=profiles,
         bindings=bindings,
-        outcomes=outcomes,
+        raw_codes=raw_codes,
         hinge_bits=hinge_bits,
         amount=amount,
+        agree=agree,
         amount_hinges=amount_hinges,
         fact_columns=fact_columns,
         fact_exprs=fact_exprs,
@@ -930,23 +874,20 @@ def compile_programme(
 
 
 _NODE_KINDS: dict[str, NodeKind] = {"bool": "bool", "int": "num", "date": "date"}
-# What `_criterion` says of a criterion that applies on every row (compared by identity).
-_ALWAYS = pl.lit(True)
-REGION = "region_code"
 
 
 def _criterion(
     compiler: _Compiler, programme: Programme, criterion: CompiledCriterion
-) -> tuple[pl.Expr, pl.Expr, dict[str, pl.Expr], int]:
-    """One criterion under the compiler's variant: its outcome code (skipped counted as met),
-    whether it applies, the facts an unknown outcome hinges on, and its binding level."""
+) -> tuple[pl.Expr, dict[str, pl.Expr]]:
+    """One criterion under the compiler's variant: its code there (SKIPPED where it does not
+    apply) and the facts an unknown code hinges on."""
     test = compiler.compile(criterion.test)
     holds, level = compiler.bindings.bind(_truthy(test), test.level)
     skipped: pl.Expr = pl.lit(False)
     applies_unknown: pl.Expr = pl.lit(False)
     nodes = [test]
-    # As `Programme.applies_under`: a profile without a value for a parameter the criterion
-    # needs does not apply it.  That depends on the profile only: a lookup on it.
+    # As `Programme.applies_under` says: a profile without a value for a parameter the
+    # criterion needs does not apply it.  That depends on the profile only: a lookup on it.
     chosen = compiler.chosen()
     gaps = [not programme.applies_under(criterion, params) for params in chosen]
     gapped = any(gaps)
@@ -968,24 +909,23 @@ def _criterion(
             applies_unknown = applies_node.expr.is_null()
     decided = (
         pl.when(holds.is_null())
-        .then(pl.lit(_UNKNOWN, dtype=_CODE))
+        .then(pl.lit(UNKNOWN, dtype=_CODE))
         .when(holds)
-        .then(pl.lit(_MET, dtype=_CODE))
-        .otherwise(pl.lit(_NOT_MET, dtype=_CODE))
+        .then(pl.lit(MET, dtype=_CODE))
+        .otherwise(pl.lit(NOT_MET, dtype=_CODE))
     )
     if criterion.applies_when is None and not gapped:
-        code, level = compiler.bindings.bind(decided, level)
-        return code, _ALWAYS, _merge_hinges(*nodes), level
+        code, _ = compiler.bindings.bind(decided, level)
+        return code, _merge_hinges(*nodes)
     code = (
         pl.when(skipped)
-        .then(pl.lit(_MET, dtype=_CODE))
+        .then(pl.lit(SKIPPED, dtype=_CODE))
         .when(applies_unknown)
-        .then(pl.lit(_UNKNOWN, dtype=_CODE))
+        .then(pl.lit(UNKNOWN, dtype=_CODE))
         .otherwise(decided)
     )
-    code, level = compiler.bindings.bind(code, level)
-    masks = {path: ~skipped & mask for path, mask in _merge_hinges(*nodes).items()}
-    return code, ~skipped, masks, level
+    code, _ = compiler.bindings.bind(code, level)
+    return code, {path: ~skipped & mask for path, mask in _merge_hinges(*nodes).items()}
 
 
 def _amount(compiler: _Compiler, programme: Programme) -> tuple[pl.Expr, dict[str, pl.Expr]]:
@@ -1035,10 +975,13 @@ def _lay_out(compiled: ColumnarProgramme) -> None:
 
     place(("profile", 0, ""), max(1, (len(compiled.profiles) - 1).bit_length()))
     place(("year", 0, ""), _YEAR_MASK.bit_length())
-    for i in range(len(compiled.outcomes)):
-        place(("outcome", i, ""), 2)
+    for i, codes in enumerate(compiled.raw_codes):
+        for v in range(len(codes)):
+            place(("raw", i, str(v)), 2)
     for i, path, _ in compiled.hinge_bits:
         place(("hinge", i, path), 1)
+    for v in range(1, len(compiled.agree) + 1):
+        place(("agree", v, ""), 1)
     for path, _ in compiled.amount_hinges:
         place(("amount", 0, path), 1)
     for j in range(len(compiled.fact_columns)):
@@ -1102,7 +1045,7 @@ class ColumnarPolicySet:
         frame = (
             with_fact_columns(facts, self.policies)
             .lazy()
-            .with_columns(derived_age(), *household_status_facts())
+            .with_columns(age_in(), *household_status_facts())
             .drop(WORK_PROVINCE)  # derived only, joined below
             .with_row_index("__row")
             .collect()
@@ -1111,7 +1054,7 @@ class ColumnarPolicySet:
         # codes and date, and a register holds few distinct ones: work each out once per
         # distinct triple and join them onto the rows.
         keys = [REGION, "as_of", WORK_REGION]
-        scope, province = region_facts()
+        scope, province = work_facts_in()
         triples = (
             frame.lazy()
             .select(keys)
@@ -1150,7 +1093,7 @@ class ColumnarPolicySet:
         by_programme: dict[str, list[pl.DataFrame]] = {}
         for (compiled, _), result in zip(parts, results, strict=True):
             pid = compiled.id
-            worded, missing, warnings = self._describe(
+            shown = self._describe(
                 result.select(compiled.signature_columns()),
                 compiled,
                 lang,
@@ -1158,19 +1101,24 @@ class ColumnarPolicySet:
                 separator,
                 reasons,
             )
+            worded = shown["reasons"]
             if compiled.fact_columns and reasons == "text":
                 worded = _fill_named_facts(
                     worded, result.select(compiled.named_fact_columns()), compiled, lang
                 )
+            # The row's own variant's amount, where its signature's decision lets it stand.
+            amount = result.select(
+                pl.when(shown["amount_stands"]).then(pl.col(f"__{pid}.amount"))
+            ).to_series()
             by_programme.setdefault(pid, []).append(
                 pl.DataFrame(
                     [
                         result["__row"],
-                        result[f"{pid}.verdict"],
-                        result[f"{pid}.amount"],
+                        shown["verdict"].alias(f"{pid}.verdict"),
+                        amount.alias(f"{pid}.amount"),
                         *([] if reasons == "none" else [worded.alias(f"{pid}.reasons")]),
-                        missing.alias(f"{pid}.missing"),
-                        warnings.alias(f"{pid}.warnings"),
+                        shown["missing"].alias(f"{pid}.missing"),
+                        shown["warnings"].alias(f"{pid}.warnings"),
                     ]
                 )
             )
@@ -1189,8 +1137,9 @@ class ColumnarPolicySet:
         missing_as: Literal["path", "label"],
         separator: str | None,
         reasons: Reasons = "text",
-    ) -> tuple[pl.Series, pl.Series, pl.Series]:
-        """Reasons, missing facts and warnings for each row, worded once per distinct signature."""
+    ) -> pl.DataFrame:
+        """Each row's verdict, whether its amount stands, reasons, missing facts and warnings:
+        decided and worded once per distinct signature (`ColumnarProgramme.describe`)."""
 
         def single_key(frame: pl.DataFrame) -> pl.Series:
             if frame.width == 1:
@@ -1204,15 +1153,12 @@ class ColumnarPolicySet:
             ).to_series()
 
         if keys.height == 0:
-            return (
-                pl.Series([], dtype=pl.Categorical),
-                pl.Series([], dtype=_missing_dtype(separator)),
-                pl.Series([], dtype=_missing_dtype(separator)),
-            )
+            return _worded_frame([], [], [], [], [], separator)
         key = single_key(keys).alias("__key")
-        # The wording of every signature seen so far is kept as a table (signature, reasons,
-        # missing), and each row joins it: only signatures new in this chunk are worded in
-        # Python, and a register has few after its first chunks.
+        # The decision and wording of every signature seen so far is kept as a table
+        # (signature, verdict, amount standing, reasons, missing, warnings), and each row joins
+        # it: only signatures new in this chunk are decided in Python, and a register has few
+        # after its first chunks.
         table_id = (id(compiled), lang, missing_as, separator, reasons)
         distinct = key.unique()
         with self._lock:
@@ -1231,8 +1177,7 @@ class ColumnarPolicySet:
                 known = added if known is None else pl.concat([known, added]).rechunk()
                 self._worded[table_id] = known
         assert known is not None
-        joined = key.to_frame().join(known, on="__key", how="left", maintain_order="left")
-        return joined["reasons"], joined["missing"], joined["warnings"]
+        return key.to_frame().join(known, on="__key", how="left", maintain_order="left")
 
     def _worded_rows(
         self,
@@ -1245,7 +1190,7 @@ class ColumnarPolicySet:
         separator: str | None,
         reasons: Reasons = "text",
     ) -> pl.DataFrame:
-        """The wording of the signatures `new`: reasons and missing facts as shown."""
+        """The decision and wording of the signatures `new`, as shown."""
         if keys.width == 1:
             signatures: Iterable[tuple[object, ...]] = ((word,) for word in new)
             worded_keys = new
@@ -1257,6 +1202,8 @@ class ColumnarPolicySet:
             )
             worded_keys = frame["__key"]
             signatures = frame.drop("__key").iter_rows()
+        verdicts: list[str] = []
+        stands: list[bool] = []
         reasons_list: list[str | None] = []
         missing_list: list[object] = []
         warnings_list: list[object] = []
@@ -1264,26 +1211,21 @@ class ColumnarPolicySet:
         # they read as one (review9 F13).
         sentences = "\n"
         for words in signatures:
-            said, missing, warnings = compiled.describe(words, lang, worded=reasons == "text")
-            if reasons == "codes":
-                said = compiled.codes(words)
+            described = compiled.describe(words, lang, reasons)
+            said = described.reasons
+            missing, warnings = described.missing, described.warnings
             shown = missing
             if missing_as == "label":
                 shown = [self._labels[p].in_(lang) for p in missing]
+            verdicts.append(described.decision.verdict)
+            stands.append(described.decision.amount_stands)
             reasons_list.append(said)
             missing_list.append(shown if separator is None else (separator.join(shown) or None))
             warnings_list.append(
                 warnings if separator is None else (sentences.join(warnings) or None)
             )
-        # Categorical: a register repeats a few hundred texts a million times; each row holds a
-        # small code, and Parquet stores each text once per row group.
-        return pl.DataFrame(
-            [
-                worded_keys.alias("__key"),
-                pl.Series("reasons", reasons_list, dtype=pl.Categorical),
-                pl.Series("missing", missing_list, dtype=_missing_dtype(separator)),
-                pl.Series("warnings", warnings_list, dtype=_missing_dtype(separator)),
-            ]
+        return _worded_frame(
+            worded_keys, verdicts, stands, reasons_list, missing_list, separator, warnings_list
         )
 
     def legend(self) -> pl.DataFrame:
@@ -1295,21 +1237,12 @@ class ColumnarPolicySet:
             for compiled in (single, multi):
                 if compiled is None:
                     continue
-                for profile, i, outcome in sorted(compiled._coded):
-                    if i < 0:
-                        starts = compiled.not_in_force[profile]
-                        said = (
-                            not_in_force_reason(starts, "zh")[1],
-                            not_in_force_reason(starts, "en")[1],
-                        )
-                        places = seen.setdefault((i, outcome), {}).setdefault(said, [])
-                        if profile not in places:
-                            places.append(profile)
-                        continue
-                    unknown = outcome == _UNKNOWN
+                for profile, year, i, outcome in sorted(compiled._coded):
+                    # A code of a programme not in force reads as `describe` says it, too.
+                    unknown = outcome == UNKNOWN
                     said = (
-                        compiled.reason_text(profile, i, unknown, "zh"),
-                        compiled.reason_text(profile, i, unknown, "en"),
+                        compiled.reason_text(profile, year, i, unknown, "zh"),
+                        compiled.reason_text(profile, year, i, unknown, "en"),
                     )
                     places = seen.setdefault((i, outcome), {}).setdefault(said, [])
                     if profile not in places:
@@ -1318,7 +1251,7 @@ class ColumnarPolicySet:
                 criterion = (
                     NOT_IN_FORCE_CRITERION if i < 0 else single.programme.criteria[i].spec.id
                 )
-                code = reason_code(criterion, outcome == _UNKNOWN)
+                code = reason_code(criterion, outcome == UNKNOWN)
                 for (zh, en), profiles in wordings.items():
                     where = (
                         ", ".join(single.profiles.where(p) for p in sorted(profiles))
@@ -1359,6 +1292,30 @@ def _fill_named_facts(
     distinct = distinct.with_columns(filled.cast(pl.Categorical).alias("__filled"))
     joined = frame.join(distinct, on=keys, how="left", nulls_equal=True, maintain_order="left")
     return joined["__filled"].alias(reasons.name)
+
+
+def _worded_frame(
+    keys: Iterable[object],
+    verdicts: list[str],
+    stands: list[bool],
+    reasons: list[str | None],
+    missing: list[object],
+    separator: str | None,
+    warnings: list[object] | None = None,
+) -> pl.DataFrame:
+    """The table of decided and worded signatures."""
+    # Categorical: a register repeats a few hundred texts a million times; each row holds a
+    # small code, and Parquet stores each text once per row group.
+    return pl.DataFrame(
+        [
+            pl.Series("__key", keys) if not isinstance(keys, pl.Series) else keys.alias("__key"),
+            pl.Series("verdict", verdicts, dtype=VERDICT_DTYPE),
+            pl.Series("amount_stands", stands, dtype=pl.Boolean),
+            pl.Series("reasons", reasons, dtype=pl.Categorical),
+            pl.Series("missing", missing, dtype=_missing_dtype(separator)),
+            pl.Series("warnings", warnings or [], dtype=_missing_dtype(separator)),
+        ]
+    )
 
 
 def _missing_dtype(separator: str | None) -> pl.DataType:

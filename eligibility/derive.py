@@ -7,6 +7,10 @@ given directly or worked out from others; this module is the one place that does
 - `person.employment.work_scope`: given, else from `region_code` and `work_region_code`;
 - `person.employment.work_province`: the first two digits of `work_region_code`.
 
+Each is written twice, side by side: for one applicant (`flatten`, with `age_on` and
+`work_scope_between`) and as polars expressions over a whole register (`age_in`,
+`work_scope_between_in`, `work_facts_in`: the columnar back-end's), in the same steps.
+
 A birth date (given, or from the ID number) that no applicant can have on `as_of` is refused
 here with a `FactError` naming the fact, since every decision passes through `flatten`.
 """
@@ -17,10 +21,19 @@ import datetime as dt
 from collections.abc import Container, Mapping
 from typing import Any
 
+import polars as pl
+
 from eligibility.birth import birth_date_problem
 from eligibility.facts import Applicant, WorkScope, applicant_paths
 from eligibility.identity import parse_identity_number
-from eligibility.regions import RegionLevel, enclosing
+from eligibility.regions import RegionLevel, enclosing, enclosing_in
+
+AGE = "person.age"
+BIRTH_DATE = "person.birth_date"
+ID_NUMBER = "person.id_number"
+WORK_SCOPE = "person.employment.work_scope"
+WORK_PROVINCE = "person.employment.work_province"
+WORK_REGION = "person.employment.work_region_code"
 
 
 class FactError(ValueError):
@@ -34,13 +47,9 @@ class FactError(ValueError):
 
 DERIVED_FACTS: dict[str, tuple[str, ...]] = {
     # derived fact -> the facts it may come from (for listings and the batch path)
-    "person.age": ("person.age", "person.birth_date", "person.id_number"),
-    "person.employment.work_scope": (
-        "person.employment.work_scope",
-        "region_code",
-        "person.employment.work_region_code",
-    ),
-    "person.employment.work_province": ("person.employment.work_region_code",),
+    AGE: (AGE, BIRTH_DATE, ID_NUMBER),
+    WORK_SCOPE: (WORK_SCOPE, "region_code", WORK_REGION),
+    WORK_PROVINCE: (WORK_REGION,),
 }
 
 
@@ -68,20 +77,67 @@ def age_on(birth_date: dt.date, as_of: dt.date) -> int:
     return years
 
 
+def age_in() -> pl.Expr:
+    """`person.age` per row at `as_of`, as `flatten` gives it: given, else `age_on` the birth
+    date, else the ID number's birth date (the caller has validated the numbers)."""
+    as_of, birth = pl.col("as_of"), pl.col(BIRTH_DATE)
+    # The ID number's YYYYMMDD read as a number: cheaper than parsing it as a date, and the
+    # numbers are validated (a real date) before they get here.
+    from_id = pl.col(ID_NUMBER).str.slice(6, 8).cast(pl.Int32, strict=False)
+    year = pl.coalesce(birth.dt.year().cast(pl.Int32), from_id // 10_000)
+    month_day = pl.coalesce(
+        birth.dt.month().cast(pl.Int32) * 100 + birth.dt.day().cast(pl.Int32), from_id % 10_000
+    )
+    # `age_on`: whole years, one less if the birthday has not come yet that year.
+    before_birthday = (
+        as_of.dt.month().cast(pl.Int32) * 100 + as_of.dt.day().cast(pl.Int32)
+    ) < month_day
+    years = as_of.dt.year().cast(pl.Int64) - year.cast(pl.Int64)
+    return pl.coalesce(pl.col(AGE), years - before_birthday.cast(pl.Int64)).alias(AGE)
+
+
+# Where a work place lies seen from home: the first level at which their regions differ.
+_APART: tuple[tuple[RegionLevel, WorkScope], ...] = (
+    ("province", WorkScope.OTHER_PROVINCE),
+    ("prefecture", WorkScope.OTHER_PREFECTURE),
+    ("county", WorkScope.OTHER_COUNTY),
+)
+
+
 def work_scope_between(home: str, work: str) -> WorkScope | None:
     """Where `work` lies seen from `home` (GB/T 2260 codes), or None if the codes cannot tell."""
-    apart: tuple[tuple[RegionLevel, WorkScope], ...] = (
-        ("province", WorkScope.OTHER_PROVINCE),
-        ("prefecture", WorkScope.OTHER_PREFECTURE),
-        ("county", WorkScope.OTHER_COUNTY),
-    )
-    for level, scope in apart:
+    for level, scope in _APART:
         home_region, work_region = enclosing(home, level), enclosing(work, level)
         if home_region is None or work_region is None:
             return None
         if home_region != work_region:
             return scope
     return WorkScope.SAME_COUNTY
+
+
+def work_scope_between_in(home: pl.Expr, work: pl.Expr) -> pl.Expr:
+    """`work_scope_between` per row (its `WorkScope` values; null where the codes cannot tell,
+    or one is null)."""
+    scope = pl.lit(WorkScope.SAME_COUNTY.value, dtype=pl.String)
+    # Built from the last level back, so the first level that cannot tell or differs decides.
+    for level, apart in reversed(_APART):
+        home_region, work_region = enclosing_in(home, level), enclosing_in(work, level)
+        scope = (
+            pl.when(home_region.is_null() | work_region.is_null())
+            .then(pl.lit(None, dtype=pl.String))
+            .when(home_region != work_region)
+            .then(pl.lit(apart.value))
+            .otherwise(scope)
+        )
+    return scope
+
+
+def work_facts_in() -> tuple[pl.Expr, pl.Expr]:
+    """The work scope worked out from `region_code` and `work_region_code` (the given scope is
+    not read: `flatten` keeps a given one, the caller coalesces), and the work province, as
+    `flatten` derives them; both read only the two codes."""
+    home, work = pl.col("region_code"), pl.col(WORK_REGION)
+    return work_scope_between_in(home, work), enclosing_in(work, "province").alias(WORK_PROVINCE)
 
 
 def flatten(applicant: Applicant, as_of: dt.date) -> dict[str, Any]:
@@ -93,30 +149,30 @@ def flatten(applicant: Applicant, as_of: dt.date) -> dict[str, Any]:
     facts = applicant_paths(applicant)
     facts.pop("as_of", None)
     facts["as_of"] = as_of.isoformat()
-    id_number = facts.pop("person.id_number", None)
+    id_number = facts.pop(ID_NUMBER, None)
 
     birth_date: dt.date | None = None
-    birth_path = "person.birth_date"
-    if "person.birth_date" in facts:
-        birth_date = dt.date.fromisoformat(facts["person.birth_date"])
+    birth_path = BIRTH_DATE
+    if BIRTH_DATE in facts:
+        birth_date = dt.date.fromisoformat(facts[BIRTH_DATE])
     elif id_number is not None:
         birth_date = parse_identity_number(id_number).birth_date
-        birth_path = "person.id_number"
-        facts["person.birth_date"] = birth_date.isoformat()
+        birth_path = ID_NUMBER
+        facts[BIRTH_DATE] = birth_date.isoformat()
     if birth_date is not None:
         problem = birth_date_problem(birth_date, as_of)
         if problem is not None:
-            shown = "its birth date " + problem if birth_path == "person.id_number" else problem
+            shown = "its birth date " + problem if birth_path == ID_NUMBER else problem
             raise FactError(birth_path, shown)
-    if "person.age" not in facts and birth_date is not None:
-        facts["person.age"] = age_on(birth_date, as_of)
+    if AGE not in facts and birth_date is not None:
+        facts[AGE] = age_on(birth_date, as_of)
 
-    work_code = facts.get("person.employment.work_region_code")
+    work_code = facts.get(WORK_REGION)
     if work_code is not None:
-        facts["person.employment.work_province"] = enclosing(work_code, "province")
+        facts[WORK_PROVINCE] = enclosing(work_code, "province")
         home = facts.get("region_code")
-        if "person.employment.work_scope" not in facts and home is not None:
+        if WORK_SCOPE not in facts and home is not None:
             scope = work_scope_between(home, work_code)
             if scope is not None:
-                facts["person.employment.work_scope"] = scope.value
+                facts[WORK_SCOPE] = scope.value
     return facts

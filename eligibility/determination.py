@@ -57,14 +57,12 @@ def determine(
     hashed = facts_hash(facts)
     plans = plans_of(policies)
     region = applicant.region_code
-    found = [
-        plans.decide(policies.programme(pid), facts, hashed, region, as_of, lang) for pid in chosen
-    ]
+    chosen_plans = plans.plans_for(chosen, region, as_of)
+    found = [plans.decide_under(plan, facts, hashed, region, as_of, lang) for plan in chosen_plans]
     if not suggest:
         return found
     with_suggestions = []
-    for determination in found:
-        plan = plans.plan(policies.programme(determination.programme), region, as_of)
+    for plan, determination in zip(chosen_plans, found, strict=True):
         checked = suggestions_for(
             plans,
             plan,

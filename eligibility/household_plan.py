@@ -21,7 +21,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Literal, Protocol
+from typing import Literal
 
 import msgspec
 
@@ -144,26 +144,6 @@ class HouseholdPlan(msgspec.Struct, frozen=True, kw_only=True):
     dates: tuple[PlanDate, ...]
 
 
-class _Change(Protocol):
-    @property
-    def change(self) -> str: ...
-
-
-class TimedSuggestion(Protocol):
-    """What the plan reads of a suggestion (`eligibility.answer.Suggestion`, issue 13 part 1):
-    the day it holds from, its changes (each with its kind), its sources (ids of the programme's
-    policy sources) and its wording."""
-
-    @property
-    def on(self) -> dt.date | None: ...
-    @property
-    def changes(self) -> Sequence[_Change]: ...
-    @property
-    def sources(self) -> Sequence[str]: ...
-    @property
-    def text(self) -> str: ...
-
-
 def decide_household(
     members: Sequence[PlanMember],
     policies: PolicySet,
@@ -182,6 +162,7 @@ def decide_household(
                     policies,
                     programmes=programmes,
                     lang=lang,
+                    suggest=True,
                 )
             ),
         )
@@ -397,13 +378,11 @@ def _key_date(
 def _time_suggestion(d: Determination, programme: Programme, as_of: dt.date) -> PlanDate | None:
     """The best suggestion that time alone brings about ("满3个月后可申请"), as a date.
 
-    Reads the determination's `suggestions` (issue 13 part 1) where it has them: the first one
-    whose every change is of the `time` kind and that gives a day after `as_of`.  A
-    determination without suggestions (not asked for them, or made before they existed) gives
-    none.
+    Reads the determination's `suggestions` (`eligibility.whatif`): the first one whose every
+    change is of the `time` kind and that gives a day after `as_of`.  A determination made
+    without suggestions gives none.
     """
-    suggestions: Sequence[TimedSuggestion] = getattr(d, "suggestions", ())
-    for s in suggestions:
+    for s in d.suggestions:
         if s.on is None or s.on <= as_of or not s.changes:
             continue
         if any(c.change != "time" for c in s.changes):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_right
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -107,19 +107,32 @@ def verdict_of(outcomes: Sequence[int]) -> Verdict:
 Choice = tuple[int | None, int | None, frozenset[str]]
 
 
+def weighs_amount(verdict: Verdict) -> bool:
+    """Whether an answer has an amount at all: not once a criterion is not met."""
+    return verdict != "ineligible"
+
+
+def settle_amount(
+    agree: Sequence[bool], hinges: Iterable[frozenset[str]]
+) -> tuple[bool, frozenset[str]]:
+    """Whether the amount under the region's own variant stands, given whether each other
+    variant's amount equals it (`agree`), and the facts the amount hinges on: those of every
+    variant, and the region when a variant disagrees (then the region decides)."""
+    union = _NOTHING.union(*hinges)
+    if all(agree):
+        return True, union
+    return False, union | _REGION_HINGE
+
+
 def choose_amount(choices: Sequence[Choice]) -> tuple[int | None, frozenset[str], bool]:
     """The amount under the region's own variant (the first), unless another variant gives a
-    different one: then the region decides (no amount, hinging on the region).  Returns the
-    amount, the facts it hinges on under any variant, and whether the variants disagree."""
-    _, amount, hinges = choices[0]
-    disagree = False
-    for _, other, other_hinges in choices[1:]:
-        hinges |= other_hinges
-        if other != amount:
-            disagree = True
-    if disagree:
-        return None, hinges | _REGION_HINGE, True
-    return amount, hinges, False
+    different one (`settle_amount`).  Returns the amount, the facts it hinges on under any
+    variant, and whether the variants disagree."""
+    own = choices[0][1]
+    stands, hinges = settle_amount(
+        [other == own for _, other, _ in choices[1:]], (h for _, _, h in choices)
+    )
+    return (own if stands else None), hinges, not stands
 
 
 def rank_missing(hinges: Mapping[str, int], policies: PolicySet) -> list[str]:
@@ -127,6 +140,26 @@ def rank_missing(hinges: Mapping[str, int], policies: PolicySet) -> list[str]:
     then the catalogue's asking order.  Derived facts are asked as what they come from."""
     asked = askable(hinges, policies.facts)
     return sorted(asked, key=lambda path: (-asked[path], policies.fact_rank(path)))
+
+
+def missing_facts(
+    verdict: Verdict,
+    hinges: Iterable[frozenset[str] | None],
+    amount_hinges: Iterable[str],
+    policies: PolicySet,
+) -> tuple[list[str], list[str]]:
+    """The facts still worth asking for the verdict (only while it `needs_info`: those the
+    unknown criteria hinge on, ranked by `rank_missing`), and then those only the amount waits
+    on (ranked the same way, none asked already)."""
+    counts: dict[str, int] = {}
+    if verdict == "needs_info":
+        for unknown in hinges:
+            for path in unknown or ():
+                counts[path] = counts.get(path, 0) + 1
+    asked = rank_missing(counts, policies)
+    known = set(asked)
+    extra = rank_missing({p: 1 for p in amount_hinges if p not in known}, policies)
+    return asked, [p for p in extra if p not in known]
 
 
 def show_fact(policies: PolicySet, path: str, value: object, lang: Lang) -> str:
@@ -877,8 +910,18 @@ class Plans:
         affects: Literal["verdict", "amount", "request"],
     ) -> list[MissingFact]:
         """The facts still worth asking (`rank_missing`), each with its question."""
+        return self.questions(rank_missing(hinges, self.policies), lang, affects)
+
+    def questions(
+        self,
+        paths: Iterable[str],
+        lang: Lang,
+        affects: Literal["verdict", "amount", "request"],
+    ) -> list[MissingFact]:
+        """Each fact with its question, in order (a fact the catalogue does not hold is left
+        out)."""
         found = []
-        for path in rank_missing(hinges, self.policies):
+        for path in paths:
             key = (path, lang, affects)
             if key not in self._questions:
                 spec = self.policies.facts.get(path)
@@ -949,7 +992,7 @@ class Plans:
             return self._not_in_force(plan, plan.not_in_force, hashed, region_code, as_of, lang)
         signature = plan.outcomes(facts)
         verdict = verdict_of(signature[0])
-        choices = None if verdict == "ineligible" or not plan.amounts[0] else plan.choices(facts)
+        choices = plan.choices(facts) if weighs_amount(verdict) and plan.amounts[0] else None
         key = (lang, signature, choices)
         found = plan.answers.get(key)
         if found is None:
@@ -993,21 +1036,15 @@ class Plans:
         key = (lang, verdict, hinges, amount_hinges)
         missing = parts.missing.get(key)
         if missing is None:
-            counts: dict[str, int] = {}
-            if verdict == "needs_info":
-                for unknown in hinges:
-                    for path in unknown or ():
-                        counts[path] = counts.get(path, 0) + 1
-            asked = self.missing(counts, lang, "verdict")
-            if amount_hinges:
-                known = {m.fact for m in asked}
-                extra = {p: 1 for p in amount_hinges if p not in known}
-                asked.extend(m for m in self.missing(extra, lang, "amount") if m.fact not in known)
-            missing = parts.missing[key] = tuple(asked)
+            for_verdict, for_amount = missing_facts(verdict, hinges, amount_hinges, self.policies)
+            missing = parts.missing[key] = (
+                *self.questions(for_verdict, lang, "verdict"),
+                *self.questions(for_amount, lang, "amount"),
+            )
         key = (lang, verdict, given)
         requests = parts.requests.get(key)
         if requests is None:
-            counts = {}
+            counts: dict[str, int] = {}
             if verdict != "ineligible":
                 present = dict(zip(plan.requests, given, strict=True))
                 for criterion in plan.criteria:

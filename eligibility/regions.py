@@ -76,3 +76,9 @@ def enclosing(code: str, level: RegionLevel) -> str | None:
     None where the code is less precise than that (a province has no county)."""
     digits = LEVEL_DIGITS[level]
     return code[:digits] if len(code) >= digits else None
+
+
+def enclosing_in(codes: pl.Expr, level: RegionLevel) -> pl.Expr:
+    """The column form of `enclosing`: null where a code is less precise than `level`."""
+    digits = LEVEL_DIGITS[level]
+    return pl.when(codes.str.len_chars() >= digits).then(codes.str.slice(0, digits))

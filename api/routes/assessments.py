@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.dependencies import LangDep, PoliciesDep, PrincipalDep, RuntimeDep, SessionDep, require_key
 from api.routes import SECURITY, DetailQuery, protected
-from api.schemas import AssessmentCreate, AssessmentRead, RederiveResult
+from api.schemas import AssessmentCreate, AssessmentDiff, AssessmentRead, RederiveResult
 from api.services import assessments
 
 
@@ -68,4 +69,34 @@ class AssessmentsController(Controller):
         whether the result is the one stored."""
         return await assessments.rederive(
             session, principal, runtime.policies, assessment_id, detail
+        )
+
+    @get(
+        "/{assessment_id:str}/diff",
+        responses=protected(404, 409),
+        summary="Why the answer changed",
+    )
+    async def diff(
+        self,
+        assessment_id: FromPath[str],
+        against: Annotated[
+            str,
+            QueryParameter(
+                description="the assessment to compare with (the earlier one); it must be in "
+                "your regions too",
+                min_length=1,
+                max_length=64,
+            ),
+        ],
+        session: SessionDep,
+        principal: PrincipalDep,
+        runtime: RuntimeDep,
+        lang: LangDep,
+    ) -> AssessmentDiff:
+        """Per programme, criterion and amount: what changed from `against` to this assessment
+        and why — a fact (which, from → to), the rules (which parameter or criterion, between
+        which policy versions and dates, with its sources), or both.  Each is decided again with
+        its own stored policy version, and each one's facts under the other's rules."""
+        return await assessments.diff_assessments(
+            session, principal, runtime.policies, assessment_id, against, lang
         )

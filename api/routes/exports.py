@@ -46,9 +46,8 @@ from litestar.response import File, Response
 from api.dependencies import PoliciesDep, PrincipalDep, RuntimeDep, SessionDep, require_key
 from api.problems import VALIDATION_TYPE, FieldError, ProblemError, field_error, invalid
 from api.routes import SECURITY, protected
-from api.schemas import Lang, ProgrammeId
-from api.services import audit, exports
-from api.services.exports import ExportRead
+from api.schemas import REASONS_DESCRIPTION, ExportCreate, ExportRead, Lang, ProgrammeId
+from api.services import audit, export_runner, exports
 from batch.run import REASONS
 from eligibility.regions import REGION_CODE_PATTERN
 
@@ -77,7 +76,7 @@ def _openapi_schema(node: Any, definitions: dict[str, Any]) -> Any:
 
 
 def _selection_schema() -> Schema:
-    (root,), definitions = msgspec.json.schema_components([exports.ExportCreate])
+    (root,), definitions = msgspec.json.schema_components([ExportCreate])
     schema = _openapi_schema(root, definitions)
     assert isinstance(schema, Schema)
     return schema
@@ -114,7 +113,7 @@ _REGISTER_SCHEMA = Schema(
             type=OpenAPIType.STRING,
             enum=list(REASONS),
             default="text",
-            description=exports.REASONS_DESCRIPTION,
+            description=REASONS_DESCRIPTION,
         ),
         "region_default": Schema(
             type=OpenAPIType.STRING,
@@ -211,7 +210,7 @@ class ExportsController(Controller):
         elif content_type in ("application/json", ""):
             body = await _small_body(request, exports.MAX_SELECTION)
             try:
-                data = msgspec.json.decode(body or b"{}", type=exports.ExportCreate, strict=True)
+                data = msgspec.json.decode(body or b"{}", type=ExportCreate, strict=True)
             except msgspec.ValidationError as exc:
                 raise invalid([field_error(exc)]) from None
             except msgspec.DecodeError:
@@ -224,7 +223,7 @@ class ExportsController(Controller):
         session.add(job)
         audit.record(session, principal, "create", "export", [(job.id, None)])
         await session.commit()
-        exports.job_runner(request.app).start(job.id)
+        export_runner.job_runner(request.app).start(job.id)
         return Response(
             exports.describe(job, runtime.settings),
             status_code=202,
@@ -252,7 +251,9 @@ class ExportsController(Controller):
         principal: PrincipalDep,
     ) -> None:
         """Cancel the job if it is under way, and remove it with its files; 204."""
-        await exports.delete_job(session, principal, exports.job_runner(request.app), export_id)
+        await exports.delete_job(
+            session, principal, export_runner.job_runner(request.app), export_id
+        )
 
     @get(
         "/{export_id:str}/download",

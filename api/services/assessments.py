@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.problems import FieldError, ProblemError, invalid
 from api.runtime import PolicyRegistry
-from api.schemas import AssessmentCreate, AssessmentRead, Lang, RederiveResult
+from api.schemas import AssessmentCreate, AssessmentDiff, AssessmentRead, Lang, RederiveResult
 from api.security import Principal
 from api.services import audit
 from api.services.households import deny, member_with_household, not_found, record_id
@@ -31,6 +31,7 @@ from eligibility import facts as f
 from eligibility.answer import Outcome
 from eligibility.derive import FactError
 from eligibility.determination import determine
+from eligibility.diff import Assessed, compare
 from eligibility.policy_file import PolicyError, Verdict
 from eligibility.programme import Citation, PolicySet
 from eligibility.reply import (
@@ -414,4 +415,78 @@ async def rederive(
         determinations=sent,
         sources=sources,
         questions=questions,
+    )
+
+
+async def _load_named(
+    session: AsyncSession, principal: Principal, assessment_id: str, parameter: str
+) -> tuple[Assessment, list[str]]:
+    """`_load`, its 404 naming the request parameter that gave the id (`path.assessment_id`,
+    `query.against`): one missing or outside the caller's regions reads the same."""
+    try:
+        return await _load(session, principal, assessment_id)
+    except ProblemError as exc:
+        if exc.status_code != 404:
+            raise
+        raise ProblemError(
+            404,
+            "No such assessment.",
+            errors=[
+                FieldError(path=parameter, message="no assessment with this id in your regions")
+            ],
+        ) from None
+
+
+async def _assessed(registry: PolicyRegistry, session: AsyncSession, row: Assessment) -> Assessed:
+    """A stored assessment as the comparison takes it: decided again with its own policy
+    version where that is stored and loads, else the current set, which the comparison then
+    names as not exact."""
+    _, policies = await _policies_of(session, registry, row.policy_version)
+    return Assessed(
+        applicant=msgspec.json.decode(row.facts, type=f.Applicant),
+        as_of=row.as_of,
+        policy_version=row.policy_version,
+        policies=policies,
+        programmes=None
+        if row.programmes is None
+        else tuple(msgspec.json.decode(row.programmes, type=list[str])),
+    )
+
+
+async def diff_assessments(
+    session: AsyncSession,
+    principal: Principal,
+    registry: PolicyRegistry,
+    assessment_id: str,
+    against: str,
+    lang: Lang,
+) -> AssessmentDiff:
+    """Why the answer of `assessment_id` differs from that of `against` (the earlier one, as
+    the caller names it): both must be assessments in the caller's regions."""
+    after, _ = await _load_named(session, principal, assessment_id, "path.assessment_id")
+    before, _ = await _load_named(session, principal, against, "query.against")
+    try:
+        comparison = compare(
+            await _assessed(registry, session, before),
+            await _assessed(registry, session, after),
+            lang=lang,
+        )
+    except FactError as exc:
+        # Stored before birth dates were checked against the date decided for.
+        raise ProblemError(409, f"These assessments cannot be decided again: {exc}") from None
+    audit.record(
+        session,
+        principal,
+        "compare",
+        "assessment",
+        [(after.id, after.household_id), (before.id, before.household_id)],
+    )
+    await session.commit()
+    return AssessmentDiff(
+        assessment_id=after.id,
+        against=before.id,
+        member_id=after.member_id,
+        against_member_id=before.member_id,
+        same_member=after.member_id == before.member_id,
+        comparison=comparison,
     )

@@ -15,7 +15,17 @@ from db.engine import utc
 from db.models import AuditEvent
 
 Action = Literal[
-    "create", "read", "list", "search", "update", "delete", "assess", "rederive", "plan", "denied"
+    "create",
+    "read",
+    "list",
+    "search",
+    "update",
+    "delete",
+    "assess",
+    "rederive",
+    "plan",
+    "compare",
+    "denied",
 ]
 # What came of a search (see `db.models.AuditEvent.outcome`).
 Outcome = Literal["found", "not_found", "refused"]

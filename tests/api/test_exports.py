@@ -25,7 +25,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.app import create_app
 from api.runtime import Runtime
-from api.services import exports
+from api.schemas import ExportCreate
+from api.services import export_runner
 from api.settings import Settings
 from db.models import ExportJob
 from eligibility.policy import load_bundled
@@ -406,7 +407,9 @@ async def test_a_cancelled_run_stops_between_chunks_and_leaves_no_output(
     long_register: Path,
 ) -> None:
     # The runner on the tests' own event loop and database sessions.
-    runner = exports._Runner(dataclasses.replace(runtime, engine=db_engine, sessions=db_sessions))
+    runner = export_runner.Runner(
+        dataclasses.replace(runtime, engine=db_engine, sessions=db_sessions)
+    )
     job_id, folder = await stored_job(
         db_sessions, settings, status="queued", input_file=long_register
     )
@@ -472,7 +475,7 @@ async def test_the_openapi_document_describes_both_bodies(
 
     selection = content["application/json"]["schema"]
     assert selection["title"] == "ExportCreate"
-    assert set(selection["properties"]) == set(exports.ExportCreate.__struct_fields__)
+    assert set(selection["properties"]) == set(ExportCreate.__struct_fields__)
     assert selection["additionalProperties"] is False
     assert selection["properties"]["filter"]["title"] == "ExportFilter"
     assert selection["properties"]["reasons"]["default"] == "text"
@@ -510,13 +513,13 @@ async def test_shut_down_stops_jobs_while_the_database_is_still_open(
         db_sessions, settings, status="queued", input_file=long_register
     )
     engine_open_at_stop: list[bool] = []
-    stop = exports._Runner.stop
+    stop = export_runner.Runner.stop
 
-    async def watched_stop(runner: exports._Runner) -> None:
+    async def watched_stop(runner: export_runner.Runner) -> None:
         engine_open_at_stop.append(runner.runtime.engine.pool is pool)
         await stop(runner)
 
-    monkeypatch.setattr(exports._Runner, "stop", watched_stop)
+    monkeypatch.setattr(export_runner.Runner, "stop", watched_stop)
     restarted = create_app(settings)
     async with AsyncTestClient(app=restarted) as again:
         pool = restarted.state.runtime.engine.pool

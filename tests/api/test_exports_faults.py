@@ -26,7 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.app import create_app
 from api.runtime import Runtime
-from api.services import exports
+from api.services import export_runner
 from api.settings import Settings
 from db.models import ExportJob
 from tests.api.conftest import bearer
@@ -58,13 +58,13 @@ class BatchRuns:
 @pytest.fixture
 def batch_runs(monkeypatch: pytest.MonkeyPatch) -> BatchRuns:
     runs = BatchRuns()
-    real = exports.run_batch
+    real = export_runner.run_batch
 
     def counted(input_path: Path, *args: Any, **kwargs: Any) -> Any:
         runs.inputs.append(input_path)
         return real(input_path, *args, **kwargs)
 
-    monkeypatch.setattr(exports, "run_batch", counted)
+    monkeypatch.setattr(export_runner, "run_batch", counted)
     return runs
 
 
@@ -74,13 +74,13 @@ def make_runner(
     db_sessions: async_sessionmaker[AsyncSession],
     *,
     lease_seconds: float | None = None,
-) -> exports._Runner:
+) -> export_runner.Runner:
     """A job runner as one worker process has it, on the tests' own loop and database (with
     the settings' lease unless told otherwise)."""
     settings = runtime.settings
     if lease_seconds is not None:
         settings = dataclasses.replace(settings, export_lease_seconds=lease_seconds)
-    return exports._Runner(
+    return export_runner.Runner(
         dataclasses.replace(runtime, settings=settings, engine=db_engine, sessions=db_sessions)
     )
 
@@ -256,7 +256,7 @@ async def test_the_register_is_private_while_queued_and_gone_once_run(
 ) -> None:
     headers = bearer(await make_key("caseworker", regions=["1408"]))
     with monkeypatch.context() as held:
-        held.setattr(exports._Runner, "start", lambda self, job_id: None)  # accepted, not run
+        held.setattr(export_runner.Runner, "start", lambda self, job_id: None)  # accepted, not run
         created = await upload(client, headers, format="csv")
     assert created.status_code == 202, created.text
     job_id = created.json()["id"]

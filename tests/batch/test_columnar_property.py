@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from typing import Any
 
@@ -22,60 +23,48 @@ from eligibility.facts import (
     household_status,
 )
 from eligibility.identity import check_character
+from eligibility.plan import Profiles, plans_of
 from eligibility.policy import load_bundled
 from eligibility.programme import PolicySet
 
 POLICIES = load_bundled()
 COLUMNAR = ColumnarPolicySet(POLICIES)
 
-# Codes around every regional override in the bundled policies, and some that match none.
-REGIONS = [
-    "14",
-    "1408",
-    "140821",
-    "140802",
-    "140105",
-    "620823",
-    "6208",
-    "620802",
-    "230124",
-    "230883",
-    "23",
-    "520181",
-    "451226",
-    "451225",
-    "45",
-    "410581",
-    "510121",
-    "61",
-    "610112",
-    "64",
-    "44",
-    "440305",
-    "330106",
-    "5101",
-]
+PROFILES = [plans_of(POLICIES).profiles(p) for p in POLICIES.programmes.values()]
 
 
-def _policy_dates(policies: PolicySet) -> list[dt.date]:
-    """Dates either side of every date the bundled policies name: each value's `since` and
-    `until`, each `confirmed_until` (and the day after), and a day in a later year."""
-    named: set[dt.date] = set()
-    for programme in policies.programmes.values():
-        policy = programme.policy
-        for param in policy.parameters.values():
-            for entry in param.values:
-                named.add(entry.since)
-                if entry.until is not None:
-                    named.add(entry.until)
-        for day in (policy.confirmed_until, *policy.confirmed_until_by_region.values()):
-            if day is not None:
-                named.add(day + dt.timedelta(days=1))
-    around = {d + dt.timedelta(days=k) for d in named for k in (-1, 0)}
-    return sorted(around | {dt.date(2024, 2, 29), dt.date(2026, 12, 1), dt.date(2028, 6, 1)})
+def _policy_regions(profiles: list[Profiles]) -> list[str | None]:
+    """Region codes from the loaded policies: every code a programme matches exactly (its
+    regions and their shorter prefixes), every region it matches as a prefix, and the
+    representative code of each of its region classes (one under each prefix that no longer
+    region touches, and one that no region touches), and no code at all."""
+    codes: set[str] = set()
+    for found in profiles:
+        codes.update(found.exact)
+        codes.update(found.prefixed)
+        codes.update(code for code, _ in found.points if code is not None)
+    return [None, *sorted(codes)]
 
 
-DATES = _policy_dates(POLICIES)
+def _policy_dates(profiles: list[Profiles]) -> list[dt.date]:
+    """Days from the loaded policies: each date a programme's values, steps or confirmations
+    start or end on (`Profiles.dates`), the day before and after it, and the first and last day
+    (and any 29 February) of the years around them."""
+    named = {day for found in profiles for day in found.dates}
+    around = {d + dt.timedelta(days=k) for d in named for k in (-1, 0, 1)}
+    years = range(min(d.year for d in named) - 1, max(d.year for d in named) + 2)
+    for year in years:
+        around |= {dt.date(year, 1, 1), dt.date(year, 12, 31)}
+        if calendar.isleap(year):
+            around.add(dt.date(year, 2, 29))
+    return sorted(around)
+
+
+REGIONS = _policy_regions(PROFILES)
+CODES = [code for code in REGIONS if code is not None]
+DATES = _policy_dates(PROFILES)
+# Born before the first day asked about: the core refuses a birth date after `as_of`.
+BORN_BY = DATES[0] - dt.timedelta(days=1)
 INT_RANGES: dict[str, tuple[int, int]] = {
     "person.age": (0, 130),
     "person.employment.months_continuous": (0, 14),
@@ -95,8 +84,8 @@ def _maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 @st.composite
 def identity_numbers(draw: st.DrawFn) -> str:
     """A valid 18-character number (GB 11643 check character) with a plausible birth date."""
-    born = draw(st.dates(dt.date(1940, 1, 1), dt.date(2020, 12, 31)))
-    first17 = draw(st.sampled_from(REGIONS)).ljust(6, "0") + born.strftime("%Y%m%d") + "123"
+    born = draw(st.dates(dt.date(1940, 1, 1), BORN_BY))
+    first17 = draw(st.sampled_from(CODES)).ljust(6, "0") + born.strftime("%Y%m%d") + "123"
     return first17 + check_character(first17)
 
 
@@ -109,9 +98,9 @@ def _fact_strategy(path: str, kind: str, options: list[str]) -> st.SearchStrateg
     if kind == "enum":
         return st.sampled_from(options)
     if kind == "region":
-        return st.sampled_from(REGIONS)
+        return st.sampled_from(CODES)
     if kind == "date":
-        return st.dates(dt.date(1940, 1, 1), dt.date(2020, 12, 31))
+        return st.dates(dt.date(1940, 1, 1), BORN_BY)
     return identity_numbers()
 
 

@@ -4,7 +4,6 @@ and dates with their sources."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -263,58 +262,24 @@ def test_months_are_calendar_months() -> None:
 # --- time-based changes (issue 13 part 1's suggestions) --------------------------------------
 
 
-@dataclass(frozen=True)
-class _Change:
-    change: str
-
-
-@dataclass(frozen=True)
-class _Suggestion:
-    on: dt.date | None
-    changes: tuple[_Change, ...]
-    sources: tuple[str, ...]
-    text: str
-
-
-class _WithSuggestions(Determination, frozen=True, kw_only=True):
-    # The shape part 1 adds to Determination; here only so the plan's reading of it is tested.
-    suggestions: tuple[Any, ...] = ()
-
-
-def test_time_based_suggestions_become_dates_and_others_do_not(policies: PolicySet) -> None:
+def test_time_based_suggestions_become_dates(policies: PolicySet) -> None:
+    # 黑龙江 (heilongjiang source, 黑人社发〔2022〕18号): 跨省稳定就业3个月以上.  A worker with one
+    # month on 2024-06-01 is two months short: the plan dates the day time alone brings it.
     as_of = dt.date(2024, 6, 1)
     applicant = worker("230124", months=1)
-    found = _determinations_for(applicant, policies, as_of)
-    transport = next(d for d in found if d.programme == "transport_subsidy")
-    assert transport.verdict == "ineligible"  # 黑龙江: 3个月以上 (heilongjiang source)
-    choice = _Suggestion(
-        on=None, changes=(_Change("choice"),), sources=("heilongjiang",), text="换工作"
-    )
-    timed = _Suggestion(
-        on=dt.date(2024, 8, 1),
-        changes=(_Change("time"),),
-        sources=("heilongjiang",),
-        text="2024-08-01起满3个月，可以申请交通补贴",
-    )
-    with_suggestions = _WithSuggestions(
-        **msgspec.structs.asdict(transport), suggestions=(choice, timed)
-    )
-    answers = [
-        MemberAnswers(
-            member=PlanMember(key="father", applicant=applicant),
-            determinations=tuple(
-                with_suggestions if d.programme == "transport_subsidy" else d for d in found
-            ),
-        )
-    ]
-    plan = household_plan(answers, policies, as_of=as_of)
+    plan = decide_household([PlanMember(key="father", applicant=applicant)], policies, as_of=as_of)
     dated = [d for d in plan.dates if d.kind == "becomes_eligible"]
-    assert len(dated) == 1
-    assert (dated[0].start, dated[0].text) == (dt.date(2024, 8, 1), timed.text)
+    assert [(d.programme, d.start) for d in dated] == [("transport_subsidy", dt.date(2024, 8, 1))]
+    assert "2024年8月1日" in dated[0].text
     assert dated[0].sources[0].number == "黑人社发〔2022〕18号；黑乡振联〔2023〕32号"
-    # Determinations without suggestions (today's) give no such date.
+    # Determinations made without suggestions give no such date.
+    found = _determinations_for(applicant, policies, as_of)
     plain = household_plan(
-        [MemberAnswers(member=answers[0].member, determinations=tuple(found))],
+        [
+            MemberAnswers(
+                member=PlanMember(key="father", applicant=applicant), determinations=tuple(found)
+            )
+        ],
         policies,
         as_of=as_of,
     )

@@ -1,0 +1,220 @@
+"""`eligibility.diff.compare`: a change put down to the facts, the rules, or both (issue 13, 3).
+
+The rule changes are those of `transport_subsidy.toml`: 贵州 (52)'s province-wide table (清镇's
+2024-01-19 公示 of the 全省 notice: 1000 元 below 10,000 元 income) ends on 2025-01-01, and 2025's
+flat 500 元 rests on 百里杜鹃管理区's notice of 2025-02-06 (`baili_2025`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from eligibility.derive import FactError
+from eligibility.determination import determine
+from eligibility.diff import Assessed, compare
+from eligibility.facts import Applicant
+from eligibility.policy import load_policy_set
+from eligibility.programme import PolicySet
+from tests.eligibility.strategies import applicants
+
+TRANSPORT = ("transport_subsidy",)
+
+
+def _applicant(region: str, as_of: str, months: int, **household: Any) -> Applicant:
+    return msgspec.convert(
+        {
+            "region_code": region,
+            "as_of": as_of,
+            "household": {"category": "poverty_alleviated", **household},
+            "person": {
+                "age": 35,
+                "employment": {
+                    "status": "employed",
+                    "work_region_code": "440305",
+                    "months_continuous": months,
+                    "transport_subsidy_claimed_this_year": False,
+                },
+            },
+        },
+        Applicant,
+    )
+
+
+def _side(policies: PolicySet, applicant: Applicant) -> Assessed:
+    assert applicant.as_of is not None
+    return Assessed(applicant, applicant.as_of, policies.version, policies, TRANSPORT)
+
+
+def _changes(policies: PolicySet, before: Applicant, after: Applicant) -> dict[str, Any]:
+    [programme] = compare(_side(policies, before), _side(policies, after)).programmes
+    return {c.item: c for c in programme.changes}
+
+
+def test_a_fact_change_alone(policies: PolicySet) -> None:
+    """Same date and rules (贵州 2024, income 8,000 元: the 1000 tier), the months fall to 1."""
+    before = _applicant("520102", "2024-06-01", 4, per_capita_net_income=8000)
+    after = _applicant("520102", "2024-06-01", 1, per_capita_net_income=8000)
+    changes = _changes(policies, before, after)
+    assert set(changes) == {"verdict", "amount", "months_worked"}
+    assert {c.cause for c in changes.values()} == {"facts"}
+    assert [f.fact for f in changes["months_worked"].facts] == [
+        "person.employment.months_continuous"
+    ]
+    assert (changes["amount"].before, changes["amount"].after) == (1000, None)
+    assert changes["verdict"].says == (
+        "外出务工交通补贴：从「能办」变成「不能办」，因为您填的连续务工月数从4个月改成了1个月（事实变了）"
+    )
+
+
+def test_a_rule_change_alone_across_a_tables_end(policies: PolicySet) -> None:
+    """The same facts on 2024-06-01 and 2025-06-01: 1000 元 under the 2023–24 table, 500 under
+    2025's."""
+    before = _applicant("520102", "2024-06-01", 4, per_capita_net_income=8000)
+    after = _applicant("520102", "2025-06-01", 4, per_capita_net_income=8000)
+    comparison = compare(_side(policies, before), _side(policies, after))
+    assert comparison.facts == ()
+    [programme] = comparison.programmes
+    changes = {c.item: c for c in programme.changes}
+    assert set(changes) == {"amount"}
+    amount = changes["amount"]
+    assert (amount.before, amount.after, amount.cause) == (1000, 500, "rules")
+    assert "amount_other_province" in amount.parameters
+    param = next(p for p in programme.parameters if p.name == "amount_other_province")
+    assert param.before is not None and param.after is not None
+    assert (param.before.source, param.before.until) == ("guizhou_province", dt.date(2025, 1, 1))
+    assert (param.after.source, param.after.since) == ("baili_2025", dt.date(2025, 1, 1))
+    assert "2025年起贵州省的跨省务工补贴从1000元/人/年变为500元/人/年" in amount.says
+    assert "（规定变了，见《" in amount.says
+
+
+def test_both_and_no_change(policies: PolicySet) -> None:
+    """The months fall to 1 as the table changes: the amount's change needs both (1 month fails
+    the rule either year; the amount itself moved with the table)."""
+    before = _applicant("520102", "2024-06-01", 4, per_capita_net_income=8000)
+    after = _applicant("520102", "2025-06-01", 1, per_capita_net_income=8000)
+    changes = _changes(policies, before, after)
+    assert changes["months_worked"].cause == "facts"
+    assert changes["verdict"].cause == "facts"
+    # Decided under 2025's rules the old facts get 500, not 1000: the rules changed it too.
+    assert changes["amount"].cause == "both"
+    assert "（事实变了）；" in changes["amount"].says
+    assert _changes(policies, before, before) == {}
+    [same] = compare(_side(policies, before), _side(policies, before)).programmes
+    assert same.changed is False and same.says == ("外出务工交通补贴：没有变化（「能办」）",)
+
+
+def test_an_age_worked_out_from_the_date_is_said_to_move_with_it(policies: PolicySet) -> None:
+    """环江 (451226) 2021 pays only 16–60-year-olds (广西日报 2021-12-21): born 1960-06-01, the
+    worker is 60 in January 2021 and 61 from June, with nothing else changed."""
+
+    def born_1960(as_of: str) -> Applicant:
+        applicant = _applicant("451226", as_of, 4)
+        assert applicant.person is not None
+        person = msgspec.structs.replace(applicant.person, age=None, birth_date=dt.date(1960, 6, 1))
+        return msgspec.structs.replace(applicant, person=person)
+
+    changes = _changes(policies, born_1960("2021-01-10"), born_1960("2021-07-01"))
+    age = changes["age"]
+    assert (age.before, age.after, age.cause) == ("met", "not_met", "rules")
+    assert [(f.fact, f.before, f.after) for f in age.by_date] == [("person.age", 60, 61)]
+    assert "（日期变了）" in age.says
+
+
+def test_a_policy_version_not_loaded_is_named_not_rederived(policies: PolicySet) -> None:
+    before = _applicant("520102", "2024-06-01", 4, per_capita_net_income=8000)
+    old = Assessed(before, dt.date(2024, 6, 1), "ps-0000000000000000", policies, TRANSPORT)
+    comparison = compare(old, _side(policies, before), lang="en")
+    assert comparison.exact is False
+    assert comparison.before.policy_version == "ps-0000000000000000"
+    assert comparison.before.decided_with == policies.version
+    assert any(
+        "ps-0000000000000000" in note and "not re-derived" in note for note in comparison.notes
+    )
+
+
+def test_criteria_a_version_rewrote_are_named(policies: PolicySet) -> None:
+    """A policy set whose months rule reads 2 months more is another version: the criterion is
+    named as rewritten and the change put down to the rules."""
+    sources = dict(policies.sources)
+    sources["transport_subsidy.toml"] = sources["transport_subsidy.toml"].replace(
+        b'test = "person.employment.months_continuous >= param.min_months"',
+        b'test = "person.employment.months_continuous >= param.min_months + 2"',
+        1,
+    )
+    stricter = load_policy_set(sources, run_examples=False)
+    facts = _applicant("520102", "2024-06-01", 4, per_capita_net_income=8000)
+    [programme] = compare(_side(policies, facts), _side(stricter, facts)).programmes
+    assert programme.criteria_rewritten == ("months_worked",)
+    months = next(c for c in programme.changes if c.item == "months_worked")
+    assert (months.before, months.after, months.cause) == ("met", "not_met", "rules")
+    assert months.criterion_rule is True
+    assert policies.version in months.says and stricter.version in months.says
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_change_is_worded(policies: PolicySet, lang: Any) -> None:
+    before = _applicant("620823", "2024-06-01", 4)
+    after = _applicant("620823", "2025-06-01", 1)
+    comparison = compare(_side(policies, before), _side(policies, after), lang=lang)
+    [programme] = comparison.programmes
+    assert programme.changes
+    for change in programme.changes:
+        assert change.says.startswith(programme.name)
+        assert ("因为" if lang == "zh" else "because") in change.says
+
+
+_DATES = ["2021-06-01", "2023-06-01", "2024-06-01", "2024-12-31", "2025-01-01", "2026-06-01"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    first=applicants(),
+    second=applicants(),
+    days=st.tuples(st.sampled_from(_DATES), st.sampled_from(_DATES)),
+    region=st.sampled_from(["140821", "620823", "520181", "451226", "230124", "510121"]),
+    same_facts=st.booleans(),
+)
+def test_laws_of_the_comparison(
+    policies: PolicySet,
+    first: dict[str, Any],
+    second: dict[str, Any],
+    days: tuple[str, str],
+    region: str,
+    same_facts: bool,
+) -> None:
+    """Whatever the two sides: an item is listed exactly when the two answers differ in it;
+    swapping the sides swaps before and after and keeps the cause; the rules are a cause only
+    when the date or the version differs, the facts only when some fact differs."""
+    a = msgspec.convert(dict(first, as_of=days[0], region_code=region), Applicant)
+    facts_b = first if same_facts else second
+    b = msgspec.convert(dict(facts_b, as_of=days[1], region_code=region), Applicant)
+    try:
+        forward = compare(_side(policies, a), _side(policies, b))
+        backward = compare(_side(policies, b), _side(policies, a))
+    except FactError:
+        return  # a birth date after one of the dates: that side cannot be decided at all
+    answers_a = {d.programme: d for d in determine(a, policies, programmes=TRANSPORT)}
+    answers_b = {d.programme: d for d in determine(b, policies, programmes=TRANSPORT)}
+    [there], [back] = forward.programmes, backward.programmes
+    d_a, d_b = answers_a[there.programme], answers_b[there.programme]
+    assert (d_a.verdict != d_b.verdict) == any(c.item == "verdict" for c in there.changes)
+    assert (d_a.amount != d_b.amount) == any(c.item == "amount" for c in there.changes)
+    backwards = {c.item: c for c in back.changes}
+    event(f"causes: {sorted({c.cause for c in there.changes})}")
+    for change in there.changes:
+        assert change.says
+        other = backwards[change.item]
+        assert (other.before, other.after) == (change.after, change.before)
+        if forward.exact:
+            assert other.cause == change.cause
+        if days[0] == days[1]:
+            assert change.cause == "facts"
+        if same_facts or not forward.facts:
+            assert change.cause == "rules"
+    assert set(backwards) == {c.item for c in there.changes}

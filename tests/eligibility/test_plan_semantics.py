@@ -1,0 +1,65 @@
+"""The decision semantics both back-ends call (`eligibility.plan`), one law at a time."""
+
+from __future__ import annotations
+
+from eligibility.plan import (
+    MET,
+    NOT_MET,
+    REGION,
+    SKIPPED,
+    UNKNOWN,
+    choose_amount,
+    criterion_outcome,
+    missing_facts,
+    settle_amount,
+    verdict_of,
+    weighs_amount,
+)
+from eligibility.policy import load_bundled
+
+POLICIES = load_bundled()
+AGE = "person.age"
+WORK_PROVINCE = "person.employment.work_province"
+
+
+def test_a_variant_that_does_not_apply_a_criterion_counts_as_met() -> None:
+    """A province code covers counties with and without the criterion: met where it applies
+    and skipped elsewhere is met; skipped everywhere is left out."""
+    assert criterion_outcome([MET, SKIPPED]) == (MET, False)
+    assert criterion_outcome([SKIPPED, SKIPPED]) == (SKIPPED, False)
+    assert criterion_outcome([SKIPPED]) == (SKIPPED, False)
+
+
+def test_variants_that_disagree_leave_the_criterion_to_the_region() -> None:
+    assert criterion_outcome([MET, NOT_MET]) == (UNKNOWN, True)
+    assert criterion_outcome([NOT_MET, SKIPPED]) == (UNKNOWN, True)
+    assert criterion_outcome([UNKNOWN, UNKNOWN]) == (UNKNOWN, False)
+
+
+def test_one_criterion_not_met_outweighs_unknown_ones() -> None:
+    assert verdict_of([MET, UNKNOWN, NOT_MET]) == "ineligible"
+    assert verdict_of([MET, UNKNOWN, SKIPPED]) == "needs_info"
+    assert verdict_of([MET, SKIPPED]) == "eligible"
+    assert not weighs_amount("ineligible")
+    assert weighs_amount("needs_info") and weighs_amount("eligible")
+
+
+def test_the_own_amount_stands_only_when_every_variant_gives_it() -> None:
+    own = (0, 1500, frozenset[str]())
+    assert choose_amount([own, (1, 1500, frozenset({AGE}))]) == (1500, frozenset({AGE}), False)
+    assert choose_amount([own, (0, 800, frozenset[str]())]) == (None, frozenset({REGION}), True)
+    # An unknown amount under another variant is a different one, too.
+    assert choose_amount([own, (None, None, frozenset({AGE}))])[2]
+    assert settle_amount([True, False], [frozenset({AGE})]) == (False, frozenset({AGE, REGION}))
+
+
+def test_missing_facts_for_the_verdict_only_while_it_needs_info() -> None:
+    """Facts several unknown criteria hinge on come first; the amount's come after, once, and
+    a derived fact is asked as what it is worked out from (the work province: the work place's
+    region code)."""
+    hinges = [frozenset({"household.category", AGE}), None, frozenset({AGE})]
+    asked, for_amount = missing_facts("needs_info", hinges, [WORK_PROVINCE, AGE], POLICIES)
+    assert asked[0] == AGE and set(asked) == {AGE, "household.category"}
+    assert for_amount == ["person.employment.work_region_code"]
+    asked, for_amount = missing_facts("ineligible", hinges, [], POLICIES)
+    assert asked == [] and for_amount == []
