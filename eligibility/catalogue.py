@@ -74,6 +74,10 @@ class FactSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # A time fact: how it moves on.  A decided fact: who decides it.
     advances: Advance | None = None
     decided_by: Text | None = None
+    # Values never offered as a way in (`eligibility.whatif`), whatever a rule would gain: to
+    # stop working, leave school, be unwilling to work or give up a post is not advice a
+    # household should get from this service.
+    never_suggested: tuple[FactValue, ...] = ()
 
     def __post_init__(self) -> None:
         # msgspec reports a ValueError here as a validation error at this entry.
@@ -81,6 +85,15 @@ class FactSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ValueError(f"{self.path}: `advances` is given for time facts, and only them")
         if (self.change == "decided") != (self.decided_by is not None):
             raise ValueError(f"{self.path}: `decided_by` is given for decided facts, and only them")
+        if self.never_suggested and self.change == "fixed":
+            raise ValueError(f"{self.path}: `never_suggested` is for facts that can change")
+        if self.kind == "enum":
+            known = {o.value for o in self.options}
+            for value in self.never_suggested:
+                if value not in known:
+                    raise ValueError(f"{self.path}: `never_suggested` {value!r} is not an option")
+        elif self.kind == "bool" and any(not isinstance(v, bool) for v in self.never_suggested):
+            raise ValueError(f"{self.path}: `never_suggested` of a yes/no fact is true or false")
 
 
 class Choice(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

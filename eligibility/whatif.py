@@ -111,13 +111,15 @@ class _Solver:
 
     def allowed(self, path: str, value: object) -> bool:
         """Whether `path` may change to `value`: a changeable fact, a value of its kind within
-        its bounds, and time only forwards."""
+        its bounds and not one the catalogue never suggests, and time only forwards."""
         spec = self.spec(path)
         if spec is None:
             return False
         before = self.facts.get(path)
         if value == before and type(value) is type(before):
             return False
+        if any(v == value and type(v) is type(value) for v in spec.never_suggested):
+            return False  # giving up work, school or a post is never offered as a way in
         if spec.kind == "bool" and not isinstance(value, bool):
             return False
         if spec.kind == "enum" and value not in {o.value for o in spec.options}:

@@ -316,3 +316,49 @@ def test_a_time_fact_must_say_how_it_advances_and_a_decided_one_who_decides() ->
         sources["facts.toml"] = (catalogue[:start] + catalogue[end:]).encode()
         with pytest.raises(PolicyError):
             load_policy_set(sources, run_examples=False)
+
+
+def test_giving_up_work_is_never_offered_as_a_way_in(policies: PolicySet) -> None:
+    # 公益性岗位 托底安置 those who cannot find work near home (measures art. 7;
+    # 人社部发〔2022〕13号): a man working in another province does not qualify, and "stop working"
+    # is not advice this service gives ("work for yourself at home" may be).
+    who = worker(
+        6,
+        person={
+            "age": 45,
+            "labor_capacity": "full",
+            "willing_to_work": True,
+            "can_work_away": False,
+            "employment_difficulty": True,
+            "holds_public_welfare_post": False,
+        },
+    )
+    found = answer(policies, who, "public_welfare_post")
+    assert found.verdict == "ineligible"
+    offered = {(c.fact, c.to) for s in found.suggestions for c in s.changes}
+    never = {"unemployed", "student", "not_in_labor_force"}
+    assert not {to for fact, to in offered if fact == "person.employment.status"} & never
+    # Without the catalogue's `never_suggested` the solver would offer exactly that: the guard is
+    # what keeps it out.
+    sources = dict(bundled_sources())
+    catalogue = sources["facts.toml"].decode()
+    line = 'never_suggested = ["unemployed", "student", "not_in_labor_force"]\n'
+    assert line in catalogue
+    sources["facts.toml"] = catalogue.replace(line, "").encode()
+    loose = load_policy_set(sources, run_examples=False)
+    loosely = {
+        (c.fact, c.to)
+        for s in answer(loose, who, "public_welfare_post").suggestions
+        for c in s.changes
+    }
+    assert {to for fact, to in loosely if fact == "person.employment.status"} & never
+
+
+def test_a_value_never_suggested_must_be_one_of_the_facts_own() -> None:
+    sources = dict(bundled_sources())
+    catalogue = sources["facts.toml"].decode()
+    sources["facts.toml"] = catalogue.replace(
+        'never_suggested = ["compulsory", "none"]', 'never_suggested = ["dropout"]'
+    ).encode()
+    with pytest.raises(PolicyError, match="never_suggested"):
+        load_policy_set(sources, run_examples=False)

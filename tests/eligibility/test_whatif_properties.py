@@ -2,7 +2,8 @@
 
 - applying any suggestion to the applicant gives, through `determine` under the same policy
   version, what it says (eligible, and the stated amount);
-- no suggestion changes a fixed fact, or moves a time fact backwards;
+- no suggestion changes a fixed fact, proposes a value the catalogue never suggests, or moves a
+  time fact backwards;
 - no strictly smaller change (by the ranking: fewer facts, then easier, then earlier) exists
   among the facts the programme reads, searched by brute force over each fact's values.
 """
@@ -95,11 +96,14 @@ def suggested(raw: dict[str, Any], policies: PolicySet) -> tuple[Applicant, list
 
 
 def holds(who: Applicant, suggestion: Suggestion, policies: PolicySet) -> None:
-    """The suggestion, applied, gives what it says; it changes no fixed fact, and time only
-    forwards."""
+    """The suggestion, applied, gives what it says; it changes no fixed fact, proposes no value
+    the catalogue never suggests (giving up work, school or a post), and time only forwards."""
     for change in suggestion.changes:
         spec = policies.facts[change.fact]
         assert spec.change != "fixed", change
+        assert not any(
+            v == change.to and type(v) is type(change.to) for v in spec.never_suggested
+        ), change
         assert change.change == spec.change
         if spec.change == "time" and isinstance(change.before, int):
             assert isinstance(change.to, int) and change.to > change.before, change
@@ -125,7 +129,8 @@ def test_every_suggestion_made_gives_what_it_says(raw: dict[str, Any], policies:
 
 def _values(path: str, before: object, policies: PolicySet) -> list[object]:
     """The values brute force tries for a fact: every option, both booleans, and for numbers a
-    spread of small values and round amounts (time facts only forwards)."""
+    spread of small values and round amounts (time facts only forwards), but never the values
+    the catalogue never suggests."""
     spec = policies.facts[path]
     if spec.kind == "bool":
         values: list[object] = [True, False]
@@ -140,7 +145,10 @@ def _values(path: str, before: object, policies: PolicySet) -> list[object]:
             values = [n for n in values if isinstance(n, int) and n > before]
     else:
         values = []
-    return [v for v in values if v != before]
+    never = spec.never_suggested
+    return [
+        v for v in values if v != before and not any(n == v and type(n) is type(v) for n in never)
+    ]
 
 
 def _rank(
