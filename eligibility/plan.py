@@ -3,18 +3,19 @@
 A programme's answer depends on the region and the date only through its *parameter profile*
 (`Profiles`): which of the programme's regions the region code falls under, which of its dates
 the day is on or after, and the year (warnings name it).  A `ProgrammePlan` holds everything
-that follows from the profile alone: the parameter variants, every criterion's closures bound
-to them and its wording per outcome, the amount rules with their notes, the next steps and
-documents shown there, the warnings, the names and labels, the amount's sources.  Deciding an
-applicant runs the closures and picks pre-built pieces; it looks up no parameter and formats
-no text but the applicant's own values.
+that follows from the profile alone: the parameter variants, every criterion's rule with them
+folded in and its wording per outcome, the amount rules with their notes, the next steps and
+documents shown there, the warnings, the names and labels, the sources in force.  Deciding an
+applicant runs the plan's generated code (`outcomes_function`, `choices_function`, written by
+`rules.Emitter`) into a `Signature` and takes the answer assembled once per signature; it looks
+up no parameter and formats no text but the applicant's own values.
 
 The decision semantics are written here once: `criterion_outcome` (a criterion's outcome over
-the parameter variants), `verdict_of`, `choose_amount` (the first amount rule that holds, the
-variants' agreement), `rank_missing` (the facts still worth asking, best first) and the reasons
-(`CriterionPlan.result`).  The row back-end (`decide`) and the columnar back-end
-(`eligibility.columnar`, which evaluates the closures' polars form over whole registers and
-decodes each distinct outcome pattern with the same functions) both call them.
+the parameter variants), `verdict_of`, `weighs_amount`/`settle_amount`/`choose_amount` (which
+amount stands), `missing_facts`/`rank_missing` (the facts still worth asking, best first) and
+the reasons (`CriterionPlan.result`).  The row back-end (`Plans.decide_under`) and the columnar
+back-end (`eligibility.columnar`, which evaluates the same rules over whole registers in polars
+and decodes each distinct outcome pattern with these functions) both call them.
 """
 
 from __future__ import annotations
@@ -337,7 +338,7 @@ def _inside_only(prefix: str, regions: set[str]) -> str:
 
 @dataclass(frozen=True)
 class CriterionPlan:
-    """One criterion under a profile: its closures per variant and its wording per outcome."""
+    """One criterion under a profile: its rule per variant and its wording per outcome."""
 
     index: int
     id: str

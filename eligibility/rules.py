@@ -336,8 +336,8 @@ def evaluate(expr: Expr, facts: Facts, params: Params) -> tuple[object, frozense
 
     Returns the value (`None` = unknown) and, when it is unknown, the unknown facts it hinges on.
     A parameter that is `null` is "not set for this region" and is never reported as a missing
-    fact; policies test such parameters with `given(param.x)`.  The interpreter is the compiled
-    closure (`compile_expr`): there is one evaluator.
+    fact; policies test such parameters with `given(param.x)`.  There is one evaluator: the
+    expression compiled to Python code (`compile_expr`).
     """
     return compile_expr(expr)(facts, params)
 
@@ -414,10 +414,10 @@ def _literal(value: object) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Compilation to closures: the evaluator.  A node is compiled once (per policy load, or per
-# parameter profile in a decision plan), so deciding an applicant does not re-dispatch on node
-# types.  With `params` bound, parameters are constants and every sub-expression that reads no
-# fact is worked out at compile time: a plan's closures read only facts.
+# Compilation to Python code: the evaluator.  An expression is compiled once (per policy load,
+# or per parameter profile in a decision plan), so deciding an applicant does not re-dispatch on
+# node types.  With `params` bound, parameters are constants and every sub-expression that reads
+# no fact is worked out at compile time (`fold`): a plan's code reads only facts.
 
 Compiled: TypeAlias = Callable[[Facts, Params], tuple[object, frozenset[str]]]
 
