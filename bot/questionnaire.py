@@ -1095,14 +1095,14 @@ class Questionnaire:
 
     def _cited(self, d: Determination, criteria: Sequence[str], keys: Sequence[str]) -> list[str]:
         """The documents behind the criteria a suggestion satisfies, as the determination names
-        them for its region and date; else the suggestion's own sources."""
+        them for its region and date; else the suggestion's own sources (registry ids too)."""
         registry = self.policies.registry
         ids: list[str] = []
         for c in d.criteria:
             if c.id in criteria:
                 ids.extend(i for i in c.sources if i not in ids)
         if not ids:
-            ids = [registry.id_of(d.programme, k) for k in keys]
+            ids = list(keys)
         cited: list[str] = []
         for source_id in ids:
             citation = registry.citations.get(source_id)

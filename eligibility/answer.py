@@ -60,8 +60,9 @@ class Change(msgspec.Struct, frozen=True, kw_only=True):
 class Suggestion(msgspec.Struct, frozen=True, kw_only=True):
     """What would change the answer (`eligibility.whatif`): the changes that, made together,
     make the programme eligible (or pay `amount`), the criteria they satisfy and the sources of
-    those rules (ids of the programme's policy sources), from the day `on` (the latest change's),
-    and all of it in plain words."""
+    those rules in force for the applicant's region and date (registry ids, as the answer's
+    `sources` table names them), from the day `on` (the latest change's), and all of it in plain
+    words."""
 
     programme: str
     changes: tuple[Change, ...]

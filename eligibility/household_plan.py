@@ -33,13 +33,18 @@ from eligibility.programme import Citation, PolicySet, Programme, citation_of
 from eligibility.text import Lang, Text
 
 # Why an amount is not in the yearly total.
-Apart = Literal["needs_info", "set_locally", "per_month", "loan"]
+Apart = Literal["needs_info", "unconfirmed", "set_locally", "per_month", "loan"]
 DateKind = Literal["application", "deadline", "becomes_eligible", "amount_changes"]
 
 APART_TEXT: dict[Apart, Text] = {
     "needs_info": Text(
         zh="还要补充情况才能确定能不能办，没有算进合计",
         en="Not decided until more is known: not in the total",
+    ),
+    "unconfirmed": Text(
+        zh="能办，但这一年的标准还没有核实（按以前的规定算的），没有算进合计",
+        en="Eligible, but this year's rates are not yet verified (worked out by an earlier year's "
+        "rules): not in the total",
     ),
     "set_locally": Text(
         zh="能办，钱数由县里定，没有算进合计",
@@ -214,10 +219,18 @@ def _member_plan(answers: MemberAnswers, policies: PolicySet, lang: Lang) -> Mem
 
 
 def _counted(d: Determination, programme: Programme) -> bool:
-    """Only a confirmed amount counts: eligible, an amount, paid once a year or school year."""
+    """Only a confirmed amount counts: eligible, an amount, paid once a year or school year, by
+    rules checked for the date (an amount worked out by an earlier year's rules is not)."""
     paid = programme.policy.benefit.paid
     yearly = paid in ("per_year", "per_school_year")
-    return d.verdict == "eligible" and d.amount is not None and yearly
+    return d.verdict == "eligible" and d.amount is not None and yearly and _verified(d, programme)
+
+
+def _verified(d: Determination, programme: Programme) -> bool:
+    """Whether the programme's rules for the region were checked for the determination's date
+    (`confirmed_until`; its warnings say so when they were not)."""
+    confirmed = programme.confirmed_until(d.region_code)
+    return confirmed is None or d.as_of <= confirmed
 
 
 def _apart(d: Determination, programme: Programme) -> Apart | None:
@@ -229,7 +242,9 @@ def _apart(d: Determination, programme: Programme) -> Apart | None:
         return "needs_info"
     paid = programme.policy.benefit.paid
     if paid == "loan":
-        return "loan"
+        return "loan"  # never a grant, verified or not
+    if d.amount is not None and not _verified(d, programme):
+        return "unconfirmed"
     if paid == "per_month" and d.amount is not None:
         return "per_month"
     return "set_locally"
@@ -332,7 +347,7 @@ def plan_dates(
                 date = _key_date(key_date, programme, d, facts, lang)
                 if date is not None:
                     add(date, a.member.key)
-            timed = _time_suggestion(d, programme, as_of)
+            timed = _time_suggestion(d, programme, policies, as_of)
             if timed is not None:
                 add(timed, a.member.key)
     # Stable: dates on the same day, and the undated ones, keep the programmes' and the policy
@@ -375,13 +390,16 @@ def _key_date(
     )
 
 
-def _time_suggestion(d: Determination, programme: Programme, as_of: dt.date) -> PlanDate | None:
+def _time_suggestion(
+    d: Determination, programme: Programme, policies: PolicySet, as_of: dt.date
+) -> PlanDate | None:
     """The best suggestion that time alone brings about ("满3个月后可申请"), as a date.
 
     Reads the determination's `suggestions` (`eligibility.whatif`): the first one whose every
     change is of the `time` kind and that gives a day after `as_of`.  A determination made
     without suggestions gives none.
     """
+    cited = policies.registry.citations
     for s in d.suggestions:
         if s.on is None or s.on <= as_of or not s.changes:
             continue
@@ -397,10 +415,7 @@ def _time_suggestion(d: Determination, programme: Programme, as_of: dt.date) -> 
             text=s.text,
             start=s.on,
             end=None,
-            sources=tuple(
-                citation_of(programme.policy.sources[k])
-                for k in s.sources
-                if k in programme.policy.sources
-            ),
+            # The suggestion names its sources by registry id, those in force for the region.
+            sources=tuple(cited[k] for k in s.sources if k in cited),
         )
     return None

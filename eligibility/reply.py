@@ -7,8 +7,8 @@ determinations were 41 KB, mostly the same citations and questions again and aga
 - `full`: every criterion's outcome and reason, the amount with its sources, every missing fact,
   next steps, documents, warnings and the versions that re-derive it;
 - `summary`: the same without the criteria that are met (for phones and spreadsheets): verdict,
-  amount, the failing and unknown criteria with their reasons, missing facts, next steps,
-  documents, warnings, versions.
+  amount with its sources, the failing and unknown criteria with their reasons, missing facts
+  and request details, next steps, documents, warnings, versions.
 
 A criterion's wording without its outcome prefix (`CriterionResult.text`) is not sent: the reason
 is that prefix and the same words.
@@ -96,8 +96,9 @@ class FullDetermination(msgspec.Struct, frozen=True, kw_only=True, tag_field="de
 class SummaryDetermination(
     msgspec.Struct, frozen=True, kw_only=True, tag_field="detail", tag="summary"
 ):
-    """One programme's answer in short: the verdict, the amount, the criteria not met or still
-    unknown (with their reasons and sources), what is missing, what to do, warnings, versions."""
+    """One programme's answer in short: the verdict, the amount and the sources it rests on, the
+    criteria not met or still unknown (with their reasons and sources), what is missing (the
+    loan's details the bank checks too), what to do, warnings, versions."""
 
     programme: str
     programme_name: str
@@ -106,8 +107,10 @@ class SummaryDetermination(
     amount: int | None
     amount_unit: str | None
     amount_note: str | None
+    amount_sources: tuple[str, ...]
     criteria: tuple[Reason, ...]
     missing: tuple[Missing, ...]
+    request_details: tuple[Missing, ...]
     next_steps: tuple[str, ...]
     documents: tuple[str, ...]
     warnings: tuple[str, ...]
@@ -164,7 +167,8 @@ def full(determination: Determination) -> FullDetermination:
 
 
 def summary(determination: FullDetermination) -> SummaryDetermination:
-    """The determination in short: its met criteria and request details left out."""
+    """The determination in short: its met criteria left out (a yes still cites what its amount
+    rests on)."""
     d = determination
     return SummaryDetermination(
         programme=d.programme,
@@ -174,8 +178,10 @@ def summary(determination: FullDetermination) -> SummaryDetermination:
         amount=d.amount,
         amount_unit=d.amount_unit,
         amount_note=d.amount_note,
+        amount_sources=d.amount_sources,
         criteria=tuple(c for c in d.criteria if c.outcome != "met"),
         missing=d.missing,
+        request_details=d.request_details,
         next_steps=d.next_steps,
         documents=d.documents,
         warnings=d.warnings,
@@ -218,10 +224,8 @@ def tables(
     for d in determinations:
         named = [i for c in d.criteria for i in c.sources]
         named.extend(i for suggestion in d.suggestions for i in suggestion.sources)
-        asked = list(d.missing)
-        if isinstance(d, FullDetermination):
-            named.extend(d.amount_sources)
-            asked.extend(d.request_details)
+        named.extend(d.amount_sources)
+        asked = [*d.missing, *d.request_details]
         for source_id in named:
             if source_id in sources:
                 continue

@@ -609,11 +609,12 @@ def _change_words(change: Change, spec: FactSpec, policies: PolicySet, lang: Lan
         day = _day(change.on, lang)
         return f"{day}起{label}为“{to}”" if lang == "zh" else f"from {day}, {label.lower()}: {to}"
     if change.before is None:
-        return (
-            f"如果{label}是“{to}{unit}”"
-            if lang == "zh"
-            else f"if {label.lower()} is {to} {unit}".rstrip()
-        )
+        # Not known yet: say whose decision it is where someone else decides it.
+        if lang == "zh":
+            said = f"如果{label}是“{to}{unit}”"
+            return said if change.decided_by is None else f"{said}（由{change.decided_by}认定）"
+        said = f"if {label.lower()} is {to} {unit}".rstrip()
+        return said if change.decided_by is None else f"{said} (decided by {change.decided_by})"
     if change.decided_by is not None:
         if lang == "zh":
             return f"“{label}”由“{before}”变为“{to}”（由{change.decided_by}认定）"
@@ -663,11 +664,14 @@ def _suggestion(
         )
     sources: list[str] = []
     for c in satisfied:
-        sources.extend(s for s in c.criterion.spec.sources if s not in sources)
+        # The criterion's sources in force for the applicant's region and date, as its answer
+        # cites them: never another county's table.
+        sources.extend(s for s in c.sources if s not in sources)
     if current_amount is not None:
-        sources.extend(
-            s for s in _amount_sources(plan, as_of, region_code, decided) if s not in sources
-        )
+        # The sources of the amount the change brings, as the plan's answer would cite them.
+        rule = plan.choices({**facts, **way})[0][0]
+        cited = plan.amount_sources_unset if rule is None else plan.amount_sources[rule]
+        sources.extend(s for s in cited if s not in sources)
     on = max((c.on for c in changes if c.on is not None), default=None)
     words = [_change_words(c, policies.facts[c.fact], policies, lang) for c in changes]
     # "如果A，B，C": one "if" for the facts not yet known.
@@ -708,20 +712,6 @@ def _suggestion(
         sources=tuple(sources),
         text=text,
     )
-
-
-def _amount_sources(
-    plan: ProgrammePlan, as_of: dt.date, region_code: str | None, decided: Decided
-) -> list[str]:
-    """The sources of the amount parameters in force for the applicant's region."""
-    programme = plan.programme
-    found: list[str] = []
-    for rule in programme.amounts:
-        for name in sorted(rules.param_names(rule.amount)):
-            entry = programme.parameter_source(name, region_code, as_of)
-            if entry is not None and entry.value == decided[1] and entry.source not in found:
-                found.append(entry.source)
-    return found
 
 
 def _known(value: object) -> bool | int | str:

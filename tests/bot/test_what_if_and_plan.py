@@ -162,16 +162,20 @@ async def test_family_total_and_one_checklist_with_a_child(bot: BotUnderTest, la
         lang=lang_,
     )
     # 临猗's table pays 1500 for work in another province (临猗县2024年外出务工一次性交通补贴
-    # 政策), 雨露计划 3000 a school year (the national 雨露计划 rules): both confirmed, both
-    # counted; the microloan is lent, not paid, and stays out of the total.
+    # 政策), 雨露计划 3000 a school year (the national 雨露计划 rules), but on 2026-11-23 neither
+    # is confirmed (transport_subsidy.toml: 140821 checked to 2024-12-31; yulu_plan.toml to
+    # 2025-12-31): both are listed apart as not verified, never summed as confirmed (review of
+    # #13: the bot said "只算已经确定的钱数：4500元"); the microloan is lent, not paid.
     by_programme = {e.programme: e for m in plan.members for e in m.entries}
-    assert by_programme["transport_subsidy"].counted and by_programme["yulu_plan"].counted
+    assert by_programme["transport_subsidy"].apart == "unconfirmed"
+    assert by_programme["yulu_plan"].apart == "unconfirmed"
     assert by_programme["microloan"].apart == "loan"
     first_line = family.split("\n")[0]
     assert str(plan.yearly_total) in first_line
-    assert plan.yearly_total == (by_programme["transport_subsidy"].amount or 0) + (
-        by_programme["yulu_plan"].amount or 0
-    )
+    assert plan.yearly_total == 0
+    apart = family.split(texts_of["family_apart"])[1]
+    for programme in ("transport_subsidy", "yulu_plan"):
+        assert by_programme[programme].programme_name in apart
     assert by_programme["microloan"].programme_name in family.split(texts_of["family_apart"])[1]
     # One checklist: each document once, in the plan's order (most programmes first).
     checklist = (

@@ -80,7 +80,9 @@ def test_detail_summary_leaves_out_met_criteria() -> None:
     assert [c for c in full["criteria"] if c["outcome"] != "met"] == short["criteria"]
     assert any(c["outcome"] == "met" for c in full["criteria"])
     assert short["missing"] == full["missing"]
-    assert "request_details" not in short and "amount_sources" not in short
+    # What the amount rests on and the loan's details stay in short too (review of #13).
+    assert short["request_details"] == full["request_details"]
+    assert short["amount_sources"] == full["amount_sources"]
 
 
 @pytest.mark.parametrize(

@@ -114,6 +114,19 @@ def test_the_total_sums_only_confirmed_yearly_amounts(policies: PolicySet) -> No
     assert loan in plan.apart
 
 
+def test_amounts_by_rules_not_checked_for_the_date_are_not_summed(policies: PolicySet) -> None:
+    # transport_subsidy.toml: 临猗 (140821) checked to 2024-12-31; yulu_plan.toml to 2025-12-31.
+    # In 2026 both answers are still worked out (with their warnings), but neither amount is
+    # confirmed for the year: listed apart as not verified, the total 0 (review of #13).
+    plan = decide_household(family(), policies, as_of=dt.date(2026, 9, 1))
+    for who, programme in (("father", "transport_subsidy"), ("son", "yulu_plan")):
+        found = entry(plan, who, programme)
+        assert (found.verdict, found.counted, found.apart) == ("eligible", False, "unconfirmed")
+        assert found.apart_reason and "没有核实" in found.apart_reason
+    assert entry(plan, "father", "microloan").apart == "loan"
+    assert plan.yearly_total == 0
+
+
 def test_a_county_set_amount_and_an_open_answer_are_listed_apart(policies: PolicySet) -> None:
     # 510121 has no transport table: eligible in principle, the county sets the amount (the
     # policy's own example "no regional table").  The father's yulu answer still waits on facts.

@@ -214,17 +214,18 @@ def test_unknown_facts_get_the_value_that_satisfies(policies: PolicySet) -> None
     assert (change.before, change.to) == (None, True)
 
 
-def test_a_household_that_is_not_supported_may_be_monitored_but_never_a_former_poor_one(
+def test_a_household_that_is_not_supported_is_never_told_to_be_monitored_or_poor(
     policies: PolicySet,
 ) -> None:
     # measures, art. 8: the subsidy is for 脱贫劳动力 and 监测对象.  Being 脱贫户 is the past
-    # (fixed); being identified for monitoring is decided by the village and county.
+    # (fixed); monitoring is decided on a household's income and hardship, never sought for a
+    # subsidy (`never_suggested = [true]` on household.monitored; review of #13), so an
+    # ordinary household gets no way in here.
     found = answer(policies, worker(4, household={"category": "ordinary"}), "transport_subsidy")
     assert found.verdict == "ineligible"
-    for suggestion in found.suggestions:
-        assert "household.poverty_alleviated" not in {c.fact for c in suggestion.changes}
-    [change] = best(found).changes
-    assert (change.fact, change.to, change.change) == ("household.monitored", True, "decided")
+    changed = {(c.fact, c.to) for s in found.suggestions for c in s.changes}
+    assert not {f for f, _ in changed} & {"household.poverty_alleviated"}
+    assert ("household.monitored", True) not in changed
 
 
 def test_fixed_facts_are_never_suggested(policies: PolicySet) -> None:
@@ -251,16 +252,19 @@ def test_the_month_minimum_follows_the_region(policies: PolicySet) -> None:
     assert changes == {"person.employment.months_continuous": 3}
 
 
-def test_a_lower_tier_gives_the_change_to_a_higher_one(policies: PolicySet) -> None:
-    # linyi_2024: 省外1500元、省内运城市外600元、运城市内临猗县外300元.
+def test_a_lower_tier_is_not_a_reason_to_move_away(policies: PolicySet) -> None:
+    # linyi_2024: 省外1500元、省内运城市外600元、运城市内临猗县外300元.  The tiers follow where
+    # the job is, which the household is never told to change for a subsidy (work_scope is a
+    # fixed fact; review of #13: "务工地范围从本县内改为外省" for 1500元).
     who = worker(4, as_of="2024-11-05", region="140821", employment={"work_scope": "other_county"})
     found = answer(policies, who, "transport_subsidy")
     assert found.verdict == "eligible" and found.amount == 300
-    amounts = [s.amount for s in found.suggestions]
-    assert amounts == [1500, 600]
-    top = found.suggestions[0]
-    assert {c.fact: c.to for c in top.changes} == {"person.employment.work_scope": "other_province"}
-    assert "linyi_2024" in top.sources and "1500" in top.text
+    assert not [
+        c
+        for s in found.suggestions
+        for c in s.changes
+        if c.fact.startswith("person.employment.work_")
+    ]
 
 
 def test_income_tiers_are_the_past_and_give_no_suggestion(policies: PolicySet) -> None:
@@ -357,8 +361,21 @@ def test_giving_up_work_is_never_offered_as_a_way_in(policies: PolicySet) -> Non
 def test_a_value_never_suggested_must_be_one_of_the_facts_own() -> None:
     sources = dict(bundled_sources())
     catalogue = sources["facts.toml"].decode()
-    sources["facts.toml"] = catalogue.replace(
-        'never_suggested = ["compulsory", "none"]', 'never_suggested = ["dropout"]'
-    ).encode()
+    line = 'never_suggested = ["unemployed", "student", "not_in_labor_force"]'
+    assert line in catalogue
+    sources["facts.toml"] = catalogue.replace(line, 'never_suggested = ["dropout"]').encode()
     with pytest.raises(PolicyError, match="never_suggested"):
         load_policy_set(sources, run_examples=False)
+
+
+def test_a_suggestion_cites_only_the_rules_in_force_for_the_applicants_region(
+    policies: PolicySet,
+) -> None:
+    # 黑龙江 (230124): 黑人社发〔2022〕18号 (`heilongjiang`) only, never 崇信's (chongxin_2024) or
+    # 环江's (huanjiang_2021) tables, which the criterion's policy entry also lists.
+    found = answer(policies, worker(1, as_of="2026-01-20"), "transport_subsidy")
+    cited = {s for suggestion in found.suggestions for s in suggestion.sources}
+    assert "heilongjiang" in cited
+    assert not cited & {"chongxin_2024", "huanjiang_2021", "linyi_2024", "fuyuan_2024"}
+    # And by the ids the answer's sources table uses.
+    assert cited <= set(policies.registry.citations)
