@@ -14,10 +14,11 @@ How it maps the rule language's semantics onto polars:
   on booleans are Kleene in polars (false & null = false, true | null = true), and `~null` is null.
   `given(x)` is `is_not_null()`.  Division by zero is null, as in `rules._arith`.
 - **Parameters vary by row** because `region_code` and `as_of` vary.  Rather than building each
-  parameter as a per-row column, each programme has a small set of *parameter profiles*: a row's
-  profile is the longest override region that prefixes its region code (or none) and how many of
-  the programme's dates it is on or after (each value's `since` and `until`, and the day after
-  each `confirmed_until`).  Every row of one profile has the same
+  parameter as a per-row column, each programme has a small set of *parameter profiles*
+  (`eligibility.plan.Profiles`): a row's profile is its region class (its code matched exactly
+  against the programme's regions and their prefixes, else the longest of them that prefixes it,
+  else none) times how many of the programme's dates it is on or after (`profile_expr` here,
+  `Profiles.profile_of` for one applicant).  Every row of one profile has the same
   parameter values (they come from `Programme.parameters`, the reference's own resolution), so any
   sub-expression that reads only parameters is evaluated once per profile by `rules.evaluate`
   itself and becomes a lookup on the profile column.  This keeps parameter semantics (lists,

@@ -441,29 +441,6 @@ def _reads(programme: Programme, item: str) -> tuple[set[str], set[str]]:
     return facts, params
 
 
-def _amount_params(rules_of: Assessed, facts_of: Assessed, pid: str) -> set[str]:
-    """The parameters the amount read for `facts_of`'s facts under `rules_of`'s rules and date:
-    the conditions of the amount rules up to the one that decided, and that rule's amount (all
-    of them where none decided)."""
-    programme = rules_of.policies.programme(pid)
-    region = facts_of.applicant.region_code
-    try:
-        facts = flatten(facts_of.applicant, rules_of.as_of)
-    except FactError:
-        return set()
-    plan = plans_of(rules_of.policies).plan(programme, region, rules_of.as_of)
-    if plan.not_in_force is not None or not programme.amounts:
-        return set()
-    chosen = plan.choices(facts)[0][0]
-    used = programme.amounts if chosen is None else programme.amounts[: chosen + 1]
-    found: set[str] = set()
-    for index, rule in enumerate(used):
-        found |= rules.param_names(rule.when)
-        if chosen is None or index == chosen:
-            found |= rules.param_names(rule.amount)
-    return found
-
-
 def _criterion_rules(
     prog_a: Programme, prog_b: Programme
 ) -> tuple[list[str], list[str], list[str]]:

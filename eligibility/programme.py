@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import msgspec
@@ -244,15 +244,14 @@ class Programme:
         text: Text,
         variants: Sequence[Mapping[str, object]],
         lang: Lang,
-        shown_facts: Mapping[str, str] | None = None,
     ) -> str:
         """`text` in `lang`, filled in from the first variant that sets every value it names.
 
         The first variant is the region's own (see `parameter_variants`); a criterion that only
         some counties have (an age limit) is worded with the values of one that has it, never
-        with "None".  `shown_facts` fills fact placeholders (`{person.age}`) with the words
-        already chosen for them.  Called when a decision plan is built (`eligibility.plan`),
-        not per applicant.
+        with "None"; fact placeholders (`{person.age}`) are left for the plan to fill with the
+        applicant's own values.  Called when a decision plan is built (`eligibility.plan`), not
+        per applicant.
         """
         params = variants[0]
         names = text.placeholders()
@@ -270,7 +269,7 @@ class Programme:
                     for n in local.placeholders()
                     if "." not in n
                 }
-                return local.format({**values, **(shown_facts or {})}).in_(lang)
+                return local.format(values).in_(lang)
         for candidate in variants:
             if all(candidate.get(name) is not None for name in names if "." not in name):
                 params = candidate
@@ -280,8 +279,8 @@ class Programme:
                 # No variant sets every value named: never show "None".  Callers choose texts
                 # whose values are set (see `sets_all`); this is the last safeguard.
                 filled = {n: NOT_SET[lang] for n in names if "." not in n and params.get(n) is None}
-                return text.format({**params, **filled, **(shown_facts or {})}).in_(lang)
-        return text.format({**params, **(shown_facts or {})}).in_(lang)
+                return text.format({**params, **filled}).in_(lang)
+        return text.format(params).in_(lang)
 
     def sets_all(self, text: Text, params: Mapping[str, object]) -> bool:
         """Whether `params` give a value for every parameter `text` names."""
@@ -568,10 +567,6 @@ class SourceRegistry:
     def id_of(self, programme: str, key: str) -> str:
         """The registry id of source `key` of `programme` (KeyError if it has none)."""
         return self.ids[(programme, key)]
-
-    def cited(self, ids: Iterable[str]) -> dict[str, Citation]:
-        """The table an answer carries for the ids its determinations name, in first-named order."""
-        return {i: self.citations[i] for i in dict.fromkeys(ids)}
 
 
 @dataclass(frozen=True)

@@ -439,8 +439,9 @@ def compile_expr(expr: Expr, params: Params | None = None) -> Compiled:
     if found is not None and found[0] is expr:
         return found[1]
     compiled = _compile(expr)
-    if len(_compiled) < _CACHE_LIMIT:
-        _compiled[id(expr)] = (expr, compiled)
+    if len(_compiled) >= _CACHE_LIMIT:
+        _compiled.clear()  # a bound on memory that never stops caching (whatif compiles many)
+    _compiled[id(expr)] = (expr, compiled)
     return compiled
 
 

@@ -8,12 +8,13 @@ comparisons for the nearest value that satisfies them (`months_continuous >= 3` 
 memberships for the allowed values, booleans flipped, unknown facts for the value that
 satisfies.  The catalogue's class of each fact (`FactSpec.change`) says what may be asked:
 fixed facts never, time facts only forwards (with the day it happens, counted from `as_of`),
-choices and decisions by others freely (with who decides).  Every candidate is re-decided by the
-plan's own evaluator (`Plans.decide_under`) and kept only if it makes the programme eligible (or
-gives the stated amount); a change that breaks another criterion is either repaired by a further
-change or dropped.  The ones kept are ranked by how few facts change, then how easy they are
-(time < choice < decided), then the earliest day, and re-checked through `determine` on the
-changed applicant by the caller (`eligibility.determination`).
+choices and decisions by others (with who decides), but never a value the catalogue lists as
+`never_suggested`.  Every candidate is re-decided with the plan's own generated code
+(`ProgrammePlan.outcomes` and `choices`, through `verdict_of`) and kept only if it makes the
+programme eligible (or gives the stated amount); a change that breaks another criterion is
+either repaired by a further change or dropped.  The ones kept are ranked by how few facts
+change, then how easy they are (time < choice < decided), then the earliest day, and re-checked
+through `determine` on the changed applicant by the caller (`eligibility.determination`).
 
 Pure: no I/O, no clock (`as_of` is the applicant's).
 """
@@ -23,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import count, product
 
@@ -305,12 +306,6 @@ _MISSING = object()
 
 # ---------------------------------------------------------------------------------------------
 # A programme's conditions
-
-
-def criterion_condition(plan: ProgrammePlan, index: int) -> rules.Expr:
-    """What must hold for criterion `index` to be met under every parameter variant of the plan:
-    each variant applying it either finds its `applies_when` false or its test true."""
-    return _prepared(plan).conditions[index]
 
 
 def _condition(plan: ProgrammePlan, index: int) -> rules.Expr:
@@ -747,8 +742,3 @@ def apply_changes(applicant: Applicant, changes: Iterable[Change]) -> Applicant:
         paths.pop("person.id_number", None)
     paths.update(changed)
     return applicant_from_paths(paths)
-
-
-def changed_paths(suggestion: Suggestion) -> Iterator[str]:
-    """The facts a suggestion changes."""
-    return (c.fact for c in suggestion.changes)

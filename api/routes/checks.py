@@ -26,7 +26,7 @@ from api.schemas import (
 from api.services.assessments import check_programmes
 from eligibility.derive import FactError
 from eligibility.determination import determine
-from eligibility.reply import full, shown, tables
+from eligibility.reply import full, reply, shown, tables
 
 Programmes = Annotated[
     list[ProgrammeId] | None,
@@ -86,9 +86,12 @@ class ChecksController(Controller):
             )
         except FactError as exc:
             raise invalid([FieldError(path=f"$.{exc.path}", message=exc.message)]) from None
-        sent = shown((full(d) for d in determinations), detail)
-        sources, questions = tables(sent, policies, lang)
-        return CheckResult(determinations=sent, sources=sources, questions=questions)
+        answer = reply(determinations, policies, lang, detail)
+        return CheckResult(
+            determinations=answer.determinations,
+            sources=answer.sources,
+            questions=answer.questions,
+        )
 
     @post("/batch", status_code=200, responses=protected(), summary="Check many applicants")
     async def check_batch(
