@@ -798,12 +798,7 @@ def _says(
         )
     reasons: list[str] = []
     if cause != "rules" and facts:
-        shown = [
-            f"您填的{c.label}从{c.said_before}改成了{c.said_after}"
-            if zh
-            else f"the {c.label} you gave changed from {c.said_before} to {c.said_after}"
-            for c in facts
-        ]
+        shown = [_change_words(c, b, zh) for c in facts]
         reasons.append(_join(shown, lang) + _CAUSE_WORDS["facts"][lang])
     if cause != "facts":
         if params:
@@ -847,3 +842,22 @@ def _says(
         return head
     because = "，因为" if zh else ", because "
     return head + because + ("；" if zh else "; and ").join(reasons)
+
+
+def _change_words(c: FactChange, side: Assessed, zh: bool) -> str:
+    """One changed fact in words.  A fact that moves on by itself (months of work, age) and did
+    so went from one value to the other; any other change the household gave ("您填的…改成了")."""
+    spec = side.policies.facts.get(c.fact)
+    forwards = (
+        isinstance(c.before, int)
+        and isinstance(c.after, int)
+        and not isinstance(c.before, bool)
+        and c.after > c.before
+    )
+    if spec is not None and spec.change == "time" and forwards:
+        if zh:
+            return f"{c.label}从{c.said_before}到了{c.said_after}"
+        return f"the {c.label} went from {c.said_before} to {c.said_after}"
+    if zh:
+        return f"您填的{c.label}从{c.said_before}改成了{c.said_after}"
+    return f"the {c.label} you gave changed from {c.said_before} to {c.said_after}"

@@ -72,6 +72,18 @@ def test_a_fact_change_alone(policies: PolicySet) -> None:
     )
 
 
+def test_months_that_passed_are_not_worded_as_the_household_changing_its_answer(
+    policies: PolicySet,
+) -> None:
+    """贵州 2024 (the 2023–24 table, 3 months of work needed): 1 month, then 4 on the same
+    rules.  Months of work move on by themselves: "从1个月到了4个月", not "您填的…改成了"."""
+    before = _applicant("520102", "2024-06-01", 1, per_capita_net_income=8000)
+    after = _applicant("520102", "2024-06-01", 4, per_capita_net_income=8000)
+    says = _changes(policies, before, after)["verdict"].says
+    assert "连续务工月数从1个月到了4个月（事实变了）" in says
+    assert "您填的" not in says
+
+
 def test_a_rule_change_alone_across_a_tables_end(policies: PolicySet) -> None:
     """The same facts on 2024-06-01 and 2025-06-01: 1000 元 under the 2023–24 table, 500 under
     2025's."""
