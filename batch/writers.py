@@ -123,7 +123,20 @@ class Writer(Protocol):
         ...
 
 
-class _CsvWriter:
+class _NoSheets:
+    """A format with one table only: the summary, legend and household plans go beside it
+    (`write_side_csv`), so finishing writes nothing more."""
+
+    def finish(
+        self,
+        summary: pl.DataFrame,
+        legend: pl.DataFrame | None,
+        households: pl.DataFrame | None = None,
+    ) -> None:
+        del summary, legend, households
+
+
+class _CsvWriter(_NoSheets):
     """UTF-8 with a BOM, so that Excel and WPS open the Chinese text correctly; formula-like
     text neutralised."""
 
@@ -137,16 +150,8 @@ class _CsvWriter:
         neutralised(frame).write_csv(self.stream, include_header=self.first)
         self.first = False
 
-    def finish(
-        self,
-        summary: pl.DataFrame,
-        legend: pl.DataFrame | None,
-        households: pl.DataFrame | None = None,
-    ) -> None:
-        del summary, legend, households
 
-
-class _NdjsonWriter:
+class _NdjsonWriter(_NoSheets):
     """One JSON object per line (polars' own encoder: the rows are columnar already)."""
 
     def __init__(self, stream: IO[bytes]) -> None:
@@ -154,14 +159,6 @@ class _NdjsonWriter:
 
     def write(self, frame: pl.DataFrame) -> None:
         frame.write_ndjson(self.stream)
-
-    def finish(
-        self,
-        summary: pl.DataFrame,
-        legend: pl.DataFrame | None,
-        households: pl.DataFrame | None = None,
-    ) -> None:
-        del summary, legend, households
 
 
 class _ParquetWriter:

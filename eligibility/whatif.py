@@ -40,8 +40,10 @@ from eligibility.plan import (
     CriterionPlan,
     Plans,
     ProgrammePlan,
+    choose_amount,
     show_fact,
     verdict_of,
+    weighs_amount,
 )
 from eligibility.policy_file import Verdict
 from eligibility.programme import PolicySet
@@ -373,12 +375,12 @@ Decided = tuple[Verdict, int | None]
 
 def decide_verdict(plan: ProgrammePlan, facts: Mapping[str, object]) -> Decided:
     """The verdict and amount the plan gives the facts, by the same semantics as
-    `Plans.decide_under` (`verdict_of`, `ProgrammePlan.amount`) without assembling the answer's
-    wording: what checking a candidate change needs."""
+    `Plans.decide_under` (`verdict_of`, `weighs_amount`, `choose_amount`) without assembling the
+    answer's wording: what checking a candidate change needs."""
     verdict = verdict_of(plan.outcomes(facts)[0])
-    if verdict == "ineligible" or not plan.amounts[0]:
+    if not weighs_amount(verdict) or not plan.amounts[0]:
         return verdict, None
-    amount, _, _ = plan.amount(plan.choices(facts), "zh")
+    amount, _, _ = choose_amount(plan.choices(facts))
     return verdict, amount
 
 
