@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from typing import Any
 
@@ -23,46 +22,17 @@ from eligibility.facts import (
     household_status,
 )
 from eligibility.identity import check_character
-from eligibility.plan import Profiles, plans_of
 from eligibility.policy import load_bundled
 from eligibility.programme import PolicySet
+from tests.eligibility.strategies import policy_dates, policy_regions
 
 POLICIES = load_bundled()
 COLUMNAR = ColumnarPolicySet(POLICIES)
 
-PROFILES = [plans_of(POLICIES).profiles(p) for p in POLICIES.programmes.values()]
 
-
-def _policy_regions(profiles: list[Profiles]) -> list[str | None]:
-    """Region codes from the loaded policies: every code a programme matches exactly (its
-    regions and their shorter prefixes), every region it matches as a prefix, and the
-    representative code of each of its region classes (one under each prefix that no longer
-    region touches, and one that no region touches), and no code at all."""
-    codes: set[str] = set()
-    for found in profiles:
-        codes.update(found.exact)
-        codes.update(found.prefixed)
-        codes.update(code for code, _ in found.points if code is not None)
-    return [None, *sorted(codes)]
-
-
-def _policy_dates(profiles: list[Profiles]) -> list[dt.date]:
-    """Days from the loaded policies: each date a programme's values, steps or confirmations
-    start or end on (`Profiles.dates`), the day before and after it, and the first and last day
-    (and any 29 February) of the years around them."""
-    named = {day for found in profiles for day in found.dates}
-    around = {d + dt.timedelta(days=k) for d in named for k in (-1, 0, 1)}
-    years = range(min(d.year for d in named) - 1, max(d.year for d in named) + 2)
-    for year in years:
-        around |= {dt.date(year, 1, 1), dt.date(year, 12, 31)}
-        if calendar.isleap(year):
-            around.add(dt.date(year, 2, 29))
-    return sorted(around)
-
-
-REGIONS = _policy_regions(PROFILES)
+REGIONS = policy_regions()
 CODES = [code for code in REGIONS if code is not None]
-DATES = _policy_dates(PROFILES)
+DATES = policy_dates()
 # Born before the first day asked about: the core refuses a birth date after `as_of`.
 BORN_BY = DATES[0] - dt.timedelta(days=1)
 INT_RANGES: dict[str, tuple[int, int]] = {

@@ -2,29 +2,49 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from typing import Any
 
 from hypothesis import strategies as st
 
 from eligibility import facts as f
+from eligibility.plan import Profiles, plans_of
+from eligibility.policy import load_bundled
 
-REGIONS = [
-    "140821",
-    "141100",
-    "230124",
-    "620823",
-    "520181",
-    "451226",
-    "410581",
-    "510121",
-    "330106",
-    "610112",
-    "620802",
-    "14",
-    "6208",
-    None,
-]
+
+def policy_regions() -> list[str | None]:
+    """Region codes from the loaded policies: every code a programme matches exactly (its
+    regions and their shorter prefixes), every region it matches as a prefix, and the
+    representative code of each of its region classes (one under each prefix that no longer
+    region touches, and one that no region touches), and no code at all."""
+    codes: set[str] = set()
+    for found in _PROFILES:
+        codes.update(found.exact)
+        codes.update(found.prefixed)
+        codes.update(code for code, _ in found.points if code is not None)
+    return [None, *sorted(codes)]
+
+
+def policy_dates() -> list[dt.date]:
+    """Days from the loaded policies: each date a programme's values, steps or confirmations
+    start or end on (`Profiles.dates`), the day before and after it, and the first and last day
+    (and any 29 February) of the years around them."""
+    named = {day for found in _PROFILES for day in found.dates}
+    around = {d + dt.timedelta(days=k) for d in named for k in (-1, 0, 1)}
+    years = range(min(d.year for d in named) - 1, max(d.year for d in named) + 2)
+    for year in years:
+        around |= {dt.date(year, 1, 1), dt.date(year, 12, 31)}
+        if calendar.isleap(year):
+            around.add(dt.date(year, 2, 29))
+    return sorted(around)
+
+
+_POLICIES = load_bundled()
+_PROFILES: list[Profiles] = [plans_of(_POLICIES).profiles(p) for p in _POLICIES.programmes.values()]
+# Drawn from the policies themselves, so a region or a date a new table adds is tried at once.
+REGIONS = policy_regions()
+DATES = policy_dates()
 
 
 def maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -92,7 +112,11 @@ def applicants() -> st.SearchStrategy[dict[str, Any]]:
         },
     )
     return st.fixed_dictionaries(
-        {"as_of": st.dates(dt.date(2021, 6, 1), dt.date(2026, 12, 31)).map(str)},
+        {
+            "as_of": st.one_of(
+                st.dates(dt.date(2021, 6, 1), dt.date(2026, 12, 31)), st.sampled_from(DATES)
+            ).map(str)
+        },
         optional={
             "region_code": maybe(st.sampled_from(REGIONS)),
             "household": maybe(household),
