@@ -42,6 +42,7 @@ from eligibility.identity import (
 )
 from eligibility.places import region_code_for_name
 from eligibility.reply import FullDetermination, Question, Source, SummaryDetermination
+from eligibility.text import Lang as Lang  # the core's, re-exported for the routes
 
 # A place as people write it, standing for its code (eligibility.places).
 PlaceName = Annotated[
@@ -59,7 +60,6 @@ Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\
 ProgrammeId = Literal[
     "microloan", "transport_subsidy", "public_welfare_post", "yulu_plan", "monitoring_referral"
 ]
-Lang = Literal["zh", "en"]
 # The shape only (ASCII or full-width, normalised by the core); the check digit and birth date
 # are checked by `check_id_number`.
 IdNumberText = Annotated[

@@ -33,7 +33,7 @@ from batch.household_plans import household_plans
 from batch.readers import DEFAULT_CHUNK_ROWS, INPUT_FORMATS, REPLACEMENT, Register, open_register
 from batch.summary import ERROR_COLUMN, Summary
 from batch.writers import OUTPUT_FORMATS, XLSX_MAX_ROWS, atomic_output, open_writer, write_side_csv
-from eligibility.columnar import ColumnarPolicySet, Reasons
+from eligibility.columnar import REASONS, ColumnarPolicySet, Reasons
 from eligibility.policy import load_bundled
 from eligibility.programme import PolicySet
 from eligibility.text import Lang
@@ -53,7 +53,6 @@ __all__ = [
     "run_batch",
 ]
 
-REASONS: tuple[Reasons, ...] = ("text", "codes", "none")
 Progress = Callable[[int, int | None], None]  # rows done, rows in all (None: not known)
 RowCheck = Callable[[pl.DataFrame], pl.Series]
 """A caller's rule for which rows it may decide: given a chunk's parsed facts (`region_code`

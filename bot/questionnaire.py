@@ -21,7 +21,7 @@ import msgspec
 from bot.reading import NotRead, read_number, read_yes_no
 from bot.texts import SKIP_WORDS, say
 from eligibility import asking, rules
-from eligibility.answer import Determination
+from eligibility.answer import Determination, Suggestion
 from eligibility.birth import birth_date_problem
 from eligibility.catalogue import FactSpec, QuestionSpec
 from eligibility.derive import DERIVED_FACTS, age_on, flatten
@@ -32,7 +32,7 @@ from eligibility.identity import IdentityNumberError, mask_identity_number, pars
 from eligibility.places import Place, gazetteer
 from eligibility.programme import PolicySet
 from eligibility.regions import is_region_code
-from eligibility.text import Lang
+from eligibility.text import Lang, with_unit
 
 IDLE: Final = "idle"
 RESULTS: Final = "results"
@@ -1077,16 +1077,20 @@ class Questionnaire:
     def suggestions_text(
         self, shown: Sequence[tuple[Determination, str | None]], lang: Lang
     ) -> str | None:
-        """ "还可以怎么办": for each programme not eligible, its best suggestion in the core's own
-        words, and the documents the rules it satisfies are written in (those the answer names
+        """ "还可以怎么办": for each programme, its best suggestion: for one not eligible, the
+        way in, in the core's own words; for an eligible one, what would pay more ("可以多拿…").
+        Each with the documents the rules it rests on are written in (those the answer names
         for the applicant's region and date).  None when no programme has one."""
         lines = [say(lang, "what_if")]
         for d, who in shown:
-            if d.verdict == "eligible" or not d.suggestions:
+            if not d.suggestions:
                 continue
             best = d.suggestions[0]
             title = f"【{d.programme_name}】" + (f"（{who}）" if who else "")
-            lines.append(f"{title}{best.text}")
+            said = best.text if d.verdict != "eligible" else _raised(d, best, lang)
+            if said is None:
+                continue
+            lines.append(f"{title}{said}")
             cited = self._cited(d, best.criteria, best.sources)
             if cited:
                 joined = ("；" if lang == "zh" else "; ").join(cited)
@@ -1130,6 +1134,23 @@ class Questionnaire:
                 )
             )
         return replies
+
+
+def _raised(d: Determination, best: Suggestion, lang: Lang) -> str | None:
+    """An eligible answer's suggestion that pays more, said as how much more, then the changes
+    ("可以多拿200元（一共1000元）：再过2个月…满6个月。"): the core's sentence without its own
+    "…可以领1000元（现在是800）" clause, which the opening says already (kept whole if worded
+    otherwise).  None for a suggestion that does not pay more."""
+    if d.amount is None or best.amount is None or best.amount <= d.amount:
+        return None
+    unit = d.amount_unit or ""
+    if lang == "zh":
+        said_again = f"，{d.programme_name}可以领{best.amount}{unit}（现在是{d.amount}）"
+    else:
+        said_again = f": then {d.programme_name} pays {best.amount} {unit} (now {d.amount})"
+    changes = best.text.replace(said_again, "", 1)
+    more, amount = (with_unit(n, "yuan", lang) for n in (best.amount - d.amount, best.amount))
+    return say(lang, "what_if_more", more=more, amount=amount) + changes
 
 
 VERDICT_MARK: Final = {"eligible": "✅", "ineligible": "❌", "needs_info": "❓"}

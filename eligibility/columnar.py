@@ -50,7 +50,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial, reduce
-from typing import Literal
+from typing import Literal, get_args
 
 import polars as pl
 
@@ -108,6 +108,7 @@ def _token(index: int) -> str:
 
 NodeKind = Literal["bool", "num", "str", "date", "list", "null"]
 Reasons = Literal["text", "codes", "none"]
+REASONS: tuple[Reasons, ...] = get_args(Reasons)  # the choices, in this order
 
 
 class ColumnarUnsupportedError(ValueError):

@@ -38,7 +38,7 @@ from eligibility.places import gazetteer
 from eligibility.plan import plans_of, show_fact
 from eligibility.policy_file import ParameterValue, ParamValue
 from eligibility.programme import Citation, PolicySet, Programme
-from eligibility.text import Lang
+from eligibility.text import Lang, date_words, with_unit, yes_no
 
 Cause = Literal["facts", "rules", "both"]
 # A criterion's state in an answer: its outcome, or left out (its rule does not apply there:
@@ -174,12 +174,6 @@ _CAUSE_WORDS: dict[str, dict[Lang, str]] = {
     "rules": {"zh": "（规定变了{see}）", "en": " (the rules changed{see})"},
     "date": {"zh": "（日期变了）", "en": " (the date moved)"},
 }
-_UNITS: dict[str, dict[Lang, str]] = {
-    "months": {"zh": "个月", "en": " months"},
-    "yuan": {"zh": "元", "en": " yuan"},
-    "years": {"zh": "岁", "en": " years"},
-    "people": {"zh": "人", "en": " people"},
-}
 _NO_RULE: dict[Lang, str] = {"zh": "没有规定", "en": "no rule"}
 _UNSET: dict[Lang, str] = {"zh": "没有定数", "en": "no set figure"}
 _UNKNOWN: dict[Lang, str] = {"zh": "没填", "en": "not given"}
@@ -188,11 +182,10 @@ _NATIONAL: dict[Lang, str] = {"zh": "全国", "en": "national"}
 
 
 def _date_words(day: dt.date, lang: Lang) -> str:
-    if lang == "en":
-        return day.isoformat()
-    if (day.month, day.day) == (1, 1):
+    # A value in force from 1 January is the year's: "2024年起".
+    if lang == "zh" and (day.month, day.day) == (1, 1):
         return f"{day.year}年"
-    return f"{day.year}年{day.month}月{day.day}日"
+    return date_words(day, lang)
 
 
 def _place_words(region: str | None, lang: Lang) -> str:
@@ -216,11 +209,9 @@ def _fact_words(policies: PolicySet, path: str, value: object, lang: Lang) -> st
         if place is None:
             return value
         return f"{place.name}（{value}）" if lang == "zh" else f"{place.name} ({value})"
-    said = show_fact(policies, path, value, lang)
-    if spec is not None and spec.kind == "int" and spec.unit is not None:
-        unit = _UNITS[spec.unit][lang]
-        said += unit[:-1] if lang == "en" and value == 1 and unit.endswith("s") else unit
-    return said
+    if spec is not None and spec.kind == "int" and isinstance(value, int):
+        return with_unit(value, spec.unit, lang)
+    return show_fact(policies, path, value, lang)
 
 
 def _fact_label(policies: PolicySet, path: str, lang: Lang) -> str:
@@ -251,7 +242,7 @@ def _value_words(policies: PolicySet, value: ParamValue, unit: str | None, lang:
         words = [options.get(v, str(v)) if isinstance(v, str) else str(v) for v in value]
         return ("、" if lang == "zh" else ", ").join(words) if words else "—"
     if isinstance(value, bool):
-        return {"zh": ("否", "是"), "en": ("no", "yes")}[lang][value]
+        return yes_no(value, lang)
     return f"{value}{unit or ''}" if lang == "zh" else f"{value} {unit or ''}".strip()
 
 

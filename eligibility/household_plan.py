@@ -28,9 +28,10 @@ import msgspec
 from eligibility.answer import Determination
 from eligibility.determination import determine
 from eligibility.facts import Applicant, applicant_paths
+from eligibility.plan import plans_of
 from eligibility.policy_file import KeyDate, Verdict
 from eligibility.programme import Citation, PolicySet, Programme, citation_of
-from eligibility.text import Lang, Text
+from eligibility.text import LANGS, Lang, Text
 
 # Why an amount is not in the yearly total.
 Apart = Literal["needs_info", "unconfirmed", "set_locally", "per_month", "loan"]
@@ -190,7 +191,7 @@ def household_plan(
         yearly_total=sum(e.amount or 0 for e in entries if e.counted),
         yearly_total_unit=TOTAL_UNIT.in_(lang),
         apart=tuple(e for e in entries if e.apart is not None),
-        checklist=checklist(answers),
+        checklist=checklist(answers, policies),
         dates=plan_dates(answers, policies, as_of=as_of, lang=lang),
     )
 
@@ -271,10 +272,25 @@ def document_key(text: str) -> tuple[str, ...]:
     return tuple(sorted(parts))
 
 
-def checklist(answers: Sequence[MemberAnswers]) -> tuple[ChecklistItem, ...]:
+def _same_document(d: Determination, policies: PolicySet) -> dict[str, tuple[str, ...]]:
+    """What makes each document line the answer may show the same as another programme's, in
+    any language: the `document_key` of its Chinese wording, from the plan that decided the
+    answer (its region and date).  The policy files write the Chinese first and the same paper
+    the same way there ("户口本、身份证"), while their English names of it differ ("Household
+    register and ID cards", "ID card and household register"); keyed on the Chinese, a zh and
+    an en checklist have the same items in the same order."""
+    plan = plans_of(policies).plan(policies.programme(d.programme), d.region_code, d.as_of)
+    return {
+        step.text[lang]: document_key(step.text["zh"]) for step in plan.documents for lang in LANGS
+    }
+
+
+def checklist(answers: Sequence[MemberAnswers], policies: PolicySet) -> tuple[ChecklistItem, ...]:
     """The documents of every programme a member can apply for (eligible), each once, the one
-    most programmes need first (then the one more members need, then the first met).  An answer
-    still waiting on facts adds none: its list may not be the one that applies."""
+    most programmes need first (then the one more members need, then the first met); the same
+    document is found by its Chinese wording whatever the language (`_same_document`), and
+    named as first met.  An answer still waiting on facts adds none: its list may not be the
+    one that applies."""
     first_text: dict[tuple[str, ...], str] = {}
     programmes: dict[tuple[str, ...], list[str]] = {}
     members: dict[tuple[str, ...], list[str]] = {}
@@ -282,8 +298,9 @@ def checklist(answers: Sequence[MemberAnswers]) -> tuple[ChecklistItem, ...]:
         for d in a.determinations:
             if d.verdict != "eligible":
                 continue
+            same = _same_document(d, policies)
             for text in d.documents:
-                key = document_key(text)
+                key = same.get(text) or document_key(text)
                 first_text.setdefault(key, text)
                 if d.programme not in programmes.setdefault(key, []):
                     programmes[key].append(d.programme)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import string
 from collections.abc import Mapping
@@ -11,6 +12,38 @@ import msgspec
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
+
+# A yes-or-no value as a reader says it (a boolean fact's or parameter's value), no first.
+YES_NO: dict[Lang, tuple[str, str]] = {"zh": ("否", "是"), "en": ("no", "yes")}
+# The words of a number's unit (`eligibility.catalogue.Unit`): "3个月", "3 months".
+UNIT_WORDS: dict[str, dict[Lang, str]] = {
+    "months": {"zh": "个月", "en": "months"},
+    "years": {"zh": "周岁", "en": "years"},
+    "yuan": {"zh": "元", "en": "yuan"},
+    "people": {"zh": "人", "en": "people"},
+}
+
+
+def yes_no(value: bool, lang: Lang) -> str:
+    """是/否, yes/no."""
+    return YES_NO[lang][value]
+
+
+def with_unit(number: int, unit: str | None, lang: Lang) -> str:
+    """A number with its unit's words ("3个月", "3 months", "1 month"); bare without a unit."""
+    if unit is None:
+        return str(number)
+    words = UNIT_WORDS[unit][lang]
+    if lang == "zh":
+        return f"{number}{words}"
+    if number == 1 and words.endswith("s"):
+        words = words[:-1]
+    return f"{number} {words}"
+
+
+def date_words(day: dt.date, lang: Lang) -> str:
+    """A day as a reader says it: "2027年1月5日"; in English the ISO date, "2027-01-05"."""
+    return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()
 
 
 class Text(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

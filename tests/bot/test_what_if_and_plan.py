@@ -1,6 +1,7 @@
 """Issue 13 in the bot, through the real HTTP layer against the local Bot API stand-in: after
-the results, "还可以怎么办" (the core's best suggestion per programme not eligible, with the
-documents it rests on) and, once a child was added as a second person, the household's plan
+the results, "还可以怎么办" (the core's best suggestion per programme: the way in for one not
+eligible, what would pay more for an eligible one, with the documents it rests on) and, once a
+child was added as a second person, the household's plan
 (the yearly total of confirmed amounts, what is listed apart, one checklist) from
 `eligibility.household_plan`.  The child is asked only the child's own facts."""
 
@@ -8,16 +9,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from bot.questionnaire import CHILD_KEY, PERSON_KEY, applicant_of
 from bot.texts import EN, ZH
 from eligibility.determination import determine
 from eligibility.household_plan import MemberAnswers, PlanMember, household_plan
+from eligibility.policy import bundled_sources, load_policy_set
+from eligibility.programme import PolicySet
 from tests.bot.conftest import BotUnderTest
 from tests.bot.driver import answer
+from tests.bot.fake_bot_api import FakeBotApi
 from tests.bot.households import HOUSEHOLDS, _answer_one, _finished
 
 # An applicant one month short of the transport rule (tests/api/test_api_checks.py's
@@ -78,6 +84,107 @@ async def test_what_could_change_this_gives_the_day_and_the_document(
     assert "甘人社通〔2024〕155号" not in what_if
     # No household plan for one person.
     assert not _messages_from(texts, TEXTS[lang]["family_total"].split("{")[0])
+
+
+# No bundled amount tier rests on a fact a household can change (the transport tiers follow
+# where the job is, 贵州's follow last year's income: both fixed), so the bundled policies never
+# suggest paying more.  To show how the bot says it, a made-up tier, not from any document, put
+# before the others: 1000 yuan for 6 months of work in another province (黑龙江 pays 800 from 3
+# months, 黑人社发〔2022〕18号).
+MADE_UP_TIER = (
+    "[[benefit.amounts]]\n"
+    "when = \"person.employment.work_scope == 'other_province'"
+    ' and person.employment.months_continuous >= 6"\n'
+    'amount = "1000"\n\n'
+)
+FOUR_MONTHS = {**ONE_MONTH_SHORT, "person.employment.months_continuous": 4}
+
+
+def _paying_more_after_six_months() -> PolicySet:
+    sources = dict(bundled_sources())
+    text = sources["transport_subsidy.toml"].decode()
+    first = "[[benefit.amounts]]\n"
+    assert first in text
+    sources["transport_subsidy.toml"] = text.replace(first, MADE_UP_TIER + first, 1).encode()
+    return load_policy_set(sources, run_examples=False)  # its 800-yuan examples of 6+ months
+
+
+@pytest_asyncio.fixture
+async def bot_paying_more(fake_api: FakeBotApi, database_url: str) -> AsyncIterator[BotUnderTest]:
+    """The bot with the made-up tier."""
+    under_test = BotUnderTest(fake_api, database_url, _paying_more_after_six_months())
+    await under_test.start()
+    yield under_test
+    await under_test.stop()
+    await under_test.engine.dispose()
+
+
+async def _what_if_lines(bot: BotUnderTest, lang: str, facts: dict[str, Any]) -> list[str]:
+    bot.clock.today = AS_OF
+    user = bot.user()
+    if lang == "en":
+        await bot.say(user, "/lang English")
+    await bot.say(user, "/start")
+    await answer(bot, user, facts, lang=lang)
+    texts = [m["text"] for m in user.messages()]
+    assert texts[-1] == TEXTS[lang]["results_outro"]
+    found = _messages_from(texts, TEXTS[lang]["what_if"])
+    assert len(found) <= 1 and all(len(t) <= 4096 for t in found)  # one message at most
+    return found[0].split("\n") if found else []
+
+
+@pytest.mark.parametrize(
+    ("lang", "opening", "day"),
+    [
+        ("zh", "可以多拿200元（一共1000元）：", "2027年2月5日"),
+        ("en", "Would raise the amount to 1000 yuan (200 yuan more). ", "2027-02-05"),
+    ],
+    ids=["zh", "en"],
+)
+async def test_an_eligible_answer_is_told_what_would_pay_more(
+    bot_paying_more: BotUnderTest, lang: str, opening: str, day: str
+) -> None:
+    bot = bot_paying_more
+    lines = await _what_if_lines(bot, lang, FOUR_MONTHS)
+    [transport] = determine(
+        applicant_of(FOUR_MONTHS),
+        bot.policies,
+        programmes=["transport_subsidy"],
+        lang=lang,  # type: ignore[arg-type]
+        today=AS_OF,
+        suggest=True,
+    )
+    # Eligible at 800 (黑人社发〔2022〕18号, 3 months or more); 6 months, two more from
+    # 2026-12-05, give the made-up 1000.
+    assert (transport.verdict, transport.amount) == ("eligible", 800)
+    assert (transport.suggestions[0].amount, transport.suggestions[0].on) == (
+        1000,
+        dt.date(2027, 2, 5),
+    )
+    title = f"【{transport.programme_name}】"
+    [line] = [x for x in lines if x.startswith(title)]
+    assert line.startswith(title + opening)
+    assert day in line and ("满6个月" in line if lang == "zh" else "reach 6" in line)
+    # The amounts are said once, in the opening: not again in the core's own words.
+    assert line.count("1000") == 1 and "800" not in line
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_an_eligible_answer_at_its_top_amount_adds_nothing(
+    bot: BotUnderTest, lang: str
+) -> None:
+    # The bundled rules: 4 months in 黑龙江 is eligible at 800, the only amount there.
+    lines = await _what_if_lines(bot, lang, FOUR_MONTHS)
+    [transport] = determine(
+        applicant_of(FOUR_MONTHS),
+        bot.policies,
+        programmes=["transport_subsidy"],
+        lang=lang,  # type: ignore[arg-type]
+        today=AS_OF,
+        suggest=True,
+    )
+    assert transport.verdict == "eligible" and transport.suggestions == ()
+    assert not [x for x in lines if x.startswith(f"【{transport.programme_name}】")]
 
 
 async def test_no_suggestions_while_a_question_is_open(bot: BotUnderTest) -> None:

@@ -185,6 +185,34 @@ def test_the_checklist_merges_programmes_and_puts_the_most_needed_first(
     assert enrolment.members == ("son",) and enrolment.programmes == ("yulu_plan",)
 
 
+@pytest.mark.parametrize("as_of", [dt.date(2024, 9, 1), dt.date(2026, 9, 1)])
+def test_the_checklist_is_the_same_in_english_and_chinese(
+    policies: PolicySet, as_of: dt.date
+) -> None:
+    # The policy files name the same paper differently in English: microloan.toml "Household
+    # register (户口本) and ID cards", transport_subsidy.toml "ID card and household register",
+    # while their Chinese "户口本、身份证" / "身份证、户口本" is the same list.
+    zh = decide_household(family(), policies, as_of=as_of)
+    en = decide_household(family(), policies, as_of=as_of, lang="en")
+    father_en = {e.programme: e for e in en.members[0].entries}
+    assert father_en["microloan"].verdict == father_en["transport_subsidy"].verdict == "eligible"
+    assert len(zh.checklist) == len(en.checklist) > 1
+    for said_zh, said_en in zip(zh.checklist, en.checklist, strict=True):
+        assert (said_zh.programmes, said_zh.members) == (said_en.programmes, said_en.members)
+    # The ID and the register: one item, first, for both programmes, named in English.
+    first = en.checklist[0]
+    assert set(first.programmes) == {"microloan", "transport_subsidy"}
+    assert "ID card" in first.text and "register" in first.text
+    assert len({i.text for i in en.checklist}) == len(en.checklist)
+    # Each English item is the English of the Chinese one in the same place (by the programme
+    # that first asks for it).
+    for said_zh, said_en in zip(zh.checklist, en.checklist, strict=True):
+        programme = policies.programme(said_zh.programmes[0]).policy
+        pairs = {(doc.text.zh, doc.text.en) for doc in programme.documents}
+        if "{" not in said_zh.text and all("{" not in zh_ for zh_, _ in pairs):
+            assert (said_zh.text, said_en.text) in pairs
+
+
 def test_only_answers_that_can_apply_bring_documents(policies: PolicySet) -> None:
     as_of = dt.date(2024, 9, 1)
     answers = [
@@ -199,7 +227,7 @@ def test_only_answers_that_can_apply_bring_documents(policies: PolicySet) -> Non
         for m in family()
     ]
     assert any(d.documents for a in answers for d in a.determinations)  # needs_info ones list some
-    assert checklist(answers) == ()
+    assert checklist(answers, policies) == ()
 
 
 # --- dates -----------------------------------------------------------------------------------
