@@ -67,14 +67,15 @@ class Missing(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     affects: Literal["verdict", "amount", "request"] = "verdict"
 
 
-class Reason(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """One criterion's outcome, the reason shown, and the ids of its sources (never none for a
-    criterion of the bundled policies)."""
+class Reason(msgspec.Struct, frozen=True, kw_only=True):
+    """One criterion's outcome, the reason shown, and the ids of its sources (a criterion always
+    names some, `criterion_sources`; a row stored without them is one stored before issue 10,
+    which `api.services.assessments` reads by its whole citations)."""
 
     id: str
     outcome: Outcome
     reason: str
-    sources: tuple[str, ...] = ()
+    sources: tuple[str, ...]
 
 
 class ShownDetermination(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

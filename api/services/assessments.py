@@ -49,6 +49,7 @@ from eligibility.reply import (
 
 # A row as stored since issue 10; one stored before the answer said its versions once still
 # decodes (the `detail` tag and versions it repeats are the assessment's own, and ignored).
+# A row stored before issue 10 has criteria without source ids, which this refuses (`_legacy`).
 _stored = msgspec.json.Decoder(ShownDetermination)
 _encoder = msgspec.json.Encoder()
 
