@@ -8,9 +8,10 @@ from litestar import Controller, Response, get
 from litestar.params import QueryParameter
 
 from api.dependencies import RuntimeDep, SessionDep
-from api.problems import problem_responses
+from api.problems import ProblemError, problem_responses
 from api.schemas import SourceRegistryRead
 from api.services.households import not_found
+from eligibility.policy_file import PolicyError
 from eligibility.reply import source_of
 
 Version = Annotated[
@@ -31,7 +32,7 @@ class SourcesController(Controller):
     path = "/v1/sources"
     tags = ("programmes",)
 
-    @get("/", responses=problem_responses(400, 404), summary="List the sources cited")
+    @get("/", responses=problem_responses(400, 404, 409), summary="List the sources cited")
     async def list_(
         self, runtime: RuntimeDep, session: SessionDep, policy_version: Version = None
     ) -> Response[SourceRegistryRead]:
@@ -40,11 +41,16 @@ class SourcesController(Controller):
         each as cited (title, number, link); this is where its issuer and date are.  Asked by
         version, the reply never changes and may be cached for good."""
         registry = runtime.policies
-        policies = (
-            registry.current
-            if policy_version is None
-            else await registry.get(session, policy_version)
-        )
+        try:
+            policies = (
+                registry.current
+                if policy_version is None
+                else await registry.get(session, policy_version)
+            )
+        except PolicyError:
+            # Its answers were shown with another registry, their sources whole
+            # (`api.services.assessments._read`).
+            raise ProblemError(409, "This policy version is stored but no longer loads.") from None
         if policies is None:
             raise not_found("policy version")
         catalogue = SourceRegistryRead(

@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 from sqlmodel import select
 
 from api.runtime import Runtime
-from db.models import AssessmentDetermination
+from db.models import Assessment, AssessmentDetermination, PolicySetRecord
 from eligibility.programme import PolicySet
 from tests.api.conftest import HouseholdMaker
 
@@ -422,3 +422,45 @@ async def test_row_stored_with_its_versions_repeated_still_decodes(
     again = await client.post(f"/v1/assessments/{lean['id']}/rederive", headers=admin_headers)
     assert again.status_code == 200, again.text
     assert again.json()["identical"] is True
+
+
+async def test_row_of_a_version_not_stored_shows_its_sources_whole(
+    client: AsyncTestClient[Litestar],
+    admin_headers: dict[str, str],
+    new_household: HouseholdMaker,
+    db_sessions: Any,
+    runtime: Runtime,
+) -> None:
+    """Shown with the current registry because its own version is not stored, an assessment's
+    sources come whole: `GET /v1/sources` cannot give their issuer and date under its version."""
+    household = await new_household("140821", category="poverty_alleviated", size=4)
+    member = (
+        await client.post(
+            f"/v1/households/{household['id']}/members",
+            json={"age": 40, "labor_capacity": "full"},
+            headers=admin_headers,
+        )
+    ).json()
+    created = await client.post(
+        "/v1/assessments", json={"member_id": member["id"]}, headers=admin_headers
+    )
+    assert created.status_code == 201, created.text
+    assert all("issuer" not in s for s in created.json()["sources"].values())
+    gone = "ps-0000000000000000"
+    async with db_sessions() as session:
+        # Stored, but its files no longer load.
+        session.add(PolicySetRecord(version=gone, sources='{"microloan.toml": "not = [toml"}'))
+        await session.commit()
+        row = await session.get(Assessment, created.json()["id"])
+        assert row is not None
+        row.policy_version = gone
+        session.add(row)
+        await session.commit()
+    assert (await client.get(f"/v1/sources?policy_version={gone}")).status_code == 409
+    shown = (await client.get(f"/v1/assessments/{row.id}", headers=admin_headers)).json()
+    assert shown["policy_version"] == gone
+    registry = runtime.policies.current.registry.citations
+    assert shown["sources"] and all(
+        source["issuer"] == registry[source_id].issuer
+        for source_id, source in shown["sources"].items()
+    )
