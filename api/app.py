@@ -29,6 +29,7 @@ from api.routes.exports import ExportsController
 from api.routes.health import healthz, readyz
 from api.routes.households import HouseholdsController, MembersController
 from api.routes.programmes import ProgrammesController
+from api.routes.sources import SourcesController
 from api.routes.telegram import TelegramWebhook
 from api.runtime import PolicyRegistry, Runtime
 from api.security import IdentityHasher, PrincipalCache, load_identity_key
@@ -46,6 +47,7 @@ ROUTES: list[ControllerRouterHandler] = [
     readyz,
     ChecksController,
     ProgrammesController,
+    SourcesController,
     HouseholdsController,
     MembersController,
     AssessmentsController,

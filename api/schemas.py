@@ -41,7 +41,7 @@ from eligibility.identity import (
     parse_identity_number,
 )
 from eligibility.places import region_code_for_name
-from eligibility.reply import FullDetermination, Question, Source, SummaryDetermination
+from eligibility.reply import Detail, Question, Reply, ShownDetermination, Source
 from eligibility.text import Lang as Lang  # the core's, re-exported for the routes
 
 # A place as people write it, standing for its code (eligibility.places).
@@ -94,21 +94,35 @@ def check_member_birth(id_number: str | None, birth_date: dt.date | None) -> Non
 # --- checks ----------------------------------------------------------------------------------
 
 
-# One programme's answer: `full` (every criterion) or `summary` (`?detail=summary`: the criteria
-# not met or unknown), its `detail` says which.  Sources and questions are named by id and path;
-# the answer that carries them has one table of each (issue 10).
-Shown = FullDetermination | SummaryDetermination
+# One programme's answer, its criteria all (`detail: full`) or those not met or unknown
+# (`summary`), as the answer that carries it says.  Sources and questions are named by id and
+# path; the answer has one table of each, and says once what all its determinations rest on
+# (issue 10).  A field left out is at its default (null, an empty list).
+Shown = ShownDetermination
 Sources = dict[str, Source]
 Questions = dict[str, Question]
 
 
-class CheckResult(msgspec.Struct, frozen=True, kw_only=True):
-    """One determination per programme asked for, with the sources (id → document) and the
-    questions (fact path → how to ask it) they name."""
+class CheckResult(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One determination per programme asked for, each at the level of `detail`; what they all
+    rest on: the date decided for (`as_of`), the applicant's `region_code` (left out when none
+    was given), the `policy_version` (content hash of the policy set) and the `facts_hash`; the
+    sources (id → title, number, issuer, link; the date at `GET /v1/sources?policy_version=`,
+    the same ids) and the questions (fact path → how to ask it) they name."""
 
+    detail: Detail
+    as_of: dt.date | None = None
+    region_code: str | None = None
+    policy_version: str
+    facts_hash: str | None = None
     determinations: list[Shown]
     sources: Sources
     questions: Questions
+
+
+def check_result(answer: Reply) -> CheckResult:
+    """The reply made by `eligibility.reply.reply` as the check route sends it."""
+    return CheckResult(**msgspec.structs.asdict(answer))
 
 
 class BatchCheckRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -117,18 +131,25 @@ class BatchCheckRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True
     applicants: Annotated[list[Any], Meta(min_length=1, max_length=MAX_BATCH)]
 
 
-class BatchCheckItem(msgspec.Struct, frozen=True, kw_only=True):
-    """The result for the applicant at `index`: determinations, or the errors that stopped it."""
+class BatchCheckItem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """The result for the applicant at `index`: its determinations and what they rest on (the
+    date, the region, the facts' hash), or the errors that stopped it."""
 
     index: int
     ok: bool
+    as_of: dt.date | None = None
+    region_code: str | None = None
+    facts_hash: str | None = None
     determinations: list[Shown] = []
     errors: list[FieldError] = []
 
 
 class BatchCheckResult(msgspec.Struct, frozen=True, kw_only=True):
-    """One item per applicant, in the order sent; one table of sources and questions for all."""
+    """One item per applicant, in the order sent, each at the level of `detail` and decided with
+    the `policy_version`; one table of sources and questions for all (as in `CheckResult`)."""
 
+    detail: Detail
+    policy_version: str
     results: list[BatchCheckItem]
     sources: Sources
     questions: Questions
@@ -427,8 +448,10 @@ class AssessmentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
 
 
 class AssessmentRead(msgspec.Struct, frozen=True, kw_only=True):
-    """A stored assessment: the facts used (never the ID number), date, policy version, and
-    the determinations made."""
+    """A stored assessment: the facts used (never the ID number; the region is theirs), date,
+    policy version and facts' hash, which every determination rests on, and the determinations
+    made, at the level of `detail` (with the sources and questions they name, as in
+    `CheckResult`)."""
 
     id: str
     member_id: str
@@ -441,6 +464,7 @@ class AssessmentRead(msgspec.Struct, frozen=True, kw_only=True):
     programmes: list[str] | None
     created_by: str
     created_at: dt.datetime
+    detail: Detail
     determinations: list[Shown]
     sources: Sources
     questions: Questions
@@ -452,12 +476,17 @@ class AssessmentList(msgspec.Struct, frozen=True, kw_only=True):
     items: list[AssessmentRead]
 
 
-class RederiveResult(msgspec.Struct, frozen=True, kw_only=True):
-    """A stored assessment decided again with its own policy version and facts."""
+class RederiveResult(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A stored assessment decided again with its own policy version, date and facts (the
+    facts' hash as computed now); `identical` when the determinations and the facts' hash are
+    what was stored."""
 
     assessment_id: str
     policy_version: str
+    as_of: dt.date
+    facts_hash: str | None = None
     identical: bool
+    detail: Detail
     determinations: list[Shown]
     sources: Sources
     questions: Questions
@@ -513,6 +542,14 @@ class AuditPage(msgspec.Struct, frozen=True, kw_only=True):
     items: list[AuditEventRead]
     limit: int
     offset: int
+
+
+class SourceRegistryRead(msgspec.Struct, frozen=True, kw_only=True):
+    """Every document a policy version's answers may cite, whole, under the ids they name it
+    by (an answer's `sources` table shows each as cited: title, number, link)."""
+
+    policy_version: str
+    sources: Sources
 
 
 class Health(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

@@ -1,9 +1,11 @@
-"""How many bytes one check answer takes: lean (sources by id, one table) against the shape
-before issue 10 (whole citations under every criterion and the amount, every benefit table,
-questions inside each programme's missing facts), for the same applicants in one run.
+"""How many bytes one check answer takes: lean (sources by id in one table, each cited by
+title, number and link; what all determinations share said once; defaults left out) against
+the shape before issue 10 (whole citations under every criterion and the amount, every benefit
+table, questions inside each programme's missing facts), for the same applicants in one run.
 
-Prints, per applicant, the JSON and gzip sizes of both and the ratio.  Nothing is asserted
-(tests/api/test_api_answers.py holds the wire size of the typical applicant).
+Prints, per applicant, the JSON and gzip sizes of both and the ratio, then what the typical
+applicant's full answer is made of.  Nothing is asserted (tests/api/test_api_answers.py holds
+the wire size of the typical applicant).
 
     .venv/bin/python bench/answer_size.py
 """
@@ -84,6 +86,17 @@ def main() -> None:
         cells = [f"{len(s):>6} ({len(gzip.compress(s, 6)):>5})" for s in sizes]
         print(f"{name:36} {' '.join(cells)}  {len(sizes[1]) / len(sizes[0]):.2f}")
     print("bytes of JSON (gzip level 6 in brackets)")
+    found = determine(msgspec.convert(TYPICAL, Applicant), policies, today=today)
+    typical = msgspec.to_builtins(reply(found, policies, "zh", "full"))
+    parts = {key: len(msgspec.json.encode(value)) for key, value in typical.items()}
+    criteria = sum(
+        len(msgspec.json.encode(d.get("criteria", []))) for d in typical["determinations"]
+    )
+    print(
+        "typical, full, zh: "
+        + ", ".join(f"{key} {size}" for key, size in parts.items() if size > 100)
+        + f" (of which criteria {criteria})"
+    )
 
 
 if __name__ == "__main__":

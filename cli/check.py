@@ -18,7 +18,7 @@ from eligibility.listing import list_programmes
 from eligibility.policy import load_bundled
 from eligibility.policy_file import PolicyError
 from eligibility.regions import RegionCodeError, normalise_region_code
-from eligibility.reply import DETAILS, Reply, reply
+from eligibility.reply import DETAILS, reply
 from eligibility.text import Lang
 
 _decoder = msgspec.json.Decoder(Applicant)
@@ -28,14 +28,15 @@ _encoder = msgspec.json.Encoder()
 class SavedCheck(msgspec.Struct, frozen=True, kw_only=True):
     """One applicant's check as `eligibility check --save` keeps it, for `eligibility diff`:
     the facts decided on (the ID number replaced by the birth date it gives, as an assessment
-    stores them), the date, the policy version, the programmes asked, and the answer printed."""
+    stores them), the date, the policy version, the programmes asked, and the answer printed
+    (as printed: `eligibility diff` decides again and reads a file saved with any shape)."""
 
     applicant: Applicant
     as_of: dt.date
     policy_version: str
     programmes: list[str] | None
     lang: Lang
-    answer: Reply
+    answer: msgspec.Raw
 
 
 def saved_facts(applicant: Applicant, as_of: dt.date) -> Applicant:
@@ -147,8 +148,10 @@ def run_check(args: argparse.Namespace) -> int:
             continue
         # The best suggestion per programme: what one line can say.
         determinations = [replace(d, suggestions=d.suggestions[:1]) for d in determinations]
-        # As the API answers: sources by id and questions by fact, each table once per line.
-        answer = reply(determinations, policies, lang, args.detail)
+        # As the API answers: sources by id and questions by fact, each table once per line;
+        # each source whole (with issuer and date), as no registry is at hand beside a file.
+        answer = reply(determinations, policies, lang, args.detail, whole=True)
+        encoded = _encoder.encode(answer)
         if args.save:
             as_of = applicant.as_of or today
             saved.append(
@@ -159,11 +162,10 @@ def run_check(args: argparse.Namespace) -> int:
                         policy_version=policies.version,
                         programmes=args.programme,
                         lang=lang,
-                        answer=answer,
+                        answer=msgspec.Raw(encoded),
                     )
                 )
             )
-        encoded = _encoder.encode(answer)
         if args.pretty:
             encoded = msgspec.json.format(encoded, indent=2)
         out.write(encoded + b"\n")

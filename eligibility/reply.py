@@ -2,7 +2,14 @@
 
 A determination names its sources by id and its missing facts by path; the answer carries each
 document and each question once, however many programmes name it (issue 10: one applicant's five
-determinations were 41 KB, mostly the same citations and questions again and again).  Two levels:
+determinations were 41 KB, mostly the same citations and questions again and again).  What all
+of one applicant's determinations share (the level of detail, the date, the region, the policy
+version and the facts' hash) the answer says once, and a field at its default (null, an empty
+list) is left out.  A source is shown as an answer cites it (title, number, issuer, link: the
+issuer is who says it, with the notes on how far a reprint can be trusted, so it is never left to
+a second request); its date is in the registry of the answer's policy version, under the same id
+(`GET /v1/sources`).
+Two levels:
 
 - `full`: every criterion's outcome and reason, the amount with its sources, every missing fact,
   next steps, documents, warnings and the versions that re-derive it;
@@ -33,13 +40,17 @@ DETAILS: tuple[Detail, ...] = ("summary", "full")
 
 
 class Source(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """A document a determination names by id (its title, issuer, number, date and link)."""
+    """A document a determination names by id, as an answer shows it beside a reason: its
+    title, number (文号), issuer and link.  Its date is in the registry of the answer's policy
+    version (`GET /v1/sources?policy_version=`, the same ids); it is given here only where that
+    registry cannot give it (a document only an old stored row cites, or a row shown with
+    another version's registry) and in the registry itself."""
 
     title: str
-    issuer: str
     number: str | None = None
-    date: dt.date | None = None
     url: str | None = None
+    issuer: str | None = None
+    date: dt.date | None = None
 
 
 class Question(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -50,81 +61,72 @@ class Question(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     options: tuple[tuple[str, str], ...] = ()
 
 
-class Missing(msgspec.Struct, frozen=True, kw_only=True):
+class Missing(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A fact still worth asking (its question is in the answer's `questions`), and what its
-    answer may change: `verdict`, `amount` or `request` (see `MissingFact`)."""
+    answer may change: `verdict` (when not sent), `amount` or `request` (see `MissingFact`)."""
 
     fact: str
     affects: Literal["verdict", "amount", "request"] = "verdict"
 
 
 class Reason(msgspec.Struct, frozen=True, kw_only=True):
-    """One criterion's outcome, the reason shown, and the ids of its sources."""
+    """One criterion's outcome, the reason shown, and the ids of its sources (a criterion always
+    names some, `criterion_sources`; a row stored without them is one stored before issue 10,
+    which `api.services.assessments` reads by its whole citations)."""
 
     id: str
     outcome: Outcome
     reason: str
-    sources: tuple[str, ...] = ()
+    sources: tuple[str, ...]
 
 
-class FullDetermination(msgspec.Struct, frozen=True, kw_only=True, tag_field="detail", tag="full"):
-    """One programme's answer in full: every criterion, the amount and its sources, what is
-    missing, what to do, and the versions (`policy_version`, `facts_hash`, `as_of`) it rests on."""
+class ShownDetermination(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One programme's answer as sent and stored: the verdict, the amount and the sources it
+    rests on, the criteria (all of them in `full`; in `summary` those not met or unknown), what
+    is missing (the loan's details the bank checks too), what to do, warnings.
+
+    A field left out is its default: null, an empty list, `affects: verdict`.  What every
+    programme of one answer shares (its `detail`, `as_of`, `region_code`, `policy_version`,
+    `facts_hash`) is said once by the answer that carries the determinations."""
 
     programme: str
     programme_name: str
     verdict: Verdict
-    verdict_label: str | None
-    amount: int | None
-    amount_unit: str | None
-    amount_note: str | None
-    amount_sources: tuple[str, ...]
-    criteria: tuple[Reason, ...]
-    missing: tuple[Missing, ...]
-    request_details: tuple[Missing, ...]
-    next_steps: tuple[str, ...]
-    documents: tuple[str, ...]
-    warnings: tuple[str, ...]
-    as_of: dt.date
-    region_code: str | None
-    policy_version: str
-    facts_hash: str
+    verdict_label: str | None = None
+    amount: int | None = None
+    amount_unit: str | None = None
+    amount_note: str | None = None
+    amount_sources: tuple[str, ...] = ()
+    criteria: tuple[Reason, ...] = ()
+    missing: tuple[Missing, ...] = ()
+    request_details: tuple[Missing, ...] = ()
+    next_steps: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
     # What would change it, when asked for (`eligibility.whatif`).
     suggestions: tuple[Suggestion, ...] = ()
 
 
-class SummaryDetermination(
-    msgspec.Struct, frozen=True, kw_only=True, tag_field="detail", tag="summary"
-):
-    """One programme's answer in short: the verdict, the amount and the sources it rests on, the
-    criteria not met or still unknown (with their reasons and sources), what is missing (the
-    loan's details the bank checks too), what to do, warnings, versions."""
+class Basis(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """What one applicant's determinations rest on, the same for all of them: the date decided
+    for, the applicant's region, the policy set's content hash and the facts' hash."""
 
-    programme: str
-    programme_name: str
-    verdict: Verdict
-    verdict_label: str | None
-    amount: int | None
-    amount_unit: str | None
-    amount_note: str | None
-    amount_sources: tuple[str, ...]
-    criteria: tuple[Reason, ...]
-    missing: tuple[Missing, ...]
-    request_details: tuple[Missing, ...]
-    next_steps: tuple[str, ...]
-    documents: tuple[str, ...]
-    warnings: tuple[str, ...]
-    as_of: dt.date
+    as_of: dt.date | None = None
+    region_code: str | None = None
+    policy_version: str | None = None
+    facts_hash: str | None = None
+
+
+class Reply(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One applicant's determinations at one level of `detail`, what they rest on (said once),
+    and the sources and questions they name, each once."""
+
+    detail: Detail
+    as_of: dt.date | None = None
+    region_code: str | None = None
     policy_version: str
-    facts_hash: str
-    suggestions: tuple[Suggestion, ...] = ()
-
-
-class Reply(msgspec.Struct, frozen=True, kw_only=True):
-    """Determinations (each `full` or `summary`, its `detail` says which), with the sources and
-    questions they name, each once."""
-
-    determinations: list[FullDetermination | SummaryDetermination]
+    facts_hash: str | None = None
+    determinations: list[ShownDetermination]
     sources: dict[str, Source]
     questions: dict[str, Question]
 
@@ -140,10 +142,10 @@ def _missing(facts: Iterable[MissingFact]) -> tuple[Missing, ...]:
     return tuple(Missing(fact=m.fact, affects=m.affects) for m in facts)
 
 
-def full(determination: Determination) -> FullDetermination:
+def full(determination: Determination) -> ShownDetermination:
     """The determination as sent (and stored) in full."""
     d = determination
-    return FullDetermination(
+    return ShownDetermination(
         programme=d.programme,
         programme_name=d.programme_name,
         verdict=d.verdict,
@@ -158,47 +160,36 @@ def full(determination: Determination) -> FullDetermination:
         next_steps=d.next_steps,
         documents=d.documents,
         warnings=d.warnings,
-        as_of=d.as_of,
-        region_code=d.region_code,
-        policy_version=d.policy_version,
-        facts_hash=d.facts_hash,
         suggestions=d.suggestions,
     )
 
 
-def summary(determination: FullDetermination) -> SummaryDetermination:
+def summary(determination: ShownDetermination) -> ShownDetermination:
     """The determination in short: its met criteria left out (a yes still cites what its amount
-    rests on)."""
-    d = determination
-    return SummaryDetermination(
-        programme=d.programme,
-        programme_name=d.programme_name,
-        verdict=d.verdict,
-        verdict_label=d.verdict_label,
-        amount=d.amount,
-        amount_unit=d.amount_unit,
-        amount_note=d.amount_note,
-        amount_sources=d.amount_sources,
-        criteria=tuple(c for c in d.criteria if c.outcome != "met"),
-        missing=d.missing,
-        request_details=d.request_details,
-        next_steps=d.next_steps,
-        documents=d.documents,
-        warnings=d.warnings,
-        as_of=d.as_of,
-        policy_version=d.policy_version,
-        facts_hash=d.facts_hash,
-        suggestions=d.suggestions,
-    )
+    rests on, and keeps the loan's details the bank checks)."""
+    criteria = tuple(c for c in determination.criteria if c.outcome != "met")
+    return msgspec.structs.replace(determination, criteria=criteria)
 
 
-def shown(
-    determinations: Iterable[FullDetermination], detail: Detail
-) -> list[FullDetermination | SummaryDetermination]:
-    """The determinations at this level of detail."""
+def shown(determinations: Iterable[ShownDetermination], detail: Detail) -> list[ShownDetermination]:
+    """The (full) determinations at this level of detail."""
     if detail == "full":
         return list(determinations)
     return [summary(d) for d in determinations]
+
+
+def basis(determinations: Sequence[Determination]) -> Basis:
+    """What one applicant's determinations rest on (empty for none); ValueError if they do not
+    all rest on the same: they are one answer only if they do."""
+    found = {(d.as_of, d.region_code, d.policy_version, d.facts_hash) for d in determinations}
+    if not found:
+        return Basis()
+    if len(found) > 1:
+        raise ValueError("determinations of different dates, places, policies or facts")
+    [(as_of, region_code, policy_version, facts_hash)] = found
+    return Basis(
+        as_of=as_of, region_code=region_code, policy_version=policy_version, facts_hash=facts_hash
+    )
 
 
 def ask(spec: FactSpec, lang: Lang) -> Question:
@@ -211,14 +202,17 @@ def ask(spec: FactSpec, lang: Lang) -> Question:
 
 
 def tables(
-    determinations: Sequence[FullDetermination | SummaryDetermination],
+    determinations: Sequence[ShownDetermination],
     policies: PolicySet,
     lang: Lang,
     extra: Mapping[str, Source] | None = None,
+    *,
+    whole: bool = False,
 ) -> tuple[dict[str, Source], dict[str, Question]]:
     """The sources and questions the (shown) determinations name, each once, in first-named
-    order: sources from the policy set's registry (or `extra`, a stored answer's own), questions
-    from its fact catalogue."""
+    order: sources from the policy set's registry as an answer shows them (`cited`; `whole`
+    with their date, where no registry of the answer's version can be asked) or from
+    `extra` (a stored answer's own documents, whole), questions from its fact catalogue."""
     sources: dict[str, Source] = {}
     questions: dict[str, Question] = {}
     for d in determinations:
@@ -232,7 +226,8 @@ def tables(
             if extra is not None and source_id in extra:
                 sources[source_id] = extra[source_id]
             elif source_id in policies.registry.citations:
-                sources[source_id] = source_of(policies.registry.citations[source_id])
+                citation = policies.registry.citations[source_id]
+                sources[source_id] = source_of(citation) if whole else cited(citation)
         for m in asked:
             spec = policies.facts.get(m.fact)
             if m.fact not in questions and spec is not None:
@@ -241,9 +236,19 @@ def tables(
 
 
 def source_of(citation: Citation) -> Source:
-    """A registry entry as an answer's table shows it."""
+    """A registry entry whole: title, number, link, issuer and date (`GET /v1/sources`, and a
+    document an answer names that no registry of its version holds)."""
     c = citation
-    return Source(title=c.title, issuer=c.issuer, number=c.number, date=c.date, url=c.url)
+    return Source(title=c.title, number=c.number, url=c.url, issuer=c.issuer, date=c.date)
+
+
+def cited(citation: Citation) -> Source:
+    """A registry entry as an answer shows it beside a reason: title, number, issuer and link
+    (its date is in the registry of the answer's policy version, under the same id).  The
+    issuer stays: it says who stands behind the words, and for a reprint how far to trust it
+    ("公众号转载，县名未见"), which a household should not have to ask for separately."""
+    c = citation
+    return Source(title=c.title, number=c.number, url=c.url, issuer=c.issuer)
 
 
 def reply(
@@ -251,9 +256,22 @@ def reply(
     policies: PolicySet,
     lang: Lang,
     detail: Detail = "full",
+    *,
+    whole: bool = False,
 ) -> Reply:
-    """The reply for the determinations (made with `policies`, in `lang`) at this level of
-    detail, with the sources and questions it names."""
+    """The reply for one applicant's determinations (made with `policies`, in `lang`) at this
+    level of detail: what they rest on, said once, and the sources (`whole`: with their
+    date) and questions they name."""
     sent = shown((full(d) for d in determinations), detail)
-    sources, questions = tables(sent, policies, lang)
-    return Reply(determinations=sent, sources=sources, questions=questions)
+    sources, questions = tables(sent, policies, lang, whole=whole)
+    on = basis(determinations)
+    return Reply(
+        detail=detail,
+        as_of=on.as_of,
+        region_code=on.region_code,
+        policy_version=policies.version,
+        facts_hash=on.facts_hash,
+        determinations=sent,
+        sources=sources,
+        questions=questions,
+    )

@@ -22,11 +22,12 @@ from api.schemas import (
     ProgrammeId,
     Shown,
     applicant_of_input,
+    check_result,
 )
 from api.services.assessments import check_programmes
 from eligibility.derive import FactError
 from eligibility.determination import determine
-from eligibility.reply import full, reply, shown, tables
+from eligibility.reply import basis, full, reply, shown, tables
 
 Programmes = Annotated[
     list[ProgrammeId] | None,
@@ -86,12 +87,7 @@ class ChecksController(Controller):
             )
         except FactError as exc:
             raise invalid([FieldError(path=f"$.{exc.path}", message=exc.message)]) from None
-        answer = reply(determinations, policies, lang, detail)
-        return CheckResult(
-            determinations=answer.determinations,
-            sources=answer.sources,
-            questions=answer.questions,
-        )
+        return check_result(reply(determinations, policies, lang, detail))
 
     @post("/batch", status_code=200, responses=protected(), summary="Check many applicants")
     async def check_batch(
@@ -140,9 +136,25 @@ class ChecksController(Controller):
                     continue
                 sent = shown((full(d) for d in determinations), detail)
                 everything.extend(sent)
-                results.append(BatchCheckItem(index=index, ok=True, determinations=sent))
+                on = basis(determinations)
+                results.append(
+                    BatchCheckItem(
+                        index=index,
+                        ok=True,
+                        as_of=on.as_of,
+                        region_code=on.region_code,
+                        facts_hash=on.facts_hash,
+                        determinations=sent,
+                    )
+                )
             sources, questions = tables(everything, policies, lang)
-            return BatchCheckResult(results=results, sources=sources, questions=questions)
+            return BatchCheckResult(
+                detail=detail,
+                policy_version=policies.version,
+                results=results,
+                sources=sources,
+                questions=questions,
+            )
 
         # Up to 1,000 decisions: off the event loop, so other requests keep being served.
         return await anyio.to_thread.run_sync(run)

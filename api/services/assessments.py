@@ -36,17 +36,21 @@ from eligibility.policy_file import PolicyError, Verdict
 from eligibility.programme import Citation, PolicySet
 from eligibility.reply import (
     Detail,
-    FullDetermination,
     Missing,
     Reason,
+    ShownDetermination,
     Source,
+    basis,
     full,
     shown,
     source_of,
     tables,
 )
 
-_stored = msgspec.json.Decoder(FullDetermination)
+# A row as stored since issue 10; one stored before the answer said its versions once still
+# decodes (the `detail` tag and versions it repeats are the assessment's own, and ignored).
+# A row stored before issue 10 has criteria without source ids, which this refuses (`_legacy`).
+_stored = msgspec.json.Decoder(ShownDetermination)
 _encoder = msgspec.json.Encoder()
 
 
@@ -89,13 +93,13 @@ class Stored(msgspec.Struct, frozen=True, kw_only=True):
     """An assessment's determinations as stored, with the documents old rows cite that the
     registry does not name."""
 
-    determinations: list[FullDetermination]
+    determinations: list[ShownDetermination]
     extra_sources: dict[str, Source]
     # Some row was stored before issue 10: its sources were whole citations, all a rule listed.
     legacy: bool = False
 
 
-def _legacy(raw: str, policies: PolicySet | None, extra: dict[str, Source]) -> FullDetermination:
+def _legacy(raw: str, policies: PolicySet | None, extra: dict[str, Source]) -> ShownDetermination:
     """An old row as a lean determination: each citation under the registry id of its document
     (or an id of its own, its document put in `extra`)."""
     old = _legacy_decoder.decode(raw)
@@ -115,7 +119,7 @@ def _legacy(raw: str, policies: PolicySet | None, extra: dict[str, Source]) -> F
             found.append(source_id)
         return tuple(dict.fromkeys(found))
 
-    return FullDetermination(
+    return ShownDetermination(
         programme=old.programme,
         programme_name=old.programme_name,
         verdict=old.verdict,
@@ -133,10 +137,6 @@ def _legacy(raw: str, policies: PolicySet | None, extra: dict[str, Source]) -> F
         next_steps=old.next_steps,
         documents=old.documents,
         warnings=old.warnings,
-        as_of=old.as_of,
-        region_code=old.region_code,
-        policy_version=old.policy_version,
-        facts_hash=old.facts_hash,
     )
 
 
@@ -154,7 +154,7 @@ def decode_stored(results: Sequence[str], policies: PolicySet | None) -> Stored:
     return Stored(determinations=found, extra_sources=extra, legacy=legacy)
 
 
-def _decision(d: FullDetermination) -> FullDetermination:
+def _decision(d: ShownDetermination) -> ShownDetermination:
     """The determination without its source ids (what an old row and a new one can share)."""
     return msgspec.structs.replace(
         d,
@@ -202,7 +202,10 @@ def check_programmes(policies: PolicySet, programmes: Sequence[str] | None, path
 def _read(row: Assessment, stored: Stored, policies: PolicySet, detail: Detail) -> AssessmentRead:
     lang: Lang = "en" if row.lang == "en" else "zh"
     sent = shown(stored.determinations, detail)
-    sources, questions = tables(sent, policies, lang, stored.extra_sources)
+    # Shown with another version's registry (its own no longer loads): whole sources, as
+    # `GET /v1/sources` cannot give the issuer and date under the row's version.
+    whole = policies.version != row.policy_version
+    sources, questions = tables(sent, policies, lang, stored.extra_sources, whole=whole)
     return AssessmentRead(
         id=row.id,
         member_id=row.member_id,
@@ -217,6 +220,7 @@ def _read(row: Assessment, stored: Stored, policies: PolicySet, detail: Detail) 
         else msgspec.json.decode(row.programmes, type=list[str]),
         created_by=row.created_by,
         created_at=utc(row.created_at),
+        detail=detail,
         determinations=sent,
         sources=sources,
         questions=questions,
@@ -404,14 +408,19 @@ async def rederive(
     await session.commit()
     sent = shown(lean, detail)
     sources, questions = tables(sent, policies, lang)
+    on = basis(again)
     return RederiveResult(
         assessment_id=row.id,
         policy_version=policies.version,
-        identical=(
+        as_of=row.as_of,
+        facts_hash=on.facts_hash,
+        identical=on.facts_hash in (row.facts_hash, None)
+        and (
             [_decision(d) for d in lean] == [_decision(d) for d in stored.determinations]
             if stored.legacy
             else lean == stored.determinations
         ),
+        detail=detail,
         determinations=sent,
         sources=sources,
         questions=questions,

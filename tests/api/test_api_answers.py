@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 from sqlmodel import select
 
 from api.runtime import Runtime
-from db.models import AssessmentDetermination
+from db.models import Assessment, AssessmentDetermination, PolicySetRecord
 from eligibility.programme import PolicySet
 from tests.api.conftest import HouseholdMaker
 
@@ -43,11 +43,25 @@ OTHER_TABLES = {
 }
 
 
+# The fields a determination was always written with before its defaults were left out.
+WRITTEN_IN_FULL: dict[str, Any] = {
+    "verdict_label": None,
+    "amount": None,
+    "amount_unit": None,
+    "amount_note": None,
+    "missing": [],
+    "request_details": [],
+    "next_steps": [],
+    "documents": [],
+    "warnings": [],
+}
+
+
 def named(answer: dict[str, Any]) -> list[str]:
     """Every source id the answer's determinations name."""
     ids = []
     for d in answer["determinations"]:
-        ids += [i for c in d["criteria"] for i in c["sources"]]
+        ids += [i for c in d.get("criteria", []) for i in c["sources"]]
         ids += d.get("amount_sources", [])
     return ids
 
@@ -76,12 +90,42 @@ async def test_one_sources_table_for_all_determinations(
     )
     registry = runtime.policies.current.registry.citations
     for source_id, source in answer["sources"].items():
-        assert source["title"] == registry[source_id].title
-        assert source["issuer"] == registry[source_id].issuer
+        # Cited as a reason shows it: title, number, issuer, link (the date at /v1/sources).
+        assert source == {
+            key: value
+            for key in ("title", "number", "url", "issuer")
+            if (value := getattr(registry[source_id], key)) is not None
+        }
     # Questions by fact path, each once.
-    asked = {m["fact"] for d in answer["determinations"] for m in d["missing"]}
+    asked = {m["fact"] for d in answer["determinations"] for m in d.get("missing", [])}
     assert asked <= set(answer["questions"])
     assert all(q["question"] for q in answer["questions"].values())
+
+
+async def test_every_cited_id_resolves_whole_at_v1_sources(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str], runtime: Runtime
+) -> None:
+    answer = await check(client, admin_headers)
+    response = await client.get(f"/v1/sources?policy_version={answer['policy_version']}")
+    assert response.status_code == 200, response.text
+    # Asked by version (a content hash), the registry never changes: cached for good.
+    assert "immutable" in response.headers["cache-control"]
+    assert response.headers["etag"] == f'"{answer["policy_version"]}"'
+    registry = response.json()
+    assert registry["policy_version"] == answer["policy_version"]
+    for source_id, cited in answer["sources"].items():
+        whole = registry["sources"][source_id]
+        assert {k: whole[k] for k in cited} == cited
+        citation = runtime.policies.current.registry.citations[source_id]
+        assert whole["issuer"] == citation.issuer
+        assert whole.get("date") == (citation.date and citation.date.isoformat())
+    # 临猗县农业农村局's table (transport_subsidy.toml `linyi_2024`), whole.
+    assert registry["sources"]["linyi_2024"]["issuer"].startswith("临猗县农业农村局")
+    now = await client.get("/v1/sources")
+    assert now.json() == registry
+    assert "immutable" not in now.headers["cache-control"]
+    unknown = await client.get("/v1/sources?policy_version=ps-0000000000000000")
+    assert unknown.status_code == 404
 
 
 async def test_linyi_transport_amount_cites_its_own_table(
@@ -104,39 +148,50 @@ async def test_summary_is_full_without_what_is_met(
 ) -> None:
     full = await check(client, admin_headers)
     short = await check(client, admin_headers, "?detail=summary")
-    assert {d["detail"] for d in full["determinations"]} == {"full"}
-    assert {d["detail"] for d in short["determinations"]} == {"summary"}
+    assert (full["detail"], short["detail"]) == ("full", "summary")
+    for key in ("as_of", "region_code", "policy_version", "facts_hash"):
+        assert short[key] == full[key], key
     for whole, brief in zip(full["determinations"], short["determinations"], strict=True):
         assert brief["programme"] == whole["programme"]
-        for key in ("verdict", "verdict_label", "amount", "amount_unit", "amount_note"):
-            assert brief[key] == whole[key], key
         # A yes in short still cites what its amount rests on, and keeps the loan's details
         # the bank checks (review of #10/#13: a summary's 800元 cited nothing).
         for key in (
+            "verdict",
+            "verdict_label",
+            "amount",
+            "amount_unit",
+            "amount_note",
             "missing",
             "request_details",
             "amount_sources",
             "next_steps",
             "documents",
             "warnings",
-            "policy_version",
         ):
-            assert brief[key] == whole[key], key
-        assert brief["criteria"] == [c for c in whole["criteria"] if c["outcome"] != "met"]
+            assert brief.get(key) == whole.get(key), key
+        assert brief.get("criteria", []) == [c for c in whole["criteria"] if c["outcome"] != "met"]
     assert any(c["outcome"] == "met" for d in full["determinations"] for c in d["criteria"])
     assert set(short["sources"]) == set(named(short)) <= set(full["sources"])
-    eligible = [d for d in short["determinations"] if d["amount"] is not None]
+    eligible = [d for d in short["determinations"] if d.get("amount") is not None]
     assert eligible and all(set(d["amount_sources"]) <= set(short["sources"]) for d in eligible)
 
 
 async def test_openapi_describes_both_shapes(client: AsyncTestClient[Litestar]) -> None:
     schema = (await client.get("/schema/openapi.json")).json()
     components = schema["components"]["schemas"]
-    assert {"FullDetermination", "SummaryDetermination", "Source", "Question"} <= set(components)
-    items = components["CheckResult"]["properties"]["determinations"]["items"]
-    refs = {branch["$ref"].rsplit("/", 1)[-1] for branch in items.get("oneOf", items.get("anyOf"))}
-    assert refs == {"FullDetermination", "SummaryDetermination"}
-    assert "sources" in components["CheckResult"]["required"]
+    assert {"ShownDetermination", "Source", "Question", "SourceRegistryRead"} <= set(components)
+    result = components["CheckResult"]
+    items = result["properties"]["determinations"]["items"]
+    assert items["$ref"].rsplit("/", 1)[-1] == "ShownDetermination"
+    assert {"detail", "policy_version", "determinations", "sources"} <= set(result["required"])
+    assert set(result["properties"]["detail"]["enum"]) == {"summary", "full"}
+    # What is left out when at its default, the document says: not required, and the default.
+    determination = components["ShownDetermination"]
+    assert set(determination["required"]) == {"programme", "programme_name", "verdict"}
+    assert determination["properties"]["warnings"]["default"] == []
+    assert components["Missing"]["properties"]["affects"]["default"] == "verdict"
+    assert "issuer" not in components["Source"].get("required", [])
+    assert "/v1/sources" in schema["paths"]
     for path, method in (
         ("/v1/checks", "post"),
         ("/v1/checks/batch", "post"),
@@ -160,11 +215,13 @@ async def test_typical_answer_in_full_is_at_most_8_kb_on_the_wire(
     assert len(response.json()["determinations"]) == 5
     assert response.headers["content-encoding"] == "gzip"
     # A size, not a time: the bytes sent for one applicant's five determinations in full.
-    assert response.num_bytes_downloaded <= 8192
-    # Uncompressed, the lean JSON is well under half of what whole citations under every
-    # criterion made it (45 KB for this applicant before issue 10).
-    assert len(response.content) <= 18_000
-    assert len(gzip.compress(response.content)) <= 8192
+    assert response.num_bytes_downloaded <= 6144
+    # Uncompressed, a third of what whole citations under every criterion made it (45 KB for
+    # this applicant before issue 10; 16.5 KB while each determination repeated its versions
+    # and empty lists and each source its date).  Not 8 KB: the five determinations alone
+    # (reasons, next steps, documents, notes, warnings) are 8.9 KB.
+    assert len(response.content) <= 15_500
+    assert len(gzip.compress(response.content)) <= 6144
 
 
 async def test_batch_has_one_table_for_all_applicants(
@@ -220,7 +277,14 @@ async def test_old_stored_assessment_still_decodes_and_shows(
         # As the old code wrote it: each criterion's Citation structs (with its article), its
         # wording, the benefit's citations, every question in full, and no source ids.
         by_id = {c.spec.id: c for c in microloan.criteria}
-        old = {k: v for k, v in stored.items() if k not in ("detail", "amount_sources")}
+        old = {
+            **WRITTEN_IN_FULL,
+            **{k: v for k, v in stored.items() if k != "amount_sources"},
+            "as_of": lean["as_of"],
+            "region_code": "510121",
+            "policy_version": lean["policy_version"],
+            "facts_hash": lean["facts_hash"],
+        }
         old["amount_citations"] = msgspec.to_builtins(microloan.benefit_citations)
         old["criteria"] = [
             {
@@ -236,7 +300,8 @@ async def test_old_stored_assessment_still_decodes_and_shows(
             for i, c in enumerate(stored["criteria"])
         ]
         old["missing"] = [
-            {**m, "question": "?", "kind": "bool", "options": []} for m in stored["missing"]
+            {"affects": "verdict", **m, "question": "?", "kind": "bool", "options": []}
+            for m in stored.get("missing", [])
         ]
         row.result = msgspec.json.encode(old).decode()
         session.add(row)
@@ -297,6 +362,105 @@ async def test_new_assessments_are_stored_lean(
     for row in rows:
         stored = msgspec.json.decode(row.result)
         assert "citations" not in stored["criteria"][0]
-        assert "question" not in (stored["missing"] or [{}])[0]
+        assert "question" not in stored.get("missing", [{}])[0]
+        # What the assessment itself records is not repeated in each row.
+        assert not {"as_of", "policy_version", "facts_hash", "region_code"} & set(stored)
     # Each programme's row a few KB at most (was up to 12 KB with whole citations).
     assert sum(len(row.result.encode()) for row in rows) <= 16_000
+
+
+async def test_row_stored_with_its_versions_repeated_still_decodes(
+    client: AsyncTestClient[Litestar],
+    admin_headers: dict[str, str],
+    new_household: HouseholdMaker,
+    db_sessions: Any,
+) -> None:
+    """A row stored as the answers first were after issue 10 (its `detail` tag, versions and
+    empty lists in each determination) shows and re-derives as a lean one."""
+    household = await new_household("140821", category="poverty_alleviated", size=4)
+    member = (
+        await client.post(
+            f"/v1/households/{household['id']}/members",
+            json={"age": 40, "labor_capacity": "full"},
+            headers=admin_headers,
+        )
+    ).json()
+    created = await client.post(
+        "/v1/assessments", json={"member_id": member["id"]}, headers=admin_headers
+    )
+    assert created.status_code == 201, created.text
+    lean = created.json()
+    async with db_sessions() as session:
+        rows = (
+            await session.exec(
+                select(AssessmentDetermination).where(
+                    AssessmentDetermination.assessment_id == lean["id"]
+                )
+            )
+        ).all()
+        for row in rows:
+            stored = msgspec.json.decode(row.result)
+            row.result = msgspec.json.encode(
+                {
+                    "detail": "full",
+                    **WRITTEN_IN_FULL,
+                    "amount_sources": [],
+                    "suggestions": [],
+                    **stored,
+                    "missing": [{"affects": "verdict", **m} for m in stored.get("missing", [])],
+                    "as_of": lean["as_of"],
+                    "region_code": "140821",
+                    "policy_version": lean["policy_version"],
+                    "facts_hash": lean["facts_hash"],
+                }
+            ).decode()
+            session.add(row)
+        await session.commit()
+    shown = await client.get(f"/v1/assessments/{lean['id']}", headers=admin_headers)
+    assert shown.status_code == 200, shown.text
+    assert shown.json() == lean
+    again = await client.post(f"/v1/assessments/{lean['id']}/rederive", headers=admin_headers)
+    assert again.status_code == 200, again.text
+    assert again.json()["identical"] is True
+
+
+async def test_row_of_a_version_not_stored_shows_its_sources_whole(
+    client: AsyncTestClient[Litestar],
+    admin_headers: dict[str, str],
+    new_household: HouseholdMaker,
+    db_sessions: Any,
+    runtime: Runtime,
+) -> None:
+    """Shown with the current registry because its own version is not stored, an assessment's
+    sources come whole: `GET /v1/sources` cannot give their date under its version."""
+    household = await new_household("140821", category="poverty_alleviated", size=4)
+    member = (
+        await client.post(
+            f"/v1/households/{household['id']}/members",
+            json={"age": 40, "labor_capacity": "full"},
+            headers=admin_headers,
+        )
+    ).json()
+    created = await client.post(
+        "/v1/assessments", json={"member_id": member["id"]}, headers=admin_headers
+    )
+    assert created.status_code == 201, created.text
+    assert all("date" not in s for s in created.json()["sources"].values())
+    gone = "ps-0000000000000000"
+    async with db_sessions() as session:
+        # Stored, but its files no longer load.
+        session.add(PolicySetRecord(version=gone, sources='{"microloan.toml": "not = [toml"}'))
+        await session.commit()
+        row = await session.get(Assessment, created.json()["id"])
+        assert row is not None
+        row.policy_version = gone
+        session.add(row)
+        await session.commit()
+    assert (await client.get(f"/v1/sources?policy_version={gone}")).status_code == 409
+    shown = (await client.get(f"/v1/assessments/{row.id}", headers=admin_headers)).json()
+    assert shown["policy_version"] == gone
+    registry = runtime.policies.current.registry.citations
+    assert shown["sources"] and all(
+        source["issuer"] == registry[source_id].issuer
+        for source_id, source in shown["sources"].items()
+    )

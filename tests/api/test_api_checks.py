@@ -37,12 +37,16 @@ async def test_check_gives_one_determination_per_programme(
 ) -> None:
     response = await client.post("/v1/checks", json=APPLICANT, headers=admin_headers)
     assert response.status_code == 200, response.text
-    determinations = response.json()["determinations"]
+    answer = response.json()
+    determinations = answer["determinations"]
     assert [d["programme"] for d in determinations] == list(runtime.policies.current.programmes)
     for d in determinations:
         assert d["verdict"] in ("eligible", "ineligible", "needs_info")
-        assert d["policy_version"] == runtime.policies.current.version
-        assert d["as_of"] == "2024-03-01"
+    # What they all rest on, said once.
+    assert answer["policy_version"] == runtime.policies.current.version
+    assert answer["as_of"] == "2024-03-01"
+    assert answer["region_code"] == APPLICANT["region_code"]
+    assert answer["facts_hash"].startswith("fh-")
 
 
 async def test_check_chooses_programmes(
@@ -220,10 +224,10 @@ async def test_check_shows_warnings_and_the_programmes_verdict_words(
     assert any("2026年" in w for w in by_id["microloan"]["warnings"])
     assert by_id["microloan"]["verdict_label"]
     schema = (await client.get("/schema/openapi.json")).json()
-    # Both shapes of a determination (issue 10: `Determination` is no longer sent as is).
-    for shape in ("FullDetermination", "SummaryDetermination"):
-        determination = schema["components"]["schemas"][shape]["properties"]
-        assert {"warnings", "verdict_label"} <= set(determination)
+    # The shape of a determination, full or summary (issue 10: `Determination` is no longer
+    # sent as is).
+    determination = schema["components"]["schemas"]["ShownDetermination"]["properties"]
+    assert {"warnings", "verdict_label"} <= set(determination)
 
 
 # One month short of the transport rule: 黑人社发〔2022〕18号 (source `heilongjiang`), "跨省稳定
@@ -285,12 +289,12 @@ async def test_suggestions_are_opt_in(
             json=ONE_MONTH_SHORT,
             headers=admin_headers,
         )
-        assert response.json()["determinations"][0]["suggestions"] == []
+        assert "suggestions" not in response.json()["determinations"][0]
     batch = {"applicants": [ONE_MONTH_SHORT]}
     plain = await client.post(
         "/v1/checks/batch?programme=transport_subsidy", json=batch, headers=admin_headers
     )
-    assert plain.json()["results"][0]["determinations"][0]["suggestions"] == []
+    assert "suggestions" not in plain.json()["results"][0]["determinations"][0]
     asked = await client.post(
         "/v1/checks/batch?programme=transport_subsidy&suggest=true",
         json=batch,

@@ -48,7 +48,9 @@ def test_one_applicant_gives_one_line_with_reasons_and_citations() -> None:
     # Sources by id, the documents in the line's one table (issue 10).
     first = determination["criteria"][0]["sources"][0]
     assert output["sources"][first]["title"]
-    assert determination["policy_version"].startswith("ps-")
+    # Whole, as no registry is at hand beside a file: its date too.
+    assert output["sources"][first]["issuer"] and output["sources"][first]["date"]
+    assert output["policy_version"].startswith("ps-")
 
 
 def test_ndjson_gives_one_line_per_applicant_in_english(tmp_path: Path) -> None:
@@ -73,15 +75,15 @@ def test_detail_summary_leaves_out_met_criteria() -> None:
         result = run(["check", "--programme", "yulu_plan", "--detail", detail], json.dumps(needs))
         assert result.returncode == 0, result.stderr
         lines[detail] = json.loads(result.stdout)
+    assert (lines["full"]["detail"], lines["summary"]["detail"]) == ("full", "summary")
     [full] = lines["full"]["determinations"]
     [short] = lines["summary"]["determinations"]
-    assert (full["detail"], short["detail"]) == ("full", "summary")
     assert short["verdict"] == full["verdict"] == "needs_info"
     assert [c for c in full["criteria"] if c["outcome"] != "met"] == short["criteria"]
     assert any(c["outcome"] == "met" for c in full["criteria"])
     assert short["missing"] == full["missing"]
     # What the amount rests on and the loan's details stay in short too (review of #13).
-    assert short["request_details"] == full["request_details"]
+    assert short.get("request_details") == full.get("request_details")
     assert short["amount_sources"] == full["amount_sources"]
 
 
@@ -164,4 +166,4 @@ def test_check_gives_the_best_suggestion_per_programme() -> None:
     [best] = determination["suggestions"]
     assert best["on"] == "2027-01-05" and best["criteria"] == ["months_worked"]
     plain = run(["check", "--programme", "transport_subsidy", "--no-suggest"], json.dumps(short))
-    assert json.loads(plain.stdout)["determinations"][0]["suggestions"] == []
+    assert "suggestions" not in json.loads(plain.stdout)["determinations"][0]

@@ -46,7 +46,16 @@ def _save(tmp_path: Path, name: str, applicant: dict[str, Any]) -> Path:
     )
     assert result.returncode == 0, result.stderr
     # The check's own output is unchanged by --save.
-    assert set(json.loads(result.stdout)) == {"determinations", "sources", "questions"}
+    assert set(json.loads(result.stdout)) == {
+        "detail",
+        "as_of",
+        "region_code",
+        "policy_version",
+        "facts_hash",
+        "determinations",
+        "sources",
+        "questions",
+    }
     return saved
 
 
