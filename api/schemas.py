@@ -478,12 +478,13 @@ class AssessmentList(msgspec.Struct, frozen=True, kw_only=True):
 
 class RederiveResult(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A stored assessment decided again with its own policy version, date and facts (the
-    facts' hash as computed now); `identical` when the determinations and the facts' hash are
-    what was stored."""
+    region they were decided for, and the facts' hash as computed now); `identical` when the
+    determinations and the facts' hash are what was stored."""
 
     assessment_id: str
     policy_version: str
     as_of: dt.date
+    region_code: str | None = None
     facts_hash: str | None = None
     identical: bool
     detail: Detail
@@ -546,7 +547,7 @@ class AuditPage(msgspec.Struct, frozen=True, kw_only=True):
 
 class SourceRegistryRead(msgspec.Struct, frozen=True, kw_only=True):
     """Every document a policy version's answers may cite, whole, under the ids they name it
-    by (an answer's `sources` table shows each as cited: title, number, link)."""
+    by (an answer's `sources` table shows those it cites, the same way)."""
 
     policy_version: str
     sources: Sources

@@ -1,5 +1,5 @@
-"""How many bytes one check answer takes: lean (sources by id in one table, each cited by
-title, number and link; what all determinations share said once; defaults left out) against
+"""How many bytes one check answer takes: lean (sources by id in one table, each
+whole once; what all determinations share said once; defaults left out) against
 the shape before issue 10 (whole citations under every criterion and the amount, every benefit
 table, questions inside each programme's missing facts), for the same applicants in one run.
 

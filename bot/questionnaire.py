@@ -1087,7 +1087,13 @@ class Questionnaire:
                 continue
             best = d.suggestions[0]
             title = f"【{d.programme_name}】" + (f"（{who}）" if who else "")
-            said = best.text if d.verdict != "eligible" else _raised(d, best, lang)
+            if d.verdict != "eligible":
+                said: str | None = best.text
+            elif self.policies.programme(d.programme).policy.benefit.paid == "loan":
+                # A higher cap to borrow is not more money: never "可以多拿".
+                said = None
+            else:
+                said = _raised(d, best, lang)
             if said is None:
                 continue
             lines.append(f"{title}{said}")
@@ -1149,7 +1155,9 @@ def _raised(d: Determination, best: Suggestion, lang: Lang) -> str | None:
     else:
         said_again = f": then {d.programme_name} pays {best.amount} {unit} (now {d.amount})"
     changes = best.text.replace(said_again, "", 1)
-    more, amount = (with_unit(n, "yuan", lang) for n in (best.amount - d.amount, best.amount))
+    # The total with the programme's own unit (元/人/年, 元/学年…): how often it is paid.
+    more = with_unit(best.amount - d.amount, "yuan", lang)
+    amount = f"{best.amount}{unit}" if lang == "zh" else f"{best.amount} {unit}".rstrip()
     return say(lang, "what_if_more", more=more, amount=amount) + changes
 
 

@@ -54,7 +54,7 @@ ZH: Final[dict[str, str]] = {
     "member_you": "您",
     "what_if": "还可以怎么办：",
     "what_if_source": "（政策文件：{sources}）",
-    "what_if_more": "可以多拿{more}（一共{amount}）：",
+    "what_if_more": "可以多拿{more}，一共{amount}：",
     "family_total": "全家一年合计（只算已经确定的钱数）：{total}{unit}",
     "family_apart": "另外还有（没有算进合计）：",
     "family_dates": "什么时候办：",

@@ -148,9 +148,8 @@ def run_check(args: argparse.Namespace) -> int:
             continue
         # The best suggestion per programme: what one line can say.
         determinations = [replace(d, suggestions=d.suggestions[:1]) for d in determinations]
-        # As the API answers: sources by id and questions by fact, each table once per line;
-        # each source whole (with issuer and date), as no registry is at hand beside a file.
-        answer = reply(determinations, policies, lang, args.detail, whole=True)
+        # As the API answers: sources by id and questions by fact, each table once per line.
+        answer = reply(determinations, policies, lang, args.detail)
         encoded = _encoder.encode(answer)
         if args.save:
             as_of = applicant.as_of or today

@@ -5,10 +5,11 @@ document and each question once, however many programmes name it (issue 10: one 
 determinations were 41 KB, mostly the same citations and questions again and again).  What all
 of one applicant's determinations share (the level of detail, the date, the region, the policy
 version and the facts' hash) the answer says once, and a field at its default (null, an empty
-list) is left out.  A source is shown as an answer cites it (title, number, issuer, link: the
-issuer is who says it, with the notes on how far a reprint can be trusted, so it is never left to
-a second request); its date is in the registry of the answer's policy version, under the same id
-(`GET /v1/sources`).
+list) is left out, but for a missing fact's `affects`, which a client reads to know whether the
+answer decides the verdict.  A source is shown whole (title, number, issuer, date, link): who
+stands behind the words, how far a reprint can be trusted and how old a county's table is are
+what a caseworker weighs a reason by, and cost only a few hundred bytes; the registry of every
+document a policy version cites is at `GET /v1/sources`.
 Two levels:
 
 - `full`: every criterion's outcome and reason, the amount with its sources, every missing fact,
@@ -40,11 +41,8 @@ DETAILS: tuple[Detail, ...] = ("summary", "full")
 
 
 class Source(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """A document a determination names by id, as an answer shows it beside a reason: its
-    title, number (文号), issuer and link.  Its date is in the registry of the answer's policy
-    version (`GET /v1/sources?policy_version=`, the same ids); it is given here only where that
-    registry cannot give it (a document only an old stored row cites, or a row shown with
-    another version's registry) and in the registry itself."""
+    """A document a determination names by id: its title, number (文号), link, issuer and
+    date, as the registry of its policy version holds it (`GET /v1/sources`, the same ids)."""
 
     title: str
     number: str | None = None
@@ -61,9 +59,11 @@ class Question(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     options: tuple[tuple[str, str], ...] = ()
 
 
-class Missing(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class Missing(msgspec.Struct, frozen=True, kw_only=True):
     """A fact still worth asking (its question is in the answer's `questions`), and what its
-    answer may change: `verdict` (when not sent), `amount` or `request` (see `MissingFact`)."""
+    answer may change: `verdict`, `amount` or `request` (see `MissingFact`).  Always sent, the
+    default too: a client that reads an absent `affects` as "not the verdict" would take the
+    questions that decide eligibility for ones that do not."""
 
     fact: str
     affects: Literal["verdict", "amount", "request"] = "verdict"
@@ -206,12 +206,9 @@ def tables(
     policies: PolicySet,
     lang: Lang,
     extra: Mapping[str, Source] | None = None,
-    *,
-    whole: bool = False,
 ) -> tuple[dict[str, Source], dict[str, Question]]:
     """The sources and questions the (shown) determinations name, each once, in first-named
-    order: sources from the policy set's registry as an answer shows them (`cited`; `whole`
-    with their date, where no registry of the answer's version can be asked) or from
+    order: sources from the policy set's registry or from
     `extra` (a stored answer's own documents, whole), questions from its fact catalogue."""
     sources: dict[str, Source] = {}
     questions: dict[str, Question] = {}
@@ -227,7 +224,7 @@ def tables(
                 sources[source_id] = extra[source_id]
             elif source_id in policies.registry.citations:
                 citation = policies.registry.citations[source_id]
-                sources[source_id] = source_of(citation) if whole else cited(citation)
+                sources[source_id] = source_of(citation)
         for m in asked:
             spec = policies.facts.get(m.fact)
             if m.fact not in questions and spec is not None:
@@ -236,19 +233,10 @@ def tables(
 
 
 def source_of(citation: Citation) -> Source:
-    """A registry entry whole: title, number, link, issuer and date (`GET /v1/sources`, and a
-    document an answer names that no registry of its version holds)."""
+    """A registry entry as answers and `GET /v1/sources` show it: title, number, link,
+    issuer and date."""
     c = citation
     return Source(title=c.title, number=c.number, url=c.url, issuer=c.issuer, date=c.date)
-
-
-def cited(citation: Citation) -> Source:
-    """A registry entry as an answer shows it beside a reason: title, number, issuer and link
-    (its date is in the registry of the answer's policy version, under the same id).  The
-    issuer stays: it says who stands behind the words, and for a reprint how far to trust it
-    ("公众号转载，县名未见"), which a household should not have to ask for separately."""
-    c = citation
-    return Source(title=c.title, number=c.number, url=c.url, issuer=c.issuer)
 
 
 def reply(
@@ -256,14 +244,11 @@ def reply(
     policies: PolicySet,
     lang: Lang,
     detail: Detail = "full",
-    *,
-    whole: bool = False,
 ) -> Reply:
     """The reply for one applicant's determinations (made with `policies`, in `lang`) at this
-    level of detail: what they rest on, said once, and the sources (`whole`: with their
-    date) and questions they name."""
+    level of detail: what they rest on, said once, and the sources and questions they name."""
     sent = shown((full(d) for d in determinations), detail)
-    sources, questions = tables(sent, policies, lang, whole=whole)
+    sources, questions = tables(sent, policies, lang)
     on = basis(determinations)
     return Reply(
         detail=detail,

@@ -1,8 +1,10 @@
 """Assessments: a registered member decided with their household's facts, stored with the
 policy version, date, facts (never the ID number) and facts hash, so it can be re-derived.
 
-Each programme's determination is stored lean (issue 10): as the API sends it in full, sources by
-id and missing facts by path; the policy version stored beside it resolves both when it is shown.
+Each programme's determination is stored as the API sends it in full (issue 10): sources by id and
+missing facts by path, which the policy version stored beside it resolves when it is shown; the row
+also repeats the versions it rests on and every field at its default (`_Row`), as the release
+before the lean answers reads it.
 Rows stored before carry whole citations and questions; they still decode and show, their
 citations under the registry's ids where the document is known (`_legacy`).
 """
@@ -28,7 +30,7 @@ from db.engine import utc
 from db.facts import household_facts, person_facts
 from db.models import Assessment, AssessmentDetermination, Household, Member
 from eligibility import facts as f
-from eligibility.answer import Outcome
+from eligibility.answer import Determination, Outcome, Suggestion
 from eligibility.derive import FactError
 from eligibility.determination import determine
 from eligibility.diff import Assessed, compare
@@ -52,6 +54,44 @@ from eligibility.reply import (
 # A row stored before issue 10 has criteria without source ids, which this refuses (`_legacy`).
 _stored = msgspec.json.Decoder(ShownDetermination)
 _encoder = msgspec.json.Encoder()
+
+
+class _Row(msgspec.Struct, frozen=True, kw_only=True, tag_field="detail", tag="full"):
+    """A determination as written to its row: every field, defaults too, with the versions it
+    rests on, in the shape the release before the lean answers reads as well, so a deploy of
+    this one can be rolled back without making the assessments it stored unreadable.  Rows are
+    never sent, so their size is not the answer's."""
+
+    programme: str
+    programme_name: str
+    verdict: Verdict
+    verdict_label: str | None
+    amount: int | None
+    amount_unit: str | None
+    amount_note: str | None
+    amount_sources: tuple[str, ...]
+    criteria: tuple[Reason, ...]
+    missing: tuple[Missing, ...]
+    request_details: tuple[Missing, ...]
+    next_steps: tuple[str, ...]
+    documents: tuple[str, ...]
+    warnings: tuple[str, ...]
+    as_of: dt.date
+    region_code: str | None
+    policy_version: str
+    facts_hash: str
+    suggestions: tuple[Suggestion, ...] = ()
+
+    @classmethod
+    def of(cls, determination: Determination) -> _Row:
+        d = determination
+        return cls(
+            **msgspec.structs.asdict(full(d)),
+            as_of=d.as_of,
+            region_code=d.region_code,
+            policy_version=d.policy_version,
+            facts_hash=d.facts_hash,
+        )
 
 
 class _LegacyCriterion(msgspec.Struct, frozen=True, kw_only=True):
@@ -202,10 +242,7 @@ def check_programmes(policies: PolicySet, programmes: Sequence[str] | None, path
 def _read(row: Assessment, stored: Stored, policies: PolicySet, detail: Detail) -> AssessmentRead:
     lang: Lang = "en" if row.lang == "en" else "zh"
     sent = shown(stored.determinations, detail)
-    # Shown with another version's registry (its own no longer loads): whole sources, as
-    # `GET /v1/sources` cannot give the issuer and date under the row's version.
-    whole = policies.version != row.policy_version
-    sources, questions = tables(sent, policies, lang, stored.extra_sources, whole=whole)
+    sources, questions = tables(sent, policies, lang, stored.extra_sources)
     return AssessmentRead(
         id=row.id,
         member_id=row.member_id,
@@ -284,17 +321,17 @@ async def create_assessment(
     )
     session.add(row)
     await session.flush()
-    lean = [full(d) for d in determinations]
     session.add_all(
         AssessmentDetermination(
             assessment_id=row.id,
             programme=d.programme,
             verdict=d.verdict,
             amount=d.amount,
-            result=_encoder.encode(d).decode(),
+            result=_encoder.encode(_Row.of(d)).decode(),
         )
-        for d in lean
+        for d in determinations
     )
+    lean = [full(d) for d in determinations]
     audit.record(session, principal, "assess", "assessment", [(row.id, household.id)])
     await session.commit()
     return _read(row, Stored(determinations=lean, extra_sources={}), policies, detail)
@@ -413,6 +450,7 @@ async def rederive(
         assessment_id=row.id,
         policy_version=policies.version,
         as_of=row.as_of,
+        region_code=on.region_code,
         facts_hash=on.facts_hash,
         identical=on.facts_hash in (row.facts_hash, None)
         and (

@@ -77,6 +77,9 @@ async def test_assessment_is_stored_with_version_date_and_facts(
     assert again.status_code == 200, again.text
     assert again.json()["identical"] is True
     assert again.json()["determinations"] == assessment["determinations"]
+    # What it was decided for, said beside the determinations as every answer says it.
+    assert again.json()["region_code"] == checked.json()["region_code"] == "510121"
+    assert again.json()["as_of"] == "2024-05-01"
 
 
 async def test_history_newest_first_and_latest_verdict_filter(

@@ -136,8 +136,12 @@ async def _what_if_lines(bot: BotUnderTest, lang: str, facts: dict[str, Any]) ->
 @pytest.mark.parametrize(
     ("lang", "opening", "day"),
     [
-        ("zh", "可以多拿200元（一共1000元）：", "2027年2月5日"),
-        ("en", "Would raise the amount to 1000 yuan (200 yuan more). ", "2027-02-05"),
+        ("zh", "可以多拿200元，一共1000元/人/年（一次性）：", "2027年2月5日"),
+        (
+            "en",
+            "Would raise the amount to 1000 yuan per person per year (once) (200 yuan more). ",
+            "2027-02-05",
+        ),
     ],
     ids=["zh", "en"],
 )

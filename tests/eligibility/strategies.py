@@ -40,10 +40,27 @@ def policy_dates() -> list[dt.date]:
     return sorted(around)
 
 
+def policy_work_regions() -> list[str]:
+    """Places of work from the loaded policies: the region codes above, and every code a rule's
+    parameter lists (the provinces a county pays at a lower tier, say), which no applicant's own
+    region need be in."""
+    listed = {
+        item
+        for programme in _POLICIES.programmes.values()
+        for parameter in programme.policy.parameters.values()
+        for entry in parameter.values
+        if isinstance(entry.value, list)
+        for item in entry.value
+        if isinstance(item, str) and item.isdigit() and len(item) in (2, 4, 6)
+    }
+    return sorted({code for code in policy_regions() if code} | listed)
+
+
 _POLICIES = load_bundled()
 _PROFILES: list[Profiles] = [plans_of(_POLICIES).profiles(p) for p in _POLICIES.programmes.values()]
 # Drawn from the policies themselves, so a region or a date a new table adds is tried at once.
 REGIONS = policy_regions()
+WORK_REGIONS = policy_work_regions()
 DATES = policy_dates()
 
 
@@ -73,7 +90,7 @@ def applicants() -> st.SearchStrategy[dict[str, Any]]:
         {},
         optional={
             "status": maybe(enum_values(f.EmploymentStatus)),
-            "work_region_code": maybe(st.sampled_from([r for r in REGIONS if r])),
+            "work_region_code": maybe(st.sampled_from(WORK_REGIONS)),
             "work_scope": maybe(enum_values(f.WorkScope)),
             "months_continuous": maybe(st.integers(0, 14)),
             "organized_transfer": maybe(st.booleans()),
