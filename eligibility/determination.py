@@ -72,8 +72,11 @@ def determine(
             region,
             lang,
             recheck=lambda s: _holds(s, applicant, policies, as_of),
+            on_day=lambda s: s.on is not None and _holds(s, applicant, policies, s.on),
         )
-        with_suggestions.append(replace(determination, suggestions=checked))
+        with_suggestions.append(
+            replace(determination, suggestions=checked) if checked else determination
+        )
     return with_suggestions
 
 

@@ -28,9 +28,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import count, product
 
+from msgspec.structs import replace
+
 from eligibility import rules
 from eligibility.answer import Change, Determination, Suggestion
 from eligibility.catalogue import FactSpec
+from eligibility.derive import AGE, BIRTH_DATE, age_on
 from eligibility.facts import STATUS_FIELDS, Applicant, applicant_from_paths, applicant_paths
 from eligibility.plan import (
     MET,
@@ -329,42 +332,131 @@ def _amount_condition(plan: ProgrammePlan, rule: int) -> rules.Expr:
 
 
 @dataclass(frozen=True)
+class _Shape:
+    """What the search for one outcome pattern (`codes`) of a plan reads: the facts whose values
+    its result depends on, besides the pattern itself and the amount rules' choices.
+
+    The search starts from the open criteria (or, for an eligible answer, the amount rules),
+    changes only changeable facts they read, and re-decides: a criterion or amount rule that
+    reads a fact it may change can break (and be repaired by changing the facts *it* reads), so
+    `relevant` is the closure of the facts read over the changeable facts shared.  Criteria
+    and amount rules outside it read no fact any candidate changes: their outcomes are those in
+    `codes` and the choices.  `fixed_only`: open criteria that read no changeable fact (their
+    ways are checked first: none, and the programme has no suggestion).  `times`: the
+    changeable time facts among `relevant`; `ages`: whether `person.age` is one (its day needs
+    the birth date); `absolute`: a time fact whose day is not a whole number of months from
+    `as_of` (a semester), so that ranking by day depends on `as_of` itself."""
+
+    relevant: tuple[str, ...]
+    fixed_only: tuple[int, ...]
+    times: tuple[str, ...]
+    ages: bool
+    absolute: bool
+
+
+@dataclass
+class _Entry:
+    """The search's result for one key: the ways kept (verified, re-checked), best first, and
+    their wording per language as templates the applicant's dates are put into."""
+
+    ways: tuple[tuple[Assignment, Decided], ...]
+    current_amount: int | None
+    templates: dict[Lang, tuple[_Template, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class _Prepared:
     """What a plan's suggestions need, made once per plan: the conditions as expression trees
-    that stay the same objects (so their evaluators are compiled once), the facts the plan
-    reads (what its suggestions depend on), and the suggestions already made, by those facts'
-    values."""
+    that stay the same objects (so their evaluators are compiled once), the facts each
+    criterion and amount rule reads, the shape of the search per outcome pattern, and the
+    searches already made, by what they depend on (`_key`)."""
 
     conditions: tuple[rules.Expr, ...]
     amount_conditions: tuple[rules.Expr, ...]
-    reads: tuple[str, ...]
-    made: dict[tuple[object, ...], tuple[Suggestion, ...]] = field(default_factory=dict)
+    criterion_reads: tuple[frozenset[str], ...]
+    amount_reads: tuple[frozenset[str], ...]
+    changeable: frozenset[str]  # the changeable facts the plan reads
+    top_amount: float | None  # the highest fixed amount of the region's own amount rules
+    shapes: dict[tuple[int, ...], _Shape] = field(default_factory=dict)
+    made: dict[tuple[object, ...], _Entry] = field(default_factory=dict)
 
 
 _PREPARED: dict[int, tuple[ProgrammePlan, _Prepared]] = {}
+
+
+def _reads(exprs: Iterable[rules.Expr | None]) -> frozenset[str]:
+    return frozenset(p for e in exprs if e is not None for p in rules.fact_paths(e))
 
 
 def _prepared(plan: ProgrammePlan) -> _Prepared:
     found = _PREPARED.get(id(plan))
     if found is not None and found[0] is plan:
         return found[1]
-    exprs: list[rules.Expr] = [
-        e for c in plan.criteria for b in c.bound if b is not None for e in b if e is not None
+    policies = plan.policies
+    criterion_reads = tuple(
+        _reads(e for b in c.bound if b is not None for e in b) for c in plan.criteria
+    )
+    amount_reads = tuple(_reads((r.when, r.amount)) for variant in plan.amounts for r in variant)
+    every = frozenset().union(*criterion_reads, *amount_reads)
+    changeable = frozenset(
+        p for p in every if p in policies.facts and policies.facts[p].change != "fixed"
+    )
+    amounts = [
+        r.amount.value
+        for r in (plan.amounts[0] if plan.amounts else ())
+        if isinstance(r.amount, rules.Const)
+        and isinstance(r.amount.value, (int, float))
+        and not isinstance(r.amount.value, bool)
     ]
-    exprs += [e for variant in plan.amounts for r in variant for e in (r.when, r.amount)]
-    exprs += [s.when for s in plan.conditional if s.when is not None]
-    reads = sorted({p for e in exprs for p in rules.fact_paths(e)} | {"person.birth_date"})
     prepared = _Prepared(
         conditions=tuple(_condition(plan, i) for i in range(len(plan.criteria))),
         amount_conditions=tuple(
             _amount_condition(plan, i) for i in range(len(plan.amounts[0]) if plan.amounts else 0)
         ),
-        reads=tuple(reads),
+        criterion_reads=criterion_reads,
+        amount_reads=amount_reads,
+        changeable=changeable,
+        top_amount=max(amounts) if amounts else None,
     )
     if len(_PREPARED) >= 4096:
         _PREPARED.clear()
     _PREPARED[id(plan)] = (plan, prepared)
     return prepared
+
+
+def _shape(plan: ProgrammePlan, prepared: _Prepared, codes: tuple[int, ...]) -> _Shape:
+    found = prepared.shapes.get(codes)
+    if found is not None:
+        return found
+    policies = plan.policies
+    open_criteria = [i for i, code in enumerate(codes) if code in (NOT_MET, UNKNOWN)]
+    if open_criteria:
+        start: set[str] = set().union(*(prepared.criterion_reads[i] for i in open_criteria))
+    else:  # eligible: the amount rules are what a change aims at
+        start = set().union(*prepared.amount_reads)
+    nodes = (*prepared.criterion_reads, *prepared.amount_reads)
+    relevant = set(start)
+    grown = True
+    while grown:
+        grown = False
+        shared = relevant & prepared.changeable
+        for node in nodes:
+            if node & shared and not node <= relevant:
+                relevant |= node
+                grown = True
+    changed = relevant & prepared.changeable
+    if changed & (_STATUS | {"household.risk_eliminated"}):
+        # Applying a change of status re-checks the status facts together (`apply_changes`).
+        relevant |= {*_STATUS, "household.category"}
+    times = tuple(sorted(p for p in changed if policies.facts[p].change == "time"))
+    found = prepared.shapes[codes] = _Shape(
+        relevant=tuple(sorted(relevant - {BIRTH_DATE})),
+        fixed_only=tuple(i for i in open_criteria if not prepared.criterion_reads[i] & changed),
+        times=times,
+        ages=AGE in changed,
+        absolute=any(policies.facts[p].advances == "semesters" for p in times),
+    )
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -393,41 +485,116 @@ def suggestions_for(
     region_code: str | None,
     lang: Lang,
     recheck: Callable[[Suggestion], bool] | None = None,
+    on_day: Callable[[Suggestion], bool] | None = None,
 ) -> tuple[Suggestion, ...]:
     """The best few suggestions for one programme of the applicant's answer (none where it is
     eligible at the highest amount it can pay, or not in force), best first; only those
     `recheck` accepts (the caller's re-decision of the changed applicant).
 
-    They depend only on the facts the plan reads, the day and the language: made once for each
-    such combination (a register's many alike rows share them).
+    The search depends only on the plan, the outcome pattern, the amount rules' choices and
+    the values of the facts the open criteria read (with the criteria a change could break:
+    `_Shape`), and on `as_of` only where ranking by day needs it: it is made once per such key
+    (`_key`) and its wording kept as templates into which each applicant's dates are put.
+
+    A suggestion that names a day is checked under the rules in force on that day: where that
+    day's plan is another (a new year, a rule that starts or ends), `on_day` (the caller's
+    re-decision of the changed applicant on that day) must accept it, else it is not offered;
+    where the rules for that day are not confirmed (`Programme.confirmed_until`), its text
+    says so.
     """
     if plan.not_in_force is not None:
         return ()
     prepared = _prepared(plan)
-    key = (lang, as_of, region_code, *(facts.get(p) for p in prepared.reads))
-    found = prepared.made.get(key)
-    if found is None:
-        found = _suggestions(plans, plan, determination, facts, as_of, region_code, lang)
-        if recheck is not None:
-            found = tuple(s for s in found if recheck(s))
-        if len(prepared.made) >= 4096:
+    if not prepared.changeable:
+        return ()  # nothing the plan reads can change
+    current = determination.amount if determination.verdict == "eligible" else None
+    if determination.verdict == "eligible" and (
+        current is None
+        or len(plan.variants) != 1
+        or prepared.top_amount is None
+        or prepared.top_amount <= current
+    ):
+        return ()  # no higher tier (`_raise_amount` would find none)
+    codes = plan.outcomes(facts)[0]
+    shape = _shape(plan, prepared, codes)
+    if shape.fixed_only:
+        solver = _Solver(plans.policies, facts)
+        if any(not solver.ways(prepared.conditions[i], True) for i in shape.fixed_only):
+            return ()  # a criterion no change can meet
+    key = _key(plan, shape, codes, facts, as_of)
+    entry = prepared.made.get(key)
+    if entry is None:
+        ways = _search(plans, plan, determination, facts, as_of)
+        entry = _Entry(ways=tuple(ways), current_amount=current)
+        if recheck is not None and ways:
+            made = _templates(plans, plan, entry, facts, as_of, lang)
+            kept = [
+                (way, template)
+                for way, template in zip(entry.ways, made, strict=True)
+                if recheck(_instance(template, facts, as_of))
+            ]
+            entry.ways = tuple(w for w, _ in kept)
+            entry.templates[lang] = tuple(t for _, t in kept)
+        if len(prepared.made) >= 8192:
             prepared.made.clear()
-        prepared.made[key] = found
-    return found
+        prepared.made[key] = entry
+    if not entry.ways:
+        return ()
+    templates = entry.templates.get(lang)
+    if templates is None:
+        templates = _templates(plans, plan, entry, facts, as_of, lang)
+        entry.templates[lang] = templates
+    found = [_instance(t, facts, as_of) for t in templates]
+    if all(s.on is None for s in found):
+        return tuple(found)
+    return tuple(_on_its_day(plans, plan, found, region_code, lang, on_day))
 
 
-def _suggestions(
+def _key(
+    plan: ProgrammePlan,
+    shape: _Shape,
+    codes: tuple[int, ...],
+    facts: Mapping[str, object],
+    as_of: dt.date,
+) -> tuple[object, ...]:
+    """What the search for the applicant depends on (the plan is the cache's own): the outcome
+    pattern, the amount rules' choices, the values of the facts in `shape.relevant`, and for
+    an age whether the birth date is known.  `as_of` (and the birth date) only where the order
+    of the days can depend on it: a semester, or more than one time fact with an age worked
+    out from a birth date, or an age that does not follow from the birth date given; else
+    every day is a whole number of months after `as_of` (or a birthday, the only day), and
+    days compare as the values they reach."""
+    choices = plan.choices(facts) if plan.amounts[0] else None
+    values = tuple([facts.get(p) for p in shape.relevant])
+    day: object = None
+    if shape.ages:
+        born = facts.get(BIRTH_DATE)
+        if isinstance(born, str):
+            age = facts.get(AGE)
+            if (
+                shape.absolute
+                or len(shape.times) > 1
+                or age != age_on(dt.date.fromisoformat(born), as_of)
+            ):
+                day = (as_of, born)
+            else:
+                day = True
+    elif shape.absolute:
+        day = as_of
+    return codes, choices, values, day
+
+
+def _search(
     plans: Plans,
     plan: ProgrammePlan,
     determination: Determination,
     facts: Mapping[str, object],
     as_of: dt.date,
-    region_code: str | None,
-    lang: Lang,
-) -> tuple[Suggestion, ...]:
-    codes = plan.outcomes(facts)[0]
+) -> list[tuple[Assignment, Decided]]:
+    """The ways kept, best first, each with the verdict and amount it gives."""
     if determination.verdict == "eligible":
-        return _raise_amount(plans, plan, determination, facts, as_of, region_code, lang)
+        return _raise_amount(plans, plan, determination, facts, as_of)
+    codes = plan.outcomes(facts)[0]
     open_criteria = [i for i, code in enumerate(codes) if code in (NOT_MET, UNKNOWN)]
     prepared = _prepared(plan)
     solver = _Solver(plans.policies, facts)
@@ -471,9 +638,7 @@ def _suggestions(
                 way = {**candidate, **more}
                 rank = _rank(way, facts, plans, as_of)
                 heapq.heappush(queue, (rank, next(order), way, depth + 1))
-    return tuple(
-        _suggestion(plans, plan, c, d, facts, as_of, region_code, lang, None) for c, d in kept
-    )
+    return kept
 
 
 def _raise_amount(
@@ -482,15 +647,13 @@ def _raise_amount(
     determination: Determination,
     facts: Mapping[str, object],
     as_of: dt.date,
-    region_code: str | None,
-    lang: Lang,
-) -> tuple[Suggestion, ...]:
+) -> list[tuple[Assignment, Decided]]:
     """For an eligible programme paying a known amount: the changes that make a higher tier
     decide, keeping it eligible.  Only where the region has one variant (else the region, not
     a fact, decides the tier)."""
     current = determination.amount
     if current is None or len(plan.variants) != 1:
-        return ()
+        return []
     solver = _Solver(plans.policies, facts)
     kept: list[tuple[Assignment, Decided]] = []
     for index, rule in enumerate(plan.amounts[0]):
@@ -510,10 +673,7 @@ def _raise_amount(
         if not any(o is not c and _contains(c, o) and (od[1] or 0) >= (d[1] or 0) for o, od in kept)
     ]
     kept.sort(key=lambda item: (-(item[1][1] or 0), _rank(item[0], facts, plans, as_of)))
-    return tuple(
-        _suggestion(plans, plan, c, d, facts, as_of, region_code, lang, current)
-        for c, d in kept[:SHOWN]
-    )
+    return kept[:SHOWN]
 
 
 def _contains(bigger: Assignment, smaller: Assignment) -> bool:
@@ -582,17 +742,19 @@ def _day(day: dt.date, lang: Lang) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()
 
 
-def _change_words(change: Change, spec: FactSpec, policies: PolicySet, lang: Lang) -> str:
-    """One change in plain words: "再过2个月（2027年1月5日起）连续务工月数满3个月"."""
+def _change_words(
+    change: Change, spec: FactSpec, policies: PolicySet, lang: Lang, day: str | None
+) -> str:
+    """One change in plain words: "再过2个月（2027年1月5日起）连续务工月数满3个月" (`day`: the
+    words of the day it happens, None where it names none)."""
     label = spec.label.in_(lang)
     unit = _UNITS[spec.unit][lang] if spec.unit else ""
     to = show_fact(policies, change.fact, change.to, lang)
     before = (
         None if change.before is None else show_fact(policies, change.fact, change.before, lang)
     )
-    if change.on is not None and isinstance(change.to, int) and isinstance(change.before, int):
+    if day is not None and isinstance(change.to, int) and isinstance(change.before, int):
         diff = change.to - change.before
-        day = _day(change.on, lang)
         if spec.advances == "years":
             if lang == "zh":
                 return f"{day}满{to}周岁" if change.exact else f"最迟{day}满{to}周岁"
@@ -602,8 +764,7 @@ def _change_words(change: Change, spec: FactSpec, policies: PolicySet, lang: Lan
             return f"再过{diff}{unit}（{day}起）{label}满{to}{unit}"
         more = unit[:-1] if diff == 1 and unit.endswith("s") else unit
         return f"in {diff} more {more} (from {day}) your {label.lower()} reach {to}"
-    if change.on is not None:
-        day = _day(change.on, lang)
+    if day is not None:
         return f"{day}起{label}为“{to}”" if lang == "zh" else f"from {day}, {label.lower()}: {to}"
     if change.before is None:
         # Not known yet: say whose decision it is where someone else decides it.
@@ -621,18 +782,53 @@ def _change_words(change: Change, spec: FactSpec, policies: PolicySet, lang: Lan
     return f"{label} changed from {before} to {to} {unit}".rstrip()
 
 
-def _suggestion(
+@dataclass(frozen=True)
+class _Template:
+    """A suggestion's wording for every applicant of a search key: the changes without their
+    days, for each change that names a day how to reckon it (`change_date`), and the text with
+    a placeholder where each day goes."""
+
+    suggestion: Suggestion  # `on` and the changes' days unset; the text with placeholders
+    dated: tuple[tuple[int, FactSpec, str, object], ...]  # (change, spec, fact, value)
+    lang: Lang
+
+
+def _placeholder(index: int) -> str:
+    return f"\x00{index}\x00"
+
+
+_UNCONFIRMED: dict[Lang, str] = {
+    "zh": "{year}年的标准还没有核实，请以县里公布的为准。",
+    "en": "The rules for {year} have not been verified yet; what your county announces prevails.",
+}
+
+
+def _templates(
+    plans: Plans,
+    plan: ProgrammePlan,
+    entry: _Entry,
+    facts: Mapping[str, object],
+    as_of: dt.date,
+    lang: Lang,
+) -> tuple[_Template, ...]:
+    return tuple(
+        _template(plans, plan, way, decided, facts, as_of, lang, entry.current_amount)
+        for way, decided in entry.ways
+    )
+
+
+def _template(
     plans: Plans,
     plan: ProgrammePlan,
     way: Assignment,
     decided: Decided,
     facts: Mapping[str, object],
     as_of: dt.date,
-    region_code: str | None,
     lang: Lang,
     current_amount: int | None,
-) -> Suggestion:
-    """The suggestion for one verified way; it cites the criteria the way makes met."""
+) -> _Template:
+    """The wording of one verified way; it cites the criteria the way makes met.  It reads the
+    facts of the search key only (which change names a day, not the day itself)."""
     policies = plans.policies
     before, after = plan.outcomes(facts)[0], plan.outcomes({**facts, **way})[0]
     satisfied: list[CriterionPlan] = [
@@ -641,24 +837,27 @@ def _suggestion(
         if was in (NOT_MET, UNKNOWN) and now in (MET, SKIPPED)
     ]
     changes: list[Change] = []
+    dated: list[tuple[int, FactSpec, str, object]] = []
+    words: list[str] = []
     for path in sorted(way, key=lambda p: (EASE[policies.facts[p].change], policies.fact_rank(p))):
         spec = policies.facts[path]
-        on = change_date(spec, facts, path, way[path], as_of)
-        exact = not (
-            spec.advances == "years" and not isinstance(facts.get("person.birth_date"), str)
+        exact = not (spec.advances == "years" and not isinstance(facts.get(BIRTH_DATE), str))
+        change = Change(
+            fact=path,
+            label=spec.label.in_(lang),
+            change=spec.change,  # type: ignore[arg-type]
+            before=_wire(facts.get(path)),
+            to=_known(way[path]),
+            on=None,
+            exact=exact,
+            decided_by=None if spec.decided_by is None else spec.decided_by.in_(lang),
         )
-        changes.append(
-            Change(
-                fact=path,
-                label=spec.label.in_(lang),
-                change=spec.change,  # type: ignore[arg-type]
-                before=_wire(facts.get(path)),
-                to=_known(way[path]),
-                on=on,
-                exact=exact,
-                decided_by=None if spec.decided_by is None else spec.decided_by.in_(lang),
-            )
-        )
+        day: str | None = None
+        if change_date(spec, facts, path, way[path], as_of) is not None:
+            day = _placeholder(len(changes))
+            dated.append((len(changes), spec, path, way[path]))
+        changes.append(change)
+        words.append(_change_words(change, spec, policies, lang, day))
     sources: list[str] = []
     for c in satisfied:
         # The criterion's sources in force for the applicant's region and date, as its answer
@@ -669,8 +868,6 @@ def _suggestion(
         rule = plan.choices({**facts, **way})[0][0]
         cited = plan.amount_sources_unset if rule is None else plan.amount_sources[rule]
         sources.extend(s for s in cited if s not in sources)
-    on = max((c.on for c in changes if c.on is not None), default=None)
-    words = [_change_words(c, policies.facts[c.fact], policies, lang) for c in changes]
     # "如果A，B，C": one "if" for the facts not yet known.
     prefix = "如果" if lang == "zh" else "if "
     words = [
@@ -699,16 +896,63 @@ def _suggestion(
         else:
             text += f": then {name} pays {decided[1]} {unit} (now {current_amount})"
         text += f". Rule: {'; '.join(rule_words)}." if rule_words else "."
-    return Suggestion(
+    suggestion = Suggestion(
         programme=plan.programme.id,
         changes=tuple(changes),
         verdict=decided[0],
         amount=decided[1],
-        on=on,
+        on=None,
         criteria=tuple(c.id for c in satisfied),
         sources=tuple(sources),
         text=text,
     )
+    return _Template(suggestion=suggestion, dated=tuple(dated), lang=lang)
+
+
+def _instance(template: _Template, facts: Mapping[str, object], as_of: dt.date) -> Suggestion:
+    """The template with the applicant's days (counted from `as_of`) put in."""
+    if not template.dated:
+        return template.suggestion
+    suggestion = template.suggestion
+    changes = list(suggestion.changes)
+    text = suggestion.text
+    on: dt.date | None = None
+    for index, spec, path, value in template.dated:
+        day = change_date(spec, facts, path, value, as_of)
+        assert day is not None  # the key holds what makes it one
+        changes[index] = replace(changes[index], on=day)
+        text = text.replace(_placeholder(index), _day(day, template.lang))
+        on = day if on is None or day > on else on
+    return replace(suggestion, changes=tuple(changes), on=on, text=text)
+
+
+def _on_its_day(
+    plans: Plans,
+    plan: ProgrammePlan,
+    found: Iterable[Suggestion],
+    region_code: str | None,
+    lang: Lang,
+    on_day: Callable[[Suggestion], bool] | None,
+) -> Iterable[Suggestion]:
+    """The suggestions that hold on the day they name, under the rules in force then: a day
+    under another plan (another year, a rule that starts or ends) is re-decided by `on_day`;
+    a day after the rules were last confirmed for the region is said to be unverified."""
+    programme = plan.programme
+    confirmed = programme.confirmed_until(region_code)
+    for suggestion in found:
+        day = suggestion.on
+        if day is None:
+            yield suggestion
+            continue
+        if plans.plan(programme, region_code, day) is not plan and (
+            on_day is None or not on_day(suggestion)
+        ):
+            continue
+        if confirmed is not None and day > confirmed:
+            note = _UNCONFIRMED[lang].format(year=day.year)
+            space = "" if lang == "zh" else " "
+            suggestion = replace(suggestion, text=f"{suggestion.text}{space}{note}")
+        yield suggestion
 
 
 def _known(value: object) -> bool | int | str:
