@@ -31,7 +31,7 @@ from itertools import count, product
 from msgspec.structs import replace
 
 from eligibility import rules
-from eligibility.answer import Change, Determination, Suggestion
+from eligibility.answer import Change, CriterionResult, Determination, Suggestion
 from eligibility.catalogue import FactSpec
 from eligibility.derive import AGE, BIRTH_DATE, age_on
 from eligibility.facts import STATUS_FIELDS, Applicant, applicant_from_paths, applicant_paths
@@ -341,8 +341,10 @@ class _Shape:
     reads a fact it may change can break (and be repaired by changing the facts *it* reads), so
     `relevant` is the closure of the facts read over the changeable facts shared.  Criteria
     and amount rules outside it read no fact any candidate changes: their outcomes are those in
-    `codes` and the choices.  `fixed_only`: open criteria that read no changeable fact (their
-    ways are checked first: none, and the programme has no suggestion).  `times`: the
+    `codes` and the choices.  `fixed_only`: open criteria that read no changeable fact; then
+    there is no suggestion (an open criterion's condition is not true, and `_Solver.ways` finds
+    no way to make an expression that reads no changeable fact what it is not: every leaf is
+    a constant or a fact it may not change).  `times`: the
     changeable time facts among `relevant`; `ages`: whether `person.age` is one (its day needs
     the birth date); `absolute`: a time fact whose day is not a whole number of months from
     `as_of` (a semester), so that ranking by day depends on `as_of` itself."""
@@ -378,6 +380,11 @@ class _Prepared:
     changeable: frozenset[str]  # the changeable facts the plan reads
     top_amount: float | None  # the highest fixed amount of the region's own amount rules
     shapes: dict[tuple[int, ...], _Shape] = field(default_factory=dict)
+    # The outcome pattern of an answer's criteria, by the identity of its `criteria` (the plan
+    # keeps one tuple per pattern and wording, shared by every answer made with it).
+    codes: dict[int, tuple[tuple[CriterionResult, ...], tuple[int, ...]]] = field(
+        default_factory=dict
+    )
     made: dict[tuple[object, ...], _Entry] = field(default_factory=dict)
 
 
@@ -422,6 +429,26 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         _PREPARED.clear()
     _PREPARED[id(plan)] = (plan, prepared)
     return prepared
+
+
+_CODES: dict[str, int] = {"met": MET, "not_met": NOT_MET, "unknown": UNKNOWN}
+
+
+def _codes(
+    plan: ProgrammePlan, prepared: _Prepared, determination: Determination
+) -> tuple[int, ...]:
+    """The outcome of each of the plan's criteria in the answer (`plan.outcomes`' first part):
+    read back from its results, which leave out only the criteria SKIPPED."""
+    results = determination.criteria
+    found = prepared.codes.get(id(results))
+    if found is not None and found[0] is results:
+        return found[1]
+    by_id = {r.id: _CODES[r.outcome] for r in results}
+    codes = tuple(by_id.get(c.id, SKIPPED) for c in plan.criteria)
+    if len(prepared.codes) >= 4096:
+        prepared.codes.clear()
+    prepared.codes[id(results)] = (results, codes)
+    return codes
 
 
 def _shape(plan: ProgrammePlan, prepared: _Prepared, codes: tuple[int, ...]) -> _Shape:
@@ -515,12 +542,10 @@ def suggestions_for(
         or prepared.top_amount <= current
     ):
         return ()  # no higher tier (`_raise_amount` would find none)
-    codes = plan.outcomes(facts)[0]
+    codes = _codes(plan, prepared, determination)
     shape = _shape(plan, prepared, codes)
     if shape.fixed_only:
-        solver = _Solver(plans.policies, facts)
-        if any(not solver.ways(prepared.conditions[i], True) for i in shape.fixed_only):
-            return ()  # a criterion no change can meet
+        return ()  # a criterion no change can meet
     key = _key(plan, shape, codes, facts, as_of)
     entry = prepared.made.get(key)
     if entry is None:
