@@ -34,7 +34,14 @@ from eligibility import rules
 from eligibility.answer import Change, CriterionResult, Determination, Suggestion
 from eligibility.catalogue import FactSpec
 from eligibility.derive import AGE, BIRTH_DATE, age_on
-from eligibility.facts import STATUS_FIELDS, Applicant, applicant_from_paths, applicant_paths
+from eligibility.facts import (
+    STATUS_FIELDS,
+    Applicant,
+    MonitoringType,
+    applicant_from_paths,
+    applicant_paths,
+    household_status,
+)
 from eligibility.plan import (
     MET,
     NOT_MET,
@@ -379,6 +386,9 @@ class _Prepared:
     amount_reads: tuple[frozenset[str], ...]
     changeable: frozenset[str]  # the changeable facts the plan reads
     top_amount: float | None  # the highest fixed amount of the region's own amount rules
+    # Whether a way the plan's code found eligible holds for the changed applicant as it is
+    # (`_status_holds`), or must be re-decided through `determine` (`recheck`).
+    flat_recheck: bool
     shapes: dict[tuple[int, ...], _Shape] = field(default_factory=dict)
     # The outcome pattern of an answer's criteria, by the identity of its `criteria` (the plan
     # keeps one tuple per pattern and wording, shared by every answer made with it).
@@ -424,11 +434,41 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         amount_reads=amount_reads,
         changeable=changeable,
         top_amount=max(amounts) if amounts else None,
+        flat_recheck=not every & _DROPPED,
     )
     if len(_PREPARED) >= 4096:
         _PREPARED.clear()
     _PREPARED[id(plan)] = (plan, prepared)
     return prepared
+
+
+# The facts `apply_changes` may drop from the changed applicant: a plan that reads none of them
+# decides the changed applicant's flat facts as `{**facts, **way}` (the age, the only derived
+# fact a suggestion changes, is then given: `derive.flatten` keeps a given age).
+_DROPPED = frozenset(
+    ("household.category", "household.monitoring_type", BIRTH_DATE, "person.id_number")
+)
+
+
+def _status_holds(facts: Mapping[str, object], way: Assignment) -> bool:
+    """Whether the changed status facts agree with one another, as `apply_changes` (through
+    `Household`'s check, `household_status`) requires; the other facts a way may change are
+    each checked by `_Solver.allowed` against the catalogue's kinds and bounds."""
+    if not (_STATUS.intersection(way) or "household.risk_eliminated" in way):
+        return True
+    status = {
+        name: way.get(f"household.{name}", facts.get(f"household.{name}")) for name in STATUS_FIELDS
+    }
+    kind = None if way.get("household.monitored") is False else status["monitoring_type"]
+    try:
+        household_status(
+            poverty_alleviated=status["poverty_alleviated"],  # type: ignore[arg-type]
+            monitored=status["monitored"],  # type: ignore[arg-type]
+            monitoring_type=None if kind is None else MonitoringType(str(kind)),
+        )
+    except ValueError:
+        return False
+    return True
 
 
 _CODES: dict[str, int] = {"met": MET, "not_met": NOT_MET, "unknown": UNKNOWN}
@@ -551,7 +591,9 @@ def suggestions_for(
     if entry is None:
         ways = _search(plans, plan, determination, facts, as_of)
         entry = _Entry(ways=tuple(ways), current_amount=current)
-        if recheck is not None and ways:
+        if prepared.flat_recheck:
+            entry.ways = tuple((w, d) for w, d in entry.ways if _status_holds(facts, w))
+        elif recheck is not None and ways:
             made = _templates(plans, plan, entry, facts, as_of, lang)
             kept = [
                 (way, template)
