@@ -389,10 +389,12 @@ class _Prepared:
     # Whether a way the plan's code found eligible holds for the changed applicant as it is
     # (`_status_holds`), or must be re-decided through `determine` (`recheck`).
     flat_recheck: bool
+    condition_paths: tuple[tuple[str, ...], ...]  # per criterion, the facts its condition reads
     shapes: dict[tuple[int, ...], _Shape] = field(default_factory=dict)
+    ways: dict[tuple[object, ...], list[Assignment]] = field(default_factory=dict)
     # The outcome pattern of an answer's criteria, by the identity of its `criteria` (the plan
     # keeps one tuple per pattern and wording, shared by every answer made with it).
-    codes: dict[int, tuple[tuple[CriterionResult, ...], tuple[int, ...]]] = field(
+    codes: dict[int, tuple[tuple[CriterionResult, ...], tuple[int, ...], _Shape]] = field(
         default_factory=dict
     )
     made: dict[tuple[object, ...], _Entry] = field(default_factory=dict)
@@ -425,8 +427,10 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         and isinstance(r.amount.value, (int, float))
         and not isinstance(r.amount.value, bool)
     ]
+    conditions = tuple(_condition(plan, i) for i in range(len(plan.criteria)))
     prepared = _Prepared(
-        conditions=tuple(_condition(plan, i) for i in range(len(plan.criteria))),
+        conditions=conditions,
+        condition_paths=tuple(tuple(sorted(rules.fact_paths(c))) for c in conditions),
         amount_conditions=tuple(
             _amount_condition(plan, i) for i in range(len(plan.amounts[0]) if plan.amounts else 0)
         ),
@@ -476,27 +480,30 @@ _CODES: dict[str, int] = {"met": MET, "not_met": NOT_MET, "unknown": UNKNOWN}
 
 def _codes(
     plan: ProgrammePlan, prepared: _Prepared, determination: Determination
-) -> tuple[int, ...]:
-    """The outcome of each of the plan's criteria in the answer (`plan.outcomes`' first part):
-    read back from its results, which leave out only the criteria SKIPPED."""
+) -> tuple[tuple[int, ...], _Shape]:
+    """The outcome of each of the plan's criteria in the answer (`plan.outcomes`' first part),
+    read back from its results (which leave out only the criteria SKIPPED), and the search's
+    shape for it."""
     results = determination.criteria
     found = prepared.codes.get(id(results))
     if found is not None and found[0] is results:
-        return found[1]
+        return found[1], found[2]
     by_id = {r.id: _CODES[r.outcome] for r in results}
     codes = tuple(by_id.get(c.id, SKIPPED) for c in plan.criteria)
+    shape = _shape(plan, prepared, codes)
     if len(prepared.codes) >= 4096:
         prepared.codes.clear()
-    prepared.codes[id(results)] = (results, codes)
-    return codes
+    prepared.codes[id(results)] = (results, codes, shape)
+    return codes, shape
 
 
 def _shape(plan: ProgrammePlan, prepared: _Prepared, codes: tuple[int, ...]) -> _Shape:
-    found = prepared.shapes.get(codes)
+    """The shape for an outcome pattern: it depends only on which criteria are open."""
+    open_criteria = tuple(i for i, code in enumerate(codes) if code in (NOT_MET, UNKNOWN))
+    found = prepared.shapes.get(open_criteria)
     if found is not None:
         return found
     policies = plan.policies
-    open_criteria = [i for i, code in enumerate(codes) if code in (NOT_MET, UNKNOWN)]
     if open_criteria:
         start: set[str] = set().union(*(prepared.criterion_reads[i] for i in open_criteria))
     else:  # eligible: the amount rules are what a change aims at
@@ -516,7 +523,7 @@ def _shape(plan: ProgrammePlan, prepared: _Prepared, codes: tuple[int, ...]) -> 
         # Applying a change of status re-checks the status facts together (`apply_changes`).
         relevant |= {*_STATUS, "household.category"}
     times = tuple(sorted(p for p in changed if policies.facts[p].change == "time"))
-    found = prepared.shapes[codes] = _Shape(
+    found = prepared.shapes[open_criteria] = _Shape(
         relevant=tuple(sorted(relevant - {BIRTH_DATE})),
         fixed_only=tuple(i for i in open_criteria if not prepared.criterion_reads[i] & changed),
         times=times,
@@ -582,8 +589,7 @@ def suggestions_for(
         or prepared.top_amount <= current
     ):
         return ()  # no higher tier (`_raise_amount` would find none)
-    codes = _codes(plan, prepared, determination)
-    shape = _shape(plan, prepared, codes)
+    codes, shape = _codes(plan, prepared, determination)
     if shape.fixed_only:
         return ()  # a criterion no change can meet
     key = _key(plan, shape, codes, facts, as_of)
@@ -651,6 +657,21 @@ def _key(
     return codes, choices, values, day
 
 
+def _criterion_ways(prepared: _Prepared, solver: _Solver, index: int) -> list[Assignment]:
+    """`solver.ways` for criterion `index`'s condition to hold, kept per the values of the facts
+    the condition reads (all that `_Solver.ways` reads of them: values, and the facts' own
+    values it changes from).  Callers only read the list and its assignments."""
+    facts = solver.facts
+    key = (index, *[facts.get(p) for p in prepared.condition_paths[index]])
+    found = prepared.ways.get(key)
+    if found is None:
+        found = solver.ways(prepared.conditions[index], True)
+        if len(prepared.ways) >= 16_384:
+            prepared.ways.clear()
+        prepared.ways[key] = found
+    return found
+
+
 def _search(
     plans: Plans,
     plan: ProgrammePlan,
@@ -666,10 +687,7 @@ def _search(
     prepared = _prepared(plan)
     solver = _Solver(plans.policies, facts)
     candidates = _combine(
-        [
-            _best(solver.ways(prepared.conditions[i], True), facts, plans, as_of)
-            for i in open_criteria
-        ]
+        [_best(_criterion_ways(prepared, solver, i), facts, plans, as_of) for i in open_criteria]
     )
     # Best first: once SHOWN have been found, every one left ranks after them.  A candidate
     # containing one already kept is not minimal; one that breaks another criterion is repaired
@@ -699,7 +717,7 @@ def _search(
             i for i, code in enumerate(plan.outcomes(changed)[0]) if code in (NOT_MET, UNKNOWN)
         ]
         repair = _Solver(plans.policies, changed)
-        extra = _combine([repair.ways(prepared.conditions[i], True) for i in still])
+        extra = _combine([_criterion_ways(prepared, repair, i) for i in still])
         for more in _best(extra, changed, plans, as_of, _WAYS_PER_CRITERION):
             if all(candidate.get(k, v) == v for k, v in more.items()):
                 way = {**candidate, **more}
