@@ -357,6 +357,7 @@ class _Shape:
     `as_of` (a semester), so that ranking by day depends on `as_of` itself."""
 
     relevant: tuple[str, ...]
+    open_criteria: tuple[int, ...]
     fixed_only: tuple[int, ...]
     times: tuple[str, ...]
     ages: bool
@@ -520,11 +521,13 @@ def _shape(plan: ProgrammePlan, prepared: _Prepared, codes: tuple[int, ...]) -> 
                 grown = True
     changed = relevant & prepared.changeable
     if changed & (_STATUS | {"household.risk_eliminated"}):
-        # Applying a change of status re-checks the status facts together (`apply_changes`).
-        relevant |= {*_STATUS, "household.category"}
+        # Applying a change of status re-checks the status facts together (`_status_holds`;
+        # through `determine`, the 户类型 word too, which `apply_changes` drops).
+        relevant |= _STATUS if prepared.flat_recheck else {*_STATUS, "household.category"}
     times = tuple(sorted(p for p in changed if policies.facts[p].change == "time"))
     found = prepared.shapes[open_criteria] = _Shape(
         relevant=tuple(sorted(relevant - {BIRTH_DATE})),
+        open_criteria=open_criteria,
         fixed_only=tuple(i for i in open_criteria if not prepared.criterion_reads[i] & changed),
         times=times,
         ages=AGE in changed,
@@ -592,6 +595,9 @@ def suggestions_for(
     codes, shape = _codes(plan, prepared, determination)
     if shape.fixed_only:
         return ()  # a criterion no change can meet
+    for i in shape.open_criteria:
+        if not _criterion_ways(prepared, plans.policies, facts, i):
+            return ()  # nor one here (the search would combine no way with the others')
     key = _key(plan, shape, codes, facts, as_of)
     entry = prepared.made.get(key)
     if entry is None:
@@ -657,15 +663,16 @@ def _key(
     return codes, choices, values, day
 
 
-def _criterion_ways(prepared: _Prepared, solver: _Solver, index: int) -> list[Assignment]:
-    """`solver.ways` for criterion `index`'s condition to hold, kept per the values of the facts
-    the condition reads (all that `_Solver.ways` reads of them: values, and the facts' own
-    values it changes from).  Callers only read the list and its assignments."""
-    facts = solver.facts
+def _criterion_ways(
+    prepared: _Prepared, policies: PolicySet, facts: Mapping[str, object], index: int
+) -> list[Assignment]:
+    """`_Solver.ways` for criterion `index`'s condition to hold, kept per the values of the
+    facts the condition reads (all that `_Solver.ways` reads of them: values, and the facts'
+    own values it changes from).  Callers only read the list and its assignments."""
     key = (index, *[facts.get(p) for p in prepared.condition_paths[index]])
     found = prepared.ways.get(key)
     if found is None:
-        found = solver.ways(prepared.conditions[index], True)
+        found = _Solver(policies, facts).ways(prepared.conditions[index], True)
         if len(prepared.ways) >= 16_384:
             prepared.ways.clear()
         prepared.ways[key] = found
@@ -685,9 +692,11 @@ def _search(
     codes = plan.outcomes(facts)[0]
     open_criteria = [i for i, code in enumerate(codes) if code in (NOT_MET, UNKNOWN)]
     prepared = _prepared(plan)
-    solver = _Solver(plans.policies, facts)
     candidates = _combine(
-        [_best(_criterion_ways(prepared, solver, i), facts, plans, as_of) for i in open_criteria]
+        [
+            _best(_criterion_ways(prepared, plans.policies, facts, i), facts, plans, as_of)
+            for i in open_criteria
+        ]
     )
     # Best first: once SHOWN have been found, every one left ranks after them.  A candidate
     # containing one already kept is not minimal; one that breaks another criterion is repaired
@@ -716,8 +725,7 @@ def _search(
         still = [
             i for i, code in enumerate(plan.outcomes(changed)[0]) if code in (NOT_MET, UNKNOWN)
         ]
-        repair = _Solver(plans.policies, changed)
-        extra = _combine([_criterion_ways(prepared, repair, i) for i in still])
+        extra = _combine([_criterion_ways(prepared, plans.policies, changed, i) for i in still])
         for more in _best(extra, changed, plans, as_of, _WAYS_PER_CRITERION):
             if all(candidate.get(k, v) == v for k, v in more.items()):
                 way = {**candidate, **more}
