@@ -390,6 +390,7 @@ class _Prepared:
     # Whether a way the plan's code found eligible holds for the changed applicant as it is
     # (`_status_holds`), or must be re-decided through `determine` (`recheck`).
     flat_recheck: bool
+    amounts_read: bool  # whether an amount rule reads a fact
     condition_paths: tuple[tuple[str, ...], ...]  # per criterion, the facts its condition reads
     shapes: dict[tuple[int, ...], _Shape] = field(default_factory=dict)
     ways: dict[tuple[object, ...], list[Assignment]] = field(default_factory=dict)
@@ -440,11 +441,33 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         changeable=changeable,
         top_amount=max(amounts) if amounts else None,
         flat_recheck=not every & _DROPPED,
+        amounts_read=any(amount_reads),
+        shapes=_shared_shapes(policies, criterion_reads, amount_reads, not every & _DROPPED),
     )
     if len(_PREPARED) >= 4096:
         _PREPARED.clear()
     _PREPARED[id(plan)] = (plan, prepared)
     return prepared
+
+
+# Shapes follow from which facts each criterion and amount rule reads (and the catalogue's
+# classes): the plans of a programme's profiles and years mostly read the same, and share them.
+_SHAPES: dict[tuple[object, ...], tuple[PolicySet, dict[tuple[int, ...], _Shape]]] = {}
+
+
+def _shared_shapes(
+    policies: PolicySet,
+    criterion_reads: tuple[frozenset[str], ...],
+    amount_reads: tuple[frozenset[str], ...],
+    flat_recheck: bool,
+) -> dict[tuple[int, ...], _Shape]:
+    key = (id(policies), criterion_reads, amount_reads, flat_recheck)
+    found = _SHAPES.get(key)
+    if found is None or found[0] is not policies:
+        if len(_SHAPES) >= 1024:
+            _SHAPES.clear()
+        found = _SHAPES[key] = (policies, {})
+    return found[1]
 
 
 # The facts `apply_changes` may drop from the changed applicant: a plan that reads none of them
@@ -598,7 +621,7 @@ def suggestions_for(
     for i in shape.open_criteria:
         if not _criterion_ways(prepared, plans.policies, facts, i):
             return ()  # nor one here (the search would combine no way with the others')
-    key = _key(plan, shape, codes, facts, as_of)
+    key = _key(plan, prepared, shape, codes, facts, as_of)
     entry = prepared.made.get(key)
     if entry is None:
         ways = _search(plans, plan, determination, facts, as_of)
@@ -631,6 +654,7 @@ def suggestions_for(
 
 def _key(
     plan: ProgrammePlan,
+    prepared: _Prepared,
     shape: _Shape,
     codes: tuple[int, ...],
     facts: Mapping[str, object],
@@ -643,7 +667,8 @@ def _key(
     out from a birth date, or an age that does not follow from the birth date given; else
     every day is a whole number of months after `as_of` (or a birthday, the only day), and
     days compare as the values they reach."""
-    choices = plan.choices(facts) if plan.amounts[0] else None
+    # The amount rules' choices (constant where they read no fact: the plan's own).
+    choices = plan.choices(facts) if plan.amounts[0] and prepared.amounts_read else None
     values = tuple([facts.get(p) for p in shape.relevant])
     day: object = None
     if shape.ages:
