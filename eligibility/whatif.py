@@ -392,6 +392,7 @@ class _Prepared:
     flat_recheck: bool
     amounts_read: bool  # whether an amount rule reads a fact
     condition_paths: tuple[tuple[str, ...], ...]  # per criterion, the facts its condition reads
+    index: dict[str, int]  # each criterion's position, by its id
     shapes: dict[tuple[int, ...], _Shape] = field(default_factory=dict)
     ways: dict[tuple[object, ...], list[Assignment]] = field(default_factory=dict)
     # The outcome pattern of an answer's criteria, by the identity of its `criteria` (the plan
@@ -433,6 +434,7 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
     prepared = _Prepared(
         conditions=conditions,
         condition_paths=tuple(tuple(sorted(rules.fact_paths(c))) for c in conditions),
+        index={c.id: i for i, c in enumerate(plan.criteria)},
         amount_conditions=tuple(
             _amount_condition(plan, i) for i in range(len(plan.amounts[0]) if plan.amounts else 0)
         ),
@@ -512,8 +514,11 @@ def _codes(
     found = prepared.codes.get(id(results))
     if found is not None and found[0] is results:
         return found[1], found[2]
-    by_id = {r.id: _CODES[r.outcome] for r in results}
-    codes = tuple(by_id.get(c.id, SKIPPED) for c in plan.criteria)
+    index = prepared.index
+    made = [SKIPPED] * len(index)
+    for r in results:
+        made[index[r.id]] = _CODES[r.outcome]
+    codes = tuple(made)
     shape = _shape(plan, prepared, codes)
     if len(prepared.codes) >= 4096:
         prepared.codes.clear()
@@ -618,13 +623,15 @@ def suggestions_for(
     codes, shape = _codes(plan, prepared, determination)
     if shape.fixed_only:
         return ()  # a criterion no change can meet
-    for i in shape.open_criteria:
-        if not _criterion_ways(prepared, plans.policies, facts, i):
-            return ()  # nor one here (the search would combine no way with the others')
     key = _key(plan, prepared, shape, codes, facts, as_of)
     entry = prepared.made.get(key)
     if entry is None:
-        ways = _search(plans, plan, determination, facts, as_of)
+        if any(
+            not _criterion_ways(prepared, plans.policies, facts, i) for i in shape.open_criteria
+        ):
+            ways = []  # an open criterion no change meets here: the search would find none
+        else:
+            ways = _search(plans, plan, determination, facts, as_of)
         entry = _Entry(ways=tuple(ways), current_amount=current)
         if prepared.flat_recheck:
             entry.ways = tuple((w, d) for w, d in entry.ways if _status_holds(facts, w))
@@ -649,7 +656,7 @@ def suggestions_for(
     found = [_instance(t, facts, as_of) for t in templates]
     if all(s.on is None for s in found):
         return tuple(found)
-    return tuple(_on_its_day(plans, plan, found, region_code, lang, on_day))
+    return tuple(_on_its_day(plans, plan, found, facts, as_of, region_code, lang, on_day))
 
 
 def _key(
@@ -1048,23 +1055,30 @@ def _on_its_day(
     plans: Plans,
     plan: ProgrammePlan,
     found: Iterable[Suggestion],
+    facts: Mapping[str, object],
+    as_of: dt.date,
     region_code: str | None,
     lang: Lang,
     on_day: Callable[[Suggestion], bool] | None,
 ) -> Iterable[Suggestion]:
     """The suggestions that hold on the day they name, under the rules in force then: a day
-    under another plan (another year, a rule that starts or ends) is re-decided by `on_day`;
-    a day after the rules were last confirmed for the region is said to be unverified."""
+    under another parameter profile (a rule that starts or ends, or stops being confirmed), or
+    with an age that moves on by itself (worked out from a birth date), is re-decided by
+    `on_day`; a day after the rules were last confirmed for the region is said to be
+    unverified.  (A day in another year under the same profile has the same rules: the plan
+    differs only in the year its warnings name.)"""
     programme = plan.programme
     confirmed = programme.confirmed_until(region_code)
+    profiles = plans.profiles(programme)
+    profile = profiles.profile_of(region_code, as_of)
+    ages = isinstance(facts.get(BIRTH_DATE), str)
     for suggestion in found:
         day = suggestion.on
         if day is None:
             yield suggestion
             continue
-        if plans.plan(programme, region_code, day) is not plan and (
-            on_day is None or not on_day(suggestion)
-        ):
+        same = not ages and profiles.profile_of(region_code, day) == profile
+        if not same and (on_day is None or not on_day(suggestion)):
             continue
         if confirmed is not None and day > confirmed:
             note = _UNCONFIRMED[lang].format(year=day.year)
