@@ -13,8 +13,24 @@ choices and decisions by others (with who decides), but never a value the catalo
 (`ProgrammePlan.outcomes` and `choices`, through `verdict_of`) and kept only if it makes the
 programme eligible (or gives the stated amount); a change that breaks another criterion is
 either repaired by a further change or dropped.  The ones kept are ranked by how few facts
-change, then how easy they are (time < choice < decided), then the earliest day, and re-checked
-through `determine` on the changed applicant by the caller (`eligibility.determination`).
+change, then how easy they are (time < choice < decided), then the earliest day.  The ones kept
+are re-checked for the changed applicant: on its flat facts (the status facts must agree, as
+`apply_changes` requires) where the plan reads nothing `apply_changes` drops, else through
+`determine` by the caller (`eligibility.determination`).
+
+Computed once, in the plan: the search for an applicant depends only on the plan, the outcome
+pattern of its criteria, the amount rules' choices and the values of the facts the open
+criteria read, closed over the criteria and amount rules a change could break (`_Shape`,
+`_key`); `as_of` enters the key only where the order of the days can depend on it.  Each
+search is made once per such key and its wording kept per language as templates into which
+each applicant's days are put (`_instance`).  A programme where no suggestion can exist (no
+changeable fact, an open criterion no change can meet, an eligible answer at its top tier)
+costs a look-up.
+
+A suggestion that names a day is checked under the rules in force on that day: a day under
+another parameter profile, or with an age that moves on by itself, is re-decided on that day
+by the caller and dropped unless it gives the same verdict and amount; a day after the rules
+were last confirmed for the region (`Programme.confirmed_until`) is said to be unverified.
 
 Pure: no I/O, no clock (`as_of` is the applicant's).
 """
