@@ -411,6 +411,7 @@ class _Prepared:
     index: dict[str, int]  # each criterion's position, by its id
     shapes: dict[tuple[int, ...], _Shape] = field(default_factory=dict)
     ways: dict[tuple[object, ...], list[Assignment]] = field(default_factory=dict)
+    templates: dict[tuple[object, ...], _Template] = field(default_factory=dict)
     # The outcome pattern of an answer's criteria, by the identity of its `criteria` (the plan
     # keeps one tuple per pattern and wording, shared by every answer made with it).
     codes: dict[int, tuple[tuple[CriterionResult, ...], tuple[int, ...], _Shape]] = field(
@@ -952,10 +953,42 @@ def _templates(
     as_of: dt.date,
     lang: Lang,
 ) -> tuple[_Template, ...]:
-    return tuple(
-        _template(plans, plan, way, decided, facts, as_of, lang, entry.current_amount)
-        for way, decided in entry.ways
-    )
+    """The templates of an entry's ways, each kept per plan by all its wording reads: the
+    way, what it gives, the values it changes from, whether the birth date is known, the
+    criteria it makes met and the amount rule it brings (alike ways of many keys share one)."""
+    prepared = _prepared(plan)
+    born = isinstance(facts.get(BIRTH_DATE), str)
+    before = plan.outcomes(facts)[0]
+    made = []
+    for way, decided in entry.ways:
+        changed = {**facts, **way}
+        after = plan.outcomes(changed)[0]
+        satisfied = tuple(
+            i
+            for i, (was, now) in enumerate(zip(before, after, strict=True))
+            if was in (NOT_MET, UNKNOWN) and now in (MET, SKIPPED)
+        )
+        rule = None if entry.current_amount is None else plan.choices(changed)[0][0]
+        key = (
+            lang,
+            tuple(sorted(way.items())),
+            tuple([facts.get(p) for p in sorted(way)]),
+            decided,
+            born,
+            satisfied,
+            entry.current_amount,
+            rule,
+        )
+        found = prepared.templates.get(key)
+        if found is None:
+            found = _template(
+                plans, plan, way, decided, facts, as_of, lang, entry.current_amount, satisfied, rule
+            )
+            if len(prepared.templates) >= 8192:
+                prepared.templates.clear()
+            prepared.templates[key] = found
+        made.append(found)
+    return tuple(made)
 
 
 def _template(
@@ -967,16 +1000,14 @@ def _template(
     as_of: dt.date,
     lang: Lang,
     current_amount: int | None,
+    met: tuple[int, ...],
+    rule: int | None,
 ) -> _Template:
-    """The wording of one verified way; it cites the criteria the way makes met.  It reads the
-    facts of the search key only (which change names a day, not the day itself)."""
+    """The wording of one verified way; it cites the criteria the way makes met (`met`) and,
+    raising an amount, the sources of the amount rule it brings (`rule`).  It reads no day:
+    only which change names one."""
     policies = plans.policies
-    before, after = plan.outcomes(facts)[0], plan.outcomes({**facts, **way})[0]
-    satisfied: list[CriterionPlan] = [
-        c
-        for c, was, now in zip(plan.criteria, before, after, strict=True)
-        if was in (NOT_MET, UNKNOWN) and now in (MET, SKIPPED)
-    ]
+    satisfied: list[CriterionPlan] = [plan.criteria[i] for i in met]
     changes: list[Change] = []
     dated: list[tuple[int, FactSpec, str, object]] = []
     words: list[str] = []
@@ -1006,7 +1037,6 @@ def _template(
         sources.extend(s for s in c.sources if s not in sources)
     if current_amount is not None:
         # The sources of the amount the change brings, as the plan's answer would cite them.
-        rule = plan.choices({**facts, **way})[0][0]
         cited = plan.amount_sources_unset if rule is None else plan.amount_sources[rule]
         sources.extend(s for s in cited if s not in sources)
     # "如果A，B，C": one "if" for the facts not yet known.
