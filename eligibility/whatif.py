@@ -1123,14 +1123,38 @@ def _on_its_day(
         if day is None:
             yield suggestion
             continue
-        same = not ages and profiles.profile_of(region_code, day) == profile
-        if not same and (on_day is None or not on_day(suggestion)):
+        moved = ages or profiles.profile_of(region_code, day) != profile
+        if moved and not _holds_on(plans, plan, suggestion, facts, region_code, day, ages, on_day):
             continue
         if confirmed is not None and day > confirmed:
             note = _UNCONFIRMED[lang].format(year=day.year)
             space = "" if lang == "zh" else " "
             suggestion = replace(suggestion, text=f"{suggestion.text}{space}{note}")
         yield suggestion
+
+
+def _holds_on(
+    plans: Plans,
+    plan: ProgrammePlan,
+    suggestion: Suggestion,
+    facts: Mapping[str, object],
+    region_code: str | None,
+    day: dt.date,
+    ages: bool,
+    on_day: Callable[[Suggestion], bool] | None,
+) -> bool:
+    """Whether the suggestion gives what it says on `day`, under that day's plan.  Where no
+    fact moves on by itself (no age worked out from a birth date) and neither plan reads a fact
+    `apply_changes` drops, the changed applicant's facts on that day are its facts now with the
+    changes made, decided by that day's plan's code (`decide_verdict`, the semantics of
+    `Plans.decide_under`); else the caller re-decides it (`on_day`)."""
+    on = plans.plan(plan.programme, region_code, day)
+    if on.not_in_force is not None:
+        return False  # not in force that day: `ineligible`
+    if ages or not (_prepared(plan).flat_recheck and _prepared(on).flat_recheck):
+        return on_day is not None and on_day(suggestion)
+    changed = {**facts, **{c.fact: c.to for c in suggestion.changes}, "as_of": day.isoformat()}
+    return decide_verdict(on, changed) == (suggestion.verdict, suggestion.amount)
 
 
 def _known(value: object) -> bool | int | str:

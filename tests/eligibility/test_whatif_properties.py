@@ -124,6 +124,11 @@ def test_every_suggestion_made_gives_what_it_says(raw: dict[str, Any], policies:
         for suggestion in determination.suggestions:
             assert suggestion.programme == determination.programme
             holds(who, suggestion, policies)
+            if suggestion.on is not None:
+                # And on the day it names, under the rules in force then.
+                changed = apply_changes(replace(who, as_of=suggestion.on), suggestion.changes)
+                [then] = determine(changed, policies, programmes=[suggestion.programme])
+                assert (then.verdict, then.amount) == (suggestion.verdict, suggestion.amount)
             if determination.verdict == "eligible":
                 assert determination.amount is not None
                 assert suggestion.amount is not None and suggestion.amount > determination.amount
