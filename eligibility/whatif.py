@@ -356,15 +356,16 @@ def _amount_condition(plan: ProgrammePlan, rule: int) -> rules.Expr:
 
 @dataclass(frozen=True)
 class _Shape:
-    """What the search for one outcome pattern (`codes`) of a plan reads: the facts whose values
-    its result depends on, besides the pattern itself and the amount rules' choices.
+    """What the search for a plan's answer with these criteria open (not met or unknown) reads:
+    the facts whose values its result depends on, besides which are open and the amount rules'
+    choices.
 
     The search starts from the open criteria (or, for an eligible answer, the amount rules),
     changes only changeable facts they read, and re-decides: a criterion or amount rule that
     reads a fact it may change can break (and be repaired by changing the facts *it* reads), so
     `relevant` is the closure of the facts read over the changeable facts shared.  Criteria
     and amount rules outside it read no fact any candidate changes: their outcomes are those in
-    `codes` and the choices.  `fixed_only`: open criteria that read no changeable fact; then
+    the answer and the choices.  `fixed_only`: open criteria that read no changeable fact; then
     there is no suggestion (an open criterion's condition is not true, and `_Solver.ways` finds
     no way to make an expression that reads no changeable fact what it is not: every leaf is
     a constant or a fact it may not change).  `times`: the
@@ -414,9 +415,7 @@ class _Prepared:
     templates: dict[tuple[object, ...], _Template] = field(default_factory=dict)
     # The outcome pattern of an answer's criteria, by the identity of its `criteria` (the plan
     # keeps one tuple per pattern and wording, shared by every answer made with it).
-    codes: dict[int, tuple[tuple[CriterionResult, ...], tuple[int, ...], _Shape]] = field(
-        default_factory=dict
-    )
+    codes: dict[int, tuple[tuple[CriterionResult, ...], _Shape]] = field(default_factory=dict)
     made: dict[tuple[object, ...], _Entry] = field(default_factory=dict)
 
 
@@ -521,31 +520,23 @@ def _status_holds(facts: Mapping[str, object], way: Assignment) -> bool:
 _CODES: dict[str, int] = {"met": MET, "not_met": NOT_MET, "unknown": UNKNOWN}
 
 
-def _codes(
-    plan: ProgrammePlan, prepared: _Prepared, determination: Determination
-) -> tuple[tuple[int, ...], _Shape]:
-    """The outcome of each of the plan's criteria in the answer (`plan.outcomes`' first part),
-    read back from its results (which leave out only the criteria SKIPPED), and the search's
-    shape for it."""
+def _codes(plan: ProgrammePlan, prepared: _Prepared, determination: Determination) -> _Shape:
+    """The shape of the search for the answer: by its open criteria, read back from its
+    results (in the plan's order, leaving out only the criteria SKIPPED)."""
     results = determination.criteria
     found = prepared.codes.get(id(results))
     if found is not None and found[0] is results:
-        return found[1], found[2]
+        return found[1]
     index = prepared.index
-    made = [SKIPPED] * len(index)
-    for r in results:
-        made[index[r.id]] = _CODES[r.outcome]
-    codes = tuple(made)
-    shape = _shape(plan, prepared, codes)
+    shape = _shape(plan, prepared, tuple([index[r.id] for r in results if r.outcome != "met"]))
     if len(prepared.codes) >= 4096:
         prepared.codes.clear()
-    prepared.codes[id(results)] = (results, codes, shape)
-    return codes, shape
+    prepared.codes[id(results)] = (results, shape)
+    return shape
 
 
-def _shape(plan: ProgrammePlan, prepared: _Prepared, codes: tuple[int, ...]) -> _Shape:
-    """The shape for an outcome pattern: it depends only on which criteria are open."""
-    open_criteria = tuple(i for i, code in enumerate(codes) if code in (NOT_MET, UNKNOWN))
+def _shape(plan: ProgrammePlan, prepared: _Prepared, open_criteria: tuple[int, ...]) -> _Shape:
+    """The shape for the criteria not met or unknown (`open_criteria`, in order)."""
     found = prepared.shapes.get(open_criteria)
     if found is not None:
         return found
@@ -637,10 +628,10 @@ def suggestions_for(
         or prepared.top_amount <= current
     ):
         return ()  # no higher tier (`_raise_amount` would find none)
-    codes, shape = _codes(plan, prepared, determination)
+    shape = _codes(plan, prepared, determination)
     if shape.fixed_only:
         return ()  # a criterion no change can meet
-    key = _key(plan, prepared, shape, codes, facts, as_of)
+    key = _key(plan, prepared, shape, facts, as_of)
     entry = prepared.made.get(key)
     if entry is None:
         if any(
@@ -680,13 +671,14 @@ def _key(
     plan: ProgrammePlan,
     prepared: _Prepared,
     shape: _Shape,
-    codes: tuple[int, ...],
     facts: Mapping[str, object],
     as_of: dt.date,
 ) -> tuple[object, ...]:
-    """What the search for the applicant depends on (the plan is the cache's own): the outcome
-    pattern, the amount rules' choices, the values of the facts in `shape.relevant`, and for
-    an age whether the birth date is known.  `as_of` (and the birth date) only where the order
+    """What the search for the applicant depends on (the plan is the cache's own): which
+    criteria are open, the amount rules' choices, the values of the facts in `shape.relevant`,
+    and for an age whether the birth date is known.  (Of the other criteria, those a change
+    could break are decided by the facts in `relevant`; the rest stay met or skipped, which
+    count alike.)  `as_of` (and the birth date) only where the order
     of the days can depend on it: a semester, or more than one time fact with an age worked
     out from a birth date, or an age that does not follow from the birth date given; else
     every day is a whole number of months after `as_of` (or a birthday, the only day), and
@@ -709,7 +701,7 @@ def _key(
                 day = True
     elif shape.absolute:
         day = as_of
-    return codes, choices, values, day
+    return shape.open_criteria, choices, values, day
 
 
 def _criterion_ways(
