@@ -389,6 +389,7 @@ class _Entry:
     ways: tuple[tuple[Assignment, Decided], ...]
     current_amount: int | None
     templates: dict[Lang, tuple[_Template, ...]] = field(default_factory=dict)
+    undated: dict[Lang, tuple[Suggestion, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -657,13 +658,17 @@ def suggestions_for(
         prepared.made[key] = entry
     if not entry.ways:
         return ()
+    undated = entry.undated.get(lang)
+    if undated is not None:
+        return undated  # no day in them: the same suggestions for every applicant of the key
     templates = entry.templates.get(lang)
     if templates is None:
         templates = _templates(plans, plan, entry, facts, as_of, lang)
         entry.templates[lang] = templates
+    if not any(t.dated for t in templates):
+        undated = entry.undated[lang] = tuple(t.suggestion for t in templates)
+        return undated
     found = [_instance(t, facts, as_of) for t in templates]
-    if all(s.on is None for s in found):
-        return tuple(found)
     return tuple(_on_its_day(plans, plan, found, facts, as_of, region_code, lang, on_day))
 
 
@@ -685,7 +690,7 @@ def _key(
     days compare as the values they reach."""
     # The amount rules' choices (constant where they read no fact: the plan's own).
     choices = plan.choices(facts) if plan.amounts[0] and prepared.amounts_read else None
-    values = tuple([facts.get(p) for p in shape.relevant])
+    values = tuple(map(facts.get, shape.relevant))
     day: object = None
     if shape.ages:
         born = facts.get(BIRTH_DATE)
