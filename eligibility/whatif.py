@@ -40,6 +40,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import math
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import count, product
@@ -414,6 +415,7 @@ class _Prepared:
     shapes: dict[tuple[int, ...], _Shape] = field(default_factory=dict)
     ways: dict[tuple[object, ...], list[Assignment]] = field(default_factory=dict)
     templates: dict[tuple[object, ...], _Template] = field(default_factory=dict)
+    confirmed: dict[str | None, object] = field(default_factory=dict)  # by region code
     # The outcome pattern of an answer's criteria, by the identity of its `criteria` (the plan
     # keeps one tuple per pattern and wording, shared by every answer made with it).
     codes: dict[int, tuple[tuple[CriterionResult, ...], _Shape]] = field(default_factory=dict)
@@ -1110,20 +1112,24 @@ def _on_its_day(
     `on_day`; a day after the rules were last confirmed for the region is said to be
     unverified.  (A day in another year under the same profile has the same rules: the plan
     differs only in the year its warnings name.)"""
-    programme = plan.programme
-    confirmed = programme.confirmed_until(region_code)
-    profiles = plans.profiles(programme)
-    profile = profiles.profile_of(region_code, as_of)
+    prepared = _prepared(plan)
+    confirmed = prepared.confirmed.get(region_code, _MISSING)
+    if confirmed is _MISSING:
+        confirmed = prepared.confirmed[region_code] = plan.programme.confirmed_until(region_code)
+    # The same region code is in the same profile on a later day unless one of the dates the
+    # profiles turn on (`Profiles.dates`) falls between (`Profiles.profile_of`).
+    dates = plans.profiles(plan.programme).dates
+    bucket = bisect_right(dates, as_of)
     ages = isinstance(facts.get(BIRTH_DATE), str)
     for suggestion in found:
         day = suggestion.on
         if day is None:
             yield suggestion
             continue
-        moved = ages or profiles.profile_of(region_code, day) != profile
+        moved = ages or bisect_right(dates, day) != bucket
         if moved and not _holds_on(plans, plan, suggestion, facts, region_code, day, ages, on_day):
             continue
-        if confirmed is not None and day > confirmed:
+        if isinstance(confirmed, dt.date) and day > confirmed:
             note = _UNCONFIRMED[lang].format(year=day.year)
             space = "" if lang == "zh" else " "
             suggestion = replace(suggestion, text=f"{suggestion.text}{space}{note}")
