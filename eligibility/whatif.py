@@ -49,7 +49,7 @@ from msgspec.structs import replace
 
 from eligibility import rules
 from eligibility.answer import Change, CriterionResult, Determination, Suggestion
-from eligibility.catalogue import FactSpec
+from eligibility.catalogue import FactSpec, bundled_catalogue
 from eligibility.derive import AGE, BIRTH_DATE, age_on
 from eligibility.facts import (
     STATUS_FIELDS,
@@ -461,9 +461,11 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         amount_reads=amount_reads,
         changeable=changeable,
         top_amount=max(amounts) if amounts else None,
-        flat_recheck=not every & _DROPPED,
+        flat_recheck=_flat_recheck(policies, every, changeable),
         amounts_read=any(amount_reads),
-        shapes=_shared_shapes(policies, criterion_reads, amount_reads, not every & _DROPPED),
+        shapes=_shared_shapes(
+            policies, criterion_reads, amount_reads, _flat_recheck(policies, every, changeable)
+        ),
     )
     if len(_PREPARED) >= 4096:
         _PREPARED.clear()
@@ -497,6 +499,17 @@ def _shared_shapes(
 _DROPPED = frozenset(
     ("household.category", "household.monitoring_type", BIRTH_DATE, "person.id_number")
 )
+
+
+def _flat_recheck(policies: PolicySet, every: frozenset[str], changeable: frozenset[str]) -> bool:
+    """Whether a plan reading `every` fact can re-check a way on the flat facts: it reads none
+    that `apply_changes` drops, and each fact it may change is the bundled catalogue's (whose
+    kinds, options and bounds the `Applicant` checks; a stored policy version's catalogue may
+    differ, and then `determine` re-checks)."""
+    if every & _DROPPED:
+        return False
+    bundled = {spec.path: spec for spec in bundled_catalogue().facts}
+    return all(bundled.get(p) == policies.facts[p] for p in changeable)
 
 
 def _status_holds(facts: Mapping[str, object], way: Assignment) -> bool:
@@ -693,7 +706,7 @@ def _key(
     # The amount rules' choices (constant where they read no fact: the plan's own).
     choices = plan.choices(facts) if plan.amounts[0] and prepared.amounts_read else None
     values = tuple(map(facts.get, shape.relevant))
-    day: object = None
+    day: object = as_of if shape.absolute else None
     if shape.ages:
         born = facts.get(BIRTH_DATE)
         if isinstance(born, str):
@@ -705,9 +718,7 @@ def _key(
             ):
                 day = (as_of, born)
             else:
-                day = True
-    elif shape.absolute:
-        day = as_of
+                day = True  # the birthday is the only day, later as the age is higher
     return shape.open_criteria, choices, values, day
 
 
