@@ -12,6 +12,7 @@ import polars as pl
 
 from batch.run import BatchOptions, run_batch
 from batch.what_if import what_if_columns
+from cli.main import main
 from eligibility.determination import determine
 from eligibility.facts import Applicant
 from eligibility.programme import PolicySet
@@ -71,3 +72,27 @@ def test_without_the_flag_there_is_no_what_if_column(
     output = tmp_path / "out.parquet"
     run_batch(example.HERE / "register.csv", output, options, policies=policies)
     assert not [c for c in pl.read_parquet(output).columns if c.endswith(".what_if")]
+
+
+def test_the_cli_flag_adds_the_columns_in_the_language_asked(
+    tmp_path: Path, example: ModuleType
+) -> None:
+    output = tmp_path / "results.csv"
+    status = main(
+        [
+            "batch",
+            str(example.HERE / "register.csv"),
+            "--out",
+            str(output),
+            "--as-of",
+            "2024-11-05",
+            "--lang",
+            "en",
+            "--what-if",
+            "--no-progress",
+        ]
+    )
+    assert status == 0
+    out = pl.read_csv(output, infer_schema=False)
+    texts = [t for t in out["transport_subsidy.what_if"].to_list() if t]
+    assert texts and all("then you can apply for" in t or "pays" in t for t in texts)
