@@ -369,10 +369,10 @@ class _Shape:
     the answer and the choices.  `fixed_only`: open criteria that read no changeable fact; then
     there is no suggestion (an open criterion's condition is not true, and `_Solver.ways` finds
     no way to make an expression that reads no changeable fact what it is not: every leaf is
-    a constant or a fact it may not change).  `times`: the
-    changeable time facts among `relevant`; `ages`: whether `person.age` is one (its day needs
-    the birth date); `absolute`: a time fact whose day is not a whole number of months from
-    `as_of` (a semester), so that ranking by day depends on `as_of` itself."""
+    a constant or a fact it may not change).  `times`: the changeable time facts among
+    `relevant`; `ages`: whether `person.age` is one (its day needs the birth date);
+    `absolute`: a time fact whose day is not a whole number of months from `as_of` (a
+    semester), so that ranking by day depends on `as_of` itself."""
 
     relevant: tuple[str, ...]
     open_criteria: tuple[int, ...]
@@ -397,8 +397,9 @@ class _Entry:
 class _Prepared:
     """What a plan's suggestions need, made once per plan: the conditions as expression trees
     that stay the same objects (so their evaluators are compiled once), the facts each
-    criterion and amount rule reads, the shape of the search per outcome pattern, and the
-    searches already made, by what they depend on (`_key`)."""
+    criterion and amount rule reads, the shapes of the search by the criteria open (shared by
+    the plans that read alike), and the searches, ways and wordings already made, each by what
+    it depends on (`_key`, `_criterion_ways`, `_templates`)."""
 
     conditions: tuple[rules.Expr, ...]
     amount_conditions: tuple[rules.Expr, ...]
@@ -416,8 +417,8 @@ class _Prepared:
     ways: dict[tuple[object, ...], list[Assignment]] = field(default_factory=dict)
     templates: dict[tuple[object, ...], _Template] = field(default_factory=dict)
     confirmed: dict[str | None, object] = field(default_factory=dict)  # by region code
-    # The outcome pattern of an answer's criteria, by the identity of its `criteria` (the plan
-    # keeps one tuple per pattern and wording, shared by every answer made with it).
+    # The shape for an answer, by the identity of its `criteria` (the plan keeps one tuple per
+    # outcome pattern and wording, shared by every answer made with it).
     codes: dict[int, tuple[tuple[CriterionResult, ...], _Shape]] = field(default_factory=dict)
     made: dict[tuple[object, ...], _Entry] = field(default_factory=dict)
 
