@@ -372,11 +372,14 @@ class _Shape:
     a constant or a fact it may not change).  `times`: the changeable time facts among
     `relevant`; `ages`: whether `person.age` is one (its day needs the birth date);
     `absolute`: a time fact whose day is not a whole number of months from `as_of` (a
-    semester), so that ranking by day depends on `as_of` itself."""
+    semester), so that ranking by day depends on `as_of` itself.  `none`: no suggestion can
+    exist (an open criterion reads no changeable fact; or, eligible, no amount rule does: a
+    higher tier's condition is not true now, as it did not decide, and no change makes it)."""
 
     relevant: tuple[str, ...]
     open_criteria: tuple[int, ...]
     fixed_only: tuple[int, ...]
+    none: bool
     times: tuple[str, ...]
     ages: bool
     absolute: bool
@@ -578,10 +581,12 @@ def _shape(plan: ProgrammePlan, prepared: _Prepared, open_criteria: tuple[int, .
         # through `determine`, the 户类型 word too, which `apply_changes` drops).
         relevant |= _STATUS if prepared.flat_recheck else {*_STATUS, "household.category"}
     times = tuple(sorted(p for p in changed if policies.facts[p].change == "time"))
+    fixed_only = tuple(i for i in open_criteria if not prepared.criterion_reads[i] & changed)
     found = prepared.shapes[open_criteria] = _Shape(
         relevant=tuple(sorted(relevant - {BIRTH_DATE})),
         open_criteria=open_criteria,
-        fixed_only=tuple(i for i in open_criteria if not prepared.criterion_reads[i] & changed),
+        fixed_only=fixed_only,
+        none=bool(fixed_only) or not (open_criteria or changed),
         times=times,
         ages=AGE in changed,
         absolute=any(policies.facts[p].advances == "semesters" for p in times),
@@ -646,8 +651,8 @@ def suggestions_for(
     ):
         return ()  # no higher tier (`_raise_amount` would find none)
     shape = _codes(plan, prepared, determination)
-    if shape.fixed_only:
-        return ()  # a criterion no change can meet
+    if shape.none:
+        return ()  # a criterion (or a higher tier) no change can meet
     key = _key(plan, prepared, shape, facts, as_of)
     entry = prepared.made.get(key)
     if entry is None:
