@@ -32,6 +32,7 @@ from batch.errors import BatchInputError
 from batch.household_plans import household_plans
 from batch.readers import DEFAULT_CHUNK_ROWS, INPUT_FORMATS, REPLACEMENT, Register, open_register
 from batch.summary import ERROR_COLUMN, Summary
+from batch.what_if import what_if_columns
 from batch.writers import OUTPUT_FORMATS, XLSX_MAX_ROWS, atomic_output, open_writer, write_side_csv
 from eligibility.columnar import REASONS, ColumnarPolicySet, Reasons
 from eligibility.policy import load_bundled
@@ -80,6 +81,8 @@ class BatchOptions:
     household_plan: bool = False
     """Also plan each household (grouped by 户编号): a 户计划 sheet in XLSX, else
     `<output>.households.csv` beside the output (`batch.household_plans`)."""
+    what_if: bool = False
+    """Also give each programme's best suggestion (`<id>.what_if`, `batch.what_if`)."""
 
 
 @dataclass
@@ -132,6 +135,9 @@ def decide_chunk(
         separator="、" if options.lang == "zh" else ", ",
         reasons=options.reasons,
     )
+    if options.what_if:
+        found = what_if_columns(parsed.facts, columnar.policies, options.programmes, options.lang)
+        decided = pl.concat([decided, found], how="horizontal")
     errors = [parsed.errors]
     if damaged:
         errors.append(_damaged_rows(raw, options.lang))

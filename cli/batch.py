@@ -82,6 +82,12 @@ def register(commands: Any) -> None:
         help="also plan each household (rows grouped by 户编号): yearly total, one checklist, "
         "dates; a 户计划 sheet in XLSX, else <out>.households.csv",
     )
+    batch.add_argument(
+        "--what-if",
+        action="store_true",
+        help="also give each programme's best suggestion of what would change its answer "
+        "(a <programme>.what_if column)",
+    )
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
     batch.set_defaults(run=run_batch_command)
 
@@ -119,6 +125,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
         reasons=args.reasons,
         sheet=args.sheet,
         household_plan=args.household_plan,
+        what_if=args.what_if,
     )
     console = Console(stderr=True)
     show = console.is_terminal and not args.no_progress

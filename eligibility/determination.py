@@ -62,18 +62,20 @@ def determine(
     if not suggest:
         return found
     with_suggestions = []
+
+    def recheck(suggestion: Suggestion) -> bool:
+        return _holds(suggestion, applicant, policies, as_of)
+
+    def on_day(suggestion: Suggestion) -> bool:
+        return suggestion.on is not None and _holds(suggestion, applicant, policies, suggestion.on)
+
     for plan, determination in zip(chosen_plans, found, strict=True):
         checked = suggestions_for(
-            plans,
-            plan,
-            determination,
-            facts,
-            as_of,
-            region,
-            lang,
-            recheck=lambda s: _holds(s, applicant, policies, as_of),
+            plans, plan, determination, facts, as_of, region, lang, recheck, on_day
         )
-        with_suggestions.append(replace(determination, suggestions=checked))
+        with_suggestions.append(
+            replace(determination, suggestions=checked) if checked else determination
+        )
     return with_suggestions
 
 

@@ -13,8 +13,24 @@ choices and decisions by others (with who decides), but never a value the catalo
 (`ProgrammePlan.outcomes` and `choices`, through `verdict_of`) and kept only if it makes the
 programme eligible (or gives the stated amount); a change that breaks another criterion is
 either repaired by a further change or dropped.  The ones kept are ranked by how few facts
-change, then how easy they are (time < choice < decided), then the earliest day, and re-checked
-through `determine` on the changed applicant by the caller (`eligibility.determination`).
+change, then how easy they are (time < choice < decided), then the earliest day.  The ones kept
+are re-checked for the changed applicant: on its flat facts (the status facts must agree, as
+`apply_changes` requires) where the plan reads nothing `apply_changes` drops, else through
+`determine` by the caller (`eligibility.determination`).
+
+Computed once, in the plan: the search for an applicant depends only on the plan, the outcome
+pattern of its criteria, the amount rules' choices and the values of the facts the open
+criteria read, closed over the criteria and amount rules a change could break (`_Shape`,
+`_key`); `as_of` enters the key only where the order of the days can depend on it.  Each
+search is made once per such key and its wording kept per language as templates into which
+each applicant's days are put (`_instance`).  A programme where no suggestion can exist (no
+changeable fact, an open criterion no change can meet, an eligible answer at its top tier)
+costs a look-up.
+
+A suggestion that names a day is checked under the rules in force on that day: a day under
+another parameter profile, or with an age that moves on by itself, is re-decided on that day
+by the caller and dropped unless it gives the same verdict and amount; a day after the rules
+were last confirmed for the region (`Programme.confirmed_until`) is said to be unverified.
 
 Pure: no I/O, no clock (`as_of` is the applicant's).
 """
@@ -24,14 +40,25 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import math
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import count, product
 
+from msgspec.structs import replace
+
 from eligibility import rules
-from eligibility.answer import Change, Determination, Suggestion
-from eligibility.catalogue import FactSpec
-from eligibility.facts import STATUS_FIELDS, Applicant, applicant_from_paths, applicant_paths
+from eligibility.answer import Change, CriterionResult, Determination, Suggestion
+from eligibility.catalogue import FactSpec, bundled_catalogue
+from eligibility.derive import AGE, BIRTH_DATE, age_on
+from eligibility.facts import (
+    STATUS_FIELDS,
+    Applicant,
+    MonitoringType,
+    applicant_from_paths,
+    applicant_paths,
+    household_status,
+)
 from eligibility.plan import (
     MET,
     NOT_MET,
@@ -329,42 +356,242 @@ def _amount_condition(plan: ProgrammePlan, rule: int) -> rules.Expr:
 
 
 @dataclass(frozen=True)
+class _Shape:
+    """What the search for a plan's answer with these criteria open (not met or unknown) reads:
+    the facts whose values its result depends on, besides which are open and the amount rules'
+    choices.
+
+    The search starts from the open criteria (or, for an eligible answer, the amount rules),
+    changes only changeable facts they read, and re-decides: a criterion or amount rule that
+    reads a fact it may change can break (and be repaired by changing the facts *it* reads), so
+    `relevant` is the closure of the facts read over the changeable facts shared.  Criteria
+    and amount rules outside it read no fact any candidate changes: their outcomes are those in
+    the answer and the choices.  `fixed_only`: open criteria that read no changeable fact; then
+    there is no suggestion (an open criterion's condition is not true, and `_Solver.ways` finds
+    no way to make an expression that reads no changeable fact what it is not: every leaf is
+    a constant or a fact it may not change).  `times`: the changeable time facts among
+    `relevant`; `ages`: whether `person.age` is one (its day needs the birth date);
+    `absolute`: a time fact whose day is not a whole number of months from `as_of` (a
+    semester), so that ranking by day depends on `as_of` itself.  `none`: no suggestion can
+    exist (an open criterion reads no changeable fact; or, eligible, no amount rule does: a
+    higher tier's condition is not true now, as it did not decide, and no change makes it)."""
+
+    relevant: tuple[str, ...]
+    open_criteria: tuple[int, ...]
+    fixed_only: tuple[int, ...]
+    none: bool
+    times: tuple[str, ...]
+    ages: bool
+    absolute: bool
+
+
+@dataclass
+class _Entry:
+    """The search's result for one key: the ways kept (verified, re-checked), best first, and
+    their wording per language as templates the applicant's dates are put into."""
+
+    ways: tuple[tuple[Assignment, Decided], ...]
+    current_amount: int | None
+    templates: dict[Lang, tuple[_Template, ...]] = field(default_factory=dict)
+    undated: dict[Lang, tuple[Suggestion, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class _Prepared:
     """What a plan's suggestions need, made once per plan: the conditions as expression trees
-    that stay the same objects (so their evaluators are compiled once), the facts the plan
-    reads (what its suggestions depend on), and the suggestions already made, by those facts'
-    values."""
+    that stay the same objects (so their evaluators are compiled once), the facts each
+    criterion and amount rule reads, the shapes of the search by the criteria open (shared by
+    the plans that read alike), and the searches, ways and wordings already made, each by what
+    it depends on (`_key`, `_criterion_ways`, `_templates`)."""
 
     conditions: tuple[rules.Expr, ...]
     amount_conditions: tuple[rules.Expr, ...]
-    reads: tuple[str, ...]
-    made: dict[tuple[object, ...], tuple[Suggestion, ...]] = field(default_factory=dict)
+    criterion_reads: tuple[frozenset[str], ...]
+    amount_reads: tuple[frozenset[str], ...]
+    changeable: frozenset[str]  # the changeable facts the plan reads
+    top_amount: float | None  # the highest fixed amount of the region's own amount rules
+    # Whether a way the plan's code found eligible holds for the changed applicant as it is
+    # (`_status_holds`), or must be re-decided through `determine` (`recheck`).
+    flat_recheck: bool
+    amounts_read: bool  # whether an amount rule reads a fact
+    condition_paths: tuple[tuple[str, ...], ...]  # per criterion, the facts its condition reads
+    index: dict[str, int]  # each criterion's position, by its id
+    shapes: dict[tuple[int, ...], _Shape] = field(default_factory=dict)
+    ways: dict[tuple[object, ...], list[Assignment]] = field(default_factory=dict)
+    templates: dict[tuple[object, ...], _Template] = field(default_factory=dict)
+    confirmed: dict[str | None, object] = field(default_factory=dict)  # by region code
+    # The shape for an answer, by the identity of its `criteria` (the plan keeps one tuple per
+    # outcome pattern and wording, shared by every answer made with it).
+    codes: dict[int, tuple[tuple[CriterionResult, ...], _Shape]] = field(default_factory=dict)
+    made: dict[tuple[object, ...], _Entry] = field(default_factory=dict)
 
 
 _PREPARED: dict[int, tuple[ProgrammePlan, _Prepared]] = {}
+
+
+def _reads(exprs: Iterable[rules.Expr | None]) -> frozenset[str]:
+    return frozenset(p for e in exprs if e is not None for p in rules.fact_paths(e))
 
 
 def _prepared(plan: ProgrammePlan) -> _Prepared:
     found = _PREPARED.get(id(plan))
     if found is not None and found[0] is plan:
         return found[1]
-    exprs: list[rules.Expr] = [
-        e for c in plan.criteria for b in c.bound if b is not None for e in b if e is not None
+    policies = plan.policies
+    criterion_reads = tuple(
+        _reads(e for b in c.bound if b is not None for e in b) for c in plan.criteria
+    )
+    amount_reads = tuple(_reads((r.when, r.amount)) for variant in plan.amounts for r in variant)
+    every = frozenset().union(*criterion_reads, *amount_reads)
+    changeable = frozenset(
+        p for p in every if p in policies.facts and policies.facts[p].change != "fixed"
+    )
+    amounts = [
+        r.amount.value
+        for r in (plan.amounts[0] if plan.amounts else ())
+        if isinstance(r.amount, rules.Const)
+        and isinstance(r.amount.value, (int, float))
+        and not isinstance(r.amount.value, bool)
     ]
-    exprs += [e for variant in plan.amounts for r in variant for e in (r.when, r.amount)]
-    exprs += [s.when for s in plan.conditional if s.when is not None]
-    reads = sorted({p for e in exprs for p in rules.fact_paths(e)} | {"person.birth_date"})
+    conditions = tuple(_condition(plan, i) for i in range(len(plan.criteria)))
     prepared = _Prepared(
-        conditions=tuple(_condition(plan, i) for i in range(len(plan.criteria))),
+        conditions=conditions,
+        condition_paths=tuple(tuple(sorted(rules.fact_paths(c))) for c in conditions),
+        index={c.id: i for i, c in enumerate(plan.criteria)},
         amount_conditions=tuple(
             _amount_condition(plan, i) for i in range(len(plan.amounts[0]) if plan.amounts else 0)
         ),
-        reads=tuple(reads),
+        criterion_reads=criterion_reads,
+        amount_reads=amount_reads,
+        changeable=changeable,
+        top_amount=max(amounts) if amounts else None,
+        flat_recheck=_flat_recheck(policies, every, changeable),
+        amounts_read=any(amount_reads),
+        shapes=_shared_shapes(
+            policies, criterion_reads, amount_reads, _flat_recheck(policies, every, changeable)
+        ),
     )
     if len(_PREPARED) >= 4096:
         _PREPARED.clear()
     _PREPARED[id(plan)] = (plan, prepared)
     return prepared
+
+
+# Shapes follow from which facts each criterion and amount rule reads (and the catalogue's
+# classes): the plans of a programme's profiles and years mostly read the same, and share them.
+_SHAPES: dict[tuple[object, ...], tuple[PolicySet, dict[tuple[int, ...], _Shape]]] = {}
+
+
+def _shared_shapes(
+    policies: PolicySet,
+    criterion_reads: tuple[frozenset[str], ...],
+    amount_reads: tuple[frozenset[str], ...],
+    flat_recheck: bool,
+) -> dict[tuple[int, ...], _Shape]:
+    key = (id(policies), criterion_reads, amount_reads, flat_recheck)
+    found = _SHAPES.get(key)
+    if found is None or found[0] is not policies:
+        if len(_SHAPES) >= 1024:
+            _SHAPES.clear()
+        found = _SHAPES[key] = (policies, {})
+    return found[1]
+
+
+# The facts `apply_changes` may drop from the changed applicant: a plan that reads none of them
+# decides the changed applicant's flat facts as `{**facts, **way}` (the age, the only derived
+# fact a suggestion changes, is then given: `derive.flatten` keeps a given age).
+_DROPPED = frozenset(
+    ("household.category", "household.monitoring_type", BIRTH_DATE, "person.id_number")
+)
+
+
+def _flat_recheck(policies: PolicySet, every: frozenset[str], changeable: frozenset[str]) -> bool:
+    """Whether a plan reading `every` fact can re-check a way on the flat facts: it reads none
+    that `apply_changes` drops, and each fact it may change is the bundled catalogue's (whose
+    kinds, options and bounds the `Applicant` checks; a stored policy version's catalogue may
+    differ, and then `determine` re-checks)."""
+    if every & _DROPPED:
+        return False
+    bundled = {spec.path: spec for spec in bundled_catalogue().facts}
+    return all(bundled.get(p) == policies.facts[p] for p in changeable)
+
+
+def _status_holds(facts: Mapping[str, object], way: Assignment) -> bool:
+    """Whether the changed status facts agree with one another, as `apply_changes` (through
+    `Household`'s check, `household_status`) requires; the other facts a way may change are
+    each checked by `_Solver.allowed` against the catalogue's kinds and bounds."""
+    if not (_STATUS.intersection(way) or "household.risk_eliminated" in way):
+        return True
+    status = {
+        name: way.get(f"household.{name}", facts.get(f"household.{name}")) for name in STATUS_FIELDS
+    }
+    kind = None if way.get("household.monitored") is False else status["monitoring_type"]
+    try:
+        household_status(
+            poverty_alleviated=status["poverty_alleviated"],  # type: ignore[arg-type]
+            monitored=status["monitored"],  # type: ignore[arg-type]
+            monitoring_type=None if kind is None else MonitoringType(str(kind)),
+        )
+    except ValueError:
+        return False
+    return True
+
+
+_CODES: dict[str, int] = {"met": MET, "not_met": NOT_MET, "unknown": UNKNOWN}
+
+
+def _codes(plan: ProgrammePlan, prepared: _Prepared, determination: Determination) -> _Shape:
+    """The shape of the search for the answer: by its open criteria, read back from its
+    results (in the plan's order, leaving out only the criteria SKIPPED)."""
+    results = determination.criteria
+    found = prepared.codes.get(id(results))
+    if found is not None and found[0] is results:
+        return found[1]
+    index = prepared.index
+    shape = _shape(plan, prepared, tuple([index[r.id] for r in results if r.outcome != "met"]))
+    if len(prepared.codes) >= 4096:
+        prepared.codes.clear()
+    prepared.codes[id(results)] = (results, shape)
+    return shape
+
+
+def _shape(plan: ProgrammePlan, prepared: _Prepared, open_criteria: tuple[int, ...]) -> _Shape:
+    """The shape for the criteria not met or unknown (`open_criteria`, in order)."""
+    found = prepared.shapes.get(open_criteria)
+    if found is not None:
+        return found
+    policies = plan.policies
+    if open_criteria:
+        start: set[str] = set().union(*(prepared.criterion_reads[i] for i in open_criteria))
+    else:  # eligible: the amount rules are what a change aims at
+        start = set().union(*prepared.amount_reads)
+    nodes = (*prepared.criterion_reads, *prepared.amount_reads)
+    relevant = set(start)
+    grown = True
+    while grown:
+        grown = False
+        shared = relevant & prepared.changeable
+        for node in nodes:
+            if node & shared and not node <= relevant:
+                relevant |= node
+                grown = True
+    changed = relevant & prepared.changeable
+    if changed & (_STATUS | {"household.risk_eliminated"}):
+        # Applying a change of status re-checks the status facts together (`_status_holds`;
+        # through `determine`, the 户类型 word too, which `apply_changes` drops).
+        relevant |= _STATUS if prepared.flat_recheck else {*_STATUS, "household.category"}
+    times = tuple(sorted(p for p in changed if policies.facts[p].change == "time"))
+    fixed_only = tuple(i for i in open_criteria if not prepared.criterion_reads[i] & changed)
+    found = prepared.shapes[open_criteria] = _Shape(
+        relevant=tuple(sorted(relevant - {BIRTH_DATE})),
+        open_criteria=open_criteria,
+        fixed_only=fixed_only,
+        none=bool(fixed_only) or not (open_criteria or changed),
+        times=times,
+        ages=AGE in changed,
+        absolute=any(policies.facts[p].advances == "semesters" for p in times),
+    )
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -393,47 +620,146 @@ def suggestions_for(
     region_code: str | None,
     lang: Lang,
     recheck: Callable[[Suggestion], bool] | None = None,
+    on_day: Callable[[Suggestion], bool] | None = None,
 ) -> tuple[Suggestion, ...]:
     """The best few suggestions for one programme of the applicant's answer (none where it is
     eligible at the highest amount it can pay, or not in force), best first; only those
     `recheck` accepts (the caller's re-decision of the changed applicant).
 
-    They depend only on the facts the plan reads, the day and the language: made once for each
-    such combination (a register's many alike rows share them).
+    The search depends only on the plan, the outcome pattern, the amount rules' choices and
+    the values of the facts the open criteria read (with the criteria a change could break:
+    `_Shape`), and on `as_of` only where ranking by day needs it: it is made once per such key
+    (`_key`) and its wording kept as templates into which each applicant's dates are put.
+
+    A suggestion that names a day is checked under the rules in force on that day: where that
+    day's plan is another (a new year, a rule that starts or ends), `on_day` (the caller's
+    re-decision of the changed applicant on that day) must accept it, else it is not offered;
+    where the rules for that day are not confirmed (`Programme.confirmed_until`), its text
+    says so.
     """
     if plan.not_in_force is not None:
         return ()
     prepared = _prepared(plan)
-    key = (lang, as_of, region_code, *(facts.get(p) for p in prepared.reads))
-    found = prepared.made.get(key)
-    if found is None:
-        found = _suggestions(plans, plan, determination, facts, as_of, region_code, lang)
-        if recheck is not None:
-            found = tuple(s for s in found if recheck(s))
-        if len(prepared.made) >= 4096:
+    if not prepared.changeable:
+        return ()  # nothing the plan reads can change
+    current = determination.amount if determination.verdict == "eligible" else None
+    if determination.verdict == "eligible" and (
+        current is None
+        or len(plan.variants) != 1
+        or prepared.top_amount is None
+        or prepared.top_amount <= current
+    ):
+        return ()  # no higher tier (`_raise_amount` would find none)
+    shape = _codes(plan, prepared, determination)
+    if shape.none:
+        return ()  # a criterion (or a higher tier) no change can meet
+    key = _key(plan, prepared, shape, facts, as_of)
+    entry = prepared.made.get(key)
+    if entry is None:
+        if any(
+            not _criterion_ways(prepared, plans.policies, facts, i) for i in shape.open_criteria
+        ):
+            ways = []  # an open criterion no change meets here: the search would find none
+        else:
+            ways = _search(plans, plan, determination, facts, as_of)
+        entry = _Entry(ways=tuple(ways), current_amount=current)
+        if prepared.flat_recheck:
+            entry.ways = tuple((w, d) for w, d in entry.ways if _status_holds(facts, w))
+        elif recheck is not None and ways:
+            made = _templates(plans, plan, entry, facts, as_of, lang)
+            kept = [
+                (way, template)
+                for way, template in zip(entry.ways, made, strict=True)
+                if recheck(_instance(template, facts, as_of))
+            ]
+            entry.ways = tuple(w for w, _ in kept)
+            entry.templates[lang] = tuple(t for _, t in kept)
+        if len(prepared.made) >= 8192:
             prepared.made.clear()
-        prepared.made[key] = found
+        prepared.made[key] = entry
+    if not entry.ways:
+        return ()
+    undated = entry.undated.get(lang)
+    if undated is not None:
+        return undated  # no day in them: the same suggestions for every applicant of the key
+    templates = entry.templates.get(lang)
+    if templates is None:
+        templates = _templates(plans, plan, entry, facts, as_of, lang)
+        entry.templates[lang] = templates
+    if not any(t.dated for t in templates):
+        undated = entry.undated[lang] = tuple(t.suggestion for t in templates)
+        return undated
+    found = [_instance(t, facts, as_of) for t in templates]
+    return tuple(_on_its_day(plans, plan, found, facts, as_of, region_code, lang, on_day))
+
+
+def _key(
+    plan: ProgrammePlan,
+    prepared: _Prepared,
+    shape: _Shape,
+    facts: Mapping[str, object],
+    as_of: dt.date,
+) -> tuple[object, ...]:
+    """What the search for the applicant depends on (the plan is the cache's own): which
+    criteria are open, the amount rules' choices, the values of the facts in `shape.relevant`,
+    and for an age whether the birth date is known.  (Of the other criteria, those a change
+    could break are decided by the facts in `relevant`; the rest stay met or skipped, which
+    count alike.)  `as_of` (and the birth date) only where the order
+    of the days can depend on it: a semester, or more than one time fact with an age worked
+    out from a birth date, or an age that does not follow from the birth date given; else
+    every day is a whole number of months after `as_of` (or a birthday, the only day), and
+    days compare as the values they reach."""
+    # The amount rules' choices (constant where they read no fact: the plan's own).
+    choices = plan.choices(facts) if plan.amounts[0] and prepared.amounts_read else None
+    values = tuple(map(facts.get, shape.relevant))
+    day: object = as_of if shape.absolute else None
+    if shape.ages:
+        born = facts.get(BIRTH_DATE)
+        if isinstance(born, str):
+            age = facts.get(AGE)
+            if (
+                shape.absolute
+                or len(shape.times) > 1
+                or age != age_on(dt.date.fromisoformat(born), as_of)
+            ):
+                day = (as_of, born)
+            else:
+                day = True  # the birthday is the only day, later as the age is higher
+    return shape.open_criteria, choices, values, day
+
+
+def _criterion_ways(
+    prepared: _Prepared, policies: PolicySet, facts: Mapping[str, object], index: int
+) -> list[Assignment]:
+    """`_Solver.ways` for criterion `index`'s condition to hold, kept per the values of the
+    facts the condition reads (all that `_Solver.ways` reads of them: values, and the facts'
+    own values it changes from).  Callers only read the list and its assignments."""
+    key = (index, *[facts.get(p) for p in prepared.condition_paths[index]])
+    found = prepared.ways.get(key)
+    if found is None:
+        found = _Solver(policies, facts).ways(prepared.conditions[index], True)
+        if len(prepared.ways) >= 16_384:
+            prepared.ways.clear()
+        prepared.ways[key] = found
     return found
 
 
-def _suggestions(
+def _search(
     plans: Plans,
     plan: ProgrammePlan,
     determination: Determination,
     facts: Mapping[str, object],
     as_of: dt.date,
-    region_code: str | None,
-    lang: Lang,
-) -> tuple[Suggestion, ...]:
-    codes = plan.outcomes(facts)[0]
+) -> list[tuple[Assignment, Decided]]:
+    """The ways kept, best first, each with the verdict and amount it gives."""
     if determination.verdict == "eligible":
-        return _raise_amount(plans, plan, determination, facts, as_of, region_code, lang)
+        return _raise_amount(plans, plan, determination, facts, as_of)
+    codes = plan.outcomes(facts)[0]
     open_criteria = [i for i, code in enumerate(codes) if code in (NOT_MET, UNKNOWN)]
     prepared = _prepared(plan)
-    solver = _Solver(plans.policies, facts)
     candidates = _combine(
         [
-            _best(solver.ways(prepared.conditions[i], True), facts, plans, as_of)
+            _best(_criterion_ways(prepared, plans.policies, facts, i), facts, plans, as_of)
             for i in open_criteria
         ]
     )
@@ -464,16 +790,13 @@ def _suggestions(
         still = [
             i for i, code in enumerate(plan.outcomes(changed)[0]) if code in (NOT_MET, UNKNOWN)
         ]
-        repair = _Solver(plans.policies, changed)
-        extra = _combine([repair.ways(prepared.conditions[i], True) for i in still])
+        extra = _combine([_criterion_ways(prepared, plans.policies, changed, i) for i in still])
         for more in _best(extra, changed, plans, as_of, _WAYS_PER_CRITERION):
             if all(candidate.get(k, v) == v for k, v in more.items()):
                 way = {**candidate, **more}
                 rank = _rank(way, facts, plans, as_of)
                 heapq.heappush(queue, (rank, next(order), way, depth + 1))
-    return tuple(
-        _suggestion(plans, plan, c, d, facts, as_of, region_code, lang, None) for c, d in kept
-    )
+    return kept
 
 
 def _raise_amount(
@@ -482,15 +805,13 @@ def _raise_amount(
     determination: Determination,
     facts: Mapping[str, object],
     as_of: dt.date,
-    region_code: str | None,
-    lang: Lang,
-) -> tuple[Suggestion, ...]:
+) -> list[tuple[Assignment, Decided]]:
     """For an eligible programme paying a known amount: the changes that make a higher tier
     decide, keeping it eligible.  Only where the region has one variant (else the region, not
     a fact, decides the tier)."""
     current = determination.amount
     if current is None or len(plan.variants) != 1:
-        return ()
+        return []
     solver = _Solver(plans.policies, facts)
     kept: list[tuple[Assignment, Decided]] = []
     for index, rule in enumerate(plan.amounts[0]):
@@ -510,10 +831,7 @@ def _raise_amount(
         if not any(o is not c and _contains(c, o) and (od[1] or 0) >= (d[1] or 0) for o, od in kept)
     ]
     kept.sort(key=lambda item: (-(item[1][1] or 0), _rank(item[0], facts, plans, as_of)))
-    return tuple(
-        _suggestion(plans, plan, c, d, facts, as_of, region_code, lang, current)
-        for c, d in kept[:SHOWN]
-    )
+    return kept[:SHOWN]
 
 
 def _contains(bigger: Assignment, smaller: Assignment) -> bool:
@@ -582,17 +900,19 @@ def _day(day: dt.date, lang: Lang) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()
 
 
-def _change_words(change: Change, spec: FactSpec, policies: PolicySet, lang: Lang) -> str:
-    """One change in plain words: "再过2个月（2027年1月5日起）连续务工月数满3个月"."""
+def _change_words(
+    change: Change, spec: FactSpec, policies: PolicySet, lang: Lang, day: str | None
+) -> str:
+    """One change in plain words: "再过2个月（2027年1月5日起）连续务工月数满3个月" (`day`: the
+    words of the day it happens, None where it names none)."""
     label = spec.label.in_(lang)
     unit = _UNITS[spec.unit][lang] if spec.unit else ""
     to = show_fact(policies, change.fact, change.to, lang)
     before = (
         None if change.before is None else show_fact(policies, change.fact, change.before, lang)
     )
-    if change.on is not None and isinstance(change.to, int) and isinstance(change.before, int):
+    if day is not None and isinstance(change.to, int) and isinstance(change.before, int):
         diff = change.to - change.before
-        day = _day(change.on, lang)
         if spec.advances == "years":
             if lang == "zh":
                 return f"{day}满{to}周岁" if change.exact else f"最迟{day}满{to}周岁"
@@ -602,8 +922,7 @@ def _change_words(change: Change, spec: FactSpec, policies: PolicySet, lang: Lan
             return f"再过{diff}{unit}（{day}起）{label}满{to}{unit}"
         more = unit[:-1] if diff == 1 and unit.endswith("s") else unit
         return f"in {diff} more {more} (from {day}) your {label.lower()} reach {to}"
-    if change.on is not None:
-        day = _day(change.on, lang)
+    if day is not None:
         return f"{day}起{label}为“{to}”" if lang == "zh" else f"from {day}, {label.lower()}: {to}"
     if change.before is None:
         # Not known yet: say whose decision it is where someone else decides it.
@@ -621,44 +940,112 @@ def _change_words(change: Change, spec: FactSpec, policies: PolicySet, lang: Lan
     return f"{label} changed from {before} to {to} {unit}".rstrip()
 
 
-def _suggestion(
+@dataclass(frozen=True)
+class _Template:
+    """A suggestion's wording for every applicant of a search key: the changes without their
+    days, for each change that names a day how to reckon it (`change_date`), and the text with
+    a placeholder where each day goes."""
+
+    suggestion: Suggestion  # `on` and the changes' days unset; the text with placeholders
+    dated: tuple[tuple[int, FactSpec, str, object], ...]  # (change, spec, fact, value)
+    lang: Lang
+
+
+def _placeholder(index: int) -> str:
+    return f"\x00{index}\x00"
+
+
+_UNCONFIRMED: dict[Lang, str] = {
+    "zh": "{year}年的标准还没有核实，请以县里公布的为准。",
+    "en": "The rules for {year} have not been verified yet; what your county announces prevails.",
+}
+
+
+def _templates(
+    plans: Plans,
+    plan: ProgrammePlan,
+    entry: _Entry,
+    facts: Mapping[str, object],
+    as_of: dt.date,
+    lang: Lang,
+) -> tuple[_Template, ...]:
+    """The templates of an entry's ways, each kept per plan by all its wording reads: the
+    way, what it gives, the values it changes from, whether the birth date is known, the
+    criteria it makes met and the amount rule it brings (alike ways of many keys share one)."""
+    prepared = _prepared(plan)
+    born = isinstance(facts.get(BIRTH_DATE), str)
+    before = plan.outcomes(facts)[0]
+    made = []
+    for way, decided in entry.ways:
+        changed = {**facts, **way}
+        after = plan.outcomes(changed)[0]
+        satisfied = tuple(
+            i
+            for i, (was, now) in enumerate(zip(before, after, strict=True))
+            if was in (NOT_MET, UNKNOWN) and now in (MET, SKIPPED)
+        )
+        rule = None if entry.current_amount is None else plan.choices(changed)[0][0]
+        key = (
+            lang,
+            tuple(sorted(way.items())),
+            tuple([facts.get(p) for p in sorted(way)]),
+            decided,
+            born,
+            satisfied,
+            entry.current_amount,
+            rule,
+        )
+        found = prepared.templates.get(key)
+        if found is None:
+            found = _template(
+                plans, plan, way, decided, facts, as_of, lang, entry.current_amount, satisfied, rule
+            )
+            if len(prepared.templates) >= 8192:
+                prepared.templates.clear()
+            prepared.templates[key] = found
+        made.append(found)
+    return tuple(made)
+
+
+def _template(
     plans: Plans,
     plan: ProgrammePlan,
     way: Assignment,
     decided: Decided,
     facts: Mapping[str, object],
     as_of: dt.date,
-    region_code: str | None,
     lang: Lang,
     current_amount: int | None,
-) -> Suggestion:
-    """The suggestion for one verified way; it cites the criteria the way makes met."""
+    met: tuple[int, ...],
+    rule: int | None,
+) -> _Template:
+    """The wording of one verified way; it cites the criteria the way makes met (`met`) and,
+    raising an amount, the sources of the amount rule it brings (`rule`).  It reads no day:
+    only which change names one."""
     policies = plans.policies
-    before, after = plan.outcomes(facts)[0], plan.outcomes({**facts, **way})[0]
-    satisfied: list[CriterionPlan] = [
-        c
-        for c, was, now in zip(plan.criteria, before, after, strict=True)
-        if was in (NOT_MET, UNKNOWN) and now in (MET, SKIPPED)
-    ]
+    satisfied: list[CriterionPlan] = [plan.criteria[i] for i in met]
     changes: list[Change] = []
+    dated: list[tuple[int, FactSpec, str, object]] = []
+    words: list[str] = []
     for path in sorted(way, key=lambda p: (EASE[policies.facts[p].change], policies.fact_rank(p))):
         spec = policies.facts[path]
-        on = change_date(spec, facts, path, way[path], as_of)
-        exact = not (
-            spec.advances == "years" and not isinstance(facts.get("person.birth_date"), str)
+        exact = not (spec.advances == "years" and not isinstance(facts.get(BIRTH_DATE), str))
+        change = Change(
+            fact=path,
+            label=spec.label.in_(lang),
+            change=spec.change,  # type: ignore[arg-type]
+            before=_wire(facts.get(path)),
+            to=_known(way[path]),
+            on=None,
+            exact=exact,
+            decided_by=None if spec.decided_by is None else spec.decided_by.in_(lang),
         )
-        changes.append(
-            Change(
-                fact=path,
-                label=spec.label.in_(lang),
-                change=spec.change,  # type: ignore[arg-type]
-                before=_wire(facts.get(path)),
-                to=_known(way[path]),
-                on=on,
-                exact=exact,
-                decided_by=None if spec.decided_by is None else spec.decided_by.in_(lang),
-            )
-        )
+        day: str | None = None
+        if change_date(spec, facts, path, way[path], as_of) is not None:
+            day = _placeholder(len(changes))
+            dated.append((len(changes), spec, path, way[path]))
+        changes.append(change)
+        words.append(_change_words(change, spec, policies, lang, day))
     sources: list[str] = []
     for c in satisfied:
         # The criterion's sources in force for the applicant's region and date, as its answer
@@ -666,11 +1053,8 @@ def _suggestion(
         sources.extend(s for s in c.sources if s not in sources)
     if current_amount is not None:
         # The sources of the amount the change brings, as the plan's answer would cite them.
-        rule = plan.choices({**facts, **way})[0][0]
         cited = plan.amount_sources_unset if rule is None else plan.amount_sources[rule]
         sources.extend(s for s in cited if s not in sources)
-    on = max((c.on for c in changes if c.on is not None), default=None)
-    words = [_change_words(c, policies.facts[c.fact], policies, lang) for c in changes]
     # "如果A，B，C": one "if" for the facts not yet known.
     prefix = "如果" if lang == "zh" else "if "
     words = [
@@ -699,16 +1083,98 @@ def _suggestion(
         else:
             text += f": then {name} pays {decided[1]} {unit} (now {current_amount})"
         text += f". Rule: {'; '.join(rule_words)}." if rule_words else "."
-    return Suggestion(
+    suggestion = Suggestion(
         programme=plan.programme.id,
         changes=tuple(changes),
         verdict=decided[0],
         amount=decided[1],
-        on=on,
+        on=None,
         criteria=tuple(c.id for c in satisfied),
         sources=tuple(sources),
         text=text,
     )
+    return _Template(suggestion=suggestion, dated=tuple(dated), lang=lang)
+
+
+def _instance(template: _Template, facts: Mapping[str, object], as_of: dt.date) -> Suggestion:
+    """The template with the applicant's days (counted from `as_of`) put in."""
+    if not template.dated:
+        return template.suggestion
+    suggestion = template.suggestion
+    changes = list(suggestion.changes)
+    text = suggestion.text
+    on: dt.date | None = None
+    for index, spec, path, value in template.dated:
+        day = change_date(spec, facts, path, value, as_of)
+        assert day is not None  # the key holds what makes it one
+        changes[index] = replace(changes[index], on=day)
+        text = text.replace(_placeholder(index), _day(day, template.lang))
+        on = day if on is None or day > on else on
+    return replace(suggestion, changes=tuple(changes), on=on, text=text)
+
+
+def _on_its_day(
+    plans: Plans,
+    plan: ProgrammePlan,
+    found: Iterable[Suggestion],
+    facts: Mapping[str, object],
+    as_of: dt.date,
+    region_code: str | None,
+    lang: Lang,
+    on_day: Callable[[Suggestion], bool] | None,
+) -> Iterable[Suggestion]:
+    """The suggestions that hold on the day they name, under the rules in force then: a day
+    under another parameter profile (a rule that starts or ends, or stops being confirmed), or
+    with an age that moves on by itself (worked out from a birth date), is re-decided by
+    `on_day`; a day after the rules were last confirmed for the region is said to be
+    unverified.  (A day in another year under the same profile has the same rules: the plan
+    differs only in the year its warnings name.)"""
+    prepared = _prepared(plan)
+    confirmed = prepared.confirmed.get(region_code, _MISSING)
+    if confirmed is _MISSING:
+        confirmed = prepared.confirmed[region_code] = plan.programme.confirmed_until(region_code)
+    # The same region code is in the same profile on a later day unless one of the dates the
+    # profiles turn on (`Profiles.dates`) falls between (`Profiles.profile_of`).
+    dates = plans.profiles(plan.programme).dates
+    bucket = bisect_right(dates, as_of)
+    ages = isinstance(facts.get(BIRTH_DATE), str)
+    for suggestion in found:
+        day = suggestion.on
+        if day is None:
+            yield suggestion
+            continue
+        moved = ages or bisect_right(dates, day) != bucket
+        if moved and not _holds_on(plans, plan, suggestion, facts, region_code, day, ages, on_day):
+            continue
+        if isinstance(confirmed, dt.date) and day > confirmed:
+            note = _UNCONFIRMED[lang].format(year=day.year)
+            space = "" if lang == "zh" else " "
+            suggestion = replace(suggestion, text=f"{suggestion.text}{space}{note}")
+        yield suggestion
+
+
+def _holds_on(
+    plans: Plans,
+    plan: ProgrammePlan,
+    suggestion: Suggestion,
+    facts: Mapping[str, object],
+    region_code: str | None,
+    day: dt.date,
+    ages: bool,
+    on_day: Callable[[Suggestion], bool] | None,
+) -> bool:
+    """Whether the suggestion gives what it says on `day`, under that day's plan.  Where no
+    fact moves on by itself (no age worked out from a birth date) and neither plan reads a fact
+    `apply_changes` drops, the changed applicant's facts on that day are its facts now with the
+    changes made, decided by that day's plan's code (`decide_verdict`, the semantics of
+    `Plans.decide_under`); else the caller re-decides it (`on_day`)."""
+    on = plans.plan(plan.programme, region_code, day)
+    if on.not_in_force is not None:
+        return False  # not in force that day: `ineligible`
+    if ages or not (_prepared(plan).flat_recheck and _prepared(on).flat_recheck):
+        return on_day is not None and on_day(suggestion)
+    changed = {**facts, **{c.fact: c.to for c in suggestion.changes}, "as_of": day.isoformat()}
+    return decide_verdict(on, changed) == (suggestion.verdict, suggestion.amount)
 
 
 def _known(value: object) -> bool | int | str:

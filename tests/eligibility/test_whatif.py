@@ -10,8 +10,9 @@ from typing import Any
 
 import msgspec
 import pytest
+from msgspec.structs import replace
 
-from eligibility.answer import Determination, Suggestion
+from eligibility.answer import Change, Determination, Suggestion
 from eligibility.determination import determine
 from eligibility.facts import Applicant
 from eligibility.policy import PolicyError, bundled_sources, load_policy_set
@@ -150,10 +151,49 @@ def test_an_age_above_the_rule_is_never_suggested_to_go_down(policies: PolicySet
 
 
 def test_an_age_known_without_birth_date_gives_the_latest_day(policies: PolicySet) -> None:
-    found = answer(policies, borrower(person={"age": 16}), "microloan")
+    # The 18th birthday within the transition-period rules (to 2025-12-31): see below for one
+    # that falls under the 2026 rules.
+    found = answer(policies, borrower(person={"age": 17}), "microloan")
     [change] = best(found).changes
-    assert change.to == 18 and change.on == dt.date(2026, 5, 1) and not change.exact
+    assert change.to == 18 and change.on == dt.date(2025, 5, 1) and not change.exact
     assert "最迟" in best(found).text
+
+
+def test_a_day_under_other_rules_is_decided_by_them(policies: PolicySet) -> None:
+    # policy-2026 notes: from 2026 the 帮扶小额信贷 (金融监管总局等, 2026-02-28) replaces the
+    # 脱贫人口小额信贷 of notice_2021_6, and who may borrow is assessed anew (有帮扶需求).  A
+    # 16-year-old asking in 2024 turns 18 by 2026-05-01 at the latest: on that day the 2024
+    # rules no longer decide, and under the 2026 ones turning 18 does not make the loan
+    # "能办" by itself (帮扶需求 is still to be confirmed), so it is not offered.
+    who = borrower(person={"age": 16})
+    found = answer(policies, who, "microloan")
+    assert found.verdict == "ineligible"
+    assert not [c for s in found.suggestions for c in s.changes if c.fact == "person.age"]
+    [on_the_day] = determine(
+        apply_changes(replace(who, as_of=dt.date(2026, 5, 1)), [_age_change(18)]),
+        policies,
+        programmes=["microloan"],
+    )
+    assert on_the_day.verdict != "eligible"
+
+
+def _age_change(age: int) -> Change:
+    return Change(fact="person.age", label="年龄", change="time", before=16, to=age)
+
+
+def test_a_day_after_the_rules_were_confirmed_says_so(policies: PolicySet) -> None:
+    # heilongjiang (黑人社发〔2022〕18号) is confirmed for 23 (黑龙江) to 2024-12-31: a month
+    # short in December 2026 qualifies on 2027-01-05, re-decided under the 2027 plan, and the
+    # suggestion says that year's rules are not verified.
+    later = best(answer(policies, worker(2), "transport_subsidy"))
+    assert later.on == dt.date(2027, 1, 5) and later.amount == 800
+    assert "2027年的标准还没有核实" in later.text
+    english = best(answer(policies, worker(2), "transport_subsidy", "en"))
+    assert "rules for 2027 have not been verified" in english.text
+    # Within the confirmed rules (October 2024, qualifying in November): nothing to say.
+    sooner = best(answer(policies, worker(2, as_of="2024-10-05"), "transport_subsidy"))
+    assert sooner.on == dt.date(2024, 11, 5)
+    assert "核实" not in sooner.text
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,98 @@
+"""`--what-if`: each programme's best suggestion beside its verdict (issue 13 part 1, "batch: an
+optional `what_if` column with the best suggestion per programme")."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from types import ModuleType
+
+import msgspec
+import polars as pl
+
+from batch.run import BatchOptions, run_batch
+from batch.what_if import what_if_columns
+from cli.main import main
+from eligibility.determination import determine
+from eligibility.facts import Applicant
+from eligibility.programme import PolicySet
+from tests.batch.conftest import AS_OF, nested
+
+OPTIONS = BatchOptions(as_of=AS_OF, lang="zh", what_if=True)
+
+
+def test_each_row_gets_the_best_suggestion_the_row_path_gives(
+    tmp_path: Path, example: ModuleType, policies: PolicySet
+) -> None:
+    output = tmp_path / "out.parquet"
+    run_batch(example.HERE / "register.csv", output, OPTIONS, policies=policies)
+    out = pl.read_parquet(output)
+    people = [*example.PEOPLE, *example.BAD_PEOPLE]
+    bad = [f for *_, f in example.BAD_PEOPLE]
+    offered = 0
+    for row, (_, _, _, facts) in zip(out.iter_rows(named=True), people, strict=True):
+        if facts in bad:
+            assert all(row[f"{p}.what_if"] is None for p in policies.programmes)
+            continue
+        who = msgspec.convert(nested(facts), Applicant)
+        for d in determine(who, policies, today=AS_OF, suggest=True):
+            # The row path's verdict is the columnar one shown beside it, and the suggestion
+            # its best.
+            assert row[f"{d.programme}.verdict"] == d.verdict
+            best = d.suggestions[0].text if d.suggestions else None
+            assert row[f"{d.programme}.what_if"] == best, (d.programme, facts)
+            offered += best is not None
+    assert offered  # the example register has people a change would help
+
+
+def test_alike_rows_share_one_answer_and_bad_rows_get_none(policies: PolicySet) -> None:
+    # 黑人社发〔2022〕18号 (heilongjiang): 3 months of work away; two months short, twice.
+    row = {
+        "as_of": AS_OF,
+        "region_code": "230124",
+        "household.category": "poverty_alleviated",
+        "person.age": 30,
+        "person.employment.status": "employed",
+        "person.employment.work_scope": "other_province",
+        "person.employment.months_continuous": 1,
+        "person.employment.transport_subsidy_claimed_this_year": False,
+    }
+    contradicts = {**row, "household.monitored": True}  # a 脱贫户 category says not monitored
+    facts = pl.DataFrame([row, row, contradicts])
+    found = what_if_columns(facts, policies, ["transport_subsidy"], "zh")
+    texts = found["transport_subsidy.what_if"].to_list()
+    assert texts[0] == texts[1] is not None and "2025年1月5日" in texts[0]
+    assert texts[2] is None
+
+
+def test_without_the_flag_there_is_no_what_if_column(
+    tmp_path: Path, example: ModuleType, policies: PolicySet
+) -> None:
+    options = dataclasses.replace(OPTIONS, what_if=False)
+    output = tmp_path / "out.parquet"
+    run_batch(example.HERE / "register.csv", output, options, policies=policies)
+    assert not [c for c in pl.read_parquet(output).columns if c.endswith(".what_if")]
+
+
+def test_the_cli_flag_adds_the_columns_in_the_language_asked(
+    tmp_path: Path, example: ModuleType
+) -> None:
+    output = tmp_path / "results.csv"
+    status = main(
+        [
+            "batch",
+            str(example.HERE / "register.csv"),
+            "--out",
+            str(output),
+            "--as-of",
+            "2024-11-05",
+            "--lang",
+            "en",
+            "--what-if",
+            "--no-progress",
+        ]
+    )
+    assert status == 0
+    out = pl.read_csv(output, infer_schema=False)
+    texts = [t for t in out["transport_subsidy.what_if"].to_list() if t]
+    assert texts and all("then you can apply for" in t or "pays" in t for t in texts)
