@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 
@@ -124,7 +125,7 @@ def lang_of(connection: ASGIConnection[Any, Any, Any, Any], lang_query: Lang | N
     """`?lang=` if given, else the best of `Accept-Language`, else zh."""
     if lang_query is not None:
         return lang_query
-    return _from_accept_language(connection.headers.get("accept-language", ""))
+    return lang_of_accept_language(connection.headers.get("accept-language", ""))
 
 
 def provide_lang(request: Request[Any, Any, Any], lang_query: LangQuery = None) -> Lang:
@@ -132,7 +133,13 @@ def provide_lang(request: Request[Any, Any, Any], lang_query: LangQuery = None) 
     return lang_of(request, lang_query)
 
 
-def _from_accept_language(header: str) -> Lang:
+@functools.lru_cache(maxsize=256)
+def lang_of_accept_language(header: str) -> Lang:
+    """The best of zh and en by an `Accept-Language` header (its q-values), else zh.
+
+    Remembered per header text (a client sends the same one every time): parsing it cost a
+    check about as much as its key check.
+    """
     best: tuple[float, Lang] = (0.0, "zh")
     for part in header.split(","):
         tag, _, params = part.strip().partition(";")
