@@ -84,10 +84,11 @@ def require_key(app: ASGIApp) -> ASGIApp:
 async def _principal(scope: Scope) -> Principal:
     """The caller a request's bearer key stands for (`PrincipalCache`, else the database)."""
     # ASGI servers give header names in lower case; the first Authorization counts.
-    authorization = next(
-        (value.decode("latin-1") for name, value in scope["headers"] if name == b"authorization"),
-        None,
-    )
+    authorization = None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            authorization = value.decode("latin-1")
+            break
     key_hash = hash_key(bearer_key(authorization))
     runtime: Runtime = scope["litestar_app"].state.runtime
     principal = runtime.keys.get(key_hash)
