@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from collections.abc import Sequence
 from typing import Annotated, Any, NamedTuple, get_args
 
 import anyio
@@ -64,7 +66,7 @@ def check_one(
     policies: PolicySet,
     data: CheckInput,
     lang: Lang,
-    programmes: list[ProgrammeId] | None,
+    programmes: Sequence[ProgrammeId] | None,
     as_of: dt.date | None,
     suggest: bool,
     detail: Detail,
@@ -115,7 +117,7 @@ _ANSWER = msgspec.json.Encoder()
 class CheckQuery(NamedTuple):
     """The query of a check as the handler's parameters take it."""
 
-    programmes: list[ProgrammeId] | None = None
+    programmes: tuple[ProgrammeId, ...] | None = None
     lang: Lang | None = None
     as_of: dt.date | None = None
     suggest: bool = False
@@ -125,9 +127,11 @@ class CheckQuery(NamedTuple):
 _NO_QUERY = CheckQuery()
 
 
+@functools.lru_cache(maxsize=256)
 def plain_query(raw: bytes) -> CheckQuery | None:
     """The check's query string read, or None where it is not spelled the plainest way (see
-    above): the handler's validation reads it then."""
+    above): the handler's validation reads it then.  Remembered per query string, which is all
+    it depends on (a client sends the same few)."""
     if not raw:
         return _NO_QUERY
     programmes: list[ProgrammeId] = []
@@ -153,7 +157,7 @@ def plain_query(raw: bytes) -> CheckQuery | None:
         else:
             return None
     return CheckQuery(
-        programmes=programmes or None,
+        programmes=tuple(programmes) or None,
         lang=lang,
         as_of=as_of,
         suggest=bool(suggest),

@@ -91,7 +91,7 @@ def test_plain_query_reads_every_parameter_in_its_canonical_spelling() -> None:
     assert plain_query(b"") == CheckQuery()
     query = b"programme=microloan&lang=en&programme=yulu_plan&as_of=2024-02-29"
     assert plain_query(query + b"&suggest=true&detail=summary") == CheckQuery(
-        programmes=["microloan", "yulu_plan"],
+        programmes=("microloan", "yulu_plan"),
         lang="en",
         as_of=dt.date(2024, 2, 29),
         suggest=True,
