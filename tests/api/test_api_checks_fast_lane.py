@@ -9,6 +9,8 @@ from typing import Any
 
 import msgspec
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
@@ -213,3 +215,68 @@ async def test_problems_are_the_handlers_whichever_way_a_check_is_spelled(
         validated = await _validated(client, query, body, admin_headers)
         assert plain.status_code == validated.status_code == 400
         assert plain.json() == validated.json()
+
+
+QUERY_PAIRS = st.sampled_from(
+    [
+        *(f"programme={p}" for p in ("microloan", "transport_subsidy", "yulu_plan", "lottery")),
+        *(f"lang={v}" for v in ("zh", "en", "fr")),
+        *(f"detail={v}" for v in ("full", "summary", "brief")),
+        *(f"suggest={v}" for v in ("true", "false", "1")),
+        *(f"as_of={v}" for v in ("2023-05-31", "2026-12-05", "2024-02-30")),
+        "programme",
+        "other=1",
+    ]
+)
+APPLICANT = st.fixed_dictionaries(
+    {},
+    optional={
+        "region_code": st.sampled_from(["140821", "510121", "230124", "99", "1408"]),
+        "as_of": st.sampled_from(["2022-03-01", "2024-06-01", "2026-12-05", "2024-02-30"]),
+        "household": st.fixed_dictionaries(
+            {},
+            optional={
+                "category": st.sampled_from(["poverty_alleviated", "edge_vulnerable"]),
+                "size": st.integers(0, 8),
+                "microloan_outstanding": st.integers(0, 60000),
+            },
+        ),
+        "person": st.fixed_dictionaries(
+            {},
+            optional={
+                "age": st.integers(10, 70),
+                "labor_capacity": st.sampled_from(["full", "weak", "none"]),
+                "employment": st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "status": st.sampled_from(["employed", "unemployed"]),
+                        "work_region_name": st.sampled_from(["广东", "临猗", "朝阳"]),
+                        "months_continuous": st.integers(0, 12),
+                    },
+                ),
+            },
+        ),
+    },
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(applicant=APPLICANT, pairs=st.lists(QUERY_PAIRS, max_size=4))
+async def test_any_check_is_answered_alike_in_either_spelling(
+    client: AsyncTestClient[Litestar],
+    admin_headers: dict[str, str],
+    applicant: dict[str, Any],
+    pairs: list[str],
+) -> None:
+    """Whether the fast lane takes a check or leaves it to the handler, its answer (or problem)
+    is the one the handler gives to the same check spelled so that the fast lane leaves it."""
+    query, body = "&".join(pairs), msgspec.json.encode(applicant)
+    plain = await client.post(
+        f"/v1/checks?{query}", content=body, headers={**admin_headers, **JSON}
+    )
+    validated = await _validated(client, query, body, admin_headers)
+    assert (plain.status_code, plain.headers["content-type"], plain.content) == (
+        validated.status_code,
+        validated.headers["content-type"],
+        validated.content,
+    )
