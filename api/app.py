@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from api import schemas
 from api.allow import AllowEveryMethod
+from api.compression import RawHeaderCompression
 from api.dependencies import DEPENDENCIES
 from api.openapi import strict_struct_names, structs, tighten
 from api.problems import StrictRequest, http_exception_handler
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             minimum_size=1024,
             gzip_compress_level=1,
             exclude=["^/v1/exports", "^/telegram"],
+            middleware_class=RawHeaderCompression,
         ),
         exception_handlers={
             HTTPException: http_exception_handler,
