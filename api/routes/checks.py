@@ -103,10 +103,11 @@ def check_one(
 # decode) it leaves to the handler: Litestar reads it there and answers its problems, so every
 # error is the documented one, and both answer through `check_one`.  It reads no more than
 # the handler would: 415 and 413 come in the same order, and a body it declines is put back
-# for the handler to read.  A parameter added to the handler is left to it until `plain_query`
-# and `CheckQuery` read it too; `tests/api/test_api_checks_fast_lane.py` holds both ways to the
-# same answers.  (Litestar runs only the nearest layer's `before_request`: one set on the app or
-# the controller would not run for this handler.)
+# for the handler to read.  A query naming a parameter added to the handler is left to it
+# until `plain_query` and `CheckQuery` read it too (`check_one` taking it, the type checker
+# sees that the fast lane passes it); `tests/api/test_api_checks_fast_lane.py` holds both ways
+# to the same answers.  (Litestar runs only the nearest layer's `before_request`: one set on
+# the app or the controller would not run for this handler.)
 
 _PROGRAMMES: dict[bytes, ProgrammeId] = {p.encode(): p for p in get_args(ProgrammeId)}
 _LANGS: dict[bytes, Lang] = {lang.encode(): lang for lang in get_args(Lang)}
