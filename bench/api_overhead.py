@@ -9,8 +9,9 @@ to other processes on a busy machine), the cases taken in turn:
 
 - µs per `GET /healthz`;
 - µs per `POST /v1/checks` (the typical applicant of `bench/api_checks.py`, all programmes, and
-  one programme only), with the decision as it is and with the decision memoised (its first
-  answer returned again: same bytes, no decision time);
+  one programme only, and all programmes for a client that accepts gzip), with the decision as
+  it is and with the decision memoised (its first answer returned again: same bytes, no
+  decision time);
 - the ratios: checks / healthz, and the part of a check that is not the decision (#10).
 
     .venv/bin/python bench/api_overhead.py [--rounds 200] [--round-ms 2]
@@ -47,8 +48,15 @@ class Caller:
         self._app = app
         self._key = f"Bearer {key}".encode()
 
-    async def __call__(self, method: str, path: str, query: str = "", body: bytes = b"") -> None:
-        headers = [(b"host", b"bench"), (b"authorization", self._key)]
+    async def __call__(
+        self,
+        method: str,
+        path: str,
+        query: str = "",
+        body: bytes = b"",
+        extra: tuple[tuple[bytes, bytes], ...] = (),
+    ) -> None:
+        headers = [(b"host", b"bench"), (b"authorization", self._key), *extra]
         if body:
             headers += [
                 (b"content-type", b"application/json"),
@@ -115,6 +123,10 @@ async def measure(app: Any, key: str, rounds: int, round_seconds: float) -> dict
         "POST /v1/checks": lambda: call("POST", "/v1/checks", body=body),
         f"POST /v1/checks?programme={ONE_PROGRAMME}": lambda: call(
             "POST", "/v1/checks", f"programme={ONE_PROGRAMME}", body
+        ),
+        # What most clients send (browsers, httpx, requests): the answer then goes gzipped.
+        "POST /v1/checks, Accept-Encoding: gzip": lambda: call(
+            "POST", "/v1/checks", body=body, extra=((b"accept-encoding", b"gzip"),)
         ),
     }
     calls = {}

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+import functools
+import re
+from collections.abc import Sequence
+from typing import Annotated, Any, NamedTuple, get_args
 
 import anyio
 import msgspec
 from litestar import Controller, Request, post
 from litestar.params import JSONBody, QueryParameter
+from litestar.types import Receive, ReceiveMessage
 
-from api.dependencies import LangQuery, lang_of, policies_of, require_key
+from api.dependencies import (
+    LangQuery,
+    lang_of,
+    lang_of_accept_language,
+    policies_of,
+    require_key,
+)
 from api.problems import FieldError, ProblemError, field_error, invalid
+from api.responses import EncodedJSON
 from api.routes import SECURITY, DetailQuery, protected
 from api.schemas import (
     BatchCheckItem,
@@ -19,6 +30,7 @@ from api.schemas import (
     BatchCheckResult,
     CheckInput,
     CheckResult,
+    Lang,
     ProgrammeId,
     Shown,
     applicant_of_input,
@@ -27,7 +39,8 @@ from api.schemas import (
 from api.services.assessments import check_programmes
 from eligibility.derive import FactError
 from eligibility.determination import determine
-from eligibility.reply import basis, full, reply, shown, tables
+from eligibility.programme import PolicySet
+from eligibility.reply import DETAILS, Detail, basis, full, reply, shown, tables
 
 Programmes = Annotated[
     list[ProgrammeId] | None,
@@ -49,6 +62,180 @@ AsOf = Annotated[
 ]
 
 
+def check_one(
+    policies: PolicySet,
+    data: CheckInput,
+    lang: Lang,
+    programmes: Sequence[ProgrammeId] | None,
+    as_of: dt.date | None,
+    suggest: bool,
+    detail: Detail,
+) -> CheckResult:
+    """The answer to `POST /v1/checks` once its query and body are read (by the handler or by
+    the fast lane): 400 naming a programme the policies do not know or a fact the core
+    refuses."""
+    check_programmes(policies, programmes, "query.programme")
+    applicant = applicant_of_input(data)
+    try:
+        determinations = determine(
+            applicant,
+            policies,
+            programmes=programmes,
+            lang=lang,
+            today=as_of or dt.date.today(),
+            suggest=suggest,
+        )
+    except FactError as exc:
+        raise invalid([FieldError(path=f"$.{exc.path}", message=exc.message)]) from None
+    return check_result(reply(determinations, policies, lang, detail))
+
+
+# --- the fast lane of `POST /v1/checks` --------------------------------------------------------
+#
+# Litestar reading a check the documented way (its kwargs and signature models, the body decoded
+# to builtins and converted twice, the query validated, the answer's `Response` and headers
+# built) cost more than the HTTP work a check needs.  The fast lane, a `before_request` hook of
+# the handler, reads the request itself when it is spelled the plainest way: each query
+# parameter one the handler declares, with a value in its canonical spelling (`suggest=true`,
+# not `suggest=1`), the scalar ones at most once; the body `application/json` (or sent without
+# a type), decoded straight into `CheckInput`, exactly as strictly as `StrictRequest` converts
+# it.  Anything else (an unknown or repeated parameter, another spelling, a body that does not
+# decode) it leaves to the handler: Litestar reads it there and answers its problems, so every
+# error is the documented one, and both answer through `check_one`.  It reads no more than
+# the handler would: 415 and 413 come in the same order, and a body it declines is put back
+# for the handler to read.  A query naming a parameter added to the handler is left to it
+# until `plain_query` and `CheckQuery` read it too (`check_one` taking it, the type checker
+# sees that the fast lane passes it); `tests/api/test_api_checks_fast_lane.py` holds both ways
+# to the same answers.  (Litestar runs only the nearest layer's `before_request`: one set on
+# the app or the controller would not run for this handler.)
+
+_PROGRAMMES: dict[bytes, ProgrammeId] = {p.encode(): p for p in get_args(ProgrammeId)}
+_LANGS: dict[bytes, Lang] = {lang.encode(): lang for lang in get_args(Lang)}
+_DETAILS: dict[bytes, Detail] = {d.encode(): d for d in DETAILS}
+_SUGGEST = {b"true": True, b"false": False}
+_DATE = re.compile(rb"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_BODY = msgspec.json.Decoder(CheckInput, strict=True)
+_ANSWER = msgspec.json.Encoder()
+
+
+class CheckQuery(NamedTuple):
+    """The query of a check as the handler's parameters take it."""
+
+    programmes: tuple[ProgrammeId, ...] | None = None
+    lang: Lang | None = None
+    as_of: dt.date | None = None
+    suggest: bool = False
+    detail: Detail = "full"
+
+
+_NO_QUERY = CheckQuery()
+
+
+@functools.lru_cache(maxsize=256)
+def plain_query(raw: bytes) -> CheckQuery | None:
+    """The check's query string read, or None where it is not spelled the plainest way (see
+    above): the handler's validation reads it then.  Remembered per query string, which is all
+    it depends on (a client sends the same few)."""
+    if not raw:
+        return _NO_QUERY
+    programmes: list[ProgrammeId] = []
+    lang: Lang | None = None
+    as_of: dt.date | None = None
+    suggest: bool | None = None
+    detail: Detail | None = None
+    for pair in raw.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        if name == b"programme" and value in _PROGRAMMES:
+            programmes.append(_PROGRAMMES[value])
+        elif name == b"lang" and lang is None and value in _LANGS:
+            lang = _LANGS[value]
+        elif name == b"detail" and detail is None and value in _DETAILS:
+            detail = _DETAILS[value]
+        elif name == b"suggest" and suggest is None and value in _SUGGEST:
+            suggest = _SUGGEST[value]
+        elif name == b"as_of" and as_of is None and _DATE.fullmatch(value):
+            try:
+                as_of = dt.date.fromisoformat(value.decode())
+            except ValueError:
+                return None
+        else:
+            return None
+    return CheckQuery(
+        programmes=tuple(programmes) or None,
+        lang=lang,
+        as_of=as_of,
+        suggest=bool(suggest),
+        detail=detail or "full",
+    )
+
+
+async def fast_lane(request: Request[Any, Any, Any]) -> EncodedJSON | None:
+    """The answer to a check spelled the plainest way, or None to leave it to the handler."""
+    query = plain_query(request.scope["query_string"])
+    if query is None:
+        return None
+    content_type = language = length = None
+    for name, value in request.scope["headers"]:
+        if name == b"content-type":
+            if content_type is not None:
+                return None
+            content_type = value
+        elif name == b"accept-language":
+            if language is not None:
+                return None
+            language = value
+        elif name == b"content-length":
+            if length is not None:
+                return None
+            length = value
+    if content_type is not None and content_type != b"application/json":
+        return None
+    # The body in one message, within the limit and as long as announced, is read here without
+    # `Request.body`'s async generator (a few µs); otherwise, or when the body does not decode,
+    # the message is put back for the handler's reading, with its limit and its errors.
+    message = await request.receive()
+    data = _whole_body(request, message, length)
+    if data is None:
+        request.receive = _put_back(message, request.receive)
+        return None
+    lang = query.lang or lang_of_accept_language(language.decode("latin-1") if language else "")
+    answer = check_one(
+        policies_of(request), data, lang, query.programmes, query.as_of, query.suggest, query.detail
+    )
+    return EncodedJSON(_ANSWER.encode(answer))
+
+
+def _whole_body(
+    request: Request[Any, Any, Any], message: ReceiveMessage, length: bytes | None
+) -> CheckInput | None:
+    if message["type"] != "http.request" or message.get("more_body", False):
+        return None
+    body = message["body"]
+    limit = request.route_handler.resolve_request_max_body_size()
+    if (limit is not None and len(body) > limit) or (
+        length is not None and length != str(len(body)).encode()
+    ):
+        return None
+    try:
+        return _BODY.decode(body)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+
+
+def _put_back(message: ReceiveMessage, receive: Receive) -> Receive:
+    """`receive`, giving `message` first."""
+    given = False
+
+    async def receive_again() -> ReceiveMessage:
+        nonlocal given
+        if given:
+            return await receive()
+        given = True
+        return message
+
+    return receive_again
+
+
 class ChecksController(Controller):
     """Checks: one applicant or many, decided against the policies in force.
 
@@ -56,7 +243,8 @@ class ChecksController(Controller):
     and the language themselves (`policies_of`, `lang_of`).  Litestar resolves two or more
     dependencies of one level concurrently in an anyio task group, which cost a check about
     70 µs, more than the decision itself; even one costs a few µs.  Any valid key may check
-    (`require_key` sees to it), so no principal is taken.
+    (`require_key` sees to it), so no principal is taken.  A check spelled the plainest way is
+    answered by the `fast_lane` before Litestar reads the handler's parameters at all.
     """
 
     path = "/v1/checks"
@@ -64,7 +252,13 @@ class ChecksController(Controller):
     security = SECURITY
     middleware = [require_key]  # noqa: RUF012  (Litestar reads a list)
 
-    @post("/", status_code=200, responses=protected(), summary="Check one applicant")
+    @post(
+        "/",
+        status_code=200,
+        responses=protected(),
+        summary="Check one applicant",
+        before_request=fast_lane,
+    )
     async def check(
         self,
         request: Request[Any, Any, Any],
@@ -77,17 +271,8 @@ class ChecksController(Controller):
     ) -> CheckResult:
         """One determination per programme (all, or those asked for) for the applicant, each
         with what would change it when `suggest=true`."""
-        policies, lang = policies_of(request), lang_of(request, lang_query)
-        check_programmes(policies, programme, "query.programme")
-        today = as_of or dt.date.today()
-        applicant = applicant_of_input(data)
-        try:
-            determinations = determine(
-                applicant, policies, programmes=programme, lang=lang, today=today, suggest=suggest
-            )
-        except FactError as exc:
-            raise invalid([FieldError(path=f"$.{exc.path}", message=exc.message)]) from None
-        return check_result(reply(determinations, policies, lang, detail))
+        lang = lang_of(request, lang_query)
+        return check_one(policies_of(request), data, lang, programme, as_of, suggest, detail)
 
     @post("/batch", status_code=200, responses=protected(), summary="Check many applicants")
     async def check_batch(
