@@ -254,7 +254,16 @@ class LoanPurpose(enum.StrEnum):
     OTHER = "other"
 
 
-class Employment(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+class FactGroup(
+    msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True, gc=False
+):
+    """What every group of facts is: keyword fields, a misspelt fact an error, unknown facts
+    left out when encoded, and not tracked by the garbage collector (a group holds only
+    values and other groups, so it can be in no reference cycle; a register or a benchmark
+    holding many applicants is not walked by every collection)."""
+
+
+class Employment(FactGroup):
     """务工情况."""
 
     status: EmploymentStatus | None = None
@@ -267,7 +276,7 @@ class Employment(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_
     transport_subsidy_claimed_this_year: bool | None = None
 
 
-class Education(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+class Education(FactGroup):
     """就学情况."""
 
     level: EducationLevel | None = None
@@ -277,7 +286,7 @@ class Education(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_d
     semester: Semester | None = None
 
 
-class Person(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+class Person(FactGroup):
     """申请人.  `id_number` is checked (GB 11643) as soon as it is decoded."""
 
     id_number: str | None = None
@@ -307,7 +316,7 @@ class Person(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defa
             self.id_number = identity.number
 
 
-class Household(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+class Household(FactGroup):
     """家庭.
 
     The status is `poverty_alleviated`, `monitored`, `risk_eliminated` and `monitoring_type`; a
@@ -342,7 +351,7 @@ class Household(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_d
         settle_household_status(self)
 
 
-class LoanRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+class LoanRequest(FactGroup):
     """贷款申请 (microloan only).  `wanted`: whether the household wants a loan at all."""
 
     wanted: bool | None = None
@@ -351,7 +360,7 @@ class LoanRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit
     purpose: LoanPurpose | None = None
 
 
-class Applicant(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+class Applicant(FactGroup):
     """One person, checked with their household's context."""
 
     region_code: RegionCode | None = None

@@ -24,7 +24,7 @@ import datetime as dt
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 from msgspec.structs import replace
 
@@ -470,9 +470,13 @@ class ProgrammePlan:
     named: tuple[tuple[int, dict[int, tuple[str, ...]]], ...]
     requests: tuple[str, ...]
     conditional: tuple[StepPlan, ...]
-    # Answers already assembled, by everything they depend on (see `Plans.decide`), and their
-    # parts by what each part depends on: most applicants share them.
-    answers: dict[tuple[object, ...], Determination] = field(default_factory=dict, repr=False)
+    # The row back-end's evaluator of the whole plan, giving the key of an applicant's answer.
+    decision: Decision = field(repr=False)
+    # Answers already assembled, by language and everything they depend on (the `Key`, see
+    # `Plans.decide`), and their parts by what each part depends on: most applicants share them.
+    answers: dict[Lang, dict[Key, Determination]] = field(
+        default_factory=lambda: {lang: {} for lang in LANGS}, repr=False
+    )
     parts: AnswerParts = field(default_factory=lambda: AnswerParts(), repr=False)
 
     def amount(
@@ -587,6 +591,9 @@ def build_plan(
             criteria, named, requests, [s.when for s in conditional if s.when is not None]
         ),
         choices=choices_function(amounts),
+        decision=decision_function(
+            criteria, named, requests, [s.when for s in conditional if s.when is not None], amounts
+        ),
         named=tuple(named),
         requests=requests,
         conditional=conditional,
@@ -679,30 +686,44 @@ Signature = tuple[
     tuple[bool, ...],
 ]
 Outcomes = Callable[[Mapping[str, object]], Signature]
+# The same as one flat tuple, the key of the plan's answers (`decision_function`): the codes,
+# the hinges as bits (None where the criterion is not unknown), the shown values, the given
+# request details, the conditions, and last the variants' choices with their hinges as bits
+# (None where the answer weighs no amount).
+Key = tuple[object, ...]
 
 
-def outcomes_function(
+@dataclass(frozen=True)
+class _OutcomeCode:
+    """The generated code of a plan's outcomes (`_outcome_code`): its body and the expression
+    of each part of the `Signature`."""
+
+    body: list[str]
+    codes: list[str]
+    hinges: list[str]
+    shown: list[str]
+    given: list[str]
+    conditions: list[str]
+
+
+def _outcome_code(
+    emitter: rules.Emitter,
     criteria: Sequence[CriterionPlan],
     named: Sequence[tuple[int, dict[int, tuple[str, ...]]]],
     requests: Sequence[str],
     conditional: Sequence[rules.Expr],
-) -> Outcomes:
-    """One generated function giving an applicant's `Signature` under a plan: the row
-    back-end's evaluator for a whole plan.
-
-    It is `rules.Emitter`'s code for each criterion under each variant, combined as
+) -> _OutcomeCode:
+    """`rules.Emitter`'s code for each criterion under each variant, combined as
     `criterion_outcome` says (which it calls where there are several variants): a variant whose
     `applies_when` is false does not apply the criterion; an unknown test or condition leaves it
-    unknown, hinging on the unknown facts of both.
-    """
-    emitter = rules.Emitter()
+    unknown, hinging on the unknown facts of both."""
     emitter.names.update(
         SKIPPED=SKIPPED,
         MET=MET,
         NOT_MET=NOT_MET,
         UNKNOWN=UNKNOWN,
         combine=criterion_outcome,
-        REGION=_REGION_HINGE,
+        REGION=emitter.names[emitter.hinge(REGION)],
     )
     body: list[str] = []
     codes: list[str] = []
@@ -762,20 +783,69 @@ def outcomes_function(
         )
     given = [f"({emitter.constant(path)} in facts)" for path in requests]
     conditions = [f"({emitter.emit(expr)[0]} is True)" for expr in conditional]
+    return _OutcomeCode(body, codes, hinges, shown, given, conditions)
 
-    def row(items: Sequence[str]) -> str:
-        return "(" + "".join(item + ", " for item in items) + ")"
 
-    source = (
-        "def outcomes(facts):\n"
-        + emitter.loads()
-        + "".join(line + "\n" for line in body)
-        + f"    return {row(codes)}, {row(hinges)}, {row(shown)}, {row(given)}, "
-        + f"{row(conditions)}\n"
-    )
+def _choice_code(
+    emitter: rules.Emitter, amounts: Sequence[Sequence[AmountRulePlan]], indent: str
+) -> list[str]:
+    """The code giving each variant's `Choice` of amount rule and amount (`ch<v>`): the first
+    rule whose condition holds decides; an earlier rule whose condition is unknown leaves the
+    amount unknown."""
+    body: list[str] = []
+    for v, variant in enumerate(amounts):
+        body.append(f"{indent}while True:")  # a block to leave as soon as a rule decides
+        for index, rule in enumerate(variant):
+            when, when_missing = emitter.emit(rule.when)
+            value, value_missing = emitter.emit(rule.amount)
+            body += [
+                f"{indent}    w = {when}",
+                f"{indent}    if w is None:",
+                f"{indent}        ch{v} = (None, None, {when_missing})",
+                f"{indent}        break",
+                f"{indent}    if w:",
+                f"{indent}        x = {value}",
+                f"{indent}        ch{v} = ({index}, None, {value_missing}) if x is None "
+                f"else ({index}, int(x), E)",
+                f"{indent}        break",
+            ]
+        body += [f"{indent}    ch{v} = (None, None, E)", f"{indent}    break"]
+    return body
+
+
+def _row(items: Sequence[str]) -> str:
+    return "(" + "".join(item + ", " for item in items) + ")"
+
+
+def _function(emitter: rules.Emitter, lines: Sequence[str], name: str, label: str) -> object:
+    source = "".join(line + "\n" for line in lines)
     namespace = dict(emitter.names)
-    exec(compile(source, "<decision plan>", "exec"), namespace)
-    found: Outcomes = namespace["outcomes"]  # type: ignore[assignment]
+    exec(compile(source, label, "exec"), namespace)
+    return namespace[name]
+
+
+def outcomes_function(
+    criteria: Sequence[CriterionPlan],
+    named: Sequence[tuple[int, dict[int, tuple[str, ...]]]],
+    requests: Sequence[str],
+    conditional: Sequence[rules.Expr],
+) -> Outcomes:
+    """One generated function giving an applicant's `Signature` under a plan (`_outcome_code`):
+    what the plan's facts make of each criterion, for the suggestions and the household plan."""
+    emitter = rules.Emitter()
+    code = _outcome_code(emitter, criteria, named, requests, conditional)
+    found: Outcomes = _function(  # type: ignore[assignment]
+        emitter,
+        [
+            "def outcomes(facts):",
+            emitter.loads().rstrip("\n"),
+            *code.body,
+            f"    return {_row(code.codes)}, {_row(code.hinges)}, {_row(code.shown)}, "
+            f"{_row(code.given)}, {_row(code.conditions)}",
+        ],
+        "outcomes",
+        "<decision plan>",
+    )
     return found
 
 
@@ -784,36 +854,116 @@ def choices_function(
 ) -> Callable[[Mapping[str, object]], tuple[Choice, ...]]:
     """One generated function giving each variant's `Choice` of amount rule and amount."""
     emitter = rules.Emitter()
-    body: list[str] = []
-    for v, variant in enumerate(amounts):
-        body.append("    while True:")  # a block to leave as soon as a rule decides
-        for index, rule in enumerate(variant):
-            when, when_missing = emitter.emit(rule.when)
-            value, value_missing = emitter.emit(rule.amount)
-            body += [
-                f"        w = {when}",
-                "        if w is None:",
-                f"            ch{v} = (None, None, {when_missing})",
-                "            break",
-                "        if w:",
-                f"            x = {value}",
-                f"            ch{v} = ({index}, None, {value_missing}) if x is None "
-                f"else ({index}, int(x), E)",
-                "            break",
-            ]
-        body += [f"        ch{v} = (None, None, E)", "        break"]
-    source = (
-        "def choices(facts):\n"
-        + emitter.loads()
-        + "".join(line + "\n" for line in body)
-        + "    return ("
-        + "".join(f"ch{v}, " for v in range(len(amounts)))
-        + ")\n"
+    body = _choice_code(emitter, amounts, "    ")
+    found: Callable[[Mapping[str, object]], tuple[Choice, ...]] = _function(  # type: ignore[assignment]
+        emitter,
+        [
+            "def choices(facts):",
+            emitter.loads().rstrip("\n"),
+            *body,
+            "    return " + _row([f"ch{v}" for v in range(len(amounts))]),
+        ],
+        "choices",
+        "<amount plan>",
     )
-    namespace = dict(emitter.names)
-    exec(compile(source, "<amount plan>", "exec"), namespace)
-    found: Callable[[Mapping[str, object]], tuple[Choice, ...]] = namespace["choices"]  # type: ignore[assignment]
     return found
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The row back-end's evaluator of a whole plan: one generated function giving the `Key`
+    of an applicant's answer (the `Signature` and the choices of amount, as `outcomes_function`
+    and `choices_function` give them, with hinges as bits), and how to read the key back."""
+
+    key: Callable[[Mapping[str, object]], Key] = field(repr=False)
+    criteria: int
+    named: int
+    requests: int
+    conditional: int
+    hinge_set: Callable[[int], frozenset[str]] = field(repr=False)
+
+    def signature(self, key: Key) -> tuple[Signature, tuple[Choice, ...] | None]:
+        """The `Signature` and the choices (None where no amount is weighed) of a key."""
+        n = self.criteria
+        hinge_bits = cast(tuple[int | None, ...], key[n : 2 * n])
+        at = 2 * n + self.named
+        given = at + self.requests
+        signature: Signature = (
+            cast(tuple[int, ...], key[:n]),
+            tuple(None if h is None else self.hinge_set(h) for h in hinge_bits),
+            key[2 * n : at],
+            cast(tuple[bool, ...], key[at:given]),
+            cast(tuple[bool, ...], key[given : given + self.conditional]),
+        )
+        raw = cast(tuple[tuple[int | None, int | None, int], ...] | None, key[-1])
+        choices = (
+            None
+            if raw is None
+            else tuple((rule, amount, self.hinge_set(bits)) for rule, amount, bits in raw)
+        )
+        return signature, choices
+
+
+def decision_function(
+    criteria: Sequence[CriterionPlan],
+    named: Sequence[tuple[int, dict[int, tuple[str, ...]]]],
+    requests: Sequence[str],
+    conditional: Sequence[rules.Expr],
+    amounts: Sequence[Sequence[AmountRulePlan]],
+) -> Decision:
+    """The plan's `Decision`: `_outcome_code` and, where the verdict weighs an amount
+    (`weighs_amount` of `verdict_of`) and the plan has amount rules, `_choice_code`, in one
+    generated function whose hinges are bits (`rules.Emitter(bits=True)`)."""
+    emitter = rules.Emitter(bits=True)
+    code = _outcome_code(emitter, criteria, named, requests, conditional)
+    emitter.names.update(weighs=weighs_amount, verdict=verdict_of)
+    tail: list[str] = []
+    choice = "None"
+    if amounts and amounts[0]:
+        tail = [
+            f"    if weighs(verdict({_row(code.codes)})):",
+            *_choice_code(emitter, amounts, "        "),
+            "        ch = " + _row([f"ch{v}" for v in range(len(amounts))]),
+            "    else:",
+            "        ch = None",
+        ]
+        choice = "ch"
+    parts = [*code.codes, *code.hinges, *code.shown, *code.given, *code.conditions, choice]
+    key: Callable[[Mapping[str, object]], Key] = _function(  # type: ignore[assignment]
+        emitter,
+        [
+            "def key(facts):",
+            emitter.loads().rstrip("\n"),
+            *code.body,
+            *tail,
+            "    return " + _row(parts),
+        ],
+        "key",
+        "<decision key>",
+    )
+    return Decision(
+        key=key,
+        criteria=len(code.codes),
+        named=len(code.shown),
+        requests=len(code.given),
+        conditional=len(code.conditions),
+        hinge_set=_hinge_sets(emitter),
+    )
+
+
+def _hinge_sets(emitter: rules.Emitter) -> Callable[[int], frozenset[str]]:
+    """`emitter.hinge_set`, each set made once."""
+    made: dict[int, frozenset[str]] = {}
+
+    def hinge_set(bits: int) -> frozenset[str]:
+        found = made.get(bits)
+        if found is None:
+            if len(made) >= 4096:
+                made.clear()
+            found = made[bits] = emitter.hinge_set(bits)
+        return found
+
+    return hinge_set
 
 
 def _step_plans(
@@ -991,16 +1141,16 @@ class Plans:
         """`decide` with the plan already found."""
         if plan.not_in_force is not None:
             return self._not_in_force(plan, plan.not_in_force, hashed, region_code, as_of, lang)
-        signature = plan.outcomes(facts)
-        verdict = verdict_of(signature[0])
-        choices = plan.choices(facts) if weighs_amount(verdict) and plan.amounts[0] else None
-        key = (lang, signature, choices)
-        found = plan.answers.get(key)
+        key = plan.decision.key(facts)
+        answers = plan.answers[lang]
+        found = answers.get(key)
         if found is None:
+            signature, choices = plan.decision.signature(key)
+            verdict = verdict_of(signature[0])
             found = self._assemble(plan, facts, signature, verdict, choices, lang)
-            if len(plan.answers) >= 4096:
-                plan.answers.clear()
-            plan.answers[key] = found
+            if len(answers) >= 4096:
+                answers.clear()
+            answers[key] = found
         return replace(found, as_of=as_of, region_code=region_code, facts_hash=hashed)
 
     def _assemble(

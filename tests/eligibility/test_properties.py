@@ -8,8 +8,10 @@ import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from eligibility.derive import flatten
 from eligibility.determination import determine
 from eligibility.facts import Applicant
+from eligibility.plan import plans_of, verdict_of, weighs_amount
 from eligibility.policy import bundled_sources, load_policy_set
 from eligibility.programme import PolicySet
 
@@ -63,3 +65,26 @@ def test_verdicts_follow_the_criteria(raw: dict[str, Any]) -> None:
             assert any(m.affects == "verdict" for m in d.missing)
         else:
             assert d.verdict == "eligible"
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=applicants())
+def test_the_decision_key_reads_back_as_the_plans_outcomes_and_choices(
+    raw: dict[str, Any],
+) -> None:
+    """The row back-end keys an answer by one generated function with hinges as bits; read
+    back, the key is what `outcomes_function` and `choices_function` give (the amount weighed
+    only where `weighs_amount` says), so the answers it picks are those of the signature."""
+    applicant = msgspec.convert(raw, Applicant)
+    assert applicant.as_of is not None
+    facts = flatten(applicant, applicant.as_of)
+    plans = plans_of(_POLICIES)
+    for plan in plans.plans_for(
+        tuple(_POLICIES.programmes), applicant.region_code, applicant.as_of
+    ):
+        if plan.not_in_force is not None:
+            continue
+        signature = plan.outcomes(facts)
+        weighed = weighs_amount(verdict_of(signature[0])) and plan.amounts[0]
+        choices = plan.choices(facts) if weighed else None
+        assert plan.decision.signature(plan.decision.key(facts)) == (signature, choices)
