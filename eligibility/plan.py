@@ -353,6 +353,10 @@ class CriterionPlan:
     general: dict[Lang, str]  # the wording when a fact the outcome's text names is unknown
     # Per (outcome, lang): the whole result where the text names no fact.
     results: dict[tuple[int, Lang], CriterionResult]
+    # Per (outcome, lang, the values named): results whose text names the applicant's values.
+    shown: dict[tuple[int, Lang, tuple[object, ...]], CriterionResult] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def text(self, outcome: int, lang: Lang, fact_value: Callable[[str], object]) -> str:
         """The wording of the outcome, with the applicant's own values of the facts it names
@@ -375,6 +379,18 @@ class CriterionPlan:
         found = self.results.get((outcome, lang))
         if found is not None:
             return found
+        values = tuple(fact_value(path) for path in self.texts[(outcome, lang)][1])
+        key = (outcome, lang, values)
+        found = self.shown.get(key)
+        if found is None:
+            if len(self.shown) >= 4096:
+                self.shown.clear()
+            found = self.shown[key] = self._result(outcome, lang, fact_value)
+        return found
+
+    def _result(
+        self, outcome: int, lang: Lang, fact_value: Callable[[str], object]
+    ) -> CriterionResult:
         text = self.text(outcome, lang, fact_value)
         name = OUTCOME_NAMES[outcome]
         return CriterionResult(
@@ -436,6 +452,23 @@ class AnswerParts:
             kept.clear()
 
 
+@dataclass
+class Template:
+    """The answers of the keys sharing a first part (`Decision.base`: the outcomes, the request
+    details given, the conditions, the choices of amount): the answer of the first such key,
+    and what the others need made again.  Only the missing facts depend on the rest of the key
+    (the hinges), and the wording of the criteria whose text names the applicant's values."""
+
+    answer: Determination
+    verdict: Verdict
+    amount_hinges: frozenset[str]
+    # Where in the answer's criteria the results naming values are: (position, criterion,
+    # outcome).
+    positions: tuple[tuple[int, CriterionPlan, int], ...]
+    # The missing facts (verdict, then amount) by the hinges' bits.
+    missing: dict[Key, tuple[MissingFact, ...]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class ProgrammePlan:
     """A programme under one parameter profile and year: everything that follows from where
@@ -478,6 +511,11 @@ class ProgrammePlan:
         default_factory=lambda: {lang: {} for lang in LANGS}, repr=False
     )
     parts: AnswerParts = field(default_factory=lambda: AnswerParts(), repr=False)
+    # By language and the first part of the key (`Decision.base`): what the answers of every
+    # key starting so share, and how to make each.
+    templates: dict[Lang, dict[Key, Template]] = field(
+        default_factory=lambda: {lang: {} for lang in LANGS}, repr=False
+    )
 
     def amount(
         self, choices: Sequence[Choice], lang: Lang
@@ -687,9 +725,10 @@ Signature = tuple[
 ]
 Outcomes = Callable[[Mapping[str, object]], Signature]
 # The same as one flat tuple, the key of the plan's answers (`decision_function`): the codes,
-# the hinges as bits (None where the criterion is not unknown), the shown values, the given
-# request details, the conditions, and last the variants' choices with their hinges as bits
-# (None where the answer weighs no amount).
+# the given request details, the conditions, the variants' choices with their hinges as bits
+# (None where the answer weighs no amount); then the hinges as bits (None where the criterion
+# is not unknown) and the shown values, which only the missing facts and the wording of a few
+# criteria depend on (`Decision.base`).
 Key = tuple[object, ...]
 
 
@@ -882,20 +921,31 @@ class Decision:
     conditional: int
     hinge_set: Callable[[int], frozenset[str]] = field(repr=False)
 
+    @property
+    def base(self) -> int:
+        """How long the key's first part is: the codes, the request details given, the
+        conditions and the choices of amount; then come the hinges and the values named."""
+        return self.criteria + self.requests + self.conditional + 1
+
+    def hinges(self, key: Key) -> tuple[frozenset[str] | None, ...]:
+        """The `Signature`'s hinges of a key."""
+        at = self.base
+        bits = cast(tuple[int | None, ...], key[at : at + self.criteria])
+        return tuple(None if h is None else self.hinge_set(h) for h in bits)
+
     def signature(self, key: Key) -> tuple[Signature, tuple[Choice, ...] | None]:
         """The `Signature` and the choices (None where no amount is weighed) of a key."""
         n = self.criteria
-        hinge_bits = cast(tuple[int | None, ...], key[n : 2 * n])
-        at = 2 * n + self.named
-        given = at + self.requests
+        given = n + self.requests
+        at = self.base + n
         signature: Signature = (
             cast(tuple[int, ...], key[:n]),
-            tuple(None if h is None else self.hinge_set(h) for h in hinge_bits),
-            key[2 * n : at],
-            cast(tuple[bool, ...], key[at:given]),
+            self.hinges(key),
+            key[at : at + self.named],
+            cast(tuple[bool, ...], key[n:given]),
             cast(tuple[bool, ...], key[given : given + self.conditional]),
         )
-        raw = cast(tuple[tuple[int | None, int | None, int], ...] | None, key[-1])
+        raw = cast(tuple[tuple[int | None, int | None, int], ...] | None, key[self.base - 1])
         choices = (
             None
             if raw is None
@@ -928,7 +978,7 @@ def decision_function(
             "        ch = None",
         ]
         choice = "ch"
-    parts = [*code.codes, *code.hinges, *code.shown, *code.given, *code.conditions, choice]
+    parts = [*code.codes, *code.given, *code.conditions, choice, *code.hinges, *code.shown]
     key: Callable[[Mapping[str, object]], Key] = _function(  # type: ignore[assignment]
         emitter,
         [
@@ -1145,13 +1195,78 @@ class Plans:
         answers = plan.answers[lang]
         found = answers.get(key)
         if found is None:
-            signature, choices = plan.decision.signature(key)
-            verdict = verdict_of(signature[0])
-            found = self._assemble(plan, facts, signature, verdict, choices, lang)
+            found = self._answer(plan, key, facts, lang)
             if len(answers) >= 4096:
                 answers.clear()
             answers[key] = found
         return replace(found, as_of=as_of, region_code=region_code, facts_hash=hashed)
+
+    def _answer(
+        self, plan: ProgrammePlan, key: Key, facts: Mapping[str, object], lang: Lang
+    ) -> Determination:
+        """The answer for a key not seen: from the `Template` of its first part, with the
+        missing facts of its hinges and the results naming its values; else assembled
+        (`_assemble`) and kept as the template."""
+        decision = plan.decision
+        at = decision.base
+        base = key[:at]
+        bits = key[at : at + decision.criteria]
+        templates = plan.templates[lang]
+        template = templates.get(base)
+        if template is None:
+            signature, choices = decision.signature(key)
+            codes = signature[0]
+            verdict = verdict_of(codes)
+            answer = self._assemble(plan, facts, signature, verdict, choices, lang)
+            amount = plan.parts.amounts.get((lang, choices))
+            if amount is None:
+                amount = (None, None, _NOTHING) if choices is None else plan.amount(choices, lang)
+            shown = [c.index for c in plan.criteria if codes[c.index] != SKIPPED]
+            positions = tuple(
+                (shown.index(c), plan.criteria[c], codes[c])
+                for c, by_outcome in plan.named
+                if codes[c] != SKIPPED and by_outcome[codes[c]]
+            )
+            if len(templates) >= 4096:
+                templates.clear()
+            template = templates[base] = Template(answer, verdict, amount[2], positions)
+            template.missing[bits] = answer.missing
+            return answer
+        missing = template.missing.get(bits)
+        if missing is None:
+            if len(template.missing) >= 1024:
+                template.missing.clear()
+            missing = template.missing[bits] = self._missing(
+                plan, template.verdict, decision.hinges(key), template.amount_hinges, lang
+            )
+        answer = template.answer
+        if not template.positions:
+            return answer if missing == answer.missing else replace(answer, missing=missing)
+        criteria = list(answer.criteria)
+        for position, criterion, code in template.positions:
+            criteria[position] = criterion.result(code, lang, facts.get)
+        return replace(answer, criteria=tuple(criteria), missing=missing)
+
+    def _missing(
+        self,
+        plan: ProgrammePlan,
+        verdict: Verdict,
+        hinges: Iterable[frozenset[str] | None],
+        amount_hinges: frozenset[str],
+        lang: Lang,
+    ) -> tuple[MissingFact, ...]:
+        """The facts still worth asking (`missing_facts`) with their questions, kept by what
+        they depend on."""
+        hinges = tuple(hinges)
+        key = (lang, verdict, hinges, amount_hinges)
+        missing = plan.parts.missing.get(key)
+        if missing is None:
+            for_verdict, for_amount = missing_facts(verdict, hinges, amount_hinges, self.policies)
+            missing = plan.parts.missing[key] = (
+                *self.questions(for_verdict, lang, "verdict"),
+                *self.questions(for_amount, lang, "amount"),
+            )
+        return missing
 
     def _assemble(
         self,
@@ -1184,14 +1299,7 @@ class Plans:
                 (None, None, _NOTHING) if choices is None else plan.amount(choices, lang)
             )
         amount, amount_note, amount_hinges = amount_part
-        key = (lang, verdict, hinges, amount_hinges)
-        missing = parts.missing.get(key)
-        if missing is None:
-            for_verdict, for_amount = missing_facts(verdict, hinges, amount_hinges, self.policies)
-            missing = parts.missing[key] = (
-                *self.questions(for_verdict, lang, "verdict"),
-                *self.questions(for_amount, lang, "amount"),
-            )
+        missing = self._missing(plan, verdict, hinges, amount_hinges, lang)
         key = (lang, verdict, given)
         requests = parts.requests.get(key)
         if requests is None:
