@@ -24,6 +24,7 @@ import datetime as dt
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import product
 from typing import Literal, cast
 
 from msgspec.structs import replace
@@ -768,19 +769,28 @@ def _outcome_code(
     codes: list[str] = []
     hinges: list[str] = []
     for i, criterion in enumerate(criteria):
-        raw: list[str] = []
-        raw_hinges: list[str] = []
+        c, h = f"c{i}", f"h{i}"
+        codes.append(c)
+        hinges.append(h)
+        applied: list[tuple[int, rules.Expr | None, rules.Expr]] = []
         for v, bound in enumerate(criterion.bound):
             if bound is None:
-                raw.append("SKIPPED")
                 continue
             applies_when, test = bound
             if isinstance(applies_when, rules.Const) and applies_when.value is not None:
                 # Settled by the variant's parameters alone.
                 if applies_when.value is False:
-                    raw.append("SKIPPED")
                     continue
                 applies_when = None
+            applied.append((v, applies_when, test))
+        if len(criterion.bound) == 1:
+            body.extend(_single_variant(emitter, c, h, applied))
+            continue
+        # Several variants: each one's outcome, combined by `criterion_outcome` (a table of
+        # it for a few variants); the region decides where they disagree.
+        raw = ["SKIPPED"] * len(criterion.bound)
+        raw_hinges: list[str] = []
+        for v, applies_when, test in applied:
             r, m = f"r{i}_{v}", f"m{i}_{v}"
             value, missing = emitter.emit(test)
             body.append(f"    v = {value}")
@@ -798,18 +808,13 @@ def _outcome_code(
                     f"    {m} = (({missing}) if v is None else E) | "
                     f"(({applies_missing}) if a is None else E) if {r} == UNKNOWN else E"
                 )
-            raw.append(r)
+            raw[v] = r
             raw_hinges.append(m)
-        c, h = f"c{i}", f"h{i}"
-        if len(raw) == 1:
-            body.append(f"    {c} = {raw[0]}")
-            union = raw_hinges[0] if raw_hinges else "E"
-        else:
-            body.append(f"    {c}, d = combine(({', '.join(raw)},))")
-            union = " | ".join([*raw_hinges, "(REGION if d else E)"])
+        table = _combined(len(raw))
+        combine = "combine" if table is None else emitter.constant(table.__getitem__)
+        body.append(f"    {c}, d = {combine}(({', '.join(raw)},))")
+        union = " | ".join([*raw_hinges, "(REGION if d else E)"])
         body.append(f"    {h} = ({union}) if {c} == UNKNOWN else None")
-        codes.append(c)
-        hinges.append(h)
     shown: list[str] = []
     for i, by_outcome in named:
         values = {
@@ -823,6 +828,62 @@ def _outcome_code(
     given = [f"({emitter.constant(path)} in facts)" for path in requests]
     conditions = [f"({emitter.emit(expr)[0]} is True)" for expr in conditional]
     return _OutcomeCode(body, codes, hinges, shown, given, conditions)
+
+
+def _single_variant(
+    emitter: rules.Emitter,
+    c: str,
+    h: str,
+    applied: Sequence[tuple[int, rules.Expr | None, rules.Expr]],
+) -> list[str]:
+    """The code of a criterion under one variant (`applied` empty where it does not apply
+    it): `c` its outcome code, `h` the facts it hinges on where unknown, else None."""
+    if not applied:
+        return [f"    {c} = SKIPPED", f"    {h} = None"]
+    [(_, applies_when, test)] = applied
+    value, missing = emitter.emit(test)
+    lines = [f"    v = {value}"]
+    unknown = f"({missing}) if v is None else E"
+    if applies_when is None:
+        lines.append("    if v is None:")
+    else:
+        applies, applies_missing = emitter.emit(applies_when)
+        lines += [
+            f"    a = {applies}",
+            "    if a is False:",
+            f"        {c} = SKIPPED",
+            f"        {h} = None",
+            "    elif v is None or a is None:",
+        ]
+        unknown = f"({unknown}) | (({applies_missing}) if a is None else E)"
+    return [
+        *lines,
+        f"        {c} = UNKNOWN",
+        f"        {h} = {unknown}",
+        "    elif v:",
+        f"        {c} = MET",
+        f"        {h} = None",
+        "    else:",
+        f"        {c} = NOT_MET",
+        f"        {h} = None",
+    ]
+
+
+_COMBINED: dict[int, dict[tuple[int, ...], tuple[int, bool]]] = {}
+
+
+def _combined(variants: int) -> dict[tuple[int, ...], tuple[int, bool]] | None:
+    """`criterion_outcome` of every combination of outcome codes of a few variants, as a
+    table (None for more than four variants: the function is called)."""
+    if variants > 4:
+        return None
+    found = _COMBINED.get(variants)
+    if found is None:
+        found = _COMBINED[variants] = {
+            codes: criterion_outcome(codes)
+            for codes in product((SKIPPED, MET, NOT_MET, UNKNOWN), repeat=variants)
+        }
+    return found
 
 
 def _choice_code(
@@ -966,12 +1027,13 @@ def decision_function(
     generated function whose hinges are bits (`rules.Emitter(bits=True)`)."""
     emitter = rules.Emitter(bits=True)
     code = _outcome_code(emitter, criteria, named, requests, conditional)
-    emitter.names.update(weighs=weighs_amount, verdict=verdict_of)
     tail: list[str] = []
     choice = "None"
     if amounts and amounts[0]:
         tail = [
-            f"    if weighs(verdict({_row(code.codes)})):",
+            # `weighs_amount(verdict_of(codes))`: an answer weighs an amount unless a
+            # criterion is not met (a property test holds the two equal).
+            f"    if NOT_MET not in {_row(code.codes)}:",
             *_choice_code(emitter, amounts, "        "),
             "        ch = " + _row([f"ch{v}" for v in range(len(amounts))]),
             "    else:",
@@ -1072,8 +1134,9 @@ class Plans:
         self._plans: dict[tuple[str, int, int], ProgrammePlan] = {}
         self._recent: dict[tuple[str, str | None, dt.date], ProgrammePlan] = {}
         self._recent_all: dict[
-            tuple[tuple[str, ...], str | None, dt.date], tuple[ProgrammePlan, ...]
+            tuple[tuple[str, ...], str | None, int, int], tuple[ProgrammePlan, ...]
         ] = {}
+        self._dates: tuple[dt.date, ...] | None = None
         self._questions: dict[tuple[str, Lang, str], MissingFact | None] = {}
 
     def profiles(self, programme: Programme) -> Profiles:
@@ -1167,8 +1230,17 @@ class Plans:
     def plans_for(
         self, programmes: tuple[str, ...], region_code: str | None, as_of: dt.date
     ) -> tuple[ProgrammePlan, ...]:
-        """The plans of several programmes for a region code and date."""
-        key = (programmes, region_code, as_of)
+        """The plans of several programmes for a region code and date.
+
+        Kept by the region code, the year and how many of the dates of every programme's
+        profiles the day is on or after: a programme's profile depends on the day only through
+        how many of its own dates it is on or after (`Profiles.profile_of`), which that count
+        settles, so every day between two such dates has the same plans."""
+        dates = self._dates
+        if dates is None:
+            every = (self.profiles(p).dates for p in self.policies.programmes.values())
+            dates = self._dates = tuple(sorted(set().union(*every)))
+        key = (programmes, region_code, as_of.year, bisect_right(dates, as_of))
         found = self._recent_all.get(key)
         if found is None:
             found = tuple(
