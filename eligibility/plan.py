@@ -85,13 +85,14 @@ def criterion_outcome(raw: Sequence[int]) -> tuple[int, bool]:
     A variant that does not apply the criterion counts as met; the criterion is SKIPPED only
     when no variant applies it.
     """
-    if len(raw) == 1:
+    seen = set(raw)
+    if len(seen) == 1:  # one variant, or all agree (all SKIPPED: SKIPPED)
         return raw[0], False
-    if all(code == SKIPPED for code in raw):
-        return SKIPPED, False
-    seen = {MET if code == SKIPPED else code for code in raw}
-    if len(seen) == 1:
-        return seen.pop(), False
+    if SKIPPED in seen:
+        seen.discard(SKIPPED)
+        seen.add(MET)
+        if len(seen) == 1:
+            return MET, False
     return UNKNOWN, True
 
 
@@ -982,11 +983,12 @@ class Decision:
     conditional: int
     hinge_set: Callable[[int], frozenset[str]] = field(repr=False)
 
-    @property
-    def base(self) -> int:
-        """How long the key's first part is: the codes, the request details given, the
-        conditions and the choices of amount; then come the hinges and the values named."""
-        return self.criteria + self.requests + self.conditional + 1
+    # How long the key's first part is: the codes, the request details given, the conditions
+    # and the choices of amount; then come the hinges and the values named.
+    base: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base", self.criteria + self.requests + self.conditional + 1)
 
     def hinges(self, key: Key) -> tuple[frozenset[str] | None, ...]:
         """The `Signature`'s hinges of a key."""
@@ -1249,6 +1251,34 @@ class Plans:
             if len(self._recent_all) >= 65_536:
                 self._recent_all.clear()
             self._recent_all[key] = found
+        return found
+
+    def decide_plans(
+        self,
+        plans: Sequence[ProgrammePlan],
+        facts: Mapping[str, object],
+        hashed: str,
+        region_code: str | None,
+        as_of: dt.date,
+        lang: Lang,
+    ) -> list[Determination]:
+        """`decide_under` of each plan, in order (the loop every applicant runs)."""
+        found = []
+        for plan in plans:
+            if plan.not_in_force is not None:
+                found.append(
+                    self._not_in_force(plan, plan.not_in_force, hashed, region_code, as_of, lang)
+                )
+                continue
+            key = plan.decision.key(facts)
+            answers = plan.answers[lang]
+            answer = answers.get(key)
+            if answer is None:
+                answer = self._answer(plan, key, facts, lang)
+                if len(answers) >= 4096:
+                    answers.clear()
+                answers[key] = answer
+            found.append(replace(answer, as_of=as_of, region_code=region_code, facts_hash=hashed))
         return found
 
     def decide_under(
