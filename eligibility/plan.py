@@ -454,7 +454,7 @@ class AnswerParts:
             kept.clear()
 
 
-@dataclass
+@dataclass(slots=True)
 class Template:
     """The answers of the keys sharing a first part (`Decision.base`: the outcomes, the request
     details given, the conditions, the choices of amount): the answer of the first such key,
@@ -465,8 +465,8 @@ class Template:
     verdict: Verdict
     amount_hinges: frozenset[str]
     # Where in the answer's criteria the results naming values are: (position, criterion,
-    # outcome).
-    positions: tuple[tuple[int, CriterionPlan, int], ...]
+    # outcome, where in the key the values named are).
+    positions: tuple[tuple[int, CriterionPlan, int, int], ...]
     # The missing facts (verdict, then amount) by the hinges' bits.
     missing: dict[Key, tuple[MissingFact, ...]] = field(default_factory=dict)
 
@@ -822,10 +822,14 @@ def _outcome_code(
             code: "(" + "".join(emitter.emit(rules.Fact(p))[0] + ", " for p in paths) + ")"
             for code, paths in by_outcome.items()
         }
-        shown.append(
-            f"({values[NOT_MET]} if c{i} == NOT_MET else {values[UNKNOWN]} "
-            f"if c{i} == UNKNOWN else {values[MET]} if c{i} == MET else ())"
+        # The values named by the outcome's wording; () for an outcome whose wording names
+        # none, and where the criterion is skipped.
+        branches = "".join(
+            f"{values[code]} if c{i} == {name} else "
+            for code, name in ((NOT_MET, "NOT_MET"), (UNKNOWN, "UNKNOWN"), (MET, "MET"))
+            if by_outcome[code]
         )
+        shown.append(f"({branches}())")
     given = [f"({emitter.constant(path)} in facts)" for path in requests]
     conditions = [f"({emitter.emit(expr)[0]} is True)" for expr in conditional]
     return _OutcomeCode(body, codes, hinges, shown, given, conditions)
@@ -897,20 +901,33 @@ def _choice_code(
     for v, variant in enumerate(amounts):
         body.append(f"{indent}while True:")  # a block to leave as soon as a rule decides
         for index, rule in enumerate(variant):
-            when, when_missing = emitter.emit(rule.when)
             value, value_missing = emitter.emit(rule.amount)
+            decide = [
+                f"{indent}    x = {value}",
+                f"{indent}    ch{v} = ({index}, None, {value_missing}) if x is None "
+                f"else ({index}, int(x), E)",
+                f"{indent}    break",
+            ]
+            if isinstance(rule.when, rules.Const):
+                # A condition the parameters settle: the same tests, made here once.
+                if rule.when.value is None:
+                    body += [f"{indent}    ch{v} = (None, None, E)", f"{indent}    break"]
+                    break
+                if rule.when.value:
+                    body += decide
+                    break
+                continue
+            when, when_missing = emitter.emit(rule.when)
             body += [
                 f"{indent}    w = {when}",
                 f"{indent}    if w is None:",
                 f"{indent}        ch{v} = (None, None, {when_missing})",
                 f"{indent}        break",
                 f"{indent}    if w:",
-                f"{indent}        x = {value}",
-                f"{indent}        ch{v} = ({index}, None, {value_missing}) if x is None "
-                f"else ({index}, int(x), E)",
-                f"{indent}        break",
+                *("    " + line for line in decide),
             ]
-        body += [f"{indent}    ch{v} = (None, None, E)", f"{indent}    break"]
+        else:
+            body += [f"{indent}    ch{v} = (None, None, E)", f"{indent}    break"]
     return body
 
 
@@ -986,15 +1003,25 @@ class Decision:
     # How long the key's first part is: the codes, the request details given, the conditions
     # and the choices of amount; then come the hinges and the values named.
     base: int = field(init=False)
+    _hinges: dict[tuple[int | None, ...], tuple[frozenset[str] | None, ...]] = field(
+        init=False, default_factory=dict, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base", self.criteria + self.requests + self.conditional + 1)
 
     def hinges(self, key: Key) -> tuple[frozenset[str] | None, ...]:
-        """The `Signature`'s hinges of a key."""
+        """The `Signature`'s hinges of a key (each pattern of bits read once)."""
         at = self.base
         bits = cast(tuple[int | None, ...], key[at : at + self.criteria])
-        return tuple(None if h is None else self.hinge_set(h) for h in bits)
+        found = self._hinges.get(bits)
+        if found is None:
+            if len(self._hinges) >= 4096:
+                self._hinges.clear()
+            found = self._hinges[bits] = tuple(
+                None if h is None else self.hinge_set(h) for h in bits
+            )
+        return found
 
     def signature(self, key: Key) -> tuple[Signature, tuple[Choice, ...] | None]:
         """The `Signature` and the choices (None where no amount is weighed) of a key."""
@@ -1324,9 +1351,10 @@ class Plans:
             if amount is None:
                 amount = (None, None, _NOTHING) if choices is None else plan.amount(choices, lang)
             shown = [c.index for c in plan.criteria if codes[c.index] != SKIPPED]
+            named_at = at + decision.criteria
             positions = tuple(
-                (shown.index(c), plan.criteria[c], codes[c])
-                for c, by_outcome in plan.named
+                (shown.index(c), plan.criteria[c], codes[c], named_at + j)
+                for j, (c, by_outcome) in enumerate(plan.named)
                 if codes[c] != SKIPPED and by_outcome[codes[c]]
             )
             if len(templates) >= 4096:
@@ -1345,8 +1373,13 @@ class Plans:
         if not template.positions:
             return answer if missing == answer.missing else replace(answer, missing=missing)
         criteria = list(answer.criteria)
-        for position, criterion, code in template.positions:
-            criteria[position] = criterion.result(code, lang, facts.get)
+        for position, criterion, code, values in template.positions:
+            # The values its wording names are in the key (`CriterionPlan.result` keeps the
+            # results by them).
+            result = criterion.shown.get((code, lang, cast(tuple[object, ...], key[values])))
+            criteria[position] = (
+                criterion.result(code, lang, facts.get) if result is None else result
+            )
         return replace(answer, criteria=tuple(criteria), missing=missing)
 
     def _missing(

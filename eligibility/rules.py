@@ -591,12 +591,18 @@ class Emitter:
                 if op in ("==", "!="):
                     return self._binary(left, right, "{a} " + op + " {b}")
                 # Ordering needs numbers (`_compare` refuses anything else); the common case is
-                # tested inline.
+                # tested inline, a constant number's side not at all.
+                checks = [
+                    f"{{{side}}}.__class__ in NUMBERS"
+                    for side, operand in (("a", left), ("b", right))
+                    if not (isinstance(operand, Const) and operand.value.__class__ in (int, float))
+                ]
+                inline = "{a} " + op + " {b}"
+                slow = "compare(" + self.constant(op) + ", {a}, {b})"
+                if not checks:
+                    return self._binary(left, right, "(" + inline + ")")
                 return self._binary(
-                    left,
-                    right,
-                    "({a} " + op + " {b} if {a}.__class__ in NUMBERS and {b}.__class__ in NUMBERS"
-                    " else compare(" + self.constant(op) + ", {a}, {b}))",
+                    left, right, f"({inline} if {' and '.join(checks)} else {slow})"
                 )
             case Member(item, Const(collection)) if isinstance(collection, list):
                 try:
