@@ -764,7 +764,6 @@ def _outcome_code(
         NOT_MET=NOT_MET,
         UNKNOWN=UNKNOWN,
         combine=criterion_outcome,
-        REGION=emitter.names[emitter.hinge(REGION)],
     )
     body: list[str] = []
     codes: list[str] = []
@@ -814,7 +813,7 @@ def _outcome_code(
         table = _combined(len(raw))
         combine = "combine" if table is None else emitter.constant(table.__getitem__)
         body.append(f"    {c}, d = {combine}(({', '.join(raw)},))")
-        union = " | ".join([*raw_hinges, "(REGION if d else E)"])
+        union = " | ".join([*raw_hinges, f"({emitter.hinge(REGION)} if d else E)"])
         body.append(f"    {h} = ({union}) if {c} == UNKNOWN else None")
     shown: list[str] = []
     for i, by_outcome in named:
@@ -999,6 +998,7 @@ class Decision:
     requests: int
     conditional: int
     hinge_set: Callable[[int], frozenset[str]] = field(repr=False)
+    hinge_paths: tuple[str, ...]  # the path of each bit of the hinges, lowest first
 
     # How long the key's first part is: the codes, the request details given, the conditions
     # and the choices of amount; then come the hinges and the values named.
@@ -1044,17 +1044,15 @@ class Decision:
         return signature, choices
 
 
-def decision_function(
+def _key_code(
+    emitter: rules.Emitter,
     criteria: Sequence[CriterionPlan],
     named: Sequence[tuple[int, dict[int, tuple[str, ...]]]],
     requests: Sequence[str],
     conditional: Sequence[rules.Expr],
     amounts: Sequence[Sequence[AmountRulePlan]],
-) -> Decision:
-    """The plan's `Decision`: `_outcome_code` and, where the verdict weighs an amount
-    (`weighs_amount` of `verdict_of`) and the plan has amount rules, `_choice_code`, in one
-    generated function whose hinges are bits (`rules.Emitter(bits=True)`)."""
-    emitter = rules.Emitter(bits=True)
+) -> tuple[list[str], list[str], _OutcomeCode]:
+    """The code of a plan's `Key`: its body, and the expression of each item of the key."""
     code = _outcome_code(emitter, criteria, named, requests, conditional)
     tail: list[str] = []
     choice = "None"
@@ -1070,15 +1068,24 @@ def decision_function(
         ]
         choice = "ch"
     parts = [*code.codes, *code.given, *code.conditions, choice, *code.hinges, *code.shown]
+    return [*code.body, *tail], parts, code
+
+
+def decision_function(
+    criteria: Sequence[CriterionPlan],
+    named: Sequence[tuple[int, dict[int, tuple[str, ...]]]],
+    requests: Sequence[str],
+    conditional: Sequence[rules.Expr],
+    amounts: Sequence[Sequence[AmountRulePlan]],
+) -> Decision:
+    """The plan's `Decision`: `_outcome_code` and, where the verdict weighs an amount
+    (`weighs_amount` of `verdict_of`) and the plan has amount rules, `_choice_code`, in one
+    generated function whose hinges are bits (`rules.Emitter(bits=True)`)."""
+    emitter = rules.Emitter(bits=True)
+    body, parts, code = _key_code(emitter, criteria, named, requests, conditional, amounts)
     key: Callable[[Mapping[str, object]], Key] = _function(  # type: ignore[assignment]
         emitter,
-        [
-            "def key(facts):",
-            emitter.loads().rstrip("\n"),
-            *code.body,
-            *tail,
-            "    return " + _row(parts),
-        ],
+        ["def key(facts):", emitter.loads().rstrip("\n"), *body, "    return " + _row(parts)],
         "key",
         "<decision key>",
     )
@@ -1089,7 +1096,78 @@ def decision_function(
         requests=len(code.given),
         conditional=len(code.conditions),
         hinge_set=_hinge_sets(emitter),
+        hinge_paths=tuple(emitter.hinge_paths),
     )
+
+
+def _key_inputs(
+    plan: ProgrammePlan,
+) -> tuple[
+    Sequence[CriterionPlan],
+    Sequence[tuple[int, dict[int, tuple[str, ...]]]],
+    Sequence[str],
+    Sequence[rules.Expr],
+    Sequence[Sequence[AmountRulePlan]],
+]:
+    """What a plan's `Decision` was generated from."""
+    conditions = [s.when for s in plan.conditional if s.when is not None]
+    return plan.criteria, plan.named, plan.requests, conditions, plan.amounts
+
+
+Decide = Callable[[Mapping[str, object], str, "str | None", dt.date, Lang], list[Determination]]
+
+
+def plans_function(
+    plans: Sequence[ProgrammePlan],
+    answer: Callable[[ProgrammePlan, Key, Mapping[str, object], Lang], Determination],
+    not_in_force: Callable[[ProgrammePlan, dt.date, str, str | None, dt.date, Lang], Determination],
+) -> Decide | None:
+    """One generated function deciding several plans for one applicant, as `Plans.decide_plans`
+    does plan by plan: each plan's key code (`_key_code`, with each fact read once for all),
+    its answer looked up (`answer` making one not seen), and the answer for who and when.
+    None if a plan's hinges would not get the bits of its own `Decision` (then the plans are
+    decided one by one)."""
+    emitter = rules.Emitter(bits=True)
+    emitter.names.update(replace=replace, answer=answer, not_in_force=not_in_force)
+    body: list[str] = []
+    found: list[str] = []
+    for j, plan in enumerate(plans):
+        p = emitter.constant(plan)
+        if plan.not_in_force is not None:
+            starts = emitter.constant(plan.not_in_force)
+            body.append(f"    d{j} = not_in_force({p}, {starts}, hashed, region_code, as_of, lang)")
+            found.append(f"d{j}")
+            continue
+        emitter.scope()
+        lines, parts, _ = _key_code(emitter, *_key_inputs(plan))
+        if emitter.hinge_paths != list(plan.decision.hinge_paths):
+            return None
+        answers = emitter.constant(plan.answers)
+        body += [
+            *lines,
+            f"    k = {_row(parts)}",
+            f"    a = {answers}[lang]",
+            f"    d{j} = a.get(k)",
+            f"    if d{j} is None:",
+            f"        d{j} = answer({p}, k, facts, lang)",
+            "        if len(a) >= 4096:",
+            "            a.clear()",
+            f"        a[k] = d{j}",
+            f"    d{j} = replace(d{j}, as_of=as_of, region_code=region_code, facts_hash=hashed)",
+        ]
+        found.append(f"d{j}")
+    decide: Decide = _function(  # type: ignore[assignment]
+        emitter,
+        [
+            "def decide(facts, hashed, region_code, as_of, lang):",
+            emitter.loads().rstrip("\n"),
+            *body,
+            "    return [" + ", ".join(found) + "]",
+        ],
+        "decide",
+        "<decision plans>",
+    )
+    return decide
 
 
 def _hinge_sets(emitter: rules.Emitter) -> Callable[[int], frozenset[str]]:
@@ -1166,6 +1244,9 @@ class Plans:
             tuple[tuple[str, ...], str | None, int, int], tuple[ProgrammePlan, ...]
         ] = {}
         self._dates: tuple[dt.date, ...] | None = None
+        # By the plans (their ids: a plan is kept as long as this object), the function
+        # deciding them together (`plans_function`).
+        self._deciders: dict[tuple[int, ...], object] = {}
         self._questions: dict[tuple[str, Lang, str], MissingFact | None] = {}
 
     def profiles(self, programme: Programme) -> Profiles:
@@ -1289,7 +1370,19 @@ class Plans:
         as_of: dt.date,
         lang: Lang,
     ) -> list[Determination]:
-        """`decide_under` of each plan, in order (the loop every applicant runs)."""
+        """`decide_under` of each plan, in order (the loop every applicant runs), through one
+        generated function for these plans (`plans_function`)."""
+        ids = tuple(map(id, plans))
+        made = self._deciders.get(ids, _NOT_MADE)
+        if made is _NOT_MADE:
+            if len(self._deciders) >= 1024:
+                self._deciders.clear()
+            made = self._deciders[ids] = plans_function(
+                [self._kept(plan) for plan in plans], self._answer, self._not_in_force
+            )
+        decide = cast("Decide | None", made)
+        if decide is not None:
+            return decide(facts, hashed, region_code, as_of, lang)
         found = []
         for plan in plans:
             if plan.not_in_force is not None:
@@ -1307,6 +1400,13 @@ class Plans:
                 answers[key] = answer
             found.append(replace(answer, as_of=as_of, region_code=region_code, facts_hash=hashed))
         return found
+
+    def _kept(self, plan: ProgrammePlan) -> ProgrammePlan:
+        """The plan, checked to be one of these plans (which are kept: the deciders are found
+        by the plans' ids)."""
+        if not any(kept is plan for kept in self._plans.values()):
+            raise ValueError(f"{plan.programme.id}: not a plan of this policy set's plans")
+        return plan
 
     def decide_under(
         self,
@@ -1523,6 +1623,8 @@ class Plans:
             warnings=plan.warnings[lang],
         )
 
+
+_NOT_MADE: object = object()
 
 # One set of plans per loaded policy set (a policy set is immutable once loaded).
 _PLANS: dict[int, tuple[PolicySet, Plans]] = {}

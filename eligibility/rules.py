@@ -532,6 +532,12 @@ class Emitter:
         self._hinges: dict[str, str] = {}  # path -> the constant of its hinge
         self._temps = 0
 
+    def scope(self) -> None:
+        """Start the hinges afresh: the code emitted from here on gives its own bits, from the
+        lowest (several plans' code in one function, each with the bits of its own)."""
+        self.hinge_paths = []
+        self._hinges = {}
+
     def hinge(self, path: str) -> str:
         """The constant of the hinge on one fact (or on the region, `REGION`)."""
         found = self._hinges.get(path)
