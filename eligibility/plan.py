@@ -115,6 +115,12 @@ def weighs_amount(verdict: Verdict) -> bool:
     return verdict != "ineligible"
 
 
+def asks_hinges(verdict: Verdict) -> bool:
+    """Whether the facts the unknown criteria hinge on are asked: only while the verdict
+    needs them (`needs_info`); an answer that is settled asks only what its amount waits on."""
+    return verdict == "needs_info"
+
+
 def settle_amount(
     agree: Sequence[bool], hinges: Iterable[frozenset[str]]
 ) -> tuple[bool, frozenset[str]]:
@@ -155,7 +161,7 @@ def missing_facts(
     unknown criteria hinge on, ranked by `rank_missing`), and then those only the amount waits
     on (ranked the same way, none asked already)."""
     counts: dict[str, int] = {}
-    if verdict == "needs_info":
+    if asks_hinges(verdict):
         for unknown in hinges:
             for path in unknown or ():
                 counts[path] = counts.get(path, 0) + 1
@@ -456,19 +462,16 @@ class AnswerParts:
 
 @dataclass(slots=True)
 class Template:
-    """The answers of the keys sharing a first part (`Decision.base`: the outcomes, the request
-    details given, the conditions, the choices of amount): the answer of the first such key,
-    and what the others need made again.  Only the missing facts depend on the rest of the key
-    (the hinges), and the wording of the criteria whose text names the applicant's values."""
+    """What the answers of the keys with the same verdict, request details given, conditions
+    and choices of amount share (`Key`): the answer of the first such key; the others have
+    their own criteria's results (by their outcomes and the values named) and their own
+    missing facts (by the hinges, which only they depend on besides the verdict and amount)."""
 
     answer: Determination
     verdict: Verdict
     amount_hinges: frozenset[str]
-    # Where in the answer's criteria the results naming values are: (position, criterion,
-    # outcome, where in the key the values named are).
-    positions: tuple[tuple[int, CriterionPlan, int, int], ...]
     # The missing facts (verdict, then amount) by the hinges' bits.
-    missing: dict[Key, tuple[MissingFact, ...]] = field(default_factory=dict)
+    missing: dict[object, tuple[MissingFact, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -507,6 +510,10 @@ class ProgrammePlan:
     conditional: tuple[StepPlan, ...]
     # The row back-end's evaluator of the whole plan, giving the key of an applicant's answer.
     decision: Decision = field(repr=False)
+    # Per language and criterion, by outcome code: its result where the wording names no fact.
+    fixed: dict[Lang, tuple[tuple[CriterionResult | None, ...], ...]] = field(
+        init=False, repr=False
+    )
     # Answers already assembled, by language and everything they depend on (the `Key`, see
     # `Plans.decide`), and their parts by what each part depends on: most applicants share them.
     answers: dict[Lang, dict[Key, Determination]] = field(
@@ -518,6 +525,14 @@ class ProgrammePlan:
     templates: dict[Lang, dict[Key, Template]] = field(
         default_factory=lambda: {lang: {} for lang in LANGS}, repr=False
     )
+
+    def __post_init__(self) -> None:
+        codes = range(max(OUTCOME_NAMES) + 1)
+        fixed = {
+            lang: tuple(tuple(c.results.get((code, lang)) for code in codes) for c in self.criteria)
+            for lang in LANGS
+        }
+        object.__setattr__(self, "fixed", fixed)
 
     def amount(
         self, choices: Sequence[Choice], lang: Lang
@@ -726,11 +741,11 @@ Signature = tuple[
     tuple[bool, ...],
 ]
 Outcomes = Callable[[Mapping[str, object]], Signature]
-# The same as one flat tuple, the key of the plan's answers (`decision_function`): the codes,
-# the given request details, the conditions, the variants' choices with their hinges as bits
-# (None where the answer weighs no amount); then the hinges as bits (None where the criterion
-# is not unknown) and the shown values, which only the missing facts and the wording of a few
-# criteria depend on (`Decision.base`).
+# The same as one flat tuple, the key of the plan's answers (`decision_function`): the codes
+# (a tuple), the verdict (`verdict_of` them), the given request details, the conditions, the
+# variants' choices with their hinges as bits (None where the answer weighs no amount); then
+# the hinges as bits (a tuple, None in it where the criterion is not unknown; None where the
+# verdict does not ask them) and the values shown (`Decision.base`: where the hinges are).
 Key = tuple[object, ...]
 
 
@@ -1003,36 +1018,38 @@ class Decision:
     # How long the key's first part is: the codes, the request details given, the conditions
     # and the choices of amount; then come the hinges and the values named.
     base: int = field(init=False)
-    _hinges: dict[tuple[int | None, ...], tuple[frozenset[str] | None, ...]] = field(
+    _hinges: dict[tuple[int | None, ...] | None, tuple[frozenset[str] | None, ...]] = field(
         init=False, default_factory=dict, compare=False, repr=False
     )
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "base", self.criteria + self.requests + self.conditional + 1)
+        object.__setattr__(self, "base", 2 + self.requests + self.conditional + 1)
 
     def hinges(self, key: Key) -> tuple[frozenset[str] | None, ...]:
-        """The `Signature`'s hinges of a key (each pattern of bits read once)."""
-        at = self.base
-        bits = cast(tuple[int | None, ...], key[at : at + self.criteria])
+        """The `Signature`'s hinges of a key (each pattern of bits read once): none where the
+        verdict does not ask them (`asks_hinges`), as the key does not keep them then."""
+        bits = cast(tuple[int | None, ...] | None, key[self.base])
         found = self._hinges.get(bits)
         if found is None:
             if len(self._hinges) >= 4096:
                 self._hinges.clear()
-            found = self._hinges[bits] = tuple(
-                None if h is None else self.hinge_set(h) for h in bits
+            found = self._hinges[bits] = (
+                (None,) * self.criteria
+                if bits is None
+                else tuple(None if h is None else self.hinge_set(h) for h in bits)
             )
         return found
 
     def signature(self, key: Key) -> tuple[Signature, tuple[Choice, ...] | None]:
-        """The `Signature` and the choices (None where no amount is weighed) of a key."""
-        n = self.criteria
-        given = n + self.requests
-        at = self.base + n
+        """The `Signature` and the choices (None where no amount is weighed) of a key; the
+        hinges only where the verdict asks them."""
+        given = 2 + self.requests
+        at = self.base + 1
         signature: Signature = (
-            cast(tuple[int, ...], key[:n]),
+            cast(tuple[int, ...], key[0]),
             self.hinges(key),
             key[at : at + self.named],
-            cast(tuple[bool, ...], key[n:given]),
+            cast(tuple[bool, ...], key[2:given]),
             cast(tuple[bool, ...], key[given : given + self.conditional]),
         )
         raw = cast(tuple[tuple[int | None, int | None, int], ...] | None, key[self.base - 1])
@@ -1054,20 +1071,24 @@ def _key_code(
 ) -> tuple[list[str], list[str], _OutcomeCode]:
     """The code of a plan's `Key`: its body, and the expression of each item of the key."""
     code = _outcome_code(emitter, criteria, named, requests, conditional)
-    tail: list[str] = []
-    choice = "None"
+    # The verdict (`verdict_of`) says whether the answer weighs an amount (`weighs_amount`)
+    # and asks what the unknown criteria hinge on (`asks_hinges`); tables of both by verdict.
+    weighs = emitter.constant({v: weighs_amount(v) for v in VERDICT_LABELS})
+    asks = emitter.constant({v: asks_hinges(v) for v in VERDICT_LABELS})
+    emitter.names["verdict"] = verdict_of
+    tail = [f"    cs = {_row(code.codes)}", "    vd = verdict(cs)"]
     if amounts and amounts[0]:
-        tail = [
-            # `weighs_amount(verdict_of(codes))`: an answer weighs an amount unless a
-            # criterion is not met (a property test holds the two equal).
-            f"    if NOT_MET not in {_row(code.codes)}:",
+        tail += [
+            f"    if {weighs}[vd]:",
             *_choice_code(emitter, amounts, "        "),
             "        ch = " + _row([f"ch{v}" for v in range(len(amounts))]),
             "    else:",
             "        ch = None",
         ]
-        choice = "ch"
-    parts = [*code.codes, *code.given, *code.conditions, choice, *code.hinges, *code.shown]
+    else:
+        tail.append("    ch = None")
+    tail.append(f"    hs = {_row(code.hinges)} if {asks}[vd] else None")
+    parts = ["cs", "vd", *code.given, *code.conditions, "ch", "hs", *code.shown]
     return [*code.body, *tail], parts, code
 
 
@@ -1433,33 +1454,26 @@ class Plans:
     def _answer(
         self, plan: ProgrammePlan, key: Key, facts: Mapping[str, object], lang: Lang
     ) -> Determination:
-        """The answer for a key not seen: from the `Template` of its first part, with the
-        missing facts of its hinges and the results naming its values; else assembled
+        """The answer for a key not seen: the `Template` of its verdict, request details given,
+        conditions and choices of amount, with the criteria's results of its outcomes and the
+        values they name (`_criteria`) and the missing facts of its hinges; else assembled
         (`_assemble`) and kept as the template."""
         decision = plan.decision
         at = decision.base
-        base = key[:at]
-        bits = key[at : at + decision.criteria]
+        base = key[1:at]
+        bits = key[at]
         templates = plan.templates[lang]
         template = templates.get(base)
         if template is None:
             signature, choices = decision.signature(key)
-            codes = signature[0]
-            verdict = verdict_of(codes)
+            verdict = cast(Verdict, key[1])
             answer = self._assemble(plan, facts, signature, verdict, choices, lang)
             amount = plan.parts.amounts.get((lang, choices))
             if amount is None:
                 amount = (None, None, _NOTHING) if choices is None else plan.amount(choices, lang)
-            shown = [c.index for c in plan.criteria if codes[c.index] != SKIPPED]
-            named_at = at + decision.criteria
-            positions = tuple(
-                (shown.index(c), plan.criteria[c], codes[c], named_at + j)
-                for j, (c, by_outcome) in enumerate(plan.named)
-                if codes[c] != SKIPPED and by_outcome[codes[c]]
-            )
             if len(templates) >= 4096:
                 templates.clear()
-            template = templates[base] = Template(answer, verdict, amount[2], positions)
+            template = templates[base] = Template(answer, verdict, amount[2])
             template.missing[bits] = answer.missing
             return answer
         missing = template.missing.get(bits)
@@ -1469,18 +1483,35 @@ class Plans:
             missing = template.missing[bits] = self._missing(
                 plan, template.verdict, decision.hinges(key), template.amount_hinges, lang
             )
-        answer = template.answer
-        if not template.positions:
-            return answer if missing == answer.missing else replace(answer, missing=missing)
-        criteria = list(answer.criteria)
-        for position, criterion, code, values in template.positions:
-            # The values its wording names are in the key (`CriterionPlan.result` keeps the
-            # results by them).
-            result = criterion.shown.get((code, lang, cast(tuple[object, ...], key[values])))
-            criteria[position] = (
-                criterion.result(code, lang, facts.get) if result is None else result
-            )
-        return replace(answer, criteria=tuple(criteria), missing=missing)
+        codes: tuple[int, ...] = key[0]  # type: ignore[assignment]
+        criteria = self._criteria(plan, codes, key[at + 1 :], lang, facts)
+        return replace(template.answer, criteria=criteria, missing=missing)
+
+    def _criteria(
+        self,
+        plan: ProgrammePlan,
+        codes: tuple[int, ...],
+        named: tuple[object, ...],
+        lang: Lang,
+        facts: Mapping[str, object],
+    ) -> tuple[CriterionResult, ...]:
+        """The results of the criteria not skipped, by their outcomes and the values their
+        wording names."""
+        key = (lang, codes, named)
+        kept = plan.parts.criteria
+        results = kept.get(key)
+        if results is None:
+            if len(kept) >= 8192:
+                kept.clear()
+            made: list[CriterionResult] = []
+            append = made.append
+            # `CriterionPlan.result`, the results that name no value taken by outcome code.
+            for fixed, code, criterion in zip(plan.fixed[lang], codes, plan.criteria, strict=True):
+                if code != SKIPPED:
+                    result = fixed[code]
+                    append(criterion.result(code, lang, facts.get) if result is None else result)
+            results = kept[key] = tuple(made)
+        return results
 
     def _missing(
         self,
@@ -1519,15 +1550,8 @@ class Plans:
         if len(parts) >= 16_384:
             parts.clear()
 
-        key: tuple[object, ...] = (lang, codes, named)
-        results = parts.criteria.get(key)
-        if results is None:
-            results = parts.criteria[key] = tuple(
-                criterion.result(code, lang, facts.get)
-                for criterion, code in zip(plan.criteria, codes, strict=True)
-                if code != SKIPPED
-            )
-        key = (lang, choices)
+        results = self._criteria(plan, codes, named, lang, facts)
+        key: tuple[object, ...] = (lang, choices)
         amount_part = parts.amounts.get(key)
         if amount_part is None:
             amount_part = parts.amounts[key] = (

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from eligibility.derive import flatten
 from eligibility.determination import determine
 from eligibility.facts import Applicant
-from eligibility.plan import plans_of, verdict_of, weighs_amount
+from eligibility.plan import asks_hinges, plans_of, verdict_of, weighs_amount
 from eligibility.policy import bundled_sources, load_policy_set
 from eligibility.programme import PolicySet
 
@@ -74,7 +74,8 @@ def test_the_decision_key_reads_back_as_the_plans_outcomes_and_choices(
 ) -> None:
     """The row back-end keys an answer by one generated function with hinges as bits; read
     back, the key is what `outcomes_function` and `choices_function` give (the amount weighed
-    only where `weighs_amount` says), so the answers it picks are those of the signature."""
+    only where `weighs_amount` says, the hinges kept only where `asks_hinges` says: nothing
+    else reads them), so the answers it picks are those of the signature."""
     applicant = msgspec.convert(raw, Applicant)
     assert applicant.as_of is not None
     facts = flatten(applicant, applicant.as_of)
@@ -84,7 +85,11 @@ def test_the_decision_key_reads_back_as_the_plans_outcomes_and_choices(
     ):
         if plan.not_in_force is not None:
             continue
-        signature = plan.outcomes(facts)
-        weighed = weighs_amount(verdict_of(signature[0])) and plan.amounts[0]
+        codes, hinges, named, given, conditions = plan.outcomes(facts)
+        verdict = verdict_of(codes)
+        weighed = weighs_amount(verdict) and plan.amounts[0]
         choices = plan.choices(facts) if weighed else None
+        if not asks_hinges(verdict):
+            hinges = (None,) * len(codes)
+        signature = (codes, hinges, named, given, conditions)
         assert plan.decision.signature(plan.decision.key(facts)) == (signature, choices)
