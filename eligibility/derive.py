@@ -172,7 +172,17 @@ def flatten(applicant: Applicant, as_of: dt.date) -> dict[str, Any]:
         facts[WORK_PROVINCE] = enclosing(work_code, "province")
         home = facts.get("region_code")
         if WORK_SCOPE not in facts and home is not None:
-            scope = work_scope_between(home, work_code)
+            scope = _SCOPES.get((home, work_code), _NOT_KEPT)
+            if scope is _NOT_KEPT:
+                if len(_SCOPES) >= 65_536:
+                    _SCOPES.clear()
+                found = work_scope_between(home, work_code)
+                scope = _SCOPES[(home, work_code)] = None if found is None else found.value
             if scope is not None:
-                facts[WORK_SCOPE] = scope.value
+                facts[WORK_SCOPE] = scope
     return facts
+
+
+# `work_scope_between`'s value (as text) by the two codes, for `flatten`.
+_SCOPES: dict[tuple[str, str], str | None] = {}
+_NOT_KEPT = "?"

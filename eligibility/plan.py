@@ -1268,6 +1268,7 @@ class Plans:
         # By the plans (their ids: a plan is kept as long as this object), the function
         # deciding them together (`plans_function`).
         self._deciders: dict[tuple[int, ...], object] = {}
+        self._by_tuple: dict[int, tuple[Sequence[ProgrammePlan], Decide | None]] = {}
         self._questions: dict[tuple[str, Lang, str], MissingFact | None] = {}
 
     def profiles(self, programme: Programme) -> Profiles:
@@ -1393,15 +1394,25 @@ class Plans:
     ) -> list[Determination]:
         """`decide_under` of each plan, in order (the loop every applicant runs), through one
         generated function for these plans (`plans_function`)."""
-        ids = tuple(map(id, plans))
-        made = self._deciders.get(ids, _NOT_MADE)
-        if made is _NOT_MADE:
-            if len(self._deciders) >= 1024:
-                self._deciders.clear()
-            made = self._deciders[ids] = plans_function(
-                [self._kept(plan) for plan in plans], self._answer, self._not_in_force
-            )
-        decide = cast("Decide | None", made)
+        # The tuple `plans_for` keeps is usually the one given: found by its id (held, so
+        # the id is its own), else by the plans' ids.
+        held = self._by_tuple.get(id(plans))
+        if held is not None and held[0] is plans:
+            decide = held[1]
+        else:
+            ids = tuple(map(id, plans))
+            made = self._deciders.get(ids, _NOT_MADE)
+            if made is _NOT_MADE:
+                if len(self._deciders) >= 1024:
+                    self._deciders.clear()
+                made = self._deciders[ids] = plans_function(
+                    [self._kept(plan) for plan in plans], self._answer, self._not_in_force
+                )
+            decide = cast("Decide | None", made)
+            if isinstance(plans, tuple):
+                if len(self._by_tuple) >= 4096:
+                    self._by_tuple.clear()
+                self._by_tuple[id(plans)] = (plans, decide)
         if decide is not None:
             return decide(facts, hashed, region_code, as_of, lang)
         found = []
