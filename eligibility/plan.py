@@ -1482,14 +1482,14 @@ class Plans:
             amount = plan.parts.amounts.get((lang, choices))
             if amount is None:
                 amount = (None, None, _NOTHING) if choices is None else plan.amount(choices, lang)
-            if len(templates) >= 4096:
+            if len(templates) >= 1024:
                 templates.clear()
             template = templates[base] = Template(answer, verdict, amount[2])
             template.missing[bits] = answer.missing
             return answer
         missing = template.missing.get(bits)
         if missing is None:
-            if len(template.missing) >= 1024:
+            if len(template.missing) >= 256:
                 template.missing.clear()
             missing = template.missing[bits] = self._missing(
                 plan, template.verdict, decision.hinges(key), template.amount_hinges, lang
