@@ -6,9 +6,12 @@ the day is on or after, and the year (warnings name it).  A `ProgrammePlan` hold
 that follows from the profile alone: the parameter variants, every criterion's rule with them
 folded in and its wording per outcome, the amount rules with their notes, the next steps and
 documents shown there, the warnings, the names and labels, the sources in force.  Deciding an
-applicant runs the plan's generated code (`outcomes_function`, `choices_function`, written by
-`rules.Emitter`) into a `Signature` and takes the answer assembled once per signature; it looks
-up no parameter and formats no text but the applicant's own values.
+applicant runs the plan's generated code (`decision_function`, written by `rules.Emitter`; the
+plans of one region and date together as one function, `plans_function`) into the `Key` of its
+`Signature` and takes the answer assembled once per key, from parts kept by what each depends
+on (`Template`); it looks up no parameter and formats no text but the applicant's own values.
+`outcomes_function` and `choices_function` give the same signature and choices from the same
+generated code, for the suggestions (`eligibility.whatif`).
 
 The decision semantics are written here once: `criterion_outcome` (a criterion's outcome over
 the parameter variants), `verdict_of`, `weighs_amount`/`settle_amount`/`choose_amount` (which
@@ -963,7 +966,7 @@ def outcomes_function(
     conditional: Sequence[rules.Expr],
 ) -> Outcomes:
     """One generated function giving an applicant's `Signature` under a plan (`_outcome_code`):
-    what the plan's facts make of each criterion, for the suggestions and the household plan."""
+    what the plan's facts make of each criterion, for the suggestions (`eligibility.whatif`)."""
     emitter = rules.Emitter()
     code = _outcome_code(emitter, criteria, named, requests, conditional)
     found: Outcomes = _function(  # type: ignore[assignment]
