@@ -7,7 +7,9 @@ signature).  The baseline is the previous core, the last one before decision pla
 applicants in a separate process of the same Python.  Both make full determinations (reasons,
 missing facts, next steps, hashes) and both are timed over the same applicants after the same
 warm-up; the ratio is from one run on this machine, nothing is asserted.  The verdicts and
-amounts of both are compared.
+amounts of both are compared.  The machine's load average is printed with the figures: the
+wall-clock rate counts time the process waited for a core, the CPU-time rate does not (both
+count the garbage collector's time).
 
     .venv/bin/python bench/core.py [--applicants N] [--previous REF]
 """
@@ -159,11 +161,18 @@ def main() -> None:
     if args.measure is not None:
         print(json.dumps(measure(args.measure, args.seed)))
         return
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         old = previous_core(args.previous, Path(tmp))
         baseline = run_with(old, args.applicants, args.seed)
         ours = run_with(ROOT, args.applicants, args.seed)
+    load_after = os.getloadavg()
     print(f"applicants: {args.applicants}, programmes each: {ours['programmes']}, one process each")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {load_before[0]:.2f} before,"
+        f" {load_after[0]:.2f} after (above 1 the wall-clock figures share a core;"
+        " the CPU-time ones are this process's own)"
+    )
     print(
         f"ours (decision plans):          {ours['rate']:>9,.0f} applicants/s"
         f"  ({ours['cpu_rate']:,.0f}/s of CPU time)"
@@ -174,6 +183,7 @@ def main() -> None:
     )
     print(
         f"ratio ours / previous: {ours['rate'] / baseline['rate']:.1f}x"
+        f" ({ours['cpu_rate'] / baseline['cpu_rate']:.1f}x of CPU time)"
         f"  (verdicts and amounts agree: {ours['digest'] == baseline['digest']})"
     )
 

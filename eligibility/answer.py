@@ -15,7 +15,7 @@ from eligibility.policy_file import Verdict
 Outcome = Literal["met", "not_met", "unknown"]
 
 
-class CriterionResult(msgspec.Struct, frozen=True, kw_only=True):
+class CriterionResult(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One criterion's outcome, its wording (`text`), the reason shown (outcome + wording), and
     where the rule is written: the ids of its sources in `PolicySet.registry` (those in force for
     the region and date, `eligibility.sources.criterion_sources`)."""
@@ -27,7 +27,7 @@ class CriterionResult(msgspec.Struct, frozen=True, kw_only=True):
     sources: tuple[str, ...] = ()
 
 
-class MissingFact(msgspec.Struct, frozen=True, kw_only=True):
+class MissingFact(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A fact still worth asking, how to ask it, and what its answer may change.
 
     `affects` is `verdict` (the programme's answer waits on it), `amount` (the verdict does not,
@@ -74,7 +74,7 @@ class Suggestion(msgspec.Struct, frozen=True, kw_only=True):
     text: str
 
 
-class Determination(msgspec.Struct, frozen=True, kw_only=True):
+class Determination(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """The answer for one programme: verdict, amount, reasons, what is missing, what to do."""
 
     programme: str

@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Container, Mapping
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from eligibility.birth import birth_date_problem
 from eligibility.facts import Applicant, WorkScope, applicant_paths
 from eligibility.identity import parse_identity_number
 from eligibility.regions import RegionLevel, enclosing, enclosing_in
+
+if TYPE_CHECKING:  # polars is imported where a column form is built: the row path needs none
+    import polars as pl
 
 AGE = "person.age"
 BIRTH_DATE = "person.birth_date"
@@ -80,6 +81,8 @@ def age_on(birth_date: dt.date, as_of: dt.date) -> int:
 def age_in() -> pl.Expr:
     """`person.age` per row at `as_of`, as `flatten` gives it: given, else `age_on` the birth
     date, else the ID number's birth date (the caller has validated the numbers)."""
+    import polars as pl
+
     as_of, birth = pl.col("as_of"), pl.col(BIRTH_DATE)
     # The ID number's YYYYMMDD read as a number: cheaper than parsing it as a date, and the
     # numbers are validated (a real date) before they get here.
@@ -118,6 +121,8 @@ def work_scope_between(home: str, work: str) -> WorkScope | None:
 def work_scope_between_in(home: pl.Expr, work: pl.Expr) -> pl.Expr:
     """`work_scope_between` per row (its `WorkScope` values; null where the codes cannot tell,
     or one is null)."""
+    import polars as pl
+
     scope = pl.lit(WorkScope.SAME_COUNTY.value, dtype=pl.String)
     # Built from the last level back, so the first level that cannot tell or differs decides.
     for level, apart in reversed(_APART):
@@ -136,6 +141,8 @@ def work_facts_in() -> tuple[pl.Expr, pl.Expr]:
     """The work scope worked out from `region_code` and `work_region_code` (the given scope is
     not read: `flatten` keeps a given one, the caller coalesces), and the work province, as
     `flatten` derives them; both read only the two codes."""
+    import polars as pl
+
     home, work = pl.col("region_code"), pl.col(WORK_REGION)
     return work_scope_between_in(home, work), enclosing_in(work, "province").alias(WORK_PROVINCE)
 
@@ -172,7 +179,17 @@ def flatten(applicant: Applicant, as_of: dt.date) -> dict[str, Any]:
         facts[WORK_PROVINCE] = enclosing(work_code, "province")
         home = facts.get("region_code")
         if WORK_SCOPE not in facts and home is not None:
-            scope = work_scope_between(home, work_code)
+            scope = _SCOPES.get((home, work_code), _NOT_KEPT)
+            if scope is _NOT_KEPT:
+                if len(_SCOPES) >= 65_536:
+                    _SCOPES.clear()
+                found = work_scope_between(home, work_code)
+                scope = _SCOPES[(home, work_code)] = None if found is None else found.value
             if scope is not None:
-                facts[WORK_SCOPE] = scope.value
+                facts[WORK_SCOPE] = scope
     return facts
+
+
+# `work_scope_between`'s value (as text) by the two codes, for `flatten`.
+_SCOPES: dict[tuple[str, str], str | None] = {}
+_NOT_KEPT = "?"

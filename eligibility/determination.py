@@ -11,8 +11,8 @@ and date (`eligibility.plan`); this module is the entry every door calls.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from hashlib import sha256
 from typing import Any
 
 import msgspec
@@ -29,8 +29,10 @@ from eligibility.whatif import apply_changes, suggestions_for
 
 def facts_hash(facts: Mapping[str, Any]) -> str:
     """A stable hash of the (flattened, ID-free) facts a determination was made on."""
-    encoded = msgspec.json.encode(facts, order="sorted")
-    return "fh-" + hashlib.sha256(encoded).hexdigest()[:16]
+    return "fh-" + sha256(_sorted.encode(facts)).hexdigest()[:16]
+
+
+_sorted = msgspec.json.Encoder(order="sorted")
 
 
 def determine(
@@ -58,7 +60,7 @@ def determine(
     plans = plans_of(policies)
     region = applicant.region_code
     chosen_plans = plans.plans_for(chosen, region, as_of)
-    found = [plans.decide_under(plan, facts, hashed, region, as_of, lang) for plan in chosen_plans]
+    found = plans.decide_plans(chosen_plans, facts, hashed, region, as_of, lang)
     if not suggest:
         return found
     with_suggestions = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Protocol
 
 import msgspec
@@ -254,7 +254,16 @@ class LoanPurpose(enum.StrEnum):
     OTHER = "other"
 
 
-class Employment(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+class FactGroup(
+    msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True, gc=False
+):
+    """What every group of facts is: keyword fields, a misspelt fact an error, unknown facts
+    left out when encoded, and not tracked by the garbage collector (a group holds only
+    values and other groups, so it can be in no reference cycle; a register or a benchmark
+    holding many applicants is not walked by every collection)."""
+
+
+class Employment(FactGroup):
     """务工情况."""
 
     status: EmploymentStatus | None = None
@@ -267,7 +276,7 @@ class Employment(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_
     transport_subsidy_claimed_this_year: bool | None = None
 
 
-class Education(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+class Education(FactGroup):
     """就学情况."""
 
     level: EducationLevel | None = None
@@ -277,7 +286,7 @@ class Education(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_d
     semester: Semester | None = None
 
 
-class Person(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+class Person(FactGroup):
     """申请人.  `id_number` is checked (GB 11643) as soon as it is decoded."""
 
     id_number: str | None = None
@@ -307,7 +316,7 @@ class Person(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defa
             self.id_number = identity.number
 
 
-class Household(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+class Household(FactGroup):
     """家庭.
 
     The status is `poverty_alleviated`, `monitored`, `risk_eliminated` and `monitoring_type`; a
@@ -342,7 +351,7 @@ class Household(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_d
         settle_household_status(self)
 
 
-class LoanRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+class LoanRequest(FactGroup):
     """贷款申请 (microloan only).  `wanted`: whether the household wants a loan at all."""
 
     wanted: bool | None = None
@@ -351,7 +360,7 @@ class LoanRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit
     purpose: LoanPurpose | None = None
 
 
-class Applicant(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+class Applicant(FactGroup):
     """One person, checked with their household's context."""
 
     region_code: RegionCode | None = None
@@ -395,10 +404,82 @@ def applicant_paths(applicant: Applicant) -> dict[str, Any]:
     their JSON form (enums as their values, dates as ISO text); unknown facts are absent.
 
     The inverse of `applicant_from_paths`: the one flatten/unflatten pair every door uses.
+    Every decision starts here, so it runs as code generated from `Applicant`'s fields
+    (`_paths_reader`), which gives what `msgspec.to_builtins` and a walk of its result give
+    (`_builtin_paths`), in the same order.
     """
+    return _read_paths(applicant)
+
+
+def _builtin_paths(applicant: msgspec.Struct) -> dict[str, Any]:
+    """`applicant_paths` by way of `msgspec.to_builtins`: what the generated reader gives, and
+    what it falls back to for a struct built in Python with another struct type in a field."""
     flat: dict[str, Any] = {}
     _flatten_into(msgspec.to_builtins(applicant), "", flat)
     return flat
+
+
+def _paths_reader(struct: type[msgspec.Struct]) -> Callable[[Any], dict[str, Any]]:
+    """One generated function reading every leaf of `struct` (nested structs inline) into the
+    dict `_builtin_paths` makes: the known leaves in declaration order, each in its JSON form
+    (`msgspec.to_builtins` of a value of another type than declared, as that function would
+    give it).  Paths and attribute names come from the struct's own fields, never from data."""
+    names: dict[str, object] = {
+        "to_builtins": msgspec.to_builtins,
+        "slow": _builtin_paths,
+        "DATE": dt.date,
+        "PLAIN": frozenset((str, int, bool)),
+    }
+    lines = ["def read(a):", "    out = {}"]
+
+    def constant(value: object) -> str:
+        name = f"K{len(names)}"
+        names[name] = value
+        return name
+
+    def walk(cls: type[msgspec.Struct], var: str, prefix: str, indent: str) -> None:
+        info = msgspec.inspect.type_info(cls)
+        assert isinstance(info, msgspec.inspect.StructType)
+        for spec in info.fields:
+            assert spec.name.isidentifier() and spec.encode_name == spec.name
+            kind = spec.type
+            if isinstance(kind, msgspec.inspect.UnionType):
+                (kind,) = (t for t in kind.types if not isinstance(t, msgspec.inspect.NoneType))
+            while isinstance(kind, msgspec.inspect.Metadata):
+                kind = kind.type
+            path = prefix + spec.name
+            if isinstance(kind, msgspec.inspect.StructType):
+                inner = f"s{len(lines)}"
+                lines.extend(
+                    [
+                        f"{indent}{inner} = {var}.{spec.name}",
+                        f"{indent}if {inner} is not None:",
+                        f"{indent}    if {inner}.__class__ is not {constant(kind.cls)}:",
+                        f"{indent}        return slow(a)",
+                    ]
+                )
+                walk(kind.cls, inner, path + ".", indent + "    ")
+                continue
+            if isinstance(kind, msgspec.inspect.EnumType):
+                shown = f"v._value_ if v.__class__ is {constant(kind.cls)} else to_builtins(v)"
+            elif isinstance(kind, msgspec.inspect.DateType):
+                shown = "v.isoformat() if v.__class__ is DATE else to_builtins(v)"
+            else:
+                shown = "v if v.__class__ in PLAIN else to_builtins(v)"
+            lines.extend(
+                [
+                    f"{indent}v = {var}.{spec.name}",
+                    f"{indent}if v is not None:",
+                    f"{indent}    out[{constant(path)}] = {shown}",
+                ]
+            )
+
+    lines.extend(["    if a.__class__ is not " + constant(struct) + ":", "        return slow(a)"])
+    walk(struct, "a", "", "    ")
+    lines.append("    return out")
+    exec(compile("\n".join(lines) + "\n", "<applicant paths>", "exec"), names)
+    found: Callable[[Any], dict[str, Any]] = names["read"]  # type: ignore[assignment]
+    return found
 
 
 def _flatten_into(value: Mapping[str, Any], prefix: str, out: dict[str, Any]) -> None:
@@ -430,3 +511,6 @@ def applicant_from_paths(facts: Mapping[str, object]) -> Applicant:
     """The `Applicant` for facts given by dotted path, with the same checks as JSON input
     (the inverse of `applicant_paths`)."""
     return msgspec.convert(nest_paths(facts), Applicant)
+
+
+_read_paths = _paths_reader(Applicant)

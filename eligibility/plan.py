@@ -6,9 +6,12 @@ the day is on or after, and the year (warnings name it).  A `ProgrammePlan` hold
 that follows from the profile alone: the parameter variants, every criterion's rule with them
 folded in and its wording per outcome, the amount rules with their notes, the next steps and
 documents shown there, the warnings, the names and labels, the sources in force.  Deciding an
-applicant runs the plan's generated code (`outcomes_function`, `choices_function`, written by
-`rules.Emitter`) into a `Signature` and takes the answer assembled once per signature; it looks
-up no parameter and formats no text but the applicant's own values.
+applicant runs the plan's generated code (`decision_function`, written by `rules.Emitter`; the
+plans of one region and date together as one function, `plans_function`) into the `Key` of its
+`Signature` and takes the answer assembled once per key, from parts kept by what each depends
+on (`Template`); it looks up no parameter and formats no text but the applicant's own values.
+`outcomes_function` and `choices_function` give the same signature and choices from the same
+generated code, for the suggestions (`eligibility.whatif`).
 
 The decision semantics are written here once: `criterion_outcome` (a criterion's outcome over
 the parameter variants), `verdict_of`, `weighs_amount`/`settle_amount`/`choose_amount` (which
@@ -24,7 +27,8 @@ import datetime as dt
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from itertools import product
+from typing import Literal, cast
 
 from msgspec.structs import replace
 
@@ -84,13 +88,14 @@ def criterion_outcome(raw: Sequence[int]) -> tuple[int, bool]:
     A variant that does not apply the criterion counts as met; the criterion is SKIPPED only
     when no variant applies it.
     """
-    if len(raw) == 1:
+    seen = set(raw)
+    if len(seen) == 1:  # one variant, or all agree (all SKIPPED: SKIPPED)
         return raw[0], False
-    if all(code == SKIPPED for code in raw):
-        return SKIPPED, False
-    seen = {MET if code == SKIPPED else code for code in raw}
-    if len(seen) == 1:
-        return seen.pop(), False
+    if SKIPPED in seen:
+        seen.discard(SKIPPED)
+        seen.add(MET)
+        if len(seen) == 1:
+            return MET, False
     return UNKNOWN, True
 
 
@@ -111,6 +116,12 @@ Choice = tuple[int | None, int | None, frozenset[str]]
 def weighs_amount(verdict: Verdict) -> bool:
     """Whether an answer has an amount at all: not once a criterion is not met."""
     return verdict != "ineligible"
+
+
+def asks_hinges(verdict: Verdict) -> bool:
+    """Whether the facts the unknown criteria hinge on are asked: only while the verdict
+    needs them (`needs_info`); an answer that is settled asks only what its amount waits on."""
+    return verdict == "needs_info"
 
 
 def settle_amount(
@@ -153,7 +164,7 @@ def missing_facts(
     unknown criteria hinge on, ranked by `rank_missing`), and then those only the amount waits
     on (ranked the same way, none asked already)."""
     counts: dict[str, int] = {}
-    if verdict == "needs_info":
+    if asks_hinges(verdict):
         for unknown in hinges:
             for path in unknown or ():
                 counts[path] = counts.get(path, 0) + 1
@@ -353,6 +364,10 @@ class CriterionPlan:
     general: dict[Lang, str]  # the wording when a fact the outcome's text names is unknown
     # Per (outcome, lang): the whole result where the text names no fact.
     results: dict[tuple[int, Lang], CriterionResult]
+    # Per (outcome, lang, the values named): results whose text names the applicant's values.
+    shown: dict[tuple[int, Lang, tuple[object, ...]], CriterionResult] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def text(self, outcome: int, lang: Lang, fact_value: Callable[[str], object]) -> str:
         """The wording of the outcome, with the applicant's own values of the facts it names
@@ -375,6 +390,18 @@ class CriterionPlan:
         found = self.results.get((outcome, lang))
         if found is not None:
             return found
+        values = tuple(fact_value(path) for path in self.texts[(outcome, lang)][1])
+        key = (outcome, lang, values)
+        found = self.shown.get(key)
+        if found is None:
+            if len(self.shown) >= 4096:
+                self.shown.clear()
+            found = self.shown[key] = self._result(outcome, lang, fact_value)
+        return found
+
+    def _result(
+        self, outcome: int, lang: Lang, fact_value: Callable[[str], object]
+    ) -> CriterionResult:
         text = self.text(outcome, lang, fact_value)
         name = OUTCOME_NAMES[outcome]
         return CriterionResult(
@@ -436,6 +463,20 @@ class AnswerParts:
             kept.clear()
 
 
+@dataclass(slots=True)
+class Template:
+    """What the answers of the keys with the same verdict, request details given, conditions
+    and choices of amount share (`Key`): the answer of the first such key; the others have
+    their own criteria's results (by their outcomes and the values named) and their own
+    missing facts (by the hinges, which only they depend on besides the verdict and amount)."""
+
+    answer: Determination
+    verdict: Verdict
+    amount_hinges: frozenset[str]
+    # The missing facts (verdict, then amount) by the hinges' bits.
+    missing: dict[object, tuple[MissingFact, ...]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class ProgrammePlan:
     """A programme under one parameter profile and year: everything that follows from where
@@ -470,10 +511,31 @@ class ProgrammePlan:
     named: tuple[tuple[int, dict[int, tuple[str, ...]]], ...]
     requests: tuple[str, ...]
     conditional: tuple[StepPlan, ...]
-    # Answers already assembled, by everything they depend on (see `Plans.decide`), and their
-    # parts by what each part depends on: most applicants share them.
-    answers: dict[tuple[object, ...], Determination] = field(default_factory=dict, repr=False)
+    # The row back-end's evaluator of the whole plan, giving the key of an applicant's answer.
+    decision: Decision = field(repr=False)
+    # Per language and criterion, by outcome code: its result where the wording names no fact.
+    fixed: dict[Lang, tuple[tuple[CriterionResult | None, ...], ...]] = field(
+        init=False, repr=False
+    )
+    # Answers already assembled, by language and everything they depend on (the `Key`, see
+    # `Plans.decide`), and their parts by what each part depends on: most applicants share them.
+    answers: dict[Lang, dict[Key, Determination]] = field(
+        default_factory=lambda: {lang: {} for lang in LANGS}, repr=False
+    )
     parts: AnswerParts = field(default_factory=lambda: AnswerParts(), repr=False)
+    # By language and the first part of the key (`Decision.base`): what the answers of every
+    # key starting so share, and how to make each.
+    templates: dict[Lang, dict[Key, Template]] = field(
+        default_factory=lambda: {lang: {} for lang in LANGS}, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        codes = range(max(OUTCOME_NAMES) + 1)
+        fixed = {
+            lang: tuple(tuple(c.results.get((code, lang)) for code in codes) for c in self.criteria)
+            for lang in LANGS
+        }
+        object.__setattr__(self, "fixed", fixed)
 
     def amount(
         self, choices: Sequence[Choice], lang: Lang
@@ -587,6 +649,9 @@ def build_plan(
             criteria, named, requests, [s.when for s in conditional if s.when is not None]
         ),
         choices=choices_function(amounts),
+        decision=decision_function(
+            criteria, named, requests, [s.when for s in conditional if s.when is not None], amounts
+        ),
         named=tuple(named),
         requests=requests,
         conditional=conditional,
@@ -679,48 +744,71 @@ Signature = tuple[
     tuple[bool, ...],
 ]
 Outcomes = Callable[[Mapping[str, object]], Signature]
+# The same as one flat tuple, the key of the plan's answers (`decision_function`): the codes
+# (a tuple), the verdict (`verdict_of` them), the given request details, the conditions, the
+# variants' choices with their hinges as bits (None where the answer weighs no amount); then
+# the hinges as bits (a tuple, None in it where the criterion is not unknown; None where the
+# verdict does not ask them) and the values shown (`Decision.base`: where the hinges are).
+Key = tuple[object, ...]
 
 
-def outcomes_function(
+@dataclass(frozen=True)
+class _OutcomeCode:
+    """The generated code of a plan's outcomes (`_outcome_code`): its body and the expression
+    of each part of the `Signature`."""
+
+    body: list[str]
+    codes: list[str]
+    hinges: list[str]
+    shown: list[str]
+    given: list[str]
+    conditions: list[str]
+
+
+def _outcome_code(
+    emitter: rules.Emitter,
     criteria: Sequence[CriterionPlan],
     named: Sequence[tuple[int, dict[int, tuple[str, ...]]]],
     requests: Sequence[str],
     conditional: Sequence[rules.Expr],
-) -> Outcomes:
-    """One generated function giving an applicant's `Signature` under a plan: the row
-    back-end's evaluator for a whole plan.
-
-    It is `rules.Emitter`'s code for each criterion under each variant, combined as
+) -> _OutcomeCode:
+    """`rules.Emitter`'s code for each criterion under each variant, combined as
     `criterion_outcome` says (which it calls where there are several variants): a variant whose
     `applies_when` is false does not apply the criterion; an unknown test or condition leaves it
-    unknown, hinging on the unknown facts of both.
-    """
-    emitter = rules.Emitter()
+    unknown, hinging on the unknown facts of both."""
     emitter.names.update(
         SKIPPED=SKIPPED,
         MET=MET,
         NOT_MET=NOT_MET,
         UNKNOWN=UNKNOWN,
         combine=criterion_outcome,
-        REGION=_REGION_HINGE,
     )
     body: list[str] = []
     codes: list[str] = []
     hinges: list[str] = []
     for i, criterion in enumerate(criteria):
-        raw: list[str] = []
-        raw_hinges: list[str] = []
+        c, h = f"c{i}", f"h{i}"
+        codes.append(c)
+        hinges.append(h)
+        applied: list[tuple[int, rules.Expr | None, rules.Expr]] = []
         for v, bound in enumerate(criterion.bound):
             if bound is None:
-                raw.append("SKIPPED")
                 continue
             applies_when, test = bound
             if isinstance(applies_when, rules.Const) and applies_when.value is not None:
                 # Settled by the variant's parameters alone.
                 if applies_when.value is False:
-                    raw.append("SKIPPED")
                     continue
                 applies_when = None
+            applied.append((v, applies_when, test))
+        if len(criterion.bound) == 1:
+            body.extend(_single_variant(emitter, c, h, applied))
+            continue
+        # Several variants: each one's outcome, combined by `criterion_outcome` (a table of
+        # it for a few variants); the region decides where they disagree.
+        raw = ["SKIPPED"] * len(criterion.bound)
+        raw_hinges: list[str] = []
+        for v, applies_when, test in applied:
             r, m = f"r{i}_{v}", f"m{i}_{v}"
             value, missing = emitter.emit(test)
             body.append(f"    v = {value}")
@@ -738,44 +826,161 @@ def outcomes_function(
                     f"    {m} = (({missing}) if v is None else E) | "
                     f"(({applies_missing}) if a is None else E) if {r} == UNKNOWN else E"
                 )
-            raw.append(r)
+            raw[v] = r
             raw_hinges.append(m)
-        c, h = f"c{i}", f"h{i}"
-        if len(raw) == 1:
-            body.append(f"    {c} = {raw[0]}")
-            union = raw_hinges[0] if raw_hinges else "E"
-        else:
-            body.append(f"    {c}, d = combine(({', '.join(raw)},))")
-            union = " | ".join([*raw_hinges, "(REGION if d else E)"])
+        table = _combined(len(raw))
+        combine = "combine" if table is None else emitter.constant(table.__getitem__)
+        body.append(f"    {c}, d = {combine}(({', '.join(raw)},))")
+        union = " | ".join([*raw_hinges, f"({emitter.hinge(REGION)} if d else E)"])
         body.append(f"    {h} = ({union}) if {c} == UNKNOWN else None")
-        codes.append(c)
-        hinges.append(h)
     shown: list[str] = []
     for i, by_outcome in named:
         values = {
             code: "(" + "".join(emitter.emit(rules.Fact(p))[0] + ", " for p in paths) + ")"
             for code, paths in by_outcome.items()
         }
-        shown.append(
-            f"({values[NOT_MET]} if c{i} == NOT_MET else {values[UNKNOWN]} "
-            f"if c{i} == UNKNOWN else {values[MET]} if c{i} == MET else ())"
+        # The values named by the outcome's wording; () for an outcome whose wording names
+        # none, and where the criterion is skipped.
+        branches = "".join(
+            f"{values[code]} if c{i} == {name} else "
+            for code, name in ((NOT_MET, "NOT_MET"), (UNKNOWN, "UNKNOWN"), (MET, "MET"))
+            if by_outcome[code]
         )
+        shown.append(f"({branches}())")
     given = [f"({emitter.constant(path)} in facts)" for path in requests]
     conditions = [f"({emitter.emit(expr)[0]} is True)" for expr in conditional]
+    return _OutcomeCode(body, codes, hinges, shown, given, conditions)
 
-    def row(items: Sequence[str]) -> str:
-        return "(" + "".join(item + ", " for item in items) + ")"
 
-    source = (
-        "def outcomes(facts):\n"
-        + emitter.loads()
-        + "".join(line + "\n" for line in body)
-        + f"    return {row(codes)}, {row(hinges)}, {row(shown)}, {row(given)}, "
-        + f"{row(conditions)}\n"
-    )
+def _single_variant(
+    emitter: rules.Emitter,
+    c: str,
+    h: str,
+    applied: Sequence[tuple[int, rules.Expr | None, rules.Expr]],
+) -> list[str]:
+    """The code of a criterion under one variant (`applied` empty where it does not apply
+    it): `c` its outcome code, `h` the facts it hinges on where unknown, else None."""
+    if not applied:
+        return [f"    {c} = SKIPPED", f"    {h} = None"]
+    [(_, applies_when, test)] = applied
+    value, missing = emitter.emit(test)
+    lines = [f"    v = {value}"]
+    unknown = f"({missing}) if v is None else E"
+    if applies_when is None:
+        lines.append("    if v is None:")
+    else:
+        applies, applies_missing = emitter.emit(applies_when)
+        lines += [
+            f"    a = {applies}",
+            "    if a is False:",
+            f"        {c} = SKIPPED",
+            f"        {h} = None",
+            "    elif v is None or a is None:",
+        ]
+        unknown = f"({unknown}) | (({applies_missing}) if a is None else E)"
+    return [
+        *lines,
+        f"        {c} = UNKNOWN",
+        f"        {h} = {unknown}",
+        "    elif v:",
+        f"        {c} = MET",
+        f"        {h} = None",
+        "    else:",
+        f"        {c} = NOT_MET",
+        f"        {h} = None",
+    ]
+
+
+_COMBINED: dict[int, dict[tuple[int, ...], tuple[int, bool]]] = {}
+
+
+def _combined(variants: int) -> dict[tuple[int, ...], tuple[int, bool]] | None:
+    """`criterion_outcome` of every combination of outcome codes of a few variants, as a
+    table (None for more than four variants: the function is called)."""
+    if variants > 4:
+        return None
+    found = _COMBINED.get(variants)
+    if found is None:
+        found = _COMBINED[variants] = {
+            codes: criterion_outcome(codes)
+            for codes in product((SKIPPED, MET, NOT_MET, UNKNOWN), repeat=variants)
+        }
+    return found
+
+
+def _choice_code(
+    emitter: rules.Emitter, amounts: Sequence[Sequence[AmountRulePlan]], indent: str
+) -> list[str]:
+    """The code giving each variant's `Choice` of amount rule and amount (`ch<v>`): the first
+    rule whose condition holds decides; an earlier rule whose condition is unknown leaves the
+    amount unknown."""
+    body: list[str] = []
+    for v, variant in enumerate(amounts):
+        body.append(f"{indent}while True:")  # a block to leave as soon as a rule decides
+        for index, rule in enumerate(variant):
+            value, value_missing = emitter.emit(rule.amount)
+            decide = [
+                f"{indent}    x = {value}",
+                f"{indent}    ch{v} = ({index}, None, {value_missing}) if x is None "
+                f"else ({index}, int(x), E)",
+                f"{indent}    break",
+            ]
+            if isinstance(rule.when, rules.Const):
+                # A condition the parameters settle: the same tests, made here once.
+                if rule.when.value is None:
+                    body += [f"{indent}    ch{v} = (None, None, E)", f"{indent}    break"]
+                    break
+                if rule.when.value:
+                    body += decide
+                    break
+                continue
+            when, when_missing = emitter.emit(rule.when)
+            body += [
+                f"{indent}    w = {when}",
+                f"{indent}    if w is None:",
+                f"{indent}        ch{v} = (None, None, {when_missing})",
+                f"{indent}        break",
+                f"{indent}    if w:",
+                *("    " + line for line in decide),
+            ]
+        else:
+            body += [f"{indent}    ch{v} = (None, None, E)", f"{indent}    break"]
+    return body
+
+
+def _row(items: Sequence[str]) -> str:
+    return "(" + "".join(item + ", " for item in items) + ")"
+
+
+def _function(emitter: rules.Emitter, lines: Sequence[str], name: str, label: str) -> object:
+    source = "".join(line + "\n" for line in lines)
     namespace = dict(emitter.names)
-    exec(compile(source, "<decision plan>", "exec"), namespace)
-    found: Outcomes = namespace["outcomes"]  # type: ignore[assignment]
+    exec(compile(source, label, "exec"), namespace)
+    return namespace[name]
+
+
+def outcomes_function(
+    criteria: Sequence[CriterionPlan],
+    named: Sequence[tuple[int, dict[int, tuple[str, ...]]]],
+    requests: Sequence[str],
+    conditional: Sequence[rules.Expr],
+) -> Outcomes:
+    """One generated function giving an applicant's `Signature` under a plan (`_outcome_code`):
+    what the plan's facts make of each criterion, for the suggestions (`eligibility.whatif`)."""
+    emitter = rules.Emitter()
+    code = _outcome_code(emitter, criteria, named, requests, conditional)
+    found: Outcomes = _function(  # type: ignore[assignment]
+        emitter,
+        [
+            "def outcomes(facts):",
+            emitter.loads().rstrip("\n"),
+            *code.body,
+            f"    return {_row(code.codes)}, {_row(code.hinges)}, {_row(code.shown)}, "
+            f"{_row(code.given)}, {_row(code.conditions)}",
+        ],
+        "outcomes",
+        "<decision plan>",
+    )
     return found
 
 
@@ -784,36 +989,224 @@ def choices_function(
 ) -> Callable[[Mapping[str, object]], tuple[Choice, ...]]:
     """One generated function giving each variant's `Choice` of amount rule and amount."""
     emitter = rules.Emitter()
-    body: list[str] = []
-    for v, variant in enumerate(amounts):
-        body.append("    while True:")  # a block to leave as soon as a rule decides
-        for index, rule in enumerate(variant):
-            when, when_missing = emitter.emit(rule.when)
-            value, value_missing = emitter.emit(rule.amount)
-            body += [
-                f"        w = {when}",
-                "        if w is None:",
-                f"            ch{v} = (None, None, {when_missing})",
-                "            break",
-                "        if w:",
-                f"            x = {value}",
-                f"            ch{v} = ({index}, None, {value_missing}) if x is None "
-                f"else ({index}, int(x), E)",
-                "            break",
-            ]
-        body += [f"        ch{v} = (None, None, E)", "        break"]
-    source = (
-        "def choices(facts):\n"
-        + emitter.loads()
-        + "".join(line + "\n" for line in body)
-        + "    return ("
-        + "".join(f"ch{v}, " for v in range(len(amounts)))
-        + ")\n"
+    body = _choice_code(emitter, amounts, "    ")
+    found: Callable[[Mapping[str, object]], tuple[Choice, ...]] = _function(  # type: ignore[assignment]
+        emitter,
+        [
+            "def choices(facts):",
+            emitter.loads().rstrip("\n"),
+            *body,
+            "    return " + _row([f"ch{v}" for v in range(len(amounts))]),
+        ],
+        "choices",
+        "<amount plan>",
     )
-    namespace = dict(emitter.names)
-    exec(compile(source, "<amount plan>", "exec"), namespace)
-    found: Callable[[Mapping[str, object]], tuple[Choice, ...]] = namespace["choices"]  # type: ignore[assignment]
     return found
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The row back-end's evaluator of a whole plan: one generated function giving the `Key`
+    of an applicant's answer (the `Signature` and the choices of amount, as `outcomes_function`
+    and `choices_function` give them, with hinges as bits), and how to read the key back."""
+
+    key: Callable[[Mapping[str, object]], Key] = field(repr=False)
+    criteria: int
+    named: int
+    requests: int
+    conditional: int
+    hinge_set: Callable[[int], frozenset[str]] = field(repr=False)
+    hinge_paths: tuple[str, ...]  # the path of each bit of the hinges, lowest first
+
+    # How long the key's first part is: the codes, the request details given, the conditions
+    # and the choices of amount; then come the hinges and the values named.
+    base: int = field(init=False)
+    _hinges: dict[tuple[int | None, ...] | None, tuple[frozenset[str] | None, ...]] = field(
+        init=False, default_factory=dict, compare=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base", 2 + self.requests + self.conditional + 1)
+
+    def hinges(self, key: Key) -> tuple[frozenset[str] | None, ...]:
+        """The `Signature`'s hinges of a key (each pattern of bits read once): none where the
+        verdict does not ask them (`asks_hinges`), as the key does not keep them then."""
+        bits = cast(tuple[int | None, ...] | None, key[self.base])
+        found = self._hinges.get(bits)
+        if found is None:
+            if len(self._hinges) >= 4096:
+                self._hinges.clear()
+            found = self._hinges[bits] = (
+                (None,) * self.criteria
+                if bits is None
+                else tuple(None if h is None else self.hinge_set(h) for h in bits)
+            )
+        return found
+
+    def signature(self, key: Key) -> tuple[Signature, tuple[Choice, ...] | None]:
+        """The `Signature` and the choices (None where no amount is weighed) of a key; the
+        hinges only where the verdict asks them."""
+        given = 2 + self.requests
+        at = self.base + 1
+        signature: Signature = (
+            cast(tuple[int, ...], key[0]),
+            self.hinges(key),
+            key[at : at + self.named],
+            cast(tuple[bool, ...], key[2:given]),
+            cast(tuple[bool, ...], key[given : given + self.conditional]),
+        )
+        raw = cast(tuple[tuple[int | None, int | None, int], ...] | None, key[self.base - 1])
+        choices = (
+            None
+            if raw is None
+            else tuple((rule, amount, self.hinge_set(bits)) for rule, amount, bits in raw)
+        )
+        return signature, choices
+
+
+def _key_code(
+    emitter: rules.Emitter,
+    criteria: Sequence[CriterionPlan],
+    named: Sequence[tuple[int, dict[int, tuple[str, ...]]]],
+    requests: Sequence[str],
+    conditional: Sequence[rules.Expr],
+    amounts: Sequence[Sequence[AmountRulePlan]],
+) -> tuple[list[str], list[str], _OutcomeCode]:
+    """The code of a plan's `Key`: its body, and the expression of each item of the key."""
+    code = _outcome_code(emitter, criteria, named, requests, conditional)
+    # The verdict (`verdict_of`) says whether the answer weighs an amount (`weighs_amount`)
+    # and asks what the unknown criteria hinge on (`asks_hinges`); tables of both by verdict.
+    weighs = emitter.constant({v: weighs_amount(v) for v in VERDICT_LABELS})
+    asks = emitter.constant({v: asks_hinges(v) for v in VERDICT_LABELS})
+    emitter.names["verdict"] = verdict_of
+    tail = [f"    cs = {_row(code.codes)}", "    vd = verdict(cs)"]
+    if amounts and amounts[0]:
+        tail += [
+            f"    if {weighs}[vd]:",
+            *_choice_code(emitter, amounts, "        "),
+            "        ch = " + _row([f"ch{v}" for v in range(len(amounts))]),
+            "    else:",
+            "        ch = None",
+        ]
+    else:
+        tail.append("    ch = None")
+    tail.append(f"    hs = {_row(code.hinges)} if {asks}[vd] else None")
+    parts = ["cs", "vd", *code.given, *code.conditions, "ch", "hs", *code.shown]
+    return [*code.body, *tail], parts, code
+
+
+def decision_function(
+    criteria: Sequence[CriterionPlan],
+    named: Sequence[tuple[int, dict[int, tuple[str, ...]]]],
+    requests: Sequence[str],
+    conditional: Sequence[rules.Expr],
+    amounts: Sequence[Sequence[AmountRulePlan]],
+) -> Decision:
+    """The plan's `Decision`: `_outcome_code` and, where the verdict weighs an amount
+    (`weighs_amount` of `verdict_of`) and the plan has amount rules, `_choice_code`, in one
+    generated function whose hinges are bits (`rules.Emitter(bits=True)`)."""
+    emitter = rules.Emitter(bits=True)
+    body, parts, code = _key_code(emitter, criteria, named, requests, conditional, amounts)
+    key: Callable[[Mapping[str, object]], Key] = _function(  # type: ignore[assignment]
+        emitter,
+        ["def key(facts):", emitter.loads().rstrip("\n"), *body, "    return " + _row(parts)],
+        "key",
+        "<decision key>",
+    )
+    return Decision(
+        key=key,
+        criteria=len(code.codes),
+        named=len(code.shown),
+        requests=len(code.given),
+        conditional=len(code.conditions),
+        hinge_set=_hinge_sets(emitter),
+        hinge_paths=tuple(emitter.hinge_paths),
+    )
+
+
+def _key_inputs(
+    plan: ProgrammePlan,
+) -> tuple[
+    Sequence[CriterionPlan],
+    Sequence[tuple[int, dict[int, tuple[str, ...]]]],
+    Sequence[str],
+    Sequence[rules.Expr],
+    Sequence[Sequence[AmountRulePlan]],
+]:
+    """What a plan's `Decision` was generated from."""
+    conditions = [s.when for s in plan.conditional if s.when is not None]
+    return plan.criteria, plan.named, plan.requests, conditions, plan.amounts
+
+
+Decide = Callable[[Mapping[str, object], str, "str | None", dt.date, Lang], list[Determination]]
+
+
+def plans_function(
+    plans: Sequence[ProgrammePlan],
+    answer: Callable[[ProgrammePlan, Key, Mapping[str, object], Lang], Determination],
+    not_in_force: Callable[[ProgrammePlan, dt.date, str, str | None, dt.date, Lang], Determination],
+) -> Decide | None:
+    """One generated function deciding several plans for one applicant, as `Plans.decide_plans`
+    does plan by plan: each plan's key code (`_key_code`, with each fact read once for all),
+    its answer looked up (`answer` making one not seen), and the answer for who and when.
+    None if a plan's hinges would not get the bits of its own `Decision` (then the plans are
+    decided one by one)."""
+    emitter = rules.Emitter(bits=True)
+    emitter.names.update(replace=replace, answer=answer, not_in_force=not_in_force)
+    body: list[str] = []
+    found: list[str] = []
+    for j, plan in enumerate(plans):
+        p = emitter.constant(plan)
+        if plan.not_in_force is not None:
+            starts = emitter.constant(plan.not_in_force)
+            body.append(f"    d{j} = not_in_force({p}, {starts}, hashed, region_code, as_of, lang)")
+            found.append(f"d{j}")
+            continue
+        emitter.scope()
+        lines, parts, _ = _key_code(emitter, *_key_inputs(plan))
+        if emitter.hinge_paths != list(plan.decision.hinge_paths):
+            return None
+        answers = emitter.constant(plan.answers)
+        body += [
+            *lines,
+            f"    k = {_row(parts)}",
+            f"    a = {answers}[lang]",
+            f"    d{j} = a.get(k)",
+            f"    if d{j} is None:",
+            f"        d{j} = answer({p}, k, facts, lang)",
+            "        if len(a) >= 4096:",
+            "            a.clear()",
+            f"        a[k] = d{j}",
+            f"    d{j} = replace(d{j}, as_of=as_of, region_code=region_code, facts_hash=hashed)",
+        ]
+        found.append(f"d{j}")
+    decide: Decide = _function(  # type: ignore[assignment]
+        emitter,
+        [
+            "def decide(facts, hashed, region_code, as_of, lang):",
+            emitter.loads().rstrip("\n"),
+            *body,
+            "    return [" + ", ".join(found) + "]",
+        ],
+        "decide",
+        "<decision plans>",
+    )
+    return decide
+
+
+def _hinge_sets(emitter: rules.Emitter) -> Callable[[int], frozenset[str]]:
+    """`emitter.hinge_set`, each set made once."""
+    made: dict[int, frozenset[str]] = {}
+
+    def hinge_set(bits: int) -> frozenset[str]:
+        found = made.get(bits)
+        if found is None:
+            if len(made) >= 4096:
+                made.clear()
+            found = made[bits] = emitter.hinge_set(bits)
+        return found
+
+    return hinge_set
 
 
 def _step_plans(
@@ -872,8 +1265,13 @@ class Plans:
         self._plans: dict[tuple[str, int, int], ProgrammePlan] = {}
         self._recent: dict[tuple[str, str | None, dt.date], ProgrammePlan] = {}
         self._recent_all: dict[
-            tuple[tuple[str, ...], str | None, dt.date], tuple[ProgrammePlan, ...]
+            tuple[tuple[str, ...], str | None, int, int], tuple[ProgrammePlan, ...]
         ] = {}
+        self._dates: tuple[dt.date, ...] | None = None
+        # By the plans (their ids: a plan is kept as long as this object), the function
+        # deciding them together (`plans_function`).
+        self._deciders: dict[tuple[int, ...], object] = {}
+        self._by_tuple: dict[int, tuple[Sequence[ProgrammePlan], Decide | None]] = {}
         self._questions: dict[tuple[str, Lang, str], MissingFact | None] = {}
 
     def profiles(self, programme: Programme) -> Profiles:
@@ -967,8 +1365,17 @@ class Plans:
     def plans_for(
         self, programmes: tuple[str, ...], region_code: str | None, as_of: dt.date
     ) -> tuple[ProgrammePlan, ...]:
-        """The plans of several programmes for a region code and date."""
-        key = (programmes, region_code, as_of)
+        """The plans of several programmes for a region code and date.
+
+        Kept by the region code, the year and how many of the dates of every programme's
+        profiles the day is on or after: a programme's profile depends on the day only through
+        how many of its own dates it is on or after (`Profiles.profile_of`), which that count
+        settles, so every day between two such dates has the same plans."""
+        dates = self._dates
+        if dates is None:
+            every = (self.profiles(p).dates for p in self.policies.programmes.values())
+            dates = self._dates = tuple(sorted(set().union(*every)))
+        key = (programmes, region_code, as_of.year, bisect_right(dates, as_of))
         found = self._recent_all.get(key)
         if found is None:
             found = tuple(
@@ -978,6 +1385,63 @@ class Plans:
                 self._recent_all.clear()
             self._recent_all[key] = found
         return found
+
+    def decide_plans(
+        self,
+        plans: Sequence[ProgrammePlan],
+        facts: Mapping[str, object],
+        hashed: str,
+        region_code: str | None,
+        as_of: dt.date,
+        lang: Lang,
+    ) -> list[Determination]:
+        """`decide_under` of each plan, in order (the loop every applicant runs), through one
+        generated function for these plans (`plans_function`)."""
+        # The tuple `plans_for` keeps is usually the one given: found by its id (held, so
+        # the id is its own), else by the plans' ids.
+        held = self._by_tuple.get(id(plans))
+        if held is not None and held[0] is plans:
+            decide = held[1]
+        else:
+            ids = tuple(map(id, plans))
+            made = self._deciders.get(ids, _NOT_MADE)
+            if made is _NOT_MADE:
+                if len(self._deciders) >= 1024:
+                    self._deciders.clear()
+                made = self._deciders[ids] = plans_function(
+                    [self._kept(plan) for plan in plans], self._answer, self._not_in_force
+                )
+            decide = cast("Decide | None", made)
+            if isinstance(plans, tuple):
+                if len(self._by_tuple) >= 4096:
+                    self._by_tuple.clear()
+                self._by_tuple[id(plans)] = (plans, decide)
+        if decide is not None:
+            return decide(facts, hashed, region_code, as_of, lang)
+        found = []
+        for plan in plans:
+            if plan.not_in_force is not None:
+                found.append(
+                    self._not_in_force(plan, plan.not_in_force, hashed, region_code, as_of, lang)
+                )
+                continue
+            key = plan.decision.key(facts)
+            answers = plan.answers[lang]
+            answer = answers.get(key)
+            if answer is None:
+                answer = self._answer(plan, key, facts, lang)
+                if len(answers) >= 4096:
+                    answers.clear()
+                answers[key] = answer
+            found.append(replace(answer, as_of=as_of, region_code=region_code, facts_hash=hashed))
+        return found
+
+    def _kept(self, plan: ProgrammePlan) -> ProgrammePlan:
+        """The plan, checked to be one of these plans (which are kept: the deciders are found
+        by the plans' ids)."""
+        if not any(kept is plan for kept in self._plans.values()):
+            raise ValueError(f"{plan.programme.id}: not a plan of this policy set's plans")
+        return plan
 
     def decide_under(
         self,
@@ -991,17 +1455,98 @@ class Plans:
         """`decide` with the plan already found."""
         if plan.not_in_force is not None:
             return self._not_in_force(plan, plan.not_in_force, hashed, region_code, as_of, lang)
-        signature = plan.outcomes(facts)
-        verdict = verdict_of(signature[0])
-        choices = plan.choices(facts) if weighs_amount(verdict) and plan.amounts[0] else None
-        key = (lang, signature, choices)
-        found = plan.answers.get(key)
+        key = plan.decision.key(facts)
+        answers = plan.answers[lang]
+        found = answers.get(key)
         if found is None:
-            found = self._assemble(plan, facts, signature, verdict, choices, lang)
-            if len(plan.answers) >= 4096:
-                plan.answers.clear()
-            plan.answers[key] = found
+            found = self._answer(plan, key, facts, lang)
+            if len(answers) >= 4096:
+                answers.clear()
+            answers[key] = found
         return replace(found, as_of=as_of, region_code=region_code, facts_hash=hashed)
+
+    def _answer(
+        self, plan: ProgrammePlan, key: Key, facts: Mapping[str, object], lang: Lang
+    ) -> Determination:
+        """The answer for a key not seen: the `Template` of its verdict, request details given,
+        conditions and choices of amount, with the criteria's results of its outcomes and the
+        values they name (`_criteria`) and the missing facts of its hinges; else assembled
+        (`_assemble`) and kept as the template."""
+        decision = plan.decision
+        at = decision.base
+        base = key[1:at]
+        bits = key[at]
+        templates = plan.templates[lang]
+        template = templates.get(base)
+        if template is None:
+            signature, choices = decision.signature(key)
+            verdict = cast(Verdict, key[1])
+            answer = self._assemble(plan, facts, signature, verdict, choices, lang)
+            amount = plan.parts.amounts.get((lang, choices))
+            if amount is None:
+                amount = (None, None, _NOTHING) if choices is None else plan.amount(choices, lang)
+            if len(templates) >= 1024:
+                templates.clear()
+            template = templates[base] = Template(answer, verdict, amount[2])
+            template.missing[bits] = answer.missing
+            return answer
+        missing = template.missing.get(bits)
+        if missing is None:
+            if len(template.missing) >= 256:
+                template.missing.clear()
+            missing = template.missing[bits] = self._missing(
+                plan, template.verdict, decision.hinges(key), template.amount_hinges, lang
+            )
+        codes: tuple[int, ...] = key[0]  # type: ignore[assignment]
+        criteria = self._criteria(plan, codes, key[at + 1 :], lang, facts)
+        return replace(template.answer, criteria=criteria, missing=missing)
+
+    def _criteria(
+        self,
+        plan: ProgrammePlan,
+        codes: tuple[int, ...],
+        named: tuple[object, ...],
+        lang: Lang,
+        facts: Mapping[str, object],
+    ) -> tuple[CriterionResult, ...]:
+        """The results of the criteria not skipped, by their outcomes and the values their
+        wording names."""
+        key = (lang, codes, named)
+        kept = plan.parts.criteria
+        results = kept.get(key)
+        if results is None:
+            if len(kept) >= 8192:
+                kept.clear()
+            made: list[CriterionResult] = []
+            append = made.append
+            # `CriterionPlan.result`, the results that name no value taken by outcome code.
+            for fixed, code, criterion in zip(plan.fixed[lang], codes, plan.criteria, strict=True):
+                if code != SKIPPED:
+                    result = fixed[code]
+                    append(criterion.result(code, lang, facts.get) if result is None else result)
+            results = kept[key] = tuple(made)
+        return results
+
+    def _missing(
+        self,
+        plan: ProgrammePlan,
+        verdict: Verdict,
+        hinges: Iterable[frozenset[str] | None],
+        amount_hinges: frozenset[str],
+        lang: Lang,
+    ) -> tuple[MissingFact, ...]:
+        """The facts still worth asking (`missing_facts`) with their questions, kept by what
+        they depend on."""
+        hinges = tuple(hinges)
+        key = (lang, verdict, hinges, amount_hinges)
+        missing = plan.parts.missing.get(key)
+        if missing is None:
+            for_verdict, for_amount = missing_facts(verdict, hinges, amount_hinges, self.policies)
+            missing = plan.parts.missing[key] = (
+                *self.questions(for_verdict, lang, "verdict"),
+                *self.questions(for_amount, lang, "amount"),
+            )
+        return missing
 
     def _assemble(
         self,
@@ -1019,29 +1564,15 @@ class Plans:
         if len(parts) >= 16_384:
             parts.clear()
 
-        key: tuple[object, ...] = (lang, codes, named)
-        results = parts.criteria.get(key)
-        if results is None:
-            results = parts.criteria[key] = tuple(
-                criterion.result(code, lang, facts.get)
-                for criterion, code in zip(plan.criteria, codes, strict=True)
-                if code != SKIPPED
-            )
-        key = (lang, choices)
+        results = self._criteria(plan, codes, named, lang, facts)
+        key: tuple[object, ...] = (lang, choices)
         amount_part = parts.amounts.get(key)
         if amount_part is None:
             amount_part = parts.amounts[key] = (
                 (None, None, _NOTHING) if choices is None else plan.amount(choices, lang)
             )
         amount, amount_note, amount_hinges = amount_part
-        key = (lang, verdict, hinges, amount_hinges)
-        missing = parts.missing.get(key)
-        if missing is None:
-            for_verdict, for_amount = missing_facts(verdict, hinges, amount_hinges, self.policies)
-            missing = parts.missing[key] = (
-                *self.questions(for_verdict, lang, "verdict"),
-                *self.questions(for_amount, lang, "amount"),
-            )
+        missing = self._missing(plan, verdict, hinges, amount_hinges, lang)
         key = (lang, verdict, given)
         requests = parts.requests.get(key)
         if requests is None:
@@ -1130,6 +1661,8 @@ class Plans:
             warnings=plan.warnings[lang],
         )
 
+
+_NOT_MADE: object = object()
 
 # One set of plans per loaded policy set (a policy set is immutable once loaded).
 _PLANS: dict[int, tuple[PolicySet, Plans]] = {}

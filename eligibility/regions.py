@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
-import polars as pl
+
+if TYPE_CHECKING:  # polars is imported where a column form is built: the row path needs none
+    import polars as pl
 
 # The shape, without anchors: ASCII digits only (`\d` would admit every script's digits).
 REGION_CODE_SHAPE = r"(?:[0-9]{2}|[0-9]{4}|[0-9]{6})"
@@ -80,5 +82,7 @@ def enclosing(code: str, level: RegionLevel) -> str | None:
 
 def enclosing_in(codes: pl.Expr, level: RegionLevel) -> pl.Expr:
     """The column form of `enclosing`: null where a code is less precise than `level`."""
+    import polars as pl
+
     digits = LEVEL_DIGITS[level]
     return pl.when(codes.str.len_chars() >= digits).then(codes.str.slice(0, digits))

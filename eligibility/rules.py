@@ -511,18 +511,49 @@ class Emitter:
     evaluated: `and`/`or` stop early only on a deciding item, comparisons evaluate both sides).
     Constants and fact paths reach the code through the function's namespace (`K<n>`), never
     as text; facts are read once into locals at the top.
+
+    The hinges are frozensets of fact paths, or with `bits` ints: one bit per path, in the
+    order of `hinge_paths` (`hinge_set` turns them back), unions the same `|`, none `E` = 0.
+    Ints hash and compare faster and are not tracked by the garbage collector, which is what
+    an answer's cache key wants (`plan.decision_function`).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, bits: bool = False) -> None:
         self.names: dict[str, object] = {
-            "E": _NOTHING,
+            "E": 0 if bits else _NOTHING,
             "compare": _compare,
             "arith": _arith,
             "member": _member,
             "NUMBERS": (int, float),
         }
         self.fact_locals: dict[str, tuple[str, str]] = {}  # path -> (local, its constant)
+        self.bits = bits
+        self.hinge_paths: list[str] = []  # with `bits`: the path of each bit, lowest first
+        self._hinges: dict[str, str] = {}  # path -> the constant of its hinge
         self._temps = 0
+
+    def scope(self) -> None:
+        """Start the hinges afresh: the code emitted from here on gives its own bits, from the
+        lowest (several plans' code in one function, each with the bits of its own)."""
+        self.hinge_paths = []
+        self._hinges = {}
+
+    def hinge(self, path: str) -> str:
+        """The constant of the hinge on one fact (or on the region, `REGION`)."""
+        found = self._hinges.get(path)
+        if found is None:
+            if self.bits:
+                found = self.constant(1 << len(self.hinge_paths))
+                self.hinge_paths.append(path)
+            else:
+                found = self.constant(frozenset((path,)))
+            self._hinges[path] = found
+        return found
+
+    def hinge_set(self, hinges: int) -> frozenset[str]:
+        """With `bits`: the paths of a hinge's bits."""
+        paths = self.hinge_paths
+        return frozenset(paths[i] for i in range(hinges.bit_length()) if hinges >> i & 1)
 
     def loads(self) -> str:
         """The function body's first lines: every fact the emitted code reads, read once."""
@@ -557,7 +588,7 @@ class Emitter:
                         f"f{len(self.fact_locals)}",
                         self.constant(path),
                     )
-                return found[0], self.constant(frozenset((path,))), True
+                return found[0], self.hinge(path), True
             case Param(name):
                 return f"params[{self.constant(name)}]", "E", True
             case Const(value):
@@ -566,12 +597,18 @@ class Emitter:
                 if op in ("==", "!="):
                     return self._binary(left, right, "{a} " + op + " {b}")
                 # Ordering needs numbers (`_compare` refuses anything else); the common case is
-                # tested inline.
+                # tested inline, a constant number's side not at all.
+                checks = [
+                    f"{{{side}}}.__class__ in NUMBERS"
+                    for side, operand in (("a", left), ("b", right))
+                    if not (isinstance(operand, Const) and operand.value.__class__ in (int, float))
+                ]
+                inline = "{a} " + op + " {b}"
+                slow = "compare(" + self.constant(op) + ", {a}, {b})"
+                if not checks:
+                    return self._binary(left, right, "(" + inline + ")")
                 return self._binary(
-                    left,
-                    right,
-                    "({a} " + op + " {b} if {a}.__class__ in NUMBERS and {b}.__class__ in NUMBERS"
-                    " else compare(" + self.constant(op) + ", {a}, {b}))",
+                    left, right, f"({inline} if {' and '.join(checks)} else {slow})"
                 )
             case Member(item, Const(collection)) if isinstance(collection, list):
                 try:

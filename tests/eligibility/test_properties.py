@@ -8,10 +8,13 @@ import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eligibility.determination import determine
+from eligibility.derive import flatten
+from eligibility.determination import determine, facts_hash
 from eligibility.facts import Applicant
+from eligibility.plan import Plans, asks_hinges, plans_of, verdict_of, weighs_amount
 from eligibility.policy import bundled_sources, load_policy_set
 from eligibility.programme import PolicySet
+from eligibility.text import Lang
 
 from .strategies import applicants, known_subset
 
@@ -63,3 +66,56 @@ def test_verdicts_follow_the_criteria(raw: dict[str, Any]) -> None:
             assert any(m.affects == "verdict" for m in d.missing)
         else:
             assert d.verdict == "eligible"
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=applicants())
+def test_the_decision_key_reads_back_as_the_plans_outcomes_and_choices(
+    raw: dict[str, Any],
+) -> None:
+    """The row back-end keys an answer by one generated function with hinges as bits; read
+    back, the key is what `outcomes_function` and `choices_function` give (the amount weighed
+    only where `weighs_amount` says, the hinges kept only where `asks_hinges` says: nothing
+    else reads them), so the answers it picks are those of the signature."""
+    applicant = msgspec.convert(raw, Applicant)
+    assert applicant.as_of is not None
+    facts = flatten(applicant, applicant.as_of)
+    plans = plans_of(_POLICIES)
+    for plan in plans.plans_for(
+        tuple(_POLICIES.programmes), applicant.region_code, applicant.as_of
+    ):
+        if plan.not_in_force is not None:
+            continue
+        codes, hinges, named, given, conditions = plan.outcomes(facts)
+        verdict = verdict_of(codes)
+        weighed = weighs_amount(verdict) and plan.amounts[0]
+        choices = plan.choices(facts) if weighed else None
+        if not asks_hinges(verdict):
+            hinges = (None,) * len(codes)
+        signature = (codes, hinges, named, given, conditions)
+        assert plan.decision.signature(plan.decision.key(facts)) == (signature, choices)
+
+
+_ONE_BY_ONE = Plans(_POLICIES)  # plans of their own, decided plan by plan
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=applicants(), lang=st.sampled_from(["zh", "en"]))
+def test_the_plans_of_a_region_and_date_decided_together_are_decided_as_one_by_one(
+    raw: dict[str, Any], lang: Lang
+) -> None:
+    """`determine` runs the plans of the applicant's region and date as one generated function
+    (`plans_function`); each answer is the one its plan gives alone (`decide_under`, with its
+    own caches)."""
+    applicant = msgspec.convert(raw, Applicant)
+    assert applicant.as_of is not None
+    together = determine(applicant, _POLICIES, lang=lang)
+    facts = flatten(applicant, applicant.as_of)
+    hashed = facts_hash(facts)
+    chosen = tuple(_POLICIES.programmes)
+    region = applicant.region_code
+    alone = [
+        _ONE_BY_ONE.decide_under(plan, facts, hashed, region, applicant.as_of, lang)
+        for plan in _ONE_BY_ONE.plans_for(chosen, region, applicant.as_of)
+    ]
+    assert together == alone
