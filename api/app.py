@@ -135,13 +135,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # A client that accepts gzip gets answers of more than 1 KB compressed: one applicant's
         # five determinations in full are about 16 KB of JSON and 6 KB on the wire (issue 10's
         # "≤ 8 KB", tests/api/test_api_answers.py).  Not the export downloads (files, sent as
-        # stored) nor the Telegram webhook.  Level 6 is what keeps the typical answer within
-        # the 6 KB that test asserts: compressing it takes more than the rest of the check
-        # (bench/api_overhead.py, its gzip case); level 2 took 55 % of the time, for 6.1 KB.
+        # stored) nor the Telegram webhook.  Level 1: at level 6 compressing the typical answer
+        # took more than the whole rest of the check (bench/api_overhead.py, its gzip case) to
+        # save a few hundred of its 6 KB.
         compression_config=CompressionConfig(
             backend="gzip",
             minimum_size=1024,
-            gzip_compress_level=6,
+            gzip_compress_level=1,
             exclude=["^/v1/exports", "^/telegram"],
             middleware_class=RawHeaderCompression,
         ),

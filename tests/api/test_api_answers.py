@@ -264,14 +264,15 @@ async def test_typical_answer_in_full_is_at_most_8_kb_on_the_wire(
     assert response.status_code == 200
     assert len(response.json()["determinations"]) == 5
     assert response.headers["content-encoding"] == "gzip"
-    # A size, not a time: the bytes sent for one applicant's five determinations in full.
-    assert response.num_bytes_downloaded <= 6144
+    # A size, not a time: the bytes sent for one applicant's five determinations in full
+    # (gzip at the fastest level, 1: about 6.5 KB).
+    assert response.num_bytes_downloaded <= 8192
     # Uncompressed, a third of what whole citations under every criterion made it (45 KB for
     # this applicant before issue 10; 16.5 KB while each determination repeated its versions
     # and empty lists and each source its date).  Not 8 KB: the five determinations alone
     # (reasons, next steps, documents, notes, warnings) are 8.9 KB.
     assert len(response.content) <= 16_000
-    assert len(gzip.compress(response.content)) <= 6144
+    assert len(gzip.compress(response.content, compresslevel=1)) <= 8192
 
 
 async def test_batch_has_one_table_for_all_applicants(
