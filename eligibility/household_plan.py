@@ -16,7 +16,6 @@ date; nothing here reads a clock or a file.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 import unicodedata
@@ -32,6 +31,7 @@ from eligibility.plan import plans_of
 from eligibility.policy_file import KeyDate, Verdict
 from eligibility.programme import Citation, PolicySet, Programme, citation_of
 from eligibility.text import LANGS, Lang, Text
+from eligibility.whatif import add_months
 
 # Why an amount is not in the yearly total.
 Apart = Literal["needs_info", "unconfirmed", "set_locally", "per_month", "loan"]
@@ -317,16 +317,6 @@ def checklist(answers: Sequence[MemberAnswers], policies: PolicySet) -> tuple[Ch
 
 
 # --- dates -----------------------------------------------------------------------------------
-
-
-def add_months(day: dt.date, months: int) -> dt.date | None:
-    """`months` calendar months after `day`, on the same day of the month or that month's last
-    (a 1-month term from 31 January ends on 28 or 29 February); None after the year 9999."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    if year > dt.MAXYEAR:
-        return None
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def next_window(key_date: KeyDate, as_of: dt.date) -> tuple[dt.date, dt.date] | None:

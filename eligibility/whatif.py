@@ -37,6 +37,7 @@ Pure: no I/O, no clock (`as_of` is the applicant's).
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import heapq
 import math
@@ -74,7 +75,7 @@ from eligibility.plan import (
 )
 from eligibility.policy_file import Verdict
 from eligibility.programme import PolicySet
-from eligibility.text import Lang
+from eligibility.text import UNIT_WORDS, Lang, date_words
 
 Assignment = dict[str, object]  # fact path -> the value it changes to
 
@@ -94,13 +95,14 @@ _SEMESTER_STARTS = {"spring": (3, 1), "autumn": (9, 1)}  # 春季学期 from Mar
 # Dates
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """`day` moved by whole calendar months (the 31st becomes the month's last day)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(day.day, last))
+def add_months(day: dt.date, months: int) -> dt.date | None:
+    """`months` calendar months after `day`, on the same day of the month or that month's last
+    (a 1-month term from 31 January ends on 28 or 29 February); None after the year 9999."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    if year > dt.MAXYEAR:
+        return None
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def birthday(birth_date: dt.date, age: int) -> dt.date:
@@ -866,8 +868,8 @@ def _rank(
 def change_date(
     spec: FactSpec, facts: Mapping[str, object], path: str, value: object, as_of: dt.date
 ) -> dt.date | None:
-    """The day a time fact reaches `value` from the applicant's own (None: not a time fact, or
-    its value now is unknown)."""
+    """The day a time fact reaches `value` from the applicant's own (None: not a time fact,
+    its value now is unknown, or the day is past the calendar's end)."""
     before = facts.get(path)
     if spec.change != "time" or before is None:
         return None
@@ -888,25 +890,13 @@ def change_date(
 # Words
 
 
-_UNITS: dict[str, dict[Lang, str]] = {
-    "months": {"zh": "个月", "en": "months"},
-    "years": {"zh": "周岁", "en": "years"},
-    "yuan": {"zh": "元", "en": "yuan"},
-    "people": {"zh": "人", "en": "people"},
-}
-
-
-def _day(day: dt.date, lang: Lang) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()
-
-
 def _change_words(
     change: Change, spec: FactSpec, policies: PolicySet, lang: Lang, day: str | None
 ) -> str:
     """One change in plain words: "再过2个月（2027年1月5日起）连续务工月数满3个月" (`day`: the
     words of the day it happens, None where it names none)."""
     label = spec.label.in_(lang)
-    unit = _UNITS[spec.unit][lang] if spec.unit else ""
+    unit = UNIT_WORDS[spec.unit][lang] if spec.unit else ""
     to = show_fact(policies, change.fact, change.to, lang)
     before = (
         None if change.before is None else show_fact(policies, change.fact, change.before, lang)
@@ -1108,7 +1098,7 @@ def _instance(template: _Template, facts: Mapping[str, object], as_of: dt.date) 
         day = change_date(spec, facts, path, value, as_of)
         assert day is not None  # the key holds what makes it one
         changes[index] = replace(changes[index], on=day)
-        text = text.replace(_placeholder(index), _day(day, template.lang))
+        text = text.replace(_placeholder(index), date_words(day, template.lang))
         on = day if on is None or day > on else on
     return replace(suggestion, changes=tuple(changes), on=on, text=text)
 

@@ -14,7 +14,6 @@ from eligibility.facts import Applicant
 from eligibility.household_plan import (
     MemberAnswers,
     PlanMember,
-    add_months,
     checklist,
     decide_household,
     document_key,
@@ -23,6 +22,7 @@ from eligibility.household_plan import (
 from eligibility.policy import bundled_sources, load_policy_set
 from eligibility.policy_file import PolicyError
 from eligibility.programme import PolicySet
+from eligibility.whatif import add_months
 
 LINYI = "140821"  # 临猗县, Shanxi
 POOR = {
