@@ -159,6 +159,23 @@ def test_reasons_as_codes_with_a_legend_file(
             assert rest == ""
             used += 1
     assert used > 20
+    # The warnings are codes too (`warn.…`), each spelled out in the legend as the text output
+    # words it, one line of the worded cell per code, in the same order.
+    warned = 0
+    for pid in policies.programmes:
+        column = f"{pid}.warnings"
+        for said, worded in zip(codes[column], text[column], strict=True):
+            if said is None:
+                assert worded is None
+                continue
+            ids = said.split(" ")
+            lines = worded.split("\n")
+            assert len(ids) == len(lines), (said, worded)
+            for code, line in zip(ids, lines, strict=True):
+                assert re.fullmatch(r"warn\.[a-z_]+(\.[a-z_0-9]+)?", code), code
+                assert line in spelled[(names[pid], code)], (code, line)
+            warned += 1
+    assert warned > 0
     # Every code in the legend was used (the legend is of this run).
     assert legend.height == sum(len(wordings) for wordings in spelled.values())
     assert any(len(wordings) > 1 for wordings in spelled.values())  # 临猗's own scope words
