@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from batch.run import BatchOptions, run_batch
-from batch.writers import neutralised
+from batch.writers import _FORMULA_START, RISKY_FIRST_CHARACTERS, neutralised
 from cli.main import main
 from eligibility.programme import PolicySet
 from tests.batch.conftest import AS_OF
@@ -233,3 +233,14 @@ def test_neutralised_looks_past_leading_whitespace_and_leaves_spaced_numbers() -
     expected = [*("'" + f for f in SPACED_FORMULAS), *SPACED_NUMBERS, " 张三"]
     assert out["text"].to_list() == expected
     assert neutralised(pl.DataFrame({"\u3000=x": [1]})).columns == ["'\u3000=x"]
+
+
+def test_the_quick_first_character_screen_misses_no_formula_start() -> None:
+    """The CSV writer looks at a text column's cells with the formula pattern only when one of
+    them begins with a character the pattern can begin with (`RISKY_FIRST_CHARACTERS`): every
+    character the pattern can start with, over all of Unicode, is in that list, and nothing
+    else (OWASP's = + - @ tab and carriage return, behind any invisible characters)."""
+    every = pl.Series([chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000])
+    # A character starts a match if the pattern matches it followed by a formula start.
+    starts = every.filter((every + "=").str.contains(_FORMULA_START))
+    assert sorted(starts.to_list()) == sorted(RISKY_FIRST_CHARACTERS)
