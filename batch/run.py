@@ -29,7 +29,6 @@ from batch.columns import (
     plan_columns,
 )
 from batch.errors import BatchInputError
-from batch.household_plans import household_plans
 from batch.readers import (
     DEFAULT_CHUNK_ROWS,
     INPUT_FORMATS,
@@ -296,9 +295,12 @@ def _run_batch(
         for note in shown:
             notes(note)
         # Checked (and planned) before the main pass, so a register without 户编号 fails first.
-        households = (
-            household_plans(input_path, policies, options) if options.household_plan else None
-        )
+        households = None
+        if options.household_plan:
+            # Imported only when asked: the household planner is not needed by a plain run.
+            from batch.household_plans import household_plans
+
+            households = household_plans(input_path, policies, options)
         columnar = ColumnarPolicySet(policies, options.programmes)
         summary = Summary(columnar, options.lang, options.as_of)
         rows = error_rows = 0
