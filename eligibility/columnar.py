@@ -548,8 +548,6 @@ class _Positions:
     agree: list[int]
     amount: list[tuple[int, str]]
     named: list[int]
-    raw_start: int  # the raw codes are the parts from here ...
-    raw_end: int  # ... to here
 
     @classmethod
     def of(cls, decoder: _Decoder) -> _Positions:
@@ -560,10 +558,7 @@ class _Positions:
         agree = [next(counter) for _ in decoder.agree]
         amount = [(next(counter), path) for _, path in decoder.amount]
         named = [next(counter) for _ in decoder.named]
-        start = year + 1
-        return cls(
-            profile, year, raw, hinges, agree, amount, named, start, start + sum(map(len, raw))
-        )
+        return cls(profile, year, raw, hinges, agree, amount, named)
 
 
 @dataclass(frozen=True)
@@ -621,11 +616,6 @@ class ColumnarProgramme:
     fact_exprs: list[pl.Expr] = field(default_factory=list)
     _decoder: _Decoder | None = field(default=None, repr=False)
     _positions: _Positions | None = field(default=None, repr=False)
-    # Per pattern of raw codes: the criteria's outcomes, the verdict, and per criterion whether
-    # its variants disagree (None: not unknown).
-    _outcomes: dict[tuple[int, ...], tuple[tuple[int, ...], Verdict, tuple[bool | None, ...]]] = (
-        field(default_factory=dict, repr=False)
-    )
     # The codes of a signature's reasons by (profile, year, outcomes): few.
     _codes: dict[tuple[int, int, tuple[int, ...]], str | None] = field(
         default_factory=dict, repr=False
@@ -735,21 +725,12 @@ class ColumnarProgramme:
             )
         if plan.not_in_force is not None:
             return Decision(plan, profile, year, "ineligible", (), False, [])
-        # The raw codes lie side by side among the parts, and a register has few patterns of
-        # them: each pattern is combined and judged once.
-        raw = tuple(parts[at.raw_start : at.raw_end])
-        judged = self._outcomes.get(raw)
-        if judged is None:
-            combined = [criterion_outcome([parts[n] for n in places]) for places in at.raw]
-            outcomes = tuple(code for code, _ in combined)
-            judged = self._outcomes[raw] = (
-                outcomes,
-                verdict_of(outcomes),
-                tuple(disagree if code == UNKNOWN else None for code, disagree in combined),
-            )
-        outcomes, verdict, open_ = judged
+        combined = [criterion_outcome([parts[n] for n in places]) for places in at.raw]
+        outcomes = tuple(code for code, _ in combined)
+        verdict = verdict_of(outcomes)
         found: list[set[str] | None] = [
-            None if disagree is None else ({REGION} if disagree else set()) for disagree in open_
+            ({REGION} if disagree else set()) if code == UNKNOWN else None
+            for code, disagree in combined
         ]
         for n, i, path in at.hinges:
             hinged = found[i]
