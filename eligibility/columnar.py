@@ -1328,31 +1328,20 @@ class ColumnarPolicySet:
         # Warnings are whole sentences, one per line of the cell: run together ("…为准。2026年起…")
         # they read as one (review9 F13).  As codes, they are separated as the reasons' are.
         sentences = " " if reasons == "codes" else "\n"
-        # Signatures share a few missing lists and warnings: each is shown once.
-        shown_missing: dict[tuple[str, ...], object] = {}
-        shown_warnings: dict[tuple[str, ...], object] = {}
         for parts in signatures:
             described = compiled.describe_parts(parts, lang, reasons)
+            said = described.reasons
             missing, warnings = described.missing, described.warnings
-            missing_key, warnings_key = tuple(missing), tuple(warnings)
-            if missing_key in shown_missing:
-                shown = shown_missing[missing_key]
-            else:
-                labels = missing
-                if missing_as == "label":
-                    labels = [self._labels[p].in_(lang) for p in missing]
-                shown = labels if separator is None else (separator.join(labels) or None)
-                shown_missing[missing_key] = shown
-            if warnings_key in shown_warnings:
-                warned = shown_warnings[warnings_key]
-            else:
-                warned = warnings if separator is None else (sentences.join(warnings) or None)
-                shown_warnings[warnings_key] = warned
+            shown = missing
+            if missing_as == "label":
+                shown = [self._labels[p].in_(lang) for p in missing]
             verdicts.append(described.decision.verdict)
             stands.append(described.decision.amount_stands)
-            reasons_list.append(described.reasons)
-            missing_list.append(shown)
-            warnings_list.append(warned)
+            reasons_list.append(said)
+            missing_list.append(shown if separator is None else (separator.join(shown) or None))
+            warnings_list.append(
+                warnings if separator is None else (sentences.join(warnings) or None)
+            )
         return _worded_frame(
             worded_keys, verdicts, stands, reasons_list, missing_list, separator, warnings_list
         )
