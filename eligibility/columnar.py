@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial, reduce
 from typing import Literal
@@ -485,38 +485,6 @@ class _Decoder:
     amount: list[tuple[_Place, str]]
     named: list[_Place]
 
-    @property
-    def places(self) -> list[_Place]:
-        """Every part's place, in the order `parts` gives their values (`ColumnarProgramme._at`
-        says where each part is among them)."""
-        return [
-            self.profile,
-            self.year,
-            *(place for places in self.raw for place in places),
-            *(place for place, _, _ in self.hinges),
-            *self.agree,
-            *(place for place, _ in self.amount),
-            *self.named,
-        ]
-
-    def parts(self, words: Sequence[object]) -> tuple[int, ...]:
-        """The values of every part of a signature (its integer words), in `places` order."""
-        found = []
-        for word, shift, mask in self.places:
-            value = words[word]
-            assert isinstance(value, int)
-            found.append((value >> shift) & mask)
-        return tuple(found)
-
-    def part_exprs(self, columns: Sequence[str]) -> list[pl.Expr]:
-        """`parts` as polars expressions over the signature's word columns, one column each."""
-        # The words are never negative (`expressions` sums parts below bit 63): a shift right
-        # is a floor division, a mask a remainder.
-        return [
-            (pl.col(columns[word]) // (1 << shift) % (mask + 1)).alias(f"__part{n}")
-            for n, (word, shift, mask) in enumerate(self.places)
-        ]
-
     @classmethod
     def of(cls, compiled: ColumnarProgramme) -> _Decoder:
         def slot(key: tuple[str, int, str]) -> _Place:
@@ -535,30 +503,6 @@ class _Decoder:
             amount=[(slot(("amount", 0, path)), path) for path, _ in compiled.amount_hinges],
             named=[slot(("named", j, "")) for j in range(len(compiled.fact_columns))],
         )
-
-
-@dataclass(frozen=True)
-class _Positions:
-    """Where each part of a signature is among the values `_Decoder.parts` gives."""
-
-    profile: int
-    year: int
-    raw: list[list[int]]  # per criterion, per variant
-    hinges: list[tuple[int, int, str]]  # (position, criterion, fact)
-    agree: list[int]
-    amount: list[tuple[int, str]]
-    named: list[int]
-
-    @classmethod
-    def of(cls, decoder: _Decoder) -> _Positions:
-        counter = iter(range(len(decoder.places)))
-        profile, year = next(counter), next(counter)
-        raw = [[next(counter) for _ in places] for places in decoder.raw]
-        hinges = [(next(counter), i, path) for _, i, path in decoder.hinges]
-        agree = [next(counter) for _ in decoder.agree]
-        amount = [(next(counter), path) for _, path in decoder.amount]
-        named = [next(counter) for _ in decoder.named]
-        return cls(profile, year, raw, hinges, agree, amount, named)
 
 
 @dataclass(frozen=True)
@@ -615,11 +559,6 @@ class ColumnarProgramme:
     fact_columns: list[tuple[int, str]] = field(default_factory=list)
     fact_exprs: list[pl.Expr] = field(default_factory=list)
     _decoder: _Decoder | None = field(default=None, repr=False)
-    _positions: _Positions | None = field(default=None, repr=False)
-    # The codes of a signature's reasons by (profile, year, outcomes): few.
-    _codes: dict[tuple[int, int, tuple[int, ...]], str | None] = field(
-        default_factory=dict, repr=False
-    )
     _named: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
     # A criterion's reason by (profile, criterion, outcome, language, facts named): few.
     _reasons: dict[tuple[int, int, int, str, tuple[bool, ...]], str] = field(
@@ -693,31 +632,24 @@ class ColumnarProgramme:
         """The columns `expressions()` gives with the values of the named facts."""
         return [f"__{self.id}.fact{j}" for j in range(len(self.fact_columns))]
 
-    @property
-    def decoder(self) -> _Decoder:
-        """Where each part of a signature sits in its integer words."""
+    def _reader(self, words: Sequence[object]) -> tuple[_Decoder, Callable[[_Place], int]]:
         if self._decoder is None:
             self._decoder = _Decoder.of(self)
-        return self._decoder
 
-    @property
-    def _at(self) -> _Positions:
-        if self._positions is None:
-            self._positions = _Positions.of(self.decoder)
-        return self._positions
+        def read(place: _Place) -> int:
+            word = words[place[0]]
+            assert isinstance(word, int)
+            return (word >> place[1]) & place[2]
+
+        return self._decoder, read
 
     def decision(self, words: Sequence[object]) -> Decision:
-        """What a signature (its integer words) decides (`decide`)."""
-        return self.decide(self.decoder.parts(words))
-
-    def decide(self, parts: Sequence[int]) -> Decision:
-        """What a signature (the values of its parts, `_Decoder.parts`) decides: the row
-        back-end's semantics (`criterion_outcome`, `verdict_of`, `weighs_amount`,
-        `settle_amount`, `missing_facts`) applied to the raw codes and bits the columns
-        computed."""
-        at = self._at
-        profile = parts[at.profile]
-        year = _YEAR_BASE + parts[at.year]
+        """What a signature (its integer words) decides: the row back-end's semantics
+        (`criterion_outcome`, `verdict_of`, `weighs_amount`, `settle_amount`, `missing_facts`)
+        applied to the raw codes and bits the columns computed."""
+        decoder, read = self._reader(words)
+        profile = read(decoder.profile)
+        year = _YEAR_BASE + read(decoder.year)
         plan = self._plans.get((profile, year))
         if plan is None:
             plan = self._plans[(profile, year)] = plans_of(self.policies).of_profile(
@@ -725,23 +657,23 @@ class ColumnarProgramme:
             )
         if plan.not_in_force is not None:
             return Decision(plan, profile, year, "ineligible", (), False, [])
-        combined = [criterion_outcome([parts[n] for n in places]) for places in at.raw]
+        combined = [criterion_outcome([read(p) for p in places]) for places in decoder.raw]
         outcomes = tuple(code for code, _ in combined)
         verdict = verdict_of(outcomes)
         found: list[set[str] | None] = [
             ({REGION} if disagree else set()) if code == UNKNOWN else None
             for code, disagree in combined
         ]
-        for n, i, path in at.hinges:
+        for place, i, path in decoder.hinges:
             hinged = found[i]
-            if hinged is not None and parts[n]:
+            if hinged is not None and read(place):
                 hinged.add(path)
         hinges = tuple(None if h is None else frozenset(h) for h in found)
         stands, amount_hinges = False, frozenset[str]()
         if self.amount is not None and weighs_amount(verdict):
             stands, amount_hinges = settle_amount(
-                [bool(parts[n]) for n in at.agree],
-                [frozenset(path for n, path in at.amount if parts[n])],
+                [bool(read(p)) for p in decoder.agree],
+                [frozenset(path for place, path in decoder.amount if read(place))],
             )
         # Many signatures differ only in what no fact list reads (a known value's bit).
         key = (verdict, hinges, amount_hinges)
@@ -752,15 +684,10 @@ class ColumnarProgramme:
         return Decision(plan, profile, year, verdict, outcomes, stands, missing)
 
     def describe(self, words: Sequence[object], lang: Lang, reasons: Reasons = "text") -> Described:
-        """A signature's (its integer words') decision with its reasons (`describe_parts`)."""
-        return self.describe_parts(self.decoder.parts(words), lang, reasons)
-
-    def describe_parts(
-        self, parts: Sequence[int], lang: Lang, reasons: Reasons = "text"
-    ) -> Described:
-        """A signature's (the values of its parts') decision with its reasons (worded, as
-        `codes`, or none), missing facts and warnings in `lang`."""
-        decision = self.decide(parts)
+        """A signature's decision with its reasons (worded, as `codes`, or none), missing facts
+        and warnings in `lang`."""
+        decoder, read = self._reader(words)
+        decision = self.decision(words)
         plan = decision.plan
         if reasons == "codes":
             # The warnings as codes too, spelled out in the legend with the reasons' codes.
@@ -776,8 +703,8 @@ class ColumnarProgramme:
                 decision, not_in_force_reason(plan.not_in_force, lang)[1], [], warnings
             )
         values = {
-            key: _token(j) if parts[n] else None
-            for j, (key, n) in enumerate(zip(self.fact_columns, self._at.named, strict=True))
+            key: _token(j) if read(place) else None
+            for j, (key, place) in enumerate(zip(self.fact_columns, decoder.named, strict=True))
         }
         worded: list[str] = []
         for i, outcome in enumerate(decision.outcomes):
@@ -827,22 +754,15 @@ class ColumnarProgramme:
         """The reasons as codes: the ids of the criteria not met (`id!`) and unknown (`id?`), in
         the programme's order, space-separated; `ColumnarPolicySet.legend` spells them out."""
         year = decision.year
-        key = (decision.profile, year, decision.outcomes)
-        if key in self._codes:
-            return self._codes[key]
         if decision.plan.not_in_force is not None:
             self._coded.add((decision.profile, year, -1, NOT_MET))
-            said: str | None = reason_code(NOT_IN_FORCE_CRITERION, False)
-        else:
-            codes: list[str] = []
-            for i, outcome in enumerate(decision.outcomes):
-                if outcome in (NOT_MET, UNKNOWN):
-                    criterion = self.programme.criteria[i].spec.id
-                    codes.append(reason_code(criterion, outcome == UNKNOWN))
-                    self._coded.add((decision.profile, year, i, outcome))
-            said = " ".join(codes) or None
-        self._codes[key] = said
-        return said
+            return reason_code(NOT_IN_FORCE_CRITERION, False)
+        codes: list[str] = []
+        for i, outcome in enumerate(decision.outcomes):
+            if outcome in (NOT_MET, UNKNOWN):
+                codes.append(reason_code(self.programme.criteria[i].spec.id, outcome == UNKNOWN))
+                self._coded.add((decision.profile, year, i, outcome))
+        return " ".join(codes) or None
 
     def warning_codes(self, decision: Decision) -> list[str]:
         """The signature's warnings as codes (`Programme.coded_warnings`), in the order the
@@ -866,7 +786,7 @@ class ColumnarProgramme:
     ) -> str:
         """One criterion's reason as `describe` words it for rows of `profile` in `year`:
         `describe` itself on a signature where only that criterion is not met (or unknown)."""
-        decoder = self.decoder
+        decoder, _ = self._reader(())
         words = [0] * self.words
 
         def put(place: _Place, value: int) -> None:
@@ -1308,9 +1228,8 @@ class ColumnarPolicySet:
         reasons: Reasons = "text",
     ) -> pl.DataFrame:
         """The decision and wording of the signatures `new`, as shown."""
-        # Each signature's parts taken out of its words by polars, all at once.
         if keys.width == 1:
-            frame = new.alias(keys.columns[0]).to_frame()
+            signatures: Iterable[tuple[object, ...]] = ((word,) for word in new)
             worded_keys = new
         else:
             frame = (
@@ -1319,7 +1238,7 @@ class ColumnarPolicySet:
                 .unique(subset="__key")
             )
             worded_keys = frame["__key"]
-        signatures = frame.select(compiled.decoder.part_exprs(keys.columns)).iter_rows()
+            signatures = frame.drop("__key").iter_rows()
         verdicts: list[str] = []
         stands: list[bool] = []
         reasons_list: list[str | None] = []
@@ -1328,8 +1247,8 @@ class ColumnarPolicySet:
         # Warnings are whole sentences, one per line of the cell: run together ("…为准。2026年起…")
         # they read as one (review9 F13).  As codes, they are separated as the reasons' are.
         sentences = " " if reasons == "codes" else "\n"
-        for parts in signatures:
-            described = compiled.describe_parts(parts, lang, reasons)
+        for words in signatures:
+            described = compiled.describe(words, lang, reasons)
             said = described.reasons
             missing, warnings = described.missing, described.warnings
             shown = missing
