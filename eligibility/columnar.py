@@ -1185,18 +1185,7 @@ class ColumnarPolicySet:
         # it: only signatures new in this chunk are decided in Python, and a register has few
         # after its first chunks.
         table_id = (id(compiled), lang, missing_as, separator, reasons)
-        with self._lock:
-            known = self._worded.get(table_id)
-        if known is None:
-            distinct = key.unique()
-        else:
-            # The rows join the table first: the signatures it lacks are those left unmatched
-            # (a verdict is never null in it), usually few or none.
-            joined = key.to_frame().join(known, on="__key", how="left", maintain_order="left")
-            unmatched = joined["verdict"].is_null()
-            if not unmatched.any():
-                return joined
-            distinct = key.filter(unmatched).unique()
+        distinct = key.unique()
         with self._lock:
             known = self._worded.get(table_id)
             new = (
@@ -1206,8 +1195,7 @@ class ColumnarPolicySet:
             )
             if new.len():
                 if known is not None and known.height > _MEMO_SIZE:
-                    # Too many kept: start again from this chunk's signatures, all of them.
-                    known, new = None, key.unique()
+                    known, new = None, distinct
                 added = self._worded_rows(
                     keys, key, new, compiled, lang, missing_as, separator, reasons
                 )
