@@ -645,10 +645,15 @@ def identity_number_screen(text: pl.Series) -> pl.Series:
     """
     number = pl.col("text")
     digits = pl.col("digits")
-    # The check sum, digit by digit by division of the one integer: far cheaper than 17 slices.
+    # The check sum over blocks of three digits of the one integer, each block's share looked
+    # up (`_ID_BLOCK_SUMS`): a third of the operations of going digit by digit, and far
+    # cheaper than 17 slices of the text.
     total = reduce(
-        lambda acc, item: acc + (digits // 10 ** (16 - item[0]) % 10) * item[1],
-        enumerate(_ID_WEIGHTS),
+        lambda acc, block: (
+            acc
+            + pl.lit(block[2]).gather(digits // 10 ** (17 - block[0] - block[1]) % 10 ** block[1])
+        ),
+        _ID_BLOCK_SUMS,
         pl.lit(0, dtype=pl.UInt64),
     )
     # The birth date YYYYMMDD read as numbers (cheaper than parsing dates).
@@ -690,6 +695,23 @@ def identity_number_screen(text: pl.Series) -> pl.Series:
 # The core's own GB 11643 weights and check characters: one definition of the algorithm.
 _ID_WEIGHTS = identity.CHECK_WEIGHTS
 _ID_CHECK = identity.CHECK_CHARACTERS
+
+
+def _block_sums(start: int, width: int) -> pl.Series:
+    """For every value of the `width` digits from position `start` of the first 17, their share
+    of the weighted check sum (each digit times its weight in `_ID_WEIGHTS`)."""
+    weights = _ID_WEIGHTS[start : start + width]
+    sums = [
+        sum(int(d) * w for d, w in zip(f"{value:0{width}d}", weights, strict=True))
+        for value in range(10**width)
+    ]
+    return pl.Series(sums, dtype=pl.UInt64)
+
+
+# (start, width, shares) of each block of the 17 digits: five of three digits, one of two.
+_ID_BLOCK_SUMS = [
+    (start, min(3, 17 - start), _block_sums(start, min(3, 17 - start))) for start in range(0, 17, 3)
+]
 
 
 def _identity_numbers(column: pl.Series, lang: Lang) -> tuple[pl.Series, pl.Series, pl.Series]:

@@ -51,6 +51,10 @@ class Register:
     notes: list[str] = field(default_factory=list)
     """What was found while opening that a person should know (the sheet, the header rows)."""
     name: str = ""
+    utf8_unchecked: bool = False
+    """A CSV register whose start is UTF-8, read as UTF-8 without reading it all first: the
+    reader checks the text as it parses it, and a byte that is not UTF-8 further on stops the
+    reading with `NotUtf8Error` (the caller opens it again with the whole file judged)."""
 
     def read(self, categorical: Collection[str] = ()) -> Iterator[pl.DataFrame]:
         """The chunks; a reader's failure midway (a malformed row) as a `BatchInputError`.
@@ -70,6 +74,8 @@ class Register:
             except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
                 if isinstance(exc, BatchInputError):
                     raise
+                if self.utf8_unchecked and "utf-8" in str(exc).lower():
+                    raise NotUtf8Error(f"{self.name}: not all UTF-8") from exc
                 raise BatchInputError(f"{self.name}: cannot read: {exc}") from exc
             yield chunk
 
@@ -79,18 +85,30 @@ class Register:
             path.unlink(missing_ok=True)
 
 
+class NotUtf8Error(Exception):
+    """A CSV register opened with `utf8_while_reading` holds bytes that are not UTF-8 after
+    its start: open it again without, so that its encoding is judged on the whole file."""
+
+
 def open_register(
     path: Path,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     *,
     known: Collection[str] = (),
     sheet: str | None = None,
+    utf8_while_reading: bool = False,
 ) -> Register:
     """Open a CSV, XLSX or Parquet register; raise `BatchInputError` saying why it cannot be.
 
     `known` holds the known headers (normalised, `batch.columns.known_headers`): with them the
     header row and the sheet are looked for; without, the header is the first row of the first
     sheet.  `sheet` (XLSX only) is a sheet's name or its number from 1.
+
+    `utf8_while_reading` (CSV): a file whose first block is UTF-8 is not read through first to
+    judge its encoding; polars checks every cell it reads, and a later byte that is not UTF-8
+    stops `Register.read` with `NotUtf8Error`, for the caller to open the file again without
+    (which judges the encoding on the whole file, `detect_encoding`).  A register is read once
+    instead of twice.
     """
     suffix = path.suffix.lower()
     if suffix not in INPUT_FORMATS:
@@ -106,7 +124,7 @@ def open_register(
         if suffix == ".parquet":
             register = _open_parquet(path, chunk_rows)
         elif suffix == ".csv":
-            register = _open_csv(path, chunk_rows, known)
+            register = _open_csv(path, chunk_rows, known, utf8_while_reading)
         else:
             register = _open_xlsx(path, chunk_rows, known, sheet)
     except BatchInputError:
@@ -262,11 +280,15 @@ def read_ends(group_rows: Sequence[int], chunk_rows: int) -> list[int]:
 # CSV
 
 
-def _open_csv(path: Path, chunk_rows: int, known: Collection[str]) -> Register:
+def _open_csv(
+    path: Path, chunk_rows: int, known: Collection[str], utf8_while_reading: bool = False
+) -> Register:
     cleanup: list[Path] = []
     notes: list[str] = []
     source = path
-    valid, lines = utf8_lines(path)
+    unchecked = utf8_while_reading and _starts_utf8(path)
+    # Lines to count only when the whole file is read first (else polars counts the rows).
+    valid, lines = (True, -1) if unchecked else utf8_lines(path)
     encoding, bad = ("utf-8", 0) if valid else _judged(path)
     if encoding != "utf-8" or bad:
         # Excel and WPS on Chinese Windows save "CSV" in GB18030 (GBK): convert a copy, with
@@ -284,7 +306,7 @@ def _open_csv(path: Path, chunk_rows: int, known: Collection[str]) -> Register:
     if block is not None and (block.start, block.rows) != (0, 1):
         skip = block.start + block.rows
         headers = list(block.names)
-        total = max(lines - skip, 0)
+        total: int | None = max(lines - skip, 0)
         notes.append(_where(block))
 
         def scan(categorical: Collection[str]) -> pl.LazyFrame:
@@ -311,12 +333,36 @@ def _open_csv(path: Path, chunk_rows: int, known: Collection[str]) -> Register:
             renamed = {r: h for r, h in zip(read, headers, strict=True) if r != h}
             return frame.rename(renamed) if renamed else frame
 
+    if unchecked:
+        # Polars counts the rows without decoding them (several threads, quoted line breaks
+        # understood).
+        total = int(scan(()).select(pl.len()).collect().item())
+
     def chunks(categorical: Collection[str]) -> Iterator[pl.DataFrame]:
         yield from scan(categorical).collect_batches(chunk_size=chunk_rows)
 
     return Register(
-        headers=headers, total=total, chunks=chunks, cleanup=cleanup, damaged=bad > 0, notes=notes
+        headers=headers,
+        total=total,
+        chunks=chunks,
+        cleanup=cleanup,
+        damaged=bad > 0,
+        notes=notes,
+        utf8_unchecked=unchecked,
     )
+
+
+def _starts_utf8(path: Path) -> bool:
+    """Whether the file's first block (up to its last line end there) is UTF-8."""
+    with path.open("rb") as stream:
+        head = stream.read(_BLOCK)
+        if stream.read(1):
+            head = head[: head.rfind(b"\n") + 1]
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _cell_dtype(categorical: bool) -> pl.DataType:

@@ -29,8 +29,14 @@ from batch.columns import (
     plan_columns,
 )
 from batch.errors import BatchInputError
-from batch.household_plans import household_plans
-from batch.readers import DEFAULT_CHUNK_ROWS, INPUT_FORMATS, REPLACEMENT, Register, open_register
+from batch.readers import (
+    DEFAULT_CHUNK_ROWS,
+    INPUT_FORMATS,
+    REPLACEMENT,
+    NotUtf8Error,
+    Register,
+    open_register,
+)
 from batch.summary import ERROR_COLUMN, Summary
 from batch.what_if import what_if_columns
 from batch.writers import OUTPUT_FORMATS, XLSX_MAX_ROWS, atomic_output, open_writer, write_side_csv
@@ -241,8 +247,47 @@ def run_batch(
         raise BatchInputError(
             f"unknown programme {unknown[0]!r}; known: {', '.join(policies.programmes)}"
         )
+    said: list[str] = []
+
+    def once(note: str) -> None:
+        if note not in said:
+            said.append(note)
+            if notes is not None:
+                notes(note)
+
+    try:
+        # A CSV register that starts as UTF-8 is read once, its text checked as it is parsed;
+        # should a byte further on not be UTF-8, nothing is written and it is read again, its
+        # encoding judged on the whole file first (`open_register`).
+        return _run_batch(
+            input_path, output_path, options, policies, progress, once, write_summary_csv, True
+        )
+    except NotUtf8Error:
+        return _run_batch(
+            input_path, output_path, options, policies, progress, once, write_summary_csv, False
+        )
+
+
+def _run_batch(
+    input_path: Path,
+    output_path: Path,
+    options: BatchOptions,
+    policies: PolicySet,
+    progress: Progress | None,
+    notes: Callable[[str], None],
+    write_summary_csv: bool,
+    utf8_while_reading: bool,
+) -> BatchResult:
+    """`run_batch` once its options are checked (`notes` shows each note once)."""
+    suffix = output_path.suffix.lower()
     known = known_headers(policies)
-    register = open_register(input_path, options.chunk_rows, known=known, sheet=options.sheet)
+    register = open_register(
+        input_path,
+        options.chunk_rows,
+        known=known,
+        sheet=options.sheet,
+        utf8_while_reading=utf8_while_reading,
+    )
     try:
         if suffix == ".xlsx" and register.total is not None and register.total > XLSX_MAX_ROWS:
             raise BatchInputError(
@@ -253,12 +298,14 @@ def run_batch(
             raise BatchInputError(_no_known_header(input_path, policies))
         shown = [*register.notes, *plan.notes]
         for note in shown:
-            if notes is not None:
-                notes(note)
+            notes(note)
         # Checked (and planned) before the main pass, so a register without 户编号 fails first.
-        households = (
-            household_plans(input_path, policies, options) if options.household_plan else None
-        )
+        households = None
+        if options.household_plan:
+            # Imported only when asked: the household planner is not needed by a plain run.
+            from batch.household_plans import household_plans
+
+            households = household_plans(input_path, policies, options)
         columnar = ColumnarPolicySet(policies, options.programmes)
         summary = Summary(columnar, options.lang, options.as_of)
         rows = error_rows = 0

@@ -569,6 +569,8 @@ class ColumnarProgramme:
     # (criterion -1: the programme is not in force).
     _coded: set[tuple[int, int, int, int]] = field(default_factory=set, repr=False)
     _plans: dict[tuple[int, int], ProgrammePlan] = field(default_factory=dict, repr=False)
+    # The warning codes of rows by (profile, year): what `legend` spells out with the reasons.
+    _warning_codes: dict[tuple[int, int], list[str]] = field(default_factory=dict, repr=False)
     _missing: dict[tuple[object, ...], list[str]] = field(default_factory=dict, repr=False)
 
     @property
@@ -688,10 +690,14 @@ class ColumnarProgramme:
         decoder, read = self._reader(words)
         decision = self.decision(words)
         plan = decision.plan
+        if reasons == "codes":
+            # The warnings as codes too, spelled out in the legend with the reasons' codes.
+            return Described(
+                decision, self.codes(decision), decision.missing, self.warning_codes(decision)
+            )
         warnings = list(plan.warnings[lang])
         if reasons != "text":
-            said = self.codes(decision) if reasons == "codes" else None
-            return Described(decision, said, decision.missing, warnings)
+            return Described(decision, None, decision.missing, warnings)
         if plan.not_in_force is not None:
             # As the row back-end: one reason, nothing missing.
             return Described(
@@ -758,6 +764,23 @@ class ColumnarProgramme:
                 codes.append(reason_code(self.programme.criteria[i].spec.id, outcome == UNKNOWN))
                 self._coded.add((decision.profile, year, i, outcome))
         return " ".join(codes) or None
+
+    def warning_codes(self, decision: Decision) -> list[str]:
+        """The signature's warnings as codes (`Programme.coded_warnings`), in the order the
+        row back-end words them; `ColumnarPolicySet.legend` spells them out."""
+        key = (decision.profile, decision.year)
+        found = self._warning_codes.get(key)
+        if found is None:
+            found = self._warning_codes[key] = [
+                code for code, _ in self.warning_texts(decision.profile, decision.year, "zh")
+            ]
+        return found
+
+    def warning_texts(self, profile: int, year: int, lang: Lang) -> tuple[tuple[str, str], ...]:
+        """The warnings of rows of `profile` in `year` with their codes, in `lang`: those of
+        the profile's plan (`ProgrammePlan.warnings`), worded at the same region and date."""
+        region_code, day = self.profiles.point(profile, year)
+        return self.programme.coded_warnings(region_code, day, lang)
 
     def reason_text(
         self, profile: int, year: int, criterion: int, unknown: bool, lang: Lang
@@ -1041,7 +1064,8 @@ class ColumnarPolicySet:
         `as_of` (a date on every row).  `missing` is a list of fact paths, or of labels in `lang`
         with `missing_as="label"`; with a `separator` it is joined into one string, and the
         warnings (`Determination.warnings`) into one text.  `reasons`: the reasons worded
-        (`text`), as codes (`codes`: see `ColumnarProgramme.codes` and `legend`), or left out
+        (`text`), as codes (`codes`: see `ColumnarProgramme.codes` and `legend`; the warnings
+        are then codes too, `ColumnarProgramme.warning_codes`, joined by a space), or left out
         (`none`: no `.reasons` column).
         """
         frame = (
@@ -1210,8 +1234,8 @@ class ColumnarPolicySet:
         missing_list: list[object] = []
         warnings_list: list[object] = []
         # Warnings are whole sentences, one per line of the cell: run together ("…为准。2026年起…")
-        # they read as one (review9 F13).
-        sentences = "\n"
+        # they read as one (review9 F13).  As codes, they are separated as the reasons' are.
+        sentences = " " if reasons == "codes" else "\n"
         for words in signatures:
             described = compiled.describe(words, lang, reasons)
             said = described.reasons
@@ -1231,8 +1255,9 @@ class ColumnarPolicySet:
         )
 
     def legend(self) -> pl.DataFrame:
-        """Each reason code given so far, spelled out: programme id, code, the reason in zh and
-        in en, and where it applies when its wording differs by region or date (`where`)."""
+        """Each reason code given so far, then each warning code (`Programme.coded_warnings`),
+        spelled out: programme id, code, the reason or warning in zh and in en, and where it
+        applies when its wording differs by region or date (`where`)."""
         rows: list[tuple[str, str, str, str, str]] = []
         for single, multi in self.programmes:
             seen: dict[tuple[int, int], dict[tuple[str, str], list[int]]] = {}
@@ -1254,6 +1279,28 @@ class ColumnarPolicySet:
                     NOT_IN_FORCE_CRITERION if i < 0 else single.programme.criteria[i].spec.id
                 )
                 code = reason_code(criterion, outcome == UNKNOWN)
+                for (zh, en), profiles in wordings.items():
+                    where = (
+                        ", ".join(single.profiles.where(p) for p in sorted(profiles))
+                        if len(wordings) > 1
+                        else ""
+                    )
+                    rows.append((single.id, code, zh, en, where))
+            # The warnings given as codes, after the reasons: each in the words the text output
+            # gives it, where and when it applies if they differ by region or date.
+            warned: dict[str, dict[tuple[str, str], list[int]]] = {}
+            for compiled in (single, multi):
+                if compiled is None:
+                    continue
+                for profile, year in sorted(compiled._warning_codes):
+                    in_zh = dict(compiled.warning_texts(profile, year, "zh"))
+                    in_en = dict(compiled.warning_texts(profile, year, "en"))
+                    for code in compiled._warning_codes[(profile, year)]:
+                        said = (in_zh.get(code, ""), in_en.get(code, ""))
+                        places = warned.setdefault(code, {}).setdefault(said, [])
+                        if profile not in places:
+                            places.append(profile)
+            for code, wordings in sorted(warned.items()):
                 for (zh, en), profiles in wordings.items():
                     where = (
                         ", ".join(single.profiles.where(p) for p in sorted(profiles))

@@ -49,6 +49,9 @@ UNCONFIRMED_WARNING = Text(
     en="The rules for {year} have not been verified yet; this follows the rules as checked for "
     "{confirmed}. What your county announces prevails.",
 )
+# A warning's code begins so (`Programme.coded_warnings`): told apart from reason codes
+# (`<criterion>!` / `<criterion>?`) in a batch's cells and legend.
+WARNING_CODE_PREFIX = "warn."
 # A programme none of whose rules had started on the date (finding 13): the one criterion of
 # its `ineligible` answer, and how the verdict reads.  Nothing is asked and no amount is given:
 # there was no such programme to apply to on that day.
@@ -187,7 +190,7 @@ class Programme:
     _variants_cache: dict[tuple[str, dt.date], tuple[dict[str, ParamValue], ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
-    _warnings_cache: dict[tuple[str, dt.date, str], tuple[str, ...]] = field(
+    _warnings_cache: dict[tuple[str, dt.date, str], tuple[tuple[str, str], ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -366,6 +369,15 @@ class Programme:
         They depend only on the programme, the region and the date, and name no date of
         `as_of` but its year: the batch path words them once per parameter profile and year.
         """
+        return tuple(line for _, line in self.coded_warnings(region_code, as_of, lang))
+
+    def coded_warnings(
+        self, region_code: str | None, as_of: dt.date, lang: Lang
+    ) -> tuple[tuple[str, str], ...]:
+        """The warnings of `warnings`, each with its code: what it is about, the same in every
+        language (`warn.unconfirmed`, `warn.not_yet.<parameter>`, `warn.note.<parameter>`,
+        `warn.unset.<parameter>`, `warn.ended.<parameter>`, `warn.table_ended`); a batch with
+        reason codes shows these and spells them out in its legend (`WARNING_CODE_PREFIX`)."""
         key = (region_code or "", as_of, lang)
         found = self._warnings_cache.get(key)
         if found is None:
@@ -374,16 +386,18 @@ class Programme:
                 self._warnings_cache[key] = found
         return found
 
-    def _warnings(self, region_code: str | None, as_of: dt.date, lang: Lang) -> list[str]:
-        said: list[str] = []
+    def _warnings(
+        self, region_code: str | None, as_of: dt.date, lang: Lang
+    ) -> list[tuple[str, str]]:
+        said: list[tuple[str, str]] = []
 
-        def say(text: Text, **values: object) -> None:
+        def say(code: str, text: Text, **values: object) -> None:
             line = text.format(values).in_(lang).strip()
             # Whole sentences: the batch runs them together in one cell.
             if line and line[-1] not in "。！？.!?":
                 line += "。" if lang == "zh" else "."
-            if line not in said:
-                said.append(line)
+            if all(line != seen for _, seen in said):
+                said.append((WARNING_CODE_PREFIX + code, line))
 
         gaps = self.gaps(region_code, as_of)
         params = self.policy.parameters
@@ -393,6 +407,7 @@ class Programme:
         ended = any(g.ended is not None and params[g.name].gap_note is None for g in gaps)
         if confirmed is not None and as_of > confirmed and not ended:
             say(
+                "unconfirmed",
                 self.policy.unconfirmed_warning or UNCONFIRMED_WARNING,
                 year=as_of.year,
                 confirmed=_period_words(confirmed, lang),
@@ -403,9 +418,10 @@ class Programme:
         for gap in (g for g in gaps if g.ended is None):
             note = params[gap.name].gap_note
             if note is not None:
-                say(note)
+                say(f"note.{gap.name}", note)
             elif gap.starts is not None:
                 say(
+                    f"not_yet.{gap.name}",
                     NOT_YET_PARAMETER,
                     what=params[gap.name].description.in_(lang),
                     starts=_date_words(gap.starts, lang),
@@ -415,19 +431,20 @@ class Programme:
         for name in sorted({n for c in self.criteria for n in c.required_params}):
             entry = select_parameter_value(params[name], region_code, as_of)
             if entry is not None and entry.value is None and entry.note is not None:
-                say(entry.note)
+                say(f"unset.{name}", entry.note)
         local_last: dt.date | None = None
         for gap in gaps:
             if gap.ended is None:
                 continue
             note = params[gap.name].gap_note
             if note is not None:
-                say(note)
+                say(f"note.{gap.name}", note)
                 continue
             assert gap.ended.until is not None
             last = gap.ended.until - dt.timedelta(days=1)
             if gap.ended.region is None:
                 say(
+                    f"ended.{gap.name}",
                     ENDED_NATIONAL,
                     what=params[gap.name].description.in_(lang),
                     last=_period_words(last, lang),
@@ -436,7 +453,7 @@ class Programme:
             elif local_last is None or last > local_last:
                 local_last = last
         if local_last is not None:
-            say(ENDED_TABLE, last=_period_words(local_last, lang), year=as_of.year)
+            say("table_ended", ENDED_TABLE, last=_period_words(local_last, lang), year=as_of.year)
         return said
 
     def parameter_source(

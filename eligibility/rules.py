@@ -451,7 +451,9 @@ def fold(expr: Expr, params: Params) -> Expr:
     if isinstance(expr, (Fact, Const)):
         return expr
     if not fact_paths(expr):
-        value, _ = _compile(expr)(_EMPTY, params)
+        # The node's own compiled function, memoised (`compile_expr`): plans of many regions
+        # and dates fold the same nodes under their own parameters.
+        value, _ = compile_expr(expr)(_EMPTY, params)
         return Const(value)  # type: ignore[arg-type]
     match expr:
         case Compare(op, left, right):

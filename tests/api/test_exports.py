@@ -550,15 +550,20 @@ def policies() -> PolicySet:
     return load_bundled()
 
 
+WARNING_CODE = r"warn\.[a-z_]+(\.[a-z_0-9]+)?"
+
+
 def _used_codes(rows: pl.DataFrame, policies: PolicySet, lang: str) -> set[tuple[str, str]]:
-    """(programme as the legend names it, code) for every code in the rows' reasons."""
+    """(programme as the legend names it, code) for every code in the rows' reasons, and in
+    their warnings (with reason codes the warnings are codes too, in the same legend)."""
     used: set[tuple[str, str]] = set()
     for pid in policies.programmes:
         name = policies.programme(pid).policy.name
-        for said in rows[f"{pid}.reasons"].drop_nulls():
-            for code in said.split(" "):
-                assert re.fullmatch(CODE, code), said
-                used.add((name.zh if lang == "zh" else name.en, code))
+        for column, pattern in ((f"{pid}.reasons", CODE), (f"{pid}.warnings", WARNING_CODE)):
+            for said in rows[column].drop_nulls():
+                for code in said.split(" "):
+                    assert re.fullmatch(pattern, code), said
+                    used.add((name.zh if lang == "zh" else name.en, code))
     return used
 
 

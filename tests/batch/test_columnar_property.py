@@ -236,3 +236,32 @@ def test_warnings_and_outcome_wording_columnar_as_in_the_row_path() -> None:
     )
     # One warning per line of the cell, not run together (review9 F13).
     assert joined["transport_subsidy.warnings"] == "\n".join(expected["transport_subsidy.warnings"])
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(applicants(), min_size=2, max_size=30), st.sampled_from(["text", "codes"]))
+def test_signatures_kept_from_frame_to_frame_give_the_same_rows(
+    rows: list[dict[str, Any]], reasons: str
+) -> None:
+    """A register is decided frame by frame (chunks), the worded signatures kept between them
+    and started again when too many are kept: each frame comes out as decided alone."""
+    import eligibility.columnar as columnar
+
+    schema = fact_schema(POLICIES)
+    frames = [
+        pl.DataFrame(part, schema={p: schema[p] for p in rows[0]})
+        for part in (rows[: len(rows) // 2], rows[len(rows) // 2 :], rows)
+    ]
+    options: dict[str, Any] = {"lang": "zh", "reasons": reasons, "separator": "、"}
+    alone = [ColumnarPolicySet(POLICIES).evaluate(f, **options) for f in frames]
+    kept = ColumnarPolicySet(POLICIES)
+    assert [kept.evaluate(f, **options).to_dicts() for f in frames] == [a.to_dicts() for a in alone]
+    memo = columnar._MEMO_SIZE
+    columnar._MEMO_SIZE = 0  # every frame starts the kept signatures again
+    try:
+        again = ColumnarPolicySet(POLICIES)
+        assert [again.evaluate(f, **options).to_dicts() for f in frames] == [
+            a.to_dicts() for a in alone
+        ]
+    finally:
+        columnar._MEMO_SIZE = memo

@@ -11,6 +11,8 @@ import polars as pl
 import pytest
 import xlsxwriter
 
+from batch.columns import known_headers
+from batch.readers import NotUtf8Error, open_register
 from batch.run import BatchInputError, BatchOptions, run_batch
 from cli.main import main
 from eligibility.programme import PolicySet
@@ -62,6 +64,32 @@ def test_one_bad_byte_after_the_first_mib_flags_its_row_only(
     others = pl.int_range(pl.len()) != bad_row
     assert out.filter(others).equals(expected.filter(others))
     assert result.error_rows == expected["error"].is_not_null().sum() + 1
+
+
+def test_a_register_read_as_utf8_at_once_stops_at_a_byte_that_is_not(
+    tmp_path: Path, example: ModuleType, policies: PolicySet
+) -> None:
+    """Opened to check its text while reading (`utf8_while_reading`, as `run_batch` first
+    does), a file that is UTF-8 at its start but not further on is not read as if it were: the
+    reading stops with `NotUtf8Error`, and opened as before it is judged on the whole file."""
+    frame = many(example.register(), 1000)
+    text = frame.write_csv().encode("utf-8")
+    cut = text.index(b"\n", 2 * MIB) + 1
+    damaged = tmp_path / "damaged.csv"
+    damaged.write_bytes(text[:cut] + b"\xff\xfe" + text[cut:])
+    known = known_headers(policies)
+    register = open_register(damaged, 1000, known=known, utf8_while_reading=True)
+    assert register.utf8_unchecked and register.total == frame.height
+    with pytest.raises(NotUtf8Error):
+        for _ in register.read():
+            pass
+    again = open_register(damaged, 1000, known=known)
+    assert not again.utf8_unchecked and again.damaged
+    clean = tmp_path / "clean.csv"
+    clean.write_bytes(text)
+    read = open_register(clean, 1000, known=known, utf8_while_reading=True)
+    assert read.utf8_unchecked and read.total == frame.height
+    assert pl.concat(list(read.read())).equals(pl.read_csv(clean, infer_schema=False))
 
 
 def test_gbk_file_whose_first_mib_is_ascii(

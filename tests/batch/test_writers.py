@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from batch.run import BatchOptions, run_batch
-from batch.writers import neutralised
+from batch.writers import _FORMULA_START, RISKY_FIRST_CHARACTERS, neutralised
 from cli.main import main
 from eligibility.programme import PolicySet
 from tests.batch.conftest import AS_OF
@@ -159,6 +159,23 @@ def test_reasons_as_codes_with_a_legend_file(
             assert rest == ""
             used += 1
     assert used > 20
+    # The warnings are codes too (`warn.…`), each spelled out in the legend as the text output
+    # words it, one line of the worded cell per code, in the same order.
+    warned = 0
+    for pid in policies.programmes:
+        column = f"{pid}.warnings"
+        for said, worded in zip(codes[column], text[column], strict=True):
+            if said is None:
+                assert worded is None
+                continue
+            ids = said.split(" ")
+            lines = worded.split("\n")
+            assert len(ids) == len(lines), (said, worded)
+            for code, line in zip(ids, lines, strict=True):
+                assert re.fullmatch(r"warn\.[a-z_]+(\.[a-z_0-9]+)?", code), code
+                assert line in spelled[(names[pid], code)], (code, line)
+            warned += 1
+    assert warned > 0
     # Every code in the legend was used (the legend is of this run).
     assert legend.height == sum(len(wordings) for wordings in spelled.values())
     assert any(len(wordings) > 1 for wordings in spelled.values())  # 临猗's own scope words
@@ -216,3 +233,14 @@ def test_neutralised_looks_past_leading_whitespace_and_leaves_spaced_numbers() -
     expected = [*("'" + f for f in SPACED_FORMULAS), *SPACED_NUMBERS, " 张三"]
     assert out["text"].to_list() == expected
     assert neutralised(pl.DataFrame({"\u3000=x": [1]})).columns == ["'\u3000=x"]
+
+
+def test_the_quick_first_character_screen_misses_no_formula_start() -> None:
+    """The CSV writer looks at a text column's cells with the formula pattern only when one of
+    them begins with a character the pattern can begin with (`RISKY_FIRST_CHARACTERS`): every
+    character the pattern can start with, over all of Unicode, is in that list, and nothing
+    else (OWASP's = + - @ tab and carriage return, behind any invisible characters)."""
+    every = pl.Series([chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000])
+    # A character starts a match if the pattern matches it followed by a formula start.
+    starts = every.filter((every + "=").str.contains(_FORMULA_START))
+    assert sorted(starts.to_list()) == sorted(RISKY_FIRST_CHARACTERS)
