@@ -480,11 +480,19 @@ def _transcoded(path: Path, encoding: str) -> Path:
 
 
 def _first_rows(path: Path) -> list[list[str | None]]:
-    """The first `HEADER_SCAN_ROWS` rows of a UTF-8 CSV file, cells as text (None if empty)."""
-    with path.open("r", encoding="utf-8-sig", newline="") as stream:
-        head = stream.read(_BLOCK)
+    """The first `HEADER_SCAN_ROWS` rows of a UTF-8 CSV file, cells as text (None if empty).
+
+    Read from the same bytes `_starts_utf8` judged (the first block, to its last line end), not
+    as many characters: a block of Chinese text is three times as many bytes, and a byte that
+    is not UTF-8 beyond the judged block must stop the reading where it can start again
+    (`NotUtf8Error`), not here."""
+    with path.open("rb") as stream:
+        raw = stream.read(_BLOCK)
         whole = not stream.read(1)
-    rows = list(csv.reader(io.StringIO(head)))
+    if not whole:
+        raw = raw[: raw.rfind(b"\n") + 1]
+    head = raw.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(head, newline="")))
     if not whole:
         rows = rows[:-1]  # the last row read may be cut short
     return [[cell or None for cell in row] for row in rows[:HEADER_SCAN_ROWS]]

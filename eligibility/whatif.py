@@ -613,6 +613,11 @@ def decide_verdict(plan: ProgrammePlan, facts: Mapping[str, object]) -> Decided:
     return verdict, amount
 
 
+# Two centuries before the last day Python can name: farther than any time fact moves (an age
+# from 0 to 130, months of work), so every day a suggestion names before it exists.
+_CALENDAR_END = dt.date(dt.MAXYEAR - 200, 1, 1)
+
+
 def suggestions_for(
     plans: Plans,
     plan: ProgrammePlan,
@@ -639,7 +644,9 @@ def suggestions_for(
     where the rules for that day are not confirmed (`Programme.confirmed_until`), its text
     says so.
     """
-    if plan.not_in_force is not None:
+    if plan.not_in_force is not None or as_of >= _CALENDAR_END:
+        # Near the calendar's end a time fact's day may not exist, and the searches kept by
+        # key assume every applicant's days do: no suggestion for such a date at all.
         return ()
     prepared = _prepared(plan)
     if not prepared.changeable:

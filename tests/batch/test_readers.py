@@ -92,6 +92,22 @@ def test_a_register_read_as_utf8_at_once_stops_at_a_byte_that_is_not(
     assert pl.concat(list(read.read())).equals(pl.read_csv(clean, infer_schema=False))
 
 
+def test_a_byte_not_utf8_just_past_the_judged_block_starts_the_reading_again(
+    tmp_path: Path, example: ModuleType, policies: PolicySet
+) -> None:
+    """UTF-8 for its first MiB and not a little after (within the first million characters of
+    Chinese text, three bytes each): the run reads it, judged on the whole file, as a register
+    that was not UTF-8 throughout — it is not refused (review of #10)."""
+    frame = many(example.register(), 1000)
+    text = frame.write_csv().encode("utf-8")
+    cut = text.index(b"\n", MIB + MIB // 4) + 1
+    assert len(text[:cut].decode("utf-8")) < MIB  # the bad byte is within a block of characters
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes(text[:cut] + b"\xff\xfe" + text[cut:])
+    result = run_batch(mixed, tmp_path / "o.parquet", OPTIONS, policies=policies)
+    assert result.rows == frame.height
+
+
 def test_gbk_file_whose_first_mib_is_ascii(
     tmp_path: Path, example: ModuleType, policies: PolicySet
 ) -> None:

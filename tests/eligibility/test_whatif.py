@@ -419,3 +419,13 @@ def test_a_suggestion_cites_only_the_rules_in_force_for_the_applicants_region(
     assert not cited & {"chongxin_2024", "huanjiang_2021", "linyi_2024", "fuyuan_2024"}
     # And by the ids the answer's sources table uses.
     assert cited <= set(policies.registry.citations)
+
+
+def test_no_suggestion_names_a_day_past_the_calendar(policies: PolicySet) -> None:
+    """At the calendar's end the day a time fact reaches its value may not exist: whichever
+    such date is asked first, none is suggested and nothing fails (a search kept from one
+    applicant had made the next one's day-less template fail)."""
+    for as_of in ("9999-01-15", "9999-12-31", "9999-01-15"):
+        assert answer(policies, worker(1, as_of=as_of), "transport_subsidy").suggestions == ()
+    # The same worker on a real day is told the day (黑人社发〔2022〕18号: 3 months).
+    assert answer(policies, worker(1), "transport_subsidy").suggestions[0].on is not None
