@@ -375,9 +375,11 @@ class Programme:
         self, region_code: str | None, as_of: dt.date, lang: Lang
     ) -> tuple[tuple[str, str], ...]:
         """The warnings of `warnings`, each with its code: what it is about, the same in every
-        language (`warn.unconfirmed`, `warn.not_yet.<parameter>`, `warn.note.<parameter>`,
-        `warn.unset.<parameter>`, `warn.ended.<parameter>`, `warn.table_ended`); a batch with
-        reason codes shows these and spells them out in its legend (`WARNING_CODE_PREFIX`)."""
+        language (`warn.unconfirmed.<year>`, `warn.not_yet.<parameter>`,
+        `warn.note.<parameter>`, `warn.unset.<parameter>`, `warn.ended.<parameter>.<year>`,
+        `warn.table_ended.<year>`: those whose words name the year decided for carry it, so
+        that one code has one wording per place in the legend); a batch with reason codes
+        shows these and spells them out in its legend (`WARNING_CODE_PREFIX`)."""
         key = (region_code or "", as_of, lang)
         found = self._warnings_cache.get(key)
         if found is None:
@@ -407,7 +409,7 @@ class Programme:
         ended = any(g.ended is not None and params[g.name].gap_note is None for g in gaps)
         if confirmed is not None and as_of > confirmed and not ended:
             say(
-                "unconfirmed",
+                f"unconfirmed.{as_of.year}",
                 self.policy.unconfirmed_warning or UNCONFIRMED_WARNING,
                 year=as_of.year,
                 confirmed=_period_words(confirmed, lang),
@@ -444,7 +446,7 @@ class Programme:
             last = gap.ended.until - dt.timedelta(days=1)
             if gap.ended.region is None:
                 say(
-                    f"ended.{gap.name}",
+                    f"ended.{gap.name}.{as_of.year}",
                     ENDED_NATIONAL,
                     what=params[gap.name].description.in_(lang),
                     last=_period_words(last, lang),
@@ -453,7 +455,12 @@ class Programme:
             elif local_last is None or last > local_last:
                 local_last = last
         if local_last is not None:
-            say("table_ended", ENDED_TABLE, last=_period_words(local_last, lang), year=as_of.year)
+            say(
+                f"table_ended.{as_of.year}",
+                ENDED_TABLE,
+                last=_period_words(local_last, lang),
+                year=as_of.year,
+            )
         return said
 
     def parameter_source(

@@ -550,7 +550,7 @@ def policies() -> PolicySet:
     return load_bundled()
 
 
-WARNING_CODE = r"warn\.[a-z_]+(\.[a-z_0-9]+)?"
+WARNING_CODE = r"warn\.[a-z_]+(\.[a-z_0-9]+)?(\.[0-9]{4})?"
 
 
 def _used_codes(rows: pl.DataFrame, policies: PolicySet, lang: str) -> set[tuple[str, str]]:

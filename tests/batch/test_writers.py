@@ -3,6 +3,7 @@ their legend (#10), and the XLSX sheets."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zipfile
 from pathlib import Path
@@ -104,6 +105,34 @@ def test_xlsx_output_writes_formula_text_as_strings(
         assert 'quotePrefix="1"' in styles
 
 
+def test_a_warning_code_has_one_wording_per_place_across_years(
+    tmp_path: Path, example: ModuleType, policies: PolicySet
+) -> None:
+    """A register asked on days of two years: the warnings whose words name the year
+    ("2026年的具体标准还没有核实…", "2027年…") are two codes, so the legend spells each code once
+    per place (review of #10: both were `warn.unconfirmed`, scoped alike)."""
+    register = example.register()
+    days = pl.concat(
+        [
+            register.with_columns(pl.lit(day).alias("评估日期"))
+            for day in ("2026-06-01", "2027-06-01")
+        ]
+    )
+    source = tmp_path / "two_years.csv"
+    days.write_csv(source)
+    coded = run_batch(
+        source,
+        tmp_path / "codes.csv",
+        BatchOptions(as_of=dt.date(2026, 6, 1), reasons="codes"),
+        policies=policies,
+    )
+    assert coded.legend_path is not None
+    legend = pl.read_csv(coded.legend_path, infer_schema=False)
+    warnings = legend.filter(pl.col("代码").str.starts_with("warn."))
+    assert {"warn.unconfirmed.2026", "warn.unconfirmed.2027"} <= set(warnings["代码"])
+    assert not legend.select(legend.columns[:2] + legend.columns[4:5]).is_duplicated().any()
+
+
 def test_reasons_as_codes_with_a_legend_file(
     tmp_path: Path, example: ModuleType, policies: PolicySet
 ) -> None:
@@ -172,10 +201,13 @@ def test_reasons_as_codes_with_a_legend_file(
             lines = worded.split("\n")
             assert len(ids) == len(lines), (said, worded)
             for code, line in zip(ids, lines, strict=True):
-                assert re.fullmatch(r"warn\.[a-z_]+(\.[a-z_0-9]+)?", code), code
+                assert re.fullmatch(r"warn\.[a-z_]+(\.[a-z_0-9]+)?(\.[0-9]{4})?", code), code
                 assert line in spelled[(names[pid], code)], (code, line)
             warned += 1
     assert warned > 0
+    # One wording per code and place: a warning whose words name the year carries it in its
+    # code, so a reader never has to guess which of two rows is meant (review of #10).
+    assert not legend.select(legend.columns[:2] + legend.columns[4:5]).is_duplicated().any()
     # Every code in the legend was used (the legend is of this run).
     assert legend.height == sum(len(wordings) for wordings in spelled.values())
     assert any(len(wordings) > 1 for wordings in spelled.values())  # 临猗's own scope words
