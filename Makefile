@@ -9,7 +9,7 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-.PHONY: install run test lint bench
+.PHONY: install run test lint bench policies-checked
 install: $(BIN)/.installed
 
 ## run: the caseworkers' API on the embedded SQLite database, migrations applied, policies loaded
@@ -27,3 +27,10 @@ lint: install
 
 bench: install
 	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+
+## policies-checked: run the bundled policies' examples and, if they pass, record their version
+## (eligibility/policies/examples-passed.txt), so `load_bundled` need not run them at each start
+policies-checked: install
+	$(BIN)/python -c "import pathlib; from eligibility.policy import bundled_sources, load_policy_set; \
+	version = load_policy_set(bundled_sources()).version; \
+	pathlib.Path('eligibility/policies/examples-passed.txt').write_text(version + '\\n')"

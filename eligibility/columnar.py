@@ -485,6 +485,12 @@ class _Decoder:
     agree: list[_Place]  # per variant after the own one
     amount: list[tuple[_Place, str]]
     named: list[_Place]
+    # The same places as (shift, mask) in the signature's words read as one integer
+    # (`_one_integer`): what `decision` reads, signature after signature.
+    raw_bits: list[list[tuple[int, int]]]
+    hinge_bits: list[tuple[int, int, int, str]]
+    agree_bits: list[tuple[int, int]]
+    amount_bits: list[tuple[int, int, str]]
 
     @classmethod
     def of(cls, compiled: ColumnarProgramme) -> _Decoder:
@@ -492,17 +498,28 @@ class _Decoder:
             placed = compiled.slots[key]
             return placed.shift // 63, placed.shift % 63, (1 << placed.width) - 1
 
+        def bits(place: _Place) -> tuple[int, int]:
+            return place[0] * 63 + place[1], place[2]
+
+        raw = [
+            [slot(("raw", i, str(v))) for v in range(len(codes))]
+            for i, codes in enumerate(compiled.raw_codes)
+        ]
+        hinges = [(slot(("hinge", i, path)), i, path) for i, path, _ in compiled.hinge_bits]
+        agree = [slot(("agree", v, "")) for v in range(1, len(compiled.agree) + 1)]
+        amount = [(slot(("amount", 0, path)), path) for path, _ in compiled.amount_hinges]
         return cls(
             profile=slot(("profile", 0, "")),
             year=slot(("year", 0, "")),
-            raw=[
-                [slot(("raw", i, str(v))) for v in range(len(codes))]
-                for i, codes in enumerate(compiled.raw_codes)
-            ],
-            hinges=[(slot(("hinge", i, path)), i, path) for i, path, _ in compiled.hinge_bits],
-            agree=[slot(("agree", v, "")) for v in range(1, len(compiled.agree) + 1)],
-            amount=[(slot(("amount", 0, path)), path) for path, _ in compiled.amount_hinges],
+            raw=raw,
+            hinges=hinges,
+            agree=agree,
+            amount=amount,
             named=[slot(("named", j, "")) for j in range(len(compiled.fact_columns))],
+            raw_bits=[[bits(p) for p in places] for places in raw],
+            hinge_bits=[(*bits(p), i, path) for p, i, path in hinges],
+            agree_bits=[bits(p) for p in agree],
+            amount_bits=[(*bits(p), path) for p, path in amount],
         )
 
 
@@ -568,6 +585,10 @@ class ColumnarProgramme:
     # The (profile, year, criterion, outcome) given to rows as codes: what `legend` spells out
     # (criterion -1: the programme is not in force).
     _coded: set[tuple[int, int, int, int]] = field(default_factory=set, repr=False)
+    # The codes `codes` gave by (profile, year, outcomes).
+    _codes: dict[tuple[int, int, tuple[int, ...]], str | None] = field(
+        default_factory=dict, repr=False
+    )
     _plans: dict[tuple[int, int], ProgrammePlan] = field(default_factory=dict, repr=False)
     # The warning codes of rows by (profile, year): what `legend` spells out with the reasons.
     _warning_codes: dict[tuple[int, int], list[str]] = field(default_factory=dict, repr=False)
@@ -651,6 +672,7 @@ class ColumnarProgramme:
         decoder, read = self._reader(words)
         profile = read(decoder.profile)
         year = _YEAR_BASE + read(decoder.year)
+        whole = _one_integer(words)
         plan = self._plans.get((profile, year))
         if plan is None:
             plan = self._plans[(profile, year)] = plans_of(self.policies).of_profile(
@@ -658,23 +680,30 @@ class ColumnarProgramme:
             )
         if plan.not_in_force is not None:
             return Decision(plan, profile, year, "ineligible", (), False, [])
-        combined = [criterion_outcome([read(p) for p in places]) for places in decoder.raw]
+        combined = [
+            criterion_outcome([(whole >> shift) & mask for shift, mask in places])
+            for places in decoder.raw_bits
+        ]
         outcomes = tuple(code for code, _ in combined)
         verdict = verdict_of(outcomes)
         found: list[set[str] | None] = [
             ({REGION} if disagree else set()) if code == UNKNOWN else None
             for code, disagree in combined
         ]
-        for place, i, path in decoder.hinges:
+        for shift, mask, i, path in decoder.hinge_bits:
             hinged = found[i]
-            if hinged is not None and read(place):
+            if hinged is not None and (whole >> shift) & mask:
                 hinged.add(path)
         hinges = tuple(None if h is None else frozenset(h) for h in found)
         stands, amount_hinges = False, frozenset[str]()
         if self.amount is not None and weighs_amount(verdict):
             stands, amount_hinges = settle_amount(
-                [bool(read(p)) for p in decoder.agree],
-                [frozenset(path for place, path in decoder.amount if read(place))],
+                [bool((whole >> shift) & mask) for shift, mask in decoder.agree_bits],
+                [
+                    frozenset(
+                        path for shift, mask, path in decoder.amount_bits if (whole >> shift) & mask
+                    )
+                ],
             )
         # Many signatures differ only in what no fact list reads (a known value's bit).
         key = (verdict, hinges, amount_hinges)
@@ -758,12 +787,18 @@ class ColumnarProgramme:
         if decision.plan.not_in_force is not None:
             self._coded.add((decision.profile, year, -1, NOT_MET))
             return reason_code(NOT_IN_FORCE_CRITERION, False)
+        # Signatures that differ only in hinges and facts share their outcomes: their codes
+        # (and what `_coded` records for them) are worked out once.
+        key = (decision.profile, year, decision.outcomes)
+        if key in self._codes:
+            return self._codes[key]
         codes: list[str] = []
         for i, outcome in enumerate(decision.outcomes):
             if outcome in (NOT_MET, UNKNOWN):
                 codes.append(reason_code(self.programme.criteria[i].spec.id, outcome == UNKNOWN))
                 self._coded.add((decision.profile, year, i, outcome))
-        return " ".join(codes) or None
+        joined = self._codes[key] = " ".join(codes) or None
+        return joined
 
     def warning_codes(self, decision: Decision) -> list[str]:
         """The signature's warnings as codes (`Programme.coded_warnings`), in the order the
@@ -800,6 +835,19 @@ class ColumnarProgramme:
                 put(place, (UNKNOWN if unknown else NOT_MET) if i == criterion else MET)
         # No named fact known: the legend spells a code out in the criterion's general wording.
         return self.describe(words, lang).reasons or ""
+
+
+def _one_integer(words: Sequence[object]) -> int:
+    """A signature's integer words (63 bits each, the first lowest) as one integer."""
+    if len(words) == 1:
+        word = words[0]
+        assert isinstance(word, int)
+        return word
+    whole = 0
+    for n, word in enumerate(words):
+        assert isinstance(word, int)
+        whole |= word << (63 * n)
+    return whole
 
 
 def _named_value(values: Mapping[tuple[int, str], str | None], index: int, path: str) -> object:
@@ -1021,22 +1069,20 @@ def _lay_out(compiled: ColumnarProgramme) -> None:
 class ColumnarPolicySet:
     """All (or the chosen) programmes of a policy set, compiled once, evaluated per frame.
 
-    Each programme is compiled twice: for rows under one parameter variant (county codes: almost
-    every row of a register) and, if any profile has several, for rows of those profiles, which
-    must be decided under every variant.  Rows are split by profile, so the common case pays for
-    one variant only.
+    Each programme is compiled for rows under one parameter variant (county codes: almost every
+    row of a register) and, if any profile has several and a frame has rows of those profiles,
+    again for those rows, which must be decided under every variant.  Rows are split by
+    profile, so the common case pays for one variant only.
     """
 
     def __init__(self, policies: PolicySet, programmes: Sequence[str] | None = None) -> None:
         self.policies = policies
         chosen = list(policies.programmes) if programmes is None else list(programmes)
-        self.programmes: list[tuple[ColumnarProgramme, ColumnarProgramme | None]] = []
-        for pid in chosen:
-            programme = policies.programme(pid)
-            single = compile_programme(programme, policies)
-            most = single.profiles.most_variants
-            multi = compile_programme(programme, policies, variants=most) if most > 1 else None
-            self.programmes.append((single, multi))
+        self.programmes = [compile_programme(policies.programme(pid), policies) for pid in chosen]
+        # The compilation for rows of profiles with several variants, made when a frame first
+        # has such rows (a register of county codes never does).
+        self._multi: dict[str, ColumnarProgramme] = {}
+        self._multi_lock = threading.Lock()
         self._labels = {path: spec.label for path, spec in policies.facts.items()}
         # The wording of each signature as shown, kept across chunks (they recur), per compiled
         # programme and way of showing; chunks may be evaluated in several threads at once.
@@ -1046,7 +1092,7 @@ class ColumnarPolicySet:
     @property
     def ids(self) -> list[str]:
         """The programmes evaluated, in order."""
-        return [single.id for single, _ in self.programmes]
+        return [single.id for single in self.programmes]
 
     def evaluate(
         self,
@@ -1090,7 +1136,7 @@ class ColumnarPolicySet:
                 province,
                 *(
                     profile_expr(single.profiles).alias(f"__profile.{single.id}")
-                    for single, _ in self.programmes
+                    for single in self.programmes
                 ),
             )
             .collect()
@@ -1100,15 +1146,15 @@ class ColumnarPolicySet:
         ).with_columns(pl.coalesce(WORK_SCOPE, "__scope").alias(WORK_SCOPE))
         parts: list[tuple[ColumnarProgramme, pl.LazyFrame]] = []
         split: dict[str, bool] = {}
-        for single, multi in self.programmes:
+        for single in self.programmes:
             mask = None
-            if multi is not None:
+            if single.profiles.most_variants > 1:
                 mask = frame[f"__profile.{single.id}"].is_in(single.profiles.multi())
             if mask is None or not mask.any():
                 parts.append((single, frame.lazy()))
                 split[single.id] = False
                 continue
-            assert multi is not None
+            multi = self._multi_of(single)
             parts.append((single, frame.filter(~mask).lazy()))
             parts.append((multi, frame.filter(mask).lazy()))
             split[single.id] = True
@@ -1154,6 +1200,16 @@ class ColumnarPolicySet:
             combined = pl.concat(pieces).sort("__row") if split[pid] else pieces[0]
             out.append(combined.drop("__row"))
         return pl.concat(out, how="horizontal")
+
+    def _multi_of(self, single: ColumnarProgramme) -> ColumnarProgramme:
+        """`single`'s programme compiled for rows under all of its profiles' variants."""
+        with self._multi_lock:
+            multi = self._multi.get(single.id)
+            if multi is None:
+                multi = self._multi[single.id] = compile_programme(
+                    single.programme, self.policies, variants=single.profiles.most_variants
+                )
+            return multi
 
     def _describe(
         self,
@@ -1259,7 +1315,8 @@ class ColumnarPolicySet:
         spelled out: programme id, code, the reason or warning in zh and in en, and where it
         applies when its wording differs by region or date (`where`)."""
         rows: list[tuple[str, str, str, str, str]] = []
-        for single, multi in self.programmes:
+        for single in self.programmes:
+            multi = self._multi.get(single.id)
             seen: dict[tuple[int, int], dict[tuple[str, str], list[int]]] = {}
             for compiled in (single, multi):
                 if compiled is None:

@@ -43,6 +43,7 @@ PROGRAMME_ORDER = (
     "monitoring_referral",
 )
 CATALOGUE_FILE = "facts.toml"
+EXAMPLES_PASSED_FILE = "examples-passed.txt"
 _T = TypeVar("_T")
 
 
@@ -63,8 +64,26 @@ def bundled_sources() -> dict[str, bytes]:
 
 
 def load_bundled() -> PolicySet:
-    """Load and check the bundled policy set (the only I/O the core does)."""
-    return load_policy_set(bundled_sources())
+    """Load and check the bundled policy set (the only I/O the core does).
+
+    Every file is decoded and checked as `load_policy_set` does; the examples are run too,
+    unless these very files (their content hash, `policy_version`) are the ones recorded in
+    `policies/examples-passed.txt`, whose examples the test suite runs and which it checks is
+    up to date (`make policies-checked` records it).  A bundled file edited afterwards has
+    another hash, so its examples are run again and a failing one refuses it.
+    """
+    sources = bundled_sources()
+    checked = policy_version(sources) == examples_passed_version()
+    return load_policy_set(sources, run_examples=not checked)
+
+
+def examples_passed_version() -> str | None:
+    """The policy version whose bundled examples were recorded as passing, if any."""
+    entry = resources.files("eligibility") / "policies" / EXAMPLES_PASSED_FILE
+    try:
+        return entry.read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
 
 
 def load_policy_set(sources: Mapping[str, bytes], *, run_examples: bool = True) -> PolicySet:

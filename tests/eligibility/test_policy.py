@@ -6,7 +6,14 @@ import datetime as dt
 
 import pytest
 
-from eligibility.policy import bundled_sources, load_policy_set
+from eligibility import policy as policy_module
+from eligibility.policy import (
+    bundled_sources,
+    examples_passed_version,
+    load_bundled,
+    load_policy_set,
+    policy_version,
+)
 from eligibility.policy_file import PolicyError
 from eligibility.programme import PolicySet
 
@@ -146,3 +153,44 @@ def test_interest_subsidy_share_is_dated(policies: PolicySet) -> None:
     assert share("2024-01-01") == 70
     assert share("2025-12-31") == 70
     assert share("2026-01-01") is None
+
+
+def test_the_recorded_examples_version_is_of_the_bundled_files_and_they_pass() -> None:
+    # `load_bundled` skips the examples only for the version recorded in
+    # policies/examples-passed.txt: it must be these files', and their examples must pass here.
+    sources = bundled_sources()
+    assert examples_passed_version() == policy_version(sources), (
+        "eligibility/policies/examples-passed.txt is stale: run `make policies-checked`"
+    )
+    load_policy_set(sources, run_examples=True)
+
+
+def test_a_bundled_file_edited_after_the_record_still_runs_its_examples(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As test_a_failing_example_refuses_the_policy_and_names_the_example, but through
+    # `load_bundled`: the edited file's hash is not the recorded one, so it is refused.
+    sources = _edited(
+        "microloan.toml",
+        b'expect = { verdict = "eligible", amount = 50000 }',
+        b'expect = { verdict = "eligible", amount = 40000 }',
+    )
+    monkeypatch.setattr(policy_module, "bundled_sources", lambda: sources)
+    with pytest.raises(PolicyError, match=r"microloan.toml: example .*expected 40000"):
+        load_bundled()
+
+
+def test_the_recorded_version_skips_only_the_examples(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With the record matching, a failing example is not run at load (the suite ran them,
+    # above); without a record, the same files have their examples run and are refused.
+    sources = _edited(
+        "microloan.toml",
+        b'expect = { verdict = "eligible", amount = 50000 }',
+        b'expect = { verdict = "eligible", amount = 40000 }',
+    )
+    monkeypatch.setattr(policy_module, "bundled_sources", lambda: sources)
+    monkeypatch.setattr(policy_module, "examples_passed_version", lambda: policy_version(sources))
+    assert load_bundled().version == policy_version(sources)
+    monkeypatch.setattr(policy_module, "examples_passed_version", lambda: None)
+    with pytest.raises(PolicyError, match="expected 40000"):
+        load_bundled()
