@@ -68,8 +68,8 @@ def load_bundled() -> PolicySet:
 
     Every file is decoded and checked as `load_policy_set` does; the examples are run too,
     unless these very files (their content hash, `policy_version`) are the ones recorded in
-    `policies/examples-passed.txt`, whose examples the test suite runs and which it checks is
-    up to date (`make policies-checked` records it).  A bundled file edited afterwards has
+    `policies/examples-passed.txt` (the test suite runs every example; a record gone stale
+    only costs the time, until `make policies-checked` records the files).  A file edited has
     another hash, so its examples are run again and a failing one refuses it.
     """
     sources = bundled_sources()
