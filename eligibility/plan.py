@@ -28,6 +28,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import product
+from types import CodeType
 from typing import Literal, cast
 
 from msgspec.structs import replace
@@ -955,8 +956,23 @@ def _row(items: Sequence[str]) -> str:
 def _function(emitter: rules.Emitter, lines: Sequence[str], name: str, label: str) -> object:
     source = "".join(line + "\n" for line in lines)
     namespace = dict(emitter.names)
-    exec(compile(source, label, "exec"), namespace)
+    exec(_compiled(source, label), namespace)
     return namespace[name]
+
+
+# Compiled generated code by its source and label: plans of the same rules in other years or
+# regions, and the same plans decided together in another order of first use, are the same
+# source with other constants (which reach the code through its namespace, never its text).
+_CODE: dict[tuple[str, str], CodeType] = {}
+
+
+def _compiled(source: str, label: str) -> CodeType:
+    found = _CODE.get((source, label))
+    if found is None:
+        if len(_CODE) >= 1024:
+            _CODE.clear()
+        found = _CODE[(source, label)] = compile(source, label, "exec")
+    return found
 
 
 def outcomes_function(
