@@ -967,12 +967,20 @@ _CODE: dict[tuple[str, str], CodeType] = {}
 
 
 def _compiled(source: str, label: str) -> CodeType:
+    """The code of `source`, compiled once; each function gets a copy of its own, as the
+    interpreter specializes a code object's instructions to the namespace it last ran in
+    (functions of other namespaces sharing one would undo each other's)."""
     found = _CODE.get((source, label))
     if found is None:
         if len(_CODE) >= 1024:
             _CODE.clear()
         found = _CODE[(source, label)] = compile(source, label, "exec")
-    return found
+    return _copy(found)
+
+
+def _copy(code: CodeType) -> CodeType:
+    consts = tuple(_copy(c) if isinstance(c, CodeType) else c for c in code.co_consts)
+    return code.replace(co_consts=consts)
 
 
 def outcomes_function(
