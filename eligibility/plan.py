@@ -400,6 +400,23 @@ class CriterionPlan:
             found = self.shown[key] = self._result(outcome, lang, fact_value)
         return found
 
+    def result_of(
+        self,
+        outcome: int,
+        lang: Lang,
+        values: tuple[object, ...],
+        fact_value: Callable[[str], object],
+    ) -> CriterionResult:
+        """`result` of an outcome whose wording names facts, given their values in the order
+        of its names (as the decision's key holds them)."""
+        key = (outcome, lang, values)
+        found = self.shown.get(key)
+        if found is None:
+            if len(self.shown) >= 4096:
+                self.shown.clear()
+            found = self.shown[key] = self._result(outcome, lang, fact_value)
+        return found
+
     def _result(
         self, outcome: int, lang: Lang, fact_value: Callable[[str], object]
     ) -> CriterionResult:
@@ -518,6 +535,9 @@ class ProgrammePlan:
     fixed: dict[Lang, tuple[tuple[CriterionResult | None, ...], ...]] = field(
         init=False, repr=False
     )
+    # By criterion index: the position of the values its wording names among those of the
+    # key (`named`).
+    named_at: dict[int, int] = field(init=False, repr=False)
     # Answers already assembled, by language and everything they depend on (the `Key`, see
     # `Plans.decide`), and their parts by what each part depends on: most applicants share them.
     answers: dict[Lang, dict[Key, Determination]] = field(
@@ -537,6 +557,7 @@ class ProgrammePlan:
             for lang in LANGS
         }
         object.__setattr__(self, "fixed", fixed)
+        object.__setattr__(self, "named_at", {i: at for at, (i, _) in enumerate(self.named)})
 
     def amount(
         self, choices: Sequence[Choice], lang: Lang
@@ -1543,11 +1564,16 @@ class Plans:
                 kept.clear()
             made: list[CriterionResult] = []
             append = made.append
-            # `CriterionPlan.result`, the results that name no value taken by outcome code.
+            named_at = plan.named_at
+            # `CriterionPlan.result`, the results that name no value taken by outcome code,
+            # the others by the values named, as the key holds them.
             for fixed, code, criterion in zip(plan.fixed[lang], codes, plan.criteria, strict=True):
                 if code != SKIPPED:
                     result = fixed[code]
-                    append(criterion.result(code, lang, facts.get) if result is None else result)
+                    if result is None:
+                        values = cast(tuple[object, ...], named[named_at[criterion.index]])
+                        result = criterion.result_of(code, lang, values, facts.get)
+                    append(result)
             results = kept[key] = tuple(made)
         return results
 
