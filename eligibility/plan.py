@@ -864,8 +864,8 @@ def _outcome_code(
         # The values named by the outcome's wording; () for an outcome whose wording names
         # none, and where the criterion is skipped.
         branches = "".join(
-            f"{values[code]} if c{i} == {name} else "
-            for code, name in ((NOT_MET, "NOT_MET"), (UNKNOWN, "UNKNOWN"), (MET, "MET"))
+            f"{values[code]} if c{i} == {code} else "
+            for code in (NOT_MET, UNKNOWN, MET)
             if by_outcome[code]
         )
         shown.append(f"({branches}())")
@@ -881,34 +881,36 @@ def _single_variant(
     applied: Sequence[tuple[int, rules.Expr | None, rules.Expr]],
 ) -> list[str]:
     """The code of a criterion under one variant (`applied` empty where it does not apply
-    it): `c` its outcome code, `h` the facts it hinges on where unknown, else None."""
+    it): `c` its outcome code, `h` the facts it hinges on where unknown, else None.  The
+    outcome codes are written as numbers (this module's constants, not data)."""
     if not applied:
-        return [f"    {c} = SKIPPED", f"    {h} = None"]
+        return [f"    {c} = {SKIPPED}", f"    {h} = None"]
     [(_, applies_when, test)] = applied
     value, missing = emitter.emit(test)
     lines = [f"    v = {value}"]
     unknown = f"({missing}) if v is None else E"
     if applies_when is None:
         lines.append("    if v is None:")
+        unknown = f"({missing})"  # where v is None
     else:
         applies, applies_missing = emitter.emit(applies_when)
         lines += [
             f"    a = {applies}",
             "    if a is False:",
-            f"        {c} = SKIPPED",
+            f"        {c} = {SKIPPED}",
             f"        {h} = None",
             "    elif v is None or a is None:",
         ]
         unknown = f"({unknown}) | (({applies_missing}) if a is None else E)"
     return [
         *lines,
-        f"        {c} = UNKNOWN",
+        f"        {c} = {UNKNOWN}",
         f"        {h} = {unknown}",
         "    elif v:",
-        f"        {c} = MET",
+        f"        {c} = {MET}",
         f"        {h} = None",
         "    else:",
-        f"        {c} = NOT_MET",
+        f"        {c} = {NOT_MET}",
         f"        {h} = None",
     ]
 
