@@ -154,8 +154,9 @@ def flatten(applicant: Applicant, as_of: dt.date) -> dict[str, Any]:
     `FactError` for a birth date before 1900 or after `as_of` (`eligibility.birth`).
     """
     facts = applicant_paths(applicant)
-    facts.pop("as_of", None)
-    facts["as_of"] = as_of.isoformat()
+    given = facts.pop("as_of", None)
+    # Last in the map, as the date decided on (the applicant's own, already in its JSON form).
+    facts["as_of"] = given if applicant.as_of == as_of else as_of.isoformat()
     id_number = facts.pop(ID_NUMBER, None)
 
     birth_date: dt.date | None = None

@@ -114,7 +114,9 @@ def household_status(
         "monitored": monitored,
         "monitoring_type": monitoring_type,
     }
-    said_by = {name: f"{name} = {_shown(value)} was given" for name, value in values.items()}
+    # Who said each value: None where it was given, else what implied it (the words of a
+    # conflict are written only when there is one).
+    said_by: dict[str, str | None] = {}
 
     def imply(status: HouseholdStatus, by: str) -> None:
         for name in STATUS_FIELDS:
@@ -123,10 +125,16 @@ def household_status(
                 continue
             if values[name] is None:
                 values[name] = implied
-                said_by[name] = f"{by} means {name} = {_shown(implied)}"
+                said_by[name] = by
             elif values[name] != implied:
+                source = said_by.get(name)
+                said = (
+                    f"{name} = {_shown(values[name])} was given"
+                    if source is None
+                    else f"{source} means {name} = {_shown(values[name])}"
+                )
                 raise HouseholdStatusConflictError(
-                    f"{name}: {by} means {name} = {_shown(implied)}, but {said_by[name]}"
+                    f"{name}: {by} means {name} = {_shown(implied)}, but {said}"
                 )
 
     if category is not None:

@@ -28,6 +28,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import product
+from types import CodeType
 from typing import Literal, cast
 
 from msgspec.structs import replace
@@ -399,6 +400,23 @@ class CriterionPlan:
             found = self.shown[key] = self._result(outcome, lang, fact_value)
         return found
 
+    def result_of(
+        self,
+        outcome: int,
+        lang: Lang,
+        values: tuple[object, ...],
+        fact_value: Callable[[str], object],
+    ) -> CriterionResult:
+        """`result` of an outcome whose wording names facts, given their values in the order
+        of its names (as the decision's key holds them)."""
+        key = (outcome, lang, values)
+        found = self.shown.get(key)
+        if found is None:
+            if len(self.shown) >= 4096:
+                self.shown.clear()
+            found = self.shown[key] = self._result(outcome, lang, fact_value)
+        return found
+
     def _result(
         self, outcome: int, lang: Lang, fact_value: Callable[[str], object]
     ) -> CriterionResult:
@@ -517,6 +535,9 @@ class ProgrammePlan:
     fixed: dict[Lang, tuple[tuple[CriterionResult | None, ...], ...]] = field(
         init=False, repr=False
     )
+    # By criterion index: the position of the values its wording names among those of the
+    # key (`named`).
+    named_at: dict[int, int] = field(init=False, repr=False)
     # Answers already assembled, by language and everything they depend on (the `Key`, see
     # `Plans.decide`), and their parts by what each part depends on: most applicants share them.
     answers: dict[Lang, dict[Key, Determination]] = field(
@@ -536,6 +557,7 @@ class ProgrammePlan:
             for lang in LANGS
         }
         object.__setattr__(self, "fixed", fixed)
+        object.__setattr__(self, "named_at", {i: at for at, (i, _) in enumerate(self.named)})
 
     def amount(
         self, choices: Sequence[Choice], lang: Lang
@@ -842,8 +864,8 @@ def _outcome_code(
         # The values named by the outcome's wording; () for an outcome whose wording names
         # none, and where the criterion is skipped.
         branches = "".join(
-            f"{values[code]} if c{i} == {name} else "
-            for code, name in ((NOT_MET, "NOT_MET"), (UNKNOWN, "UNKNOWN"), (MET, "MET"))
+            f"{values[code]} if c{i} == {code} else "
+            for code in (NOT_MET, UNKNOWN, MET)
             if by_outcome[code]
         )
         shown.append(f"({branches}())")
@@ -859,34 +881,36 @@ def _single_variant(
     applied: Sequence[tuple[int, rules.Expr | None, rules.Expr]],
 ) -> list[str]:
     """The code of a criterion under one variant (`applied` empty where it does not apply
-    it): `c` its outcome code, `h` the facts it hinges on where unknown, else None."""
+    it): `c` its outcome code, `h` the facts it hinges on where unknown, else None.  The
+    outcome codes are written as numbers (this module's constants, not data)."""
     if not applied:
-        return [f"    {c} = SKIPPED", f"    {h} = None"]
+        return [f"    {c} = {SKIPPED}", f"    {h} = None"]
     [(_, applies_when, test)] = applied
     value, missing = emitter.emit(test)
     lines = [f"    v = {value}"]
     unknown = f"({missing}) if v is None else E"
     if applies_when is None:
         lines.append("    if v is None:")
+        unknown = f"({missing})"  # where v is None
     else:
         applies, applies_missing = emitter.emit(applies_when)
         lines += [
             f"    a = {applies}",
             "    if a is False:",
-            f"        {c} = SKIPPED",
+            f"        {c} = {SKIPPED}",
             f"        {h} = None",
             "    elif v is None or a is None:",
         ]
         unknown = f"({unknown}) | (({applies_missing}) if a is None else E)"
     return [
         *lines,
-        f"        {c} = UNKNOWN",
+        f"        {c} = {UNKNOWN}",
         f"        {h} = {unknown}",
         "    elif v:",
-        f"        {c} = MET",
+        f"        {c} = {MET}",
         f"        {h} = None",
         "    else:",
-        f"        {c} = NOT_MET",
+        f"        {c} = {NOT_MET}",
         f"        {h} = None",
     ]
 
@@ -955,8 +979,31 @@ def _row(items: Sequence[str]) -> str:
 def _function(emitter: rules.Emitter, lines: Sequence[str], name: str, label: str) -> object:
     source = "".join(line + "\n" for line in lines)
     namespace = dict(emitter.names)
-    exec(compile(source, label, "exec"), namespace)
+    exec(_compiled(source, label), namespace)
     return namespace[name]
+
+
+# Compiled generated code by its source and label: plans of the same rules in other years or
+# regions, and the same plans decided together in another order of first use, are the same
+# source with other constants (which reach the code through its namespace, never its text).
+_CODE: dict[tuple[str, str], CodeType] = {}
+
+
+def _compiled(source: str, label: str) -> CodeType:
+    """The code of `source`, compiled once; each function gets a copy of its own, as the
+    interpreter specializes a code object's instructions to the namespace it last ran in
+    (functions of other namespaces sharing one would undo each other's)."""
+    found = _CODE.get((source, label))
+    if found is None:
+        if len(_CODE) >= 1024:
+            _CODE.clear()
+        found = _CODE[(source, label)] = compile(source, label, "exec")
+    return _copy(found)
+
+
+def _copy(code: CodeType) -> CodeType:
+    consts = tuple(_copy(c) if isinstance(c, CodeType) else c for c in code.co_consts)
+    return code.replace(co_consts=consts)
 
 
 def outcomes_function(
@@ -1519,11 +1566,16 @@ class Plans:
                 kept.clear()
             made: list[CriterionResult] = []
             append = made.append
-            # `CriterionPlan.result`, the results that name no value taken by outcome code.
+            named_at = plan.named_at
+            # `CriterionPlan.result`, the results that name no value taken by outcome code,
+            # the others by the values named, as the key holds them.
             for fixed, code, criterion in zip(plan.fixed[lang], codes, plan.criteria, strict=True):
                 if code != SKIPPED:
                     result = fixed[code]
-                    append(criterion.result(code, lang, facts.get) if result is None else result)
+                    if result is None:
+                        values = cast(tuple[object, ...], named[named_at[criterion.index]])
+                        result = criterion.result_of(code, lang, values, facts.get)
+                    append(result)
             results = kept[key] = tuple(made)
         return results
 
