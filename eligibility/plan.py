@@ -1302,9 +1302,16 @@ def _with_entry_note(
 # The row back-end
 
 
+# Plans kept at most (a few per programme, profile and year: about forty years of every
+# programme).  A server asked about ever more years (`as_of` is the caller's) would otherwise
+# keep every one, each with its caches of answers and suggestions.
+_MOST_PLANS = 2048
+
+
 class Plans:
-    """The plans of a policy set, built on first use and kept (a few per programme and year),
-    and the row back-end that decides an applicant's flat facts with them."""
+    """The plans of a policy set, built on first use and kept (a few per programme and year,
+    `_MOST_PLANS` in all), and the row back-end that decides an applicant's flat facts with
+    them."""
 
     def __init__(self, policies: PolicySet) -> None:
         self.policies = policies
@@ -1345,6 +1352,9 @@ class Plans:
         key = (programme.id, profile, year)
         found = self._plans.get(key)
         if found is None:
+            # Twice the bound: `plans_for` makes room before it builds its few plans, so a
+            # tuple of plans it returns is never split by a clearing here.
+            self._make_room(2 * _MOST_PLANS)
             code, day = self.profiles(programme).point(profile, year)
             found = self._plans[key] = build_plan(programme, self.policies, code, day)
         return found
@@ -1425,6 +1435,7 @@ class Plans:
         key = (programmes, region_code, as_of.year, bisect_right(dates, as_of))
         found = self._recent_all.get(key)
         if found is None:
+            self._make_room(_MOST_PLANS)
             found = tuple(
                 self.plan(self.policies.programme(pid), region_code, as_of) for pid in programmes
             )
@@ -1482,6 +1493,17 @@ class Plans:
                 answers[key] = answer
             found.append(replace(answer, as_of=as_of, region_code=region_code, facts_hash=hashed))
         return found
+
+    def _make_room(self, most: int) -> None:
+        """With `most` plans kept, forget them all, and everything found by them or by their
+        ids (the deciders are kept by the plans' ids, which a plan let go could pass on)."""
+        if len(self._plans) < most:
+            return
+        self._plans.clear()
+        self._recent.clear()
+        self._recent_all.clear()
+        self._deciders.clear()
+        self._by_tuple.clear()
 
     def _kept(self, plan: ProgrammePlan) -> ProgrammePlan:
         """The plan, checked to be one of these plans (which are kept: the deciders are found

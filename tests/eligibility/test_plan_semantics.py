@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import msgspec
+import pytest
+
+from eligibility.determination import determine
+from eligibility.facts import Applicant
 from eligibility.plan import (
     MET,
     NOT_MET,
@@ -11,6 +16,7 @@ from eligibility.plan import (
     choose_amount,
     criterion_outcome,
     missing_facts,
+    plans_of,
     settle_amount,
     verdict_of,
     weighs_amount,
@@ -63,3 +69,31 @@ def test_missing_facts_for_the_verdict_only_while_it_needs_info() -> None:
     assert for_amount == ["person.employment.work_region_code"]
     asked, for_amount = missing_facts("ineligible", hinges, [], POLICIES)
     assert asked == [] and for_amount == []
+
+
+def test_plans_kept_are_bounded_and_answers_stay_right(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Asked about ever more years (an `as_of` is the caller's), the plans kept stay within
+    their bound, and an answer after a clearing is the one a fresh policy set gives."""
+    monkeypatch.setattr("eligibility.plan._MOST_PLANS", 12)
+    policies = load_bundled()
+    plans = plans_of(policies)
+    facts = {
+        "region_code": "230124",
+        "household": {"category": "poverty_alleviated"},
+        "person": {
+            "age": 30,
+            "employment": {
+                "status": "employed",
+                "work_scope": "other_province",
+                "months_continuous": 4,
+                "transport_subsidy_claimed_this_year": False,
+            },
+        },
+    }
+    for year in range(2020, 2060):
+        found = determine(msgspec.convert({**facts, "as_of": f"{year}-06-01"}, Applicant), policies)
+        assert len(plans._plans) <= 2 * 12
+        fresh = determine(
+            msgspec.convert({**facts, "as_of": f"{year}-06-01"}, Applicant), load_bundled()
+        )
+        assert found == fresh, year
