@@ -37,10 +37,11 @@ from api.schemas import (
     check_result,
 )
 from api.services.assessments import check_programmes
+from eligibility.answer import Determination
 from eligibility.derive import FactError
 from eligibility.determination import determine
 from eligibility.programme import PolicySet
-from eligibility.reply import DETAILS, Detail, basis, full, reply, shown, tables
+from eligibility.reply import DETAILS, Detail, basis, full, reply, reply_json, shown, tables
 
 Programmes = Annotated[
     list[ProgrammeId] | None,
@@ -62,22 +63,21 @@ AsOf = Annotated[
 ]
 
 
-def check_one(
+def decided(
     policies: PolicySet,
     data: CheckInput,
     lang: Lang,
     programmes: Sequence[ProgrammeId] | None,
     as_of: dt.date | None,
     suggest: bool,
-    detail: Detail,
-) -> CheckResult:
-    """The answer to `POST /v1/checks` once its query and body are read (by the handler or by
-    the fast lane): 400 naming a programme the policies do not know or a fact the core
+) -> list[Determination]:
+    """The determinations of `POST /v1/checks` once its query and body are read (by the handler
+    or by the fast lane): 400 naming a programme the policies do not know or a fact the core
     refuses."""
     check_programmes(policies, programmes, "query.programme")
     applicant = applicant_of_input(data)
     try:
-        determinations = determine(
+        return determine(
             applicant,
             policies,
             programmes=programmes,
@@ -87,7 +87,35 @@ def check_one(
         )
     except FactError as exc:
         raise invalid([FieldError(path=f"$.{exc.path}", message=exc.message)]) from None
+
+
+def check_one(
+    policies: PolicySet,
+    data: CheckInput,
+    lang: Lang,
+    programmes: Sequence[ProgrammeId] | None,
+    as_of: dt.date | None,
+    suggest: bool,
+    detail: Detail,
+) -> CheckResult:
+    """The answer to `POST /v1/checks` (see `decided`), as the handler returns it."""
+    determinations = decided(policies, data, lang, programmes, as_of, suggest)
     return check_result(reply(determinations, policies, lang, detail))
+
+
+def check_json(
+    policies: PolicySet,
+    data: CheckInput,
+    lang: Lang,
+    programmes: Sequence[ProgrammeId] | None,
+    as_of: dt.date | None,
+    suggest: bool,
+    detail: Detail,
+) -> bytes:
+    """`check_one`'s answer encoded (the same bytes), as the fast lane sends it: spliced from
+    parts encoded once (`eligibility.reply.reply_json`)."""
+    determinations = decided(policies, data, lang, programmes, as_of, suggest)
+    return reply_json(determinations, policies, lang, detail)
 
 
 # --- the fast lane of `POST /v1/checks` --------------------------------------------------------
@@ -101,9 +129,10 @@ def check_one(
 # a type), decoded straight into `CheckInput`, exactly as strictly as `StrictRequest` converts
 # it.  Anything else (an unknown or repeated parameter, another spelling, a body that does not
 # decode) it leaves to the handler: Litestar reads it there and answers its problems, so every
-# error is the documented one, and both answer through `check_one`.  It reads no more than
-# the handler would: 415 and 413 come in the same order, and a body it declines is put back
-# for the handler to read.  A query naming a parameter added to the handler is left to it
+# error is the documented one, and both answer through `decided` (the fast lane's bytes by
+# `check_json`, the handler's answer by `check_one`: the same bytes).  It reads no more than the
+# handler would: 415 and 413 come in the same order, and a body it declines is put back for the
+# handler to read.  A query naming a parameter added to the handler is left to it
 # until `plain_query` and `CheckQuery` read it too (`check_one` taking it, the type checker
 # sees that the fast lane passes it); `tests/api/test_api_checks_fast_lane.py` holds both ways
 # to the same answers.  (Litestar runs only the nearest layer's `before_request`: one set on
@@ -115,7 +144,6 @@ _DETAILS: dict[bytes, Detail] = {d.encode(): d for d in DETAILS}
 _SUGGEST = {b"true": True, b"false": False}
 _DATE = re.compile(rb"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _BODY = msgspec.json.Decoder(CheckInput, strict=True)
-_ANSWER = msgspec.json.Encoder()
 
 
 class CheckQuery(NamedTuple):
@@ -199,10 +227,10 @@ async def fast_lane(request: Request[Any, Any, Any]) -> EncodedJSON | None:
         request.receive = _put_back(message, request.receive)
         return None
     lang = query.lang or lang_of_accept_language(language.decode("latin-1") if language else "")
-    answer = check_one(
+    answer = check_json(
         policies_of(request), data, lang, query.programmes, query.as_of, query.suggest, query.detail
     )
-    return EncodedJSON(_ANSWER.encode(answer))
+    return EncodedJSON(answer)
 
 
 def _whole_body(
