@@ -211,8 +211,26 @@ def tables(
     """The sources and questions the (shown) determinations name, each once, in first-named
     order: sources from the policy set's registry or from
     `extra` (a stored answer's own documents, whole), questions from its fact catalogue."""
-    named = [_named(d) for d in determinations]
-    return _merged(named, _tables_of(policies), lang, extra)
+    table = _tables_of(policies)
+    registry = table.sources
+    catalogue = table.questions[lang]
+    sources: dict[str, Source] = {}
+    questions: dict[str, Question] = {}
+    for d in determinations:
+        named = [i for c in d.criteria for i in c.sources]
+        named.extend(i for suggestion in d.suggestions for i in suggestion.sources)
+        named.extend(d.amount_sources)
+        for source_id in named:
+            if source_id in sources:
+                continue
+            if extra is not None and source_id in extra:
+                sources[source_id] = extra[source_id]
+            elif source_id in registry:
+                sources[source_id] = registry[source_id]
+        for m in (*d.missing, *d.request_details):
+            if m.fact not in questions and m.fact in catalogue:
+                questions[m.fact] = catalogue[m.fact]
+    return sources, questions
 
 
 def _named(d: ShownDetermination) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -226,29 +244,22 @@ def _named(d: ShownDetermination) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(dict.fromkeys(named)), tuple(dict.fromkeys(asked))
 
 
-def _merged(
-    named: Iterable[tuple[tuple[str, ...], tuple[str, ...]]],
-    table: _Tables,
-    lang: Lang,
-    extra: Mapping[str, Source] | None = None,
+def prepared_tables(
+    sent: Iterable[Prepared], policies: PolicySet, lang: Lang
 ) -> tuple[dict[str, Source], dict[str, Question]]:
-    """The tables of what several determinations name (`_named`), each once, in first-named
-    order; an id neither `extra` nor the registry holds, or a fact the catalogue does not
-    know, is left out."""
-    named = list(named)
-    source_ids = dict.fromkeys(chain.from_iterable(n[0] for n in named))
-    facts = dict.fromkeys(chain.from_iterable(n[1] for n in named))
+    """`tables` of determinations shown by `prepare`, from the source ids and facts each
+    names (kept with it): each once, in first-named order; an id the registry does not hold,
+    a fact the catalogue does not know, left out."""
+    sent = list(sent)
+    source_ids = dict.fromkeys(chain.from_iterable(s.sources for s in sent))
+    facts = dict.fromkeys(chain.from_iterable(s.facts for s in sent))
+    table = _tables_of(policies)
     registry = table.sources
-    if extra:
-        sources = {
-            i: extra[i] if i in extra else registry[i]
-            for i in source_ids
-            if i in extra or i in registry
-        }
-    else:
-        sources = {i: registry[i] for i in source_ids if i in registry}
     catalogue = table.questions[lang]
-    return sources, {f: catalogue[f] for f in facts if f in catalogue}
+    return (
+        {i: registry[i] for i in source_ids if i in registry},
+        {f: catalogue[f] for f in facts if f in catalogue},
+    )
 
 
 class _Tables:
@@ -300,8 +311,8 @@ def reply(
 ) -> Reply:
     """The reply for one applicant's determinations (made with `policies`, in `lang`) at this
     level of detail: what they rest on, said once, and the sources and questions they name."""
-    sent = [shown_of(d, detail) for d in determinations]
-    sources, questions = _merged(((s.sources, s.facts) for s in sent), _tables_of(policies), lang)
+    sent = [prepare(d, detail) for d in determinations]
+    sources, questions = prepared_tables(sent, policies, lang)
     on = basis(determinations)
     return Reply(
         detail=detail,
@@ -324,7 +335,7 @@ def reply_json(
     """`reply(...)` encoded as JSON: the bytes `msgspec.json.encode` gives, spliced from the
     part said once (`Basis`, encoded per answer) and the determinations with the sources and
     questions they name, encoded once per combination of shown determinations (`_tail`)."""
-    sent = [shown_of(d, detail) for d in determinations]
+    sent = [prepare(d, detail) for d in determinations]
     on = basis(determinations)
     head = _ENCODER.encode(
         _Head(
@@ -358,7 +369,7 @@ class _Tail(msgspec.Struct, frozen=True, kw_only=True):
     questions: dict[str, msgspec.Raw]
 
 
-def _tail(sent: Sequence[Shown], table: _Tables, lang: Lang) -> bytes:
+def _tail(sent: Sequence[Prepared], table: _Tables, lang: Lang) -> bytes:
     """`_Tail` of these shown determinations, encoded: kept by the shown determinations (the
     kept ones, by identity: each is made once per content), the policy set and the language
     (up to `_TAILS_BYTES` of them), which is all it depends on."""
@@ -387,9 +398,9 @@ def _tail(sent: Sequence[Shown], table: _Tables, lang: Lang) -> bytes:
     return encoded
 
 
-class Shown(NamedTuple):
+class Prepared(NamedTuple):
     """A determination as shown at one level of detail, the source ids and fact paths it
-    names (`_named`), its JSON, and whether it is kept (`shown_of`)."""
+    names (`_named`), its JSON, and whether it is kept (`prepare`)."""
 
     determination: ShownDetermination
     sources: tuple[str, ...]
@@ -398,7 +409,7 @@ class Shown(NamedTuple):
     kept: bool
 
 
-def shown_of(determination: Determination, detail: Detail) -> Shown:
+def prepare(determination: Determination, detail: Detail) -> Prepared:
     """`shown([full(determination)], detail)`'s one determination, what it names and its JSON.
 
     What is shown depends only on the determination's content but for who and when it is for
@@ -409,7 +420,7 @@ def shown_of(determination: Determination, detail: Detail) -> Shown:
     suggestions (worked out for one applicant) is made anew and not kept."""
     d = determination
     if d.suggestions:
-        return _make_shown(d, detail, kept=False)
+        return _prepared(d, detail, kept=False)
     key = (
         detail,
         d.programme,
@@ -431,17 +442,17 @@ def shown_of(determination: Determination, detail: Detail) -> Shown:
     if found is None:
         if len(_SHOWN) >= _SHOWN_MAX:
             _SHOWN.clear()
-        found = _SHOWN[key] = _make_shown(d, detail, kept=True)
+        found = _SHOWN[key] = _prepared(d, detail, kept=True)
     return found
 
 
-def _make_shown(determination: Determination, detail: Detail, *, kept: bool) -> Shown:
+def _prepared(determination: Determination, detail: Detail, *, kept: bool) -> Prepared:
     [sent] = shown([full(determination)], detail)
     source_ids, facts = _named(sent)
-    return Shown(sent, source_ids, facts, msgspec.Raw(_ENCODER.encode(sent)), kept)
+    return Prepared(sent, source_ids, facts, msgspec.Raw(_ENCODER.encode(sent)), kept)
 
 
-_SHOWN: dict[tuple[object, ...], Shown] = {}
+_SHOWN: dict[tuple[object, ...], Prepared] = {}
 _SHOWN_MAX = 4096  # a few KB each
 
 
@@ -451,7 +462,7 @@ class _Tails:
     __slots__ = ("entries", "size")
 
     def __init__(self) -> None:
-        self.entries: dict[tuple[object, ...], tuple[_Tables, tuple[Shown, ...], bytes]] = {}
+        self.entries: dict[tuple[object, ...], tuple[_Tables, tuple[Prepared, ...], bytes]] = {}
         self.size = 0  # bytes
 
 

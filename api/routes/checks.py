@@ -32,7 +32,6 @@ from api.schemas import (
     CheckResult,
     Lang,
     ProgrammeId,
-    Shown,
     applicant_of_input,
     check_result,
 )
@@ -41,7 +40,16 @@ from eligibility.answer import Determination
 from eligibility.derive import FactError
 from eligibility.determination import determine
 from eligibility.programme import PolicySet
-from eligibility.reply import DETAILS, Detail, basis, full, reply, reply_json, shown, tables
+from eligibility.reply import (
+    DETAILS,
+    Detail,
+    Prepared,
+    basis,
+    prepare,
+    prepared_tables,
+    reply,
+    reply_json,
+)
 
 Programmes = Annotated[
     list[ProgrammeId] | None,
@@ -320,7 +328,7 @@ class ChecksController(Controller):
 
         def run() -> BatchCheckResult:
             results = []
-            everything: list[Shown] = []
+            everything: list[Prepared] = []
             for index, raw in enumerate(data.applicants):
                 try:
                     applicant = applicant_of_input(
@@ -347,7 +355,7 @@ class ChecksController(Controller):
                     error = FieldError(path=path, message=exc.message)
                     results.append(BatchCheckItem(index=index, ok=False, errors=[error]))
                     continue
-                sent = shown((full(d) for d in determinations), detail)
+                sent = [prepare(d, detail) for d in determinations]
                 everything.extend(sent)
                 on = basis(determinations)
                 results.append(
@@ -357,10 +365,10 @@ class ChecksController(Controller):
                         as_of=on.as_of,
                         region_code=on.region_code,
                         facts_hash=on.facts_hash,
-                        determinations=sent,
+                        determinations=[s.determination for s in sent],
                     )
                 )
-            sources, questions = tables(everything, policies, lang)
+            sources, questions = prepared_tables(everything, policies, lang)
             return BatchCheckResult(
                 detail=detail,
                 policy_version=policies.version,
