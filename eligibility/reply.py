@@ -334,7 +334,21 @@ def reply_json(
 ) -> bytes:
     """`reply(...)` encoded as JSON: the bytes `msgspec.json.encode` gives, spliced from the
     part said once (`Basis`, encoded per answer) and the determinations with the sources and
-    questions they name, encoded once per combination of shown determinations (`_tail`)."""
+    questions they name, encoded once per combination of shown determinations (`reply_parts`)."""
+    opening, rest = reply_parts(determinations, policies, lang, detail)
+    return opening + rest
+
+
+def reply_parts(
+    determinations: Sequence[Determination],
+    policies: PolicySet,
+    lang: Lang,
+    detail: Detail = "full",
+) -> tuple[bytes, bytes]:
+    """`reply_json`'s bytes in two parts: the opening (what the determinations rest on,
+    encoded for this answer) and the rest (the determinations, sources and questions), the
+    same `bytes` object for every answer with the same shown determinations, policy set and
+    language while it is kept (so what is made of it, compressed say, can be kept by it)."""
     sent = [prepare(d, detail) for d in determinations]
     on = basis(determinations)
     head = _ENCODER.encode(
@@ -347,7 +361,7 @@ def reply_json(
         )
     )
     # Both are JSON objects: `{head}` and `{tail}` make `{head,tail}`.
-    return b"".join((head[:-1], b",", _tail(sent, _tables_of(policies), lang)[1:]))
+    return head[:-1] + b",", _tail(sent, _tables_of(policies), lang)
 
 
 class _Head(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -370,9 +384,9 @@ class _Tail(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _tail(sent: Sequence[Prepared], table: _Tables, lang: Lang) -> bytes:
-    """`_Tail` of these shown determinations, encoded: kept by the shown determinations (the
-    kept ones, by identity: each is made once per content), the policy set and the language
-    (up to `_TAILS_BYTES` of them), which is all it depends on."""
+    """`_Tail` of these shown determinations, encoded, without its opening brace: kept by the
+    shown determinations (the kept ones, by identity: each is made once per content), the
+    policy set and the language (up to `_TAILS_BYTES` of them), which is all it depends on."""
     key = (lang, id(table), *map(id, sent))
     found = _TAILS.entries.get(key)
     if found is not None:
@@ -387,7 +401,7 @@ def _tail(sent: Sequence[Prepared], table: _Tables, lang: Lang) -> bytes:
             sources={i: registry[i] for i in source_ids if i in registry},
             questions={f: catalogue[f] for f in facts if f in catalogue},
         )
-    )
+    )[1:]
     if all(s.kept for s in sent):
         if _TAILS.size + len(encoded) > _TAILS_BYTES:
             _TAILS.entries.clear()
