@@ -14,6 +14,7 @@ from litestar import Controller, Request, post
 from litestar.params import JSONBody, QueryParameter
 from litestar.types import Receive, ReceiveMessage
 
+from api.compression import gzip_of
 from api.dependencies import (
     LangQuery,
     lang_of,
@@ -22,7 +23,7 @@ from api.dependencies import (
     require_key,
 )
 from api.problems import FieldError, ProblemError, field_error, invalid
-from api.responses import EncodedJSON
+from api.responses import EncodedJSON, gzipped
 from api.routes import SECURITY, DetailQuery, protected
 from api.schemas import (
     BatchCheckItem,
@@ -48,7 +49,7 @@ from eligibility.reply import (
     prepare,
     prepared_tables,
     reply,
-    reply_json,
+    reply_parts,
 )
 
 Programmes = Annotated[
@@ -119,11 +120,12 @@ def check_json(
     as_of: dt.date | None,
     suggest: bool,
     detail: Detail,
-) -> bytes:
-    """`check_one`'s answer encoded (the same bytes), as the fast lane sends it: spliced from
-    parts encoded once (`eligibility.reply.reply_json`)."""
+) -> tuple[bytes, bytes]:
+    """`check_one`'s answer encoded (the same bytes once joined), as the fast lane sends it:
+    in two parts, the second kept with the shown determinations
+    (`eligibility.reply.reply_parts`)."""
     determinations = decided(policies, data, lang, programmes, as_of, suggest)
-    return reply_json(determinations, policies, lang, detail)
+    return reply_parts(determinations, policies, lang, detail)
 
 
 # --- the fast lane of `POST /v1/checks` --------------------------------------------------------
@@ -235,10 +237,15 @@ async def fast_lane(request: Request[Any, Any, Any]) -> EncodedJSON | None:
         request.receive = _put_back(message, request.receive)
         return None
     lang = query.lang or lang_of_accept_language(language.decode("latin-1") if language else "")
-    answer = check_json(
+    opening, rest = check_json(
         policies_of(request), data, lang, query.programmes, query.as_of, query.suggest, query.detail
     )
-    return EncodedJSON(answer)
+    # Gzipped here, where the compression middleware would gzip it: its larger part compressed
+    # once (`api.responses.gzipped`), not the whole answer every time.
+    gzip = gzip_of(request.scope)
+    if gzip is not None and len(opening) + len(rest) >= gzip[1]:
+        return EncodedJSON(gzipped(opening, rest, gzip[0]), gzip=True)
+    return EncodedJSON(opening + rest)
 
 
 def _whole_body(
