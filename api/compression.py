@@ -12,6 +12,8 @@ that gzips its answer itself.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from litestar.enums import CompressionEncoding
 from litestar.middleware.compression import CompressionMiddleware
 from litestar.types import Message, Receive, Scope, Send
@@ -31,12 +33,12 @@ class RawHeaderCompression(CompressionMiddleware):
         config = self.config
         if config.compression_facade.encoding in accept_encoding:
             if config.compression_facade.encoding == CompressionEncoding.GZIP:
-                scope["state"][_GZIP] = (config.gzip_compress_level, config.minimum_size)
+                _asks_gzip(scope, config.gzip_compress_level, config.minimum_size)
             wrapped = self._compressing(send, config.compression_facade.encoding, scope)
             await self.app(scope, receive, wrapped)
             return
         if config.gzip_fallback and CompressionEncoding.GZIP in accept_encoding:
-            scope["state"][_GZIP] = (config.gzip_compress_level, config.minimum_size)
+            _asks_gzip(scope, config.gzip_compress_level, config.minimum_size)
             wrapped = self._compressing(send, CompressionEncoding.GZIP, scope)
             await self.app(scope, receive, wrapped)
             return
@@ -65,11 +67,17 @@ class RawHeaderCompression(CompressionMiddleware):
         return send_compressed
 
 
+# Said in the request's own scope (not its `state`, which a server may share between requests
+# or copy from the lifespan's): one request's gzip is never another's.
 _GZIP = "api.compression.gzip"
+
+
+def _asks_gzip(scope: Scope, level: int, minimum_size: int) -> None:
+    cast("dict[str, Any]", scope)[_GZIP] = (level, minimum_size)
 
 
 def gzip_of(scope: Scope) -> tuple[int, int] | None:
     """The gzip level and the least size compressed, where this request's answer would be
     gzipped (the client accepts it, the path is not excluded); else None."""
-    found: tuple[int, int] | None = scope["state"].get(_GZIP)
+    found: tuple[int, int] | None = cast("dict[str, Any]", scope).get(_GZIP)
     return found
