@@ -20,6 +20,13 @@ Two levels:
 
 A criterion's wording without its outcome prefix (`CriterionResult.text`) is not sent: the reason
 is that prefix and the same words.
+
+Made once and kept, not per answer (a check's answer took longer to show and encode than to
+decide): each shown determination with its JSON and what it names, by its content
+(`prepare`); a policy set's sources and questions and their JSON (`_Tables`); the encoded
+determinations, sources and questions of each combination of shown determinations (`_tail`).
+What is kept is bounded, and keyed on all an answer's bytes depend on, never on the applicant:
+applicants with the same answers share it.
 """
 
 from __future__ import annotations
