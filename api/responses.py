@@ -117,23 +117,24 @@ _GZIP_RAW = [(name.encode(), value.encode()) for name, value in _GZIP_HEADERS.it
 def gzipped(opening: bytes, rest: bytes, level: int) -> bytes:
     """`opening + rest` gzipped (RFC 1952): one member whose deflate stream is `opening` as a
     stored block, then `rest` compressed at `level` on its own (compressed once per `rest`
-    object and kept, up to `_GZIPPED_BYTES`).  A stored block ends on a byte boundary and
+    object and level and kept, up to `_GZIPPED_BYTES`).  A stored block ends on a byte boundary and
     `rest`'s blocks refer back only within `rest`, so the two make one valid stream; the
     trailer's CRC-32 and size are those of the whole."""
     length = len(opening)
     if length > 0xFFFF:  # more than one stored block holds: compressed whole
         compressor = zlib.compressobj(level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
         return compressor.compress(opening + rest) + compressor.flush()
-    found = _GZIPPED.entries.get(id(rest))
+    found = _GZIPPED.entries.get((id(rest), level))
     if found is None or found[0] is not rest:
         compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
         compressed = compressor.compress(rest) + compressor.flush()
-        if _GZIPPED.size + len(compressed) > _GZIPPED_BYTES:
+        held = len(rest) + len(compressed)
+        if _GZIPPED.size + held > _GZIPPED_BYTES:
             _GZIPPED.entries.clear()
             _GZIPPED.size = 0
         # Held with it, the `rest` keeps its id its own while the entry lives.
-        found = _GZIPPED.entries[id(rest)] = (rest, compressed)
-        _GZIPPED.size += len(compressed)
+        found = _GZIPPED.entries[id(rest), level] = (rest, compressed)
+        _GZIPPED.size += held
     crc = zlib.crc32(rest, zlib.crc32(opening))
     return b"".join(
         (
@@ -155,9 +156,9 @@ class _Gzipped:
     __slots__ = ("entries", "size")
 
     def __init__(self) -> None:
-        self.entries: dict[int, tuple[bytes, bytes]] = {}
-        self.size = 0  # compressed bytes kept
+        self.entries: dict[tuple[int, int], tuple[bytes, bytes]] = {}
+        self.size = 0  # bytes held: each rest and its compressed form
 
 
 _GZIPPED = _Gzipped()
-_GZIPPED_BYTES = 8 << 20
+_GZIPPED_BYTES = 24 << 20
