@@ -112,7 +112,7 @@ def check_one(
     return check_result(reply(determinations, policies, lang, detail))
 
 
-def check_json(
+def check_parts(
     policies: PolicySet,
     data: CheckInput,
     lang: Lang,
@@ -121,9 +121,9 @@ def check_json(
     suggest: bool,
     detail: Detail,
 ) -> tuple[bytes, bytes]:
-    """`check_one`'s answer encoded (the same bytes once joined), as the fast lane sends it:
-    in two parts, the second kept with the shown determinations
-    (`eligibility.reply.reply_parts`)."""
+    """`check_one`'s answer encoded in two parts (joined, the same bytes), as the fast lane
+    sends it: the second is kept with the shown determinations (`eligibility.reply.reply_parts`),
+    so what is made of it can be kept too."""
     determinations = decided(policies, data, lang, programmes, as_of, suggest)
     return reply_parts(determinations, policies, lang, detail)
 
@@ -140,10 +140,10 @@ def check_json(
 # it.  Anything else (an unknown or repeated parameter, another spelling, a body that does not
 # decode) it leaves to the handler: Litestar reads it there and answers its problems, so every
 # error is the documented one, and both answer through `decided` (the fast lane's bytes by
-# `check_json`, the handler's answer by `check_one`: the same bytes).  It reads no more than the
+# `check_parts`, the handler's answer by `check_one`: the same bytes).  It reads no more than the
 # handler would: 415 and 413 come in the same order, and a body it declines is put back for the
 # handler to read.  A query naming a parameter added to the handler is left to it
-# until `plain_query` and `CheckQuery` read it too (`check_one` taking it, the type checker
+# until `plain_query` and `CheckQuery` read it too (`check_parts` taking it, the type checker
 # sees that the fast lane passes it); `tests/api/test_api_checks_fast_lane.py` holds both ways
 # to the same answers.  (Litestar runs only the nearest layer's `before_request`: one set on
 # the app or the controller would not run for this handler.)
@@ -237,7 +237,7 @@ async def fast_lane(request: Request[Any, Any, Any]) -> EncodedJSON | None:
         request.receive = _put_back(message, request.receive)
         return None
     lang = query.lang or lang_of_accept_language(language.decode("latin-1") if language else "")
-    opening, rest = check_json(
+    opening, rest = check_parts(
         policies_of(request), data, lang, query.programmes, query.as_of, query.suggest, query.detail
     )
     # Gzipped here, where the compression middleware would gzip it: its larger part compressed
