@@ -18,7 +18,7 @@ from eligibility.listing import list_programmes
 from eligibility.policy import load_bundled
 from eligibility.policy_file import PolicyError
 from eligibility.regions import RegionCodeError, normalise_region_code
-from eligibility.reply import DETAILS, reply
+from eligibility.reply import DETAILS, reply_json
 from eligibility.text import Lang
 
 _decoder = msgspec.json.Decoder(Applicant)
@@ -149,8 +149,7 @@ def run_check(args: argparse.Namespace) -> int:
         # The best suggestion per programme: what one line can say.
         determinations = [replace(d, suggestions=d.suggestions[:1]) for d in determinations]
         # As the API answers: sources by id and questions by fact, each table once per line.
-        answer = reply(determinations, policies, lang, args.detail)
-        encoded = _encoder.encode(answer)
+        encoded = reply_json(determinations, policies, lang, args.detail)
         if args.save:
             as_of = applicant.as_of or today
             saved.append(

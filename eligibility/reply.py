@@ -20,13 +20,21 @@ Two levels:
 
 A criterion's wording without its outcome prefix (`CriterionResult.text`) is not sent: the reason
 is that prefix and the same words.
+
+Made once and kept, not per answer (a check's answer took longer to show and encode than to
+decide): each shown determination with its JSON and what it names, by its content
+(`prepare`); a policy set's sources and questions and their JSON (`_Tables`); the encoded
+determinations, sources and questions of each combination of shown determinations (`_tail`).
+What is kept is bounded, and keyed on all an answer's bytes depend on, never on the applicant:
+applicants with the same answers share it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Literal
+from itertools import chain
+from typing import Literal, NamedTuple, get_args
 
 import msgspec
 
@@ -210,26 +218,89 @@ def tables(
     """The sources and questions the (shown) determinations name, each once, in first-named
     order: sources from the policy set's registry or from
     `extra` (a stored answer's own documents, whole), questions from its fact catalogue."""
+    table = _tables_of(policies)
+    registry = table.sources
+    catalogue = table.questions[lang]
     sources: dict[str, Source] = {}
     questions: dict[str, Question] = {}
     for d in determinations:
         named = [i for c in d.criteria for i in c.sources]
         named.extend(i for suggestion in d.suggestions for i in suggestion.sources)
         named.extend(d.amount_sources)
-        asked = [*d.missing, *d.request_details]
         for source_id in named:
             if source_id in sources:
                 continue
             if extra is not None and source_id in extra:
                 sources[source_id] = extra[source_id]
-            elif source_id in policies.registry.citations:
-                citation = policies.registry.citations[source_id]
-                sources[source_id] = source_of(citation)
-        for m in asked:
-            spec = policies.facts.get(m.fact)
-            if m.fact not in questions and spec is not None:
-                questions[m.fact] = ask(spec, lang)
+            elif source_id in registry:
+                sources[source_id] = registry[source_id]
+        for m in (*d.missing, *d.request_details):
+            if m.fact not in questions and m.fact in catalogue:
+                questions[m.fact] = catalogue[m.fact]
     return sources, questions
+
+
+def _named(d: ShownDetermination) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The source ids a shown determination names (its criteria's, its suggestions', its
+    amount's) and the facts it asks (missing, then request details), each once, in order."""
+    named = [i for c in d.criteria for i in c.sources]
+    named.extend(i for suggestion in d.suggestions for i in suggestion.sources)
+    named.extend(d.amount_sources)
+    asked = [m.fact for m in d.missing]
+    asked.extend(m.fact for m in d.request_details)
+    return tuple(dict.fromkeys(named)), tuple(dict.fromkeys(asked))
+
+
+def prepared_tables(
+    sent: Iterable[Prepared], policies: PolicySet, lang: Lang
+) -> tuple[dict[str, Source], dict[str, Question]]:
+    """`tables` of determinations shown by `prepare`, from the source ids and facts each
+    names (kept with it): each once, in first-named order; an id the registry does not hold,
+    a fact the catalogue does not know, left out."""
+    sent = list(sent)
+    source_ids = dict.fromkeys(chain.from_iterable(s.sources for s in sent))
+    facts = dict.fromkeys(chain.from_iterable(s.facts for s in sent))
+    table = _tables_of(policies)
+    registry = table.sources
+    catalogue = table.questions[lang]
+    return (
+        {i: registry[i] for i in source_ids if i in registry},
+        {f: catalogue[f] for f in facts if f in catalogue},
+    )
+
+
+class _Tables:
+    """One policy set's sources (by registry id) and questions (by language and fact path) as
+    answers show them, and their JSON: made once per policy set (it is immutable once
+    loaded), not per answer."""
+
+    __slots__ = ("policies", "questions", "questions_json", "sources", "sources_json")
+
+    def __init__(self, policies: PolicySet) -> None:
+        self.policies = policies
+        self.sources = {i: source_of(c) for i, c in policies.registry.citations.items()}
+        self.sources_json = {i: msgspec.Raw(_ENCODER.encode(s)) for i, s in self.sources.items()}
+        self.questions: dict[str, dict[str, Question]] = {
+            lang: {path: ask(spec, lang) for path, spec in policies.facts.items()}
+            for lang in get_args(Lang)
+        }
+        self.questions_json = {
+            lang: {path: msgspec.Raw(_ENCODER.encode(q)) for path, q in questions.items()}
+            for lang, questions in self.questions.items()
+        }
+
+
+# The tables of the policy sets in use, by the set's id (held, so the id stays its own).
+_TABLES: dict[int, _Tables] = {}
+
+
+def _tables_of(policies: PolicySet) -> _Tables:
+    found = _TABLES.get(id(policies))
+    if found is None or found.policies is not policies:
+        if len(_TABLES) >= 64:
+            _TABLES.clear()
+        found = _TABLES[id(policies)] = _Tables(policies)
+    return found
 
 
 def source_of(citation: Citation) -> Source:
@@ -247,8 +318,8 @@ def reply(
 ) -> Reply:
     """The reply for one applicant's determinations (made with `policies`, in `lang`) at this
     level of detail: what they rest on, said once, and the sources and questions they name."""
-    sent = shown((full(d) for d in determinations), detail)
-    sources, questions = tables(sent, policies, lang)
+    sent = [prepare(d, detail) for d in determinations]
+    sources, questions = prepared_tables(sent, policies, lang)
     on = basis(determinations)
     return Reply(
         detail=detail,
@@ -256,7 +327,166 @@ def reply(
         region_code=on.region_code,
         policy_version=policies.version,
         facts_hash=on.facts_hash,
-        determinations=sent,
+        determinations=[s.determination for s in sent],
         sources=sources,
         questions=questions,
     )
+
+
+def reply_json(
+    determinations: Sequence[Determination],
+    policies: PolicySet,
+    lang: Lang,
+    detail: Detail = "full",
+) -> bytes:
+    """`reply(...)` encoded as JSON: the bytes `msgspec.json.encode` gives, spliced from the
+    part said once (`Basis`, encoded per answer) and the determinations with the sources and
+    questions they name, encoded once per combination of shown determinations (`reply_parts`)."""
+    opening, rest = reply_parts(determinations, policies, lang, detail)
+    return opening + rest
+
+
+def reply_parts(
+    determinations: Sequence[Determination],
+    policies: PolicySet,
+    lang: Lang,
+    detail: Detail = "full",
+) -> tuple[bytes, bytes]:
+    """`reply_json`'s bytes in two parts: the opening (what the determinations rest on,
+    encoded for this answer) and the rest (the determinations, sources and questions), the
+    same `bytes` object for every answer with the same shown determinations, policy set and
+    language while it is kept (so what is made of it, compressed say, can be kept by it)."""
+    sent = [prepare(d, detail) for d in determinations]
+    on = basis(determinations)
+    head = _ENCODER.encode(
+        _Head(
+            detail=detail,
+            as_of=on.as_of,
+            region_code=on.region_code,
+            policy_version=policies.version,
+            facts_hash=on.facts_hash,
+        )
+    )
+    # Both are JSON objects: `{head}` and `{tail}` make `{head,tail}`.
+    return head[:-1] + b",", _tail(sent, _tables_of(policies), lang)
+
+
+class _Head(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """The first fields of `Reply`, in its order (never empty: `policy_version` is always
+    there)."""
+
+    detail: Detail
+    as_of: dt.date | None = None
+    region_code: str | None = None
+    policy_version: str
+    facts_hash: str | None = None
+
+
+class _Tail(msgspec.Struct, frozen=True, kw_only=True):
+    """The last fields of `Reply`, in its order, each part already encoded."""
+
+    determinations: list[msgspec.Raw]
+    sources: dict[str, msgspec.Raw]
+    questions: dict[str, msgspec.Raw]
+
+
+def _tail(sent: Sequence[Prepared], table: _Tables, lang: Lang) -> bytes:
+    """`_Tail` of these shown determinations, encoded, without its opening brace: kept by the
+    shown determinations (the kept ones, by identity: each is made once per content), the
+    policy set and the language (up to `_TAILS_BYTES` of them), which is all it depends on."""
+    key = (lang, id(table), *map(id, sent))
+    found = _TAILS.entries.get(key)
+    if found is not None:
+        return found[2]
+    source_ids = dict.fromkeys(chain.from_iterable(s.sources for s in sent))
+    facts = dict.fromkeys(chain.from_iterable(s.facts for s in sent))
+    registry = table.sources_json
+    catalogue = table.questions_json[lang]
+    encoded = _ENCODER.encode(
+        _Tail(
+            determinations=[s.json for s in sent],
+            sources={i: registry[i] for i in source_ids if i in registry},
+            questions={f: catalogue[f] for f in facts if f in catalogue},
+        )
+    )[1:]
+    if all(s.kept for s in sent):
+        if _TAILS.size + len(encoded) > _TAILS_BYTES:
+            _TAILS.entries.clear()
+            _TAILS.size = 0
+        # The key's ids stay those of these objects while the entry holds them.
+        _TAILS.entries[key] = (table, tuple(sent), encoded)
+        _TAILS.size += len(encoded)
+    return encoded
+
+
+class Prepared(NamedTuple):
+    """A determination as shown at one level of detail, the source ids and fact paths it
+    names (`_named`), its JSON, and whether it is kept (`prepare`)."""
+
+    determination: ShownDetermination
+    sources: tuple[str, ...]
+    facts: tuple[str, ...]
+    json: msgspec.Raw
+    kept: bool
+
+
+def prepare(determination: Determination, detail: Detail) -> Prepared:
+    """`shown([full(determination)], detail)`'s one determination, what it names and its JSON.
+
+    What is shown depends only on the determination's content but for who and when it is for
+    (its date, region, policy version and facts' hash are said once by the answer): the core
+    gives every applicant with the same answer the same content, so it is made once per
+    content and level of detail and kept (up to `_SHOWN_MAX`).  The key is that content
+    itself, compared by value (the core's shared parts make it cheap); a determination with
+    suggestions (worked out for one applicant) is made anew and not kept."""
+    d = determination
+    if d.suggestions:
+        return _prepared(d, detail, kept=False)
+    key = (
+        detail,
+        d.programme,
+        d.programme_name,
+        d.verdict,
+        d.verdict_label,
+        d.amount,
+        d.amount_unit,
+        d.amount_note,
+        d.amount_sources,
+        d.criteria,
+        d.missing,
+        d.request_details,
+        d.next_steps,
+        d.documents,
+        d.warnings,
+    )
+    found = _SHOWN.get(key)
+    if found is None:
+        if len(_SHOWN) >= _SHOWN_MAX:
+            _SHOWN.clear()
+        found = _SHOWN[key] = _prepared(d, detail, kept=True)
+    return found
+
+
+def _prepared(determination: Determination, detail: Detail, *, kept: bool) -> Prepared:
+    [sent] = shown([full(determination)], detail)
+    source_ids, facts = _named(sent)
+    return Prepared(sent, source_ids, facts, msgspec.Raw(_ENCODER.encode(sent)), kept)
+
+
+_SHOWN: dict[tuple[object, ...], Prepared] = {}
+_SHOWN_MAX = 4096  # a few KB each
+
+
+# The encoded tails (`_tail`): the policy set's tables, the shown determinations, the bytes;
+# up to `_TAILS_BYTES` of them (a typical answer's is 15 KB).
+class _Tails:
+    __slots__ = ("entries", "size")
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[object, ...], tuple[_Tables, tuple[Prepared, ...], bytes]] = {}
+        self.size = 0  # bytes
+
+
+_TAILS = _Tails()
+_TAILS_BYTES = 16 << 20
+_ENCODER = msgspec.json.Encoder()

@@ -14,6 +14,7 @@ from litestar import Controller, Request, post
 from litestar.params import JSONBody, QueryParameter
 from litestar.types import Receive, ReceiveMessage
 
+from api.compression import gzip_of
 from api.dependencies import (
     LangQuery,
     lang_of,
@@ -22,7 +23,7 @@ from api.dependencies import (
     require_key,
 )
 from api.problems import FieldError, ProblemError, field_error, invalid
-from api.responses import EncodedJSON
+from api.responses import EncodedJSON, gzipped
 from api.routes import SECURITY, DetailQuery, protected
 from api.schemas import (
     BatchCheckItem,
@@ -32,15 +33,24 @@ from api.schemas import (
     CheckResult,
     Lang,
     ProgrammeId,
-    Shown,
     applicant_of_input,
     check_result,
 )
 from api.services.assessments import check_programmes
+from eligibility.answer import Determination
 from eligibility.derive import FactError
 from eligibility.determination import determine
 from eligibility.programme import PolicySet
-from eligibility.reply import DETAILS, Detail, basis, full, reply, shown, tables
+from eligibility.reply import (
+    DETAILS,
+    Detail,
+    Prepared,
+    basis,
+    prepare,
+    prepared_tables,
+    reply,
+    reply_parts,
+)
 
 Programmes = Annotated[
     list[ProgrammeId] | None,
@@ -62,22 +72,21 @@ AsOf = Annotated[
 ]
 
 
-def check_one(
+def decided(
     policies: PolicySet,
     data: CheckInput,
     lang: Lang,
     programmes: Sequence[ProgrammeId] | None,
     as_of: dt.date | None,
     suggest: bool,
-    detail: Detail,
-) -> CheckResult:
-    """The answer to `POST /v1/checks` once its query and body are read (by the handler or by
-    the fast lane): 400 naming a programme the policies do not know or a fact the core
+) -> list[Determination]:
+    """The determinations of `POST /v1/checks` once its query and body are read (by the handler
+    or by the fast lane): 400 naming a programme the policies do not know or a fact the core
     refuses."""
     check_programmes(policies, programmes, "query.programme")
     applicant = applicant_of_input(data)
     try:
-        determinations = determine(
+        return determine(
             applicant,
             policies,
             programmes=programmes,
@@ -87,7 +96,36 @@ def check_one(
         )
     except FactError as exc:
         raise invalid([FieldError(path=f"$.{exc.path}", message=exc.message)]) from None
+
+
+def check_one(
+    policies: PolicySet,
+    data: CheckInput,
+    lang: Lang,
+    programmes: Sequence[ProgrammeId] | None,
+    as_of: dt.date | None,
+    suggest: bool,
+    detail: Detail,
+) -> CheckResult:
+    """The answer to `POST /v1/checks` (see `decided`), as the handler returns it."""
+    determinations = decided(policies, data, lang, programmes, as_of, suggest)
     return check_result(reply(determinations, policies, lang, detail))
+
+
+def check_parts(
+    policies: PolicySet,
+    data: CheckInput,
+    lang: Lang,
+    programmes: Sequence[ProgrammeId] | None,
+    as_of: dt.date | None,
+    suggest: bool,
+    detail: Detail,
+) -> tuple[bytes, bytes]:
+    """`check_one`'s answer encoded in two parts (joined, the same bytes), as the fast lane
+    sends it: the second is kept with the shown determinations (`eligibility.reply.reply_parts`),
+    so what is made of it can be kept too."""
+    determinations = decided(policies, data, lang, programmes, as_of, suggest)
+    return reply_parts(determinations, policies, lang, detail)
 
 
 # --- the fast lane of `POST /v1/checks` --------------------------------------------------------
@@ -101,10 +139,11 @@ def check_one(
 # a type), decoded straight into `CheckInput`, exactly as strictly as `StrictRequest` converts
 # it.  Anything else (an unknown or repeated parameter, another spelling, a body that does not
 # decode) it leaves to the handler: Litestar reads it there and answers its problems, so every
-# error is the documented one, and both answer through `check_one`.  It reads no more than
-# the handler would: 415 and 413 come in the same order, and a body it declines is put back
-# for the handler to read.  A query naming a parameter added to the handler is left to it
-# until `plain_query` and `CheckQuery` read it too (`check_one` taking it, the type checker
+# error is the documented one, and both answer through `decided` (the fast lane's bytes by
+# `check_parts`, the handler's answer by `check_one`: the same bytes).  It reads no more than the
+# handler would: 415 and 413 come in the same order, and a body it declines is put back for the
+# handler to read.  A query naming a parameter added to the handler is left to it
+# until `plain_query` and `CheckQuery` read it too (`check_parts` taking it, the type checker
 # sees that the fast lane passes it); `tests/api/test_api_checks_fast_lane.py` holds both ways
 # to the same answers.  (Litestar runs only the nearest layer's `before_request`: one set on
 # the app or the controller would not run for this handler.)
@@ -115,7 +154,6 @@ _DETAILS: dict[bytes, Detail] = {d.encode(): d for d in DETAILS}
 _SUGGEST = {b"true": True, b"false": False}
 _DATE = re.compile(rb"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _BODY = msgspec.json.Decoder(CheckInput, strict=True)
-_ANSWER = msgspec.json.Encoder()
 
 
 class CheckQuery(NamedTuple):
@@ -199,10 +237,15 @@ async def fast_lane(request: Request[Any, Any, Any]) -> EncodedJSON | None:
         request.receive = _put_back(message, request.receive)
         return None
     lang = query.lang or lang_of_accept_language(language.decode("latin-1") if language else "")
-    answer = check_one(
+    opening, rest = check_parts(
         policies_of(request), data, lang, query.programmes, query.as_of, query.suggest, query.detail
     )
-    return EncodedJSON(_ANSWER.encode(answer))
+    # Gzipped here, where the compression middleware would gzip it: its larger part compressed
+    # once (`api.responses.gzipped`), not the whole answer every time.
+    gzip = gzip_of(request.scope)
+    if gzip is not None and len(opening) + len(rest) >= gzip[1]:
+        return EncodedJSON(gzipped(opening, rest, gzip[0]), gzip=True)
+    return EncodedJSON(opening + rest)
 
 
 def _whole_body(
@@ -292,7 +335,7 @@ class ChecksController(Controller):
 
         def run() -> BatchCheckResult:
             results = []
-            everything: list[Shown] = []
+            everything: list[Prepared] = []
             for index, raw in enumerate(data.applicants):
                 try:
                     applicant = applicant_of_input(
@@ -319,7 +362,7 @@ class ChecksController(Controller):
                     error = FieldError(path=path, message=exc.message)
                     results.append(BatchCheckItem(index=index, ok=False, errors=[error]))
                     continue
-                sent = shown((full(d) for d in determinations), detail)
+                sent = [prepare(d, detail) for d in determinations]
                 everything.extend(sent)
                 on = basis(determinations)
                 results.append(
@@ -329,10 +372,10 @@ class ChecksController(Controller):
                         as_of=on.as_of,
                         region_code=on.region_code,
                         facts_hash=on.facts_hash,
-                        determinations=sent,
+                        determinations=[s.determination for s in sent],
                     )
                 )
-            sources, questions = tables(everything, policies, lang)
+            sources, questions = prepared_tables(everything, policies, lang)
             return BatchCheckResult(
                 detail=detail,
                 policy_version=policies.version,
