@@ -271,7 +271,7 @@ def _answer_size(base: str, key: str, path: str) -> int:
     determinations = response.json()["determinations"]
     print(
         f"answer: POST {path}, one applicant, {len(determinations)} programmes, "
-        f"detail=full (the only form today): {len(response.content):,} bytes"
+        f"detail=full, not compressed: {len(response.content):,} bytes"
     )
     return len(response.content)
 
