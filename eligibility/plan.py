@@ -392,13 +392,7 @@ class CriterionPlan:
         if found is not None:
             return found
         values = tuple(fact_value(path) for path in self.texts[(outcome, lang)][1])
-        key = (outcome, lang, values)
-        found = self.shown.get(key)
-        if found is None:
-            if len(self.shown) >= 4096:
-                self.shown.clear()
-            found = self.shown[key] = self._result(outcome, lang, fact_value)
-        return found
+        return self.result_of(outcome, lang, values, fact_value)
 
     def result_of(
         self,
