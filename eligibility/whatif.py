@@ -422,11 +422,18 @@ class _Prepared:
     ways: dict[tuple[object, ...], list[Assignment]] = field(default_factory=dict)
     templates: dict[tuple[object, ...], _Template] = field(default_factory=dict)
     confirmed: dict[str | None, object] = field(default_factory=dict)  # by region code
-    # The shape for an answer, by the identity of its `criteria` (the plan keeps one tuple per
-    # outcome pattern and wording, shared by every answer made with it).
-    codes: dict[int, tuple[tuple[CriterionResult, ...], _Shape]] = field(default_factory=dict)
+    # The shape for an answer (None: no suggestion can exist), by the identity of its
+    # `criteria` (the plan keeps one tuple per outcome pattern and wording, shared by every
+    # answer made with it), its verdict and amount (`_quick`).
+    codes: dict[tuple[int, str, int | None], tuple[tuple[CriterionResult, ...], _Shape | None]] = (
+        field(default_factory=dict)
+    )
     made: dict[tuple[object, ...], _Entry] = field(default_factory=dict)
 
+
+# The entry of every key whose search finds no way (read only: `suggestions_for` returns
+# before it would fill in any wording).
+_NO_WAYS = _Entry(ways=(), current_amount=None)
 
 _PREPARED: dict[int, tuple[ProgrammePlan, _Prepared]] = {}
 
@@ -539,21 +546,38 @@ def _status_holds(facts: Mapping[str, object], way: Assignment) -> bool:
     return True
 
 
-_CODES: dict[str, int] = {"met": MET, "not_met": NOT_MET, "unknown": UNKNOWN}
-
-
-def _codes(plan: ProgrammePlan, prepared: _Prepared, determination: Determination) -> _Shape:
-    """The shape of the search for the answer: by its open criteria, read back from its
-    results (in the plan's order, leaving out only the criteria SKIPPED)."""
+def _quick(plan: ProgrammePlan, prepared: _Prepared, determination: Determination) -> _Shape | None:
+    """The shape of the search for the answer, or None where no suggestion can exist for it:
+    nothing the plan reads can change, an eligible answer with no higher tier to reach
+    (`_raise_amount` would find none), or an open criterion no change can meet
+    (`_Shape.none`).  Read from the answer's results (its open criteria, in the plan's order,
+    leaving out only the criteria SKIPPED), verdict and amount, and kept by the identity of
+    its `criteria` (the plan keeps one tuple per outcome pattern and the values its wording
+    names, shared by every answer made with it) with the verdict and amount: one look-up."""
     results = determination.criteria
-    found = prepared.codes.get(id(results))
+    verdict = determination.verdict
+    amount = determination.amount
+    key = (id(results), verdict, amount)
+    found = prepared.codes.get(key)
     if found is not None and found[0] is results:
         return found[1]
-    index = prepared.index
-    shape = _shape(plan, prepared, tuple([index[r.id] for r in results if r.outcome != "met"]))
-    if len(prepared.codes) >= 4096:
+    shape: _Shape | None = None
+    if prepared.changeable and not (
+        verdict == "eligible"
+        and (
+            amount is None
+            or len(plan.variants) != 1
+            or prepared.top_amount is None
+            or prepared.top_amount <= amount
+        )
+    ):
+        index = prepared.index
+        shape = _shape(plan, prepared, tuple([index[r.id] for r in results if r.outcome != "met"]))
+        if shape.none:
+            shape = None
+    if len(prepared.codes) >= 8192:
         prepared.codes.clear()
-    prepared.codes[id(results)] = (results, shape)
+    prepared.codes[key] = (results, shape)
     return shape
 
 
@@ -649,19 +673,10 @@ def suggestions_for(
         # key assume every applicant's days do: no suggestion for such a date at all.
         return ()
     prepared = _prepared(plan)
-    if not prepared.changeable:
-        return ()  # nothing the plan reads can change
+    shape = _quick(plan, prepared, determination)
+    if shape is None:
+        return ()  # nothing can change, no higher tier, or a criterion no change can meet
     current = determination.amount if determination.verdict == "eligible" else None
-    if determination.verdict == "eligible" and (
-        current is None
-        or len(plan.variants) != 1
-        or prepared.top_amount is None
-        or prepared.top_amount <= current
-    ):
-        return ()  # no higher tier (`_raise_amount` would find none)
-    shape = _codes(plan, prepared, determination)
-    if shape.none:
-        return ()  # a criterion (or a higher tier) no change can meet
     key = _key(plan, prepared, shape, facts, as_of)
     entry = prepared.made.get(key)
     if entry is None:
@@ -671,10 +686,12 @@ def suggestions_for(
             ways = []  # an open criterion no change meets here: the search would find none
         else:
             ways = _search(plans, plan, determination, facts, as_of)
-        entry = _Entry(ways=tuple(ways), current_amount=current)
-        if prepared.flat_recheck:
+        entry = _NO_WAYS if not ways else _Entry(ways=tuple(ways), current_amount=current)
+        if not ways:
+            pass  # nothing to re-check, word or date: one entry shared by every such key
+        elif prepared.flat_recheck:
             entry.ways = tuple((w, d) for w, d in entry.ways if _status_holds(facts, w))
-        elif recheck is not None and ways:
+        elif recheck is not None:
             made = _templates(plans, plan, entry, facts, as_of, lang)
             kept = [
                 (way, template)
