@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import count, product
 
+import msgspec
 from msgspec.structs import replace
 
 from eligibility import rules
@@ -424,9 +425,9 @@ class _Prepared:
     confirmed: dict[str | None, object] = field(default_factory=dict)  # by region code
     # The shape for an answer (None: no suggestion can exist), by the identity of its
     # `criteria` (the plan keeps one tuple per outcome pattern and wording, shared by every
-    # answer made with it), its verdict and amount (`_quick`).
-    codes: dict[tuple[int, str, int | None], tuple[tuple[CriterionResult, ...], _Shape | None]] = (
-        field(default_factory=dict)
+    # answer made with it), with its verdict (`_quick`).
+    codes: dict[int, tuple[tuple[CriterionResult, ...], str, _Shape | None]] = field(
+        default_factory=dict
     )
     made: dict[tuple[object, ...], _Entry] = field(default_factory=dict)
 
@@ -463,7 +464,11 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         and not isinstance(r.amount.value, bool)
     ]
     conditions = tuple(_condition(plan, i) for i in range(len(plan.criteria)))
+    shared = _shared(plan)
     prepared = _Prepared(
+        ways=shared.ways,
+        templates=shared.templates,
+        made=shared.made,
         conditions=conditions,
         condition_paths=tuple(tuple(sorted(rules.fact_paths(c))) for c in conditions),
         index={c.id: i for i, c in enumerate(plan.criteria)},
@@ -484,6 +489,54 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         _PREPARED.clear()
     _PREPARED[id(plan)] = (plan, prepared)
     return prepared
+
+
+@dataclass
+class _Shared:
+    """The searches, ways and wordings of the plans that decide and word suggestions alike
+    (`_likeness`): a programme's plans of one profile in other years, or of profiles whose
+    differences the suggestions never read."""
+
+    policies: PolicySet
+    ways: dict[tuple[object, ...], list[Assignment]] = field(default_factory=dict)
+    templates: dict[tuple[object, ...], _Template] = field(default_factory=dict)
+    made: dict[tuple[object, ...], _Entry] = field(default_factory=dict)
+
+
+_SHARED: dict[tuple[int, bytes], _Shared] = {}
+_encode = msgspec.json.Encoder(order="deterministic").encode
+
+
+def _likeness(plan: ProgrammePlan) -> bytes:
+    """All of a plan that a search or a suggestion's wording reads: the programme, each
+    criterion's rule per variant (which alone decides its outcome code: `outcomes_function`),
+    id, sources and general wording, the amount rules per variant and their sources, the
+    name and unit, how many variants.  Two plans alike in these find the same ways, give them
+    the same verdicts and amounts and word them the same (`_search`, `_raise_amount`,
+    `_template`); what differs (warnings, the years they name, next steps) no suggestion
+    reads."""
+    return _encode(
+        (
+            plan.programme.id,
+            len(plan.variants),
+            [(c.id, c.bound, c.sources, c.general) for c in plan.criteria],
+            [[(r.when, r.amount) for r in variant] for variant in plan.amounts],
+            plan.amount_sources,
+            plan.amount_sources_unset,
+            plan.name,
+            plan.amount_unit,
+        )
+    )
+
+
+def _shared(plan: ProgrammePlan) -> _Shared:
+    key = (id(plan.policies), _likeness(plan))
+    found = _SHARED.get(key)
+    if found is None or found.policies is not plan.policies:
+        if len(_SHARED) >= 1024:
+            _SHARED.clear()
+        found = _SHARED[key] = _Shared(plan.policies)
+    return found
 
 
 # Shapes follow from which facts each criterion and amount rule reads (and the catalogue's
@@ -551,33 +604,33 @@ def _quick(plan: ProgrammePlan, prepared: _Prepared, determination: Determinatio
     nothing the plan reads can change, an eligible answer with no higher tier to reach
     (`_raise_amount` would find none), or an open criterion no change can meet
     (`_Shape.none`).  Read from the answer's results (its open criteria, in the plan's order,
-    leaving out only the criteria SKIPPED), verdict and amount, and kept by the identity of
-    its `criteria` (the plan keeps one tuple per outcome pattern and the values its wording
-    names, shared by every answer made with it) with the verdict and amount: one look-up."""
+    leaving out only the criteria SKIPPED) and verdict, and kept by the identity of its
+    `criteria` (the plan keeps one tuple per outcome pattern and the values its wording names,
+    shared by every answer made with it): one look-up, and for an eligible answer a
+    comparison of its amount with the highest tier."""
     results = determination.criteria
     verdict = determination.verdict
-    amount = determination.amount
-    key = (id(results), verdict, amount)
-    found = prepared.codes.get(key)
-    if found is not None and found[0] is results:
-        return found[1]
-    shape: _Shape | None = None
-    if prepared.changeable and not (
-        verdict == "eligible"
-        and (
-            amount is None
-            or len(plan.variants) != 1
-            or prepared.top_amount is None
-            or prepared.top_amount <= amount
-        )
-    ):
-        index = prepared.index
-        shape = _shape(plan, prepared, tuple([index[r.id] for r in results if r.outcome != "met"]))
-        if shape.none:
-            shape = None
-    if len(prepared.codes) >= 8192:
-        prepared.codes.clear()
-    prepared.codes[key] = (results, shape)
+    found = prepared.codes.get(id(results))
+    if found is None or found[0] is not results or found[1] != verdict:
+        shape: _Shape | None = None
+        if prepared.changeable and not (
+            verdict == "eligible" and (len(plan.variants) != 1 or prepared.top_amount is None)
+        ):
+            index = prepared.index
+            shape = _shape(
+                plan, prepared, tuple([index[r.id] for r in results if r.outcome != "met"])
+            )
+            if shape.none:
+                shape = None
+        if len(prepared.codes) >= 8192:
+            prepared.codes.clear()
+        found = prepared.codes[id(results)] = (results, verdict, shape)
+    shape = found[2]
+    if shape is not None and verdict == "eligible":
+        amount = determination.amount
+        top = prepared.top_amount
+        if amount is None or top is None or top <= amount:
+            return None  # no higher tier
     return shape
 
 
@@ -677,15 +730,16 @@ def suggestions_for(
     if shape is None:
         return ()  # nothing can change, no higher tier, or a criterion no change can meet
     current = determination.amount if determination.verdict == "eligible" else None
+    policies = plans.policies
+    for i in shape.open_criteria:
+        if not _criterion_ways(prepared, policies, facts, i):
+            # An open criterion no change meets here: the search would find none.  Asked
+            # before the search's key, by the fewer facts the criterion reads.
+            return ()
     key = _key(plan, prepared, shape, facts, as_of)
     entry = prepared.made.get(key)
     if entry is None:
-        if any(
-            not _criterion_ways(prepared, plans.policies, facts, i) for i in shape.open_criteria
-        ):
-            ways = []  # an open criterion no change meets here: the search would find none
-        else:
-            ways = _search(plans, plan, determination, facts, as_of)
+        ways = _search(plans, plan, determination, facts, as_of)
         entry = _NO_WAYS if not ways else _Entry(ways=tuple(ways), current_amount=current)
         if not ways:
             pass  # nothing to re-check, word or date: one entry shared by every such key
@@ -760,7 +814,7 @@ def _criterion_ways(
     """`_Solver.ways` for criterion `index`'s condition to hold, kept per the values of the
     facts the condition reads (all that `_Solver.ways` reads of them: values, and the facts'
     own values it changes from).  Callers only read the list and its assignments."""
-    key = (index, *[facts.get(p) for p in prepared.condition_paths[index]])
+    key = (index, *map(facts.get, prepared.condition_paths[index]))
     found = prepared.ways.get(key)
     if found is None:
         found = _Solver(policies, facts).ways(prepared.conditions[index], True)
