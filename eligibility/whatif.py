@@ -729,6 +729,92 @@ def suggestions_for(
     shape = _quick(plan, prepared, determination)
     if shape is None:
         return ()  # nothing can change, no higher tier, or a criterion no change can meet
+    return _suggestions(
+        plans,
+        plan,
+        prepared,
+        shape,
+        determination,
+        facts,
+        as_of,
+        region_code,
+        lang,
+        recheck,
+        on_day,
+    )
+
+
+def with_suggestions(
+    plans: Plans,
+    chosen: Sequence[ProgrammePlan],
+    found: Sequence[Determination],
+    facts: Mapping[str, object],
+    as_of: dt.date,
+    region_code: str | None,
+    lang: Lang,
+    recheck: Callable[[Suggestion], bool] | None = None,
+    on_day: Callable[[Suggestion], bool] | None = None,
+) -> list[Determination]:
+    """Each determination of the plans `chosen` (in order) with its `suggestions_for`: what
+    every applicant runs, so the programmes that can have none (most) cost one look-up each
+    (`_quick`, the plans' preparations found once per tuple of plans)."""
+    if as_of >= _CALENDAR_END:
+        return list(found)
+    made: list[Determination] = []
+    append = made.append
+    for plan, prepared, determination in zip(chosen, _prepared_all(chosen), found, strict=True):
+        if plan.not_in_force is None:
+            shape = _quick(plan, prepared, determination)
+            if shape is not None:
+                checked = _suggestions(
+                    plans,
+                    plan,
+                    prepared,
+                    shape,
+                    determination,
+                    facts,
+                    as_of,
+                    region_code,
+                    lang,
+                    recheck,
+                    on_day,
+                )
+                if checked:
+                    determination = replace(determination, suggestions=checked)
+        append(determination)
+    return made
+
+
+_PREPARED_ALL: dict[int, tuple[Sequence[ProgrammePlan], tuple[_Prepared, ...]]] = {}
+
+
+def _prepared_all(chosen: Sequence[ProgrammePlan]) -> tuple[_Prepared, ...]:
+    """`_prepared` of each plan, kept by the tuple of plans (held, so its id stays its own)."""
+    found = _PREPARED_ALL.get(id(chosen))
+    if found is not None and found[0] is chosen:
+        return found[1]
+    prepared = tuple(map(_prepared, chosen))
+    if isinstance(chosen, tuple):
+        if len(_PREPARED_ALL) >= 4096:
+            _PREPARED_ALL.clear()
+        _PREPARED_ALL[id(chosen)] = (chosen, prepared)
+    return prepared
+
+
+def _suggestions(
+    plans: Plans,
+    plan: ProgrammePlan,
+    prepared: _Prepared,
+    shape: _Shape,
+    determination: Determination,
+    facts: Mapping[str, object],
+    as_of: dt.date,
+    region_code: str | None,
+    lang: Lang,
+    recheck: Callable[[Suggestion], bool] | None,
+    on_day: Callable[[Suggestion], bool] | None,
+) -> tuple[Suggestion, ...]:
+    """`suggestions_for` past the look-up that found a search can exist (`shape`)."""
     current = determination.amount if determination.verdict == "eligible" else None
     policies = plans.policies
     for i in shape.open_criteria:
