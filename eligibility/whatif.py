@@ -530,7 +530,11 @@ def _likeness(plan: ProgrammePlan) -> bytes:
 
 
 def _shared(plan: ProgrammePlan) -> _Shared:
-    key = (id(plan.policies), _likeness(plan))
+    try:
+        likeness = _likeness(plan)
+    except (TypeError, msgspec.EncodeError):
+        return _Shared(plan.policies)  # a rule no encoding says: its plan shares nothing
+    key = (id(plan.policies), likeness)
     found = _SHARED.get(key)
     if found is None or found.policies is not plan.policies:
         if len(_SHARED) >= 1024:
