@@ -24,7 +24,7 @@ from eligibility.facts import Applicant
 from eligibility.plan import plans_of
 from eligibility.programme import PolicySet, Programme
 from eligibility.text import Lang
-from eligibility.whatif import apply_changes, suggestions_for
+from eligibility.whatif import apply_changes, with_suggestions
 
 
 def facts_hash(facts: Mapping[str, Any]) -> str:
@@ -63,7 +63,6 @@ def determine(
     found = plans.decide_plans(chosen_plans, facts, hashed, region, as_of, lang)
     if not suggest:
         return found
-    with_suggestions = []
 
     def recheck(suggestion: Suggestion) -> bool:
         return _holds(suggestion, applicant, policies, as_of)
@@ -71,14 +70,7 @@ def determine(
     def on_day(suggestion: Suggestion) -> bool:
         return suggestion.on is not None and _holds(suggestion, applicant, policies, suggestion.on)
 
-    for plan, determination in zip(chosen_plans, found, strict=True):
-        checked = suggestions_for(
-            plans, plan, determination, facts, as_of, region, lang, recheck, on_day
-        )
-        with_suggestions.append(
-            replace(determination, suggestions=checked) if checked else determination
-        )
-    return with_suggestions
+    return with_suggestions(plans, chosen_plans, found, facts, as_of, region, lang, recheck, on_day)
 
 
 def _holds(

@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import count, product
 
+import msgspec
 from msgspec.structs import replace
 
 from eligibility import rules
@@ -422,11 +423,18 @@ class _Prepared:
     ways: dict[tuple[object, ...], list[Assignment]] = field(default_factory=dict)
     templates: dict[tuple[object, ...], _Template] = field(default_factory=dict)
     confirmed: dict[str | None, object] = field(default_factory=dict)  # by region code
-    # The shape for an answer, by the identity of its `criteria` (the plan keeps one tuple per
-    # outcome pattern and wording, shared by every answer made with it).
-    codes: dict[int, tuple[tuple[CriterionResult, ...], _Shape]] = field(default_factory=dict)
+    # The shape for an answer (None: no suggestion can exist), by the identity of its
+    # `criteria` (the plan keeps one tuple per outcome pattern and wording, shared by every
+    # answer made with it), with its verdict (`_quick`).
+    codes: dict[int, tuple[tuple[CriterionResult, ...], str, _Shape | None]] = field(
+        default_factory=dict
+    )
     made: dict[tuple[object, ...], _Entry] = field(default_factory=dict)
 
+
+# The entry of every key whose search finds no way (read only: `suggestions_for` returns
+# before it would fill in any wording).
+_NO_WAYS = _Entry(ways=(), current_amount=None)
 
 _PREPARED: dict[int, tuple[ProgrammePlan, _Prepared]] = {}
 
@@ -456,7 +464,11 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         and not isinstance(r.amount.value, bool)
     ]
     conditions = tuple(_condition(plan, i) for i in range(len(plan.criteria)))
+    shared = _shared(plan)
     prepared = _Prepared(
+        ways=shared.ways,
+        templates=shared.templates,
+        made=shared.made,
         conditions=conditions,
         condition_paths=tuple(tuple(sorted(rules.fact_paths(c))) for c in conditions),
         index={c.id: i for i, c in enumerate(plan.criteria)},
@@ -477,6 +489,58 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         _PREPARED.clear()
     _PREPARED[id(plan)] = (plan, prepared)
     return prepared
+
+
+@dataclass
+class _Shared:
+    """The searches, ways and wordings of the plans that decide and word suggestions alike
+    (`_likeness`): a programme's plans of one profile in other years, or of profiles whose
+    differences the suggestions never read."""
+
+    policies: PolicySet
+    ways: dict[tuple[object, ...], list[Assignment]] = field(default_factory=dict)
+    templates: dict[tuple[object, ...], _Template] = field(default_factory=dict)
+    made: dict[tuple[object, ...], _Entry] = field(default_factory=dict)
+
+
+_SHARED: dict[tuple[int, bytes], _Shared] = {}
+_encode = msgspec.json.Encoder(order="deterministic").encode
+
+
+def _likeness(plan: ProgrammePlan) -> bytes:
+    """All of a plan that a search or a suggestion's wording reads: the programme, each
+    criterion's rule per variant (which alone decides its outcome code: `outcomes_function`),
+    id, sources and general wording, the amount rules per variant and their sources, the
+    name and unit, how many variants.  Two plans alike in these find the same ways, give them
+    the same verdicts and amounts and word them the same (`_search`, `_raise_amount`,
+    `_template`); what differs (warnings, the years they name, next steps) no suggestion
+    reads."""
+    return _encode(
+        (
+            plan.programme.id,
+            len(plan.variants),
+            [(c.id, c.bound, c.sources, c.general) for c in plan.criteria],
+            [[(r.when, r.amount) for r in variant] for variant in plan.amounts],
+            plan.amount_sources,
+            plan.amount_sources_unset,
+            plan.name,
+            plan.amount_unit,
+        )
+    )
+
+
+def _shared(plan: ProgrammePlan) -> _Shared:
+    try:
+        likeness = _likeness(plan)
+    except (TypeError, msgspec.EncodeError):
+        return _Shared(plan.policies)  # a rule no encoding says: its plan shares nothing
+    key = (id(plan.policies), likeness)
+    found = _SHARED.get(key)
+    if found is None or found.policies is not plan.policies:
+        if len(_SHARED) >= 1024:
+            _SHARED.clear()
+        found = _SHARED[key] = _Shared(plan.policies)
+    return found
 
 
 # Shapes follow from which facts each criterion and amount rule reads (and the catalogue's
@@ -539,21 +603,38 @@ def _status_holds(facts: Mapping[str, object], way: Assignment) -> bool:
     return True
 
 
-_CODES: dict[str, int] = {"met": MET, "not_met": NOT_MET, "unknown": UNKNOWN}
-
-
-def _codes(plan: ProgrammePlan, prepared: _Prepared, determination: Determination) -> _Shape:
-    """The shape of the search for the answer: by its open criteria, read back from its
-    results (in the plan's order, leaving out only the criteria SKIPPED)."""
+def _quick(plan: ProgrammePlan, prepared: _Prepared, determination: Determination) -> _Shape | None:
+    """The shape of the search for the answer, or None where no suggestion can exist for it:
+    nothing the plan reads can change, an eligible answer with no higher tier to reach
+    (`_raise_amount` would find none), or an open criterion no change can meet
+    (`_Shape.none`).  Read from the answer's results (its open criteria, in the plan's order,
+    leaving out only the criteria SKIPPED) and verdict, and kept by the identity of its
+    `criteria` (the plan keeps one tuple per outcome pattern and the values its wording names,
+    shared by every answer made with it): one look-up, and for an eligible answer a
+    comparison of its amount with the highest tier."""
     results = determination.criteria
+    verdict = determination.verdict
     found = prepared.codes.get(id(results))
-    if found is not None and found[0] is results:
-        return found[1]
-    index = prepared.index
-    shape = _shape(plan, prepared, tuple([index[r.id] for r in results if r.outcome != "met"]))
-    if len(prepared.codes) >= 4096:
-        prepared.codes.clear()
-    prepared.codes[id(results)] = (results, shape)
+    if found is None or found[0] is not results or found[1] != verdict:
+        shape: _Shape | None = None
+        if prepared.changeable and not (
+            verdict == "eligible" and (len(plan.variants) != 1 or prepared.top_amount is None)
+        ):
+            index = prepared.index
+            shape = _shape(
+                plan, prepared, tuple([index[r.id] for r in results if r.outcome != "met"])
+            )
+            if shape.none:
+                shape = None
+        if len(prepared.codes) >= 8192:
+            prepared.codes.clear()
+        found = prepared.codes[id(results)] = (results, verdict, shape)
+    shape = found[2]
+    if shape is not None and verdict == "eligible":
+        amount = determination.amount
+        top = prepared.top_amount
+        if amount is None or top is None or top <= amount:
+            return None  # no higher tier
     return shape
 
 
@@ -649,32 +730,112 @@ def suggestions_for(
         # key assume every applicant's days do: no suggestion for such a date at all.
         return ()
     prepared = _prepared(plan)
-    if not prepared.changeable:
-        return ()  # nothing the plan reads can change
+    shape = _quick(plan, prepared, determination)
+    if shape is None:
+        return ()  # nothing can change, no higher tier, or a criterion no change can meet
+    return _suggestions(
+        plans,
+        plan,
+        prepared,
+        shape,
+        determination,
+        facts,
+        as_of,
+        region_code,
+        lang,
+        recheck,
+        on_day,
+    )
+
+
+def with_suggestions(
+    plans: Plans,
+    chosen: Sequence[ProgrammePlan],
+    found: Sequence[Determination],
+    facts: Mapping[str, object],
+    as_of: dt.date,
+    region_code: str | None,
+    lang: Lang,
+    recheck: Callable[[Suggestion], bool] | None = None,
+    on_day: Callable[[Suggestion], bool] | None = None,
+) -> list[Determination]:
+    """Each determination of the plans `chosen` (in order) with its `suggestions_for`: what
+    every applicant runs, so the programmes that can have none (most) cost one look-up each
+    (`_quick`, the plans' preparations found once per tuple of plans)."""
+    if as_of >= _CALENDAR_END:
+        return list(found)
+    made: list[Determination] = []
+    append = made.append
+    for plan, prepared, determination in zip(chosen, _prepared_all(chosen), found, strict=True):
+        if plan.not_in_force is None:
+            shape = _quick(plan, prepared, determination)
+            if shape is not None:
+                checked = _suggestions(
+                    plans,
+                    plan,
+                    prepared,
+                    shape,
+                    determination,
+                    facts,
+                    as_of,
+                    region_code,
+                    lang,
+                    recheck,
+                    on_day,
+                )
+                if checked:
+                    determination = replace(determination, suggestions=checked)
+        append(determination)
+    return made
+
+
+_PREPARED_ALL: dict[int, tuple[Sequence[ProgrammePlan], tuple[_Prepared, ...]]] = {}
+
+
+def _prepared_all(chosen: Sequence[ProgrammePlan]) -> tuple[_Prepared, ...]:
+    """`_prepared` of each plan, kept by the tuple of plans (held, so its id stays its own)."""
+    found = _PREPARED_ALL.get(id(chosen))
+    if found is not None and found[0] is chosen:
+        return found[1]
+    prepared = tuple(map(_prepared, chosen))
+    if isinstance(chosen, tuple):
+        if len(_PREPARED_ALL) >= 4096:
+            _PREPARED_ALL.clear()
+        _PREPARED_ALL[id(chosen)] = (chosen, prepared)
+    return prepared
+
+
+def _suggestions(
+    plans: Plans,
+    plan: ProgrammePlan,
+    prepared: _Prepared,
+    shape: _Shape,
+    determination: Determination,
+    facts: Mapping[str, object],
+    as_of: dt.date,
+    region_code: str | None,
+    lang: Lang,
+    recheck: Callable[[Suggestion], bool] | None,
+    on_day: Callable[[Suggestion], bool] | None,
+) -> tuple[Suggestion, ...]:
+    """`suggestions_for` past the look-up that found a search can exist (`shape`)."""
     current = determination.amount if determination.verdict == "eligible" else None
-    if determination.verdict == "eligible" and (
-        current is None
-        or len(plan.variants) != 1
-        or prepared.top_amount is None
-        or prepared.top_amount <= current
-    ):
-        return ()  # no higher tier (`_raise_amount` would find none)
-    shape = _codes(plan, prepared, determination)
-    if shape.none:
-        return ()  # a criterion (or a higher tier) no change can meet
+    policies = plans.policies
+    for i in shape.open_criteria:
+        if not _criterion_ways(prepared, policies, facts, i):
+            # An open criterion no change meets here: the search would find none.  Asked
+            # before the search's key, by the fewer facts the criterion reads.
+            return ()
     key = _key(plan, prepared, shape, facts, as_of)
     entry = prepared.made.get(key)
     if entry is None:
-        if any(
-            not _criterion_ways(prepared, plans.policies, facts, i) for i in shape.open_criteria
-        ):
-            ways = []  # an open criterion no change meets here: the search would find none
-        else:
-            ways = _search(plans, plan, determination, facts, as_of)
-        entry = _Entry(ways=tuple(ways), current_amount=current)
-        if prepared.flat_recheck:
+        ways = _search(plans, plan, determination, facts, as_of)
+        entry = _NO_WAYS if not ways else _Entry(ways=tuple(ways), current_amount=current)
+        if not ways:
+            pass  # nothing to re-check, word or date: one entry shared by every such key
+        elif prepared.flat_recheck:
             entry.ways = tuple((w, d) for w, d in entry.ways if _status_holds(facts, w))
-        elif recheck is not None and ways:
+        elif recheck is not None:
             made = _templates(plans, plan, entry, facts, as_of, lang)
             kept = [
                 (way, template)
@@ -743,7 +904,7 @@ def _criterion_ways(
     """`_Solver.ways` for criterion `index`'s condition to hold, kept per the values of the
     facts the condition reads (all that `_Solver.ways` reads of them: values, and the facts'
     own values it changes from).  Callers only read the list and its assignments."""
-    key = (index, *[facts.get(p) for p in prepared.condition_paths[index]])
+    key = (index, *map(facts.get, prepared.condition_paths[index]))
     found = prepared.ways.get(key)
     if found is None:
         found = _Solver(policies, facts).ways(prepared.conditions[index], True)

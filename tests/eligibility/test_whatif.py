@@ -292,6 +292,30 @@ def test_the_month_minimum_follows_the_region(policies: PolicySet) -> None:
     assert changes == {"person.employment.months_continuous": 3}
 
 
+def test_searches_are_shared_only_by_plans_alike(policies: PolicySet) -> None:
+    """Searches and wordings are kept by all a suggestion reads of a plan (`whatif._likeness`):
+    临猗's transport-subsidy plans of 2025 and 2026 (the same rules and sources, linyi_2024)
+    share them; the province code's plan, whose rule differs (counties asking 3 months), never
+    shares 临猗's, so the same facts asked under each get each one's own answer."""
+    from eligibility import whatif
+    from eligibility.plan import plans_of
+
+    plans = plans_of(policies)
+    programme = policies.programme("transport_subsidy")
+    linyi = [plans.plan(programme, "140821", dt.date(year, 6, 1)) for year in (2025, 2026)]
+    shanxi = plans.plan(programme, "14", dt.date(2025, 6, 1))
+    assert linyi[0] is not linyi[1]
+    assert whatif._prepared(linyi[0]).made is whatif._prepared(linyi[1]).made
+    assert whatif._prepared(shanxi).made is not whatif._prepared(linyi[0]).made
+    for region in ("140821", "14", "140821"):
+        found = answer(policies, worker(1, as_of="2025-11-05", region=region), "transport_subsidy")
+        if region == "140821":
+            assert found.verdict == "eligible" and not found.suggestions
+        else:
+            changes = {c.fact: c.to for c in best(found).changes}
+            assert changes == {"person.employment.months_continuous": 3}
+
+
 def test_a_lower_tier_is_not_a_reason_to_move_away(policies: PolicySet) -> None:
     # linyi_2024: 省外1500元、省内运城市外600元、运城市内临猗县外300元.  The tiers follow where
     # the job is, which the household is never told to change for a subsidy (work_scope is a
