@@ -5,7 +5,9 @@ needs a row's values (each criterion's code under each parameter variant, the fa
 one hinges on, each variant's amount); what they decide (a criterion's outcome over the
 variants, the verdict, whether the amount stands, the missing facts, the reasons) is the plan's
 semantics, called once per distinct signature, so the row and columnar back-ends cannot
-disagree.  A property test holds them equal.
+disagree.  What polars computes per row follows the plan's ladders (`plan.criterion_ladder`,
+`plan.amount_ladder`), translated here by `_ladder` as the row back-end's code is generated
+from them.  A property test holds them equal.
 
 How it maps the rule language's semantics onto polars:
 
@@ -962,8 +964,9 @@ def _ladder(
     """A ladder (`plan.criterion_ladder`, `plan.amount_ladder`) as polars, under the
     compiler's variant: its value (a `when`/`then` chain, the first rung that holds deciding),
     the facts it hinges on (each a mask: the rung that decided hinges on it), and the layer of
-    bound columns it reads.  `left_out` is the "left_out" rung's condition per row (a lookup on
-    the profile) or a constant; `result` compiles a rung's result into its value and hinges.
+    bound columns its conditions read.  `left_out` is the "left_out" rung's condition per row
+    (a lookup on the profile) or a constant; `result` compiles a rung's result into its value
+    and its hinges.
 
     Each expression is compiled once and its truth (`_truthy`, null where unknown) bound to a
     column where it reads facts.  A condition that is a constant is settled here (a rung that
@@ -1020,7 +1023,9 @@ def _ladder(
             break
     # Built from the last rung that can hold back (it always does).
     *rest, (_, _, value, hinges, own) = steps
-    masks = _merge_hinges(_Node("bool", None, None, hinges), _Node("bool", None, None, own))
+    masks = dict(hinges)
+    for path, mask in own.items():
+        masks[path] = masks[path] | mask if path in masks else mask
     for condition, never_null, then, hinges, own in reversed(rest):
         assert not isinstance(condition, bool)
         value = pl.when(condition).then(then).otherwise(value)

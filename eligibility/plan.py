@@ -18,7 +18,10 @@ the parameter variants), `verdict_of`, `weighs_amount`/`settle_amount`/`choose_a
 amount stands), `missing_facts`/`rank_missing` (the facts still worth asking, best first) and
 the reasons (`CriterionPlan.result`).  The row back-end (`Plans.decide_under`) and the columnar
 back-end (`eligibility.columnar`, which evaluates the same rules over whole registers in polars
-and decodes each distinct outcome pattern with these functions) both call them.
+and decodes each distinct outcome pattern with these functions) both call them.  The two rules
+over an applicant's facts, a criterion's code under one variant and which amount rule decides,
+are written once as data (`criterion_ladder`, `amount_ladder`: ordered `Rung`s), which each
+back-end translates mechanically at build time (`_ladder_code` here, `columnar._ladder`).
 """
 
 from __future__ import annotations
