@@ -1010,7 +1010,8 @@ def _ladder(
             condition = (~value).fill_null(False) if node.kind == "bool" else False
         elif rung.on == "unknown":
             compiled = [truth(e) for e in rung.exprs]
-            condition = reduce(lambda a, b: a | b, [value.is_null() for _, value in compiled])
+            nulls = [value.is_null() for _, value in compiled]
+            condition = reduce(lambda a, b: a | b, nulls) if nulls else False
             hinges = _merge_hinges(*(node for node, _ in compiled))
         else:
             condition = truth(rung.exprs[0])[1]
