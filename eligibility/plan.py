@@ -112,8 +112,7 @@ def verdict_of(outcomes: Sequence[int]) -> Verdict:
 
 
 # An amount under one variant: (the rule that decided it, or None; the amount, or None; the facts
-# it hinges on).  The first rule whose condition holds decides; an earlier rule whose condition
-# is unknown leaves the amount unknown.
+# it hinges on), as `amount_ladder` gives it.
 Choice = tuple[int | None, int | None, frozenset[str]]
 
 
@@ -149,6 +148,52 @@ def choose_amount(choices: Sequence[Choice]) -> tuple[int | None, frozenset[str]
         [other == own for _, other, _ in choices[1:]], (h for _, _, h in choices)
     )
     return (own if stands else None), hinges, not stands
+
+
+def rank_missing(hinges: Mapping[str, int], policies: PolicySet) -> list[str]:
+    """The facts still worth asking, best first: a fact that several open criteria hinge on,
+    then the catalogue's asking order.  Derived facts are asked as what they come from."""
+    asked = askable(hinges, policies.facts)
+    return sorted(asked, key=lambda path: (-asked[path], policies.fact_rank(path)))
+
+
+def missing_facts(
+    verdict: Verdict,
+    hinges: Iterable[frozenset[str] | None],
+    amount_hinges: Iterable[str],
+    policies: PolicySet,
+) -> tuple[list[str], list[str]]:
+    """The facts still worth asking for the verdict (only while it `needs_info`: those the
+    unknown criteria hinge on, ranked by `rank_missing`), and then those only the amount waits
+    on (ranked the same way, none asked already)."""
+    counts: dict[str, int] = {}
+    if asks_hinges(verdict):
+        for unknown in hinges:
+            for path in unknown or ():
+                counts[path] = counts.get(path, 0) + 1
+    asked = rank_missing(counts, policies)
+    known = set(asked)
+    extra = rank_missing({p: 1 for p in amount_hinges if p not in known}, policies)
+    return asked, [p for p in extra if p not in known]
+
+
+def show_fact(policies: PolicySet, path: str, value: object, lang: Lang) -> str:
+    """A fact's value as a reader says it: an enum's option words, 是/否, or the number."""
+    spec = policies.facts.get(path)
+    if spec is not None and spec.kind == "enum":
+        for option in spec.options:
+            if option.value == value:
+                return option.zh if lang == "zh" else option.en
+    if isinstance(value, bool):
+        return {"zh": ("否", "是"), "en": ("no", "yes")}[lang][value]
+    return str(value)
+
+
+def not_in_force_reason(starts: dt.date, lang: Lang) -> tuple[str, str]:
+    """The text and reason of the one criterion of a programme not in force on the date."""
+    day = f"{starts.year}年{starts.month}月{starts.day}日" if lang == "zh" else starts.isoformat()
+    text = NOT_IN_FORCE.format({"starts": day}).in_(lang)
+    return text, OUTCOME_PREFIX["not_met"][lang] + text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,52 +252,6 @@ def amount_ladder(
         rungs += [Rung("unknown", (when,), None), Rung("holds", (when,), (index, amount))]
     rungs.append(Rung("otherwise", (), None))
     return tuple(rungs)
-
-
-def rank_missing(hinges: Mapping[str, int], policies: PolicySet) -> list[str]:
-    """The facts still worth asking, best first: a fact that several open criteria hinge on,
-    then the catalogue's asking order.  Derived facts are asked as what they come from."""
-    asked = askable(hinges, policies.facts)
-    return sorted(asked, key=lambda path: (-asked[path], policies.fact_rank(path)))
-
-
-def missing_facts(
-    verdict: Verdict,
-    hinges: Iterable[frozenset[str] | None],
-    amount_hinges: Iterable[str],
-    policies: PolicySet,
-) -> tuple[list[str], list[str]]:
-    """The facts still worth asking for the verdict (only while it `needs_info`: those the
-    unknown criteria hinge on, ranked by `rank_missing`), and then those only the amount waits
-    on (ranked the same way, none asked already)."""
-    counts: dict[str, int] = {}
-    if asks_hinges(verdict):
-        for unknown in hinges:
-            for path in unknown or ():
-                counts[path] = counts.get(path, 0) + 1
-    asked = rank_missing(counts, policies)
-    known = set(asked)
-    extra = rank_missing({p: 1 for p in amount_hinges if p not in known}, policies)
-    return asked, [p for p in extra if p not in known]
-
-
-def show_fact(policies: PolicySet, path: str, value: object, lang: Lang) -> str:
-    """A fact's value as a reader says it: an enum's option words, 是/否, or the number."""
-    spec = policies.facts.get(path)
-    if spec is not None and spec.kind == "enum":
-        for option in spec.options:
-            if option.value == value:
-                return option.zh if lang == "zh" else option.en
-    if isinstance(value, bool):
-        return {"zh": ("否", "是"), "en": ("no", "yes")}[lang][value]
-    return str(value)
-
-
-def not_in_force_reason(starts: dt.date, lang: Lang) -> tuple[str, str]:
-    """The text and reason of the one criterion of a programme not in force on the date."""
-    day = f"{starts.year}年{starts.month}月{starts.day}日" if lang == "zh" else starts.isoformat()
-    text = NOT_IN_FORCE.format({"starts": day}).in_(lang)
-    return text, OUTCOME_PREFIX["not_met"][lang] + text
 
 
 # ---------------------------------------------------------------------------------------------
