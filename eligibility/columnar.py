@@ -5,7 +5,9 @@ needs a row's values (each criterion's code under each parameter variant, the fa
 one hinges on, each variant's amount); what they decide (a criterion's outcome over the
 variants, the verdict, whether the amount stands, the missing facts, the reasons) is the plan's
 semantics, called once per distinct signature, so the row and columnar back-ends cannot
-disagree.  A property test holds them equal.
+disagree.  What polars computes per row follows the plan's ladders (`plan.criterion_ladder`,
+`plan.amount_ladder`), translated here by `_ladder` as the row back-end's code is generated
+from them.  A property test holds them equal.
 
 How it maps the rule language's semantics onto polars:
 
@@ -62,10 +64,14 @@ from eligibility.plan import (
     MET,
     NOT_MET,
     REGION,
-    SKIPPED,
     UNKNOWN,
+    AmountResult,
     Profiles,
     ProgrammePlan,
+    R,
+    Rung,
+    amount_ladder,
+    criterion_ladder,
     criterion_outcome,
     missing_facts,
     not_in_force_reason,
@@ -949,89 +955,143 @@ def compile_programme(
 _NODE_KINDS: dict[str, NodeKind] = {"bool": "bool", "int": "num", "date": "date"}
 
 
+def _ladder(
+    compiler: _Compiler,
+    rungs: Sequence[Rung[R]],
+    left_out: pl.Expr | bool,
+    result: Callable[[R], tuple[pl.Expr, dict[str, pl.Expr]]],
+) -> tuple[pl.Expr, dict[str, pl.Expr], int]:
+    """A ladder (`plan.criterion_ladder`, `plan.amount_ladder`) as polars, under the
+    compiler's variant: its value (a `when`/`then` chain, the first rung that holds deciding),
+    the facts it hinges on (each a mask: the rung that decided hinges on it), and the layer of
+    bound columns its conditions read.  `left_out` is the "left_out" rung's condition per row
+    (a lookup on the profile) or a constant; `result` compiles a rung's result into its value
+    and its hinges.
+
+    Each expression is compiled once and its truth (`_truthy`, null where unknown) bound to a
+    column where it reads facts.  A condition that is a constant is settled here (a rung that
+    never holds is left out, one that always does ends the ladder).  A node's hinge mask holds
+    only where its value is null (every `_Node` is made so), so an "unknown" rung's hinges
+    need not be masked with its own condition."""
+    truths: list[tuple[rules.Expr, _Node, pl.Expr]] = []
+    level = 0
+
+    def truth(expr: rules.Expr) -> tuple[_Node, pl.Expr]:
+        nonlocal level
+        for known, node, value in truths:
+            if known == expr:
+                return node, value
+        node = compiler.compile(expr)
+        if node.expr is None:
+            raise ColumnarUnsupportedError("a list used as a condition")
+        value, at = _truthy(node), node.level
+        if node.by_profile is None:
+            value, at = compiler.bindings.bind(value, at)
+        level = max(level, at)
+        truths.append((expr, node, value))
+        return node, value
+
+    # Each rung that can hold: its condition (True where it always holds), whether that is
+    # never null (a `when` reads null as false), its value, the hinges of its expressions
+    # (masks that hold only where the condition does) and those of its result.
+    steps: list[tuple[pl.Expr | bool, bool, pl.Expr, dict[str, pl.Expr], dict[str, pl.Expr]]]
+    steps = []
+    for rung in rungs:
+        condition: pl.Expr | bool
+        hinges: dict[str, pl.Expr] = {}
+        never_null = True
+        if rung.on == "otherwise":
+            condition = True
+        elif rung.on == "left_out":
+            condition = left_out
+        elif rung.on == "false":
+            node, value = truth(rung.exprs[0])
+            # Only a boolean can be exactly False.
+            condition = (~value).fill_null(False) if node.kind == "bool" else False
+        elif rung.on == "unknown":
+            compiled = [truth(e) for e in rung.exprs]
+            nulls = [value.is_null() for _, value in compiled]
+            condition = reduce(lambda a, b: a | b, nulls) if nulls else False
+            hinges = _merge_hinges(*(node for node, _ in compiled))
+        else:
+            condition = truth(rung.exprs[0])[1]
+            never_null = False
+        if condition is False:
+            continue
+        value, own = result(rung.result)
+        steps.append((condition, never_null, value, hinges, own))
+        if condition is True:
+            break
+    # Built from the last rung that can hold back (it always does).
+    *rest, (_, _, value, hinges, own) = steps
+    masks = dict(hinges)
+    for path, mask in own.items():
+        masks[path] = masks[path] | mask if path in masks else mask
+    for condition, never_null, then, hinges, own in reversed(rest):
+        assert not isinstance(condition, bool)
+        value = pl.when(condition).then(then).otherwise(value)
+        for path in set(masks) | set(hinges) | set(own):
+            before = masks.get(path)
+            if path not in hinges and path not in own:
+                assert before is not None
+                # The rung hinges on nothing: the mask below it, where it does not hold.
+                masks[path] = (
+                    ~condition & before
+                    if never_null
+                    else pl.when(condition).then(pl.lit(False)).otherwise(before)
+                )
+                continue
+            if path in own:
+                mask = own[path] if path not in hinges else hinges[path] | own[path]
+            else:
+                mask = hinges[path]
+                if before is None:
+                    masks[path] = mask  # holds only where the condition does
+                    continue
+            masks[path] = (
+                pl.when(condition).then(mask).otherwise(pl.lit(False) if before is None else before)
+            )
+    return value, masks, level
+
+
 def _criterion(
     compiler: _Compiler, programme: Programme, criterion: CompiledCriterion
 ) -> tuple[pl.Expr, dict[str, pl.Expr]]:
-    """One criterion under the compiler's variant: its code there (SKIPPED where it does not
-    apply) and the facts an unknown code hinges on."""
-    test = compiler.compile(criterion.test)
-    holds, level = compiler.bindings.bind(_truthy(test), test.level)
-    skipped: pl.Expr = pl.lit(False)
-    applies_unknown: pl.Expr = pl.lit(False)
-    nodes = [test]
+    """One criterion under the compiler's variant: its code there (`plan.criterion_ladder`)
+    and the facts an unknown code hinges on."""
     # As `Programme.applies_under` says: a profile without a value for a parameter the
     # criterion needs does not apply it.  That depends on the profile only: a lookup on it.
-    chosen = compiler.chosen()
-    gaps = [not programme.applies_under(criterion, params) for params in chosen]
-    gapped = any(gaps)
-    if gapped:
-        if all(gaps):
-            skipped = pl.lit(True)
-        else:
-            lookup = pl.lit(pl.Series(gaps, dtype=pl.Boolean)).gather(compiler.profile)
-            skipped = compiler.bindings.bind(lookup, 0)[0]
-            level = max(level, 1)
-    if criterion.applies_when is not None:
-        applies_node = compiler.compile(criterion.applies_when)
-        nodes.append(applies_node)
-        level = max(level, applies_node.level)
-        if applies_node.expr is not None:
-            # The reference skips a criterion only when `applies_when` is exactly False.
-            if applies_node.kind == "bool":
-                skipped = skipped | (~applies_node.expr).fill_null(False)
-            applies_unknown = applies_node.expr.is_null()
-    decided = (
-        pl.when(holds.is_null())
-        .then(pl.lit(UNKNOWN, dtype=_CODE))
-        .when(holds)
-        .then(pl.lit(MET, dtype=_CODE))
-        .otherwise(pl.lit(NOT_MET, dtype=_CODE))
+    gaps = [not programme.applies_under(criterion, params) for params in compiler.chosen()]
+    left_out: pl.Expr | bool = all(gaps)
+    level = 0
+    if any(gaps) and not all(gaps):
+        lookup = pl.lit(pl.Series(gaps, dtype=pl.Boolean)).gather(compiler.profile)
+        left_out, level = compiler.bindings.bind(lookup, 0)
+    code, hinges, at = _ladder(
+        compiler,
+        criterion_ladder(criterion.applies_when, criterion.test),
+        left_out,
+        lambda outcome: (pl.lit(outcome, dtype=_CODE), {}),
     )
-    if criterion.applies_when is None and not gapped:
-        code, _ = compiler.bindings.bind(decided, level)
-        return code, _merge_hinges(*nodes)
-    code = (
-        pl.when(skipped)
-        .then(pl.lit(SKIPPED, dtype=_CODE))
-        .when(applies_unknown)
-        .then(pl.lit(UNKNOWN, dtype=_CODE))
-        .otherwise(decided)
-    )
-    code, _ = compiler.bindings.bind(code, level)
-    return code, {path: ~skipped & mask for path, mask in _merge_hinges(*nodes).items()}
+    code, _ = compiler.bindings.bind(code, max(level, at))
+    return code, hinges
 
 
 def _amount(compiler: _Compiler, programme: Programme) -> tuple[pl.Expr, dict[str, pl.Expr]]:
-    """The amount under the compiler's variant, and the facts an unknown amount hinges on."""
-    value: pl.Expr = pl.lit(None, dtype=pl.Int64)
-    hinges: dict[str, pl.Expr] = {}
-    # Built from the last rule back, so the first rule that holds (or is unknown) decides.
-    for rule in reversed(programme.amounts):
-        when = compiler.compile(rule.when)
-        holds = _truthy(when) if when.expr is not None else pl.lit(True)
-        if when.by_profile is None:
-            holds, _ = compiler.bindings.bind(holds, when.level)
-        amount_node = compiler.compile(rule.amount)
-        if amount_node.expr is None:
+    """The amount under the compiler's variant (`plan.amount_ladder`), and the facts an
+    unknown amount hinges on."""
+
+    def result(chosen: AmountResult) -> tuple[pl.Expr, dict[str, pl.Expr]]:
+        if chosen is None:
+            return pl.lit(None, dtype=pl.Int64), {}
+        node = compiler.compile(chosen[1])
+        if node.expr is None:
             raise ColumnarUnsupportedError("an amount that is a list")
         # `int(value)` in the reference truncates toward zero, as a cast to Int64 does.
-        rule_value = amount_node.expr.cast(pl.Int64)
-        value = (
-            pl.when(holds.is_null())
-            .then(pl.lit(None, dtype=pl.Int64))
-            .when(holds)
-            .then(rule_value)
-            .otherwise(value)
-        )
-        for path in set(hinges) | set(when.hinges) | set(amount_node.hinges):
-            before = hinges.get(path, pl.lit(False))
-            hinges[path] = (
-                pl.when(holds.is_null())
-                .then(when.hinges.get(path, pl.lit(False)))
-                .when(holds)
-                .then(amount_node.hinges.get(path, pl.lit(False)))
-                .otherwise(before)
-            )
+        return node.expr.cast(pl.Int64), node.hinges
+
+    ladder = amount_ladder([(rule.when, rule.amount) for rule in programme.amounts])
+    value, hinges, _ = _ladder(compiler, ladder, False, result)
     return value, hinges
 
 

@@ -18,7 +18,10 @@ the parameter variants), `verdict_of`, `weighs_amount`/`settle_amount`/`choose_a
 amount stands), `missing_facts`/`rank_missing` (the facts still worth asking, best first) and
 the reasons (`CriterionPlan.result`).  The row back-end (`Plans.decide_under`) and the columnar
 back-end (`eligibility.columnar`, which evaluates the same rules over whole registers in polars
-and decodes each distinct outcome pattern with these functions) both call them.
+and decodes each distinct outcome pattern with these functions) both call them.  The two rules
+over an applicant's facts, a criterion's code under one variant and which amount rule decides,
+are written once as data (`criterion_ladder`, `amount_ladder`: ordered `Rung`s), which each
+back-end translates mechanically at build time (`_ladder_code` here, `columnar._ladder`).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import product
 from types import CodeType
-from typing import Literal, cast
+from typing import Generic, Literal, TypeVar, cast
 
 from msgspec.structs import replace
 
@@ -109,8 +112,7 @@ def verdict_of(outcomes: Sequence[int]) -> Verdict:
 
 
 # An amount under one variant: (the rule that decided it, or None; the amount, or None; the facts
-# it hinges on).  The first rule whose condition holds decides; an earlier rule whose condition
-# is unknown leaves the amount unknown.
+# it hinges on), as `amount_ladder` gives it.
 Choice = tuple[int | None, int | None, frozenset[str]]
 
 
@@ -192,6 +194,64 @@ def not_in_force_reason(starts: dt.date, lang: Lang) -> tuple[str, str]:
     day = f"{starts.year}年{starts.month}月{starts.day}日" if lang == "zh" else starts.isoformat()
     text = NOT_IN_FORCE.format({"starts": day}).in_(lang)
     return text, OUTCOME_PREFIX["not_met"][lang] + text
+
+
+# ---------------------------------------------------------------------------------------------
+# The ladders: the two decision rules over an applicant's facts, written once as data
+#
+# A ladder is an ordered list of rungs; the first rung whose condition holds gives the result.
+# Both back-ends translate the same ladders mechanically, at build time: the row back-end into
+# generated Python (`_ladder_code`), the columnar back-end into polars (`columnar._ladder`).
+# A rung's condition, in the rule language's three-valued logic (None = unknown):
+#   "left_out"  the variant's parameters leave the criterion out (`Programme.applies_under`);
+#   "false"     its expression is exactly False (not merely falsy, not unknown);
+#   "unknown"   one of its expressions is unknown; the result hinges on the unknown facts of
+#               every one that is;
+#   "holds"     its expression is true (as Python's `if value:` reads it);
+#   "otherwise" always (the last rung).
+RungOn = Literal["left_out", "false", "unknown", "holds", "otherwise"]
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class Rung(Generic[R]):
+    """One step of a ladder: when it holds, and what it gives then."""
+
+    on: RungOn
+    exprs: tuple[rules.Expr, ...]
+    result: R
+
+
+# An amount ladder's result: the rule that decided it and its amount expression, or None (no
+# rule decided: no amount).
+AmountResult = tuple[int, rules.Expr] | None
+
+
+def criterion_ladder(applies_when: rules.Expr | None, test: rules.Expr) -> tuple[Rung[int], ...]:
+    """A criterion's outcome code under one parameter variant: SKIPPED where the variant's
+    parameters leave it out or its `applies_when` is exactly False; UNKNOWN where the test or
+    `applies_when` is unknown (hinging on the unknown facts of both); else MET or NOT_MET."""
+    applies: tuple[rules.Expr, ...] = () if applies_when is None else (applies_when,)
+    return (
+        Rung("left_out", (), SKIPPED),
+        *(Rung("false", (a,), SKIPPED) for a in applies),
+        Rung("unknown", (*applies, test), UNKNOWN),
+        Rung("holds", (test,), MET),
+        Rung("otherwise", (), NOT_MET),
+    )
+
+
+def amount_ladder(
+    amount_rules: Sequence[tuple[rules.Expr, rules.Expr]],
+) -> tuple[Rung[AmountResult], ...]:
+    """The amount under one parameter variant, from its rules' (`when`, amount) in order: the
+    first rule whose `when` holds decides; an unknown `when` before it leaves the amount
+    unknown (hinging on its facts); no amount where none holds."""
+    rungs: list[Rung[AmountResult]] = []
+    for index, (when, amount) in enumerate(amount_rules):
+        rungs += [Rung("unknown", (when,), None), Rung("holds", (when,), (index, amount))]
+    rungs.append(Rung("otherwise", (), None))
+    return tuple(rungs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -788,17 +848,11 @@ def _outcome_code(
     requests: Sequence[str],
     conditional: Sequence[rules.Expr],
 ) -> _OutcomeCode:
-    """`rules.Emitter`'s code for each criterion under each variant, combined as
-    `criterion_outcome` says (which it calls where there are several variants): a variant whose
-    `applies_when` is false does not apply the criterion; an unknown test or condition leaves it
-    unknown, hinging on the unknown facts of both."""
-    emitter.names.update(
-        SKIPPED=SKIPPED,
-        MET=MET,
-        NOT_MET=NOT_MET,
-        UNKNOWN=UNKNOWN,
-        combine=criterion_outcome,
-    )
+    """The code of each criterion under each variant, its `criterion_ladder` translated by
+    `_ladder_code`, combined as `criterion_outcome` says (which it calls, or a table of it,
+    where there are several variants).  The outcome codes are written as numbers (this
+    module's constants, not data)."""
+    emitter.names.update(combine=criterion_outcome)
     body: list[str] = []
     codes: list[str] = []
     hinges: list[str] = []
@@ -806,49 +860,45 @@ def _outcome_code(
         c, h = f"c{i}", f"h{i}"
         codes.append(c)
         hinges.append(h)
-        applied: list[tuple[int, rules.Expr | None, rules.Expr]] = []
-        for v, bound in enumerate(criterion.bound):
-            if bound is None:
-                continue
-            applies_when, test = bound
-            if isinstance(applies_when, rules.Const) and applies_when.value is not None:
-                # Settled by the variant's parameters alone.
-                if applies_when.value is False:
-                    continue
-                applies_when = None
-            applied.append((v, applies_when, test))
-        if len(criterion.bound) == 1:
-            body.extend(_single_variant(emitter, c, h, applied))
+        ladders = [
+            (
+                bound is None,
+                criterion_ladder(*bound)
+                if bound is not None
+                else criterion_ladder(None, criterion.criterion.test),
+            )
+            for bound in criterion.bound
+        ]
+        if len(ladders) == 1:
+            [(left_out, ladder)] = ladders
+
+            def single(code: int, hinge: str | None, at: str, c: str = c, h: str = h) -> list[str]:
+                return [f"{at}{c} = {code}", f"{at}{h} = {hinge or 'None'}"]
+
+            body.extend(_ladder_code(emitter, ladder, left_out, single, "    "))
             continue
         # Several variants: each one's outcome, combined by `criterion_outcome` (a table of
         # it for a few variants); the region decides where they disagree.
-        raw = ["SKIPPED"] * len(criterion.bound)
+        raw: list[str] = []
         raw_hinges: list[str] = []
-        for v, applies_when, test in applied:
+        for v, (left_out, ladder) in enumerate(ladders):
+            settled = _resolved(ladder, left_out)
+            if settled is not None:
+                raw.append(str(settled[0]))
+                continue
             r, m = f"r{i}_{v}", f"m{i}_{v}"
-            value, missing = emitter.emit(test)
-            body.append(f"    v = {value}")
-            if applies_when is None:
-                body.append(f"    {r} = UNKNOWN if v is None else (MET if v else NOT_MET)")
-                body.append(f"    {m} = ({missing}) if v is None else E")
-            else:
-                applies, applies_missing = emitter.emit(applies_when)
-                body.append(f"    a = {applies}")
-                body.append(
-                    f"    {r} = SKIPPED if a is False else "
-                    "(UNKNOWN if v is None or a is None else (MET if v else NOT_MET))"
-                )
-                body.append(
-                    f"    {m} = (({missing}) if v is None else E) | "
-                    f"(({applies_missing}) if a is None else E) if {r} == UNKNOWN else E"
-                )
-            raw[v] = r
+
+            def each(code: int, hinge: str | None, at: str, r: str = r, m: str = m) -> list[str]:
+                return [f"{at}{r} = {code}", f"{at}{m} = {hinge or 'E'}"]
+
+            body.extend(_ladder_code(emitter, ladder, left_out, each, "    "))
+            raw.append(r)
             raw_hinges.append(m)
         table = _combined(len(raw))
         combine = "combine" if table is None else emitter.constant(table.__getitem__)
         body.append(f"    {c}, d = {combine}(({', '.join(raw)},))")
         union = " | ".join([*raw_hinges, f"({emitter.hinge(REGION)} if d else E)"])
-        body.append(f"    {h} = ({union}) if {c} == UNKNOWN else None")
+        body.append(f"    {h} = ({union}) if {c} == {UNKNOWN} else None")
     shown: list[str] = []
     for i, by_outcome in named:
         values = {
@@ -868,45 +918,108 @@ def _outcome_code(
     return _OutcomeCode(body, codes, hinges, shown, given, conditions)
 
 
-def _single_variant(
+# How a ladder's result is written (`_ladder_code`): the lines giving the outputs from the
+# result and the code of the facts it hinges on (None where the rung that gave it hinges on
+# none), at an indent.
+Settle = Callable[[R, "str | None", str], list[str]]
+
+
+def _static(rung: Rung[R], left_out: bool) -> bool | None:
+    """Whether the rung holds whatever the facts (True, False), or None where they decide:
+    a condition on constants (the variant's parameters folded in) is settled here once."""
+    if rung.on == "otherwise":
+        return True
+    if rung.on == "left_out":
+        return left_out
+    consts = [e for e in rung.exprs if isinstance(e, rules.Const)]
+    if len(consts) < len(rung.exprs):
+        if rung.on == "unknown" and any(c.value is None for c in consts):
+            return True
+        return None
+    if rung.on == "false":
+        return consts[0].value is False
+    if rung.on == "unknown":
+        return any(c.value is None for c in consts)
+    return bool(consts[0].value)
+
+
+def _resolved(rungs: Sequence[Rung[R]], left_out: bool) -> tuple[R] | None:
+    """The ladder's result where its constants alone give it, with no hinges (else None)."""
+    for rung in rungs:
+        static = _static(rung, left_out)
+        if static is None:
+            return None
+        if static:
+            return None if rung.on == "unknown" else (rung.result,)
+    raise AssertionError("a ladder ends with an `otherwise` rung")
+
+
+def _ladder_code(
     emitter: rules.Emitter,
-    c: str,
-    h: str,
-    applied: Sequence[tuple[int, rules.Expr | None, rules.Expr]],
+    rungs: Sequence[Rung[R]],
+    left_out: bool,
+    settle: Settle[R],
+    indent: str,
 ) -> list[str]:
-    """The code of a criterion under one variant (`applied` empty where it does not apply
-    it): `c` its outcome code, `h` the facts it hinges on where unknown, else None.  The
-    outcome codes are written as numbers (this module's constants, not data)."""
-    if not applied:
-        return [f"    {c} = {SKIPPED}", f"    {h} = None"]
-    [(_, applies_when, test)] = applied
-    value, missing = emitter.emit(test)
-    lines = [f"    v = {value}"]
-    unknown = f"({missing}) if v is None else E"
-    if applies_when is None:
-        lines.append("    if v is None:")
-        unknown = f"({missing})"  # where v is None
-    else:
-        applies, applies_missing = emitter.emit(applies_when)
-        lines += [
-            f"    a = {applies}",
-            "    if a is False:",
-            f"        {c} = {SKIPPED}",
-            f"        {h} = None",
-            "    elif v is None or a is None:",
-        ]
-        unknown = f"({unknown}) | (({applies_missing}) if a is None else E)"
-    return [
-        *lines,
-        f"        {c} = {UNKNOWN}",
-        f"        {h} = {unknown}",
-        "    elif v:",
-        f"        {c} = {MET}",
-        f"        {h} = None",
-        "    else:",
-        f"        {c} = {NOT_MET}",
-        f"        {h} = None",
-    ]
+    """A ladder as generated Python: an `if`/`elif` chain in which each expression is computed
+    into a local once, just before the first rung that reads it (an `else:` block opened for
+    it), so that rungs below a deciding one cost nothing.  Rungs the constants settle
+    (`_static`) are decided here."""
+    lines: list[str] = []
+    locals_: list[tuple[rules.Expr, str, str]] = []  # (expression, its local, its hinges)
+    first = True
+
+    def local(expr: rules.Expr) -> tuple[str, str]:
+        for known, name, missing in locals_:
+            if known == expr:
+                return name, missing
+        raise KeyError(expr)
+
+    for rung in rungs:
+        static = _static(rung, left_out)
+        if static is False:
+            continue
+        dynamic: list[rules.Expr] = [e for e in rung.exprs if not isinstance(e, rules.Const)]
+        if static is True and rung.on != "unknown":
+            dynamic = []  # decided whatever they are
+        fresh: list[rules.Expr] = []
+        for wanted in dynamic:
+            if all(wanted != e for e in fresh) and all(wanted != k for k, _, _ in locals_):
+                fresh.append(wanted)
+        if fresh:
+            if not first:
+                lines.append(f"{indent}else:")
+                indent += "    "
+                first = True
+            for expr in fresh:
+                value, missing = emitter.emit(expr)
+                name = emitter.temp()
+                lines.append(f"{indent}{name} = {value}")
+                locals_.append((expr, name, missing))
+        names = [local(e) for e in dynamic]
+        if static is True:
+            hinge = None
+            if rung.on == "unknown":
+                hinge = " | ".join(f"(({m}) if {n} is None else E)" for n, m in names) or "E"
+            if first:
+                return lines + settle(rung.result, hinge, indent)
+            return [*lines, f"{indent}else:", *settle(rung.result, hinge, indent + "    ")]
+        if rung.on == "false":
+            condition = f"{names[0][0]} is False"
+            hinge = None
+        elif rung.on == "unknown":
+            condition = " or ".join(f"{n} is None" for n, _ in names)
+            hinge = (
+                f"({names[0][1]})"
+                if len(names) == 1
+                else " | ".join(f"(({m}) if {n} is None else E)" for n, m in names)
+            )
+        else:
+            condition, hinge = names[0][0], None
+        lines.append(f"{indent}{'if' if first else 'elif'} {condition}:")
+        lines += settle(rung.result, hinge, indent + "    ")
+        first = False
+    raise AssertionError("a ladder ends with an `otherwise` rung")
 
 
 _COMBINED: dict[int, dict[tuple[int, ...], tuple[int, bool]]] = {}
@@ -929,40 +1042,25 @@ def _combined(variants: int) -> dict[tuple[int, ...], tuple[int, bool]] | None:
 def _choice_code(
     emitter: rules.Emitter, amounts: Sequence[Sequence[AmountRulePlan]], indent: str
 ) -> list[str]:
-    """The code giving each variant's `Choice` of amount rule and amount (`ch<v>`): the first
-    rule whose condition holds decides; an earlier rule whose condition is unknown leaves the
-    amount unknown."""
+    """The code giving each variant's `Choice` of amount rule and amount (`ch<v>`): its
+    `amount_ladder` translated by `_ladder_code`."""
     body: list[str] = []
     for v, variant in enumerate(amounts):
-        body.append(f"{indent}while True:")  # a block to leave as soon as a rule decides
-        for index, rule in enumerate(variant):
-            value, value_missing = emitter.emit(rule.amount)
-            decide = [
-                f"{indent}    x = {value}",
-                f"{indent}    ch{v} = ({index}, None, {value_missing}) if x is None "
-                f"else ({index}, int(x), E)",
-                f"{indent}    break",
+        ladder = amount_ladder([(rule.when, rule.amount) for rule in variant])
+
+        def settle(result: AmountResult, hinge: str | None, at: str, v: int = v) -> list[str]:
+            if result is None:
+                return [f"{at}ch{v} = (None, None, {hinge or 'E'})"]
+            index, amount = result
+            value, missing = emitter.emit(amount)
+            x = emitter.temp()
+            return [
+                f"{at}{x} = {value}",
+                f"{at}ch{v} = ({index}, None, {missing}) if {x} is None "
+                f"else ({index}, int({x}), E)",
             ]
-            if isinstance(rule.when, rules.Const):
-                # A condition the parameters settle: the same tests, made here once.
-                if rule.when.value is None:
-                    body += [f"{indent}    ch{v} = (None, None, E)", f"{indent}    break"]
-                    break
-                if rule.when.value:
-                    body += decide
-                    break
-                continue
-            when, when_missing = emitter.emit(rule.when)
-            body += [
-                f"{indent}    w = {when}",
-                f"{indent}    if w is None:",
-                f"{indent}        ch{v} = (None, None, {when_missing})",
-                f"{indent}        break",
-                f"{indent}    if w:",
-                *("    " + line for line in decide),
-            ]
-        else:
-            body += [f"{indent}    ch{v} = (None, None, E)", f"{indent}    break"]
+
+        body += _ladder_code(emitter, ladder, False, settle, indent)
     return body
 
 
