@@ -114,10 +114,11 @@ _GZIP_HEADERS = {"content-encoding": "gzip", "vary": "Accept-Encoding"}
 _GZIP_RAW = [(name.encode(), value.encode()) for name, value in _GZIP_HEADERS.items()]
 
 
-def gzipped(opening: bytes, rest: bytes, level: int) -> bytes:
+def gzipped(opening: bytes, rest: bytes, level: int, *, keep: bool = True) -> bytes:
     """`opening + rest` gzipped (RFC 1952): one member whose deflate stream is `opening` as a
     stored block, then `rest` compressed at `level` on its own (compressed once per `rest`
-    object and level and kept, up to `_GZIPPED_BYTES`).  A stored block ends on a byte boundary and
+    object and level and kept, up to `_GZIPPED_BYTES`, unless `keep` is false: a rest made for
+    one answer only).  A stored block ends on a byte boundary and
     `rest`'s blocks refer back only within `rest`, so the two make one valid stream; the
     trailer's CRC-32 and size are those of the whole."""
     length = len(opening)
@@ -125,16 +126,19 @@ def gzipped(opening: bytes, rest: bytes, level: int) -> bytes:
         compressor = zlib.compressobj(level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
         return compressor.compress(opening + rest) + compressor.flush()
     found = _GZIPPED.entries.get((id(rest), level))
-    if found is None or found[0] is not rest:
+    if found is not None and found[0] is rest:
+        compressed = found[1]
+    else:
         compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
         compressed = compressor.compress(rest) + compressor.flush()
         held = len(rest) + len(compressed)
-        if _GZIPPED.size + held > _GZIPPED_BYTES:
-            _GZIPPED.entries.clear()
-            _GZIPPED.size = 0
-        # Held with it, the `rest` keeps its id its own while the entry lives.
-        found = _GZIPPED.entries[id(rest), level] = (rest, compressed)
-        _GZIPPED.size += held
+        if keep:
+            if _GZIPPED.size + held > _GZIPPED_BYTES:
+                _GZIPPED.entries.clear()
+                _GZIPPED.size = 0
+            # Held with it, the `rest` keeps its id its own while the entry lives.
+            _GZIPPED.entries[id(rest), level] = (rest, compressed)
+            _GZIPPED.size += held
     crc = zlib.crc32(rest, zlib.crc32(opening))
     return b"".join(
         (
@@ -142,7 +146,7 @@ def gzipped(opening: bytes, rest: bytes, level: int) -> bytes:
             # A stored block, not the last: BFINAL 0, BTYPE 00, then LEN and its complement.
             struct.pack("<BHH", 0, length, length ^ 0xFFFF),
             opening,
-            found[1],
+            compressed,
             struct.pack("<II", crc, (length + len(rest)) & 0xFFFFFFFF),
         )
     )

@@ -244,7 +244,9 @@ async def fast_lane(request: Request[Any, Any, Any]) -> EncodedJSON | None:
     # once (`api.responses.gzipped`), not the whole answer every time.
     gzip = gzip_of(request.scope)
     if gzip is not None and len(opening) + len(rest) >= gzip[1]:
-        return EncodedJSON(gzipped(opening, rest, gzip[0]), gzip=True)
+        # An answer with suggestions is made for one applicant (its rest is never kept, and
+        # neither is its compressed form, which would only push out the shared ones).
+        return EncodedJSON(gzipped(opening, rest, gzip[0], keep=not query.suggest), gzip=True)
     return EncodedJSON(opening + rest)
 
 

@@ -16,6 +16,7 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
+from api import responses
 from api.problems import ProblemError, StrictRequest
 from api.responses import gzipped
 from api.routes.checks import CheckQuery, fast_lane, plain_query
@@ -293,13 +294,23 @@ async def test_any_check_is_answered_alike_in_either_spelling(
 def test_gzipped_parts_are_one_gzip_member_of_the_whole(
     opening: bytes, rest: bytes, level: int
 ) -> None:
-    # Twice: the rest compressed, then found kept.
-    for _ in range(2):
-        zipped = gzipped(opening, rest, level)
+    # Twice: the rest compressed, then found kept; and a rest not to be kept (an answer with
+    # suggestions, made for one applicant) compressed and left out of what is kept.
+    for keep in (True, True, False):
+        zipped = gzipped(opening, rest, level, keep=keep)
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         assert inflater.decompress(zipped) == opening + rest
         assert inflater.eof
         assert inflater.unused_data == b""
+
+
+def test_a_rest_for_one_answer_is_not_kept() -> None:
+    rest = b'"determinations":[]}' + bytes(1000)
+    before = dict(responses._GZIPPED.entries)
+    gzipped(b'{"detail":"full",', rest, 1, keep=False)
+    assert responses._GZIPPED.entries.keys() == before.keys()
+    gzipped(b'{"detail":"full",', rest, 1)
+    assert (id(rest), 1) in responses._GZIPPED.entries
 
 
 @pytest.mark.parametrize("applicant", ["typical", "by place names", "one month short"])
