@@ -514,7 +514,10 @@ def _likeness(plan: ProgrammePlan) -> bytes:
     name and unit, how many variants.  Two plans alike in these find the same ways, give them
     the same verdicts and amounts and word them the same (`_search`, `_raise_amount`,
     `_template`); what differs (warnings, the years they name, next steps) no suggestion
-    reads."""
+    reads.  Encoded as JSON: parameter values are ints, floats, booleans, strings or lists of
+    them (`policy_file`), which all encode apart (3, 3.0, true, "3"); a parameter of another
+    kind (a date beside a string that spells it) would need its type in here.  Whoever makes a
+    search or a wording read more of a plan adds it here."""
     return _encode(
         (
             plan.programme.id,
