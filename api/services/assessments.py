@@ -30,7 +30,7 @@ from db.engine import utc
 from db.facts import household_facts, person_facts
 from db.models import Assessment, AssessmentDetermination, Household, Member
 from eligibility import facts as f
-from eligibility.answer import Determination, Outcome, Suggestion
+from eligibility.answer import Determination, Outcome
 from eligibility.derive import FactError
 from eligibility.determination import determine
 from eligibility.diff import Assessed, compare
@@ -56,31 +56,23 @@ _stored = msgspec.json.Decoder(ShownDetermination)
 _encoder = msgspec.json.Encoder()
 
 
-class _Row(msgspec.Struct, frozen=True, kw_only=True, tag_field="detail", tag="full"):
+class _Row(
+    ShownDetermination,
+    frozen=True,
+    kw_only=True,
+    omit_defaults=False,
+    tag_field="detail",
+    tag="full",
+):
     """A determination as written to its row: every field, defaults too, with the versions it
     rests on, in the shape the release before the lean answers reads as well, so a deploy of
     this one can be rolled back without making the assessments it stored unreadable.  Rows are
     never sent, so their size is not the answer's."""
 
-    programme: str
-    programme_name: str
-    verdict: Verdict
-    verdict_label: str | None
-    amount: int | None
-    amount_unit: str | None
-    amount_note: str | None
-    amount_sources: tuple[str, ...]
-    criteria: tuple[Reason, ...]
-    missing: tuple[Missing, ...]
-    request_details: tuple[Missing, ...]
-    next_steps: tuple[str, ...]
-    documents: tuple[str, ...]
-    warnings: tuple[str, ...]
     as_of: dt.date
     region_code: str | None
     policy_version: str
     facts_hash: str
-    suggestions: tuple[Suggestion, ...] = ()
 
     @classmethod
     def of(cls, determination: Determination) -> _Row:
