@@ -712,6 +712,7 @@ def suggestions_for(
     lang: Lang,
     recheck: Callable[[Suggestion], bool] | None = None,
     on_day: Callable[[Suggestion], bool] | None = None,
+    prepared: _Prepared | None = None,
 ) -> tuple[Suggestion, ...]:
     """The best few suggestions for one programme of the applicant's answer (none where it is
     eligible at the highest amount it can pay, or not in force), best first; only those
@@ -732,7 +733,8 @@ def suggestions_for(
         # Near the calendar's end a time fact's day may not exist, and the searches kept by
         # key assume every applicant's days do: no suggestion for such a date at all.
         return ()
-    prepared = _prepared(plan)
+    if prepared is None:
+        prepared = _prepared(plan)
     shape = _quick(plan, prepared, determination)
     if shape is None:
         return ()  # nothing can change, no higher tier, or a criterion no change can meet
@@ -765,29 +767,23 @@ def with_suggestions(
     """Each determination of the plans `chosen` (in order) with its `suggestions_for`: what
     every applicant runs, so the programmes that can have none (most) cost one look-up each
     (`_quick`, the plans' preparations found once per tuple of plans)."""
-    if as_of >= _CALENDAR_END:
-        return list(found)
     made: list[Determination] = []
     append = made.append
     for plan, prepared, determination in zip(chosen, _prepared_all(chosen), found, strict=True):
-        if plan.not_in_force is None:
-            shape = _quick(plan, prepared, determination)
-            if shape is not None:
-                checked = _suggestions(
-                    plans,
-                    plan,
-                    prepared,
-                    shape,
-                    determination,
-                    facts,
-                    as_of,
-                    region_code,
-                    lang,
-                    recheck,
-                    on_day,
-                )
-                if checked:
-                    determination = replace(determination, suggestions=checked)
+        checked = suggestions_for(
+            plans,
+            plan,
+            determination,
+            facts,
+            as_of,
+            region_code,
+            lang,
+            recheck,
+            on_day,
+            prepared=prepared,
+        )
+        if checked:
+            determination = replace(determination, suggestions=checked)
         append(determination)
     return made
 
