@@ -1089,7 +1089,7 @@ class Questionnaire:
             title = f"【{d.programme_name}】" + (f"（{who}）" if who else "")
             if d.verdict != "eligible":
                 said: str | None = best.text
-            elif self.policies.programme(d.programme).policy.benefit.paid == "loan":
+            elif self.policies.programme(d.programme).lends:
                 # A higher cap to borrow is not more money: never "可以多拿".
                 said = None
             else:

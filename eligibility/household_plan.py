@@ -241,12 +241,11 @@ def _apart(d: Determination, programme: Programme) -> Apart | None:
         return None
     if d.verdict == "needs_info":
         return "needs_info"
-    paid = programme.policy.benefit.paid
-    if paid == "loan":
+    if programme.lends:
         return "loan"  # never a grant, verified or not
     if d.amount is not None and not _verified(d, programme):
         return "unconfirmed"
-    if paid == "per_month" and d.amount is not None:
+    if programme.policy.benefit.paid == "per_month" and d.amount is not None:
         return "per_month"
     return "set_locally"
 

@@ -299,6 +299,12 @@ class Programme:
         """
         return all(params.get(name) is not None for name in criterion.required_params)
 
+    @property
+    def lends(self) -> bool:
+        """Whether its amount is a sum to borrow (a cap, repaid), not money paid out: never
+        added to what a household gets, never "more money"."""
+        return self.policy.benefit.paid == "loan"
+
     def rule_params(self) -> frozenset[str]:
         """The parameters some rule reads (criteria, amounts, steps), not only some wording."""
         found: set[str] = set()
