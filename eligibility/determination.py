@@ -65,24 +65,30 @@ def determine(
         return found
 
     def recheck(suggestion: Suggestion) -> bool:
-        return _holds(suggestion, applicant, policies, as_of)
+        again = _made(suggestion, applicant, policies, as_of, lang)
+        return again is not None and (again.verdict, again.amount) == (
+            suggestion.verdict,
+            suggestion.amount,
+        )
 
-    def on_day(suggestion: Suggestion) -> bool:
-        return suggestion.on is not None and _holds(suggestion, applicant, policies, suggestion.on)
+    def on_day(suggestion: Suggestion) -> Determination | None:
+        day = suggestion.on
+        return None if day is None else _made(suggestion, applicant, policies, day, lang)
 
     return with_suggestions(plans, chosen_plans, found, facts, as_of, region, lang, recheck, on_day)
 
 
-def _holds(
-    suggestion: Suggestion, applicant: Applicant, policies: PolicySet, as_of: dt.date
-) -> bool:
-    """Whether the suggestion, made on the applicant, gives what it says through `determine`."""
+def _made(
+    suggestion: Suggestion, applicant: Applicant, policies: PolicySet, as_of: dt.date, lang: Lang
+) -> Determination | None:
+    """The programme's answer, through `determine` on `as_of`, for the applicant with the
+    suggestion made (None where its changes contradict the applicant's other facts)."""
     try:
         changed = apply_changes(replace(applicant, as_of=as_of), suggestion.changes)
-        [again] = determine(changed, policies, programmes=[suggestion.programme])
+        [again] = determine(changed, policies, programmes=[suggestion.programme], lang=lang)
     except (msgspec.ValidationError, ValueError):
-        return False
-    return again.verdict == suggestion.verdict and again.amount == suggestion.amount
+        return None
+    return again
 
 
 def determine_programme(

@@ -28,9 +28,11 @@ changeable fact, an open criterion no change can meet, an eligible answer at its
 costs a look-up.
 
 A suggestion that names a day is checked under the rules in force on that day: a day under
-another parameter profile, or with an age that moves on by itself, is re-decided on that day
-by the caller and dropped unless it gives the same verdict and amount; a day after the rules
-were last confirmed for the region (`Programme.confirmed_until`) is said to be unverified.
+another parameter profile, or with an age that moves on by itself, is re-decided on that day;
+eligible then with another amount (a 2026 帮扶小额信贷 of 10万 for a transition-period 5万, a
+county's amount of the next year), it is offered with that day's amount, unit or amount note
+and sources; not eligible then, it is dropped.  A day after the rules were last confirmed for
+the region (`Programme.confirmed_until`) is said to be unverified.
 
 Pure: no I/O, no clock (`as_of` is the applicant's).
 """
@@ -684,6 +686,9 @@ def _shape(plan: ProgrammePlan, prepared: _Prepared, open_criteria: tuple[int, .
 # Suggestions
 
 Decided = tuple[Verdict, int | None]
+# The caller's answer for the changed applicant on the day a suggestion names, under that
+# day's rules (None: the changes contradict the applicant's other facts).
+DayAnswer = Callable[[Suggestion], Determination | None]
 
 
 def decide_verdict(plan: ProgrammePlan, facts: Mapping[str, object]) -> Decided:
@@ -711,7 +716,7 @@ def suggestions_for(
     region_code: str | None,
     lang: Lang,
     recheck: Callable[[Suggestion], bool] | None = None,
-    on_day: Callable[[Suggestion], bool] | None = None,
+    on_day: DayAnswer | None = None,
     prepared: _Prepared | None = None,
 ) -> tuple[Suggestion, ...]:
     """The best few suggestions for one programme of the applicant's answer (none where it is
@@ -724,10 +729,11 @@ def suggestions_for(
     (`_key`) and its wording kept as templates into which each applicant's dates are put.
 
     A suggestion that names a day is checked under the rules in force on that day: where that
-    day's plan is another (a new year, a rule that starts or ends), `on_day` (the caller's
-    re-decision of the changed applicant on that day) must accept it, else it is not offered;
-    where the rules for that day are not confirmed (`Programme.confirmed_until`), its text
-    says so.
+    day's plan is another (a new year, a rule that starts or ends), it is decided on that day
+    (where the plan cannot do it on the flat facts, by `on_day`, the caller's answer for the
+    changed applicant then): offered with that day's amount if eligible then, else not
+    offered; where the rules for that day are not confirmed (`Programme.confirmed_until`), its
+    text says so.
     """
     if plan.not_in_force is not None or as_of >= _CALENDAR_END:
         # Near the calendar's end a time fact's day may not exist, and the searches kept by
@@ -762,7 +768,7 @@ def with_suggestions(
     region_code: str | None,
     lang: Lang,
     recheck: Callable[[Suggestion], bool] | None = None,
-    on_day: Callable[[Suggestion], bool] | None = None,
+    on_day: DayAnswer | None = None,
 ) -> list[Determination]:
     """Each determination of the plans `chosen` (in order) with its `suggestions_for`: what
     every applicant runs, so the programmes that can have none (most) cost one look-up each
@@ -815,7 +821,7 @@ def _suggestions(
     region_code: str | None,
     lang: Lang,
     recheck: Callable[[Suggestion], bool] | None,
-    on_day: Callable[[Suggestion], bool] | None,
+    on_day: DayAnswer | None,
 ) -> tuple[Suggestion, ...]:
     """`suggestions_for` past the look-up that found a search can exist (`shape`)."""
     current = determination.amount if determination.verdict == "eligible" else None
@@ -859,7 +865,7 @@ def _suggestions(
         undated = entry.undated[lang] = tuple(t.suggestion for t in templates)
         return undated
     found = [_instance(t, facts, as_of) for t in templates]
-    return tuple(_on_its_day(plans, plan, found, facts, as_of, region_code, lang, on_day))
+    return tuple(_on_its_day(plans, plan, found, facts, as_of, region_code, lang, on_day, current))
 
 
 def _key(
@@ -1278,14 +1284,17 @@ def _on_its_day(
     as_of: dt.date,
     region_code: str | None,
     lang: Lang,
-    on_day: Callable[[Suggestion], bool] | None,
+    on_day: DayAnswer | None,
+    current: int | None,
 ) -> Iterable[Suggestion]:
-    """The suggestions that hold on the day they name, under the rules in force then: a day
+    """The suggestions as they hold on the day they name, under the rules in force then: a day
     under another parameter profile (a rule that starts or ends, or stops being confirmed), or
-    with an age that moves on by itself (worked out from a birth date), is re-decided by
-    `on_day`; a day after the rules were last confirmed for the region is said to be
+    with an age that moves on by itself (worked out from a birth date), is re-decided on that
+    day (`_on_the_day`), and a suggestion eligible then with another amount is offered with
+    that day's; a day after the rules were last confirmed for the region is said to be
     unverified.  (A day in another year under the same profile has the same rules: the plan
-    differs only in the year its warnings name.)"""
+    differs only in the year its warnings name.)  `current`: the amount an eligible answer
+    pays now, which a suggestion for it must still beat on its day."""
     prepared = _prepared(plan)
     confirmed = prepared.confirmed.get(region_code, _MISSING)
     if confirmed is _MISSING:
@@ -1300,9 +1309,13 @@ def _on_its_day(
         if day is None:
             yield suggestion
             continue
-        moved = ages or bisect_right(dates, day) != bucket
-        if moved and not _holds_on(plans, plan, suggestion, facts, region_code, day, ages, on_day):
-            continue
+        if ages or bisect_right(dates, day) != bucket:
+            then = _on_the_day(
+                plans, plan, suggestion, facts, as_of, region_code, day, ages, lang, on_day, current
+            )
+            if then is None:
+                continue
+            suggestion = then
         if isinstance(confirmed, dt.date) and day > confirmed:
             note = _UNCONFIRMED[lang].format(year=day.year)
             space = "" if lang == "zh" else " "
@@ -1310,28 +1323,78 @@ def _on_its_day(
         yield suggestion
 
 
-def _holds_on(
+def _on_the_day(
     plans: Plans,
     plan: ProgrammePlan,
     suggestion: Suggestion,
     facts: Mapping[str, object],
+    as_of: dt.date,
     region_code: str | None,
     day: dt.date,
     ages: bool,
-    on_day: Callable[[Suggestion], bool] | None,
-) -> bool:
-    """Whether the suggestion gives what it says on `day`, under that day's plan.  Where no
-    fact moves on by itself (no age worked out from a birth date) and neither plan reads a fact
-    `apply_changes` drops, the changed applicant's facts on that day are its facts now with the
-    changes made, decided by that day's plan's code (`decide_verdict`, the semantics of
-    `Plans.decide_under`); else the caller re-decides it (`on_day`)."""
+    lang: Lang,
+    on_day: DayAnswer | None,
+    current: int | None,
+) -> Suggestion | None:
+    """The suggestion as it holds on `day`, under that day's plan: itself where it gives what
+    it says; reworded with that day's amount (`_as_decided_then`) where it is eligible with
+    another one (and, for an answer eligible now, still more than `current`); None where it is
+    not eligible then.  Where no fact moves on by itself (no age worked out from a birth date)
+    and neither plan reads a fact `apply_changes` drops, the changed applicant's facts on that
+    day are its facts now with the changes made, decided by that day's plan's code
+    (`decide_verdict`, the semantics of `Plans.decide_under`); else the caller decides it
+    (`on_day`)."""
     on = plans.plan(plan.programme, region_code, day)
     if on.not_in_force is not None:
-        return False  # not in force that day: `ineligible`
+        return None  # not in force that day: `ineligible`
+    said = (suggestion.verdict, suggestion.amount)
     if ages or not (_prepared(plan).flat_recheck and _prepared(on).flat_recheck):
-        return on_day is not None and on_day(suggestion)
-    changed = {**facts, **{c.fact: c.to for c in suggestion.changes}, "as_of": day.isoformat()}
-    return decide_verdict(on, changed) == (suggestion.verdict, suggestion.amount)
+        then = None if on_day is None else on_day(suggestion)
+    else:
+        changed = {**facts, **{c.fact: c.to for c in suggestion.changes}, "as_of": day.isoformat()}
+        if decide_verdict(on, changed) == said:
+            return suggestion
+        then = plans.decide_under(on, changed, "", region_code, day, lang)
+    if then is None or then.verdict != "eligible":
+        return None
+    if (then.verdict, then.amount) == said:
+        return suggestion
+    if current is not None and (then.amount is None or then.amount <= current):
+        return None  # a higher tier now, but not more than is paid now on that day
+    return _as_decided_then(plans, on, suggestion, then, facts, as_of, lang, current)
+
+
+def _as_decided_then(
+    plans: Plans,
+    on: ProgrammePlan,
+    suggestion: Suggestion,
+    then: Determination,
+    facts: Mapping[str, object],
+    as_of: dt.date,
+    lang: Lang,
+    current: int | None,
+) -> Suggestion:
+    """The suggestion worded under the plan of its day (`on`) with what that day's answer
+    (`then`) gives: its programme name, amount and unit, or where it sets no amount its note
+    (the county decides); the criteria the changes meet then, and the sources that day's
+    answer cites for them and for the amount."""
+    results = {r.id: r for r in then.criteria}
+    met = tuple(
+        i
+        for i, c in enumerate(on.criteria)
+        if c.id in suggestion.criteria and c.id in results and results[c.id].outcome == "met"
+    )
+    way: Assignment = {c.fact: c.to for c in suggestion.changes}
+    template = _template(
+        plans, on, way, (then.verdict, then.amount), facts, as_of, lang, current, met, None
+    )
+    worded = _instance(template, facts, as_of)
+    sources = [s for i in met for s in results[on.criteria[i].id].sources]
+    sources.extend(then.amount_sources)
+    text = worded.text
+    if then.amount is None and then.amount_note:
+        text += then.amount_note if lang == "zh" else f" {then.amount_note}"
+    return replace(worded, sources=tuple(dict.fromkeys(sources)), text=text)
 
 
 def _known(value: object) -> bool | int | str:

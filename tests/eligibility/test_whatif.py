@@ -181,6 +181,86 @@ def _age_change(age: int) -> Change:
     return Change(fact="person.age", label="年龄", change="time", before=16, to=age)
 
 
+def test_a_day_under_rules_paying_another_amount_is_offered_with_that_days_amount(
+    policies: PolicySet,
+) -> None:
+    # 贵州 (52): 1000 yuan below 10,000 yuan of income to 2024 (guizhou_province, 清镇市人社局
+    # 公示 2024-01-19); 2025 a flat 500 (baili_2025, 百里杜鹃管理区公告 2025-02-06).  Two months
+    # of work on 2024-12-05 reach the 3 months (黑人社发〔2022〕18号, the default minimum) on
+    # 2025-01-05, when the 2025 amount decides: offered with 500, citing baili_2025, and
+    # unverified (贵州 confirmed to 2023-12-31).
+    who = worker(
+        2,
+        as_of="2024-12-05",
+        region="520181",
+        household={"category": "poverty_alleviated", "per_capita_net_income": 5000},
+    )
+    now = answer(policies, who, "transport_subsidy")
+    assert now.verdict == "ineligible"
+    suggestion = best(now)
+    assert suggestion.on == dt.date(2025, 1, 5)
+    assert (suggestion.verdict, suggestion.amount) == ("eligible", 500)
+    assert "baili_2025" in suggestion.sources and "guizhou_province" not in suggestion.sources
+    assert suggestion.criteria == ("months_worked",)
+    assert "500元/人/年" in suggestion.text and "1000" not in suggestion.text
+    assert "2025年的标准还没有核实" in suggestion.text
+    english = best(answer(policies, who, "transport_subsidy", "en"))
+    assert "(500 yuan per person per year" in english.text
+    assert "rules for 2025 have not been verified" in english.text
+    [then] = determine(
+        apply_changes(replace(who, as_of=suggestion.on), suggestion.changes),
+        policies,
+        programmes=["transport_subsidy"],
+    )
+    assert (then.verdict, then.amount) == (suggestion.verdict, suggestion.amount)
+
+
+def test_a_day_whose_amount_the_county_sets_is_offered_with_that_days_note(
+    policies: PolicySet,
+) -> None:
+    # 贵州's 2025 table (baili_2025) ends with 2025; from 2026 no amount is found (measures:
+    # 全国没有统一标准).  Reaching 3 months on 2026-01-05: eligible, the amount the county's.
+    who = worker(
+        2,
+        as_of="2025-12-05",
+        region="520181",
+        household={"category": "poverty_alleviated", "per_capita_net_income": 5000},
+    )
+    suggestion = best(answer(policies, who, "transport_subsidy"))
+    assert (suggestion.on, suggestion.verdict, suggestion.amount) == (
+        dt.date(2026, 1, 5),
+        "eligible",
+        None,
+    )
+    assert "measures" in suggestion.sources and "baili_2025" not in suggestion.sources
+    assert "500" not in suggestion.text and "补贴标准由您所在的省、县定" in suggestion.text
+    english = best(answer(policies, who, "transport_subsidy", "en"))
+    assert "county sets the amount" in english.text
+
+
+def test_a_transition_loan_whose_day_falls_under_2026_is_offered_at_100000(
+    policies: PolicySet,
+) -> None:
+    # notice_2021_6: borrowers 18 to 65, 5万 (transition period).  《关于做好帮扶小额信贷工作的
+    # 通知》 (notice_2026, 2026-02-28; policy-2026 notes): 农村地区有帮扶需求的人口, 10万.  A
+    # 17-year-old of a 脱贫户 found in need turns 18 on 2026-03-15, under the 2026 rules:
+    # offered as 帮扶小额信贷 of 100000, citing notice_2026, the 2026 terms unverified.
+    who = borrower(person={"age": None, "birth_date": "2008-03-15"})
+    who = replace(
+        who,
+        as_of=dt.date(2025, 12, 1),
+        household=replace(who.household, needs_support=True),
+    )
+    suggestion = best(answer(policies, who, "microloan"))
+    assert suggestion.on == dt.date(2026, 3, 15)
+    assert (suggestion.verdict, suggestion.amount) == ("eligible", 100000)
+    assert "notice_2026" in suggestion.sources
+    assert "帮扶小额信贷（100000元" in suggestion.text
+    assert "2026年的标准还没有核实" in suggestion.text
+    english = best(answer(policies, who, "microloan", "en"))
+    assert "Support microloans" in english.text and "100000 yuan" in english.text
+
+
 def test_a_day_after_the_rules_were_confirmed_says_so(policies: PolicySet) -> None:
     # heilongjiang (黑人社发〔2022〕18号) is confirmed for 23 (黑龙江) to 2024-12-31: a month
     # short in December 2026 qualifies on 2027-01-05, re-decided under the 2027 plan, and the
