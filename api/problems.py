@@ -7,8 +7,10 @@ where `path` is a JSON path into the request body (`$.person.id_number`) or `que
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -19,6 +21,9 @@ from litestar.datastructures import FormMultiDict
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
+
+from eligibility.as_of_range import as_of_range
+from eligibility.programme import PolicySet
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 VALIDATION_TYPE = "urn:rural-support:problem:invalid-request"
@@ -117,6 +122,42 @@ def field_error(exc: msgspec.ValidationError | ValueError, prefix: str = "$") ->
 def invalid(errors: list[FieldError], detail: str = "The request is not valid.") -> ProblemError:
     """A 400 naming each field that is wrong."""
     return ProblemError(400, detail, errors=errors, problem_type=VALIDATION_TYPE)
+
+
+def as_of_errors(
+    policies: PolicySet, dates: Mapping[str, dt.date | None], today: dt.date
+) -> list[FieldError]:
+    """Each date of `dates` (by the path that gave it) outside the dates an answer may be asked
+    for (`eligibility.as_of_range`), named with why."""
+    if all(day is None for day in dates.values()):
+        return []
+    allowed = as_of_range(policies, today)
+    return [
+        FieldError(path=path, message=problem)
+        for path, day in dates.items()
+        if day is not None and (problem := allowed.problem(day)) is not None
+    ]
+
+
+def asked_date(policies: PolicySet, as_of: dt.date | None, path: str = "query.as_of") -> dt.date:
+    """`as_of`, or today where none is given; a 422 naming `path` (`check_as_of`) for a date
+    no answer may be asked for."""
+    today = dt.date.today()
+    check_as_of(policies, {path: as_of}, today)
+    return as_of or today
+
+
+def check_as_of(policies: PolicySet, dates: Mapping[str, dt.date | None], today: dt.date) -> None:
+    """A 422 naming each date of `dates` that no answer may be asked for (`as_of_errors`): a
+    well-formed date the rules cannot answer for."""
+    errors = as_of_errors(policies, dates, today)
+    if errors:
+        raise ProblemError(
+            422,
+            "The date asked for is outside the dates the rules cover.",
+            errors=errors,
+            problem_type=VALIDATION_TYPE,
+        )
 
 
 def _problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response[Any]:

@@ -24,6 +24,7 @@ from functools import reduce
 import polars as pl
 
 from eligibility import identity
+from eligibility.as_of_range import as_of_range
 from eligibility.birth import EARLIEST_BIRTH_DATE, birth_date_problem
 from eligibility.catalogue import FactSpec
 from eligibility.columnar import KIND_DTYPES, household_status_conflict
@@ -305,6 +306,14 @@ def parse_chunk(
 
     for path, birth, shown in births:
         extra_errors.append(_impossible_births(path, birth, shown, frame[AS_OF], policies, lang))
+    dates_error, outside = _dates_not_answered(frame[AS_OF], policies, lang)
+    if outside.any():
+        # The row gets its error and no verdict; decided on the run's date meanwhile, so that
+        # no plan is built for a year nobody may ask about.
+        extra_errors.append(dates_error)
+        frame = frame.with_columns(
+            pl.when(pl.lit(outside)).then(pl.lit(as_of)).otherwise(pl.col(AS_OF)).alias(AS_OF)
+        )
 
     frame = frame.drop("__row")
     extra = [e for e in extra_errors if e.null_count() < e.len()]
@@ -343,6 +352,22 @@ def _impossible_births(
             problem = ("其中的出生日期" if lang == "zh" else "its birth date ") + problem
         errors[row] = f'{label}: "{shown[row]}" {problem}'
     return pl.Series(errors, dtype=pl.String)
+
+
+def _dates_not_answered(
+    as_of: pl.Series, policies: PolicySet, lang: Lang
+) -> tuple[pl.Series, pl.Series]:
+    """Per row, the error for an as_of no answer may be asked for, else null, and whether it
+    is one: the range every door checks (`eligibility.as_of_range`), seen from today, worded
+    only for the rows out of it, which are few."""
+    allowed = as_of_range(policies, dt.date.today())
+    outside = ((as_of < allowed.earliest) | (as_of > allowed.latest)).fill_null(False)
+    errors: list[str | None] = [None] * as_of.len()
+    label = _label(AS_OF, policies, lang)
+    for row in outside.arg_true().to_list():
+        day = as_of[row]
+        errors[row] = f'{label}: "{day.isoformat()}" {allowed.problem(day, lang)}'
+    return pl.Series(errors, dtype=pl.String), outside
 
 
 def _joined(errors: Sequence[pl.Expr]) -> pl.Expr:

@@ -40,6 +40,7 @@ from batch.readers import (
 from batch.summary import ERROR_COLUMN, Summary
 from batch.what_if import what_if_columns
 from batch.writers import OUTPUT_FORMATS, XLSX_MAX_ROWS, atomic_output, open_writer, write_side_csv
+from eligibility.as_of_range import as_of_range
 from eligibility.columnar import REASONS, ColumnarPolicySet, Reasons
 from eligibility.policy import load_bundled
 from eligibility.programme import PolicySet
@@ -242,6 +243,10 @@ def run_batch(
     if options.reasons not in REASONS:
         raise BatchInputError(f"reasons must be one of {', '.join(REASONS)}")
     policies = policies or load_bundled()
+    problem = as_of_range(policies, dt.date.today()).problem(options.as_of)
+    if problem is not None:
+        # The date of rows without their own: every row would be refused for it.
+        raise BatchInputError(f"as_of {options.as_of.isoformat()} {problem}")
     unknown = [p for p in options.programmes or [] if p not in policies.programmes]
     if unknown:
         raise BatchInputError(

@@ -22,6 +22,7 @@ from bot.reading import NotRead, read_number, read_yes_no
 from bot.texts import SKIP_WORDS, say
 from eligibility import asking, rules
 from eligibility.answer import Determination, Suggestion
+from eligibility.as_of_range import as_of_range
 from eligibility.birth import birth_date_problem
 from eligibility.catalogue import FactSpec, QuestionSpec
 from eligibility.derive import DERIVED_FACTS, age_on, flatten
@@ -52,6 +53,7 @@ REGION: Final = "region_code"
 # Never asked as a fallback: the ID number and birth date are offered under the age question.
 ID_NUMBER: Final = "person.id_number"
 BIRTH_DATE: Final = "person.birth_date"
+AS_OF: Final = "as_of"
 _NOT_ASKED_FOR: Final = frozenset({ID_NUMBER, BIRTH_DATE})
 # Facts of the household (and the region and date): shared with a child added as a person.
 _HOUSEHOLD_PREFIXES: Final = ("household.", "region_code", "as_of")
@@ -658,6 +660,17 @@ class Questionnaire:
             parsed = _parse_date(value)
             if parsed is None:
                 return Rejected(message=say(lang, "bad_date"))
+            if fact == AS_OF:
+                allowed = as_of_range(self.policies, self.today())
+                if allowed.problem(parsed) is not None:
+                    return Rejected(
+                        message=say(
+                            lang,
+                            "bad_as_of",
+                            earliest=allowed.earliest.isoformat(),
+                            latest=allowed.latest.isoformat(),
+                        )
+                    )
             return self._accept(conversation, fact, parsed.isoformat(), parsed.isoformat())
         return Rejected(message=say(lang, "not_understood"))
 

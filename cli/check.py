@@ -10,6 +10,7 @@ from typing import IO, Any
 import msgspec
 from msgspec.structs import replace
 
+from eligibility.as_of_range import as_of_range
 from eligibility.derive import FactError
 from eligibility.determination import determine
 from eligibility.facts import Applicant
@@ -121,6 +122,9 @@ def run_check(args: argparse.Namespace) -> int:
     if not documents:
         return _fail("no applicant given (expected a JSON object or NDJSON lines)")
     lang: Lang = args.lang
+    allowed = as_of_range(policies, dt.date.today())
+    if args.as_of is not None and (problem := allowed.problem(args.as_of)) is not None:
+        return _fail(f"--as-of {args.as_of.isoformat()} {problem}")
     today = args.as_of or dt.date.today()
     out = sys.stdout.buffer
     status = 0
@@ -133,6 +137,9 @@ def run_check(args: argparse.Namespace) -> int:
             continue
         except msgspec.DecodeError as exc:
             status = _fail(f"line {line_number}: not valid JSON: {exc}")
+            continue
+        if applicant.as_of is not None and (problem := allowed.problem(applicant.as_of)):
+            status = _fail(f"line {line_number}: invalid applicant: as_of {problem}")
             continue
         try:
             determinations = determine(
@@ -202,6 +209,9 @@ def run_programmes(args: argparse.Namespace) -> int:
         except RegionCodeError as exc:
             return _fail(f"--region {exc}")
     as_of = args.as_of or dt.date.today()
+    problem = as_of_range(policies, dt.date.today()).problem(as_of)
+    if problem is not None:
+        return _fail(f"--as-of {as_of.isoformat()} {problem}")
     listing = list_programmes(policies, region_code=region, as_of=as_of, lang=args.lang)
     if args.json:
         sys.stdout.buffer.write(msgspec.json.format(msgspec.json.encode(listing), indent=2))

@@ -22,7 +22,14 @@ from api.dependencies import (
     policies_of,
     require_key,
 )
-from api.problems import FieldError, ProblemError, field_error, invalid
+from api.problems import (
+    FieldError,
+    ProblemError,
+    as_of_errors,
+    check_as_of,
+    field_error,
+    invalid,
+)
 from api.responses import EncodedJSON, gzipped
 from api.routes import SECURITY, DetailQuery, protected
 from api.schemas import (
@@ -82,8 +89,10 @@ def decided(
 ) -> list[Determination]:
     """The determinations of `POST /v1/checks` once its query and body are read (by the handler
     or by the fast lane): 400 naming a programme the policies do not know or a fact the core
-    refuses."""
+    refuses, 422 naming a date no answer may be asked for."""
     check_programmes(policies, programmes, "query.programme")
+    today = dt.date.today()
+    check_as_of(policies, {"query.as_of": as_of, "$.as_of": data.as_of}, today)
     applicant = applicant_of_input(data)
     try:
         return determine(
@@ -91,7 +100,7 @@ def decided(
             policies,
             programmes=programmes,
             lang=lang,
-            today=as_of or dt.date.today(),
+            today=as_of or today,
             suggest=suggest,
         )
     except FactError as exc:
@@ -300,7 +309,7 @@ class ChecksController(Controller):
     @post(
         "/",
         status_code=200,
-        responses=protected(),
+        responses=protected(422),
         summary="Check one applicant",
         before_request=fast_lane,
     )
@@ -319,7 +328,7 @@ class ChecksController(Controller):
         lang = lang_of(request, lang_query)
         return check_one(policies_of(request), data, lang, programme, as_of, suggest, detail)
 
-    @post("/batch", status_code=200, responses=protected(), summary="Check many applicants")
+    @post("/batch", status_code=200, responses=protected(422), summary="Check many applicants")
     async def check_batch(
         self,
         request: Request[Any, Any, Any],
@@ -333,7 +342,9 @@ class ChecksController(Controller):
         """One result per applicant, in order; a bad applicant gets its errors, not the call."""
         policies, lang = policies_of(request), lang_of(request, lang_query)
         check_programmes(policies, programme, "query.programme")
-        today = as_of or dt.date.today()
+        now = dt.date.today()
+        check_as_of(policies, {"query.as_of": as_of}, now)
+        today = as_of or now
 
         def run() -> BatchCheckResult:
             results = []
@@ -349,6 +360,12 @@ class ChecksController(Controller):
                     continue
                 except ProblemError as exc:
                     results.append(BatchCheckItem(index=index, ok=False, errors=exc.errors))
+                    continue
+                errors = as_of_errors(
+                    policies, {f"$.applicants[{index}].as_of": applicant.as_of}, now
+                )
+                if errors:
+                    results.append(BatchCheckItem(index=index, ok=False, errors=errors))
                     continue
                 try:
                     determinations = determine(

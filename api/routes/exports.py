@@ -23,6 +23,7 @@ operation, the JSON one derived from `ExportCreate` itself so the two cannot dri
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from dataclasses import dataclass
@@ -44,7 +45,14 @@ from litestar.params import FromPath
 from litestar.response import File, Response
 
 from api.dependencies import PoliciesDep, PrincipalDep, RuntimeDep, SessionDep, require_key
-from api.problems import VALIDATION_TYPE, FieldError, ProblemError, field_error, invalid
+from api.problems import (
+    VALIDATION_TYPE,
+    FieldError,
+    ProblemError,
+    check_as_of,
+    field_error,
+    invalid,
+)
 from api.routes import SECURITY, protected
 from api.schemas import REASONS_DESCRIPTION, ExportCreate, ExportRead, Lang, ProgrammeId
 from api.services import audit, export_runner, exports
@@ -189,7 +197,7 @@ class ExportsController(Controller):
     @post(
         "/",
         status_code=202,
-        responses=protected(413, 415),
+        responses=protected(413, 415, 422),
         summary="Start an export job",
         operation_class=_RegisterOrSelection,
     )
@@ -215,6 +223,7 @@ class ExportsController(Controller):
                 raise invalid([field_error(exc)]) from None
             except msgspec.DecodeError:
                 raise ProblemError(400, "The body is not valid JSON.") from None
+            check_as_of(policies, {"$.as_of": data.as_of}, dt.date.today())
             job = await exports.from_households(session, principal, data, job_id, folder)
         else:
             raise ProblemError(

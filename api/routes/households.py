@@ -17,6 +17,7 @@ from api.dependencies import (
     require_key,
 )
 from api.plan_calendar import plan_calendar
+from api.problems import asked_date
 from api.routes import SECURITY, DetailQuery, Offset, protected
 from api.schemas import (
     AssessmentList,
@@ -118,7 +119,7 @@ class HouseholdsController(Controller):
         """Remove the household, its members and their assessments."""
         await households.delete_household(session, principal, household_id)
 
-    @get("/{household_id:str}/plan", responses=protected(404), summary="The household's plan")
+    @get("/{household_id:str}/plan", responses=protected(404, 422), summary="The household's plan")
     async def plan(
         self,
         household_id: FromPath[str],
@@ -132,12 +133,12 @@ class HouseholdsController(Controller):
         verdict and amount, the yearly total of confirmed amounts (the rest listed apart), one
         checklist of documents, and the application windows and deadlines with their sources."""
         return await household_plans.household_plan(
-            session, principal, policies, household_id, as_of=as_of or dt.date.today(), lang=lang
+            session, principal, policies, household_id, as_of=asked_date(policies, as_of), lang=lang
         )
 
     @get(
         "/{household_id:str}/plan.ics",
-        responses=protected(404),
+        responses=protected(404, 422),
         summary="The household plan's dates as iCalendar",
         media_type=ICALENDAR,
     )
@@ -153,7 +154,7 @@ class HouseholdsController(Controller):
         """The plan's dated windows and deadlines as an iCalendar file (RFC 5545): one event
         each, its source in the description, its UID stable per household, programme and date."""
         plan = await household_plans.household_plan(
-            session, principal, policies, household_id, as_of=as_of or dt.date.today(), lang=lang
+            session, principal, policies, household_id, as_of=asked_date(policies, as_of), lang=lang
         )
         body = plan_calendar(plan, plan.household_id, stamp=dt.datetime.now(dt.UTC))
         return Response(

@@ -10,7 +10,7 @@ from litestar import Controller, get
 from litestar.params import FromPath, QueryParameter
 
 from api.dependencies import LangDep, PoliciesDep
-from api.problems import problem_responses
+from api.problems import asked_date, problem_responses
 from api.services.households import not_found
 from eligibility.listing import ProgrammeListing, describe_programme, list_programmes
 from eligibility.regions import REGION_CODE_PATTERN
@@ -34,18 +34,22 @@ class ProgrammesController(Controller):
     path = "/v1/programmes"
     tags = ("programmes",)
 
-    @get("/", responses=problem_responses(400), summary="List programmes")
+    @get("/", responses=problem_responses(400, 422), summary="List programmes")
     async def list_(
         self, policies: PoliciesDep, lang: LangDep, region: Region = None, as_of: AsOf = None
     ) -> ProgrammeList:
         """Every programme's criteria and parameters in force for the region on the date."""
         return ProgrammeList(
             programmes=list_programmes(
-                policies, region_code=region, as_of=as_of or dt.date.today(), lang=lang
+                policies, region_code=region, as_of=asked_date(policies, as_of), lang=lang
             )
         )
 
-    @get("/{programme_id:str}", responses=problem_responses(400, 404), summary="Read a programme")
+    @get(
+        "/{programme_id:str}",
+        responses=problem_responses(400, 404, 422),
+        summary="Read a programme",
+    )
     async def read(
         self,
         programme_id: FromPath[str],
@@ -59,5 +63,5 @@ class ProgrammesController(Controller):
         if programme is None:
             raise not_found("programme")
         return describe_programme(
-            programme, policies, region_code=region, as_of=as_of or dt.date.today(), lang=lang
+            programme, policies, region_code=region, as_of=asked_date(policies, as_of), lang=lang
         )

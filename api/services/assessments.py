@@ -20,7 +20,7 @@ import msgspec
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.problems import FieldError, ProblemError, invalid
+from api.problems import FieldError, ProblemError, check_as_of, invalid
 from api.runtime import PolicyRegistry
 from api.schemas import AssessmentCreate, AssessmentDiff, AssessmentRead, Lang, RederiveResult
 from api.security import Principal
@@ -281,6 +281,7 @@ async def create_assessment(
 ) -> AssessmentRead:
     """Decide a member now and store the result as their latest assessment."""
     check_programmes(policies, data.programmes, "$.programmes")
+    check_as_of(policies, {"$.as_of": data.as_of}, today)
     member, household = await member_with_household(session, principal, data.member_id)
     lang = data.lang or lang
     as_of = data.as_of or today

@@ -30,7 +30,7 @@ from litestar.datastructures import UploadFile
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.problems import FieldError, ProblemError, invalid
+from api.problems import FieldError, ProblemError, check_as_of, invalid
 from api.runtime import Runtime
 from api.schemas import ExportCreate, ExportRead, Lang
 from api.security import Principal
@@ -143,6 +143,7 @@ async def _save_upload(
     if reasons is None:
         raise _bad("$.reasons", f"reasons must be one of {', '.join(REASONS)}")
     as_of = _date(_text(form, "as_of"))
+    check_as_of(policies, {"$.as_of": as_of}, dt.date.today())
     programmes = [p for value in form.getall("programme", []) for p in str(value).split(",") if p]
     for i, programme in enumerate(programmes):
         if programme not in policies.programmes:

@@ -243,10 +243,10 @@ async def test_checks_refuse_impossible_birth_dates(
 async def test_a_check_without_as_of_compares_with_the_query_date(
     client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
 ) -> None:
-    body = {"region_code": "510121", "person": {"birth_date": "2022-05-01"}}
-    late = await client.post("/v1/checks?as_of=2020-01-01", json=body, headers=admin_headers)
+    body = {"region_code": "510121", "person": {"birth_date": "2023-05-01"}}
+    late = await client.post("/v1/checks?as_of=2022-01-01", json=body, headers=admin_headers)
     problem = assert_problem(late, 400, "$.person.birth_date")
-    assert problem["errors"][0]["message"] == "is after as_of (2020-01-01)"
+    assert problem["errors"][0]["message"] == "is after as_of (2022-01-01)"
     fine = await client.post("/v1/checks?as_of=2024-01-01", json=body, headers=admin_headers)
     assert fine.status_code == 200, fine.text
 
@@ -277,8 +277,8 @@ async def test_an_assessment_dated_before_the_members_birth_is_refused(
     client: AsyncTestClient[Litestar], admin_headers: dict[str, str], new_household: HouseholdMaker
 ) -> None:
     household = await new_household("581207")
-    member = await add_member(client, admin_headers, household["id"], birth_date="2010-06-01")
+    member = await add_member(client, admin_headers, household["id"], birth_date="2022-06-01")
     assert member.status_code == 201, member.text
-    body = {"member_id": member.json()["id"], "as_of": "2010-05-31"}
+    body = {"member_id": member.json()["id"], "as_of": "2022-05-31"}
     response = await client.post("/v1/assessments", json=body, headers=admin_headers)
     assert_problem(response, 400, "$.as_of")

@@ -315,3 +315,20 @@ def test_columns_read_as_categories_parse_as_text_does_as_categories_grow(
     ).errors.to_list()
     assert errors[0] is not None and "不知道" in errors[0]
     assert errors[2] is not None and "maybe" in errors[2]
+
+
+def test_a_row_dated_out_of_range_gets_its_error_and_the_others_go_on(
+    policies: PolicySet,
+) -> None:
+    # eligibility.as_of_range: from 2021-01-01 (过渡期; policy-2026 notes) to 5 years ahead.
+    days = ["2020-12-31", "2024-06-01", "9999-01-01", None]
+    facts, _, errors = parse(policies, {"as_of": days, "person.age": ["30"] * 4})
+    assert (
+        errors[0] == 'as_of: "2020-12-31" is before 2021-01-01, the earliest date the rules cover'
+    )
+    assert errors[1] is None and errors[3] is None
+    assert errors[2] is not None and errors[2].startswith('as_of: "9999-01-01" is after')
+    # The refused rows are decided (and blanked) on the run's date: no plan for year 9999.
+    assert facts["as_of"].to_list() == [AS_OF, dt.date(2024, 6, 1), AS_OF, AS_OF]
+    _, _, chinese = parse(policies, {"评估日期": ["2020-12-31"]}, lang="zh")
+    assert chinese[0] == '评估日期（as_of）: "2020-12-31" 早于2021-01-01：政策从这一天起才有规定'

@@ -104,10 +104,10 @@ def test_birth_dates_before_1900_or_after_as_of_are_row_errors(policies: PolicyS
 
 
 def test_birth_date_after_the_rows_own_as_of(policies: PolicySet) -> None:
-    raw = pl.DataFrame({"出生日期": ["2020-05-01", "2020-05-01"], "评估日期": ["2020-04-30", None]})
+    raw = pl.DataFrame({"出生日期": ["2022-05-01", "2022-05-01"], "评估日期": ["2022-04-30", None]})
     plan = plan_columns(raw.columns, policies, "zh")
     errors = parse_chunk(raw, plan, policies, as_of=AS_OF, lang="zh").errors.to_list()
-    assert errors[0] == '出生日期（person.birth_date）: "2020-05-01" 晚于评估日期（2020-04-30）'
+    assert errors[0] == '出生日期（person.birth_date）: "2022-05-01" 晚于评估日期（2022-04-30）'
     assert errors[1] is None
 
 

@@ -269,3 +269,16 @@ def test_every_text_exists_in_both_languages() -> None:
         fields_en = {f for _, f, _, _ in Formatter().parse(EN[key]) if f}
         assert fields_zh == fields_en, key
     assert [c for c, _ in COMMANDS["zh"]] == [c for c, _ in COMMANDS["en"]]
+
+
+def test_a_date_to_check_for_out_of_range_is_asked_again(questionnaire: Questionnaire) -> None:
+    # eligibility.as_of_range: from 2021-01-01 (过渡期; policy-2026 notes) to five years after
+    # the bot's today (2026-11-23 here).
+    for typed in ("2020-12-31", "9999-01-01"):
+        rejected = questionnaire.read_text(asking("as_of"), typed)
+        assert isinstance(rejected, Rejected)
+        assert "2021-01-01" in rejected.message and "2031-11-23" in rejected.message
+    english = questionnaire.read_text(asking("as_of", "en"), "1900-01-01")
+    assert isinstance(english, Rejected) and "only dates from 2021-01-01" in english.message
+    accepted = questionnaire.read_text(asking("as_of"), "2025-06-01")
+    assert isinstance(accepted, Accepted)

@@ -56,3 +56,32 @@ def test_check_of_a_birth_date_after_as_of_exits_2_naming_the_field(
     captured = capsys.readouterr()
     assert "person.birth_date: is after as_of (2024-01-01)" in captured.err
     assert captured.out == ""
+
+
+def test_check_of_a_date_out_of_range_exits_2_and_decides_the_other_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # eligibility.as_of_range: the rules start 2021-01-01 (过渡期; policy-2026 notes).
+    applicants = tmp_path / "a.ndjson"
+    applicants.write_text(
+        json.dumps({"as_of": "2020-12-31"}) + "\n" + json.dumps({"as_of": "2024-01-01"}) + "\n"
+    )
+    assert main(["check", str(applicants)]) == 2
+    captured = capsys.readouterr()
+    assert "line 1: invalid applicant: as_of is before 2021-01-01" in captured.err
+    [line] = captured.out.splitlines()
+    assert json.loads(line)["as_of"] == "2024-01-01"
+    assert main(["check", str(applicants), "--as-of", "9999-01-01"]) == 2
+    assert "--as-of 9999-01-01 is after" in capsys.readouterr().err
+    assert main(["programmes", "--as-of", "0001-01-01"]) == 2
+    assert "--as-of 0001-01-01 is before 2021-01-01" in capsys.readouterr().err
+
+
+def test_batch_as_of_out_of_range_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "o.csv"
+    args = ["batch", str(REGISTER), "-o", str(out), "--no-progress", "--as-of", "9999-01-01"]
+    assert main(args) == 2
+    assert "as_of 9999-01-01 is after" in capsys.readouterr().err
+    assert not out.exists()
