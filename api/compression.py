@@ -7,11 +7,15 @@ with it is Litestar's own.  An answer that comes with its `content-encoding` alr
 checks' fast lane gzips its answers with their larger part compressed once,
 `api.responses.gzipped`) is sent as it is: Litestar's compressor is made only for an answer
 that has none.  Where an answer would be gzipped, the scope says so (`gzip_of`), for a route
-that gzips its answer itself.
+that gzips its answer itself.  Whether the client accepts a coding is read with its q-values
+by one parser (`accepts`): `gzip;q=0`, `identity` alone or `*;q=0` get no gzip, from the
+checks' fast lane or from Litestar's compressor.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import Any, cast
 
 from litestar.enums import CompressionEncoding
@@ -31,13 +35,13 @@ class RawHeaderCompression(CompressionMiddleware):
                 accept_encoding = value.decode("latin-1")
                 break
         config = self.config
-        if config.compression_facade.encoding in accept_encoding:
+        if accepts(accept_encoding, config.compression_facade.encoding):
             if config.compression_facade.encoding == CompressionEncoding.GZIP:
                 _asks_gzip(scope, config.gzip_compress_level, config.minimum_size)
             wrapped = self._compressing(send, config.compression_facade.encoding, scope)
             await self.app(scope, receive, wrapped)
             return
-        if config.gzip_fallback and CompressionEncoding.GZIP in accept_encoding:
+        if config.gzip_fallback and accepts(accept_encoding, CompressionEncoding.GZIP):
             _asks_gzip(scope, config.gzip_compress_level, config.minimum_size)
             wrapped = self._compressing(send, CompressionEncoding.GZIP, scope)
             await self.app(scope, receive, wrapped)
@@ -65,6 +69,47 @@ class RawHeaderCompression(CompressionMiddleware):
             await chosen(message)
 
         return send_compressed
+
+
+@functools.lru_cache(maxsize=256)
+def accepts(accept_encoding: str, coding: str) -> bool:
+    """Whether an `Accept-Encoding` value accepts `coding` (RFC 9110, 12.5.3): named with a
+    q-value above 0 (`x-gzip` is `gzip`), or not named and `*` has one above 0.  A coding
+    named with `q=0` is refused even where `*` would allow it, and a q-value that is not one
+    (`q=high`) is read as 0: never compress for a client that may not want it.  No header, or
+    an empty one, accepts nothing here (answers are sent as they are).  Kept per value: a
+    client sends the same few."""
+    wanted = coding.lower()
+    named: float | None = None
+    anything: float | None = None
+    for element in accept_encoding.split(","):
+        name, _, parameters = element.partition(";")
+        name = name.strip().lower()
+        if name == "x-gzip":
+            name = "gzip"
+        if name != wanted and name != "*":
+            continue
+        q = _q_value(parameters)
+        if name == "*":
+            anything = q if anything is None else min(anything, q)
+        else:
+            named = q if named is None else min(named, q)
+    if named is not None:
+        return named > 0
+    return anything is not None and anything > 0
+
+
+_Q_VALUE = re.compile(r"(?:0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)")
+
+
+def _q_value(parameters: str) -> float:
+    """The `q` of an element's parameters (1 when it has none; 0 when it is not a q-value)."""
+    for parameter in parameters.split(";"):
+        key, _, value = parameter.partition("=")
+        if key.strip().lower() == "q":
+            value = value.strip()
+            return float(value) if _Q_VALUE.fullmatch(value) else 0.0
+    return 1.0
 
 
 # Said in the request's own scope (not its `state`, which a server may share between requests

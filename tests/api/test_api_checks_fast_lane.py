@@ -338,3 +338,39 @@ async def test_a_check_gzipped_by_the_fast_lane_is_the_answer_gzipped(
         # The handler's answer, gzipped by the compression middleware: the same JSON.
         assert validated.headers["content-encoding"] == "gzip"
         assert validated.content == plain.content
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "gzip_sent"),
+    [
+        # RFC 9110, 12.5.3: a coding with q=0 is "not acceptable", and so is any coding `*`
+        # covers when `*;q=0`; a coding not named is not acceptable unless `*` says so.
+        ("gzip;q=0", False),
+        ("GZIP; Q=0.000", False),
+        ("identity", False),
+        ("*;q=0", False),
+        ("gzip;q=0, *", False),
+        ("identity, *;q=0", False),
+        ("br", False),
+        ("gzip;q=0.5", True),
+        ("*", True),
+        ("br;q=1, gzip;q=0.1", True),
+        ("x-gzip", True),
+    ],
+)
+async def test_gzip_only_where_its_q_value_is_above_zero(
+    client: AsyncTestClient[Litestar],
+    admin_headers: dict[str, str],
+    accept_encoding: str,
+    gzip_sent: bool,
+) -> None:
+    body = msgspec.json.encode(APPLICANTS["typical"])
+    asked = {**admin_headers, "Accept-Encoding": accept_encoding}
+    # The fast lane (`gzip_of`) and the validated path (Litestar's compressor) read it alike.
+    fast = await client.post("/v1/checks", content=body, headers={**asked, **JSON})
+    validated = await _validated(client, "", body, asked)
+    for response in (fast, validated):
+        assert response.status_code == 200, response.text
+        assert (response.headers.get("content-encoding") == "gzip") is gzip_sent, accept_encoding
+        assert response.json()["determinations"]
+    assert fast.content == validated.content
