@@ -1157,17 +1157,19 @@ class Questionnaire:
 
 def _raised(d: Determination, best: Suggestion, lang: Lang) -> str | None:
     """An eligible answer's suggestion that pays more, said as how much more, then the changes
-    ("可以多拿200元（一共1000元）：再过2个月…满6个月。"): the core's sentence without its own
-    "…可以领1000元（现在是800）" clause, which the opening says already (kept whole if worded
-    otherwise).  None for a suggestion that does not pay more."""
+    and the rules they meet ("可以多拿200元，一共1000元：再过2个月…满6个月。依据：…。"): made from
+    the suggestion's parts (`changes_text`, `basis_text`), as the opening says what the core's
+    sentence says they give.  A suggestion without its parts (stored before they were kept)
+    is said whole.  None for a suggestion that does not pay more."""
     if d.amount is None or best.amount is None or best.amount <= d.amount:
         return None
     unit = d.amount_unit or ""
-    if lang == "zh":
-        said_again = f"，{d.programme_name}可以领{best.amount}{unit}（现在是{d.amount}）"
+    if not best.changes_text:
+        changes = best.text
+    elif lang == "zh":
+        changes = f"{best.changes_text}。{best.basis_text}"
     else:
-        said_again = f": then {d.programme_name} pays {best.amount} {unit} (now {d.amount})"
-    changes = best.text.replace(said_again, "", 1)
+        changes = f"{best.changes_text}." + (f" {best.basis_text}" if best.basis_text else "")
     # The total with the programme's own unit (元/人/年, 元/学年…): how often it is paid.
     more = with_unit(best.amount - d.amount, "yuan", lang)
     amount = f"{best.amount}{unit}" if lang == "zh" else f"{best.amount} {unit}".rstrip()

@@ -62,7 +62,10 @@ class Suggestion(msgspec.Struct, frozen=True, kw_only=True):
     make the programme eligible (or pay `amount`), the criteria they satisfy and the sources of
     those rules in force for the applicant's region and date (registry ids, as the answer's
     `sources` table names them), from the day `on` (the latest change's), and all of it in plain
-    words."""
+    words (`text`).  Its parts apart, for a door that says what they give its own way:
+    `changes_text`, the changes ("再过2个月（2027年2月5日起）连续务工月数满6个月"), and
+    `basis_text`, the rules they meet and any note on them ("依据：连续稳定务工满3个月。"); the
+    text is the changes, what they give, then the basis."""
 
     programme: str
     changes: tuple[Change, ...]
@@ -72,6 +75,9 @@ class Suggestion(msgspec.Struct, frozen=True, kw_only=True):
     criteria: tuple[str, ...]
     sources: tuple[str, ...]
     text: str
+    # Added later: suggestions stored without them still decode (empty: only `text` says it).
+    changes_text: str = ""
+    basis_text: str = ""
 
 
 class Determination(msgspec.Struct, frozen=True, kw_only=True, gc=False):

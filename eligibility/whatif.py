@@ -1227,25 +1227,28 @@ def _template(
     rule_words = [c.general[lang] for c in satisfied]
     name = plan.name[lang]
     unit = plan.amount_unit[lang] or ""
+    # The changes, what they give, then the rules they meet: each part kept apart as well.
     if lang == "zh":
-        text = "，".join(words)
+        said = "，".join(words)
         if current_amount is None:
-            text += f"，就可以申请{name}"
+            gives = f"，就可以申请{name}"
             if decided[1] is not None:
-                text += f"（{decided[1]}{unit}）"
+                gives += f"（{decided[1]}{unit}）"
         else:
-            text += f"，{name}可以领{decided[1]}{unit}（现在是{current_amount}）"
-        text += f"。依据：{'；'.join(rule_words)}。" if rule_words else "。"
+            gives = f"，{name}可以领{decided[1]}{unit}（现在是{current_amount}）"
+        basis = f"依据：{'；'.join(rule_words)}。" if rule_words else ""
+        text = f"{said}{gives}。{basis}"
     else:
-        text = "; ".join(words)
-        text = text[:1].upper() + text[1:]
+        said = "; ".join(words)
+        said = said[:1].upper() + said[1:]
         if current_amount is None:
-            text += f": then you can apply for {name}"
+            gives = f": then you can apply for {name}"
             if decided[1] is not None:
-                text += f" ({decided[1]} {unit})"
+                gives += f" ({decided[1]} {unit})"
         else:
-            text += f": then {name} pays {decided[1]} {unit} (now {current_amount})"
-        text += f". Rule: {'; '.join(rule_words)}." if rule_words else "."
+            gives = f": then {name} pays {decided[1]} {unit} (now {current_amount})"
+        basis = f"Rule: {'; '.join(rule_words)}." if rule_words else ""
+        text = f"{said}{gives}." + (f" {basis}" if basis else "")
     suggestion = Suggestion(
         programme=plan.programme.id,
         changes=tuple(changes),
@@ -1255,6 +1258,8 @@ def _template(
         criteria=tuple(c.id for c in satisfied),
         sources=tuple(sources),
         text=text,
+        changes_text=said,
+        basis_text=basis,
     )
     return _Template(suggestion=suggestion, dated=tuple(dated), lang=lang)
 
@@ -1266,14 +1271,17 @@ def _instance(template: _Template, facts: Mapping[str, object], as_of: dt.date) 
     suggestion = template.suggestion
     changes = list(suggestion.changes)
     text = suggestion.text
+    said = suggestion.changes_text
     on: dt.date | None = None
     for index, spec, path, value in template.dated:
         day = change_date(spec, facts, path, value, as_of)
         assert day is not None  # the key holds what makes it one
         changes[index] = replace(changes[index], on=day)
-        text = text.replace(_placeholder(index), date_words(day, template.lang))
+        words = date_words(day, template.lang)
+        text = text.replace(_placeholder(index), words)
+        said = said.replace(_placeholder(index), words)
         on = day if on is None or day > on else on
-    return replace(suggestion, changes=tuple(changes), on=on, text=text)
+    return replace(suggestion, changes=tuple(changes), on=on, text=text, changes_text=said)
 
 
 def _on_its_day(
@@ -1317,10 +1325,19 @@ def _on_its_day(
                 continue
             suggestion = then
         if isinstance(confirmed, dt.date) and day > confirmed:
-            note = _UNCONFIRMED[lang].format(year=day.year)
-            space = "" if lang == "zh" else " "
-            suggestion = replace(suggestion, text=f"{suggestion.text}{space}{note}")
+            suggestion = _noted(suggestion, _UNCONFIRMED[lang].format(year=day.year), lang)
         yield suggestion
+
+
+def _noted(suggestion: Suggestion, note: str, lang: Lang) -> Suggestion:
+    """The suggestion with a note after its words, and after its basis."""
+    space = "" if lang == "zh" else " "
+    basis = suggestion.basis_text
+    return replace(
+        suggestion,
+        text=f"{suggestion.text}{space}{note}",
+        basis_text=f"{basis}{space}{note}" if basis else note,
+    )
 
 
 def _on_the_day(
@@ -1391,10 +1408,10 @@ def _as_decided_then(
     worded = _instance(template, facts, as_of)
     sources = [s for i in met for s in results[on.criteria[i].id].sources]
     sources.extend(then.amount_sources)
-    text = worded.text
+    worded = replace(worded, sources=tuple(dict.fromkeys(sources)))
     if then.amount is None and then.amount_note:
-        text += then.amount_note if lang == "zh" else f" {then.amount_note}"
-    return replace(worded, sources=tuple(dict.fromkeys(sources)), text=text)
+        worded = _noted(worded, then.amount_note, lang)
+    return worded
 
 
 def _known(value: object) -> bool | int | str:

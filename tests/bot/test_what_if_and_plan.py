@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from msgspec.structs import replace
 
-from bot.questionnaire import CHILD_KEY, PERSON_KEY, applicant_of
+from bot.questionnaire import CHILD_KEY, PERSON_KEY, Questionnaire, applicant_of
 from bot.texts import EN, ZH
 from eligibility.determination import determine
 from eligibility.household_plan import MemberAnswers, PlanMember, household_plan
@@ -131,6 +132,36 @@ async def _what_if_lines(bot: BotUnderTest, lang: str, facts: dict[str, Any]) ->
     found = _messages_from(texts, TEXTS[lang]["what_if"])
     assert len(found) <= 1 and all(len(t) <= 4096 for t in found)  # one message at most
     return found[0].split("\n") if found else []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_pays_more_line_is_made_of_the_suggestions_parts_not_its_wording(lang: str) -> None:
+    # 黑人社发〔2022〕18号: 800 from 3 months; the made-up tier pays 1000 from 6.  The core's
+    # sentence is its parts with what they give between; the bot says what they give itself,
+    # so however the core words that, the bot's line stays the same.
+    policies = _paying_more_after_six_months()
+    [transport] = determine(
+        applicant_of(FOUR_MONTHS),
+        policies,
+        programmes=["transport_subsidy"],
+        lang=lang,  # type: ignore[arg-type]
+        today=AS_OF,
+        suggest=True,
+    )
+    best = transport.suggestions[0]
+    assert best.changes_text and best.basis_text
+    assert best.text.startswith(best.changes_text) and best.text.endswith(best.basis_text)
+    gives = "可以领" if lang == "zh" else " pays "
+    assert gives in best.text and gives not in best.changes_text + best.basis_text
+    other = replace(best, text=best.text.replace(gives, "能领到" if lang == "zh" else " gives "))
+    questionnaire = Questionnaire(policies, lambda: AS_OF)
+    said = questionnaire.suggestions_text([(transport, None)], lang)  # type: ignore[arg-type]
+    again = questionnaire.suggestions_text(
+        [(replace(transport, suggestions=(other,)), None)],
+        lang,  # type: ignore[arg-type]
+    )
+    assert said is not None and said == again
+    assert "1000" in said and "800" not in said
 
 
 @pytest.mark.parametrize(

@@ -533,3 +533,19 @@ def test_no_suggestion_names_a_day_past_the_calendar(policies: PolicySet) -> Non
         assert answer(policies, worker(1, as_of=as_of), "transport_subsidy").suggestions == ()
     # The same worker on a real day is told the day (黑人社发〔2022〕18号: 3 months).
     assert answer(policies, worker(1), "transport_subsidy").suggestions[0].on is not None
+
+
+def test_a_suggestion_carries_its_changes_and_basis_apart(policies: PolicySet) -> None:
+    # 黑人社发〔2022〕18号: 3 months; confirmed for 黑龙江 to 2024-12-31, so the 2027 day's note
+    # goes with the basis.  The text is the changes, what they give, then the basis.
+    for lang, gives in (
+        ("zh", "，就可以申请外出务工交通补贴（800元"),
+        ("en", ": then you can apply"),
+    ):
+        suggestion = best(answer(policies, worker(2), "transport_subsidy", lang))
+        assert suggestion.changes_text.startswith(
+            ("再过1个月（2027年1月5日起）", "In 1 more month")
+        )
+        assert suggestion.text.startswith(suggestion.changes_text + gives)
+        assert suggestion.text.endswith(suggestion.basis_text)
+        assert "2027" in suggestion.basis_text and gives not in suggestion.basis_text
