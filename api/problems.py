@@ -140,7 +140,7 @@ def as_of_errors(
 
 
 def asked_date(policies: PolicySet, as_of: dt.date | None, path: str = "query.as_of") -> dt.date:
-    """`as_of`, or today where none is given; a 422 naming `path` (`check_as_of`) for a date
+    """`as_of`, or today where none is given; a 400 naming `path` (`check_as_of`) for a date
     no answer may be asked for."""
     today = dt.date.today()
     check_as_of(policies, {path: as_of}, today)
@@ -148,12 +148,12 @@ def asked_date(policies: PolicySet, as_of: dt.date | None, path: str = "query.as
 
 
 def check_as_of(policies: PolicySet, dates: Mapping[str, dt.date | None], today: dt.date) -> None:
-    """A 422 naming each date of `dates` that no answer may be asked for (`as_of_errors`): a
+    """A 400 naming each date of `dates` that no answer may be asked for (`as_of_errors`): a
     well-formed date the rules cannot answer for."""
     errors = as_of_errors(policies, dates, today)
     if errors:
         raise ProblemError(
-            422,
+            400,
             "The date asked for is outside the dates the rules cover.",
             errors=errors,
             problem_type=VALIDATION_TYPE,

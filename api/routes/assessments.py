@@ -22,7 +22,7 @@ class AssessmentsController(Controller):
     security = SECURITY
     middleware = [require_key]  # noqa: RUF012  (Litestar reads a list)
 
-    @post("/", responses=protected(404, 422), summary="Assess a member")
+    @post("/", responses=protected(404), summary="Assess a member")
     async def create(
         self,
         data: JSONBody[AssessmentCreate],

@@ -89,7 +89,7 @@ def decided(
 ) -> list[Determination]:
     """The determinations of `POST /v1/checks` once its query and body are read (by the handler
     or by the fast lane): 400 naming a programme the policies do not know or a fact the core
-    refuses, 422 naming a date no answer may be asked for."""
+    refuses, 400 naming a date no answer may be asked for."""
     check_programmes(policies, programmes, "query.programme")
     today = dt.date.today()
     check_as_of(policies, {"query.as_of": as_of, "$.as_of": data.as_of}, today)
@@ -309,7 +309,7 @@ class ChecksController(Controller):
     @post(
         "/",
         status_code=200,
-        responses=protected(422),
+        responses=protected(),
         summary="Check one applicant",
         before_request=fast_lane,
     )
@@ -328,7 +328,7 @@ class ChecksController(Controller):
         lang = lang_of(request, lang_query)
         return check_one(policies_of(request), data, lang, programme, as_of, suggest, detail)
 
-    @post("/batch", status_code=200, responses=protected(422), summary="Check many applicants")
+    @post("/batch", status_code=200, responses=protected(), summary="Check many applicants")
     async def check_batch(
         self,
         request: Request[Any, Any, Any],

@@ -197,7 +197,7 @@ class ExportsController(Controller):
     @post(
         "/",
         status_code=202,
-        responses=protected(413, 415, 422),
+        responses=protected(413, 415),
         summary="Start an export job",
         operation_class=_RegisterOrSelection,
     )

@@ -119,7 +119,7 @@ class HouseholdsController(Controller):
         """Remove the household, its members and their assessments."""
         await households.delete_household(session, principal, household_id)
 
-    @get("/{household_id:str}/plan", responses=protected(404, 422), summary="The household's plan")
+    @get("/{household_id:str}/plan", responses=protected(404), summary="The household's plan")
     async def plan(
         self,
         household_id: FromPath[str],
@@ -138,7 +138,7 @@ class HouseholdsController(Controller):
 
     @get(
         "/{household_id:str}/plan.ics",
-        responses=protected(404, 422),
+        responses=protected(404),
         summary="The household plan's dates as iCalendar",
         media_type=ICALENDAR,
     )

@@ -34,7 +34,7 @@ class ProgrammesController(Controller):
     path = "/v1/programmes"
     tags = ("programmes",)
 
-    @get("/", responses=problem_responses(400, 422), summary="List programmes")
+    @get("/", responses=problem_responses(400), summary="List programmes")
     async def list_(
         self, policies: PoliciesDep, lang: LangDep, region: Region = None, as_of: AsOf = None
     ) -> ProgrammeList:
@@ -47,7 +47,7 @@ class ProgrammesController(Controller):
 
     @get(
         "/{programme_id:str}",
-        responses=problem_responses(400, 404, 422),
+        responses=problem_responses(400, 404),
         summary="Read a programme",
     )
     async def read(

@@ -309,7 +309,7 @@ async def test_suggestions_are_opt_in(
 OUT_OF_RANGE = ["0001-01-01", "2020-12-31", "9999-12-31"]
 
 
-async def test_a_date_no_answer_may_be_asked_for_is_a_422_naming_as_of(
+async def test_a_date_no_answer_may_be_asked_for_is_a_400_naming_as_of(
     client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
 ) -> None:
     undated = {k: v for k, v in APPLICANT.items() if k != "as_of"}
@@ -319,12 +319,12 @@ async def test_a_date_no_answer_may_be_asked_for_is_a_422_naming_as_of(
         for query in ("", "?suggest=1"):
             body = {**APPLICANT, "as_of": day}
             response = await client.post(f"/v1/checks{query}", json=body, headers=admin_headers)
-            problem = assert_problem(response, 422, "$.as_of")
+            problem = assert_problem(response, 400, "$.as_of")
             assert "2021-01-01" in str(problem) or "years from today" in str(problem)
             joiner = "&" if query else "?"
             url = f"/v1/checks{query}{joiner}as_of={day}"
             response = await client.post(url, json=undated, headers=admin_headers)
-            assert_problem(response, 422, "query.as_of")
+            assert_problem(response, 400, "query.as_of")
     soon = {**APPLICANT, "as_of": "2027-06-01"}
     response = await client.post("/v1/checks", json=soon, headers=admin_headers)
     assert response.status_code == 200, response.text
@@ -343,4 +343,4 @@ async def test_a_batch_refuses_only_the_applicant_whose_date_is_out_of_range(
     response = await client.post(
         "/v1/checks/batch?as_of=0001-01-01", json={"applicants": [APPLICANT]}, headers=admin_headers
     )
-    assert_problem(response, 422, "query.as_of")
+    assert_problem(response, 400, "query.as_of")

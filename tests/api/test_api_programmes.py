@@ -42,7 +42,7 @@ async def test_bad_parameters_are_named(client: AsyncTestClient[Litestar]) -> No
     # A date before the rules start (2021-01-01, eligibility.as_of_range) builds no plans.
     for url in ("/v1/programmes?as_of=0001-01-01", "/v1/programmes/microloan?as_of=9999-01-01"):
         response = await client.get(url)
-        assert response.status_code == 422
+        assert response.status_code == 400
         assert response.json()["errors"][0]["path"] == "query.as_of"
 
 
