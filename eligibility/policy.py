@@ -20,7 +20,6 @@ import msgspec
 from eligibility import rules
 from eligibility.catalogue import FactCatalogueFile, FactSpec
 from eligibility.derive import DERIVED_FACTS
-from eligibility.examples import check_examples
 from eligibility.policy_file import PolicyError, PolicyFile, Step
 from eligibility.programme import (
     Citation,
@@ -125,6 +124,10 @@ def load_policy_set(sources: Mapping[str, bytes], *, run_examples: bool = True) 
         registry=build_registry(ordered),
     )
     if run_examples:
+        # Imported only when examples run: they need the row core (`determination`, `whatif`),
+        # which a batch run whose files are recorded as checked never loads.
+        from eligibility.examples import check_examples
+
         check_examples(policy_set)
     return policy_set
 
