@@ -172,6 +172,7 @@ def parse_chunk(
     finals: list[pl.Expr] = []
     errors: list[tuple[pl.Expr, pl.Expr]] = []
     id_header: str | None = None
+    read_as_ints: list[pl.Series] = []
     for header, path in plan.facts.items():
         if path == ID_PATH:
             id_header = header
@@ -198,6 +199,21 @@ def parse_chunk(
             if error is not None:
                 errors.append(error)
             continue
+        if spec.kind == "int" and dtype == pl.String:
+            as_read = raw[header].cast(pl.Int64, strict=False)
+            if as_read.null_count() == raw[header].null_count():
+                # Every cell is a whole number as it stands, the usual case: what polars'
+                # integer parser reads has no spaces to strip and is no word for "not known",
+                # so it is taken as read and only the bounds are checked (the message shows the
+                # cell itself, as the full parse would).  A column with any other cell is parsed
+                # in full below.
+                name = f"__int{i}"
+                read_as_ints.append(as_read.alias(name))
+                final, error = _bounded(pl.col(name), pl.col(header), spec, lang)
+                finals.append(final.alias(path))
+                if error is not None:
+                    errors.append(error)
+                continue
         distinct = raw[header].drop_nulls().unique() if steps[0] is not None else None
         if distinct is not None and (distinct.len() <= 256 or distinct.len() * 8 <= raw.height):
             # Few distinct cells (categories, yes/no, codes): parse each once, then look it up.
@@ -223,7 +239,7 @@ def parse_chunk(
     # (The row number keeps the frame's height even when no column is a fact.)
     # Only whether a row has an error is worked out for every row; the messages (text for each
     # bad cell) only for the rows that have one, usually none or a few.
-    stepped = raw.lazy().with_columns(texts).with_columns(parsed)
+    stepped = raw.lazy().with_columns(*read_as_ints, *texts).with_columns(parsed)
     any_bad = pl.any_horizontal(bad for bad, _ in errors) if errors else pl.lit(False)
     steps_frame = stepped.select(
         pl.int_range(pl.len()).alias("__row"), *finals, any_bad.alias("__bad")
