@@ -21,6 +21,7 @@ import queue
 import tempfile
 import threading
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -55,7 +56,7 @@ def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
             # Few distinct texts: look at those, and only cast a column that has a risky one.
             # Every text its categories hold is looked at first (once, they are kept): when
             # none is risky, the column's own are not either.
-            if not _any_risky(dtype) or not (
+            if not _any_risky(dtype, column) or not (
                 column.unique().cast(pl.String).str.contains(_FORMULA_START).any()
             ):
                 continue
@@ -91,25 +92,31 @@ RISKY_FIRST_CHARACTERS = (
 _RISKY_FIRST = list(RISKY_FIRST_CHARACTERS)
 
 
-def _any_risky(dtype: pl.Categorical | pl.Enum) -> bool:
-    """Whether any text of the categories behind `dtype` may start like a formula (True when
-    they are not looked at here).
+def _any_risky(dtype: pl.Categorical | pl.Enum, column: pl.Series) -> bool:
+    """Whether any text of the categories behind `dtype` that `column` may hold could start like
+    a formula (True when they are not looked at here).
 
     The global categories (results' reasons, missing facts and warnings) only grow, each text
-    numbered in the order it comes, so each is looked at once, chunk after chunk."""
+    numbered in the order it comes, so each is looked at once, chunk after chunk; a column whose
+    highest number is among those looked at already needs no look at the texts (which are
+    thousands, and costly to list for every column of every chunk)."""
     categories = dtype.categories
     if isinstance(categories, pl.Series):  # an enum: its few texts
         return bool(categories.str.contains(_FORMULA_START).any())
     if not categories.is_global():
         return True
+    highest = column.to_physical().max()
     global _GLOBAL_SEEN, _GLOBAL_RISKY
     with _GLOBAL_LOCK:
-        if not _GLOBAL_RISKY:
-            texts = categories.to_series()
-            if texts.len() > _GLOBAL_SEEN:
-                fresh = texts.slice(_GLOBAL_SEEN)
-                _GLOBAL_RISKY = bool(fresh.str.contains(_FORMULA_START).any())
-                _GLOBAL_SEEN = texts.len()
+        if _GLOBAL_RISKY:
+            return True
+        if not isinstance(highest, int) or highest < _GLOBAL_SEEN:
+            return False
+        texts = categories.to_series()
+        if texts.len() > _GLOBAL_SEEN:
+            fresh = texts.slice(_GLOBAL_SEEN)
+            _GLOBAL_RISKY = bool(fresh.str.contains(_FORMULA_START).any())
+            _GLOBAL_SEEN = texts.len()
         return _GLOBAL_RISKY
 
 
@@ -119,7 +126,9 @@ _GLOBAL_RISKY = False
 _GLOBAL_LOCK = threading.Lock()
 
 
+@cache
 def _neutral_text(text: str) -> str:
+    """A header as `neutralised` writes it (the same few headers come with every chunk)."""
     series = pl.Series([text])
     risky = series.str.contains(_FORMULA_START) & ~series.str.contains(_NUMBER)
     return "'" + text if risky[0] else text
