@@ -42,7 +42,8 @@ class Register:
     """An open register: its headers, its row count if known, and its rows chunk by chunk."""
 
     headers: list[str]
-    total: int | None
+    counted: int | Callable[[], int] | None
+    """Its rows, or how to count them (counted when first asked for, `total`), or None."""
     chunks: Callable[[Collection[str]], Iterator[pl.DataFrame]]
     """The chunks, given the headers to read as categorical where the format allows (CSV)."""
     cleanup: list[Path] = field(default_factory=list)
@@ -55,6 +56,15 @@ class Register:
     """A CSV register whose start is UTF-8, read as UTF-8 without reading it all first: the
     reader checks the text as it parses it, and a byte that is not UTF-8 further on stops the
     reading with `NotUtf8Error` (the caller opens it again with the whole file judged)."""
+
+    @property
+    def total(self) -> int | None:
+        """The register's rows, if known: a CSV register read as it is checked is counted only
+        when this is asked for (for a progress bar, or the XLSX row limit), which is a pass
+        over the file that a run without them never makes."""
+        if callable(self.counted):
+            self.counted = self.counted()
+        return self.counted
 
     def read(self, categorical: Collection[str] = ()) -> Iterator[pl.DataFrame]:
         """The chunks; a reader's failure midway (a malformed row) as a `BatchInputError`.
@@ -251,7 +261,7 @@ def _open_parquet(path: Path, chunk_rows: int) -> Register:
         # row group ends); it holds a few chunks, so memory stays bounded.
         yield from scan.collect_batches(chunk_size=chunk_rows)
 
-    return Register(headers=headers, total=total, chunks=chunks)
+    return Register(headers=headers, counted=total, chunks=chunks)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -311,17 +321,17 @@ def _open_csv(
             renamed = {r: h for r, h in zip(read, headers, strict=True) if r != h}
             return frame.rename(renamed) if renamed else frame
 
-    if unchecked:
+    def count() -> int:
         # Polars counts the rows without decoding them (several threads, quoted line breaks
         # understood).
-        total = int(scan(()).select(pl.len()).collect().item())
+        return int(scan(()).select(pl.len()).collect().item())
 
     def chunks(categorical: Collection[str]) -> Iterator[pl.DataFrame]:
         yield from scan(categorical).collect_batches(chunk_size=chunk_rows)
 
     return Register(
         headers=headers,
-        total=total,
+        counted=count if unchecked else total,
         chunks=chunks,
         cleanup=cleanup,
         damaged=bad > 0,
@@ -537,7 +547,7 @@ def _open_xlsx(path: Path, chunk_rows: int, known: Collection[str], sheet: str |
         for start in range(0, frame.height, chunk_rows):
             yield frame.slice(start, chunk_rows)
 
-    return Register(headers=frame.columns, total=frame.height, chunks=chunks, notes=notes)
+    return Register(headers=frame.columns, counted=frame.height, chunks=chunks, notes=notes)
 
 
 def _sheet_index(sheet: str, names: list[str], path: Path) -> int:
