@@ -70,10 +70,11 @@ class Register:
         """The chunks; a reader's failure midway (a malformed row) as a `BatchInputError`.
 
         `categorical`: headers of columns with few distinct cells (yes/no, categories, codes),
-        which a CSV reader then reads as categorical, each with categories of its own: the
-        reader stores each distinct cell once, and every cell read so far has a number that
-        stays the same from chunk to chunk, so the cells can be parsed once per distinct text
-        (`batch.columns.parse_chunk`).  Other formats give text as they read it.
+        which the CSV and Parquet readers then read as categorical (Parquet: those stored as
+        text), each with categories of its own: the reader stores each distinct cell once, and
+        every cell read so far has a number that stays the same from chunk to chunk, so the
+        cells can be parsed once per distinct text (`batch.columns.parse_chunk`).  XLSX gives
+        text as it reads it.
         """
         chunks = self.chunks(categorical)
         while True:
@@ -252,16 +253,22 @@ def _open_parquet(path: Path, chunk_rows: int) -> Register:
     scan = pl.scan_parquet(path)
     # The schema and the row count come from the file's footer: nothing else is read yet (and
     # pyarrow, a tenth of a second to import, is not needed for it).
-    headers = scan.collect_schema().names()
+    schema = scan.collect_schema()
     total = int(scan.select(pl.len()).collect().item())
 
-    def chunks(_: Collection[str]) -> Iterator[pl.DataFrame]:
+    def chunks(categorical: Collection[str]) -> Iterator[pl.DataFrame]:
+        # Text columns of few distinct cells become categorical as they are read, as from CSV
+        # (`Register.read`): each distinct cell is then parsed once, and looked up by number.
+        wanted = [
+            pl.col(h).cast(_cell_dtype(True)) for h in categorical if schema.get(h) == pl.String
+        ]
+        query = scan.with_columns(wanted) if wanted else scan
         # Polars' streaming reader decodes each row group once, on its own threads, while the
         # chunks before are decided, and hands them over `chunk_rows` at a time (fewer where a
         # row group ends); it holds a few chunks, so memory stays bounded.
-        yield from scan.collect_batches(chunk_size=chunk_rows)
+        yield from query.collect_batches(chunk_size=chunk_rows)
 
-    return Register(headers=headers, counted=total, chunks=chunks)
+    return Register(headers=schema.names(), counted=total, chunks=chunks)
 
 
 # ---------------------------------------------------------------------------------------------
