@@ -738,11 +738,12 @@ def _block_sums(start: int, width: int) -> pl.Series:
     """For every value of the `width` digits from position `start` of the first 17, their share
     of the weighted check sum (each digit times its weight in `_ID_WEIGHTS`)."""
     weights = _ID_WEIGHTS[start : start + width]
-    sums = [
-        sum(int(d) * w for d, w in zip(f"{value:0{width}d}", weights, strict=True))
-        for value in range(10**width)
-    ]
-    return pl.Series(sums, dtype=pl.UInt64)
+    # Computed columnar: a thousand values digit by digit in Python cost every start-up 15 ms.
+    value = pl.int_range(10**width, dtype=pl.UInt64, eager=True)
+    total = pl.repeat(0, value.len(), dtype=pl.UInt64, eager=True)
+    for k, weight in enumerate(weights):
+        total = total + value // 10 ** (width - 1 - k) % 10 * weight
+    return total
 
 
 # (start, width, shares) of each block of the 17 digits: five of three digits, one of two.
