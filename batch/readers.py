@@ -1,7 +1,7 @@
 """Reading registers: CSV, XLSX and Parquet, chunk by chunk, with the header where an office put it.
 
-Parquet is read by row groups, CSV by the polars streaming reader; an XLSX sheet (at most about a
-million rows) is read whole and cut into chunks.
+Parquet and CSV are read by polars' streaming reader; an XLSX sheet (at most about a million
+rows) is read whole and cut into chunks.
 
 Registers made in offices are not tidy tables.  A CSV may be UTF-8 or the GB18030 (GBK) that
 Excel and WPS on Chinese Windows save, and may hold a few bytes that are neither; its encoding is
@@ -45,7 +45,8 @@ class Register:
     counted: int | Callable[[], int] | None
     """Its rows, or how to count them (counted when first asked for, `total`), or None."""
     chunks: Callable[[Collection[str]], Iterator[pl.DataFrame]]
-    """The chunks, given the headers to read as categorical where the format allows (CSV)."""
+    """The chunks, given the headers to read as categorical where the format allows (CSV,
+    Parquet)."""
     cleanup: list[Path] = field(default_factory=list)
     damaged: bool = False
     """Some bytes were not text in the file's encoding: they read as U+FFFD (`REPLACEMENT`)."""
@@ -265,7 +266,8 @@ def _open_parquet(path: Path, chunk_rows: int) -> Register:
         query = scan.with_columns(wanted) if wanted else scan
         # Polars' streaming reader decodes each row group once, on its own threads, while the
         # chunks before are decided, and hands them over `chunk_rows` at a time (fewer where a
-        # row group ends); it holds a few chunks, so memory stays bounded.
+        # row group ends); it holds a few row groups ahead, so memory stays bounded (about
+        # 300 MB for 100,000-row groups of the bench's register, whatever its length).
         yield from query.collect_batches(chunk_size=chunk_rows)
 
     return Register(headers=schema.names(), counted=total, chunks=chunks)
