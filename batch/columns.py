@@ -19,7 +19,7 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import cache, reduce
 
 import polars as pl
 
@@ -173,6 +173,7 @@ def parse_chunk(
     finals: list[pl.Expr] = []
     errors: list[tuple[pl.Expr, pl.Expr]] = []
     id_header: str | None = None
+    read_as_ints: list[pl.Series] = []
     for header, path in plan.facts.items():
         if path == ID_PATH:
             id_header = header
@@ -199,6 +200,21 @@ def parse_chunk(
             if error is not None:
                 errors.append(error)
             continue
+        if spec.kind == "int" and dtype == pl.String:
+            as_read = raw[header].cast(pl.Int64, strict=False)
+            if as_read.null_count() == raw[header].null_count():
+                # Every cell is a whole number as it stands, the usual case: what polars'
+                # integer parser reads has no spaces to strip and is no word for "not known",
+                # so it is taken as read and only the bounds are checked (the message shows the
+                # cell itself, as the full parse would).  A column with any other cell is parsed
+                # in full below.
+                name = f"__int{i}"
+                read_as_ints.append(as_read.alias(name))
+                final, error = _bounded(pl.col(name), pl.col(header), spec, lang)
+                finals.append(final.alias(path))
+                if error is not None:
+                    errors.append(error)
+                continue
         distinct = raw[header].drop_nulls().unique() if steps[0] is not None else None
         if distinct is not None and (distinct.len() <= 256 or distinct.len() * 8 <= raw.height):
             # Few distinct cells (categories, yes/no, codes): parse each once, then look it up.
@@ -224,7 +240,7 @@ def parse_chunk(
     # (The row number keeps the frame's height even when no column is a fact.)
     # Only whether a row has an error is worked out for every row; the messages (text for each
     # bad cell) only for the rows that have one, usually none or a few.
-    stepped = raw.lazy().with_columns(texts).with_columns(parsed)
+    stepped = raw.lazy().with_columns(*read_as_ints, *texts).with_columns(parsed)
     any_bad = pl.any_horizontal(bad for bad, _ in errors) if errors else pl.lit(False)
     steps_frame = stepped.select(
         pl.int_range(pl.len()).alias("__row"), *finals, any_bad.alias("__bad")
@@ -664,25 +680,57 @@ def identity_number_screen(text: pl.Series) -> pl.Series:
     so that a register of millions is not checked one number at a time in Python.  Numbers it
     rejects are handed to `parse_identity_number` itself for the message; a test holds the two
     to the same answer on random input.
-
-    In stages, each reading the columns the one before made: the 17 digits as one integer are
-    read by every later step, and polars does not reliably compute such a shared part once.
     """
-    number = pl.col("text")
-    digits = pl.col("digits")
-    # The check sum over blocks of three digits of the one integer, each block's share looked
-    # up (`_ID_BLOCK_SUMS`): a third of the operations of going digit by digit, and far
-    # cheaper than 17 slices of the text.
+    digits, given = _id_digits(text)
+    return _id_valid(digits, given).alias(text.name)
+
+
+def _id_digits(text: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """The first 17 digits as one integer and the check character as a number (X is 10), both
+    null where the text is not 17 ASCII digits followed by a digit or X.
+
+    Read by casting the text (an X at its end taken off) to an unsigned integer: polars' own
+    number parser, several times cheaper than a pattern, admits ASCII digits only, and a
+    leading `+`, ruled out apart.  18 digits fit in 64 bits.
+    """
+    cell, n, x = pl.col("text"), pl.col("n"), pl.col("x")
+    shaped = (cell.str.len_bytes() == 18) & ~cell.str.starts_with("+") & n.is_not_null()
+    frame = (
+        pl.LazyFrame({"text": text})
+        .with_columns(
+            cell.str.strip_suffix("X").cast(pl.UInt64, strict=False).alias("n"),
+            cell.str.ends_with("X").alias("x"),
+        )
+        .select(
+            pl.when(shaped).then(pl.when(x).then(n).otherwise(n // 10)).alias("digits"),
+            pl.when(shaped)
+            .then(pl.when(x).then(pl.lit(10, pl.UInt64)).otherwise(n % 10))
+            .alias("given"),
+        )
+        .collect()
+    )
+    return frame["digits"], frame["given"]
+
+
+def _id_valid(digits: pl.Series, given: pl.Series) -> pl.Series:
+    """Whether each number (its 17 digits and check character, `_id_digits`) has a real birth
+    date from 1900 and the check character its digits give (false where they are null).
+
+    In stages, each reading the columns the one before made: polars does not reliably compute
+    a shared part once.
+    """
+    d = pl.col("digits")
+    # The check sum over blocks of three digits, each block's share looked up
+    # (`_ID_BLOCK_SUMS`): a third of the operations of going digit by digit.
     total = reduce(
         lambda acc, block: (
-            acc
-            + pl.lit(block[2]).gather(digits // 10 ** (17 - block[0] - block[1]) % 10 ** block[1])
+            acc + pl.lit(block[2]).gather(d // 10 ** (17 - block[0] - block[1]) % 10 ** block[1])
         ),
         _ID_BLOCK_SUMS,
         pl.lit(0, dtype=pl.UInt64),
     )
     # The birth date YYYYMMDD read as numbers (cheaper than parsing dates).
-    birth = digits // 1000 % 100_000_000
+    birth = d // 1000 % 100_000_000
     year, month, day = pl.col("year"), pl.col("month"), pl.col("day")
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
     m = month.clip(1, 12)
@@ -690,28 +738,17 @@ def identity_number_screen(text: pl.Series) -> pl.Series:
         28 + (m + m // 8) % 2 + 2 % m + 2 * (1 // m) + (leap & (month == 2)).cast(pl.UInt64)
     )
     real_birth = (year >= 1900) & month.is_between(1, 12) & day.is_between(1, days_in_month)
-    # The check character compared as a number (X is 10): "10X98765432"[r] is (12 - r) % 11.
-    last = number.str.slice(17, 1)
-    given = (
-        pl.when(last == "X")
-        .then(pl.lit(10, dtype=pl.UInt64))
-        .otherwise(last.cast(pl.UInt64, strict=False))
-    )
+    # "10X98765432"[r], the check character, is (12 - r) % 11 as a number (X is 10).
     expected = (12 - pl.col("total") % 11) % 11
     return (
-        pl.LazyFrame({"text": text})
-        .with_columns(number.str.slice(0, 17).cast(pl.UInt64, strict=False).alias("digits"))
+        pl.LazyFrame({"digits": digits, "given": given})
         .with_columns(
             total.alias("total"),
             (birth // 10_000).alias("year"),
             (birth // 100 % 100).alias("month"),
             (birth % 100).alias("day"),
         )
-        .select(
-            (number.str.contains(r"^[0-9]{17}[0-9X]$") & real_birth & (expected == given))
-            .fill_null(False)
-            .alias(text.name)
-        )
+        .select((real_birth & (expected == pl.col("given"))).fill_null(False).alias("valid"))
         .collect()
         .to_series()
     )
@@ -726,11 +763,12 @@ def _block_sums(start: int, width: int) -> pl.Series:
     """For every value of the `width` digits from position `start` of the first 17, their share
     of the weighted check sum (each digit times its weight in `_ID_WEIGHTS`)."""
     weights = _ID_WEIGHTS[start : start + width]
-    sums = [
-        sum(int(d) * w for d, w in zip(f"{value:0{width}d}", weights, strict=True))
-        for value in range(10**width)
-    ]
-    return pl.Series(sums, dtype=pl.UInt64)
+    # Computed columnar: a thousand values digit by digit in Python cost every start-up 15 ms.
+    value = pl.int_range(10**width, dtype=pl.UInt64, eager=True)
+    total = pl.repeat(0, value.len(), dtype=pl.UInt64, eager=True)
+    for k, weight in enumerate(weights):
+        total = total + value // 10 ** (width - 1 - k) % 10 * weight
+    return total
 
 
 # (start, width, shares) of each block of the 17 digits: five of three digits, one of two.
@@ -739,77 +777,87 @@ _ID_BLOCK_SUMS = [
 ]
 
 
+@cache
+def _id_masks() -> pl.Series:
+    """The masked form (`mask_identity_number`) of an 18-character number, by the number its
+    first four digits make: each row's mask is then picked, not written out again."""
+    shown = identity.MASK_SHOWN_PREFIX
+    return pl.Series(
+        [f"{value:0{shown}d}" + "*" * (18 - shown) for value in range(10**shown)],
+        dtype=pl.String,
+    )
+
+
+def _normalised_ids(text: pl.Series) -> pl.Series:
+    """The cells as `eligibility.identity.normalise_identity_text` gives them (NFKC, stripped,
+    upper case), those that say nothing (`UNKNOWN_WORDS`) null."""
+    # NFKC leaves ASCII as it is: only cells with other characters (full-width digits) need it.
+    wide = (text.str.len_bytes() != text.str.len_chars()).arg_true()
+    if wide.len():
+        text = text.scatter(wide, text.gather(wide).str.normalize("NFKC"))
+    text = text.str.strip_chars().str.to_uppercase()
+    # The text is upper-cased already: compare with the words upper-cased.
+    unknown = text.is_in([word.upper() for word in UNKNOWN_WORDS]).fill_null(False)
+    return pl.select(pl.when(pl.lit(unknown)).then(None).otherwise(pl.lit(text))).to_series()
+
+
 def _identity_numbers(column: pl.Series, lang: Lang) -> tuple[pl.Series, pl.Series, pl.Series]:
     """Checked numbers (null when bad), their masked forms, and errors that show only the mask.
 
     Valid numbers are recognised columnar (`identity_number_screen`); the few it rejects go to
     `eligibility.identity.parse_identity_number` for the reason.
     """
-    # Normalised as `eligibility.identity.normalise_identity_text` does (NFKC, stripped,
-    # upper case), so a number typed in full-width digits is the same person.
-    text = column.cast(pl.String)
-    # NFKC leaves ASCII as it is, and the numbers of a register are ASCII but for a few typed
-    # in full-width digits: only those are normalised (NFKC over every cell was half the
-    # time spent on ID numbers).
-    wide = (text.str.len_bytes() != text.str.len_chars()).arg_true()
-    if wide.len():
-        text = text.scatter(wide, text.gather(wide).str.normalize("NFKC"))
-    text = text.str.strip_chars().str.to_uppercase()
-    text_col = pl.col("text")
-    # A register's numbers are 18 characters; other lengths (always errors) are masked apart.
+    text = column.cast(pl.String).alias("text")
+    digits, given = _id_digits(text)
+    # A cell shaped like a number as it stands (17 ASCII digits, then a digit or an upper-case
+    # X) is already in the form `normalise_identity_text` gives; only the others (empty cells,
+    # numbers typed with spaces, a lower-case x or full-width digits, and wrong ones), usually
+    # few, are normalised, as the core does, and read again.
+    others = digits.is_null().arg_true()
+    if others.len():
+        normalised = _normalised_ids(text.gather(others))
+        text = text.scatter(others, normalised)
+        again, again_given = _id_digits(normalised)
+        digits = digits.scatter(others, again)
+        given = given.scatter(others, again_given)
+    valid = _id_valid(digits, given)
     # The core's mask (`mask_identity_number`), columnar: a test holds the two to one answer.
-    shown = identity.MASK_SHOWN_PREFIX
-    masked = pl.concat_str(text_col.str.slice(0, shown), pl.lit("*" * (18 - shown)))
-    frame = (
-        pl.LazyFrame({"text": text})
-        .with_columns(
-            # The text is upper-cased already: compare with the words upper-cased.
-            pl.when(text_col.is_in([word.upper() for word in UNKNOWN_WORDS]))
-            .then(None)
-            .otherwise(text_col)
-            .alias("text")
+    shaped = digits.is_not_null()
+    masked = pl.select(
+        pl.lit(_id_masks()).gather(pl.lit(digits) // 10 ** (17 - identity.MASK_SHOWN_PREFIX))
+    ).to_series()
+    rest = (~shaped & text.is_not_null()).arg_true()
+    if rest.len():
+        # Other text (never a valid number) is masked by the core, each distinct text once.
+        cells = text.gather(rest)
+        odd = cells.unique()
+        masked = masked.scatter(
+            rest,
+            cells.replace_strict(
+                odd,
+                [identity.mask_identity_number(value) for value in odd],
+                return_dtype=pl.String,
+            ),
         )
-        .with_columns(pl.when(text_col.str.len_chars() == 18).then(masked).alias("masked"))
-        .collect()
-    )
-    frame = frame.with_columns(identity_number_screen(frame["text"]).alias("valid"))
-    odd = frame.filter(pl.col("masked").is_null() & text_col.is_not_null())["text"].unique()
-    if odd.len():
-        frame = frame.with_columns(
-            pl.coalesce(
-                "masked",
-                text_col.replace_strict(
-                    odd,
-                    [identity.mask_identity_number(value) for value in odd],
-                    default=None,
-                    return_dtype=pl.String,
-                ),
-            )
-        )
-    label = "身份证号（person.id_number）" if lang == "zh" else ID_PATH
-    reasons: dict[str, str] = {}
-    for value in frame.filter(pl.col("text").is_not_null() & ~pl.col("valid"))["text"].unique():
-        try:
-            parse_identity_number(value)
-            reason = "rejected"  # the screen and the core disagree: never expected
-        except IdentityNumberError as exc:
-            reason = _ID_MESSAGES.get(str(exc), str(exc)) if lang == "zh" else str(exc)
-        reasons[value] = reason
-    bad = pl.col("text").is_not_null() & ~pl.col("valid")
-    error = (
-        pl.when(bad)
-        .then(
+    number = pl.select(pl.when(pl.lit(valid)).then(pl.lit(text))).to_series()
+    error = pl.repeat(None, text.len(), dtype=pl.String, eager=True)
+    bad = (text.is_not_null() & ~valid).arg_true()
+    if bad.len():
+        label = "身份证号（person.id_number）" if lang == "zh" else ID_PATH
+        reasons: dict[str, str] = {}
+        for value in text.gather(bad).unique():
+            try:
+                parse_identity_number(value)
+                reason = "rejected"  # the screen and the core disagree: never expected
+            except IdentityNumberError as exc:
+                reason = _ID_MESSAGES.get(str(exc), str(exc)) if lang == "zh" else str(exc)
+            reasons[value] = reason
+        messages = pl.select(
             pl.format(
                 f'{label}: "{{}}" {{}}',
-                pl.col("masked"),
-                pl.col("text").replace_strict(reasons, default=None, return_dtype=pl.String),
+                pl.lit(masked.gather(bad)),
+                pl.lit(text.gather(bad)).replace_strict(reasons, return_dtype=pl.String),
             )
-        )
-        .otherwise(pl.lit(None, dtype=pl.String))
-    )
-    out = frame.select(
-        pl.when(pl.col("valid")).then(pl.col("text")).otherwise(None).alias("number"),
-        pl.col("masked"),
-        error.alias("error"),
-    )
-    return out["number"].alias(ID_PATH), out["masked"].alias(column.name), out["error"]
+        ).to_series()
+        error = error.scatter(bad, messages)
+    return number.alias(ID_PATH), masked.alias(column.name), error.alias("error")

@@ -1,7 +1,7 @@
 """Reading registers: CSV, XLSX and Parquet, chunk by chunk, with the header where an office put it.
 
-Parquet is read by row groups, CSV by the polars streaming reader; an XLSX sheet (at most about a
-million rows) is read whole and cut into chunks.
+Parquet and CSV are read by polars' streaming reader; an XLSX sheet (at most about a million
+rows) is read whole and cut into chunks.
 
 Registers made in offices are not tidy tables.  A CSV may be UTF-8 or the GB18030 (GBK) that
 Excel and WPS on Chinese Windows save, and may hold a few bytes that are neither; its encoding is
@@ -42,9 +42,11 @@ class Register:
     """An open register: its headers, its row count if known, and its rows chunk by chunk."""
 
     headers: list[str]
-    total: int | None
+    counted: int | Callable[[], int] | None
+    """Its rows, or how to count them (counted when first asked for, `total`), or None."""
     chunks: Callable[[Collection[str]], Iterator[pl.DataFrame]]
-    """The chunks, given the headers to read as categorical where the format allows (CSV)."""
+    """The chunks, given the headers to read as categorical where the format allows (CSV,
+    Parquet)."""
     cleanup: list[Path] = field(default_factory=list)
     damaged: bool = False
     """Some bytes were not text in the file's encoding: they read as U+FFFD (`REPLACEMENT`)."""
@@ -56,14 +58,24 @@ class Register:
     reader checks the text as it parses it, and a byte that is not UTF-8 further on stops the
     reading with `NotUtf8Error` (the caller opens it again with the whole file judged)."""
 
+    @property
+    def total(self) -> int | None:
+        """The register's rows, if known: a CSV register read as it is checked is counted only
+        when this is asked for (for a progress bar, or the XLSX row limit), which is a pass
+        over the file that a run without them never makes."""
+        if callable(self.counted):
+            self.counted = self.counted()
+        return self.counted
+
     def read(self, categorical: Collection[str] = ()) -> Iterator[pl.DataFrame]:
         """The chunks; a reader's failure midway (a malformed row) as a `BatchInputError`.
 
         `categorical`: headers of columns with few distinct cells (yes/no, categories, codes),
-        which a CSV reader then reads as categorical, each with categories of its own: the
-        reader stores each distinct cell once, and every cell read so far has a number that
-        stays the same from chunk to chunk, so the cells can be parsed once per distinct text
-        (`batch.columns.parse_chunk`).  Other formats give text as they read it.
+        which the CSV and Parquet readers then read as categorical (Parquet: those stored as
+        text), each with categories of its own: the reader stores each distinct cell once, and
+        every cell read so far has a number that stays the same from chunk to chunk, so the
+        cells can be parsed once per distinct text (`batch.columns.parse_chunk`).  XLSX gives
+        text as it reads it.
         """
         chunks = self.chunks(categorical)
         while True:
@@ -239,41 +251,26 @@ def _where(block: HeaderBlock, sheet: str | None = None) -> str:
 
 
 def _open_parquet(path: Path, chunk_rows: int) -> Register:
-    import pyarrow.parquet as pq
-
-    metadata = pq.ParquetFile(path).metadata
-    group_rows = [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
     scan = pl.scan_parquet(path)
+    # The schema and the row count come from the file's footer: nothing else is read yet (and
+    # pyarrow, a tenth of a second to import, is not needed for it).
+    schema = scan.collect_schema()
+    total = int(scan.select(pl.len()).collect().item())
 
-    def chunks(_: Collection[str]) -> Iterator[pl.DataFrame]:
-        # Polars reads the rows of a slice from the row groups that hold them (several times
-        # faster than pyarrow's batches converted to polars).  Reads follow row-group edges, so
-        # no group is read twice: memory stays that of one chunk, or one row group if larger.
-        start = 0
-        ends = read_ends(group_rows, chunk_rows)
-        for end in ends:
-            piece = scan.slice(start, end - start).collect()
-            for offset in range(0, piece.height, chunk_rows):
-                yield piece.slice(offset, chunk_rows)
-            start = end
+    def chunks(categorical: Collection[str]) -> Iterator[pl.DataFrame]:
+        # Text columns of few distinct cells become categorical as they are read, as from CSV
+        # (`Register.read`): each distinct cell is then parsed once, and looked up by number.
+        wanted = [
+            pl.col(h).cast(_cell_dtype(True)) for h in categorical if schema.get(h) == pl.String
+        ]
+        query = scan.with_columns(wanted) if wanted else scan
+        # Polars' streaming reader decodes each row group once, on its own threads, while the
+        # chunks before are decided, and hands them over `chunk_rows` at a time (fewer where a
+        # row group ends); it holds a few row groups ahead, so memory stays bounded (about
+        # 300 MB for 100,000-row groups of the bench's register, whatever its length).
+        yield from query.collect_batches(chunk_size=chunk_rows)
 
-    return Register(headers=scan.collect_schema().names(), total=metadata.num_rows, chunks=chunks)
-
-
-def read_ends(group_rows: Sequence[int], chunk_rows: int) -> list[int]:
-    """Where each read of a Parquet file ends: whole row groups, gathered until a read holds at
-    least `chunk_rows` rows."""
-    ends: list[int] = []
-    position = pending = 0
-    for rows in group_rows:
-        position += rows
-        pending += rows
-        if pending >= chunk_rows:
-            ends.append(position)
-            pending = 0
-    if pending:
-        ends.append(position)
-    return ends
+    return Register(headers=schema.names(), counted=total, chunks=chunks)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,17 +330,17 @@ def _open_csv(
             renamed = {r: h for r, h in zip(read, headers, strict=True) if r != h}
             return frame.rename(renamed) if renamed else frame
 
-    if unchecked:
+    def count() -> int:
         # Polars counts the rows without decoding them (several threads, quoted line breaks
         # understood).
-        total = int(scan(()).select(pl.len()).collect().item())
+        return int(scan(()).select(pl.len()).collect().item())
 
     def chunks(categorical: Collection[str]) -> Iterator[pl.DataFrame]:
         yield from scan(categorical).collect_batches(chunk_size=chunk_rows)
 
     return Register(
         headers=headers,
-        total=total,
+        counted=count if unchecked else total,
         chunks=chunks,
         cleanup=cleanup,
         damaged=bad > 0,
@@ -559,7 +556,7 @@ def _open_xlsx(path: Path, chunk_rows: int, known: Collection[str], sheet: str |
         for start in range(0, frame.height, chunk_rows):
             yield frame.slice(start, chunk_rows)
 
-    return Register(headers=frame.columns, total=frame.height, chunks=chunks, notes=notes)
+    return Register(headers=frame.columns, counted=frame.height, chunks=chunks, notes=notes)
 
 
 def _sheet_index(sheet: str, names: list[str], path: Path) -> int:

@@ -38,7 +38,6 @@ from batch.readers import (
     open_register,
 )
 from batch.summary import ERROR_COLUMN, Summary
-from batch.what_if import what_if_columns
 from batch.writers import OUTPUT_FORMATS, XLSX_MAX_ROWS, atomic_output, open_writer, write_side_csv
 from eligibility.as_of_range import as_of_range
 from eligibility.columnar import REASONS, ColumnarPolicySet, Reasons
@@ -143,6 +142,10 @@ def decide_chunk(
         reasons=options.reasons,
     )
     if options.what_if:
+        # Imported only when asked: the suggestion search (and the row core it runs) costs a
+        # plain run's start-up a few hundredths of a second.
+        from batch.what_if import what_if_columns
+
         found = what_if_columns(parsed.facts, columnar.policies, options.programmes, options.lang)
         decided = pl.concat([decided, found], how="horizontal")
     errors = [parsed.errors]

@@ -21,6 +21,7 @@ import queue
 import tempfile
 import threading
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -55,7 +56,7 @@ def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
             # Few distinct texts: look at those, and only cast a column that has a risky one.
             # Every text its categories hold is looked at first (once, they are kept): when
             # none is risky, the column's own are not either.
-            if not _any_risky(dtype) or not (
+            if not _any_risky(dtype, column) or not (
                 column.unique().cast(pl.String).str.contains(_FORMULA_START).any()
             ):
                 continue
@@ -91,25 +92,31 @@ RISKY_FIRST_CHARACTERS = (
 _RISKY_FIRST = list(RISKY_FIRST_CHARACTERS)
 
 
-def _any_risky(dtype: pl.Categorical | pl.Enum) -> bool:
-    """Whether any text of the categories behind `dtype` may start like a formula (True when
-    they are not looked at here).
+def _any_risky(dtype: pl.Categorical | pl.Enum, column: pl.Series) -> bool:
+    """Whether any text of the categories behind `dtype` that `column` may hold could start like
+    a formula (True when they are not looked at here).
 
     The global categories (results' reasons, missing facts and warnings) only grow, each text
-    numbered in the order it comes, so each is looked at once, chunk after chunk."""
+    numbered in the order it comes, so each is looked at once, chunk after chunk; a column whose
+    highest number is among those looked at already needs no look at the texts (which are
+    thousands, and costly to list for every column of every chunk)."""
     categories = dtype.categories
     if isinstance(categories, pl.Series):  # an enum: its few texts
         return bool(categories.str.contains(_FORMULA_START).any())
     if not categories.is_global():
         return True
+    highest = column.to_physical().max()
     global _GLOBAL_SEEN, _GLOBAL_RISKY
     with _GLOBAL_LOCK:
-        if not _GLOBAL_RISKY:
-            texts = categories.to_series()
-            if texts.len() > _GLOBAL_SEEN:
-                fresh = texts.slice(_GLOBAL_SEEN)
-                _GLOBAL_RISKY = bool(fresh.str.contains(_FORMULA_START).any())
-                _GLOBAL_SEEN = texts.len()
+        if _GLOBAL_RISKY:
+            return True
+        if not isinstance(highest, int) or highest < _GLOBAL_SEEN:
+            return False
+        texts = categories.to_series()
+        if texts.len() > _GLOBAL_SEEN:
+            fresh = texts.slice(_GLOBAL_SEEN)
+            _GLOBAL_RISKY = bool(fresh.str.contains(_FORMULA_START).any())
+            _GLOBAL_SEEN = texts.len()
         return _GLOBAL_RISKY
 
 
@@ -119,7 +126,9 @@ _GLOBAL_RISKY = False
 _GLOBAL_LOCK = threading.Lock()
 
 
+@cache
 def _neutral_text(text: str) -> str:
+    """A header as `neutralised` writes it (the same few headers come with every chunk)."""
     series = pl.Series([text])
     risky = series.str.contains(_FORMULA_START) & ~series.str.contains(_NUMBER)
     return "'" + text if risky[0] else text
@@ -156,12 +165,50 @@ class _NoSheets:
         del summary, legend, households
 
 
+class _SyncAhead:
+    """Puts what is written so far on disk in a thread of its own while the next chunks are
+    decided, so that the sync before the rename (`synced`) waits for the last chunks only:
+    hundreds of megabytes of CSV written at the end cost a run a fifth of a second or more.
+
+    A failure of an early sync is raised by `join` (the kernel reports a write-back error to
+    one sync only, which may be this one)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.thread: threading.Thread | None = None
+        self.failure: OSError | None = None
+
+    def _sync(self) -> None:
+        try:
+            os.fsync(self.stream.fileno())
+        except OSError as exc:
+            self.failure = exc
+
+    def written(self) -> None:
+        """After a chunk is written: start a sync, unless one is still running."""
+        if self.thread is not None and self.thread.is_alive():
+            return
+        self.stream.flush()
+        self.thread = threading.Thread(target=self._sync, name="sync-ahead", daemon=True)
+        self.thread.start()
+
+    def join(self) -> None:
+        """Wait for the sync running, if any (before the final sync and the close)."""
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+        if self.failure is not None:
+            failure, self.failure = self.failure, None
+            raise failure
+
+
 class _CsvWriter(_NoSheets):
     """UTF-8 with a BOM, so that Excel and WPS open the Chinese text correctly; formula-like
     text neutralised."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: IO[bytes], ahead: _SyncAhead) -> None:
         self.stream = stream
+        self.ahead = ahead
         self.first = True
 
     def write(self, frame: pl.DataFrame) -> None:
@@ -169,16 +216,19 @@ class _CsvWriter(_NoSheets):
             self.stream.write(BOM)
         neutralised(frame).write_csv(self.stream, include_header=self.first)
         self.first = False
+        self.ahead.written()
 
 
 class _NdjsonWriter(_NoSheets):
     """One JSON object per line (polars' own encoder: the rows are columnar already)."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: IO[bytes], ahead: _SyncAhead) -> None:
         self.stream = stream
+        self.ahead = ahead
 
     def write(self, frame: pl.DataFrame) -> None:
         frame.write_ndjson(self.stream)
+        self.ahead.written()
 
 
 class _ParquetWriter:
@@ -425,6 +475,8 @@ def open_writer(suffix: str, path: Path, lang: Lang, stack: contextlib.ExitStack
     stream = stack.enter_context(path.open("wb"))
     # Runs before the close (last in, first out): the data is on disk before the rename.
     stack.callback(synced, stream)
+    ahead = _SyncAhead(stream)
+    stack.callback(ahead.join)  # before that sync, and the close
     if suffix == ".csv":
-        return _CsvWriter(stream)
-    return _NdjsonWriter(stream)
+        return _CsvWriter(stream, ahead)
+    return _NdjsonWriter(stream, ahead)

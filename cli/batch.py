@@ -150,7 +150,9 @@ def run_batch_command(args: argparse.Namespace) -> int:
 
     try:
         with progress:
-            result = run_batch(args.input, args.out, options, progress=advance, notes=note)
+            # Without a bar to show, the rows are not counted ahead (a pass over a CSV file).
+            shown = advance if show else None
+            result = run_batch(args.input, args.out, options, progress=shown, notes=note)
     except BatchInputError as exc:
         return _fail(str(exc))
     except PolicyError as exc:

@@ -159,11 +159,21 @@ class FactCatalogueFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
 CATALOGUE_FILE = "facts.toml"
 
 
+@functools.lru_cache(maxsize=4)
+def decoded_catalogue(raw: bytes) -> FactCatalogueFile:
+    """`facts.toml`'s bytes decoded (raising what tomllib and msgspec raise on bad input).
+
+    The same bytes are decoded once: the loader (`eligibility.policy`) and the facts Structs'
+    bounds (`fact_bounds`, at import) read the bundled catalogue once per process, not twice
+    (pure-Python TOML parsing is a noticeable share of a command's start-up)."""
+    return msgspec.convert(tomllib.loads(raw.decode("utf-8")), FactCatalogueFile)
+
+
 @functools.cache
 def bundled_catalogue() -> FactCatalogueFile:
     """The catalogue shipped with the package (read once: the core's own policy file)."""
-    raw = (resources.files("eligibility") / "policies" / CATALOGUE_FILE).read_text("utf-8")
-    return msgspec.convert(tomllib.loads(raw), FactCatalogueFile)
+    entry = resources.files("eligibility") / "policies" / CATALOGUE_FILE
+    return decoded_catalogue(entry.read_bytes())
 
 
 def fact_bounds(path: str) -> msgspec.Meta:

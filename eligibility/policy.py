@@ -11,16 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from typing import TypeVar
 
 import msgspec
 
 from eligibility import rules
-from eligibility.catalogue import FactCatalogueFile, FactSpec
+from eligibility.catalogue import FactCatalogueFile, FactSpec, decoded_catalogue
 from eligibility.derive import DERIVED_FACTS
-from eligibility.examples import check_examples
 from eligibility.policy_file import PolicyError, PolicyFile, Step
 from eligibility.programme import (
     Citation,
@@ -94,7 +93,8 @@ def load_policy_set(sources: Mapping[str, bytes], *, run_examples: bool = True) 
     """
     if CATALOGUE_FILE not in sources:
         raise PolicyError(f"{CATALOGUE_FILE}: the fact catalogue is missing")
-    catalogue = _decode(CATALOGUE_FILE, sources[CATALOGUE_FILE], FactCatalogueFile)
+    raw_catalogue = sources[CATALOGUE_FILE]
+    catalogue = _refusing(CATALOGUE_FILE, lambda: decoded_catalogue(raw_catalogue))
     facts = {spec.path: spec for spec in catalogue.facts}
     known_facts = set(facts) | set(DERIVED_FACTS)
     for spec in catalogue.facts:
@@ -125,6 +125,10 @@ def load_policy_set(sources: Mapping[str, bytes], *, run_examples: bool = True) 
         registry=build_registry(ordered),
     )
     if run_examples:
+        # Imported only when examples run: they need the row core (`determination`, `whatif`),
+        # which a batch run whose files are recorded as checked never loads.
+        from eligibility.examples import check_examples
+
         check_examples(policy_set)
     return policy_set
 
@@ -205,9 +209,13 @@ def _month_day(where: str, field: str, value: str) -> tuple[int, int]:
 
 
 def _decode(name: str, raw: bytes, kind: type[_T]) -> _T:
+    return _refusing(name, lambda: msgspec.convert(tomllib.loads(raw.decode("utf-8")), kind))
+
+
+def _refusing(name: str, decode: Callable[[], _T]) -> _T:
+    """What `decode` gives, its failure to read the file `name` as a `PolicyError`."""
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-        return msgspec.convert(data, kind)
+        return decode()
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, msgspec.ValidationError) as exc:
         raise PolicyError(f"{name}: {exc}") from None
 

@@ -58,6 +58,30 @@ def test_neutralised_prefixes_formula_text_and_leaves_numbers() -> None:
     assert neutralised(pl.DataFrame({"=x": [1]})).columns == ["'=x"]
 
 
+def test_a_formula_among_categories_added_after_a_chunk_was_written_is_neutralised() -> None:
+    # Global categories are looked at once, as they grow: a text that comes in a later chunk
+    # (a reason, a township) must still be neutralised there, and a chunk of texts looked at
+    # already must not be changed.
+    first = pl.DataFrame(
+        {"reason": pl.Series(["第一批原因甲", "第一批原因乙"], dtype=pl.Categorical)}
+    )
+    assert neutralised(first)["reason"].cast(pl.String).to_list() == [
+        "第一批原因甲",
+        "第一批原因乙",
+    ]
+    later = pl.DataFrame(
+        {"reason": pl.Series(["第一批原因甲", "=后来的公式()"], dtype=pl.Categorical)}
+    )
+    assert neutralised(later)["reason"].cast(pl.String).to_list() == [
+        "第一批原因甲",
+        "'=后来的公式()",
+    ]
+    assert neutralised(first)["reason"].cast(pl.String).to_list() == [
+        "第一批原因甲",
+        "第一批原因乙",
+    ]
+
+
 def test_csv_output_and_summary_neutralise_formulas(
     tmp_path: Path, example: ModuleType, policies: PolicySet
 ) -> None:
