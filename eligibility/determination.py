@@ -60,9 +60,9 @@ def determine(
     plans = plans_of(policies)
     region = applicant.region_code
     chosen_plans = plans.plans_for(chosen, region, as_of)
-    found = plans.decide_plans(chosen_plans, facts, hashed, region, as_of, lang)
     if not suggest:
-        return found
+        return plans.decide_plans(chosen_plans, facts, hashed, region, as_of, lang)
+    found, keys = plans.decide_plans_keyed(chosen_plans, facts, hashed, region, as_of, lang)
 
     def recheck(suggestion: Suggestion) -> bool:
         again = _made(suggestion, applicant, policies, as_of, lang)
@@ -75,7 +75,9 @@ def determine(
         day = suggestion.on
         return None if day is None else _made(suggestion, applicant, policies, day, lang)
 
-    return with_suggestions(plans, chosen_plans, found, facts, as_of, region, lang, recheck, on_day)
+    return with_suggestions(
+        plans, chosen_plans, found, keys, facts, as_of, region, lang, recheck, on_day
+    )
 
 
 def _made(

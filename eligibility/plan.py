@@ -1278,28 +1278,36 @@ def _key_inputs(
 
 
 Decide = Callable[[Mapping[str, object], str, "str | None", dt.date, Lang], list[Determination]]
+# `Decide` that also gives each plan's `Key` (None for a plan not in force): `keys=True`.
+Keys = tuple[Key | None, ...]
+DecideKeyed = Callable[
+    [Mapping[str, object], str, "str | None", dt.date, Lang], tuple[list[Determination], Keys]
+]
 
 
 def plans_function(
     plans: Sequence[ProgrammePlan],
     answer: Callable[[ProgrammePlan, Key, Mapping[str, object], Lang], Determination],
     not_in_force: Callable[[ProgrammePlan, dt.date, str, str | None, dt.date, Lang], Determination],
-) -> Decide | None:
+    keys: bool = False,
+) -> Decide | DecideKeyed | None:
     """One generated function deciding several plans for one applicant, as `Plans.decide_plans`
     does plan by plan: each plan's key code (`_key_code`, with each fact read once for all),
     its answer looked up (`answer` making one not seen), and the answer for who and when.
     None if a plan's hinges would not get the bits of its own `Decision` (then the plans are
-    decided one by one)."""
+    decided one by one).  With `keys`, it returns the answers and each plan's key."""
     emitter = rules.Emitter(bits=True)
     emitter.names.update(replace=replace, answer=answer, not_in_force=not_in_force)
     body: list[str] = []
     found: list[str] = []
+    kept: list[str] = []  # with `keys`: each plan's key
     for j, plan in enumerate(plans):
         p = emitter.constant(plan)
         if plan.not_in_force is not None:
             starts = emitter.constant(plan.not_in_force)
             body.append(f"    d{j} = not_in_force({p}, {starts}, hashed, region_code, as_of, lang)")
             found.append(f"d{j}")
+            kept.append("None")
             continue
         emitter.scope()
         lines, parts, _ = _key_code(emitter, *_key_inputs(plan))
@@ -1319,13 +1327,17 @@ def plans_function(
             f"    d{j} = replace(d{j}, as_of=as_of, region_code=region_code, facts_hash=hashed)",
         ]
         found.append(f"d{j}")
-    decide: Decide = _function(  # type: ignore[assignment]
+        if keys:
+            body.append(f"    k{j} = k")
+            kept.append(f"k{j}")
+    answers = "[" + ", ".join(found) + "]"
+    decide: Decide | DecideKeyed = _function(  # type: ignore[assignment]
         emitter,
         [
             "def decide(facts, hashed, region_code, as_of, lang):",
             emitter.loads().rstrip("\n"),
             *body,
-            "    return [" + ", ".join(found) + "]",
+            f"    return {answers}, {_row(kept)}" if keys else f"    return {answers}",
         ],
         "decide",
         "<decision plans>",
@@ -1418,6 +1430,8 @@ class Plans:
         # deciding them together (`plans_function`).
         self._deciders: dict[tuple[int, ...], object] = {}
         self._by_tuple: dict[int, tuple[Sequence[ProgrammePlan], Decide | None]] = {}
+        # Likewise the functions that also give the keys (`decide_plans_keyed`).
+        self._keyed: dict[int, tuple[Sequence[ProgrammePlan], DecideKeyed | None]] = {}
         self._questions: dict[tuple[str, Lang, str], MissingFact | None] = {}
 
     def profiles(self, programme: Programme) -> Profiles:
@@ -1586,6 +1600,32 @@ class Plans:
             found.append(replace(answer, as_of=as_of, region_code=region_code, facts_hash=hashed))
         return found
 
+    def decide_plans_keyed(
+        self,
+        plans: tuple[ProgrammePlan, ...],
+        facts: Mapping[str, object],
+        hashed: str,
+        region_code: str | None,
+        as_of: dt.date,
+        lang: Lang,
+    ) -> tuple[list[Determination], Keys]:
+        """`decide_plans`, with each plan's `Key` (None for a plan not in force): what the
+        suggestions read of the answers (`eligibility.whatif`), made by the same code."""
+        held = self._keyed.get(id(plans))
+        if held is None or held[0] is not plans:
+            made = plans_function(
+                [self._kept(plan) for plan in plans], self._answer, self._not_in_force, keys=True
+            )
+            if len(self._keyed) >= 4096:
+                self._keyed.clear()
+            held = self._keyed[id(plans)] = (plans, cast("DecideKeyed | None", made))
+        if held[1] is not None:
+            return held[1](facts, hashed, region_code, as_of, lang)
+        found = self.decide_plans(plans, facts, hashed, region_code, as_of, lang)
+        return found, tuple(
+            None if plan.not_in_force is not None else plan.decision.key(facts) for plan in plans
+        )
+
     def _make_room(self, most: int) -> None:
         """With `most` plans kept, forget them all, and everything found by them or by their
         ids (the deciders are kept by the plans' ids, which a plan let go could pass on)."""
@@ -1596,6 +1636,7 @@ class Plans:
         self._recent_all.clear()
         self._deciders.clear()
         self._by_tuple.clear()
+        self._keyed.clear()
 
     def _kept(self, plan: ProgrammePlan) -> ProgrammePlan:
         """The plan, checked to be one of these plans (which are kept: the deciders are found

@@ -47,12 +47,13 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import count, product
+from typing import Final, cast
 
 import msgspec
 from msgspec.structs import replace
 
 from eligibility import rules
-from eligibility.answer import Change, CriterionResult, Determination, Suggestion
+from eligibility.answer import Change, Determination, Suggestion
 from eligibility.catalogue import FactSpec, bundled_catalogue
 from eligibility.derive import AGE, BIRTH_DATE, age_on
 from eligibility.facts import (
@@ -69,6 +70,7 @@ from eligibility.plan import (
     SKIPPED,
     UNKNOWN,
     CriterionPlan,
+    Key,
     Plans,
     ProgrammePlan,
     choose_amount,
@@ -425,12 +427,9 @@ class _Prepared:
     ways: dict[tuple[object, ...], list[Assignment]] = field(default_factory=dict)
     templates: dict[tuple[object, ...], _Template] = field(default_factory=dict)
     confirmed: dict[str | None, object] = field(default_factory=dict)  # by region code
-    # The shape for an answer (None: no suggestion can exist), by the identity of its
-    # `criteria` (the plan keeps one tuple per outcome pattern and wording, shared by every
-    # answer made with it), with its verdict (`_quick`).
-    codes: dict[int, tuple[tuple[CriterionResult, ...], str, _Shape | None]] = field(
-        default_factory=dict
-    )
+    # The shape for an answer (None: no suggestion can exist) by its criteria's outcome codes,
+    # the first part of its `Key` (`_quick`).
+    codes: dict[tuple[int, ...], _Shape | None] = field(default_factory=dict)
     made: dict[tuple[object, ...], _Entry] = field(default_factory=dict)
 
 
@@ -608,39 +607,50 @@ def _status_holds(facts: Mapping[str, object], way: Assignment) -> bool:
     return True
 
 
-def _quick(plan: ProgrammePlan, prepared: _Prepared, determination: Determination) -> _Shape | None:
+def _quick(
+    plan: ProgrammePlan, prepared: _Prepared, determination: Determination, key: Key
+) -> _Shape | None:
     """The shape of the search for the answer, or None where no suggestion can exist for it:
     nothing the plan reads can change, an eligible answer with no higher tier to reach
     (`_raise_amount` would find none), or an open criterion no change can meet
-    (`_Shape.none`).  Read from the answer's results (its open criteria, in the plan's order,
-    leaving out only the criteria SKIPPED) and verdict, and kept by the identity of its
-    `criteria` (the plan keeps one tuple per outcome pattern and the values its wording names,
-    shared by every answer made with it): one look-up, and for an eligible answer a
-    comparison of its amount with the highest tier."""
-    results = determination.criteria
-    verdict = determination.verdict
-    found = prepared.codes.get(id(results))
-    if found is None or found[0] is not results or found[1] != verdict:
-        shape: _Shape | None = None
-        if prepared.changeable and not (
-            verdict == "eligible" and (len(plan.variants) != 1 or prepared.top_amount is None)
-        ):
-            index = prepared.index
-            shape = _shape(
-                plan, prepared, tuple([index[r.id] for r in results if r.outcome != "met"])
-            )
-            if shape.none:
-                shape = None
-        if len(prepared.codes) >= 8192:
-            prepared.codes.clear()
-        found = prepared.codes[id(results)] = (results, verdict, shape)
-    shape = found[2]
-    if shape is not None and verdict == "eligible":
+    (`_Shape.none`).  Read from the answer's key (`Plans.decide_plans_keyed`): its criteria's
+    outcome codes, which say the open criteria (not met or unknown) and the verdict
+    (`verdict_of`), each pattern once per plan; for an eligible answer a comparison of its
+    amount with the highest tier."""
+    codes = cast(tuple[int, ...], key[0])
+    shape = prepared.codes.get(codes, _UNSEEN)
+    if shape is _UNSEEN:
+        shape = _shape_of(plan, prepared, codes)
+    if shape is not None and determination.verdict == "eligible":
         amount = determination.amount
         top = prepared.top_amount
         if amount is None or top is None or top <= amount:
             return None  # no higher tier
     return shape
+
+
+def _shape_of(plan: ProgrammePlan, prepared: _Prepared, codes: tuple[int, ...]) -> _Shape | None:
+    """`_quick`'s shape for an outcome pattern not seen before (kept by it)."""
+    shape: _Shape | None = None
+    if prepared.changeable and not (
+        verdict_of(codes) == "eligible" and (len(plan.variants) != 1 or prepared.top_amount is None)
+    ):
+        shape = _shape(plan, prepared, _open(codes))
+        if shape.none:
+            shape = None
+    if len(prepared.codes) >= 8192:
+        prepared.codes.clear()
+    prepared.codes[codes] = shape
+    return shape
+
+
+def _open(codes: Sequence[int]) -> tuple[int, ...]:
+    """The criteria not met or unknown, in order."""
+    return tuple([i for i, code in enumerate(codes) if code in (NOT_MET, UNKNOWN)])
+
+
+# Not yet in `_Prepared.codes` (None there means no suggestion).
+_UNSEEN: Final = _Shape((), (), (), True, (), False, False)
 
 
 def _shape(plan: ProgrammePlan, prepared: _Prepared, open_criteria: tuple[int, ...]) -> _Shape:
@@ -717,11 +727,12 @@ def suggestions_for(
     lang: Lang,
     recheck: Callable[[Suggestion], bool] | None = None,
     on_day: DayAnswer | None = None,
-    prepared: _Prepared | None = None,
+    key: Key | None = None,
 ) -> tuple[Suggestion, ...]:
     """The best few suggestions for one programme of the applicant's answer (none where it is
     eligible at the highest amount it can pay, or not in force), best first; only those
-    `recheck` accepts (the caller's re-decision of the changed applicant).
+    `recheck` accepts (the caller's re-decision of the changed applicant).  `key`: the
+    answer's `Key`, where the caller has it (`Plans.decide_plans_keyed`).
 
     The search depends only on the plan, the outcome pattern, the amount rules' choices and
     the values of the facts the open criteria read (with the criteria a change could break:
@@ -739,9 +750,8 @@ def suggestions_for(
         # Near the calendar's end a time fact's day may not exist, and the searches kept by
         # key assume every applicant's days do: no suggestion for such a date at all.
         return ()
-    if prepared is None:
-        prepared = _prepared(plan)
-    shape = _quick(plan, prepared, determination)
+    prepared = _prepared(plan)
+    shape = _quick(plan, prepared, determination, plan.decision.key(facts) if key is None else key)
     if shape is None:
         return ()  # nothing can change, no higher tier, or a criterion no change can meet
     return _suggestions(
@@ -763,6 +773,7 @@ def with_suggestions(
     plans: Plans,
     chosen: Sequence[ProgrammePlan],
     found: Sequence[Determination],
+    keys: Sequence[Key | None],
     facts: Mapping[str, object],
     as_of: dt.date,
     region_code: str | None,
@@ -770,15 +781,27 @@ def with_suggestions(
     recheck: Callable[[Suggestion], bool] | None = None,
     on_day: DayAnswer | None = None,
 ) -> list[Determination]:
-    """Each determination of the plans `chosen` (in order) with its `suggestions_for`: what
-    every applicant runs, so the programmes that can have none (most) cost one look-up each
-    (`_quick`, the plans' preparations found once per tuple of plans)."""
-    made: list[Determination] = []
-    append = made.append
-    for plan, prepared, determination in zip(chosen, _prepared_all(chosen), found, strict=True):
-        checked = suggestions_for(
+    """Each determination of the plans `chosen` (in order) with its `suggestions_for`, given
+    their keys (`Plans.decide_plans_keyed`): what every applicant runs, so the programmes
+    that can have none (most) cost one look-up each (`_quick`, the plans' preparations found
+    once per tuple of plans)."""
+    made = list(found)
+    if as_of >= _CALENDAR_END:
+        return made  # as `suggestions_for`
+    for at, (plan, prepared, key) in enumerate(
+        zip(chosen, _prepared_all(chosen), keys, strict=True)
+    ):
+        if key is None:
+            continue  # not in force
+        determination = made[at]
+        shape = _quick(plan, prepared, determination, key)
+        if shape is None:
+            continue
+        checked = _suggestions(
             plans,
             plan,
+            prepared,
+            shape,
             determination,
             facts,
             as_of,
@@ -786,11 +809,9 @@ def with_suggestions(
             lang,
             recheck,
             on_day,
-            prepared=prepared,
         )
         if checked:
-            determination = replace(determination, suggestions=checked)
-        append(determination)
+            made[at] = replace(determination, suggestions=checked)
     return made
 
 

@@ -119,3 +119,24 @@ def test_the_plans_of_a_region_and_date_decided_together_are_decided_as_one_by_o
         for plan in _ONE_BY_ONE.plans_for(chosen, region, applicant.as_of)
     ]
     assert together == alone
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=applicants(), lang=st.sampled_from(["zh", "en"]))
+def test_the_plans_decided_with_their_keys_give_the_same_answers_and_each_plans_own_key(
+    raw: dict[str, Any], lang: Lang
+) -> None:
+    """`decide_plans_keyed` (what suggestions read) is `decide_plans` with each plan's `Key`
+    as its own `Decision` gives it, None for a plan not in force."""
+    applicant = msgspec.convert(raw, Applicant)
+    assert applicant.as_of is not None
+    facts = flatten(applicant, applicant.as_of)
+    hashed = facts_hash(facts)
+    plans = plans_of(_POLICIES)
+    chosen = plans.plans_for(tuple(_POLICIES.programmes), applicant.region_code, applicant.as_of)
+    args = (facts, hashed, applicant.region_code, applicant.as_of, lang)
+    found, keys = plans.decide_plans_keyed(chosen, *args)
+    assert found == plans.decide_plans(chosen, *args)
+    assert keys == tuple(
+        None if plan.not_in_force is not None else plan.decision.key(facts) for plan in chosen
+    )
