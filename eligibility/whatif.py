@@ -428,7 +428,7 @@ class _Prepared:
     templates: dict[tuple[object, ...], _Template] = field(default_factory=dict)
     confirmed: dict[str | None, object] = field(default_factory=dict)  # by region code
     # The shape for an answer (None: no suggestion can exist) by its criteria's outcome codes,
-    # the first part of its `Key` (`_quick`).
+    # the first part of its `Key` (`_quick`); shared as `shapes` are.
     codes: dict[tuple[int, ...], _Shape | None] = field(default_factory=dict)
     made: dict[tuple[object, ...], _Entry] = field(default_factory=dict)
 
@@ -466,6 +466,17 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
     ]
     conditions = tuple(_condition(plan, i) for i in range(len(plan.criteria)))
     shared = _shared(plan)
+    top_amount = max(amounts) if amounts else None
+    flat_recheck = _flat_recheck(policies, every, changeable)
+    # The shapes (and which outcome patterns have none) follow from what the plan reads, and
+    # for an eligible answer from whether a higher tier can be named (`_shape_of`).
+    shapes, codes = _shared_shapes(
+        policies,
+        criterion_reads,
+        amount_reads,
+        flat_recheck,
+        len(plan.variants) == 1 and top_amount is not None,
+    )
     prepared = _Prepared(
         ways=shared.ways,
         templates=shared.templates,
@@ -479,12 +490,11 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         criterion_reads=criterion_reads,
         amount_reads=amount_reads,
         changeable=changeable,
-        top_amount=max(amounts) if amounts else None,
-        flat_recheck=_flat_recheck(policies, every, changeable),
+        top_amount=top_amount,
+        flat_recheck=flat_recheck,
         amounts_read=any(amount_reads),
-        shapes=_shared_shapes(
-            policies, criterion_reads, amount_reads, _flat_recheck(policies, every, changeable)
-        ),
+        shapes=shapes,
+        codes=codes,
     )
     if len(_PREPARED) >= 4096:
         _PREPARED.clear()
@@ -548,8 +558,10 @@ def _shared(plan: ProgrammePlan) -> _Shared:
 
 
 # Shapes follow from which facts each criterion and amount rule reads (and the catalogue's
-# classes): the plans of a programme's profiles and years mostly read the same, and share them.
-_SHAPES: dict[tuple[object, ...], tuple[PolicySet, dict[tuple[int, ...], _Shape]]] = {}
+# classes): the plans of a programme's profiles and years mostly read the same, and share them,
+# and so the shape (or None) of each outcome pattern (`_Prepared.codes`).
+_Shapes = tuple[dict[tuple[int, ...], _Shape], dict[tuple[int, ...], "_Shape | None"]]
+_SHAPES: dict[tuple[object, ...], tuple[PolicySet, _Shapes]] = {}
 
 
 def _shared_shapes(
@@ -557,13 +569,16 @@ def _shared_shapes(
     criterion_reads: tuple[frozenset[str], ...],
     amount_reads: tuple[frozenset[str], ...],
     flat_recheck: bool,
-) -> dict[tuple[int, ...], _Shape]:
-    key = (id(policies), criterion_reads, amount_reads, flat_recheck)
+    tiers: bool,
+) -> _Shapes:
+    """The shapes by open criteria and by outcome pattern of the plans that read alike
+    (`tiers`: one variant and a highest fixed amount, which an eligible answer's shape needs)."""
+    key = (id(policies), criterion_reads, amount_reads, flat_recheck, tiers)
     found = _SHAPES.get(key)
     if found is None or found[0] is not policies:
         if len(_SHAPES) >= 1024:
             _SHAPES.clear()
-        found = _SHAPES[key] = (policies, {})
+        found = _SHAPES[key] = (policies, ({}, {}))
     return found[1]
 
 
@@ -632,9 +647,8 @@ def _quick(
 def _shape_of(plan: ProgrammePlan, prepared: _Prepared, codes: tuple[int, ...]) -> _Shape | None:
     """`_quick`'s shape for an outcome pattern not seen before (kept by it)."""
     shape: _Shape | None = None
-    if prepared.changeable and not (
-        verdict_of(codes) == "eligible" and (len(plan.variants) != 1 or prepared.top_amount is None)
-    ):
+    tiers = len(plan.variants) == 1 and prepared.top_amount is not None
+    if prepared.changeable and (tiers or verdict_of(codes) != "eligible"):
         shape = _shape(plan, prepared, _open(codes))
         if shape.none:
             shape = None
