@@ -47,7 +47,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import count, product
-from typing import Final, cast
+from typing import Final
 
 import msgspec
 from msgspec.structs import replace
@@ -656,7 +656,7 @@ def _quick(
     outcome codes, which say the open criteria (not met or unknown) and the verdict
     (`verdict_of`), each pattern once per plan; for an eligible answer a comparison of its
     amount with the highest tier."""
-    codes = cast(tuple[int, ...], key[0])
+    codes: tuple[int, ...] = key[0]  # type: ignore[assignment]
     shape = prepared.codes.get(codes, _UNSEEN)
     if shape is _UNSEEN:
         shape = _shape_of(plan, prepared, codes)
@@ -826,11 +826,12 @@ def with_suggestions(
     made = list(found)
     if as_of >= _CALENDAR_END:
         return made  # as `suggestions_for`
-    for at, (plan, prepared, key) in enumerate(
-        zip(chosen, _prepared_all(chosen), keys, strict=True)
-    ):
-        if key is None:
-            continue  # not in force
+    for at, (prepared, key) in enumerate(zip(_prepared_all(chosen), keys, strict=True)):
+        # Not in force, or an outcome pattern that has no suggestion: `_quick`'s first
+        # look-up, made here for the many programmes it settles.
+        if key is None or prepared.codes.get(key[0], _UNSEEN) is None:  # type: ignore[call-overload]
+            continue
+        plan = chosen[at]
         determination = made[at]
         shape = _quick(plan, prepared, determination, key)
         if shape is None:
