@@ -1432,6 +1432,8 @@ class Plans:
         self._by_tuple: dict[int, tuple[Sequence[ProgrammePlan], Decide | None]] = {}
         # Likewise the functions that also give the keys (`decide_plans_keyed`).
         self._keyed: dict[int, tuple[Sequence[ProgrammePlan], DecideKeyed | None]] = {}
+        # By programme and profile, the first of its plans built (`rules_on`).
+        self._alike: dict[tuple[str, int], ProgrammePlan] = {}
         self._questions: dict[tuple[str, Lang, str], MissingFact | None] = {}
 
     def profiles(self, programme: Programme) -> Profiles:
@@ -1463,7 +1465,20 @@ class Plans:
             self._make_room(2 * _MOST_PLANS)
             code, day = self.profiles(programme).point(profile, year)
             found = self._plans[key] = build_plan(programme, self.policies, code, day)
+            self._alike.setdefault((programme.id, profile), found)
         return found
+
+    def rules_on(
+        self, programme: Programme, region_code: str | None, day: dt.date
+    ) -> ProgrammePlan:
+        """A plan that decides as the plan for the region code and day (`plan`) does: that one
+        where it is built, else one of its profile built for another year (the plans of a
+        profile differ only in the year their wording names), else that one, built."""
+        profile = self.profiles(programme).profile_of(region_code, day)
+        found = self._plans.get((programme.id, profile, day.year))
+        if found is None:
+            found = self._alike.get((programme.id, profile))
+        return self.of_profile(programme, profile, day.year) if found is None else found
 
     def missing(
         self,
@@ -1637,6 +1652,7 @@ class Plans:
         self._deciders.clear()
         self._by_tuple.clear()
         self._keyed.clear()
+        self._alike.clear()
 
     def _kept(self, plan: ProgrammePlan) -> ProgrammePlan:
         """The plan, checked to be one of these plans (which are kept: the deciders are found

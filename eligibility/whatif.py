@@ -1424,8 +1424,9 @@ def _on_the_day(
     and neither plan reads a fact `apply_changes` drops, the changed applicant's facts on that
     day are its facts now with the changes made, decided by that day's plan's code
     (`decide_verdict`, the semantics of `Plans.decide_under`); else the caller decides it
-    (`on_day`)."""
-    on = plans.plan(plan.programme, region_code, day)
+    (`on_day`).  Checked with a plan of that day's profile of any year (`Plans.rules_on`),
+    reworded with that day's own."""
+    on = plans.rules_on(plan.programme, region_code, day)
     if on.not_in_force is not None:
         return None  # not in force that day: `ineligible`
     said = (suggestion.verdict, suggestion.amount)
@@ -1435,13 +1436,16 @@ def _on_the_day(
         changed = {**facts, **{c.fact: c.to for c in suggestion.changes}, "as_of": day.isoformat()}
         if decide_verdict(on, changed) == said:
             return suggestion
-        then = plans.decide_under(on, changed, "", region_code, day, lang)
+        then = plans.decide_under(
+            plans.plan(plan.programme, region_code, day), changed, "", region_code, day, lang
+        )
     if then is None or then.verdict != "eligible":
         return None
     if (then.verdict, then.amount) == said:
         return suggestion
     if current is not None and (then.amount is None or then.amount <= current):
         return None  # a higher tier now, but not more than is paid now on that day
+    on = plans.plan(plan.programme, region_code, day)
     return _as_decided_then(plans, on, suggestion, then, facts, as_of, lang, current)
 
 

@@ -15,6 +15,7 @@ from msgspec.structs import replace
 from eligibility.answer import Change, Determination, Suggestion
 from eligibility.determination import determine
 from eligibility.facts import Applicant
+from eligibility.plan import Plans
 from eligibility.policy import PolicyError, bundled_sources, load_policy_set
 from eligibility.programme import PolicySet
 from eligibility.whatif import add_months, apply_changes, birthday, semester_start
@@ -549,3 +550,29 @@ def test_a_suggestion_carries_its_changes_and_basis_apart(policies: PolicySet) -
         assert suggestion.text.startswith(suggestion.changes_text + gives)
         assert suggestion.text.endswith(suggestion.basis_text)
         assert "2027" in suggestion.basis_text and gives not in suggestion.basis_text
+
+
+def test_a_days_rules_are_those_of_any_plan_of_its_profile(policies: PolicySet) -> None:
+    # A suggestion's day is checked under the rules in force then (`whatif._on_the_day`), with
+    # a plan of that day's profile built for any year (`Plans.rules_on`): plans of one profile
+    # differ only in the year their wording names, never in what they decide.
+    plans = Plans(policies)  # its own: no later year's plan built by another test
+    regions = ("140821", "230124", "620823", "451226", "14", None)
+    built = [dt.date(2024, 3, 1), dt.date(2025, 6, 30), dt.date(2026, 2, 20)]
+    later = [dt.date(2027, 4, 1), dt.date(2029, 1, 5), dt.date(2031, 12, 31)]
+    other_years = 0
+    for programme in policies.programmes.values():
+        for region in regions:
+            for day in built:
+                plans.plan(programme, region, day)
+            for day in later:
+                alike = plans.rules_on(programme, region, day)
+                own = plans.plan(programme, region, day)
+                other_years += alike is not own
+                assert (alike.variants, alike.not_in_force, alike.amounts) == (
+                    own.variants,
+                    own.not_in_force,
+                    own.amounts,
+                ), (programme.id, region, day)
+                assert [c.bound for c in alike.criteria] == [c.bound for c in own.criteria]
+    assert other_years  # some days' plans were not built: another year's stood for them
