@@ -36,7 +36,7 @@ How it maps the rule language's semantics onto polars:
   whether each variant's amount equals the own one's, the amount's hinge facts), and the decision
   and wording are made once per distinct signature by `ColumnarProgramme.decision` (the plan's
   `criterion_outcome`, `verdict_of`, `settle_amount`, `missing_facts`) and the plan's criterion
-  results.  They are kept in a table across chunks and joined onto the rows (the verdict, whether
+  results.  They are kept in a table across chunks and each row takes its signature's (the verdict, whether
   the row's own amount stands, reasons, missing facts, warnings); reasons and missing facts are
   categorical columns (each text held once).  A wording that names a fact ("您{person.age}岁…")
   is made with a token for the value, and the values are filled in by polars over the distinct
@@ -101,6 +101,7 @@ CATEGORY = "household.category"
 MONITORING_TYPE = "household.monitoring_type"
 
 _CODE = pl.Int8()  # outcome codes: a byte a row keeps the many intermediate columns small
+_ZERO = pl.lit(0, dtype=pl.Int64)
 # Signatures worded and kept per programme: a register of millions has some tens of thousands.
 _MEMO_SIZE = 200_000
 # The year of `as_of` in a signature: 7 bits from 1970 (to 2097).
@@ -611,36 +612,39 @@ class ColumnarProgramme:
         profile = pl.col(f"__profile.{self.id}").alias("__profile")
         return self.bindings.apply(frame.with_columns(profile))
 
-    def expressions(self) -> list[pl.Expr]:
+    def expressions(self, named: bool = True) -> list[pl.Expr]:
         """Per-row `__<id>.amount` (under the row's own variant: whether it stands is the
         signature's decision), the integer signature `__<id>.key*` and the named facts' values.
 
+        `named=False` (reasons as codes, or none: nothing names a value) leaves out the named
+        facts' values and their bits (read as unknown: `describe` reads them only for text).
         Reads the columns `prepare()` adds, as `ColumnarPolicySet.evaluate` arranges.
         """
         pid = self.id
         # The warnings name the year asked about ("2026年的具体标准还没有核实"): it is part of
         # the signature (a register holds few years).
         year = (pl.col("as_of").dt.year().cast(pl.Int64) - _YEAR_BASE).clip(0, _YEAR_MASK)
-        parts: list[tuple[_Slot, pl.Expr]] = [
-            (self.slots[("profile", 0, "")], pl.col("__profile")),
-            (self.slots[("year", 0, "")], year),
+        parts: list[tuple[_Slot, pl.Expr, bool]] = [
+            (self.slots[("profile", 0, "")], pl.col("__profile"), False),
+            (self.slots[("year", 0, "")], year, False),
         ]
         for i, codes in enumerate(self.raw_codes):
             for v, code in enumerate(codes):
-                parts.append((self.slots[("raw", i, str(v))], code))
+                parts.append((self.slots[("raw", i, str(v))], code, False))
         for i, path, mask in self.hinge_bits:
-            parts.append((self.slots[("hinge", i, path)], mask))
+            parts.append((self.slots[("hinge", i, path)], mask, True))
         for v, same in enumerate(self.agree, start=1):
-            parts.append((self.slots[("agree", v, "")], same))
+            parts.append((self.slots[("agree", v, "")], same, True))
         for path, mask in self.amount_hinges:
-            parts.append((self.slots[("amount", 0, path)], mask))
-        for j, fact in enumerate(self.fact_exprs):
-            parts.append((self.slots[("named", j, "")], fact.is_not_null()))
+            parts.append((self.slots[("amount", 0, path)], mask, True))
+        if named:
+            for j, fact in enumerate(self.fact_exprs):
+                parts.append((self.slots[("named", j, "")], fact.is_not_null(), True))
         keys: list[pl.Expr] = []
         for word in range(self.words):
             terms = [
-                expr.cast(pl.Int64) * (1 << (slot.shift - 63 * word))
-                for slot, expr in parts
+                _term(expr, slot.shift - 63 * word, flag)
+                for slot, expr, flag in parts
                 if slot.shift // 63 == word
             ]
             keys.append(
@@ -649,7 +653,7 @@ class ColumnarProgramme:
                 )
             )
         amount = pl.lit(None, dtype=pl.Int64) if self.amount is None else self.amount
-        facts = [e.alias(f"__{pid}.fact{j}") for j, e in enumerate(self.fact_exprs)]
+        facts = [e.alias(f"__{pid}.fact{j}") for j, e in enumerate(self.fact_exprs) if named]
         return [amount.alias(f"__{pid}.amount"), *keys, *facts]
 
     def signature_columns(self) -> list[str]:
@@ -841,6 +845,14 @@ class ColumnarProgramme:
                 put(place, (UNKNOWN if unknown else NOT_MET) if i == criterion else MET)
         # No named fact known: the legend spells a code out in the criterion's general wording.
         return self.describe(words, lang).reasons or ""
+
+
+def _term(expr: pl.Expr, shift: int, flag: bool) -> pl.Expr:
+    """A signature part at `shift` of its word: a flag (a mask, true or not) as its bit, picked
+    in one step (a cast and a product make two columns of a chunk's height, not one)."""
+    if flag:
+        return pl.when(expr).then(pl.lit(1 << shift, dtype=pl.Int64)).otherwise(_ZERO)
+    return expr.cast(pl.Int64) * (1 << shift) if shift else expr.cast(pl.Int64)
 
 
 def _one_integer(words: Sequence[object]) -> int:
@@ -1178,32 +1190,11 @@ class ColumnarPolicySet:
             with_fact_columns(facts, self.policies)
             .lazy()
             .with_columns(age_in(), *household_status_facts())
-            .drop(WORK_PROVINCE)  # derived only, joined below
+            .drop(WORK_PROVINCE)  # derived only, added below
             .with_row_index("__row")
             .collect()
         )
-        # The profiles, the work scope and the work province depend only on a row's region
-        # codes and date, and a register holds few distinct ones: work each out once per
-        # distinct triple and join them onto the rows.
-        keys = [REGION, "as_of", WORK_REGION]
-        scope, province = work_facts_in()
-        triples = (
-            frame.lazy()
-            .select(keys)
-            .unique()
-            .with_columns(
-                scope.alias("__scope"),
-                province,
-                *(
-                    profile_expr(single.profiles).alias(f"__profile.{single.id}")
-                    for single in self.programmes
-                ),
-            )
-            .collect()
-        )
-        frame = frame.join(
-            triples, on=keys, how="left", nulls_equal=True, maintain_order="left"
-        ).with_columns(pl.coalesce(WORK_SCOPE, "__scope").alias(WORK_SCOPE))
+        frame = self._with_places(frame)
         parts: list[tuple[ColumnarProgramme, pl.LazyFrame]] = []
         split: dict[str, bool] = {}
         for single in self.programmes:
@@ -1219,8 +1210,9 @@ class ColumnarPolicySet:
             parts.append((multi, frame.filter(mask).lazy()))
             split[single.id] = True
         # The programmes' queries are independent: polars runs them in parallel.
+        named = reasons == "text"
         results = pl.collect_all(
-            [c.prepare(lf).select(pl.col("__row"), *c.expressions()) for c, lf in parts]
+            [c.prepare(lf).select(pl.col("__row"), *c.expressions(named)) for c, lf in parts]
         )
         by_programme: dict[str, list[pl.DataFrame]] = {}
         for (compiled, _), result in zip(parts, results, strict=True):
@@ -1234,7 +1226,7 @@ class ColumnarPolicySet:
                 reasons,
             )
             worded = shown["reasons"]
-            if compiled.fact_columns and reasons == "text":
+            if compiled.fact_columns and named:
                 worded = _fill_named_facts(
                     worded, result.select(compiled.named_fact_columns()), compiled, lang
                 )
@@ -1260,6 +1252,63 @@ class ColumnarPolicySet:
             combined = pl.concat(pieces).sort("__row") if split[pid] else pieces[0]
             out.append(combined.drop("__row"))
         return pl.concat(out, how="horizontal")
+
+    def _with_places(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The frame with each programme's profile (`__profile.<id>`), the work scope (as
+        given, else derived) and the work province.
+
+        They depend only on a row's region codes and date, and a register holds few distinct
+        ones: they are worked out over every pair of the distinct values (`profile_expr`,
+        `work_facts_in`) and each row takes its pair's by position, with no join or hashing
+        of the pairs.  Should there be more pairs than rows, each row works them out itself.
+        """
+        homes = frame[REGION].drop_nulls().unique()
+        works = frame[WORK_REGION].drop_nulls().unique()
+        days = frame["as_of"].drop_nulls().unique()
+        # Each value's place among the distinct ones; null last.
+        n_homes, n_works, n_days = homes.len() + 1, works.len() + 1, days.len() + 1
+        if n_homes * max(n_works, n_days) > max(4096, frame.height):
+            scope, province = work_facts_in()
+            return frame.with_columns(
+                pl.coalesce(WORK_SCOPE, scope).alias(WORK_SCOPE),
+                province,
+                *(profile_expr(p.profiles).alias(f"__profile.{p.id}") for p in self.programmes),
+            )
+
+        def place(column: str, values: pl.Series) -> pl.Expr:
+            found = pl.col(column).cast(pl.Enum(values)).to_physical().cast(pl.UInt32)
+            return found.fill_null(values.len())
+
+        def with_null(values: pl.Series) -> pl.Series:
+            return pl.concat([values, pl.Series([None], dtype=values.dtype)])
+
+        # Every (home, date) and every (home, work place), the later one varying fastest.
+        by_day = pl.DataFrame({REGION: with_null(homes)}).join(
+            pl.DataFrame({"as_of": with_null(days)}), how="cross", maintain_order="left_right"
+        )
+        profiles = by_day.select(
+            profile_expr(p.profiles).alias(f"__profile.{p.id}") for p in self.programmes
+        )
+        by_work = pl.DataFrame({REGION: with_null(homes)}).join(
+            pl.DataFrame({WORK_REGION: with_null(works)}),
+            how="cross",
+            maintain_order="left_right",
+        )
+        scope, province = work_facts_in()
+        scopes = by_work.select(scope).to_series()
+        provinces = pl.DataFrame({WORK_REGION: with_null(works)}).select(province).to_series()
+        home, work = place(REGION, homes), place(WORK_REGION, works)
+        day = pl.col("as_of").is_null().cast(pl.UInt32)  # one date (or none): 0, null 1
+        if days.len() > 1:
+            day = pl.col("as_of").replace_strict(
+                days, pl.int_range(days.len(), dtype=pl.UInt32, eager=True), default=days.len()
+            )
+        at_day, at_work = home * n_days + day, home * n_works + work
+        return frame.with_columns(
+            pl.coalesce(WORK_SCOPE, pl.lit(scopes).gather(at_work)).alias(WORK_SCOPE),
+            pl.lit(provinces).gather(work).alias(WORK_PROVINCE),
+            *(pl.lit(profiles[c]).gather(at_day).alias(c) for c in profiles.columns),
+        )
 
     def _multi_of(self, single: ColumnarProgramme) -> ColumnarProgramme:
         """`single`'s programme compiled for rows under all of its profiles' variants."""
@@ -1298,28 +1347,30 @@ class ColumnarPolicySet:
             return _worded_frame([], [], [], [], [], separator)
         key = single_key(keys).alias("__key")
         # The decision and wording of every signature seen so far is kept as a table
-        # (signature, verdict, amount standing, reasons, missing, warnings), and each row joins
-        # it: only signatures new in this chunk are decided in Python, and a register has few
-        # after its first chunks.
+        # (signature, verdict, amount standing, reasons, missing, warnings), and each row takes
+        # its signature's row by position: only signatures new in this chunk are decided in
+        # Python, and a register has few after its first chunks.
         table_id = (id(compiled), lang, missing_as, separator, reasons)
-        distinct = key.unique()
         with self._lock:
             known = self._worded.get(table_id)
-            new = (
-                distinct
-                if known is None
-                else distinct.filter(~distinct.is_in(known["__key"].implode()))
-            )
+            place = None if known is None else _places(key, known["__key"])
+            if place is None:
+                new = key.unique()
+            elif place.null_count():
+                new = key.filter(place.is_null()).unique()
+            else:
+                new = key.clear()
             if new.len():
                 if known is not None and known.height > _MEMO_SIZE:
-                    known, new = None, distinct
+                    known, new = None, key.unique()
                 added = self._worded_rows(
                     keys, key, new, compiled, lang, missing_as, separator, reasons
                 )
                 known = added if known is None else pl.concat([known, added]).rechunk()
                 self._worded[table_id] = known
-        assert known is not None
-        return key.to_frame().join(known, on="__key", how="left", maintain_order="left")
+                place = _places(key, known["__key"])
+        assert known is not None and place is not None
+        return known[place]
 
     def _worded_rows(
         self,
@@ -1430,6 +1481,13 @@ class ColumnarPolicySet:
             schema=dict.fromkeys(["programme", "code", "zh", "en", "where"], pl.String),
             orient="row",
         )
+
+
+def _places(key: pl.Series, known: pl.Series) -> pl.Series:
+    """Each row's signature's place in the kept table's keys `known`, null where it is new."""
+    return key.replace_strict(
+        known, pl.int_range(known.len(), dtype=pl.UInt32, eager=True), default=None
+    )
 
 
 def _fill_named_facts(
