@@ -36,13 +36,13 @@ How it maps the rule language's semantics onto polars:
   whether each variant's amount equals the own one's, the amount's hinge facts), and the decision
   and wording are made once per distinct signature by `ColumnarProgramme.decision` (the plan's
   `criterion_outcome`, `verdict_of`, `settle_amount`, `missing_facts`) and the plan's criterion
-  results.  They are kept in a table across chunks and each row takes its signature's (the verdict, whether
-  the row's own amount stands, reasons, missing facts, warnings); reasons and missing facts are
-  categorical columns (each text held once).  A wording that names a fact ("您{person.age}岁…")
-  is made with a token for the value, and the values are filled in by polars over the distinct
-  (reasons, values) of a chunk, so ages and months do not multiply the signatures.  The
-  warnings depend on the profile and the year of `as_of` only; the year is part of the
-  signature.
+  results.  They are kept in a table across chunks, and each row takes its signature's row by
+  position (the verdict, whether the row's own amount stands, reasons, missing facts, warnings);
+  reasons and missing facts are categorical columns (each text held once).  A wording that
+  names a fact ("您{person.age}岁…") is made with a token for the value, and the values are
+  filled in by polars over the distinct (reasons, values) of a chunk, so ages and months do not
+  multiply the signatures.  The warnings depend on the profile and the year of `as_of` only;
+  the year is part of the signature.
 """
 
 from __future__ import annotations
