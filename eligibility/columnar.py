@@ -498,6 +498,8 @@ class _Decoder:
     hinge_bits: list[tuple[int, int, int, str]]
     agree_bits: list[tuple[int, int]]
     amount_bits: list[tuple[int, int, str]]
+    # Per criterion, (shift, mask) of the bits from its first variant's code to its last's.
+    raw_spans: list[tuple[int, int]]
 
     @classmethod
     def of(cls, compiled: ColumnarProgramme) -> _Decoder:
@@ -507,6 +509,11 @@ class _Decoder:
 
         def bits(place: _Place) -> tuple[int, int]:
             return place[0] * 63 + place[1], place[2]
+
+        def span(places: Sequence[_Place]) -> tuple[int, int]:
+            low = min(bits(p)[0] for p in places)
+            high = max(bits(p)[0] + p[2].bit_length() for p in places)
+            return low, (1 << (high - low)) - 1
 
         raw = [
             [slot(("raw", i, str(v))) for v in range(len(codes))]
@@ -527,6 +534,7 @@ class _Decoder:
             hinge_bits=[(*bits(p), i, path) for p, i, path in hinges],
             agree_bits=[bits(p) for p in agree],
             amount_bits=[(*bits(p), path) for p, path in amount],
+            raw_spans=[span(places) for places in raw],
         )
 
 
@@ -600,6 +608,8 @@ class ColumnarProgramme:
     # The warning codes of rows by (profile, year): what `legend` spells out with the reasons.
     _warning_codes: dict[tuple[int, int], list[str]] = field(default_factory=dict, repr=False)
     _missing: dict[tuple[object, ...], list[str]] = field(default_factory=dict, repr=False)
+    # Per criterion, `criterion_outcome` by its codes' bits (`_Decoder.raw_spans`).
+    _outcomes: list[dict[int, tuple[int, bool]]] = field(default_factory=list, repr=False)
 
     @property
     def id(self) -> str:
@@ -666,6 +676,7 @@ class ColumnarProgramme:
 
     def _reader(self, words: Sequence[object]) -> tuple[_Decoder, Callable[[_Place], int]]:
         if self._decoder is None:
+            self._outcomes = [{} for _ in self.raw_codes]
             self._decoder = _Decoder.of(self)
 
         def read(place: _Place) -> int:
@@ -690,10 +701,18 @@ class ColumnarProgramme:
             )
         if plan.not_in_force is not None:
             return Decision(plan, profile, year, "ineligible", (), False, [])
-        combined = [
-            criterion_outcome([(whole >> shift) & mask for shift, mask in places])
-            for places in decoder.raw_bits
-        ]
+        # A criterion's outcome over the variants, kept by its codes' bits (few patterns).
+        combined: list[tuple[int, bool]] = []
+        for (shift, mask), places, kept in zip(
+            decoder.raw_spans, decoder.raw_bits, self._outcomes, strict=True
+        ):
+            bits = (whole >> shift) & mask
+            outcome = kept.get(bits)
+            if outcome is None:
+                outcome = kept[bits] = criterion_outcome(
+                    [(whole >> at) & width for at, width in places]
+                )
+            combined.append(outcome)
         outcomes = tuple(code for code, _ in combined)
         verdict = verdict_of(outcomes)
         found: list[set[str] | None] = [
@@ -1190,11 +1209,32 @@ class ColumnarPolicySet:
             with_fact_columns(facts, self.policies)
             .lazy()
             .with_columns(age_in(), *household_status_facts())
-            .drop(WORK_PROVINCE)  # derived only, added below
+            .drop(WORK_PROVINCE)  # derived only, joined below
             .with_row_index("__row")
             .collect()
         )
-        frame = self._with_places(frame)
+        # The profiles, the work scope and the work province depend only on a row's region
+        # codes and date, and a register holds few distinct ones: work each out once per
+        # distinct triple and join them onto the rows.
+        keys = [REGION, "as_of", WORK_REGION]
+        scope, province = work_facts_in()
+        triples = (
+            frame.lazy()
+            .select(keys)
+            .unique()
+            .with_columns(
+                scope.alias("__scope"),
+                province,
+                *(
+                    profile_expr(single.profiles).alias(f"__profile.{single.id}")
+                    for single in self.programmes
+                ),
+            )
+            .collect()
+        )
+        frame = frame.join(
+            triples, on=keys, how="left", nulls_equal=True, maintain_order="left"
+        ).with_columns(pl.coalesce(WORK_SCOPE, "__scope").alias(WORK_SCOPE))
         parts: list[tuple[ColumnarProgramme, pl.LazyFrame]] = []
         split: dict[str, bool] = {}
         for single in self.programmes:
@@ -1252,63 +1292,6 @@ class ColumnarPolicySet:
             combined = pl.concat(pieces).sort("__row") if split[pid] else pieces[0]
             out.append(combined.drop("__row"))
         return pl.concat(out, how="horizontal")
-
-    def _with_places(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """The frame with each programme's profile (`__profile.<id>`), the work scope (as
-        given, else derived) and the work province.
-
-        They depend only on a row's region codes and date, and a register holds few distinct
-        ones: they are worked out over every pair of the distinct values (`profile_expr`,
-        `work_facts_in`) and each row takes its pair's by position, with no join or hashing
-        of the pairs.  Should there be more pairs than rows, each row works them out itself.
-        """
-        homes = frame[REGION].drop_nulls().unique()
-        works = frame[WORK_REGION].drop_nulls().unique()
-        days = frame["as_of"].drop_nulls().unique()
-        # Each value's place among the distinct ones; null last.
-        n_homes, n_works, n_days = homes.len() + 1, works.len() + 1, days.len() + 1
-        if n_homes * max(n_works, n_days) > max(4096, frame.height):
-            scope, province = work_facts_in()
-            return frame.with_columns(
-                pl.coalesce(WORK_SCOPE, scope).alias(WORK_SCOPE),
-                province,
-                *(profile_expr(p.profiles).alias(f"__profile.{p.id}") for p in self.programmes),
-            )
-
-        def place(column: str, values: pl.Series) -> pl.Expr:
-            found = pl.col(column).cast(pl.Enum(values)).to_physical().cast(pl.UInt32)
-            return found.fill_null(values.len())
-
-        def with_null(values: pl.Series) -> pl.Series:
-            return pl.concat([values, pl.Series([None], dtype=values.dtype)])
-
-        # Every (home, date) and every (home, work place), the later one varying fastest.
-        by_day = pl.DataFrame({REGION: with_null(homes)}).join(
-            pl.DataFrame({"as_of": with_null(days)}), how="cross", maintain_order="left_right"
-        )
-        profiles = by_day.select(
-            profile_expr(p.profiles).alias(f"__profile.{p.id}") for p in self.programmes
-        )
-        by_work = pl.DataFrame({REGION: with_null(homes)}).join(
-            pl.DataFrame({WORK_REGION: with_null(works)}),
-            how="cross",
-            maintain_order="left_right",
-        )
-        scope, province = work_facts_in()
-        scopes = by_work.select(scope).to_series()
-        provinces = pl.DataFrame({WORK_REGION: with_null(works)}).select(province).to_series()
-        home, work = place(REGION, homes), place(WORK_REGION, works)
-        day = pl.col("as_of").is_null().cast(pl.UInt32)  # one date (or none): 0, null 1
-        if days.len() > 1:
-            day = pl.col("as_of").replace_strict(
-                days, pl.int_range(days.len(), dtype=pl.UInt32, eager=True), default=days.len()
-            )
-        at_day, at_work = home * n_days + day, home * n_works + work
-        return frame.with_columns(
-            pl.coalesce(WORK_SCOPE, pl.lit(scopes).gather(at_work)).alias(WORK_SCOPE),
-            pl.lit(provinces).gather(work).alias(WORK_PROVINCE),
-            *(pl.lit(profiles[c]).gather(at_day).alias(c) for c in profiles.columns),
-        )
 
     def _multi_of(self, single: ColumnarProgramme) -> ColumnarProgramme:
         """`single`'s programme compiled for rows under all of its profiles' variants."""
