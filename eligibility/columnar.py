@@ -500,6 +500,9 @@ class _Decoder:
     amount_bits: list[tuple[int, int, str]]
     # Per criterion, (shift, mask) of the bits from its first variant's code to its last's.
     raw_spans: list[tuple[int, int]]
+    # Per criterion, its hinge bits as (shift, mask, fact), and (shift, mask) of them all.
+    hinges_of: list[list[tuple[int, int, str]]]
+    hinge_spans: list[tuple[int, int]]
 
     @classmethod
     def of(cls, compiled: ColumnarProgramme) -> _Decoder:
@@ -511,6 +514,8 @@ class _Decoder:
             return place[0] * 63 + place[1], place[2]
 
         def span(places: Sequence[_Place]) -> tuple[int, int]:
+            if not places:
+                return 0, 0
             low = min(bits(p)[0] for p in places)
             high = max(bits(p)[0] + p[2].bit_length() for p in places)
             return low, (1 << (high - low)) - 1
@@ -535,6 +540,13 @@ class _Decoder:
             agree_bits=[bits(p) for p in agree],
             amount_bits=[(*bits(p), path) for p, path in amount],
             raw_spans=[span(places) for places in raw],
+            hinges_of=[
+                [(*bits(p), path) for p, i, path in hinges if i == index]
+                for index in range(len(raw))
+            ],
+            hinge_spans=[
+                span([p for p, i, _ in hinges if i == index]) for index in range(len(raw))
+            ],
         )
 
 
@@ -610,6 +622,11 @@ class ColumnarProgramme:
     _missing: dict[tuple[object, ...], list[str]] = field(default_factory=dict, repr=False)
     # Per criterion, `criterion_outcome` by its codes' bits (`_Decoder.raw_spans`).
     _outcomes: list[dict[int, tuple[int, bool]]] = field(default_factory=list, repr=False)
+    # Per criterion, the facts an unknown outcome hinges on by its hinge bits and whether the
+    # variants disagree (`_Decoder.hinge_spans`).
+    _hinge_sets: list[dict[tuple[int, bool], frozenset[str]]] = field(
+        default_factory=list, repr=False
+    )
 
     @property
     def id(self) -> str:
@@ -677,6 +694,7 @@ class ColumnarProgramme:
     def _reader(self, words: Sequence[object]) -> tuple[_Decoder, Callable[[_Place], int]]:
         if self._decoder is None:
             self._outcomes = [{} for _ in self.raw_codes]
+            self._hinge_sets = [{} for _ in self.raw_codes]
             self._decoder = _Decoder.of(self)
 
         def read(place: _Place) -> int:
@@ -713,17 +731,26 @@ class ColumnarProgramme:
                     [(whole >> at) & width for at, width in places]
                 )
             combined.append(outcome)
-        outcomes = tuple(code for code, _ in combined)
+        outcomes = tuple([code for code, _ in combined])
         verdict = verdict_of(outcomes)
-        found: list[set[str] | None] = [
-            ({REGION} if disagree else set()) if code == UNKNOWN else None
-            for code, disagree in combined
-        ]
-        for shift, mask, i, path in decoder.hinge_bits:
-            hinged = found[i]
-            if hinged is not None and (whole >> shift) & mask:
-                hinged.add(path)
-        hinges = tuple(None if h is None else frozenset(h) for h in found)
+        # An unknown criterion hinges on the facts whose bits are set (and on the region when
+        # the variants disagree), kept by its hinge bits; a known one on nothing.
+        found: list[frozenset[str] | None] = []
+        for i, (code, disagree) in enumerate(combined):
+            if code != UNKNOWN:
+                found.append(None)
+                continue
+            shift, mask = decoder.hinge_spans[i]
+            hinge_key = ((whole >> shift) & mask, disagree)
+            hinged = self._hinge_sets[i].get(hinge_key)
+            if hinged is None:
+                paths = {REGION} if disagree else set()
+                for at, width, path in decoder.hinges_of[i]:
+                    if (whole >> at) & width:
+                        paths.add(path)
+                hinged = self._hinge_sets[i][hinge_key] = frozenset(paths)
+            found.append(hinged)
+        hinges = tuple(found)
         stands, amount_hinges = False, frozenset[str]()
         if self.amount is not None and weighs_amount(verdict):
             stands, amount_hinges = settle_amount(
@@ -1386,17 +1413,24 @@ class ColumnarPolicySet:
         # Warnings are whole sentences, one per line of the cell: run together ("…为准。2026年起…")
         # they read as one (review9 F13).  As codes, they are separated as the reasons' are.
         sentences = " " if reasons == "codes" else "\n"
+        # The missing facts as shown, by the facts: signatures share a few hundred lists.
+        shown_missing: dict[tuple[str, ...], object] = {}
         for words in signatures:
             described = compiled.describe(words, lang, reasons)
-            said = described.reasons
             missing, warnings = described.missing, described.warnings
-            shown = missing
-            if missing_as == "label":
-                shown = [self._labels[p].in_(lang) for p in missing]
+            paths = tuple(missing)
+            shown = shown_missing.get(paths)
+            if shown is None:
+                labels = missing
+                if missing_as == "label":
+                    labels = [self._labels[p].in_(lang) for p in missing]
+                shown = labels if separator is None else (separator.join(labels) or None)
+                if separator is not None:
+                    shown_missing[paths] = shown
             verdicts.append(described.decision.verdict)
             stands.append(described.decision.amount_stands)
-            reasons_list.append(said)
-            missing_list.append(shown if separator is None else (separator.join(shown) or None))
+            reasons_list.append(described.reasons)
+            missing_list.append(shown)
             warnings_list.append(
                 warnings if separator is None else (sentences.join(warnings) or None)
             )
