@@ -1380,7 +1380,7 @@ class ColumnarPolicySet:
                 self._worded[table_id] = known
                 place = _places(key, known["__key"])
         assert known is not None and place is not None
-        return known[place]
+        return known.drop("__key")[place]
 
     def _worded_rows(
         self,
