@@ -71,6 +71,7 @@ from eligibility.plan import (
     R,
     Rung,
     amount_ladder,
+    asks_hinges,
     criterion_ladder,
     criterion_outcome,
     missing_facts,
@@ -500,6 +501,8 @@ class _Decoder:
     amount_bits: list[tuple[int, int, str]]
     # Per criterion, (shift, mask) of the bits from its first variant's code to its last's.
     raw_spans: list[tuple[int, int]]
+    # The bits of the profile, the year and every raw code: all below the first hinge bit.
+    outcome_mask: int
     # Per criterion, its hinge bits as (shift, mask, fact), and (shift, mask) of them all.
     hinges_of: list[list[tuple[int, int, str]]]
     hinge_spans: list[tuple[int, int]]
@@ -524,6 +527,11 @@ class _Decoder:
             [slot(("raw", i, str(v))) for v in range(len(codes))]
             for i, codes in enumerate(compiled.raw_codes)
         ]
+        outcome_places = [
+            slot(("profile", 0, "")),
+            slot(("year", 0, "")),
+            *(p for places in raw for p in places),
+        ]
         hinges = [(slot(("hinge", i, path)), i, path) for i, path, _ in compiled.hinge_bits]
         agree = [slot(("agree", v, "")) for v in range(1, len(compiled.agree) + 1)]
         amount = [(slot(("amount", 0, path)), path) for path, _ in compiled.amount_hinges]
@@ -540,6 +548,7 @@ class _Decoder:
             agree_bits=[bits(p) for p in agree],
             amount_bits=[(*bits(p), path) for p, path in amount],
             raw_spans=[span(places) for places in raw],
+            outcome_mask=(1 << max(bits(p)[0] + p[2].bit_length() for p in outcome_places)) - 1,
             hinges_of=[
                 [(*bits(p), path) for p, i, path in hinges if i == index]
                 for index in range(len(raw))
@@ -622,6 +631,9 @@ class ColumnarProgramme:
     _missing: dict[tuple[object, ...], list[str]] = field(default_factory=dict, repr=False)
     # Per criterion, `criterion_outcome` by its codes' bits (`_Decoder.raw_spans`).
     _outcomes: list[dict[int, tuple[int, bool]]] = field(default_factory=list, repr=False)
+    # What `describe` gives without worded reasons, by the profile, year and raw codes' bits
+    # (`_Decoder.outcome_mask`), language and reasons, for answers that read nothing else.
+    _settled: dict[tuple[int, str, str], Described] = field(default_factory=dict, repr=False)
     # Per criterion, the facts an unknown outcome hinges on by its hinge bits and whether the
     # variants disagree (`_Decoder.hinge_spans`).
     _hinge_sets: list[dict[tuple[int, bool], frozenset[str]]] = field(
@@ -773,16 +785,23 @@ class ColumnarProgramme:
         """A signature's decision with its reasons (worded, as `codes`, or none), missing facts
         and warnings in `lang`."""
         decoder, read = self._reader(words)
+        if reasons != "text":
+            # Without worded reasons, an answer whose verdict asks no hinge and weighs no
+            # amount (`asks_hinges`, `weighs_amount`) reads only the profile, the year and the
+            # raw codes: signatures that share them share it (most of a register's are so).
+            settled_key = (_one_integer(words) & decoder.outcome_mask, lang, reasons)
+            described = self._settled.get(settled_key)
+            if described is None:
+                described = self._unworded(self.decision(words), lang, reasons)
+                verdict = described.decision.verdict
+                if described.decision.plan.not_in_force is not None or not (
+                    asks_hinges(verdict) or (self.amount is not None and weighs_amount(verdict))
+                ):
+                    self._settled[settled_key] = described
+            return described
         decision = self.decision(words)
         plan = decision.plan
-        if reasons == "codes":
-            # The warnings as codes too, spelled out in the legend with the reasons' codes.
-            return Described(
-                decision, self.codes(decision), decision.missing, self.warning_codes(decision)
-            )
         warnings = list(plan.warnings[lang])
-        if reasons != "text":
-            return Described(decision, None, decision.missing, warnings)
         if plan.not_in_force is not None:
             # As the row back-end: one reason, nothing missing.
             return Described(
@@ -807,6 +826,15 @@ class ColumnarProgramme:
                 worded.append(said)
         joined = ("；" if lang == "zh" else "; ").join(worded) if worded else None
         return Described(decision, joined, decision.missing, warnings)
+
+    def _unworded(self, decision: Decision, lang: Lang, reasons: Reasons) -> Described:
+        """A decision shown with its reasons as codes, or without reasons (`describe`)."""
+        if reasons == "codes":
+            # The warnings as codes too, spelled out in the legend with the reasons' codes.
+            return Described(
+                decision, self.codes(decision), decision.missing, self.warning_codes(decision)
+            )
+        return Described(decision, None, decision.missing, list(decision.plan.warnings[lang]))
 
     def _named_facts(self, index: int) -> tuple[str, ...]:
         """The facts criterion `index` names in its not-met or unknown wording, in order."""
