@@ -36,13 +36,13 @@ How it maps the rule language's semantics onto polars:
   whether each variant's amount equals the own one's, the amount's hinge facts), and the decision
   and wording are made once per distinct signature by `ColumnarProgramme.decision` (the plan's
   `criterion_outcome`, `verdict_of`, `settle_amount`, `missing_facts`) and the plan's criterion
-  results.  They are kept in a table across chunks and joined onto the rows (the verdict, whether
-  the row's own amount stands, reasons, missing facts, warnings); reasons and missing facts are
-  categorical columns (each text held once).  A wording that names a fact ("您{person.age}岁…")
-  is made with a token for the value, and the values are filled in by polars over the distinct
-  (reasons, values) of a chunk, so ages and months do not multiply the signatures.  The
-  warnings depend on the profile and the year of `as_of` only; the year is part of the
-  signature.
+  results.  They are kept in a table across chunks, and each row takes its signature's row by
+  position (the verdict, whether the row's own amount stands, reasons, missing facts, warnings);
+  reasons and missing facts are categorical columns (each text held once).  A wording that
+  names a fact ("您{person.age}岁…") is made with a token for the value, and the values are
+  filled in by polars over the distinct (reasons, values) of a chunk, so ages and months do not
+  multiply the signatures.  The warnings depend on the profile and the year of `as_of` only;
+  the year is part of the signature.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ from eligibility.plan import (
     R,
     Rung,
     amount_ladder,
+    asks_hinges,
     criterion_ladder,
     criterion_outcome,
     missing_facts,
@@ -101,6 +102,7 @@ CATEGORY = "household.category"
 MONITORING_TYPE = "household.monitoring_type"
 
 _CODE = pl.Int8()  # outcome codes: a byte a row keeps the many intermediate columns small
+_ZERO = pl.lit(0, dtype=pl.Int64)
 # Signatures worded and kept per programme: a register of millions has some tens of thousands.
 _MEMO_SIZE = 200_000
 # The year of `as_of` in a signature: 7 bits from 1970 (to 2097).
@@ -497,6 +499,13 @@ class _Decoder:
     hinge_bits: list[tuple[int, int, int, str]]
     agree_bits: list[tuple[int, int]]
     amount_bits: list[tuple[int, int, str]]
+    # Per criterion, (shift, mask) of the bits from its first variant's code to its last's.
+    raw_spans: list[tuple[int, int]]
+    # The bits of the profile, the year and every raw code: all below the first hinge bit.
+    outcome_mask: int
+    # Per criterion, its hinge bits as (shift, mask, fact), and (shift, mask) of them all.
+    hinges_of: list[list[tuple[int, int, str]]]
+    hinge_spans: list[tuple[int, int]]
 
     @classmethod
     def of(cls, compiled: ColumnarProgramme) -> _Decoder:
@@ -507,9 +516,21 @@ class _Decoder:
         def bits(place: _Place) -> tuple[int, int]:
             return place[0] * 63 + place[1], place[2]
 
+        def span(places: Sequence[_Place]) -> tuple[int, int]:
+            if not places:
+                return 0, 0
+            low = min(bits(p)[0] for p in places)
+            high = max(bits(p)[0] + p[2].bit_length() for p in places)
+            return low, (1 << (high - low)) - 1
+
         raw = [
             [slot(("raw", i, str(v))) for v in range(len(codes))]
             for i, codes in enumerate(compiled.raw_codes)
+        ]
+        outcome_places = [
+            slot(("profile", 0, "")),
+            slot(("year", 0, "")),
+            *(p for places in raw for p in places),
         ]
         hinges = [(slot(("hinge", i, path)), i, path) for i, path, _ in compiled.hinge_bits]
         agree = [slot(("agree", v, "")) for v in range(1, len(compiled.agree) + 1)]
@@ -526,6 +547,15 @@ class _Decoder:
             hinge_bits=[(*bits(p), i, path) for p, i, path in hinges],
             agree_bits=[bits(p) for p in agree],
             amount_bits=[(*bits(p), path) for p, path in amount],
+            raw_spans=[span(places) for places in raw],
+            outcome_mask=(1 << max(bits(p)[0] + p[2].bit_length() for p in outcome_places)) - 1,
+            hinges_of=[
+                [(*bits(p), path) for p, i, path in hinges if i == index]
+                for index in range(len(raw))
+            ],
+            hinge_spans=[
+                span([p for p, i, _ in hinges if i == index]) for index in range(len(raw))
+            ],
         )
 
 
@@ -599,6 +629,16 @@ class ColumnarProgramme:
     # The warning codes of rows by (profile, year): what `legend` spells out with the reasons.
     _warning_codes: dict[tuple[int, int], list[str]] = field(default_factory=dict, repr=False)
     _missing: dict[tuple[object, ...], list[str]] = field(default_factory=dict, repr=False)
+    # Per criterion, `criterion_outcome` by its codes' bits (`_Decoder.raw_spans`).
+    _outcomes: list[dict[int, tuple[int, bool]]] = field(default_factory=list, repr=False)
+    # What `describe` gives without worded reasons, by the profile, year and raw codes' bits
+    # (`_Decoder.outcome_mask`), language and reasons, for answers that read nothing else.
+    _settled: dict[tuple[int, str, str], Described] = field(default_factory=dict, repr=False)
+    # Per criterion, the facts an unknown outcome hinges on by its hinge bits and whether the
+    # variants disagree (`_Decoder.hinge_spans`).
+    _hinge_sets: list[dict[tuple[int, bool], frozenset[str]]] = field(
+        default_factory=list, repr=False
+    )
 
     @property
     def id(self) -> str:
@@ -611,36 +651,39 @@ class ColumnarProgramme:
         profile = pl.col(f"__profile.{self.id}").alias("__profile")
         return self.bindings.apply(frame.with_columns(profile))
 
-    def expressions(self) -> list[pl.Expr]:
+    def expressions(self, named: bool = True) -> list[pl.Expr]:
         """Per-row `__<id>.amount` (under the row's own variant: whether it stands is the
         signature's decision), the integer signature `__<id>.key*` and the named facts' values.
 
+        `named=False` (reasons as codes, or none: nothing names a value) leaves out the named
+        facts' values and their bits (read as unknown: `describe` reads them only for text).
         Reads the columns `prepare()` adds, as `ColumnarPolicySet.evaluate` arranges.
         """
         pid = self.id
         # The warnings name the year asked about ("2026年的具体标准还没有核实"): it is part of
         # the signature (a register holds few years).
         year = (pl.col("as_of").dt.year().cast(pl.Int64) - _YEAR_BASE).clip(0, _YEAR_MASK)
-        parts: list[tuple[_Slot, pl.Expr]] = [
-            (self.slots[("profile", 0, "")], pl.col("__profile")),
-            (self.slots[("year", 0, "")], year),
+        parts: list[tuple[_Slot, pl.Expr, bool]] = [
+            (self.slots[("profile", 0, "")], pl.col("__profile"), False),
+            (self.slots[("year", 0, "")], year, False),
         ]
         for i, codes in enumerate(self.raw_codes):
             for v, code in enumerate(codes):
-                parts.append((self.slots[("raw", i, str(v))], code))
+                parts.append((self.slots[("raw", i, str(v))], code, False))
         for i, path, mask in self.hinge_bits:
-            parts.append((self.slots[("hinge", i, path)], mask))
+            parts.append((self.slots[("hinge", i, path)], mask, True))
         for v, same in enumerate(self.agree, start=1):
-            parts.append((self.slots[("agree", v, "")], same))
+            parts.append((self.slots[("agree", v, "")], same, True))
         for path, mask in self.amount_hinges:
-            parts.append((self.slots[("amount", 0, path)], mask))
-        for j, fact in enumerate(self.fact_exprs):
-            parts.append((self.slots[("named", j, "")], fact.is_not_null()))
+            parts.append((self.slots[("amount", 0, path)], mask, True))
+        if named:
+            for j, fact in enumerate(self.fact_exprs):
+                parts.append((self.slots[("named", j, "")], fact.is_not_null(), True))
         keys: list[pl.Expr] = []
         for word in range(self.words):
             terms = [
-                expr.cast(pl.Int64) * (1 << (slot.shift - 63 * word))
-                for slot, expr in parts
+                _term(expr, slot.shift - 63 * word, flag)
+                for slot, expr, flag in parts
                 if slot.shift // 63 == word
             ]
             keys.append(
@@ -649,7 +692,7 @@ class ColumnarProgramme:
                 )
             )
         amount = pl.lit(None, dtype=pl.Int64) if self.amount is None else self.amount
-        facts = [e.alias(f"__{pid}.fact{j}") for j, e in enumerate(self.fact_exprs)]
+        facts = [e.alias(f"__{pid}.fact{j}") for j, e in enumerate(self.fact_exprs) if named]
         return [amount.alias(f"__{pid}.amount"), *keys, *facts]
 
     def signature_columns(self) -> list[str]:
@@ -662,6 +705,8 @@ class ColumnarProgramme:
 
     def _reader(self, words: Sequence[object]) -> tuple[_Decoder, Callable[[_Place], int]]:
         if self._decoder is None:
+            self._outcomes = [{} for _ in self.raw_codes]
+            self._hinge_sets = [{} for _ in self.raw_codes]
             self._decoder = _Decoder.of(self)
 
         def read(place: _Place) -> int:
@@ -686,21 +731,38 @@ class ColumnarProgramme:
             )
         if plan.not_in_force is not None:
             return Decision(plan, profile, year, "ineligible", (), False, [])
-        combined = [
-            criterion_outcome([(whole >> shift) & mask for shift, mask in places])
-            for places in decoder.raw_bits
-        ]
-        outcomes = tuple(code for code, _ in combined)
+        # A criterion's outcome over the variants, kept by its codes' bits (few patterns).
+        combined: list[tuple[int, bool]] = []
+        for (shift, mask), places, kept in zip(
+            decoder.raw_spans, decoder.raw_bits, self._outcomes, strict=True
+        ):
+            bits = (whole >> shift) & mask
+            outcome = kept.get(bits)
+            if outcome is None:
+                outcome = kept[bits] = criterion_outcome(
+                    [(whole >> at) & width for at, width in places]
+                )
+            combined.append(outcome)
+        outcomes = tuple([code for code, _ in combined])
         verdict = verdict_of(outcomes)
-        found: list[set[str] | None] = [
-            ({REGION} if disagree else set()) if code == UNKNOWN else None
-            for code, disagree in combined
-        ]
-        for shift, mask, i, path in decoder.hinge_bits:
-            hinged = found[i]
-            if hinged is not None and (whole >> shift) & mask:
-                hinged.add(path)
-        hinges = tuple(None if h is None else frozenset(h) for h in found)
+        # An unknown criterion hinges on the facts whose bits are set (and on the region when
+        # the variants disagree), kept by its hinge bits; a known one on nothing.
+        found: list[frozenset[str] | None] = []
+        for i, (code, disagree) in enumerate(combined):
+            if code != UNKNOWN:
+                found.append(None)
+                continue
+            shift, mask = decoder.hinge_spans[i]
+            hinge_key = ((whole >> shift) & mask, disagree)
+            hinged = self._hinge_sets[i].get(hinge_key)
+            if hinged is None:
+                paths = {REGION} if disagree else set()
+                for at, width, path in decoder.hinges_of[i]:
+                    if (whole >> at) & width:
+                        paths.add(path)
+                hinged = self._hinge_sets[i][hinge_key] = frozenset(paths)
+            found.append(hinged)
+        hinges = tuple(found)
         stands, amount_hinges = False, frozenset[str]()
         if self.amount is not None and weighs_amount(verdict):
             stands, amount_hinges = settle_amount(
@@ -723,16 +785,23 @@ class ColumnarProgramme:
         """A signature's decision with its reasons (worded, as `codes`, or none), missing facts
         and warnings in `lang`."""
         decoder, read = self._reader(words)
+        if reasons != "text":
+            # Without worded reasons, an answer whose verdict asks no hinge and weighs no
+            # amount (`asks_hinges`, `weighs_amount`) reads only the profile, the year and the
+            # raw codes: signatures that share them share it (most of a register's are so).
+            settled_key = (_one_integer(words) & decoder.outcome_mask, lang, reasons)
+            described = self._settled.get(settled_key)
+            if described is None:
+                described = self._unworded(self.decision(words), lang, reasons)
+                verdict = described.decision.verdict
+                if described.decision.plan.not_in_force is not None or not (
+                    asks_hinges(verdict) or (self.amount is not None and weighs_amount(verdict))
+                ):
+                    self._settled[settled_key] = described
+            return described
         decision = self.decision(words)
         plan = decision.plan
-        if reasons == "codes":
-            # The warnings as codes too, spelled out in the legend with the reasons' codes.
-            return Described(
-                decision, self.codes(decision), decision.missing, self.warning_codes(decision)
-            )
         warnings = list(plan.warnings[lang])
-        if reasons != "text":
-            return Described(decision, None, decision.missing, warnings)
         if plan.not_in_force is not None:
             # As the row back-end: one reason, nothing missing.
             return Described(
@@ -757,6 +826,15 @@ class ColumnarProgramme:
                 worded.append(said)
         joined = ("；" if lang == "zh" else "; ").join(worded) if worded else None
         return Described(decision, joined, decision.missing, warnings)
+
+    def _unworded(self, decision: Decision, lang: Lang, reasons: Reasons) -> Described:
+        """A decision shown with its reasons as codes, or without reasons (`describe`)."""
+        if reasons == "codes":
+            # The warnings as codes too, spelled out in the legend with the reasons' codes.
+            return Described(
+                decision, self.codes(decision), decision.missing, self.warning_codes(decision)
+            )
+        return Described(decision, None, decision.missing, list(decision.plan.warnings[lang]))
 
     def _named_facts(self, index: int) -> tuple[str, ...]:
         """The facts criterion `index` names in its not-met or unknown wording, in order."""
@@ -841,6 +919,14 @@ class ColumnarProgramme:
                 put(place, (UNKNOWN if unknown else NOT_MET) if i == criterion else MET)
         # No named fact known: the legend spells a code out in the criterion's general wording.
         return self.describe(words, lang).reasons or ""
+
+
+def _term(expr: pl.Expr, shift: int, flag: bool) -> pl.Expr:
+    """A signature part at `shift` of its word: a flag (a mask, true or not) as its bit, picked
+    in one step (a cast and a product make two columns of a chunk's height, not one)."""
+    if flag:
+        return pl.when(expr).then(pl.lit(1 << shift, dtype=pl.Int64)).otherwise(_ZERO)
+    return expr.cast(pl.Int64) * (1 << shift) if shift else expr.cast(pl.Int64)
 
 
 def _one_integer(words: Sequence[object]) -> int:
@@ -1219,8 +1305,9 @@ class ColumnarPolicySet:
             parts.append((multi, frame.filter(mask).lazy()))
             split[single.id] = True
         # The programmes' queries are independent: polars runs them in parallel.
+        named = reasons == "text"
         results = pl.collect_all(
-            [c.prepare(lf).select(pl.col("__row"), *c.expressions()) for c, lf in parts]
+            [c.prepare(lf).select(pl.col("__row"), *c.expressions(named)) for c, lf in parts]
         )
         by_programme: dict[str, list[pl.DataFrame]] = {}
         for (compiled, _), result in zip(parts, results, strict=True):
@@ -1234,7 +1321,7 @@ class ColumnarPolicySet:
                 reasons,
             )
             worded = shown["reasons"]
-            if compiled.fact_columns and reasons == "text":
+            if compiled.fact_columns and named:
                 worded = _fill_named_facts(
                     worded, result.select(compiled.named_fact_columns()), compiled, lang
                 )
@@ -1298,28 +1385,30 @@ class ColumnarPolicySet:
             return _worded_frame([], [], [], [], [], separator)
         key = single_key(keys).alias("__key")
         # The decision and wording of every signature seen so far is kept as a table
-        # (signature, verdict, amount standing, reasons, missing, warnings), and each row joins
-        # it: only signatures new in this chunk are decided in Python, and a register has few
-        # after its first chunks.
+        # (signature, verdict, amount standing, reasons, missing, warnings), and each row takes
+        # its signature's row by position: only signatures new in this chunk are decided in
+        # Python, and a register has few after its first chunks.
         table_id = (id(compiled), lang, missing_as, separator, reasons)
-        distinct = key.unique()
         with self._lock:
             known = self._worded.get(table_id)
-            new = (
-                distinct
-                if known is None
-                else distinct.filter(~distinct.is_in(known["__key"].implode()))
-            )
+            place = None if known is None else _places(key, known["__key"])
+            if place is None:
+                new = key.unique()
+            elif place.null_count():
+                new = key.filter(place.is_null()).unique()
+            else:
+                new = key.clear()
             if new.len():
                 if known is not None and known.height > _MEMO_SIZE:
-                    known, new = None, distinct
+                    known, new = None, key.unique()
                 added = self._worded_rows(
                     keys, key, new, compiled, lang, missing_as, separator, reasons
                 )
                 known = added if known is None else pl.concat([known, added]).rechunk()
                 self._worded[table_id] = known
-        assert known is not None
-        return key.to_frame().join(known, on="__key", how="left", maintain_order="left")
+                place = _places(key, known["__key"])
+        assert known is not None and place is not None
+        return known.drop("__key")[place]
 
     def _worded_rows(
         self,
@@ -1352,17 +1441,24 @@ class ColumnarPolicySet:
         # Warnings are whole sentences, one per line of the cell: run together ("…为准。2026年起…")
         # they read as one (review9 F13).  As codes, they are separated as the reasons' are.
         sentences = " " if reasons == "codes" else "\n"
+        # The missing facts as shown, by the facts: signatures share a few hundred lists.
+        shown_missing: dict[tuple[str, ...], object] = {}
         for words in signatures:
             described = compiled.describe(words, lang, reasons)
-            said = described.reasons
             missing, warnings = described.missing, described.warnings
-            shown = missing
-            if missing_as == "label":
-                shown = [self._labels[p].in_(lang) for p in missing]
+            paths = tuple(missing)
+            shown = shown_missing.get(paths)
+            if shown is None:
+                labels = missing
+                if missing_as == "label":
+                    labels = [self._labels[p].in_(lang) for p in missing]
+                shown = labels if separator is None else (separator.join(labels) or None)
+                if separator is not None:
+                    shown_missing[paths] = shown
             verdicts.append(described.decision.verdict)
             stands.append(described.decision.amount_stands)
-            reasons_list.append(said)
-            missing_list.append(shown if separator is None else (separator.join(shown) or None))
+            reasons_list.append(described.reasons)
+            missing_list.append(shown)
             warnings_list.append(
                 warnings if separator is None else (sentences.join(warnings) or None)
             )
@@ -1430,6 +1526,13 @@ class ColumnarPolicySet:
             schema=dict.fromkeys(["programme", "code", "zh", "en", "where"], pl.String),
             orient="row",
         )
+
+
+def _places(key: pl.Series, known: pl.Series) -> pl.Series:
+    """Each row's signature's place in the kept table's keys `known`, null where it is new."""
+    return key.replace_strict(
+        known, pl.int_range(known.len(), dtype=pl.UInt32, eager=True), default=None
+    )
 
 
 def _fill_named_facts(
