@@ -290,7 +290,9 @@ class Profiles:
             | {r for s in steps for r in s.regions}
         )
         exact = tuple(sorted(regions | {r[:n] for r in regions for n in (2, 4) if n < len(r)}))
-        prefixed = tuple(sorted(regions, key=len, reverse=True))
+        # Longest first; codes of one length by code, so profile ids (and a batch legend's
+        # order) do not follow the string hashing of a set.
+        prefixed = tuple(sorted(regions, key=lambda code: (-len(code), code)))
         confirmed = [policy.confirmed_until, *policy.confirmed_until_by_region.values()]
         dates = tuple(
             sorted(

@@ -97,3 +97,31 @@ def test_plans_kept_are_bounded_and_answers_stay_right(monkeypatch: pytest.Monke
             msgspec.convert({**facts, "as_of": f"{year}-06-01"}, Applicant), load_bundled()
         )
         assert found == fresh, year
+
+
+def test_profile_ids_do_not_follow_string_hashing() -> None:
+    """A batch legend lists where a wording applies in profile order: two processes with other
+    hash seeds must number the programmes' profiles alike (a set's order once decided it)."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from eligibility.plan import Profiles\n"
+        "from eligibility.policy import load_bundled\n"
+        "p = load_bundled()\n"
+        "for programme in p.programmes.values():\n"
+        "    s = Profiles.of(programme)\n"
+        "    print(programme.id, [s.where(i) for i in range(len(s))])\n"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(seen) == 1
