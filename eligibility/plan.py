@@ -513,7 +513,6 @@ class AnswerParts:
     amounts: dict[tuple[object, ...], tuple[int | None, str | None, frozenset[str]]] = field(
         default_factory=dict
     )
-    missing: dict[tuple[object, ...], tuple[MissingFact, ...]] = field(default_factory=dict)
     requests: dict[tuple[object, ...], tuple[MissingFact, ...]] = field(default_factory=dict)
     steps: dict[tuple[object, ...], tuple[tuple[str, ...], tuple[str, ...]]] = field(
         default_factory=dict
@@ -523,7 +522,6 @@ class AnswerParts:
         kept: tuple[Mapping[tuple[object, ...], object], ...] = (
             self.criteria,
             self.amounts,
-            self.missing,
             self.requests,
             self.steps,
         )
@@ -531,7 +529,7 @@ class AnswerParts:
 
     def clear(self) -> None:
         """Forget them all (a bound on memory; they are remade as needed)."""
-        for kept in (self.criteria, self.amounts, self.missing, self.requests, self.steps):
+        for kept in (self.criteria, self.amounts, self.requests, self.steps):
             kept.clear()
 
 
@@ -595,6 +593,12 @@ class ProgrammePlan:
     # Answers already assembled, by language and everything they depend on (the `Key`, see
     # `Plans.decide`), and their parts by what each part depends on: most applicants share them.
     answers: dict[Lang, dict[Key, Determination]] = field(
+        default_factory=lambda: {lang: {} for lang in LANGS}, repr=False
+    )
+    # The same where the wording names the applicant's values, as `plans_function` keeps
+    # them: by language and the key but for those values, then by the values (answers that
+    # differ only there differ only in those criteria's results).
+    named_answers: dict[Lang, dict[Key, dict[Key, Determination]]] = field(
         default_factory=lambda: {lang: {} for lang in LANGS}, repr=False
     )
     parts: AnswerParts = field(default_factory=lambda: AnswerParts(), repr=False)
@@ -1284,14 +1288,20 @@ def plans_function(
     plans: Sequence[ProgrammePlan],
     answer: Callable[[ProgrammePlan, Key, Mapping[str, object], Lang], Determination],
     not_in_force: Callable[[ProgrammePlan, dt.date, str, str | None, dt.date, Lang], Determination],
+    named: Callable[
+        [ProgrammePlan, Key, Key, Mapping[Key, Determination], Mapping[str, object], Lang],
+        Determination,
+    ],
 ) -> Decide | None:
     """One generated function deciding several plans for one applicant, as `Plans.decide_plans`
     does plan by plan: each plan's key code (`_key_code`, with each fact read once for all),
     its answer looked up (`answer` making one not seen), and the answer for who and when.
-    None if a plan's hinges would not get the bits of its own `Decision` (then the plans are
-    decided one by one)."""
+    Where a plan's wording names the applicant's values, its answers are kept by the rest of
+    the key, then by those values (`ProgrammePlan.named_answers`; `named` making an answer for
+    values not seen).  None if a plan's hinges would not get the bits of its own `Decision`
+    (then the plans are decided one by one)."""
     emitter = rules.Emitter(bits=True)
-    emitter.names.update(replace=replace, answer=answer, not_in_force=not_in_force)
+    emitter.names.update(replace=replace, answer=answer, not_in_force=not_in_force, named=named)
     body: list[str] = []
     found: list[str] = []
     for j, plan in enumerate(plans):
@@ -1302,22 +1312,46 @@ def plans_function(
             found.append(f"d{j}")
             continue
         emitter.scope()
-        lines, parts, _ = _key_code(emitter, *_key_inputs(plan))
+        lines, parts, code = _key_code(emitter, *_key_inputs(plan))
         if emitter.hinge_paths != list(plan.decision.hinge_paths):
             return None
-        answers = emitter.constant(plan.answers)
-        body += [
-            *lines,
-            f"    k = {_row(parts)}",
-            f"    a = {answers}[lang]",
-            f"    d{j} = a.get(k)",
-            f"    if d{j} is None:",
-            f"        d{j} = answer({p}, k, facts, lang)",
-            "        if len(a) >= 4096:",
-            "            a.clear()",
-            f"        a[k] = d{j}",
-            f"    d{j} = replace(d{j}, as_of=as_of, region_code=region_code, facts_hash=hashed)",
-        ]
+        body += lines
+        if code.shown:
+            # The values named (the key's last items) looked up apart: an answer for values
+            # not seen is another's with those criteria's results (`Plans._answer_named`).
+            unnamed = parts[: len(parts) - len(code.shown)]
+            answers = emitter.constant(plan.named_answers)
+            body += [
+                f"    k = {_row(unnamed)}",
+                f"    s = {_row(code.shown)}",
+                f"    a = {answers}[lang]",
+                "    e = a.get(k)",
+                "    if e is None:",
+                "        if len(a) >= 4096:",
+                "            a.clear()",
+                "        e = a[k] = {}",
+                f"    d{j} = e.get(s)",
+                f"    if d{j} is None:",
+                f"        d{j} = named({p}, k, s, e, facts, lang)",
+                "        if len(e) >= 256:",
+                "            e.clear()",
+                f"        e[s] = d{j}",
+            ]
+        else:
+            answers = emitter.constant(plan.answers)
+            body += [
+                f"    k = {_row(parts)}",
+                f"    a = {answers}[lang]",
+                f"    d{j} = a.get(k)",
+                f"    if d{j} is None:",
+                f"        d{j} = answer({p}, k, facts, lang)",
+                "        if len(a) >= 4096:",
+                "            a.clear()",
+                f"        a[k] = d{j}",
+            ]
+        body.append(
+            f"    d{j} = replace(d{j}, as_of=as_of, region_code=region_code, facts_hash=hashed)"
+        )
         found.append(f"d{j}")
     decide: Decide = _function(  # type: ignore[assignment]
         emitter,
@@ -1419,6 +1453,7 @@ class Plans:
         self._deciders: dict[tuple[int, ...], object] = {}
         self._by_tuple: dict[int, tuple[Sequence[ProgrammePlan], Decide | None]] = {}
         self._questions: dict[tuple[str, Lang, str], MissingFact | None] = {}
+        self._missing_by: dict[tuple[object, ...], tuple[MissingFact, ...]] = {}
 
     def profiles(self, programme: Programme) -> Profiles:
         """The programme's profiles."""
@@ -1559,7 +1594,10 @@ class Plans:
                 if len(self._deciders) >= 1024:
                     self._deciders.clear()
                 made = self._deciders[ids] = plans_function(
-                    [self._kept(plan) for plan in plans], self._answer, self._not_in_force
+                    [self._kept(plan) for plan in plans],
+                    self._answer,
+                    self._not_in_force,
+                    self._answer_named,
                 )
             decide = cast("Decide | None", made)
             if isinstance(plans, tuple):
@@ -1656,11 +1694,29 @@ class Plans:
             if len(template.missing) >= 256:
                 template.missing.clear()
             missing = template.missing[bits] = self._missing(
-                plan, template.verdict, decision.hinges(key), template.amount_hinges, lang
+                template.verdict, decision.hinges(key), template.amount_hinges, lang
             )
         codes: tuple[int, ...] = key[0]  # type: ignore[assignment]
         criteria = self._criteria(plan, codes, key[at + 1 :], lang, facts)
         return replace(template.answer, criteria=criteria, missing=missing)
+
+    def _answer_named(
+        self,
+        plan: ProgrammePlan,
+        key: Key,
+        shown: Key,
+        kept: Mapping[Key, Determination],
+        facts: Mapping[str, object],
+        lang: Lang,
+    ) -> Determination:
+        """The answer for a key (`key` the key but for the values named, `shown` those) whose
+        values named are not among those `kept` for the rest of it: one of those answers with
+        the criteria's results of these values (nothing else in an answer reads them), else
+        made (`_answer`)."""
+        for other in kept.values():
+            codes = cast(tuple[int, ...], key[0])
+            return replace(other, criteria=self._criteria(plan, codes, shown, lang, facts))
+        return self._answer(plan, (*key, *shown), facts, lang)
 
     def _criteria(
         self,
@@ -1695,20 +1751,24 @@ class Plans:
 
     def _missing(
         self,
-        plan: ProgrammePlan,
         verdict: Verdict,
         hinges: Iterable[frozenset[str] | None],
         amount_hinges: frozenset[str],
         lang: Lang,
     ) -> tuple[MissingFact, ...]:
         """The facts still worth asking (`missing_facts`) with their questions, kept by what
-        they depend on."""
-        hinges = tuple(hinges)
-        key = (lang, verdict, hinges, amount_hinges)
-        missing = plan.parts.missing.get(key)
+        they depend on: the verdict, the amount's hinges and how many unknown criteria hinge on
+        each set of facts (not which ones, nor the plan), which many answers share."""
+        # The hinges in an order of their own (equal sets side by side as a rule; where two
+        # sets' hashes tie, another order of them is only another key for the same facts).
+        shape = tuple(sorted((h for h in hinges if h), key=hash))
+        key = (lang, verdict, shape, amount_hinges)
+        missing = self._missing_by.get(key)
         if missing is None:
-            for_verdict, for_amount = missing_facts(verdict, hinges, amount_hinges, self.policies)
-            missing = plan.parts.missing[key] = (
+            for_verdict, for_amount = missing_facts(verdict, shape, amount_hinges, self.policies)
+            if len(self._missing_by) >= 16_384:
+                self._missing_by.clear()
+            missing = self._missing_by[key] = (
                 *self.questions(for_verdict, lang, "verdict"),
                 *self.questions(for_amount, lang, "amount"),
             )
@@ -1738,7 +1798,7 @@ class Plans:
                 (None, None, _NOTHING) if choices is None else plan.amount(choices, lang)
             )
         amount, amount_note, amount_hinges = amount_part
-        missing = self._missing(plan, verdict, hinges, amount_hinges, lang)
+        missing = self._missing(verdict, hinges, amount_hinges, lang)
         key = (lang, verdict, given)
         requests = parts.requests.get(key)
         if requests is None:
