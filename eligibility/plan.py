@@ -1713,10 +1713,11 @@ class Plans:
         values named are not among those `kept` for the rest of it: one of those answers with
         the criteria's results of these values (nothing else in an answer reads them), else
         made (`_answer`)."""
-        for other in kept.values():
-            codes = cast(tuple[int, ...], key[0])
-            return replace(other, criteria=self._criteria(plan, codes, shown, lang, facts))
-        return self._answer(plan, (*key, *shown), facts, lang)
+        other = next(iter(kept.values()), None)
+        if other is None:
+            return self._answer(plan, (*key, *shown), facts, lang)
+        codes = cast(tuple[int, ...], key[0])
+        return replace(other, criteria=self._criteria(plan, codes, shown, lang, facts))
 
     def _criteria(
         self,
