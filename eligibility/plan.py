@@ -595,12 +595,6 @@ class ProgrammePlan:
     answers: dict[Lang, dict[Key, Determination]] = field(
         default_factory=lambda: {lang: {} for lang in LANGS}, repr=False
     )
-    # The same where the wording names the applicant's values, as `plans_function` keeps
-    # them: by language and the key but for those values, then by the values (answers that
-    # differ only there differ only in those criteria's results).
-    named_answers: dict[Lang, dict[Key, dict[Key, Determination]]] = field(
-        default_factory=lambda: {lang: {} for lang in LANGS}, repr=False
-    )
     parts: AnswerParts = field(default_factory=lambda: AnswerParts(), repr=False)
     # By language and the first part of the key (`Decision.base`): what the answers of every
     # key starting so share, and how to make each.
@@ -1288,20 +1282,14 @@ def plans_function(
     plans: Sequence[ProgrammePlan],
     answer: Callable[[ProgrammePlan, Key, Mapping[str, object], Lang], Determination],
     not_in_force: Callable[[ProgrammePlan, dt.date, str, str | None, dt.date, Lang], Determination],
-    named: Callable[
-        [ProgrammePlan, Key, Key, Mapping[Key, Determination], Mapping[str, object], Lang],
-        Determination,
-    ],
 ) -> Decide | None:
     """One generated function deciding several plans for one applicant, as `Plans.decide_plans`
     does plan by plan: each plan's key code (`_key_code`, with each fact read once for all),
     its answer looked up (`answer` making one not seen), and the answer for who and when.
-    Where a plan's wording names the applicant's values, its answers are kept by the rest of
-    the key, then by those values (`ProgrammePlan.named_answers`; `named` making an answer for
-    values not seen).  None if a plan's hinges would not get the bits of its own `Decision`
-    (then the plans are decided one by one)."""
+    None if a plan's hinges would not get the bits of its own `Decision` (then the plans are
+    decided one by one)."""
     emitter = rules.Emitter(bits=True)
-    emitter.names.update(replace=replace, answer=answer, not_in_force=not_in_force, named=named)
+    emitter.names.update(replace=replace, answer=answer, not_in_force=not_in_force)
     body: list[str] = []
     found: list[str] = []
     for j, plan in enumerate(plans):
@@ -1312,46 +1300,22 @@ def plans_function(
             found.append(f"d{j}")
             continue
         emitter.scope()
-        lines, parts, code = _key_code(emitter, *_key_inputs(plan))
+        lines, parts, _ = _key_code(emitter, *_key_inputs(plan))
         if emitter.hinge_paths != list(plan.decision.hinge_paths):
             return None
-        body += lines
-        if code.shown:
-            # The values named (the key's last items) looked up apart: an answer for values
-            # not seen is another's with those criteria's results (`Plans._answer_named`).
-            unnamed = parts[: len(parts) - len(code.shown)]
-            answers = emitter.constant(plan.named_answers)
-            body += [
-                f"    k = {_row(unnamed)}",
-                f"    s = {_row(code.shown)}",
-                f"    a = {answers}[lang]",
-                "    e = a.get(k)",
-                "    if e is None:",
-                "        if len(a) >= 4096:",
-                "            a.clear()",
-                "        e = a[k] = {}",
-                f"    d{j} = e.get(s)",
-                f"    if d{j} is None:",
-                f"        d{j} = named({p}, k, s, e, facts, lang)",
-                "        if len(e) >= 256:",
-                "            e.clear()",
-                f"        e[s] = d{j}",
-            ]
-        else:
-            answers = emitter.constant(plan.answers)
-            body += [
-                f"    k = {_row(parts)}",
-                f"    a = {answers}[lang]",
-                f"    d{j} = a.get(k)",
-                f"    if d{j} is None:",
-                f"        d{j} = answer({p}, k, facts, lang)",
-                "        if len(a) >= 4096:",
-                "            a.clear()",
-                f"        a[k] = d{j}",
-            ]
-        body.append(
-            f"    d{j} = replace(d{j}, as_of=as_of, region_code=region_code, facts_hash=hashed)"
-        )
+        answers = emitter.constant(plan.answers)
+        body += [
+            *lines,
+            f"    k = {_row(parts)}",
+            f"    a = {answers}[lang]",
+            f"    d{j} = a.get(k)",
+            f"    if d{j} is None:",
+            f"        d{j} = answer({p}, k, facts, lang)",
+            "        if len(a) >= 4096:",
+            "            a.clear()",
+            f"        a[k] = d{j}",
+            f"    d{j} = replace(d{j}, as_of=as_of, region_code=region_code, facts_hash=hashed)",
+        ]
         found.append(f"d{j}")
     decide: Decide = _function(  # type: ignore[assignment]
         emitter,
@@ -1594,10 +1558,7 @@ class Plans:
                 if len(self._deciders) >= 1024:
                     self._deciders.clear()
                 made = self._deciders[ids] = plans_function(
-                    [self._kept(plan) for plan in plans],
-                    self._answer,
-                    self._not_in_force,
-                    self._answer_named,
+                    [self._kept(plan) for plan in plans], self._answer, self._not_in_force
                 )
             decide = cast("Decide | None", made)
             if isinstance(plans, tuple):
@@ -1699,25 +1660,6 @@ class Plans:
         codes: tuple[int, ...] = key[0]  # type: ignore[assignment]
         criteria = self._criteria(plan, codes, key[at + 1 :], lang, facts)
         return replace(template.answer, criteria=criteria, missing=missing)
-
-    def _answer_named(
-        self,
-        plan: ProgrammePlan,
-        key: Key,
-        shown: Key,
-        kept: Mapping[Key, Determination],
-        facts: Mapping[str, object],
-        lang: Lang,
-    ) -> Determination:
-        """The answer for a key (`key` the key but for the values named, `shown` those) whose
-        values named are not among those `kept` for the rest of it: one of those answers with
-        the criteria's results of these values (nothing else in an answer reads them), else
-        made (`_answer`)."""
-        other = next(iter(kept.values()), None)
-        if other is None:
-            return self._answer(plan, (*key, *shown), facts, lang)
-        codes = cast(tuple[int, ...], key[0])
-        return replace(other, criteria=self._criteria(plan, codes, shown, lang, facts))
 
     def _criteria(
         self,

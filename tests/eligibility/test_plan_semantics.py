@@ -101,10 +101,9 @@ def test_plans_kept_are_bounded_and_answers_stay_right(monkeypatch: pytest.Monke
 
 
 def test_answers_that_differ_only_in_the_values_named_show_each_applicants_own() -> None:
-    """The row back-end keeps the answers whose wording names the applicant's values (an age
-    not met) by the rest of the key, then by the values: an applicant of another age, or
-    with the same age after one of another, gets the reason with their own age, as a policy
-    set deciding them first gives it."""
+    """Answers kept by the row back-end that differ only in a value their wording names (an
+    age not met): an applicant of another age, or of the same age after one of another, gets
+    the reason with their own age, as a policy set deciding them first gives it."""
     policies = load_bundled()
     base = {
         "as_of": "2025-06-01",
