@@ -515,7 +515,6 @@ class AnswerParts:
     amounts: dict[tuple[object, ...], tuple[int | None, str | None, frozenset[str]]] = field(
         default_factory=dict
     )
-    missing: dict[tuple[object, ...], tuple[MissingFact, ...]] = field(default_factory=dict)
     requests: dict[tuple[object, ...], tuple[MissingFact, ...]] = field(default_factory=dict)
     steps: dict[tuple[object, ...], tuple[tuple[str, ...], tuple[str, ...]]] = field(
         default_factory=dict
@@ -525,7 +524,6 @@ class AnswerParts:
         kept: tuple[Mapping[tuple[object, ...], object], ...] = (
             self.criteria,
             self.amounts,
-            self.missing,
             self.requests,
             self.steps,
         )
@@ -533,7 +531,7 @@ class AnswerParts:
 
     def clear(self) -> None:
         """Forget them all (a bound on memory; they are remade as needed)."""
-        for kept in (self.criteria, self.amounts, self.missing, self.requests, self.steps):
+        for kept in (self.criteria, self.amounts, self.requests, self.steps):
             kept.clear()
 
 
@@ -1437,6 +1435,7 @@ class Plans:
         # By programme and profile, the first of its plans built (`rules_on`).
         self._alike: dict[tuple[str, int], ProgrammePlan] = {}
         self._questions: dict[tuple[str, Lang, str], MissingFact | None] = {}
+        self._missing_by: dict[tuple[object, ...], tuple[MissingFact, ...]] = {}
 
     def profiles(self, programme: Programme) -> Profiles:
         """The programme's profiles."""
@@ -1715,7 +1714,7 @@ class Plans:
             if len(template.missing) >= 256:
                 template.missing.clear()
             missing = template.missing[bits] = self._missing(
-                plan, template.verdict, decision.hinges(key), template.amount_hinges, lang
+                template.verdict, decision.hinges(key), template.amount_hinges, lang
             )
         codes: tuple[int, ...] = key[0]  # type: ignore[assignment]
         criteria = self._criteria(plan, codes, key[at + 1 :], lang, facts)
@@ -1754,20 +1753,24 @@ class Plans:
 
     def _missing(
         self,
-        plan: ProgrammePlan,
         verdict: Verdict,
         hinges: Iterable[frozenset[str] | None],
         amount_hinges: frozenset[str],
         lang: Lang,
     ) -> tuple[MissingFact, ...]:
         """The facts still worth asking (`missing_facts`) with their questions, kept by what
-        they depend on."""
-        hinges = tuple(hinges)
-        key = (lang, verdict, hinges, amount_hinges)
-        missing = plan.parts.missing.get(key)
+        they depend on: the verdict, the amount's hinges and how many unknown criteria hinge on
+        each set of facts (not which ones, nor the plan), which many answers share."""
+        # The hinges in an order of their own (equal sets side by side as a rule; where two
+        # sets' hashes tie, another order of them is only another key for the same facts).
+        shape = tuple(sorted((h for h in hinges if h), key=hash))
+        key = (lang, verdict, shape, amount_hinges)
+        missing = self._missing_by.get(key)
         if missing is None:
-            for_verdict, for_amount = missing_facts(verdict, hinges, amount_hinges, self.policies)
-            missing = plan.parts.missing[key] = (
+            for_verdict, for_amount = missing_facts(verdict, shape, amount_hinges, self.policies)
+            if len(self._missing_by) >= 16_384:
+                self._missing_by.clear()
+            missing = self._missing_by[key] = (
                 *self.questions(for_verdict, lang, "verdict"),
                 *self.questions(for_amount, lang, "amount"),
             )
@@ -1797,7 +1800,7 @@ class Plans:
                 (None, None, _NOTHING) if choices is None else plan.amount(choices, lang)
             )
         amount, amount_note, amount_hinges = amount_part
-        missing = self._missing(plan, verdict, hinges, amount_hinges, lang)
+        missing = self._missing(verdict, hinges, amount_hinges, lang)
         key = (lang, verdict, given)
         requests = parts.requests.get(key)
         if requests is None:

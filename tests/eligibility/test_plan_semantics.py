@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
+from eligibility.answer import Determination
 from eligibility.determination import determine
 from eligibility.facts import Applicant
 from eligibility.plan import (
@@ -125,3 +126,27 @@ def test_profile_ids_do_not_follow_string_hashing() -> None:
         for seed in ("1", "2", "3")
     }
     assert len(seen) == 1
+
+
+def test_answers_that_differ_only_in_the_values_named_show_each_applicants_own() -> None:
+    """Answers kept by the row back-end that differ only in a value their wording names (an
+    age not met): an applicant of another age, or of the same age after one of another, gets
+    the reason with their own age, as a policy set deciding them first gives it."""
+    policies = load_bundled()
+    base = {
+        "as_of": "2025-06-01",
+        "region_code": "230124",
+        "household": {"category": "poverty_alleviated"},
+        "loan_request": {"purpose": "production"},
+    }
+    answers: dict[int, list[Determination]] = {}
+    for age in (70, 72, 70, 15):
+        applicant = msgspec.convert({**base, "person": {"age": age}}, Applicant)
+        answers[age] = found = determine(applicant, policies)
+        assert found == determine(applicant, load_bundled()), age
+    microloan = {
+        age: next(d for d in found if d.programme == "microloan") for age, found in answers.items()
+    }
+    reasons = {age: [c.reason for c in d.criteria if c.id == "age"] for age, d in microloan.items()}
+    assert "72" in reasons[72][0] and "70" in reasons[70][0] and "15" in reasons[15][0]
+    assert reasons[70] != reasons[72]
