@@ -763,6 +763,8 @@ class Questionnaire:
                 return Rejected(message=say(lang, "ambiguous") + "\n" + self._example(lang, fact))
             if read.reason == "not_whole":
                 return Rejected(message=say(lang, "not_whole") + "\n" + self._example(lang, fact))
+            if read.reason == "part_month":
+                return Rejected(message=say(lang, "part_month") + "\n" + self._example(lang, fact))
             return Rejected(message=self._example(lang, fact))
         number = read.value
         if (low is not None and number < low) or (high is not None and number > high):

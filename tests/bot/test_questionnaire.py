@@ -91,6 +91,9 @@ def test_answers_read(questionnaire: Questionnaire, fact: str, typed: str, value
         ("person.age", "abc", "请打岁数，例如 45"),
         ("household.per_capita_net_income", "abc", "请打钱数，例如 30000 或 3万"),
         ("person.employment.months_continuous", "好久", "请打月数，例如 6 或 半年"),
+        # review #4: was kept as 6 months ("记下：6个月") and met the 3-month rule
+        ("person.employment.months_continuous", "半个月", "请打整月数，不满一个月的部分不算"),
+        ("person.employment.months_continuous", "半月", "请打整月数，不满一个月的部分不算"),
         ("loan_request.amount", "1.0e999", "这个数太大了"),
         ("loan_request.amount", "3个5", "这个数有两种读法"),  # was read as 35
         ("loan_request.amount", "1,5万", "这个数有两种读法"),  # was read as 150000
