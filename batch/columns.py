@@ -31,7 +31,7 @@ from eligibility.facts import STATUS_FIELDS
 from eligibility.identity import IdentityNumberError, parse_identity_number
 from eligibility.places import region_code_of
 from eligibility.programme import PolicySet
-from eligibility.regions import is_region_code, region_codes_in
+from eligibility.regions import is_region_code, known_region_codes_in, region_codes_in
 from eligibility.text import Lang
 
 # Cells that mean "not known" in registers, besides empty ones.  (`none` is an enum value.)
@@ -51,9 +51,11 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
     "enum": {"zh": "不是可选值之一：{options}", "en": "is not one of: {options}"},
     "date": {"zh": "不是日期（年-月-日）", "en": "is not a date (YYYY-MM-DD)"},
     "region": {
-        "zh": "不是2、4或6位区划代码，也不是唯一的地名（重名的请带上省、市，如 石家庄新华区）",
-        "en": "is not a 2, 4 or 6 digit region code, nor the name of one place (add the "
-        "province or prefecture to a shared name, e.g. 石家庄新华区)",
+        "zh": "不是现行的2、4或6位区划代码（撤并前的旧代码请换成现在的），也不是唯一的地名"
+        "（重名的请带上省、市，如 石家庄新华区）",
+        "en": "is not a 2, 4 or 6 digit region code in use today (replace a code retired in a "
+        "merger by today's), nor the name of one place (add the province or prefecture to a "
+        "shared name, e.g. 石家庄新华区)",
     },
     "birth": {
         "zh": "与身份证号中的出生日期不一致",
@@ -579,7 +581,9 @@ def _parse(
         # Full-width digits become ASCII (as `normalise_region_code` does), and a code typed
         # into a numeric cell comes back as "510121.0".
         code = text.str.normalize("NFKC").str.strip_chars().str.replace(r"\.0+$", "")
-        good = region_codes_in(code)
+        # A code no region has today (999999, a retired one) is the row's error, as it is at
+        # every other door (`eligibility.regions.is_known_region_code`).
+        good = region_codes_in(code) & known_region_codes_in(code)
         # A place name ("临猗县", "山西运城临猗") is read by the core's resolver, the same as the
         # API's and the bot's; one shared by several places stays unread: the row's error.
         named = code.map_batches(_codes_of_names, return_dtype=pl.String)

@@ -11,8 +11,9 @@ Each is written twice, side by side: for one applicant (`flatten`, with `age_on`
 `work_scope_between`) and as polars expressions over a whole register (`age_in`,
 `work_scope_between_in`, `work_facts_in`: the columnar back-end's), in the same steps.
 
-A birth date (given, or from the ID number) that no applicant can have on `as_of` is refused
-here with a `FactError` naming the fact, since every decision passes through `flatten`.
+A birth date (given, or from the ID number) that no applicant can have on `as_of`, and a region
+code no region has today, are refused here with a `FactError` naming the fact, since every
+decision passes through `flatten`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,13 @@ from typing import TYPE_CHECKING, Any
 from eligibility.birth import birth_date_problem
 from eligibility.facts import Applicant, WorkScope, applicant_paths
 from eligibility.identity import parse_identity_number
-from eligibility.regions import RegionLevel, enclosing, enclosing_in
+from eligibility.regions import (
+    UNKNOWN_REGION_MESSAGE,
+    RegionLevel,
+    enclosing,
+    enclosing_in,
+    is_known_region_code,
+)
 
 if TYPE_CHECKING:  # polars is imported where a column form is built: the row path needs none
     import polars as pl
@@ -151,7 +158,8 @@ def flatten(applicant: Applicant, as_of: dt.date) -> dict[str, Any]:
     """The applicant's known facts by dotted path, with derived facts; unknown facts are absent.
 
     The ID number itself is not carried into the map: rules need only what it tells.  Raises
-    `FactError` for a birth date before 1900 or after `as_of` (`eligibility.birth`).
+    `FactError` for a birth date before 1900 or after `as_of` (`eligibility.birth`), and for a
+    `region_code` or `work_region_code` no region has today (`eligibility.regions`).
     """
     facts = applicant_paths(applicant)
     given = facts.pop("as_of", None)
@@ -174,6 +182,13 @@ def flatten(applicant: Applicant, as_of: dt.date) -> dict[str, Any]:
             raise FactError(birth_path, shown)
     if AGE not in facts and birth_date is not None:
         facts[AGE] = age_on(birth_date, as_of)
+
+    # A code no region has today would be decided under the national rules alone (and a work
+    # place 999999 counted as another province): refused, as the shape is by the Struct.
+    for path in ("region_code", WORK_REGION):
+        code = facts.get(path)
+        if code is not None and not is_known_region_code(code):
+            raise FactError(path, UNKNOWN_REGION_MESSAGE)
 
     work_code = facts.get(WORK_REGION)
     if work_code is not None:

@@ -302,3 +302,28 @@ async def test_suggestions_are_opt_in(
     )
     [answer] = asked.json()["results"][0]["determinations"]
     assert answer["suggestions"][0]["on"] == "2027-01-05"
+
+
+async def test_region_codes_no_region_has_are_named(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    # Review #6: 999999 was decided under the national rules with no warning, and a work place
+    # 999999 seen from 140821 counted as another province (transport subsidy eligible, 1500).
+    home = {**APPLICANT, "region_code": "999999"}
+    body = assert_problem(
+        await client.post("/v1/checks", json=home, headers=admin_headers), 400, "$.region_code"
+    )
+    assert "not a region code in use today" in body["errors"][0]["message"]
+    employment = {"status": "employed", "work_region_code": "999999", "months_continuous": 4}
+    work = {**APPLICANT, "region_code": "140821", "person": {"age": 40, "employment": employment}}
+    assert_problem(
+        await client.post("/v1/checks", json=work, headers=admin_headers),
+        400,
+        "$.person.employment.work_region_code",
+    )
+    batch = await client.post(
+        "/v1/checks/batch", json={"applicants": [APPLICANT, home]}, headers=admin_headers
+    )
+    results = batch.json()["results"]
+    assert [r["ok"] for r in results] == [True, False]
+    assert results[1]["errors"][0]["path"] == "$.applicants[1].region_code"

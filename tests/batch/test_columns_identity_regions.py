@@ -122,3 +122,20 @@ def test_an_id_number_born_after_as_of_is_a_row_error_showing_only_the_mask(
         in (errors[0])
     )
     assert number not in errors[0]
+
+
+def test_region_codes_no_region_has_are_row_errors(policies: PolicySet) -> None:
+    # Review #6: 999999 was decided under the national rules, and a work place 999999 counted as
+    # another province; 330104 (杭州江干区) was merged in 2021.  The other rows go on.
+    facts, _, errors = parse(
+        policies,
+        {
+            "户籍所在地区划代码": ["999999", "330104", "140821", "140821", "340000"],
+            "务工地区划代码": ["440300", "440300", "999999", "4403", "1101"],
+        },
+    )
+    assert facts["region_code"].to_list() == [None, None, "140821", "140821", "340000"]
+    assert errors[0] is not None and "region_code" in errors[0] and "in use today" in errors[0]
+    assert errors[1] is not None and "region_code" in errors[1]
+    assert errors[2] is not None and "work_region_code" in errors[2]
+    assert errors[3] is None and errors[4] is None

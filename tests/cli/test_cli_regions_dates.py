@@ -56,3 +56,23 @@ def test_check_of_a_birth_date_after_as_of_exits_2_naming_the_field(
     captured = capsys.readouterr()
     assert "person.birth_date: is after as_of (2024-01-01)" in captured.err
     assert captured.out == ""
+
+
+def test_region_codes_no_region_has_exit_2_naming_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Review #6: decided under the national rules alone, with no warning.
+    assert main(["programmes", "--region", "999999"]) == 2
+    assert "--region is not a region code in use today" in capsys.readouterr().err
+    out = tmp_path / "o.csv"
+    assert main(["batch", str(REGISTER), "-o", str(out), "--region-default", "330104"]) == 2
+    assert "--region-default is not a region code in use today" in capsys.readouterr().err
+    applicant = tmp_path / "a.json"
+    employment = {"status": "employed", "work_region_code": "999999", "months_continuous": 4}
+    applicant.write_text(
+        json.dumps(
+            {"region_code": "140821", "as_of": "2026-12-01", "person": {"employment": employment}}
+        )
+    )
+    assert main(["check", str(applicant)]) == 2
+    assert "person.employment.work_region_code: is not a region code" in capsys.readouterr().err
