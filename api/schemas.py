@@ -87,7 +87,9 @@ def check_known_region(code: str | None) -> None:
 def check_member_birth(id_number: str | None, birth_date: dt.date | None) -> None:
     """ValueError naming the field when a member's birth date (given, or in the ID number) is
     before 1900 or after today: a member is registered now, so today is the date it must
-    precede (a check or assessment compares with its own `as_of` instead)."""
+    precede (a check or assessment compares with its own `as_of` instead).  A stored age says
+    no date it was counted on, so it is checked against the birth date where it is decided
+    (`eligibility.birth.age_problem`, on the assessment's `as_of`)."""
     today = dt.date.today()
     if birth_date is not None:
         problem = birth_date_problem(birth_date, today, "today")

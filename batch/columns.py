@@ -24,9 +24,16 @@ from functools import reduce
 import polars as pl
 
 from eligibility import identity
-from eligibility.birth import EARLIEST_BIRTH_DATE, birth_date_problem
+from eligibility.birth import (
+    EARLIEST_BIRTH_DATE,
+    age_conflicts_in,
+    age_on,
+    age_problem,
+    birth_date_problem,
+)
 from eligibility.catalogue import FactSpec
 from eligibility.columnar import KIND_DTYPES, household_status_conflict
+from eligibility.derive import AGE, BIRTH_DATE, age_from_birth_in
 from eligibility.facts import STATUS_FIELDS
 from eligibility.identity import IdentityNumberError, parse_identity_number
 from eligibility.places import region_code_of
@@ -307,6 +314,8 @@ def parse_chunk(
 
     for path, birth, shown in births:
         extra_errors.append(_impossible_births(path, birth, shown, frame[AS_OF], policies, lang))
+    if AGE in frame.columns and births:
+        extra_errors.append(_ages_not_of_births(frame, policies, lang))
 
     frame = frame.drop("__row")
     extra = [e for e in extra_errors if e.null_count() < e.len()]
@@ -344,6 +353,38 @@ def _impossible_births(
         if path == ID_PATH:
             problem = ("其中的出生日期" if lang == "zh" else "its birth date ") + problem
         errors[row] = f'{label}: "{shown[row]}" {problem}'
+    return pl.Series(errors, dtype=pl.String)
+
+
+def _ages_not_of_births(frame: pl.DataFrame, policies: PolicySet, lang: Lang) -> pl.Series:
+    """Per row, the error for a stated age that is not the birth date's (given, else the ID
+    number's) on the row's as_of, else null: the row path's check
+    (`eligibility.birth.age_problem`), its column form finding the rows, which are few."""
+    missing = [
+        pl.lit(None, dtype=dtype).alias(path)
+        for path, dtype in ((BIRTH_DATE, pl.Date), (ID_PATH, pl.String))
+        if path not in frame.columns
+    ]
+    counted = frame.with_columns(missing).select(age_from_birth_in()).to_series()
+    clash = frame.select(age_conflicts_in(pl.col(AGE), pl.lit(counted)).fill_null(False))
+    errors: list[str | None] = [None] * frame.height
+    age_label = _label(AGE, policies, lang)
+    for row in clash.to_series().arg_true().to_list():
+        given = frame[BIRTH_DATE][row] if BIRTH_DATE in frame.columns else None
+        path = BIRTH_DATE if given is not None else ID_PATH
+        born = given if given is not None else parse_identity_number(frame[ID_PATH][row]).birth_date
+        age, on = frame[AGE][row], frame[AS_OF][row]
+        label = _label(path, policies, lang)
+        if lang == "zh":
+            errors[row] = (
+                f'{age_label}: "{age}" 与{label}不符：出生日期 {born.isoformat()} '
+                f"在评估日期（{on.isoformat()}）是 {age_on(born, on)} 岁"
+            )
+        else:
+            named = f"the birth date in {label}" if path == ID_PATH else label
+            problem = age_problem(age, born, on, named)
+            assert problem is not None  # the column form found this row
+            errors[row] = f"{age_label}: {problem}"
     return pl.Series(errors, dtype=pl.String)
 
 

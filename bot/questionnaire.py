@@ -22,7 +22,7 @@ from bot.reading import NotRead, read_number, read_yes_no
 from bot.texts import SKIP_WORDS, say
 from eligibility import asking, rules
 from eligibility.answer import Determination, Suggestion
-from eligibility.birth import birth_date_problem
+from eligibility.birth import age_problem, birth_date_problem
 from eligibility.catalogue import FactSpec, QuestionSpec
 from eligibility.derive import DERIVED_FACTS, age_on, flatten
 from eligibility.determination import determine, next_questions
@@ -823,14 +823,25 @@ class Questionnaire:
     def _accept_many(
         self, conversation: Conversation, facts: dict[str, Any], shown: str, note: str | None = None
     ) -> Outcome:
-        """Keep the answer only if the core's own types accept it with the other answers."""
+        """Keep the answer only if the core's own types accept it with the other answers, and
+        an age and a birth date among them can be the same person's."""
         answers = (
             self.child_answers(conversation) if conversation.about_child else conversation.answers
         )
+        settled, _ = self._settled_by_current(conversation)
+        merged = {**{k: v for k, v in answers.items() if k not in settled}, **facts}
         try:
-            applicant_of({**answers, **facts})
+            applicant_of(merged)
         except msgspec.ValidationError:
             return Rejected(message=say(conversation.lang, "not_understood"))
+        age, born = merged.get(AGE), merged.get(BIRTH_DATE)
+        if isinstance(age, int) and isinstance(born, str):
+            # The core would refuse to decide on them (`eligibility.birth.age_problem`).
+            birth = dt.date.fromisoformat(born)
+            if age_problem(age, birth, self.today()) is not None:
+                counted = age_on(birth, self.today())
+                message = say(conversation.lang, "age_clash", age=age, counted=counted)
+                return Rejected(message=message)
         return Accepted(facts=facts, shown=shown, note=note)
 
     def record(self, conversation: Conversation, outcome: Accepted | Skipped) -> None:

@@ -327,3 +327,18 @@ async def test_region_codes_no_region_has_are_named(
     results = batch.json()["results"]
     assert [r["ok"] for r in results] == [True, False]
     assert results[1]["errors"][0]["path"] == "$.applicants[1].region_code"
+
+
+async def test_an_age_the_birth_date_contradicts_is_named(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    # Review #5: birth date 1980 with age 20 was decided as 20 (200).
+    person = {"birth_date": "1980-01-15", "age": 20, "full_civil_capacity": True}
+    body = assert_problem(
+        await client.post(
+            "/v1/checks", json={**APPLICANT, "person": person}, headers=admin_headers
+        ),
+        400,
+        "$.person.age",
+    )
+    assert "person.birth_date (1980-01-15) gives 44" in body["errors"][0]["message"]

@@ -272,3 +272,18 @@ def test_every_text_exists_in_both_languages() -> None:
         fields_en = {f for _, f, _, _ in Formatter().parse(EN[key]) if f}
         assert fields_zh == fields_en, key
     assert [c for c, _ in COMMANDS["zh"]] == [c for c, _ in COMMANDS["en"]]
+
+
+def test_an_id_number_whose_age_is_not_the_age_given_is_asked_again(
+    questionnaire: Questionnaire,
+) -> None:
+    # Review #5: an age of 40 and an ID number of someone born in 1940 were both kept, and the
+    # core then decided on the age alone.
+    conversation = asking("region_code")
+    conversation.answers["person.age"] = 40
+    outcome = questionnaire.read_text(conversation, "140821194001011233")
+    assert isinstance(outcome, Rejected)
+    assert outcome.message.startswith("按这个出生日期算是 86 岁，和前面说的 40 岁对不上")
+    # One year off (an age counted before a birthday, or 虚岁) is the same person.
+    conversation.answers["person.age"] = 85
+    assert isinstance(questionnaire.read_text(conversation, "140821194001011233"), Accepted)

@@ -76,3 +76,19 @@ def test_region_codes_no_region_has_exit_2_naming_the_field(
     )
     assert main(["check", str(applicant)]) == 2
     assert "person.employment.work_region_code: is not a region code" in capsys.readouterr().err
+
+
+def test_check_of_an_age_the_id_number_contradicts_exits_2_naming_both(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Review #5: decided as 40 (microloan eligible, 50000) though the number says 85.
+    applicant = tmp_path / "a.json"
+    person = {"id_number": "140821194001011233", "age": 40}
+    applicant.write_text(
+        json.dumps({"region_code": "140821", "as_of": "2025-06-01", "person": person})
+    )
+    assert main(["check", str(applicant)]) == 2
+    assert (
+        "person.age: is 40, but the birth date in person.id_number (1940-01-01) gives 85"
+        in capsys.readouterr().err
+    )
