@@ -1044,6 +1044,12 @@ class Questionnaire:
 
     # -- showing results --------------------------------------------------------------------
 
+    def _name(self, pid: str, lang: Lang) -> str:
+        """The programme's name as it reads today (帮扶小额信贷 from 2026-02-28, not its old name:
+        review #14), as its answers name it."""
+        name, _, _ = self.policies.programme(pid).named_on(self.today())
+        return name.in_(lang)
+
     def results(self, conversation: Conversation, *, finished: bool = False) -> list[Reply]:
         """One message per programme (two if one is too long), between an opening and a
         closing line."""
@@ -1060,13 +1066,10 @@ class Questionnaire:
         for d in mine:
             replies.extend(Reply(text=part) for part in card_messages(d, lang))
         for pid in self.declined(conversation):
-            name = self.policies.programme(pid).policy.name.in_(lang)
-            replies.append(Reply(text=say(lang, "declined", name=name)))
+            replies.append(Reply(text=say(lang, "declined", name=self._name(pid, lang))))
         child_programmes = self.child_programmes(conversation)
         if child_programmes and conversation.child is None:
-            names = "、".join(
-                self.policies.programme(p).policy.name.in_(lang) for p in child_programmes
-            )
+            names = "、".join(self._name(p, lang) for p in child_programmes)
             replies.append(
                 Reply(
                     text=say(lang, "child_offer", names=names),

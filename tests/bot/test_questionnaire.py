@@ -287,3 +287,24 @@ def test_an_id_number_whose_age_is_not_the_age_given_is_asked_again(
     # One year off (an age counted before a birthday, or 虚岁) is the same person.
     conversation.answers["person.age"] = 85
     assert isinstance(questionnaire.read_text(conversation, "140821194001011233"), Accepted)
+
+
+def test_a_declined_loan_is_named_as_it_reads_today(questionnaire: Questionnaire) -> None:
+    # Review #14: on 2026-11-23 "【脱贫人口小额信贷】您说不借钱", the name before the 2026 notice
+    # renamed it 帮扶小额信贷 (from 2026-02-28), which the answers themselves use.
+    conversation = Conversation(chat_id=1, state="results", lang="zh")
+    conversation.answers.update({"region_code": "140821", "loan_request.wanted": False})
+    texts = [r.text for r in questionnaire.results(conversation, finished=True)]
+    assert any(t.startswith("【帮扶小额信贷】您说不借钱") for t in texts), texts
+    assert not any("脱贫人口小额信贷】您说不借钱" in t for t in texts)
+
+
+def test_not_in_school_is_not_said_as_what_a_child_reads(policies: PolicySet) -> None:
+    # Review #14: an adult answering 没有上学 was told "孩子读的是“没有上学”" (yulu_plan.toml).
+    applicant = applicant_of(
+        {"region_code": "140821", "as_of": "2026-11-23", "person.education.level": "none"}
+    )
+    [yulu] = determine(applicant, policies, programmes=["yulu_plan"], lang="zh")
+    said = [c.reason for c in yulu.criteria if c.outcome == "not_met"]
+    assert said and not any("孩子读的是" in s for s in said), said
+    assert any("在读情况：“没有上学”" in s for s in said), said
