@@ -8,6 +8,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.runtime import Runtime
+from eligibility.regions import REGION_CODE_MESSAGE
 from tests.api.conftest import id_number
 
 PROBLEM = "application/problem+json"
@@ -342,3 +343,24 @@ async def test_an_age_the_birth_date_contradicts_is_named(
         "$.person.age",
     )
     assert "person.birth_date (1980-01-15) gives 44" in body["errors"][0]["message"]
+
+
+async def test_a_place_name_in_region_code_and_an_unknown_language_read_plainly(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    # Review #15: "临猗县" in region_code gave the raw pattern ("Expected `str` matching regex
+    # '^(?:[0-9]{2}|…'"), and ?lang=fr named the handler's parameter `query.lang_query`.
+    body = assert_problem(
+        await client.post(
+            "/v1/checks", json={**APPLICANT, "region_code": "临猗县"}, headers=admin_headers
+        ),
+        400,
+        "$.region_code",
+    )
+    message = body["errors"][0]["message"]
+    assert "regex" not in message and "[0-9]" not in message, message
+    assert REGION_CODE_MESSAGE in message
+    assert "region_name" in message  # a place name goes there
+    bad_lang = await client.post("/v1/checks?lang=fr", json=APPLICANT, headers=admin_headers)
+    body = assert_problem(bad_lang, 400, "query.lang")
+    assert "lang_query" not in str(body)
