@@ -18,12 +18,15 @@ import msgspec
 from litestar import Request, Response
 from litestar.connection import Request as BaseRequest
 from litestar.datastructures import FormMultiDict
+from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
 from eligibility.as_of_range import as_of_range
+from eligibility.identity import IDENTITY_NUMBER_TEXT_PATTERN
 from eligibility.programme import PolicySet
+from eligibility.regions import REGION_CODE_MESSAGE, REGION_CODE_PATTERN
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 VALIDATION_TYPE = "urn:rural-support:problem:invalid-request"
@@ -99,6 +102,33 @@ class ProblemError(HTTPException):
         self.problem_type = problem_type
 
 
+# The patterns a validation message quotes, in words: a caseworker who sent "临猗县" reads what a
+# code must be and where a name goes, not the regular expression (review #15).
+_PATTERN_WORDS: dict[str, str] = {
+    REGION_CODE_PATTERN: REGION_CODE_MESSAGE,
+    IDENTITY_NUMBER_TEXT_PATTERN: "must be an 18-character ID number (17 digits, then 0-9 or X)",
+}
+# Where a place's name may stand for its code, by the code's field.
+_NAME_FIELDS: dict[str, str] = {
+    "region_code": "region_name",
+    "work_region_code": "work_region_name",
+    "region": "region_name",
+}
+
+
+def _plain(message: str, path: str) -> str:
+    """`message` with a quoted pattern said in words (and, for a code, where a name goes)."""
+    for pattern, words in _PATTERN_WORDS.items():
+        # msgspec quotes a pattern with its backslashes doubled.
+        if pattern in message or pattern.replace("\\", "\\\\") in message:
+            field = path.rsplit(".", 1)[-1]
+            name = _NAME_FIELDS.get(field)
+            if pattern == REGION_CODE_PATTERN and name is not None and path.startswith("$"):
+                return f"{words}; a place's name goes in {name}"
+            return words
+    return message
+
+
 def field_error(exc: msgspec.ValidationError | ValueError, prefix: str = "$") -> FieldError:
     """A msgspec validation error as a field path and a message.
 
@@ -116,7 +146,7 @@ def field_error(exc: msgspec.ValidationError | ValueError, prefix: str = "$") ->
     elif prefixed:
         path = f"{path}.{prefixed.group('name')}"
         message = prefixed.group("rest")
-    return FieldError(path=prefix + path[1:], message=message)
+    return FieldError(path=prefix + path[1:], message=_plain(message, path))
 
 
 def invalid(errors: list[FieldError], detail: str = "The request is not valid.") -> ProblemError:
@@ -176,7 +206,32 @@ def _title(status: int) -> str:
         return "Error"
 
 
-def _validation_errors(exc: ValidationException) -> list[FieldError]:
+def _parameter_name(request: BaseRequest[Any, Any, Any], key: str) -> str:
+    """The name a parameter is sent under (`lang`), where Litestar reports the handler's or a
+    dependency's own name for it (`lang_query`)."""
+    try:
+        handler = request.route_handler
+        signatures = [handler.parsed_fn_signature]
+        signatures += [
+            provide.parsed_fn_signature
+            for provide in handler.resolve_dependencies().values()
+            if isinstance(provide, Provide)
+        ]
+    except Exception:  # a name is only words: never fail an error answer
+        return key
+    for signature in signatures:
+        parameter = signature.parameters.get(key)
+        kwarg = None if parameter is None else parameter.kwarg_definition
+        for alias in ("query", "header", "cookie", "name"):
+            named = getattr(kwarg, alias, None)
+            if isinstance(named, str) and named:
+                return named
+    return key
+
+
+def _validation_errors(
+    exc: ValidationException, request: BaseRequest[Any, Any, Any]
+) -> list[FieldError]:
     extra = exc.extra if isinstance(exc.extra, list) else []
     errors = []
     for item in extra:
@@ -192,8 +247,9 @@ def _validation_errors(exc: ValidationException) -> list[FieldError]:
             if named:
                 path = f"{path}.{named.group('name')}"
         else:
+            key = _parameter_name(request, key) if key else key
             path = f"{source}.{key}" if key else source
-        errors.append(FieldError(path=path, message=message))
+        errors.append(FieldError(path=path, message=_plain(message, path)))
     if not errors:
         missing = _MISSING_PARAMETER.match(exc.detail)
         path = "$" if missing is None else f"{missing['source']}.{missing['name']}"
@@ -209,7 +265,7 @@ def http_exception_handler(
     if isinstance(exc, ProblemError):
         errors, problem_type = exc.errors, exc.problem_type
     elif isinstance(exc, ValidationException):
-        errors, problem_type = _validation_errors(exc), VALIDATION_TYPE
+        errors, problem_type = _validation_errors(exc, request), VALIDATION_TYPE
     elif status in (400, 413, 415, 422):
         # The body itself is unreadable (bad JSON, too large, wrong media type).
         errors, problem_type = [FieldError(path="$", message=exc.detail)], VALIDATION_TYPE

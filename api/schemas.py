@@ -41,6 +41,7 @@ from eligibility.identity import (
     parse_identity_number,
 )
 from eligibility.places import region_code_for_name
+from eligibility.regions import UNKNOWN_REGION_MESSAGE, is_known_region_code
 from eligibility.reply import Detail, Question, Reply, ShownDetermination, Source
 from eligibility.text import Lang as Lang  # the core's, re-exported for the routes
 
@@ -76,10 +77,19 @@ def check_id_number(number: str) -> str:
         raise ValueError(f"id_number: {exc}") from None
 
 
+def check_known_region(code: str | None) -> None:
+    """ValueError naming `region_code` when no region has it today (the shape is the type's):
+    a household registered under 999999 would be decided under the national rules alone."""
+    if code is not None and not is_known_region_code(code):
+        raise ValueError(f"region_code: {UNKNOWN_REGION_MESSAGE}")
+
+
 def check_member_birth(id_number: str | None, birth_date: dt.date | None) -> None:
     """ValueError naming the field when a member's birth date (given, or in the ID number) is
     before 1900 or after today: a member is registered now, so today is the date it must
-    precede (a check or assessment compares with its own `as_of` instead)."""
+    precede (a check or assessment compares with its own `as_of` instead).  A stored age says
+    no date it was counted on, so it is checked against the birth date where it is decided
+    (`eligibility.birth.age_problem`, on the assessment's `as_of`)."""
     today = dt.date.today()
     if birth_date is not None:
         problem = birth_date_problem(birth_date, today, "today")
@@ -301,6 +311,7 @@ class HouseholdCreate(f.Household, kw_only=True, forbid_unknown_fields=True):
     region_name: PlaceName | None = None
 
     def __post_init__(self) -> None:
+        check_known_region(self.region_code)
         if self.category is None and (self.poverty_alleviated is None or self.monitored is None):
             raise ValueError(
                 "category: give the category, or both poverty_alleviated and monitored"
@@ -316,6 +327,8 @@ class _HouseholdPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     category: HouseholdCategory | UnsetType = UNSET
 
     def __post_init__(self) -> None:
+        if isinstance(self.region_code, str):
+            check_known_region(self.region_code)
         if isinstance(self.category, HouseholdCategory):
             given = {name: getattr(self, name) for name in STATUS_FIELDS}
             status = resolve_status(

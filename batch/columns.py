@@ -25,14 +25,21 @@ import polars as pl
 
 from eligibility import identity
 from eligibility.as_of_range import as_of_range
-from eligibility.birth import EARLIEST_BIRTH_DATE, birth_date_problem
+from eligibility.birth import (
+    EARLIEST_BIRTH_DATE,
+    age_conflicts_in,
+    age_on,
+    age_problem,
+    birth_date_problem,
+)
 from eligibility.catalogue import FactSpec
 from eligibility.columnar import KIND_DTYPES, household_status_conflict
+from eligibility.derive import AGE, BIRTH_DATE, age_from_birth_in
 from eligibility.facts import STATUS_FIELDS
 from eligibility.identity import IdentityNumberError, parse_identity_number
 from eligibility.places import region_code_of
 from eligibility.programme import PolicySet
-from eligibility.regions import is_region_code, region_codes_in
+from eligibility.regions import is_region_code, known_region_codes_in, region_codes_in
 from eligibility.text import Lang
 
 # Cells that mean "not known" in registers, besides empty ones.  (`none` is an enum value.)
@@ -52,9 +59,11 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
     "enum": {"zh": "不是可选值之一：{options}", "en": "is not one of: {options}"},
     "date": {"zh": "不是日期（年-月-日）", "en": "is not a date (YYYY-MM-DD)"},
     "region": {
-        "zh": "不是2、4或6位区划代码，也不是唯一的地名（重名的请带上省、市，如 石家庄新华区）",
-        "en": "is not a 2, 4 or 6 digit region code, nor the name of one place (add the "
-        "province or prefecture to a shared name, e.g. 石家庄新华区)",
+        "zh": "不是现行的2、4或6位区划代码（撤并前的旧代码请换成现在的），也不是唯一的地名"
+        "（重名的请带上省、市，如 石家庄新华区）",
+        "en": "is not a 2, 4 or 6 digit region code in use today (replace a code retired in a "
+        "merger by today's), nor the name of one place (add the province or prefecture to a "
+        "shared name, e.g. 石家庄新华区)",
     },
     "birth": {
         "zh": "与身份证号中的出生日期不一致",
@@ -330,6 +339,8 @@ def parse_chunk(
         frame = frame.with_columns(
             pl.when(pl.lit(outside)).then(pl.lit(as_of)).otherwise(pl.col(AS_OF)).alias(AS_OF)
         )
+    if AGE in frame.columns and births:
+        extra_errors.append(_ages_not_of_births(frame, policies, lang))
 
     frame = frame.drop("__row")
     extra = [e for e in extra_errors if e.null_count() < e.len()]
@@ -384,6 +395,38 @@ def _dates_not_answered(
         day = as_of[row]
         errors[row] = f'{label}: "{day.isoformat()}" {allowed.problem(day, lang)}'
     return pl.Series(errors, dtype=pl.String), outside
+
+
+def _ages_not_of_births(frame: pl.DataFrame, policies: PolicySet, lang: Lang) -> pl.Series:
+    """Per row, the error for a stated age that is not the birth date's (given, else the ID
+    number's) on the row's as_of, else null: the row path's check
+    (`eligibility.birth.age_problem`), its column form finding the rows, which are few."""
+    missing = [
+        pl.lit(None, dtype=dtype).alias(path)
+        for path, dtype in ((BIRTH_DATE, pl.Date), (ID_PATH, pl.String))
+        if path not in frame.columns
+    ]
+    counted = frame.with_columns(missing).select(age_from_birth_in()).to_series()
+    clash = frame.select(age_conflicts_in(pl.col(AGE), pl.lit(counted)).fill_null(False))
+    errors: list[str | None] = [None] * frame.height
+    age_label = _label(AGE, policies, lang)
+    for row in clash.to_series().arg_true().to_list():
+        given = frame[BIRTH_DATE][row] if BIRTH_DATE in frame.columns else None
+        path = BIRTH_DATE if given is not None else ID_PATH
+        born = given if given is not None else parse_identity_number(frame[ID_PATH][row]).birth_date
+        age, on = frame[AGE][row], frame[AS_OF][row]
+        label = _label(path, policies, lang)
+        if lang == "zh":
+            errors[row] = (
+                f'{age_label}: "{age}" 与{label}不符：出生日期 {born.isoformat()} '
+                f"在评估日期（{on.isoformat()}）是 {age_on(born, on)} 岁"
+            )
+        else:
+            named = f"the birth date in {label}" if path == ID_PATH else label
+            problem = age_problem(age, born, on, named)
+            assert problem is not None  # the column form found this row
+            errors[row] = f"{age_label}: {problem}"
+    return pl.Series(errors, dtype=pl.String)
 
 
 def _joined(errors: Sequence[pl.Expr]) -> pl.Expr:
@@ -620,7 +663,9 @@ def _parse(
         # Full-width digits become ASCII (as `normalise_region_code` does), and a code typed
         # into a numeric cell comes back as "510121.0".
         code = text.str.normalize("NFKC").str.strip_chars().str.replace(r"\.0+$", "")
-        good = region_codes_in(code)
+        # A code no region has today (999999, a retired one) is the row's error, as it is at
+        # every other door (`eligibility.regions.is_known_region_code`).
+        good = region_codes_in(code) & known_region_codes_in(code)
         # A place name ("临猗县", "山西运城临猗") is read by the core's resolver, the same as the
         # API's and the bot's; one shared by several places stays unread: the row's error.
         named = code.map_batches(_codes_of_names, return_dtype=pl.String)

@@ -23,7 +23,7 @@ from bot.texts import SKIP_WORDS, say
 from eligibility import asking, rules
 from eligibility.answer import Determination, Suggestion
 from eligibility.as_of_range import as_of_range
-from eligibility.birth import birth_date_problem
+from eligibility.birth import age_problem, birth_date_problem
 from eligibility.catalogue import FactSpec, QuestionSpec
 from eligibility.derive import DERIVED_FACTS, age_on, flatten
 from eligibility.determination import determine, next_questions
@@ -776,6 +776,8 @@ class Questionnaire:
                 return Rejected(message=say(lang, "ambiguous") + "\n" + self._example(lang, fact))
             if read.reason == "not_whole":
                 return Rejected(message=say(lang, "not_whole") + "\n" + self._example(lang, fact))
+            if read.reason == "part_month":
+                return Rejected(message=say(lang, "part_month") + "\n" + self._example(lang, fact))
             return Rejected(message=self._example(lang, fact))
         number = read.value
         if (low is not None and number < low) or (high is not None and number > high):
@@ -834,14 +836,25 @@ class Questionnaire:
     def _accept_many(
         self, conversation: Conversation, facts: dict[str, Any], shown: str, note: str | None = None
     ) -> Outcome:
-        """Keep the answer only if the core's own types accept it with the other answers."""
+        """Keep the answer only if the core's own types accept it with the other answers, and
+        an age and a birth date among them can be the same person's."""
         answers = (
             self.child_answers(conversation) if conversation.about_child else conversation.answers
         )
+        settled, _ = self._settled_by_current(conversation)
+        merged = {**{k: v for k, v in answers.items() if k not in settled}, **facts}
         try:
-            applicant_of({**answers, **facts})
+            applicant_of(merged)
         except msgspec.ValidationError:
             return Rejected(message=say(conversation.lang, "not_understood"))
+        age, born = merged.get(AGE), merged.get(BIRTH_DATE)
+        if isinstance(age, int) and isinstance(born, str):
+            # The core would refuse to decide on them (`eligibility.birth.age_problem`).
+            birth = dt.date.fromisoformat(born)
+            if age_problem(age, birth, self.today()) is not None:
+                counted = age_on(birth, self.today())
+                message = say(conversation.lang, "age_clash", age=age, counted=counted)
+                return Rejected(message=message)
         return Accepted(facts=facts, shown=shown, note=note)
 
     def record(self, conversation: Conversation, outcome: Accepted | Skipped) -> None:
@@ -1044,6 +1057,12 @@ class Questionnaire:
 
     # -- showing results --------------------------------------------------------------------
 
+    def _name(self, pid: str, lang: Lang) -> str:
+        """The programme's name as it reads today (帮扶小额信贷 from 2026-02-28, not its old name:
+        review #14), as its answers name it."""
+        name, _, _ = self.policies.programme(pid).named_on(self.today())
+        return name.in_(lang)
+
     def results(self, conversation: Conversation, *, finished: bool = False) -> list[Reply]:
         """One message per programme (two if one is too long), between an opening and a
         closing line."""
@@ -1060,13 +1079,10 @@ class Questionnaire:
         for d in mine:
             replies.extend(Reply(text=part) for part in card_messages(d, lang))
         for pid in self.declined(conversation):
-            name = self.policies.programme(pid).policy.name.in_(lang)
-            replies.append(Reply(text=say(lang, "declined", name=name)))
+            replies.append(Reply(text=say(lang, "declined", name=self._name(pid, lang))))
         child_programmes = self.child_programmes(conversation)
         if child_programmes and conversation.child is None:
-            names = "、".join(
-                self.policies.programme(p).policy.name.in_(lang) for p in child_programmes
-            )
+            names = "、".join(self._name(p, lang) for p in child_programmes)
             replies.append(
                 Reply(
                     text=say(lang, "child_offer", names=names),

@@ -3,6 +3,7 @@
 Chinese and mixed numerals go through `cn2an` (the well-kept converter: 四十五, 叁万, 九千五,
 3万5); this module handles what is around them: units (元、块、万、千、w、周岁、岁、个月、年、
 半年), approximations (大概, 左右), full-width digits, "没有/无" where zero is meaningful.
+"半个月" is refused as less than a whole month (never read as 半年).
 Anything that could be read two ways ("3个5", "1,5万") or is out of any range ("1.0e999") is
 refused with a reason, never guessed and never a crash.
 """
@@ -18,7 +19,7 @@ import cn2an
 import msgspec
 
 Unit = Literal["yuan", "years", "months", "people"]
-Refusal = Literal["unreadable", "ambiguous", "too_big", "not_whole"]
+Refusal = Literal["unreadable", "ambiguous", "too_big", "not_whole", "part_month"]
 
 
 class Number(msgspec.Struct, frozen=True, kw_only=True):
@@ -67,15 +68,24 @@ def read_number(text: str, unit: Unit | None = None, *, zero_ok: bool = False) -
         stripped = pattern.sub("", value)
         approximate = approximate or stripped != value
         value = stripped
+    said_months = False
     if unit is not None:
+        before = value
         value = _UNIT_WORDS[unit].sub("", value)
+        said_months = unit == "months" and value != before
         stripped = _APPROX_AFTER.sub("", value)  # "3000多块": the 多 before the unit
         approximate = approximate or stripped != value
         value = stripped
     months_per = 1
     if unit == "months":
-        if value in ("半年", "半"):
+        if value == "半年":
             return Number(value=6, approximate=approximate)
+        if said_months and (value == "半" or value.endswith("个半")):
+            # 半个月, 一个半月: not a whole number of months, and rounding would decide a
+            # "满3个月" rule for them; they are asked for the whole months instead.
+            return NotRead(reason="part_month")
+        if value == "半":
+            return NotRead(reason="ambiguous")  # half a year or half a month? ask again
         half = value.endswith("年半")
         if value.endswith(("年半", "年")):
             value = value.removesuffix("半").removesuffix("年")

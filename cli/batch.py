@@ -32,7 +32,7 @@ from batch.run import (
     run_batch,
 )
 from eligibility.policy_file import PolicyError
-from eligibility.regions import RegionCodeError, normalise_region_code
+from eligibility.regions import RegionCodeError, known_region_code
 
 
 def register(commands: Any) -> None:
@@ -112,7 +112,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
         return _fail("--workers must be at least 1")
     if region is not None:
         try:
-            region = normalise_region_code(region)
+            region = known_region_code(region)
         except RegionCodeError as exc:
             return _fail(f"--region-default {exc}")
     options = BatchOptions(

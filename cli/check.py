@@ -18,7 +18,7 @@ from eligibility.identity import parse_identity_number
 from eligibility.listing import list_programmes
 from eligibility.policy import load_bundled
 from eligibility.policy_file import PolicyError
-from eligibility.regions import RegionCodeError, normalise_region_code
+from eligibility.regions import RegionCodeError, known_region_code
 from eligibility.reply import DETAILS, reply_json
 from eligibility.text import Lang
 
@@ -205,7 +205,7 @@ def run_programmes(args: argparse.Namespace) -> int:
     region = None
     if args.region:
         try:
-            region = normalise_region_code(args.region)
+            region = known_region_code(args.region)
         except RegionCodeError as exc:
             return _fail(f"--region {exc}")
     as_of = args.as_of or dt.date.today()

@@ -3,7 +3,8 @@
 Rules read dotted glossary paths (`person.employment.months_continuous`).  A few facts can be
 given directly or worked out from others; this module is the one place that does it:
 
-- `person.age` at `as_of`: given, else from `birth_date`, else from the ID number's birth date;
+- `person.age` at `as_of`: from `birth_date`, else from the ID number's birth date, else given
+  (a given age more than a year off the birth date's is refused: `eligibility.birth.age_problem`);
 - `person.employment.work_scope`: given, else from `region_code` and `work_region_code`;
 - `person.employment.work_province`: the first two digits of `work_region_code`.
 
@@ -11,8 +12,9 @@ Each is written twice, side by side: for one applicant (`flatten`, with `age_on`
 `work_scope_between`) and as polars expressions over a whole register (`age_in`,
 `work_scope_between_in`, `work_facts_in`: the columnar back-end's), in the same steps.
 
-A birth date (given, or from the ID number) that no applicant can have on `as_of` is refused
-here with a `FactError` naming the fact, since every decision passes through `flatten`.
+A birth date (given, or from the ID number) that no applicant can have on `as_of`, and a region
+code no region has today, are refused here with a `FactError` naming the fact, since every
+decision passes through `flatten`.
 """
 
 from __future__ import annotations
@@ -21,10 +23,17 @@ import datetime as dt
 from collections.abc import Container, Mapping
 from typing import TYPE_CHECKING, Any
 
-from eligibility.birth import birth_date_problem
+from eligibility.birth import age_on as age_on  # declared with the birth-date checks
+from eligibility.birth import age_problem, birth_date_problem
 from eligibility.facts import Applicant, WorkScope, applicant_paths
 from eligibility.identity import parse_identity_number
-from eligibility.regions import RegionLevel, enclosing, enclosing_in
+from eligibility.regions import (
+    UNKNOWN_REGION_MESSAGE,
+    RegionLevel,
+    enclosing,
+    enclosing_in,
+    is_known_region_code,
+)
 
 if TYPE_CHECKING:  # polars is imported where a column form is built: the row path needs none
     import polars as pl
@@ -70,17 +79,17 @@ def askable(hinges: Mapping[str, int], catalogue: Container[str]) -> dict[str, i
     return found
 
 
-def age_on(birth_date: dt.date, as_of: dt.date) -> int:
-    """Age in whole years on `as_of` (a 29 February birthday falls on 1 March in other years)."""
-    years = as_of.year - birth_date.year
-    if (as_of.month, as_of.day) < (birth_date.month, birth_date.day):
-        years -= 1
-    return years
-
-
 def age_in() -> pl.Expr:
-    """`person.age` per row at `as_of`, as `flatten` gives it: given, else `age_on` the birth
-    date, else the ID number's birth date (the caller has validated the numbers)."""
+    """`person.age` per row at `as_of`, as `flatten` gives it: `age_on` the birth date, else the
+    ID number's birth date, else the age given (the caller has validated the numbers and
+    refused the rows whose given age `eligibility.birth.age_problem` refuses)."""
+    import polars as pl
+
+    return pl.coalesce(age_from_birth_in(), pl.col(AGE)).alias(AGE)
+
+
+def age_from_birth_in() -> pl.Expr:
+    """The age per row at `as_of` from the birth date, else the ID number's (null without)."""
     import polars as pl
 
     as_of, birth = pl.col("as_of"), pl.col(BIRTH_DATE)
@@ -96,7 +105,7 @@ def age_in() -> pl.Expr:
         as_of.dt.month().cast(pl.Int32) * 100 + as_of.dt.day().cast(pl.Int32)
     ) < month_day
     years = as_of.dt.year().cast(pl.Int64) - year.cast(pl.Int64)
-    return pl.coalesce(pl.col(AGE), years - before_birthday.cast(pl.Int64)).alias(AGE)
+    return years - before_birthday.cast(pl.Int64)
 
 
 # Where a work place lies seen from home: the first level at which their regions differ.
@@ -151,7 +160,9 @@ def flatten(applicant: Applicant, as_of: dt.date) -> dict[str, Any]:
     """The applicant's known facts by dotted path, with derived facts; unknown facts are absent.
 
     The ID number itself is not carried into the map: rules need only what it tells.  Raises
-    `FactError` for a birth date before 1900 or after `as_of` (`eligibility.birth`).
+    `FactError` for a birth date before 1900 or after `as_of` or an age that is not the birth
+    date's (`eligibility.birth`), and for a
+    `region_code` or `work_region_code` no region has today (`eligibility.regions`).
     """
     facts = applicant_paths(applicant)
     given = facts.pop("as_of", None)
@@ -172,8 +183,22 @@ def flatten(applicant: Applicant, as_of: dt.date) -> dict[str, Any]:
         if problem is not None:
             shown = "its birth date " + problem if birth_path == ID_NUMBER else problem
             raise FactError(birth_path, shown)
-    if AGE not in facts and birth_date is not None:
+        # A stated age is checked against the birth date; where it may be the same person's,
+        # the birth date decides (the age on `as_of`, exactly).
+        stated = facts.get(AGE)
+        if stated is not None:
+            named = "the birth date in person.id_number" if birth_path == ID_NUMBER else BIRTH_DATE
+            problem = age_problem(stated, birth_date, as_of, named)
+            if problem is not None:
+                raise FactError(AGE, problem)
         facts[AGE] = age_on(birth_date, as_of)
+
+    # A code no region has today would be decided under the national rules alone (and a work
+    # place 999999 counted as another province): refused, as the shape is by the Struct.
+    for path in ("region_code", WORK_REGION):
+        code = facts.get(path)
+        if code is not None and not is_known_region_code(code):
+            raise FactError(path, UNKNOWN_REGION_MESSAGE)
 
     work_code = facts.get(WORK_REGION)
     if work_code is not None:

@@ -37,8 +37,8 @@ from eligibility.facts import Applicant, applicant_paths
 from eligibility.places import gazetteer
 from eligibility.plan import plans_of, show_fact
 from eligibility.policy_file import ParameterValue, ParamValue
-from eligibility.programme import Citation, PolicySet, Programme
-from eligibility.text import Lang, date_words, with_unit, yes_no
+from eligibility.programme import NOT_SET, Citation, PolicySet, Programme
+from eligibility.text import Lang, Text, date_words, with_parameter_unit, with_unit, yes_no
 
 Cause = Literal["facts", "rules", "both"]
 # A criterion's state in an answer: its outcome, or left out (its rule does not apply there:
@@ -228,22 +228,34 @@ def _fact_label(policies: PolicySet, path: str, lang: Lang) -> str:
     return label[:1].lower() + label[1:] if lang == "en" and label[1:2].islower() else label
 
 
-def _value_words(policies: PolicySet, value: ParamValue, unit: str | None, lang: Lang) -> str:
-    """A parameter's value in words: list items joined with 、, enum values as options."""
+def _value_words(
+    policies: PolicySet,
+    value: ParamValue,
+    unit: str | None,
+    lang: Lang,
+    note: Text | None = None,
+) -> str:
+    """A parameter's value in words: list items joined with 、, enum values as options, a code
+    ("transition") as its entry's note says it ("建档立卡脱贫人口…"), a number with its unit in
+    the reader's language ("65 years")."""
     if value is None:
         return _UNSET[lang]
+    options = {
+        o.value: (o.zh if lang == "zh" else o.en)
+        for spec in policies.facts.values()
+        if spec.kind == "enum"
+        for o in spec.options
+    }
     if isinstance(value, list):
-        options = {
-            o.value: (o.zh if lang == "zh" else o.en)
-            for spec in policies.facts.values()
-            if spec.kind == "enum"
-            for o in spec.options
-        }
         words = [options.get(v, str(v)) if isinstance(v, str) else str(v) for v in value]
         return ("、" if lang == "zh" else ", ").join(words) if words else "—"
     if isinstance(value, bool):
         return yes_no(value, lang)
-    return f"{value}{unit or ''}" if lang == "zh" else f"{value} {unit or ''}".strip()
+    if isinstance(value, str):
+        if value in options:
+            return options[value]
+        return value if note is None else note.in_(lang)
+    return with_parameter_unit(value, unit, lang)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -329,7 +341,7 @@ def _entry(
         return None, None
     return entry.value, ValueInForce(
         value=entry.value,
-        said=_value_words(policies, entry.value, param.unit, lang),
+        said=_value_words(policies, entry.value, param.unit, lang, entry.note),
         since=entry.since,
         until=entry.until,
         region=entry.region,
@@ -383,8 +395,10 @@ def _parameter_words(
     if after is not None and day_a < after.since <= day_b:
         if lang == "zh":
             return f"{_date_words(after.since, 'zh')}起{place}的{description}从{said_a}变为{said_b}"
+        # The description is a title ("The standard loan amount", "Who the loans are for"):
+        # quoted, it needs no article.
         return (
-            f"from {after.since.isoformat()} the {description} ({place}) went from {said_a} "
+            f"from {after.since.isoformat()}, “{description}” ({place}) went from {said_a} "
             f"to {said_b}"
         )
     if before is not None and before.until is not None and day_a < before.until <= day_b:
@@ -395,12 +409,12 @@ def _parameter_words(
                 f"之后是{said_b}"
             )
         return (
-            f"the {description} ({place}, {said_a}) ran only to {last.isoformat()}; "
+            f"“{description}” ({place}, {said_a}) ran only to {last.isoformat()}; "
             f"after that: {said_b}"
         )
     if lang == "zh":
         return f"{place}的{description}从{said_a}变为{said_b}"
-    return f"the {description} ({place}) went from {said_a} to {said_b}"
+    return f"“{description}” ({place}) went from {said_a} to {said_b}"
 
 
 def _deciding(change: ParameterChange) -> tuple[ValueInForce, ...]:
@@ -448,19 +462,29 @@ def _criterion_rules(
 
 def _item_text(item: str, a: Assessed, b: Assessed, pid: str, lang: Lang) -> str:
     """What the item is, in words: a criterion's general wording as it reads on the side that
-    applies it (B's first), not one outcome's ("您连续务工1个月……")."""
+    applies it (B's first), not one outcome's ("您连续务工1个月……").  A side whose values the
+    wording names are not set reads "（未定）": the other side's wording, with its values, is
+    taken; where neither side sets them, the wording says they are not set on B's date."""
     if item == VERDICT:
         return "结果" if lang == "zh" else "answer"
     if item == AMOUNT:
         return "钱数" if lang == "zh" else "amount"
+    found: list[tuple[str, dt.date]] = []
     for side in (b, a):
         plan = plans_of(side.policies).plan(
             side.policies.programme(pid), side.applicant.region_code, side.as_of
         )
         for criterion in plan.criteria:
             if criterion.id == item:
-                return criterion.general[lang]
-    return item
+                found.append((criterion.general[lang], side.as_of))
+    for text, _ in found:
+        if NOT_SET[lang] not in text:
+            return text
+    if not found:
+        return item
+    text, day = found[0]
+    unset = f"（{_date_words(day, 'zh')}没有定数）" if lang == "zh" else f"(not set on {day})"
+    return text.replace(NOT_SET[lang], unset)
 
 
 def _state_words(item: str, state: str | int | None, d: Determination, lang: Lang) -> str:

@@ -24,6 +24,39 @@ UNIT_WORDS: dict[str, dict[Lang, str]] = {
 }
 
 
+# A parameter's unit as the policy files write it (in Chinese, as the documents do), in English:
+# a diff or a listing in English says "65 years", not "65 周岁".
+PARAMETER_UNITS_EN: dict[str, str] = {
+    "元": "yuan",
+    "月": "months",
+    "个月": "months",
+    "周岁": "years",
+    "%": "%",
+    "元/人/年": "yuan per person per year",
+    "元/学年": "yuan per school year",
+    "元/学期": "yuan per semester",
+    "元/月": "yuan per month",
+    **{unit: words["en"] for unit, words in UNIT_WORDS.items()},
+}
+
+
+# ... and in Chinese as a reader says it with a number ("36个月", not "36月").
+PARAMETER_UNITS_ZH: dict[str, str] = {
+    "月": "个月",
+    **{unit: words["zh"] for unit, words in UNIT_WORDS.items()},
+}
+
+
+def with_parameter_unit(value: object, unit: str | None, lang: Lang) -> str:
+    """A parameter's value with its unit ("65周岁", "65 years", "70%"); bare without one."""
+    if unit is None:
+        return str(value)
+    if lang == "zh":
+        return f"{value}{PARAMETER_UNITS_ZH.get(unit, unit)}"
+    words = PARAMETER_UNITS_EN.get(unit, unit)
+    return f"{value}{words}" if words == "%" else f"{value} {words}"
+
+
 def yes_no(value: bool, lang: Lang) -> str:
     """是/否, yes/no."""
     return YES_NO[lang][value]

@@ -1127,6 +1127,25 @@ def change_date(
 # Words
 
 
+# A choice that is what the money is used for, not a label on a form: the suggestion says the
+# money would go to another use, never "change the purpose from X to Y", which reads as coaching
+# to write down another purpose (户借户用户还: the loan must really be used as lent).
+# `{to}`/`{before}`: the option's words; `{before}` only where the current use is known.
+_USE_WORDS: dict[str, dict[Lang, tuple[str, str]]] = {
+    "loan_request.purpose": {
+        "zh": (
+            "如果这笔贷款用于{to}",
+            "如果这笔贷款不用于{before}，而是用于{to}（钱要真的这样用，不是只改填的用途）",
+        ),
+        "en": (
+            "if the loan is used for {to}",
+            "if the loan is used for {to} instead of {before} (the money must really be spent "
+            "so, not just the purpose written down differently)",
+        ),
+    },
+}
+
+
 def _change_words(
     change: Change, spec: FactSpec, policies: PolicySet, lang: Lang, day: str | None
 ) -> str:
@@ -1151,6 +1170,13 @@ def _change_words(
         return f"in {diff} more {more} (from {day}) your {label.lower()} reach {to}"
     if day is not None:
         return f"{day}起{label}为“{to}”" if lang == "zh" else f"from {day}, {label.lower()}: {to}"
+    use = _USE_WORDS.get(change.fact)
+    if use is not None:
+        unknown, known = use[lang]
+        if lang == "en":
+            to = to[:1].lower() + to[1:]
+            before = None if before is None else before[:1].lower() + before[1:]
+        return unknown.format(to=to) if before is None else known.format(to=to, before=before)
     if change.before is None:
         # Not known yet: say whose decision it is where someone else decides it.
         if lang == "zh":

@@ -44,7 +44,7 @@ from db.models import ExportJob, Household, Member
 from eligibility.columnar import Reasons
 from eligibility.facts import applicant_paths
 from eligibility.programme import PolicySet
-from eligibility.regions import RegionCode, RegionCodeError, normalise_region_code
+from eligibility.regions import RegionCode, RegionCodeError, known_region_code
 
 MEDIA_TYPES: dict[str, str] = {
     "csv": "text/csv",  # Litestar adds "; charset=utf-8" to every text/ type
@@ -151,7 +151,7 @@ async def _save_upload(
     region_default = _text(form, "region_default")
     if region_default is not None:
         try:
-            region_default = normalise_region_code(region_default)
+            region_default = known_region_code(region_default)
         except RegionCodeError as exc:
             raise _bad("$.region_default", str(exc)) from None
         if not principal.sees(region_default):

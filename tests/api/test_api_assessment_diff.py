@@ -85,7 +85,7 @@ async def test_a_fact_change_is_named_from_to(
 ) -> None:
     """黑龙江 (23) pays 800 元 for 3 months' cross-province work (黑人社发〔2022〕18号, quoted by
     抚远 2024-04-09): the member's months fall from 3 to 1 on the same date."""
-    household = await new_household("230101")
+    household = await new_household("230102")
     member = await _member(client, admin_headers, household["id"], **_worker(3, "330106"))
     first = await _assess(client, admin_headers, member["id"], "2024-06-01", TRANSPORT)
     patched = await client.patch(

@@ -25,14 +25,14 @@ async def test_reads_and_writes_leave_events(
     new_household: HouseholdMaker,
     make_key: Any,
 ) -> None:
-    caseworker = bearer(await make_key("caseworker", regions=["5501"]))
+    caseworker = bearer(await make_key("caseworker", regions=["4601"]))
     created = await client.post(
-        "/v1/households", json={"region_code": "550102", "category": "ordinary"}, headers=caseworker
+        "/v1/households", json={"region_code": "460105", "category": "ordinary"}, headers=caseworker
     )
     hid = created.json()["id"]
     await client.get(f"/v1/households/{hid}", headers=caseworker)
     await client.patch(f"/v1/households/{hid}", json={"size": 3}, headers=caseworker)
-    await client.get("/v1/households?region=550102", headers=caseworker)
+    await client.get("/v1/households?region=460105", headers=caseworker)
     member = (
         await client.post(f"/v1/households/{hid}/members", json={"age": 20}, headers=caseworker)
     ).json()
@@ -68,7 +68,7 @@ async def test_attempts_outside_the_callers_regions_are_logged(
     new_household: HouseholdMaker,
     make_key: Any,
 ) -> None:
-    household = await new_household("560102")
+    household = await new_household("210102")
     member = (
         await client.post(
             f"/v1/households/{household['id']}/members", json={"age": 33}, headers=admin_headers

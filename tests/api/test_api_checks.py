@@ -8,6 +8,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.runtime import Runtime
+from eligibility.regions import REGION_CODE_MESSAGE
 from tests.api.conftest import id_number
 
 PROBLEM = "application/problem+json"
@@ -344,3 +345,64 @@ async def test_a_batch_refuses_only_the_applicant_whose_date_is_out_of_range(
         "/v1/checks/batch?as_of=0001-01-01", json={"applicants": [APPLICANT]}, headers=admin_headers
     )
     assert_problem(response, 400, "query.as_of")
+
+
+async def test_region_codes_no_region_has_are_named(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    # Review #6: 999999 was decided under the national rules with no warning, and a work place
+    # 999999 seen from 140821 counted as another province (transport subsidy eligible, 1500).
+    home = {**APPLICANT, "region_code": "999999"}
+    body = assert_problem(
+        await client.post("/v1/checks", json=home, headers=admin_headers), 400, "$.region_code"
+    )
+    assert "not a region code in use today" in body["errors"][0]["message"]
+    employment = {"status": "employed", "work_region_code": "999999", "months_continuous": 4}
+    work = {**APPLICANT, "region_code": "140821", "person": {"age": 40, "employment": employment}}
+    assert_problem(
+        await client.post("/v1/checks", json=work, headers=admin_headers),
+        400,
+        "$.person.employment.work_region_code",
+    )
+    batch = await client.post(
+        "/v1/checks/batch", json={"applicants": [APPLICANT, home]}, headers=admin_headers
+    )
+    results = batch.json()["results"]
+    assert [r["ok"] for r in results] == [True, False]
+    assert results[1]["errors"][0]["path"] == "$.applicants[1].region_code"
+
+
+async def test_an_age_the_birth_date_contradicts_is_named(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    # Review #5: birth date 1980 with age 20 was decided as 20 (200).
+    person = {"birth_date": "1980-01-15", "age": 20, "full_civil_capacity": True}
+    body = assert_problem(
+        await client.post(
+            "/v1/checks", json={**APPLICANT, "person": person}, headers=admin_headers
+        ),
+        400,
+        "$.person.age",
+    )
+    assert "person.birth_date (1980-01-15) gives 44" in body["errors"][0]["message"]
+
+
+async def test_a_place_name_in_region_code_and_an_unknown_language_read_plainly(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    # Review #15: "临猗县" in region_code gave the raw pattern ("Expected `str` matching regex
+    # '^(?:[0-9]{2}|…'"), and ?lang=fr named the handler's parameter `query.lang_query`.
+    body = assert_problem(
+        await client.post(
+            "/v1/checks", json={**APPLICANT, "region_code": "临猗县"}, headers=admin_headers
+        ),
+        400,
+        "$.region_code",
+    )
+    message = body["errors"][0]["message"]
+    assert "regex" not in message and "[0-9]" not in message, message
+    assert REGION_CODE_MESSAGE in message
+    assert "region_name" in message  # a place name goes there
+    bad_lang = await client.post("/v1/checks?lang=fr", json=APPLICANT, headers=admin_headers)
+    body = assert_problem(bad_lang, 400, "query.lang")
+    assert "lang_query" not in str(body)

@@ -67,7 +67,21 @@ async def test_household_validation(
         headers=admin_headers,
     )
     assert_problem(bad_region, 400, "$.region_code")
+    # Review #6: codes of the right shape that no region has were registered (201) and then
+    # decided under the national rules alone; a retired code (江干区, merged in 2021) too.
+    for code in ("999999", "000000", "99", "330104"):
+        unknown = await client.post(
+            "/v1/households",
+            json={"region_code": code, "category": "ordinary"},
+            headers=admin_headers,
+        )
+        body = assert_problem(unknown, 400, "$.region_code")
+        assert "not a region code in use today" in body["errors"][0]["message"]
     created = await new_household()
+    moved = await client.patch(
+        f"/v1/households/{created['id']}", json={"region_code": "999999"}, headers=admin_headers
+    )
+    assert_problem(moved, 400, "$.region_code")
     null_category = await client.patch(
         f"/v1/households/{created['id']}", json={"category": None}, headers=admin_headers
     )
@@ -83,7 +97,7 @@ async def test_household_filters(
 ) -> None:
     a = await new_household("630102", category="edge_vulnerable")
     b = await new_household("630103", category="ordinary")
-    c = await new_household("640102", category="edge_vulnerable")
+    c = await new_household("640104", category="edge_vulnerable")
 
     async def ids(query: str) -> set[str]:
         response = await client.get(f"/v1/households?{query}&limit=500", headers=admin_headers)
@@ -109,7 +123,7 @@ async def test_caseworker_sees_only_their_regions(
     make_key: Any,
 ) -> None:
     mine = await new_household("650102")
-    theirs = await new_household("660102")
+    theirs = await new_household("120101")
     caseworker = bearer(await make_key("caseworker", regions=["6501"]))
 
     assert (await client.get(f"/v1/households/{mine['id']}", headers=caseworker)).status_code == 200
@@ -127,11 +141,11 @@ async def test_caseworker_sees_only_their_regions(
     assert {h["region_code"][:4] for h in listed.json()["items"]} == {"6501"}
 
     outside = await client.post(
-        "/v1/households", json={"region_code": "660102", "category": "ordinary"}, headers=caseworker
+        "/v1/households", json={"region_code": "120101", "category": "ordinary"}, headers=caseworker
     )
     assert_problem(outside, 403, "$.region_code")
     move = await client.patch(
-        f"/v1/households/{mine['id']}", json={"region_code": "660102"}, headers=caseworker
+        f"/v1/households/{mine['id']}", json={"region_code": "120101"}, headers=caseworker
     )
     assert_problem(move, 403, "$.region_code")
     # The admin still sees both.
@@ -151,8 +165,8 @@ async def test_member_crud_keeps_the_id_number_only_hashed_and_masked(
     new_household: HouseholdMaker,
     db_engine: AsyncEngine,
 ) -> None:
-    household = await new_household("510122")
-    number = id_number("510122", "19900704")
+    household = await new_household("510104")
+    number = id_number("510104", "19900704")
     created = await client.post(
         f"/v1/households/{household['id']}/members",
         json={"name": "李四", "id_number": number, "labor_capacity": "full"},
@@ -198,7 +212,7 @@ async def test_member_crud_keeps_the_id_number_only_hashed_and_masked(
 
     renumbered = await client.patch(
         f"/v1/members/{mid}",
-        json={"id_number": id_number("510122", "19911212")},
+        json={"id_number": id_number("510104", "19911212")},
         headers=admin_headers,
     )
     assert renumbered.json()["birth_date"] == "1991-12-12"
@@ -252,9 +266,9 @@ async def test_members_are_found_by_id_number_within_the_callers_regions(
     new_household: HouseholdMaker,
     make_key: Any,
 ) -> None:
-    number = id_number("570102", "19700101")
-    here = await new_household("570102")
-    there = await new_household("580102")
+    number = id_number("220102", "19700101")
+    here = await new_household("220102")
+    there = await new_household("150102")
     ids = []
     for household in (here, there):
         response = await client.post(
@@ -270,7 +284,7 @@ async def test_members_are_found_by_id_number_within_the_callers_regions(
     assert found.status_code == 200, found.text
     assert {m["id"] for m in found.json()["items"]} == set(ids)
 
-    caseworker = bearer(await make_key("caseworker", regions=["5701"]))
+    caseworker = bearer(await make_key("caseworker", regions=["2201"]))
     scoped = await client.post("/v1/members/search", json={"id_number": number}, headers=caseworker)
     assert [m["id"] for m in scoped.json()["items"]] == [ids[0]]
 
@@ -320,7 +334,7 @@ async def test_household_status_as_facts_or_category(
     by_facts = await client.post(
         "/v1/households",
         json={
-            "region_code": "710101",
+            "region_code": "540102",
             "poverty_alleviated": False,
             "monitored": True,
             "monitoring_type": "edge_vulnerable",
@@ -333,7 +347,7 @@ async def test_household_status_as_facts_or_category(
     assert created["category"] == "edge_vulnerable"
     by_category = await client.post(
         "/v1/households",
-        json={"region_code": "710102", "category": "unstable_alleviated", "risk_eliminated": True},
+        json={"region_code": "540103", "category": "unstable_alleviated", "risk_eliminated": True},
         headers=admin_headers,
     )
     body = by_category.json()
@@ -344,18 +358,18 @@ async def test_household_status_as_facts_or_category(
         "unstable_alleviated",
     )
     listed = await client.get(
-        "/v1/households?region=7101&category=edge_vulnerable", headers=admin_headers
+        "/v1/households?region=5401&category=edge_vulnerable", headers=admin_headers
     )
     assert [h["id"] for h in listed.json()["items"]] == [created["id"]]
 
     conflict = await client.post(
         "/v1/households",
-        json={"region_code": "710103", "category": "poverty_alleviated", "monitored": True},
+        json={"region_code": "540104", "category": "poverty_alleviated", "monitored": True},
         headers=admin_headers,
     )
     assert_problem(conflict, 400, "$.monitored")
     unstated = await client.post(
-        "/v1/households", json={"region_code": "710103", "monitored": True}, headers=admin_headers
+        "/v1/households", json={"region_code": "540104", "monitored": True}, headers=admin_headers
     )
     assert_problem(unstated, 400, "$.category")
 
@@ -381,7 +395,7 @@ async def test_a_sweep_of_id_number_searches_is_limited_and_every_search_audited
     runtime: Runtime,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Review of #11, R1: the masked number (`5702**************`), the birth date and the
+    """Review of #11, R1: the masked number (`2202**************`), the birth date and the
     household's region leave 1,000 candidates; the search confirmed each one for free, and only
     a hit was audited.  Now a key gets MEMBER_SEARCH_PER_MINUTE (30 by default) searches a
     minute, then 429 with Retry-After, and every attempt leaves a `search` event with its
@@ -390,10 +404,10 @@ async def test_a_sweep_of_id_number_searches_is_limited_and_every_search_audited
     The sweep runs on the app's clock, 10 ms a search from 10:00:59.8, so it straddles a
     minute boundary every time (a fixed window let searches 31 onwards through after 10:01)."""
     async with db_sessions() as session:
-        key, clear = await create_key(session, role="caseworker", regions=["5702"])
+        key, clear = await create_key(session, role="caseworker", regions=["2202"])
     caseworker = bearer(clear)
-    household = await new_household("570211")
-    first17 = "57021119890512" + "201"
+    household = await new_household("220211")
+    first17 = "22021119890512" + "201"
     real = first17 + check_character(first17)
     added = await client.post(
         f"/v1/households/{household['id']}/members",
@@ -411,7 +425,7 @@ async def test_a_sweep_of_id_number_searches_is_limited_and_every_search_audited
             runtime, "clock", lambda: start + next(steps) * dt.timedelta(milliseconds=10)
         )
         for seq in range(100):
-            candidate = f"57021119890512{seq:03d}"
+            candidate = f"22021119890512{seq:03d}"
             answers.append(
                 await client.post(
                     "/v1/members/search",

@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from batch.columns import plan_columns
 from batch.run import BatchOptions, decide_chunk
+from eligibility.birth import age_on
 from eligibility.columnar import ColumnarPolicySet
+from eligibility.identity import parse_identity_number
 from eligibility.policy import load_bundled
 from tests.batch.conftest import reference
 from tests.batch.test_columnar_property import applicants
@@ -51,9 +53,24 @@ BAD = {
 
 
 @st.composite
-def registers(draw: st.DrawFn) -> tuple[pl.DataFrame, list[dict[str, Any]], list[bool]]:
-    """A register of random people, some rows with one bad cell, and the facts behind it."""
+def registers(
+    draw: st.DrawFn,
+) -> tuple[pl.DataFrame, list[dict[str, Any]], list[bool], dt.date]:
+    """A register of random people, some rows with one bad cell, the facts behind it, and the
+    run's date (the register has no 评估日期)."""
     people = draw(st.lists(applicants(), min_size=1, max_size=25))
+    as_of = draw(st.sampled_from([dt.date(2021, 6, 1), dt.date(2024, 11, 5)]))
+    for facts in people:
+        # An age given beside a birth date is the birth date's on the run's date (the core
+        # refuses one more than a year off: review #5), not on the date it was drawn for.
+        born = facts["person.birth_date"]
+        if born is None and facts["person.id_number"] is not None:
+            born = parse_identity_number(facts["person.id_number"]).birth_date
+        if facts["person.age"] is not None and born is not None:
+            if born > as_of:
+                facts["person.age"] = None
+            else:
+                facts["person.age"] = age_on(born, as_of)
     chinese = draw(st.booleans())
     headers = {p: POLICIES.facts[p].header_zh if chinese else p for p in PATHS}
     rows: list[dict[str, str | None]] = []
@@ -68,15 +85,15 @@ def registers(draw: st.DrawFn) -> tuple[pl.DataFrame, list[dict[str, Any]], list
         rows.append(row)
         bad_rows.append(bad)
     columns = ["姓名", *headers.values()]
-    return pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String)), people, bad_rows
+    return pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String)), people, bad_rows, as_of
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(registers(), st.sampled_from([dt.date(2021, 6, 1), dt.date(2024, 11, 5)]))
+@given(registers())
 def test_register_cells_to_verdicts(
-    register: tuple[pl.DataFrame, list[dict[str, Any]], list[bool]], as_of: dt.date
+    register: tuple[pl.DataFrame, list[dict[str, Any]], list[bool], dt.date],
 ) -> None:
-    raw, people, bad_rows = register
+    raw, people, bad_rows, as_of = register
     plan = plan_columns(raw.columns, POLICIES)
     out, _ = decide_chunk(raw, plan, COLUMNAR, BatchOptions(as_of=as_of, lang="en"))
     for row, facts, bad in zip(out.iter_rows(named=True), people, bad_rows, strict=True):

@@ -122,3 +122,40 @@ def test_an_id_number_born_after_as_of_is_a_row_error_showing_only_the_mask(
         in (errors[0])
     )
     assert number not in errors[0]
+
+
+def test_region_codes_no_region_has_are_row_errors(policies: PolicySet) -> None:
+    # Review #6: 999999 was decided under the national rules, and a work place 999999 counted as
+    # another province; 330104 (杭州江干区) was merged in 2021.  The other rows go on.
+    facts, _, errors = parse(
+        policies,
+        {
+            "户籍所在地区划代码": ["999999", "330104", "140821", "140821", "340000"],
+            "务工地区划代码": ["440300", "440300", "999999", "4403", "1101"],
+        },
+    )
+    assert facts["region_code"].to_list() == [None, None, "140821", "140821", "340000"]
+    assert errors[0] is not None and "region_code" in errors[0] and "in use today" in errors[0]
+    assert errors[1] is not None and "region_code" in errors[1]
+    assert errors[2] is not None and "work_region_code" in errors[2]
+    assert errors[3] is None and errors[4] is None
+
+
+def test_an_age_that_is_not_the_birth_dates_is_a_row_error(policies: PolicySet) -> None:
+    # Review #5: a stated age silently overrode the birth date and the ID number (a loan for an
+    # 85-year-old came out eligible as a 40-year-old's).  One year off is the same person.
+    born_1940 = valid_id(born="19400101")
+    _, _, errors = parse(
+        policies,
+        {
+            "年龄": [40, 40, 84, 44, 40],
+            "身份证号": [born_1940, None, born_1940, None, None],
+            "出生日期": [None, "1980-01-01", None, "1980-01-01", None],
+        },
+    )
+    assert errors[0] == (
+        "person.age: is 40, but the birth date in person.id_number (1940-01-01) gives 84 on "
+        f"as_of ({AS_OF.isoformat()})"
+    )
+    assert errors[1] is not None and "person.birth_date (1980-01-01) gives 44" in errors[1]
+    assert errors[2:] == [None, None, None]

@@ -91,6 +91,9 @@ def test_answers_read(questionnaire: Questionnaire, fact: str, typed: str, value
         ("person.age", "abc", "请打岁数，例如 45"),
         ("household.per_capita_net_income", "abc", "请打钱数，例如 30000 或 3万"),
         ("person.employment.months_continuous", "好久", "请打月数，例如 6 或 半年"),
+        # review #4: was kept as 6 months ("记下：6个月") and met the 3-month rule
+        ("person.employment.months_continuous", "半个月", "请打整月数，不满一个月的部分不算"),
+        ("person.employment.months_continuous", "半月", "请打整月数，不满一个月的部分不算"),
         ("loan_request.amount", "1.0e999", "这个数太大了"),
         ("loan_request.amount", "3个5", "这个数有两种读法"),  # was read as 35
         ("loan_request.amount", "1,5万", "这个数有两种读法"),  # was read as 150000
@@ -282,3 +285,39 @@ def test_a_date_to_check_for_out_of_range_is_asked_again(questionnaire: Question
     assert isinstance(english, Rejected) and "only dates from 2021-01-01" in english.message
     accepted = questionnaire.read_text(asking("as_of"), "2025-06-01")
     assert isinstance(accepted, Accepted)
+
+
+def test_an_id_number_whose_age_is_not_the_age_given_is_asked_again(
+    questionnaire: Questionnaire,
+) -> None:
+    # Review #5: an age of 40 and an ID number of someone born in 1940 were both kept, and the
+    # core then decided on the age alone.
+    conversation = asking("region_code")
+    conversation.answers["person.age"] = 40
+    outcome = questionnaire.read_text(conversation, "140821194001011233")
+    assert isinstance(outcome, Rejected)
+    assert outcome.message.startswith("按这个出生日期算是 86 岁，和前面说的 40 岁对不上")
+    # One year off (an age counted before a birthday, or 虚岁) is the same person.
+    conversation.answers["person.age"] = 85
+    assert isinstance(questionnaire.read_text(conversation, "140821194001011233"), Accepted)
+
+
+def test_a_declined_loan_is_named_as_it_reads_today(questionnaire: Questionnaire) -> None:
+    # Review #14: on 2026-11-23 "【脱贫人口小额信贷】您说不借钱", the name before the 2026 notice
+    # renamed it 帮扶小额信贷 (from 2026-02-28), which the answers themselves use.
+    conversation = Conversation(chat_id=1, state="results", lang="zh")
+    conversation.answers.update({"region_code": "140821", "loan_request.wanted": False})
+    texts = [r.text for r in questionnaire.results(conversation, finished=True)]
+    assert any(t.startswith("【帮扶小额信贷】您说不借钱") for t in texts), texts
+    assert not any("脱贫人口小额信贷】您说不借钱" in t for t in texts)
+
+
+def test_not_in_school_is_not_said_as_what_a_child_reads(policies: PolicySet) -> None:
+    # Review #14: an adult answering 没有上学 was told "孩子读的是“没有上学”" (yulu_plan.toml).
+    applicant = applicant_of(
+        {"region_code": "140821", "as_of": "2026-11-23", "person.education.level": "none"}
+    )
+    [yulu] = determine(applicant, policies, programmes=["yulu_plan"], lang="zh")
+    said = [c.reason for c in yulu.criteria if c.outcome == "not_met"]
+    assert said and not any("孩子读的是" in s for s in said), said
+    assert any("在读情况：“没有上学”" in s for s in said), said

@@ -55,6 +55,11 @@ REFUSED = [
     ("inf", "yuan", "too_big"),
     ("99999999999999999999", "yuan", "too_big"),
     ("4.5", "months", "not_whole"),
+    # Half a month is not 半年 (review #4: "半个月" was read as 6 and met a "满3个月" rule).
+    ("半个月", "months", "part_month"),
+    ("半月", "months", "part_month"),
+    ("一个半月", "months", "part_month"),
+    ("半", "months", "ambiguous"),  # half a year or half a month
     ("abc", "years", "unreadable"),
     ("很多", "yuan", "unreadable"),
     ("", "years", "unreadable"),

@@ -85,3 +85,39 @@ def test_batch_as_of_out_of_range_exits_2(
     assert main(args) == 2
     assert "as_of 9999-01-01 is after" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_region_codes_no_region_has_exit_2_naming_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Review #6: decided under the national rules alone, with no warning.
+    assert main(["programmes", "--region", "999999"]) == 2
+    assert "--region is not a region code in use today" in capsys.readouterr().err
+    out = tmp_path / "o.csv"
+    assert main(["batch", str(REGISTER), "-o", str(out), "--region-default", "330104"]) == 2
+    assert "--region-default is not a region code in use today" in capsys.readouterr().err
+    applicant = tmp_path / "a.json"
+    employment = {"status": "employed", "work_region_code": "999999", "months_continuous": 4}
+    applicant.write_text(
+        json.dumps(
+            {"region_code": "140821", "as_of": "2026-12-01", "person": {"employment": employment}}
+        )
+    )
+    assert main(["check", str(applicant)]) == 2
+    assert "person.employment.work_region_code: is not a region code" in capsys.readouterr().err
+
+
+def test_check_of_an_age_the_id_number_contradicts_exits_2_naming_both(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Review #5: decided as 40 (microloan eligible, 50000) though the number says 85.
+    applicant = tmp_path / "a.json"
+    person = {"id_number": "140821194001011233", "age": 40}
+    applicant.write_text(
+        json.dumps({"region_code": "140821", "as_of": "2025-06-01", "person": person})
+    )
+    assert main(["check", str(applicant)]) == 2
+    assert (
+        "person.age: is 40, but the birth date in person.id_number (1940-01-01) gives 85"
+        in capsys.readouterr().err
+    )

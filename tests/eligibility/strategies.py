@@ -9,8 +9,10 @@ from typing import Any
 from hypothesis import strategies as st
 
 from eligibility import facts as f
+from eligibility.places import gazetteer
 from eligibility.plan import Profiles, plans_of
 from eligibility.policy import load_bundled
+from eligibility.regions import is_known_region_code
 
 
 def policy_regions() -> list[str | None]:
@@ -22,8 +24,26 @@ def policy_regions() -> list[str | None]:
     for found in _PROFILES:
         codes.update(found.exact)
         codes.update(found.prefixed)
-        codes.update(code for code, _ in found.points if code is not None)
+    regions = set(codes)
+    for found in _PROFILES:
+        codes.update(_existing(code, regions) for code, _ in found.points if code is not None)
     return [None, *sorted(codes)]
+
+
+def _existing(code: str, regions: set[str]) -> str:
+    """`code`, or where no region has it (a plan's representative `149999`: 14, under no
+    region of 14; `999999`: under none), a county that exists in the same place: the core
+    refuses to decide for a code no region has (review #6)."""
+    if is_known_region_code(code):
+        return code
+    prefix = code.rstrip(code[-1])
+    return next(
+        county
+        for county in sorted(gazetteer().by_code)
+        if len(county) == 6
+        and county.startswith(prefix)
+        and not any(county.startswith(r) and len(r) > len(prefix) for r in regions)
+    )
 
 
 def policy_dates() -> list[dt.date]:

@@ -32,12 +32,13 @@ def test_work_scope_and_province_per_row_as_for_one_applicant() -> None:
 
 
 def test_age_per_row_as_for_one_applicant() -> None:
-    """Given age first, then the birth date, then the ID number's; a 29 February birthday
-    comes on 1 March in other years."""
+    """The birth date first, then the ID number's, then the given age (review #5: a given age
+    came first, over the birth date); a 29 February birthday comes on 1 March in other years."""
     as_of = [dt.date(2025, 2, 28), dt.date(2025, 3, 1), dt.date(2024, 2, 29), dt.date(2025, 3, 1)]
-    born = [dt.date(2000, 2, 29), None, None, dt.date(1990, 1, 1)]
-    ids = [None, "14082120000229001X", "140821200002290010", None]
-    given = [None, None, None, 7]
+    as_of.append(dt.date(2025, 3, 1))
+    born = [dt.date(2000, 2, 29), None, None, None, dt.date(1990, 1, 1)]
+    ids = [None, "14082120000229001X", "140821200002290010", None, None]
+    given = [None, None, None, 7, 36]  # 36: a year off the birth date's 35, the same person
     frame = pl.DataFrame(
         {"as_of": as_of, "person.birth_date": born, "person.id_number": ids, "person.age": given},
         schema={
@@ -49,5 +50,5 @@ def test_age_per_row_as_for_one_applicant() -> None:
     )
     got = frame.select(age_in()).to_series().to_list()
     leap = dt.date(2000, 2, 29)
-    assert got == [age_on(leap, as_of[0]), age_on(leap, as_of[1]), age_on(leap, as_of[2]), 7]
+    assert got == [age_on(leap, as_of[0]), age_on(leap, as_of[1]), age_on(leap, as_of[2]), 7, 35]
     assert got[:3] == [24, 25, 24]

@@ -8,6 +8,7 @@ flat 500 元 rests on 百里杜鹃管理区's notice of 2025-02-06 (`baili_2025`
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import msgspec
@@ -21,6 +22,7 @@ from eligibility.diff import Assessed, compare
 from eligibility.facts import Applicant
 from eligibility.policy import load_policy_set
 from eligibility.programme import PolicySet
+from eligibility.text import PARAMETER_UNITS_EN, with_parameter_unit
 from tests.eligibility.strategies import applicants
 
 TRANSPORT = ("transport_subsidy",)
@@ -230,3 +232,85 @@ def test_laws_of_the_comparison(
         if same_facts or not forward.facts:
             assert change.cause == "rules"
     assert set(backwards) == {c.item for c in there.changes}
+
+
+def _microloan(as_of: str) -> Applicant:
+    return msgspec.convert(
+        {
+            "region_code": "140821",
+            "as_of": as_of,
+            "household": {
+                "category": "poverty_alleviated",
+                "microloan_overdue": False,
+                "microloan_outstanding": 0,
+            },
+            "person": {"age": 40, "full_civil_capacity": True, "serious_bad_credit": False},
+            "loan_request": {"amount": 30000, "term_months": 36, "purpose": "production"},
+        },
+        Applicant,
+    )
+
+
+def _said(value: Any, key: str = "") -> list[str]:
+    """Every sentence of a change meant for a reader (not the values or ids beside them)."""
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in _said(v, k)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _said(v, key)]
+    readable = key in {"says", "said", "said_before", "said_after", "text", "description"}
+    return [value] if readable and isinstance(value, str) else []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_rule_change_reads_in_plain_words(policies: PolicySet, lang: str) -> None:
+    """Review #12: the microloan from 2025-06-01 to 2026-12-01 (the transition rules end on
+    2026-02-27, 银保监发〔2021〕6号; the 2026 notice begins on 2026-02-28) read "支持对象从
+    transition变为assisted_population", "the The standard loan amount", "50000 元", "36 月",
+    "65 周岁" in English and "贷款期限不超过（未定）个月" for a value 2026 does not set."""
+    sides = [
+        Assessed(a, a.as_of or dt.date.today(), policies.version, policies, ("microloan",))
+        for a in (_microloan("2025-06-01"), _microloan("2026-12-01"))
+    ]
+    change = compare(sides[0], sides[1], lang=lang)  # type: ignore[arg-type]
+    said = _said(msgspec.to_builtins(change))
+    assert said
+    text = "\n".join(said)
+    # The codes as values ("from transition to assisted_population"); "transition" is also an
+    # English word of the descriptions ("(transition: the part with interest subsidy …)").
+    assert "assisted_population" not in text
+    assert not re.search(r"(from |从)transition", text), text
+    assert "未定" not in text and "(not set)" not in text
+    if lang == "en":
+        assert "the The" not in text and "the the" not in text
+        assert not re.search(r"\d ?(元|月|周岁)", text), text
+    else:
+        assert not re.search(r"\d月(?!\d)", text.replace("个月", "")), text
+        assert "过渡期" in text or "帮扶" in text
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "zh", "en"),
+    [
+        (36, "月", "36个月", "36 months"),
+        (65, "周岁", "65周岁", "65 years"),
+        (50000, "元", "50000元", "50000 yuan"),
+        (70, "%", "70%", "70%"),
+        (1500, "元/人/年", "1500元/人/年", "1500 yuan per person per year"),
+    ],
+)
+def test_parameter_units_in_each_language(value: int, unit: str, zh: str, en: str) -> None:
+    assert (with_parameter_unit(value, unit, "zh"), with_parameter_unit(value, unit, "en")) == (
+        zh,
+        en,
+    )
+
+
+def test_every_parameter_unit_has_english_words(policies: PolicySet) -> None:
+    # A unit a policy file adds without words would show in Chinese in an English diff.
+    units = {
+        param.unit
+        for programme in policies.programmes.values()
+        for param in programme.policy.parameters.values()
+        if param.unit is not None
+    }
+    assert units <= set(PARAMETER_UNITS_EN), units - set(PARAMETER_UNITS_EN)

@@ -191,7 +191,7 @@ def test_10_microloan_drops_monitored_households_taken_off(policies: PolicySet) 
 
 @pytest.mark.parametrize(
     ("region", "income", "amount"),
-    [("520181", 9999, 1000), ("520302", 9999, 1000), ("522401", 10000, 500), ("52", 12000, 500)],
+    [("520181", 9999, 1000), ("520302", 9999, 1000), ("520502", 10000, 500), ("52", 12000, 500)],
 )
 def test_12_guizhou_tiers_are_province_wide_and_10000_pays_500(
     policies: PolicySet, region: str, income: int, amount: int

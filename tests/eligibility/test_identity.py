@@ -143,9 +143,12 @@ def test_the_id_number_itself_never_reaches_the_rules() -> None:
     assert facts["person.birth_date"] == "1980-01-01"
 
 
-def test_given_age_wins_over_birth_date() -> None:
-    applicant = msgspec.convert({"person": {"age": 30, "birth_date": "1980-01-01"}}, Applicant)
-    assert flatten(applicant, dt.date(2024, 1, 1))["person.age"] == 30
+def test_the_birth_date_decides_over_an_age_given_with_it() -> None:
+    # Review #5: a given age of 30 won over a 1980 birth date (44 on 2024-01-01); an age more
+    # than a year off is now refused (tests/eligibility/test_birth_dates.py), one within it
+    # gives way to the birth date.
+    applicant = msgspec.convert({"person": {"age": 43, "birth_date": "1980-01-01"}}, Applicant)
+    assert flatten(applicant, dt.date(2024, 1, 1))["person.age"] == 44
 
 
 def test_leap_day_birthdays() -> None:

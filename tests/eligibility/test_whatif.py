@@ -293,6 +293,24 @@ def test_a_purpose_outside_the_list_gives_the_allowed_purposes(policies: PolicyS
         assert "notice_2021_6" in suggestion.sources
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_purpose_suggestion_says_the_money_would_be_used_so(
+    policies: PolicySet, lang: str
+) -> None:
+    # Review #13: "“贷款用途”从“结婚”改为“种植养殖等生产”…就可以申请" read as coaching to write
+    # down another purpose; notice_2021_6 wants the loan used for production (户借户用户还).
+    found = answer(policies, borrower(purpose="wedding"), "microloan", lang=lang)
+    production = next(s for s in found.suggestions if s.changes[0].to == "production")
+    if lang == "zh":
+        assert production.text.startswith("如果这笔贷款不用于结婚，而是用于种植养殖等生产")
+        assert "改为" not in production.text and "不是只改填的用途" in production.text
+    else:
+        assert production.text.startswith(
+            "If the loan is used for farming or other production instead of a wedding"
+        )
+        assert "changed from" not in production.text
+
+
 def test_an_amount_over_the_cap_is_brought_to_the_cap(policies: PolicySet) -> None:
     # notice_2021_6: "5万元以下"; the term "3年以内" — both solved exactly.
     found = answer(policies, borrower(amount=80000, term_months=48), "microloan")
