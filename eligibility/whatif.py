@@ -1471,6 +1471,25 @@ def _on_the_day(
         return suggestion
     if current is not None and (then.amount is None or then.amount <= current):
         return None  # a higher tier now, but not more than is paid now on that day
+    gives = (then.verdict, then.amount)
+    for left_out, change in enumerate(suggestion.changes):
+        if ages and change.fact == AGE:
+            continue  # the birth date makes it on that day by itself
+        # The changes were found under today's rules: one that day's rules do not need (临猗
+        # 2024 sets no minimum months; a 2026 帮扶小额信贷 reads no loan purpose the old way)
+        # would have the household do what it need not, or wait longer than it must.  Such a
+        # suggestion is not offered (review2 F1); the search is today's, not that day's.
+        rest = replace(
+            suggestion, changes=suggestion.changes[:left_out] + suggestion.changes[left_out + 1 :]
+        )
+        if ages or not (_prepared(plan).flat_recheck and _prepared(on).flat_recheck):
+            without = None if on_day is None else on_day(rest)
+            if without is not None and (without.verdict, without.amount) == gives:
+                return None
+        else:
+            fewer = {**facts, **{c.fact: c.to for c in rest.changes}, "as_of": day.isoformat()}
+            if decide_verdict(on, fewer) == gives:
+                return None
     on = plans.plan(plan.programme, region_code, day)
     return _as_decided_then(plans, on, suggestion, then, facts, as_of, lang, current)
 

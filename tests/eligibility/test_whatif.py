@@ -594,3 +594,38 @@ def test_a_days_rules_are_those_of_any_plan_of_its_profile(policies: PolicySet) 
                 ), (programme.id, region, day)
                 assert [c.bound for c in alike.criteria] == [c.bound for c in own.criteria]
     assert other_years  # some days' plans were not built: another year's stood for them
+
+
+def test_a_suggestion_is_not_offered_on_a_day_whose_rules_need_none_of_its_changes(
+    policies: PolicySet,
+) -> None:
+    """临猗 2024 (linyi_2024, 外出务工一次性交通补贴政策) sets no minimum months: a 临猗 worker
+    with 0 months on 2023-10-04 is eligible from 2024-01-01 as they are.  Told to work 3 months
+    (to 2024-01-04, when the 2024 amount applies) they would wait and work for nothing (review2
+    F1): no suggestion whose changes that day's rules do not need is offered."""
+    who = msgspec.convert(
+        {
+            "as_of": "2023-10-04",
+            "region_code": "140821",
+            "household": {"category": "poverty_alleviated", "risk_eliminated": False},
+            "person": {
+                "age": 30,
+                "employment": {
+                    "status": "employed",
+                    "work_scope": "other_prefecture",
+                    "months_continuous": 0,
+                    "transport_subsidy_claimed_this_year": False,
+                },
+            },
+        },
+        Applicant,
+    )
+    [now] = determine(who, policies, programmes=["transport_subsidy"], suggest=True)
+    assert now.verdict == "ineligible"
+    [then] = determine(
+        replace(who, as_of=dt.date(2024, 1, 1)), policies, programmes=["transport_subsidy"]
+    )
+    assert (then.verdict, then.amount) == ("eligible", 600)
+    assert not [
+        s for s in now.suggestions if any(c.fact.endswith("months_continuous") for c in s.changes)
+    ]
