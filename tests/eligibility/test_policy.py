@@ -76,8 +76,8 @@ def test_a_failing_example_refuses_the_policy_and_names_the_example() -> None:
     # Pretend someone typed 19 for the 18-year minimum of 银保监发〔2021〕6号.
     sources = _edited(
         "microloan.toml",
-        b"values = [{ since = 2021-03-04, until = 2026-02-28, value = 18,",
-        b"values = [{ since = 2021-03-04, until = 2026-02-28, value = 17,",
+        b"values = [{ since = 2021-03-04, until = 2026-01-01, value = 18,",
+        b"values = [{ since = 2021-03-04, until = 2026-01-01, value = 17,",
     )
     sources = _edited_in(
         sources,

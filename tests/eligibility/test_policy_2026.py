@@ -1,0 +1,50 @@
+"""Review1 findings on the 2026 policy data (F1-F3, F7-F11): what each answer may rest on after
+the transition period (2021-01-01..2025-12-31).  Each expectation names the policy document it
+comes from; `/work/shared/design/policy-2026.md` is the project's note of what is confirmed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from eligibility.answer import Determination
+from eligibility.determination import determine
+from eligibility.facts import Applicant
+from eligibility.programme import PolicySet
+
+BORROWER: dict[str, Any] = {"full_civil_capacity": True, "serious_bad_credit": False}
+
+
+def decide(policies: PolicySet, programme: str, data: dict[str, Any]) -> Determination:
+    [result] = determine(msgspec.convert(data, Applicant), policies, programmes=[programme])
+    return result
+
+
+def outcomes(result: Determination) -> dict[str, str]:
+    return {c.id: c.outcome for c in result.criteria}
+
+
+def test_f8_microloan_between_the_transition_and_the_2026_notice_is_not_confirmed(
+    policies: PolicySet,
+) -> None:
+    """policy-2026: 银保监发〔2021〕6号's 18-65 is confirmed only to 2025-12-31 (the transition
+    period); 《关于做好帮扶小额信贷工作的通知》 is of 2026-02-28.  On 2026-01-15 a borrower of 66
+    (or of 17) is not refused on the transition's ages, and the answer says its rules are not
+    verified for 2026."""
+    for age, as_of in ((66, "2026-01-15"), (17, "2026-01-10")):
+        data = {
+            "as_of": as_of,
+            "region_code": "140821",
+            "household": {"category": "poverty_alleviated", "microloan_overdue": False},
+            "person": {"age": age, **BORROWER},
+            "loan_request": {"purpose": "production"},
+        }
+        result = decide(policies, "microloan", data)
+        assert "age" not in outcomes(result), result.criteria
+        assert result.verdict != "ineligible"
+        assert any("过渡期到2025年底已经结束" in w for w in result.warnings), result.warnings
+        # The last day of the transition period is still decided on its rules, with no warning.
+        last = decide(policies, "microloan", {**data, "as_of": "2025-12-31"})
+        assert outcomes(last)["age"] == ("not_met" if age in (66, 17) else "met")
+        assert not any("过渡期到2025年底已经结束" in w for w in last.warnings)
