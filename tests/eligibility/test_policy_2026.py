@@ -48,3 +48,29 @@ def test_f8_microloan_between_the_transition_and_the_2026_notice_is_not_confirme
         last = decide(policies, "microloan", {**data, "as_of": "2025-12-31"})
         assert outcomes(last)["age"] == ("not_met" if age in (66, 17) else "met")
         assert not any("过渡期到2025年底已经结束" in w for w in last.warnings)
+
+
+REVIEW_F1: dict[str, Any] = {
+    "region_code": "140821",
+    "as_of": "2026-12-01",
+    "household": {
+        "category": "poverty_alleviated",
+        "needs_support": True,
+        "microloan_overdue": False,
+        "microloan_outstanding": 90000,
+    },
+    "person": {"age": 70, **BORROWER},
+    "loan_request": {"amount": 100000, "term_months": 60, "purpose": "house_building"},
+}
+
+
+def test_f2_a_2026_support_loan_is_still_for_production(policies: PolicySet) -> None:
+    """《关于做好帮扶小额信贷工作的通知》 (金融监管总局等, 2026-02-28; 经济日报 2026-03-06,
+    lyredcross.com/xw/bwdt/1625723.html): 帮扶小额信贷 "精准支持农村有帮扶需求的人口发展生产、增加
+    收入".  A house-building loan is not for production; an unstated use is asked."""
+    result = decide(policies, "microloan", REVIEW_F1)
+    assert result.verdict == "ineligible"
+    [use] = [c for c in result.criteria if c.id == "productive_use"]
+    assert use.outcome == "not_met" and "notice_2026" in use.sources
+    asked = decide(policies, "microloan", {**REVIEW_F1, "loan_request": {"amount": 50000}})
+    assert "loan_request.purpose" in [m.fact for m in asked.missing]
