@@ -74,3 +74,26 @@ def test_f2_a_2026_support_loan_is_still_for_production(policies: PolicySet) -> 
     assert use.outcome == "not_met" and "notice_2026" in use.sources
     asked = decide(policies, "microloan", {**REVIEW_F1, "loan_request": {"amount": 50000}})
     assert "loan_request.purpose" in [m.fact for m in asked.missing]
+
+
+def test_f1_a_2026_top_up_beyond_the_notices_amount_is_for_the_bank_to_say(
+    policies: PolicySet,
+) -> None:
+    """《关于做好帮扶小额信贷工作的通知》 (2026-02-28, as reported): the loan amount is 10万; its
+    top-up rule and any household total were not found (policy-2026: do not invent them).  A
+    household owing 90,000 that asks 100,000 more is not 能办 (it would owe 190,000): the answer
+    waits on the bank (还要确认, "请问银行"), and no "第一次贷款" rule is shown as met."""
+    data = {**REVIEW_F1, "loan_request": {**REVIEW_F1["loan_request"], "purpose": "production"}}
+    result = decide(policies, "microloan", data)
+    assert result.verdict == "needs_info" and result.verdict_label == "还要确认"
+    [total] = [c for c in result.criteria if c.outcome == "unknown"]
+    assert total.id == "household_total_to_confirm" and "请问银行" in total.text
+    assert not any("第一次" in c.text for c in result.criteria if c.outcome == "met")
+    # Within the 10万 in all, or owing nothing, the loan is 能办; above 10万 at once, not.
+    within = {**data, "household": {**data["household"], "microloan_outstanding": 0}}
+    assert decide(policies, "microloan", within).verdict == "eligible"
+    over = {**within, "loan_request": {**within["loan_request"], "amount": 100001}}
+    assert outcomes(decide(policies, "microloan", over))["loan_within_amount"] == "not_met"
+    # 2025: the transition's household total of 10万 (清华镇 Q&A) still refuses it.
+    before = decide(policies, "microloan", {**data, "as_of": "2025-06-01"})
+    assert outcomes(before)["amount_within_household_cap"] == "not_met"
