@@ -97,3 +97,27 @@ def test_f1_a_2026_top_up_beyond_the_notices_amount_is_for_the_bank_to_say(
     # 2025: the transition's household total of 10万 (清华镇 Q&A) still refuses it.
     before = decide(policies, "microloan", {**data, "as_of": "2025-06-01"})
     assert outcomes(before)["amount_within_household_cap"] == "not_met"
+
+
+def test_f9_with_no_line_known_an_income_alone_is_for_the_village_to_assess(
+    policies: PolicySet,
+) -> None:
+    """policy-2026: income lines are set by provinces each year and none was found for 2026;
+    中农组发〔2021〕7号 leaves the line to the province.  An income of 80,000 with no fall and no
+    hardship is not "建议申请监测评估": whether it is low waits on the village (还要确认, 请问村里).
+    A sharp fall (措施 第3条: 收入骤减) still refers the household."""
+    data = {
+        "region_code": "140821",
+        "as_of": "2026-12-01",
+        "household": {
+            "category": "ordinary",
+            "per_capita_net_income": 80000,
+            "per_capita_net_income_previous": 80000,
+            "sudden_hardship_event": "none",
+        },
+    }
+    result = decide(policies, "monitoring_referral", data)
+    assert result.verdict == "needs_info"
+    assert any("请问村里" in c.text for c in result.criteria if c.outcome == "unknown")
+    fell = {**data, "household": {**data["household"], "per_capita_net_income": 50000}}
+    assert decide(policies, "monitoring_referral", fell).verdict == "eligible"

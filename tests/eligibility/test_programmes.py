@@ -390,10 +390,11 @@ def test_monitoring_line_is_regional_and_dated(policies: PolicySet) -> None:
     above["household.per_capita_net_income_previous"] = 8000
     assert decide(policies, "monitoring_referral", applicant(base, above)).verdict == "ineligible"
     # #9 finding 1: no line is encoded for 四川 in 2023, and the 2021 floor of 6,000 is not used
-    # (7号 leaves the yearly line to the province): the county assesses the income.
+    # (7号 leaves the yearly line to the province): the county assesses the income, so whether
+    # 8,000 is low waits on the village (还要确认), never "建议申请" on income alone (review1 F9).
     other = {**above, "region_code": "510121"}
     result = decide(policies, "monitoring_referral", applicant(base, other))
-    assert result.verdict == "eligible"
+    assert result.verdict == "needs_info"
     assert [c.id for c in result.criteria] == ["not_yet_monitored", "income_assessed_locally"]
     assert "6000" not in " ".join(c.text for c in result.criteria)
 
@@ -416,7 +417,10 @@ def test_no_line_known_refers_only_on_something_the_household_said(policies: Pol
             "household": {"category": "ordinary", "per_capita_net_income": 7000},
         }
     )
-    assert decide(policies, "monitoring_referral", income).verdict == "eligible"
+    # An income alone, with no line known, is not a referral: a fall or a hardship is asked.
+    said = decide(policies, "monitoring_referral", income)
+    assert said.verdict == "needs_info"
+    assert "household.sudden_hardship_event" in [m.fact for m in said.missing]
     illness = applicant(
         {
             "as_of": "2026-12-01",
