@@ -419,9 +419,11 @@ def _not_met(result: Any) -> dict[str, str]:
 
 
 def test_public_welfare_post_age_says_the_age_and_the_range(policies: PolicySet) -> None:
-    # 16—60周岁 (广西 乡村建设公益性岗位 notice, 2022-05-22, the policy's source for the range).
-    result = decide(policies, "public_welfare_post", _post(age=62))
-    assert _not_met(result) == {"age": "您62岁，公益性岗位要16到60周岁"}
+    # 16—60周岁 (广西 乡村建设公益性岗位 notice, 2022-05-22, the policy's source for the range):
+    # 广西's rule, so asked in 广西 (elsewhere no age limit was found, review1 F3).
+    guangxi = dict(_post(age=62), region_code="450100", as_of="2022-09-01")
+    result = decide(policies, "public_welfare_post", guangxi)
+    assert _not_met(result)["age"].startswith("您62岁，公益性岗位要16到60周岁")
 
 
 def test_working_away_is_said_as_working_away(policies: PolicySet) -> None:
@@ -475,7 +477,8 @@ def test_a_17_year_old_is_told_the_age_not_just_the_range(policies: PolicySet) -
 def test_outcome_wording_falls_back_when_a_named_fact_is_unknown(policies: PolicySet) -> None:
     # The not-met wording of the post's age names {person.age}; an age known only as "not met"
     # cannot happen, but the unknown outcome keeps the general text (no placeholder shown).
-    result = decide(policies, "public_welfare_post", _post(age=None))
+    guangxi = dict(_post(age=None), region_code="450100", as_of="2022-09-01")
+    result = decide(policies, "public_welfare_post", guangxi)
     [age] = [c for c in result.criteria if c.id == "age"]
     assert age.outcome == "unknown" and age.text == "年龄在16到60周岁之间"
 

@@ -121,3 +121,34 @@ def test_f9_with_no_line_known_an_income_alone_is_for_the_village_to_assess(
     assert any("请问村里" in c.text for c in result.criteria if c.outcome == "unknown")
     fell = {**data, "household": {**data["household"], "per_capita_net_income": 50000}}
     assert decide(policies, "monitoring_referral", fell).verdict == "eligible"
+
+
+def test_f3_guangxis_age_limit_and_pay_rule_stay_in_guangxi(policies: PolicySet) -> None:
+    """广西 2022 notice (人民网广西频道 2022-05-22): 16-60, 可放宽至65, pay ≥ 低保 and ≤ 1.2 ×
+    minimum wage — 广西's rules (policy-2026: not a rule elsewhere); 人社部发〔2022〕13号 names no
+    age.  A 62-year-old in 临猗 is not refused on 广西's 60: the county is asked; neither the age
+    nor the pay cites 广西 there.  In 广西 the 60 still holds."""
+    person = {
+        "age": 62,
+        "labor_capacity": "weak",
+        "willing_to_work": True,
+        "holds_public_welfare_post": False,
+        "employment_difficulty": True,
+        "can_work_away": False,
+        "employment": {"status": "unemployed"},
+    }
+    data = {
+        "region_code": "140821",
+        "as_of": "2026-12-01",
+        "household": {"category": "poverty_alleviated"},
+        "person": person,
+    }
+    result = decide(policies, "public_welfare_post", data)
+    assert result.verdict == "needs_info"
+    [age] = [c for c in result.criteria if c.outcome == "unknown"]
+    assert age.id == "age_set_locally" and "请问村里或县里" in age.text
+    # The age and the pay cite no 广西 rule there (willing_to_work still rests on 广西's text).
+    assert "guangxi_2022" not in {*age.sources, *result.amount_sources}
+    assert "广西" not in (result.amount_note or "") and "1.2" not in (result.amount_note or "")
+    guangxi = decide(policies, "public_welfare_post", {**data, "region_code": "450100"})
+    assert outcomes(guangxi)["age"] == "not_met"
