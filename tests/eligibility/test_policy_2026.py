@@ -152,3 +152,26 @@ def test_f3_guangxis_age_limit_and_pay_rule_stay_in_guangxi(policies: PolicySet)
     assert "广西" not in (result.amount_note or "") and "1.2" not in (result.amount_note or "")
     guangxi = decide(policies, "public_welfare_post", {**data, "region_code": "450100"})
     assert outcomes(guangxi)["age"] == "not_met"
+
+
+def test_f10_a_2026_loan_amount_cites_the_2026_notice_only(policies: PolicySet) -> None:
+    """The 2026 amount (10万) is 《关于做好帮扶小额信贷工作的通知》's; 青阳县's 2024-25 subsidy
+    (2024-07-10) and 清华镇's 10万 household total (a transition rule) are not in force then.  In
+    2025 the amount's note names both (贴息70%, 每户10万), and cites them."""
+    data = {
+        "region_code": "140821",
+        "as_of": "2026-12-01",
+        "household": {
+            "category": "poverty_alleviated",
+            "needs_support": True,
+            "microloan_overdue": False,
+            "microloan_outstanding": 0,
+        },
+        "person": {"age": 45, **BORROWER},
+        "loan_request": {"amount": 30000, "purpose": "production"},
+    }
+    result = decide(policies, "microloan", data)
+    assert (result.verdict, result.amount_sources) == ("eligible", ("notice_2026",))
+    assert "shidian_2024" not in {s for c in result.criteria for s in c.sources}
+    before = decide(policies, "microloan", {**data, "as_of": "2025-06-01"})
+    assert set(before.amount_sources) == {"notice_2021_6", "qingyang_2024", "qinghua_qa"}
