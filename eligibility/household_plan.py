@@ -37,6 +37,16 @@ from eligibility.whatif import add_months
 Apart = Literal["needs_info", "unconfirmed", "set_locally", "per_month", "loan"]
 DateKind = Literal["application", "deadline", "becomes_eligible", "amount_changes"]
 
+# Said after a yearly window that falls after the programme's rules were last checked for the
+# region (`confirmed_until`): the window is the source's for its own year, and that year's is not
+# known (review1 F11: 临猗's 2024 "11月上旬" shown for 2027 as if confirmed).  The time-based
+# dates say the same through their suggestion's text.
+UNCONFIRMED_WINDOW = Text(
+    zh="{year}年的安排还没有核实，请以县里公布的为准。",
+    en="The arrangements for {year} have not been verified yet; what your county announces "
+    "prevails.",
+)
+
 APART_TEXT: dict[Apart, Text] = {
     "needs_info": Text(
         zh="还要补充情况才能确定能不能办，没有算进合计",
@@ -383,13 +393,19 @@ def _key_date(
         if start is None:
             return None
     day = "" if start is None else f"-{start.isoformat()}"
+    text = key_date.text.in_(lang)
+    confirmed = programme.confirmed_until(d.region_code)
+    if window is not None and start is not None and confirmed is not None and start > confirmed:
+        text += ("。" if lang == "zh" else ". ") + UNCONFIRMED_WINDOW.format(
+            {"year": start.year}
+        ).in_(lang)
     return PlanDate(
         id=f"{programme.id}-{key_date.id}{day}",
         kind=key_date.kind,
         programme=programme.id,
         programme_name=d.programme_name,
         members=(),
-        text=key_date.text.in_(lang),
+        text=text,
         start=start,
         end=end,
         sources=(citation_of(programme.policy.sources[key_date.source]),),

@@ -178,15 +178,20 @@ def _amount_sources(
     chosen = programme.amounts if rule is None else (programme.amounts[rule],)
     keys: list[str] = []
     for amount in chosen:
-        for name in sorted(rules.param_names(amount.amount)):
+        # The values the amount is, the rule's condition reads and its note names (贴息70%,
+        # 每户10万): each cited by the entry in force for the region and date.
+        note = amount.spec.note or programme.policy.benefit.note
+        named = {n for n in (note.placeholders() if note else ()) if "." not in n}
+        own = rules.param_names(amount.amount)
+        others = (rules.param_names(amount.when) | (named & set(programme.policy.parameters))) - own
+        for name in (*sorted(own), *sorted(others)):
             entry = programme.parameter_source(name, region_code, as_of)
             if entry is not None and (entry.value is not None or rule is None):
                 keys.append(entry.source)
+    # A general benefit source that parameter values cite is named only through a value in
+    # force: 青阳's 2024-25 subsidy and 清华镇's 10万 total are not 2026's (review1 F10).
     tables = {
-        entry.source
-        for amount in programme.amounts
-        for name in rules.param_names(amount.amount)
-        for entry in programme.policy.parameters[name].values
+        entry.source for param in programme.policy.parameters.values() for entry in param.values
     }
     regional = _regional_keys(programme)
     keys.extend(

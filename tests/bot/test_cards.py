@@ -39,7 +39,7 @@ def test_a_card_dated_after_the_confirmed_rules_warns() -> None:
         {"as_of": "2026-12-01", "household": {"category": "poverty_alleviated"}}, "microloan"
     )
     assert "⚠ 请注意：" in card
-    assert "2026年的具体标准还没有核实" in card
+    assert "2026年的小额信贷规定还没有全部核实" in card
     earlier = _card(
         {"as_of": "2025-06-01", "household": {"category": "poverty_alleviated"}}, "microloan"
     )

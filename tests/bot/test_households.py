@@ -11,7 +11,9 @@ from bot.questionnaire import verdict_words
 from tests.bot.conftest import BotUnderTest
 from tests.bot.households import HOUSEHOLDS, Household, expected, play
 
-MAX_ANSWERS = 10
+# 11 since review1 F9: with no income line known (every province from 2026) an income alone
+# no longer refers a household for monitoring, so the bot also asks about a fall or a hardship.
+MAX_ANSWERS = 11
 
 
 @pytest.mark.parametrize("household", HOUSEHOLDS, ids=[h.name for h in HOUSEHOLDS])

@@ -253,6 +253,24 @@ def test_linyi_applications_are_in_early_november_citing_the_county_notice(
     assert (again.start, again.end) == (dt.date(2025, 11, 1), dt.date(2025, 11, 10))
 
 
+def test_a_window_after_the_rules_were_checked_says_it_is_not_verified(
+    policies: PolicySet,
+) -> None:
+    # linyi_2024 (临猗县农业农村局, 2024-08-29) is 临猗's table for 2024 (transport_subsidy's
+    # confirmed_until for 140821: 2024-12-31).  On 2026-12-01 the next window is 2027's: shown,
+    # but saying that year's arrangements are not verified (review1 F11); 2024's is not.
+    plan = decide_household(family(), policies, as_of=dt.date(2026, 12, 1))
+    window = next(d for d in plan.dates if d.programme == "transport_subsidy" and d.end)
+    assert (window.start, window.end) == (dt.date(2027, 11, 1), dt.date(2027, 11, 10))
+    assert "2027年的安排还没有核实" in window.text
+    english = decide_household(family(), policies, as_of=dt.date(2026, 12, 1), lang="en")
+    shown = next(d for d in english.dates if d.programme == "transport_subsidy" and d.end)
+    assert "2027 have not been verified" in shown.text
+    checked = decide_household(family(), policies, as_of=dt.date(2024, 9, 1))
+    first = next(d for d in checked.dates if d.programme == "transport_subsidy")
+    assert "核实" not in first.text
+
+
 def test_other_counties_get_no_invented_window(policies: PolicySet) -> None:
     # 黑龙江 (230124) pays 800 but no source found gives it a window.
     plan = decide_household(family("230124"), policies, as_of=dt.date(2024, 6, 1))

@@ -1,0 +1,177 @@
+"""Review1 findings on the 2026 policy data (F1-F3, F7-F11): what each answer may rest on after
+the transition period (2021-01-01..2025-12-31).  Each expectation names the policy document it
+comes from; `/work/shared/design/policy-2026.md` is the project's note of what is confirmed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from eligibility.answer import Determination
+from eligibility.determination import determine
+from eligibility.facts import Applicant
+from eligibility.programme import PolicySet
+
+BORROWER: dict[str, Any] = {"full_civil_capacity": True, "serious_bad_credit": False}
+
+
+def decide(policies: PolicySet, programme: str, data: dict[str, Any]) -> Determination:
+    [result] = determine(msgspec.convert(data, Applicant), policies, programmes=[programme])
+    return result
+
+
+def outcomes(result: Determination) -> dict[str, str]:
+    return {c.id: c.outcome for c in result.criteria}
+
+
+def test_f8_microloan_between_the_transition_and_the_2026_notice_is_not_confirmed(
+    policies: PolicySet,
+) -> None:
+    """policy-2026: 银保监发〔2021〕6号's 18-65 is confirmed only to 2025-12-31 (the transition
+    period); 《关于做好帮扶小额信贷工作的通知》 is of 2026-02-28.  On 2026-01-15 a borrower of 66
+    (or of 17) is not refused on the transition's ages, and the answer says its rules are not
+    verified for 2026."""
+    for age, as_of in ((66, "2026-01-15"), (17, "2026-01-10")):
+        data = {
+            "as_of": as_of,
+            "region_code": "140821",
+            "household": {"category": "poverty_alleviated", "microloan_overdue": False},
+            "person": {"age": age, **BORROWER},
+            "loan_request": {"purpose": "production"},
+        }
+        result = decide(policies, "microloan", data)
+        assert "age" not in outcomes(result), result.criteria
+        assert result.verdict != "ineligible"
+        assert any("过渡期到2025年底已经结束" in w for w in result.warnings), result.warnings
+        # The last day of the transition period is still decided on its rules, with no warning.
+        last = decide(policies, "microloan", {**data, "as_of": "2025-12-31"})
+        assert outcomes(last)["age"] == ("not_met" if age in (66, 17) else "met")
+        assert not any("过渡期到2025年底已经结束" in w for w in last.warnings)
+
+
+REVIEW_F1: dict[str, Any] = {
+    "region_code": "140821",
+    "as_of": "2026-12-01",
+    "household": {
+        "category": "poverty_alleviated",
+        "needs_support": True,
+        "microloan_overdue": False,
+        "microloan_outstanding": 90000,
+    },
+    "person": {"age": 70, **BORROWER},
+    "loan_request": {"amount": 100000, "term_months": 60, "purpose": "house_building"},
+}
+
+
+def test_f2_a_2026_support_loan_is_still_for_production(policies: PolicySet) -> None:
+    """《关于做好帮扶小额信贷工作的通知》 (金融监管总局等, 2026-02-28; 经济日报 2026-03-06,
+    lyredcross.com/xw/bwdt/1625723.html): 帮扶小额信贷 "精准支持农村有帮扶需求的人口发展生产、增加
+    收入".  A house-building loan is not for production; an unstated use is asked."""
+    result = decide(policies, "microloan", REVIEW_F1)
+    assert result.verdict == "ineligible"
+    [use] = [c for c in result.criteria if c.id == "productive_use"]
+    assert use.outcome == "not_met" and "notice_2026" in use.sources
+    asked = decide(policies, "microloan", {**REVIEW_F1, "loan_request": {"amount": 50000}})
+    assert "loan_request.purpose" in [m.fact for m in asked.missing]
+
+
+def test_f1_a_2026_top_up_beyond_the_notices_amount_is_for_the_bank_to_say(
+    policies: PolicySet,
+) -> None:
+    """《关于做好帮扶小额信贷工作的通知》 (2026-02-28, as reported): the loan amount is 10万; its
+    top-up rule and any household total were not found (policy-2026: do not invent them).  A
+    household owing 90,000 that asks 100,000 more is not 能办 (it would owe 190,000): the answer
+    waits on the bank (还要确认, "请问银行"), and no "第一次贷款" rule is shown as met."""
+    data = {**REVIEW_F1, "loan_request": {**REVIEW_F1["loan_request"], "purpose": "production"}}
+    result = decide(policies, "microloan", data)
+    assert result.verdict == "needs_info" and result.verdict_label == "还要确认"
+    [total] = [c for c in result.criteria if c.outcome == "unknown"]
+    assert total.id == "household_total_to_confirm" and "请问银行" in total.text
+    assert not any("第一次" in c.text for c in result.criteria if c.outcome == "met")
+    # Within the 10万 in all, or owing nothing, the loan is 能办; above 10万 at once, not.
+    within = {**data, "household": {**data["household"], "microloan_outstanding": 0}}
+    assert decide(policies, "microloan", within).verdict == "eligible"
+    over = {**within, "loan_request": {**within["loan_request"], "amount": 100001}}
+    assert outcomes(decide(policies, "microloan", over))["loan_within_amount"] == "not_met"
+    # 2025: the transition's household total of 10万 (清华镇 Q&A) still refuses it.
+    before = decide(policies, "microloan", {**data, "as_of": "2025-06-01"})
+    assert outcomes(before)["amount_within_household_cap"] == "not_met"
+
+
+def test_f9_with_no_line_known_an_income_alone_is_for_the_village_to_assess(
+    policies: PolicySet,
+) -> None:
+    """policy-2026: income lines are set by provinces each year and none was found for 2026;
+    中农组发〔2021〕7号 leaves the line to the province.  An income of 80,000 with no fall and no
+    hardship is not "建议申请监测评估": whether it is low waits on the village (还要确认, 请问村里).
+    A sharp fall (措施 第3条: 收入骤减) still refers the household."""
+    data = {
+        "region_code": "140821",
+        "as_of": "2026-12-01",
+        "household": {
+            "category": "ordinary",
+            "per_capita_net_income": 80000,
+            "per_capita_net_income_previous": 80000,
+            "sudden_hardship_event": "none",
+        },
+    }
+    result = decide(policies, "monitoring_referral", data)
+    assert result.verdict == "needs_info"
+    assert any("请问村里" in c.text for c in result.criteria if c.outcome == "unknown")
+    fell = {**data, "household": {**data["household"], "per_capita_net_income": 50000}}
+    assert decide(policies, "monitoring_referral", fell).verdict == "eligible"
+
+
+def test_f3_guangxis_age_limit_and_pay_rule_stay_in_guangxi(policies: PolicySet) -> None:
+    """广西 2022 notice (人民网广西频道 2022-05-22): 16-60, 可放宽至65, pay ≥ 低保 and ≤ 1.2 ×
+    minimum wage — 广西's rules (policy-2026: not a rule elsewhere); 人社部发〔2022〕13号 names no
+    age.  A 62-year-old in 临猗 is not refused on 广西's 60: the county is asked; neither the age
+    nor the pay cites 广西 there.  In 广西 the 60 still holds."""
+    person = {
+        "age": 62,
+        "labor_capacity": "weak",
+        "willing_to_work": True,
+        "holds_public_welfare_post": False,
+        "employment_difficulty": True,
+        "can_work_away": False,
+        "employment": {"status": "unemployed"},
+    }
+    data = {
+        "region_code": "140821",
+        "as_of": "2026-12-01",
+        "household": {"category": "poverty_alleviated"},
+        "person": person,
+    }
+    result = decide(policies, "public_welfare_post", data)
+    assert result.verdict == "needs_info"
+    [age] = [c for c in result.criteria if c.outcome == "unknown"]
+    assert age.id == "age_set_locally" and "请问村里或县里" in age.text
+    # The age and the pay cite no 广西 rule there (willing_to_work still rests on 广西's text).
+    assert "guangxi_2022" not in {*age.sources, *result.amount_sources}
+    assert "广西" not in (result.amount_note or "") and "1.2" not in (result.amount_note or "")
+    guangxi = decide(policies, "public_welfare_post", {**data, "region_code": "450100"})
+    assert outcomes(guangxi)["age"] == "not_met"
+
+
+def test_f10_a_2026_loan_amount_cites_the_2026_notice_only(policies: PolicySet) -> None:
+    """The 2026 amount (10万) is 《关于做好帮扶小额信贷工作的通知》's; 青阳县's 2024-25 subsidy
+    (2024-07-10) and 清华镇's 10万 household total (a transition rule) are not in force then.  In
+    2025 the amount's note names both (贴息70%, 每户10万), and cites them."""
+    data = {
+        "region_code": "140821",
+        "as_of": "2026-12-01",
+        "household": {
+            "category": "poverty_alleviated",
+            "needs_support": True,
+            "microloan_overdue": False,
+            "microloan_outstanding": 0,
+        },
+        "person": {"age": 45, **BORROWER},
+        "loan_request": {"amount": 30000, "purpose": "production"},
+    }
+    result = decide(policies, "microloan", data)
+    assert (result.verdict, result.amount_sources) == ("eligible", ("notice_2026",))
+    assert "shidian_2024" not in {s for c in result.criteria for s in c.sources}
+    before = decide(policies, "microloan", {**data, "as_of": "2025-06-01"})
+    assert set(before.amount_sources) == {"notice_2021_6", "qingyang_2024", "qinghua_qa"}
