@@ -1509,10 +1509,16 @@ def _as_decided_then(
     (the county decides); the criteria the changes meet then, and the sources that day's
     answer cites for them and for the amount."""
     results = {r.id: r for r in then.criteria}
+    # The criteria met then that the changes meet: those the suggestion named, or, where that
+    # day's rules put another criterion on the same facts (贵州 2025's stated 3 months for the
+    # county's own before, review1 F7), the ones that read a changed fact.
+    changed = {c.fact for c in suggestion.changes}
     met = tuple(
         i
         for i, c in enumerate(on.criteria)
-        if c.id in suggestion.criteria and c.id in results and results[c.id].outcome == "met"
+        if c.id in results
+        and results[c.id].outcome == "met"
+        and (c.id in suggestion.criteria or changed & rules.fact_paths(c.criterion.test))
     )
     way: Assignment = {c.fact: c.to for c in suggestion.changes}
     template = _template(

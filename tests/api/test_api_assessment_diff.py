@@ -170,9 +170,10 @@ async def test_a_rule_change_names_the_parameter_its_dates_and_source(
 async def test_both_causes_and_no_change(
     client: AsyncTestClient[Litestar], admin_headers: dict[str, str], new_household: HouseholdMaker
 ) -> None:
-    """临猗 (140821) from 2024 sets no minimum months (临猗县农业农村局 2024-08-29); before, the
-    national 3 months held, and 山西 (14) left the amount to the county (晋乡振发〔2023〕44号 sets
-    none).  A worker of 4 months in 2023 is down to 1 month in 2024."""
+    """临猗 (140821) from 2024 sets no minimum months (临猗县农业农村局 2024-08-29); before, no
+    table stated the months there (the county decided: met at 4, review1 F7), and 山西 (14)
+    left the amount to the county (晋乡振发〔2023〕44号 sets none).  A worker of 4 months in
+    2023 is down to 1 month in 2024."""
     household = await new_household("140821")
     member = await _member(client, admin_headers, household["id"], **_worker(4, "330106"))
     in_2023 = await _assess(client, admin_headers, member["id"], "2023-06-01", TRANSPORT)
@@ -198,14 +199,15 @@ async def test_both_causes_and_no_change(
         )
     ).json()
     transport = _programme(body, "transport_subsidy")
-    months = _item(transport, "months_worked")
+    months = _item(transport, "months_set_locally")
     assert (months["before"], months["after"]) == ("met", "not_applied")
-    # Each alone changes it: 1 month fails the 2023 rule (facts), and in 2024 no rule asks for
-    # months (rules).
+    # Each alone changes it: 1 month waits on the county under 2023's rules (facts), and in 2024
+    # no rule asks for months (rules).
     assert months["cause"] == "both"
-    assert "min_months" in months["parameters"]
+    assert "no_month_minimum" in months["parameters"]
     assert [f["fact"] for f in months["facts"]] == ["person.employment.months_continuous"]
-    assert "（事实变了）；2024年起临猗县的最少连续务工月数从3个月变为没有定数" in months["says"]
+    said = "（事实变了）；2024年起临猗县的不限最少务工月数（本地规定写明）从否变为是"
+    assert said in months["says"]
     # The amount: 临猗's 1500 for work in another province, whatever the months.
     amount = _item(transport, "amount")
     assert (amount["before"], amount["after"], amount["cause"]) == (None, 1500, "rules")

@@ -59,16 +59,17 @@ def _changes(policies: PolicySet, before: Applicant, after: Applicant) -> dict[s
 
 
 def test_a_fact_change_alone(policies: PolicySet) -> None:
-    """Same date and rules (贵州 2024, income 8,000 元: the 1000 tier), the months fall to 1."""
-    before = _applicant("520102", "2024-06-01", 4, per_capita_net_income=8000)
-    after = _applicant("520102", "2024-06-01", 1, per_capita_net_income=8000)
+    """Same date and rules (贵州 2025, baili_2025: 3 months of work, 500 元), the months fall
+    to 1.  (贵州's 2023–24 table, guizhou_province, states no months: there the county decides.)"""
+    before = _applicant("520102", "2025-06-01", 4, per_capita_net_income=8000)
+    after = _applicant("520102", "2025-06-01", 1, per_capita_net_income=8000)
     changes = _changes(policies, before, after)
     assert set(changes) == {"verdict", "amount", "months_worked"}
     assert {c.cause for c in changes.values()} == {"facts"}
     assert [f.fact for f in changes["months_worked"].facts] == [
         "person.employment.months_continuous"
     ]
-    assert (changes["amount"].before, changes["amount"].after) == (1000, None)
+    assert (changes["amount"].before, changes["amount"].after) == (500, None)
     assert changes["verdict"].says == (
         "外出务工交通补贴：从「能办」变成「不能办」，因为您填的连续务工月数从4个月改成了1个月（事实变了）"
     )
@@ -77,10 +78,10 @@ def test_a_fact_change_alone(policies: PolicySet) -> None:
 def test_months_that_passed_are_not_worded_as_the_household_changing_its_answer(
     policies: PolicySet,
 ) -> None:
-    """贵州 2024 (the 2023–24 table, 3 months of work needed): 1 month, then 4 on the same
-    rules.  Months of work move on by themselves: "从1个月到了4个月", not "您填的…改成了"."""
-    before = _applicant("520102", "2024-06-01", 1, per_capita_net_income=8000)
-    after = _applicant("520102", "2024-06-01", 4, per_capita_net_income=8000)
+    """贵州 2025 (baili_2025, 3 months of work needed): 1 month, then 4 on the same rules.
+    Months of work move on by themselves: "从1个月到了4个月", not "您填的…改成了"."""
+    before = _applicant("520102", "2025-06-01", 1, per_capita_net_income=8000)
+    after = _applicant("520102", "2025-06-01", 4, per_capita_net_income=8000)
     says = _changes(policies, before, after)["verdict"].says
     assert "连续务工月数从1个月到了4个月（事实变了）" in says
     assert "您填的" not in says
@@ -95,7 +96,10 @@ def test_a_rule_change_alone_across_a_tables_end(policies: PolicySet) -> None:
     assert comparison.facts == ()
     [programme] = comparison.programmes
     changes = {c.item: c for c in programme.changes}
-    assert set(changes) == {"amount"}
+    # The 2023–24 table (guizhou_province) states no months, so the county decides them (met at
+    # 4, `months_set_locally`); 2025's (baili_2025) asks for 3 (`months_worked`): rules too.
+    assert set(changes) == {"amount", "months_set_locally", "months_worked"}
+    assert {changes[c].cause for c in ("months_set_locally", "months_worked")} == {"rules"}
     amount = changes["amount"]
     assert (amount.before, amount.after, amount.cause) == (1000, 500, "rules")
     assert "amount_other_province" in amount.parameters
@@ -113,8 +117,11 @@ def test_both_and_no_change(policies: PolicySet) -> None:
     before = _applicant("520102", "2024-06-01", 4, per_capita_net_income=8000)
     after = _applicant("520102", "2025-06-01", 1, per_capita_net_income=8000)
     changes = _changes(policies, before, after)
-    assert changes["months_worked"].cause == "facts"
-    assert changes["verdict"].cause == "facts"
+    # Before, the county decided the months (no months in the 2023–24 table); after, 2025's
+    # 3 months are not met with 1: the facts and the rules both changed it.
+    assert changes["months_worked"].cause == "both"
+    # 1 month under the 2023–24 table waits on the county (还要确认), not 不能办: both too.
+    assert changes["verdict"].cause == "both"
     # Decided under 2025's rules the old facts get 500, not 1000: the rules changed it too.
     assert changes["amount"].cause == "both"
     assert "（事实变了）；" in changes["amount"].says
@@ -162,7 +169,7 @@ def test_criteria_a_version_rewrote_are_named(policies: PolicySet) -> None:
         1,
     )
     stricter = load_policy_set(sources, run_examples=False)
-    facts = _applicant("520102", "2024-06-01", 4, per_capita_net_income=8000)
+    facts = _applicant("520102", "2025-06-01", 4, per_capita_net_income=8000)
     [programme] = compare(_side(policies, facts), _side(stricter, facts)).programmes
     assert programme.criteria_rewritten == ("months_worked",)
     months = next(c for c in programme.changes if c.item == "months_worked")

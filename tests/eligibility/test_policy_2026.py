@@ -175,3 +175,44 @@ def test_f10_a_2026_loan_amount_cites_the_2026_notice_only(policies: PolicySet) 
     assert "shidian_2024" not in {s for c in result.criteria for s in c.sources}
     before = decide(policies, "microloan", {**data, "as_of": "2025-06-01"})
     assert set(before.amount_sources) == {"notice_2021_6", "qingyang_2024", "qinghua_qa"}
+
+
+def worker_away(region: str, as_of: str, months: int) -> dict[str, Any]:
+    employment = {
+        "status": "employed",
+        "work_region_code": "610112",  # 西安未央区: another province for all regions below
+        "months_continuous": months,
+        "organized_transfer": False,
+        "transport_subsidy_claimed_this_year": False,
+    }
+    return {
+        "region_code": region,
+        "as_of": as_of,
+        "household": {"category": "poverty_alleviated"},
+        "person": {"age": 40, "employment": employment},
+    }
+
+
+def test_f7_no_national_month_minimum_refuses_a_worker_elsewhere(policies: PolicySet) -> None:
+    # The measures (第8条) name no minimum months; 3 months is each table's own: 黑人社发〔2022〕
+    # 18号 for 黑龙江, 崇信 2024 (甘人社通〔2024〕155号, one year), 环江 2021, 贵州 2025 (百里杜鹃).
+    # 崇信 in 2026 (its table ended with 2024), a month in: not refused on 黑龙江's rule, but
+    # waiting on the county, citing the measures only.
+    short = decide(policies, "transport_subsidy", worker_away("620823", "2026-12-01", 1))
+    assert short.verdict == "needs_info"
+    [months] = [c for c in short.criteria if c.id == "months_set_locally"]
+    assert months.outcome == "unknown" and "请问村里或县里" in months.reason
+    assert "heilongjiang" not in months.sources
+    assert not short.missing  # nothing the household could answer decides it
+    longer = decide(policies, "transport_subsidy", worker_away("620823", "2026-12-01", 4))
+    assert outcomes(longer)["months_set_locally"] == "met"
+    # Where a table states it, it holds: 黑龙江 2024 and 崇信 2024 refuse a month; 临猗 2024 states
+    # no minimum (linyi_2024), so a month is enough there.
+    for region, day in (("230124", "2024-06-01"), ("620823", "2024-06-01")):
+        stated = decide(policies, "transport_subsidy", worker_away(region, day, 1))
+        assert outcomes(stated)["months_worked"] == "not_met"
+        assert "months_set_locally" not in outcomes(stated)
+    linyi = decide(policies, "transport_subsidy", worker_away("140821", "2024-11-05", 1))
+    assert linyi.verdict == "eligible" and not {"months_worked", "months_set_locally"} & set(
+        outcomes(linyi)
+    )

@@ -226,6 +226,8 @@ def test_every_criterion_has_a_breaker(policies: PolicySet) -> None:
                 ("microloan", "household_total_to_confirm"),
                 # Never fails: outside 广西 the county decides (test_policy_2026.py, F3).
                 ("public_welfare_post", "age_set_locally"),
+                # Never fails: where no table states the months, the county decides (F7).
+                ("transport_subsidy", "months_set_locally"),
                 # 广西's 16-60 only (review1 F3): test_guangxi_65_is_a_county_option.
                 ("public_welfare_post", "age"),
             }:

@@ -186,10 +186,10 @@ def test_a_day_under_rules_paying_another_amount_is_offered_with_that_days_amoun
     policies: PolicySet,
 ) -> None:
     # 贵州 (52): 1000 yuan below 10,000 yuan of income to 2024 (guizhou_province, 清镇市人社局
-    # 公示 2024-01-19); 2025 a flat 500 (baili_2025, 百里杜鹃管理区公告 2025-02-06).  Two months
-    # of work on 2024-12-05 reach the 3 months (黑人社发〔2022〕18号, the default minimum) on
-    # 2025-01-05, when the 2025 amount decides: offered with 500, citing baili_2025, and
-    # unverified (贵州 confirmed to 2023-12-31).
+    # 公示 2024-01-19, no months stated: the county decides them, review1 F7); 2025 a flat 500
+    # for 3 months of work (baili_2025, 百里杜鹃管理区公告 2025-02-06).  Two months of work on
+    # 2024-12-05 reach 3 on 2025-01-05, when 2025's rule and amount decide: offered with 500,
+    # citing baili_2025, and unverified (贵州 confirmed to 2023-12-31).
     who = worker(
         2,
         as_of="2024-12-05",
@@ -197,7 +197,7 @@ def test_a_day_under_rules_paying_another_amount_is_offered_with_that_days_amoun
         household={"category": "poverty_alleviated", "per_capita_net_income": 5000},
     )
     now = answer(policies, who, "transport_subsidy")
-    assert now.verdict == "ineligible"
+    assert now.verdict == "needs_info"
     suggestion = best(now)
     assert suggestion.on == dt.date(2025, 1, 5)
     assert (suggestion.verdict, suggestion.amount) == ("eligible", 500)
@@ -621,7 +621,7 @@ def test_a_suggestion_is_not_offered_on_a_day_whose_rules_need_none_of_its_chang
         Applicant,
     )
     [now] = determine(who, policies, programmes=["transport_subsidy"], suggest=True)
-    assert now.verdict == "ineligible"
+    assert now.verdict == "needs_info"  # 山西 2023 states no months: the county's (review1 F7)
     [then] = determine(
         replace(who, as_of=dt.date(2024, 1, 1)), policies, programmes=["transport_subsidy"]
     )
