@@ -789,7 +789,37 @@ def suggestions_for(
         # key assume every applicant's days do: no suggestion for such a date at all.
         return ()
     prepared = _prepared(plan)
-    shape = _quick(plan, prepared, determination, plan.decision.key(facts) if key is None else key)
+    return _searched(
+        plans,
+        plan,
+        prepared,
+        determination,
+        plan.decision.key(facts) if key is None else key,
+        facts,
+        as_of,
+        region_code,
+        lang,
+        recheck,
+        on_day,
+    )
+
+
+def _searched(
+    plans: Plans,
+    plan: ProgrammePlan,
+    prepared: _Prepared,
+    determination: Determination,
+    key: Key,
+    facts: Mapping[str, object],
+    as_of: dt.date,
+    region_code: str | None,
+    lang: Lang,
+    recheck: Callable[[Suggestion], bool] | None,
+    on_day: DayAnswer | None,
+) -> tuple[Suggestion, ...]:
+    """`suggestions_for` past its guards: the shape of the answer's search (`_quick`), then
+    its suggestions as checked (`_suggestions`)."""
+    shape = _quick(plan, prepared, determination, key)
     if shape is None:
         return ()  # nothing can change, no higher tier, or a criterion no change can meet
     return _suggestions(
@@ -831,17 +861,13 @@ def with_suggestions(
         # look-up, made here for the many programmes it settles.
         if key is None or prepared.codes.get(key[0], _UNSEEN) is None:  # type: ignore[call-overload]
             continue
-        plan = chosen[at]
         determination = made[at]
-        shape = _quick(plan, prepared, determination, key)
-        if shape is None:
-            continue
-        checked = _suggestions(
+        checked = _searched(
             plans,
-            plan,
+            chosen[at],
             prepared,
-            shape,
             determination,
+            key,
             facts,
             as_of,
             region_code,
