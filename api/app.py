@@ -22,7 +22,12 @@ from api.allow import AllowEveryMethod
 from api.compression import RawHeaderCompression
 from api.dependencies import DEPENDENCIES
 from api.openapi import strict_struct_names, structs, tighten
-from api.problems import StrictRequest, http_exception_handler
+from api.problems import (
+    ClientDisconnected,
+    StrictRequest,
+    client_disconnected_handler,
+    http_exception_handler,
+)
 from api.routes.assessments import AssessmentsController
 from api.routes.audit import AuditController
 from api.routes.checks import ChecksController
@@ -147,6 +152,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers={
             HTTPException: http_exception_handler,
+            # A client gone away before its body was read is no server error (INFO, 499).
+            ClientDisconnected: client_disconnected_handler,
             # A database outage is a 503 with Retry-After; anything else unexpected, a 500.
             Exception: unavailable_or_internal_error,
         },

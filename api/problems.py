@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -20,8 +20,9 @@ from litestar.connection import Request as BaseRequest
 from litestar.datastructures import FormMultiDict
 from litestar.di import Provide
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, InternalServerException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.types import ReceiveMessage
 
 from eligibility.as_of_range import as_of_range
 from eligibility.identity import IDENTITY_NUMBER_TEXT_PATTERN
@@ -296,6 +297,24 @@ def internal_error_handler(request: BaseRequest[Any, Any, Any], exc: Exception) 
     return _problem_response(problem)
 
 
+class ClientDisconnected(Exception):
+    """The client went away before its request body was read: not a fault of the server."""
+
+
+# What nginx logs for a client that closed its connection before the answer: no client reads
+# it, and the access log shows a client going away, not a 500.
+CLIENT_CLOSED_REQUEST = 499
+
+
+def client_disconnected_handler(
+    request: BaseRequest[Any, Any, Any], exc: ClientDisconnected
+) -> Response[Any]:
+    """A client gone away mid-request: one INFO line, no traceback, never counted as a 500."""
+    del exc
+    _log.info("client went away during %s %s", request.method, request.url.path)
+    return Response(content=b"", status_code=CLIENT_CLOSED_REQUEST)
+
+
 def _is_json(media_type: str) -> bool:
     """application/json, or a JSON-based type (application/merge-patch+json ...)."""
     return media_type == "application/json" or (
@@ -312,6 +331,32 @@ class StrictRequest(Request[Any, Any, Any]):
     """
 
     _bounded_form: FormMultiDict | None = None
+
+    async def stream(self) -> AsyncGenerator[bytes, None]:
+        """The body's chunks; `ClientDisconnected` if the client goes away first.
+
+        Litestar raises `InternalServerException` ("client disconnected prematurely"), which
+        reads as a server error; the ASGI `http.disconnect` message itself tells them apart.
+        """
+        receive = self.receive
+        gone = False
+
+        async def watched() -> ReceiveMessage:
+            nonlocal gone
+            message = await receive()
+            gone = gone or message["type"] == "http.disconnect"
+            return message
+
+        self.receive = watched
+        try:
+            async for chunk in super().stream():
+                yield chunk
+        except InternalServerException:
+            if gone:
+                raise ClientDisconnected from None
+            raise
+        finally:
+            self.receive = receive
 
     async def json(self) -> Any:
         """The body as the declared `data` type, converted strictly (the decoded JSON when the

@@ -460,6 +460,16 @@ class AssessmentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     lang: Lang | None = None
 
 
+class StoredFactWarning(msgspec.Struct, frozen=True, kw_only=True):
+    """A fact of a stored record that today's checks refuse, set aside to decide
+    (`eligibility.stored`): the record keeps it; the caseworker corrects it.  `path` is the
+    fact's in the applicant (`region_code` is the household's, `person.*` the member's)."""
+
+    member_id: str
+    path: str
+    message: str
+
+
 class AssessmentRead(msgspec.Struct, frozen=True, kw_only=True):
     """A stored assessment: the facts used (never the ID number; the region is theirs), date,
     policy version and facts' hash, which every determination rests on, and the determinations
@@ -481,6 +491,9 @@ class AssessmentRead(msgspec.Struct, frozen=True, kw_only=True):
     determinations: list[Shown]
     sources: Sources
     questions: Questions
+    # The stored facts set aside to decide (a region code retired since, an age the birth date
+    # contradicts): `facts` holds them as stored, the determinations rest on the rest.
+    warnings: list[StoredFactWarning] = []
 
 
 class AssessmentList(msgspec.Struct, frozen=True, kw_only=True):
@@ -504,6 +517,7 @@ class RederiveResult(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tr
     determinations: list[Shown]
     sources: Sources
     questions: Questions
+    warnings: list[StoredFactWarning] = []  # as `AssessmentRead.warnings`
 
 
 class HouseholdPlanRead(HouseholdPlan, frozen=True, kw_only=True):
@@ -512,6 +526,8 @@ class HouseholdPlanRead(HouseholdPlan, frozen=True, kw_only=True):
     yearly total of confirmed amounts, one checklist, and the dates with their sources."""
 
     household_id: str
+    # Members' stored facts set aside to decide them (as `AssessmentRead.warnings`).
+    warnings: list[StoredFactWarning] = msgspec.field(default_factory=list)
 
 
 class AssessmentDiff(msgspec.Struct, frozen=True, kw_only=True):
@@ -530,6 +546,8 @@ class AssessmentDiff(msgspec.Struct, frozen=True, kw_only=True):
     against_member_id: str
     same_member: bool
     comparison: AnswerChange
+    # Stored facts of either side set aside to decide it again (as `AssessmentRead.warnings`).
+    warnings: list[StoredFactWarning] = []
 
 
 # --- audit, programmes, health ---------------------------------------------------------------

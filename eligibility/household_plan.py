@@ -299,13 +299,14 @@ def checklist(answers: Sequence[MemberAnswers], policies: PolicySet) -> tuple[Ch
     most programmes need first (then the one more members need, then the first met); the same
     document is found by its Chinese wording whatever the language (`_same_document`), and
     named as first met.  An answer still waiting on facts adds none: its list may not be the
-    one that applies."""
+    one that applies.  One waiting only on what others check (nothing left to ask: a 2026 loan
+    the bank checks the borrower for) is one to apply for, and adds its documents."""
     first_text: dict[tuple[str, ...], str] = {}
     programmes: dict[tuple[str, ...], list[str]] = {}
     members: dict[tuple[str, ...], list[str]] = {}
     for a in answers:
         for d in a.determinations:
-            if d.verdict != "eligible":
+            if d.verdict != "eligible" and (d.verdict != "needs_info" or d.missing):
                 continue
             same = _same_document(d, policies)
             for text in d.documents:

@@ -12,6 +12,7 @@ import msgspec
 from eligibility import rules
 from eligibility.policy_file import ParameterValue, ParamValue
 from eligibility.programme import Citation, CompiledCriterion, PolicySet, Programme, parameter_gap
+from eligibility.sources import criterion_source_keys
 from eligibility.text import Lang
 
 Params = Mapping[str, object]
@@ -142,7 +143,7 @@ def describe_programme(
                 text=_criterion_text(programme, c, params, region_code, as_of, lang),
                 test=rules.to_source(c.test),
                 applies_when=None if c.applies_when is None else rules.to_source(c.applies_when),
-                citations=c.citations,
+                citations=_citations(policies, programme, c, params, region_code, as_of),
                 in_force=_in_force(programme, c, params),
             )
             for c in programme.criteria
@@ -154,6 +155,22 @@ def describe_programme(
         confirmed=confirmed_until is None or as_of <= confirmed_until,
         warnings=programme.warnings(region_code, as_of, lang),
     )
+
+
+def _citations(
+    policies: PolicySet,
+    programme: Programme,
+    criterion: CompiledCriterion,
+    params: Params,
+    region_code: str | None,
+    as_of: dt.date,
+) -> tuple[Citation, ...]:
+    """What a criterion in force cites for the region and date, as its results do (never
+    another place's table); one not in force here, everything it rests on (where it is from)."""
+    if not _in_force(programme, criterion, params):
+        return criterion.citations
+    keys = criterion_source_keys(policies.registry, programme, criterion, region_code, as_of)
+    return tuple(programme.citation(k) for k in keys)
 
 
 def _in_force(programme: Programme, criterion: CompiledCriterion, params: Params) -> bool:

@@ -288,6 +288,8 @@ class Profiles:
             {e.region for e in entries if e.region}
             | set(policy.confirmed_until_by_region)
             | {r for s in steps for r in s.regions}
+            # What a criterion cites depends on the documents' regions and dates too.
+            | {s.region for s in policy.sources.values() if s.region}
         )
         exact = tuple(sorted(regions | {r[:n] for r in regions for n in (2, 4) if n < len(r)}))
         # Longest first; codes of one length by code, so profile ids (and a batch legend's
@@ -301,6 +303,7 @@ class Profiles:
                 | {s.since for s in steps if s.since is not None}
                 | {s.until for s in steps if s.until is not None}
                 | {r.since for r in policy.renamed}
+                | {d for s in policy.sources.values() for d in (s.since, s.until) if d}
                 # Unconfirmed from the day after.
                 | {day + dt.timedelta(days=1) for day in confirmed if day is not None}
             )

@@ -111,6 +111,7 @@ def load_policy_set(sources: Mapping[str, bytes], *, run_examples: bool = True) 
             raise PolicyError(f"{name}: id {policy.id!r} does not match the file name")
         programmes[policy.id] = _compile(name, policy, known_facts, definitions)
         _check_dates(name, policy, facts)
+        _check_sources(name, policy)
 
     ordered = {pid: programmes[pid] for pid in PROGRAMME_ORDER if pid in programmes}
     ordered.update({pid: p for pid, p in programmes.items() if pid not in ordered})
@@ -164,6 +165,28 @@ def _gates(
     if catalogue.child is not None and set(catalogue.child.programmes) - programmes:
         raise PolicyError(f"{CATALOGUE_FILE}: child: unknown programmes")
     return gates
+
+
+def _check_sources(name: str, policy: PolicyFile) -> None:
+    """A source's region is a valid code, its dates in order, and no value outside its region
+    cites it: a province's table cited by a national value would be named to every applicant
+    (黑龙江's notice as the national default of the transport subsidy's places covered)."""
+    for key, source in policy.sources.items():
+        where = f"{name}: source {key!r}"
+        if source.region is not None and not is_region_code(source.region):
+            raise PolicyError(f"{where}: bad region {source.region!r}")
+        if source.since is not None and source.until is not None and source.until <= source.since:
+            raise PolicyError(f"{where}: until must be after since")
+    for pname, param in policy.parameters.items():
+        for entry in param.values:
+            cited = policy.sources.get(entry.source)
+            if cited is None or cited.region is None:
+                continue
+            if entry.region is None or not entry.region.startswith(cited.region):
+                raise PolicyError(
+                    f"{name}: parameter {pname!r}: a value for {entry.region or 'every region'} "
+                    f"cites {entry.source!r}, a document of region {cited.region} only"
+                )
 
 
 def _check_dates(name: str, policy: PolicyFile, facts: Mapping[str, FactSpec]) -> None:

@@ -26,7 +26,15 @@ class PolicyError(ValueError):
 
 
 class Source(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """A document a criterion or value comes from."""
+    """A document a criterion or value comes from.
+
+    `region` (a code prefix) is the place a local document governs, where it is that place's
+    own rule (黑龙江's 800 元 notice: "23"): it is never cited for an applicant of another place,
+    and only values of that place may cite it.  A local document that only regional values cite
+    has that scope without saying so.  `since`/`until` (until exclusive) are the dates on which
+    it governs new decisions (a transition-period notice ends where its successor starts): it is
+    not cited for a date outside them.
+    """
 
     title: str
     issuer: str
@@ -35,6 +43,15 @@ class Source(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     date: dt.date | None = None
     url: str | None = None
     note: str | None = None
+    region: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def governs_on(self, as_of: dt.date) -> bool:
+        """Whether the document governs decisions on `as_of` (`since <= as_of < until`)."""
+        if self.since is not None and as_of < self.since:
+            return False
+        return self.until is None or as_of < self.until
 
 
 class ParameterValue(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

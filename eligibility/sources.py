@@ -73,19 +73,41 @@ def build_registry(programmes: Mapping[str, Programme]) -> SourceRegistry:
 _MEMO_LIMIT = 262_144
 
 
-def _regional_keys(programme: Programme) -> frozenset[str]:
-    """The programme's sources that only regional parameter values cite (its local tables)."""
-    regional: set[str] = set()
+def source_scopes(programme: Programme) -> dict[str, frozenset[str]]:
+    """The programme's local sources, each with the region codes it is for: its declared
+    `region`, else the regions of the values citing it when only regional values do (临猗's
+    table: {"140821"}).  A source not here is general (the measures, a national notice)."""
+    regions: dict[str, set[str]] = {}
     general: set[str] = set()
     for param in programme.policy.parameters.values():
         for entry in param.values:
-            (regional if entry.region is not None else general).add(entry.source)
-    return frozenset(regional - general)
+            if entry.region is None:
+                general.add(entry.source)
+            else:
+                regions.setdefault(entry.source, set()).add(entry.region)
+    scopes = {k: frozenset(v) for k, v in regions.items() if k not in general}
+    for key, source in programme.policy.sources.items():
+        if source.region is not None:
+            scopes[key] = frozenset({source.region})
+    return scopes
+
+
+def may_stand_for(region_code: str | None, scope: Iterable[str]) -> bool:
+    """Whether an applicant of `region_code` may be of a place in `scope`: the code lies under
+    one of its regions, or stands for an area holding one (a province's code, or none)."""
+    code = region_code or ""
+    return any(code.startswith(r) or r.startswith(code) for r in scope)
+
+
+def _regional_keys(programme: Programme) -> frozenset[str]:
+    """The programme's sources that are local documents (`source_scopes`)."""
+    return frozenset(source_scopes(programme))
 
 
 def _in_force_keys(programme: Programme, region_code: str | None, as_of: dt.date) -> set[str]:
     """The sources of the parameter values in force on the date for every place the region
-    code may stand for (`Programme.parameter_variants`: one county, or a province's counties)."""
+    code may stand for (`Programme.parameter_variants`: one county, or a province's counties),
+    and the local documents no value cites whose region the code may stand for."""
     places = {region_code}
     prefix = region_code or ""
     for param in programme.policy.parameters.values():
@@ -95,11 +117,16 @@ def _in_force_keys(programme: Programme, region_code: str | None, as_of: dt.date
             if e.region is not None and e.region.startswith(prefix) and e.since <= as_of
         )
     found: set[str] = set()
+    cited: set[str] = set()
     for param in programme.policy.parameters.values():
+        cited.update(e.source for e in param.values)
         for place in places:
             entry = select_parameter_value(param, place, as_of)
             if entry is not None:
                 found.add(entry.source)
+    for key, scope in source_scopes(programme).items():
+        if key not in cited and may_stand_for(region_code, scope):
+            found.add(key)
     return found
 
 
@@ -126,6 +153,32 @@ def _local(
     return tuple(k for k in keys if k not in regional or k in in_force)
 
 
+def _governing(programme: Programme, keys: Iterable[str], as_of: dt.date) -> tuple[str, ...]:
+    """`keys` without the documents that do not govern decisions on the date (`Source.since`,
+    `until`: 银保监发〔2021〕6号 for a loan after the 2026 notice replaced it)."""
+    sources = programme.policy.sources
+    return tuple(k for k in keys if sources[k].governs_on(as_of))
+
+
+def criterion_source_keys(
+    registry: SourceRegistry,
+    programme: Programme,
+    criterion: CompiledCriterion,
+    region_code: str | None,
+    as_of: dt.date,
+) -> tuple[str, ...]:
+    """The source keys a criterion names for the region and date: those of its sources that
+    govern on the date, general or local tables in force there.  If none of its local tables
+    is in force (a criterion applied only where they are), those of a place the applicant may
+    be of; never another place's, so it may name none (it is then applied nowhere here)."""
+    dated = _governing(programme, criterion.spec.sources, as_of)
+    found = _local(registry, programme, dated, region_code, as_of)
+    if not found:
+        scopes = source_scopes(programme)
+        found = tuple(k for k in dated if may_stand_for(region_code, scopes.get(k, ("",))))
+    return found
+
+
 def criterion_sources(
     registry: SourceRegistry,
     programme: Programme,
@@ -133,15 +186,11 @@ def criterion_sources(
     region_code: str | None,
     as_of: dt.date,
 ) -> tuple[str, ...]:
-    """The ids a criterion's result names for the region and date: its general sources and the
-    local tables in force there; all it cites if none of those remain (it never names none)."""
+    """The ids a criterion's result names for the region and date (`criterion_source_keys`)."""
     memo_key = (programme.id, criterion.spec.id, region_code, as_of)
     found = registry.memo.get(memo_key)
     if found is None:
-        keys = (
-            _local(registry, programme, criterion.spec.sources, region_code, as_of)
-            or criterion.spec.sources
-        )
+        keys = criterion_source_keys(registry, programme, criterion, region_code, as_of)
         found = tuple(dict.fromkeys(registry.id_of(programme.id, k) for k in keys))
         if len(registry.memo) < _MEMO_LIMIT:
             registry.memo[memo_key] = found
@@ -195,7 +244,9 @@ def _amount_sources(
     }
     regional = _regional_keys(programme)
     keys.extend(
-        k for k in programme.policy.benefit.sources if k not in tables and k not in regional
+        k
+        for k in _governing(programme, programme.policy.benefit.sources, as_of)
+        if k not in tables and k not in regional
     )
     return tuple(dict.fromkeys(registry.id_of(programme.id, k) for k in keys))
 

@@ -22,7 +22,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.problems import FieldError, ProblemError, check_as_of, invalid
 from api.runtime import PolicyRegistry
-from api.schemas import AssessmentCreate, AssessmentDiff, AssessmentRead, Lang, RederiveResult
+from api.schemas import (
+    AssessmentCreate,
+    AssessmentDiff,
+    AssessmentRead,
+    Lang,
+    RederiveResult,
+    StoredFactWarning,
+)
 from api.security import Principal
 from api.services import audit
 from api.services.households import deny, member_with_household, not_found, record_id
@@ -31,8 +38,8 @@ from db.facts import household_facts, person_facts
 from db.models import Assessment, AssessmentDetermination, Household, Member
 from eligibility import facts as f
 from eligibility.answer import Determination, Outcome
-from eligibility.derive import FactError
-from eligibility.determination import determine
+from eligibility.derive import FactError, flatten
+from eligibility.determination import determine, facts_hash
 from eligibility.diff import Assessed, compare
 from eligibility.policy_file import PolicyError, Verdict
 from eligibility.programme import Citation, PolicySet
@@ -48,6 +55,7 @@ from eligibility.reply import (
     source_of,
     tables,
 )
+from eligibility.stored import SetAside, decidable
 
 # A row as stored since issue 10; one stored before the answer said its versions once still
 # decodes (the `detail` tag and versions it repeats are the assessment's own, and ignored).
@@ -216,6 +224,27 @@ def applicant_for(
     )
 
 
+def warnings_of(member_id: str, set_aside: Sequence[SetAside]) -> list[StoredFactWarning]:
+    """The facts set aside to decide a stored member, as the API says them."""
+    return [
+        StoredFactWarning(member_id=member_id, path=a.path, message=a.message) for a in set_aside
+    ]
+
+
+def _set_aside(row: Assessment, applicant: f.Applicant) -> list[StoredFactWarning]:
+    """What was set aside to decide a stored assessment: the facts `decidable` sets aside,
+    when the determinations stored rest on the rest (their facts' hash is of those); none for
+    one decided with them, when they were accepted (a code retired since it was made)."""
+    usable, set_aside = decidable(applicant, row.as_of)
+    if not set_aside:
+        return []
+    try:
+        decided = facts_hash(flatten(usable, row.as_of))
+    except FactError:
+        return []
+    return warnings_of(row.member_id, set_aside) if decided == row.facts_hash else []
+
+
 def check_programmes(policies: PolicySet, programmes: Sequence[str] | None, path: str) -> None:
     """400 naming the first programme the policy set does not know."""
     for i, programme in enumerate(programmes or []):
@@ -235,6 +264,7 @@ def _read(row: Assessment, stored: Stored, policies: PolicySet, detail: Detail) 
     lang: Lang = "en" if row.lang == "en" else "zh"
     sent = shown(stored.determinations, detail)
     sources, questions = tables(sent, policies, lang, stored.extra_sources)
+    facts = msgspec.json.decode(row.facts, type=f.Applicant)
     return AssessmentRead(
         id=row.id,
         member_id=row.member_id,
@@ -243,7 +273,7 @@ def _read(row: Assessment, stored: Stored, policies: PolicySet, detail: Detail) 
         as_of=row.as_of,
         lang=lang,
         facts_hash=row.facts_hash,
-        facts=msgspec.json.decode(row.facts, type=f.Applicant),
+        facts=facts,
         programmes=None
         if row.programmes is None
         else msgspec.json.decode(row.programmes, type=list[str]),
@@ -253,6 +283,7 @@ def _read(row: Assessment, stored: Stored, policies: PolicySet, detail: Detail) 
         determinations=sent,
         sources=sources,
         questions=questions,
+        warnings=_set_aside(row, facts),
     )
 
 
@@ -279,15 +310,20 @@ async def create_assessment(
     today: dt.date,
     detail: Detail = "full",
 ) -> AssessmentRead:
-    """Decide a member now and store the result as their latest assessment."""
+    """Decide a member now and store the result as their latest assessment.
+
+    Stored facts today's checks refuse (a region code retired since, an age the birth date
+    contradicts) are set aside to decide, and named in `warnings`; the facts stored with the
+    assessment are the record's, as they are."""
     check_programmes(policies, data.programmes, "$.programmes")
     check_as_of(policies, {"$.as_of": data.as_of}, today)
     member, household = await member_with_household(session, principal, data.member_id)
     lang = data.lang or lang
     as_of = data.as_of or today
     applicant = applicant_for(household, member, as_of=as_of, loan_request=data.loan_request)
+    usable, _ = decidable(applicant, as_of)
     try:
-        determinations = determine(applicant, policies, programmes=data.programmes, lang=lang)
+        determinations = determine(usable, policies, programmes=data.programmes, lang=lang)
     except FactError as exc:
         # The member's stored facts were checked when registered: it is this date that is wrong.
         raise invalid(
@@ -422,7 +458,10 @@ async def rederive(
     policies = await registry.get(session, row.policy_version)
     if policies is None:
         raise ProblemError(409, f"Policy set {row.policy_version} is not stored.")
-    applicant = msgspec.json.decode(row.facts, type=f.Applicant)
+    stored_facts = msgspec.json.decode(row.facts, type=f.Applicant)
+    # Facts stored with it that today's checks refuse are set aside, as when it was made (and
+    # for one made when they were accepted: then `identical` is false, and `warnings` say why).
+    applicant, set_aside = decidable(stored_facts, row.as_of)
     programmes = (
         None if row.programmes is None else msgspec.json.decode(row.programmes, type=list[str])
     )
@@ -455,6 +494,7 @@ async def rederive(
         determinations=sent,
         sources=sources,
         questions=questions,
+        warnings=warnings_of(row.member_id, set_aside),
     )
 
 
@@ -477,13 +517,16 @@ async def _load_named(
         ) from None
 
 
-async def _assessed(registry: PolicyRegistry, session: AsyncSession, row: Assessment) -> Assessed:
+async def _assessed(
+    registry: PolicyRegistry, session: AsyncSession, row: Assessment
+) -> tuple[Assessed, list[StoredFactWarning]]:
     """A stored assessment as the comparison takes it: decided again with its own policy
     version where that is stored and loads, else the current set, which the comparison then
-    names as not exact."""
+    names as not exact; its stored facts today's checks refuse set aside, and named."""
     _, policies = await _policies_of(session, registry, row.policy_version)
-    return Assessed(
-        applicant=msgspec.json.decode(row.facts, type=f.Applicant),
+    applicant, set_aside = decidable(msgspec.json.decode(row.facts, type=f.Applicant), row.as_of)
+    assessed = Assessed(
+        applicant=applicant,
         as_of=row.as_of,
         policy_version=row.policy_version,
         policies=policies,
@@ -491,6 +534,7 @@ async def _assessed(registry: PolicyRegistry, session: AsyncSession, row: Assess
         if row.programmes is None
         else tuple(msgspec.json.decode(row.programmes, type=list[str])),
     )
+    return assessed, warnings_of(row.member_id, set_aside)
 
 
 async def diff_assessments(
@@ -505,12 +549,10 @@ async def diff_assessments(
     the caller names it): both must be assessments in the caller's regions."""
     after, _ = await _load_named(session, principal, assessment_id, "path.assessment_id")
     before, _ = await _load_named(session, principal, against, "query.against")
+    earlier, earlier_aside = await _assessed(registry, session, before)
+    later, later_aside = await _assessed(registry, session, after)
     try:
-        comparison = compare(
-            await _assessed(registry, session, before),
-            await _assessed(registry, session, after),
-            lang=lang,
-        )
+        comparison = compare(earlier, later, lang=lang)
     except FactError as exc:
         # Stored before birth dates were checked against the date decided for.
         raise ProblemError(409, f"These assessments cannot be decided again: {exc}") from None
@@ -529,4 +571,5 @@ async def diff_assessments(
         against_member_id=before.member_id,
         same_member=after.member_id == before.member_id,
         comparison=comparison,
+        warnings=[*later_aside, *earlier_aside],
     )

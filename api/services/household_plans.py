@@ -14,16 +14,17 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.problems import FieldError, invalid
-from api.schemas import HouseholdPlanRead, Lang
+from api.schemas import HouseholdPlanRead, Lang, StoredFactWarning
 from api.security import Principal
 from api.services import audit
-from api.services.assessments import applicant_for
+from api.services.assessments import applicant_for, warnings_of
 from api.services.households import household_in_scope
 from db.models import Assessment, Member
 from eligibility import facts as f
 from eligibility.derive import FactError
 from eligibility.household_plan import PlanMember, decide_household
 from eligibility.programme import PolicySet
+from eligibility.stored import decidable
 
 
 async def household_plan(
@@ -49,14 +50,15 @@ async def household_plan(
         )
     ).all()
     loans = await _latest_loan_requests(session, household.id)
-    plan_members = [
-        PlanMember(
-            key=m.id,
-            name=m.name,
-            applicant=applicant_for(household, m, as_of=as_of, loan_request=loans.get(m.id)),
+    plan_members = []
+    warnings: list[StoredFactWarning] = []
+    for m in members:
+        # Stored facts today's checks refuse are set aside to decide, and named.
+        applicant, set_aside = decidable(
+            applicant_for(household, m, as_of=as_of, loan_request=loans.get(m.id)), as_of
         )
-        for m in members
-    ]
+        plan_members.append(PlanMember(key=m.id, name=m.name, applicant=applicant))
+        warnings.extend(warnings_of(m.id, set_aside))
     try:
         plan = decide_household(plan_members, policies, as_of=as_of, lang=lang)
     except FactError as exc:
@@ -73,7 +75,9 @@ async def household_plan(
     )
     audit.record(session, principal, "plan", "member", [(m.id, household.id) for m in members])
     await session.commit()
-    return HouseholdPlanRead(household_id=household.id, **msgspec.structs.asdict(plan))
+    return HouseholdPlanRead(
+        household_id=household.id, warnings=warnings, **msgspec.structs.asdict(plan)
+    )
 
 
 async def _latest_loan_requests(

@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 from sqlmodel import select
 
 from api.runtime import Runtime
-from db.models import Assessment, AssessmentDetermination, PolicySetRecord
+from db.models import Assessment, AssessmentDetermination, Household, Member, PolicySetRecord
 from eligibility.determination import determine
 from eligibility.facts import Applicant
 from eligibility.policy import load_policy_set
@@ -94,9 +94,11 @@ async def test_history_newest_first_and_latest_verdict_filter(
             headers=admin_headers,
         )
     ).json()
-    # The household becomes one that cannot borrow: an overdue microloan.
+    # The household becomes one that cannot borrow: the village finds it not in need of
+    # support (帮扶小额信贷, 2026-02-28 notice: 农村地区有帮扶需求的人口; an overdue loan no longer
+    # refuses it on its own in 2026: no 2026 text on that was found, the bank is asked).
     await client.patch(
-        f"/v1/households/{household['id']}", json={"microloan_overdue": True}, headers=admin_headers
+        f"/v1/households/{household['id']}", json={"needs_support": False}, headers=admin_headers
     )
     second = (
         await client.post(
@@ -314,3 +316,68 @@ async def test_rederivation_uses_the_stored_policy_version(
     # Today's cap is 50,000 yuan; the older set said 40,000.
     assert created["determinations"][0]["amount"] == 50000
     assert again["determinations"][0]["amount"] == 40000
+
+
+async def test_stored_facts_refused_today_are_set_aside_not_a_400(
+    client: AsyncTestClient[Litestar],
+    admin_headers: dict[str, str],
+    new_household: HouseholdMaker,
+    db_sessions: Any,
+) -> None:
+    """A household registered under a region code since retired (330104 江干区, merged into
+    上城区 in 2021), and a member whose stored age no longer matches the birth date of their ID
+    number, were a 400 when assessed: stored data became unusable.  They are decided on the rest
+    (region not known; the birth date's age), each fact named in `warnings`; nothing stored is
+    changed or lost."""
+    household = await new_household("510121", microloan_outstanding=0)
+    member = await _member(
+        client,
+        admin_headers,
+        household["id"],
+        id_number=id_number("510121", "19800115"),
+        employment={"status": "employed", "work_region_code": "440305"},
+    )
+    async with db_sessions() as session:
+        stored_household = await session.get(Household, household["id"])
+        stored_household.region_code = "330104"
+        stored_member = await session.get(Member, member["id"])
+        stored_member.age = 30  # typed years ago, or by mistake: the birth date says 45
+        stored_member.employment = '{"status": "employed", "work_region_code": "330104"}'
+        await session.commit()
+
+    created = await client.post(
+        "/v1/assessments",
+        json={"member_id": member["id"], "as_of": "2025-06-01"},
+        headers=admin_headers,
+    )
+    assert created.status_code == 201, created.text
+    assessment = created.json()
+    warned = {w["path"]: w for w in assessment["warnings"]}
+    assert set(warned) == {"region_code", "person.age", "person.employment.work_region_code"}
+    assert all(w["member_id"] == member["id"] for w in warned.values())
+    assert "330104" in warned["region_code"]["message"]
+    assert "not a region code in use today" in warned["region_code"]["message"]
+    assert "gives 45" in warned["person.age"]["message"]
+    # The facts are the record's, as stored; the determinations rest on the rest.
+    assert assessment["facts"]["region_code"] == "330104"
+    assert assessment["facts"]["person"]["age"] == 30
+    assert all("region_code" not in d for d in assessment["determinations"])
+    # The same on every read, and when decided again.
+    read = await client.get(f"/v1/assessments/{assessment['id']}", headers=admin_headers)
+    assert read.status_code == 200 and read.json() == assessment
+    again = await client.post(f"/v1/assessments/{assessment['id']}/rederive", headers=admin_headers)
+    assert again.status_code == 200, again.text
+    assert again.json()["identical"] is True
+    assert {w["path"] for w in again.json()["warnings"]} == set(warned)
+    plan = await client.get(
+        f"/v1/households/{household['id']}/plan?as_of=2025-06-01", headers=admin_headers
+    )
+    assert plan.status_code == 200, plan.text
+    assert {w["path"] for w in plan.json()["warnings"]} == set(warned)
+    # Nothing stored was changed.
+    shown = await client.get(f"/v1/members/{member['id']}", headers=admin_headers)
+    assert shown.json()["age"] == 30
+    assert shown.json()["employment"]["work_region_code"] == "330104"
+    assert (await client.get(f"/v1/households/{household['id']}", headers=admin_headers)).json()[
+        "region_code"
+    ] == "330104"

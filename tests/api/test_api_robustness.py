@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -97,3 +99,60 @@ async def test_oversized_and_wrongly_typed_bodies_are_problems(
         headers={**admin_headers, "Content-Type": "application/json"},
     )
     assert response.status_code in (200, 400)
+
+
+async def _post_then_go_away(
+    app: Litestar, path: str, headers: dict[str, str], first: bytes
+) -> list[dict[str, Any]]:
+    """POST `first` as the start of a longer body, then disconnect; what the app sent back."""
+    raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+    scope: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [*raw, (b"content-type", b"application/json"), (b"host", b"test")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("test", 80),
+        "state": {},
+    }
+    messages = [
+        {"type": "http.request", "body": first, "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)  # type: ignore[arg-type]
+    return sent
+
+
+async def test_a_client_going_away_is_not_a_server_error(
+    app: Litestar,
+    client: AsyncTestClient[Litestar],
+    admin_headers: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A client that disconnects before its body is sent is not logged as an ERROR nor
+    answered 500 (was: "server error on POST /v1/checks: client disconnected prematurely")."""
+    with caplog.at_level(logging.DEBUG):
+        sent = client.blocking_portal.call(
+            _post_then_go_away, app, "/v1/checks", admin_headers, b'{"as_of": "2024-'
+        )
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    assert start["status"] == 499
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    assert "client went away during POST /v1/checks" in caplog.text
+    # A real server error still is one: the handler for others is unchanged.
+    response = await client.post("/v1/checks", content=b"{", headers=admin_headers)
+    assert response.status_code == 400

@@ -57,7 +57,9 @@ def test_2_microloan_on_2026_12_01_follows_the_2026_notice(policies: PolicySet) 
     }
     result = decide(policies, "microloan", {**data, "household": {**data["household"]}})
     assert result.programme_name == "帮扶小额信贷"
-    assert (result.verdict, result.amount) == ("eligible", 100000)
+    # 还要确认, not 能办: the borrower checks of 2026 were not found and wait on the bank
+    # (test_policy_2026.py).
+    assert (result.verdict, result.amount) == ("needs_info", 100000)
     texts = " ".join([result.amount_note or "", *result.next_steps, *result.warnings])
     assert "70%" not in texts and "3年以内" not in (result.amount_note or "").split("（")[0]
     assert "None" not in texts

@@ -123,7 +123,9 @@ def test_amounts_by_rules_not_checked_for_the_date_are_not_summed(policies: Poli
         found = entry(plan, who, programme)
         assert (found.verdict, found.counted, found.apart) == ("eligible", False, "unconfirmed")
         assert found.apart_reason and "没有核实" in found.apart_reason
-    assert entry(plan, "father", "microloan").apart == "loan"
+    # The 2026 loan waits on the bank's checks of the borrower (policy-2026: no 2026 text on
+    # them found): an open answer, listed apart as such.
+    assert entry(plan, "father", "microloan").apart == "needs_info"
     assert plan.yearly_total == 0
 
 
@@ -195,7 +197,10 @@ def test_the_checklist_is_the_same_in_english_and_chinese(
     zh = decide_household(family(), policies, as_of=as_of)
     en = decide_household(family(), policies, as_of=as_of, lang="en")
     father_en = {e.programme: e for e in en.members[0].entries}
-    assert father_en["microloan"].verdict == father_en["transport_subsidy"].verdict == "eligible"
+    assert father_en["transport_subsidy"].verdict == "eligible"
+    # 2026: the loan waits on the bank's checks of the borrower (test_policy_2026.py).
+    loan = "eligible" if as_of.year < 2026 else "needs_info"
+    assert father_en["microloan"].verdict == loan
     assert len(zh.checklist) == len(en.checklist) > 1
     for said_zh, said_en in zip(zh.checklist, en.checklist, strict=True):
         assert (said_zh.programmes, said_zh.members) == (said_en.programmes, said_en.members)

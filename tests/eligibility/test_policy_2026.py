@@ -86,12 +86,13 @@ def test_f1_a_2026_top_up_beyond_the_notices_amount_is_for_the_bank_to_say(
     data = {**REVIEW_F1, "loan_request": {**REVIEW_F1["loan_request"], "purpose": "production"}}
     result = decide(policies, "microloan", data)
     assert result.verdict == "needs_info" and result.verdict_label == "还要确认"
-    [total] = [c for c in result.criteria if c.outcome == "unknown"]
-    assert total.id == "household_total_to_confirm" and "请问银行" in total.text
+    [total] = [c for c in result.criteria if c.id == "household_total_to_confirm"]
+    assert total.outcome == "unknown" and "请问银行" in total.text
     assert not any("第一次" in c.text for c in result.criteria if c.outcome == "met")
-    # Within the 10万 in all, or owing nothing, the loan is 能办; above 10万 at once, not.
+    # Within the 10万 in all, or owing nothing, the amount is met (the loan still waits on the
+    # bank for the borrower checks no 2026 text gives); above 10万 at once, not.
     within = {**data, "household": {**data["household"], "microloan_outstanding": 0}}
-    assert decide(policies, "microloan", within).verdict == "eligible"
+    assert outcomes(decide(policies, "microloan", within))["household_total_to_confirm"] == "met"
     over = {**within, "loan_request": {**within["loan_request"], "amount": 100001}}
     assert outcomes(decide(policies, "microloan", over))["loan_within_amount"] == "not_met"
     # 2025: the transition's household total of 10万 (清华镇 Q&A) still refuses it.
@@ -171,7 +172,7 @@ def test_f10_a_2026_loan_amount_cites_the_2026_notice_only(policies: PolicySet) 
         "loan_request": {"amount": 30000, "purpose": "production"},
     }
     result = decide(policies, "microloan", data)
-    assert (result.verdict, result.amount_sources) == ("eligible", ("notice_2026",))
+    assert (result.verdict, result.amount_sources) == ("needs_info", ("notice_2026",))
     assert "shidian_2024" not in {s for c in result.criteria for s in c.sources}
     before = decide(policies, "microloan", {**data, "as_of": "2025-06-01"})
     assert set(before.amount_sources) == {"notice_2021_6", "qingyang_2024", "qinghua_qa"}
@@ -216,3 +217,72 @@ def test_f7_no_national_month_minimum_refuses_a_worker_elsewhere(policies: Polic
     assert linyi.verdict == "eligible" and not {"months_worked", "months_set_locally"} & set(
         outcomes(linyi)
     )
+
+
+BORROWER_CHECKS = ("full_civil_capacity", "no_serious_bad_credit", "no_overdue_microloan")
+TO_CONFIRM = tuple(f"{name}_to_confirm" for name in BORROWER_CHECKS)
+
+
+def test_2026_borrower_checks_are_asked_of_the_bank_and_cite_what_governs(
+    policies: PolicySet,
+) -> None:
+    """policy-2026: 银保监发〔2021〕6号's conditions on the borrower (完全民事行为能力,
+    无重大不良信用记录, no overdue microloan) are confirmed only to 2025-12-31;
+    《关于做好帮扶小额信贷工作的通知》 (2026-02-28, 经济日报 2026-03-06) says nothing on them
+    found in public reports.  In 2026 each is
+    a line to confirm with the bank, citing the notice in force (not the transition notice after
+    2026-02-28), and the loan is 还要确认, not 能办, however good the facts; 2024 is unchanged."""
+    data = {
+        "region_code": "140821",
+        "as_of": "2026-12-01",
+        "household": {
+            "category": "poverty_alleviated",
+            "needs_support": True,
+            "microloan_overdue": False,
+            "microloan_outstanding": 0,
+        },
+        "person": {"age": 45, **BORROWER},
+        "loan_request": {"amount": 30000, "purpose": "production"},
+    }
+    result = decide(policies, "microloan", data)
+    assert result.verdict == "needs_info" and result.verdict_label == "还要确认"
+    assert result.missing == ()  # nothing the household could answer settles them
+    checks = {c.id: c for c in result.criteria}
+    for name in TO_CONFIRM:
+        check = checks[name]
+        assert check.outcome == "unknown" and check.reason.endswith("请问银行"), check
+        assert "2026年" in check.reason and "还没有查到" in check.reason
+        assert check.sources == ("notice_2026",), check
+    assert not set(outcomes(result)) & set(BORROWER_CHECKS)
+    assert "notice_2021_6" not in {s for c in result.criteria for s in c.sources}
+    # The answer says plainly the 2026 rules on them are not confirmed.
+    assert any("民事行为能力、信用记录和逾期贷款" in w for w in result.warnings), result.warnings
+    # Not refused either on a rule not confirmed: an overdue loan waits on the bank too.
+    overdue = decide(policies, "microloan", before_facts(data))
+    assert overdue.verdict == "needs_info"
+    # English says the same.
+    [english] = determine(
+        msgspec.convert(data, Applicant), policies, programmes=["microloan"], lang="en"
+    )
+    assert all(c.reason.endswith("ask the bank") for c in english.criteria if c.id in TO_CONFIRM)
+    # 2026-01-15, after the transition and before the 2026 notice: the same lines, citing the
+    # transition notice as what was last in force (the 2026 notice was not yet issued).
+    january = decide(policies, "microloan", {**data, "as_of": "2026-01-15"})
+    assert january.verdict == "needs_info"
+    assert {c.sources for c in january.criteria if c.id in TO_CONFIRM} == {("notice_2021_6",)}
+    # 2024 (银保监发〔2021〕6号 via 白银市平川区, 清华镇): checked and met, 能办, as before.
+    before = decide(policies, "microloan", {**data, "as_of": "2024-05-01"})
+    assert before.verdict == "eligible"
+    assert all(outcomes(before)[name] == "met" for name in BORROWER_CHECKS)
+    assert not any(c.id in TO_CONFIRM for c in before.criteria)
+    assert (
+        outcomes(decide(policies, "microloan", {**before_facts(data), "as_of": "2025-06-01"}))[
+            "no_overdue_microloan"
+        ]
+        == "not_met"
+    )
+
+
+def before_facts(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with an overdue microloan (to be refused under the transition rules)."""
+    return {**data, "household": {**data["household"], "microloan_overdue": True}}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import msgspec
 
 from eligibility.determination import Determination, determine
 from eligibility.facts import Applicant
-from eligibility.programme import PolicySet
+from eligibility.programme import PolicySet, Programme
 
 # A 临猗 (140821) worker in 杭州 (another province), 2024-11-05: 临猗县农业农村局's 2024 table
 # (transport_subsidy.toml source `linyi_2024`, 省外1500元) gives the amount.
@@ -96,3 +97,88 @@ def test_every_criterion_names_a_source(policies: PolicySet) -> None:
         result = transport(policies, {**LINYI_WORKER, "region_code": region})
         assert all(c.sources for c in result.criteria), region
         assert all(i in policies.registry.citations for i in result.source_ids())
+
+
+def _scopes(programme: Programme) -> dict[str, set[str]]:
+    """Each local document of a policy file with the regions it is for: its declared `region`,
+    else those of the values citing it when no national value does (临猗's table: 140821)."""
+    regions: dict[str, set[str]] = {}
+    general: set[str] = set()
+    for param in programme.policy.parameters.values():
+        for entry in param.values:
+            if entry.region is None:
+                general.add(entry.source)
+            else:
+                regions.setdefault(entry.source, set()).add(entry.region)
+    scopes = {k: v for k, v in regions.items() if k not in general}
+    for key, source in programme.policy.sources.items():
+        if source.region is not None:
+            scopes[key] = {source.region}
+    return scopes
+
+
+def _regions_and_dates(policies: PolicySet) -> tuple[list[str | None], list[dt.date]]:
+    """Every region and date the loaded policies name (with their prefixes, the day before
+    each date, and places no table names), so the law below is checked where answers change."""
+    regions: set[str] = {"11", "1101", "110101", "330106", "5101", "510121"}
+    days: set[dt.date] = {dt.date(2022, 6, 1), dt.date(2026, 12, 1)}
+    for programme in policies.programmes.values():
+        policy = programme.policy
+        for param in policy.parameters.values():
+            for entry in param.values:
+                if entry.region is not None:
+                    regions.add(entry.region)
+                days.update(d for d in (entry.since, entry.until) if d is not None)
+        regions.update(s.region for s in policy.sources.values() if s.region)
+        regions.update(policy.confirmed_until_by_region)
+        days.update(d for s in policy.sources.values() for d in (s.since, s.until) if d)
+    regions |= {r[:n] for r in regions for n in (2, 4) if n < len(r)}
+    days |= {d - dt.timedelta(days=1) for d in days}
+    return [None, *sorted(regions)], sorted(d for d in days if d.year >= 2021)
+
+
+def test_no_criterion_cites_another_regions_document(policies: PolicySet) -> None:
+    """Over every region and date the policies name: what a criterion's result cites for region
+    R is never a document whose scope is only other regions (transport_subsidy's `once_a_year`
+    cited 黑龙江's 黑人社发〔2022〕18号 to every applicant, through the national value of the
+    places covered), and it always cites something."""
+    regions, days = _regions_and_dates(policies)
+    for pid, programme in policies.programmes.items():
+        key_of = {i: k for (p, k), i in policies.registry.ids.items() if p == pid}
+        scopes = _scopes(programme)
+        for region in regions:
+            for day in days:
+                applicant = msgspec.convert(
+                    {"as_of": day.isoformat(), "region_code": region}, Applicant
+                )
+                [result] = determine(applicant, policies, programmes=[pid])
+                for criterion in result.criteria:
+                    where = (pid, criterion.id, region, day.isoformat())
+                    assert criterion.sources, where
+                    for source_id in criterion.sources:
+                        scope = scopes.get(key_of[source_id])
+                        if scope is None:
+                            continue
+                        code = region or ""
+                        assert any(code.startswith(s) or s.startswith(code) for s in scope), (
+                            *where,
+                            key_of[source_id],
+                        )
+                    for source_id in criterion.sources:
+                        governs = programme.policy.sources[key_of[source_id]].governs_on(day)
+                        assert governs, (*where, key_of[source_id])
+
+
+def test_the_transport_subsidy_cites_heilongjiang_only_there(policies: PolicySet) -> None:
+    # 黑人社发〔2022〕18号 / 黑乡振联〔2023〕32号 (source `heilongjiang`, 黑龙江 "23" only): named
+    # for a 黑龙江 worker's `once_a_year`, never for a 临猗 (140821) or 浙江 (330106) one.
+    for region, expected in (
+        ("230102", ("measures", "heilongjiang")),
+        ("140821", ("measures", "linyi_2024")),
+        ("330106", ("measures",)),
+    ):
+        result = transport(policies, {**LINYI_WORKER, "region_code": region})
+        [once] = [c for c in result.criteria if c.id == "once_a_year"]
+        assert once.sources == expected, region
+        if region != "230102":
+            assert "heilongjiang" not in result.source_ids(), region

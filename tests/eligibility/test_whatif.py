@@ -239,27 +239,26 @@ def test_a_day_whose_amount_the_county_sets_is_offered_with_that_days_note(
     assert "county sets the amount" in english.text
 
 
-def test_a_transition_loan_whose_day_falls_under_2026_is_offered_at_100000(
+def test_a_transition_loan_whose_day_falls_under_2026_is_not_offered_as_eligible(
     policies: PolicySet,
 ) -> None:
     # notice_2021_6: borrowers 18 to 65, 5万 (transition period).  《关于做好帮扶小额信贷工作的
-    # 通知》 (notice_2026, 2026-02-28; policy-2026 notes): 农村地区有帮扶需求的人口, 10万.  A
-    # 17-year-old of a 脱贫户 found in need turns 18 on 2026-03-15, under the 2026 rules:
-    # offered as 帮扶小额信贷 of 100000, citing notice_2026, the 2026 terms unverified.
+    # 通知》 (notice_2026, 2026-02-28; policy-2026 notes): 农村地区有帮扶需求的人口, 10万, and
+    # nothing found on the borrower's civil capacity, credit or overdue loans: from 2026 those
+    # wait on the bank and the loan is never 能办.  A 17-year-old of a 脱贫户 found in need turns
+    # 18 on 2026-03-15: no day under the 2026 rules is offered as making the loan 能办 (it was
+    # offered "eligible, 100000" on a rule not confirmed).
     who = borrower(person={"age": None, "birth_date": "2008-03-15"})
     who = replace(
         who,
         as_of=dt.date(2025, 12, 1),
         household=replace(who.household, needs_support=True),
     )
-    suggestion = best(answer(policies, who, "microloan"))
-    assert suggestion.on == dt.date(2026, 3, 15)
-    assert (suggestion.verdict, suggestion.amount) == ("eligible", 100000)
-    assert "notice_2026" in suggestion.sources
-    assert "帮扶小额信贷（100000元" in suggestion.text
-    assert "2026年的标准还没有核实" in suggestion.text
-    english = best(answer(policies, who, "microloan", "en"))
-    assert "Support microloans" in english.text and "100000 yuan" in english.text
+    found = answer(policies, who, "microloan")
+    assert found.verdict == "ineligible"
+    assert not [s for s in found.suggestions if s.on is not None and s.on.year >= 2026]
+    later = answer(policies, replace(who, as_of=dt.date(2026, 3, 15)), "microloan")
+    assert later.verdict == "needs_info" and later.amount == 100000
 
 
 def test_a_day_after_the_rules_were_confirmed_says_so(policies: PolicySet) -> None:
