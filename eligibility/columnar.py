@@ -1392,21 +1392,25 @@ class ColumnarPolicySet:
         with self._lock:
             known = self._worded.get(table_id)
             place = None if known is None else _places(key, known["__key"])
-            if place is None:
-                new = key.unique()
-            elif place.null_count():
-                new = key.filter(place.is_null()).unique()
-            else:
-                new = key.clear()
-            if new.len():
+            if place is None or place.null_count():
+                # The rows of new signatures, and those signatures: decided, then appended to
+                # the table, and only those rows looked up again (in the new part alone).
+                new_rows = None if place is None else place.is_null()
+                fresh = key if new_rows is None else key.filter(new_rows)
                 if known is not None and known.height > _MEMO_SIZE:
-                    known, new = None, key.unique()
+                    known, place, new_rows, fresh = None, None, None, key
+                new = fresh.unique()
                 added = self._worded_rows(
                     keys, key, new, compiled, lang, missing_as, separator, reasons
                 )
-                known = added if known is None else pl.concat([known, added]).rechunk()
+                found = _places(fresh, added["__key"])
+                if known is None or place is None or new_rows is None:
+                    known, place = added, found
+                else:
+                    found = found + known.height
+                    known = pl.concat([known, added]).rechunk()
+                    place = place.scatter(new_rows.arg_true(), found)
                 self._worded[table_id] = known
-                place = _places(key, known["__key"])
         assert known is not None and place is not None
         return known.drop("__key")[place]
 
