@@ -139,9 +139,31 @@ def with_fact_columns(frame: pl.DataFrame, policies: PolicySet) -> pl.DataFrame:
     return frame.with_columns(wrong) if wrong else frame
 
 
-def status_claims(name: str) -> list[pl.Expr]:
+# The cells of the status facts' sources (the 户类型, the monitoring type), each in the order of
+# its table's keys (`CATEGORY_STATUS`, `MONITORING_TYPE_STATUS`).
+_STATUS_SOURCES: dict[str, list[str]] = {
+    CATEGORY: [category.value for category in CATEGORY_STATUS],
+    MONITORING_TYPE: [kind.value for kind in MONITORING_TYPE_STATUS],
+}
+
+
+def _status_place(column: str) -> pl.Expr:
+    """Each cell of a status source's column as its place among its table's keys (null if it is
+    none of them)."""
+    return pl.col(column).cast(pl.Enum(_STATUS_SOURCES[column]), strict=False).to_physical()
+
+
+def status_places() -> list[pl.Expr]:
+    """The places of the status sources' cells (`_status_place`) as columns `__place.<column>`,
+    for `household_status_facts(placed=True)`: each cell is then placed once, not once for each
+    status fact that reads it."""
+    return [_status_place(column).alias(f"__place.{column}") for column in _STATUS_SOURCES]
+
+
+def status_claims(name: str, placed: bool = False) -> list[pl.Expr]:
     """What each source says about status fact `name` (null: says nothing): the fact as given,
     the 户类型 (`CATEGORY_STATUS`), and the monitoring type as given (`MONITORING_TYPE_STATUS`).
+    `placed`: the sources' places are read from the columns `status_places` gives.
 
     The same tables `facts.household_status` reads; a row whose claims differ is a conflict
     (the batch reports it as the row's error, the row path refuses such an applicant).
@@ -149,11 +171,12 @@ def status_claims(name: str) -> list[pl.Expr]:
     dtype = pl.Boolean() if name != "monitoring_type" else pl.String()
 
     def mapped(column: str, table: dict[str, object]) -> pl.Expr:
+        assert list(table) == _STATUS_SOURCES[column]
         if all(v is None for v in table.values()):
             return pl.lit(None, dtype=dtype)
         # Each cell's place among the table's keys (null if it is none of them), then the value
         # at that place: cheaper than a hashed lookup of every cell for every status fact.
-        place = pl.col(column).cast(pl.Enum(list(table)), strict=False).to_physical()
+        place = pl.col(f"__place.{column}") if placed else _status_place(column)
         return pl.lit(pl.Series(list(table.values()), dtype=dtype)).gather(place)
 
     def value(status: object) -> object:
@@ -171,10 +194,14 @@ def status_claims(name: str) -> list[pl.Expr]:
     return claims
 
 
-def household_status_facts() -> list[pl.Expr]:
+def household_status_facts(placed: bool = False) -> list[pl.Expr]:
     """The status facts completed from the 户类型 and the monitoring type, as
-    `facts.household_status` does for one applicant (a conflict is the caller's row error)."""
-    return [pl.coalesce(status_claims(name)).alias(f"household.{name}") for name in STATUS_FIELDS]
+    `facts.household_status` does for one applicant (a conflict is the caller's row error).
+    `placed`: as `status_claims` reads it."""
+    return [
+        pl.coalesce(status_claims(name, placed)).alias(f"household.{name}")
+        for name in STATUS_FIELDS
+    ]
 
 
 def household_status_conflict() -> pl.Expr:
@@ -1263,8 +1290,10 @@ class ColumnarPolicySet:
         frame = (
             with_fact_columns(facts, self.policies)
             .lazy()
-            .with_columns(age_in(), *household_status_facts())
-            .drop(WORK_PROVINCE)  # derived only, joined below
+            .with_columns(age_in(), *status_places())
+            .with_columns(household_status_facts(placed=True))
+            # The work province is derived only (joined below); the places were read.
+            .drop(WORK_PROVINCE, *(f"__place.{column}" for column in _STATUS_SOURCES))
             .with_row_index("__row")
             .collect()
         )
