@@ -1260,6 +1260,9 @@ class ColumnarPolicySet:
         # The wording of each signature as shown, kept across chunks (they recur), per compiled
         # programme and way of showing; chunks may be evaluated in several threads at once.
         self._worded: dict[tuple[object, ...], pl.DataFrame] = {}
+        # The profiles, work scope and work province of each (region, as_of, work region) seen
+        # (`evaluate`).
+        self._triples: pl.DataFrame | None = None
         self._lock = threading.Lock()
 
     @property
@@ -1300,22 +1303,32 @@ class ColumnarPolicySet:
         # The profiles, the work scope and the work province depend only on a row's region
         # codes and date, and a register holds few distinct ones: work each out once per
         # distinct triple and join them onto the rows.
+        # Those worked out are kept across frames (a register's next chunks hold the same few):
+        # only triples not seen before are worked out.
         keys = [REGION, "as_of", WORK_REGION]
-        scope, province = work_facts_in()
-        triples = (
-            frame.lazy()
-            .select(keys)
-            .unique()
-            .with_columns(
-                scope.alias("__scope"),
-                province,
-                *(
-                    profile_expr(single.profiles).alias(f"__profile.{single.id}")
-                    for single in self.programmes
-                ),
+        distinct = frame.lazy().select(keys).unique().collect()
+        with self._lock:
+            triples = self._triples
+            if triples is not None and triples.height > _MEMO_SIZE:
+                triples = None
+            new = (
+                distinct
+                if triples is None
+                else distinct.join(triples, on=keys, how="anti", nulls_equal=True)
             )
-            .collect()
-        )
+            if triples is None or new.height:
+                scope, province = work_facts_in()
+                worked = new.with_columns(
+                    scope.alias("__scope"),
+                    province,
+                    *(
+                        profile_expr(single.profiles).alias(f"__profile.{single.id}")
+                        for single in self.programmes
+                    ),
+                )
+                triples = worked if triples is None else pl.concat([triples, worked]).rechunk()
+                self._triples = triples
+        assert triples is not None
         frame = frame.join(
             triples, on=keys, how="left", nulls_equal=True, maintain_order="left"
         ).with_columns(pl.coalesce(WORK_SCOPE, "__scope").alias(WORK_SCOPE))
