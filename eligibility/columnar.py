@@ -1321,8 +1321,13 @@ class ColumnarPolicySet:
                 worked = new.with_columns(
                     scope.alias("__scope"),
                     province,
+                    # The profile ids as polars' own index type: every parameter of a row
+                    # is looked up by them (`_Compiler._constant`), dozens of gathers a chunk,
+                    # and indices of another type are converted and checked at each.
                     *(
-                        profile_expr(single.profiles).alias(f"__profile.{single.id}")
+                        profile_expr(single.profiles)
+                        .cast(pl.UInt32)
+                        .alias(f"__profile.{single.id}")
                         for single in self.programmes
                     ),
                 )
