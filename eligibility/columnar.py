@@ -102,7 +102,9 @@ CATEGORY = "household.category"
 MONITORING_TYPE = "household.monitoring_type"
 
 _CODE = pl.Int8()  # outcome codes: a byte a row keeps the many intermediate columns small
-_ZERO = pl.lit(0, dtype=pl.Int64)
+_INT64 = pl.Int64()
+# The bits of a signature word summed as one 32-bit integer (`ColumnarProgramme.expressions`).
+_HALF = 31
 # Signatures worded and kept per programme: a register of millions has some tens of thousands.
 _MEMO_SIZE = 200_000
 # The year of `as_of` in a signature: 7 bits from 1970 (to 2097).
@@ -708,11 +710,26 @@ class ColumnarProgramme:
                 parts.append((self.slots[("named", j, "")], fact.is_not_null(), True))
         keys: list[pl.Expr] = []
         for word in range(self.words):
-            terms = [
-                _term(expr, slot.shift - 63 * word, flag)
-                for slot, expr, flag in parts
-                if slot.shift // 63 == word
-            ]
+            # A part that lies within one 31-bit half of its word (codes and flags are a bit or
+            # two) is summed with the others of that half as 32-bit integers, and each half
+            # widened once: a term a chunk's height then takes half the memory.  The sums are
+            # those of the 64-bit terms (the parts' bits never overlap).
+            halves: dict[int, list[pl.Expr]] = {}
+            terms: list[pl.Expr] = []
+            for slot, expr, flag in parts:
+                if slot.shift // 63 != word:
+                    continue
+                shift = slot.shift - 63 * word
+                half = shift // _HALF
+                if half == (shift + slot.width - 1) // _HALF and half < 2:
+                    halves.setdefault(half, []).append(
+                        _term(expr, shift - _HALF * half, flag, pl.Int32())
+                    )
+                else:
+                    terms.append(_term(expr, shift, flag))
+            for half, half_terms in halves.items():
+                summed = reduce(lambda a, b: a + b, half_terms).cast(pl.Int64)
+                terms.append(summed * (1 << (_HALF * half)) if half else summed)
             keys.append(
                 reduce(lambda a, b: a + b, terms, pl.lit(0, dtype=pl.Int64)).alias(
                     f"__{pid}.key{word}"
@@ -948,12 +965,14 @@ class ColumnarProgramme:
         return self.describe(words, lang).reasons or ""
 
 
-def _term(expr: pl.Expr, shift: int, flag: bool) -> pl.Expr:
-    """A signature part at `shift` of its word: a flag (a mask, true or not) as its bit, picked
-    in one step (a cast and a product make two columns of a chunk's height, not one)."""
+def _term(expr: pl.Expr, shift: int, flag: bool, dtype: pl.DataType = _INT64) -> pl.Expr:
+    """A signature part at `shift` of its word (as `dtype`): a flag (a mask, true or not) as its
+    bit, picked in one step (a cast and a product make two columns of a chunk's height, not
+    one)."""
     if flag:
-        return pl.when(expr).then(pl.lit(1 << shift, dtype=pl.Int64)).otherwise(_ZERO)
-    return expr.cast(pl.Int64) * (1 << shift) if shift else expr.cast(pl.Int64)
+        return pl.when(expr).then(pl.lit(1 << shift, dtype=dtype)).otherwise(pl.lit(0, dtype=dtype))
+    value = expr.cast(dtype)
+    return value * pl.lit(1 << shift, dtype=dtype) if shift else value
 
 
 def _one_integer(words: Sequence[object]) -> int:
