@@ -111,6 +111,15 @@ def verdict_of(outcomes: Sequence[int]) -> Verdict:
     return "needs_info" if UNKNOWN in outcomes else "eligible"
 
 
+def verdict_code(outcomes: str) -> str:
+    """`verdict_of` the tuple of codes named `outcomes`, as generated Python (the same tests,
+    without the call: every decision makes one per plan)."""
+    return (
+        f"('ineligible' if {NOT_MET} in {outcomes} else "
+        f"'needs_info' if {UNKNOWN} in {outcomes} else 'eligible')"
+    )
+
+
 # An amount under one variant: (the rule that decided it, or None; the amount, or None; the facts
 # it hinges on), as `amount_ladder` gives it.
 Choice = tuple[int | None, int | None, frozenset[str]]
@@ -1217,8 +1226,7 @@ def _key_code(
     # and asks what the unknown criteria hinge on (`asks_hinges`); tables of both by verdict.
     weighs = emitter.constant({v: weighs_amount(v) for v in VERDICT_LABELS})
     asks = emitter.constant({v: asks_hinges(v) for v in VERDICT_LABELS})
-    emitter.names["verdict"] = verdict_of
-    tail = [f"    cs = {_row(code.codes)}", "    vd = verdict(cs)"]
+    tail = [f"    cs = {_row(code.codes)}", f"    vd = {verdict_code('cs')}"]
     if amounts and amounts[0]:
         tail += [
             f"    if {weighs}[vd]:",

@@ -621,7 +621,22 @@ class Emitter:
             case Member(item, collection):
                 return self._binary(item, collection, "member({a}, {b})")
             case Arith(op, left, right):
-                return self._binary(left, right, "arith(" + self.constant(op) + ", {a}, {b})")
+                # As `_arith`: numbers inline (division by zero unknown), anything else (a
+                # bool, a string) through it, which refuses it.
+                checks = [
+                    f"{{{side}}}.__class__ in NUMBERS"
+                    for side, operand in (("a", left), ("b", right))
+                    if not (isinstance(operand, Const) and operand.value.__class__ in (int, float))
+                ]
+                inline = "{a} " + op + " {b}"
+                if op == "/":
+                    inline = "(None if {b} == 0 else " + inline + ")"
+                slow = "arith(" + self.constant(op) + ", {a}, {b})"
+                if not checks:
+                    return self._binary(left, right, f"({inline})")
+                return self._binary(
+                    left, right, f"({inline} if {' and '.join(checks)} else {slow})"
+                )
             case All(items) | Any_(items):
                 decisive = isinstance(expr, Any_)
                 parts = [self._emit(item) for item in items]
