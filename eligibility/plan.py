@@ -880,11 +880,30 @@ def _outcome_code(
         ]
         if len(ladders) == 1:
             [(left_out, ladder)] = ladders
+            unknown: list[str] = []  # the hinges of the rungs giving UNKNOWN
 
-            def single(code: int, hinge: str | None, at: str, c: str = c, h: str = h) -> list[str]:
+            def single(
+                code: int,
+                hinge: str | None,
+                at: str,
+                c: str = c,
+                h: str = h,
+                unknown: list[str] = unknown,
+            ) -> list[str]:
+                if code == UNKNOWN:
+                    unknown.append(hinge or "E")
                 return [f"{at}{c} = {code}", f"{at}{h} = {hinge or 'None'}"]
 
-            body.extend(_ladder_code(emitter, ladder, left_out, single, "    "))
+            lines = _ladder_code(emitter, ladder, left_out, single, "    ")
+            if len(set(unknown)) < 2:
+                # The hinges are read only where the answer asks them (`asks_hinges`), after
+                # the verdict, from the locals bound wherever the outcome is unknown (with
+                # several ways to be unknown, each sets them where it decides).
+                lines = [line for line in lines if not line.lstrip().startswith(f"{h} = ")]
+                hinges[-1] = (
+                    f"(({unknown[0]}) if {c} == {UNKNOWN} else None)" if unknown else "None"
+                )
+            body.extend(lines)
             continue
         # Several variants: each one's outcome, combined by `criterion_outcome` (a table of
         # it for a few variants); the region decides where they disagree.
