@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import product
 from types import CodeType
-from typing import Generic, Literal, TypeVar, cast
+from typing import Any, Generic, Literal, TypeVar, cast
 
 from msgspec.structs import replace
 
@@ -601,6 +601,9 @@ class ProgrammePlan:
     # By criterion index: the position of the values its wording names among those of the
     # key (`named`).
     named_at: dict[int, int] = field(init=False, repr=False)
+    # Per language: the results of the criteria not skipped from their outcome codes, the
+    # values named (as the key holds them) and the facts (`criteria_function`).
+    results_of: dict[Lang, Results] = field(init=False, repr=False)
     # Answers already assembled, by language and everything they depend on (the `Key`, see
     # `Plans.decide`), and their parts by what each part depends on: most applicants share them.
     answers: dict[Lang, dict[Key, Determination]] = field(
@@ -621,6 +624,8 @@ class ProgrammePlan:
         }
         object.__setattr__(self, "fixed", fixed)
         object.__setattr__(self, "named_at", {i: at for at, (i, _) in enumerate(self.named)})
+        results = {lang: criteria_function(self, lang) for lang in LANGS}
+        object.__setattr__(self, "results_of", results)
 
     def amount(
         self, choices: Sequence[Choice], lang: Lang
@@ -655,6 +660,44 @@ class ProgrammePlan:
             for step in which
             if verdict in step.verdicts and (step.when is None or held[id(step)])
         )
+
+
+# The results of a plan's criteria not skipped, from their outcome codes, the values their
+# wording names (the key's) and the facts' look-up (`ProgrammePlan.results_of`).
+Results = Callable[
+    [tuple[int, ...], tuple[object, ...], Callable[[str], object]], tuple[CriterionResult, ...]
+]
+
+
+def criteria_function(plan: ProgrammePlan, lang: Lang) -> Results:
+    """`CriterionPlan.result` of each criterion not skipped, in order, as one generated
+    function: a result whose wording names no value taken by outcome code from a table (an
+    empty piece where skipped), the others (`CriterionPlan.result_of`) by the values named, as
+    the key holds them.  Every answer not seen before makes its criteria so."""
+    names: dict[str, object] = {}
+    codes = "".join(f"c{i}, " for i in range(len(plan.criteria)))
+    pieces: list[str] = []
+    named_at = {index: at for at, (index, _) in enumerate(plan.named)}
+    for i, (criterion, by_code) in enumerate(zip(plan.criteria, plan.fixed[lang], strict=True)):
+        table = tuple(
+            () if code == SKIPPED else None if result is None else (result,)
+            for code, result in enumerate(by_code)
+        )
+        names[f"P{i}"] = table
+        if None not in table:
+            pieces.append(f"*P{i}[c{i}]")
+            continue
+        names[f"R{i}"] = criterion.result_of
+        pieces.append(
+            f"*(p if (p := P{i}[c{i}]) is not None else "
+            f"(R{i}(c{i}, {lang!r}, named[{named_at[criterion.index]}], get),))"
+        )
+    lines = ["def results(codes, named, get):"]
+    if codes:
+        lines.append(f"    {codes}= codes")
+    lines.append(f"    return ({''.join(p + ', ' for p in pieces)})")
+    found: Results = _function_of(names, lines, "results", "<criteria results>")
+    return found
 
 
 def build_plan(
@@ -1097,8 +1140,12 @@ def _row(items: Sequence[str]) -> str:
 
 
 def _function(emitter: rules.Emitter, lines: Sequence[str], name: str, label: str) -> object:
+    return _function_of(emitter.names, lines, name, label)
+
+
+def _function_of(names: Mapping[str, object], lines: Sequence[str], name: str, label: str) -> Any:
     source = "".join(line + "\n" for line in lines)
-    namespace = dict(emitter.names)
+    namespace = dict(names)
     exec(_compiled(source, label), namespace)
     return namespace[name]
 
@@ -1763,19 +1810,7 @@ class Plans:
         if results is None:
             if len(kept) >= 8192:
                 kept.clear()
-            made: list[CriterionResult] = []
-            append = made.append
-            named_at = plan.named_at
-            # `CriterionPlan.result`, the results that name no value taken by outcome code,
-            # the others by the values named, as the key holds them.
-            for fixed, code, criterion in zip(plan.fixed[lang], codes, plan.criteria, strict=True):
-                if code != SKIPPED:
-                    result = fixed[code]
-                    if result is None:
-                        values = cast(tuple[object, ...], named[named_at[criterion.index]])
-                        result = criterion.result_of(code, lang, values, facts.get)
-                    append(result)
-            results = kept[key] = tuple(made)
+            results = kept[key] = plan.results_of[lang](codes, named, facts.get)
         return results
 
     def _missing(
