@@ -220,6 +220,7 @@ def not_in_force_reason(starts: dt.date, lang: Lang) -> tuple[str, str]:
 #   "otherwise" always (the last rung).
 RungOn = Literal["left_out", "false", "unknown", "holds", "otherwise"]
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -912,6 +913,10 @@ def _outcome_code(
         c, h = f"c{i}", f"h{i}"
         codes.append(c)
         hinges.append(h)
+        # Variants with the same rule (most: few parameters differ between counties) give the
+        # same outcome: each distinct rule is decided once.  `criterion_outcome` reads only
+        # which outcomes occur (and the first where all agree), the hinges are their union: the
+        # same over the distinct rules as over every variant.
         ladders = [
             (
                 bound is None,
@@ -919,7 +924,7 @@ def _outcome_code(
                 if bound is not None
                 else criterion_ladder(None, criterion.criterion.test),
             )
-            for bound in criterion.bound
+            for bound in _distinct(criterion.bound)
         ]
         if len(ladders) == 1:
             [(left_out, ladder)] = ladders
@@ -987,6 +992,15 @@ def _outcome_code(
     given = [f"({emitter.constant(path)} in facts)" for path in requests]
     conditions = [f"({emitter.emit(expr)[0]} is True)" for expr in conditional]
     return _OutcomeCode(body, codes, hinges, shown, given, conditions)
+
+
+def _distinct(items: Sequence[T]) -> list[T]:
+    """The items, each once (by equality: rules may hold lists), in order."""
+    found: list[T] = []
+    for item in items:
+        if all(item != seen for seen in found):
+            found.append(item)
+    return found
 
 
 # How a ladder's result is written (`_ladder_code`): the lines giving the outputs from the
