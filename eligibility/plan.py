@@ -1130,8 +1130,15 @@ def _choice_code(
     """The code giving each variant's `Choice` of amount rule and amount (`ch<v>`): its
     `amount_ladder` translated by `_ladder_code`."""
     body: list[str] = []
-    for v, variant in enumerate(amounts):
-        ladder = amount_ladder([(rule.when, rule.amount) for rule in variant])
+    # Variants with the same amount rules (as most counties of a province) choose alike: each
+    # distinct list of rules is decided once, the others take its choice.
+    rules_of = [[(rule.when, rule.amount) for rule in variant] for variant in amounts]
+    for v, variant_rules in enumerate(rules_of):
+        same = next(u for u in range(v + 1) if rules_of[u] == variant_rules)
+        if same < v:
+            body.append(f"{indent}ch{v} = ch{same}")
+            continue
+        ladder = amount_ladder(variant_rules)
 
         def settle(result: AmountResult, hinge: str | None, at: str, v: int = v) -> list[str]:
             if result is None:
