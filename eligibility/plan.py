@@ -1076,6 +1076,20 @@ def _ladder_code(
                 lines.append(f"{indent}else:")
                 indent += "    "
                 first = True
+            if rung.on == "unknown" and static is None and len(dynamic) == 1:
+                # A comparison read first for being unknown: its two parts tested in turn
+                # (`Emitter.test`), the rungs below reading the value part.
+                guard, value, missing = emitter.test(dynamic[0])
+                if guard is not None:
+                    locals_.append((dynamic[0], f"({value})", missing))
+                    lines.append(f"{indent}if {guard}:")
+                    lines += settle(rung.result, f"({missing})", indent + "    ")
+                    first = False
+                    continue
+                name = emitter.temp()
+                lines.append(f"{indent}{name} = {value}")
+                locals_.append((dynamic[0], name, missing))
+                fresh = []
             for expr in fresh:
                 value, missing = emitter.emit(expr)
                 name = emitter.temp()
