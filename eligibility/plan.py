@@ -111,13 +111,23 @@ def verdict_of(outcomes: Sequence[int]) -> Verdict:
     return "needs_info" if UNKNOWN in outcomes else "eligible"
 
 
-def verdict_code(outcomes: str) -> str:
+def verdict_tests(outcomes: str) -> tuple[tuple[str | None, Verdict], ...]:
     """`verdict_of` the tuple of codes named `outcomes`, as generated Python (the same tests,
-    without the call: every decision makes one per plan)."""
+    without the call: every decision makes one per plan): each verdict in turn with the test
+    that gives it, the last one's None (otherwise)."""
     return (
-        f"('ineligible' if {NOT_MET} in {outcomes} else "
-        f"'needs_info' if {UNKNOWN} in {outcomes} else 'eligible')"
+        (f"{NOT_MET} in {outcomes}", "ineligible"),
+        (f"{UNKNOWN} in {outcomes}", "needs_info"),
+        (None, "eligible"),
     )
+
+
+def verdict_code(outcomes: str) -> str:
+    """`verdict_tests` as one expression."""
+    found = ""
+    for test, verdict in verdict_tests(outcomes):
+        found += repr(verdict) if test is None else f"{verdict!r} if {test} else "
+    return f"({found})"
 
 
 # An amount under one variant: (the rule that decided it, or None; the amount, or None; the facts
@@ -1323,22 +1333,20 @@ def _key_code(
 ) -> tuple[list[str], list[str], _OutcomeCode]:
     """The code of a plan's `Key`: its body, and the expression of each item of the key."""
     code = _outcome_code(emitter, criteria, named, requests, conditional)
-    # The verdict (`verdict_of`) says whether the answer weighs an amount (`weighs_amount`)
-    # and asks what the unknown criteria hinge on (`asks_hinges`); tables of both by verdict.
-    weighs = emitter.constant({v: weighs_amount(v) for v in VERDICT_LABELS})
-    asks = emitter.constant({v: asks_hinges(v) for v in VERDICT_LABELS})
-    tail = [f"    cs = {_row(code.codes)}", f"    vd = {verdict_code('cs')}"]
-    if amounts and amounts[0]:
-        tail += [
-            f"    if {weighs}[vd]:",
-            *_choice_code(emitter, amounts, "        "),
-            "        ch = " + _row([f"ch{v}" for v in range(len(amounts))]),
-            "    else:",
-            "        ch = None",
-        ]
-    else:
-        tail.append("    ch = None")
-    tail.append(f"    hs = {_row(code.hinges)} if {asks}[vd] else None")
+    # The verdict (`verdict_tests`) says whether the answer weighs an amount (`weighs_amount`)
+    # and asks what the unknown criteria hinge on (`asks_hinges`): a branch per verdict.
+    tail = [f"    cs = {_row(code.codes)}"]
+    for at, (test, verdict) in enumerate(verdict_tests("cs")):
+        tail.append("    else:" if test is None else f"    {'if' if at == 0 else 'elif'} {test}:")
+        tail.append(f"        vd = {verdict!r}")
+        if amounts and amounts[0] and weighs_amount(verdict):
+            tail += [
+                *_choice_code(emitter, amounts, "        "),
+                "        ch = " + _row([f"ch{v}" for v in range(len(amounts))]),
+            ]
+        else:
+            tail.append("        ch = None")
+        tail.append(f"        hs = {_row(code.hinges) if asks_hinges(verdict) else None}")
     parts = ["cs", "vd", *code.given, *code.conditions, "ch", "hs", *code.shown]
     return [*code.body, *tail], parts, code
 
