@@ -565,7 +565,8 @@ class Template:
     answer: Determination
     verdict: Verdict
     amount_hinges: frozenset[str]
-    # The missing facts (verdict, then amount) by the hinges' bits.
+    # The missing facts (verdict, then amount) by the hinges' bits: those of the unknown
+    # criteria, sorted (None where the verdict asks none).
     missing: dict[object, tuple[MissingFact, ...]] = field(default_factory=dict)
 
 
@@ -1811,7 +1812,10 @@ class Plans:
         decision = plan.decision
         at = decision.base
         base = key[1:at]
-        bits = key[at]
+        # The missing facts depend on the hinges only through how many unknown criteria
+        # hinge on each set of facts (`_missing`): kept by the bits so, each set once.
+        bits = cast("tuple[int | None, ...] | None", key[at])
+        hinged = None if bits is None else tuple(sorted(b for b in bits if b))
         templates = plan.templates[lang]
         template = templates.get(base)
         if template is None:
@@ -1824,14 +1828,15 @@ class Plans:
             if len(templates) >= 1024:
                 templates.clear()
             template = templates[base] = Template(answer, verdict, amount[2])
-            template.missing[bits] = answer.missing
+            template.missing[hinged] = answer.missing
             return answer
-        missing = template.missing.get(bits)
+        missing = template.missing.get(hinged)
         if missing is None:
             if len(template.missing) >= 256:
                 template.missing.clear()
-            missing = template.missing[bits] = self._missing(
-                template.verdict, decision.hinges(key), template.amount_hinges, lang
+            hinges = () if hinged is None else tuple(map(decision.hinge_set, hinged))
+            missing = template.missing[hinged] = self._missing(
+                template.verdict, hinges, template.amount_hinges, lang
             )
         codes: tuple[int, ...] = key[0]  # type: ignore[assignment]
         criteria = self._criteria(plan, codes, key[at + 1 :], lang, facts)
