@@ -427,6 +427,13 @@ def _builtin_paths(applicant: msgspec.Struct) -> dict[str, Any]:
     return flat
 
 
+# The plain types a field may declare, by their `msgspec.inspect` type.
+_PLAIN_TYPES: dict[type, type] = {
+    msgspec.inspect.StrType: str,
+    msgspec.inspect.IntType: int,
+    msgspec.inspect.BoolType: bool,
+}
+
 # A day's ISO form by the day, for `_paths_reader` (bounded: cleared when full).
 _ISO: dict[dt.date, str] = {}
 
@@ -488,6 +495,9 @@ def _paths_reader(struct: type[msgspec.Struct]) -> Callable[[Any], dict[str, Any
                 shown = "(ISO(v) or iso(v)) if v.__class__ is DATE else to_builtins(v)"
             else:
                 shown = "v if v.__class__ in PLAIN else to_builtins(v)"
+                declared = _PLAIN_TYPES.get(type(kind))
+                if declared is not None:  # the declared type first: one identity test
+                    shown = f"v if v.__class__ is {constant(declared)} else ({shown})"
             lines.extend(
                 [
                     f"{indent}v = {var}.{spec.name}",
