@@ -1537,6 +1537,8 @@ class Plans:
 
     def __init__(self, policies: PolicySet) -> None:
         self.policies = policies
+        # Every programme's id, in the policy set's order (what a caller choosing none gets).
+        self.programmes = tuple(policies.programmes)
         self._profiles: dict[str, Profiles] = {}
         self._plans: dict[tuple[str, int, int], ProgrammePlan] = {}
         self._recent: dict[tuple[str, str | None, dt.date], ProgrammePlan] = {}
