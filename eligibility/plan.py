@@ -689,7 +689,7 @@ def criteria_function(plan: ProgrammePlan, lang: Lang) -> Results:
     names: dict[str, object] = {}
     codes = "".join(f"c{i}, " for i in range(len(plan.criteria)))
     pieces: list[str] = []
-    named_at = {index: at for at, (index, _) in enumerate(plan.named)}
+    named_at = plan.named_at
     for i, (criterion, by_code) in enumerate(zip(plan.criteria, plan.fixed[lang], strict=True)):
         table = tuple(
             () if code == SKIPPED else None if result is None else (result,)
