@@ -1482,22 +1482,22 @@ def _on_the_day(
     if on.not_in_force is not None:
         return None  # not in force that day: `ineligible`
     said = (suggestion.verdict, suggestion.amount)
+    then: Determination | None = None
+    changed: dict[str, object] | None = None
     if ages or not (_prepared(plan).flat_recheck and _prepared(on).flat_recheck):
         then = None if on_day is None else on_day(suggestion)
+        gives = None if then is None else (then.verdict, then.amount)
     else:
+        # Its verdict and amount only (`decide_verdict`): the answer in full, under that day's
+        # own plan, only where the suggestion is reworded with it (below).
         changed = {**facts, **{c.fact: c.to for c in suggestion.changes}, "as_of": day.isoformat()}
-        if decide_verdict(on, changed) == said:
-            return suggestion
-        then = plans.decide_under(
-            plans.plan(plan.programme, region_code, day), changed, "", region_code, day, lang
-        )
-    if then is None or then.verdict != "eligible":
+        gives = decide_verdict(on, changed)
+    if gives is None or gives[0] != "eligible":
         return None
-    if (then.verdict, then.amount) == said:
+    if gives == said:
         return suggestion
-    if current is not None and (then.amount is None or then.amount <= current):
+    if current is not None and (gives[1] is None or gives[1] <= current):
         return None  # a higher tier now, but not more than is paid now on that day
-    gives = (then.verdict, then.amount)
     for left_out, change in enumerate(suggestion.changes):
         if ages and change.fact == AGE:
             continue  # the birth date makes it on that day by itself
@@ -1517,6 +1517,9 @@ def _on_the_day(
             if decide_verdict(on, fewer) == gives:
                 return None
     on = plans.plan(plan.programme, region_code, day)
+    if then is None:
+        assert changed is not None  # decided on the flat facts above
+        then = plans.decide_under(on, changed, "", region_code, day, lang)
     return _as_decided_then(plans, on, suggestion, then, facts, as_of, lang, current)
 
 
