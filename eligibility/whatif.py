@@ -381,7 +381,9 @@ class _Shape:
     `absolute`: a time fact whose day is not a whole number of months from `as_of` (a
     semester), so that ranking by day depends on `as_of` itself.  `none`: no suggestion can
     exist (an open criterion reads no changeable fact; or, eligible, no amount rule does: a
-    higher tier's condition is not true now, as it did not decide, and no change makes it)."""
+    higher tier's condition is not true now, as it did not decide, and no change makes it).
+    `choices_within`: every amount rule reads only facts in `relevant`, so that the rules'
+    choices follow from their values (`_key`)."""
 
     relevant: tuple[str, ...]
     open_criteria: tuple[int, ...]
@@ -390,6 +392,7 @@ class _Shape:
     times: tuple[str, ...]
     ages: bool
     absolute: bool
+    choices_within: bool
 
 
 @dataclass
@@ -442,6 +445,8 @@ class _Prepared:
     # (`_status_holds`), or must be re-decided through `determine` (`recheck`).
     flat_recheck: bool
     amounts_read: bool  # whether an amount rule reads a fact
+    # The amount rules' choices where they read a fact (`_key`), else None.
+    choose: Callable[[Mapping[str, object]], tuple[object, ...]] | None
     # Per criterion, `_criterion_ways`'s key: its index and the values of the facts its
     # condition reads.
     way_keys: tuple[Reader, ...]
@@ -517,6 +522,7 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         top_amount=top_amount,
         flat_recheck=flat_recheck,
         amounts_read=any(amount_reads),
+        choose=plan.choices if plan.amounts and plan.amounts[0] and any(amount_reads) else None,
         shapes=shapes,
         codes=codes,
     )
@@ -647,19 +653,22 @@ def _status_holds(facts: Mapping[str, object], way: Assignment) -> bool:
 
 
 def _quick(
-    plan: ProgrammePlan, prepared: _Prepared, determination: Determination, key: Key
+    plan: ProgrammePlan,
+    prepared: _Prepared,
+    shape: _Shape | None,
+    determination: Determination,
+    key: Key,
 ) -> _Shape | None:
     """The shape of the search for the answer, or None where no suggestion can exist for it:
     nothing the plan reads can change, an eligible answer with no higher tier to reach
     (`_raise_amount` would find none), or an open criterion no change can meet
     (`_Shape.none`).  Read from the answer's key (`Plans.decide_plans_keyed`): its criteria's
     outcome codes, which say the open criteria (not met or unknown) and the verdict
-    (`verdict_of`), each pattern once per plan; for an eligible answer a comparison of its
-    amount with the highest tier."""
-    codes: tuple[int, ...] = key[0]  # type: ignore[assignment]
-    shape = prepared.codes.get(codes, _UNSEEN)
+    (`verdict_of`), each pattern once per plan (`shape`: the caller's look-up of it in
+    `_Prepared.codes`, `_UNSEEN` where it has none yet); for an eligible answer a comparison
+    of its amount with the highest tier."""
     if shape is _UNSEEN:
-        shape = _shape_of(plan, prepared, codes)
+        shape = _shape_of(plan, prepared, key[0])  # type: ignore[arg-type]
     if shape is not None and determination.verdict == "eligible":
         amount = determination.amount
         top = prepared.top_amount
@@ -688,7 +697,7 @@ def _open(codes: Sequence[int]) -> tuple[int, ...]:
 
 
 # Not yet in `_Prepared.codes` (None there means no suggestion).
-_UNSEEN: Final = _Shape((), (), (), True, (), False, False)
+_UNSEEN: Final = _Shape((), (), (), True, (), False, False, False)
 
 
 def _shape(plan: ProgrammePlan, prepared: _Prepared, open_criteria: tuple[int, ...]) -> _Shape:
@@ -718,14 +727,16 @@ def _shape(plan: ProgrammePlan, prepared: _Prepared, open_criteria: tuple[int, .
         relevant |= _STATUS if prepared.flat_recheck else {*_STATUS, "household.category"}
     times = tuple(sorted(p for p in changed if policies.facts[p].change == "time"))
     fixed_only = tuple(i for i in open_criteria if not prepared.criterion_reads[i] & changed)
+    relevant.discard(BIRTH_DATE)
     found = prepared.shapes[open_criteria] = _Shape(
-        relevant=tuple(sorted(relevant - {BIRTH_DATE})),
+        relevant=tuple(sorted(relevant)),
         open_criteria=open_criteria,
         fixed_only=fixed_only,
         none=bool(fixed_only) or not (open_criteria or changed),
         times=times,
         ages=AGE in changed,
         absolute=any(policies.facts[p].advances == "semesters" for p in times),
+        choices_within=all(reads <= relevant for reads in prepared.amount_reads),
     )
     return found
 
@@ -789,12 +800,15 @@ def suggestions_for(
         # key assume every applicant's days do: no suggestion for such a date at all.
         return ()
     prepared = _prepared(plan)
+    if key is None:
+        key = plan.decision.key(facts)
     return _searched(
         plans,
         plan,
         prepared,
+        prepared.codes.get(key[0], _UNSEEN),  # type: ignore[call-overload]
         determination,
-        plan.decision.key(facts) if key is None else key,
+        key,
         facts,
         as_of,
         region_code,
@@ -808,6 +822,7 @@ def _searched(
     plans: Plans,
     plan: ProgrammePlan,
     prepared: _Prepared,
+    shape: _Shape,
     determination: Determination,
     key: Key,
     facts: Mapping[str, object],
@@ -817,16 +832,39 @@ def _searched(
     recheck: Callable[[Suggestion], bool] | None,
     on_day: DayAnswer | None,
 ) -> tuple[Suggestion, ...]:
-    """`suggestions_for` past its guards: the shape of the answer's search (`_quick`), then
-    its suggestions as checked (`_suggestions`)."""
-    shape = _quick(plan, prepared, determination, key)
-    if shape is None:
+    """`suggestions_for` past its guards, given the shape its outcome codes have
+    (`_Prepared.codes`: `_UNSEEN` where not yet known, never None): the eligible answer's
+    higher tier (`_quick`), then each open criterion's ways, then the search's key (`_key`),
+    whose suggestions are those kept where they name no day (or there are none), else
+    worked out and checked (`_suggestions`).  What most applicants run: look-ups only."""
+    found = _quick(plan, prepared, shape, determination, key)
+    if found is None:
         return ()  # nothing can change, no higher tier, or a criterion no change can meet
+    shape = found
+    known = prepared.ways
+    way_keys = prepared.way_keys
+    for i in shape.open_criteria:
+        each = known.get(way_keys[i](facts))
+        if each is None:
+            each = _criterion_ways(prepared, plans.policies, facts, i)
+        if not each:
+            # An open criterion no change meets here: the search would find none.  Asked
+            # before the search's key, by the fewer facts the criterion reads.
+            return ()
+    search = _key(prepared, shape, facts, as_of)
+    entry = prepared.made.get(search)
+    if entry is not None:
+        if not entry.ways:
+            return ()
+        undated = entry.undated.get(lang)
+        if undated is not None:
+            return undated  # no day in them: the same suggestions for every applicant of the key
     return _suggestions(
         plans,
         plan,
         prepared,
-        shape,
+        search,
+        entry,
         determination,
         facts,
         as_of,
@@ -851,21 +889,25 @@ def with_suggestions(
 ) -> list[Determination]:
     """Each determination of the plans `chosen` (in order) with its `suggestions_for`, given
     their keys (`Plans.decide_plans_keyed`): what every applicant runs, so the programmes
-    that can have none (most) cost one look-up each (`_quick`, the plans' preparations found
-    once per tuple of plans)."""
+    that can have none (most) cost one look-up each (the shape of their outcome codes,
+    `_Prepared.codes`; the plans' preparations found once per tuple of plans)."""
     made = list(found)
     if as_of >= _CALENDAR_END:
         return made  # as `suggestions_for`
-    for at, (prepared, key) in enumerate(zip(_prepared_all(chosen), keys, strict=True)):
-        # Not in force, or an outcome pattern that has no suggestion: `_quick`'s first
-        # look-up, made here for the many programmes it settles.
-        if key is None or prepared.codes.get(key[0], _UNSEEN) is None:  # type: ignore[call-overload]
-            continue
+    at = -1
+    for prepared, key in zip(_prepared_all(chosen), keys, strict=True):
+        at += 1
+        if key is None:
+            continue  # not in force
+        shape = prepared.codes.get(key[0], _UNSEEN)  # type: ignore[call-overload]
+        if shape is None:
+            continue  # an outcome pattern with no suggestion: most programmes
         determination = made[at]
         checked = _searched(
             plans,
             chosen[at],
             prepared,
+            shape,
             determination,
             key,
             facts,
@@ -900,7 +942,8 @@ def _suggestions(
     plans: Plans,
     plan: ProgrammePlan,
     prepared: _Prepared,
-    shape: _Shape,
+    key: tuple[object, ...],
+    entry: _Entry | None,
     determination: Determination,
     facts: Mapping[str, object],
     as_of: dt.date,
@@ -909,20 +952,9 @@ def _suggestions(
     recheck: Callable[[Suggestion], bool] | None,
     on_day: DayAnswer | None,
 ) -> tuple[Suggestion, ...]:
-    """`suggestions_for` past the look-up that found a search can exist (`shape`)."""
+    """`_searched` past its look-ups: the search for its key (`key`) made where it has no
+    entry yet (`entry` None), its wording, and the days put in."""
     current = determination.amount if determination.verdict == "eligible" else None
-    policies = plans.policies
-    known = prepared.ways
-    for i in shape.open_criteria:
-        each = known.get(prepared.way_keys[i](facts))
-        if each is None:
-            each = _criterion_ways(prepared, policies, facts, i)
-        if not each:
-            # An open criterion no change meets here: the search would find none.  Asked
-            # before the search's key, by the fewer facts the criterion reads.
-            return ()
-    key = _key(plan, prepared, shape, facts, as_of)
-    entry = prepared.made.get(key)
     if entry is None:
         ways = _search(plans, plan, determination, facts, as_of)
         entry = _NO_WAYS if not ways else _Entry(ways=tuple(ways), current_amount=current)
@@ -959,15 +991,12 @@ def _suggestions(
 
 
 def _key(
-    plan: ProgrammePlan,
-    prepared: _Prepared,
-    shape: _Shape,
-    facts: Mapping[str, object],
-    as_of: dt.date,
+    prepared: _Prepared, shape: _Shape, facts: Mapping[str, object], as_of: dt.date
 ) -> tuple[object, ...]:
     """What the search for the applicant depends on (the plan is the cache's own): which
-    criteria are open, the amount rules' choices, the values of the facts in `shape.relevant`,
-    and for an age whether the birth date is known.  (Of the other criteria, those a change
+    criteria are open, the amount rules' choices (where they do not follow from the values
+    below: `_Shape.choices_within`), the values of the facts in `shape.relevant`, and for an
+    age whether the birth date is known.  (Of the other criteria, those a change
     could break are decided by the facts in `relevant`; the rest stay met or skipped, which
     count alike.)  `as_of` (and the birth date) only where the order
     of the days can depend on it: a semester, or more than one time fact with an age worked
@@ -975,7 +1004,8 @@ def _key(
     every day is a whole number of months after `as_of` (or a birthday, the only day), and
     days compare as the values they reach."""
     # The amount rules' choices (constant where they read no fact: the plan's own).
-    choices = plan.choices(facts) if plan.amounts[0] and prepared.amounts_read else None
+    choose = prepared.choose
+    choices = None if choose is None or shape.choices_within else choose(facts)
     values = tuple(map(facts.get, shape.relevant))
     day: object = as_of if shape.absolute else None
     if shape.ages:
