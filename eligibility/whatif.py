@@ -456,7 +456,7 @@ class _Prepared:
     templates: dict[tuple[object, ...], _Template] = field(default_factory=dict)
     confirmed: dict[str | None, object] = field(default_factory=dict)  # by region code
     # The shape for an answer (None: no suggestion can exist) by its criteria's outcome codes,
-    # the first part of its `Key` (`_quick`); shared as `shapes` are.
+    # the first part of its `Key` (`_shape_of`); shared as `shapes` are.
     codes: dict[tuple[int, ...], _Shape | None] = field(default_factory=dict)
     made: dict[tuple[object, ...], _Entry] = field(default_factory=dict)
 
@@ -652,33 +652,12 @@ def _status_holds(facts: Mapping[str, object], way: Assignment) -> bool:
     return True
 
 
-def _quick(
-    plan: ProgrammePlan,
-    prepared: _Prepared,
-    shape: _Shape | None,
-    determination: Determination,
-    key: Key,
-) -> _Shape | None:
-    """The shape of the search for the answer, or None where no suggestion can exist for it:
-    nothing the plan reads can change, an eligible answer with no higher tier to reach
-    (`_raise_amount` would find none), or an open criterion no change can meet
-    (`_Shape.none`).  Read from the answer's key (`Plans.decide_plans_keyed`): its criteria's
-    outcome codes, which say the open criteria (not met or unknown) and the verdict
-    (`verdict_of`), each pattern once per plan (`shape`: the caller's look-up of it in
-    `_Prepared.codes`, `_UNSEEN` where it has none yet); for an eligible answer a comparison
-    of its amount with the highest tier."""
-    if shape is _UNSEEN:
-        shape = _shape_of(plan, prepared, key[0])  # type: ignore[arg-type]
-    if shape is not None and determination.verdict == "eligible":
-        amount = determination.amount
-        top = prepared.top_amount
-        if amount is None or top is None or top <= amount:
-            return None  # no higher tier
-    return shape
-
-
 def _shape_of(plan: ProgrammePlan, prepared: _Prepared, codes: tuple[int, ...]) -> _Shape | None:
-    """`_quick`'s shape for an outcome pattern not seen before (kept by it)."""
+    """The shape of an outcome pattern not seen before (kept by it in `_Prepared.codes`), or
+    None where no suggestion can exist for it: nothing the plan reads can change, an eligible
+    answer where no higher tier can be named, or an open criterion no change can meet
+    (`_Shape.none`).  The codes say the open criteria (not met or unknown) and the verdict
+    (`verdict_of`)."""
     shape: _Shape | None = None
     tiers = len(plan.variants) == 1 and prepared.top_amount is not None
     if prepared.changeable and (tiers or verdict_of(codes) != "eligible"):
@@ -833,14 +812,21 @@ def _searched(
     on_day: DayAnswer | None,
 ) -> tuple[Suggestion, ...]:
     """`suggestions_for` past its guards, given the shape its outcome codes have
-    (`_Prepared.codes`: `_UNSEEN` where not yet known, never None): the eligible answer's
-    higher tier (`_quick`), then each open criterion's ways, then the search's key (`_key`),
-    whose suggestions are those kept where they name no day (or there are none), else
-    worked out and checked (`_suggestions`).  What most applicants run: look-ups only."""
-    found = _quick(plan, prepared, shape, determination, key)
-    if found is None:
-        return ()  # nothing can change, no higher tier, or a criterion no change can meet
-    shape = found
+    (`_Prepared.codes`: `_UNSEEN` where not yet known, `_shape_of`; never None): for an
+    eligible answer whether a higher tier pays more, then each open criterion's ways, then
+    the search's key (`_key`), whose suggestions are those kept where they name no day (or
+    there are none), else worked out and checked (`_suggestions`).  What most applicants
+    run: look-ups only."""
+    if shape is _UNSEEN:
+        found = _shape_of(plan, prepared, key[0])  # type: ignore[arg-type]
+        if found is None:
+            return ()  # nothing can change, or a criterion no change can meet
+        shape = found
+    if determination.verdict == "eligible":
+        amount = determination.amount
+        top = prepared.top_amount
+        if amount is None or top is None or top <= amount:
+            return ()  # no higher tier (`_raise_amount` would find none)
     known = prepared.ways
     way_keys = prepared.way_keys
     for i in shape.open_criteria:
@@ -894,19 +880,18 @@ def with_suggestions(
     made = list(found)
     if as_of >= _CALENDAR_END:
         return made  # as `suggestions_for`
-    at = -1
-    for prepared, key in zip(_prepared_all(chosen), keys, strict=True):
-        at += 1
+    prepared, codes = _prepared_all(chosen)
+    for at, key in enumerate(keys):
         if key is None:
             continue  # not in force
-        shape = prepared.codes.get(key[0], _UNSEEN)  # type: ignore[call-overload]
+        shape = codes[at].get(key[0], _UNSEEN)  # type: ignore[call-overload]
         if shape is None:
             continue  # an outcome pattern with no suggestion: most programmes
         determination = made[at]
         checked = _searched(
             plans,
             chosen[at],
-            prepared,
+            prepared[at],
             shape,
             determination,
             key,
@@ -922,20 +907,23 @@ def with_suggestions(
     return made
 
 
-_PREPARED_ALL: dict[int, tuple[Sequence[ProgrammePlan], tuple[_Prepared, ...]]] = {}
+_Each = tuple[tuple[_Prepared, ...], tuple[dict[tuple[int, ...], "_Shape | None"], ...]]
+_PREPARED_ALL: dict[int, tuple[Sequence[ProgrammePlan], _Each]] = {}
 
 
-def _prepared_all(chosen: Sequence[ProgrammePlan]) -> tuple[_Prepared, ...]:
-    """`_prepared` of each plan, kept by the tuple of plans (held, so its id stays its own)."""
+def _prepared_all(chosen: Sequence[ProgrammePlan]) -> _Each:
+    """`_prepared` of each plan, and each one's shapes by outcome codes (`_Prepared.codes`),
+    kept by the tuple of plans (held, so its id stays its own)."""
     found = _PREPARED_ALL.get(id(chosen))
     if found is not None and found[0] is chosen:
         return found[1]
     prepared = tuple(map(_prepared, chosen))
+    each = (prepared, tuple(p.codes for p in prepared))
     if isinstance(chosen, tuple):
         if len(_PREPARED_ALL) >= 4096:
             _PREPARED_ALL.clear()
-        _PREPARED_ALL[id(chosen)] = (chosen, prepared)
-    return prepared
+        _PREPARED_ALL[id(chosen)] = (chosen, each)
+    return each
 
 
 def _suggestions(
