@@ -47,7 +47,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import count, product
-from typing import Final
+from types import CodeType
+from typing import Final, cast
 
 import msgspec
 from msgspec.structs import replace
@@ -876,54 +877,79 @@ def with_suggestions(
     """Each determination of the plans `chosen` (in order) with its `suggestions_for`, given
     their keys (`Plans.decide_plans_keyed`): what every applicant runs, so the programmes
     that can have none (most) cost one look-up each (the shape of their outcome codes,
-    `_Prepared.codes`; the plans' preparations found once per tuple of plans)."""
+    `_Prepared.codes`, in one generated function per tuple of plans: `_suggester`)."""
     made = list(found)
     if as_of >= _CALENDAR_END:
         return made  # as `suggestions_for`
-    prepared, codes = _prepared_all(chosen)
-    for at, key in enumerate(keys):
-        if key is None:
-            continue  # not in force
-        shape = codes[at].get(key[0], _UNSEEN)  # type: ignore[call-overload]
-        if shape is None:
-            continue  # an outcome pattern with no suggestion: most programmes
-        determination = made[at]
-        checked = _searched(
-            plans,
-            chosen[at],
-            prepared[at],
-            shape,
-            determination,
-            key,
-            facts,
-            as_of,
-            region_code,
-            lang,
-            recheck,
-            on_day,
-        )
-        if checked:
-            made[at] = replace(determination, suggestions=checked)
+    return _suggester(chosen)(made, keys, plans, facts, as_of, region_code, lang, recheck, on_day)
+
+
+# `with_suggestions` past its guard for one tuple of plans: `_suggester`.
+_Suggester = Callable[
+    [
+        list[Determination],
+        Sequence["Key | None"],
+        Plans,
+        Mapping[str, object],
+        dt.date,
+        "str | None",
+        Lang,
+        "Callable[[Suggestion], bool] | None",
+        "DayAnswer | None",
+    ],
+    list[Determination],
+]
+_SUGGESTERS: dict[int, tuple[Sequence[ProgrammePlan], _Suggester]] = {}
+_SUGGESTER_CODE: dict[str, CodeType] = {}
+
+
+def _suggester(chosen: Sequence[ProgrammePlan]) -> _Suggester:
+    """The loop of `with_suggestions` over the plans `chosen` as one generated function, kept
+    by the tuple of plans (held, so its id stays its own): for each plan in force, the shape
+    of its answer's outcome codes looked up (`_Prepared.codes`), and where it can have one,
+    `_searched` with the plan and its preparation bound; the answer with its suggestions.
+    Unrolled, as `Plans.decide_plans` decides several plans in one function: most programmes
+    cost that one look-up."""
+    found = _SUGGESTERS.get(id(chosen))
+    if found is not None and found[0] is chosen:
+        return found[1]
+    namespace: dict[str, object] = {"U": _UNSEEN, "searched": _searched, "replace": replace}
+    lines = ["def suggest(made, keys, plans, facts, as_of, region_code, lang, recheck, on_day):"]
+    for j, plan in enumerate(chosen):
+        if plan.not_in_force is not None:
+            continue  # its key is None: no suggestion
+        prepared = _prepared(plan)
+        namespace.update({f"c{j}": prepared.codes.get, f"p{j}": plan, f"q{j}": prepared})
+        lines += [
+            f"    k = keys[{j}]",
+            f"    s = c{j}(k[0], U)",
+            "    if s is not None:",
+            f"        d = made[{j}]",
+            f"        f = searched(plans, p{j}, q{j}, s, d, k, facts, as_of, region_code, lang,"
+            " recheck, on_day)",
+            "        if f:",
+            f"            made[{j}] = replace(d, suggestions=f)",
+        ]
+    lines.append("    return made")
+    source = "\n".join(lines) + "\n"
+    code = _SUGGESTER_CODE.get(source)
+    if code is None:
+        if len(_SUGGESTER_CODE) >= 256:
+            _SUGGESTER_CODE.clear()
+        code = _SUGGESTER_CODE[source] = compile(source, "<suggestions>", "exec")
+    # A copy of the code per function: the interpreter specializes a code object to the
+    # namespace it last ran in (as `plan._compiled`).
+    exec(code.replace(co_consts=tuple(_own(c) for c in code.co_consts)), namespace)
+    made = cast(_Suggester, namespace["suggest"])
+    if isinstance(chosen, tuple):
+        if len(_SUGGESTERS) >= 4096:
+            _SUGGESTERS.clear()
+        _SUGGESTERS[id(chosen)] = (chosen, made)
     return made
 
 
-_Each = tuple[tuple[_Prepared, ...], tuple[dict[tuple[int, ...], "_Shape | None"], ...]]
-_PREPARED_ALL: dict[int, tuple[Sequence[ProgrammePlan], _Each]] = {}
-
-
-def _prepared_all(chosen: Sequence[ProgrammePlan]) -> _Each:
-    """`_prepared` of each plan, and each one's shapes by outcome codes (`_Prepared.codes`),
-    kept by the tuple of plans (held, so its id stays its own)."""
-    found = _PREPARED_ALL.get(id(chosen))
-    if found is not None and found[0] is chosen:
-        return found[1]
-    prepared = tuple(map(_prepared, chosen))
-    each = (prepared, tuple(p.codes for p in prepared))
-    if isinstance(chosen, tuple):
-        if len(_PREPARED_ALL) >= 4096:
-            _PREPARED_ALL.clear()
-        _PREPARED_ALL[id(chosen)] = (chosen, each)
-    return each
+def _own(const: object) -> object:
+    return const.replace() if isinstance(const, CodeType) else const
 
 
 def _suggestions(
