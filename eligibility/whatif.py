@@ -46,7 +46,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import count, product
+from itertools import compress, count, product
 from types import CodeType
 from typing import Final, cast
 
@@ -108,6 +108,8 @@ def add_months(day: dt.date, months: int) -> dt.date | None:
     year, month = day.year + index // 12, index % 12 + 1
     if year > dt.MAXYEAR:
         return None
+    if day.day <= 28:
+        return dt.date(year, month, day.day)  # a day every month has
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
@@ -673,7 +675,10 @@ def _shape_of(plan: ProgrammePlan, prepared: _Prepared, codes: tuple[int, ...]) 
 
 def _open(codes: Sequence[int]) -> tuple[int, ...]:
     """The criteria not met or unknown, in order."""
-    return tuple([i for i, code in enumerate(codes) if code in (NOT_MET, UNKNOWN)])
+    return tuple(compress(range(len(codes)), map(_OPEN_CODES.__contains__, codes)))
+
+
+_OPEN_CODES = frozenset((NOT_MET, UNKNOWN))
 
 
 # Not yet in `_Prepared.codes` (None there means no suggestion).
