@@ -495,9 +495,16 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         and isinstance(r.amount.value, (int, float))
         and not isinstance(r.amount.value, bool)
     ]
-    conditions = tuple(_condition(plan, i) for i in range(len(plan.criteria)))
-    paths = tuple(tuple(sorted(rules.fact_paths(c))) for c in conditions)
     shared = _shared(plan)
+    if shared.conditions is None:
+        # The same trees for the plans alike (their rules are): each node's evaluator is
+        # compiled once for them all (`rules.compile_expr`).
+        shared.conditions = tuple(_condition(plan, i) for i in range(len(plan.criteria)))
+        shared.amount_conditions = tuple(
+            _amount_condition(plan, i) for i in range(len(plan.amounts[0]) if plan.amounts else 0)
+        )
+    conditions = shared.conditions
+    paths = tuple(tuple(sorted(rules.fact_paths(c))) for c in conditions)
     top_amount = max(amounts) if amounts else None
     flat_recheck = _flat_recheck(policies, every, changeable)
     # The shapes (and which outcome patterns have none) follow from what the plan reads, and
@@ -516,9 +523,7 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         conditions=conditions,
         way_keys=tuple(_reader(i, p) for i, p in enumerate(paths)),
         index={c.id: i for i, c in enumerate(plan.criteria)},
-        amount_conditions=tuple(
-            _amount_condition(plan, i) for i in range(len(plan.amounts[0]) if plan.amounts else 0)
-        ),
+        amount_conditions=shared.amount_conditions or (),
         criterion_reads=criterion_reads,
         amount_reads=amount_reads,
         changeable=changeable,
@@ -545,6 +550,9 @@ class _Shared:
     ways: dict[tuple[object, ...], list[Assignment]] = field(default_factory=dict)
     templates: dict[tuple[object, ...], _Template] = field(default_factory=dict)
     made: dict[tuple[object, ...], _Entry] = field(default_factory=dict)
+    # The conditions of the criteria and amount rules (`_Prepared`), made by the first plan.
+    conditions: tuple[rules.Expr, ...] | None = None
+    amount_conditions: tuple[rules.Expr, ...] | None = None
 
 
 _SHARED: dict[tuple[int, bytes], _Shared] = {}
