@@ -894,7 +894,9 @@ def with_suggestions(
     made = list(found)
     if as_of >= _CALENDAR_END:
         return made  # as `suggestions_for`
-    return _suggester(chosen)(made, keys, plans, facts, as_of, region_code, lang, recheck, on_day)
+    held = _SUGGESTERS.get(id(chosen))
+    suggest = held[1] if held is not None and held[0] is chosen else _suggester(chosen)
+    return suggest(made, keys, plans, facts, as_of, region_code, lang, recheck, on_day)
 
 
 # `with_suggestions` past its guard for one tuple of plans: `_suggester`.
@@ -918,14 +920,12 @@ _SUGGESTER_CODE: dict[str, CodeType] = {}
 
 def _suggester(chosen: Sequence[ProgrammePlan]) -> _Suggester:
     """The loop of `with_suggestions` over the plans `chosen` as one generated function, kept
-    by the tuple of plans (held, so its id stays its own): for each plan in force, the shape
+    by the tuple of plans (held, so its id stays its own; `with_suggestions` looks it up
+    itself, and calls this for a tuple not seen): for each plan in force, the shape
     of its answer's outcome codes looked up (`_Prepared.codes`), and where it can have one,
     `_searched` with the plan and its preparation bound; the answer with its suggestions.
     Unrolled, as `Plans.decide_plans` decides several plans in one function: most programmes
     cost that one look-up."""
-    found = _SUGGESTERS.get(id(chosen))
-    if found is not None and found[0] is chosen:
-        return found[1]
     namespace: dict[str, object] = {"U": _UNSEEN, "searched": _searched, "replace": replace}
     lines = ["def suggest(made, keys, plans, facts, as_of, region_code, lang, recheck, on_day):"]
     for j, plan in enumerate(chosen):
