@@ -795,11 +795,15 @@ def suggestions_for(
     prepared = _prepared(plan)
     if key is None:
         key = plan.decision.key(facts)
+    codes = cast(tuple[int, ...], key[0])
+    shape = prepared.codes.get(codes, _UNSEEN)
+    if shape is None:
+        return ()  # an outcome pattern already known to have no suggestion (`_shape_of`)
     return _searched(
         plans,
         plan,
         prepared,
-        prepared.codes.get(key[0], _UNSEEN),  # type: ignore[call-overload]
+        shape,
         determination,
         key,
         facts,
