@@ -34,6 +34,7 @@ from itertools import product
 from types import CodeType
 from typing import Any, Generic, Literal, TypeVar, cast
 
+import msgspec
 from msgspec.structs import replace
 
 from eligibility import rules
@@ -1009,12 +1010,23 @@ def _outcome_code(
 
 
 def _distinct(items: Sequence[T]) -> list[T]:
-    """The items, each once (by equality: rules may hold lists), in order."""
+    """The items, each once (by `_same`: rules may hold lists), in order."""
     found: list[T] = []
     for item in items:
-        if all(item != seen for seen in found):
+        if not any(_same(item, seen) for seen in found):
             found.append(item)
     return found
+
+
+def _same(a: object, b: object) -> bool:
+    """Alike to the types of their constants: `Const(1) == Const(True) == Const(1.0)`, yet a
+    rule comparing with `true` is not one comparing with 1 (`x < true` is refused, `x < 1` is
+    not), so variants are merged only where they encode alike (JSON keeps 1, 1.0 and true
+    apart, as `whatif._likeness` does)."""
+    return a == b and _encode_exactly(a) == _encode_exactly(b)
+
+
+_encode_exactly = msgspec.json.Encoder(order="deterministic").encode
 
 
 # How a ladder's result is written (`_ladder_code`): the lines giving the outputs from the
@@ -1162,7 +1174,7 @@ def _choice_code(
     # distinct list of rules is decided once, the others take its choice.
     rules_of = [[(rule.when, rule.amount) for rule in variant] for variant in amounts]
     for v, variant_rules in enumerate(rules_of):
-        same = next(u for u in range(v + 1) if rules_of[u] == variant_rules)
+        same = next(u for u in range(v + 1) if _same(rules_of[u], variant_rules))
         if same < v:
             body.append(f"{indent}ch{v} = ch{same}")
             continue

@@ -161,3 +161,18 @@ def test_answers_that_differ_only_in_the_values_named_show_each_applicants_own()
     reasons = {age: [c.reason for c in d.criteria if c.id == "age"] for age, d in microloan.items()}
     assert "72" in reasons[72][0] and "70" in reasons[70][0] and "15" in reasons[15][0]
     assert reasons[70] != reasons[72]
+
+
+def test_variants_are_merged_only_where_their_constants_have_the_same_types() -> None:
+    """Two counties' rules that differ only in a constant's type (`true` in one, `1` in the
+    other) are decided apart: `Const(1) == Const(True)` in Python, but comparing a number with
+    `true` is refused and with 1 is not, so merging them would give one county the other's
+    answer (review of the variant merge)."""
+    from eligibility.plan import _distinct
+    from eligibility.rules import Compare, Const, Fact
+
+    def rule(value: object) -> Compare:
+        return Compare(op=">=", left=Fact("person.age"), right=Const(value))  # type: ignore[arg-type]
+
+    kept = _distinct([rule(1), rule(True), rule(1.0), rule(1)])
+    assert [type(r.right.value) for r in kept] == [int, bool, float]  # type: ignore[attr-defined]
