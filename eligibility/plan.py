@@ -104,18 +104,12 @@ def criterion_outcome(raw: Sequence[int]) -> tuple[int, bool]:
     return UNKNOWN, True
 
 
-def verdict_of(outcomes: Sequence[int]) -> Verdict:
-    """`ineligible` as soon as one criterion is not met, else `needs_info` while one is unknown,
-    else `eligible`."""
-    if NOT_MET in outcomes:
-        return "ineligible"
-    return "needs_info" if UNKNOWN in outcomes else "eligible"
-
-
 def verdict_tests(outcomes: str) -> tuple[tuple[str | None, Verdict], ...]:
-    """`verdict_of` the tuple of codes named `outcomes`, as generated Python (the same tests,
-    without the call: every decision makes one per plan): each verdict in turn with the test
-    that gives it, the last one's None (otherwise)."""
+    """The verdict of the tuple of codes named `outcomes`, as generated Python: `ineligible` as
+    soon as one criterion is not met, else `needs_info` while one is unknown, else `eligible`.
+    Each verdict in turn with the test that gives it, the last one's None (otherwise).  The one
+    statement of the rule: the plans test it inline (every decision makes one per plan), and
+    `verdict_of` is it compiled."""
     return (
         (f"{NOT_MET} in {outcomes}", "ineligible"),
         (f"{UNKNOWN} in {outcomes}", "needs_info"),
@@ -129,6 +123,16 @@ def verdict_code(outcomes: str) -> str:
     for test, verdict in verdict_tests(outcomes):
         found += repr(verdict) if test is None else f"{verdict!r} if {test} else "
     return f"({found})"
+
+
+def _verdict_function() -> Callable[[Sequence[int]], Verdict]:
+    namespace: dict[str, object] = {}
+    exec(f"def verdict_of(outcomes):\n    return {verdict_code('outcomes')}\n", namespace)
+    return cast(Callable[[Sequence[int]], Verdict], namespace["verdict_of"])
+
+
+# The verdict of a sequence of outcome codes (`verdict_tests`), for those holding one.
+verdict_of = _verdict_function()
 
 
 # An amount under one variant: (the rule that decided it, or None; the amount, or None; the facts

@@ -505,6 +505,16 @@ def _compile(expr: Expr) -> Compiled:
     return run
 
 
+def _number_checks(left: Expr, right: Expr) -> list[str]:
+    """The generated tests that each operand is a number (an int or a float, never a bool),
+    with `{a}`/`{b}` for their values: none for a side that is a constant number."""
+    return [
+        f"{{{side}}}.__class__ in NUMBERS"
+        for side, operand in (("a", left), ("b", right))
+        if not (isinstance(operand, Const) and operand.value.__class__ in (int, float))
+    ]
+
+
 class Emitter:
     """Writes an expression as Python source with the rule language's three-valued semantics.
 
@@ -602,11 +612,7 @@ class Emitter:
                     return self._binary(left, right, "{a} " + op + " {b}")
                 # Ordering needs numbers (`_compare` refuses anything else); the common case is
                 # tested inline, a constant number's side not at all.
-                checks = [
-                    f"{{{side}}}.__class__ in NUMBERS"
-                    for side, operand in (("a", left), ("b", right))
-                    if not (isinstance(operand, Const) and operand.value.__class__ in (int, float))
-                ]
+                checks = _number_checks(left, right)
                 inline = "{a} " + op + " {b}"
                 slow = "compare(" + self.constant(op) + ", {a}, {b})"
                 if not checks:
@@ -623,17 +629,15 @@ class Emitter:
             case Member(item, collection):
                 return self._binary(item, collection, "member({a}, {b})")
             case Arith(op, left, right):
-                # As `_arith`: numbers inline (division by zero unknown), anything else (a
-                # bool, a string) through it, which refuses it.
-                checks = [
-                    f"{{{side}}}.__class__ in NUMBERS"
-                    for side, operand in (("a", left), ("b", right))
-                    if not (isinstance(operand, Const) and operand.value.__class__ in (int, float))
-                ]
-                inline = "{a} " + op + " {b}"
-                if op == "/":
-                    inline = "(None if {b} == 0 else " + inline + ")"
                 slow = "arith(" + self.constant(op) + ", {a}, {b})"
+                if op == "/":
+                    # What a division by zero gives is `_arith`'s alone to say (no rule of the
+                    # bundled policies divides).
+                    return self._binary(left, right, slow)
+                # Sums, differences and products of numbers inline; anything else (a bool, a
+                # string) through `_arith`, which refuses it.
+                checks = _number_checks(left, right)
+                inline = "{a} " + op + " {b}"
                 if not checks:
                     return self._binary(left, right, f"({inline})")
                 return self._binary(

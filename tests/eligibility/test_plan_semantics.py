@@ -52,14 +52,23 @@ def test_one_criterion_not_met_outweighs_unknown_ones() -> None:
     assert weighs_amount("needs_info") and weighs_amount("eligible")
 
 
-def test_the_generated_verdict_is_verdict_of() -> None:
-    """The plans' generated code tests the codes inline (`verdict_code`): the same verdict for
-    every pattern of up to four criteria."""
+def test_the_verdict_rule_over_every_pattern() -> None:
+    """The verdict (`verdict_tests`, compiled as `verdict_of` and inlined in the plans' code):
+    for every pattern of up to four criteria, 不能办 as soon as one is not met, else 还要确认
+    while one is unknown, else 能办 (skipped criteria count as met)."""
     from itertools import product
 
     for n in range(1, 5):
         for codes in product((SKIPPED, MET, NOT_MET, UNKNOWN), repeat=n):
-            assert eval(verdict_code("cs"), {"cs": codes}) == verdict_of(codes)
+            expected = (
+                "ineligible"
+                if any(c == NOT_MET for c in codes)
+                else "needs_info"
+                if any(c == UNKNOWN for c in codes)
+                else "eligible"
+            )
+            assert verdict_of(codes) == expected
+            assert eval(verdict_code("cs"), {"cs": codes}) == expected
 
 
 def test_the_own_amount_stands_only_when_every_variant_gives_it() -> None:
