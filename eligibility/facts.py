@@ -456,7 +456,7 @@ def _paths_reader(struct: type[msgspec.Struct]) -> Callable[[Any], dict[str, Any
         "DATE": dt.date,
         "ISO": _ISO.get,
         "iso": _iso,
-        "PLAIN": frozenset((str, int, bool)),
+        "PLAIN": frozenset(_PLAIN_TYPES.values()),
     }
     lines = ["def read(a):", "    out = {}"]
 

@@ -716,7 +716,7 @@ def criteria_function(plan: ProgrammePlan, lang: Lang) -> Results:
     if codes:
         lines.append(f"    {codes}= codes")
     lines.append(f"    return ({''.join(p + ', ' for p in pieces)})")
-    found: Results = _function_of(names, lines, "results", "<criteria results>")
+    found: Results = generated_function(names, lines, "results", "<criteria results>")
     return found
 
 
@@ -1205,10 +1205,14 @@ def _row(items: Sequence[str]) -> str:
 
 
 def _function(emitter: rules.Emitter, lines: Sequence[str], name: str, label: str) -> object:
-    return _function_of(emitter.names, lines, name, label)
+    return generated_function(emitter.names, lines, name, label)
 
 
-def _function_of(names: Mapping[str, object], lines: Sequence[str], name: str, label: str) -> Any:
+def generated_function(
+    names: Mapping[str, object], lines: Sequence[str], name: str, label: str
+) -> Any:
+    """The function `name` defined by the generated `lines`, run in a namespace of `names`
+    (its constants), compiled once per source and label (`_compiled`)."""
     source = "".join(line + "\n" for line in lines)
     namespace = dict(names)
     exec(_compiled(source, label), namespace)

@@ -47,7 +47,6 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, count, product
-from types import CodeType
 from typing import Final, cast
 
 import msgspec
@@ -75,6 +74,7 @@ from eligibility.plan import (
     Plans,
     ProgrammePlan,
     choose_amount,
+    generated_function,
     show_fact,
     verdict_of,
     weighs_amount,
@@ -919,7 +919,6 @@ _Suggester = Callable[
     list[Determination],
 ]
 _SUGGESTERS: dict[int, tuple[Sequence[ProgrammePlan], _Suggester]] = {}
-_SUGGESTER_CODE: dict[str, CodeType] = {}
 
 
 def _suggester(chosen: Sequence[ProgrammePlan]) -> _Suggester:
@@ -948,25 +947,12 @@ def _suggester(chosen: Sequence[ProgrammePlan]) -> _Suggester:
             f"            made[{j}] = replace(d, suggestions=f)",
         ]
     lines.append("    return made")
-    source = "\n".join(lines) + "\n"
-    code = _SUGGESTER_CODE.get(source)
-    if code is None:
-        if len(_SUGGESTER_CODE) >= 256:
-            _SUGGESTER_CODE.clear()
-        code = _SUGGESTER_CODE[source] = compile(source, "<suggestions>", "exec")
-    # A copy of the code per function: the interpreter specializes a code object to the
-    # namespace it last ran in (as `plan._compiled`).
-    exec(code.replace(co_consts=tuple(_own(c) for c in code.co_consts)), namespace)
-    made = cast(_Suggester, namespace["suggest"])
+    made = cast(_Suggester, generated_function(namespace, lines, "suggest", "<suggestions>"))
     if isinstance(chosen, tuple):
         if len(_SUGGESTERS) >= 4096:
             _SUGGESTERS.clear()
         _SUGGESTERS[id(chosen)] = (chosen, made)
     return made
-
-
-def _own(const: object) -> object:
-    return const.replace() if isinstance(const, CodeType) else const
 
 
 def _suggestions(
