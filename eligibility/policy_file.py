@@ -18,6 +18,14 @@ from msgspec import Meta
 from eligibility.text import Text
 
 Verdict = Literal["eligible", "ineligible", "needs_info"]
+# Who confirms a criterion at application, where the household cannot answer it (a bank's own
+# checks of the borrower): `Criterion.confirmed_by`.
+Confirmer = Literal["bank"]
+# What a step or key date is shown for: a verdict, or `to_confirm_at_application`, an answer
+# `needs_info` whose every unknown criterion is one a named party confirms at application
+# (`Criterion.confirmed_by`): nothing is left to ask, it is one to apply for.
+StepVerdict = Literal["eligible", "ineligible", "needs_info", "to_confirm_at_application"]
+TO_CONFIRM: StepVerdict = "to_confirm_at_application"
 ParamValue = int | float | bool | str | list[str | int] | None
 
 
@@ -104,6 +112,9 @@ class Criterion(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     met: Text | None = None
     not_met: Text | None = None
     unknown: Text | None = None
+    # Who confirms it at application (the household cannot answer it): an answer waiting only
+    # on such criteria is one to apply for (`StepVerdict` `to_confirm_at_application`).
+    confirmed_by: Confirmer | None = None
 
     def outcome_text(self, outcome: str) -> Text:
         """The wording for `outcome` (`met`, `not_met`, `unknown`): its own, else `text`."""
@@ -149,7 +160,7 @@ class Step(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
     """
 
     text: Text
-    verdicts: tuple[Verdict, ...] = ("eligible", "needs_info")
+    verdicts: tuple[StepVerdict, ...] = ("eligible", "needs_info")
     when: str | None = None
     regions: tuple[str, ...] = ()
     since: dt.date | None = None
@@ -190,15 +201,18 @@ class KeyDate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     kind: Literal["application", "deadline"]
     text: Text
     source: str
-    verdicts: tuple[Verdict, ...] = ("eligible",)
+    verdicts: tuple[StepVerdict, ...] = ("eligible",)
     regions: tuple[str, ...] = ()
     since: dt.date | None = None
     until: dt.date | None = None
     yearly: YearlyPeriod | None = None
     months_after: str | None = None
 
-    def shown_for(self, verdict: Verdict, region_code: str | None, as_of: dt.date) -> bool:
-        """Whether the date applies to a determination of this verdict, region and date."""
+    def shown_for(
+        self, verdict: Verdict, region_code: str | None, as_of: dt.date, to_confirm: bool = False
+    ) -> bool:
+        """Whether the date applies to a determination of this verdict, region and date
+        (`to_confirm`: one waiting only on what is confirmed at application)."""
         step = Step(
             text=self.text,
             verdicts=self.verdicts,
@@ -206,7 +220,8 @@ class KeyDate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
             since=self.since,
             until=self.until,
         )
-        return verdict in self.verdicts and step.shown_for(region_code, as_of)
+        shown = verdict in self.verdicts or (to_confirm and TO_CONFIRM in self.verdicts)
+        return shown and step.shown_for(region_code, as_of)
 
 
 class ExpectedOutcome(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
