@@ -462,7 +462,7 @@ class AssessmentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     lang: Lang | None = None
 
 
-class StoredFactWarning(msgspec.Struct, frozen=True, kw_only=True):
+class StoredFactWarning(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A fact of a stored record that today's checks refuse, set aside to decide
     (`eligibility.stored`): the record keeps it; the caseworker corrects it.  `path` is the
     fact's in the applicant (`region_code` is the household's, `person.*` the member's)."""
@@ -470,6 +470,9 @@ class StoredFactWarning(msgspec.Struct, frozen=True, kw_only=True):
     member_id: str
     path: str
     message: str
+    # In a comparison only: whose facts they are, the assessment's (`assessment`) or the one it
+    # is compared with (`against`); the two may be the same member's.
+    side: Literal["assessment", "against"] | None = None
 
 
 class AssessmentRead(msgspec.Struct, frozen=True, kw_only=True):
