@@ -85,13 +85,15 @@ class Parameter(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
 
     `gap_note` is what a determination says when no value is in force for its date (before the
     first `since`, or after a regional value's `until`): who decides instead.  Without it the
-    engine's general wording is used.
+    engine's general wording is used.  `gap_note_of` names one of the file's `gap_notes`
+    instead, for parameters whose gaps one sentence says (the loader puts it in `gap_note`).
     """
 
     description: Text
     unit: str | None = None
     values: tuple[ParameterValue, ...]
     gap_note: Text | None = None
+    gap_note_of: str | None = None
 
 
 class Criterion(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -284,6 +286,8 @@ class PolicyFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     sources: dict[str, Source]
     criteria: tuple[Criterion, ...]
     parameters: dict[str, Parameter] = {}
+    # Gap notes several parameters share, by key (`Parameter.gap_note_of`): written once.
+    gap_notes: dict[str, Text] = {}
     benefit: Benefit = Benefit()
     next_steps: tuple[Step, ...] = ()
     documents: tuple[Step, ...] = ()

@@ -128,6 +128,8 @@ def _edited_in(sources: dict[str, bytes], name: str, old: bytes, new: bytes) -> 
         (b"person.full_civil_capacity == true", b"person.age >=", "expected"),
         (b'id = "microloan"', b'id = "loans"', "does not match the file name"),
         (b"[[criteria]]", b"[[criterion]]", "microloan.toml"),
+        # A shared gap note is written once and named (`gap_note_of`): the name must exist.
+        (b'gap_note_of = "borrower_2026"', b'gap_note_of = "nowhere"', "gap_note_of 'nowhere'"),
     ],
 )
 def test_broken_policies_are_refused(old: bytes, new: bytes, message: str) -> None:
