@@ -344,6 +344,7 @@ def test_a_known_overdue_loan_or_bad_credit_in_2026_is_said_and_not_an_invitatio
     )
     assert "no_overdue_microloan_to_confirm" not in said
     assert not any(APPLY in step for step in overdue.next_steps)
+    assert overdue.documents == () and good.documents
     plan = plan_of(policies, loan_2026(microloan_overdue=True))
     assert not any("microloan" in item.programmes for item in plan.checklist)
     assert not any(d.programme == "microloan" for d in plan.dates if d.kind == "deadline")
