@@ -810,7 +810,8 @@ def _criterion_plan(
         bound.append((applies_when, rules.fold(criterion.test, params)))
     texts: dict[tuple[int, Lang], tuple[str, tuple[str, ...]]] = {}
     for code, outcome in OUTCOME_NAMES.items():
-        own = criterion.spec.outcome_text(outcome)
+        # One variant: the place is known, and a local rule is said as "本地" (`met_here`).
+        own = criterion.spec.outcome_text(outcome, here=len(variants) == 1)
         names = tuple(sorted(n for n in own.placeholders() if "." in n))
         for lang in LANGS:
             texts[(code, lang)] = (programme.wording(own, variants, lang), names)

@@ -104,6 +104,9 @@ class Criterion(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     岗位要16到60岁" says what was found and what is required.  Besides `{parameter}` placeholders
     these may name facts, `{person.age}` (an enum shows its option's words); if a named fact is
     unknown the general `text` is shown instead, so no placeholder or "None" ever reaches a reader.
+    A local rule's `met` and `unknown` must hold wherever the applicant's county may be ("有的县");
+    `met_here` and `unknown_here` word them where the place is known (one parameter variant:
+    "本地").
     """
 
     id: str
@@ -114,13 +117,18 @@ class Criterion(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     met: Text | None = None
     not_met: Text | None = None
     unknown: Text | None = None
+    met_here: Text | None = None
+    unknown_here: Text | None = None
     # Who confirms it at application (the household cannot answer it): an answer waiting only
     # on such criteria is one to apply for (`StepVerdict` `to_confirm_at_application`).
     confirmed_by: Confirmer | None = None
 
-    def outcome_text(self, outcome: str) -> Text:
-        """The wording for `outcome` (`met`, `not_met`, `unknown`): its own, else `text`."""
-        own: Text | None = getattr(self, outcome)
+    def outcome_text(self, outcome: str, here: bool = False) -> Text:
+        """The wording for `outcome` (`met`, `not_met`, `unknown`): its own, else `text`; with
+        `here` (the applicant's place is known), its `_here` wording first."""
+        own: Text | None = getattr(self, f"{outcome}_here", None) if here else None
+        if own is None:
+            own = getattr(self, outcome)
         return self.text if own is None else own
 
 

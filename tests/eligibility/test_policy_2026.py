@@ -416,3 +416,26 @@ def test_a_transport_subsidy_opening_later_adds_no_documents(policies: PolicySet
     assert result.verdict == "needs_info" and result.missing == ()
     plan = plan_of(policies, data)
     assert not any("transport_subsidy" in item.programmes for item in plan.checklist)
+
+
+def test_a_known_county_is_told_its_own_rule_as_local(policies: PolicySet) -> None:
+    """临猗 (140821, 临猗县 2024-08-29: "脱贫户、未消除风险监测户劳动力") and 重庆 (500101, its
+    雨露计划 rule from the 2021 autumn term): where the county is known its rule is "本地", not
+    "有的县…要看您所在的县", which stays for an applicant whose county is not known."""
+    monitored = {"monitored": True, "poverty_alleviated": False}
+    for region, local in (("140821", "本地"), (None, "有的县")):
+        data = worker_away(region or "", "2024-11-05", 5)
+        data["region_code"] = region
+        data["household"] = monitored
+        result = decide(policies, "transport_subsidy", data)
+        [reason] = [c.reason for c in result.criteria if c.id == "monitoring_risk_not_eliminated"]
+        assert local in reason and ("所在的县" in reason) == (region is None), reason
+    pupil = {
+        "region_code": "500101",
+        "as_of": "2024-09-01",
+        "household": {"category": "poverty_alleviated"},
+        "person": {"age": 17, "education": {"level": "secondary_vocational"}},
+    }
+    yulu = decide(policies, "yulu_plan", pupil)
+    [met] = [c.reason for c in yulu.criteria if c.id == "monitoring_risk_not_eliminated"]
+    assert "本地" in met and "有的地方" not in met, met
