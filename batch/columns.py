@@ -363,7 +363,7 @@ def _impossible_births(
     the rows that fail it, which are few.
     """
     impossible = ((birth < EARLIEST_BIRTH_DATE) | (birth > as_of)).fill_null(False)
-    errors: list[str | None] = [None] * birth.len()
+    errors: dict[int, str] = {}
     label = _label(path, policies, lang)
     for row in impossible.arg_true().to_list():
         born, on = birth[row], as_of[row]
@@ -378,7 +378,7 @@ def _impossible_births(
         if path == ID_PATH:
             problem = ("其中的出生日期" if lang == "zh" else "its birth date ") + problem
         errors[row] = f'{label}: "{shown[row]}" {problem}'
-    return pl.Series(errors, dtype=pl.String)
+    return _row_errors(birth.len(), errors)
 
 
 def _dates_not_answered(
@@ -389,12 +389,12 @@ def _dates_not_answered(
     only for the rows out of it, which are few."""
     allowed = as_of_range(policies, dt.date.today())
     outside = ((as_of < allowed.earliest) | (as_of > allowed.latest)).fill_null(False)
-    errors: list[str | None] = [None] * as_of.len()
+    errors: dict[int, str] = {}
     label = _label(AS_OF, policies, lang)
     for row in outside.arg_true().to_list():
         day = as_of[row]
         errors[row] = f'{label}: "{day.isoformat()}" {allowed.problem(day, lang)}'
-    return pl.Series(errors, dtype=pl.String), outside
+    return _row_errors(as_of.len(), errors), outside
 
 
 def _ages_not_of_births(frame: pl.DataFrame, policies: PolicySet, lang: Lang) -> pl.Series:
@@ -408,7 +408,7 @@ def _ages_not_of_births(frame: pl.DataFrame, policies: PolicySet, lang: Lang) ->
     ]
     counted = frame.with_columns(missing).select(age_from_birth_in()).to_series()
     clash = frame.select(age_conflicts_in(pl.col(AGE), pl.lit(counted)).fill_null(False))
-    errors: list[str | None] = [None] * frame.height
+    errors: dict[int, str] = {}
     age_label = _label(AGE, policies, lang)
     for row in clash.to_series().arg_true().to_list():
         given = frame[BIRTH_DATE][row] if BIRTH_DATE in frame.columns else None
@@ -426,7 +426,16 @@ def _ages_not_of_births(frame: pl.DataFrame, policies: PolicySet, lang: Lang) ->
             problem = age_problem(age, born, on, named)
             assert problem is not None  # the column form found this row
             errors[row] = f"{age_label}: {problem}"
-    return pl.Series(errors, dtype=pl.String)
+    return _row_errors(frame.height, errors)
+
+
+def _row_errors(height: int, errors: dict[int, str]) -> pl.Series:
+    """Each of `height` rows' error: the text `errors` gives for its number, else null (made
+    from the few rows that have one, not from a list of every row)."""
+    column = pl.repeat(None, height, dtype=pl.String, eager=True).alias("")
+    if errors:
+        column = column.scatter(list(errors), list(errors.values()))
+    return column
 
 
 def _joined(errors: Sequence[pl.Expr]) -> pl.Expr:

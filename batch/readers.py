@@ -76,20 +76,41 @@ class Register:
         every cell read so far has a number that stays the same from chunk to chunk, so the
         cells can be parsed once per distinct text (`batch.columns.parse_chunk`).  XLSX gives
         text as it reads it.
+
+        The CSV and Parquet readers start reading when this is called, in polars' threads, not
+        when the first chunk is asked for: a caller that calls it before the rest of its setup
+        finds the first chunks read meanwhile.
         """
-        chunks = self.chunks(categorical)
+        try:
+            chunks = self.chunks(categorical)
+        except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+            failure = self._failure(exc)
+            if failure is exc:
+                raise
+            raise failure from exc
+        return self._checked(chunks)
+
+    def _checked(self, chunks: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+        """The chunks, a reader's failure as `read` says."""
         while True:
             try:
                 chunk = next(chunks)
             except StopIteration:
                 return
             except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-                if isinstance(exc, BatchInputError):
+                failure = self._failure(exc)
+                if failure is exc:
                     raise
-                if self.utf8_unchecked and "utf-8" in str(exc).lower():
-                    raise NotUtf8Error(f"{self.name}: not all UTF-8") from exc
-                raise BatchInputError(f"{self.name}: cannot read: {exc}") from exc
+                raise failure from exc
             yield chunk
+
+    def _failure(self, exc: Exception) -> Exception:
+        """A reader's failure as the error `read` raises for it."""
+        if isinstance(exc, BatchInputError):
+            return exc
+        if self.utf8_unchecked and "utf-8" in str(exc).lower():
+            return NotUtf8Error(f"{self.name}: not all UTF-8")
+        return BatchInputError(f"{self.name}: cannot read: {exc}")
 
     def close(self) -> None:
         """Remove any temporary copy made while opening."""
@@ -267,8 +288,9 @@ def _open_parquet(path: Path, chunk_rows: int) -> Register:
         # Polars' streaming reader decodes each row group once, on its own threads, while the
         # chunks before are decided, and hands them over `chunk_rows` at a time (fewer where a
         # row group ends); it holds a few row groups ahead, so memory stays bounded (about
-        # 300 MB for 100,000-row groups of the bench's register, whatever its length).
-        yield from query.collect_batches(chunk_size=chunk_rows)
+        # 300 MB for 100,000-row groups of the bench's register, whatever its length).  It
+        # starts as soon as this is called.
+        return query.collect_batches(chunk_size=chunk_rows)
 
     return Register(headers=schema.names(), counted=total, chunks=chunks)
 
@@ -336,7 +358,7 @@ def _open_csv(
         return int(scan(()).select(pl.len()).collect().item())
 
     def chunks(categorical: Collection[str]) -> Iterator[pl.DataFrame]:
-        yield from scan(categorical).collect_batches(chunk_size=chunk_rows)
+        return scan(categorical).collect_batches(chunk_size=chunk_rows)
 
     return Register(
         headers=headers,

@@ -314,6 +314,9 @@ def _run_batch(
             from batch.household_plans import household_plans
 
             households = household_plans(input_path, policies, options)
+        # The reader starts now, in polars' threads: the first chunks are read while the
+        # programmes are compiled and the output is opened.
+        chunks = register.read(few_valued_headers(plan, policies))
         columnar = ColumnarPolicySet(policies, options.programmes)
         summary = Summary(columnar, options.lang, options.as_of)
         rows = error_rows = 0
@@ -321,7 +324,7 @@ def _run_batch(
             writer = open_writer(suffix, temporary, options.lang, stack)
             if progress is not None:
                 progress(0, register.total)
-            for out, counts in _decided(register, plan, columnar, options, summary):
+            for out, counts in _decided(register, chunks, plan, columnar, options, summary):
                 writer.write(out)
                 summary.add(counts)
                 rows += out.height
@@ -378,12 +381,14 @@ def _no_known_header(path: Path, policies: PolicySet) -> str:
 
 def _decided(
     register: Register,
+    chunks: Iterator[pl.DataFrame],
     plan: ColumnPlan,
     columnar: ColumnarPolicySet,
     options: BatchOptions,
     summary: Summary,
 ) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
-    """The register's chunks decided and counted, in order, by `options.workers` threads.
+    """The register's chunks (`Register.read`) decided and counted, in order, by
+    `options.workers` threads.
 
     Deciding a chunk keeps a core busy only part of the time (polars' queries alternate with
     Python wording and bookkeeping, which hold the interpreter), so several chunks are decided
@@ -397,15 +402,14 @@ def _decided(
     # One more thread than cores: while one thread holds the interpreter (wording, building
     # queries), the cores still have polars work from the others.
     workers = options.workers or min(os.cpu_count() or 1, pl.thread_pool_size()) + 1
-    categorical = few_valued_headers(plan, columnar.policies)
     if workers == 1:
-        for raw in register.read(categorical):
+        for raw in chunks:
             yield decide(raw)
         return
     pending: deque[Future[tuple[pl.DataFrame, pl.DataFrame]]] = deque()
     with ThreadPoolExecutor(workers, thread_name_prefix="decide") as pool:
         try:
-            for raw in register.read(categorical):
+            for raw in chunks:
                 pending.append(pool.submit(decide, raw))
                 if len(pending) > workers:
                     yield pending.popleft().result()

@@ -102,7 +102,9 @@ CATEGORY = "household.category"
 MONITORING_TYPE = "household.monitoring_type"
 
 _CODE = pl.Int8()  # outcome codes: a byte a row keeps the many intermediate columns small
-_ZERO = pl.lit(0, dtype=pl.Int64)
+_INT64 = pl.Int64()
+# The bits of a signature word summed as one 32-bit integer (`ColumnarProgramme.expressions`).
+_HALF = 31
 # Signatures worded and kept per programme: a register of millions has some tens of thousands.
 _MEMO_SIZE = 200_000
 # The year of `as_of` in a signature: 7 bits from 1970 (to 2097).
@@ -139,9 +141,31 @@ def with_fact_columns(frame: pl.DataFrame, policies: PolicySet) -> pl.DataFrame:
     return frame.with_columns(wrong) if wrong else frame
 
 
-def status_claims(name: str) -> list[pl.Expr]:
+# The cells of the status facts' sources (the 户类型, the monitoring type), each in the order of
+# its table's keys (`CATEGORY_STATUS`, `MONITORING_TYPE_STATUS`).
+_STATUS_SOURCES: dict[str, list[str]] = {
+    CATEGORY: [category.value for category in CATEGORY_STATUS],
+    MONITORING_TYPE: [kind.value for kind in MONITORING_TYPE_STATUS],
+}
+
+
+def _status_place(column: str) -> pl.Expr:
+    """Each cell of a status source's column as its place among its table's keys (null if it is
+    none of them)."""
+    return pl.col(column).cast(pl.Enum(_STATUS_SOURCES[column]), strict=False).to_physical()
+
+
+def status_places() -> list[pl.Expr]:
+    """The places of the status sources' cells (`_status_place`) as columns `__place.<column>`,
+    for `household_status_facts(placed=True)`: each cell is then placed once, not once for each
+    status fact that reads it."""
+    return [_status_place(column).alias(f"__place.{column}") for column in _STATUS_SOURCES]
+
+
+def status_claims(name: str, placed: bool = False) -> list[pl.Expr]:
     """What each source says about status fact `name` (null: says nothing): the fact as given,
     the 户类型 (`CATEGORY_STATUS`), and the monitoring type as given (`MONITORING_TYPE_STATUS`).
+    `placed`: the sources' places are read from the columns `status_places` gives.
 
     The same tables `facts.household_status` reads; a row whose claims differ is a conflict
     (the batch reports it as the row's error, the row path refuses such an applicant).
@@ -149,11 +173,12 @@ def status_claims(name: str) -> list[pl.Expr]:
     dtype = pl.Boolean() if name != "monitoring_type" else pl.String()
 
     def mapped(column: str, table: dict[str, object]) -> pl.Expr:
+        assert list(table) == _STATUS_SOURCES[column]
         if all(v is None for v in table.values()):
             return pl.lit(None, dtype=dtype)
         # Each cell's place among the table's keys (null if it is none of them), then the value
         # at that place: cheaper than a hashed lookup of every cell for every status fact.
-        place = pl.col(column).cast(pl.Enum(list(table)), strict=False).to_physical()
+        place = pl.col(f"__place.{column}") if placed else _status_place(column)
         return pl.lit(pl.Series(list(table.values()), dtype=dtype)).gather(place)
 
     def value(status: object) -> object:
@@ -171,10 +196,14 @@ def status_claims(name: str) -> list[pl.Expr]:
     return claims
 
 
-def household_status_facts() -> list[pl.Expr]:
+def household_status_facts(placed: bool = False) -> list[pl.Expr]:
     """The status facts completed from the 户类型 and the monitoring type, as
-    `facts.household_status` does for one applicant (a conflict is the caller's row error)."""
-    return [pl.coalesce(status_claims(name)).alias(f"household.{name}") for name in STATUS_FIELDS]
+    `facts.household_status` does for one applicant (a conflict is the caller's row error).
+    `placed`: as `status_claims` reads it."""
+    return [
+        pl.coalesce(status_claims(name, placed)).alias(f"household.{name}")
+        for name in STATUS_FIELDS
+    ]
 
 
 def household_status_conflict() -> pl.Expr:
@@ -681,11 +710,26 @@ class ColumnarProgramme:
                 parts.append((self.slots[("named", j, "")], fact.is_not_null(), True))
         keys: list[pl.Expr] = []
         for word in range(self.words):
-            terms = [
-                _term(expr, slot.shift - 63 * word, flag)
-                for slot, expr, flag in parts
-                if slot.shift // 63 == word
-            ]
+            # A part that lies within one 31-bit half of its word (codes and flags are a bit or
+            # two) is summed with the others of that half as 32-bit integers, and each half
+            # widened once: a term a chunk's height then takes half the memory.  The sums are
+            # those of the 64-bit terms (the parts' bits never overlap).
+            halves: dict[int, list[pl.Expr]] = {}
+            terms: list[pl.Expr] = []
+            for slot, expr, flag in parts:
+                if slot.shift // 63 != word:
+                    continue
+                shift = slot.shift - 63 * word
+                half = shift // _HALF
+                if half == (shift + slot.width - 1) // _HALF and half < 2:
+                    halves.setdefault(half, []).append(
+                        _term(expr, shift - _HALF * half, flag, pl.Int32())
+                    )
+                else:
+                    terms.append(_term(expr, shift, flag))
+            for half, half_terms in halves.items():
+                summed = reduce(lambda a, b: a + b, half_terms).cast(pl.Int64)
+                terms.append(summed * (1 << (_HALF * half)) if half else summed)
             keys.append(
                 reduce(lambda a, b: a + b, terms, pl.lit(0, dtype=pl.Int64)).alias(
                     f"__{pid}.key{word}"
@@ -921,12 +965,14 @@ class ColumnarProgramme:
         return self.describe(words, lang).reasons or ""
 
 
-def _term(expr: pl.Expr, shift: int, flag: bool) -> pl.Expr:
-    """A signature part at `shift` of its word: a flag (a mask, true or not) as its bit, picked
-    in one step (a cast and a product make two columns of a chunk's height, not one)."""
+def _term(expr: pl.Expr, shift: int, flag: bool, dtype: pl.DataType = _INT64) -> pl.Expr:
+    """A signature part at `shift` of its word (as `dtype`): a flag (a mask, true or not) as its
+    bit, picked in one step (a cast and a product make two columns of a chunk's height, not
+    one)."""
     if flag:
-        return pl.when(expr).then(pl.lit(1 << shift, dtype=pl.Int64)).otherwise(_ZERO)
-    return expr.cast(pl.Int64) * (1 << shift) if shift else expr.cast(pl.Int64)
+        return pl.when(expr).then(pl.lit(1 << shift, dtype=dtype)).otherwise(pl.lit(0, dtype=dtype))
+    value = expr.cast(dtype)
+    return value * pl.lit(1 << shift, dtype=dtype) if shift else value
 
 
 def _one_integer(words: Sequence[object]) -> int:
@@ -1233,6 +1279,9 @@ class ColumnarPolicySet:
         # The wording of each signature as shown, kept across chunks (they recur), per compiled
         # programme and way of showing; chunks may be evaluated in several threads at once.
         self._worded: dict[tuple[object, ...], pl.DataFrame] = {}
+        # The profiles, work scope and work province of each (region, as_of, work region) seen
+        # (`evaluate`).
+        self._triples: pl.DataFrame | None = None
         self._lock = threading.Lock()
 
     @property
@@ -1263,30 +1312,47 @@ class ColumnarPolicySet:
         frame = (
             with_fact_columns(facts, self.policies)
             .lazy()
-            .with_columns(age_in(), *household_status_facts())
-            .drop(WORK_PROVINCE)  # derived only, joined below
+            .with_columns(age_in(), *status_places())
+            .with_columns(household_status_facts(placed=True))
+            # The work province is derived only (joined below); the places were read.
+            .drop(WORK_PROVINCE, *(f"__place.{column}" for column in _STATUS_SOURCES))
             .with_row_index("__row")
             .collect()
         )
         # The profiles, the work scope and the work province depend only on a row's region
         # codes and date, and a register holds few distinct ones: work each out once per
         # distinct triple and join them onto the rows.
+        # Those worked out are kept across frames (a register's next chunks hold the same few):
+        # only triples not seen before are worked out.
         keys = [REGION, "as_of", WORK_REGION]
-        scope, province = work_facts_in()
-        triples = (
-            frame.lazy()
-            .select(keys)
-            .unique()
-            .with_columns(
-                scope.alias("__scope"),
-                province,
-                *(
-                    profile_expr(single.profiles).alias(f"__profile.{single.id}")
-                    for single in self.programmes
-                ),
+        distinct = frame.lazy().select(keys).unique().collect()
+        with self._lock:
+            triples = self._triples
+            if triples is not None and triples.height > _MEMO_SIZE:
+                triples = None
+            new = (
+                distinct
+                if triples is None
+                else distinct.join(triples, on=keys, how="anti", nulls_equal=True)
             )
-            .collect()
-        )
+            if triples is None or new.height:
+                scope, province = work_facts_in()
+                worked = new.with_columns(
+                    scope.alias("__scope"),
+                    province,
+                    # The profile ids as polars' own index type: every parameter of a row
+                    # is looked up by them (`_Compiler._constant`), dozens of gathers a chunk,
+                    # and indices of another type are converted and checked at each.
+                    *(
+                        profile_expr(single.profiles)
+                        .cast(pl.UInt32)
+                        .alias(f"__profile.{single.id}")
+                        for single in self.programmes
+                    ),
+                )
+                triples = worked if triples is None else pl.concat([triples, worked]).rechunk()
+                self._triples = triples
+        assert triples is not None
         frame = frame.join(
             triples, on=keys, how="left", nulls_equal=True, maintain_order="left"
         ).with_columns(pl.coalesce(WORK_SCOPE, "__scope").alias(WORK_SCOPE))
@@ -1306,8 +1372,11 @@ class ColumnarPolicySet:
             split[single.id] = True
         # The programmes' queries are independent: polars runs them in parallel.
         named = reasons == "text"
+        # On frames already in memory, the in-memory engine does the same work with less
+        # overhead than the streaming one.
         results = pl.collect_all(
-            [c.prepare(lf).select(pl.col("__row"), *c.expressions(named)) for c, lf in parts]
+            [c.prepare(lf).select(pl.col("__row"), *c.expressions(named)) for c, lf in parts],
+            engine="in-memory",
         )
         by_programme: dict[str, list[pl.DataFrame]] = {}
         for (compiled, _), result in zip(parts, results, strict=True):
@@ -1392,21 +1461,25 @@ class ColumnarPolicySet:
         with self._lock:
             known = self._worded.get(table_id)
             place = None if known is None else _places(key, known["__key"])
-            if place is None:
-                new = key.unique()
-            elif place.null_count():
-                new = key.filter(place.is_null()).unique()
-            else:
-                new = key.clear()
-            if new.len():
+            if place is None or place.null_count():
+                # The rows of new signatures, and those signatures: decided, then appended to
+                # the table, and only those rows looked up again (in the new part alone).
+                new_rows = None if place is None else place.is_null()
+                fresh = key if new_rows is None else key.filter(new_rows)
                 if known is not None and known.height > _MEMO_SIZE:
-                    known, new = None, key.unique()
+                    known, place, new_rows, fresh = None, None, None, key
+                new = fresh.unique()
                 added = self._worded_rows(
                     keys, key, new, compiled, lang, missing_as, separator, reasons
                 )
-                known = added if known is None else pl.concat([known, added]).rechunk()
+                found = _places(fresh, added["__key"])
+                if known is None or place is None or new_rows is None:
+                    known, place = added, found
+                else:
+                    found = found + known.height
+                    known = pl.concat([known, added]).rechunk()
+                    place = place.scatter(new_rows.arg_true(), found)
                 self._worded[table_id] = known
-                place = _places(key, known["__key"])
         assert known is not None and place is not None
         return known.drop("__key")[place]
 

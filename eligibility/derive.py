@@ -32,7 +32,7 @@ from eligibility.regions import (
     RegionLevel,
     enclosing,
     enclosing_in,
-    is_known_region_code,
+    known_region_codes,
 )
 
 if TYPE_CHECKING:  # polars is imported where a column form is built: the row path needs none
@@ -195,9 +195,10 @@ def flatten(applicant: Applicant, as_of: dt.date) -> dict[str, Any]:
 
     # A code no region has today would be decided under the national rules alone (and a work
     # place 999999 counted as another province): refused, as the shape is by the Struct.
+    known = known_region_codes()  # `is_known_region_code`, the set looked up once
     for path in ("region_code", WORK_REGION):
         code = facts.get(path)
-        if code is not None and not is_known_region_code(code):
+        if code is not None and code not in known:
             raise FactError(path, UNKNOWN_REGION_MESSAGE)
 
     work_code = facts.get(WORK_REGION)

@@ -51,13 +51,13 @@ def determine(
     programme not eligible, the smallest changes that make it so; for one that is, those that
     raise the amount.  Each suggestion has been re-decided here on the changed applicant.
     """
-    chosen = tuple(policies.programmes) if programmes is None else tuple(programmes)
+    plans = plans_of(policies)
+    chosen = plans.programmes if programmes is None else tuple(programmes)
     as_of = applicant.as_of or today
     if as_of is None:
         raise ValueError("as_of: give the applicant's as_of or today's date")
     facts = flatten(applicant, as_of)
     hashed = facts_hash(facts)
-    plans = plans_of(policies)
     region = applicant.region_code
     chosen_plans = plans.plans_for(chosen, region, as_of)
     if not suggest:

@@ -427,6 +427,24 @@ def _builtin_paths(applicant: msgspec.Struct) -> dict[str, Any]:
     return flat
 
 
+# The plain types a field may declare, by their `msgspec.inspect` type.
+_PLAIN_TYPES: dict[type, type] = {
+    msgspec.inspect.StrType: str,
+    msgspec.inspect.IntType: int,
+    msgspec.inspect.BoolType: bool,
+}
+
+# A day's ISO form by the day, for `_paths_reader` (bounded: cleared when full).
+_ISO: dict[dt.date, str] = {}
+
+
+def _iso(day: dt.date) -> str:
+    if len(_ISO) >= 8192:
+        _ISO.clear()
+    found = _ISO[day] = day.isoformat()
+    return found
+
+
 def _paths_reader(struct: type[msgspec.Struct]) -> Callable[[Any], dict[str, Any]]:
     """One generated function reading every leaf of `struct` (nested structs inline) into the
     dict `_builtin_paths` makes: the known leaves in declaration order, each in its JSON form
@@ -436,6 +454,8 @@ def _paths_reader(struct: type[msgspec.Struct]) -> Callable[[Any], dict[str, Any
         "to_builtins": msgspec.to_builtins,
         "slow": _builtin_paths,
         "DATE": dt.date,
+        "ISO": _ISO.get,
+        "iso": _iso,
         "PLAIN": frozenset((str, int, bool)),
     }
     lines = ["def read(a):", "    out = {}"]
@@ -471,9 +491,13 @@ def _paths_reader(struct: type[msgspec.Struct]) -> Callable[[Any], dict[str, Any
             if isinstance(kind, msgspec.inspect.EnumType):
                 shown = f"v._value_ if v.__class__ is {constant(kind.cls)} else to_builtins(v)"
             elif isinstance(kind, msgspec.inspect.DateType):
-                shown = "v.isoformat() if v.__class__ is DATE else to_builtins(v)"
+                # The few days decided on are written out once each (`_iso`).
+                shown = "(ISO(v) or iso(v)) if v.__class__ is DATE else to_builtins(v)"
             else:
                 shown = "v if v.__class__ in PLAIN else to_builtins(v)"
+                declared = _PLAIN_TYPES.get(type(kind))
+                if declared is not None:  # the declared type first: one identity test
+                    shown = f"v if v.__class__ is {constant(declared)} else ({shown})"
             lines.extend(
                 [
                     f"{indent}v = {var}.{spec.name}",

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import product
 from types import CodeType
-from typing import Generic, Literal, TypeVar, cast
+from typing import Any, Generic, Literal, TypeVar, cast
 
 from msgspec.structs import replace
 
@@ -111,6 +111,25 @@ def verdict_of(outcomes: Sequence[int]) -> Verdict:
     if NOT_MET in outcomes:
         return "ineligible"
     return "needs_info" if UNKNOWN in outcomes else "eligible"
+
+
+def verdict_tests(outcomes: str) -> tuple[tuple[str | None, Verdict], ...]:
+    """`verdict_of` the tuple of codes named `outcomes`, as generated Python (the same tests,
+    without the call: every decision makes one per plan): each verdict in turn with the test
+    that gives it, the last one's None (otherwise)."""
+    return (
+        (f"{NOT_MET} in {outcomes}", "ineligible"),
+        (f"{UNKNOWN} in {outcomes}", "needs_info"),
+        (None, "eligible"),
+    )
+
+
+def verdict_code(outcomes: str) -> str:
+    """`verdict_tests` as one expression."""
+    found = ""
+    for test, verdict in verdict_tests(outcomes):
+        found += repr(verdict) if test is None else f"{verdict!r} if {test} else "
+    return f"({found})"
 
 
 # An amount under one variant: (the rule that decided it, or None; the amount, or None; the facts
@@ -213,6 +232,7 @@ def not_in_force_reason(starts: dt.date, lang: Lang) -> tuple[str, str]:
 #   "otherwise" always (the last rung).
 RungOn = Literal["left_out", "false", "unknown", "holds", "otherwise"]
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -560,7 +580,8 @@ class Template:
     answer: Determination
     verdict: Verdict
     amount_hinges: frozenset[str]
-    # The missing facts (verdict, then amount) by the hinges' bits.
+    # The missing facts (verdict, then amount) by the hinges' bits: those of the unknown
+    # criteria, sorted (None where the verdict asks none).
     missing: dict[object, tuple[MissingFact, ...]] = field(default_factory=dict)
 
 
@@ -607,6 +628,9 @@ class ProgrammePlan:
     # By criterion index: the position of the values its wording names among those of the
     # key (`named`).
     named_at: dict[int, int] = field(init=False, repr=False)
+    # Per language: the results of the criteria not skipped from their outcome codes, the
+    # values named (as the key holds them) and the facts (`criteria_function`).
+    results_of: dict[Lang, Results] = field(init=False, repr=False)
     # Whether a criterion is confirmed at application (`Criterion.confirmed_by`): then the steps
     # of an answer depend on which criteria are unknown (`to_confirm`), not its verdict alone.
     confirms: bool = field(init=False, repr=False)
@@ -630,6 +654,8 @@ class ProgrammePlan:
         }
         object.__setattr__(self, "fixed", fixed)
         object.__setattr__(self, "named_at", {i: at for at, (i, _) in enumerate(self.named)})
+        results = {lang: criteria_function(self, lang) for lang in LANGS}
+        object.__setattr__(self, "results_of", results)
         confirms = any(c.criterion.spec.confirmed_by is not None for c in self.criteria)
         object.__setattr__(self, "confirms", confirms)
 
@@ -677,6 +703,44 @@ class ProgrammePlan:
             if (verdict in step.verdicts or (to_confirm and TO_CONFIRM in step.verdicts))
             and (step.when is None or held[id(step)])
         )
+
+
+# The results of a plan's criteria not skipped, from their outcome codes, the values their
+# wording names (the key's) and the facts' look-up (`ProgrammePlan.results_of`).
+Results = Callable[
+    [tuple[int, ...], tuple[object, ...], Callable[[str], object]], tuple[CriterionResult, ...]
+]
+
+
+def criteria_function(plan: ProgrammePlan, lang: Lang) -> Results:
+    """`CriterionPlan.result` of each criterion not skipped, in order, as one generated
+    function: a result whose wording names no value taken by outcome code from a table (an
+    empty piece where skipped), the others (`CriterionPlan.result_of`) by the values named, as
+    the key holds them.  Every answer not seen before makes its criteria so."""
+    names: dict[str, object] = {}
+    codes = "".join(f"c{i}, " for i in range(len(plan.criteria)))
+    pieces: list[str] = []
+    named_at = plan.named_at
+    for i, (criterion, by_code) in enumerate(zip(plan.criteria, plan.fixed[lang], strict=True)):
+        table = tuple(
+            () if code == SKIPPED else None if result is None else (result,)
+            for code, result in enumerate(by_code)
+        )
+        names[f"P{i}"] = table
+        if None not in table:
+            pieces.append(f"*P{i}[c{i}]")
+            continue
+        names[f"R{i}"] = criterion.result_of
+        pieces.append(
+            f"*(p if (p := P{i}[c{i}]) is not None else "
+            f"(R{i}(c{i}, {lang!r}, named[{named_at[criterion.index]}], get),))"
+        )
+    lines = ["def results(codes, named, get):"]
+    if codes:
+        lines.append(f"    {codes}= codes")
+    lines.append(f"    return ({''.join(p + ', ' for p in pieces)})")
+    found: Results = _function_of(names, lines, "results", "<criteria results>")
+    return found
 
 
 def build_plan(
@@ -892,6 +956,10 @@ def _outcome_code(
         c, h = f"c{i}", f"h{i}"
         codes.append(c)
         hinges.append(h)
+        # Variants with the same rule (most: few parameters differ between counties) give the
+        # same outcome: each distinct rule is decided once.  `criterion_outcome` reads only
+        # which outcomes occur (and the first where all agree), the hinges are their union: the
+        # same over the distinct rules as over every variant.
         ladders = [
             (
                 bound is None,
@@ -899,15 +967,34 @@ def _outcome_code(
                 if bound is not None
                 else criterion_ladder(None, criterion.criterion.test),
             )
-            for bound in criterion.bound
+            for bound in _distinct(criterion.bound)
         ]
         if len(ladders) == 1:
             [(left_out, ladder)] = ladders
+            unknown: list[str] = []  # the hinges of the rungs giving UNKNOWN
 
-            def single(code: int, hinge: str | None, at: str, c: str = c, h: str = h) -> list[str]:
+            def single(
+                code: int,
+                hinge: str | None,
+                at: str,
+                c: str = c,
+                h: str = h,
+                unknown: list[str] = unknown,
+            ) -> list[str]:
+                if code == UNKNOWN:
+                    unknown.append(hinge or "E")
                 return [f"{at}{c} = {code}", f"{at}{h} = {hinge or 'None'}"]
 
-            body.extend(_ladder_code(emitter, ladder, left_out, single, "    "))
+            lines = _ladder_code(emitter, ladder, left_out, single, "    ")
+            if len(set(unknown)) < 2:
+                # The hinges are read only where the answer asks them (`asks_hinges`), after
+                # the verdict, from the locals bound wherever the outcome is unknown (with
+                # several ways to be unknown, each sets them where it decides).
+                lines = [line for line in lines if not line.lstrip().startswith(f"{h} = ")]
+                hinges[-1] = (
+                    f"(({unknown[0]}) if {c} == {UNKNOWN} else None)" if unknown else "None"
+                )
+            body.extend(lines)
             continue
         # Several variants: each one's outcome, combined by `criterion_outcome` (a table of
         # it for a few variants); the region decides where they disagree.
@@ -948,6 +1035,15 @@ def _outcome_code(
     given = [f"({emitter.constant(path)} in facts)" for path in requests]
     conditions = [f"({emitter.emit(expr)[0]} is True)" for expr in conditional]
     return _OutcomeCode(body, codes, hinges, shown, given, conditions)
+
+
+def _distinct(items: Sequence[T]) -> list[T]:
+    """The items, each once (by equality: rules may hold lists), in order."""
+    found: list[T] = []
+    for item in items:
+        if all(item != seen for seen in found):
+            found.append(item)
+    return found
 
 
 # How a ladder's result is written (`_ladder_code`): the lines giving the outputs from the
@@ -1023,6 +1119,20 @@ def _ladder_code(
                 lines.append(f"{indent}else:")
                 indent += "    "
                 first = True
+            if rung.on == "unknown" and static is None and len(dynamic) == 1:
+                # A comparison read first for being unknown: its two parts tested in turn
+                # (`Emitter.test`), the rungs below reading the value part.
+                guard, value, missing = emitter.test(dynamic[0])
+                if guard is not None:
+                    locals_.append((dynamic[0], f"({value})", missing))
+                    lines.append(f"{indent}if {guard}:")
+                    lines += settle(rung.result, f"({missing})", indent + "    ")
+                    first = False
+                    continue
+                name = emitter.temp()
+                lines.append(f"{indent}{name} = {value}")
+                locals_.append((dynamic[0], name, missing))
+                fresh = []
             for expr in fresh:
                 value, missing = emitter.emit(expr)
                 name = emitter.temp()
@@ -1077,8 +1187,15 @@ def _choice_code(
     """The code giving each variant's `Choice` of amount rule and amount (`ch<v>`): its
     `amount_ladder` translated by `_ladder_code`."""
     body: list[str] = []
-    for v, variant in enumerate(amounts):
-        ladder = amount_ladder([(rule.when, rule.amount) for rule in variant])
+    # Variants with the same amount rules (as most counties of a province) choose alike: each
+    # distinct list of rules is decided once, the others take its choice.
+    rules_of = [[(rule.when, rule.amount) for rule in variant] for variant in amounts]
+    for v, variant_rules in enumerate(rules_of):
+        same = next(u for u in range(v + 1) if rules_of[u] == variant_rules)
+        if same < v:
+            body.append(f"{indent}ch{v} = ch{same}")
+            continue
+        ladder = amount_ladder(variant_rules)
 
         def settle(result: AmountResult, hinge: str | None, at: str, v: int = v) -> list[str]:
             if result is None:
@@ -1101,8 +1218,12 @@ def _row(items: Sequence[str]) -> str:
 
 
 def _function(emitter: rules.Emitter, lines: Sequence[str], name: str, label: str) -> object:
+    return _function_of(emitter.names, lines, name, label)
+
+
+def _function_of(names: Mapping[str, object], lines: Sequence[str], name: str, label: str) -> Any:
     source = "".join(line + "\n" for line in lines)
-    namespace = dict(emitter.names)
+    namespace = dict(names)
     exec(_compiled(source, label), namespace)
     return namespace[name]
 
@@ -1245,23 +1366,20 @@ def _key_code(
 ) -> tuple[list[str], list[str], _OutcomeCode]:
     """The code of a plan's `Key`: its body, and the expression of each item of the key."""
     code = _outcome_code(emitter, criteria, named, requests, conditional)
-    # The verdict (`verdict_of`) says whether the answer weighs an amount (`weighs_amount`)
-    # and asks what the unknown criteria hinge on (`asks_hinges`); tables of both by verdict.
-    weighs = emitter.constant({v: weighs_amount(v) for v in VERDICT_LABELS})
-    asks = emitter.constant({v: asks_hinges(v) for v in VERDICT_LABELS})
-    emitter.names["verdict"] = verdict_of
-    tail = [f"    cs = {_row(code.codes)}", "    vd = verdict(cs)"]
-    if amounts and amounts[0]:
-        tail += [
-            f"    if {weighs}[vd]:",
-            *_choice_code(emitter, amounts, "        "),
-            "        ch = " + _row([f"ch{v}" for v in range(len(amounts))]),
-            "    else:",
-            "        ch = None",
-        ]
-    else:
-        tail.append("    ch = None")
-    tail.append(f"    hs = {_row(code.hinges)} if {asks}[vd] else None")
+    # The verdict (`verdict_tests`) says whether the answer weighs an amount (`weighs_amount`)
+    # and asks what the unknown criteria hinge on (`asks_hinges`): a branch per verdict.
+    tail = [f"    cs = {_row(code.codes)}"]
+    for at, (test, verdict) in enumerate(verdict_tests("cs")):
+        tail.append("    else:" if test is None else f"    {'if' if at == 0 else 'elif'} {test}:")
+        tail.append(f"        vd = {verdict!r}")
+        if amounts and amounts[0] and weighs_amount(verdict):
+            tail += [
+                *_choice_code(emitter, amounts, "        "),
+                "        ch = " + _row([f"ch{v}" for v in range(len(amounts))]),
+            ]
+        else:
+            tail.append("        ch = None")
+        tail.append(f"        hs = {_row(code.hinges) if asks_hinges(verdict) else None}")
     parts = ["cs", "vd", *code.given, *code.conditions, "ch", "hs", *code.shown]
     return [*code.body, *tail], parts, code
 
@@ -1451,6 +1569,8 @@ class Plans:
 
     def __init__(self, policies: PolicySet) -> None:
         self.policies = policies
+        # Every programme's id, in the policy set's order (what a caller choosing none gets).
+        self.programmes = tuple(policies.programmes)
         self._profiles: dict[str, Profiles] = {}
         self._plans: dict[tuple[str, int, int], ProgrammePlan] = {}
         self._recent: dict[tuple[str, str | None, dt.date], ProgrammePlan] = {}
@@ -1728,7 +1848,10 @@ class Plans:
         base = key[1:at]
         if plan.confirms:  # its steps depend on which criteria are unknown too
             base = (*base, plan.to_confirm(cast(Verdict, key[1]), cast(tuple[int, ...], key[0])))
-        bits = key[at]
+        # The missing facts depend on the hinges only through how many unknown criteria
+        # hinge on each set of facts (`_missing`): kept by the bits so, each set once.
+        bits = cast("tuple[int | None, ...] | None", key[at])
+        hinged = None if bits is None else tuple(sorted(b for b in bits if b))
         templates = plan.templates[lang]
         template = templates.get(base)
         if template is None:
@@ -1741,14 +1864,15 @@ class Plans:
             if len(templates) >= 1024:
                 templates.clear()
             template = templates[base] = Template(answer, verdict, amount[2])
-            template.missing[bits] = answer.missing
+            template.missing[hinged] = answer.missing
             return answer
-        missing = template.missing.get(bits)
+        missing = template.missing.get(hinged)
         if missing is None:
             if len(template.missing) >= 256:
                 template.missing.clear()
-            missing = template.missing[bits] = self._missing(
-                template.verdict, decision.hinges(key), template.amount_hinges, lang
+            hinges = () if hinged is None else tuple(map(decision.hinge_set, hinged))
+            missing = template.missing[hinged] = self._missing(
+                template.verdict, hinges, template.amount_hinges, lang
             )
         codes: tuple[int, ...] = key[0]  # type: ignore[assignment]
         criteria = self._criteria(plan, codes, key[at + 1 :], lang, facts)
@@ -1770,19 +1894,7 @@ class Plans:
         if results is None:
             if len(kept) >= 8192:
                 kept.clear()
-            made: list[CriterionResult] = []
-            append = made.append
-            named_at = plan.named_at
-            # `CriterionPlan.result`, the results that name no value taken by outcome code,
-            # the others by the values named, as the key holds them.
-            for fixed, code, criterion in zip(plan.fixed[lang], codes, plan.criteria, strict=True):
-                if code != SKIPPED:
-                    result = fixed[code]
-                    if result is None:
-                        values = cast(tuple[object, ...], named[named_at[criterion.index]])
-                        result = criterion.result_of(code, lang, values, facts.get)
-                    append(result)
-            results = kept[key] = tuple(made)
+            results = kept[key] = plan.results_of[lang](codes, named, facts.get)
         return results
 
     def _missing(

@@ -533,6 +533,8 @@ class Emitter:
         self.hinge_paths: list[str] = []  # with `bits`: the path of each bit, lowest first
         self._hinges: dict[str, str] = {}  # path -> the constant of its hinge
         self._temps = 0
+        # The last binary node's (unknown when, value otherwise), for `test`.
+        self._split: tuple[str, str] | None = None
 
     def scope(self) -> None:
         """Start the hinges afresh: the code emitted from here on gives its own bits, from the
@@ -621,7 +623,22 @@ class Emitter:
             case Member(item, collection):
                 return self._binary(item, collection, "member({a}, {b})")
             case Arith(op, left, right):
-                return self._binary(left, right, "arith(" + self.constant(op) + ", {a}, {b})")
+                # As `_arith`: numbers inline (division by zero unknown), anything else (a
+                # bool, a string) through it, which refuses it.
+                checks = [
+                    f"{{{side}}}.__class__ in NUMBERS"
+                    for side, operand in (("a", left), ("b", right))
+                    if not (isinstance(operand, Const) and operand.value.__class__ in (int, float))
+                ]
+                inline = "{a} " + op + " {b}"
+                if op == "/":
+                    inline = "(None if {b} == 0 else " + inline + ")"
+                slow = "arith(" + self.constant(op) + ", {a}, {b})"
+                if not checks:
+                    return self._binary(left, right, f"({inline})")
+                return self._binary(
+                    left, right, f"({inline} if {' and '.join(checks)} else {slow})"
+                )
             case All(items) | Any_(items):
                 decisive = isinstance(expr, Any_)
                 parts = [self._emit(item) for item in items]
@@ -682,12 +699,31 @@ class Emitter:
         if bound:
             filled = "(" + " and ".join(f"({b} or True)" for b in bound) + f" and {filled})"
         if not checks:
+            self._split = None
             return filled, "E", False
         guard = checks[0] if len(checks) == 1 else " | ".join(f"({c})" for c in checks)
         missing = self._either(
             *((ref, m) for (ref, _), (_, m, n) in zip(names, operands, strict=True) if n)
         )
+        self._split = (guard, filled)
         return f"(None if {guard} else {filled})", missing, True
+
+    def test(self, expr: Expr) -> tuple[str | None, str, str]:
+        """`emit` for a test read first for being unknown, then for holding: for a comparison
+        or a membership in a list, its code apart (when it is unknown, else its value, which is
+        then a bool: `(guard, value, hinges)`), so that neither is kept in a local; else
+        `(None, value, hinges)` as `emit` gives them."""
+        splits = isinstance(expr, Compare) or (
+            isinstance(expr, Member)
+            and isinstance(expr.collection, Const)
+            and isinstance(expr.collection.value, list)
+        )
+        self._split = None
+        value, missing, _ = self._emit(expr)
+        if splits and self._split is not None:
+            guard, filled = self._split
+            return guard, filled, missing
+        return None, value, missing
 
     @staticmethod
     def _either(*operands: tuple[str, str]) -> str:

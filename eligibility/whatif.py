@@ -46,8 +46,9 @@ import math
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import count, product
-from typing import Final
+from itertools import compress, count, product
+from types import CodeType
+from typing import Final, cast
 
 import msgspec
 from msgspec.structs import replace
@@ -107,6 +108,8 @@ def add_months(day: dt.date, months: int) -> dt.date | None:
     year, month = day.year + index // 12, index % 12 + 1
     if year > dt.MAXYEAR:
         return None
+    if day.day <= 28:
+        return dt.date(year, month, day.day)  # a day every month has
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
@@ -381,7 +384,9 @@ class _Shape:
     `absolute`: a time fact whose day is not a whole number of months from `as_of` (a
     semester), so that ranking by day depends on `as_of` itself.  `none`: no suggestion can
     exist (an open criterion reads no changeable fact; or, eligible, no amount rule does: a
-    higher tier's condition is not true now, as it did not decide, and no change makes it)."""
+    higher tier's condition is not true now, as it did not decide, and no change makes it).
+    `choices_within`: every amount rule reads only facts in `relevant`, so that the rules'
+    choices follow from their values (`_key`)."""
 
     relevant: tuple[str, ...]
     open_criteria: tuple[int, ...]
@@ -390,6 +395,7 @@ class _Shape:
     times: tuple[str, ...]
     ages: bool
     absolute: bool
+    choices_within: bool
 
 
 @dataclass
@@ -442,6 +448,8 @@ class _Prepared:
     # (`_status_holds`), or must be re-decided through `determine` (`recheck`).
     flat_recheck: bool
     amounts_read: bool  # whether an amount rule reads a fact
+    # The amount rules' choices where they read a fact (`_key`), else None.
+    choose: Callable[[Mapping[str, object]], tuple[object, ...]] | None
     # Per criterion, `_criterion_ways`'s key: its index and the values of the facts its
     # condition reads.
     way_keys: tuple[Reader, ...]
@@ -451,7 +459,7 @@ class _Prepared:
     templates: dict[tuple[object, ...], _Template] = field(default_factory=dict)
     confirmed: dict[str | None, object] = field(default_factory=dict)  # by region code
     # The shape for an answer (None: no suggestion can exist) by its criteria's outcome codes,
-    # the first part of its `Key` (`_quick`); shared as `shapes` are.
+    # the first part of its `Key` (`_shape_of`); shared as `shapes` are.
     codes: dict[tuple[int, ...], _Shape | None] = field(default_factory=dict)
     made: dict[tuple[object, ...], _Entry] = field(default_factory=dict)
 
@@ -487,9 +495,16 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         and isinstance(r.amount.value, (int, float))
         and not isinstance(r.amount.value, bool)
     ]
-    conditions = tuple(_condition(plan, i) for i in range(len(plan.criteria)))
-    paths = tuple(tuple(sorted(rules.fact_paths(c))) for c in conditions)
     shared = _shared(plan)
+    if shared.conditions is None:
+        # The same trees for the plans alike (their rules are): each node's evaluator is
+        # compiled once for them all (`rules.compile_expr`).
+        shared.conditions = tuple(_condition(plan, i) for i in range(len(plan.criteria)))
+        shared.amount_conditions = tuple(
+            _amount_condition(plan, i) for i in range(len(plan.amounts[0]) if plan.amounts else 0)
+        )
+    conditions = shared.conditions
+    paths = tuple(tuple(sorted(rules.fact_paths(c))) for c in conditions)
     top_amount = max(amounts) if amounts else None
     flat_recheck = _flat_recheck(policies, every, changeable)
     # The shapes (and which outcome patterns have none) follow from what the plan reads, and
@@ -508,15 +523,14 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         conditions=conditions,
         way_keys=tuple(_reader(i, p) for i, p in enumerate(paths)),
         index={c.id: i for i, c in enumerate(plan.criteria)},
-        amount_conditions=tuple(
-            _amount_condition(plan, i) for i in range(len(plan.amounts[0]) if plan.amounts else 0)
-        ),
+        amount_conditions=shared.amount_conditions or (),
         criterion_reads=criterion_reads,
         amount_reads=amount_reads,
         changeable=changeable,
         top_amount=top_amount,
         flat_recheck=flat_recheck,
         amounts_read=any(amount_reads),
+        choose=plan.choices if plan.amounts and plan.amounts[0] and any(amount_reads) else None,
         shapes=shapes,
         codes=codes,
     )
@@ -536,6 +550,9 @@ class _Shared:
     ways: dict[tuple[object, ...], list[Assignment]] = field(default_factory=dict)
     templates: dict[tuple[object, ...], _Template] = field(default_factory=dict)
     made: dict[tuple[object, ...], _Entry] = field(default_factory=dict)
+    # The conditions of the criteria and amount rules (`_Prepared`), made by the first plan.
+    conditions: tuple[rules.Expr, ...] | None = None
+    amount_conditions: tuple[rules.Expr, ...] | None = None
 
 
 _SHARED: dict[tuple[int, bytes], _Shared] = {}
@@ -646,30 +663,12 @@ def _status_holds(facts: Mapping[str, object], way: Assignment) -> bool:
     return True
 
 
-def _quick(
-    plan: ProgrammePlan, prepared: _Prepared, determination: Determination, key: Key
-) -> _Shape | None:
-    """The shape of the search for the answer, or None where no suggestion can exist for it:
-    nothing the plan reads can change, an eligible answer with no higher tier to reach
-    (`_raise_amount` would find none), or an open criterion no change can meet
-    (`_Shape.none`).  Read from the answer's key (`Plans.decide_plans_keyed`): its criteria's
-    outcome codes, which say the open criteria (not met or unknown) and the verdict
-    (`verdict_of`), each pattern once per plan; for an eligible answer a comparison of its
-    amount with the highest tier."""
-    codes: tuple[int, ...] = key[0]  # type: ignore[assignment]
-    shape = prepared.codes.get(codes, _UNSEEN)
-    if shape is _UNSEEN:
-        shape = _shape_of(plan, prepared, codes)
-    if shape is not None and determination.verdict == "eligible":
-        amount = determination.amount
-        top = prepared.top_amount
-        if amount is None or top is None or top <= amount:
-            return None  # no higher tier
-    return shape
-
-
 def _shape_of(plan: ProgrammePlan, prepared: _Prepared, codes: tuple[int, ...]) -> _Shape | None:
-    """`_quick`'s shape for an outcome pattern not seen before (kept by it)."""
+    """The shape of an outcome pattern not seen before (kept by it in `_Prepared.codes`), or
+    None where no suggestion can exist for it: nothing the plan reads can change, an eligible
+    answer where no higher tier can be named, or an open criterion no change can meet
+    (`_Shape.none`).  The codes say the open criteria (not met or unknown) and the verdict
+    (`verdict_of`)."""
     shape: _Shape | None = None
     tiers = len(plan.variants) == 1 and prepared.top_amount is not None
     if prepared.changeable and (tiers or verdict_of(codes) != "eligible"):
@@ -684,11 +683,14 @@ def _shape_of(plan: ProgrammePlan, prepared: _Prepared, codes: tuple[int, ...]) 
 
 def _open(codes: Sequence[int]) -> tuple[int, ...]:
     """The criteria not met or unknown, in order."""
-    return tuple([i for i, code in enumerate(codes) if code in (NOT_MET, UNKNOWN)])
+    return tuple(compress(range(len(codes)), map(_OPEN_CODES.__contains__, codes)))
+
+
+_OPEN_CODES = frozenset((NOT_MET, UNKNOWN))
 
 
 # Not yet in `_Prepared.codes` (None there means no suggestion).
-_UNSEEN: Final = _Shape((), (), (), True, (), False, False)
+_UNSEEN: Final = _Shape((), (), (), True, (), False, False, False)
 
 
 def _shape(plan: ProgrammePlan, prepared: _Prepared, open_criteria: tuple[int, ...]) -> _Shape:
@@ -718,14 +720,16 @@ def _shape(plan: ProgrammePlan, prepared: _Prepared, open_criteria: tuple[int, .
         relevant |= _STATUS if prepared.flat_recheck else {*_STATUS, "household.category"}
     times = tuple(sorted(p for p in changed if policies.facts[p].change == "time"))
     fixed_only = tuple(i for i in open_criteria if not prepared.criterion_reads[i] & changed)
+    relevant.discard(BIRTH_DATE)
     found = prepared.shapes[open_criteria] = _Shape(
-        relevant=tuple(sorted(relevant - {BIRTH_DATE})),
+        relevant=tuple(sorted(relevant)),
         open_criteria=open_criteria,
         fixed_only=fixed_only,
         none=bool(fixed_only) or not (open_criteria or changed),
         times=times,
         ages=AGE in changed,
         absolute=any(policies.facts[p].advances == "semesters" for p in times),
+        choices_within=all(reads <= relevant for reads in prepared.amount_reads),
     )
     return found
 
@@ -789,12 +793,19 @@ def suggestions_for(
         # key assume every applicant's days do: no suggestion for such a date at all.
         return ()
     prepared = _prepared(plan)
+    if key is None:
+        key = plan.decision.key(facts)
+    codes = cast(tuple[int, ...], key[0])
+    shape = prepared.codes.get(codes, _UNSEEN)
+    if shape is None:
+        return ()  # an outcome pattern already known to have no suggestion (`_shape_of`)
     return _searched(
         plans,
         plan,
         prepared,
+        shape,
         determination,
-        plan.decision.key(facts) if key is None else key,
+        key,
         facts,
         as_of,
         region_code,
@@ -808,6 +819,7 @@ def _searched(
     plans: Plans,
     plan: ProgrammePlan,
     prepared: _Prepared,
+    shape: _Shape,
     determination: Determination,
     key: Key,
     facts: Mapping[str, object],
@@ -817,16 +829,46 @@ def _searched(
     recheck: Callable[[Suggestion], bool] | None,
     on_day: DayAnswer | None,
 ) -> tuple[Suggestion, ...]:
-    """`suggestions_for` past its guards: the shape of the answer's search (`_quick`), then
-    its suggestions as checked (`_suggestions`)."""
-    shape = _quick(plan, prepared, determination, key)
-    if shape is None:
-        return ()  # nothing can change, no higher tier, or a criterion no change can meet
+    """`suggestions_for` past its guards, given the shape its outcome codes have
+    (`_Prepared.codes`: `_UNSEEN` where not yet known, `_shape_of`; never None): for an
+    eligible answer whether a higher tier pays more, then each open criterion's ways, then
+    the search's key (`_key`), whose suggestions are those kept where they name no day (or
+    there are none), else worked out and checked (`_suggestions`).  What most applicants
+    run: look-ups only."""
+    if shape is _UNSEEN:
+        found = _shape_of(plan, prepared, key[0])  # type: ignore[arg-type]
+        if found is None:
+            return ()  # nothing can change, or a criterion no change can meet
+        shape = found
+    if determination.verdict == "eligible":
+        amount = determination.amount
+        top = prepared.top_amount
+        if amount is None or top is None or top <= amount:
+            return ()  # no higher tier (`_raise_amount` would find none)
+    known = prepared.ways
+    way_keys = prepared.way_keys
+    for i in shape.open_criteria:
+        each = known.get(way_keys[i](facts))
+        if each is None:
+            each = _criterion_ways(prepared, plans.policies, facts, i)
+        if not each:
+            # An open criterion no change meets here: the search would find none.  Asked
+            # before the search's key, by the fewer facts the criterion reads.
+            return ()
+    search = _key(prepared, shape, facts, as_of)
+    entry = prepared.made.get(search)
+    if entry is not None:
+        if not entry.ways:
+            return ()
+        undated = entry.undated.get(lang)
+        if undated is not None:
+            return undated  # no day in them: the same suggestions for every applicant of the key
     return _suggestions(
         plans,
         plan,
         prepared,
-        shape,
+        search,
+        entry,
         determination,
         facts,
         as_of,
@@ -851,56 +893,88 @@ def with_suggestions(
 ) -> list[Determination]:
     """Each determination of the plans `chosen` (in order) with its `suggestions_for`, given
     their keys (`Plans.decide_plans_keyed`): what every applicant runs, so the programmes
-    that can have none (most) cost one look-up each (`_quick`, the plans' preparations found
-    once per tuple of plans)."""
+    that can have none (most) cost one look-up each (the shape of their outcome codes,
+    `_Prepared.codes`, in one generated function per tuple of plans: `_suggester`)."""
     made = list(found)
     if as_of >= _CALENDAR_END:
         return made  # as `suggestions_for`
-    for at, (prepared, key) in enumerate(zip(_prepared_all(chosen), keys, strict=True)):
-        # Not in force, or an outcome pattern that has no suggestion: `_quick`'s first
-        # look-up, made here for the many programmes it settles.
-        if key is None or prepared.codes.get(key[0], _UNSEEN) is None:  # type: ignore[call-overload]
-            continue
-        determination = made[at]
-        checked = _searched(
-            plans,
-            chosen[at],
-            prepared,
-            determination,
-            key,
-            facts,
-            as_of,
-            region_code,
-            lang,
-            recheck,
-            on_day,
-        )
-        if checked:
-            made[at] = replace(determination, suggestions=checked)
+    held = _SUGGESTERS.get(id(chosen))
+    suggest = held[1] if held is not None and held[0] is chosen else _suggester(chosen)
+    return suggest(made, keys, plans, facts, as_of, region_code, lang, recheck, on_day)
+
+
+# `with_suggestions` past its guard for one tuple of plans: `_suggester`.
+_Suggester = Callable[
+    [
+        list[Determination],
+        Sequence["Key | None"],
+        Plans,
+        Mapping[str, object],
+        dt.date,
+        "str | None",
+        Lang,
+        "Callable[[Suggestion], bool] | None",
+        "DayAnswer | None",
+    ],
+    list[Determination],
+]
+_SUGGESTERS: dict[int, tuple[Sequence[ProgrammePlan], _Suggester]] = {}
+_SUGGESTER_CODE: dict[str, CodeType] = {}
+
+
+def _suggester(chosen: Sequence[ProgrammePlan]) -> _Suggester:
+    """The loop of `with_suggestions` over the plans `chosen` as one generated function, kept
+    by the tuple of plans (held, so its id stays its own; `with_suggestions` looks it up
+    itself, and calls this for a tuple not seen): for each plan in force, the shape
+    of its answer's outcome codes looked up (`_Prepared.codes`), and where it can have one,
+    `_searched` with the plan and its preparation bound; the answer with its suggestions.
+    Unrolled, as `Plans.decide_plans` decides several plans in one function: most programmes
+    cost that one look-up."""
+    namespace: dict[str, object] = {"U": _UNSEEN, "searched": _searched, "replace": replace}
+    lines = ["def suggest(made, keys, plans, facts, as_of, region_code, lang, recheck, on_day):"]
+    for j, plan in enumerate(chosen):
+        if plan.not_in_force is not None:
+            continue  # its key is None: no suggestion
+        prepared = _prepared(plan)
+        namespace.update({f"c{j}": prepared.codes.get, f"p{j}": plan, f"q{j}": prepared})
+        lines += [
+            f"    k = keys[{j}]",
+            f"    s = c{j}(k[0], U)",
+            "    if s is not None:",
+            f"        d = made[{j}]",
+            f"        f = searched(plans, p{j}, q{j}, s, d, k, facts, as_of, region_code, lang,"
+            " recheck, on_day)",
+            "        if f:",
+            f"            made[{j}] = replace(d, suggestions=f)",
+        ]
+    lines.append("    return made")
+    source = "\n".join(lines) + "\n"
+    code = _SUGGESTER_CODE.get(source)
+    if code is None:
+        if len(_SUGGESTER_CODE) >= 256:
+            _SUGGESTER_CODE.clear()
+        code = _SUGGESTER_CODE[source] = compile(source, "<suggestions>", "exec")
+    # A copy of the code per function: the interpreter specializes a code object to the
+    # namespace it last ran in (as `plan._compiled`).
+    exec(code.replace(co_consts=tuple(_own(c) for c in code.co_consts)), namespace)
+    made = cast(_Suggester, namespace["suggest"])
+    if isinstance(chosen, tuple):
+        if len(_SUGGESTERS) >= 4096:
+            _SUGGESTERS.clear()
+        _SUGGESTERS[id(chosen)] = (chosen, made)
     return made
 
 
-_PREPARED_ALL: dict[int, tuple[Sequence[ProgrammePlan], tuple[_Prepared, ...]]] = {}
-
-
-def _prepared_all(chosen: Sequence[ProgrammePlan]) -> tuple[_Prepared, ...]:
-    """`_prepared` of each plan, kept by the tuple of plans (held, so its id stays its own)."""
-    found = _PREPARED_ALL.get(id(chosen))
-    if found is not None and found[0] is chosen:
-        return found[1]
-    prepared = tuple(map(_prepared, chosen))
-    if isinstance(chosen, tuple):
-        if len(_PREPARED_ALL) >= 4096:
-            _PREPARED_ALL.clear()
-        _PREPARED_ALL[id(chosen)] = (chosen, prepared)
-    return prepared
+def _own(const: object) -> object:
+    return const.replace() if isinstance(const, CodeType) else const
 
 
 def _suggestions(
     plans: Plans,
     plan: ProgrammePlan,
     prepared: _Prepared,
-    shape: _Shape,
+    key: tuple[object, ...],
+    entry: _Entry | None,
     determination: Determination,
     facts: Mapping[str, object],
     as_of: dt.date,
@@ -909,20 +983,9 @@ def _suggestions(
     recheck: Callable[[Suggestion], bool] | None,
     on_day: DayAnswer | None,
 ) -> tuple[Suggestion, ...]:
-    """`suggestions_for` past the look-up that found a search can exist (`shape`)."""
+    """`_searched` past its look-ups: the search for its key (`key`) made where it has no
+    entry yet (`entry` None), its wording, and the days put in."""
     current = determination.amount if determination.verdict == "eligible" else None
-    policies = plans.policies
-    known = prepared.ways
-    for i in shape.open_criteria:
-        each = known.get(prepared.way_keys[i](facts))
-        if each is None:
-            each = _criterion_ways(prepared, policies, facts, i)
-        if not each:
-            # An open criterion no change meets here: the search would find none.  Asked
-            # before the search's key, by the fewer facts the criterion reads.
-            return ()
-    key = _key(plan, prepared, shape, facts, as_of)
-    entry = prepared.made.get(key)
     if entry is None:
         ways = _search(plans, plan, determination, facts, as_of)
         entry = _NO_WAYS if not ways else _Entry(ways=tuple(ways), current_amount=current)
@@ -959,15 +1022,12 @@ def _suggestions(
 
 
 def _key(
-    plan: ProgrammePlan,
-    prepared: _Prepared,
-    shape: _Shape,
-    facts: Mapping[str, object],
-    as_of: dt.date,
+    prepared: _Prepared, shape: _Shape, facts: Mapping[str, object], as_of: dt.date
 ) -> tuple[object, ...]:
     """What the search for the applicant depends on (the plan is the cache's own): which
-    criteria are open, the amount rules' choices, the values of the facts in `shape.relevant`,
-    and for an age whether the birth date is known.  (Of the other criteria, those a change
+    criteria are open, the amount rules' choices (where they do not follow from the values
+    below: `_Shape.choices_within`), the values of the facts in `shape.relevant`, and for an
+    age whether the birth date is known.  (Of the other criteria, those a change
     could break are decided by the facts in `relevant`; the rest stay met or skipped, which
     count alike.)  `as_of` (and the birth date) only where the order
     of the days can depend on it: a semester, or more than one time fact with an age worked
@@ -975,7 +1035,8 @@ def _key(
     every day is a whole number of months after `as_of` (or a birthday, the only day), and
     days compare as the values they reach."""
     # The amount rules' choices (constant where they read no fact: the plan's own).
-    choices = plan.choices(facts) if plan.amounts[0] and prepared.amounts_read else None
+    choose = prepared.choose
+    choices = None if choose is None or shape.choices_within else choose(facts)
     values = tuple(map(facts.get, shape.relevant))
     day: object = as_of if shape.absolute else None
     if shape.ages:
@@ -1482,22 +1543,22 @@ def _on_the_day(
     if on.not_in_force is not None:
         return None  # not in force that day: `ineligible`
     said = (suggestion.verdict, suggestion.amount)
+    then: Determination | None = None
+    changed: dict[str, object] | None = None
     if ages or not (_prepared(plan).flat_recheck and _prepared(on).flat_recheck):
         then = None if on_day is None else on_day(suggestion)
+        gives = None if then is None else (then.verdict, then.amount)
     else:
+        # Its verdict and amount only (`decide_verdict`): the answer in full, under that day's
+        # own plan, only where the suggestion is reworded with it (below).
         changed = {**facts, **{c.fact: c.to for c in suggestion.changes}, "as_of": day.isoformat()}
-        if decide_verdict(on, changed) == said:
-            return suggestion
-        then = plans.decide_under(
-            plans.plan(plan.programme, region_code, day), changed, "", region_code, day, lang
-        )
-    if then is None or then.verdict != "eligible":
+        gives = decide_verdict(on, changed)
+    if gives is None or gives[0] != "eligible":
         return None
-    if (then.verdict, then.amount) == said:
+    if gives == said:
         return suggestion
-    if current is not None and (then.amount is None or then.amount <= current):
+    if current is not None and (gives[1] is None or gives[1] <= current):
         return None  # a higher tier now, but not more than is paid now on that day
-    gives = (then.verdict, then.amount)
     for left_out, change in enumerate(suggestion.changes):
         if ages and change.fact == AGE:
             continue  # the birth date makes it on that day by itself
@@ -1517,6 +1578,9 @@ def _on_the_day(
             if decide_verdict(on, fewer) == gives:
                 return None
     on = plans.plan(plan.programme, region_code, day)
+    if then is None:
+        assert changed is not None  # decided on the flat facts above
+        then = plans.decide_under(on, changed, "", region_code, day, lang)
     return _as_decided_then(plans, on, suggestion, then, facts, as_of, lang, current)
 
 

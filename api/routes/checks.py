@@ -70,7 +70,7 @@ Suggest = Annotated[
         "programme not eligible, the smallest sets of fact changes that make it eligible (for "
         "a fact that changes with time, the day it does), each citing the criteria and sources "
         "it satisfies; for an eligible one, the changes that raise the amount.  Off by default: "
-        "working them out costs several times the decision itself."
+        "they make the answer larger, and working them out adds about a third to the decision."
     ),
 ]
 AsOf = Annotated[

@@ -282,8 +282,8 @@ async def test_check_says_the_day_an_applicant_one_month_short_qualifies(
 async def test_suggestions_are_opt_in(
     client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
 ) -> None:
-    # Off unless asked: working them out costs several times the decision (bench/whatif.py),
-    # and a check is the service's hottest door.
+    # Off unless asked: they make the answer larger and add about a third to the decision
+    # (bench/whatif.py), and a check is the service's hottest door.
     for query in ("", "&suggest=false"):
         response = await client.post(
             f"/v1/checks?programme=transport_subsidy{query}",

@@ -19,6 +19,7 @@ from eligibility.plan import (
     missing_facts,
     plans_of,
     settle_amount,
+    verdict_code,
     verdict_of,
     weighs_amount,
 )
@@ -49,6 +50,16 @@ def test_one_criterion_not_met_outweighs_unknown_ones() -> None:
     assert verdict_of([MET, SKIPPED]) == "eligible"
     assert not weighs_amount("ineligible")
     assert weighs_amount("needs_info") and weighs_amount("eligible")
+
+
+def test_the_generated_verdict_is_verdict_of() -> None:
+    """The plans' generated code tests the codes inline (`verdict_code`): the same verdict for
+    every pattern of up to four criteria."""
+    from itertools import product
+
+    for n in range(1, 5):
+        for codes in product((SKIPPED, MET, NOT_MET, UNKNOWN), repeat=n):
+            assert eval(verdict_code("cs"), {"cs": codes}) == verdict_of(codes)
 
 
 def test_the_own_amount_stands_only_when_every_variant_gives_it() -> None:

@@ -57,6 +57,12 @@ def test_arithmetic_and_division_by_zero() -> None:
     assert ev("x / y > 1", x=1, y=0) is None
 
 
+def test_arithmetic_on_a_bool_is_refused_by_generated_code_too() -> None:
+    # `rules._arith` takes numbers only (a bool is not one); the inline form defers to it.
+    with pytest.raises(TypeError):
+        rules.compile_expr(rules.parse("x + 1 > 2"))({"x": True}, {})
+
+
 def test_given_of_an_unset_parameter() -> None:
     assert ev("given(param.none) and x > 1") is False
 
@@ -97,13 +103,23 @@ _atoms = st.one_of(
 )
 
 
+# Arithmetic as the generated code writes it inline (numbers; division by zero unknown) and as
+# `rules._arith` has it, over facts, constants and parameters.
+_terms = _atoms | st.builds(
+    lambda op, left, right: rules.Arith(op, left, right),
+    st.sampled_from(["+", "-", "*", "/"]),
+    _atoms,
+    _atoms,
+)
+
+
 def _comparison(pair: tuple[rules.Expr, rules.Expr], op: str) -> rules.Expr:
     return rules.Compare(op, *pair)  # type: ignore[arg-type]
 
 
 _booleans = st.recursive(
     st.builds(
-        _comparison, st.tuples(_atoms, _atoms), st.sampled_from(["==", "!=", "<", "<=", ">", ">="])
+        _comparison, st.tuples(_terms, _terms), st.sampled_from(["==", "!=", "<", "<=", ">", ">="])
     )
     | st.builds(lambda item: rules.Member(item, rules.Const([0, 1, 2])), _atoms)
     | st.builds(rules.Given, _atoms),

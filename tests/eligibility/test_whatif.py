@@ -628,3 +628,42 @@ def test_a_suggestion_is_not_offered_on_a_day_whose_rules_need_none_of_its_chang
     assert not [
         s for s in now.suggestions if any(c.fact.endswith("months_continuous") for c in s.changes)
     ]
+
+
+def test_suggestions_for_one_programme_asked_again_after_its_pattern_is_known(
+    policies: PolicySet,
+) -> None:
+    """`whatif.suggestions_for`, the one-programme entry, gives the same answer the second time
+    an outcome pattern is asked, when its shape is kept as "no suggestion" (None in
+    `_Prepared.codes`; it read that None as a shape and failed): a 2024 borrower with a
+    serious bad credit record (银保监发〔2021〕6号: 无不良信用记录) has none either time,
+    and one asking for a consumption loan keeps the same suggestion (production use)."""
+    from eligibility import whatif
+    from eligibility.derive import flatten
+    from eligibility.plan import plans_of
+
+    plans = plans_of(policies)
+    programme = policies.programme("microloan")
+    bad_credit = borrower(person={"serious_bad_credit": True})
+    consumption = borrower(purpose="consumption")
+    for who in (bad_credit, bad_credit, consumption, consumption):
+        assert who.as_of is not None
+        facts = flatten(who, who.as_of)
+        chosen = plans.plans_for(("microloan",), who.region_code, who.as_of)
+        [found], [key] = plans.decide_plans_keyed(
+            chosen, facts, "fh-test", who.region_code, who.as_of, "zh"
+        )
+        plan = plans.plan(programme, who.region_code, who.as_of)
+        made = [
+            whatif.suggestions_for(
+                plans, plan, found, facts, who.as_of, who.region_code, "zh", key=given
+            )
+            for given in (key, None)
+        ]
+        assert found.verdict == "ineligible" and made[0] == made[1]
+        if who is bad_credit:
+            assert made[0] == ()
+        else:
+            assert {c.fact: c.to for c in made[0][0].changes} == {
+                "loan_request.purpose": "production"
+            }
