@@ -87,9 +87,11 @@ def check_known_region(code: str | None) -> None:
 def check_member_birth(id_number: str | None, birth_date: dt.date | None) -> None:
     """ValueError naming the field when a member's birth date (given, or in the ID number) is
     before 1900 or after today: a member is registered now, so today is the date it must
-    precede (a check or assessment compares with its own `as_of` instead).  A stored age says
-    no date it was counted on, so it is checked against the birth date where it is decided
-    (`eligibility.birth.age_problem`, on the assessment's `as_of`)."""
+    precede (a check or assessment compares with its own `as_of` instead).  An age sent is
+    counted today too: the service refuses one the birth date (sent or stored) does not give,
+    and a place of work no region has (`api.services.households`, 400 naming the field).  One
+    stored before those checks says no date it was counted on: where it is decided it is set
+    aside for the birth date's, with a warning (`eligibility.stored`)."""
     today = dt.date.today()
     if birth_date is not None:
         problem = birth_date_problem(birth_date, today, "today")
@@ -460,7 +462,7 @@ class AssessmentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     lang: Lang | None = None
 
 
-class StoredFactWarning(msgspec.Struct, frozen=True, kw_only=True):
+class StoredFactWarning(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A fact of a stored record that today's checks refuse, set aside to decide
     (`eligibility.stored`): the record keeps it; the caseworker corrects it.  `path` is the
     fact's in the applicant (`region_code` is the household's, `person.*` the member's)."""
@@ -468,6 +470,9 @@ class StoredFactWarning(msgspec.Struct, frozen=True, kw_only=True):
     member_id: str
     path: str
     message: str
+    # In a comparison only: whose facts they are, the assessment's (`assessment`) or the one it
+    # is compared with (`against`); the two may be the same member's.
+    side: Literal["assessment", "against"] | None = None
 
 
 class AssessmentRead(msgspec.Struct, frozen=True, kw_only=True):

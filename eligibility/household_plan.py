@@ -34,7 +34,7 @@ from eligibility.text import LANGS, Lang, Text
 from eligibility.whatif import add_months
 
 # Why an amount is not in the yearly total.
-Apart = Literal["needs_info", "unconfirmed", "set_locally", "per_month", "loan"]
+Apart = Literal["needs_info", "to_confirm", "unconfirmed", "set_locally", "per_month", "loan"]
 DateKind = Literal["application", "deadline", "becomes_eligible", "amount_changes"]
 
 # Said after a yearly window that falls after the programme's rules were last checked for the
@@ -51,6 +51,13 @@ APART_TEXT: dict[Apart, Text] = {
     "needs_info": Text(
         zh="还要补充情况才能确定能不能办，没有算进合计",
         en="Not decided until more is known: not in the total",
+    ),
+    # Waiting only on what is confirmed at application (`Criterion.confirmed_by`): nothing is
+    # left to ask (review of `fixes`: a 2026 loan read "还要补充情况").  Only the bank does so.
+    "to_confirm": Text(
+        zh="没有要再补充的情况了：能不能贷、贷多少，申请时由银行审核确认，没有算进合计",
+        en="Nothing more to ask: the bank confirms at application whether and how much it "
+        "lends; not in the total",
     ),
     "unconfirmed": Text(
         zh="能办，但这一年的标准还没有核实（按以前的规定算的），没有算进合计",
@@ -244,13 +251,20 @@ def _verified(d: Determination, programme: Programme) -> bool:
     return confirmed is None or d.as_of <= confirmed
 
 
+def to_confirm(d: Determination, programme: Programme) -> bool:
+    """Whether the answer waits only on what a named party confirms at application (the bank's
+    checks of a 2026 borrower: `Programme.to_confirm_at_application`): one to apply for."""
+    unknown = (c.id for c in d.criteria if c.outcome == "unknown")
+    return programme.to_confirm_at_application(d.verdict, unknown)
+
+
 def _apart(d: Determination, programme: Programme) -> Apart | None:
     """Why a programme that may bring money is not in the total; None if counted, refused, or
     the programme pays nothing (a referral)."""
     if not programme.amounts or d.verdict == "ineligible" or _counted(d, programme):
         return None
     if d.verdict == "needs_info":
-        return "needs_info"
+        return "to_confirm" if to_confirm(d, programme) else "needs_info"
     if programme.lends:
         return "loan"  # never a grant, verified or not
     if d.amount is not None and not _verified(d, programme):
@@ -299,14 +313,15 @@ def checklist(answers: Sequence[MemberAnswers], policies: PolicySet) -> tuple[Ch
     most programmes need first (then the one more members need, then the first met); the same
     document is found by its Chinese wording whatever the language (`_same_document`), and
     named as first met.  An answer still waiting on facts adds none: its list may not be the
-    one that applies.  One waiting only on what others check (nothing left to ask: a 2026 loan
+    one that applies (nor one with nothing to ask that opens later: a worker short of months).
+    One waiting only on what a named party confirms at application (`to_confirm`: a 2026 loan
     the bank checks the borrower for) is one to apply for, and adds its documents."""
     first_text: dict[tuple[str, ...], str] = {}
     programmes: dict[tuple[str, ...], list[str]] = {}
     members: dict[tuple[str, ...], list[str]] = {}
     for a in answers:
         for d in a.determinations:
-            if d.verdict != "eligible" and (d.verdict != "needs_info" or d.missing):
+            if d.verdict != "eligible" and not to_confirm(d, policies.programme(d.programme)):
                 continue
             same = _same_document(d, policies)
             for text in d.documents:
@@ -379,7 +394,7 @@ def _key_date(
     facts: dict[str, object],
     lang: Lang,
 ) -> PlanDate | None:
-    if not key_date.shown_for(d.verdict, d.region_code, d.as_of):
+    if not key_date.shown_for(d.verdict, d.region_code, d.as_of, to_confirm(d, programme)):
         return None
     start: dt.date | None = None
     end: dt.date | None = None

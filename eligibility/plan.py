@@ -40,7 +40,7 @@ from msgspec.structs import replace
 from eligibility import rules
 from eligibility.answer import CriterionResult, Determination, MissingFact
 from eligibility.derive import askable
-from eligibility.policy_file import ParamValue, Verdict
+from eligibility.policy_file import TO_CONFIRM, ParamValue, Verdict
 from eligibility.programme import (
     AMOUNT_NOT_SET,
     GAP_STEP,
@@ -62,6 +62,8 @@ Params = Mapping[str, object]
 # SKIPPED: the criterion does not apply (its `applies_when` is false, or the parameters it reads
 # are not set there); it is left out of the answer.
 SKIPPED, MET, NOT_MET, UNKNOWN = 0, 1, 2, 3
+# An `applies_when` folded to false under a variant's parameters: the criterion is not applied.
+_NEVER = rules.Const(False)
 OUTCOME_NAMES: dict[int, Outcome] = {MET: "met", NOT_MET: "not_met", UNKNOWN: "unknown"}
 REGION = "region_code"
 _REGION_HINGE = frozenset((REGION,))
@@ -460,6 +462,16 @@ class CriterionPlan:
         default_factory=dict, compare=False, repr=False
     )
 
+    @property
+    def request_facts(self) -> frozenset[str]:
+        """The request details that make it apply (`CompiledCriterion.request_facts`), if any
+        variant may apply it: none for one the profile never applies (its `applies_when` folds
+        to false: a 2026 line on a 2024 date asks nothing)."""
+        for bound in self.bound:
+            if bound is not None and bound[0] != _NEVER:
+                return self.criterion.request_facts
+        return frozenset()
+
     def text(self, outcome: int, lang: Lang, fact_value: Callable[[str], object]) -> str:
         """The wording of the outcome, with the applicant's own values of the facts it names
         (`fact_value` gives them; the general wording if one is unknown)."""
@@ -624,6 +636,9 @@ class ProgrammePlan:
     # Per language: the results of the criteria not skipped from their outcome codes, the
     # values named (as the key holds them) and the facts (`criteria_function`).
     results_of: dict[Lang, Results] = field(init=False, repr=False)
+    # Whether a criterion is confirmed at application (`Criterion.confirmed_by`): then the steps
+    # of an answer depend on which criteria are unknown (`to_confirm`), not its verdict alone.
+    confirms: bool = field(init=False, repr=False)
     # Answers already assembled, by language and everything they depend on (the `Key`, see
     # `Plans.decide`), and their parts by what each part depends on: most applicants share them.
     answers: dict[Lang, dict[Key, Determination]] = field(
@@ -646,6 +661,16 @@ class ProgrammePlan:
         object.__setattr__(self, "named_at", {i: at for at, (i, _) in enumerate(self.named)})
         results = {lang: criteria_function(self, lang) for lang in LANGS}
         object.__setattr__(self, "results_of", results)
+        confirms = any(c.criterion.spec.confirmed_by is not None for c in self.criteria)
+        object.__setattr__(self, "confirms", confirms)
+
+    def to_confirm(self, verdict: Verdict, codes: Sequence[int]) -> bool:
+        """Whether an answer of the verdict and outcome codes waits only on criteria confirmed
+        at application (`Programme.to_confirm_at_application`)."""
+        if not self.confirms:
+            return False
+        unknown = (c.id for c, code in zip(self.criteria, codes, strict=True) if code == UNKNOWN)
+        return self.programme.to_confirm_at_application(verdict, unknown)
 
     def amount(
         self, choices: Sequence[Choice], lang: Lang
@@ -671,14 +696,17 @@ class ProgrammePlan:
         verdict: Verdict,
         conditions: tuple[bool, ...],
         lang: Lang,
+        to_confirm: bool = False,
     ) -> tuple[str, ...]:
-        """The steps (or documents) shown for the verdict, given which of the conditional
+        """The steps (or documents) shown for the verdict (and for an answer waiting only on
+        what is confirmed at application, `to_confirm`), given which of the conditional
         steps' conditions hold (in the order of `conditional`)."""
         held = {id(step): holds for step, holds in zip(self.conditional, conditions, strict=True)}
         return tuple(
             step.text[lang]
             for step in which
-            if verdict in step.verdicts and (step.when is None or held[id(step)])
+            if (verdict in step.verdicts or (to_confirm and TO_CONFIRM in step.verdicts))
+            and (step.when is None or held[id(step)])
         )
 
 
@@ -784,7 +812,7 @@ def build_plan(
         by_outcome = {code: criterion.texts[(code, "zh")][1] for code in OUTCOME_NAMES}
         if any(by_outcome.values()):
             named.append((criterion.index, by_outcome))
-    requests = tuple(sorted({p for c in criteria for p in c.criterion.request_facts}))
+    requests = tuple(sorted({p for c in criteria for p in c.request_facts}))
     conditional = tuple(s for s in (*next_steps, *documents) if s.when is not None)
     return ProgrammePlan(
         programme=programme,
@@ -851,7 +879,8 @@ def _criterion_plan(
         bound.append((applies_when, rules.fold(criterion.test, params)))
     texts: dict[tuple[int, Lang], tuple[str, tuple[str, ...]]] = {}
     for code, outcome in OUTCOME_NAMES.items():
-        own = criterion.spec.outcome_text(outcome)
+        # One variant: the place is known, and a local rule is said as "本地" (`met_here`).
+        own = criterion.spec.outcome_text(outcome, here=len(variants) == 1)
         names = tuple(sorted(n for n in own.placeholders() if "." in n))
         for lang in LANGS:
             texts[(code, lang)] = (programme.wording(own, variants, lang), names)
@@ -1837,6 +1866,8 @@ class Plans:
         decision = plan.decision
         at = decision.base
         base = key[1:at]
+        if plan.confirms:  # its steps depend on which criteria are unknown too
+            base = (*base, plan.to_confirm(cast(Verdict, key[1]), cast(tuple[int, ...], key[0])))
         # The missing facts depend on the hinges only through how many unknown criteria
         # hinge on each set of facts (`_missing`): kept by the bits so, each set once.
         bits = cast("tuple[int | None, ...] | None", key[at])
@@ -1943,17 +1974,18 @@ class Plans:
             if verdict != "ineligible":
                 present = dict(zip(plan.requests, given, strict=True))
                 for criterion in plan.criteria:
-                    for path in criterion.criterion.request_facts:
+                    for path in criterion.request_facts:
                         if not present[path]:
                             counts[path] = counts.get(path, 0) + 1
             requests = parts.requests[key] = tuple(self.missing(counts, lang, "request"))
-        key = (lang, verdict, conditions)
+        to_confirm = plan.to_confirm(verdict, codes)
+        key = (lang, verdict, conditions, to_confirm)
         steps = parts.steps.get(key)
         if steps is None:
             steps = parts.steps[key] = (
-                plan.steps(plan.next_steps, verdict, conditions, lang)
+                plan.steps(plan.next_steps, verdict, conditions, lang, to_confirm)
                 + (() if verdict == "ineligible" else plan.gap_step[lang]),
-                plan.steps(plan.documents, verdict, conditions, lang),
+                plan.steps(plan.documents, verdict, conditions, lang, to_confirm),
             )
         next_steps, documents = steps
         return Determination(

@@ -106,7 +106,7 @@ def load_policy_set(sources: Mapping[str, bytes], *, run_examples: bool = True) 
     for name in sorted(sources):
         if name == CATALOGUE_FILE:
             continue
-        policy = _decode(name, sources[name], PolicyFile)
+        policy = _shared_gap_notes(name, _decode(name, sources[name], PolicyFile))
         if f"{policy.id}.toml" != name:
             raise PolicyError(f"{name}: id {policy.id!r} does not match the file name")
         programmes[policy.id] = _compile(name, policy, known_facts, definitions)
@@ -165,6 +165,23 @@ def _gates(
     if catalogue.child is not None and set(catalogue.child.programmes) - programmes:
         raise PolicyError(f"{CATALOGUE_FILE}: child: unknown programmes")
     return gates
+
+
+def _shared_gap_notes(name: str, policy: PolicyFile) -> PolicyFile:
+    """The policy with each `gap_note_of` resolved into its parameter's `gap_note` (a key the
+    file's `gap_notes` has, never beside a `gap_note` of its own)."""
+    parameters = dict(policy.parameters)
+    for pname, param in policy.parameters.items():
+        if param.gap_note_of is None:
+            continue
+        note = policy.gap_notes.get(param.gap_note_of)
+        if note is None or param.gap_note is not None:
+            raise PolicyError(
+                f"{name}: parameter {pname!r}: gap_note_of {param.gap_note_of!r} must name one "
+                "of the file's gap_notes, instead of a gap_note of its own"
+            )
+        parameters[pname] = msgspec.structs.replace(param, gap_note=note)
+    return msgspec.structs.replace(policy, parameters=parameters)
 
 
 def _check_sources(name: str, policy: PolicyFile) -> None:

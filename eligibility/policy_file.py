@@ -18,6 +18,14 @@ from msgspec import Meta
 from eligibility.text import Text
 
 Verdict = Literal["eligible", "ineligible", "needs_info"]
+# Who confirms a criterion at application, where the household cannot answer it (a bank's own
+# checks of the borrower): `Criterion.confirmed_by`.
+Confirmer = Literal["bank"]
+# What a step or key date is shown for: a verdict, or `to_confirm_at_application`, an answer
+# `needs_info` whose every unknown criterion is one a named party confirms at application
+# (`Criterion.confirmed_by`): nothing is left to ask, it is one to apply for.
+StepVerdict = Literal["eligible", "ineligible", "needs_info", "to_confirm_at_application"]
+TO_CONFIRM: StepVerdict = "to_confirm_at_application"
 ParamValue = int | float | bool | str | list[str | int] | None
 
 
@@ -77,13 +85,15 @@ class Parameter(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
 
     `gap_note` is what a determination says when no value is in force for its date (before the
     first `since`, or after a regional value's `until`): who decides instead.  Without it the
-    engine's general wording is used.
+    engine's general wording is used.  `gap_note_of` names one of the file's `gap_notes`
+    instead, for parameters whose gaps one sentence says (the loader puts it in `gap_note`).
     """
 
     description: Text
     unit: str | None = None
     values: tuple[ParameterValue, ...]
     gap_note: Text | None = None
+    gap_note_of: str | None = None
 
 
 class Criterion(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -94,6 +104,9 @@ class Criterion(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     岗位要16到60岁" says what was found and what is required.  Besides `{parameter}` placeholders
     these may name facts, `{person.age}` (an enum shows its option's words); if a named fact is
     unknown the general `text` is shown instead, so no placeholder or "None" ever reaches a reader.
+    A local rule's `met` and `unknown` must hold wherever the applicant's county may be ("有的县");
+    `met_here` and `unknown_here` word them where the place is known (one parameter variant:
+    "本地").
     """
 
     id: str
@@ -104,10 +117,18 @@ class Criterion(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     met: Text | None = None
     not_met: Text | None = None
     unknown: Text | None = None
+    met_here: Text | None = None
+    unknown_here: Text | None = None
+    # Who confirms it at application (the household cannot answer it): an answer waiting only
+    # on such criteria is one to apply for (`StepVerdict` `to_confirm_at_application`).
+    confirmed_by: Confirmer | None = None
 
-    def outcome_text(self, outcome: str) -> Text:
-        """The wording for `outcome` (`met`, `not_met`, `unknown`): its own, else `text`."""
-        own: Text | None = getattr(self, outcome)
+    def outcome_text(self, outcome: str, here: bool = False) -> Text:
+        """The wording for `outcome` (`met`, `not_met`, `unknown`): its own, else `text`; with
+        `here` (the applicant's place is known), its `_here` wording first."""
+        own: Text | None = getattr(self, f"{outcome}_here", None) if here else None
+        if own is None:
+            own = getattr(self, outcome)
         return self.text if own is None else own
 
 
@@ -149,7 +170,7 @@ class Step(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
     """
 
     text: Text
-    verdicts: tuple[Verdict, ...] = ("eligible", "needs_info")
+    verdicts: tuple[StepVerdict, ...] = ("eligible", "needs_info")
     when: str | None = None
     regions: tuple[str, ...] = ()
     since: dt.date | None = None
@@ -190,15 +211,18 @@ class KeyDate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     kind: Literal["application", "deadline"]
     text: Text
     source: str
-    verdicts: tuple[Verdict, ...] = ("eligible",)
+    verdicts: tuple[StepVerdict, ...] = ("eligible",)
     regions: tuple[str, ...] = ()
     since: dt.date | None = None
     until: dt.date | None = None
     yearly: YearlyPeriod | None = None
     months_after: str | None = None
 
-    def shown_for(self, verdict: Verdict, region_code: str | None, as_of: dt.date) -> bool:
-        """Whether the date applies to a determination of this verdict, region and date."""
+    def shown_for(
+        self, verdict: Verdict, region_code: str | None, as_of: dt.date, to_confirm: bool = False
+    ) -> bool:
+        """Whether the date applies to a determination of this verdict, region and date
+        (`to_confirm`: one waiting only on what is confirmed at application)."""
         step = Step(
             text=self.text,
             verdicts=self.verdicts,
@@ -206,7 +230,8 @@ class KeyDate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
             since=self.since,
             until=self.until,
         )
-        return verdict in self.verdicts and step.shown_for(region_code, as_of)
+        shown = verdict in self.verdicts or (to_confirm and TO_CONFIRM in self.verdicts)
+        return shown and step.shown_for(region_code, as_of)
 
 
 class ExpectedOutcome(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -269,6 +294,8 @@ class PolicyFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     sources: dict[str, Source]
     criteria: tuple[Criterion, ...]
     parameters: dict[str, Parameter] = {}
+    # Gap notes several parameters share, by key (`Parameter.gap_note_of`): written once.
+    gap_notes: dict[str, Text] = {}
     benefit: Benefit = Benefit()
     next_steps: tuple[Step, ...] = ()
     documents: tuple[Step, ...] = ()

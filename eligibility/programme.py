@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import msgspec
@@ -25,6 +25,7 @@ from eligibility.policy_file import (
     PolicyFile,
     Source,
     Step,
+    Verdict,
 )
 from eligibility.text import Lang, Text
 
@@ -359,6 +360,17 @@ class Programme:
                 summary = renaming.summary or summary
                 who = renaming.who or who
         return name, summary, who
+
+    def to_confirm_at_application(self, verdict: Verdict, unknown: Iterable[str]) -> bool:
+        """Whether an answer of `verdict` whose unknown criteria are those with the ids
+        `unknown` waits only on what a named party confirms at application
+        (`Criterion.confirmed_by`: a 2026 loan the bank checks the borrower for): nothing is
+        left to ask, and it is one to apply for (`StepVerdict` `to_confirm_at_application`)."""
+        if verdict != "needs_info":
+            return False
+        confirmed = {c.spec.id for c in self.criteria if c.spec.confirmed_by is not None}
+        ids = set(unknown)
+        return bool(ids) and ids <= confirmed
 
     def confirmed_until(self, region_code: str | None) -> dt.date | None:
         """The last date the rules for the region were checked (most specific region first)."""

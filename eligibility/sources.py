@@ -99,6 +99,11 @@ def may_stand_for(region_code: str | None, scope: Iterable[str]) -> bool:
     return any(code.startswith(r) or r.startswith(code) for r in scope)
 
 
+# The scope of a general source (one `source_scopes` does not list): the empty prefix, which
+# every region code starts with (`may_stand_for` is then true for any applicant).
+_EVERYWHERE = ("",)
+
+
 def _regional_keys(programme: Programme) -> frozenset[str]:
     """The programme's sources that are local documents (`source_scopes`)."""
     return frozenset(source_scopes(programme))
@@ -175,7 +180,7 @@ def criterion_source_keys(
     found = _local(registry, programme, dated, region_code, as_of)
     if not found:
         scopes = source_scopes(programme)
-        found = tuple(k for k in dated if may_stand_for(region_code, scopes.get(k, ("",))))
+        found = tuple(k for k in dated if may_stand_for(region_code, scopes.get(k, _EVERYWHERE)))
     return found
 
 

@@ -260,7 +260,13 @@ def check_programmes(policies: PolicySet, programmes: Sequence[str] | None, path
             )
 
 
-def _read(row: Assessment, stored: Stored, policies: PolicySet, detail: Detail) -> AssessmentRead:
+def _read(
+    row: Assessment,
+    stored: Stored,
+    policies: PolicySet,
+    detail: Detail,
+    warnings: list[StoredFactWarning] | None = None,
+) -> AssessmentRead:
     lang: Lang = "en" if row.lang == "en" else "zh"
     sent = shown(stored.determinations, detail)
     sources, questions = tables(sent, policies, lang, stored.extra_sources)
@@ -283,7 +289,8 @@ def _read(row: Assessment, stored: Stored, policies: PolicySet, detail: Detail) 
         determinations=sent,
         sources=sources,
         questions=questions,
-        warnings=_set_aside(row, facts),
+        # Known when it was just made; a stored one says them again (`_set_aside`).
+        warnings=_set_aside(row, facts) if warnings is None else warnings,
     )
 
 
@@ -321,7 +328,7 @@ async def create_assessment(
     lang = data.lang or lang
     as_of = data.as_of or today
     applicant = applicant_for(household, member, as_of=as_of, loan_request=data.loan_request)
-    usable, _ = decidable(applicant, as_of)
+    usable, set_aside = decidable(applicant, as_of)
     try:
         determinations = determine(usable, policies, programmes=data.programmes, lang=lang)
     except FactError as exc:
@@ -363,7 +370,8 @@ async def create_assessment(
     lean = [full(d) for d in determinations]
     audit.record(session, principal, "assess", "assessment", [(row.id, household.id)])
     await session.commit()
-    return _read(row, Stored(determinations=lean, extra_sources={}), policies, detail)
+    made = Stored(determinations=lean, extra_sources={})
+    return _read(row, made, policies, detail, warnings_of(member.id, set_aside))
 
 
 async def _load(
@@ -571,5 +579,9 @@ async def diff_assessments(
         against_member_id=before.member_id,
         same_member=after.member_id == before.member_id,
         comparison=comparison,
-        warnings=[*later_aside, *earlier_aside],
+        # Each side's, marked: the two may be the same member's.
+        warnings=[
+            *(msgspec.structs.replace(w, side="assessment") for w in later_aside),
+            *(msgspec.structs.replace(w, side="against") for w in earlier_aside),
+        ],
     )

@@ -45,6 +45,7 @@ from eligibility.columnar import Reasons
 from eligibility.facts import applicant_paths
 from eligibility.programme import PolicySet
 from eligibility.regions import RegionCode, RegionCodeError, known_region_code
+from eligibility.stored import decidable
 
 MEDIA_TYPES: dict[str, str] = {
     "csv": "text/csv",  # Litestar adds "; charset=utf-8" to every text/ type
@@ -54,6 +55,9 @@ MEDIA_TYPES: dict[str, str] = {
 }
 MAX_SELECTION = 64 * 1024  # bytes of a JSON selection: a few fields, never more
 SNAPSHOT_FILE = "households.parquet"  # the input of a job over stored households
+# A job over stored households: the member's stored facts set aside to decide the row, and why
+# (`eligibility.stored`); carried through to the output as an identifying column.
+SET_ASIDE_COLUMN = "set_aside"
 OPTIONS_FILE = "options.json"  # the job's `JobOptions`
 LEGEND_FILE = (
     "legend.csv"  # the reason codes spelled out, beside a download that has no sheet for it
@@ -215,12 +219,18 @@ async def from_households(
     rows: list[dict[str, Any]] = []
     seen: list[tuple[str, str | None]] = []
     for household, member in (await session.exec(query)).all():
-        applicant = applicant_for(household, member, as_of=as_of, loan_request=None)
+        # Stored facts today's checks refuse (a region code retired since, an age the birth
+        # date contradicts) are set aside, as an assessment sets them aside, and said in the
+        # row's own column: the row is decided on the rest, never refused for them.
+        applicant, set_aside = decidable(
+            applicant_for(household, member, as_of=as_of, loan_request=None), as_of
+        )
         row: dict[str, Any] = {
             "household_id": household.id,
             "member_id": member.id,
             "name": member.name,
             "id_number_masked": member.id_number_masked,
+            SET_ASIDE_COLUMN: "; ".join(f"{a.path}: {a.message}" for a in set_aside) or None,
         }
         row.update(applicant_paths(applicant))
         row.pop("as_of", None)  # the job's date, not a fact of the member
@@ -249,7 +259,7 @@ async def from_households(
 def _snapshot(rows: list[dict[str, Any]]) -> pl.DataFrame:
     """The members as a register: identifying columns, then facts by glossary name, as text
     (the batch reads them as it reads any register)."""
-    columns = ["household_id", "member_id", "name", "id_number_masked"]
+    columns = ["household_id", "member_id", "name", "id_number_masked", SET_ASIDE_COLUMN]
     for row in rows:
         columns.extend(c for c in row if c not in columns)
 

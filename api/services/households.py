@@ -31,6 +31,7 @@ from api.services import audit, rate_limits
 from db.engine import utc
 from db.facts import HOUSEHOLD_FACTS, MEMBER_FACTS, store_facts, stored_facts
 from db.models import Assessment, AssessmentDetermination, Household, Member
+from eligibility.birth import age_problem
 from eligibility.facts import (
     CATEGORY_STATUS,
     STATUS_FIELDS,
@@ -42,6 +43,7 @@ from eligibility.facts import (
     household_status,
 )
 from eligibility.identity import mask_identity_number, parse_identity_number
+from eligibility.regions import UNKNOWN_REGION_MESSAGE, is_known_region_code
 
 
 def not_found(what: str) -> ProblemError:
@@ -320,6 +322,29 @@ def _set_identity(row: Member, number: str | None, hasher: IdentityHasher) -> No
     row.birth_date = identity.birth_date
 
 
+def _check_member_facts(row: Member, sent: set[str], today: dt.date) -> None:
+    """400 naming the field when what is sent contradicts itself or the record: an age the
+    birth date (given, or the ID number's) does not give today, or a place of work no region
+    has today.  Only the fields sent are checked (with the stored ones they meet): a record
+    stored before these checks is decided on the rest (`eligibility.stored`), not locked."""
+    errors: list[FieldError] = []
+    if sent & {"age", "birth_date", "id_number"} and row.age is not None and row.birth_date:
+        named = "the ID number's birth date" if row.id_number_hash else "birth_date"
+        problem = age_problem(row.age, row.birth_date, today, named, "today")
+        if problem is not None:
+            errors.append(FieldError(path="$.age", message=problem))
+    employment = stored_facts(row).get("employment") if "employment" in sent else None
+    work = None if not isinstance(employment, dict) else employment.get("work_region_code")
+    if isinstance(work, str) and not is_known_region_code(work):
+        errors.append(
+            FieldError(
+                path="$.employment.work_region_code", message=f"{work} {UNKNOWN_REGION_MESSAGE}"
+            )
+        )
+    if errors:
+        raise invalid(errors)
+
+
 async def create_member(
     session: AsyncSession,
     principal: Principal,
@@ -332,6 +357,8 @@ async def create_member(
     row = Member(id=str(uuid.uuid4()), household_id=household.id, name=data.name)
     store_facts(row, {name: getattr(data, name) for name in MEMBER_FACTS})
     _set_identity(row, data.id_number, hasher)
+    sent = {name for name in MEMBER_FACTS if getattr(data, name) is not None}
+    _check_member_facts(row, sent | ({"id_number"} if data.id_number else set()), dt.date.today())
     session.add(row)
     audit.record(session, principal, "create", "member", [(row.id, household.id)])
     await session.commit()
@@ -461,6 +488,8 @@ async def update_member(
             "The birth date comes from the ID number; send the number to change it.",
             errors=[FieldError(path="$.birth_date", message="fixed by the stored ID number")],
         )
+    sent = set(changes) | ({"id_number"} if data.id_number is not msgspec.UNSET else set())
+    _check_member_facts(row, sent, dt.date.today())
     row.updated_at = dt.datetime.now(dt.UTC)
     session.add(row)
     audit.record(session, principal, "update", "member", [(row.id, household.id)])

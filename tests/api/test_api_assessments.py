@@ -374,6 +374,23 @@ async def test_stored_facts_refused_today_are_set_aside_not_a_400(
     )
     assert plan.status_code == 200, plan.text
     assert {w["path"] for w in plan.json()["warnings"]} == set(warned)
+    # A comparison says whose facts each warning is: the two sides may be the same member's.
+    later = await client.post(
+        "/v1/assessments",
+        json={"member_id": member["id"], "as_of": "2025-07-01"},
+        headers=admin_headers,
+    )
+    assert later.status_code == 201, later.text
+    diff = await client.get(
+        f"/v1/assessments/{later.json()['id']}/diff?against={assessment['id']}",
+        headers=admin_headers,
+    )
+    assert diff.status_code == 200, diff.text
+    sides = [(w["side"], w["path"]) for w in diff.json()["warnings"]]
+    assert sorted(sides) == sorted(
+        [(side, path) for side in ("assessment", "against") for path in warned]
+    )
+    assert all("side" not in w for w in assessment["warnings"])
     # Nothing stored was changed.
     shown = await client.get(f"/v1/members/{member['id']}", headers=admin_headers)
     assert shown.json()["age"] == 30

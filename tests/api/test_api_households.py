@@ -492,3 +492,40 @@ def test_member_search_per_minute_is_configurable() -> None:
     for bad in ("0", "-1", "many"):
         with pytest.raises(ValueError, match="MEMBER_SEARCH_PER_MINUTE"):
             Settings.from_env({"MEMBER_SEARCH_PER_MINUTE": bad})
+
+
+async def test_member_doors_refuse_an_age_the_birth_date_contradicts_and_a_retired_work_code(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str], new_household: HouseholdMaker
+) -> None:
+    """Fresh input is refused at the door, as `POST /v1/checks` and the household door do: an
+    age 30 beside a 1980 birth date, and a work place 330104 (杭州江干区, merged in 2021, GB/T
+    2260).  A stored record from before these checks is decided on the rest instead
+    (`eligibility.stored`); editing an unrelated field of it is not refused."""
+    household = await new_household()
+    url = f"/v1/households/{household['id']}/members"
+    stale = {"birth_date": "1980-01-15", "age": 30}
+    assert_problem(await client.post(url, json=stale, headers=admin_headers), 400, "$.age")
+    by_number = {"id_number": id_number(birth="19800115"), "age": 30}
+    assert_problem(await client.post(url, json=by_number, headers=admin_headers), 400, "$.age")
+    retired = {"employment": {"status": "employed", "work_region_code": "330104"}}
+    assert_problem(
+        await client.post(url, json=retired, headers=admin_headers),
+        400,
+        "$.employment.work_region_code",
+    )
+    member = (
+        await client.post(url, json={"birth_date": "1980-01-15"}, headers=admin_headers)
+    ).json()
+    patch_url = f"/v1/members/{member['id']}"
+    assert_problem(
+        await client.patch(patch_url, json={"age": 30}, headers=admin_headers), 400, "$.age"
+    )
+    assert_problem(
+        await client.patch(patch_url, json=retired, headers=admin_headers),
+        400,
+        "$.employment.work_region_code",
+    )
+    renamed = await client.patch(patch_url, json={"name": "李四"}, headers=admin_headers)
+    assert renamed.status_code == 200, renamed.text
+    stored = (await client.get(patch_url, headers=admin_headers)).json()
+    assert stored.get("age") is None and stored.get("employment") is None

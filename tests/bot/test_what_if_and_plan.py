@@ -308,11 +308,14 @@ async def test_family_total_and_one_checklist_with_a_child(bot: BotUnderTest, la
     # is confirmed (transport_subsidy.toml: 140821 checked to 2024-12-31; yulu_plan.toml to
     # 2025-12-31): both are listed apart as not verified, never summed as confirmed (review of
     # #13: the bot said "只算已经确定的钱数：4500元"); the 2026 microloan waits on the bank's
-    # checks of the borrower (no 2026 text on them found, policy-2026): an open answer.
+    # checks of the borrower (no 2026 text on them found, policy-2026): nothing is left to ask,
+    # and it says so: the bank confirms at application (not "还要补充情况").
     by_programme = {e.programme: e for m in plan.members for e in m.entries}
     assert by_programme["transport_subsidy"].apart == "unconfirmed"
     assert by_programme["yulu_plan"].apart == "unconfirmed"
-    assert by_programme["microloan"].apart == "needs_info"
+    assert by_programme["microloan"].apart == "to_confirm"
+    reason = by_programme["microloan"].apart_reason or ""
+    assert ("银行" in reason) if lang == "zh" else ("bank" in reason), reason
     first_line = family.split("\n")[0]
     assert str(plan.yearly_total) in first_line
     assert plan.yearly_total == 0

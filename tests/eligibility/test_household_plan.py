@@ -123,9 +123,13 @@ def test_amounts_by_rules_not_checked_for_the_date_are_not_summed(policies: Poli
         found = entry(plan, who, programme)
         assert (found.verdict, found.counted, found.apart) == ("eligible", False, "unconfirmed")
         assert found.apart_reason and "没有核实" in found.apart_reason
-    # The 2026 loan waits on the bank's checks of the borrower (policy-2026: no 2026 text on
-    # them found): an open answer, listed apart as such.
-    assert entry(plan, "father", "microloan").apart == "needs_info"
+    # The 2026 loan waits only on the bank's checks of the borrower (policy-2026: no 2026 text
+    # on them found; 《关于做好帮扶小额信贷工作的通知》): nothing is left to ask, and the reason
+    # says the bank confirms at application, not that more facts are needed.
+    loan = entry(plan, "father", "microloan")
+    assert loan.apart == "to_confirm"
+    assert loan.apart_reason and "申请时由银行审核确认" in loan.apart_reason
+    assert "补充" not in loan.apart_reason.replace("没有要再补充的情况", "")
     assert plan.yearly_total == 0
 
 
@@ -202,6 +206,8 @@ def test_the_checklist_is_the_same_in_english_and_chinese(
     loan = "eligible" if as_of.year < 2026 else "needs_info"
     assert father_en["microloan"].verdict == loan
     assert len(zh.checklist) == len(en.checklist) > 1
+    # The loan's documents are listed, for a 2026 loan too (it waits only on the bank).
+    assert any("microloan" in item.programmes for item in zh.checklist)
     for said_zh, said_en in zip(zh.checklist, en.checklist, strict=True):
         assert (said_zh.programmes, said_zh.members) == (said_en.programmes, said_en.members)
     # The ID and the register: one item, first, for both programmes, named in English.

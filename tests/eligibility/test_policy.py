@@ -55,6 +55,10 @@ def test_every_criterion_is_exercised_by_a_failing_example(policies: PolicySet) 
         ("microloan", "full_civil_capacity_to_confirm"),
         ("microloan", "no_serious_bad_credit_to_confirm"),
         ("microloan", "no_overdue_microloan_to_confirm"),
+        # A known adverse fact under them is said as it is, and still waits on the bank.
+        ("microloan", "full_civil_capacity_lacking"),
+        ("microloan", "serious_bad_credit_known"),
+        ("microloan", "overdue_microloan_known"),
         # Outside 广西 an age beyond 16-60 waits on the county (review1 F3).
         ("public_welfare_post", "age_set_locally"),
         # Where no table states the months, fewer than 3 wait on the county (review1 F7).
@@ -124,6 +128,8 @@ def _edited_in(sources: dict[str, bytes], name: str, old: bytes, new: bytes) -> 
         (b"person.full_civil_capacity == true", b"person.age >=", "expected"),
         (b'id = "microloan"', b'id = "loans"', "does not match the file name"),
         (b"[[criteria]]", b"[[criterion]]", "microloan.toml"),
+        # A shared gap note is written once and named (`gap_note_of`): the name must exist.
+        (b'gap_note_of = "borrower_2026"', b'gap_note_of = "nowhere"', "gap_note_of 'nowhere'"),
     ],
 )
 def test_broken_policies_are_refused(old: bytes, new: bytes, message: str) -> None:

@@ -11,6 +11,7 @@ import msgspec
 from eligibility.answer import Determination
 from eligibility.determination import determine
 from eligibility.facts import Applicant
+from eligibility.household_plan import HouseholdPlan, PlanMember, decide_household
 from eligibility.programme import PolicySet
 
 BORROWER: dict[str, Any] = {"full_civil_capacity": True, "serious_bad_credit": False}
@@ -250,9 +251,14 @@ def test_2026_borrower_checks_are_asked_of_the_bank_and_cite_what_governs(
     checks = {c.id: c for c in result.criteria}
     for name in TO_CONFIRM:
         check = checks[name]
-        assert check.outcome == "unknown" and check.reason.endswith("请问银行"), check
-        assert "2026年" in check.reason and "还没有查到" in check.reason
-        assert check.sources == ("notice_2026",), check
+        assert check.outcome == "unknown" and "银行办理时" in check.reason, check
+        # Said once on the card (the warning), not on every line (review of `fixes`).
+        assert "没有查到" not in check.reason and "只作参考" not in check.reason
+    # Credit and overdue loans: the 2026 notice from 2026-02-28.  Civil capacity is general
+    # civil law (民法典 第一百四十三条), not a rule a 2026 notice replaces.
+    assert checks["no_serious_bad_credit_to_confirm"].sources == ("notice_2026",)
+    assert checks["no_overdue_microloan_to_confirm"].sources == ("notice_2026",)
+    assert checks["full_civil_capacity_to_confirm"].sources == ("civil_code",)
     assert not set(outcomes(result)) & set(BORROWER_CHECKS)
     assert "notice_2021_6" not in {s for c in result.criteria for s in c.sources}
     # The answer says plainly the 2026 rules on them are not confirmed.
@@ -264,12 +270,15 @@ def test_2026_borrower_checks_are_asked_of_the_bank_and_cite_what_governs(
     [english] = determine(
         msgspec.convert(data, Applicant), policies, programmes=["microloan"], lang="en"
     )
-    assert all(c.reason.endswith("ask the bank") for c in english.criteria if c.id in TO_CONFIRM)
+    assert all("when you apply" in c.reason for c in english.criteria if c.id in TO_CONFIRM)
     # 2026-01-15, after the transition and before the 2026 notice: the same lines, citing the
-    # transition notice as what was last in force (the 2026 notice was not yet issued).
+    # transition notice as the last issued (the 2026 notice was not yet issued).
     january = decide(policies, "microloan", {**data, "as_of": "2026-01-15"})
     assert january.verdict == "needs_info"
-    assert {c.sources for c in january.criteria if c.id in TO_CONFIRM} == {("notice_2021_6",)}
+    assert {c.sources for c in january.criteria if c.id in TO_CONFIRM} == {
+        ("notice_2021_6",),
+        ("civil_code", "notice_2021_6"),
+    }
     # 2024 (银保监发〔2021〕6号 via 白银市平川区, 清华镇): checked and met, 能办, as before.
     before = decide(policies, "microloan", {**data, "as_of": "2024-05-01"})
     assert before.verdict == "eligible"
@@ -286,3 +295,147 @@ def test_2026_borrower_checks_are_asked_of_the_bank_and_cite_what_governs(
 def before_facts(data: dict[str, Any]) -> dict[str, Any]:
     """`data` with an overdue microloan (to be refused under the transition rules)."""
     return {**data, "household": {**data["household"], "microloan_overdue": True}}
+
+
+def loan_2026(as_of: str = "2026-06-01", **household: Any) -> dict[str, Any]:
+    """A 2026 borrower with good facts, as the examples of microloan.toml, but for `household`."""
+    return {
+        "region_code": "140821",
+        "as_of": as_of,
+        "household": {
+            "category": "poverty_alleviated",
+            "needs_support": True,
+            "microloan_overdue": False,
+            "microloan_outstanding": 0,
+            **household,
+        },
+        "person": {"age": 45, **BORROWER},
+        "loan_request": {"amount": 30000, "term_months": 24, "purpose": "production"},
+    }
+
+
+def plan_of(policies: PolicySet, data: dict[str, Any]) -> HouseholdPlan:
+    applicant = msgspec.convert(data, Applicant)
+    assert applicant.as_of is not None
+    member = PlanMember(key="m", name="m", applicant=applicant)
+    return decide_household([member], policies, as_of=applicant.as_of)
+
+
+APPLY = "带上材料到村委会或乡镇申请"
+
+
+def test_a_known_overdue_loan_or_bad_credit_in_2026_is_said_and_not_an_invitation(
+    policies: PolicySet,
+) -> None:
+    """银保监发〔2021〕6号 (as 清华镇 and 白银市平川区 restate it): an overdue microloan must be
+    repaid first, a serious bad credit record rules the loan out; the 2026 notice
+    (《关于做好帮扶小额信贷工作的通知》, 2026-02-28) was not found to say either.  A known overdue
+    loan (or bad credit) on 2026-06-01 stays 还要确认, but the reason names it, and neither the
+    step to apply, the due date nor the documents invite the household (review of `fixes`: it
+    got "带上材料…申请" and a reason silent on the loan)."""
+    good = decide(policies, "microloan", loan_2026())
+    assert good.verdict == "needs_info" and APPLY in good.next_steps[0]
+    overdue = decide(policies, "microloan", loan_2026(microloan_overdue=True))
+    assert overdue.verdict == "needs_info" and overdue.missing == ()
+    said = {c.id: c.reason for c in overdue.criteria}
+    assert (
+        "您家还有逾期的贷款：过渡期的规定要先还清；2026年的规定没有查到，请问银行"
+        in (said["overdue_microloan_known"])
+    )
+    assert "no_overdue_microloan_to_confirm" not in said
+    assert not any(APPLY in step for step in overdue.next_steps)
+    assert overdue.documents == () and good.documents
+    plan = plan_of(policies, loan_2026(microloan_overdue=True))
+    assert not any("microloan" in item.programmes for item in plan.checklist)
+    assert not any(d.programme == "microloan" for d in plan.dates if d.kind == "deadline")
+    # Bad credit likewise; in English too.
+    data = loan_2026()
+    data["person"] = {**data["person"], "serious_bad_credit": True}
+    bad = decide(policies, "microloan", data)
+    assert bad.verdict == "needs_info"
+    assert not any(APPLY in step for step in bad.next_steps)
+    [english] = determine(
+        msgspec.convert(loan_2026(microloan_overdue=True), Applicant),
+        policies,
+        programmes=["microloan"],
+        lang="en",
+    )
+    assert any("overdue loan" in c.reason and "ask the bank" in c.reason for c in english.criteria)
+    # Civil capacity is general civil law (民法典 第一百四十三条), never "a 2026 rule not found".
+    data["person"] = {**BORROWER, "age": 45, "full_civil_capacity": False}
+    lacking = decide(policies, "microloan", data)
+    reason = {c.id: c.reason for c in lacking.criteria}["full_civil_capacity_lacking"]
+    assert "民法典" in reason and "2026" not in reason and "请问银行" in reason
+
+
+def test_2026_jan_feb_says_the_transition_is_over_and_the_notice_not_yet_issued(
+    policies: PolicySet,
+) -> None:
+    """The transition period ended 2025-12-31 (银保监发〔2021〕6号); the new notice came only on
+    2026-02-28.  On 2026-01-15 the lines cite the 2021 notice as the last issued and say so,
+    not "只作参考" beside it as the only citation."""
+    january = decide(policies, "microloan", loan_2026("2026-01-15", microloan_overdue=True))
+    known = next(c for c in january.criteria if c.id == "overdue_microloan_known")
+    assert "过渡期已经结束，新的通知2026年2月28日才发布" in known.reason
+    assert known.sources == ("notice_2021_6",)
+    assert not any("只作参考" in c.reason for c in january.criteria)
+
+
+def test_steps_and_due_date_of_a_2026_loan_waiting_only_on_the_bank(policies: PolicySet) -> None:
+    """The 2022 measures (第15条: 展期续贷) and the transition notice's rate (LPR) are steps for
+    one who can apply; a 2026 loan waits only on the bank's checks (no 2026 text on them,
+    policy-2026), so it gets them as still true for the date: the 展期/续贷 step as a question
+    for the bank, for 2026-01-01..02-27 the transition's rate said as the transition's, and the
+    term's end.  Not for a household not known to be in need (needs_support unknown)."""
+    june = decide(policies, "microloan", loan_2026())
+    assert any("展期或续贷" in step for step in june.next_steps)
+    assert not any("合同期内不变" in step for step in june.next_steps)
+    january = decide(policies, "microloan", loan_2026("2026-01-15"))
+    rate = [step for step in january.next_steps if "LPR" in step]
+    assert rate and all("过渡期的规定是" in step and "请问银行" in step for step in rate)
+    for as_of in ("2026-01-15", "2026-06-01"):
+        due = [d for d in plan_of(policies, loan_2026(as_of)).dates if d.kind == "deadline"]
+        assert [d.programme for d in due] == ["microloan"], as_of
+    unknown_need = loan_2026(needs_support=None)
+    unknown_need["household"]["category"] = "ordinary"
+    waiting = decide(policies, "microloan", unknown_need)
+    assert waiting.verdict == "needs_info" and waiting.missing
+    assert not any("展期" in step or APPLY in step for step in waiting.next_steps)
+    plan = plan_of(policies, unknown_need)
+    assert not any(d.programme == "microloan" for d in plan.dates if d.kind == "deadline")
+    assert not any("microloan" in item.programmes for item in plan.checklist)
+
+
+def test_a_transport_subsidy_opening_later_adds_no_documents(policies: PolicySet) -> None:
+    """2024-12-31, 南宁兴宁区 (450102), a worker 1 month away: no table in force states the
+    months (the measures, 第8条, name none), so the answer waits on the county
+    (`months_set_locally`) with nothing to ask; its documents (身份证、务工证明…) are not on the
+    checklist (review of `fixes`: any needs_info with nothing missing added them)."""
+    data = worker_away("450102", "2024-12-31", 1)
+    result = decide(policies, "transport_subsidy", data)
+    assert result.verdict == "needs_info" and result.missing == ()
+    plan = plan_of(policies, data)
+    assert not any("transport_subsidy" in item.programmes for item in plan.checklist)
+
+
+def test_a_known_county_is_told_its_own_rule_as_local(policies: PolicySet) -> None:
+    """临猗 (140821, 临猗县 2024-08-29: "脱贫户、未消除风险监测户劳动力") and 重庆 (500101, its
+    雨露计划 rule from the 2021 autumn term): where the county is known its rule is "本地", not
+    "有的县…要看您所在的县", which stays for an applicant whose county is not known."""
+    monitored = {"monitored": True, "poverty_alleviated": False}
+    for region, local in (("140821", "本地"), (None, "有的县")):
+        data = worker_away(region or "", "2024-11-05", 5)
+        data["region_code"] = region
+        data["household"] = monitored
+        result = decide(policies, "transport_subsidy", data)
+        [reason] = [c.reason for c in result.criteria if c.id == "monitoring_risk_not_eliminated"]
+        assert local in reason and ("所在的县" in reason) == (region is None), reason
+    pupil = {
+        "region_code": "500101",
+        "as_of": "2024-09-01",
+        "household": {"category": "poverty_alleviated"},
+        "person": {"age": 17, "education": {"level": "secondary_vocational"}},
+    }
+    yulu = decide(policies, "yulu_plan", pupil)
+    [met] = [c.reason for c in yulu.criteria if c.id == "monitoring_risk_not_eliminated"]
+    assert "本地" in met and "有的地方" not in met, met

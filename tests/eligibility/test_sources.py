@@ -172,10 +172,14 @@ def test_no_criterion_cites_another_regions_document(policies: PolicySet) -> Non
 def test_the_transport_subsidy_cites_heilongjiang_only_there(policies: PolicySet) -> None:
     # 黑人社发〔2022〕18号 / 黑乡振联〔2023〕32号 (source `heilongjiang`, 黑龙江 "23" only): named
     # for a 黑龙江 worker's `once_a_year`, never for a 临猗 (140821) or 浙江 (330106) one.
+    # The national texts saying "一次性" are named everywhere: 人社部等五部门 2021 指导意见
+    # ("对跨省就业的脱贫人口给予一次性交通补助", `employment_support_2021`) and the 衔接资金
+    # rules (`bridging_funds`).
+    national = ("measures", "employment_support_2021", "bridging_funds")
     for region, expected in (
-        ("230102", ("measures", "heilongjiang")),
-        ("140821", ("measures", "linyi_2024")),
-        ("330106", ("measures",)),
+        ("230102", (*national, "heilongjiang")),
+        ("140821", (*national, "linyi_2024")),
+        ("330106", national),
     ):
         result = transport(policies, {**LINYI_WORKER, "region_code": region})
         [once] = [c for c in result.criteria if c.id == "once_a_year"]
