@@ -9,7 +9,8 @@ import msgspec
 
 from eligibility.determination import Determination, determine
 from eligibility.facts import Applicant
-from eligibility.programme import PolicySet, Programme
+from eligibility.programme import PolicySet
+from eligibility.sources import source_scopes
 
 # A 临猗 (140821) worker in 杭州 (another province), 2024-11-05: 临猗县农业农村局's 2024 table
 # (transport_subsidy.toml source `linyi_2024`, 省外1500元) gives the amount.
@@ -99,24 +100,6 @@ def test_every_criterion_names_a_source(policies: PolicySet) -> None:
         assert all(i in policies.registry.citations for i in result.source_ids())
 
 
-def _scopes(programme: Programme) -> dict[str, set[str]]:
-    """Each local document of a policy file with the regions it is for: its declared `region`,
-    else those of the values citing it when no national value does (临猗's table: 140821)."""
-    regions: dict[str, set[str]] = {}
-    general: set[str] = set()
-    for param in programme.policy.parameters.values():
-        for entry in param.values:
-            if entry.region is None:
-                general.add(entry.source)
-            else:
-                regions.setdefault(entry.source, set()).add(entry.region)
-    scopes = {k: v for k, v in regions.items() if k not in general}
-    for key, source in programme.policy.sources.items():
-        if source.region is not None:
-            scopes[key] = {source.region}
-    return scopes
-
-
 def _regions_and_dates(policies: PolicySet) -> tuple[list[str | None], list[dt.date]]:
     """Every region and date the loaded policies name (with their prefixes, the day before
     each date, and places no table names), so the law below is checked where answers change."""
@@ -145,7 +128,9 @@ def test_no_criterion_cites_another_regions_document(policies: PolicySet) -> Non
     regions, days = _regions_and_dates(policies)
     for pid, programme in policies.programmes.items():
         key_of = {i: k for (p, k), i in policies.registry.ids.items() if p == pid}
-        scopes = _scopes(programme)
+        # Each local document's regions (`source_scopes`: its declared region, else those of
+        # the values citing it); which documents a result cites is worked out apart from it.
+        scopes = source_scopes(programme)
         for region in regions:
             for day in days:
                 applicant = msgspec.convert(
