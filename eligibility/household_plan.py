@@ -34,7 +34,9 @@ from eligibility.text import LANGS, Lang, Text
 from eligibility.whatif import add_months
 
 # Why an amount is not in the yearly total.
-Apart = Literal["needs_info", "to_confirm", "unconfirmed", "set_locally", "per_month", "loan"]
+Apart = Literal[
+    "needs_info", "to_confirm", "to_ask", "unconfirmed", "set_locally", "per_month", "loan"
+]
 DateKind = Literal["application", "deadline", "becomes_eligible", "amount_changes"]
 
 # Said after a yearly window that falls after the programme's rules were last checked for the
@@ -58,6 +60,14 @@ APART_TEXT: dict[Apart, Text] = {
         zh="没有要再补充的情况了：能不能贷、贷多少，申请时由银行审核确认，没有算进合计",
         en="Nothing more to ask: the bank confirms at application whether and how much it "
         "lends; not in the total",
+    ),
+    # Waiting on something no question of ours settles (a rule not found here, a known overdue
+    # loan under a 2026 rule not found): nothing to supply, so not "还要补充情况" (review of
+    # `fixes2`); what to ask and of whom is in the answer's reasons.
+    "to_ask": Text(
+        zh="没有要再补充的情况了，但还要问清楚（见上面的原因）才能确定能不能办，没有算进合计",
+        en="Nothing more to supply, but it is not decided until what the reasons above say to "
+        "ask is settled: not in the total",
     ),
     "unconfirmed": Text(
         zh="能办，但这一年的标准还没有核实（按以前的规定算的），没有算进合计",
@@ -264,7 +274,9 @@ def _apart(d: Determination, programme: Programme) -> Apart | None:
     if not programme.amounts or d.verdict == "ineligible" or _counted(d, programme):
         return None
     if d.verdict == "needs_info":
-        return "to_confirm" if to_confirm(d, programme) else "needs_info"
+        if to_confirm(d, programme):
+            return "to_confirm"
+        return "needs_info" if d.missing else "to_ask"
     if programme.lends:
         return "loan"  # never a grant, verified or not
     if d.amount is not None and not _verified(d, programme):

@@ -133,6 +133,28 @@ def test_amounts_by_rules_not_checked_for_the_date_are_not_summed(policies: Poli
     assert plan.yearly_total == 0
 
 
+def test_a_known_overdue_loan_in_2026_is_not_told_to_supply_more(policies: PolicySet) -> None:
+    # 2026: the rule on earlier overdue loans was not found (policy-2026: 《关于做好帮扶小额信贷
+    # 工作的通知》, no text on it; 银保监发〔2021〕6号 required repaying first).  A household known
+    # to have an overdue loan has nothing left to answer: its loan is listed apart as something
+    # to ask about (the reasons say whom), not as waiting for more facts, and brings no documents.
+    father = worker()
+    household = msgspec.structs.replace(father.household, microloan_overdue=True)
+    members = [
+        PlanMember(
+            key="father",
+            name="张建国",
+            applicant=msgspec.structs.replace(father, household=household),
+        )
+    ]
+    plan = decide_household(members, policies, as_of=dt.date(2026, 6, 1))
+    loan = entry(plan, "father", "microloan")
+    assert loan.verdict == "needs_info" and loan.apart == "to_ask"
+    assert loan.apart_reason and "补充" not in loan.apart_reason.replace("没有要再补充的情况", "")
+    assert "问清楚" in loan.apart_reason
+    assert not any("microloan" in item.programmes for item in plan.checklist)
+
+
 def test_a_county_set_amount_and_an_open_answer_are_listed_apart(policies: PolicySet) -> None:
     # 510121 has no transport table: eligible in principle, the county sets the amount (the
     # policy's own example "no regional table").  The father's yulu answer still waits on facts.
