@@ -160,18 +160,8 @@ def test_f10_a_2026_loan_amount_cites_the_2026_notice_only(policies: PolicySet) 
     """The 2026 amount (10万) is 《关于做好帮扶小额信贷工作的通知》's; 青阳县's 2024-25 subsidy
     (2024-07-10) and 清华镇's 10万 household total (a transition rule) are not in force then.  In
     2025 the amount's note names both (贴息70%, 每户10万), and cites them."""
-    data = {
-        "region_code": "140821",
-        "as_of": "2026-12-01",
-        "household": {
-            "category": "poverty_alleviated",
-            "needs_support": True,
-            "microloan_overdue": False,
-            "microloan_outstanding": 0,
-        },
-        "person": {"age": 45, **BORROWER},
-        "loan_request": {"amount": 30000, "purpose": "production"},
-    }
+    # No term asked: the amount alone (`loan_2026` with its loan request but for the term).
+    data = {**loan_2026("2026-12-01"), "loan_request": {"amount": 30000, "purpose": "production"}}
     result = decide(policies, "microloan", data)
     assert (result.verdict, result.amount_sources) == ("needs_info", ("notice_2026",))
     assert "shidian_2024" not in {s for c in result.criteria for s in c.sources}
@@ -233,18 +223,8 @@ def test_2026_borrower_checks_are_asked_of_the_bank_and_cite_what_governs(
     found in public reports.  In 2026 each is
     a line to confirm with the bank, citing the notice in force (not the transition notice after
     2026-02-28), and the loan is 还要确认, not 能办, however good the facts; 2024 is unchanged."""
-    data = {
-        "region_code": "140821",
-        "as_of": "2026-12-01",
-        "household": {
-            "category": "poverty_alleviated",
-            "needs_support": True,
-            "microloan_overdue": False,
-            "microloan_outstanding": 0,
-        },
-        "person": {"age": 45, **BORROWER},
-        "loan_request": {"amount": 30000, "purpose": "production"},
-    }
+    # No term asked: the amount alone (`loan_2026` with its loan request but for the term).
+    data = {**loan_2026("2026-12-01"), "loan_request": {"amount": 30000, "purpose": "production"}}
     result = decide(policies, "microloan", data)
     assert result.verdict == "needs_info" and result.verdict_label == "还要确认"
     assert result.missing == ()  # nothing the household could answer settles them
