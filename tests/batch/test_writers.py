@@ -190,8 +190,9 @@ def test_reasons_as_codes_with_a_legend_file(
             ids = said.split(" ")
             assert all(re.fullmatch(r"[a-z_]+[!?]", code) for code in ids)
             # The codes spell out, in the legend, to the reasons the text output gives; a
-            # not-met reason that names the person's own values (#9: "借款人17岁，…") is
-            # spelled out in the criterion's general wording, the same for everyone.
+            # not-met or unknown reason that names the person's own values (#9: "借款人17岁，…";
+            # "您62岁；…请问村里或县里", said only where the age was given) is spelled out in the
+            # criterion's general wording, the same for everyone.
             rest = worded
             for code in ids:
                 said_so = [w for w in spelled[(names[pid], code)] if rest.startswith(w)]
@@ -201,10 +202,10 @@ def test_reasons_as_codes_with_a_legend_file(
                 criterion = next(
                     c for c in policies.programme(pid).criteria if c.spec.id == code[:-1]
                 )
-                wording = criterion.spec.outcome_text("not_met")
-                assert code.endswith("!"), (code, rest)
+                refused = code.endswith("!")
+                wording = criterion.spec.outcome_text("not_met" if refused else "unknown")
                 assert any("." in name for name in wording.placeholders()), (code, rest)
-                assert rest.startswith("不符合："), rest
+                assert rest.startswith("不符合：" if refused else "待确认："), rest
                 # This reason runs to where the next criterion's reason begins.
                 ends = [rest.find(f"；{p}") for p in ("不符合：", "待确认：")]
                 cut = min((e for e in ends if e > 0), default=len(rest))

@@ -419,3 +419,116 @@ def test_a_known_county_is_told_its_own_rule_as_local(policies: PolicySet) -> No
     yulu = decide(policies, "yulu_plan", pupil)
     [met] = [c.reason for c in yulu.criteria if c.id == "monitoring_risk_not_eliminated"]
     assert "本地" in met and "有的地方" not in met, met
+
+
+def test_a_balance_not_given_is_asked_not_said_to_be_over_the_amount(
+    policies: PolicySet,
+) -> None:
+    """《关于做好帮扶小额信贷工作的通知》 (notice_2026, 2026-02-28): the loan is 10万; its top-up
+    rule was not found, so a household owing more in all waits on the bank
+    (`household_total_to_confirm`, citing notice_2021_6 / notice_2026).  A household that has
+    not said what it still owes is asked it; its reason does not say it still owes a loan and
+    would be over the 10万 (review of `fixes2`: "家里还有没还完的小额信贷…一共超过100000元"
+    was shown to a household that said nothing of it).  Known and over: said, and ask the bank."""
+    data = {
+        "region_code": "140821",
+        "as_of": "2026-06-01",
+        "household": {"category": "poverty_alleviated", "microloan_overdue": True},
+        "loan_request": {"amount": 30000, "term_months": 36, "purpose": "production"},
+    }
+    for as_of, cap in (("2026-06-01", "100000"), ("2026-01-15", "50000")):
+        unknown = decide(policies, "microloan", {**data, "as_of": as_of})
+        assert "household.microloan_outstanding" in [m.fact for m in unknown.missing]
+        [total] = [c for c in unknown.criteria if c.id == "household_total_to_confirm"]
+        assert total.outcome == "unknown", total
+        assert "还欠的小额信贷加上这次" in total.reason and f"不超过{cap}元" in total.reason
+        assert "没还完" not in total.reason and "一共超过" not in total.reason
+    owing = {**data, "household": {**data["household"], "microloan_outstanding": 90000}}
+    known = decide(policies, "microloan", owing)
+    [total] = [c for c in known.criteria if c.id == "household_total_to_confirm"]
+    assert total.outcome == "unknown" and "household.microloan_outstanding" not in [
+        m.fact for m in known.missing
+    ]
+    assert "家里还欠90000元小额信贷没还完，加上这次一共超过100000元" in total.reason
+    assert "请问银行" in total.reason
+    [english] = determine(
+        msgspec.convert(data, Applicant), policies, programmes=["microloan"], lang="en"
+    )
+    [total_en] = [c for c in english.criteria if c.id == "household_total_to_confirm"]
+    assert "still owes" in total_en.reason and "more than" not in total_en.reason
+
+
+def test_a_fact_not_given_is_asked_not_sent_to_the_county(policies: PolicySet) -> None:
+    """Where no local rule was found the county is asked (`months_set_locally`: the measures
+    第8条 name no minimum; `age_set_locally`: 人社部发〔2022〕13号 names no age;
+    `income_assessed_locally`: 中农组发〔2021〕7号 leaves the line to the province).  That is for
+    a fact the household gave; one it did not give is asked, and the reason says the condition,
+    not "请问村里或县里" nor "您这个年龄" of an age never said."""
+    # Sources: transport_subsidy `measures`; public_welfare_post `mohrss_2022_13`;
+    # monitoring_referral `zhongnongzu_2021_7` (the criteria's own `sources`).
+    employment = {
+        k: v
+        for k, v in worker_away("620823", "2026-12-01", 1)["person"]["employment"].items()
+        if k != "months_continuous"
+    }
+    no_months = {
+        **worker_away("620823", "2026-12-01", 1),
+        "person": {"age": 40, "employment": employment},
+    }
+    person = {
+        "labor_capacity": "weak",
+        "willing_to_work": True,
+        "holds_public_welfare_post": False,
+        "employment_difficulty": True,
+        "can_work_away": False,
+        "employment": {"status": "unemployed"},
+    }
+    no_age = {
+        "region_code": "140821",
+        "as_of": "2026-12-01",
+        "household": {"category": "poverty_alleviated"},
+        "person": person,
+    }
+    no_income = {
+        "region_code": "140821",
+        "as_of": "2026-12-01",
+        "household": {"category": "ordinary", "per_capita_net_income_previous": 80000},
+    }
+    cases = (
+        (
+            "transport_subsidy",
+            "months_set_locally",
+            no_months,
+            "person.employment.months_continuous",
+            "请问村里或县里",
+        ),
+        ("public_welfare_post", "age_set_locally", no_age, "person.age", "请问村里或县里"),
+        (
+            "monitoring_referral",
+            "income_assessed_locally",
+            no_income,
+            "household.per_capita_net_income",
+            "请问村里",
+        ),
+    )
+    for programme, criterion, data, fact, ask in cases:
+        result = decide(policies, programme, data)
+        assert fact in [m.fact for m in result.missing], (programme, result.missing)
+        [line] = [c for c in result.criteria if c.id == criterion]
+        assert line.outcome == "unknown" and ask not in line.reason, line
+        assert "您这个年龄" not in line.reason and "您家的收入算不算低" not in line.reason
+    # Given, and not decided by any rule found: the county or village is asked, naming it.
+    short = decide(policies, "transport_subsidy", worker_away("620823", "2026-12-01", 1))
+    [months] = [c for c in short.criteria if c.id == "months_set_locally"]
+    assert "您连续务工1个月" in months.reason and "请问村里或县里" in months.reason
+    older = decide(policies, "public_welfare_post", {**no_age, "person": {**person, "age": 62}})
+    [age] = [c for c in older.criteria if c.id == "age_set_locally"]
+    assert "您62岁" in age.reason and "请问村里或县里" in age.reason
+    income = {
+        **no_income["household"],
+        "per_capita_net_income": 80000,
+        "sudden_hardship_event": "none",
+    }
+    low = decide(policies, "monitoring_referral", {**no_income, "household": income})
+    [line] = [c for c in low.criteria if c.id == "income_assessed_locally"]
+    assert "80000元" in line.reason and "请问村里" in line.reason
