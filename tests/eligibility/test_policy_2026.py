@@ -398,6 +398,28 @@ def test_a_transport_subsidy_opening_later_adds_no_documents(policies: PolicySet
     assert not any("transport_subsidy" in item.programmes for item in plan.checklist)
 
 
+def test_a_transport_subsidy_under_a_county_month_rule_lists_its_documents(
+    policies: PolicySet,
+) -> None:
+    """2021-2025 where no table states the months (the measures, 第8条: `measures`;
+    `months_set_locally`): a worker of 3 months or more is 能办 (the county sets the amount) and
+    the household checklist has the documents (身份证、户口本, 务工证明, 工资流水, 车票).  One a
+    month short waits on the county's rule with nothing to ask: not yet one to apply for, so no
+    documents (`test_a_transport_subsidy_opening_later_adds_no_documents`)."""
+    for region, day in (
+        ("450102", "2022-06-01"),
+        ("510121", "2024-06-01"),
+        ("450102", "2025-06-01"),
+    ):
+        data = worker_away(region, day, 4)
+        result = decide(policies, "transport_subsidy", data)
+        assert result.verdict == "eligible" and "months_set_locally" in outcomes(result)
+        listed = [
+            i.text for i in plan_of(policies, data).checklist if "transport_subsidy" in i.programmes
+        ]
+        assert listed == list(result.documents) and len(listed) == 4, (region, day, listed)
+
+
 def test_a_known_county_is_told_its_own_rule_as_local(policies: PolicySet) -> None:
     """临猗 (140821, 临猗县 2024-08-29: "脱贫户、未消除风险监测户劳动力") and 重庆 (500101, its
     雨露计划 rule from the 2021 autumn term): where the county is known its rule is "本地", not
@@ -532,3 +554,37 @@ def test_a_fact_not_given_is_asked_not_sent_to_the_county(policies: PolicySet) -
     low = decide(policies, "monitoring_referral", {**no_income, "household": income})
     [line] = [c for c in low.criteria if c.id == "income_assessed_locally"]
     assert "80000元" in line.reason and "请问村里" in line.reason
+
+
+def test_a_known_overdue_loan_or_bad_credit_is_not_shown_an_amount_to_get(
+    policies: PolicySet,
+) -> None:
+    """银保监发〔2021〕6号 (notice_2021_6, as 清华镇 restates it, qinghua_qa): an overdue microloan
+    must be repaid first, a serious bad credit record rules the loan out; from 2026 the rule on
+    them was not found (notice_2026) and the answer waits on the bank.  The 10万 (5万 in
+    2026-01-01..02-27) is then not the amount: the note says it is the most a loan is, that it is
+    not what the household can borrow now, and why (review of `fixes2`: "100000" was shown
+    beside a known overdue loan).  A borrower with neither still sees the amount."""
+    assert decide(policies, "microloan", loan_2026()).amount == 100000
+    bad = loan_2026()
+    bad["person"] = {**bad["person"], "serious_bad_credit": True}
+    for data, cap, why in (
+        (loan_2026(microloan_overdue=True), "100000", "逾期"),
+        (loan_2026("2026-01-15", microloan_overdue=True), "50000", "逾期"),
+        (bad, "100000", "重大不良信用记录"),
+    ):
+        result = decide(policies, "microloan", data)
+        assert result.verdict == "needs_info" and result.amount is None, result.amount
+        note = result.amount_note or ""
+        assert f"最多借{cap}元" in note and "不是您" in note and why in note, note
+        assert "请问银行" in note
+    [english] = determine(
+        msgspec.convert(loan_2026(microloan_overdue=True), Applicant),
+        policies,
+        programmes=["microloan"],
+        lang="en",
+    )
+    assert english.amount is None and "overdue loan" in (english.amount_note or "")
+    # To 2025-12-31 the transition rule refuses it: no amount, as before.
+    refused = decide(policies, "microloan", loan_2026("2025-06-01", microloan_overdue=True))
+    assert (refused.verdict, refused.amount) == ("ineligible", None)
