@@ -324,9 +324,8 @@ def _run_batch(
             writer = open_writer(suffix, temporary, options.lang, stack)
             if progress is not None:
                 progress(0, register.total)
-            decided = _decided(register, chunks, plan, columnar, options, summary, writer.prepare)
-            for out, counts, prepared in decided:
-                writer.write(out, prepared)
+            for out, counts in _decided(register, chunks, plan, columnar, options, summary):
+                writer.write(out)
                 summary.add(counts)
                 rows += out.height
                 error_rows += int(out[ERROR_COLUMN].is_not_null().sum())
@@ -387,19 +386,18 @@ def _decided(
     columnar: ColumnarPolicySet,
     options: BatchOptions,
     summary: Summary,
-    prepare: Callable[[pl.DataFrame], bytes | None],
-) -> Iterator[tuple[pl.DataFrame, pl.DataFrame, bytes | None]]:
-    """The register's chunks (`Register.read`) decided, counted and prepared for writing
-    (`Writer.prepare`), in order, by `options.workers` threads.
+) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+    """The register's chunks (`Register.read`) decided and counted, in order, by
+    `options.workers` threads.
 
     Deciding a chunk keeps a core busy only part of the time (polars' queries alternate with
     Python wording and bookkeeping, which hold the interpreter), so several chunks are decided
     at once; at most one more chunk than there are threads is read ahead, bounding memory.
     """
 
-    def decide(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, bytes | None]:
+    def decide(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         out, area = decide_chunk(raw, plan, columnar, options, damaged=register.damaged)
-        return out, summary.count(out, area), prepare(out)
+        return out, summary.count(out, area)
 
     # One more thread than cores: while one thread holds the interpreter (wording, building
     # queries), the cores still have polars work from the others.
@@ -408,7 +406,7 @@ def _decided(
         for raw in chunks:
             yield decide(raw)
         return
-    pending: deque[Future[tuple[pl.DataFrame, pl.DataFrame, bytes | None]]] = deque()
+    pending: deque[Future[tuple[pl.DataFrame, pl.DataFrame]]] = deque()
     with ThreadPoolExecutor(workers, thread_name_prefix="decide") as pool:
         try:
             for raw in chunks:

@@ -16,7 +16,6 @@ sets), never as a formula.  Numeric columns are never touched: a negative amount
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import queue
 import tempfile
@@ -138,14 +137,8 @@ def _neutral_text(text: str) -> str:
 class Writer(Protocol):
     """Takes the results chunk by chunk, then the summary (and the legend of reason codes)."""
 
-    def prepare(self, frame: pl.DataFrame) -> bytes | None:
-        """A chunk as the file holds it, made ahead in the thread that decided the chunk (CSV:
-        its text), or None for a format that takes the frame itself.  Safe to call from several
-        threads at once."""
-        ...
-
-    def write(self, frame: pl.DataFrame, prepared: bytes | None = None) -> None:
-        """Append one chunk of results (`prepared`: what `prepare` made of it)."""
+    def write(self, frame: pl.DataFrame) -> None:
+        """Append one chunk of results."""
         ...
 
     def finish(
@@ -162,10 +155,6 @@ class Writer(Protocol):
 class _NoSheets:
     """A format with one table only: the summary, legend and household plans go beside it
     (`write_side_csv`), so finishing writes nothing more."""
-
-    def prepare(self, frame: pl.DataFrame) -> bytes | None:
-        del frame
-        return None
 
     def finish(
         self,
@@ -222,23 +211,11 @@ class _CsvWriter(_NoSheets):
         self.ahead = ahead
         self.first = True
 
-    def prepare(self, frame: pl.DataFrame) -> bytes:
-        # The rows' text, without the header, made in the deciding thread: serialising a chunk
-        # in the one thread that writes them in order held every chunk up behind the one before
-        # (most of a CSV run's time went to it), while the deciding threads waited.
-        stream = io.BytesIO()
-        neutralised(frame).write_csv(stream, include_header=False)
-        return stream.getvalue()
-
-    def write(self, frame: pl.DataFrame, prepared: bytes | None = None) -> None:
+    def write(self, frame: pl.DataFrame) -> None:
         if self.first:
             self.stream.write(BOM)
-            # The header as the rows' own writing would give it (a header is neutralised too).
-            neutralised(frame.clear()).write_csv(self.stream, include_header=True)
-            self.first = False
-        if prepared is None:
-            prepared = self.prepare(frame)
-        self.stream.write(prepared)
+        neutralised(frame).write_csv(self.stream, include_header=self.first)
+        self.first = False
         self.ahead.written()
 
 
@@ -249,8 +226,7 @@ class _NdjsonWriter(_NoSheets):
         self.stream = stream
         self.ahead = ahead
 
-    def write(self, frame: pl.DataFrame, prepared: bytes | None = None) -> None:
-        del prepared
+    def write(self, frame: pl.DataFrame) -> None:
         frame.write_ndjson(self.stream)
         self.ahead.written()
 
@@ -324,12 +300,7 @@ class _ParquetWriter:
             # Never expected: the sink ended without reading every chunk and without an error.
             raise BatchInputError(f"{self.path.name}: the writer stopped before the end")
 
-    def prepare(self, frame: pl.DataFrame) -> bytes | None:
-        del frame
-        return None
-
-    def write(self, frame: pl.DataFrame, prepared: bytes | None = None) -> None:
-        del prepared
+    def write(self, frame: pl.DataFrame) -> None:
         if self.schema is None:
             self.schema = frame.schema
             self.thread = threading.Thread(target=self._sink, name="parquet-sink", daemon=True)
@@ -418,12 +389,7 @@ class _XlsxWriter:
             column_formats=texts,
         )
 
-    def prepare(self, frame: pl.DataFrame) -> bytes | None:
-        del frame
-        return None
-
-    def write(self, frame: pl.DataFrame, prepared: bytes | None = None) -> None:
-        del prepared
+    def write(self, frame: pl.DataFrame) -> None:
         start = self.row
         if max(start - 1, 0) + frame.height > XLSX_MAX_ROWS:
             raise BatchInputError(
