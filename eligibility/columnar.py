@@ -668,6 +668,8 @@ class ColumnarProgramme:
     _hinge_sets: list[dict[tuple[int, bool], frozenset[str]]] = field(
         default_factory=list, repr=False
     )
+    # What `expressions` gives, by its `named`.
+    _expressions: dict[bool, list[pl.Expr]] = field(default_factory=dict, repr=False)
 
     @property
     def id(self) -> str:
@@ -687,7 +689,15 @@ class ColumnarProgramme:
         `named=False` (reasons as codes, or none: nothing names a value) leaves out the named
         facts' values and their bits (read as unknown: `describe` reads them only for text).
         Reads the columns `prepare()` adds, as `ColumnarPolicySet.evaluate` arranges.
+        Built once for each `named` and kept: every chunk of a register reads the same.
         """
+        built = self._expressions.get(named)
+        if built is None:
+            built = self._expressions[named] = self._built_expressions(named)
+        return built
+
+    def _built_expressions(self, named: bool) -> list[pl.Expr]:
+        """`expressions`, built."""
         pid = self.id
         # The warnings name the year asked about ("2026年的具体标准还没有核实"): it is part of
         # the signature (a register holds few years).
@@ -1442,6 +1452,13 @@ class ColumnarPolicySet:
         def single_key(frame: pl.DataFrame) -> pl.Series:
             if frame.width == 1:
                 return frame.to_series()
+            if frame.width == 2:
+                # Two 63-bit words (never null) as one 128-bit integer: hashed and compared as
+                # a number, several times cheaper than the words written out as text.
+                low, high = frame.columns
+                return frame.select(
+                    pl.col(low).cast(pl.Int128) + pl.col(high).cast(pl.Int128) * (1 << 63)
+                ).to_series()
             # Named facts are null where unused: a marker keeps the key defined.
             return frame.select(
                 pl.concat_str(
