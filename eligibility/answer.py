@@ -42,7 +42,7 @@ class MissingFact(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     affects: Literal["verdict", "amount", "request"] = "verdict"
 
 
-class Change(msgspec.Struct, frozen=True, kw_only=True):
+class Change(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One fact a suggestion changes: from the applicant's value (`from`, null where unknown)
     to the value that satisfies the rule; for a time fact the day it gets there (`on`, exact
     unless only the age is known: then the latest day), for a decided fact who decides it."""
@@ -57,7 +57,7 @@ class Change(msgspec.Struct, frozen=True, kw_only=True):
     decided_by: str | None = None
 
 
-class Suggestion(msgspec.Struct, frozen=True, kw_only=True):
+class Suggestion(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """What would change the answer (`eligibility.whatif`): the changes that, made together,
     make the programme eligible (or pay `amount`), the criteria they satisfy and the sources of
     those rules in force for the applicant's region and date (registry ids, as the answer's

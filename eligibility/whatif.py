@@ -448,6 +448,7 @@ class _Prepared:
     # (`_status_holds`), or must be re-decided through `determine` (`recheck`).
     flat_recheck: bool
     amounts_read: bool  # whether an amount rule reads a fact
+    reads_date: bool  # whether a criterion or amount rule reads `as_of` itself
     # The amount rules' choices where they read a fact (`_key`), else None.
     choose: Callable[[Mapping[str, object]], tuple[object, ...]] | None
     # Per criterion, `_criterion_ways`'s key: its index and the values of the facts its
@@ -530,6 +531,7 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         top_amount=top_amount,
         flat_recheck=flat_recheck,
         amounts_read=any(amount_reads),
+        reads_date="as_of" in every,
         choose=plan.choices if plan.amounts and plan.amounts[0] and any(amount_reads) else None,
         shapes=shapes,
         codes=codes,
@@ -1480,7 +1482,9 @@ def _on_its_day(
         if day is None:
             yield suggestion
             continue
-        if ages or bisect_right(dates, day) != bucket:
+        if ages or (
+            bisect_right(dates, day) != bucket and not _alike_on(plans, plan, day, region_code)
+        ):
             then = _on_the_day(
                 plans, plan, suggestion, facts, as_of, region_code, day, ages, lang, on_day, current
             )
@@ -1490,6 +1494,21 @@ def _on_its_day(
         if isinstance(confirmed, dt.date) and day > confirmed:
             suggestion = _noted(suggestion, _UNCONFIRMED[lang].format(year=day.year), lang)
         yield suggestion
+
+
+def _alike_on(plans: Plans, plan: ProgrammePlan, day: dt.date, region_code: str | None) -> bool:
+    """Whether the rules in force on `day` (`Plans.rules_on`) decide and word suggestions as
+    `plan` does: in force, and alike in all a search and its wording read (`_likeness`: they
+    share its searches), where neither reads `as_of` itself.  A suggestion then holds on that
+    day as it is, as on a day under the same profile (another county's rule that starts, or
+    a date the region's rules do not turn on)."""
+    on = plans.rules_on(plan.programme, region_code, day)
+    if on is plan:
+        return True
+    if on.not_in_force is not None:
+        return False
+    mine, theirs = _prepared(plan), _prepared(on)
+    return theirs.made is mine.made and not (mine.reads_date or theirs.reads_date)
 
 
 def _noted(suggestion: Suggestion, note: str, lang: Lang) -> Suggestion:
