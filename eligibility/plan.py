@@ -650,6 +650,10 @@ class ProgrammePlan:
     templates: dict[Lang, dict[Key, Template]] = field(
         default_factory=lambda: {lang: {} for lang in LANGS}, repr=False
     )
+    # `to_confirm` by the verdict and outcome codes (most answers not seen share them).
+    _confirmed: dict[tuple[Verdict, tuple[int, ...]], bool] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         codes = range(max(OUTCOME_NAMES) + 1)
@@ -666,11 +670,20 @@ class ProgrammePlan:
 
     def to_confirm(self, verdict: Verdict, codes: Sequence[int]) -> bool:
         """Whether an answer of the verdict and outcome codes waits only on criteria confirmed
-        at application (`Programme.to_confirm_at_application`)."""
+        at application (`Programme.to_confirm_at_application`), each pattern worked out once."""
         if not self.confirms:
             return False
-        unknown = (c.id for c, code in zip(self.criteria, codes, strict=True) if code == UNKNOWN)
-        return self.programme.to_confirm_at_application(verdict, unknown)
+        key = (verdict, tuple(codes))
+        found = self._confirmed.get(key)
+        if found is None:
+            unknown = (
+                c.id for c, code in zip(self.criteria, codes, strict=True) if code == UNKNOWN
+            )
+            found = self.programme.to_confirm_at_application(verdict, unknown)
+            if len(self._confirmed) >= 4096:
+                self._confirmed.clear()
+            self._confirmed[key] = found
+        return found
 
     def amount(
         self, choices: Sequence[Choice], lang: Lang
@@ -1871,7 +1884,7 @@ class Plans:
         # The missing facts depend on the hinges only through how many unknown criteria
         # hinge on each set of facts (`_missing`): kept by the bits so, each set once.
         bits = cast("tuple[int | None, ...] | None", key[at])
-        hinged = None if bits is None else tuple(sorted(b for b in bits if b))
+        hinged = None if bits is None else tuple(sorted(filter(None, bits)))
         templates = plan.templates[lang]
         template = templates.get(base)
         if template is None:
