@@ -1230,6 +1230,13 @@ def _choice_code(
             if result is None:
                 return [f"{at}ch{v} = (None, None, {hinge or 'E'})"]
             index, amount = result
+            if isinstance(amount, rules.Const) and (
+                amount.value is None or amount.value.__class__ is int
+            ):
+                # A set amount (most tables): its choice is a constant, made here.
+                none = emitter.names["E"]
+                made = (index, None, none) if amount.value is None else (index, amount.value, none)
+                return [f"{at}ch{v} = {emitter.constant(made)}"]
             value, missing = emitter.emit(amount)
             x = emitter.temp()
             return [
