@@ -1227,14 +1227,16 @@ def _choice_code(
         ladder = amount_ladder(variant_rules)
 
         def settle(result: AmountResult, hinge: str | None, at: str, v: int = v) -> list[str]:
+            none = emitter.names["E"]
             if result is None:
-                return [f"{at}ch{v} = (None, None, {hinge or 'E'})"]
+                if not hinge:  # no rule holds, nor could with more facts: a constant
+                    return [f"{at}ch{v} = {emitter.constant((None, None, none))}"]
+                return [f"{at}ch{v} = (None, None, {hinge})"]
             index, amount = result
             if isinstance(amount, rules.Const) and (
                 amount.value is None or amount.value.__class__ is int
             ):
                 # A set amount (most tables): its choice is a constant, made here.
-                none = emitter.names["E"]
                 made = (index, None, none) if amount.value is None else (index, amount.value, none)
                 return [f"{at}ch{v} = {emitter.constant(made)}"]
             value, missing = emitter.emit(amount)
