@@ -27,6 +27,7 @@ back-end translates mechanically at build time (`_ladder_code` here, `columnar._
 from __future__ import annotations
 
 import datetime as dt
+import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -1155,7 +1156,7 @@ def _ladder_code(
                 if guard is not None:
                     locals_.append((dynamic[0], f"({value})", missing))
                     lines.append(f"{indent}if {guard}:")
-                    lines += settle(rung.result, f"({missing})", indent + "    ")
+                    lines += settle(rung.result, f"({_under(guard, missing)})", indent + "    ")
                     first = False
                     continue
                 name = emitter.temp()
@@ -1191,6 +1192,13 @@ def _ladder_code(
         lines += settle(rung.result, hinge, indent + "    ")
         first = False
     raise AssertionError("a ladder ends with an `otherwise` rung")
+
+
+def _under(guard: str, missing: str) -> str:
+    """The hinges `missing` where `guard` holds: the one fact's constant where they are
+    "that fact's if it is unknown" and the guard is that it is (`Emitter.test`'s commonest)."""
+    found = re.fullmatch(rf"\((K\d+) if {re.escape(guard)} else E\)", missing)
+    return missing if found is None else found.group(1)
 
 
 _COMBINED: dict[int, dict[tuple[int, ...], tuple[int, bool]]] = {}
@@ -1231,6 +1239,10 @@ def _choice_code(
             if result is None:
                 if not hinge:  # no rule holds, nor could with more facts: a constant
                     return [f"{at}ch{v} = {emitter.constant((None, None, none))}"]
+                one = re.fullmatch(r"\((K\d+)\)", hinge)
+                if one is not None:  # the hinges a constant (`_under`): so is the choice
+                    hinged = (None, None, emitter.names[one.group(1)])
+                    return [f"{at}ch{v} = {emitter.constant(hinged)}"]
                 return [f"{at}ch{v} = (None, None, {hinge})"]
             index, amount = result
             if isinstance(amount, rules.Const) and (
