@@ -1172,7 +1172,7 @@ def _ladder_code(
         if static is True:
             hinge = None
             if rung.on == "unknown":
-                hinge = " | ".join(f"(({m}) if {n} is None else E)" for n, m in names) or "E"
+                hinge = _hinges_of(names)
             if first:
                 return lines + settle(rung.result, hinge, indent)
             return [*lines, f"{indent}else:", *settle(rung.result, hinge, indent + "    ")]
@@ -1181,17 +1181,19 @@ def _ladder_code(
             hinge = None
         elif rung.on == "unknown":
             condition = " or ".join(f"{n} is None" for n, _ in names)
-            hinge = (
-                f"({names[0][1]})"
-                if len(names) == 1
-                else " | ".join(f"(({m}) if {n} is None else E)" for n, m in names)
-            )
+            hinge = f"({names[0][1]})" if len(names) == 1 else _hinges_of(names)
         else:
             condition, hinge = names[0][0], None
         lines.append(f"{indent}{'if' if first else 'elif'} {condition}:")
         lines += settle(rung.result, hinge, indent + "    ")
         first = False
     raise AssertionError("a ladder ends with an `otherwise` rung")
+
+
+def _hinges_of(names: Sequence[tuple[str, str]]) -> str:
+    """The union of the hinges of the (local, hinges) that are unknown; one whose hinges are
+    none (`E`) adds nothing, so it is left out."""
+    return " | ".join(f"(({m}) if {n} is None else E)" for n, m in names if m != "E") or "E"
 
 
 def _under(guard: str, missing: str) -> str:
