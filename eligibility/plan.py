@@ -27,6 +27,7 @@ back-end translates mechanically at build time (`_ladder_code` here, `columnar._
 from __future__ import annotations
 
 import datetime as dt
+import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -650,6 +651,10 @@ class ProgrammePlan:
     templates: dict[Lang, dict[Key, Template]] = field(
         default_factory=lambda: {lang: {} for lang in LANGS}, repr=False
     )
+    # `to_confirm` by the verdict and outcome codes (most answers not seen share them).
+    _confirmed: dict[tuple[Verdict, tuple[int, ...]], bool] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         codes = range(max(OUTCOME_NAMES) + 1)
@@ -666,11 +671,20 @@ class ProgrammePlan:
 
     def to_confirm(self, verdict: Verdict, codes: Sequence[int]) -> bool:
         """Whether an answer of the verdict and outcome codes waits only on criteria confirmed
-        at application (`Programme.to_confirm_at_application`)."""
+        at application (`Programme.to_confirm_at_application`), each pattern worked out once."""
         if not self.confirms:
             return False
-        unknown = (c.id for c, code in zip(self.criteria, codes, strict=True) if code == UNKNOWN)
-        return self.programme.to_confirm_at_application(verdict, unknown)
+        key = (verdict, tuple(codes))
+        found = self._confirmed.get(key)
+        if found is None:
+            unknown = (
+                c.id for c, code in zip(self.criteria, codes, strict=True) if code == UNKNOWN
+            )
+            found = self.programme.to_confirm_at_application(verdict, unknown)
+            if len(self._confirmed) >= 4096:
+                self._confirmed.clear()
+            self._confirmed[key] = found
+        return found
 
     def amount(
         self, choices: Sequence[Choice], lang: Lang
@@ -1142,7 +1156,7 @@ def _ladder_code(
                 if guard is not None:
                     locals_.append((dynamic[0], f"({value})", missing))
                     lines.append(f"{indent}if {guard}:")
-                    lines += settle(rung.result, f"({missing})", indent + "    ")
+                    lines += settle(rung.result, f"({_under(guard, missing)})", indent + "    ")
                     first = False
                     continue
                 name = emitter.temp()
@@ -1158,7 +1172,7 @@ def _ladder_code(
         if static is True:
             hinge = None
             if rung.on == "unknown":
-                hinge = " | ".join(f"(({m}) if {n} is None else E)" for n, m in names) or "E"
+                hinge = _hinges_of(names)
             if first:
                 return lines + settle(rung.result, hinge, indent)
             return [*lines, f"{indent}else:", *settle(rung.result, hinge, indent + "    ")]
@@ -1167,17 +1181,26 @@ def _ladder_code(
             hinge = None
         elif rung.on == "unknown":
             condition = " or ".join(f"{n} is None" for n, _ in names)
-            hinge = (
-                f"({names[0][1]})"
-                if len(names) == 1
-                else " | ".join(f"(({m}) if {n} is None else E)" for n, m in names)
-            )
+            hinge = f"({names[0][1]})" if len(names) == 1 else _hinges_of(names)
         else:
             condition, hinge = names[0][0], None
         lines.append(f"{indent}{'if' if first else 'elif'} {condition}:")
         lines += settle(rung.result, hinge, indent + "    ")
         first = False
     raise AssertionError("a ladder ends with an `otherwise` rung")
+
+
+def _hinges_of(names: Sequence[tuple[str, str]]) -> str:
+    """The union of the hinges of the (local, hinges) that are unknown; one whose hinges are
+    none (`E`) adds nothing, so it is left out."""
+    return " | ".join(f"(({m}) if {n} is None else E)" for n, m in names if m != "E") or "E"
+
+
+def _under(guard: str, missing: str) -> str:
+    """The hinges `missing` where `guard` holds: the one fact's constant where they are
+    "that fact's if it is unknown" and the guard is that it is (`Emitter.test`'s commonest)."""
+    found = re.fullmatch(rf"\((K\d+) if {re.escape(guard)} else E\)", missing)
+    return missing if found is None else found.group(1)
 
 
 _COMBINED: dict[int, dict[tuple[int, ...], tuple[int, bool]]] = {}
@@ -1214,9 +1237,22 @@ def _choice_code(
         ladder = amount_ladder(variant_rules)
 
         def settle(result: AmountResult, hinge: str | None, at: str, v: int = v) -> list[str]:
+            none = emitter.names["E"]
             if result is None:
-                return [f"{at}ch{v} = (None, None, {hinge or 'E'})"]
+                if not hinge:  # no rule holds, nor could with more facts: a constant
+                    return [f"{at}ch{v} = {emitter.constant((None, None, none))}"]
+                one = re.fullmatch(r"\((K\d+)\)", hinge)
+                if one is not None:  # the hinges a constant (`_under`): so is the choice
+                    hinged = (None, None, emitter.names[one.group(1)])
+                    return [f"{at}ch{v} = {emitter.constant(hinged)}"]
+                return [f"{at}ch{v} = (None, None, {hinge})"]
             index, amount = result
+            if isinstance(amount, rules.Const) and (
+                amount.value is None or amount.value.__class__ is int
+            ):
+                # A set amount (most tables): its choice is a constant, made here.
+                made = (index, None, none) if amount.value is None else (index, amount.value, none)
+                return [f"{at}ch{v} = {emitter.constant(made)}"]
             value, missing = emitter.emit(amount)
             x = emitter.temp()
             return [
@@ -1871,7 +1907,7 @@ class Plans:
         # The missing facts depend on the hinges only through how many unknown criteria
         # hinge on each set of facts (`_missing`): kept by the bits so, each set once.
         bits = cast("tuple[int | None, ...] | None", key[at])
-        hinged = None if bits is None else tuple(sorted(b for b in bits if b))
+        hinged = None if bits is None else tuple(sorted(filter(None, bits)))
         templates = plan.templates[lang]
         template = templates.get(base)
         if template is None:
