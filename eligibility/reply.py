@@ -454,15 +454,6 @@ def prepare(determination: Determination, detail: Detail) -> Prepared:
     # hashing their content (most of a `prepare` by value).  The entry holds the parts, so
     # the ids in its key are theirs while it lives (as `_tail`'s); a determination whose parts
     # are other objects of the same content is found by value below.
-    parts = (
-        d.amount_sources,
-        d.criteria,
-        d.missing,
-        d.request_details,
-        d.next_steps,
-        d.documents,
-        d.warnings,
-    )
     quick = (
         detail,
         d.programme,
@@ -472,7 +463,13 @@ def prepare(determination: Determination, detail: Detail) -> Prepared:
         d.amount,
         d.amount_unit,
         d.amount_note,
-        *map(id, parts),
+        id(d.amount_sources),
+        id(d.criteria),
+        id(d.missing),
+        id(d.request_details),
+        id(d.next_steps),
+        id(d.documents),
+        id(d.warnings),
     )
     held = _BY_PARTS.get(quick)
     if held is not None:
@@ -501,7 +498,7 @@ def prepare(determination: Determination, detail: Detail) -> Prepared:
         found = _SHOWN[key] = _prepared(d, detail, kept=True)
     if len(_BY_PARTS) >= _SHOWN_MAX:
         _BY_PARTS.clear()
-    _BY_PARTS[quick] = (parts, found)
+    _BY_PARTS[quick] = (key, found)  # the key holds the parts
     return found
 
 
@@ -513,7 +510,8 @@ def _prepared(determination: Determination, detail: Detail, *, kept: bool) -> Pr
 
 _SHOWN: dict[tuple[object, ...], Prepared] = {}
 _SHOWN_MAX = 4096  # a few KB each
-# The same by the identity of a determination's parts (`prepare`): the parts, and what is shown.
+# The same by the identity of a determination's parts (`prepare`): the key by value (which holds
+# the parts), and what is shown.
 _BY_PARTS: dict[tuple[object, ...], tuple[tuple[object, ...], Prepared]] = {}
 
 
