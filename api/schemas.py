@@ -228,7 +228,7 @@ def applicant_of_input(data: CheckInput, path: str = "$") -> Applicant:
     values["region_code"] = region_code_named(data.region_name, data.region_code, path)
     if data.person is not None:
         # The core's own types from here on (the names are already codes).
-        values["person"] = msgspec.convert(msgspec.to_builtins(data.person), Person)
+        values["person"] = msgspec.convert(data.person, Person, from_attributes=True)
     return Applicant(**values)
 
 

@@ -49,8 +49,17 @@ class AsOfRange:
 
 
 def as_of_range(policies: PolicySet, today: dt.date) -> AsOfRange:
-    """The dates an answer may be asked for under `policies`, seen from `today`."""
-    return AsOfRange(earliest=earliest_date(policies), latest=_years_after(today))
+    """The dates an answer may be asked for under `policies`, seen from `today` (kept per
+    policy version and day: every check asks it, and it changes only with them)."""
+    key = (policies.version, today)
+    found = _RANGES.get(key)
+    if found is None:
+        if len(_RANGES) >= 64:
+            _RANGES.clear()
+        found = _RANGES[key] = AsOfRange(
+            earliest=earliest_date(policies), latest=_years_after(today)
+        )
+    return found
 
 
 def earliest_date(policies: PolicySet) -> dt.date:
@@ -71,6 +80,7 @@ def earliest_date(policies: PolicySet) -> dt.date:
 
 
 _EARLIEST: dict[str, dt.date] = {}
+_RANGES: dict[tuple[str, dt.date], AsOfRange] = {}
 
 
 def _years_after(today: dt.date) -> dt.date:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Protocol
 
@@ -109,6 +110,18 @@ def household_status(
     for a household that is not monitored, an 边缘易致贫户 said to be a 脱贫户) raises
     `HouseholdStatusConflictError` naming the field: no side is silently preferred.
     """
+    return _household_status(category, poverty_alleviated, monitored, monitoring_type)
+
+
+# Kept per combination (a few hundred at most; every applicant decoded asks it, and a
+# contradiction, raised, is not kept).
+@functools.lru_cache(maxsize=1024, typed=True)
+def _household_status(
+    category: HouseholdCategory | None,
+    poverty_alleviated: bool | None,
+    monitored: bool | None,
+    monitoring_type: MonitoringType | None,
+) -> HouseholdStatus:
     values: dict[str, object] = {
         "poverty_alleviated": poverty_alleviated,
         "monitored": monitored,

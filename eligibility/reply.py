@@ -189,12 +189,19 @@ def shown(determinations: Iterable[ShownDetermination], detail: Detail) -> list[
 def basis(determinations: Sequence[Determination]) -> Basis:
     """What one applicant's determinations rest on (empty for none); ValueError if they do not
     all rest on the same: they are one answer only if they do."""
-    found = {(d.as_of, d.region_code, d.policy_version, d.facts_hash) for d in determinations}
-    if not found:
+    if not determinations:
         return Basis()
-    if len(found) > 1:
-        raise ValueError("determinations of different dates, places, policies or facts")
-    [(as_of, region_code, policy_version, facts_hash)] = found
+    first = determinations[0]
+    as_of, region_code = first.as_of, first.region_code
+    policy_version, facts_hash = first.policy_version, first.facts_hash
+    for d in determinations:
+        if (
+            d.as_of != as_of
+            or d.region_code != region_code
+            or d.policy_version != policy_version
+            or d.facts_hash != facts_hash
+        ):
+            raise ValueError("determinations of different dates, places, policies or facts")
     return Basis(
         as_of=as_of, region_code=region_code, policy_version=policy_version, facts_hash=facts_hash
     )
@@ -442,6 +449,31 @@ def prepare(determination: Determination, detail: Detail) -> Prepared:
     d = determination
     if d.suggestions:
         return _prepared(d, detail, kept=False)
+    # First by the identity of its parts: the core hands every applicant with the same answer
+    # the same tuples (criteria, missing facts, steps), so they are found again without
+    # hashing their content (most of a `prepare` by value).  The entry holds the parts, so
+    # the ids in its key are theirs while it lives (as `_tail`'s); a determination whose parts
+    # are other objects of the same content is found by value below.
+    quick = (
+        detail,
+        d.programme,
+        d.programme_name,
+        d.verdict,
+        d.verdict_label,
+        d.amount,
+        d.amount_unit,
+        d.amount_note,
+        id(d.amount_sources),
+        id(d.criteria),
+        id(d.missing),
+        id(d.request_details),
+        id(d.next_steps),
+        id(d.documents),
+        id(d.warnings),
+    )
+    held = _BY_PARTS.get(quick)
+    if held is not None:
+        return held[1]
     key = (
         detail,
         d.programme,
@@ -464,6 +496,9 @@ def prepare(determination: Determination, detail: Detail) -> Prepared:
         if len(_SHOWN) >= _SHOWN_MAX:
             _SHOWN.clear()
         found = _SHOWN[key] = _prepared(d, detail, kept=True)
+    if len(_BY_PARTS) >= _SHOWN_MAX:
+        _BY_PARTS.clear()
+    _BY_PARTS[quick] = (key, found)  # the key holds the parts
     return found
 
 
@@ -475,6 +510,9 @@ def _prepared(determination: Determination, detail: Detail, *, kept: bool) -> Pr
 
 _SHOWN: dict[tuple[object, ...], Prepared] = {}
 _SHOWN_MAX = 4096  # a few KB each
+# The same by the identity of a determination's parts (`prepare`): the key by value (which holds
+# the parts), and what is shown.
+_BY_PARTS: dict[tuple[object, ...], tuple[tuple[object, ...], Prepared]] = {}
 
 
 # The encoded tails (`_tail`): the policy set's tables, the shown determinations, the bytes;

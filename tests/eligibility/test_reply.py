@@ -138,3 +138,26 @@ def test_every_field_shown_is_in_what_a_shown_determination_is_kept_by() -> None
             [expected] = shown([full(changed)], detail)
             assert expected != kept, name
             assert prepare(changed, detail).determination == expected, name
+
+
+def test_a_determination_whose_parts_are_copies_is_shown_as_the_one_it_equals() -> None:
+    # `prepare` finds a determination first by the identity of its parts (the core's shared
+    # tuples), then by their content: copies of the parts are found by value, the same shown.
+    applicant = Applicant(region_code="140821")
+    for d in determine(applicant, _POLICIES, today=dt.date(2024, 6, 1)):
+        parts = (
+            "amount_sources",
+            "criteria",
+            "missing",
+            "request_details",
+            "next_steps",
+            "documents",
+            "warnings",
+        )
+        # Other tuples of the same content (the empty tuple is one object whatever is done).
+        copied = msgspec.structs.replace(d, **{name: (*getattr(d, name),) for name in parts})
+        assert copied.criteria == d.criteria
+        assert copied.criteria is not d.criteria
+        for detail in DETAILS:
+            assert prepare(copied, detail) is prepare(d, detail)
+            assert prepare(copied, detail) is prepare(copied, detail)
