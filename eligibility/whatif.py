@@ -28,7 +28,8 @@ changeable fact, an open criterion no change can meet, an eligible answer at its
 costs a look-up.
 
 A suggestion that names a day is checked under the rules in force on that day: a day under
-another parameter profile, or with an age that moves on by itself, is re-decided on that day;
+another parameter profile whose rules differ from today's in what the search reads
+(`_alike_on`), or with an age that moves on by itself, is re-decided on that day;
 eligible then with another amount (a 2026 帮扶小额信贷 of 10万 for a transition-period 5万, a
 county's amount of the next year), it is offered with that day's amount, unit or amount note
 and sources; not eligible then, it is dropped.  A day after the rules were last confirmed for
@@ -1461,9 +1462,10 @@ def _on_its_day(
     current: int | None,
 ) -> Iterable[Suggestion]:
     """The suggestions as they hold on the day they name, under the rules in force then: a day
-    under another parameter profile (a rule that starts or ends, or stops being confirmed), or
-    with an age that moves on by itself (worked out from a birth date), is re-decided on that
-    day (`_on_the_day`), and a suggestion eligible then with another amount is offered with
+    under another parameter profile (a rule that starts or ends, or stops being confirmed) that
+    is not alike today's in all the search reads (`_alike_on`), or with an age that moves on by
+    itself (worked out from a birth date), is re-decided on that day (`_on_the_day`), and a
+    suggestion eligible then with another amount is offered with
     that day's; a day after the rules were last confirmed for the region is said to be
     unverified.  (A day in another year under the same profile has the same rules: the plan
     differs only in the year its warnings name.)  `current`: the amount an eligible answer

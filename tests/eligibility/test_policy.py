@@ -59,8 +59,6 @@ def test_every_criterion_is_exercised_by_a_failing_example(policies: PolicySet) 
         ("microloan", "full_civil_capacity_lacking"),
         ("microloan", "serious_bad_credit_known"),
         ("microloan", "overdue_microloan_known"),
-        # Outside 广西 an age beyond 16-60 waits on the county (review1 F3).
-        ("public_welfare_post", "age_set_locally"),
         # Where no table states the months, fewer than 3 wait on the county (review1 F7).
         ("transport_subsidy", "months_set_locally"),
     }

@@ -137,6 +137,8 @@ BREAKERS: list[tuple[str, str, dict[str, Any]]] = [
         {"household.category": "sudden_hardship", "person.labor_capacity": "none"},
     ),
     ("public_welfare_post", "willing_to_work", {"person.willing_to_work": False}),
+    # Under 16 no one may be taken on (劳动法 第十五条; `labour_law_child_labour`).
+    ("public_welfare_post", "age_set_locally", {"person.age": 15}),
     ("public_welfare_post", "no_second_post", {"person.holds_public_welfare_post": True}),
     (
         "public_welfare_post",
@@ -232,8 +234,6 @@ def test_every_criterion_has_a_breaker(policies: PolicySet) -> None:
                 ("microloan", "full_civil_capacity_lacking"),
                 ("microloan", "serious_bad_credit_known"),
                 ("microloan", "overdue_microloan_known"),
-                # Never fails: outside 广西 the county decides (test_policy_2026.py, F3).
-                ("public_welfare_post", "age_set_locally"),
                 # Never fails: where no table states the months, the county decides (F7).
                 ("transport_subsidy", "months_set_locally"),
                 # 广西's 16-60 only (review1 F3): test_guangxi_65_is_a_county_option.
