@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
+from operator import attrgetter
 from typing import Literal, NamedTuple, get_args
 
 import msgspec
@@ -454,43 +455,13 @@ def prepare(determination: Determination, detail: Detail) -> Prepared:
     # hashing their content (most of a `prepare` by value).  The entry holds the parts, so
     # the ids in its key are theirs while it lives (as `_tail`'s); a determination whose parts
     # are other objects of the same content is found by value below.
-    quick = (
-        detail,
-        d.programme,
-        d.programme_name,
-        d.verdict,
-        d.verdict_label,
-        d.amount,
-        d.amount_unit,
-        d.amount_note,
-        id(d.amount_sources),
-        id(d.criteria),
-        id(d.missing),
-        id(d.request_details),
-        id(d.next_steps),
-        id(d.documents),
-        id(d.warnings),
-    )
+    scalars = _SCALARS(d)
+    parts = _PARTS(d)
+    quick = (detail, scalars, tuple(map(id, parts)))
     held = _BY_PARTS.get(quick)
     if held is not None:
         return held[1]
-    key = (
-        detail,
-        d.programme,
-        d.programme_name,
-        d.verdict,
-        d.verdict_label,
-        d.amount,
-        d.amount_unit,
-        d.amount_note,
-        d.amount_sources,
-        d.criteria,
-        d.missing,
-        d.request_details,
-        d.next_steps,
-        d.documents,
-        d.warnings,
-    )
+    key = (detail, scalars, parts)
     found = _SHOWN.get(key)
     if found is None:
         if len(_SHOWN) >= _SHOWN_MAX:
@@ -508,6 +479,26 @@ def _prepared(determination: Determination, detail: Detail, *, kept: bool) -> Pr
     return Prepared(sent, source_ids, facts, msgspec.Raw(_ENCODER.encode(sent)), kept)
 
 
+# What `prepare` keys a determination by: its own values, and the parts the core shares between
+# applicants with the same answer (by identity first, then by value).
+_SCALARS = attrgetter(
+    "programme",
+    "programme_name",
+    "verdict",
+    "verdict_label",
+    "amount",
+    "amount_unit",
+    "amount_note",
+)
+_PARTS = attrgetter(
+    "amount_sources",
+    "criteria",
+    "missing",
+    "request_details",
+    "next_steps",
+    "documents",
+    "warnings",
+)
 _SHOWN: dict[tuple[object, ...], Prepared] = {}
 _SHOWN_MAX = 4096  # a few KB each
 # The same by the identity of a determination's parts (`prepare`): the key by value (which holds
