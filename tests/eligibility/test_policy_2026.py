@@ -130,21 +130,7 @@ def test_f3_guangxis_age_limit_and_pay_rule_stay_in_guangxi(policies: PolicySet)
     minimum wage — 广西's rules (policy-2026: not a rule elsewhere); 人社部发〔2022〕13号 names no
     age.  A 62-year-old in 临猗 is not refused on 广西's 60: the county is asked; neither the age
     nor the pay cites 广西 there.  In 广西 the 60 still holds."""
-    person = {
-        "age": 62,
-        "labor_capacity": "weak",
-        "willing_to_work": True,
-        "holds_public_welfare_post": False,
-        "employment_difficulty": True,
-        "can_work_away": False,
-        "employment": {"status": "unemployed"},
-    }
-    data = {
-        "region_code": "140821",
-        "as_of": "2026-12-01",
-        "household": {"category": "poverty_alleviated"},
-        "person": person,
-    }
+    data = post_seeker(age=62)
     result = decide(policies, "public_welfare_post", data)
     assert result.verdict == "needs_info"
     [age] = [c for c in result.criteria if c.outcome == "unknown"]
@@ -167,6 +153,25 @@ def test_f10_a_2026_loan_amount_cites_the_2026_notice_only(policies: PolicySet) 
     assert "shidian_2024" not in {s for c in result.criteria for s in c.sources}
     before = decide(policies, "microloan", {**data, "as_of": "2025-06-01"})
     assert set(before.amount_sources) == {"notice_2021_6", "qingyang_2024", "qinghua_qa"}
+
+
+def post_seeker(**person: Any) -> dict[str, Any]:
+    """A 临猗 weak worker of a 脱贫户 on 2026-12-01 who would take a public-welfare post, with
+    `person`'s facts added (no age unless given)."""
+    return {
+        "region_code": "140821",
+        "as_of": "2026-12-01",
+        "household": {"category": "poverty_alleviated"},
+        "person": {
+            "labor_capacity": "weak",
+            "willing_to_work": True,
+            "holds_public_welfare_post": False,
+            "employment_difficulty": True,
+            "can_work_away": False,
+            "employment": {"status": "unemployed"},
+            **person,
+        },
+    }
 
 
 def worker_away(region: str, as_of: str, months: int) -> dict[str, Any]:
@@ -498,20 +503,7 @@ def test_a_fact_not_given_is_asked_not_sent_to_the_county(policies: PolicySet) -
         **worker_away("620823", "2026-12-01", 1),
         "person": {"age": 40, "employment": employment},
     }
-    person = {
-        "labor_capacity": "weak",
-        "willing_to_work": True,
-        "holds_public_welfare_post": False,
-        "employment_difficulty": True,
-        "can_work_away": False,
-        "employment": {"status": "unemployed"},
-    }
-    no_age = {
-        "region_code": "140821",
-        "as_of": "2026-12-01",
-        "household": {"category": "poverty_alleviated"},
-        "person": person,
-    }
+    no_age = post_seeker()
     no_income = {
         "region_code": "140821",
         "as_of": "2026-12-01",
@@ -544,7 +536,7 @@ def test_a_fact_not_given_is_asked_not_sent_to_the_county(policies: PolicySet) -
     short = decide(policies, "transport_subsidy", worker_away("620823", "2026-12-01", 1))
     [months] = [c for c in short.criteria if c.id == "months_set_locally"]
     assert "您连续务工1个月" in months.reason and "请问村里或县里" in months.reason
-    older = decide(policies, "public_welfare_post", {**no_age, "person": {**person, "age": 62}})
+    older = decide(policies, "public_welfare_post", post_seeker(age=62))
     [age] = [c for c in older.criteria if c.id == "age_set_locally"]
     assert "您62岁" in age.reason and "请问村里或县里" in age.reason
     income = {
@@ -591,3 +583,25 @@ def test_a_known_overdue_loan_or_bad_credit_is_not_shown_an_amount_to_get(
     # To 2025-12-31 the transition rule refuses it: no amount, as before.
     refused = decide(policies, "microloan", loan_2026("2025-06-01", microloan_overdue=True))
     assert (refused.verdict, refused.amount) == ("ineligible", None)
+
+
+def test_under_16_a_public_welfare_post_is_refused_by_law_not_sent_to_the_county(
+    policies: PolicySet,
+) -> None:
+    """劳动法 第十五条 (and 禁止使用童工规定 第二条, `labour_law_child_labour`): no one under 16 may
+    be taken on.  Outside 广西 no post rule on age was found, but under 16 is not the county's to
+    decide: a 10-year-old is refused, citing the law, and not told "请问村里或县里"."""
+    result = decide(policies, "public_welfare_post", post_seeker(age=10))
+    assert result.verdict == "ineligible"
+    [age] = [c for c in result.criteria if c.id == "age_set_locally"]
+    assert age.outcome == "not_met" and "不满16周岁" in age.reason and "请问" not in age.reason
+    assert "labour_law_child_labour" in age.sources
+    # At 16 the floor is met; over 60 the county is still asked (review1 F3).
+    assert (
+        outcomes(decide(policies, "public_welfare_post", post_seeker(age=16)))["age_set_locally"]
+        == "met"
+    )
+    assert (
+        outcomes(decide(policies, "public_welfare_post", post_seeker(age=62)))["age_set_locally"]
+        == "unknown"
+    )
