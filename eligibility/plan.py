@@ -1152,11 +1152,11 @@ def _ladder_code(
             if rung.on == "unknown" and static is None and len(dynamic) == 1:
                 # A comparison read first for being unknown: its two parts tested in turn
                 # (`Emitter.test`), the rungs below reading the value part.
-                guard, value, missing = emitter.test(dynamic[0])
+                guard, value, missing, under = emitter.test(dynamic[0])
                 if guard is not None:
                     locals_.append((dynamic[0], f"({value})", missing))
                     lines.append(f"{indent}if {guard}:")
-                    lines += settle(rung.result, f"({_under(guard, missing)})", indent + "    ")
+                    lines += settle(rung.result, f"({under})", indent + "    ")
                     first = False
                     continue
                 name = emitter.temp()
@@ -1172,7 +1172,7 @@ def _ladder_code(
         if static is True:
             hinge = None
             if rung.on == "unknown":
-                hinge = _hinges_of(names)
+                hinge = emitter.either(*names)
             if first:
                 return lines + settle(rung.result, hinge, indent)
             return [*lines, f"{indent}else:", *settle(rung.result, hinge, indent + "    ")]
@@ -1181,26 +1181,13 @@ def _ladder_code(
             hinge = None
         elif rung.on == "unknown":
             condition = " or ".join(f"{n} is None" for n, _ in names)
-            hinge = f"({names[0][1]})" if len(names) == 1 else _hinges_of(names)
+            hinge = f"({names[0][1]})" if len(names) == 1 else emitter.either(*names)
         else:
             condition, hinge = names[0][0], None
         lines.append(f"{indent}{'if' if first else 'elif'} {condition}:")
         lines += settle(rung.result, hinge, indent + "    ")
         first = False
     raise AssertionError("a ladder ends with an `otherwise` rung")
-
-
-def _hinges_of(names: Sequence[tuple[str, str]]) -> str:
-    """The union of the hinges of the (local, hinges) that are unknown; one whose hinges are
-    none (`E`) adds nothing, so it is left out."""
-    return " | ".join(f"(({m}) if {n} is None else E)" for n, m in names if m != "E") or "E"
-
-
-def _under(guard: str, missing: str) -> str:
-    """The hinges `missing` where `guard` holds: the one fact's constant where they are
-    "that fact's if it is unknown" and the guard is that it is (`Emitter.test`'s commonest)."""
-    found = re.fullmatch(rf"\((K\d+) if {re.escape(guard)} else E\)", missing)
-    return missing if found is None else found.group(1)
 
 
 _COMBINED: dict[int, dict[tuple[int, ...], tuple[int, bool]]] = {}
@@ -1242,7 +1229,9 @@ def _choice_code(
                 if not hinge:  # no rule holds, nor could with more facts: a constant
                     return [f"{at}ch{v} = {emitter.constant((None, None, none))}"]
                 one = re.fullmatch(r"\((K\d+)\)", hinge)
-                if one is not None:  # the hinges a constant (`_under`): so is the choice
+                # The hinges a constant (a fact's, under its guard: `Emitter.test`): so is the
+                # choice.
+                if one is not None:
                     hinged = (None, None, emitter.names[one.group(1)])
                     return [f"{at}ch{v} = {emitter.constant(hinged)}"]
                 return [f"{at}ch{v} = (None, None, {hinge})"]

@@ -543,8 +543,9 @@ class Emitter:
         self.hinge_paths: list[str] = []  # with `bits`: the path of each bit, lowest first
         self._hinges: dict[str, str] = {}  # path -> the constant of its hinge
         self._temps = 0
-        # The last binary node's (unknown when, value otherwise), for `test`.
-        self._split: tuple[str, str] | None = None
+        # The last binary node's (unknown when, value otherwise, the hinges where it is
+        # unknown), for `test`.
+        self._split: tuple[str, str, str] | None = None
 
     def scope(self) -> None:
         """Start the hinges afresh: the code emitted from here on gives its own bits, from the
@@ -662,7 +663,7 @@ class Emitter:
                     return f"({decisive} if ({settles}) else {not decisive})", "E", False
                 unknown = " or ".join(f"{t} is None" for t in nullable_temps)
                 value = f"({decisive} if ({settles}) else (None if {unknown} else {not decisive}))"
-                missing = self._either(
+                missing = self.either(
                     *((t, m) for t, (_, m, n) in zip(temps, parts, strict=True) if n)
                 )
                 return value, missing, True
@@ -706,17 +707,18 @@ class Emitter:
             self._split = None
             return filled, "E", False
         guard = checks[0] if len(checks) == 1 else " | ".join(f"({c})" for c in checks)
-        missing = self._either(
-            *((ref, m) for (ref, _), (_, m, n) in zip(names, operands, strict=True) if n)
-        )
-        self._split = (guard, filled)
+        unknown = [(ref, m) for (ref, _), (_, m, n) in zip(names, operands, strict=True) if n]
+        missing = self.either(*unknown)
+        # Where the guard holds with one operand that may be unknown, that operand is: its own
+        # hinges, with no test of it again.
+        self._split = (guard, filled, unknown[0][1] if len(unknown) == 1 else missing)
         return f"(None if {guard} else {filled})", missing, True
 
-    def test(self, expr: Expr) -> tuple[str | None, str, str]:
+    def test(self, expr: Expr) -> tuple[str | None, str, str, str]:
         """`emit` for a test read first for being unknown, then for holding: for a comparison
         or a membership in a list, its code apart (when it is unknown, else its value, which is
-        then a bool: `(guard, value, hinges)`), so that neither is kept in a local; else
-        `(None, value, hinges)` as `emit` gives them."""
+        then a bool: `(guard, value, hinges, hinges where the guard holds)`), so that neither
+        is kept in a local; else `(None, value, hinges, hinges)` as `emit` gives them."""
         splits = isinstance(expr, Compare) or (
             isinstance(expr, Member)
             and isinstance(expr.collection, Const)
@@ -725,13 +727,14 @@ class Emitter:
         self._split = None
         value, missing, _ = self._emit(expr)
         if splits and self._split is not None:
-            guard, filled = self._split
-            return guard, filled, missing
-        return None, value, missing
+            guard, filled, under = self._split
+            return guard, filled, missing, under
+        return None, value, missing, missing
 
     @staticmethod
-    def _either(*operands: tuple[str, str]) -> str:
-        """The union of the operands' hinges, of those that are unknown."""
+    def either(*operands: tuple[str, str]) -> str:
+        """The union of the hinges of the (value, hinges) operands that are unknown; one whose
+        hinges are none (`E`) adds nothing."""
         parts = [f"({m} if {t} is None else E)" for t, m in operands if m != "E"]
         return " | ".join(parts) if parts else "E"
 
