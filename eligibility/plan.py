@@ -608,6 +608,9 @@ class ProgrammePlan:
     # Registry ids of the amount: by the index of the rule that gave it, and when none did.
     amount_sources: tuple[tuple[str, ...], ...]
     amount_sources_unset: tuple[str, ...]
+    # A rule that gives no amount, only a note (a known overdue loan): the ids when none did,
+    # and those its note quotes as past (`AmountRule.quotes`).
+    amount_sources_null: tuple[tuple[str, ...], ...]
     next_steps: tuple[StepPlan, ...]
     documents: tuple[StepPlan, ...]
     gap_step: dict[Lang, tuple[str, ...]]
@@ -828,6 +831,7 @@ def build_plan(
             named.append((criterion.index, by_outcome))
     requests = tuple(sorted({p for c in criteria for p in c.request_facts}))
     conditional = tuple(s for s in (*next_steps, *documents) if s.when is not None)
+    unset_sources = amount_sources(policies.registry, programme, region_code, as_of)
     return ProgrammePlan(
         programme=programme,
         policies=policies,
@@ -852,7 +856,15 @@ def build_plan(
             amount_sources(policies.registry, programme, region_code, as_of, rule)
             for rule in range(len(programme.amounts))
         ),
-        amount_sources_unset=amount_sources(policies.registry, programme, region_code, as_of),
+        amount_sources_unset=unset_sources,
+        amount_sources_null=tuple(
+            tuple(
+                dict.fromkeys(
+                    (*unset_sources, *ids_of(policies.registry, programme, rule.spec.quotes))
+                )
+            )
+            for rule in programme.amounts
+        ),
         next_steps=next_steps,
         documents=documents,
         gap_step={
@@ -2024,7 +2036,9 @@ class Plans:
                 ()
                 if amount is None and amount_note is None
                 else plan.amount_sources_unset
-                if amount is None or choices is None or choices[0][0] is None
+                if choices is None or choices[0][0] is None
+                else plan.amount_sources_null[choices[0][0]]
+                if amount is None
                 else plan.amount_sources[choices[0][0]]
             ),
             criteria=results,

@@ -338,6 +338,8 @@ def _compile(
                 citations=cite(where, criterion.sources),
             )
         )
+        if criterion.quotes:
+            cite(where + " quotes", criterion.quotes)
     for pname, param in policy.parameters.items():
         if not param.values:
             raise PolicyError(f"{name}: parameter {pname!r} has no values")
@@ -375,6 +377,9 @@ def _compile(
         for i, rule in enumerate(policy.benefit.amounts)
     )
     benefit_citations = cite("benefit", policy.benefit.sources) if amounts else ()
+    for i, rule in enumerate(policy.benefit.amounts):
+        if rule.quotes:
+            cite(f"benefit amount {i} quotes", rule.quotes)
 
     def steps(kind: str, items: tuple[Step, ...]) -> tuple[CompiledStep, ...]:
         return tuple(

@@ -122,6 +122,9 @@ class Criterion(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     # Who confirms it at application (the household cannot answer it): an answer waiting only
     # on such criteria is one to apply for (`StepVerdict` `to_confirm_at_application`).
     confirmed_by: Confirmer | None = None
+    # Documents the wording quotes as past ("过渡期的规定：逾期的要先还清"): cited on every
+    # date, also after they stop governing (`Source.until`), so that no claim is left uncited.
+    quotes: tuple[str, ...] = ()
 
     def outcome_text(self, outcome: str, here: bool = False) -> Text:
         """The wording for `outcome` (`met`, `not_met`, `unknown`): its own, else `text`; with
@@ -138,6 +141,8 @@ class AmountRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     when: str = "true"
     amount: str
     note: Text | None = None
+    # Documents the note quotes as past (as `Criterion.quotes`): cited with the amount it gives.
+    quotes: tuple[str, ...] = ()
 
 
 # How an amount recurs, for the household's yearly total (`eligibility.household_plan`): once a

@@ -7,11 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+import pytest
 
 from eligibility.answer import Determination
 from eligibility.determination import determine
 from eligibility.facts import Applicant
 from eligibility.household_plan import HouseholdPlan, PlanMember, decide_household
+from eligibility.policy import PolicyError, bundled_sources, load_policy_set
 from eligibility.programme import PolicySet
 
 BORROWER: dict[str, Any] = {"full_civil_capacity": True, "serious_bad_credit": False}
@@ -239,13 +241,16 @@ def test_2026_borrower_checks_are_asked_of_the_bank_and_cite_what_governs(
         assert check.outcome == "unknown" and "银行办理时" in check.reason, check
         # Said once on the card (the warning), not on every line (review of `fixes`).
         assert "没有查到" not in check.reason and "只作参考" not in check.reason
-    # Credit and overdue loans: the 2026 notice from 2026-02-28.  Civil capacity is general
+    # Credit and overdue loans: the 2026 notice from 2026-02-28, and the transition notice only
+    # for what the line quotes of it ("过渡期的规定：…"), after the one in force: a quoted rule
+    # cites its document (a claim that cites nothing is a defect).  Civil capacity is general
     # civil law (民法典 第一百四十三条), not a rule a 2026 notice replaces.
-    assert checks["no_serious_bad_credit_to_confirm"].sources == ("notice_2026",)
-    assert checks["no_overdue_microloan_to_confirm"].sources == ("notice_2026",)
+    quoted = ("notice_2026", "notice_2021_6")
+    assert checks["no_serious_bad_credit_to_confirm"].sources == quoted
+    assert checks["no_overdue_microloan_to_confirm"].sources == quoted
     assert checks["full_civil_capacity_to_confirm"].sources == ("civil_code",)
     assert not set(outcomes(result)) & set(BORROWER_CHECKS)
-    assert "notice_2021_6" not in {s for c in result.criteria for s in c.sources}
+    assert all("过渡期的规定" in c.reason for c in result.criteria if "notice_2021_6" in c.sources)
     # The answer says plainly the 2026 rules on them are not confirmed.
     assert any("民事行为能力、信用记录和逾期贷款" in w for w in result.warnings), result.warnings
     # Not refused either on a rule not confirmed: an overdue loan waits on the bank too.
@@ -573,6 +578,13 @@ def test_a_known_overdue_loan_or_bad_credit_is_not_shown_an_amount_to_get(
         note = result.amount_note or ""
         assert f"最多借{cap}元" in note and "不是您" in note and why in note, note
         assert "请问银行" in note
+        # The note quotes the transition rule: it cites the transition notice (as past).
+        assert "过渡期的规定" in note and "notice_2021_6" in result.amount_sources
+    # Both known: the note names both (it named the overdue loan alone).
+    both = loan_2026(microloan_overdue=True)
+    both["person"] = {**both["person"], "serious_bad_credit": True}
+    note = decide(policies, "microloan", both).amount_note or ""
+    assert "逾期" in note and "重大不良信用记录" in note, note
     [english] = determine(
         msgspec.convert(loan_2026(microloan_overdue=True), Applicant),
         policies,
@@ -605,3 +617,16 @@ def test_under_16_a_public_welfare_post_is_refused_by_law_not_sent_to_the_county
         outcomes(decide(policies, "public_welfare_post", post_seeker(age=62)))["age_set_locally"]
         == "unknown"
     )
+
+
+def test_a_quoted_document_must_be_one_the_programme_lists() -> None:
+    """`quotes` (the transition notice a 2026 line quotes as past) names a source of the file:
+    a typo is a load error, not a line citing nothing."""
+    sources = dict(bundled_sources())
+    text = sources["microloan.toml"].decode()
+    assert text.count('quotes = ["notice_2021_6"]') >= 2
+    sources["microloan.toml"] = text.replace(
+        'quotes = ["notice_2021_6"]', 'quotes = ["notice_2021_7"]', 1
+    ).encode()
+    with pytest.raises(PolicyError, match="quotes cites unknown source 'notice_2021_7'"):
+        load_policy_set(sources)
