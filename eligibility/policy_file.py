@@ -20,7 +20,7 @@ from eligibility.text import Text
 Verdict = Literal["eligible", "ineligible", "needs_info"]
 # Who confirms a criterion at application, where the household cannot answer it (a bank's own
 # checks of the borrower): `Criterion.confirmed_by`.
-Confirmer = Literal["bank"]
+Confirmer = Literal["bank", "county"]
 # What a step or key date is shown for: a verdict, or `to_confirm_at_application`, an answer
 # `needs_info` whose every unknown criterion is one a named party confirms at application
 # (`Criterion.confirmed_by`): nothing is left to ask, it is one to apply for.
@@ -122,8 +122,9 @@ class Criterion(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     # Who confirms it at application (the household cannot answer it): an answer waiting only
     # on such criteria is one to apply for (`StepVerdict` `to_confirm_at_application`).
     confirmed_by: Confirmer | None = None
-    # Documents the wording quotes as past ("过渡期的规定：逾期的要先还清"): cited on every
-    # date, also after they stop governing (`Source.until`), so that no claim is left uncited.
+    # Documents the wording quotes besides its rule's own (the transition rule as past, "过渡期的
+    # 规定：逾期的要先还清"; the Civil Code on capacity): cited on every date, also after they
+    # stop governing (`Source.until`), so that no claim is left uncited.
     quotes: tuple[str, ...] = ()
 
     def outcome_text(self, outcome: str, here: bool = False) -> Text:
@@ -141,7 +142,8 @@ class AmountRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     when: str = "true"
     amount: str
     note: Text | None = None
-    # Documents the note quotes as past (as `Criterion.quotes`): cited with the amount it gives.
+    # Documents the note quotes besides the benefit's sources (as `Criterion.quotes`): cited
+    # with the amount it gives.
     quotes: tuple[str, ...] = ()
 
 

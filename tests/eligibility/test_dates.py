@@ -420,10 +420,15 @@ def _not_met(result: Any) -> dict[str, str]:
 
 def test_public_welfare_post_age_says_the_age_and_the_range(policies: PolicySet) -> None:
     # 16—60周岁 (广西 乡村建设公益性岗位 notice, 2022-05-22, the policy's source for the range):
-    # 广西's rule, so asked in 广西 (elsewhere no age limit was found, review1 F3).
+    # 广西's rule, so asked in 广西 (elsewhere no age limit was found, review1 F3); 62 is within
+    # what a county may allow (可放宽至65), so said with that range, 66 is refused with it.
     guangxi = dict(_post(age=62), region_code="450100", as_of="2022-09-01")
     result = decide(policies, "public_welfare_post", guangxi)
-    assert _not_met(result)["age"].startswith("您62岁，公益性岗位要16到60周岁")
+    [option] = [c for c in result.criteria if c.id == "age_county_option"]
+    assert option.text.startswith("您62岁：广西公益性岗位一般要16到60周岁")
+    guangxi = dict(_post(age=66), region_code="450100", as_of="2022-09-01")
+    result = decide(policies, "public_welfare_post", guangxi)
+    assert _not_met(result)["age"].startswith("您66岁，公益性岗位要16到60周岁")
 
 
 def test_working_away_is_said_as_working_away(policies: PolicySet) -> None:
@@ -741,7 +746,8 @@ def test_yulu_risk_eliminated_outside_chongqing_cites_no_document_that_does_not_
 ) -> None:
     """Review9 F14: 人社部发〔2022〕13号 ("脱贫家庭（含防止返贫监测对象家庭）") says nothing about
     households whose risk is eliminated, so it is not cited for "no risk condition outside 重庆";
-    the household is not refused, and told the county's check decides."""
+    the household is not refused, nor told 能办 beside "以县里审核为准" (review of `fixes4`): the
+    county confirms it when the household applies (还要确认, nothing left to ask)."""
     programme = policies.programme("yulu_plan")
     entry = programme.parameter_source(
         "monitored_only_if_risk_remains", "510121", dt.date(2024, 9, 10)
@@ -763,12 +769,14 @@ def test_yulu_risk_eliminated_outside_chongqing_cites_no_document_that_does_not_
         },
     }
     result = decide(policies, "yulu_plan", data)
-    assert result.verdict == "eligible"
+    assert (result.verdict, result.missing) == ("needs_info", ())
+    assert {c.id: c.outcome for c in result.criteria}["risk_eliminated_county_decides"] == "unknown"
     assert any("以县里审核为准" in s for s in result.next_steps)
     alleviated = decide(
         policies, "yulu_plan", dict(data, household={"category": "poverty_alleviated"})
     )
     assert not any("以县里审核为准" in s for s in alleviated.next_steps)
+    assert alleviated.verdict == "eligible"
 
 
 def test_listing_for_chongxin_shows_only_its_rules_and_no_placeholder(policies: PolicySet) -> None:

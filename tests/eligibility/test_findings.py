@@ -225,9 +225,11 @@ def test_15_chongqing_rule_is_chongqing_s_from_autumn_2021(policies: PolicySet) 
         }
         return decide(policies, "yulu_plan", data).verdict
 
+    # Not refused outside those, nor 能办: no rule says, so the county confirms it (review of
+    # `fixes4`: "能办" beside "以县里审核为准").
     assert verdict("500101", "2022-03-01") == "ineligible"
-    assert verdict("500101", "2021-06-01") == "eligible"
-    assert verdict("510121", "2022-03-01") == "eligible"
+    assert verdict("500101", "2021-06-01") == "needs_info"
+    assert verdict("510121", "2022-03-01") == "needs_info"
     jingdong = decide(
         policies,
         "yulu_plan",
@@ -257,3 +259,23 @@ def test_16_citations_name_documents_that_say_it(policies: PolicySet) -> None:
     assert referral.url is not None and "yyx.gov.cn" in referral.url
     notice = policies.programme("microloan").policy.sources["notice_2021_6"]
     assert notice.url is not None and "beichuan" not in notice.url
+
+
+def test_guizhou_2025_flat_500_is_said_without_a_gap_beside_it(policies: PolicySet) -> None:
+    """百里杜鹃管理区 公告 (2025-02-06, baili_2025, weak): 2025 "补助标准统一执行500元", no income
+    tier.  The answer gives 500 with the note that it is to be confirmed, and no warning or step
+    that no 2025 standard was found beside it (review of `fixes4`: both were shown, from the 2024
+    tier's end); it still says 2025's rules are not verified.  2026 has none: the county sets it."""
+    data = {
+        "as_of": "2025-06-15",
+        "region_code": "520181",
+        "household": {"category": "poverty_alleviated", "per_capita_net_income": 12000},
+        "person": {"employment": WORKER},
+    }
+    result = decide(policies, "transport_subsidy", data)
+    assert (result.verdict, result.amount) == ("eligible", 500)
+    assert "待核实" in (result.amount_note or "")
+    assert not any("还没有查到" in w for w in result.warnings), result.warnings
+    assert not any("还没有公布" in s for s in result.next_steps), result.next_steps
+    later = decide(policies, "transport_subsidy", {**data, "as_of": "2026-06-15"})
+    assert later.amount is None and any("2026年的还没有查到" in w for w in later.warnings)

@@ -131,7 +131,8 @@ def test_f3_guangxis_age_limit_and_pay_rule_stay_in_guangxi(policies: PolicySet)
     """广西 2022 notice (人民网广西频道 2022-05-22): 16-60, 可放宽至65, pay ≥ 低保 and ≤ 1.2 ×
     minimum wage — 广西's rules (policy-2026: not a rule elsewhere); 人社部发〔2022〕13号 names no
     age.  A 62-year-old in 临猗 is not refused on 广西's 60: the county is asked; neither the age
-    nor the pay cites 广西 there.  In 广西 the 60 still holds."""
+    nor the pay cites 广西 there.  In 广西 the 60 still holds: 62 is for the county to confirm
+    (its option of up to 65), 66 is refused."""
     data = post_seeker(age=62)
     result = decide(policies, "public_welfare_post", data)
     assert result.verdict == "needs_info"
@@ -141,7 +142,11 @@ def test_f3_guangxis_age_limit_and_pay_rule_stay_in_guangxi(policies: PolicySet)
     assert "guangxi_2022" not in {*age.sources, *result.amount_sources}
     assert "广西" not in (result.amount_note or "") and "1.2" not in (result.amount_note or "")
     guangxi = decide(policies, "public_welfare_post", {**data, "region_code": "450100"})
-    assert outcomes(guangxi)["age"] == "not_met"
+    assert outcomes(guangxi)["age_county_option"] == "unknown"
+    older = decide(
+        policies, "public_welfare_post", {**post_seeker(age=66), "region_code": "450100"}
+    )
+    assert outcomes(older)["age"] == "not_met"
 
 
 def test_f10_a_2026_loan_amount_cites_the_2026_notice_only(policies: PolicySet) -> None:
@@ -630,3 +635,29 @@ def test_a_quoted_document_must_be_one_the_programme_lists() -> None:
     ).encode()
     with pytest.raises(PolicyError, match="quotes cites unknown source 'notice_2021_7'"):
         load_policy_set(sources)
+
+
+def test_under_16_a_2026_borrower_lacks_civil_capacity_and_is_not_invited(
+    policies: PolicySet,
+) -> None:
+    """民法典 第十七条、第十八条: a person is of full civil capacity at 18, or at 16 living on their
+    own labour income; under 16, never.  A 15-year-old in 2026 (no age rule found for 帮扶小额信贷)
+    is neither asked about their capacity nor invited to apply with 100000 shown (review of
+    `fixes4`): the lack is said, citing the Civil Code, and the amount is no amount to get."""
+    data = loan_2026()
+    data["person"] = {"age": 15}
+    result = decide(policies, "microloan", data)
+    said = {c.id: c for c in result.criteria}
+    assert "full_civil_capacity_to_confirm" not in said
+    assert said["full_civil_capacity_lacking"].outcome == "unknown"
+    assert "civil_code" in said["full_civil_capacity_lacking"].sources
+    assert "person.full_civil_capacity" not in {m.fact for m in result.missing}
+    assert result.verdict == "needs_info" and not any(APPLY in s for s in result.next_steps)
+    assert result.amount is None and "不满16周岁" in (result.amount_note or "")
+    assert "civil_code" in result.amount_sources
+    # 16 and over: the bank confirms it as before (16-17 may live on their own labour income).
+    data["person"] = {"age": 16}
+    sixteen = {c.id for c in decide(policies, "microloan", data).criteria}
+    assert (
+        "full_civil_capacity_to_confirm" in sixteen and "full_civil_capacity_lacking" not in sixteen
+    )

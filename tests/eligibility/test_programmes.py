@@ -238,6 +238,10 @@ def test_every_criterion_has_a_breaker(policies: PolicySet) -> None:
                 ("transport_subsidy", "months_set_locally"),
                 # 广西's 16-60 only (review1 F3): test_guangxi_65_is_a_county_option.
                 ("public_welfare_post", "age"),
+                # Never fails: 广西's 61-65 waits on the county (the same test).
+                ("public_welfare_post", "age_county_option"),
+                # Never fails: outside 重庆 the county confirms it (test_dates.py).
+                ("yulu_plan", "risk_eliminated_county_decides"),
             }:
                 continue  # regional criteria: covered by the 环江 and 崇信 tests below
             assert (programme.id, criterion.spec.id) in covered
@@ -363,20 +367,32 @@ def test_huanjiang_age_bounds(policies: PolicySet, age: int, verdict: str) -> No
 
 def test_guangxi_65_is_a_county_option(policies: PolicySet) -> None:
     # #9 finding 9: 广西 2022 (广西日报 2022-05-22) "有条件的年龄可放宽至65周岁" is a county's
-    # choice, not the province's limit: 60 holds, and a 65-year-old is told to ask the county.
+    # choice, not the province's limit (policy-2026): 60 holds, and 61 to 65 is neither met nor
+    # refused: the county confirms it at application (review of `fixes4`: "不能办" beside "要看县
+    # 里是否放宽" read as a refusal and not one at once).  66 is over what a county may allow.
     base = BASELINES["public_welfare_post"]
     guangxi = decide(
         policies,
         "public_welfare_post",
         applicant(base, {"person.age": 65, "region_code": "450100"}),
     )
-    assert guangxi.verdict == "ineligible"
+    assert guangxi.verdict == "needs_info" and guangxi.missing == ()
     assert any("65" in step and "县" in step for step in guangxi.next_steps)
-    # Review9 F9: the reason itself is not a flat "要16到60周岁" — it says the county may allow
-    # up to 65 (the verdict stays: the county's choice is not known here; see the policy).
-    [age] = [c for c in guangxi.criteria if c.id == "age"]
-    assert age.outcome == "not_met"
-    assert "您65岁" in age.text and "县可以放宽到65周岁" in age.text
+    by_id = {c.id: c for c in guangxi.criteria}
+    assert "age" not in by_id
+    option = by_id["age_county_option"]
+    assert option.outcome == "unknown"
+    assert "您65岁" in option.text and "县可以放宽到65周岁" in option.text
+    assert "县里审核时确认" in option.text
+    older = decide(
+        policies,
+        "public_welfare_post",
+        applicant(base, {"person.age": 66, "region_code": "450100"}),
+    )
+    assert older.verdict == "ineligible"
+    [age] = [c for c in older.criteria if c.id == "age"]
+    assert age.outcome == "not_met" and "您66岁" in age.text and "最多放宽到65周岁" in age.text
+    assert not any(c.id == "age_county_option" for c in older.criteria)
     # Outside 广西 no age limit was found: 65 waits on the county, never 广西's 60 (review1 F3).
     sichuan = decide(policies, "public_welfare_post", applicant(base, {"person.age": 65}))
     assert sichuan.verdict == "needs_info"
@@ -539,13 +555,14 @@ def test_a_province_code_leaves_the_amount_open_when_its_counties_differ(
 
 
 @pytest.mark.parametrize(
-    ("region", "verdict"), [("45", "ineligible"), ("51", "needs_info"), (None, "needs_info")]
+    ("region", "verdict"), [("45", "needs_info"), ("51", "needs_info"), (None, "needs_info")]
 )
 def test_guangxi_age_extension_is_not_province_wide(
     policies: PolicySet, region: str | None, verdict: str
 ) -> None:
-    # #9 finding 9: 63 is over 60 in 广西 too (the 65 is a county option, see above).  Outside
-    # 广西 no age limit was found: 63 waits on the county, not on 广西's 60 (review1 F3).
+    # #9 finding 9: 63 is over 60 in 广西 too, within the 65 a county may allow: for the county
+    # to confirm (see above).  Outside 广西 no age limit was found: 63 waits on the county, not
+    # on 广西's 60 (review1 F3).
     who = applicant(BASELINES["public_welfare_post"], {"person.age": 63, "region_code": region})
     assert decide(policies, "public_welfare_post", who).verdict == verdict
 

@@ -176,3 +176,26 @@ def test_the_transport_subsidy_cites_heilongjiang_only_there(policies: PolicySet
         assert once.sources == expected, region
         if region != "230102":
             assert "heilongjiang" not in result.source_ids(), region
+
+
+def test_a_monitoring_line_cites_its_own_table(policies: PolicySet) -> None:
+    # 云农办通〔2025〕1号 (yunnan_2025, via a 凤尾镇 page): 云南's 2025 line of 8,700.  The
+    # line decides `risk_sign` there, so it cites that table (it cited 靖边's 2021 floor alone);
+    # never 辽宁's 2022 table, nor 云南's in 辽宁.
+    facts = {
+        "household": {
+            "category": "ordinary",
+            "per_capita_net_income": 8700,
+            "per_capita_net_income_previous": 9000,
+            "sudden_hardship_event": "none",
+        }
+    }
+    yunnan = msgspec.convert({**facts, "as_of": "2025-06-15", "region_code": "530323"}, Applicant)
+    [result] = determine(yunnan, policies, programmes=["monitoring_referral"])
+    [sign] = [c for c in result.criteria if c.id == "risk_sign"]
+    assert sign.outcome == "not_met" and "8700" in sign.reason
+    assert "yunnan_2025" in sign.sources and "liaoning_2022" not in sign.sources
+    liaoning = msgspec.convert({**facts, "as_of": "2022-06-15", "region_code": "210100"}, Applicant)
+    [result] = determine(liaoning, policies, programmes=["monitoring_referral"])
+    [sign] = [c for c in result.criteria if c.id == "risk_sign"]
+    assert "liaoning_2022" in sign.sources and "yunnan_2025" not in sign.sources

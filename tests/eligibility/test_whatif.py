@@ -366,6 +366,23 @@ def test_a_household_that_is_not_supported_is_never_told_to_be_monitored_or_poor
     assert ("household.monitored", True) not in changed
 
 
+def test_a_household_whose_risk_is_eliminated_is_never_told_to_have_it_back(
+    policies: PolicySet,
+) -> None:
+    # 临猗 2024 (linyi_2024): a monitored household only while its risk remains.  The risk
+    # coming back is no way in (`never_suggested = [false]` on household.risk_eliminated; review
+    # of `fixes4`: "“风险已消除”由“是”变为“否”…就可以申请").
+    household = {"category": "edge_vulnerable", "risk_eliminated": True}
+    found = answer(policies, worker(4, region="140821", household=household), "transport_subsidy")
+    assert found.verdict == "ineligible"
+    assert [c.id for c in found.criteria if c.outcome == "not_met"] == [
+        "monitoring_risk_not_eliminated"
+    ]
+    changed = {(c.fact, c.to) for s in found.suggestions for c in s.changes}
+    assert ("household.risk_eliminated", False) not in changed
+    assert not any("风险已消除" in s.text for s in found.suggestions)
+
+
 def test_fixed_facts_are_never_suggested(policies: PolicySet) -> None:
     # heilongjiang / linyi_2024: once per person per year — what was claimed stays claimed.
     who = worker(5, employment={"transport_subsidy_claimed_this_year": True})
