@@ -277,11 +277,10 @@ def parse_chunk(
         birth = frame["person.birth_date"]
         births.append(("person.birth_date", birth, birth.cast(pl.String)))
     if id_header is not None:
-        numbers, masked, id_errors = _identity_numbers(raw[id_header], lang)
+        numbers, masked, id_errors, from_id = _identity_numbers(raw[id_header], lang)
         frame = frame.with_columns(numbers.alias(ID_PATH))
         kept[id_header] = masked.alias(id_header)
         extra_errors.append(id_errors)
-        from_id = numbers.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
         births.append((ID_PATH, from_id, masked))
         if "person.birth_date" in frame.columns:
             birth = frame["person.birth_date"]
@@ -768,7 +767,14 @@ def _id_digits(text: pl.Series) -> tuple[pl.Series, pl.Series]:
 
 def _id_valid(digits: pl.Series, given: pl.Series) -> pl.Series:
     """Whether each number (its 17 digits and check character, `_id_digits`) has a real birth
-    date from 1900 and the check character its digits give (false where they are null).
+    date from 1900 and the check character its digits give (false where they are null)."""
+    return _id_checked(digits, given).select("valid").collect().to_series()
+
+
+def _id_checked(digits: pl.Series, given: pl.Series) -> pl.LazyFrame:
+    """`valid`: whether each number has a real birth date from 1900 and the right check
+    character (`_id_valid`), and `birth`: that birth date where it is valid (else null), read
+    from the digits (what its characters 7 to 14 say, without parsing them as text again).
 
     In stages, each reading the columns the one before made: polars does not reliably compute
     a shared part once.
@@ -794,6 +800,7 @@ def _id_valid(digits: pl.Series, given: pl.Series) -> pl.Series:
     real_birth = (year >= 1900) & month.is_between(1, 12) & day.is_between(1, days_in_month)
     # "10X98765432"[r], the check character, is (12 - r) % 11 as a number (X is 10).
     expected = (12 - pl.col("total") % 11) % 11
+    valid = pl.col("valid")
     return (
         pl.LazyFrame({"digits": digits, "given": given})
         .with_columns(
@@ -802,9 +809,15 @@ def _id_valid(digits: pl.Series, given: pl.Series) -> pl.Series:
             (birth // 100 % 100).alias("month"),
             (birth % 100).alias("day"),
         )
-        .select((real_birth & (expected == pl.col("given"))).fill_null(False).alias("valid"))
-        .collect()
-        .to_series()
+        .with_columns(
+            (real_birth & (expected == pl.col("given"))).fill_null(False).alias("valid"),
+        )
+        .select(
+            valid,
+            pl.when(valid)
+            .then(pl.date(year.cast(pl.Int32), month.cast(pl.Int8), day.cast(pl.Int8)))
+            .alias("birth"),
+        )
     )
 
 
@@ -855,8 +868,11 @@ def _normalised_ids(text: pl.Series) -> pl.Series:
     return pl.select(pl.when(pl.lit(unknown)).then(None).otherwise(pl.lit(text))).to_series()
 
 
-def _identity_numbers(column: pl.Series, lang: Lang) -> tuple[pl.Series, pl.Series, pl.Series]:
-    """Checked numbers (null when bad), their masked forms, and errors that show only the mask.
+def _identity_numbers(
+    column: pl.Series, lang: Lang
+) -> tuple[pl.Series, pl.Series, pl.Series, pl.Series]:
+    """Checked numbers (null when bad), their masked forms, errors that show only the mask,
+    and the birth date each checked number gives (null when bad).
 
     Valid numbers are recognised columnar (`identity_number_screen`); the few it rejects go to
     `eligibility.identity.parse_identity_number` for the reason.
@@ -874,7 +890,8 @@ def _identity_numbers(column: pl.Series, lang: Lang) -> tuple[pl.Series, pl.Seri
         again, again_given = _id_digits(normalised)
         digits = digits.scatter(others, again)
         given = given.scatter(others, again_given)
-    valid = _id_valid(digits, given)
+    checked = _id_checked(digits, given).collect()
+    valid, born = checked["valid"], checked["birth"]
     # The core's mask (`mask_identity_number`), columnar: a test holds the two to one answer.
     shaped = digits.is_not_null()
     masked = pl.select(
@@ -914,4 +931,4 @@ def _identity_numbers(column: pl.Series, lang: Lang) -> tuple[pl.Series, pl.Seri
             )
         ).to_series()
         error = error.scatter(bad, messages)
-    return number.alias(ID_PATH), masked.alias(column.name), error.alias("error")
+    return number.alias(ID_PATH), masked.alias(column.name), error.alias("error"), born

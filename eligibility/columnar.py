@@ -1293,6 +1293,10 @@ class ColumnarPolicySet:
         # (`evaluate`).
         self._triples: pl.DataFrame | None = None
         self._lock = threading.Lock()
+        # One lock per table of `_worded`: a chunk's thread wording one programme's new
+        # signatures holds up only the threads that need that programme's table, not those
+        # at another programme of their chunks (their polars work goes on meanwhile).
+        self._worded_locks: dict[tuple[object, ...], threading.Lock] = {}
 
     @property
     def ids(self) -> list[str]:
@@ -1476,6 +1480,8 @@ class ColumnarPolicySet:
         # Python, and a register has few after its first chunks.
         table_id = (id(compiled), lang, missing_as, separator, reasons)
         with self._lock:
+            lock = self._worded_locks.setdefault(table_id, threading.Lock())
+        with lock:
             known = self._worded.get(table_id)
             place = None if known is None else _places(key, known["__key"])
             if place is None or place.null_count():
