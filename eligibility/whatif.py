@@ -70,6 +70,7 @@ from eligibility.plan import (
     NOT_MET,
     SKIPPED,
     UNKNOWN,
+    Choice,
     CriterionPlan,
     Key,
     Plans,
@@ -397,6 +398,10 @@ class _Shape:
     ages: bool
     absolute: bool
     choices_within: bool
+    # `(open_criteria, *map(facts.get, relevant))` as a function (`_reader`): the search's key
+    # where nothing else enters it (`simple`), else its values (`_key`).
+    read: Reader = field(default=lambda facts: (), compare=False, repr=False)
+    simple: bool = False
 
 
 @dataclass
@@ -413,9 +418,10 @@ class _Entry:
 Reader = Callable[[Mapping[str, object]], tuple[object, ...]]
 
 
-def _reader(head: int, paths: Sequence[str]) -> Reader:
-    """`(head, *map(facts.get, paths))` as a function (up to four facts one `get` each,
-    twice as fast as through `map`): the key of a criterion's ways (`_criterion_ways`)."""
+def _reader(head: object, paths: Sequence[str]) -> Reader:
+    """`(head, *map(facts.get, paths))` as a function (up to six facts one `get` each, twice
+    as fast as through `map`): the key of a criterion's ways (`_criterion_ways`), and of a
+    search (`_Shape.read`)."""
     if len(paths) == 1:
         (a,) = paths
         return lambda facts: (head, facts.get(a))
@@ -428,6 +434,27 @@ def _reader(head: int, paths: Sequence[str]) -> Reader:
     if len(paths) == 4:
         a, b, c, d = paths
         return lambda facts: (head, facts.get(a), facts.get(b), facts.get(c), facts.get(d))
+    if len(paths) == 5:
+        a, b, c, d, e = paths
+        return lambda facts: (
+            head,
+            facts.get(a),
+            facts.get(b),
+            facts.get(c),
+            facts.get(d),
+            facts.get(e),
+        )
+    if len(paths) == 6:
+        a, b, c, d, e, f = paths
+        return lambda facts: (
+            head,
+            facts.get(a),
+            facts.get(b),
+            facts.get(c),
+            facts.get(d),
+            facts.get(e),
+            facts.get(f),
+        )
     return lambda facts: (head, *map(facts.get, paths))
 
 
@@ -444,7 +471,16 @@ class _Prepared:
     criterion_reads: tuple[frozenset[str], ...]
     amount_reads: tuple[frozenset[str], ...]
     changeable: frozenset[str]  # the changeable facts the plan reads
+    # Per changeable fact, all that the criteria and amount rules read which a change of it
+    # can reach (`_reach`): what `_shape` closes the facts read over.
+    reach: dict[str, frozenset[str]]
     top_amount: float | None  # the highest fixed amount of the region's own amount rules
+    # Whether an eligible answer can be raised to a higher tier (one variant and a highest
+    # fixed amount: `_shape_of`).
+    tiers: bool
+    # The criteria that read no changeable fact: one of them open, no change can meet it, and
+    # the answer has no suggestion (`_Shape.fixed_only`), whatever else is open (`_suggester`).
+    fixed_criteria: tuple[int, ...]
     # Whether a way the plan's code found eligible holds for the changed applicant as it is
     # (`_status_holds`), or must be re-decided through `determine` (`recheck`).
     flat_recheck: bool
@@ -460,6 +496,9 @@ class _Prepared:
     ways: dict[tuple[object, ...], list[Assignment]] = field(default_factory=dict)
     templates: dict[tuple[object, ...], _Template] = field(default_factory=dict)
     confirmed: dict[str | None, object] = field(default_factory=dict)  # by region code
+    # `_alike_on` by region code, the day's bucket of the profiles' dates and its year (which
+    # settle the plan of that day, `Plans.rules_on`).
+    alike: dict[tuple[str | None, int, int], bool] = field(default_factory=dict)
     # The shape for an answer (None: no suggestion can exist) by its criteria's outcome codes,
     # the first part of its `Key` (`_shape_of`); shared as `shapes` are.
     codes: dict[tuple[int, ...], _Shape | None] = field(default_factory=dict)
@@ -529,7 +568,10 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         criterion_reads=criterion_reads,
         amount_reads=amount_reads,
         changeable=changeable,
+        reach=_reach((*criterion_reads, *amount_reads), changeable),
         top_amount=top_amount,
+        tiers=len(plan.variants) == 1 and top_amount is not None,
+        fixed_criteria=tuple(i for i, r in enumerate(criterion_reads) if not r & changeable),
         flat_recheck=flat_recheck,
         amounts_read=any(amount_reads),
         reads_date="as_of" in every,
@@ -541,6 +583,33 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         _PREPARED.clear()
     _PREPARED[id(plan)] = (plan, prepared)
     return prepared
+
+
+def _reach(
+    nodes: Sequence[frozenset[str]], changeable: frozenset[str]
+) -> dict[str, frozenset[str]]:
+    """For each changeable fact, the facts read by the criteria and amount rules (`nodes`, by
+    what each reads) joined to it through changeable facts they share: a change of it can
+    break such a node, whose repair changes the facts *it* reads, and so on (the closure
+    `_shape` needs, made once per plan as the connected parts of nodes and changeable facts)."""
+    part: dict[str, set[str]] = {p: {p} for p in changeable}  # changeable facts joined
+    reads: dict[str, set[str]] = {p: set() for p in changeable}  # what their nodes read
+    for node in nodes:
+        mine = sorted(node & changeable)
+        if not mine:
+            continue
+        joined = part[mine[0]]
+        read = reads[mine[0]]
+        for p in mine[1:]:
+            other = part[p]
+            if other is not joined:
+                joined |= other
+                read |= reads[p]
+                for q in other:
+                    part[q], reads[q] = joined, read
+        read |= node
+    made: dict[int, frozenset[str]] = {}
+    return {p: made.setdefault(id(reads[p]), frozenset(reads[p])) for p in changeable}
 
 
 @dataclass
@@ -673,8 +742,7 @@ def _shape_of(plan: ProgrammePlan, prepared: _Prepared, codes: tuple[int, ...]) 
     (`_Shape.none`).  The codes say the open criteria (not met or unknown) and the verdict
     (`verdict_of`)."""
     shape: _Shape | None = None
-    tiers = len(plan.variants) == 1 and prepared.top_amount is not None
-    if prepared.changeable and (tiers or verdict_of(codes) != "eligible"):
+    if prepared.changeable and (prepared.tiers or verdict_of(codes) != "eligible"):
         shape = _shape(plan, prepared, _open(codes))
         if shape.none:
             shape = None
@@ -690,6 +758,9 @@ def _open(codes: Sequence[int]) -> tuple[int, ...]:
 
 
 _OPEN_CODES = frozenset((NOT_MET, UNKNOWN))
+# The open codes are the highest: a code is open where it is at least this (`_suggester`).
+_FIRST_OPEN: Final = min(_OPEN_CODES)
+assert all((code >= _FIRST_OPEN) == (code in _OPEN_CODES) for code in (SKIPPED, MET, *_OPEN_CODES))
 
 
 # Not yet in `_Prepared.codes` (None there means no suggestion).
@@ -706,16 +777,12 @@ def _shape(plan: ProgrammePlan, prepared: _Prepared, open_criteria: tuple[int, .
         start: set[str] = set().union(*(prepared.criterion_reads[i] for i in open_criteria))
     else:  # eligible: the amount rules are what a change aims at
         start = set().union(*prepared.amount_reads)
-    nodes = (*prepared.criterion_reads, *prepared.amount_reads)
+    # Closed over the criteria and amount rules that share a changeable fact with it: those a
+    # change can break, and so on (`_reach`).
     relevant = set(start)
-    grown = True
-    while grown:
-        grown = False
-        shared = relevant & prepared.changeable
-        for node in nodes:
-            if node & shared and not node <= relevant:
-                relevant |= node
-                grown = True
+    reach = prepared.reach
+    for path in start & prepared.changeable:
+        relevant |= reach[path]
     changed = relevant & prepared.changeable
     if changed & (_STATUS | {"household.risk_eliminated"}):
         # Applying a change of status re-checks the status facts together (`_status_holds`;
@@ -724,15 +791,22 @@ def _shape(plan: ProgrammePlan, prepared: _Prepared, open_criteria: tuple[int, .
     times = tuple(sorted(p for p in changed if policies.facts[p].change == "time"))
     fixed_only = tuple(i for i in open_criteria if not prepared.criterion_reads[i] & changed)
     relevant.discard(BIRTH_DATE)
+    read = tuple(sorted(relevant))
+    ages = AGE in changed
+    absolute = any(policies.facts[p].advances == "semesters" for p in times)
+    choices_within = all(reads <= relevant for reads in prepared.amount_reads)
     found = prepared.shapes[open_criteria] = _Shape(
-        relevant=tuple(sorted(relevant)),
+        relevant=read,
         open_criteria=open_criteria,
         fixed_only=fixed_only,
         none=bool(fixed_only) or not (open_criteria or changed),
         times=times,
-        ages=AGE in changed,
-        absolute=any(policies.facts[p].advances == "semesters" for p in times),
-        choices_within=all(reads <= relevant for reads in prepared.amount_reads),
+        ages=ages,
+        absolute=absolute,
+        choices_within=choices_within,
+        read=_reader(open_criteria, read),
+        # Neither the choices nor a day enter its key (`_key`).
+        simple=choices_within and not (ages or absolute),
     )
     return found
 
@@ -750,11 +824,24 @@ def decide_verdict(plan: ProgrammePlan, facts: Mapping[str, object]) -> Decided:
     """The verdict and amount the plan gives the facts, by the same semantics as
     `Plans.decide_under` (`verdict_of`, `weighs_amount`, `choose_amount`) without assembling the
     answer's wording: what checking a candidate change needs."""
-    verdict = verdict_of(plan.outcomes(facts)[0])
+    return _decided(plan, facts)[0]
+
+
+# What deciding a changed applicant found besides its verdict and amount: the outcome codes
+# and the choices of amount (None where no amount is weighed), which a search's wording reads
+# again (`_templates`).
+_Found = tuple[tuple[int, ...], "tuple[Choice, ...] | None"]
+
+
+def _decided(plan: ProgrammePlan, facts: Mapping[str, object]) -> tuple[Decided, _Found]:
+    """`decide_verdict`, with the codes and choices it found."""
+    codes = plan.outcomes(facts)[0]
+    verdict = verdict_of(codes)
     if not weighs_amount(verdict) or not plan.amounts[0]:
-        return verdict, None
-    amount, _, _ = choose_amount(plan.choices(facts))
-    return verdict, amount
+        return (verdict, None), (codes, None)
+    choices = plan.choices(facts)
+    amount, _, _ = choose_amount(choices)
+    return (verdict, amount), (codes, choices)
 
 
 # Two centuries before the last day Python can name: farther than any time fact moves (an age
@@ -858,7 +945,7 @@ def _searched(
             # An open criterion no change meets here: the search would find none.  Asked
             # before the search's key, by the fewer facts the criterion reads.
             return ()
-    search = _key(prepared, shape, facts, as_of)
+    search = shape.read(facts) if shape.simple else _key(prepared, shape, facts, as_of)
     entry = prepared.made.get(search)
     if entry is not None:
         if not entry.ways:
@@ -879,6 +966,7 @@ def _searched(
         lang,
         recheck,
         on_day,
+        cast(tuple[int, ...], key[0]),
     )
 
 
@@ -930,24 +1018,39 @@ def _suggester(chosen: Sequence[ProgrammePlan]) -> _Suggester:
     itself, and calls this for a tuple not seen): for each plan in force, the shape
     of its answer's outcome codes looked up (`_Prepared.codes`), and where it can have one,
     `_searched` with the plan and its preparation bound; the answer with its suggestions.
-    Unrolled, as `Plans.decide_plans` decides several plans in one function: most programmes
-    cost that one look-up."""
+    Unrolled, as `Plans.decide_plans` decides several plans in one function.  Before the
+    look-up, what the plan alone says (`_shape_of`'s cases that need no search): a plan that
+    reads no changeable fact is left out, an answer with a criterion open that reads none
+    (`_Prepared.fixed_criteria`) or, where no higher tier can be named, an eligible one has
+    none: most programmes cost a comparison or two."""
     namespace: dict[str, object] = {"U": _UNSEEN, "searched": _searched, "replace": replace}
     lines = ["def suggest(made, keys, plans, facts, as_of, region_code, lang, recheck, on_day):"]
     for j, plan in enumerate(chosen):
         if plan.not_in_force is not None:
             continue  # its key is None: no suggestion
         prepared = _prepared(plan)
+        if not prepared.changeable:
+            continue  # nothing it reads can change (`_shape_of`)
         namespace.update({f"c{j}": prepared.codes.get, f"p{j}": plan, f"q{j}": prepared})
+        # The key's codes, then its verdict (`Decision`): a criterion that reads no changeable
+        # fact not open (its code below the open ones, `_OPEN_CODES`), and where the plan has
+        # no higher tier, not eligible.
+        guards = [f"cs[{i}] < {_FIRST_OPEN}" for i in prepared.fixed_criteria]
+        if not prepared.tiers:
+            guards.append("k[1] != 'eligible'")
+        lines += [f"    k = keys[{j}]", "    cs = k[0]"]
+        indent = "    "
+        if guards:
+            lines.append(f"    if {' and '.join(guards)}:")
+            indent = "        "
         lines += [
-            f"    k = keys[{j}]",
-            f"    s = c{j}(k[0], U)",
-            "    if s is not None:",
-            f"        d = made[{j}]",
-            f"        f = searched(plans, p{j}, q{j}, s, d, k, facts, as_of, region_code, lang,"
-            " recheck, on_day)",
-            "        if f:",
-            f"            made[{j}] = replace(d, suggestions=f)",
+            f"{indent}s = c{j}(cs, U)",
+            f"{indent}if s is not None:",
+            f"{indent}    d = made[{j}]",
+            f"{indent}    f = searched(plans, p{j}, q{j}, s, d, k, facts, as_of, region_code,"
+            " lang, recheck, on_day)",
+            f"{indent}    if f:",
+            f"{indent}        made[{j}] = replace(d, suggestions=f)",
         ]
     lines.append("    return made")
     made = cast(_Suggester, generated_function(namespace, lines, "suggest", "<suggestions>"))
@@ -971,19 +1074,22 @@ def _suggestions(
     lang: Lang,
     recheck: Callable[[Suggestion], bool] | None,
     on_day: DayAnswer | None,
+    codes: tuple[int, ...],
 ) -> tuple[Suggestion, ...]:
     """`_searched` past its look-ups: the search for its key (`key`) made where it has no
-    entry yet (`entry` None), its wording, and the days put in."""
+    entry yet (`entry` None), its wording, and the days put in; `codes`: the answer's outcome
+    codes, which the search and its wording read (not decided again)."""
     current = determination.amount if determination.verdict == "eligible" else None
+    deciding: dict[int, _Found] = {}  # what the search found deciding each way it kept
     if entry is None:
-        ways = _search(plans, plan, determination, facts, as_of)
+        ways = _search(plans, plan, determination, facts, as_of, codes, deciding)
         entry = _NO_WAYS if not ways else _Entry(ways=tuple(ways), current_amount=current)
         if not ways:
             pass  # nothing to re-check, word or date: one entry shared by every such key
         elif prepared.flat_recheck:
             entry.ways = tuple((w, d) for w, d in entry.ways if _status_holds(facts, w))
         elif recheck is not None:
-            made = _templates(plans, plan, entry, facts, as_of, lang)
+            made = _templates(plans, plan, entry, facts, as_of, lang, codes, deciding)
             kept = [
                 (way, template)
                 for way, template in zip(entry.ways, made, strict=True)
@@ -1001,7 +1107,7 @@ def _suggestions(
         return undated  # no day in them: the same suggestions for every applicant of the key
     templates = entry.templates.get(lang)
     if templates is None:
-        templates = _templates(plans, plan, entry, facts, as_of, lang)
+        templates = _templates(plans, plan, entry, facts, as_of, lang, codes, deciding)
         entry.templates[lang] = templates
     if not any(t.dated for t in templates):
         undated = entry.undated[lang] = tuple(t.suggestion for t in templates)
@@ -1022,11 +1128,16 @@ def _key(
     of the days can depend on it: a semester, or more than one time fact with an age worked
     out from a birth date, or an age that does not follow from the birth date given; else
     every day is a whole number of months after `as_of` (or a birthday, the only day), and
-    days compare as the values they reach."""
+    days compare as the values they reach.  A shape with no choices or day in it
+    (`_Shape.simple`) has its values, headed by the open criteria, as its key: a key of
+    another shape is a tuple of four headed by other criteria, or holding a tuple, which no
+    fact's value is."""
+    if shape.simple:
+        return shape.read(facts)  # the open criteria and the values, nothing else
     # The amount rules' choices (constant where they read no fact: the plan's own).
     choose = prepared.choose
     choices = None if choose is None or shape.choices_within else choose(facts)
-    values = tuple(map(facts.get, shape.relevant))
+    values = shape.read(facts)  # headed by the open criteria, as a simple shape's key
     day: object = as_of if shape.absolute else None
     if shape.ages:
         born = facts.get(BIRTH_DATE)
@@ -1065,11 +1176,14 @@ def _search(
     determination: Determination,
     facts: Mapping[str, object],
     as_of: dt.date,
+    codes: Sequence[int],
+    found: dict[int, _Found],
 ) -> list[tuple[Assignment, Decided]]:
-    """The ways kept, best first, each with the verdict and amount it gives."""
+    """The ways kept, best first, each with the verdict and amount it gives; `codes`: the
+    answer's outcome codes (its `Key`'s).  What deciding each way kept found is put in
+    `found`, by the way's id."""
     if determination.verdict == "eligible":
-        return _raise_amount(plans, plan, determination, facts, as_of)
-    codes = plan.outcomes(facts)[0]
+        return _raise_amount(plans, plan, determination, facts, as_of, found)
     open_criteria = [i for i, code in enumerate(codes) if code in (NOT_MET, UNKNOWN)]
     prepared = _prepared(plan)
     candidates = _combine(
@@ -1096,15 +1210,14 @@ def _search(
         seen.add(key)
         tried += 1
         changed = {**facts, **candidate}
-        decided = decide_verdict(plan, changed)
+        decided, got = _decided(plan, changed)
         if decided[0] == "eligible":
             kept.append((candidate, decided))
+            found[id(candidate)] = got
             continue
         if depth >= _REPAIRS:
             continue
-        still = [
-            i for i, code in enumerate(plan.outcomes(changed)[0]) if code in (NOT_MET, UNKNOWN)
-        ]
+        still = [i for i, code in enumerate(got[0]) if code in (NOT_MET, UNKNOWN)]
         extra = _combine([_criterion_ways(prepared, plans.policies, changed, i) for i in still])
         for more in _best(extra, changed, plans, as_of, _WAYS_PER_CRITERION):
             if all(candidate.get(k, v) == v for k, v in more.items()):
@@ -1120,10 +1233,11 @@ def _raise_amount(
     determination: Determination,
     facts: Mapping[str, object],
     as_of: dt.date,
+    found: dict[int, _Found],
 ) -> list[tuple[Assignment, Decided]]:
     """For an eligible programme paying a known amount: the changes that make a higher tier
     decide, keeping it eligible.  Only where the region has one variant (else the region, not
-    a fact, decides the tier)."""
+    a fact, decides the tier).  What deciding each way kept found is put in `found`."""
     current = determination.amount
     if current is None or len(plan.variants) != 1:
         return []
@@ -1137,9 +1251,10 @@ def _raise_amount(
             continue
         ways = solver.ways(_prepared(plan).amount_conditions[index], True)
         for candidate in _best(ways, facts, plans, as_of, _WAYS_PER_CRITERION):
-            decided = decide_verdict(plan, {**facts, **candidate})
+            decided, got = _decided(plan, {**facts, **candidate})
             if decided == ("eligible", int(value)):
                 kept.append((candidate, decided))
+                found[id(candidate)] = got
     kept = [
         (c, d)
         for c, d in kept
@@ -1276,7 +1391,8 @@ class _Template:
     a placeholder where each day goes."""
 
     suggestion: Suggestion  # `on` and the changes' days unset; the text with placeholders
-    dated: tuple[tuple[int, FactSpec, str, object], ...]  # (change, spec, fact, value)
+    # (change, spec, fact, value, the placeholder of its day in the text)
+    dated: tuple[tuple[int, FactSpec, str, object, str], ...]
     lang: Lang
 
 
@@ -1297,23 +1413,32 @@ def _templates(
     facts: Mapping[str, object],
     as_of: dt.date,
     lang: Lang,
+    codes: Sequence[int] | None = None,
+    searched: Mapping[int, _Found] | None = None,
 ) -> tuple[_Template, ...]:
     """The templates of an entry's ways, each kept per plan by all its wording reads: the
     way, what it gives, the values it changes from, whether the birth date is known, the
-    criteria it makes met and the amount rule it brings (alike ways of many keys share one)."""
+    criteria it makes met and the amount rule it brings (alike ways of many keys share one).
+    `codes`: the answer's outcome codes, and `searched`: what the search found deciding each
+    way (`_search`), where the caller has them."""
     prepared = _prepared(plan)
     born = isinstance(facts.get(BIRTH_DATE), str)
-    before = plan.outcomes(facts)[0]
+    before = plan.outcomes(facts)[0] if codes is None else codes
     made = []
     for way, decided in entry.ways:
-        changed = {**facts, **way}
-        after = plan.outcomes(changed)[0]
+        seen = None if searched is None else searched.get(id(way))
+        after = plan.outcomes({**facts, **way})[0] if seen is None else seen[0]
         satisfied = tuple(
             i
             for i, (was, now) in enumerate(zip(before, after, strict=True))
             if was in (NOT_MET, UNKNOWN) and now in (MET, SKIPPED)
         )
-        rule = None if entry.current_amount is None else plan.choices(changed)[0][0]
+        rule: int | None = None
+        if entry.current_amount is not None:
+            choices = None if seen is None else seen[1]
+            if choices is None:
+                choices = plan.choices({**facts, **way})
+            rule = choices[0][0]
         key = (
             lang,
             tuple(sorted(way.items())),
@@ -1354,7 +1479,7 @@ def _template(
     policies = plans.policies
     satisfied: list[CriterionPlan] = [plan.criteria[i] for i in met]
     changes: list[Change] = []
-    dated: list[tuple[int, FactSpec, str, object]] = []
+    dated: list[tuple[int, FactSpec, str, object, str]] = []
     words: list[str] = []
     for path in sorted(way, key=lambda p: (EASE[policies.facts[p].change], policies.fact_rank(p))):
         spec = policies.facts[path]
@@ -1372,7 +1497,7 @@ def _template(
         day: str | None = None
         if change_date(spec, facts, path, way[path], as_of) is not None:
             day = _placeholder(len(changes))
-            dated.append((len(changes), spec, path, way[path]))
+            dated.append((len(changes), spec, path, way[path], day))
         changes.append(change)
         words.append(_change_words(change, spec, policies, lang, day))
     sources: list[str] = []
@@ -1439,13 +1564,13 @@ def _instance(template: _Template, facts: Mapping[str, object], as_of: dt.date) 
     text = suggestion.text
     said = suggestion.changes_text
     on: dt.date | None = None
-    for index, spec, path, value in template.dated:
+    for index, spec, path, value, placeholder in template.dated:
         day = change_date(spec, facts, path, value, as_of)
         assert day is not None  # the key holds what makes it one
         changes[index] = replace(changes[index], on=day)
         words = date_words(day, template.lang)
-        text = text.replace(_placeholder(index), words)
-        said = said.replace(_placeholder(index), words)
+        text = text.replace(placeholder, words)
+        said = said.replace(placeholder, words)
         on = day if on is None or day > on else on
     return replace(suggestion, changes=tuple(changes), on=on, text=text, changes_text=said)
 
@@ -1484,9 +1609,18 @@ def _on_its_day(
         if day is None:
             yield suggestion
             continue
-        if ages or (
-            bisect_right(dates, day) != bucket and not _alike_on(plans, plan, day, region_code)
-        ):
+        if not ages:
+            then_bucket = bisect_right(dates, day)
+            alike = then_bucket == bucket
+            if not alike:
+                at = (region_code, then_bucket, day.year)
+                found_alike = prepared.alike.get(at)
+                if found_alike is None:
+                    if len(prepared.alike) >= 4096:
+                        prepared.alike.clear()
+                    found_alike = prepared.alike[at] = _alike_on(plans, plan, day, region_code)
+                alike = found_alike
+        if ages or not alike:
             then = _on_the_day(
                 plans, plan, suggestion, facts, as_of, region_code, day, ages, lang, on_day, current
             )
