@@ -1696,9 +1696,12 @@ def _on_the_day(
         gives = decide_verdict(on, changed)
     if gives is None or gives[0] != "eligible":
         return None
-    if gives == said:
-        return suggestion
-    if current is not None and (gives[1] is None or gives[1] <= current):
+    profiles = plans.profiles(plan.programme)
+    if gives == said and profiles.profile_of(region_code, day) == profiles.profile_of(
+        region_code, as_of
+    ):
+        return suggestion  # today's rules: the search found no change it does not need
+    if gives != said and current is not None and (gives[1] is None or gives[1] <= current):
         return None  # a higher tier now, but not more than is paid now on that day
     for left_out, change in enumerate(suggestion.changes):
         if ages and change.fact == AGE:
@@ -1706,7 +1709,9 @@ def _on_the_day(
         # The changes were found under today's rules: one that day's rules do not need (临猗
         # 2024 sets no minimum months; a 2026 帮扶小额信贷 reads no loan purpose the old way)
         # would have the household do what it need not, or wait longer than it must.  Such a
-        # suggestion is not offered (review2 F1); the search is today's, not that day's.
+        # suggestion is not offered (review2 F1); the search is today's, not that day's.  Also
+        # where that day gives what it says: 广西 from 2022-05-22 asks no 就业困难人员
+        # recognition, so a 10-year-old's way in on turning 16 is not the age and recognition.
         rest = replace(
             suggestion, changes=suggestion.changes[:left_out] + suggestion.changes[left_out + 1 :]
         )
@@ -1718,6 +1723,8 @@ def _on_the_day(
             fewer = {**facts, **{c.fact: c.to for c in rest.changes}, "as_of": day.isoformat()}
             if decide_verdict(on, fewer) == gives:
                 return None
+    if gives == said:
+        return suggestion  # another day's rules, needing every change too
     on = plans.plan(plan.programme, region_code, day)
     if then is None:
         assert changed is not None  # decided on the flat facts above

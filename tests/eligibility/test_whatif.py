@@ -684,3 +684,29 @@ def test_suggestions_for_one_programme_asked_again_after_its_pattern_is_known(
             assert {c.fact: c.to for c in made[0][0].changes} == {
                 "loan_request.purpose": "production"
             }
+
+
+def test_a_later_days_rules_needing_less_get_no_suggestion_of_more(policies: PolicySet) -> None:
+    # 人社部发〔2022〕13号 (from 2022-03-15): a post needs 就业困难人员 recognition; 广西's notice
+    # (2022-05-22, guangxi_2022) names no such condition.  A 10-year-old in 广西 on 2022-04-01
+    # reaches 16 years later under 广西's rules: "turn 16 and be recognised" asks a change that
+    # day does not need, so it is not offered (the property test found it; review2 F1).
+    who = applicant(
+        region_code="45",
+        as_of="2022-04-01",
+        household={"category": "poverty_alleviated"},
+        person={
+            "age": 10,
+            "labor_capacity": "full",
+            "employment_difficulty": False,
+            "willing_to_work": True,
+            "can_work_away": False,
+            "holds_public_welfare_post": False,
+            "employment": {"status": "unemployed"},
+        },
+    )
+    found = answer(policies, who, "public_welfare_post")
+    assert found.verdict == "ineligible"
+    for suggestion in found.suggestions:
+        facts = {c.fact for c in suggestion.changes}
+        assert not ("person.age" in facts and "person.employment_difficulty" in facts), suggestion
