@@ -419,7 +419,7 @@ Reader = Callable[[Mapping[str, object]], tuple[object, ...]]
 
 
 def _reader(head: object, paths: Sequence[str]) -> Reader:
-    """`(head, *map(facts.get, paths))` as a function (up to six facts one `get` each, twice
+    """`(head, *map(facts.get, paths))` as a function (up to four facts one `get` each, twice
     as fast as through `map`): the key of a criterion's ways (`_criterion_ways`), and of a
     search (`_Shape.read`)."""
     if len(paths) == 1:
@@ -434,27 +434,6 @@ def _reader(head: object, paths: Sequence[str]) -> Reader:
     if len(paths) == 4:
         a, b, c, d = paths
         return lambda facts: (head, facts.get(a), facts.get(b), facts.get(c), facts.get(d))
-    if len(paths) == 5:
-        a, b, c, d, e = paths
-        return lambda facts: (
-            head,
-            facts.get(a),
-            facts.get(b),
-            facts.get(c),
-            facts.get(d),
-            facts.get(e),
-        )
-    if len(paths) == 6:
-        a, b, c, d, e, f = paths
-        return lambda facts: (
-            head,
-            facts.get(a),
-            facts.get(b),
-            facts.get(c),
-            facts.get(d),
-            facts.get(e),
-            facts.get(f),
-        )
     return lambda facts: (head, *map(facts.get, paths))
 
 
