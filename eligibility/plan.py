@@ -609,7 +609,7 @@ class ProgrammePlan:
     amount_sources: tuple[tuple[str, ...], ...]
     amount_sources_unset: tuple[str, ...]
     # A rule that gives no amount, only a note (a known overdue loan): the ids when none did,
-    # and those its note quotes as past (`AmountRule.quotes`).
+    # and those its note quotes (`AmountRule.quotes`).
     amount_sources_null: tuple[tuple[str, ...], ...]
     next_steps: tuple[StepPlan, ...]
     documents: tuple[StepPlan, ...]

@@ -176,7 +176,7 @@ def criterion_source_keys(
     govern on the date, general or local tables in force there.  If none of its local tables
     is in force (a criterion applied only where they are), those of a place the applicant may
     be of; never another place's, so it may name none (it is then applied nowhere here).  The
-    documents its wording quotes as past (`Criterion.quotes`) on every date."""
+    documents its wording quotes (`Criterion.quotes`) on every date."""
     dated = _governing(programme, criterion.spec.sources, as_of)
     dated += tuple(k for k in criterion.spec.quotes if k not in dated)
     found = _local(registry, programme, dated, region_code, as_of)
@@ -255,7 +255,7 @@ def _amount_sources(
         for k in _governing(programme, programme.policy.benefit.sources, as_of)
         if k not in tables and k not in regional
     )
-    # What the one rule's note quotes as past (`AmountRule.quotes`), on any date.
+    # What the one rule's note quotes (`AmountRule.quotes`), on any date.
     if rule is not None:
         keys.extend(chosen[0].spec.quotes)
     return tuple(dict.fromkeys(registry.id_of(programme.id, k) for k in keys))
