@@ -490,7 +490,8 @@ _SCALARS = attrgetter(
     "amount_unit",
     "amount_note",
 )
-_PARTS = attrgetter(
+# The parts by name (a test copies each to check the look-up by value).
+SHARED_PARTS = (
     "amount_sources",
     "criteria",
     "missing",
@@ -499,6 +500,7 @@ _PARTS = attrgetter(
     "documents",
     "warnings",
 )
+_PARTS = attrgetter(*SHARED_PARTS)
 _SHOWN: dict[tuple[object, ...], Prepared] = {}
 _SHOWN_MAX = 4096  # a few KB each
 # The same by the identity of a determination's parts (`prepare`): the key by value (which holds

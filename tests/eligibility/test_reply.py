@@ -22,6 +22,7 @@ from eligibility.policy import bundled_sources, load_policy_set
 from eligibility.programme import PolicySet
 from eligibility.reply import (
     DETAILS,
+    SHARED_PARTS,
     Detail,
     Reply,
     basis,
@@ -145,17 +146,8 @@ def test_a_determination_whose_parts_are_copies_is_shown_as_the_one_it_equals() 
     # tuples), then by their content: copies of the parts are found by value, the same shown.
     applicant = Applicant(region_code="140821")
     for d in determine(applicant, _POLICIES, today=dt.date(2024, 6, 1)):
-        parts = (
-            "amount_sources",
-            "criteria",
-            "missing",
-            "request_details",
-            "next_steps",
-            "documents",
-            "warnings",
-        )
         # Other tuples of the same content (the empty tuple is one object whatever is done).
-        copied = msgspec.structs.replace(d, **{name: (*getattr(d, name),) for name in parts})
+        copied = msgspec.structs.replace(d, **{name: (*getattr(d, name),) for name in SHARED_PARTS})
         assert copied.criteria == d.criteria
         assert copied.criteria is not d.criteria
         for detail in DETAILS:
