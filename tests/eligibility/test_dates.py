@@ -779,6 +779,68 @@ def test_yulu_risk_eliminated_outside_chongqing_cites_no_document_that_does_not_
     assert alleviated.verdict == "eligible"
 
 
+@pytest.mark.parametrize(
+    ("programme_id", "person"),
+    [
+        (
+            "transport_subsidy",
+            {
+                "employment": {
+                    "status": "employed",
+                    "work_scope": "other_province",
+                    "months_continuous": 5,
+                    "transport_subsidy_claimed_this_year": False,
+                }
+            },
+        ),
+        (
+            "public_welfare_post",
+            {
+                "age": 50,
+                "labor_capacity": "weak",
+                "employment_difficulty": True,
+                "willing_to_work": True,
+                "holds_public_welfare_post": False,
+                "employment": {"status": "unemployed"},
+            },
+        ),
+    ],
+)
+def test_risk_eliminated_monitored_household_is_for_the_county_to_confirm(
+    policies: PolicySet, programme_id: str, person: dict[str, object]
+) -> None:
+    """The measures (第5条、第8条) and 人社部发〔2022〕13号 name 监测对象 without saying whether a
+    household never lifted out of poverty stays covered once its risk is eliminated; only 临猗
+    (临猗县农业农村局 2024-08-29) says, for its transport subsidy, that it does not.  Elsewhere it
+    was 能办: now, as 雨露计划's, neither refused nor 能办 but for the county to confirm (还要确认,
+    nothing left to ask), citing that no rule was found; a 脱贫户 whose risk is eliminated is
+    still a 脱贫户 and unaffected."""
+    data = {
+        "as_of": "2026-12-02",
+        "region_code": "510121",
+        "household": {"category": "edge_vulnerable", "risk_eliminated": True},
+        "person": person,
+    }
+    result = decide(policies, programme_id, data)
+    assert (result.verdict, result.missing) == ("needs_info", ())
+    county = {c.id: c for c in result.criteria}["risk_eliminated_county_decides"]
+    assert county.outcome == "unknown" and "县里审核时确认" in county.reason
+    assert any("未找到" in policies.registry.citations[key].title for key in county.sources)
+    at_risk = decide(
+        policies,
+        programme_id,
+        dict(data, household={"category": "edge_vulnerable", "risk_eliminated": False}),
+    )
+    alleviated = decide(
+        policies,
+        programme_id,
+        dict(data, household={"category": "unstable_alleviated", "risk_eliminated": True}),
+    )
+    for other in (at_risk, alleviated):
+        assert "risk_eliminated_county_decides" not in {c.id for c in other.criteria}
+        assert other.verdict == "eligible"
+
+
 def test_listing_for_chongxin_shows_only_its_rules_and_no_placeholder(policies: PolicySet) -> None:
     """Review9 F11: `eligibility programmes --as-of 2026-12-01 --region 620823`. 临猗's risk rule
     (临猗县农业农村局 2024-08-29) is not 崇信's: listed as not in force; a criterion whose values
