@@ -182,7 +182,11 @@ def test_chongxin_2024_table_answers_for_2024_only(policies: PolicySet) -> None:
     next_year = decide(
         policies, "transport_subsidy", _worker("620823", "2025-01-01", work_region_code="610112")
     )
-    assert next_year.verdict == "eligible"
+    # Nor 能办 on conditions the table's end leaves unknown (review of 2026-12-02: 崇信 excluded
+    # organised transfers in 2024): the county confirms them when the household applies.
+    assert (next_year.verdict, next_year.missing) == ("needs_info", ())
+    outcomes = {c.id: c.outcome for c in next_year.criteria}
+    assert outcomes["local_rules_to_confirm"] == "unknown"
     assert next_year.amount is None  # no 2024 figure shown as current
     assert "400" not in (next_year.amount_note or "")
     # Plain words (review9 F4/F7): the table's end, not the issuing office's name.
@@ -200,7 +204,8 @@ def test_chongxin_after_its_table_ends_the_national_scope_does_not_refuse(
     result = decide(
         policies, "transport_subsidy", _worker("620823", "2026-12-01", work_region_code="620105")
     )
-    assert result.verdict == "eligible"
+    # Not refused; for the county to confirm (local_rules_to_confirm), not 能办 either.
+    assert (result.verdict, result.missing) == ("needs_info", ())
     assert "work_place_covered" not in {c.id for c in result.criteria}
     # Working inside the county is still not working away (measure 8: 外出务工).
     home = decide(
