@@ -19,7 +19,8 @@ How it maps the rule language's semantics onto polars:
   parameter as a per-row column, each programme has a small set of *parameter profiles*
   (`eligibility.plan.Profiles`): a row's profile is its region class (its code matched exactly
   against the programme's regions and their prefixes, else the longest of them that prefixes it,
-  else none) times how many of the programme's dates it is on or after (`profile_expr` here,
+  else none) times how many of the programme's dates it is on or after, times its season (the
+  phase of a yearly window an answer says, `eligibility.windows`) (`profile_expr` here,
   `Profiles.profile_of` for one applicant).  Every row of one profile has the same
   parameter values (they come from `Programme.parameters`, the reference's own resolution), so any
   sub-expression that reads only parameters is evaluated once per profile by `rules.evaluate`
@@ -251,7 +252,16 @@ def profile_expr(profiles: Profiles) -> pl.Expr:
         profiles.dates,
         pl.lit(0, dtype=pl.Int64),
     )
-    return region_class * buckets + bucket
+    if not profiles.seasons:
+        return region_class * buckets + bucket
+    # The season: how many of the turns (MMDD, `windows.season_of`) the day is on or after.
+    day_of_year = pl.col("as_of").dt.month().cast(pl.Int64) * 100 + pl.col("as_of").dt.day()
+    season = reduce(
+        lambda acc, turn: acc + (day_of_year >= turn).cast(pl.Int64),
+        profiles.seasons,
+        pl.lit(0, dtype=pl.Int64),
+    )
+    return (region_class * buckets + bucket) * (len(profiles.seasons) + 1) + season
 
 
 # ---------------------------------------------------------------------------------------------

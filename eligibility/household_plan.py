@@ -32,22 +32,13 @@ from eligibility.policy_file import KeyDate, Verdict
 from eligibility.programme import Citation, PolicySet, Programme, citation_of
 from eligibility.text import LANGS, Lang, Text
 from eligibility.whatif import add_months
+from eligibility.windows import next_window, unconfirmed_note
 
 # Why an amount is not in the yearly total.
 Apart = Literal[
     "needs_info", "to_confirm", "to_ask", "unconfirmed", "set_locally", "per_month", "loan"
 ]
 DateKind = Literal["application", "deadline", "becomes_eligible", "amount_changes"]
-
-# Said after a yearly window that falls after the programme's rules were last checked for the
-# region (`confirmed_until`): the window is the source's for its own year, and that year's is not
-# known (review1 F11: 临猗's 2024 "11月上旬" shown for 2027 as if confirmed).  The time-based
-# dates say the same through their suggestion's text.
-UNCONFIRMED_WINDOW = Text(
-    zh="{year}年的安排还没有核实，请以县里公布的为准。",
-    en="The arrangements for {year} have not been verified yet; what your county announces "
-    "prevails.",
-)
 
 APART_TEXT: dict[Apart, Text] = {
     "needs_info": Text(
@@ -356,18 +347,6 @@ def checklist(answers: Sequence[MemberAnswers], policies: PolicySet) -> tuple[Ch
 # --- dates -----------------------------------------------------------------------------------
 
 
-def next_window(key_date: KeyDate, as_of: dt.date) -> tuple[dt.date, dt.date] | None:
-    """The next (or current) occurrence of a yearly window on or after `as_of`."""
-    if key_date.yearly is None:
-        return None
-    start_m, start_d = (int(p) for p in key_date.yearly.start.split("-"))
-    end_m, end_d = (int(p) for p in key_date.yearly.end.split("-"))
-    year = as_of.year if as_of <= dt.date(as_of.year, end_m, end_d) else as_of.year + 1
-    if year > dt.MAXYEAR:
-        return None  # no calendar year after 9999
-    return dt.date(year, start_m, start_d), dt.date(year, end_m, end_d)
-
-
 def plan_dates(
     answers: Sequence[MemberAnswers], policies: PolicySet, *, as_of: dt.date, lang: Lang
 ) -> tuple[PlanDate, ...]:
@@ -422,11 +401,13 @@ def _key_date(
             return None
     day = "" if start is None else f"-{start.isoformat()}"
     text = key_date.text.in_(lang)
-    confirmed = programme.confirmed_until(d.region_code)
-    if window is not None and start is not None and confirmed is not None and start > confirmed:
-        text += ("。" if lang == "zh" else ". ") + UNCONFIRMED_WINDOW.format(
-            {"year": start.year}
-        ).in_(lang)
+    note = (
+        None
+        if window is None
+        else unconfirmed_note(window[0], programme.confirmed_until(d.region_code), lang)
+    )
+    if note is not None:
+        text += ("。" if lang == "zh" else ". ") + note
     return PlanDate(
         id=f"{programme.id}-{key_date.id}{day}",
         kind=key_date.kind,

@@ -41,7 +41,7 @@ from msgspec.structs import replace
 from eligibility import rules
 from eligibility.answer import CriterionResult, Determination, MissingFact
 from eligibility.derive import askable
-from eligibility.policy_file import TO_CONFIRM, ParamValue, Verdict
+from eligibility.policy_file import TO_CONFIRM, KeyDate, ParamValue, Step, Verdict
 from eligibility.programme import (
     AMOUNT_NOT_SET,
     GAP_STEP,
@@ -55,6 +55,7 @@ from eligibility.programme import (
 )
 from eligibility.sources import amount_sources, criterion_sources, ids_of
 from eligibility.text import LANGS, Lang, Text, fill
+from eligibility.windows import season_day, season_of, season_turns, window_step
 
 Outcome = Literal["met", "not_met", "unknown"]
 Params = Mapping[str, object]
@@ -295,14 +296,20 @@ class Profiles:
     (override regions, `confirmed_until_by_region`, steps' `regions`) that prefixes it and (b)
     which of them extend it (a province or prefecture code, or none, may stand for any county
     below it), and on `as_of` only through how many of the programme's dates it is on or after
-    (and its year).  So region codes fall into a few classes (each region and each of its
-    shorter prefixes by exact match, then "starts with this region", then "none"), and a
-    profile id is class × date bucket.  `points` holds a representative (code, day) of each.
+    (and its year), and on the day of the year only through which phase of each yearly window
+    its answers say (`eligibility.windows`: before, open, passed) the day is in, its *season*.
+    So region codes fall into a few classes (each region and each of its shorter prefixes by
+    exact match, then "starts with this region", then "none"), and a profile id is class × date
+    bucket × season.  `points` holds a representative (code, day) of each (a day of its
+    bucket in its season where there is one).
     """
 
     exact: tuple[str, ...]  # codes matched exactly: the regions and their prefixes
     prefixed: tuple[str, ...]  # regions matched as prefixes, longest first
     dates: tuple[dt.date, ...]  # every date something starts, ends or is confirmed to
+    # The days of the year (MMDD) a yearly window said in an answer opens or has passed on
+    # (`windows.season_turns`); none for most programmes (one season).
+    seasons: tuple[int, ...]
     variants: tuple[tuple[dict[str, ParamValue], ...], ...]  # by profile id; the first is own
     points: tuple[tuple[str | None, dt.date], ...]
     _exact_class: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
@@ -311,7 +318,8 @@ class Profiles:
     def of(cls, programme: Programme) -> Profiles:
         policy = programme.policy
         entries = [e for p in policy.parameters.values() for e in p.values]
-        steps = [*policy.next_steps, *policy.documents]
+        # Key dates limit where and when they apply as steps do.
+        steps: list[Step | KeyDate] = [*policy.next_steps, *policy.documents, *policy.dates]
         regions = (
             {e.region for e in entries if e.region}
             | set(policy.confirmed_until_by_region)
@@ -336,6 +344,7 @@ class Profiles:
                 | {day + dt.timedelta(days=1) for day in confirmed if day is not None}
             )
         )
+        seasons = season_turns(policy.dates)
         representatives: list[str | None] = [None, *exact]
         for region in ("", *prefixed):
             representatives.append(_inside_only(region, regions))
@@ -351,12 +360,15 @@ class Profiles:
                     day = dates[0] - dt.timedelta(days=1)
                 else:
                     day = dates[bucket - 1]
-                variants.append(programme.parameter_variants(code, day))
-                points.append((code, day))
+                found = programme.parameter_variants(code, day)
+                for season in range(len(seasons) + 1):
+                    variants.append(found)
+                    points.append((code, _in_season(seasons, season, day, before=bucket == 0)))
         return cls(
             exact=exact,
             prefixed=prefixed,
             dates=dates,
+            seasons=seasons,
             variants=tuple(variants),
             points=tuple(points),
             _exact_class={code: i for i, code in enumerate(exact, start=1)},
@@ -393,23 +405,26 @@ class Profiles:
                         found = index
                         break
             region_class = found
-        return region_class * (len(self.dates) + 1) + bisect_right(self.dates, as_of)
+        bucket = region_class * (len(self.dates) + 1) + bisect_right(self.dates, as_of)
+        return bucket * (len(self.seasons) + 1) + season_of(self.seasons, as_of)
 
     def point(self, profile: int, year: int) -> tuple[str | None, dt.date]:
         """A (region code, day) of the profile in `year`: the bucket starts at its point's day
-        and holds every date of the profile, so it holds 1 January of a later year (or 31
-        December of an earlier one) too."""
+        and holds every date of the profile, so it holds the first day of the profile's season
+        in a later year (or its last in an earlier one) too."""
         code, day = self.points[profile]
+        season = profile % (len(self.seasons) + 1)
         if year > day.year:
-            day = dt.date(year, 1, 1)
+            day = season_day(self.seasons, season, year)
         elif year < day.year:
-            day = dt.date(year, 12, 31)
+            day = season_day(self.seasons, season, year, last=True)
         return code, day
 
     def where(self, profile: int) -> str:
         """Where and when a profile applies, in codes: `140821`, `1408*` (codes under 1408 not
         listed apart), `*` (any other region), `-` (no region); then the dates, if any."""
         buckets = len(self.dates) + 1
+        profile, season = divmod(profile, len(self.seasons) + 1)
         region_class, bucket = divmod(profile, buckets)
         if region_class == 0:
             region = "-"
@@ -419,11 +434,28 @@ class Profiles:
             region = "*"
         else:
             region = self.prefixed[region_class - self.no_match - 1] + "*"
+        if self.seasons:
+            first = season_day(self.seasons, season, 2001)
+            last = season_day(self.seasons, season, 2001, last=True)
+            region += f" {first:%m-%d}..{last:%m-%d}"
         if not self.dates:
             return region
         since = "" if bucket == 0 else self.dates[bucket - 1].isoformat()
         until = self.dates[bucket].isoformat() if bucket < len(self.dates) else ""
         return f"{region} {since}–{until}"
+
+
+def _in_season(seasons: tuple[int, ...], season: int, day: dt.date, before: bool) -> dt.date:
+    """A day of `season` as near `day` as the bucket allows: the latest on or before it for the
+    bucket before the first date (`before`), else the first on or after it (a bucket holding
+    no day of the season is never asked for, so any such day serves)."""
+    if season_of(seasons, day) == season:
+        return day
+    if before:
+        last = season_day(seasons, season, day.year, last=True)
+        return last if last < day else season_day(seasons, season, day.year - 1, last=True)
+    first = season_day(seasons, season, day.year)
+    return first if first > day else season_day(seasons, season, day.year + 1)
 
 
 def _inside_only(prefix: str, regions: set[str]) -> str:
@@ -823,6 +855,7 @@ def build_plan(
                 VERDICT_LABELS[verdict][lang] if own is None else own.in_(lang)
             )
     next_steps = _step_plans(programme, programme.next_steps, variants[0], region_code, as_of)
+    next_steps += _window_steps(programme, region_code, as_of)
     documents = _step_plans(programme, programme.documents, variants[0], region_code, as_of)
     named = []
     for criterion in criteria:
@@ -1587,6 +1620,24 @@ def _step_plans(
     )
 
 
+def _window_steps(
+    programme: Programme, region_code: str | None, as_of: dt.date
+) -> tuple[StepPlan, ...]:
+    """The key dates said among the next steps (`KeyDate.step`), worded for the day: a yearly
+    window's phase and next occurrence depend only on the day's season and year, which the
+    plan's profile and year fix (`Profiles`)."""
+    confirmed = programme.confirmed_until(region_code)
+    return tuple(
+        StepPlan(
+            verdicts=frozenset(key_date.step),
+            when=None,
+            text={lang: window_step(key_date, as_of, confirmed, lang) for lang in LANGS},
+        )
+        for key_date in programme.policy.dates
+        if key_date.step and key_date.applies_to(region_code, as_of)
+    )
+
+
 def _with_entry_note(
     programme: Programme,
     amount: rules.Expr,
@@ -1632,9 +1683,10 @@ class Plans:
         self._plans: dict[tuple[str, int, int], ProgrammePlan] = {}
         self._recent: dict[tuple[str, str | None, dt.date], ProgrammePlan] = {}
         self._recent_all: dict[
-            tuple[tuple[str, ...], str | None, int, int], tuple[ProgrammePlan, ...]
+            tuple[tuple[str, ...], str | None, int, int, int], tuple[ProgrammePlan, ...]
         ] = {}
         self._dates: tuple[dt.date, ...] | None = None
+        self._seasons: tuple[int, ...] | None = None
         # By the plans (their ids: a plan is kept as long as this object), the function
         # deciding them together (`plans_function`).
         self._deciders: dict[tuple[int, ...], object] = {}
@@ -1755,15 +1807,19 @@ class Plans:
     ) -> tuple[ProgrammePlan, ...]:
         """The plans of several programmes for a region code and date.
 
-        Kept by the region code, the year and how many of the dates of every programme's
-        profiles the day is on or after: a programme's profile depends on the day only through
-        how many of its own dates it is on or after (`Profiles.profile_of`), which that count
-        settles, so every day between two such dates has the same plans."""
+        Kept by the region code, the year, how many of the dates of every programme's profiles
+        the day is on or after and its season among all their seasons: a programme's profile
+        depends on the day only through how many of its own dates it is on or after and its own
+        season (`Profiles.profile_of`), which those settle, so every day between two such dates
+        or turns of a season has the same plans."""
         dates = self._dates
-        if dates is None:
-            every = (self.profiles(p).dates for p in self.policies.programmes.values())
-            dates = self._dates = tuple(sorted(set().union(*every)))
-        key = (programmes, region_code, as_of.year, bisect_right(dates, as_of))
+        seasons = self._seasons
+        if dates is None or seasons is None:
+            every = [self.profiles(p) for p in self.policies.programmes.values()]
+            dates = self._dates = tuple(sorted(set().union(*(p.dates for p in every))))
+            seasons = self._seasons = tuple(sorted(set().union(*(p.seasons for p in every))))
+        season = season_of(seasons, as_of)
+        key = (programmes, region_code, as_of.year, bisect_right(dates, as_of), season)
         found = self._recent_all.get(key)
         if found is None:
             self._make_room(_MOST_PLANS)

@@ -211,7 +211,8 @@ class KeyDate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     that many months after the determination's date, as a loan's term end), or neither: the
     source gives no date ("每学期开学后"), and `text` says when in words.  `verdicts`, `regions`,
     `since`/`until` limit it as they do a `Step`; by default a date is shown only to those who
-    can apply (`eligible`): one waiting on facts may not be for them.
+    can apply (`eligible`): one waiting on facts may not be for them.  `step` makes it one of the
+    answer's next steps too, for those verdicts (regions and dates as above).
     """
 
     id: str
@@ -224,21 +225,24 @@ class KeyDate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     until: dt.date | None = None
     yearly: YearlyPeriod | None = None
     months_after: str | None = None
+    # The verdicts whose answers also say it among their next steps, worded for the day asked
+    # (`eligibility.windows.window_step`: a yearly window's "今年的申报时间已经过了，下一次是…");
+    # none: only the household plan shows it.  Declared once, for the plan and the answer.
+    step: tuple[StepVerdict, ...] = ()
 
     def shown_for(
         self, verdict: Verdict, region_code: str | None, as_of: dt.date, to_confirm: bool = False
     ) -> bool:
         """Whether the date applies to a determination of this verdict, region and date
         (`to_confirm`: one waiting only on what is confirmed at application)."""
-        step = Step(
-            text=self.text,
-            verdicts=self.verdicts,
-            regions=self.regions,
-            since=self.since,
-            until=self.until,
-        )
         shown = verdict in self.verdicts or (to_confirm and TO_CONFIRM in self.verdicts)
-        return shown and step.shown_for(region_code, as_of)
+        return shown and self.applies_to(region_code, as_of)
+
+    def applies_to(self, region_code: str | None, as_of: dt.date) -> bool:
+        """Whether the date applies to the region and date (its verdicts aside), as a `Step`
+        limited so would."""
+        step = Step(text=self.text, regions=self.regions, since=self.since, until=self.until)
+        return step.shown_for(region_code, as_of)
 
 
 class ExpectedOutcome(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -274,3 +274,24 @@ def test_signatures_kept_from_frame_to_frame_give_the_same_rows(
         ]
     finally:
         columnar._MEMO_SIZE = memo
+
+
+def test_profile_ids_columnar_as_in_the_row_path_across_a_yearly_window() -> None:
+    """The season of a yearly window an answer says (临猗县农业农村局 2024-08-29, linyi_2024:
+    每年11月上旬集中申报) is part of the profile, columnar as in the row path, so a register row
+    is decided under the plan whose steps say the window's phase for its day."""
+    from eligibility.columnar import profile_expr
+    from eligibility.plan import plans_of
+
+    programme = POLICIES.programme("transport_subsidy")
+    profiles = plans_of(POLICIES).profiles(programme)
+    assert profiles.seasons  # 11-01 and 11-11
+    days = [d for d in DATES if d.year in (2024, 2026)]
+    rows = [{"region_code": code, "as_of": day} for code in REGIONS for day in days]
+    frame = pl.DataFrame(rows, schema={"region_code": pl.String, "as_of": pl.Date})
+    got = frame.select(profile_expr(profiles).alias("p"))["p"].to_list()
+    assert got == [profiles.profile_of(r["region_code"], r["as_of"]) for r in rows]
+    # The plan of a profile and year is built at its point: a day of that profile.
+    for profile, year in {(p, r["as_of"].year) for p, r in zip(got, rows, strict=True)}:
+        code, day = profiles.point(profile, year)
+        assert profiles.profile_of(code, day) == profile, profiles.where(profile)

@@ -13,6 +13,7 @@ from eligibility.places import gazetteer
 from eligibility.plan import Profiles, plans_of
 from eligibility.policy import load_bundled
 from eligibility.regions import is_known_region_code
+from eligibility.windows import season_day
 
 
 def policy_regions() -> list[str | None]:
@@ -48,8 +49,10 @@ def _existing(code: str, regions: set[str]) -> str:
 
 def policy_dates() -> list[dt.date]:
     """Days from the loaded policies: each date a programme's values, steps or confirmations
-    start or end on (`Profiles.dates`), the day before and after it, and the first and last day
-    (and any 29 February) of the years around them."""
+    start or end on (`Profiles.dates`), the day before and after it, the first and last day
+    (and any 29 February) of the years around them, and in each of those years the first and
+    last day of each season of a yearly window an answer says (`Profiles.seasons`: 临猗's
+    11月上旬)."""
     named = {day for found in _PROFILES for day in found.dates}
     around = {d + dt.timedelta(days=k) for d in named for k in (-1, 0, 1)}
     years = range(min(d.year for d in named) - 1, max(d.year for d in named) + 2)
@@ -57,6 +60,10 @@ def policy_dates() -> list[dt.date]:
         around |= {dt.date(year, 1, 1), dt.date(year, 12, 31)}
         if calendar.isleap(year):
             around.add(dt.date(year, 2, 29))
+        for found in _PROFILES:
+            for season in range(1, len(found.seasons) + 1):
+                first = season_day(found.seasons, season, year)
+                around |= {first - dt.timedelta(days=1), first}
     return sorted(around)
 
 

@@ -510,6 +510,100 @@ def test_linyi_november_step_is_for_linyi_only(
     assert any("村委会或乡镇登记申请" in s for s in steps)
 
 
+def _window_step(result: Determination) -> str:
+    [step] = [s for s in result.next_steps if "11月上旬" in s or "early November" in s]
+    return step
+
+
+@pytest.mark.parametrize(
+    ("as_of", "said"),
+    [
+        # After this year's window: it has passed, and the next one is next year's.
+        ("2026-12-02", "今年的申报时间已经过了，下一次是2027年11月1日到11月10日。"),
+        ("2026-11-11", "今年的申报时间已经过了，下一次是2027年11月1日到11月10日。"),
+        # During it, first and last day: open now, and until when.
+        ("2026-11-01", "现在正是申报时间，11月10日截止。"),
+        ("2026-11-10", "现在正是申报时间，11月10日截止。"),
+        # Before it: when this year's opens.
+        ("2026-10-31", "今年的申报时间是2026年11月1日到11月10日，还没有开始。"),
+        ("2026-01-01", "今年的申报时间是2026年11月1日到11月10日，还没有开始。"),
+    ],
+)
+def test_linyi_window_step_says_where_the_day_asked_stands(
+    policies: PolicySet, as_of: str, said: str
+) -> None:
+    # 临猗县农业农村局 2024-08-29 (linyi_2024): "申报时限：每年11月上旬集中申报一次"; 上旬 is
+    # days 1-10.  The answer's step says, for the day asked, whether this year's window is still
+    # to come, open or over, and when the next one is; the table is 临猗's for 2024
+    # (confirmed_until 2024-12-31 for 140821), so a later year's window is said unverified.
+    result = decide(
+        policies, "transport_subsidy", _worker("140821", as_of, work_scope="other_province")
+    )
+    assert result.verdict == "eligible"
+    step = _window_step(result)
+    assert step.startswith("临猗县每年11月上旬（1日到10日）集中申报一次")
+    assert said in step
+    year = "2027" if said.startswith("今年的申报时间已经过了") else "2026"
+    assert f"{year}年的安排还没有核实" in step
+
+
+def test_linyi_window_step_in_english_and_for_an_answer_still_to_confirm(
+    policies: PolicySet,
+) -> None:
+    # linyi_2024 (临猗县农业农村局, 2024-08-29): "每年11月上旬集中申报".  The same step in
+    # English, and for an answer still waiting on a fact (as the step it replaces was shown).
+    data = _worker("140821", "2026-12-02", work_scope="other_province")
+    english = _window_step(decide(policies, "transport_subsidy", data, lang="en"))
+    assert (
+        "This year's application time has passed; the next one is 1 November to 10 November 2027."
+        in english
+    )
+    assert "The arrangements for 2027 have not been verified yet" in english
+    data["person"]["employment"]["transport_subsidy_claimed_this_year"] = None
+    waiting = decide(policies, "transport_subsidy", data)
+    assert waiting.verdict == "needs_info"
+    assert "下一次是2027年11月1日到11月10日" in _window_step(waiting)
+    # Within 2024, the year the table was published for: nothing said unverified.
+    checked = _window_step(decide(policies, "transport_subsidy", _worker("140821", "2024-11-05")))
+    assert "现在正是申报时间，11月10日截止。" in checked and "核实" not in checked
+
+
+@pytest.mark.parametrize("as_of", ["2024-09-01", "2024-11-05", "2024-11-11", "2026-12-02"])
+def test_linyi_window_step_and_the_household_plan_name_the_same_window(
+    policies: PolicySet, as_of: str
+) -> None:
+    # One declaration (linyi_2024's `[[dates]]` entry) for the plan and the answer: the day the
+    # plan's window starts is the one the step names as this year's or the next.
+    from eligibility.household_plan import PlanMember, decide_household
+
+    data = _worker("140821", as_of, work_scope="other_province")
+    day = dt.date.fromisoformat(as_of)
+    member = PlanMember(key="m", applicant=msgspec.convert(data, Applicant))
+    plan = decide_household([member], policies, as_of=day, programmes=["transport_subsidy"])
+    [window] = [d for d in plan.dates if d.programme == "transport_subsidy"]
+    assert window.start is not None and window.end is not None
+    step = _window_step(decide(policies, "transport_subsidy", data))
+    start = f"{window.start.year}年{window.start.month}月{window.start.day}日"
+    assert start in step or (window.start <= day <= window.end and "11月10日截止" in step)
+
+
+def test_linyi_window_step_is_resolved_once_per_season(policies: PolicySet) -> None:
+    # The step depends on the region and the day only through the plan's profile and year: two
+    # days of one phase of the window share the plan; a day in another phase has its own.
+    from eligibility.plan import plans_of
+
+    plans = plans_of(policies)
+    programme = policies.programme("transport_subsidy")
+
+    def plan(day: str) -> object:
+        return plans.plan(programme, "140821", dt.date.fromisoformat(day))
+
+    assert plan("2026-12-02") is plan("2026-11-20")
+    assert plan("2026-11-02") is plan("2026-11-09")
+    assert plan("2026-06-01") is plan("2026-10-31")
+    assert len({id(plan(d)) for d in ("2026-10-31", "2026-11-01", "2026-11-11")}) == 3
+
+
 # ---------------------------------------------------------------------------------------------
 # The listing: in force, confirmed until when, history
 

@@ -59,6 +59,8 @@ def test_every_criterion_is_exercised_by_a_failing_example(policies: PolicySet) 
         ("microloan", "full_civil_capacity_lacking"),
         ("microloan", "serious_bad_credit_known"),
         ("microloan", "overdue_microloan_known"),
+        # 2026-01-01..02-27: a first loan above the transition's 5万 waits on the bank.
+        ("microloan", "first_loan_amount_to_confirm"),
         # Where no table states the months, fewer than 3 wait on the county (review1 F7).
         ("transport_subsidy", "months_set_locally"),
         # For the county to confirm at application: 广西's 61-65, and outside 重庆 a monitored

@@ -661,3 +661,55 @@ def test_under_16_a_2026_borrower_lacks_civil_capacity_and_is_not_invited(
     assert (
         "full_civil_capacity_to_confirm" in sixteen and "full_civil_capacity_lacking" not in sixteen
     )
+
+
+def test_a_first_loan_above_5wan_between_the_transition_and_the_2026_notice_waits_on_the_bank(
+    policies: PolicySet,
+) -> None:
+    """银保监发〔2021〕6号 as 施甸县何元乡 (2024-04-18) restates it: a first loan 5万元以下, more
+    only as a top-up (单户不得超过10万元).  policy-2026 confirms those rules only to 2025-12-31,
+    and 《关于做好帮扶小额信贷工作的通知》 (2026-02-28) has banks set the amount.  So on
+    2026-02-01 a first loan of 80,000 is not refused on the transition's 5万 (its warning says the
+    top-up rules were not found): 还要确认, the bank confirms it, the 5万 quoted as past and cited;
+    one to apply for (the plan lists it as the bank's to confirm).  2025-12-31 is still the
+    transition's refusal, and from 2026-02-28 the notice's 10万 holds it."""
+    data = loan_2026("2026-02-01")
+    data["loan_request"] = {**data["loan_request"], "amount": 80000}
+    gap = decide(policies, "microloan", data)
+    assert gap.verdict == "needs_info" and gap.missing == ()
+    assert "first_loan_within_standard_cap" not in outcomes(gap)
+    [first] = [c for c in gap.criteria if c.id == "first_loan_amount_to_confirm"]
+    assert first.outcome == "unknown"
+    assert "这次想借80000元" in first.reason and "第一次最多借50000元" in first.reason
+    assert "过渡期已经结束，新的通知2026年2月28日才发布" in first.reason
+    assert "由银行和县里定" in first.reason
+    assert set(first.sources) == {"shidian_2024", "notice_2021_6"}
+    assert any("追加贷款的规定，还没有查到" in w for w in gap.warnings), gap.warnings
+    assert any(APPLY in step for step in gap.next_steps)
+    [entry] = [e for e in plan_of(policies, data).members[0].entries if e.programme == "microloan"]
+    assert entry.apart == "to_confirm"
+    [english] = determine(
+        msgspec.convert(data, Applicant), policies, programmes=["microloan"], lang="en"
+    )
+    [first_en] = [c for c in english.criteria if c.id == "first_loan_amount_to_confirm"]
+    assert "at most 50000 yuan" in first_en.reason and "the bank" in first_en.reason
+    # The last day of the transition period: its 5万 rule refuses a first loan above it.
+    last = decide(policies, "microloan", {**data, "as_of": "2025-12-31"})
+    assert outcomes(last)["first_loan_within_standard_cap"] == "not_met"
+    assert last.verdict == "ineligible"
+    # From the 2026 notice: its 10万 is the loan amount.
+    notice = decide(policies, "microloan", {**data, "as_of": "2026-02-28"})
+    assert outcomes(notice)["loan_within_amount"] == "met"
+    assert "first_loan_amount_to_confirm" not in outcomes(notice)
+    # Within the 5万, or a top-up (owing already), the criterion does not apply: a top-up is
+    # `household_total_to_confirm`'s (the bank's to say), and a balance not given is asked.
+    small = {**data, "loan_request": {**data["loan_request"], "amount": 50000}}
+    assert "first_loan_amount_to_confirm" not in outcomes(decide(policies, "microloan", small))
+    owing = {**data, "household": {**data["household"], "microloan_outstanding": 20000}}
+    top_up = decide(policies, "microloan", owing)
+    assert "first_loan_amount_to_confirm" not in outcomes(top_up)
+    assert top_up.verdict == "needs_info"
+    not_said = {**data, "household": {**data["household"], "microloan_outstanding": None}}
+    asked = decide(policies, "microloan", not_said)
+    assert asked.verdict == "needs_info"
+    assert "household.microloan_outstanding" in [m.fact for m in asked.missing]

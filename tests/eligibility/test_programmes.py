@@ -234,6 +234,9 @@ def test_every_criterion_has_a_breaker(policies: PolicySet) -> None:
                 ("microloan", "full_civil_capacity_lacking"),
                 ("microloan", "serious_bad_credit_known"),
                 ("microloan", "overdue_microloan_known"),
+                # Never fails: 2026-01-01..02-27 the bank confirms a first loan above the
+                # transition's 5万 (test_policy_2026.py).
+                ("microloan", "first_loan_amount_to_confirm"),
                 # Never fails: where no table states the months, the county decides (F7).
                 ("transport_subsidy", "months_set_locally"),
                 # 广西's 16-60 only (review1 F3): test_guangxi_65_is_a_county_option.
