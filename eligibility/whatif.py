@@ -35,6 +35,12 @@ county's amount of the next year), it is offered with that day's amount, unit or
 and sources; not eligible then, it is dropped.  A day after the rules were last confirmed for
 the region (`Programme.confirmed_until`) is said to be unverified.
 
+Where the region code does not name one county (none given, or a province's) and a suggestion
+meets a rule its counties set differently (`_set_by_county`), it meets that rule in every
+county found, but the county's own may ask less, and one not found may ask otherwise: the
+suggestion first asks for the county, and says that rule as the county's, never with the
+placeholder its general wording has for the figure (`programme.LOCAL_FIGURE`).
+
 Pure: no I/O, no clock (`as_of` is the applicant's).
 """
 
@@ -82,7 +88,7 @@ from eligibility.plan import (
     weighs_amount,
 )
 from eligibility.policy_file import Verdict
-from eligibility.programme import PolicySet
+from eligibility.programme import LOCAL_FIGURE, PolicySet
 from eligibility.text import UNIT_WORDS, Lang, date_words
 
 Assignment = dict[str, object]  # fact path -> the value it changes to
@@ -1440,6 +1446,38 @@ def _templates(
     return tuple(made)
 
 
+# A rule the counties set differently, where the county is not known (`_set_by_county`): the
+# suggestion first asks for the county, and says the rule as the county's, with no figure.
+_ASK_COUNTY: dict[Lang, str] = {
+    "zh": "{name}对{what}的要求各县不一样，告诉我们您家在哪个县，才能算准要怎样才能办。",
+    "en": "{name}: counties set their own rules on {what}; tell us your county to work out "
+    "exactly what it takes.",
+}
+_COUNTY_RULE: dict[Lang, str] = {
+    "zh": "{what}要符合县里的规定",
+    "en": "{what} as your county sets it",
+}
+
+
+def _set_by_county(criterion: CriterionPlan, lang: Lang) -> bool:
+    """Whether the places the applicant's region code may stand for (no code, or a province's)
+    apply the criterion differently: its rule differs between the plan's variants (a county's
+    own figure, or a rule only some counties have), or its wording names a local figure."""
+    first = criterion.bound[0]
+    return LOCAL_FIGURE[lang] in criterion.general[lang] or any(
+        bound != first for bound in criterion.bound[1:]
+    )
+
+
+def _labels(policies: PolicySet, paths: Sequence[str], lang: Lang) -> str:
+    """The facts' labels as a list in words ("年龄、连续务工月数"; "age and months in this job")."""
+    labels = [policies.facts[p].label.in_(lang) for p in paths]
+    if lang == "zh":
+        return "、".join(labels)
+    labels = [label[:1].lower() + label[1:] for label in labels]
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+
+
 def _template(
     plans: Plans,
     plan: ProgrammePlan,
@@ -1494,7 +1532,23 @@ def _template(
         w.removeprefix(prefix) if i and words[i - 1].startswith(prefix) else w
         for i, w in enumerate(words)
     ]
-    rule_words = [c.general[lang] for c in satisfied]
+    # A rule the counties the region code may stand for set differently (no county given, or
+    # only a province's): the way meets it in every one found here, but its wording has no
+    # figure to name ("年龄在（按当地标准）到（按当地标准）之间" read as a number), and a county not
+    # found may ask otherwise.  Said as the county's rule, after asking for the county.
+    ordered = sorted(way, key=policies.fact_rank)
+    local: list[str] = []  # the changed facts such rules read, in the asking order
+    rule_words: list[str] = []
+    for c in satisfied:
+        if _set_by_county(c, lang):
+            read = _reads(e for b in c.bound if b is not None for e in b)
+            mine = [p for p in ordered if p in read] or ordered
+            local.extend(p for p in mine if p not in local)
+            said_rule = _COUNTY_RULE[lang].format(what=_labels(policies, mine, lang))
+        else:
+            said_rule = c.general[lang]
+        if said_rule not in rule_words:
+            rule_words.append(said_rule)
     name = plan.name[lang]
     unit = plan.amount_unit[lang] or ""
     # The changes, what they give, then the rules they meet: each part kept apart as well.
@@ -1508,9 +1562,11 @@ def _template(
             gives = f"，{name}可以领{decided[1]}{unit}（现在是{current_amount}）"
         basis = f"依据：{'；'.join(rule_words)}。" if rule_words else ""
         text = f"{said}{gives}。{basis}"
+        if local:
+            ask = _ASK_COUNTY[lang].format(name=name, what=_labels(policies, local, lang))
+            text = f"{ask}照这里查到的规定算，{text}"
     else:
         said = "; ".join(words)
-        said = said[:1].upper() + said[1:]
         if current_amount is None:
             gives = f": then you can apply for {name}"
             if decided[1] is not None:
@@ -1519,6 +1575,12 @@ def _template(
             gives = f": then {name} pays {decided[1]} {unit} (now {current_amount})"
         basis = f"Rule: {'; '.join(rule_words)}." if rule_words else ""
         text = f"{said}{gives}." + (f" {basis}" if basis else "")
+        if local:
+            ask = _ASK_COUNTY[lang].format(name=name, what=_labels(policies, local, lang))
+            text = f"{ask} Under the rules found here, {text}"
+        else:
+            text = text[:1].upper() + text[1:]
+        said = said[:1].upper() + said[1:]
     suggestion = Suggestion(
         programme=plan.programme.id,
         changes=tuple(changes),

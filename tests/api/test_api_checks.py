@@ -305,6 +305,36 @@ async def test_suggestions_are_opt_in(
     assert answer["suggestions"][0]["on"] == "2027-01-05"
 
 
+async def test_without_a_county_a_suggestion_asks_for_it_first(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
+) -> None:
+    # 黑人社发〔2022〕18号 asks 3 months; 临猗 2024 (linyi_2024) no minimum.  No county given:
+    # 3 months meets every rule found, but the rule is the county's.  Was "依据：连续稳定务工满
+    # （按当地标准）", a placeholder read as a figure.
+    body = {k: v for k, v in ONE_MONTH_SHORT.items() if k != "region_code"}
+    body["person"] = {
+        **body["person"],
+        "employment": {**body["person"]["employment"], "organized_transfer": False},
+    }
+    for lang, asked, rule in (
+        ("zh", "告诉我们您家在哪个县", "依据：连续务工月数要符合县里的规定。"),
+        ("en", "tell us your county", "Rule: months in this job as your county sets it."),
+    ):
+        response = await client.post(
+            f"/v1/checks?programme=transport_subsidy&suggest=true&lang={lang}",
+            json=body,
+            headers=admin_headers,
+        )
+        assert response.status_code == 200, response.text
+        [answer] = response.json()["determinations"]
+        best = answer["suggestions"][0]
+        assert best["changes"][0]["to"] == 3
+        assert "按当地标准" not in best["text"] and "local figure" not in best["text"]
+        # Asked first, before the day the months are reached.
+        assert asked in best["text"] and best["text"].index(asked) < best["text"].index("2027")
+        assert best["basis_text"].startswith(rule)
+
+
 # eligibility.as_of_range: from 2021-01-01 (the transition period's start, the first `since` in
 # the policy files; policy-2026 notes) to five years after today.
 OUT_OF_RANGE = ["0001-01-01", "2020-12-31", "9999-12-31"]

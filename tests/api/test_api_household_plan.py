@@ -107,6 +107,35 @@ async def test_the_plan_has_totals_one_checklist_and_dates(
     assert english.json()["yearly_total_unit"] == "yuan per year"
 
 
+async def test_a_household_of_a_province_code_is_asked_for_its_county_in_the_plan(
+    client: AsyncTestClient[Litestar], admin_headers: dict[str, str], new_household: HouseholdMaker
+) -> None:
+    # 山西 (14) only: 临猗 2024 (linyi_2024) sets no month minimum, other counties ask 3
+    # months (the national default).  A worker with 2 months: the day 3 months are reached is
+    # a date of the plan, said as the county's rule after asking for the county; it was
+    # "依据：连续稳定务工满（按当地标准）".
+    household = await new_household("14")
+    worker = {
+        **WORKER,
+        "employment": {**WORKER["employment"], "months_continuous": 2, "organized_transfer": False},
+    }
+    response = await client.post(
+        f"/v1/households/{household['id']}/members", json=worker, headers=admin_headers
+    )
+    assert response.status_code == 201, response.text
+    plan = (
+        await client.get(
+            f"/v1/households/{household['id']}/plan?as_of={AS_OF}", headers=admin_headers
+        )
+    ).json()
+    [timed] = [d for d in plan["dates"] if d["id"].startswith("transport_subsidy-becomes_eligible")]
+    assert timed["start"] == "2024-10-01"
+    assert "按当地标准" not in timed["text"]
+    assert timed["text"].startswith(
+        "外出务工交通补贴对连续务工月数的要求各县不一样，告诉我们您家在哪个县"
+    )
+
+
 async def test_the_plan_ics_parses_back_with_its_events(
     client: AsyncTestClient[Litestar], admin_headers: dict[str, str], new_household: HouseholdMaker
 ) -> None:

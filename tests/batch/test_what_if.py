@@ -65,6 +65,29 @@ def test_alike_rows_share_one_answer_and_bad_rows_get_none(policies: PolicySet) 
     assert texts[2] is None
 
 
+def test_a_row_without_a_county_is_asked_for_it_not_told_a_placeholder(
+    policies: PolicySet,
+) -> None:
+    # 黑人社发〔2022〕18号 asks 3 months, 临猗 2024 (linyi_2024) none: a register row with no
+    # county gets the county's rule, asked for first.  Was "依据：连续稳定务工满（按当地标准）".
+    row = {
+        "as_of": AS_OF,
+        "region_code": None,
+        "household.category": "poverty_alleviated",
+        "person.age": 30,
+        "person.employment.status": "employed",
+        "person.employment.work_scope": "other_province",
+        "person.employment.months_continuous": 1,
+        "person.employment.organized_transfer": False,
+        "person.employment.transport_subsidy_claimed_this_year": False,
+    }
+    found = what_if_columns(pl.DataFrame([row]), policies, ["transport_subsidy"], "zh")
+    [text] = found["transport_subsidy.what_if"].to_list()
+    assert text is not None and "按当地标准" not in text
+    assert text.startswith("外出务工交通补贴对连续务工月数的要求各县不一样，告诉我们您家在哪个县")
+    assert "依据：连续务工月数要符合县里的规定。" in text
+
+
 def test_without_the_flag_there_is_no_what_if_column(
     tmp_path: Path, example: ModuleType, policies: PolicySet
 ) -> None:

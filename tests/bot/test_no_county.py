@@ -38,3 +38,29 @@ async def test_skipped_county_gets_no_county_wording(bot: BotUnderTest) -> None:
     assert not any("临猗" in t for t in results), transport
     # The to-confirm line still says what the rule is, and that it depends on the county.
     assert "有的县只补脱贫户和风险还没消除的监测户" in transport
+
+
+async def test_skipped_county_is_asked_for_before_a_way_in(bot: BotUnderTest) -> None:
+    # 黑人社发〔2022〕18号 asks 3 months of work in another province, 临猗 2024 (linyi_2024)
+    # none.  Two months, county skipped: "还可以怎么办" says the rule is the county's and asks
+    # for it; it was "依据：连续稳定务工满（按当地标准）", a placeholder read as a figure.
+    bot.clock.today = dt.date(2024, 11, 5)
+    user = bot.user()
+    await bot.say(user, "/start")
+    facts = {
+        **WORKER,
+        "household.category": "poverty_alleviated",
+        "person.employment.months_continuous": 2,
+        "person.employment.organized_transfer": False,
+    }
+    given, asked = await answer(bot, user, facts)
+    assert finished(user)
+    assert "region_code" in asked and "region_code" not in given
+    texts = [m["text"] for m in user.messages()]
+    [what_if] = [t for t in texts if t.startswith(ZH["what_if"])]
+    [transport] = [line for line in what_if.splitlines() if line.startswith("【外出务工交通补贴】")]
+    assert "按当地标准" not in what_if
+    assert transport.startswith(
+        "【外出务工交通补贴】外出务工交通补贴对连续务工月数的要求各县不一样，告诉我们您家在哪个县"
+    ), transport
+    assert "依据：连续务工月数要符合县里的规定。" in transport

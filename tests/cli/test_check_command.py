@@ -167,3 +167,28 @@ def test_check_gives_the_best_suggestion_per_programme() -> None:
     assert best["on"] == "2027-01-05" and best["criteria"] == ["months_worked"]
     plain = run(["check", "--programme", "transport_subsidy", "--no-suggest"], json.dumps(short))
     assert "suggestions" not in json.loads(plain.stdout)["determinations"][0]
+
+
+def test_without_a_county_the_suggestion_asks_for_it_and_names_no_placeholder() -> None:
+    # 广西 2022 (guangxi_2022): posts for ages 16-60; elsewhere no age rule was found, and the
+    # Labour Law's 第十五条 (labour_law_child_labour) bars anyone under 16.  A 15-year-old, no
+    # county: was "依据：年龄在（按当地标准）到（按当地标准）之间".
+    teenager = {
+        "as_of": "2024-03-01",
+        "household": {"category": "poverty_alleviated"},
+        "person": {
+            "age": 15,
+            "labor_capacity": "weak",
+            "employment_difficulty": True,
+            "willing_to_work": True,
+            "holds_public_welfare_post": False,
+            "employment": {"status": "unemployed"},
+        },
+    }
+    result = run(["check", "--programme", "public_welfare_post"], json.dumps(teenager))
+    assert result.returncode == 0, result.stderr
+    [determination] = json.loads(result.stdout)["determinations"]
+    [best] = determination["suggestions"]
+    assert "按当地标准" not in best["text"]
+    assert best["text"].startswith("乡村公益性岗位对年龄的要求各县不一样，告诉我们您家在哪个县")
+    assert best["basis_text"] == "依据：年龄要符合县里的规定。"

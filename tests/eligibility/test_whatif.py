@@ -459,6 +459,91 @@ def test_income_tiers_are_the_past_and_give_no_suggestion(policies: PolicySet) -
 
 
 # ---------------------------------------------------------------------------------------------
+# No county given: a rule the counties set differently
+
+
+def teenager(region: str | None = None) -> Applicant:
+    """A 15-year-old of a 脱贫户 with no work, a weak worker recognised as hard to employ."""
+    return applicant(
+        as_of="2024-03-01",
+        region_code=region,
+        household={"category": "poverty_alleviated"},
+        person={
+            "age": 15,
+            "labor_capacity": "weak",
+            "employment_difficulty": True,
+            "willing_to_work": True,
+            "holds_public_welfare_post": False,
+            "employment": {"status": "unemployed"},
+        },
+    )
+
+
+def test_without_a_county_the_age_rule_is_the_countys_not_a_placeholder(
+    policies: PolicySet,
+) -> None:
+    # 广西 2022 (guangxi_2022, 2022-05-22): posts for ages 16-60; elsewhere no age rule was
+    # found, and the Labour Law's 第十五条 (labour_law_child_labour) bars anyone under 16.  No
+    # county given: 16 meets both, but the rule is each county's.  Was "依据：年龄在（按当地标准）
+    # 到（按当地标准）之间", a placeholder read as a figure, and a plain promise.
+    found = answer(policies, teenager(), "public_welfare_post")
+    assert found.verdict == "needs_info"
+    suggestion = best(found)
+    assert {c.fact: c.to for c in suggestion.changes} == {"person.age": 16}
+    assert "按当地标准" not in suggestion.text
+    assert suggestion.text.startswith(
+        "乡村公益性岗位对年龄的要求各县不一样，告诉我们您家在哪个县，才能算准要怎样才能办。"
+        "照这里查到的规定算，最迟2025年3月1日满16周岁，就可以申请乡村公益性岗位。"
+    ), suggestion.text
+    assert suggestion.basis_text == "依据：年龄要符合县里的规定。"
+    assert suggestion.changes_text == "最迟2025年3月1日满16周岁"
+    english = best(answer(policies, teenager(), "public_welfare_post", lang="en"))
+    assert "local figure" not in english.text
+    assert english.text.startswith(
+        "Rural public-welfare posts: counties set their own rules on age; tell us your county"
+    ), english.text
+    assert english.basis_text == "Rule: age as your county sets it."
+    # What it says holds in each place the answer was waiting on: 广西 and elsewhere.
+    for region in (None, "451226", "510121"):
+        changed = replace(apply_changes(teenager(), suggestion.changes), region_code=region)
+        [again] = determine(changed, policies, programmes=["public_welfare_post"])
+        assert again.verdict == "eligible", region
+
+
+def test_with_a_county_the_suggestion_says_that_countys_rule(policies: PolicySet) -> None:
+    # 广西 (451226, guangxi_2022): one rule, its own figures; no county to ask for.
+    guangxi = best(answer(policies, teenager("451226"), "public_welfare_post"))
+    assert guangxi.text.startswith(
+        "最迟2025年3月1日满16周岁，就可以申请乡村公益性岗位。依据：年龄在16到60周岁之间。"
+    )
+    sichuan = best(answer(policies, teenager("510121"), "public_welfare_post"))
+    assert "县里的规定" not in sichuan.text and "哪个县" not in sichuan.text
+    assert sichuan.text.startswith("最迟2025年3月1日满16周岁，就可以申请乡村公益性岗位。依据：")
+
+
+@pytest.mark.parametrize("region", [None, "14"], ids=["no region", "山西 province"])
+def test_a_worker_without_a_county_is_asked_for_it_before_the_months(
+    policies: PolicySet, region: str | None
+) -> None:
+    # 黑人社发〔2022〕18号 (heilongjiang) and 甘人社通〔2024〕155号 (chongxin_2024) ask 3 months;
+    # 临猗 2024 (linyi_2024) sets no minimum: one month short is enough there already.  Without
+    # the county, 3 months is what meets every rule found, not what the county asks.
+    # 甘人社通〔2024〕155号 pays no one moved by organised transfer: said, or nothing can help.
+    who = worker(2, as_of="2024-11-05", employment={"organized_transfer": False})
+    found = answer(policies, replace(who, region_code=region), "transport_subsidy")
+    suggestion = best(found)
+    assert {c.fact: c.to for c in suggestion.changes} == {"person.employment.months_continuous": 3}
+    assert "按当地标准" not in suggestion.text
+    assert suggestion.text.startswith(
+        "外出务工交通补贴对连续务工月数的要求各县不一样，告诉我们您家在哪个县，才能算准要怎样才能办。"
+    ), suggestion.text
+    assert suggestion.basis_text.startswith("依据：连续务工月数要符合县里的规定。")
+    # A county given: its own rule, as before.
+    own = best(answer(policies, worker(2, as_of="2024-11-05"), "transport_subsidy"))
+    assert own.text.startswith("再过1个月（2024年12月5日起）连续务工月数满3个月，就可以申请")
+
+
+# ---------------------------------------------------------------------------------------------
 # Applying a suggestion, the wire and the catalogue
 
 

@@ -27,7 +27,7 @@ from eligibility.derive import flatten
 from eligibility.determination import determine
 from eligibility.facts import Applicant
 from eligibility.plan import plans_of
-from eligibility.programme import PolicySet
+from eligibility.programme import LOCAL_FIGURE, PolicySet
 from eligibility.whatif import EASE, apply_changes, change_date
 from tests.eligibility.strategies import REGIONS, applicants, enum_values
 
@@ -289,3 +289,8 @@ def test_suggestions_kept_per_search_key_are_those_made_afresh(
     whatif._PREPARED.clear()
     afresh = determine(who, policies, suggest=True, lang=lang)  # type: ignore[arg-type]
     assert [d.suggestions for d in kept] == [d.suggestions for d in afresh]
+    # No county given (or a province's): a rule its counties set differently is said as the
+    # county's, never with the placeholder its general wording has for the figure.
+    for d in afresh:
+        for suggestion in d.suggestions:
+            assert LOCAL_FIGURE[lang] not in suggestion.text, suggestion.text  # type: ignore[index]
