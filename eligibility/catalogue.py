@@ -40,6 +40,14 @@ class Option(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     en: str
 
 
+class Becoming(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A value a fact may come to take, in the words of a suggestion (`FactSpec.becomes`)."""
+
+    value: FactValue
+    zh: str
+    en: str
+
+
 class FactSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """How one fact is named, typed and asked."""
 
@@ -78,6 +86,10 @@ class FactSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # stop working, leave school, be unwilling to work or give up a post is not advice a
     # household should get from this service.
     never_suggested: tuple[FactValue, ...] = ()
+    # How a suggestion says the fact comes to take a value, where "“休学/保留学籍”从“是”改为
+    # “否”" reads as "change your answer": "复学以后".  Said instead of the from-to words, with
+    # who decides it after (`decided_by`).
+    becomes: tuple[Becoming, ...] = ()
 
     def __post_init__(self) -> None:
         # msgspec reports a ValueError here as a validation error at this entry.
@@ -94,6 +106,10 @@ class FactSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
                     raise ValueError(f"{self.path}: `never_suggested` {value!r} is not an option")
         elif self.kind == "bool" and any(not isinstance(v, bool) for v in self.never_suggested):
             raise ValueError(f"{self.path}: `never_suggested` of a yes/no fact is true or false")
+        if self.becomes and self.change == "fixed":
+            raise ValueError(f"{self.path}: `becomes` is for facts that can change")
+        if self.kind == "bool" and any(not isinstance(b.value, bool) for b in self.becomes):
+            raise ValueError(f"{self.path}: `becomes` of a yes/no fact is true or false")
 
 
 class Choice(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -1346,6 +1346,12 @@ def _change_words(
         return f"in {diff} more {more} (from {day}) your {label.lower()} reach {to}"
     if day is not None:
         return f"{day}起{label}为“{to}”" if lang == "zh" else f"from {day}, {label.lower()}: {to}"
+    becoming = next((b for b in spec.becomes if b.value == change.to), None)
+    if becoming is not None:
+        said = becoming.zh if lang == "zh" else becoming.en
+        if change.decided_by is None:
+            return said
+        return f"{said}（{change.decided_by}）" if lang == "zh" else f"{said} ({change.decided_by})"
     use = _USE_WORDS.get(change.fact)
     if use is not None:
         unknown, known = use[lang]
@@ -1357,13 +1363,13 @@ def _change_words(
         # Not known yet: say whose decision it is where someone else decides it.
         if lang == "zh":
             said = f"如果{label}是“{to}{unit}”"
-            return said if change.decided_by is None else f"{said}（由{change.decided_by}认定）"
+            return said if change.decided_by is None else f"{said}（{change.decided_by}）"
         said = f"if {label.lower()} is {to} {unit}".rstrip()
-        return said if change.decided_by is None else f"{said} (decided by {change.decided_by})"
+        return said if change.decided_by is None else f"{said} ({change.decided_by})"
     if change.decided_by is not None:
         if lang == "zh":
-            return f"“{label}”由“{before}”变为“{to}”（由{change.decided_by}认定）"
-        return f"{label} changes from '{before}' to '{to}' (decided by {change.decided_by})"
+            return f"“{label}”由“{before}”变为“{to}”（{change.decided_by}）"
+        return f"{label} changes from '{before}' to '{to}' ({change.decided_by})"
     if lang == "zh":
         return f"“{label}”从“{before}{unit}”改为“{to}{unit}”"
     return f"{label} changed from {before} to {to} {unit}".rstrip()

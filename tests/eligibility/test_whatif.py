@@ -578,7 +578,7 @@ def test_a_fact_without_its_class_is_refused() -> None:
 def test_a_time_fact_must_say_how_it_advances_and_a_decided_one_who_decides() -> None:
     sources = dict(bundled_sources())
     catalogue = sources["facts.toml"].decode()
-    for line in ('advances = "months"\n', 'decided_by = { zh = "学校'):
+    for line in ('advances = "months"\n', 'decided_by = { zh = "学籍由学校'):
         start = catalogue.index(line)
         end = catalogue.index("\n", start) + 1
         sources["facts.toml"] = (catalogue[:start] + catalogue[end:]).encode()
