@@ -655,12 +655,34 @@ def test_under_16_a_2026_borrower_lacks_civil_capacity_and_is_not_invited(
     assert result.verdict == "needs_info" and not any(APPLY in s for s in result.next_steps)
     assert result.amount is None and "不满16周岁" in (result.amount_note or "")
     assert "civil_code" in result.amount_sources
-    # 16 and over: the bank confirms it as before (16-17 may live on their own labour income).
-    data["person"] = {"age": 16}
-    sixteen = {c.id for c in decide(policies, "microloan", data).criteria}
-    assert (
-        "full_civil_capacity_to_confirm" in sixteen and "full_civil_capacity_lacking" not in sixteen
-    )
+    # At 16 and 17 it turns on living on one's own labour income (第十八条), which the household
+    # knows: asked, and no invitation until it is answered (review of 2026-12-02: a 17-year-old
+    # was shown "带上材料…申请"); answered yes, the bank confirms it as for an adult.
+    for age in (16, 17):
+        data["person"] = {"age": age}
+        minor = decide(policies, "microloan", data)
+        said = {c.id: c for c in minor.criteria}
+        assert "full_civil_capacity_to_confirm" not in said
+        assert "full_civil_capacity_lacking" not in said
+        assert said["minor_full_civil_capacity"].outcome == "unknown"
+        assert "民法典第十八条" in said["minor_full_civil_capacity"].reason
+        assert "civil_code" in said["minor_full_civil_capacity"].sources
+        assert [(m.fact, m.affects) for m in minor.missing] == [
+            ("person.full_civil_capacity", "verdict")
+        ]
+        assert not any(APPLY in s for s in minor.next_steps)
+        data["person"] = {"age": age, "full_civil_capacity": True}
+        living = {c.id for c in decide(policies, "microloan", data).criteria}
+        assert "full_civil_capacity_to_confirm" in living
+        assert "minor_full_civil_capacity" not in living
+        data["person"] = {"age": age, "full_civil_capacity": False}
+        lacking = {c.id for c in decide(policies, "microloan", data).criteria}
+        assert "full_civil_capacity_lacking" in lacking
+    # 18 and over, not known: the bank confirms it, nothing asked of the household for it.
+    data["person"] = {"age": 18}
+    adult = decide(policies, "microloan", data)
+    assert "full_civil_capacity_to_confirm" in {c.id for c in adult.criteria}
+    assert "person.full_civil_capacity" not in {m.fact for m in adult.missing}
 
 
 def test_a_first_loan_above_5wan_between_the_transition_and_the_2026_notice_waits_on_the_bank(
