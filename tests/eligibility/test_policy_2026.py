@@ -225,9 +225,16 @@ def test_an_ended_monitoring_line_asks_no_amount(policies: PolicySet) -> None:
         "region_code": "530102",
         "household": {"per_capita_net_income": 8000},
     }
-    warnings = decide(policies, "monitoring_referral", data).warnings
+    result = decide(policies, "monitoring_referral", data)
+    warnings = result.warnings
     assert any("本地标准最晚只到2025年" in w and "条件/收入标准请问县里" in w for w in warnings)
     assert not any("钱数" in w for w in warnings)
+    assert any("现在的条件和收入标准" in s for s in result.next_steps)
+    [english] = determine(
+        msgspec.convert(data, Applicant), policies, programmes=["monitoring_referral"], lang="en"
+    )
+    said = " ".join((*english.warnings, *english.next_steps))
+    assert "income line" in said and "amount" not in said
     transport = decide(
         policies, "transport_subsidy", {"as_of": "2026-12-02", "region_code": "620823"}
     )
