@@ -297,6 +297,9 @@ class PolicyFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     confirmed_until: dt.date | None = None
     confirmed_until_by_region: dict[str, dt.date] = {}
     unconfirmed_warning: Text | None = None
+    # The warning when a local table has ended (`{last}`, `{year}`), where the engine's
+    # `ENDED_TABLE` ("条件和钱数请问县里") does not fit: a programme paying no money.
+    table_ended_warning: Text | None = None
     # The next step when a rule is not in force on the date (a table ended, a rule not yet
     # started): who decides instead.  Else the engine's `GAP_STEP`.
     gap_step: Text | None = None

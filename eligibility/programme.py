@@ -475,7 +475,7 @@ class Programme:
         if local_last is not None:
             say(
                 f"table_ended.{as_of.year}",
-                ENDED_TABLE,
+                self.policy.table_ended_warning or ENDED_TABLE,
                 last=_period_words(local_last, lang),
                 year=as_of.year,
             )

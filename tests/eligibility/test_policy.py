@@ -42,13 +42,9 @@ def test_every_criterion_and_value_cites_a_source(policies: PolicySet) -> None:
 
 def test_every_criterion_is_exercised_by_a_failing_example(policies: PolicySet) -> None:
     # The policies' own examples cover every criterion: each one fails in at least one example.
-    # monitoring_referral's income_assessed_locally cannot fail by design: where no line is
-    # known, known income sends the household to the county (#9); it can only wait on facts,
-    # which test_programmes checks.
     # microloan's household_total_to_confirm cannot fail by design either: with no household
     # total known, owing more than the loan amount waits on the bank (review1 F1).
     never_fails = {
-        ("monitoring_referral", "income_assessed_locally"),
         ("microloan", "household_total_to_confirm"),
         # From 2026 no text on the borrower's civil capacity, credit and overdue loans was found
         # (policy-2026): each waits on the bank, never fails (test_policy_2026.py).

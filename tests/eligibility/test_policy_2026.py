@@ -107,24 +107,138 @@ def test_f9_with_no_line_known_an_income_alone_is_for_the_village_to_assess(
     policies: PolicySet,
 ) -> None:
     """policy-2026: income lines are set by provinces each year and none was found for 2026;
-    中农组发〔2021〕7号 leaves the line to the province.  An income of 80,000 with no fall and no
-    hardship is not "建议申请监测评估": whether it is low waits on the village (还要确认, 请问村里).
-    A sharp fall (措施 第3条: 收入骤减) still refers the household."""
+    中农组发〔2021〕7号 leaves the line to the province.  An income under the highest line
+    found (德化县2024年防止返贫监测范围: 19,560 元) with no fall and no hardship is not
+    "建议申请监测评估": whether it is low waits on the village (还要确认, 请问村里).  A sharp
+    fall (措施 第3条: 收入骤减) still refers the household."""
     data = {
         "region_code": "140821",
         "as_of": "2026-12-01",
         "household": {
             "category": "ordinary",
-            "per_capita_net_income": 80000,
-            "per_capita_net_income_previous": 80000,
+            "per_capita_net_income": 8000,
+            "per_capita_net_income_previous": 8000,
             "sudden_hardship_event": "none",
         },
     }
     result = decide(policies, "monitoring_referral", data)
     assert result.verdict == "needs_info"
     assert any("请问村里" in c.text for c in result.criteria if c.outcome == "unknown")
-    fell = {**data, "household": {**data["household"], "per_capita_net_income": 50000}}
+    fell = {**data, "household": {**data["household"], "per_capita_net_income": 5000}}
     assert decide(policies, "monitoring_referral", fell).verdict == "eligible"
+
+
+def test_above_every_line_found_no_sign_is_no_need_to_ask(policies: PolicySet) -> None:
+    """The highest monitoring line any table here sets is 德化's for 2024
+    (德化县2024年防止返贫监测范围, 中共德化县委农村工作领导小组办公室, 2024-03-06:
+    815元/月×12×2 = 19,560 元); 中农组发〔2021〕7号 leaves each year's line to the province,
+    and none was found for 2026.  80,000 per person
+    with no fall and no hardship is no risk sign under any line found: "目前不需要申请", the village
+    still deciding and a hardship still grounds, without the step to apply or the income papers
+    (review of 2026-12-02: it read "还要确认" with "请向村委会…提出申请").  Was `needs_info`
+    (test_f9's 80,000, whose expectation was the defect)."""
+    data = {
+        "region_code": "140821",
+        "as_of": "2026-12-02",
+        "household": {
+            "poverty_alleviated": False,
+            "monitored": False,
+            "per_capita_net_income": 80000,
+            "per_capita_net_income_previous": 80000,
+            "sudden_hardship_event": "none",
+        },
+    }
+    result = decide(policies, "monitoring_referral", data)
+    assert (result.verdict, result.verdict_label) == ("ineligible", "目前不需要申请监测")
+    [line] = [c for c in result.criteria if c.id == "income_assessed_locally"]
+    assert line.outcome == "not_met" and "19560" in line.reason and "德化" in line.reason
+    assert "村里评估" in line.reason and "随时可以申请" in line.reason
+    assert "dehua_2024" in line.sources
+    assert not any("入户核查" in s for s in result.next_steps)
+    assert result.documents == () and result.missing == ()
+    # 19,560 itself is not below the line (the line is exclusive, as `risk_sign`'s); 19,559 is
+    # for the village; 80,000 with last year's income not said is asked, not sent away.
+    at = {
+        **data["household"],
+        "per_capita_net_income": 19560,
+        "per_capita_net_income_previous": 19560,
+    }
+    assert decide(policies, "monitoring_referral", {**data, "household": at}).verdict == (
+        "ineligible"
+    )
+    under = {**at, "per_capita_net_income": 19559, "per_capita_net_income_previous": 19559}
+    assert decide(policies, "monitoring_referral", {**data, "household": under}).verdict == (
+        "needs_info"
+    )
+    unsure = {k: v for k, v in data["household"].items() if k != "per_capita_net_income_previous"}
+    asked = decide(policies, "monitoring_referral", {**data, "household": unsure})
+    assert asked.verdict == "needs_info"
+    assert [m.fact for m in asked.missing] == ["household.per_capita_net_income_previous"]
+    # A sudden hardship is grounds whatever the income (措施 第1条; 定南县: 突发严重困难户).
+    ill = {**data["household"], "sudden_hardship_event": "illness"}
+    assert decide(policies, "monitoring_referral", {**data, "household": ill}).verdict == (
+        "eligible"
+    )
+
+
+def test_the_bound_is_the_highest_monitoring_line_found(policies: PolicySet) -> None:
+    """`highest_line_seen` is declared beside the lines it bounds: it must be the highest value
+    of `monitoring_line` (德化 2024's 19,560, twice its 低保) and cite that table's document."""
+    programme = policies.programme("monitoring_referral")
+    lines = [e for e in programme.policy.parameters["monitoring_line"].values if e.value]
+    highest = max(lines, key=lambda e: e.value if isinstance(e.value, int) else 0)
+    [bound] = programme.policy.parameters["highest_line_seen"].values
+    assert bound.value == highest.value == 19560
+    assert bound.region is None and bound.until is None
+    registry = policies.registry
+    assert registry.id_of(programme.id, bound.source) == registry.id_of(
+        programme.id, highest.source
+    )
+
+
+def test_a_household_monitored_at_risk_is_not_told_it_may_apply(policies: PolicySet) -> None:
+    """中农组发〔2021〕7号 (via 定南县 2024): a monitored household whose risk is not eliminated is
+    already in monitoring ("不用再申请"); the income rule with no line known ("…也可以申请") is
+    not weighed for it (review of 2026-12-02: the two stood side by side)."""
+    data = {
+        "as_of": "2026-12-02",
+        "region_code": "451226",
+        "household": {"poverty_alleviated": False, "monitored": True, "risk_eliminated": False},
+    }
+    result = decide(policies, "monitoring_referral", data)
+    assert result.verdict == "ineligible" and result.missing == ()
+    assert [c.id for c in result.criteria] == ["not_yet_monitored"]
+    assert not any("申请" in c.reason for c in result.criteria if c.outcome != "not_met")
+    # Risk eliminated, it may ask again: the rule is weighed.
+    eliminated = {**data["household"], "risk_eliminated": True, "sudden_hardship_event": "illness"}
+    again = decide(policies, "monitoring_referral", {**data, "household": eliminated})
+    assert again.verdict == "eligible"
+    assert outcomes(again)["income_assessed_locally"] == "met"
+
+
+def test_an_ended_monitoring_line_asks_no_amount(policies: PolicySet) -> None:
+    """云农办通〔2025〕1号 set 云南's line for 2025 only; in 2026 the warning asks the county for
+    the conditions and income line.  The referral pays nothing, so not for "钱数"; the transport
+    subsidy, which pays, keeps the engine's words (崇信's 2024 table, 甘人社通〔2024〕155号)."""
+    data = {
+        "as_of": "2026-12-02",
+        "region_code": "530102",
+        "household": {"per_capita_net_income": 8000},
+    }
+    result = decide(policies, "monitoring_referral", data)
+    warnings = result.warnings
+    assert any("本地标准最晚只到2025年" in w and "条件/收入标准请问县里" in w for w in warnings)
+    assert not any("钱数" in w for w in warnings)
+    assert any("现在的条件和收入标准" in s for s in result.next_steps)
+    [english] = determine(
+        msgspec.convert(data, Applicant), policies, programmes=["monitoring_referral"], lang="en"
+    )
+    said = " ".join((*english.warnings, *english.next_steps))
+    assert "income line" in said and "amount" not in said
+    transport = decide(
+        policies, "transport_subsidy", {"as_of": "2026-12-02", "region_code": "620823"}
+    )
+    assert any("条件和钱数请问县里" in w for w in transport.warnings)
 
 
 def test_f3_guangxis_age_limit_and_pay_rule_stay_in_guangxi(policies: PolicySet) -> None:
@@ -549,9 +663,12 @@ def test_a_fact_not_given_is_asked_not_sent_to_the_county(policies: PolicySet) -
     older = decide(policies, "public_welfare_post", post_seeker(age=62))
     [age] = [c for c in older.criteria if c.id == "age_set_locally"]
     assert "您62岁" in age.reason and "请问村里或县里" in age.reason
+    # Under the highest line found (德化 2024, 19,560): 80,000, above every line found, is no
+    # risk sign (test_f9_...), so an income under it is the one left to the village.
     income = {
-        **no_income["household"],
-        "per_capita_net_income": 80000,
+        "category": "ordinary",
+        "per_capita_net_income": 8000,
+        "per_capita_net_income_previous": 8000,
         "sudden_hardship_event": "none",
     }
     # The income given, the village is asked, naming no income (a wording per income would be

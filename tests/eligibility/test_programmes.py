@@ -221,7 +221,8 @@ def test_every_criterion_has_a_breaker(policies: PolicySet) -> None:
                 ("transport_subsidy", "not_organized_transfer"),
                 # Applies only once a county's table has ended: test_dates.py.
                 ("transport_subsidy", "works_outside_county"),
-                # Never fails: it says the county assesses the income where no line is known.
+                # Applies only where no line is known (the baseline is 林州's 2023 line):
+                # test_policy_2026.py (above every line found, review of 2026-12-02).
                 ("monitoring_referral", "income_assessed_locally"),
                 # 2026 rules (the baseline is of 2024): test_policy_2026.py (review1 F1).
                 ("microloan", "loan_within_amount"),
