@@ -252,8 +252,10 @@ def test_f3_guangxis_age_limit_and_pay_rule_stay_in_guangxi(policies: PolicySet)
     assert result.verdict == "needs_info"
     [age] = [c for c in result.criteria if c.outcome == "unknown"]
     assert age.id == "age_set_locally" and "请问村里或县里" in age.text
-    # The age and the pay cite no 广西 rule there (willing_to_work still rests on 广西's text).
+    # Nothing cites a 广西 rule there: the age, the pay, nor (since `guangxi_2022` is tagged
+    # "45") the capacity and willingness conditions, which rest on 就业服务与就业管理规定 第六条.
     assert "guangxi_2022" not in {*age.sources, *result.amount_sources}
+    assert "guangxi_2022" not in result.source_ids()
     assert "广西" not in (result.amount_note or "") and "1.2" not in (result.amount_note or "")
     guangxi = decide(policies, "public_welfare_post", {**data, "region_code": "450100"})
     assert outcomes(guangxi)["age_county_option"] == "unknown"
@@ -739,6 +741,20 @@ def test_under_16_a_public_welfare_post_is_refused_by_law_not_sent_to_the_county
         outcomes(decide(policies, "public_welfare_post", post_seeker(age=62)))["age_set_locally"]
         == "unknown"
     )
+
+
+def test_a_post_age_met_outside_guangxi_claims_only_the_floor(policies: PolicySet) -> None:
+    """`age_set_locally` met said "您的年龄在16到60周岁之间，一般不受年龄限制": 60 is 广西's
+    (its 2022 notice), and neither source cited (人社部发〔2022〕13号, 劳动法) names it.  The line
+    now says what they do: 16 or over (劳动法 第十五条; 就业服务与就业管理规定 第六条), the upper
+    limit the county's."""
+    for age in (16, 40, 60):
+        result = decide(policies, "public_welfare_post", post_seeker(age=age))
+        [line] = [c for c in result.criteria if c.id == "age_set_locally"]
+        assert line.outcome == "met", age
+        assert "60" not in line.reason and "一般不受年龄限制" not in line.reason
+        assert "已满16周岁" in line.reason and "以县里为准" in line.reason
+        assert {"labour_law_child_labour", "employment_services_rule"} <= set(line.sources)
 
 
 def test_a_quoted_document_must_be_one_the_programme_lists() -> None:

@@ -244,6 +244,8 @@ def test_every_criterion_has_a_breaker(policies: PolicySet) -> None:
                 ("public_welfare_post", "age"),
                 # Never fails: 广西's 61-65 waits on the county (the same test).
                 ("public_welfare_post", "age_county_option"),
+                # 广西's 16 only: test_guangxi_under_16_is_not_told_the_county_option.
+                ("public_welfare_post", "age_minimum"),
                 # Never fails: outside 重庆 the county confirms it (test_dates.py).
                 ("yulu_plan", "risk_eliminated_county_decides"),
                 # The same for transport outside 临猗 and for posts (test_dates.py).
@@ -409,6 +411,32 @@ def test_guangxi_65_is_a_county_option(policies: PolicySet) -> None:
     assert sichuan.verdict == "needs_info"
     assert not any("放宽" in step for step in sichuan.next_steps)
     assert not any("放宽" in c.text for c in sichuan.criteria)
+
+
+def test_guangxi_under_16_is_not_told_the_county_option(policies: PolicySet) -> None:
+    # 广西 2022 (人民网广西频道 2022-05-22): 16—60周岁, "有条件的年龄可放宽至65周岁".  The
+    # option is about the upper limit: a 15-year-old is refused on the 16 alone and not told
+    # "有条件的县最多放宽到65周岁", which 66 still is (test above).
+    base = BASELINES["public_welfare_post"]
+    young = decide(
+        policies,
+        "public_welfare_post",
+        applicant(base, {"person.age": 15, "region_code": "450100"}),
+    )
+    assert young.verdict == "ineligible"
+    assert [c.id for c in young.criteria if c.outcome == "not_met"] == ["age_minimum"]
+    [age] = [c for c in young.criteria if c.id == "age_minimum"]
+    assert age.text == "您15岁，还不满16周岁：公益性岗位要16到60周岁"
+    assert not any("65" in c.text or "放宽" in c.text for c in young.criteria)
+    assert not any("放宽" in step for step in young.next_steps)
+    # At 16 the floor holds and the one age line is 广西's 16-60.
+    sixteen = decide(
+        policies,
+        "public_welfare_post",
+        applicant(base, {"person.age": 16, "region_code": "450100"}),
+    )
+    assert sixteen.verdict == "eligible"
+    assert {c.id for c in sixteen.criteria} & {"age", "age_minimum"} == {"age"}
 
 
 def test_yulu_amount_per_school_year(policies: PolicySet) -> None:

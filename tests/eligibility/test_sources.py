@@ -186,6 +186,44 @@ def test_the_transport_subsidy_cites_heilongjiang_only_there(policies: PolicySet
             assert "heilongjiang" not in result.source_ids(), region
 
 
+def test_the_posts_cite_guangxi_only_there(policies: PolicySet) -> None:
+    # 广西's 乡村建设公益性岗位 notice (`guangxi_2022`, 人民网广西频道 2022-05-22, 广西 "45"
+    # only) was the only source of `can_do_the_post` and `willing_to_work` and was cited for
+    # `household_category` and `hard_to_employ` to 临猗's, 黑龙江's and 甘肃's households.  There
+    # each condition now rests on a national text saying it: the 24 measures 第5条 and 人社部发
+    # 〔2022〕13号 (脱贫人口、监测对象; 弱劳力、半劳力…), 就业服务与就业管理规定 第六条
+    # (有劳动能力且有就业愿望); in 广西 the notice is cited beside them.
+    national = {
+        "household_category": ("measures", "mohrss_2022_13"),
+        "hard_to_employ": ("mohrss_2022_13",),
+        "can_do_the_post": ("employment_services_rule",),
+        "willing_to_work": ("employment_services_rule",),
+    }
+    seeker = {
+        "household": {"poverty_alleviated": True, "monitored": False},
+        "person": {
+            "age": 66,
+            "labor_capacity": "weak",
+            "willing_to_work": True,
+            "holds_public_welfare_post": False,
+            "employment_difficulty": True,
+            "employment": {"status": "unemployed"},
+        },
+    }
+    for region in ("140821", "230102", "620823", "451226"):
+        for as_of in ("2024-03-01", "2026-12-02"):
+            facts = {**seeker, "as_of": as_of, "region_code": region}
+            [result] = determine(
+                msgspec.convert(facts, Applicant), policies, programmes=["public_welfare_post"]
+            )
+            cited = {c.id: c.sources for c in result.criteria}
+            local = ("guangxi_2022",) if region.startswith("45") else ()
+            for criterion, expected in national.items():
+                assert cited[criterion] == (*expected, *local), (region, as_of, criterion)
+            if not local:
+                assert "guangxi_2022" not in result.source_ids(), (region, as_of)
+
+
 def test_a_monitoring_line_cites_its_own_table(policies: PolicySet) -> None:
     # 云农办通〔2025〕1号 (yunnan_2025, via a 凤尾镇 page): 云南's 2025 line of 8,700.  The
     # line decides `risk_sign` there, so it cites that table (it cited 靖边's 2021 floor alone);
