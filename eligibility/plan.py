@@ -192,7 +192,12 @@ def missing_facts(
 ) -> tuple[list[str], list[str]]:
     """The facts still worth asking for the verdict (only while it `needs_info`: those the
     unknown criteria hinge on, ranked by `rank_missing`), and then those only the amount waits
-    on (ranked the same way, none asked already)."""
+    on (ranked the same way, none asked already).
+
+    A fact asked only when its `ask_when` holds is left out while every fact that gate reads is
+    itself still missing (`PolicySet.asked_after`): the school's three follow-ups wait until the
+    level says it is a vocational school, the job's until the status says the person works.
+    Their criteria stay unknown; only the asking waits."""
     counts: dict[str, int] = {}
     if asks_hinges(verdict):
         for unknown in hinges:
@@ -201,7 +206,13 @@ def missing_facts(
     asked = rank_missing(counts, policies)
     known = set(asked)
     extra = rank_missing({p: 1 for p in amount_hinges if p not in known}, policies)
-    return asked, [p for p in extra if p not in known]
+    extra = [p for p in extra if p not in known]
+    after = policies.asked_after
+    open_facts = known.union(extra)
+    if not after.keys() & open_facts:
+        return asked, extra
+    waits = {p for p in open_facts if p in after and after[p] <= open_facts}
+    return [p for p in asked if p not in waits], [p for p in extra if p not in waits]
 
 
 def show_fact(policies: PolicySet, path: str, value: object, lang: Lang) -> str:

@@ -19,7 +19,7 @@ import msgspec
 
 from eligibility import rules
 from eligibility.catalogue import FactCatalogueFile, FactSpec, decoded_catalogue
-from eligibility.derive import DERIVED_FACTS
+from eligibility.derive import DERIVED_FACTS, askable
 from eligibility.policy_file import PolicyError, PolicyFile, Step
 from eligibility.programme import (
     Citation,
@@ -115,6 +115,7 @@ def load_policy_set(sources: Mapping[str, bytes], *, run_examples: bool = True) 
 
     ordered = {pid: programmes[pid] for pid in PROGRAMME_ORDER if pid in programmes}
     ordered.update({pid: p for pid, p in programmes.items() if pid not in ordered})
+    gates = _gates(catalogue, known_facts, set(ordered))
     policy_set = PolicySet(
         programmes=ordered,
         facts=facts,
@@ -122,7 +123,8 @@ def load_policy_set(sources: Mapping[str, bytes], *, run_examples: bool = True) 
         sources=dict(sources),
         questions=catalogue.questions,
         child=catalogue.child,
-        gates=_gates(catalogue, known_facts, set(ordered)),
+        gates=gates,
+        asked_after=_asked_after(gates, facts),
         registry=build_registry(ordered),
     )
     if run_examples:
@@ -165,6 +167,32 @@ def _gates(
     if catalogue.child is not None and set(catalogue.child.programmes) - programmes:
         raise PolicyError(f"{CATALOGUE_FILE}: child: unknown programmes")
     return gates
+
+
+def _asked_after(
+    gates: Mapping[str, rules.Expr], facts: Mapping[str, FactSpec]
+) -> dict[str, frozenset[str]]:
+    """Each gated fact and the facts its `ask_when` reads, as facts someone is asked; refused
+    where a fact would wait on itself (directly or through other gates): it could never be
+    asked."""
+    after: dict[str, frozenset[str]] = {}
+    for path in facts:
+        expr = gates.get(path)
+        if expr is not None:
+            read = frozenset(askable(dict.fromkeys(rules.fact_paths(expr), 1), facts))
+            if read:
+                after[path] = read
+    for path in after:
+        seen: set[str] = set()
+        waiting = list(after[path])
+        while waiting:
+            other = waiting.pop()
+            if other == path:
+                raise PolicyError(f"{CATALOGUE_FILE}: {path}: ask_when waits on {path} itself")
+            if other not in seen:
+                seen.add(other)
+                waiting.extend(after.get(other, ()))
+    return after
 
 
 def _shared_gap_notes(name: str, policy: PolicyFile) -> PolicyFile:

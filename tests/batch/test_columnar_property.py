@@ -247,6 +247,30 @@ def test_warnings_and_outcome_wording_columnar_as_in_the_row_path() -> None:
     assert joined["transport_subsidy.warnings"] == "\n".join(expected["transport_subsidy.warnings"])
 
 
+def test_unknown_schooling_columnar_as_in_the_row_path() -> None:
+    """A worker whose schooling is unknown is asked the level alone (雨露计划: the school's
+    conditions wait on it, their `ask_when`); the columnar path says the same as the row path."""
+    rows = []
+    for region in ("230124", "510121"):
+        for months in (0, 1, 5):
+            facts: dict[str, Any] = dict.fromkeys(FACT_STRATEGIES)
+            facts.update(
+                {
+                    "as_of": dt.date(2024, 6, 1),
+                    "region_code": region,
+                    "household.category": "poverty_alleviated",
+                    "person.age": 40,
+                    "person.employment.status": "employed",
+                    "person.employment.work_region_code": "440300",
+                    "person.employment.months_continuous": months,
+                }
+            )
+            rows.append(facts)
+    expected = [row_results(facts, POLICIES) for facts in rows]
+    assert all(e["yulu_plan.missing"] == ["person.education.level"] for e in expected)
+    assert columnar_results(rows) == expected
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(applicants(), min_size=2, max_size=30), st.sampled_from(["text", "codes"]))
 def test_signatures_kept_from_frame_to_frame_give_the_same_rows(
