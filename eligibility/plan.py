@@ -469,6 +469,11 @@ class CriterionPlan:
     general: dict[Lang, str]  # the wording when a fact the outcome's text names is unknown
     # Per (outcome, lang): the whole result where the text names no fact.
     results: dict[tuple[int, Lang], CriterionResult]
+    # Per (outcome, lang) worded apart for a count of 0 (`Criterion.zero_text`): the count's
+    # fact, and the text with parameters filled in and the facts it still names.
+    zero_texts: dict[tuple[int, Lang], tuple[str, str, tuple[str, ...]]] = field(
+        default_factory=dict
+    )
     # Per (outcome, lang, the values named): results whose text names the applicant's values.
     shown: dict[tuple[int, Lang, tuple[object, ...]], CriterionResult] = field(
         default_factory=dict, compare=False, repr=False
@@ -490,6 +495,9 @@ class CriterionPlan:
         template, names = self.texts[(outcome, lang)]
         if not names:
             return template
+        zero = self.zero_texts.get((outcome, lang))
+        if zero is not None and fact_value(zero[0]) == 0:
+            _, template, names = zero
         shown: dict[str, str] = {}
         for path in names:
             value = fact_value(path)
@@ -922,6 +930,15 @@ def _criterion_plan(
         for lang in LANGS:
             texts[(code, lang)] = (programme.wording(own, variants, lang), names)
     general = {lang: programme.wording(criterion.spec.text, variants, lang) for lang in LANGS}
+    zero_texts: dict[tuple[int, Lang], tuple[str, str, tuple[str, ...]]] = {}
+    for code, outcome in OUTCOME_NAMES.items():
+        zero = criterion.spec.zero_text(outcome)
+        if zero is not None:
+            # The loader holds it to one counted fact, the one its outcome's wording names.
+            [counted] = texts[(code, "zh")][1]
+            names = tuple(sorted(n for n in zero.placeholders() if "." in n))
+            for lang in LANGS:
+                zero_texts[(code, lang)] = (counted, programme.wording(zero, variants, lang), names)
     results: dict[tuple[int, Lang], CriterionResult] = {}
     for (code, lang), (text, names) in texts.items():
         if not names:
@@ -943,6 +960,7 @@ def _criterion_plan(
         texts=texts,
         general=general,
         results=results,
+        zero_texts=zero_texts,
     )
 
 

@@ -111,6 +111,7 @@ def load_policy_set(sources: Mapping[str, bytes], *, run_examples: bool = True) 
             raise PolicyError(f"{name}: id {policy.id!r} does not match the file name")
         programmes[policy.id] = _compile(name, policy, known_facts, definitions)
         _check_dates(name, policy, facts)
+        _check_zero_wordings(name, policy, facts)
         _check_sources(name, policy)
 
     ordered = {pid: programmes[pid] for pid in PROGRAMME_ORDER if pid in programmes}
@@ -232,6 +233,30 @@ def _check_sources(name: str, policy: PolicyFile) -> None:
                     f"{name}: parameter {pname!r}: a value for {entry.region or 'every region'} "
                     f"cites {entry.source!r}, a document of region {cited.region} only"
                 )
+
+
+def _check_zero_wordings(name: str, policy: PolicyFile, facts: Mapping[str, FactSpec]) -> None:
+    """Each `<outcome>_zero` wording stands beside its outcome's own wording, which names
+    exactly one whole-number fact (the count that is 0), and names no fact but that one and no
+    parameter the file lacks; an outcome worded by place (`_here`) has none (which would win
+    is not said)."""
+    for criterion in policy.criteria:
+        for outcome in ("met", "not_met", "unknown"):
+            zero = criterion.zero_text(outcome)
+            if zero is None:
+                continue
+            where = f"{name}: criterion {criterion.id!r} {outcome}_zero"
+            own: Text | None = getattr(criterion, outcome)
+            counted = [n for n in (own.placeholders() if own else ()) if "." in n]
+            if len(counted) != 1 or counted[0] not in facts or facts[counted[0]].kind != "int":
+                raise PolicyError(f"{where}: its `{outcome}` wording must name one number fact")
+            if getattr(criterion, f"{outcome}_here", None) is not None:
+                raise PolicyError(f"{where}: not beside `{outcome}_here`")
+            names = zero.placeholders()
+            unknown = {n for n in names if "." in n} - set(counted)
+            unknown |= {n for n in names if "." not in n} - set(policy.parameters)
+            if unknown:
+                raise PolicyError(f"{where}: unknown placeholders {sorted(unknown)}")
 
 
 def _check_dates(name: str, policy: PolicyFile, facts: Mapping[str, FactSpec]) -> None:

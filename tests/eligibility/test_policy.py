@@ -213,6 +213,27 @@ def test_the_recorded_version_skips_only_the_examples(monkeypatch: pytest.Monkey
         load_bundled()
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        # A wording for a count of 0 stands beside a wording that names one number.
+        (
+            b'not_met_zero = { zh = "',
+            b'met_zero = { zh = "',
+            "months_worked' met_zero: its `met` wording must name one number fact",
+        ),
+        (
+            'not_met_zero = { zh = "您现在'.encode(),
+            'not_met_zero = { zh = "{person.age}您现在'.encode(),
+            r"unknown placeholders \['person.age'\]",
+        ),
+    ],
+)
+def test_broken_zero_wordings_are_refused(old: bytes, new: bytes, message: str) -> None:
+    with pytest.raises(PolicyError, match=message):
+        load_policy_set(_edited("transport_subsidy.toml", old, new))
+
+
 def test_a_fact_asked_only_after_itself_is_refused() -> None:
     # `ask_when` orders the asking (and the `missing` lists): a fact waiting on itself, here
     # 全日制 on 学籍 and 学籍 on 全日制, could never be asked.

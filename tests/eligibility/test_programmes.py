@@ -690,3 +690,34 @@ def test_the_job_details_are_asked_only_after_the_work_status(policies: PolicySe
         "person.employment.months_continuous",
         "person.employment.transport_subsidy_claimed_this_year",
     } <= set(asked)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_months_of_work_read_as_not_working_yet(policies: PolicySet, lang: str) -> None:
+    # 黑人社发〔2022〕18号 (quoted by 抚远 2024-04-09): 跨省稳定就业3个月以上.  At 0 months ("没有")
+    # the reason says the person is not in steady work yet, never "连续务工0个月".
+    def reason(region: str, months: int) -> str:
+        who = applicant(
+            BASELINES["transport_subsidy"],
+            {"region_code": region, "person.employment.months_continuous": months},
+        )
+        result = decide(policies, "transport_subsidy", who, lang=lang)
+        [said] = [c.reason for c in result.criteria if c.id.startswith("months_")]
+        return said
+
+    zero, one = reason("230124", 0), reason("230124", 1)
+    if lang == "zh":
+        assert zero == "不符合：您现在还没有连续务工，要满3个月才能领"
+        assert one == "不符合：您连续务工1个月，要满3个月才能领"
+    else:
+        assert zero == "Not met: You are not in steady work yet; 3 months in a row are needed"
+        assert one == "Not met: Months worked in a row: 1; 3 are needed"
+    assert "0" not in zero
+    # 四川 (510121): no local minimum found, the county decides (review1 F7); the same at 0.
+    county = reason("510121", 0)
+    assert county.startswith(
+        "待确认：您现在还没有连续务工；"
+        if lang == "zh"
+        else "To confirm: You are not in steady work yet;"
+    )
+    assert "0" not in county
