@@ -167,3 +167,33 @@ def test_check_gives_the_best_suggestion_per_programme() -> None:
     assert best["on"] == "2027-01-05" and best["criteria"] == ["months_worked"]
     plain = run(["check", "--programme", "transport_subsidy", "--no-suggest"], json.dumps(short))
     assert "suggestions" not in json.loads(plain.stdout)["determinations"][0]
+
+
+def test_a_worker_whose_schooling_is_unknown_is_asked_the_school_level_alone() -> None:
+    # bench/answer_size.py's typical applicant.  雨露计划 (云乡振发〔2022〕51号 as restated)
+    # covers full-time, registered, not suspended students of vocational schools: those three
+    # are asked once the level is known to be such a school, not all four at once.
+    worker = {
+        "region_code": "140821",
+        "as_of": "2025-06-01",
+        "household": {"category": "poverty_alleviated", "size": 4},
+        "person": {
+            "age": 40,
+            "labor_capacity": "full",
+            "employment": {
+                "status": "employed",
+                "work_region_code": "440300",
+                "months_continuous": 6,
+            },
+        },
+    }
+    result = run(["check"], json.dumps(worker))
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    [yulu] = [d for d in output["determinations"] if d["programme"] == "yulu_plan"]
+    assert [m["fact"] for m in yulu["missing"]] == ["person.education.level"]
+    assert "person.education.level" in output["questions"]
+    assert not any(
+        path.startswith("person.education.") and path != "person.education.level"
+        for path in output["questions"]
+    )
