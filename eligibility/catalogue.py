@@ -68,7 +68,8 @@ class FactSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # Asked only when this rule-language expression holds on the answers so far: the work
     # follow-ups only for someone working, the loan questions only for someone who wants a loan.
     # While it is unknown, the facts it reads are asked first; once they are answered "不清楚",
-    # this question is not asked at all.
+    # this question is not asked at all.  A determination's `missing` list likewise leaves the
+    # fact out while every fact its gate reads is still missing (`plan.missing_facts`).
     ask_when: str | None = None
     # The question when it is asked about the household's child rather than the person.
     child_question: Text | None = None

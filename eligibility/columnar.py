@@ -651,10 +651,15 @@ class ColumnarProgramme:
     # stays once per signature however many ages or months a register holds.
     fact_columns: list[tuple[int, str]] = field(default_factory=list)
     fact_exprs: list[pl.Expr] = field(default_factory=list)
+    # The named facts (by their place in `fact_columns`) that a wording for a count of 0 names
+    # (`Criterion.zero_text`): their part of the signature is two bits, known and known to be 0,
+    # so that `describe` gives the plan's wording the 0 and the other counts a token.
+    counted: frozenset[int] = frozenset()
     _decoder: _Decoder | None = field(default=None, repr=False)
     _named: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
-    # A criterion's reason by (profile, criterion, outcome, language, facts named): few.
-    _reasons: dict[tuple[int, int, int, str, tuple[bool, ...]], str] = field(
+    # A criterion's reason by (profile, criterion, outcome, language, facts named: each None,
+    # 0 or its token, as `describe` gives them): few.
+    _reasons: dict[tuple[int, int, int, str, tuple[object, ...]], str] = field(
         default_factory=dict, repr=False
     )
     # The (profile, year, criterion, outcome) given to rows as codes: what `legend` spells out
@@ -727,7 +732,11 @@ class ColumnarProgramme:
             parts.append((self.slots[("amount", 0, path)], mask, True))
         if named:
             for j, fact in enumerate(self.fact_exprs):
-                parts.append((self.slots[("named", j, "")], fact.is_not_null(), True))
+                if j in self.counted:
+                    state = pl.when(fact == 0).then(2).when(fact.is_not_null()).then(1).otherwise(0)
+                    parts.append((self.slots[("named", j, "")], state, False))
+                else:
+                    parts.append((self.slots[("named", j, "")], fact.is_not_null(), True))
         keys: list[pl.Expr] = []
         for word in range(self.words):
             # A part that lies within one 31-bit half of its word (codes and flags are a bit or
@@ -872,13 +881,13 @@ class ColumnarProgramme:
                 decision, not_in_force_reason(plan.not_in_force, lang)[1], [], warnings
             )
         values = {
-            key: _token(j) if read(place) else None
+            key: _named_value_of(read(place), j)
             for j, (key, place) in enumerate(zip(self.fact_columns, decoder.named, strict=True))
         }
         worded: list[str] = []
         for i, outcome in enumerate(decision.outcomes):
             if outcome in (NOT_MET, UNKNOWN):
-                named = tuple(values[(i, path)] is not None for path in self._named_facts(i))
+                named = tuple(values[(i, path)] for path in self._named_facts(i))
                 key = (decision.profile, i, outcome, lang, named)
                 said = self._reasons.get(key)
                 if said is None:
@@ -1008,8 +1017,16 @@ def _one_integer(words: Sequence[object]) -> int:
     return whole
 
 
-def _named_value(values: Mapping[tuple[int, str], str | None], index: int, path: str) -> object:
-    """What criterion `index`'s wording shows for a named fact: its token, or None (unknown)."""
+def _named_value_of(state: int, index: int) -> object:
+    """What `describe` gives the wording for named fact `index` by its part of the signature
+    (`ColumnarProgramme.counted`): None where unknown, 0 for a count known to be 0 (its
+    wording may differ), else its token (`_token`), filled in by polars."""
+    return None if state == 0 else 0 if state == 2 else _token(index)
+
+
+def _named_value(values: Mapping[tuple[int, str], object], index: int, path: str) -> object:
+    """What criterion `index`'s wording shows for a named fact: its token, 0 (a count of 0), or
+    None (unknown)."""
     return values.get((index, path))
 
 
@@ -1099,6 +1116,7 @@ def compile_programme(
         amount_hinges=amount_hinges,
         fact_columns=fact_columns,
         fact_exprs=fact_exprs,
+        counted=_counted(programme, fact_columns),
     )
     _lay_out(compiled)
     return compiled
@@ -1247,6 +1265,20 @@ def _amount(compiler: _Compiler, programme: Programme) -> tuple[pl.Expr, dict[st
     return value, hinges
 
 
+def _counted(programme: Programme, fact_columns: Sequence[tuple[int, str]]) -> frozenset[int]:
+    """The named facts (by their place) whose 0 chooses a wording of their own: the count a
+    criterion's `not_met_zero` or `unknown_zero` is for (`Criterion.zero_text`)."""
+    found: set[int] = set()
+    for j, (index, path) in enumerate(fact_columns):
+        spec = programme.criteria[index].spec
+        for outcome in ("not_met", "unknown"):
+            own: Text | None = getattr(spec, outcome)
+            zero = spec.zero_text(outcome)
+            if zero is not None and own is not None and path in own.placeholders():
+                found.add(j)
+    return frozenset(found)
+
+
 def _lay_out(compiled: ColumnarProgramme) -> None:
     """Assign each signature part its bits; a part never straddles two 63-bit words."""
     shift = 0
@@ -1270,7 +1302,7 @@ def _lay_out(compiled: ColumnarProgramme) -> None:
     for path, _ in compiled.amount_hinges:
         place(("amount", 0, path), 1)
     for j in range(len(compiled.fact_columns)):
-        place(("named", j, ""), 1)
+        place(("named", j, ""), 2 if j in compiled.counted else 1)
     compiled.words = max(1, (shift + 62) // 63)
 
 

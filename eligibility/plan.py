@@ -193,7 +193,12 @@ def missing_facts(
 ) -> tuple[list[str], list[str]]:
     """The facts still worth asking for the verdict (only while it `needs_info`: those the
     unknown criteria hinge on, ranked by `rank_missing`), and then those only the amount waits
-    on (ranked the same way, none asked already)."""
+    on (ranked the same way, none asked already).
+
+    A fact asked only when its `ask_when` holds is left out while every fact that gate reads is
+    itself still missing (`PolicySet.asked_after`): the school's three follow-ups wait until the
+    level says it is a vocational school, the job's until the status says the person works.
+    Their criteria stay unknown; only the asking waits."""
     counts: dict[str, int] = {}
     if asks_hinges(verdict):
         for unknown in hinges:
@@ -202,7 +207,13 @@ def missing_facts(
     asked = rank_missing(counts, policies)
     known = set(asked)
     extra = rank_missing({p: 1 for p in amount_hinges if p not in known}, policies)
-    return asked, [p for p in extra if p not in known]
+    extra = [p for p in extra if p not in known]
+    after = policies.asked_after
+    open_facts = known.union(extra)
+    if not after.keys() & open_facts:
+        return asked, extra
+    waits = {p for p in open_facts if p in after and after[p] <= open_facts}
+    return [p for p in asked if p not in waits], [p for p in extra if p not in waits]
 
 
 def show_fact(policies: PolicySet, path: str, value: object, lang: Lang) -> str:
@@ -490,6 +501,11 @@ class CriterionPlan:
     general: dict[Lang, str]  # the wording when a fact the outcome's text names is unknown
     # Per (outcome, lang): the whole result where the text names no fact.
     results: dict[tuple[int, Lang], CriterionResult]
+    # Per (outcome, lang) worded apart for a count of 0 (`Criterion.zero_text`): the count's
+    # fact, and the text with parameters filled in and the facts it still names.
+    zero_texts: dict[tuple[int, Lang], tuple[str, str, tuple[str, ...]]] = field(
+        default_factory=dict
+    )
     # Per (outcome, lang, the values named): results whose text names the applicant's values.
     shown: dict[tuple[int, Lang, tuple[object, ...]], CriterionResult] = field(
         default_factory=dict, compare=False, repr=False
@@ -511,6 +527,9 @@ class CriterionPlan:
         template, names = self.texts[(outcome, lang)]
         if not names:
             return template
+        zero = self.zero_texts.get((outcome, lang))
+        if zero is not None and fact_value(zero[0]) == 0:
+            _, template, names = zero
         shown: dict[str, str] = {}
         for path in names:
             value = fact_value(path)
@@ -944,6 +963,15 @@ def _criterion_plan(
         for lang in LANGS:
             texts[(code, lang)] = (programme.wording(own, variants, lang), names)
     general = {lang: programme.wording(criterion.spec.text, variants, lang) for lang in LANGS}
+    zero_texts: dict[tuple[int, Lang], tuple[str, str, tuple[str, ...]]] = {}
+    for code, outcome in OUTCOME_NAMES.items():
+        zero = criterion.spec.zero_text(outcome)
+        if zero is not None:
+            # The loader holds it to one counted fact, the one its outcome's wording names.
+            [counted] = texts[(code, "zh")][1]
+            names = tuple(sorted(n for n in zero.placeholders() if "." in n))
+            for lang in LANGS:
+                zero_texts[(code, lang)] = (counted, programme.wording(zero, variants, lang), names)
     results: dict[tuple[int, Lang], CriterionResult] = {}
     for (code, lang), (text, names) in texts.items():
         if not names:
@@ -965,6 +993,7 @@ def _criterion_plan(
         texts=texts,
         general=general,
         results=results,
+        zero_texts=zero_texts,
     )
 
 

@@ -19,7 +19,7 @@ import msgspec
 
 from eligibility import rules
 from eligibility.catalogue import FactCatalogueFile, FactSpec, decoded_catalogue
-from eligibility.derive import DERIVED_FACTS
+from eligibility.derive import DERIVED_FACTS, askable
 from eligibility.policy_file import PolicyError, PolicyFile, Step
 from eligibility.programme import (
     Citation,
@@ -111,10 +111,12 @@ def load_policy_set(sources: Mapping[str, bytes], *, run_examples: bool = True) 
             raise PolicyError(f"{name}: id {policy.id!r} does not match the file name")
         programmes[policy.id] = _compile(name, policy, known_facts, definitions)
         _check_dates(name, policy, facts)
+        _check_zero_wordings(name, policy, facts)
         _check_sources(name, policy)
 
     ordered = {pid: programmes[pid] for pid in PROGRAMME_ORDER if pid in programmes}
     ordered.update({pid: p for pid, p in programmes.items() if pid not in ordered})
+    gates = _gates(catalogue, known_facts, set(ordered))
     policy_set = PolicySet(
         programmes=ordered,
         facts=facts,
@@ -122,7 +124,8 @@ def load_policy_set(sources: Mapping[str, bytes], *, run_examples: bool = True) 
         sources=dict(sources),
         questions=catalogue.questions,
         child=catalogue.child,
-        gates=_gates(catalogue, known_facts, set(ordered)),
+        gates=gates,
+        asked_after=_asked_after(gates, facts),
         registry=build_registry(ordered),
     )
     if run_examples:
@@ -167,6 +170,32 @@ def _gates(
     return gates
 
 
+def _asked_after(
+    gates: Mapping[str, rules.Expr], facts: Mapping[str, FactSpec]
+) -> dict[str, frozenset[str]]:
+    """Each gated fact and the facts its `ask_when` reads, as facts someone is asked; refused
+    where a fact would wait on itself (directly or through other gates): it could never be
+    asked."""
+    after: dict[str, frozenset[str]] = {}
+    for path in facts:
+        expr = gates.get(path)
+        if expr is not None:
+            read = frozenset(askable(dict.fromkeys(rules.fact_paths(expr), 1), facts))
+            if read:
+                after[path] = read
+    for path in after:
+        seen: set[str] = set()
+        waiting = list(after[path])
+        while waiting:
+            other = waiting.pop()
+            if other == path:
+                raise PolicyError(f"{CATALOGUE_FILE}: {path}: ask_when waits on {path} itself")
+            if other not in seen:
+                seen.add(other)
+                waiting.extend(after.get(other, ()))
+    return after
+
+
 def _shared_gap_notes(name: str, policy: PolicyFile) -> PolicyFile:
     """The policy with each `gap_note_of` resolved into its parameter's `gap_note` (a key the
     file's `gap_notes` has, never beside a `gap_note` of its own)."""
@@ -204,6 +233,30 @@ def _check_sources(name: str, policy: PolicyFile) -> None:
                     f"{name}: parameter {pname!r}: a value for {entry.region or 'every region'} "
                     f"cites {entry.source!r}, a document of region {cited.region} only"
                 )
+
+
+def _check_zero_wordings(name: str, policy: PolicyFile, facts: Mapping[str, FactSpec]) -> None:
+    """Each `<outcome>_zero` wording stands beside its outcome's own wording, which names
+    exactly one whole-number fact (the count that is 0), and names no fact but that one and no
+    parameter the file lacks; an outcome worded by place (`_here`) has none (which would win
+    is not said)."""
+    for criterion in policy.criteria:
+        for outcome in ("met", "not_met", "unknown"):
+            zero = criterion.zero_text(outcome)
+            if zero is None:
+                continue
+            where = f"{name}: criterion {criterion.id!r} {outcome}_zero"
+            own: Text | None = getattr(criterion, outcome)
+            counted = [n for n in (own.placeholders() if own else ()) if "." in n]
+            if len(counted) != 1 or counted[0] not in facts or facts[counted[0]].kind != "int":
+                raise PolicyError(f"{where}: its `{outcome}` wording must name one number fact")
+            if getattr(criterion, f"{outcome}_here", None) is not None:
+                raise PolicyError(f"{where}: not beside `{outcome}_here`")
+            names = zero.placeholders()
+            unknown = {n for n in names if "." in n} - set(counted)
+            unknown |= {n for n in names if "." not in n} - set(policy.parameters)
+            if unknown:
+                raise PolicyError(f"{where}: unknown placeholders {sorted(unknown)}")
 
 
 def _check_dates(name: str, policy: PolicyFile, facts: Mapping[str, FactSpec]) -> None:

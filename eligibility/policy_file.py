@@ -106,7 +106,8 @@ class Criterion(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     unknown the general `text` is shown instead, so no placeholder or "None" ever reaches a reader.
     A local rule's `met` and `unknown` must hold wherever the applicant's county may be ("有的县");
     `met_here` and `unknown_here` word them where the place is known (one parameter variant:
-    "本地").
+    "本地").  `met_zero`, `not_met_zero` and `unknown_zero` word an outcome where the one count
+    its own wording names is 0: "您现在还没有连续务工", not "您连续务工0个月".
     """
 
     id: str
@@ -119,6 +120,9 @@ class Criterion(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     unknown: Text | None = None
     met_here: Text | None = None
     unknown_here: Text | None = None
+    met_zero: Text | None = None
+    not_met_zero: Text | None = None
+    unknown_zero: Text | None = None
     # Who confirms it at application (the household cannot answer it): an answer waiting only
     # on such criteria is one to apply for (`StepVerdict` `to_confirm_at_application`).
     confirmed_by: Confirmer | None = None
@@ -134,6 +138,11 @@ class Criterion(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
         if own is None:
             own = getattr(self, outcome)
         return self.text if own is None else own
+
+    def zero_text(self, outcome: str) -> Text | None:
+        """The wording for `outcome` where the count its own wording names is 0, if any."""
+        found: Text | None = getattr(self, f"{outcome}_zero")
+        return found
 
 
 class AmountRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -624,6 +624,10 @@ class PolicySet:
     child: ChildSpec | None = None
     # Each fact's and question's `ask_when`, parsed.
     gates: Mapping[str, rules.Expr] = field(default_factory=dict)
+    # Each fact with an `ask_when`: the facts its gate reads, as facts someone is asked
+    # (`derive.askable`).  While all of them are still missing, the fact is not listed as
+    # missing itself: it is asked after them (`plan.missing_facts`).
+    asked_after: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # Every cited document once, by id (`eligibility.sources.build_registry`): what
     # determinations name.
     registry: SourceRegistry = field(default_factory=lambda: SourceRegistry({}, {}))

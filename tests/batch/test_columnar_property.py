@@ -247,6 +247,36 @@ def test_warnings_and_outcome_wording_columnar_as_in_the_row_path() -> None:
     assert joined["transport_subsidy.warnings"] == "\n".join(expected["transport_subsidy.warnings"])
 
 
+def test_no_months_of_work_and_unknown_schooling_columnar_as_in_the_row_path() -> None:
+    """At 0 months of work the reason says "还没有连续务工" (黑人社发〔2022〕18号's 3 months in
+    黑龙江; no local minimum found in 四川, 510121), at 1 month it names the month; a worker
+    whose schooling is unknown is asked the level alone (雨露计划: the school's conditions
+    wait on it).  The columnar path says the same as the row path."""
+    rows = []
+    for region in ("230124", "510121"):
+        for months in (0, 1, 5):
+            facts: dict[str, Any] = dict.fromkeys(FACT_STRATEGIES)
+            facts.update(
+                {
+                    "as_of": dt.date(2024, 6, 1),
+                    "region_code": region,
+                    "household.category": "poverty_alleviated",
+                    "person.age": 40,
+                    "person.employment.status": "employed",
+                    "person.employment.work_region_code": "440300",
+                    "person.employment.months_continuous": months,
+                }
+            )
+            rows.append(facts)
+    expected = [row_results(facts, POLICIES) for facts in rows]
+    assert "您现在还没有连续务工，要满3个月才能领" in expected[0]["transport_subsidy.reasons"]
+    assert "您连续务工1个月，要满3个月才能领" in expected[1]["transport_subsidy.reasons"]
+    assert "您现在还没有连续务工；" in expected[3]["transport_subsidy.reasons"]
+    assert all("连续务工0个月" not in (e["transport_subsidy.reasons"] or "") for e in expected)
+    assert all(e["yulu_plan.missing"] == ["person.education.level"] for e in expected)
+    assert columnar_results(rows) == expected
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(applicants(), min_size=2, max_size=30), st.sampled_from(["text", "codes"]))
 def test_signatures_kept_from_frame_to_frame_give_the_same_rows(

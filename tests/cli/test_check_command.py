@@ -192,3 +192,31 @@ def test_without_a_county_the_suggestion_asks_for_it_and_names_no_placeholder() 
     assert "按当地标准" not in best["text"]
     assert best["text"].startswith("乡村公益性岗位对年龄的要求各县不一样，告诉我们您家在哪个县")
     assert best["basis_text"] == "依据：年龄要符合县里的规定。"
+def test_a_worker_whose_schooling_is_unknown_is_asked_the_school_level_alone() -> None:
+    # bench/answer_size.py's typical applicant.  雨露计划 (云乡振发〔2022〕51号 as restated)
+    # covers full-time, registered, not suspended students of vocational schools: those three
+    # are asked once the level is known to be such a school, not all four at once.
+    worker = {
+        "region_code": "140821",
+        "as_of": "2025-06-01",
+        "household": {"category": "poverty_alleviated", "size": 4},
+        "person": {
+            "age": 40,
+            "labor_capacity": "full",
+            "employment": {
+                "status": "employed",
+                "work_region_code": "440300",
+                "months_continuous": 6,
+            },
+        },
+    }
+    result = run(["check"], json.dumps(worker))
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    [yulu] = [d for d in output["determinations"] if d["programme"] == "yulu_plan"]
+    assert [m["fact"] for m in yulu["missing"]] == ["person.education.level"]
+    assert "person.education.level" in output["questions"]
+    assert not any(
+        path.startswith("person.education.") and path != "person.education.level"
+        for path in output["questions"]
+    )

@@ -216,3 +216,42 @@ def test_the_recorded_version_skips_only_the_examples(monkeypatch: pytest.Monkey
     monkeypatch.setattr(policy_module, "examples_passed_version", lambda: None)
     with pytest.raises(PolicyError, match="expected 40000"):
         load_bundled()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        # A wording for a count of 0 stands beside a wording that names one number.
+        (
+            b'not_met_zero = { zh = "',
+            b'met_zero = { zh = "',
+            "months_worked' met_zero: its `met` wording must name one number fact",
+        ),
+        (
+            'not_met_zero = { zh = "您现在'.encode(),
+            'not_met_zero = { zh = "{person.age}您现在'.encode(),
+            r"unknown placeholders \['person.age'\]",
+        ),
+    ],
+)
+def test_broken_zero_wordings_are_refused(old: bytes, new: bytes, message: str) -> None:
+    with pytest.raises(PolicyError, match=message):
+        load_policy_set(_edited("transport_subsidy.toml", old, new))
+
+
+def test_a_fact_asked_only_after_itself_is_refused() -> None:
+    # `ask_when` orders the asking (and the `missing` lists): a fact waiting on itself, here
+    # 全日制 on 学籍 and 学籍 on 全日制, could never be asked.
+    vocational = "ask_when = \"person.education.level in ['secondary_vocational'"
+    sources = bundled_sources()
+    catalogue = sources["facts.toml"].decode()
+    for fact, other in (("全日制", "registered"), ("已注册学籍", "full_time")):
+        entry = catalogue.index(f'header_zh = "{fact}"')
+        gate = catalogue.index(vocational, entry)
+        end = catalogue.index("\n", gate)
+        catalogue = (
+            catalogue[:gate] + f'ask_when = "person.education.{other} == true"' + catalogue[end:]
+        )
+    sources["facts.toml"] = catalogue.encode()
+    with pytest.raises(PolicyError, match=r"ask_when waits on person\.education"):
+        load_policy_set(sources)

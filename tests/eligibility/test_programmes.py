@@ -662,3 +662,101 @@ def test_a_local_criterion_is_worded_with_the_values_of_a_county_that_has_it(
         applicant(dict(base, region_code="451226"), {"person.age": 61}),
     )
     assert "您61岁，本地的补贴要16到60周岁" in {c.text for c in with_region.criteria}
+
+
+# The TYPICAL applicant of bench/answer_size.py: a 40-year-old of a 脱贫户 in work, nothing said
+# about school.
+WORKER: dict[str, Any] = {
+    "as_of": "2025-06-01",
+    "region_code": "140821",
+    "household": {"category": "poverty_alleviated", "size": 4},
+    "person": {
+        "age": 40,
+        "labor_capacity": "full",
+        "employment": {"status": "employed", "work_region_code": "440300", "months_continuous": 6},
+    },
+}
+SCHOOL_CONDITIONS = [
+    "person.education.full_time",
+    "person.education.registered",
+    "person.education.suspended",
+]
+
+
+def test_yulu_school_conditions_are_asked_only_after_the_school_level(
+    policies: PolicySet,
+) -> None:
+    # 雨露计划 (云乡振发〔2022〕51号 as restated; 临泽县 2025-07-03): full-time, registered 学籍,
+    # not suspended, and only in 中职/技工/高职/技师 schools.  The three conditions mean something
+    # only at such a school (their `ask_when` in facts.toml): a worker whose schooling is unknown
+    # is asked the level alone, not four school questions at once.
+    unknown = decide(policies, "yulu_plan", applicant(WORKER))
+    assert unknown.verdict == "needs_info"
+    assert [m.fact for m in unknown.missing] == ["person.education.level"]
+    # The conditions are still open, and said so: only the asking waits.
+    outcomes = {c.id: c.outcome for c in unknown.criteria}
+    assert outcomes["full_time"] == outcomes["registered"] == outcomes["not_suspended"] == "unknown"
+    asked = [q.fact for q in next_questions(determine(applicant(WORKER), policies))]
+    assert "person.education.level" in asked
+    assert not set(SCHOOL_CONDITIONS) & set(asked)
+    # At a vocational school the three are asked, as before.
+    student = applicant(WORKER, {"person.education.level": "higher_vocational"})
+    at_school = decide(policies, "yulu_plan", student)
+    assert [m.fact for m in at_school.missing] == SCHOOL_CONDITIONS
+    # At a general high school the programme is already refused: nothing is asked.
+    pupil = applicant(WORKER, {"person.education.level": "general_high_school"})
+    refused = decide(policies, "yulu_plan", pupil)
+    assert refused.verdict == "ineligible"
+    assert refused.missing == ()
+
+
+def test_the_job_details_are_asked_only_after_the_work_status(policies: PolicySet) -> None:
+    # The measures (第8条) pay the transport subsidy to 外出务工 workers; where, how long and
+    # whether already claimed (`ask_when = status == 'employed'`) wait until the person is
+    # known to work.  Once employed, they are asked.
+    base = {
+        "as_of": "2024-06-01",
+        "region_code": "230124",
+        "household": {"category": "poverty_alleviated"},
+    }
+    status_unknown = decide(policies, "transport_subsidy", applicant(base))
+    assert [m.fact for m in status_unknown.missing] == ["person.employment.status"]
+    working = applicant(base, {"person.employment.status": "employed"})
+    asked = [m.fact for m in decide(policies, "transport_subsidy", working).missing]
+    assert "person.employment.status" not in asked
+    assert {
+        "person.employment.work_scope",
+        "person.employment.months_continuous",
+        "person.employment.transport_subsidy_claimed_this_year",
+    } <= set(asked)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_months_of_work_read_as_not_working_yet(policies: PolicySet, lang: str) -> None:
+    # 黑人社发〔2022〕18号 (quoted by 抚远 2024-04-09): 跨省稳定就业3个月以上.  At 0 months ("没有")
+    # the reason says the person is not in steady work yet, never "连续务工0个月".
+    def reason(region: str, months: int) -> str:
+        who = applicant(
+            BASELINES["transport_subsidy"],
+            {"region_code": region, "person.employment.months_continuous": months},
+        )
+        result = decide(policies, "transport_subsidy", who, lang=lang)
+        [said] = [c.reason for c in result.criteria if c.id.startswith("months_")]
+        return said
+
+    zero, one = reason("230124", 0), reason("230124", 1)
+    if lang == "zh":
+        assert zero == "不符合：您现在还没有连续务工，要满3个月才能领"
+        assert one == "不符合：您连续务工1个月，要满3个月才能领"
+    else:
+        assert zero == "Not met: You are not in steady work yet; 3 months in a row are needed"
+        assert one == "Not met: Months worked in a row: 1; 3 are needed"
+    assert "0" not in zero
+    # 四川 (510121): no local minimum found, the county decides (review1 F7); the same at 0.
+    county = reason("510121", 0)
+    assert county.startswith(
+        "待确认：您现在还没有连续务工；"
+        if lang == "zh"
+        else "To confirm: You are not in steady work yet;"
+    )
+    assert "0" not in county
