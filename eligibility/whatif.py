@@ -443,6 +443,60 @@ def _reader(head: object, paths: Sequence[str]) -> Reader:
     return lambda facts: (head, *map(facts.get, paths))
 
 
+def _fixed_parts(
+    exprs: Iterable[rules.Expr], changeable: frozenset[str]
+) -> tuple[set[str], list[rules.Expr]]:
+    """What a search or `_Solver.ways` reads of the facts in `exprs`: the changeable facts' own
+    values (the first set), and of each part that reads only facts no change may touch, its
+    value alone (the parts; with, for a junction inside one, its items', whose truth
+    `_Solver.ways` weighs).  A change leaves such a part as it is, so two applicants whose
+    parts agree decide every change alike: an income the monitoring line is compared with is
+    one of a few keys, not one per yuan."""
+    raw: set[str] = set()
+    parts: list[rules.Expr] = []
+
+    def visit(expr: rules.Expr) -> None:
+        reads = rules.fact_paths(expr)
+        if not reads:
+            return
+        if not reads & changeable:
+            parts.append(expr)
+            for node, _ in rules.walk(expr):
+                if isinstance(node, (rules.All, rules.Any_)):
+                    parts.extend(i for i in node.items if rules.fact_paths(i))
+        elif isinstance(expr, rules.Fact):
+            raw.add(expr.path)
+        else:
+            for child in rules.children(expr):
+                visit(child)
+
+    for expr in exprs:
+        visit(expr)
+    return raw, parts
+
+
+def _parts_reader(head: object, raw: Iterable[str], parts: Sequence[rules.Expr]) -> Reader:
+    """`(head, *values of raw, *values of parts)` as a function (`_reader` where every part
+    is a lone fact, read as the others are)."""
+    paths = sorted(set(raw) | {p.path for p in parts if isinstance(p, rules.Fact)})
+    values = _reader(head, paths)
+    evaluated = tuple(
+        dict.fromkeys(rules.compile_expr(p) for p in parts if not isinstance(p, rules.Fact))
+    )
+    if not evaluated:
+        return values
+    return lambda facts: (*values(facts), *(f(facts, _NO_PARAMS)[0] for f in evaluated))
+
+
+def _ways_reader(index: int, condition: rules.Expr, changeable: frozenset[str]) -> Reader:
+    """The key of criterion `index`'s ways (`_criterion_ways`): all `_Solver.ways` reads of
+    the facts (`_fixed_parts`)."""
+    return _parts_reader(index, *_fixed_parts((condition,), changeable))
+
+
+_NO_PARAMS: dict[str, object] = {}
+
+
 @dataclass(frozen=True)
 class _Prepared:
     """What a plan's suggestions need, made once per plan: the conditions as expression trees
@@ -530,7 +584,6 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
             _amount_condition(plan, i) for i in range(len(plan.amounts[0]) if plan.amounts else 0)
         )
     conditions = shared.conditions
-    paths = tuple(tuple(sorted(rules.fact_paths(c))) for c in conditions)
     top_amount = max(amounts) if amounts else None
     flat_recheck = _flat_recheck(policies, every, changeable)
     # The shapes (and which outcome patterns have none) follow from what the plan reads, and
@@ -547,7 +600,7 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         templates=shared.templates,
         made=shared.made,
         conditions=conditions,
-        way_keys=tuple(_reader(i, p) for i, p in enumerate(paths)),
+        way_keys=tuple(_ways_reader(i, c, changeable) for i, c in enumerate(conditions)),
         index={c.id: i for i, c in enumerate(plan.criteria)},
         amount_conditions=shared.amount_conditions or (),
         criterion_reads=criterion_reads,
@@ -777,6 +830,24 @@ def _shape(plan: ProgrammePlan, prepared: _Prepared, open_criteria: tuple[int, .
     fixed_only = tuple(i for i in open_criteria if not prepared.criterion_reads[i] & changed)
     relevant.discard(BIRTH_DATE)
     read = tuple(sorted(relevant))
+    # Of the facts no change touches, what the rules a change reaches make of them
+    # (`_fixed_parts`); the status facts and the 户类型 word as they are, which re-checking a
+    # change of status reads (`_status_holds`, `determine`).
+    reached = [
+        prepared.conditions[i]
+        for i, reads in enumerate(prepared.criterion_reads)
+        if i in open_criteria or reads & changed
+    ]
+    every_rule = [r for variant in plan.amounts for r in variant]  # as `amount_reads`
+    reached += [
+        e
+        for r, reads in zip(every_rule, prepared.amount_reads, strict=True)
+        if not open_criteria or reads & changed
+        for e in (r.when, r.amount)
+    ]
+    raw, parts = _fixed_parts(reached, prepared.changeable)
+    unread = relevant - set().union(*(rules.fact_paths(e) for e in reached))
+    raw |= unread | (relevant & (_STATUS | {"household.category"}))
     ages = AGE in changed
     absolute = any(policies.facts[p].advances == "semesters" for p in times)
     choices_within = all(reads <= relevant for reads in prepared.amount_reads)
@@ -789,7 +860,7 @@ def _shape(plan: ProgrammePlan, prepared: _Prepared, open_criteria: tuple[int, .
         ages=ages,
         absolute=absolute,
         choices_within=choices_within,
-        read=_reader(open_criteria, read),
+        read=_parts_reader(open_criteria, raw, parts),
         # Neither the choices nor a day enter its key (`_key`).
         simple=choices_within and not (ages or absolute),
     )
@@ -1545,9 +1616,10 @@ def _template(
     ordered = sorted(way, key=policies.fact_rank)
     local: list[str] = []  # the changed facts such rules read, in the asking order
     rule_words: list[str] = []
-    for c in satisfied:
+    reads = _prepared(plan).criterion_reads
+    for i, c in zip(met, satisfied, strict=True):
         if _set_by_county(c, lang):
-            read = _reads(e for b in c.bound if b is not None for e in b)
+            read = reads[i]
             mine = [p for p in ordered if p in read] or ordered
             local.extend(p for p in mine if p not in local)
             said_rule = _COUNTY_RULE[lang].format(what=_labels(policies, mine, lang))
