@@ -443,6 +443,85 @@ def _reader(head: object, paths: Sequence[str]) -> Reader:
     return lambda facts: (head, *map(facts.get, paths))
 
 
+def _fixed_parts(
+    exprs: Iterable[rules.Expr], as_is: frozenset[str]
+) -> tuple[set[str], list[rules.Expr]]:
+    """What a search or `_Solver.ways` reads of the facts in `exprs`: the own values of the
+    facts `as_is` (the changeable ones, and others of a few values; the first set), and of
+    each part that reads none of them, its value alone (the parts; with, for a junction inside
+    one, its items', whose truth `_Solver.ways` weighs).  A change leaves such a part as it is,
+    so two applicants whose parts agree decide every change alike: an income the monitoring
+    line is compared with is one of a few keys, not one per yuan."""
+    raw: set[str] = set()
+    parts: list[rules.Expr] = []
+    for expr in exprs:
+        key = (id(expr), as_is)
+        found = _FIXED_PARTS.get(key)
+        if found is None or found[0] is not expr:
+            found = (expr, *_expression_parts(expr, as_is))
+            if len(_FIXED_PARTS) >= 65_536:
+                _FIXED_PARTS.clear()
+            _FIXED_PARTS[key] = found
+        raw |= found[1]
+        parts += found[2]
+    return raw, parts
+
+
+def _expression_parts(
+    expr: rules.Expr, as_is: frozenset[str]
+) -> tuple[frozenset[str], tuple[rules.Expr, ...]]:
+    """`_fixed_parts` of one expression, worked out (kept by `_fixed_parts`: shapes are
+    worked out often, of the same conditions)."""
+    raw: set[str] = set()
+    parts: list[rules.Expr] = []
+
+    def visit(expr: rules.Expr) -> None:
+        reads = rules.fact_paths(expr)
+        if not reads:
+            return
+        if not reads & as_is:
+            parts.append(expr)
+            for node, _ in rules.walk(expr):
+                if isinstance(node, (rules.All, rules.Any_)):
+                    parts.extend(i for i in node.items if rules.fact_paths(i))
+        elif isinstance(expr, rules.Fact):
+            raw.add(expr.path)
+        else:
+            for child in rules.children(expr):
+                visit(child)
+
+    visit(expr)
+    return frozenset(raw), tuple(parts)
+
+
+_FIXED_PARTS: dict[
+    tuple[int, frozenset[str]],
+    tuple[rules.Expr, frozenset[str], tuple[rules.Expr, ...]],
+] = {}
+
+
+def _parts_reader(head: object, raw: Iterable[str], parts: Sequence[rules.Expr]) -> Reader:
+    """`(head, *values of raw, *values of parts)` as a function (`_reader` where every part
+    is a lone fact, read as the others are)."""
+    paths = sorted(set(raw) | {p.path for p in parts if isinstance(p, rules.Fact)})
+    values = _reader(head, paths)
+    evaluated = tuple(
+        dict.fromkeys(rules.compile_expr(p) for p in parts if not isinstance(p, rules.Fact))
+    )
+    if not evaluated:
+        return values
+    return lambda facts: (*values(facts), *(f(facts, _NO_PARAMS)[0] for f in evaluated))
+
+
+def _ways_reader(index: int, condition: rules.Expr, as_is: frozenset[str]) -> Reader:
+    """The key of criterion `index`'s ways (`_criterion_ways`): all `_Solver.ways` reads of
+    the facts (`_fixed_parts`)."""
+    return _parts_reader(index, *_fixed_parts((condition,), as_is))
+
+
+_NO_PARAMS: dict[str, object] = {}
+
+
 @dataclass(frozen=True)
 class _Prepared:
     """What a plan's suggestions need, made once per plan: the conditions as expression trees
@@ -456,6 +535,9 @@ class _Prepared:
     criterion_reads: tuple[frozenset[str], ...]
     amount_reads: tuple[frozenset[str], ...]
     changeable: frozenset[str]  # the changeable facts the plan reads
+    # The facts a key reads as they are: the changeable ones and any of a few values
+    # (`_fixed_parts` reads the rest through the parts of the rules that compare them).
+    read_as_is: frozenset[str]
     # Per changeable fact, all that the criteria and amount rules read which a change of it
     # can reach (`_reach`): what `_shape` closes the facts read over.
     reach: dict[str, frozenset[str]]
@@ -488,6 +570,8 @@ class _Prepared:
     # the first part of its `Key` (`_shape_of`); shared as `shapes` are.
     codes: dict[tuple[int, ...], _Shape | None] = field(default_factory=dict)
     made: dict[tuple[object, ...], _Entry] = field(default_factory=dict)
+    # A search's values by its open criteria (`_search_reader`), shared as `made` is.
+    readers: dict[tuple[int, ...], Reader] = field(default_factory=dict)
 
 
 # The entry of every key whose search finds no way (read only: `suggestions_for` returns
@@ -530,7 +614,6 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
             _amount_condition(plan, i) for i in range(len(plan.amounts[0]) if plan.amounts else 0)
         )
     conditions = shared.conditions
-    paths = tuple(tuple(sorted(rules.fact_paths(c))) for c in conditions)
     top_amount = max(amounts) if amounts else None
     flat_recheck = _flat_recheck(policies, every, changeable)
     # The shapes (and which outcome patterns have none) follow from what the plan reads, and
@@ -542,12 +625,19 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         flat_recheck,
         len(plan.variants) == 1 and top_amount is not None,
     )
+    # Only a count (an income, a balance) has so many values that a key of its own value
+    # would rarely be met again: a fact of a few values is read as it is (`_fixed_parts`).
+    read_as_is = changeable | frozenset(
+        p for p in every if p not in policies.facts or policies.facts[p].kind != "int"
+    )
     prepared = _Prepared(
+        read_as_is=read_as_is,
         ways=shared.ways,
         templates=shared.templates,
         made=shared.made,
+        readers=shared.readers,
         conditions=conditions,
-        way_keys=tuple(_reader(i, p) for i, p in enumerate(paths)),
+        way_keys=tuple(_ways_reader(i, c, read_as_is) for i, c in enumerate(conditions)),
         index={c.id: i for i, c in enumerate(plan.criteria)},
         amount_conditions=shared.amount_conditions or (),
         criterion_reads=criterion_reads,
@@ -607,6 +697,7 @@ class _Shared:
     ways: dict[tuple[object, ...], list[Assignment]] = field(default_factory=dict)
     templates: dict[tuple[object, ...], _Template] = field(default_factory=dict)
     made: dict[tuple[object, ...], _Entry] = field(default_factory=dict)
+    readers: dict[tuple[int, ...], Reader] = field(default_factory=dict)
     # The conditions of the criteria and amount rules (`_Prepared`), made by the first plan.
     conditions: tuple[rules.Expr, ...] | None = None
     amount_conditions: tuple[rules.Expr, ...] | None = None
@@ -796,6 +887,37 @@ def _shape(plan: ProgrammePlan, prepared: _Prepared, open_criteria: tuple[int, .
     return found
 
 
+def _search_reader(plan: ProgrammePlan, prepared: _Prepared, shape: _Shape) -> Reader:
+    """The values a search of `shape` depends on, headed by its open criteria (`_key`): of the
+    facts no change touches, what the rules a change reaches make of them (`_fixed_parts`);
+    the rest, and the status facts and the 户类型 word (which re-checking a change of status
+    reads: `_status_holds`, `determine`), as they are.  Made of the plan's own conditions, so
+    kept with what plans alike share (`_Shared.readers`), not with the shape, which plans of
+    other rules share."""
+    open_criteria = shape.open_criteria
+    relevant = set(shape.relevant)
+    changed = relevant & prepared.changeable
+    chosen = [
+        i
+        for i, reads in enumerate(prepared.criterion_reads)
+        if i in open_criteria or reads & changed
+    ]
+    reached = [prepared.conditions[i] for i in chosen]
+    read_there = set().union(*(prepared.criterion_reads[i] for i in chosen))
+    every_rule = [r for variant in plan.amounts for r in variant]  # as `amount_reads`
+    for r, reads in zip(every_rule, prepared.amount_reads, strict=True):
+        if not open_criteria or reads & changed:
+            reached += (r.when, r.amount)
+            read_there |= reads
+    raw, parts = _fixed_parts(reached, prepared.read_as_is)
+    raw |= (relevant - read_there) | (relevant & (_STATUS | {"household.category"}))
+    made = _parts_reader(open_criteria, raw, parts)
+    if len(prepared.readers) >= 4096:
+        prepared.readers.clear()
+    prepared.readers[open_criteria] = made
+    return made
+
+
 # ---------------------------------------------------------------------------------------------
 # Suggestions
 
@@ -930,7 +1052,9 @@ def _searched(
             # An open criterion no change meets here: the search would find none.  Asked
             # before the search's key, by the fewer facts the criterion reads.
             return ()
-    search = shape.read(facts) if shape.simple else _key(prepared, shape, facts, as_of)
+    read = prepared.readers.get(shape.open_criteria) or _search_reader(plan, prepared, shape)
+    values = read(facts)
+    search = values if shape.simple else _key(prepared, shape, values, facts, as_of)
     entry = prepared.made.get(search)
     if entry is not None:
         if not entry.ways:
@@ -1102,7 +1226,11 @@ def _suggestions(
 
 
 def _key(
-    prepared: _Prepared, shape: _Shape, facts: Mapping[str, object], as_of: dt.date
+    prepared: _Prepared,
+    shape: _Shape,
+    values: tuple[object, ...],
+    facts: Mapping[str, object],
+    as_of: dt.date,
 ) -> tuple[object, ...]:
     """What the search for the applicant depends on (the plan is the cache's own): which
     criteria are open, the amount rules' choices (where they do not follow from the values
@@ -1118,11 +1246,10 @@ def _key(
     another shape is a tuple of four headed by other criteria, or holding a tuple, which no
     fact's value is."""
     if shape.simple:
-        return shape.read(facts)  # the open criteria and the values, nothing else
+        return values  # the open criteria and the values, nothing else
     # The amount rules' choices (constant where they read no fact: the plan's own).
     choose = prepared.choose
     choices = None if choose is None or shape.choices_within else choose(facts)
-    values = shape.read(facts)  # headed by the open criteria, as a simple shape's key
     day: object = as_of if shape.absolute else None
     if shape.ages:
         born = facts.get(BIRTH_DATE)
@@ -1545,9 +1672,10 @@ def _template(
     ordered = sorted(way, key=policies.fact_rank)
     local: list[str] = []  # the changed facts such rules read, in the asking order
     rule_words: list[str] = []
-    for c in satisfied:
+    reads = _prepared(plan).criterion_reads
+    for i, c in zip(met, satisfied, strict=True):
         if _set_by_county(c, lang):
-            read = _reads(e for b in c.bound if b is not None for e in b)
+            read = reads[i]
             mine = [p for p in ordered if p in read] or ordered
             local.extend(p for p in mine if p not in local)
             said_rule = _COUNTY_RULE[lang].format(what=_labels(policies, mine, lang))

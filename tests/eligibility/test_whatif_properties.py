@@ -286,7 +286,9 @@ def test_suggestions_kept_per_search_key_are_those_made_afresh(
         with contextlib.suppress(ValueError):  # a birth date after the neighbour's day
             determine(neighbour, policies, suggest=True, lang=lang)  # type: ignore[arg-type]
     kept = determine(who, policies, suggest=True, lang=lang)  # type: ignore[arg-type]
-    whatif._PREPARED.clear()
+    # All of them: the preparations, and what plans alike share (ways, wordings, searches).
+    for kept_here in (whatif._PREPARED, whatif._SHARED, whatif._SHAPES, whatif._SUGGESTERS):
+        kept_here.clear()
     afresh = determine(who, policies, suggest=True, lang=lang)  # type: ignore[arg-type]
     assert [d.suggestions for d in kept] == [d.suggestions for d in afresh]
     # No county given (or a province's): a rule its counties set differently is said as the
