@@ -1473,7 +1473,12 @@ def _change_words(
         return f"in {diff} more {more} (from {day}) your {label.lower()} reach {to}"
     if day is not None:
         return f"{day}起{label}为“{to}”" if lang == "zh" else f"from {day}, {label.lower()}: {to}"
-    becoming = next((b for b in spec.becomes if b.value == change.to), None)
+    # Only from a value the household gave: "被认定为…以后" presumes it is not so now.
+    becoming = (
+        None
+        if change.before is None
+        else next((b for b in spec.becomes if b.value == change.to), None)
+    )
     if becoming is not None:
         said = becoming.zh if lang == "zh" else becoming.en
         if change.decided_by is None:

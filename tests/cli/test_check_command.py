@@ -170,28 +170,31 @@ def test_check_gives_the_best_suggestion_per_programme() -> None:
 
 
 def test_without_a_county_the_suggestion_asks_for_it_and_names_no_placeholder() -> None:
-    # 广西 2022 (guangxi_2022): posts for ages 16-60; elsewhere no age rule was found, and the
-    # Labour Law's 第十五条 (labour_law_child_labour) bars anyone under 16.  A 15-year-old, no
-    # county: was "依据：年龄在（按当地标准）到（按当地标准）之间".
-    teenager = {
-        "as_of": "2024-03-01",
+    # 黑人社发〔2022〕18号 asks 3 months of work in another province, 临猗 2024 (linyi_2024) none:
+    # a worker two months in, no county, in 2024: was "依据：连续稳定务工满（按当地标准）".
+    worker = {
+        "as_of": "2024-11-05",
         "household": {"category": "poverty_alleviated"},
         "person": {
-            "age": 15,
-            "labor_capacity": "weak",
-            "employment_difficulty": True,
-            "willing_to_work": True,
-            "holds_public_welfare_post": False,
-            "employment": {"status": "unemployed"},
+            "age": 30,
+            "employment": {
+                "status": "employed",
+                "work_scope": "other_province",
+                "months_continuous": 2,
+                "organized_transfer": False,
+                "transport_subsidy_claimed_this_year": False,
+            },
         },
     }
-    result = run(["check", "--programme", "public_welfare_post"], json.dumps(teenager))
+    result = run(["check", "--programme", "transport_subsidy"], json.dumps(worker))
     assert result.returncode == 0, result.stderr
     [determination] = json.loads(result.stdout)["determinations"]
     [best] = determination["suggestions"]
     assert "按当地标准" not in best["text"]
-    assert best["text"].startswith("乡村公益性岗位对年龄的要求各县不一样，告诉我们您家在哪个县")
-    assert best["basis_text"] == "依据：年龄要符合县里的规定。"
+    assert best["text"].startswith("外出务工交通补贴对连续务工月数的要求各县不一样，告诉我们您家在哪个县")
+    assert best["basis_text"] == "依据：连续务工月数要符合县里的规定。"
+
+
 def test_a_worker_whose_schooling_is_unknown_is_asked_the_school_level_alone() -> None:
     # bench/answer_size.py's typical applicant.  雨露计划 (云乡振发〔2022〕51号 as restated)
     # covers full-time, registered, not suspended students of vocational schools: those three

@@ -196,6 +196,39 @@ def test_chongxin_2024_table_answers_for_2024_only(policies: PolicySet) -> None:
     assert not any("下面按" in w for w in next_year.warnings)
 
 
+def test_local_table_ended_is_true_from_the_day_each_local_table_ends(policies: PolicySet) -> None:
+    """`local_table_ended` restates, per region, the day its own transport table ends (崇信
+    2024, 贵州 2025: chongxin_2024, baili_2025), for the tables ending from 2025 (环江's 2021
+    and 中阳's 2022 are left, as the policy file says why): held equal here, so that a table
+    added or extended as data cannot leave it behind."""
+    programme = policies.programme("transport_subsidy")
+    params = programme.policy.parameters
+    ends: set[tuple[str, dt.date]] = set()
+    for name, param in params.items():
+        if name == "local_table_ended":
+            continue
+        for entry in param.values:
+            if entry.region is None or entry.until is None:
+                continue
+            later = any(
+                other.region == entry.region and other.since >= entry.until
+                for other in param.values
+            )
+            if not later and entry.until >= dt.date(2025, 1, 1):
+                ends.add((entry.region, entry.until))
+    marked = {
+        (entry.region, entry.since)
+        for entry in params["local_table_ended"].values
+        if entry.region is not None and entry.value is True
+    }
+    assert marked == ends
+    for region, day in ends:
+        found = programme.parameter_source("local_table_ended", region, day)
+        before = programme.parameter_source("local_table_ended", region, day - dt.timedelta(days=1))
+        assert found is not None and found.value is True
+        assert before is not None and before.value is False
+
+
 def test_chongxin_after_its_table_ends_the_national_scope_does_not_refuse(
     policies: PolicySet,
 ) -> None:
@@ -223,7 +256,9 @@ def test_huanjiang_2021_age_limit_ends_with_2021(policies: PolicySet) -> None:
     assert refused.criteria[[c.id for c in refused.criteria].index("age")].text.startswith("您61岁")
     later = dict(old, as_of="2022-01-01")
     result = decide(policies, "transport_subsidy", later)
+    # Not refused on the 2021 limit (its end is not `local_table_ended`: see the policy file).
     assert result.verdict == "eligible"
+    assert "age" not in {c.id for c in result.criteria}
     assert result.amount is None
     # Not "广西日报公布的标准…": a newspaper is not the rule's author (review9 F7).
     assert any("本地标准最晚只到2021年" in w for w in result.warnings)

@@ -62,6 +62,8 @@ def test_every_criterion_is_exercised_by_a_failing_example(policies: PolicySet) 
         # For the county to confirm at application: 广西's 61-65, and outside 重庆 a monitored
         # household whose risk is eliminated (review of `fixes4`).
         ("public_welfare_post", "age_county_option"),
+        # Under 16 is `age_minimum`'s everywhere (劳动法 第十五条): the county's line never fails.
+        ("public_welfare_post", "age_set_locally"),
         ("yulu_plan", "risk_eliminated_county_decides"),
         # The same, for the transport subsidy outside 临猗 and for posts (test_dates.py).
         ("transport_subsidy", "risk_eliminated_county_decides"),

@@ -138,7 +138,7 @@ BREAKERS: list[tuple[str, str, dict[str, Any]]] = [
     ),
     ("public_welfare_post", "willing_to_work", {"person.willing_to_work": False}),
     # Under 16 no one may be taken on (劳动法 第十五条; `labour_law_child_labour`).
-    ("public_welfare_post", "age_set_locally", {"person.age": 15}),
+    ("public_welfare_post", "age_minimum", {"person.age": 15}),
     ("public_welfare_post", "no_second_post", {"person.holds_public_welfare_post": True}),
     (
         "public_welfare_post",
@@ -244,8 +244,8 @@ def test_every_criterion_has_a_breaker(policies: PolicySet) -> None:
                 ("public_welfare_post", "age"),
                 # Never fails: 广西's 61-65 waits on the county (the same test).
                 ("public_welfare_post", "age_county_option"),
-                # 广西's 16 only: test_guangxi_under_16_is_not_told_the_county_option.
-                ("public_welfare_post", "age_minimum"),
+                # Never fails: under 16 is `age_minimum`'s, everywhere (劳动法 第十五条).
+                ("public_welfare_post", "age_set_locally"),
                 # Never fails: outside 重庆 the county confirms it (test_dates.py).
                 ("yulu_plan", "risk_eliminated_county_decides"),
                 # The same for transport outside 临猗 and for posts (test_dates.py).
@@ -426,7 +426,7 @@ def test_guangxi_under_16_is_not_told_the_county_option(policies: PolicySet) -> 
     assert young.verdict == "ineligible"
     assert [c.id for c in young.criteria if c.outcome == "not_met"] == ["age_minimum"]
     [age] = [c for c in young.criteria if c.id == "age_minimum"]
-    assert age.text == "您15岁，还不满16周岁：公益性岗位要16到60周岁"
+    assert age.text == "您15岁，还不满16周岁：按劳动法，不满16周岁的不能招用，公益性岗位也不能安排"
     assert not any("65" in c.text or "放宽" in c.text for c in young.criteria)
     assert not any("放宽" in step for step in young.next_steps)
     # At 16 the floor holds and the one age line is 广西's 16-60.

@@ -484,25 +484,19 @@ def test_without_a_county_the_age_rule_is_the_countys_not_a_placeholder(
 ) -> None:
     # 广西 2022 (guangxi_2022, 2022-05-22): posts for ages 16-60; elsewhere no age rule was
     # found, and the Labour Law's 第十五条 (labour_law_child_labour) bars anyone under 16.  No
-    # county given: 16 meets both, but the rule is each county's.  Was "依据：年龄在（按当地标准）
-    # 到（按当地标准）之间", a placeholder read as a figure, and a plain promise.
+    # county given: 16 is the law's floor everywhere (`age_minimum`, a national 16 since the
+    # review of 2026-12-02), so the way in is said plainly, no county asked for.  Was "依据：
+    # 年龄在（按当地标准）到（按当地标准）之间", a placeholder read as a figure.
     found = answer(policies, teenager(), "public_welfare_post")
-    assert found.verdict == "needs_info"
+    assert found.verdict == "ineligible"
     suggestion = best(found)
     assert {c.fact: c.to for c in suggestion.changes} == {"person.age": 16}
     assert "按当地标准" not in suggestion.text
-    assert suggestion.text.startswith(
-        "乡村公益性岗位对年龄的要求各县不一样，告诉我们您家在哪个县，才能算准要怎样才能办。"
-        "照这里查到的规定算，最迟2025年3月1日满16周岁，就可以申请乡村公益性岗位。"
-    ), suggestion.text
-    assert suggestion.basis_text == "依据：年龄要符合县里的规定。"
+    assert suggestion.text == "最迟2025年3月1日满16周岁，就可以申请乡村公益性岗位。依据：年满16周岁。"
     assert suggestion.changes_text == "最迟2025年3月1日满16周岁"
     english = best(answer(policies, teenager(), "public_welfare_post", lang="en"))
     assert "local figure" not in english.text
-    assert english.text.startswith(
-        "Rural public-welfare posts: counties set their own rules on age; tell us your county"
-    ), english.text
-    assert english.basis_text == "Rule: age as your county sets it."
+    assert english.basis_text == "Rule: Aged 16 or over."
     # What it says holds in each place the answer was waiting on: 广西 and elsewhere.
     for region in (None, "451226", "510121"):
         changed = replace(apply_changes(teenager(), suggestion.changes), region_code=region)
