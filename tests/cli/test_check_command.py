@@ -191,7 +191,9 @@ def test_without_a_county_the_suggestion_asks_for_it_and_names_no_placeholder() 
     [determination] = json.loads(result.stdout)["determinations"]
     [best] = determination["suggestions"]
     assert "按当地标准" not in best["text"]
-    assert best["text"].startswith("外出务工交通补贴对连续务工月数的要求各县不一样，告诉我们您家在哪个县")
+    assert best["text"].startswith(
+        "外出务工交通补贴对连续务工月数的要求各县不一样，告诉我们您家在哪个县"
+    )
     assert best["basis_text"] == "依据：连续务工月数要符合县里的规定。"
 
 

@@ -492,7 +492,9 @@ def test_without_a_county_the_age_rule_is_the_countys_not_a_placeholder(
     suggestion = best(found)
     assert {c.fact: c.to for c in suggestion.changes} == {"person.age": 16}
     assert "按当地标准" not in suggestion.text
-    assert suggestion.text == "最迟2025年3月1日满16周岁，就可以申请乡村公益性岗位。依据：年满16周岁。"
+    assert suggestion.text == (
+        "最迟2025年3月1日满16周岁，就可以申请乡村公益性岗位。依据：年满16周岁。"
+    )
     assert suggestion.changes_text == "最迟2025年3月1日满16周岁"
     english = best(answer(policies, teenager(), "public_welfare_post", lang="en"))
     assert "local figure" not in english.text
