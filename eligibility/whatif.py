@@ -404,9 +404,7 @@ class _Shape:
     ages: bool
     absolute: bool
     choices_within: bool
-    # `(open_criteria, *map(facts.get, relevant))` as a function (`_reader`): the search's key
-    # where nothing else enters it (`simple`), else its values (`_key`).
-    read: Reader = field(default=lambda facts: (), compare=False, repr=False)
+    # Whether the values (`_search_reader`) are the search's key, nothing else entering it.
     simple: bool = False
 
 
@@ -880,7 +878,6 @@ def _shape(plan: ProgrammePlan, prepared: _Prepared, open_criteria: tuple[int, .
         ages=ages,
         absolute=absolute,
         choices_within=choices_within,
-        read=_reader(open_criteria, read),
         # Neither the choices nor a day enter its key (`_key`).
         simple=choices_within and not (ages or absolute),
     )
