@@ -106,6 +106,8 @@ BREAKERS: list[tuple[str, str, dict[str, Any]]] = [
         {"household.category": "edge_vulnerable", "household.risk_eliminated": True},
     ),
     ("transport_subsidy", "employed_away", {"person.employment.status": "self_employed"}),
+    # Under 16 no one may be taken on (劳动法 第十五条; `labour_law_child_labour`).
+    ("transport_subsidy", "age_minimum", {"person.age": 15}),
     ("transport_subsidy", "work_place_covered", {"person.employment.work_region_code": "140821"}),
     # 临猗 2024 states no month minimum (#9, finding 4); 黑龙江 asks 3 months.
     (
