@@ -357,3 +357,29 @@ def test_no_answer_cites_another_regions_document(raw: dict[str, Any]) -> None:
             assert any(
                 code.startswith(r) or r.startswith(code) for scope in regional for r in scope
             ), (result.programme, source_id, applicant.region_code, applicant.as_of)
+
+
+def test_the_work_status_refusal_cites_what_says_who_is_covered(policies: PolicySet) -> None:
+    # A self-employed (自己经营) applicant's `employed_away` refusal cited only the 24 measures,
+    # whose 第8条 names 脱贫劳动力、监测对象 and no work status.  What says the subsidy is for
+    # 外出务工: the 衔接资金 rules ("外出务工脱贫劳动力…", `bridging_funds`) everywhere, and the
+    # applicant's own region's notice: 临猗县农业农村局 2024-08-29 《外出务工一次性交通补贴政策》
+    # (`linyi_2024`), 黑人社发〔2022〕18号 ("外出务工脱贫劳动力", `heilongjiang`), 甘人社通
+    # 〔2024〕155号 (崇信, "务工满3个月", `chongxin_2024`); never another region's.
+    national = ("measures", "bridging_funds")
+    self_employed = {
+        **LINYI_WORKER,
+        "person": {"age": 30, "employment": {"status": "self_employed"}},
+    }
+    for region, local in (
+        ("140821", ("linyi_2024",)),
+        ("230102", ("heilongjiang",)),
+        ("620823", ("chongxin_2024",)),
+        ("330106", ()),
+    ):
+        result = transport(policies, {**self_employed, "region_code": region})
+        assert result.verdict == "ineligible", region
+        [status] = [c for c in result.criteria if c.id == "employed_away"]
+        assert status.outcome == "not_met"
+        assert status.sources == (*national, *local), region
+        assert set(status.sources).isdisjoint(set(OTHER_TABLES) - set(local)), region
