@@ -49,6 +49,32 @@ PHASE_TEXT: dict[Phase, Text] = {
     ),
 }
 
+# The same, for a window whose year is not verified (`unconfirmed_note` says so after it): the
+# source's window is only the usual time, so no phase is said as fact (review of 2026-12-02:
+# "现在正是申报时间" beside "2026年的安排还没有核实").  "passed" is for a day after a window itself
+# not verified; `next_unverified` for one after a verified window, before one that is not.
+UNVERIFIED_PHASE_TEXT: dict[Phase | Literal["next_unverified"], Text] = {
+    "before": Text(
+        zh="按往年的安排，今年的申报时间是{start}到{end}，还没有开始。",
+        en="If this year follows past years, applications are taken from {start} to {end}; "
+        "they have not opened yet.",
+    ),
+    "open": Text(
+        zh="往年这个时候是申报时间（到{end}截止）。",
+        en="This is when applications are usually taken (until {end}).",
+    ),
+    "passed": Text(
+        zh="按往年的安排，今年的申报时间已经过了，下一次是{start}到{end}。",
+        en="If this year followed past years, its application time has passed; the next one "
+        "would be {start} to {end}.",
+    ),
+    "next_unverified": Text(
+        zh="今年的申报时间已经过了；按往年的安排，下一次是{start}到{end}。",
+        en="This year's application time has passed; if next year follows past years, the "
+        "next one is {start} to {end}.",
+    ),
+}
+
 _MONTHS_EN = (
     "January",
     "February",
@@ -157,22 +183,34 @@ def window_step(
     """The window as a next step for `as_of`: its text, then (a yearly one) when this year's
     opens, that it is open now, or that it has passed and when the next one is, and, where that
     window falls after the rules were last checked for the region, that its year is not
-    verified (`unconfirmed_note`)."""
+    verified (`unconfirmed_note`), the phase then said as past years' (`UNVERIFIED_PHASE_TEXT`)."""
     text = key_date.text.in_(lang)
     phase = phase_of(key_date, as_of)
+    this_year = window_in(key_date, as_of.year)
     window = next_window(key_date, as_of)
-    if phase is None or window is None:
+    if phase is None or this_year is None or window is None:
         return text
     start, end = window
     stop = "。" if lang == "zh" else ". "
     values = {"start": _said(start, lang, lang == "zh"), "end": _said(end, lang, lang == "en")}
-    text = text.rstrip("。.") + stop + PHASE_TEXT[phase].format(values).in_(lang)
+    if _verified(start, confirmed_until):
+        said = PHASE_TEXT[phase]
+    elif phase == "passed" and _verified(this_year[0], confirmed_until):
+        said = UNVERIFIED_PHASE_TEXT["next_unverified"]
+    else:
+        said = UNVERIFIED_PHASE_TEXT[phase]
+    text = text.rstrip("。.") + stop + said.format(values).in_(lang)
     note = unconfirmed_note(start, confirmed_until, lang)
     return text if note is None else text + ("" if lang == "zh" else " ") + note
 
 
+def _verified(start: dt.date, confirmed_until: dt.date | None) -> bool:
+    """Whether a window starting on `start` lies within the dates the rules were checked to."""
+    return confirmed_until is None or start <= confirmed_until
+
+
 def unconfirmed_note(start: dt.date, confirmed_until: dt.date | None, lang: Lang) -> str | None:
     """`UNCONFIRMED_WINDOW` for a window starting after the rules were last checked."""
-    if confirmed_until is None or start <= confirmed_until:
+    if _verified(start, confirmed_until):
         return None
     return UNCONFIRMED_WINDOW.format({"year": start.year}).in_(lang)

@@ -553,15 +553,21 @@ def _window_step(result: Determination) -> str:
 @pytest.mark.parametrize(
     ("as_of", "said"),
     [
-        # After this year's window: it has passed, and the next one is next year's.
-        ("2026-12-02", "今年的申报时间已经过了，下一次是2027年11月1日到11月10日。"),
-        ("2026-11-11", "今年的申报时间已经过了，下一次是2027年11月1日到11月10日。"),
+        # 2024, the table's own year: as fact.  Before the window: when this year's opens.
+        ("2024-10-31", "今年的申报时间是2024年11月1日到11月10日，还没有开始。"),
         # During it, first and last day: open now, and until when.
-        ("2026-11-01", "现在正是申报时间，11月10日截止。"),
-        ("2026-11-10", "现在正是申报时间，11月10日截止。"),
-        # Before it: when this year's opens.
-        ("2026-10-31", "今年的申报时间是2026年11月1日到11月10日，还没有开始。"),
-        ("2026-01-01", "今年的申报时间是2026年11月1日到11月10日，还没有开始。"),
+        ("2024-11-01", "现在正是申报时间，11月10日截止。"),
+        ("2024-11-10", "现在正是申报时间，11月10日截止。"),
+        # After it: passed, and the next one, 2025's, is not verified: past years' time.
+        ("2024-11-11", "今年的申报时间已经过了；按往年的安排，下一次是2025年11月1日到11月10日。"),
+        # 2026, not verified: each phase said as past years' (review of 2026-12-02: "现在正是
+        # 申报时间" beside "2026年的安排还没有核实").
+        ("2026-12-02", "按往年的安排，今年的申报时间已经过了，下一次是2027年11月1日到11月10日。"),
+        ("2026-11-11", "按往年的安排，今年的申报时间已经过了，下一次是2027年11月1日到11月10日。"),
+        ("2026-11-01", "往年这个时候是申报时间（到11月10日截止）。"),
+        ("2026-11-10", "往年这个时候是申报时间（到11月10日截止）。"),
+        ("2026-10-31", "按往年的安排，今年的申报时间是2026年11月1日到11月10日，还没有开始。"),
+        ("2026-01-01", "按往年的安排，今年的申报时间是2026年11月1日到11月10日，还没有开始。"),
     ],
 )
 def test_linyi_window_step_says_where_the_day_asked_stands(
@@ -570,7 +576,8 @@ def test_linyi_window_step_says_where_the_day_asked_stands(
     # 临猗县农业农村局 2024-08-29 (linyi_2024): "申报时限：每年11月上旬集中申报一次"; 上旬 is
     # days 1-10.  The answer's step says, for the day asked, whether this year's window is still
     # to come, open or over, and when the next one is; the table is 临猗's for 2024
-    # (confirmed_until 2024-12-31 for 140821), so a later year's window is said unverified.
+    # (confirmed_until 2024-12-31 for 140821), so a later year's window is said unverified, and
+    # only as the usual time: never "现在正是申报时间" for a year not verified.
     result = decide(
         policies, "transport_subsidy", _worker("140821", as_of, work_scope="other_province")
     )
@@ -578,8 +585,13 @@ def test_linyi_window_step_says_where_the_day_asked_stands(
     step = _window_step(result)
     assert step.startswith("临猗县每年11月上旬（1日到10日）集中申报一次")
     assert said in step
-    year = "2027" if said.startswith("今年的申报时间已经过了") else "2026"
-    assert f"{year}年的安排还没有核实" in step
+    # The year of the window said: the next one's, once this year's has passed.
+    year = int(as_of[:4]) + (1 if "已经过了" in said else 0)
+    if year > 2024:
+        assert f"{year}年的安排还没有核实，请以县里公布的为准。" in step
+        assert "现在正是" not in step
+    else:
+        assert "核实" not in step
 
 
 def test_linyi_window_step_in_english_and_for_an_answer_still_to_confirm(
@@ -590,9 +602,13 @@ def test_linyi_window_step_in_english_and_for_an_answer_still_to_confirm(
     data = _worker("140821", "2026-12-02", work_scope="other_province")
     english = _window_step(decide(policies, "transport_subsidy", data, lang="en"))
     assert (
-        "This year's application time has passed; the next one is 1 November to 10 November 2027."
-        in english
+        "If this year followed past years, its application time has passed; the next one would "
+        "be 1 November to 10 November 2027." in english
     )
+    inside = decide(policies, "transport_subsidy", {**data, "as_of": "2026-11-05"}, lang="en")
+    said = "This is when applications are usually taken (until 10 November 2026)."
+    assert said in _window_step(inside)
+    assert "Applications are open now" not in _window_step(inside)
     assert "The arrangements for 2027 have not been verified yet" in english
     data["person"]["employment"]["transport_subsidy_claimed_this_year"] = None
     waiting = decide(policies, "transport_subsidy", data)

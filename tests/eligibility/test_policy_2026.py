@@ -870,3 +870,46 @@ def test_a_first_loan_above_5wan_between_the_transition_and_the_2026_notice_wait
     asked = decide(policies, "microloan", not_said)
     assert asked.verdict == "needs_info"
     assert "household.microloan_outstanding" in [m.fact for m in asked.missing]
+
+
+def test_between_the_transition_and_the_2026_notice_the_5wan_is_not_shown_as_a_confirmed_cap(
+    policies: PolicySet,
+) -> None:
+    """2026-01-01..02-27: 银保监发〔2021〕6号's 5万 (原则上5万元以下) is the last issued figure
+    (《关于做好帮扶小额信贷工作的通知》, 2026-02-28: "贷款金额从5万元提高到10万元"), but policy-2026
+    confirms the transition's rules only to 2025-12-31.  A first loan of 80,000 waits on the bank
+    (`first_loan_amount_to_confirm`), so the answer does not show 50000 元（最高贷款额度） beside
+    it (review of 2026-12-02): no amount, the 5万 quoted as the transition's and the bank to
+    confirm.  A loan within the 5万 is shown it as the transition's figure to confirm, as another
+    programme's last table is shown in 2026; the notice's 10万 from 2026-02-28."""
+    for as_of in ("2026-01-15", "2026-02-27"):
+        data = loan_2026(as_of)
+        data["loan_request"] = {**data["loan_request"], "amount": 80000}
+        above = decide(policies, "microloan", data)
+        assert "first_loan_amount_to_confirm" in outcomes(above)
+        assert above.amount is None, as_of
+        note = above.amount_note or ""
+        assert "过渡期的规定是原则上50000元" in note and "由银行办理时确认" in note, note
+        assert above.amount_sources == ("notice_2021_6",)
+        [english] = determine(
+            msgspec.convert(data, Applicant), policies, programmes=["microloan"], lang="en"
+        )
+        assert english.amount is None
+        assert "Under the transition rule" in (english.amount_note or "")
+        assert "the bank confirms" in (english.amount_note or "")
+        within = decide(policies, "microloan", loan_2026(as_of))
+        assert within.amount == 50000
+        note = within.amount_note or ""
+        assert note.startswith("这是过渡期的额度") and "以银行说的为准" in note, note
+        [english] = determine(
+            msgspec.convert(loan_2026(as_of), Applicant),
+            policies,
+            programmes=["microloan"],
+            lang="en",
+        )
+        assert (english.amount_note or "").startswith("This is the transition period's amount")
+    # The transition period itself and the notice: as before.
+    assert decide(policies, "microloan", loan_2026("2025-12-31")).amount == 50000
+    data = loan_2026("2026-02-28")
+    data["loan_request"] = {**data["loan_request"], "amount": 80000}
+    assert decide(policies, "microloan", data).amount == 100000

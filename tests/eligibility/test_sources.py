@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import msgspec
+from hypothesis import given, settings
 
 from eligibility.determination import Determination, determine
 from eligibility.facts import Applicant
+from eligibility.policy import bundled_sources, load_policy_set
 from eligibility.programme import PolicySet
 from eligibility.sources import source_scopes
+
+from .strategies import applicants
+
+_POLICIES = load_policy_set(bundled_sources())
 
 # A 临猗 (140821) worker in 杭州 (another province), 2024-11-05: 临猗县农业农村局's 2024 table
 # (transport_subsidy.toml source `linyi_2024`, 省外1500元) gives the amount.
@@ -245,3 +252,134 @@ def test_a_monitoring_line_cites_its_own_table(policies: PolicySet) -> None:
     [result] = determine(liaoning, policies, programmes=["monitoring_referral"])
     [sign] = [c for c in result.criteria if c.id == "risk_sign"]
     assert "liaoning_2022" in sign.sources and "yunnan_2025" not in sign.sources
+
+
+def test_the_posts_cite_jilin_and_qingshui_only_there(policies: PolicySet) -> None:
+    # 吉林省农业农村厅《乡村公益性岗位工作措施》(2025-04-22, `jilin_2025`, 吉林 "22") and 清水县
+    # 清人社发〔2022〕160号 (2022-09-30, `qingshui_2022`, 清水县 "620521") were cited for
+    # `no_second_post`, `not_working_away` and the monthly subsidy to every household (a 临猗
+    # 140821 one's "每月岗位补贴由县里定" cited 吉林's measures).  Where neither applies, the
+    # condition and the amount cite that no national rule was found, and the 24 measures 第8条.
+    seeker = {
+        "household": {"poverty_alleviated": True, "monitored": False},
+        "person": {
+            "age": 50,
+            "labor_capacity": "weak",
+            "willing_to_work": True,
+            "holds_public_welfare_post": False,
+            "employment_difficulty": True,
+            "employment": {"status": "unemployed"},
+        },
+    }
+    cases = (
+        ("140821", "2025-06-01", (), ()),
+        ("230102", "2026-12-02", (), ()),
+        ("220102", "2024-11-05", (), ()),  # before 吉林's measures
+        ("220102", "2025-06-01", ("jilin_2025",), ("jilin_2025",)),
+        ("620521", "2024-11-05", ("qingshui_2022",), ()),
+        ("620823", "2024-11-05", (), ()),  # 崇信, another 甘肃 county
+    )
+    for region, as_of, second_local, jilin in cases:
+        facts = {**seeker, "as_of": as_of, "region_code": region}
+        [result] = determine(
+            msgspec.convert(facts, Applicant), policies, programmes=["public_welfare_post"]
+        )
+        cited = {c.id: c.sources for c in result.criteria}
+        where = (region, as_of)
+        assert cited["no_second_post"] == ("no_national_second_post_rule", *second_local), where
+        assert cited["not_working_away"] == ("mohrss_2022_13", *jilin), where
+        assert result.amount_sources == (*(jilin or ("no_national_subsidy_rule",)), "measures")
+        others = {"jilin_2025", "qingshui_2022"} - set(second_local) - set(jilin)
+        assert others.isdisjoint(result.source_ids()), where
+
+
+# Sources whose issuer is a local authority and which are cited for every region: each only
+# restates a national rule whose own text was not seen (so it is the witness of that rule), or
+# quotes a figure as the highest found.  Any other local authority's document must carry its
+# region (`Source.region`) or be cited only by that region's values.
+NATIONAL_RULE_WITNESSES = {
+    # 银保监发〔2021〕6号's conditions, as county pages restate them (the notice was not seen).
+    ("microloan", "cancel_attention"),
+    ("microloan", "shidian_2024"),
+    ("microloan", "pingchuan_2024"),
+    ("microloan", "qinghua_qa"),
+    # the transition period's subsidy (100 % to 2023, 70 % 2024-25), as 青阳县 states it.
+    ("microloan", "qingyang_2024"),
+    # 衔接推进乡村振兴补助资金管理规定's article, on 达州's page.
+    ("transport_subsidy", "bridging_funds"),
+    # the provinces' common 雨露计划 rules (云乡振发〔2022〕51号 as an instance).
+    ("yulu_plan", "yulu_rules"),
+    # 中农组发〔2021〕7号's three kinds of monitored household, and its 2021 floor of 6,000 元.
+    ("monitoring_referral", "dingnan_2024"),
+    ("monitoring_referral", "jingbian_2021"),
+    ("monitoring_referral", "yanchang_2021"),
+    # 德化's 2024 line quoted as the highest line found (its own rule is `dehua_2024`).
+    ("monitoring_referral", "dehua_2024_highest_seen"),
+}
+
+
+def test_a_local_authoritys_document_carries_its_region(policies: PolicySet) -> None:
+    # 吉林省农业农村厅 (jilin_2025), 清水县人社局 (qingshui_2022) and 临泽县农业农村局's reading
+    # of 甘肃's 雨露计划 rule (lingze_2025) carried no region and were cited everywhere.
+    local_issuer = re.compile(r"[省市县镇区]")
+    found = set()
+    for pid, programme in policies.programmes.items():
+        scopes = source_scopes(programme)
+        for key, source in programme.policy.sources.items():
+            if local_issuer.search(source.issuer.split("（")[0]) and key not in scopes:
+                found.add((pid, key))
+    assert found == NATIONAL_RULE_WITNESSES
+    assert source_scopes(policies.programme("public_welfare_post"))["jilin_2025"] == {"22"}
+    assert source_scopes(policies.programme("public_welfare_post"))["qingshui_2022"] == {"620521"}
+    assert source_scopes(policies.programme("yulu_plan"))["lingze_2025"] == {"62"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=applicants())
+def test_no_answer_cites_another_regions_document(raw: dict[str, Any]) -> None:
+    """For random applicants (regions and dates the policies name among them), no criterion
+    and no amount cites a document whose region (declared, or that of the only values citing
+    it) is not a prefix of the applicant's region (nor within it, for a province's code)."""
+    applicant = msgspec.convert(raw, Applicant)
+    code = applicant.region_code or ""
+    for result in determine(applicant, _POLICIES):
+        programme = _POLICIES.programme(result.programme)
+        scopes = source_scopes(programme)
+        keys_of: dict[str, set[str]] = {}
+        for (p, k), i in _POLICIES.registry.ids.items():
+            if p == result.programme:
+                keys_of.setdefault(i, set()).add(k)
+        for source_id in result.source_ids():
+            # A document with a general key (德化's table as the highest line) is general.
+            regional = [scopes[k] for k in keys_of[source_id] if k in scopes]
+            if len(regional) < len(keys_of[source_id]):
+                continue
+            assert any(
+                code.startswith(r) or r.startswith(code) for scope in regional for r in scope
+            ), (result.programme, source_id, applicant.region_code, applicant.as_of)
+
+
+def test_the_work_status_refusal_cites_what_says_who_is_covered(policies: PolicySet) -> None:
+    # A self-employed (自己经营) applicant's `employed_away` refusal cited only the 24 measures,
+    # whose 第8条 names 脱贫劳动力、监测对象 and no work status.  What says the subsidy is for
+    # 外出务工: the 衔接资金 rules ("外出务工脱贫劳动力…", `bridging_funds`) everywhere, and the
+    # applicant's own region's notice: 临猗县农业农村局 2024-08-29 《外出务工一次性交通补贴政策》
+    # (`linyi_2024`), 黑人社发〔2022〕18号 ("外出务工脱贫劳动力", `heilongjiang`), 甘人社通
+    # 〔2024〕155号 (崇信, "务工满3个月", `chongxin_2024`); never another region's.
+    national = ("measures", "bridging_funds")
+    self_employed = {
+        **LINYI_WORKER,
+        "person": {"age": 30, "employment": {"status": "self_employed"}},
+    }
+    for region, local in (
+        ("140821", ("linyi_2024",)),
+        ("230102", ("heilongjiang",)),
+        ("620823", ("chongxin_2024",)),
+        ("330106", ()),
+    ):
+        result = transport(policies, {**self_employed, "region_code": region})
+        assert result.verdict == "ineligible", region
+        [status] = [c for c in result.criteria if c.id == "employed_away"]
+        assert status.outcome == "not_met"
+        assert status.sources == (*national, *local), region
+        assert set(status.sources).isdisjoint(set(OTHER_TABLES) - set(local)), region
