@@ -110,6 +110,7 @@ def load_policy_set(sources: Mapping[str, bytes], *, run_examples: bool = True) 
         if f"{policy.id}.toml" != name:
             raise PolicyError(f"{name}: id {policy.id!r} does not match the file name")
         programmes[policy.id] = _compile(name, policy, known_facts, definitions)
+        _check_placeholders(name, policy, known_facts)
         _check_dates(name, policy, facts)
         _check_zero_wordings(name, policy, facts)
         _check_sources(name, policy)
@@ -233,6 +234,68 @@ def _check_sources(name: str, policy: PolicyFile) -> None:
                     f"{name}: parameter {pname!r}: a value for {entry.region or 'every region'} "
                     f"cites {entry.source!r}, a document of region {cited.region} only"
                 )
+
+
+# What fills a policy text's `{name}` placeholders, by where the text stands: a criterion's
+# outcome wordings are filled with the parameters and the applicant's facts (`eligibility.plan`),
+# its general `text`, amount notes and steps with the parameters only (`Programme.wording`), the
+# two warnings with the values the engine gives them (`Programme.warnings`).  Every other text is
+# shown as written, so a placeholder there would reach a reader with its braces.
+_FILLED_WITH_FACTS = frozenset(
+    f"{outcome}{suffix}"
+    for outcome in ("met", "not_met", "unknown")
+    for suffix in ("", "_here", "_zero")
+)
+_FILLED_WITH_PARAMETERS = {
+    "Criterion": {"text"},
+    "AmountRule": {"note"},
+    "Step": {"text"},
+    "Benefit": {"note", "unset_note"},
+}
+_FILLED_BY_THE_ENGINE = {
+    "unconfirmed_warning": frozenset({"year", "confirmed"}),
+    "table_ended_warning": frozenset({"last", "year"}),
+}
+
+
+def _check_placeholders(name: str, policy: PolicyFile, known_facts: set[str]) -> None:
+    """Each `{name}` in a policy text is one its place fills: a typo (`{min_month}`) would show
+    braces or drop the step or note that names it, for every applicant, without a word."""
+    parameters = frozenset(policy.parameters)
+    facts_too = parameters | known_facts
+    for where, owner, field, text in _texts(policy, name):
+        if field in _FILLED_BY_THE_ENGINE and owner == "PolicyFile":
+            allowed = _FILLED_BY_THE_ENGINE[field]
+        elif owner == "Criterion" and field in _FILLED_WITH_FACTS:
+            allowed = facts_too
+        elif field in _FILLED_WITH_PARAMETERS.get(owner, ()):
+            allowed = parameters
+        else:
+            allowed = frozenset()
+        try:
+            unknown = text.placeholders() - allowed
+        except ValueError as error:
+            raise PolicyError(f"{where}: a brace without its pair ({error})") from None
+        if unknown:
+            raise PolicyError(f"{where}: unknown placeholders {sorted(unknown)}")
+
+
+def _texts(
+    node: object, where: str, owner: str = "", field: str = ""
+) -> Iterable[tuple[str, str, str, Text]]:
+    """Every `Text` under `node`, with where it stands, the struct holding it and its field (a
+    text in a table or a list keeps the field that holds the table)."""
+    if isinstance(node, Text):
+        yield where, owner, field, node
+    elif isinstance(node, msgspec.Struct):
+        for name in node.__struct_fields__:
+            yield from _texts(getattr(node, name), f"{where}.{name}", type(node).__name__, name)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _texts(value, f"{where}[{key}]", owner, field)
+    elif isinstance(node, tuple):
+        for index, value in enumerate(node):
+            yield from _texts(value, f"{where}[{getattr(value, 'id', index)}]", owner, field)
 
 
 def _check_zero_wordings(name: str, policy: PolicyFile, facts: Mapping[str, FactSpec]) -> None:
@@ -367,18 +430,6 @@ def _compile(
             raise PolicyError(f"{name}: criterion {criterion.id!r} is defined twice")
         seen.add(criterion.id)
         where = f"criterion {criterion.id!r}"
-        for outcome in ("met", "not_met", "unknown"):
-            own: Text | None = getattr(criterion, outcome)
-            if own is None:
-                continue
-            names = own.placeholders()
-            facts_named = {n for n in names if "." in n} - known_facts
-            params_named = {n for n in names if "." not in n} - set(policy.parameters)
-            if facts_named or params_named:
-                raise PolicyError(
-                    f"{name}: {where} {outcome}: unknown placeholders "
-                    f"{sorted(facts_named | params_named)}"
-                )
         criteria.append(
             CompiledCriterion(
                 spec=criterion,

@@ -241,6 +241,55 @@ def test_broken_zero_wordings_are_refused(old: bytes, new: bytes, message: str) 
         load_policy_set(_edited("transport_subsidy.toml", old, new))
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        # A document naming a parameter the file lacks (a typo): before, the document was left
+        # out of every answer, without a word.
+        (
+            "{min_months}个月以上的银行工资流水".encode(),
+            "{min_month}个月以上的银行工资流水".encode(),
+            r"documents\[\d+\]\.text: unknown placeholders \['min_month'\]",
+        ),
+        # A step is filled with parameters only: an applicant's fact would show its braces.
+        (
+            "{min_months}个月以上的银行工资流水".encode(),
+            "{person.age}个月以上的银行工资流水".encode(),
+            r"unknown placeholders \['person.age'\]",
+        ),
+        # A criterion's general wording stands where its facts are unknown: no fact in it.
+        (
+            'text = { zh = "是脱贫户或防止返贫监测户的劳动力"'.encode(),
+            'text = { zh = "{person.age}是脱贫户或防止返贫监测户的劳动力"'.encode(),
+            r"criteria\[household_category\]\.text: unknown placeholders",
+        ),
+        # A key date's text is shown as written.
+        (
+            "临猗县每年11月上旬（1日到10日）集中申报一次，向乡镇".encode(),
+            "临猗县每年11月上旬（{min_months}日）集中申报一次，向乡镇".encode(),
+            r"dates\[linyi_november\]\.text: unknown placeholders \['min_months'\]",
+        ),
+        (
+            "临猗县每年11月上旬（1日到10日）集中申报一次，向乡镇".encode(),
+            "临猗县每年11月上旬{（1日到10日）集中申报一次，向乡镇".encode(),
+            r"dates\[linyi_november\]\.text: a brace without its pair",
+        ),
+    ],
+    ids=["parameter typo", "fact in a step", "fact in a general wording", "in a date", "brace"],
+)
+def test_placeholders_a_text_cannot_fill_are_refused(old: bytes, new: bytes, message: str) -> None:
+    with pytest.raises(PolicyError, match=message):
+        load_policy_set(_edited("transport_subsidy.toml", old, new))
+
+
+def test_a_warning_names_only_what_the_engine_gives_it() -> None:
+    # `unconfirmed_warning` is filled with the year and the period checked, nothing else.
+    old = "{year}年的小额信贷规定还没有全部核实".encode()
+    assert load_policy_set(_edited("microloan.toml", old, "{year}年（{confirmed}）".encode()))
+    with pytest.raises(PolicyError, match=r"unconfirmed_warning: unknown placeholders \['last'\]"):
+        load_policy_set(_edited("microloan.toml", old, "{last}年".encode()))
+
+
 def test_a_fact_asked_only_after_itself_is_refused() -> None:
     # `ask_when` orders the asking (and the `missing` lists): a fact waiting on itself, here
     # 全日制 on 学籍 and 学籍 on 全日制, could never be asked.
