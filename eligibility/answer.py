@@ -59,13 +59,15 @@ class Change(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
 class Suggestion(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """What would change the answer (`eligibility.whatif`): the changes that, made together,
-    make the programme eligible (or pay `amount`), the criteria they satisfy and the sources of
-    those rules in force for the applicant's region and date (registry ids, as the answer's
-    `sources` table names them), from the day `on` (the latest change's), and all of it in plain
-    words (`text`).  Its parts apart, for a door that says what they give its own way:
-    `changes_text`, the changes ("再过2个月（2027年2月5日起）连续务工月数满6个月"), and
-    `basis_text`, the rules they meet and any note on them ("依据：连续稳定务工满3个月。"); the
-    text is the changes, what they give, then the basis."""
+    make the programme one to apply for (`verdict`: eligible, or `needs_info` waiting only on
+    what the bank or county confirms at application, `Programme.can_apply`) or pay `amount`,
+    the criteria they satisfy and the sources of those rules in force for the applicant's
+    region and date (registry ids, as the answer's `sources` table names them), from the day
+    `on` (the latest change's), and all of it in plain words (`text`).  Its parts apart, for a
+    door that says what they give its own way: `changes_text`, the changes ("再过2个月
+    （2027年2月5日起）连续务工月数满6个月"), and `basis_text`, the rules they meet and any note on
+    them ("依据：连续稳定务工满3个月。"); the text is the changes, what they give, then the
+    basis."""
 
     programme: str
     changes: tuple[Change, ...]

@@ -66,10 +66,14 @@ def determine(
 
     def recheck(suggestion: Suggestion) -> bool:
         again = _made(suggestion, applicant, policies, as_of, lang)
-        return again is not None and (again.verdict, again.amount) == (
+        if again is None or (again.verdict, again.amount) != (
             suggestion.verdict,
             suggestion.amount,
-        )
+        ):
+            return False
+        # Not eligible yet, it must wait only on what is confirmed at application.
+        unknown = (c.id for c in again.criteria if c.outcome == "unknown")
+        return policies.programme(again.programme).can_apply(again.verdict, unknown)
 
     def on_day(suggestion: Suggestion) -> Determination | None:
         day = suggestion.on

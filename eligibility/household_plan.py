@@ -436,7 +436,10 @@ def _time_suggestion(
             continue
         if any(c.change != "time" for c in s.changes):
             continue
-        kind: DateKind = "amount_changes" if d.verdict == "eligible" else "becomes_eligible"
+        # Already one to apply for (eligible, or waiting only on the bank's or county's
+        # checks), the suggestion raises the amount.
+        applies = d.verdict == "eligible" or to_confirm(d, programme)
+        kind: DateKind = "amount_changes" if applies else "becomes_eligible"
         return PlanDate(
             id=f"{programme.id}-{kind}-{s.on.isoformat()}",
             kind=kind,

@@ -372,6 +372,12 @@ class Programme:
         ids = set(unknown)
         return bool(ids) and ids <= confirmed
 
+    def can_apply(self, verdict: Verdict, unknown: Iterable[str]) -> bool:
+        """Whether an answer is one to apply for: eligible, or waiting only on what is confirmed
+        at application (`to_confirm_at_application`).  What a suggestion aims at
+        (`eligibility.whatif`): a 2026 帮扶小额信贷 is never `eligible` before the bank's checks."""
+        return verdict == "eligible" or self.to_confirm_at_application(verdict, unknown)
+
     def confirmed_until(self, region_code: str | None) -> dt.date | None:
         """The last date the rules for the region were checked (most specific region first)."""
         best: tuple[int, dt.date] | None = None

@@ -1,9 +1,13 @@
 """What would change the answer: the smallest sets of fact changes that make a programme eligible
 (or, for one that already is, pay more), solved exactly from the rules of the applicant's plan.
 
-Each criterion that is not met (or still unknown) is read as the condition that must hold,
-under every parameter variant of the applicant's plan (a province code covering counties with
-different rules must satisfy them all, as `plan.criterion_outcome` requires), and solved:
+What a suggestion aims at is an answer to apply for (`Programme.can_apply`): eligible, or
+waiting only on what a named party confirms at application (`Criterion.confirmed_by`: the
+bank's checks of a 2026 帮扶小额信贷, never `eligible` before them), which it then leaves open
+and says who checks.  Each criterion that is not met (or still unknown, and not one of those)
+is read as the condition that must hold, under every parameter variant of the applicant's plan
+(a province code covering counties with different rules must satisfy them all, as
+`plan.criterion_outcome` requires), and solved:
 comparisons for the nearest value that satisfies them (`months_continuous >= 3` with 1 → 3),
 memberships for the allowed values, booleans flipped, unknown facts for the value that
 satisfies.  The catalogue's class of each fact (`FactSpec.change`) says what may be asked:
@@ -406,6 +410,10 @@ class _Shape:
     choices_within: bool
     # Whether the values (`_search_reader`) are the search's key, nothing else entering it.
     simple: bool = False
+    # The open criteria a change must meet: `open_criteria` but those confirmed at application
+    # and unknown (written there as `~i`: an answer waiting only on them is one to apply for,
+    # `Programme.can_apply`, and which of them wait is part of the search's key).
+    to_meet: tuple[int, ...] = ()
 
 
 @dataclass
@@ -543,6 +551,9 @@ class _Prepared:
     # condition reads.
     way_keys: tuple[Reader, ...]
     index: dict[str, int]  # each criterion's position, by its id
+    # The criteria confirmed at application (`Criterion.confirmed_by`): unknown, a suggestion
+    # leaves them to the bank or county (`_open`).
+    confirming: frozenset[int]
     shapes: dict[tuple[int, ...], _Shape] = field(default_factory=dict)
     ways: dict[tuple[object, ...], list[Assignment]] = field(default_factory=dict)
     templates: dict[tuple[object, ...], _Template] = field(default_factory=dict)
@@ -602,12 +613,16 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
     flat_recheck = _flat_recheck(policies, every, changeable)
     # The shapes (and which outcome patterns have none) follow from what the plan reads, and
     # for an eligible answer from whether a higher tier can be named (`_shape_of`).
+    confirming = frozenset(
+        i for i, c in enumerate(plan.criteria) if c.criterion.spec.confirmed_by is not None
+    )
     shapes, codes = _shared_shapes(
         policies,
         criterion_reads,
         amount_reads,
         flat_recheck,
         len(plan.variants) == 1 and top_amount is not None,
+        confirming,
     )
     # Only a count (an income, a balance) has so many values that a key of its own value
     # would rarely be met again: a fact of a few values is read as it is (`_fixed_parts`).
@@ -623,6 +638,7 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         conditions=conditions,
         way_keys=tuple(_ways_reader(i, c, read_as_is) for i, c in enumerate(conditions)),
         index={c.id: i for i, c in enumerate(plan.criteria)},
+        confirming=confirming,
         amount_conditions=shared.amount_conditions or (),
         criterion_reads=criterion_reads,
         amount_reads=amount_reads,
@@ -743,10 +759,12 @@ def _shared_shapes(
     amount_reads: tuple[frozenset[str], ...],
     flat_recheck: bool,
     tiers: bool,
+    confirming: frozenset[int],
 ) -> _Shapes:
     """The shapes by open criteria and by outcome pattern of the plans that read alike
-    (`tiers`: one variant and a highest fixed amount, which an eligible answer's shape needs)."""
-    key = (id(policies), criterion_reads, amount_reads, flat_recheck, tiers)
+    (`tiers`: one variant and a highest fixed amount, which an eligible answer's shape needs;
+    `confirming`: the criteria confirmed at application, which `_open` reads)."""
+    key = (id(policies), criterion_reads, amount_reads, flat_recheck, tiers, confirming)
     found = _SHAPES.get(key)
     if found is None or found[0] is not policies:
         if len(_SHAPES) >= 1024:
@@ -802,8 +820,8 @@ def _shape_of(plan: ProgrammePlan, prepared: _Prepared, codes: tuple[int, ...]) 
     (`_Shape.none`).  The codes say the open criteria (not met or unknown) and the verdict
     (`verdict_of`)."""
     shape: _Shape | None = None
-    if prepared.changeable and (prepared.tiers or verdict_of(codes) != "eligible"):
-        shape = _shape(plan, prepared, _open(codes))
+    if prepared.changeable and (prepared.tiers or not _reached(plan, verdict_of(codes), codes)):
+        shape = _shape(plan, prepared, _open(codes, prepared.confirming))
         if shape.none:
             shape = None
     if len(prepared.codes) >= 8192:
@@ -812,9 +830,28 @@ def _shape_of(plan: ProgrammePlan, prepared: _Prepared, codes: tuple[int, ...]) 
     return shape
 
 
-def _open(codes: Sequence[int]) -> tuple[int, ...]:
-    """The criteria not met or unknown, in order."""
-    return tuple(compress(range(len(codes)), map(_OPEN_CODES.__contains__, codes)))
+def _open(codes: Sequence[int], confirming: frozenset[int]) -> tuple[int, ...]:
+    """The criteria not met or unknown, in order; one confirmed at application (`confirming`)
+    and unknown as `~i`, which no change need meet (`_Shape.to_meet`)."""
+    found = tuple(compress(range(len(codes)), map(_OPEN_CODES.__contains__, codes)))
+    if not confirming:
+        return found
+    return tuple(~i if i in confirming and codes[i] == UNKNOWN else i for i in found)
+
+
+def _to_meet(codes: Sequence[int], confirming: frozenset[int]) -> list[int]:
+    """The criteria a change must meet: not met, or unknown and not confirmed at application."""
+    return [
+        i
+        for i, code in enumerate(codes)
+        if code == NOT_MET or (code == UNKNOWN and i not in confirming)
+    ]
+
+
+def _reached(plan: ProgrammePlan, verdict: Verdict, codes: Sequence[int]) -> bool:
+    """Whether the answer is what a suggestion aims at (`Programme.can_apply`): eligible, or
+    waiting only on what is confirmed at application."""
+    return verdict == "eligible" or plan.to_confirm(verdict, codes)
 
 
 _OPEN_CODES = frozenset((NOT_MET, UNKNOWN))
@@ -828,13 +865,15 @@ _UNSEEN: Final = _Shape((), (), (), True, (), False, False, False)
 
 
 def _shape(plan: ProgrammePlan, prepared: _Prepared, open_criteria: tuple[int, ...]) -> _Shape:
-    """The shape for the criteria not met or unknown (`open_criteria`, in order)."""
+    """The shape for the criteria not met or unknown (`open_criteria`, in order, as `_open`
+    gives them)."""
     found = prepared.shapes.get(open_criteria)
     if found is not None:
         return found
     policies = plan.policies
-    if open_criteria:
-        start: set[str] = set().union(*(prepared.criterion_reads[i] for i in open_criteria))
+    to_meet = tuple(i for i in open_criteria if i >= 0)
+    if to_meet:
+        start: set[str] = set().union(*(prepared.criterion_reads[i] for i in to_meet))
     else:  # eligible: the amount rules are what a change aims at
         start = set().union(*prepared.amount_reads)
     # Closed over the criteria and amount rules that share a changeable fact with it: those a
@@ -849,7 +888,7 @@ def _shape(plan: ProgrammePlan, prepared: _Prepared, open_criteria: tuple[int, .
         # through `determine`, the 户类型 word too, which `apply_changes` drops).
         relevant |= _STATUS if prepared.flat_recheck else {*_STATUS, "household.category"}
     times = tuple(sorted(p for p in changed if policies.facts[p].change == "time"))
-    fixed_only = tuple(i for i in open_criteria if not prepared.criterion_reads[i] & changed)
+    fixed_only = tuple(i for i in to_meet if not prepared.criterion_reads[i] & changed)
     relevant.discard(BIRTH_DATE)
     read = tuple(sorted(relevant))
     ages = AGE in changed
@@ -859,13 +898,14 @@ def _shape(plan: ProgrammePlan, prepared: _Prepared, open_criteria: tuple[int, .
         relevant=read,
         open_criteria=open_criteria,
         fixed_only=fixed_only,
-        none=bool(fixed_only) or not (open_criteria or changed),
+        none=bool(fixed_only) or not (to_meet or changed),
         times=times,
         ages=ages,
         absolute=absolute,
         choices_within=choices_within,
         # Neither the choices nor a day enter its key (`_key`).
         simple=choices_within and not (ages or absolute),
+        to_meet=to_meet,
     )
     return found
 
@@ -878,18 +918,17 @@ def _search_reader(plan: ProgrammePlan, prepared: _Prepared, shape: _Shape) -> R
     kept with what plans alike share (`_Shared.readers`), not with the shape, which plans of
     other rules share."""
     open_criteria = shape.open_criteria
+    to_meet = shape.to_meet
     relevant = set(shape.relevant)
     changed = relevant & prepared.changeable
     chosen = [
-        i
-        for i, reads in enumerate(prepared.criterion_reads)
-        if i in open_criteria or reads & changed
+        i for i, reads in enumerate(prepared.criterion_reads) if i in to_meet or reads & changed
     ]
     reached = [prepared.conditions[i] for i in chosen]
     read_there = set().union(*(prepared.criterion_reads[i] for i in chosen))
     every_rule = [r for variant in plan.amounts for r in variant]  # as `amount_reads`
     for r, reads in zip(every_rule, prepared.amount_reads, strict=True):
-        if not open_criteria or reads & changed:
+        if not to_meet or reads & changed:
             reached += (r.when, r.amount)
             read_there |= reads
     raw, parts = _fixed_parts(reached, prepared.read_as_is)
@@ -910,13 +949,6 @@ Decided = tuple[Verdict, int | None]
 DayAnswer = Callable[[Suggestion], Determination | None]
 
 
-def decide_verdict(plan: ProgrammePlan, facts: Mapping[str, object]) -> Decided:
-    """The verdict and amount the plan gives the facts, by the same semantics as
-    `Plans.decide_under` (`verdict_of`, `weighs_amount`, `choose_amount`) without assembling the
-    answer's wording: what checking a candidate change needs."""
-    return _decided(plan, facts)[0]
-
-
 # What deciding a changed applicant found besides its verdict and amount: the outcome codes
 # and the choices of amount (None where no amount is weighed), which a search's wording reads
 # again (`_templates`).
@@ -924,7 +956,10 @@ _Found = tuple[tuple[int, ...], "tuple[Choice, ...] | None"]
 
 
 def _decided(plan: ProgrammePlan, facts: Mapping[str, object]) -> tuple[Decided, _Found]:
-    """`decide_verdict`, with the codes and choices it found."""
+    """The verdict and amount the plan gives the facts, by the same semantics as
+    `Plans.decide_under` (`verdict_of`, `weighs_amount`, `choose_amount`) without assembling the
+    answer's wording (what checking a candidate change needs), with the codes and choices it
+    found."""
     codes = plan.outcomes(facts)[0]
     verdict = verdict_of(codes)
     if not weighs_amount(verdict) or not plan.amounts[0]:
@@ -1020,14 +1055,14 @@ def _searched(
         if found is None:
             return ()  # nothing can change, or a criterion no change can meet
         shape = found
-    if determination.verdict == "eligible":
+    if _reached(plan, determination.verdict, key[0]):  # type: ignore[arg-type]
         amount = determination.amount
         top = prepared.top_amount
         if amount is None or top is None or top <= amount:
             return ()  # no higher tier (`_raise_amount` would find none)
     known = prepared.ways
     way_keys = prepared.way_keys
-    for i in shape.open_criteria:
+    for i in shape.to_meet:
         each = known.get(way_keys[i](facts))
         if each is None:
             each = _criterion_ways(prepared, plans.policies, facts, i)
@@ -1127,7 +1162,11 @@ def _suggester(chosen: Sequence[ProgrammePlan]) -> _Suggester:
         # The key's codes, then its verdict (`Decision`): a criterion that reads no changeable
         # fact not open (its code below the open ones, `_OPEN_CODES`), and where the plan has
         # no higher tier, not eligible.
-        guards = [f"cs[{i}] < {_FIRST_OPEN}" for i in prepared.fixed_criteria]
+        # One confirmed at application may be unknown (`_open`), never not met.
+        guards = [
+            f"cs[{i}] != {NOT_MET}" if i in prepared.confirming else f"cs[{i}] < {_FIRST_OPEN}"
+            for i in prepared.fixed_criteria
+        ]
         if not prepared.tiers:
             guards.append("k[1] != 'eligible'")
         lines += [f"    k = keys[{j}]", "    cs = k[0]"]
@@ -1171,7 +1210,7 @@ def _suggestions(
     """`_searched` past its look-ups: the search for its key (`key`) made where it has no
     entry yet (`entry` None), its wording, and the days put in; `codes`: the answer's outcome
     codes, which the search and its wording read (not decided again)."""
-    current = determination.amount if determination.verdict == "eligible" else None
+    current = determination.amount if _reached(plan, determination.verdict, codes) else None
     deciding: dict[int, _Found] = {}  # what the search found deciding each way it kept
     if entry is None:
         ways = _search(plans, plan, determination, facts, as_of, codes, deciding)
@@ -1277,10 +1316,10 @@ def _search(
     """The ways kept, best first, each with the verdict and amount it gives; `codes`: the
     answer's outcome codes (its `Key`'s).  What deciding each way kept found is put in
     `found`, by the way's id."""
-    if determination.verdict == "eligible":
+    if _reached(plan, determination.verdict, codes):
         return _raise_amount(plans, plan, determination, facts, as_of, found)
-    open_criteria = [i for i, code in enumerate(codes) if code in (NOT_MET, UNKNOWN)]
     prepared = _prepared(plan)
+    open_criteria = _to_meet(codes, prepared.confirming)
     candidates = _combine(
         [
             _best(_criterion_ways(prepared, plans.policies, facts, i), facts, plans, as_of)
@@ -1306,13 +1345,13 @@ def _search(
         tried += 1
         changed = {**facts, **candidate}
         decided, got = _decided(plan, changed)
-        if decided[0] == "eligible":
+        if _reached(plan, decided[0], got[0]):
             kept.append((candidate, decided))
             found[id(candidate)] = got
             continue
         if depth >= _REPAIRS:
             continue
-        still = [i for i, code in enumerate(got[0]) if code in (NOT_MET, UNKNOWN)]
+        still = _to_meet(got[0], prepared.confirming)
         extra = _combine([_criterion_ways(prepared, plans.policies, changed, i) for i in still])
         for more in _best(extra, changed, plans, as_of, _WAYS_PER_CRITERION):
             if all(candidate.get(k, v) == v for k, v in more.items()):
@@ -1347,7 +1386,7 @@ def _raise_amount(
         ways = solver.ways(_prepared(plan).amount_conditions[index], True)
         for candidate in _best(ways, facts, plans, as_of, _WAYS_PER_CRITERION):
             decided, got = _decided(plan, {**facts, **candidate})
-            if decided == ("eligible", int(value)):
+            if decided[1] == int(value) and _reached(plan, decided[0], got[0]):
                 kept.append((candidate, decided))
                 found[id(candidate)] = got
     kept = [
@@ -1545,6 +1584,9 @@ def _templates(
             if choices is None:
                 choices = plan.choices({**facts, **way})
             rule = choices[0][0]
+        # Not eligible, the criteria left to the bank or county (`_reached`), whose wording
+        # says who checks them.
+        waiting = () if decided[0] == "eligible" else _open(after, prepared.confirming)
         key = (
             lang,
             tuple(sorted(way.items())),
@@ -1554,11 +1596,22 @@ def _templates(
             satisfied,
             entry.current_amount,
             rule,
+            waiting,
         )
         found = prepared.templates.get(key)
         if found is None:
             found = _template(
-                plans, plan, way, decided, facts, as_of, lang, entry.current_amount, satisfied, rule
+                plans,
+                plan,
+                way,
+                decided,
+                facts,
+                as_of,
+                lang,
+                entry.current_amount,
+                satisfied,
+                rule,
+                tuple(~i for i in waiting if i < 0),
             )
             if len(prepared.templates) >= 8192:
                 prepared.templates.clear()
@@ -1578,6 +1631,19 @@ _COUNTY_RULE: dict[Lang, str] = {
     "zh": "{what}要符合县里的规定",
     "en": "{what} as your county sets it",
 }
+
+
+# A suggestion that makes the answer one to apply for, with what is confirmed at application
+# still open (`_reached`): it says so, and who checks, never "能办".
+_CHECKED_AT_APPLICATION: dict[Lang, str] = {
+    "zh": "，剩下的条件由{who}办理时审核",
+    "en": "; {who} will check the rest when you apply",
+}
+_CONFIRMER_WORDS: dict[str, dict[Lang, str]] = {
+    "bank": {"zh": "银行", "en": "the bank"},
+    "county": {"zh": "县里", "en": "the county"},
+}
+_CONFIRMER_JOIN: dict[Lang, str] = {"zh": "和", "en": " and "}
 
 
 def _set_by_county(criterion: CriterionPlan, lang: Lang) -> bool:
@@ -1610,10 +1676,12 @@ def _template(
     current_amount: int | None,
     met: tuple[int, ...],
     rule: int | None,
+    waiting: tuple[int, ...] = (),
 ) -> _Template:
     """The wording of one verified way; it cites the criteria the way makes met (`met`) and,
-    raising an amount, the sources of the amount rule it brings (`rule`).  It reads no day:
-    only which change names one."""
+    raising an amount, the sources of the amount rule it brings (`rule`); `waiting`: the
+    criteria still unknown, left to whoever confirms them at application, which it names.  It
+    reads no day: only which change names one."""
     policies = plans.policies
     satisfied: list[CriterionPlan] = [plan.criteria[i] for i in met]
     changes: list[Change] = []
@@ -1673,6 +1741,10 @@ def _template(
             rule_words.append(said_rule)
     name = plan.name[lang]
     unit = plan.amount_unit[lang] or ""
+    # One to apply for, not yet eligible (`_reached`): who still checks what is left open.
+    confirmers = dict.fromkeys(plan.criteria[i].criterion.spec.confirmed_by for i in waiting)
+    who = _CONFIRMER_JOIN[lang].join(_CONFIRMER_WORDS[c][lang] for c in confirmers if c)
+    checks = _CHECKED_AT_APPLICATION[lang].format(who=who) if who else ""
     # The changes, what they give, then the rules they meet: each part kept apart as well.
     if lang == "zh":
         said = "，".join(words)
@@ -1680,6 +1752,7 @@ def _template(
             gives = f"，就可以申请{name}"
             if decided[1] is not None:
                 gives += f"（{decided[1]}{unit}）"
+            gives += checks
         else:
             gives = f"，{name}可以领{decided[1]}{unit}（现在是{current_amount}）"
         basis = f"依据：{'；'.join(rule_words)}。" if rule_words else ""
@@ -1693,6 +1766,7 @@ def _template(
             gives = f": then you can apply for {name}"
             if decided[1] is not None:
                 gives += f" ({decided[1]} {unit})"
+            gives += checks
         else:
             gives = f": then {name} pays {decided[1]} {unit} (now {current_amount})"
         basis = f"Rule: {'; '.join(rule_words)}." if rule_words else ""
@@ -1840,7 +1914,7 @@ def _on_the_day(
     not eligible then.  Where no fact moves on by itself (no age worked out from a birth date)
     and neither plan reads a fact `apply_changes` drops, the changed applicant's facts on that
     day are its facts now with the changes made, decided by that day's plan's code
-    (`decide_verdict`, the semantics of `Plans.decide_under`); else the caller decides it
+    (`_decided`, the semantics of `Plans.decide_under`); else the caller decides it
     (`on_day`).  Checked with a plan of that day's profile of any year (`Plans.rules_on`),
     reworded with that day's own."""
     on = plans.rules_on(plan.programme, region_code, day)
@@ -1849,16 +1923,17 @@ def _on_the_day(
     said = (suggestion.verdict, suggestion.amount)
     then: Determination | None = None
     changed: dict[str, object] | None = None
-    if ages or not (_prepared(plan).flat_recheck and _prepared(on).flat_recheck):
+    by_determine = ages or not (_prepared(plan).flat_recheck and _prepared(on).flat_recheck)
+    if by_determine:
         then = None if on_day is None else on_day(suggestion)
-        gives = None if then is None else (then.verdict, then.amount)
+        gives = None if then is None or not _applies(on, then) else (then.verdict, then.amount)
     else:
-        # Its verdict and amount only (`decide_verdict`): the answer in full, under that day's
-        # own plan, only where the suggestion is reworded with it (below).
+        # Its verdict and amount only (`_decided`): the answer in full, under that day's own
+        # plan, only where the suggestion is reworded with it (below).
         changed = {**facts, **{c.fact: c.to for c in suggestion.changes}, "as_of": day.isoformat()}
-        gives = decide_verdict(on, changed)
-    if gives is None or gives[0] != "eligible":
-        return None
+        gives = _reaching(on, changed)
+    if gives is None:
+        return None  # neither eligible nor one to apply for on that day
     profiles = plans.profiles(plan.programme)
     if gives == said and profiles.profile_of(region_code, day) == profiles.profile_of(
         region_code, as_of
@@ -1878,13 +1953,17 @@ def _on_the_day(
         rest = replace(
             suggestion, changes=suggestion.changes[:left_out] + suggestion.changes[left_out + 1 :]
         )
-        if ages or not (_prepared(plan).flat_recheck and _prepared(on).flat_recheck):
+        if by_determine:
             without = None if on_day is None else on_day(rest)
-            if without is not None and (without.verdict, without.amount) == gives:
+            if (
+                without is not None
+                and (without.verdict, without.amount) == gives
+                and _applies(on, without)
+            ):
                 return None
         else:
             fewer = {**facts, **{c.fact: c.to for c in rest.changes}, "as_of": day.isoformat()}
-            if decide_verdict(on, fewer) == gives:
+            if _reaching(on, fewer) == gives:
                 return None
     if gives == said:
         return suggestion  # another day's rules, needing every change too
@@ -1893,6 +1972,19 @@ def _on_the_day(
         assert changed is not None  # decided on the flat facts above
         then = plans.decide_under(on, changed, "", region_code, day, lang)
     return _as_decided_then(plans, on, suggestion, then, facts, as_of, lang, current)
+
+
+def _reaching(plan: ProgrammePlan, facts: Mapping[str, object]) -> Decided | None:
+    """The verdict and amount the plan gives the facts where that is what a suggestion aims at
+    (`_reached`), else None."""
+    decided, (codes, _) = _decided(plan, facts)
+    return decided if _reached(plan, decided[0], codes) else None
+
+
+def _applies(plan: ProgrammePlan, answer: Determination) -> bool:
+    """`_reached` for an answer in full (`Programme.can_apply`)."""
+    unknown = (c.id for c in answer.criteria if c.outcome == "unknown")
+    return plan.programme.can_apply(answer.verdict, unknown)
 
 
 def _as_decided_then(
@@ -1922,8 +2014,15 @@ def _as_decided_then(
         and (c.id in suggestion.criteria or changed & rules.fact_paths(c.criterion.test))
     )
     way: Assignment = {c.fact: c.to for c in suggestion.changes}
+    waiting = tuple(
+        i
+        for i, c in enumerate(on.criteria)
+        if c.id in results
+        and results[c.id].outcome == "unknown"
+        and c.criterion.spec.confirmed_by is not None
+    )
     template = _template(
-        plans, on, way, (then.verdict, then.amount), facts, as_of, lang, current, met, None
+        plans, on, way, (then.verdict, then.amount), facts, as_of, lang, current, met, None, waiting
     )
     worded = _instance(template, facts, as_of)
     sources = [s for i in met for s in results[on.criteria[i].id].sources]

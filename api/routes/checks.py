@@ -68,9 +68,11 @@ Suggest = Annotated[
     bool,
     QueryParameter(
         description="with each determination, what would change it (`suggestions`): for a "
-        "programme not eligible, the smallest sets of fact changes that make it eligible (for "
-        "a fact that changes with time, the day it does), each citing the criteria and sources "
-        "it satisfies; for an eligible one, the changes that raise the amount.  Off by default: "
+        "programme not eligible, the smallest sets of fact changes that make it eligible, or "
+        "one to apply for where only the bank's or county's checks at application are left "
+        "(the suggestion's `verdict` is then `needs_info`; for a fact that changes with time, "
+        "the day it does), each citing the criteria and sources it satisfies; for an eligible "
+        "one, the changes that raise the amount.  Off by default: "
         "they make the answer larger, and working them out adds about a third to the decision."
     ),
 ]

@@ -229,6 +229,12 @@ async def test_whole_conversation_in_english(bot: BotUnderTest) -> None:
     await answer(bot, user, facts, lang="en")
     texts = [m["text"] for m in user.messages()]
     assert texts[-1] == EN["results_outro"]
+    # After the cards, "What could change this": on the bot's day (2026-11-23) the
+    # 17-year-old's 帮扶小额信贷 has a way in (18, the bank checking the rest: notice_2026).
+    assert texts[-2].startswith(EN["what_if"]), texts[-2]
+    assert "Support microloans" in texts[-2]
+    assert "the bank will check the rest when you apply" in texts[-2]
+    texts = texts[:-1]
     determinations = determine(applicant_of(facts), bot.policies, lang="en", today=bot.clock.today)
     count = len(determinations)
     assert texts[-count - 2] == EN["no_more_questions"]

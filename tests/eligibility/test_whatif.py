@@ -222,7 +222,8 @@ def test_a_day_whose_amount_the_county_sets_is_offered_with_that_days_note(
     # 贵州's 2025 table (baili_2025) ends with 2025; from 2026 its conditions are the county's
     # to confirm (`local_table_ended`, review of 2026-12-02), so reaching 3 months on
     # 2026-01-05 is not offered as 能办 (it was, with "补贴标准由您所在的省、县定"), nor the
-    # 2025 figure 500 as that day's.
+    # 2025 figure 500 as that day's: it is offered as one to apply for, the county checking
+    # the rest (`Programme.can_apply`), with that day's note that the county sets the amount.
     who = worker(
         2,
         as_of="2025-12-05",
@@ -230,11 +231,24 @@ def test_a_day_whose_amount_the_county_sets_is_offered_with_that_days_note(
         household={"category": "poverty_alleviated", "per_capita_net_income": 5000},
     )
     found = answer(policies, who, "transport_subsidy")
+    assert found.suggestions
     for suggestion in found.suggestions:
-        assert suggestion.on is None or suggestion.on < dt.date(2026, 1, 1), suggestion
         assert "500" not in suggestion.text
+        if suggestion.on is not None and suggestion.on >= dt.date(2026, 1, 1):
+            assert (suggestion.verdict, suggestion.amount) == ("needs_info", None), suggestion
+            assert "就可以申请外出务工交通补贴，剩下的条件由县里办理时审核" in suggestion.text
+            assert "补贴标准由您所在的省、县定" in suggestion.text
     on_the_day = answer(policies, replace(who, as_of=dt.date(2026, 1, 5)), "transport_subsidy")
     assert on_the_day.verdict == "needs_info" and on_the_day.amount is None
+    # With the 3 months, only what the county confirms is left.
+    done = worker(
+        3,
+        as_of="2026-01-05",
+        region="520181",
+        household={"category": "poverty_alleviated", "per_capita_net_income": 5000},
+    )
+    then = answer(policies, done, "transport_subsidy")
+    assert [c.id for c in then.criteria if c.outcome == "unknown"] == ["local_rules_to_confirm"]
 
 
 def test_a_transition_loan_whose_day_falls_under_2026_is_not_offered_as_eligible(
@@ -245,7 +259,8 @@ def test_a_transition_loan_whose_day_falls_under_2026_is_not_offered_as_eligible
     # nothing found on the borrower's civil capacity, credit or overdue loans: from 2026 those
     # wait on the bank and the loan is never 能办.  A 17-year-old of a 脱贫户 found in need turns
     # 18 on 2026-03-15: no day under the 2026 rules is offered as making the loan 能办 (it was
-    # offered "eligible, 100000" on a rule not confirmed).
+    # offered "eligible, 100000" on a rule not confirmed), only as one to apply for, the bank
+    # checking the rest (`Programme.can_apply`).
     who = borrower(person={"age": None, "birth_date": "2008-03-15"})
     who = replace(
         who,
@@ -254,7 +269,10 @@ def test_a_transition_loan_whose_day_falls_under_2026_is_not_offered_as_eligible
     )
     found = answer(policies, who, "microloan")
     assert found.verdict == "ineligible"
-    assert not [s for s in found.suggestions if s.on is not None and s.on.year >= 2026]
+    for suggestion in found.suggestions:
+        if suggestion.on is not None and suggestion.on.year >= 2026:
+            assert suggestion.verdict == "needs_info", suggestion
+            assert "剩下的条件由银行办理时审核" in suggestion.text
     later = answer(policies, replace(who, as_of=dt.date(2026, 3, 15)), "microloan")
     assert later.verdict == "needs_info" and later.amount == 100000
 
@@ -792,3 +810,49 @@ def test_a_later_days_rules_needing_less_get_no_suggestion_of_more(policies: Pol
     for suggestion in found.suggestions:
         facts = {c.fact for c in suggestion.changes}
         assert not ("person.age" in facts and "person.employment_difficulty" in facts), suggestion
+
+
+def test_a_2026_loan_asked_above_the_cap_is_shown_the_amount_to_apply_for(
+    policies: PolicySet,
+) -> None:
+    # 《关于做好帮扶小额信贷工作的通知》 (notice_2026, 2026-02-28): 帮扶小额信贷 up to 10万; the
+    # borrower's credit, overdue loans and capacity are the bank's to check at application
+    # (`confirmed_by = "bank"`), so the loan is never 能办 before them.  Asked at 15万, the way in
+    # is 10万, offered as one to apply for (还要确认, the bank checking the rest), citing the
+    # notice; before, no suggestion could be made at all in 2026 (none was ever `eligible`).
+    who = borrower(amount=150000)
+    who = replace(
+        who, as_of=dt.date(2026, 6, 1), household=replace(who.household, needs_support=True)
+    )
+    found = answer(policies, who, "microloan")
+    assert found.verdict == "ineligible"
+    assert [c.id for c in found.criteria if c.outcome == "not_met"] == ["loan_within_amount"]
+    first = best(found)
+    assert [(c.fact, c.to) for c in first.changes] == [("loan_request.amount", 100000)]
+    assert (first.verdict, first.amount) == ("needs_info", 100000)
+    assert first.criteria == ("loan_within_amount",)
+    assert first.sources == ("notice_2026",)
+    assert "就可以申请帮扶小额信贷" in first.text and "剩下的条件由银行办理时审核" in first.text
+    assert "能办" not in first.text
+    english = best(answer(policies, who, "microloan", lang="en"))
+    assert "the bank will check the rest when you apply" in english.text
+    # Applied, what is left is only what the bank confirms.
+    [again] = determine(apply_changes(who, first.changes), policies, programmes=["microloan"])
+    assert again.verdict == "needs_info"
+    unknown = {c.id for c in again.criteria if c.outcome == "unknown"}
+    confirmed = {c.spec.id for c in policies.programme("microloan").criteria if c.spec.confirmed_by}
+    assert unknown and unknown <= confirmed
+
+
+def test_an_answer_already_to_apply_for_gets_no_suggestion_to_reach_it(
+    policies: PolicySet,
+) -> None:
+    # notice_2026: a 2026 borrower found in need asking within 10万 waits only on the bank's
+    # checks: nothing the household changes makes it more than that, so nothing is suggested.
+    who = borrower()
+    who = replace(
+        who, as_of=dt.date(2026, 6, 1), household=replace(who.household, needs_support=True)
+    )
+    found = answer(policies, who, "microloan")
+    assert found.verdict == "needs_info" and not found.missing
+    assert found.suggestions == ()

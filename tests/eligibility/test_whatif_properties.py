@@ -1,8 +1,9 @@
 """Laws of the suggestions (issue 13, part 1), for all applicants:
 
 - applying any suggestion to the applicant gives, through `determine` under the same policy
-  version, what it says: eligible, and the stated amount (on the day it names, if any, under
-  the rules in force then);
+  version, what it says: an answer to apply for (eligible, or waiting only on what the bank or
+  county confirms at application: `Programme.can_apply`) with its verdict, and the stated
+  amount (on the day it names, if any, under the rules in force then);
 - no suggestion changes a fixed fact, proposes a value the catalogue never suggests, or moves a
   time fact backwards;
 - no strictly smaller change (by the ranking: fewer facts, then easier, then earlier) exists
@@ -93,13 +94,21 @@ def complete_applicants() -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
+def can_apply(d: Determination, policies: PolicySet) -> bool:
+    """Whether the answer is one a suggestion may aim at (`Programme.can_apply`)."""
+    unknown = (c.id for c in d.criteria if c.outcome == "unknown")
+    return policies.programme(d.programme).can_apply(d.verdict, unknown)
+
+
 def suggested(raw: dict[str, Any], policies: PolicySet) -> tuple[Applicant, list[Determination]]:
     who = msgspec.convert(raw, Applicant)
     return who, determine(who, policies, suggest=True)
 
 
 def holds(who: Applicant, suggestion: Suggestion, policies: PolicySet) -> None:
-    """The suggestion, applied, makes the programme eligible, and on the day it names (if any)
+    """The suggestion, applied, makes the programme one to apply for with the verdict it
+    states (eligible, or 还要确认 waiting only on what is confirmed at application), and on the
+    day it names (if any)
     gives the stated amount under that day's rules; it changes no fixed fact, proposes no
     value the catalogue never suggests (giving up work, school or a post), and time only
     forwards."""
@@ -115,14 +124,15 @@ def holds(who: Applicant, suggestion: Suggestion, policies: PolicySet) -> None:
     changed = apply_changes(who, suggestion.changes)
     [again] = determine(changed, policies, programmes=[suggestion.programme])
     assert again.policy_version == policies.version
-    assert again.verdict == suggestion.verdict == "eligible", (suggestion, again.criteria)
+    assert can_apply(again, policies), (suggestion, again.criteria)
     if suggestion.on is None:
-        assert again.amount == suggestion.amount
+        assert (again.verdict, again.amount) == (suggestion.verdict, suggestion.amount)
     else:
         # The stated amount is that of its day, under the rules in force then.
         changed = apply_changes(replace(who, as_of=suggestion.on), suggestion.changes)
         [then] = determine(changed, policies, programmes=[suggestion.programme])
         assert (then.verdict, then.amount) == (suggestion.verdict, suggestion.amount)
+        assert can_apply(then, policies), (suggestion, then.criteria)
         # And every change is needed on that day: the search ran under today's rules, and a
         # day under other rules may need less (review2 F1: 临猗 2024 sets no minimum months).
         born = who.person.birth_date is not None or who.person.id_number is not None
@@ -135,7 +145,10 @@ def holds(who: Applicant, suggestion: Suggestion, policies: PolicySet) -> None:
             except (msgspec.ValidationError, ValueError):
                 continue
             [without] = determine(fewer, policies, programmes=[suggestion.programme])
-            assert (without.verdict, without.amount) != (then.verdict, then.amount), (
+            assert not (
+                (without.verdict, without.amount) == (then.verdict, then.amount)
+                and can_apply(without, policies)
+            ), (
                 suggestion.changes[left_out],
                 suggestion,
             )
@@ -149,7 +162,7 @@ def test_every_suggestion_made_gives_what_it_says(raw: dict[str, Any], policies:
         for suggestion in determination.suggestions:
             assert suggestion.programme == determination.programme
             holds(who, suggestion, policies)
-            if determination.verdict == "eligible":
+            if can_apply(determination, policies):
                 assert determination.amount is not None
                 assert suggestion.amount is not None and suggestion.amount > determination.amount
 
@@ -198,7 +211,7 @@ def _holds_on_its_day(
     policies: PolicySet,
     decided: Determination,
 ) -> bool:
-    """Whether a change that happens with time still makes the programme eligible on the day
+    """Whether a change that happens with time still makes the programme one to apply for on the day
     it happens, under the rules in force then (with whatever amount they give: the suggestion
     says that day's); a change that names no day: yes."""
     assert who.as_of is not None
@@ -211,7 +224,7 @@ def _holds_on_its_day(
     except (msgspec.ValidationError, ValueError):
         return False
     [again] = determine(changed, policies, programmes=[decided.programme])
-    return again.verdict == decided.verdict
+    return again.verdict == decided.verdict and can_apply(again, policies)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -224,7 +237,7 @@ def test_no_single_change_beats_the_best_suggestion(
     facts = flatten(who, who.as_of)
     plans = plans_of(policies)
     for determination in determinations:
-        if determination.verdict == "eligible":
+        if can_apply(determination, policies):
             continue
         plan = plans.plan(policies.programme(determination.programme), who.region_code, who.as_of)
         if plan.not_in_force is not None:
@@ -260,12 +273,12 @@ def test_no_single_change_beats_the_best_suggestion(
                 decided = plans.decide_under(
                     plan, {**facts, **way}, "", who.region_code, who.as_of, "zh"
                 )
-                if decided.verdict == "eligible" and not _holds_on_its_day(
+                if can_apply(decided, policies) and not _holds_on_its_day(
                     who, path, value, facts, policies, decided
                 ):
                     continue  # on the day it happens other rules decide otherwise
-                assert decided.verdict != "eligible", (
-                    f"{determination.programme}: {way} makes it eligible, but the best "
+                assert not can_apply(decided, policies), (
+                    f"{determination.programme}: {way} makes it one to apply for, but the best "
                     f"suggestion is {determination.suggestions[:1]}"
                 )
 
