@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 from msgspec.structs import replace
 
-from eligibility.answer import Determination, MissingFact, Suggestion
+from eligibility.answer import Change, Determination, MissingFact, Suggestion
 from eligibility.derive import flatten
 from eligibility.facts import Applicant
 from eligibility.plan import plans_of
@@ -75,9 +75,19 @@ def determine(
         unknown = (c.id for c in again.criteria if c.outcome == "unknown")
         return policies.programme(again.programme).can_apply(again.verdict, unknown)
 
+    # The answers on a suggestion's day, by what they depend on: the search asks for the same
+    # one more than once (a suggestion and, leaving each change out, the fewer changes: the
+    # applicant as is on that day for every suggestion of one change).
+    made_on: dict[tuple[str, dt.date, tuple[Change, ...]], Determination | None] = {}
+
     def on_day(suggestion: Suggestion) -> Determination | None:
         day = suggestion.on
-        return None if day is None else _made(suggestion, applicant, policies, day, lang)
+        if day is None:
+            return None
+        key = (suggestion.programme, day, suggestion.changes)
+        if key not in made_on:
+            made_on[key] = _made(suggestion, applicant, policies, day, lang)
+        return made_on[key]
 
     return with_suggestions(
         plans, chosen_plans, found, keys, facts, as_of, region, lang, recheck, on_day

@@ -726,8 +726,8 @@ class ProgrammePlan:
     def to_confirm(self, verdict: Verdict, codes: Sequence[int]) -> bool:
         """Whether an answer of the verdict and outcome codes waits only on criteria confirmed
         at application (`Programme.to_confirm_at_application`), each pattern worked out once."""
-        if not self.confirms:
-            return False
+        if not self.confirms or verdict != "needs_info":
+            return False  # `Programme.to_confirm_at_application` says so without the codes
         key = (verdict, tuple(codes))
         found = self._confirmed.get(key)
         if found is None:

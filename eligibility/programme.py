@@ -194,6 +194,12 @@ class Programme:
     _warnings_cache: dict[tuple[str, dt.date, str], tuple[tuple[str, str], ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # The ids of the criteria confirmed at application (`to_confirm_at_application`).
+    _confirmed_ids: frozenset[str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        confirmed = frozenset(c.spec.id for c in self.criteria if c.spec.confirmed_by is not None)
+        object.__setattr__(self, "_confirmed_ids", confirmed)
 
     def parameters(self, region_code: str | None, as_of: dt.date) -> dict[str, ParamValue]:
         """Every parameter's value in force for the region on the date (most specific wins)."""
@@ -366,11 +372,10 @@ class Programme:
         `unknown` waits only on what a named party confirms at application
         (`Criterion.confirmed_by`: a 2026 loan the bank checks the borrower for): nothing is
         left to ask, and it is one to apply for (`StepVerdict` `to_confirm_at_application`)."""
-        if verdict != "needs_info":
+        if verdict != "needs_info" or not self._confirmed_ids:
             return False
-        confirmed = {c.spec.id for c in self.criteria if c.spec.confirmed_by is not None}
         ids = set(unknown)
-        return bool(ids) and ids <= confirmed
+        return bool(ids) and ids <= self._confirmed_ids
 
     def can_apply(self, verdict: Verdict, unknown: Iterable[str]) -> bool:
         """Whether an answer is one to apply for: eligible, or waiting only on what is confirmed
