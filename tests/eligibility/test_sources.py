@@ -193,6 +193,21 @@ def test_the_transport_subsidy_cites_heilongjiang_only_there(policies: PolicySet
             assert "heilongjiang" not in result.source_ids(), region
 
 
+def _post_seeker(age: int) -> dict[str, Any]:
+    """A 脱贫户's weak worker of `age`, recognised as hard to employ, willing, holding no post."""
+    return {
+        "household": {"poverty_alleviated": True, "monitored": False},
+        "person": {
+            "age": age,
+            "labor_capacity": "weak",
+            "willing_to_work": True,
+            "holds_public_welfare_post": False,
+            "employment_difficulty": True,
+            "employment": {"status": "unemployed"},
+        },
+    }
+
+
 def test_the_posts_cite_guangxi_only_there(policies: PolicySet) -> None:
     # 广西's 乡村建设公益性岗位 notice (`guangxi_2022`, 人民网广西频道 2022-05-22, 广西 "45"
     # only) was the only source of `can_do_the_post` and `willing_to_work` and was cited for
@@ -206,17 +221,7 @@ def test_the_posts_cite_guangxi_only_there(policies: PolicySet) -> None:
         "can_do_the_post": ("employment_services_rule",),
         "willing_to_work": ("employment_services_rule",),
     }
-    seeker = {
-        "household": {"poverty_alleviated": True, "monitored": False},
-        "person": {
-            "age": 66,
-            "labor_capacity": "weak",
-            "willing_to_work": True,
-            "holds_public_welfare_post": False,
-            "employment_difficulty": True,
-            "employment": {"status": "unemployed"},
-        },
-    }
+    seeker = _post_seeker(66)
     for region in ("140821", "230102", "620823", "451226"):
         for as_of in ("2024-03-01", "2026-12-02"):
             facts = {**seeker, "as_of": as_of, "region_code": region}
@@ -260,17 +265,7 @@ def test_the_posts_cite_jilin_and_qingshui_only_there(policies: PolicySet) -> No
     # `no_second_post`, `not_working_away` and the monthly subsidy to every household (a 临猗
     # 140821 one's "每月岗位补贴由县里定" cited 吉林's measures).  Where neither applies, the
     # condition and the amount cite that no national rule was found, and the 24 measures 第8条.
-    seeker = {
-        "household": {"poverty_alleviated": True, "monitored": False},
-        "person": {
-            "age": 50,
-            "labor_capacity": "weak",
-            "willing_to_work": True,
-            "holds_public_welfare_post": False,
-            "employment_difficulty": True,
-            "employment": {"status": "unemployed"},
-        },
-    }
+    seeker = _post_seeker(50)
     cases = (
         ("140821", "2025-06-01", (), ()),
         ("230102", "2026-12-02", (), ()),
