@@ -262,7 +262,9 @@ def _check_placeholders(name: str, policy: PolicyFile, known_facts: set[str]) ->
     """Each `{name}` in a policy text is one its place fills: a typo (`{min_month}`) would show
     braces or drop the step or note that names it, for every applicant, without a word."""
     parameters = frozenset(policy.parameters)
-    facts_too = parameters | known_facts
+    # A fact placeholder is a dotted path: `{region_code}` or `{as_of}` would be read as a
+    # parameter (`Programme.wording`) and never filled.
+    facts_too = parameters | {f for f in known_facts if "." in f}
     for where, owner, field, text in _texts(policy, name):
         if field in _FILLED_BY_THE_ENGINE and owner == "PolicyFile":
             allowed = _FILLED_BY_THE_ENGINE[field]
@@ -272,10 +274,9 @@ def _check_placeholders(name: str, policy: PolicyFile, known_facts: set[str]) ->
             allowed = parameters
         else:
             allowed = frozenset()
-        try:
-            unknown = text.placeholders() - allowed
-        except ValueError as error:
-            raise PolicyError(f"{where}: a brace without its pair ({error})") from None
+        if text.stray_braces():
+            raise PolicyError(f"{where}: a brace that is no `{{name}}` placeholder")
+        unknown = text.placeholders() - allowed
         if unknown:
             raise PolicyError(f"{where}: unknown placeholders {sorted(unknown)}")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import string
 from collections.abc import Mapping
 from typing import Literal
 
@@ -90,12 +89,17 @@ class Text(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
         return self.zh if lang == "zh" else self.en
 
     def placeholders(self) -> frozenset[str]:
-        """The `{name}` placeholders of both languages."""
+        """The `{name}` placeholders of both languages, as `fill` reads them."""
         return frozenset(
-            name
-            for template in (self.zh, self.en)
-            for _, name, _, _ in string.Formatter().parse(template)
-            if name
+            m[1] for template in (self.zh, self.en) for m in _PLACEHOLDER.finditer(template)
+        )
+
+    def stray_braces(self) -> bool:
+        """Whether a brace stands outside a `{name}` placeholder (`{}`, `{x:d}`, `{{x}}`): `fill`
+        would leave it, braces and all, for a reader."""
+        return any(
+            "{" in rest or "}" in rest
+            for rest in (_PLACEHOLDER.sub("", t) for t in (self.zh, self.en))
         )
 
     def format(self, values: Mapping[str, object]) -> Text:

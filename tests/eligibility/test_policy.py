@@ -272,10 +272,37 @@ def test_broken_zero_wordings_are_refused(old: bytes, new: bytes, message: str) 
         (
             "临猗县每年11月上旬（1日到10日）集中申报一次，向乡镇".encode(),
             "临猗县每年11月上旬{（1日到10日）集中申报一次，向乡镇".encode(),
-            r"dates\[linyi_november\]\.text: a brace without its pair",
+            r"dates\[linyi_november\]\.text: a brace that is no `\{name\}` placeholder",
+        ),
+        # `fill` reads `{name}` only: a format spec or doubled braces would be shown as typed.
+        (
+            "{min_months}个月以上的银行工资流水".encode(),
+            "{min_months:d}个月以上的银行工资流水".encode(),
+            r"documents\[\d+\]\.text: a brace that is no",
+        ),
+        (
+            "{min_months}个月以上的银行工资流水".encode(),
+            "{{min_months}}个月以上的银行工资流水".encode(),
+            r"documents\[\d+\]\.text: a brace that is no",
+        ),
+        # An outcome wording names facts by their dotted paths: `{region_code}` would be read
+        # as a parameter and never filled ("您家（（未定））…").
+        (
+            'not_met = { zh = "您家不是脱贫户，也没有纳入防止返贫监测'.encode(),
+            'not_met = { zh = "（{region_code}）您家不是脱贫户，也没有纳入防止返贫监测'.encode(),
+            r"criteria\[household_category\]\.not_met: unknown placeholders \['region_code'\]",
         ),
     ],
-    ids=["parameter typo", "fact in a step", "fact in a general wording", "in a date", "brace"],
+    ids=[
+        "parameter typo",
+        "fact in a step",
+        "fact in a general wording",
+        "in a date",
+        "brace",
+        "format spec",
+        "doubled braces",
+        "undotted fact",
+    ],
 )
 def test_placeholders_a_text_cannot_fill_are_refused(old: bytes, new: bytes, message: str) -> None:
     with pytest.raises(PolicyError, match=message):
