@@ -1106,8 +1106,9 @@ class Questionnaire:
     def suggestions_text(
         self, shown: Sequence[tuple[Determination, str | None]], lang: Lang
     ) -> str | None:
-        """ "还可以怎么办": for each programme, its best suggestion: for one not eligible, the
-        way in, in the core's own words; for an eligible one, what would pay more ("可以多拿…").
+        """ "还可以怎么办": for each programme, its best suggestion: for one not yet to apply for
+        (`Programme.can_apply`), the way in, in the core's own words; for one that is, what
+        would pay more ("可以多拿…").
         Each with the documents the rules it rests on are written in (those the answer names
         for the applicant's region and date).  None when no programme has one."""
         lines = [say(lang, "what_if")]
@@ -1116,9 +1117,11 @@ class Questionnaire:
                 continue
             best = d.suggestions[0]
             title = f"【{d.programme_name}】" + (f"（{who}）" if who else "")
-            if d.verdict != "eligible":
-                said: str | None = best.text
-            elif self.policies.programme(d.programme).lends:
+            programme = self.policies.programme(d.programme)
+            unknown = (c.id for c in d.criteria if c.outcome == "unknown")
+            if not programme.can_apply(d.verdict, unknown):
+                said: str | None = best.text  # the way in
+            elif programme.lends:
                 # A higher cap to borrow is not more money: never "可以多拿".
                 said = None
             else:

@@ -33,10 +33,12 @@ costs a look-up.
 
 A suggestion that names a day is checked under the rules in force on that day: a day under
 another parameter profile whose rules differ from today's in what the search reads
-(`_alike_on`), or with an age that moves on by itself, is re-decided on that day;
-eligible then with another amount (a 2026 帮扶小额信贷 of 10万 for a transition-period 5万, a
+(`_alike_on`), or with an age that moves on by itself, is re-decided on that day; one to
+apply for then with another amount (a 2026 帮扶小额信贷 of 10万 for a transition-period 5万, a
 county's amount of the next year), it is offered with that day's amount, unit or amount note
-and sources; not eligible then, it is dropped.  A day after the rules were last confirmed for
+and sources; not one to apply for then, or needing a change that day's rules do not (the
+fewer changes already give one to apply for, `_not_needed`), or meeting no rule then, it is
+dropped.  A day after the rules were last confirmed for
 the region (`Programme.confirmed_until`) is said to be unverified.
 
 Where the region code does not name one county (none given, or a province's) and a suggestion
@@ -554,6 +556,10 @@ class _Prepared:
     # The criteria confirmed at application (`Criterion.confirmed_by`): unknown, a suggestion
     # leaves them to the bank or county (`_open`).
     confirming: frozenset[int]
+    # The criteria whose rule is `null` (unknown wherever they apply: for the bank or county to
+    # confirm): a change meets one only by making it not apply, and its wording states the
+    # situation, never a rule met (`_template`'s `worded`).
+    never_met: frozenset[int]
     shapes: dict[tuple[int, ...], _Shape] = field(default_factory=dict)
     ways: dict[tuple[object, ...], list[Assignment]] = field(default_factory=dict)
     templates: dict[tuple[object, ...], _Template] = field(default_factory=dict)
@@ -639,6 +645,11 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         way_keys=tuple(_ways_reader(i, c, read_as_is) for i, c in enumerate(conditions)),
         index={c.id: i for i, c in enumerate(plan.criteria)},
         confirming=confirming,
+        never_met=frozenset(
+            i
+            for i, c in enumerate(plan.criteria)
+            if isinstance(c.criterion.test, rules.Const) and c.criterion.test.value is None
+        ),
         amount_conditions=shared.amount_conditions or (),
         criterion_reads=criterion_reads,
         amount_reads=amount_reads,
@@ -999,8 +1010,8 @@ def suggestions_for(
     A suggestion that names a day is checked under the rules in force on that day: where that
     day's plan is another (a new year, a rule that starts or ends), it is decided on that day
     (where the plan cannot do it on the flat facts, by `on_day`, the caller's answer for the
-    changed applicant then): offered with that day's amount if eligible then, else not
-    offered; where the rules for that day are not confirmed (`Programme.confirmed_until`), its
+    changed applicant then): offered with that day's amount if one to apply for then, else
+    not offered; where the rules for that day are not confirmed (`Programme.confirmed_until`), its
     text says so.
     """
     if plan.not_in_force is not None or as_of >= _CALENDAR_END:
@@ -1579,14 +1590,19 @@ def _templates(
             if was in (NOT_MET, UNKNOWN) and now in (MET, SKIPPED)
         )
         rule: int | None = None
-        if entry.current_amount is not None:
+        # Not eligible, the criteria left to the bank or county (`_reached`), whose wording
+        # says who checks them, and the amount's own note, which says what the figure is (a
+        # transition cap the bank confirms in January 2026, a 帮扶小额信贷's highest).
+        waiting = () if decided[0] == "eligible" else _open(after, prepared.confirming)
+        amount_note: str | None = None
+        if entry.current_amount is not None or (waiting and decided[1] is not None):
             choices = None if seen is None else seen[1]
             if choices is None:
                 choices = plan.choices({**facts, **way})
-            rule = choices[0][0]
-        # Not eligible, the criteria left to the bank or county (`_reached`), whose wording
-        # says who checks them.
-        waiting = () if decided[0] == "eligible" else _open(after, prepared.confirming)
+            if entry.current_amount is not None:
+                rule = choices[0][0]
+            else:
+                amount_note = plan.amount(choices, lang)[1]
         key = (
             lang,
             tuple(sorted(way.items())),
@@ -1597,6 +1613,8 @@ def _templates(
             entry.current_amount,
             rule,
             waiting,
+            worded := tuple(i for i in satisfied if i not in prepared.never_met),
+            amount_note,
         )
         found = prepared.templates.get(key)
         if found is None:
@@ -1612,7 +1630,11 @@ def _templates(
                 satisfied,
                 rule,
                 tuple(~i for i in waiting if i < 0),
+                worded,
             )
+            if amount_note:
+                noted = _noted(found.suggestion, amount_note, lang)
+                found = _Template(suggestion=noted, dated=found.dated, lang=found.lang)
             if len(prepared.templates) >= 8192:
                 prepared.templates.clear()
             prepared.templates[key] = found
@@ -1677,11 +1699,15 @@ def _template(
     met: tuple[int, ...],
     rule: int | None,
     waiting: tuple[int, ...] = (),
+    worded: tuple[int, ...] | None = None,
 ) -> _Template:
     """The wording of one verified way; it cites the criteria the way makes met (`met`) and,
     raising an amount, the sources of the amount rule it brings (`rule`); `waiting`: the
-    criteria still unknown, left to whoever confirms them at application, which it names.  It
-    reads no day: only which change names one."""
+    criteria still unknown, left to whoever confirms them at application, which it names;
+    `worded`: of `met`, those its basis words (default all): a `null` criterion the way makes
+    not apply (a minor's capacity, at 16) is cited, but its wording states the obstacle, never
+    a rule met ("依据：借款人没有完全民事行为能力" read as its opposite).  It reads
+    no day: only which change names one."""
     policies = plans.policies
     satisfied: list[CriterionPlan] = [plan.criteria[i] for i in met]
     changes: list[Change] = []
@@ -1730,6 +1756,8 @@ def _template(
     rule_words: list[str] = []
     reads = _prepared(plan).criterion_reads
     for i, c in zip(met, satisfied, strict=True):
+        if worded is not None and i not in worded:
+            continue
         if _set_by_county(c, lang):
             read = reads[i]
             mine = [p for p in ordered if p in read] or ordered
@@ -1755,6 +1783,7 @@ def _template(
             gives += checks
         else:
             gives = f"，{name}可以领{decided[1]}{unit}（现在是{current_amount}）"
+            gives += checks  # more, still to be confirmed where the answer was
         basis = f"依据：{'；'.join(rule_words)}。" if rule_words else ""
         text = f"{said}{gives}。{basis}"
         if local:
@@ -1769,6 +1798,7 @@ def _template(
             gives += checks
         else:
             gives = f": then {name} pays {decided[1]} {unit} (now {current_amount})"
+            gives += checks  # more, still to be confirmed where the answer was
         basis = f"Rule: {'; '.join(rule_words)}." if rule_words else ""
         text = f"{said}{gives}." + (f" {basis}" if basis else "")
         if local:
@@ -1909,11 +1939,12 @@ def _on_the_day(
     current: int | None,
 ) -> Suggestion | None:
     """The suggestion as it holds on `day`, under that day's plan: itself where it gives what
-    it says; reworded with that day's amount (`_as_decided_then`) where it is eligible with
-    another one (and, for an answer eligible now, still more than `current`); None where it is
-    not eligible then.  Where no fact moves on by itself (no age worked out from a birth date)
-    and neither plan reads a fact `apply_changes` drops, the changed applicant's facts on that
-    day are its facts now with the changes made, decided by that day's plan's code
+    it says; reworded with that day's amount (`_as_decided_then`) where it is one to apply for
+    with another one (and, for an answer to apply for now, still more than `current`); None
+    where it is not one to apply for then, or a change is not needed then (`_not_needed`).
+    Where no fact moves on by itself (no age worked out from a birth date) and neither plan
+    reads a fact `apply_changes` drops, the changed applicant's facts on that day are its facts
+    now with the changes made, decided by that day's plan's code
     (`_decided`, the semantics of `Plans.decide_under`); else the caller decides it
     (`on_day`).  Checked with a plan of that day's profile of any year (`Plans.rules_on`),
     reworded with that day's own."""
@@ -1955,16 +1986,16 @@ def _on_the_day(
         )
         if by_determine:
             without = None if on_day is None else on_day(rest)
-            if (
-                without is not None
-                and (without.verdict, without.amount) == gives
-                and _applies(on, without)
-            ):
-                return None
+            fewer_gives = (
+                (without.verdict, without.amount)
+                if without is not None and _applies(on, without)
+                else None
+            )
         else:
             fewer = {**facts, **{c.fact: c.to for c in rest.changes}, "as_of": day.isoformat()}
-            if _reaching(on, fewer) == gives:
-                return None
+            fewer_gives = _reaching(on, fewer)
+        if fewer_gives is not None and _not_needed(on, fewer_gives, gives, current):
+            return None
     if gives == said:
         return suggestion  # another day's rules, needing every change too
     on = plans.plan(plan.programme, region_code, day)
@@ -1972,6 +2003,17 @@ def _on_the_day(
         assert changed is not None  # decided on the flat facts above
         then = plans.decide_under(on, changed, "", region_code, day, lang)
     return _as_decided_then(plans, on, suggestion, then, facts, as_of, lang, current)
+
+
+def _not_needed(on: ProgrammePlan, fewer: Decided, gives: Decided, current: int | None) -> bool:
+    """Whether a change left out is not needed on its day, where the fewer changes already give
+    an answer to apply for (`fewer`): they give the same; or, aiming at an answer to apply for
+    (not at more money: `current` None), the change only names a figure, a loan's cap (an
+    asked amount cut to 5万 for "50000" where the bank confirms the 8万 asked) or one set where
+    the fewer changes leave it to the bank or county."""
+    if fewer == gives:
+        return True
+    return current is None and (on.programme.lends or fewer[1] is None)
 
 
 def _reaching(plan: ProgrammePlan, facts: Mapping[str, object]) -> Decided | None:
@@ -1996,11 +2038,14 @@ def _as_decided_then(
     as_of: dt.date,
     lang: Lang,
     current: int | None,
-) -> Suggestion:
+) -> Suggestion | None:
     """The suggestion worded under the plan of its day (`on`) with what that day's answer
     (`then`) gives: its programme name, amount and unit, or where it sets no amount its note
     (the county decides); the criteria the changes meet then, and the sources that day's
-    answer cites for them and for the amount."""
+    answer cites for them and for the amount.  None where, aiming at an answer to apply for,
+    the changes meet no criterion then (the day's rules do not read what they change: a 17-year-old
+    turning 18 on 2026-01-15, whose age the 2026 rules leave to the bank): they would be
+    offered on no rule at all."""
     results = {r.id: r for r in then.criteria}
     # The criteria met then that the changes meet: those the suggestion named, or, where that
     # day's rules put another criterion on the same facts (贵州 2025's stated 3 months for the
@@ -2013,6 +2058,8 @@ def _as_decided_then(
         and results[c.id].outcome == "met"
         and (c.id in suggestion.criteria or changed & rules.fact_paths(c.criterion.test))
     )
+    if not met and current is None:
+        return None
     way: Assignment = {c.fact: c.to for c in suggestion.changes}
     waiting = tuple(
         i
@@ -2028,7 +2075,9 @@ def _as_decided_then(
     sources = [s for i in met for s in results[on.criteria[i].id].sources]
     sources.extend(then.amount_sources)
     worded = replace(worded, sources=tuple(dict.fromkeys(sources)))
-    if then.amount is None and then.amount_note:
+    # The amount's note where the figure alone would mislead: none set (the county decides),
+    # or one the bank or county still confirms (`_templates`).
+    if then.amount_note and (then.amount is None or then.verdict == "needs_info"):
         worded = _noted(worded, then.amount_note, lang)
     return worded
 

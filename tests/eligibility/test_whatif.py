@@ -856,3 +856,67 @@ def test_an_answer_already_to_apply_for_gets_no_suggestion_to_reach_it(
     found = answer(policies, who, "microloan")
     assert found.verdict == "needs_info" and not found.missing
     assert found.suggestions == ()
+
+
+def test_a_loan_that_can_be_applied_for_as_asked_on_its_day_is_not_cut_to_a_cap(
+    policies: PolicySet,
+) -> None:
+    # notice_2021_6: 18 to 65 and 5万 in the transition.  From 2026-01-01 the borrower's age is
+    # the bank's to check and a first loan above 5万 the bank's to confirm (the transition
+    # over, notice_2026 not yet issued: `first_loan_amount_to_confirm`).  A 17-year-old born
+    # 2008-01-15 asking 8万 on 2025-12-01 could apply as asked from 2026-01-01: it was told to
+    # wait for 2026-01-15 and cut the loan to 5万 "(50000元)"; asking 3万 it was told to turn 18
+    # on no rule at all (the 2026 rules do not read the age).  Neither is offered now.
+    for amount in (80000, 30000):
+        who = borrower(amount=amount, person={"age": None, "birth_date": "2008-01-15"})
+        who = replace(
+            who, as_of=dt.date(2025, 12, 1), household=replace(who.household, needs_support=True)
+        )
+        found = answer(policies, who, "microloan")
+        assert found.verdict == "ineligible"
+        assert not [s for s in found.suggestions if s.on is not None and s.on.year >= 2026], (
+            amount,
+            found.suggestions,
+        )
+        # What the suggestion would have said is true of the applicant as they are.
+        as_is = answer(policies, replace(who, as_of=dt.date(2026, 1, 15)), "microloan")
+        unknown = [c.id for c in as_is.criteria if c.outcome == "unknown"]
+        assert policies.programme("microloan").can_apply(as_is.verdict, unknown), amount
+
+
+def test_a_transition_cap_in_january_2026_is_said_as_the_banks_to_confirm(
+    policies: PolicySet,
+) -> None:
+    # 2026-01-01..02-27: the transition is over and notice_2026 not yet issued, so the 5万 is
+    # the transition's figure, the bank saying what can be borrowed now (microloan.toml's
+    # amount note).  A suggestion giving 50000 says so, not "50000元（最高贷款额度）" alone.
+    who = borrower(purpose="house_building")
+    who = replace(
+        who, as_of=dt.date(2026, 1, 24), household=replace(who.household, needs_support=True)
+    )
+    first = best(answer(policies, who, "microloan"))
+    assert [(c.fact, c.to) for c in first.changes] == [("loan_request.purpose", "production")]
+    assert (first.verdict, first.amount) == ("needs_info", 50000)
+    assert "这是过渡期的额度" in first.text and "以银行说的为准" in first.text
+    assert "这是过渡期的额度" in first.basis_text
+
+
+def test_a_rule_met_by_no_longer_applying_is_cited_not_worded_as_the_basis(
+    policies: PolicySet,
+) -> None:
+    # 民法典 (civil_code): under 16, no full civil capacity; `full_civil_capacity_lacking` is a
+    # `null` rule for the bank, worded as the obstacle.  A 15-year-old's way in on turning 16
+    # said "依据：借款人没有完全民事行为能力…", the obstacle read as the rule met.
+    who = borrower(amount=50000, person={"age": 15})
+    who = replace(
+        who, as_of=dt.date(2026, 12, 2), household=replace(who.household, needs_support=True)
+    )
+    for lang, obstacle in (("zh", "没有完全民事行为能力"), ("en", "lacks full civil capacity")):
+        found = answer(policies, who, "microloan", lang=lang)
+        assert found.suggestions
+        for suggestion in found.suggestions:
+            assert obstacle not in suggestion.text, suggestion.text
+            assert obstacle not in suggestion.basis_text
+        first = best(found)
+        assert "full_civil_capacity_lacking" in first.criteria
+        assert "civil_code" in first.sources
