@@ -33,7 +33,7 @@ from eligibility.birth import (
     birth_date_problem,
 )
 from eligibility.catalogue import FactSpec
-from eligibility.columnar import KIND_DTYPES, household_status_conflict
+from eligibility.columnar import IN_MEMORY, KIND_DTYPES, household_status_conflict
 from eligibility.derive import AGE, BIRTH_DATE, age_from_birth_in
 from eligibility.facts import STATUS_FIELDS
 from eligibility.identity import IdentityNumberError, parse_identity_number
@@ -253,7 +253,7 @@ def parse_chunk(
     any_bad = pl.any_horizontal(bad for bad, _ in errors) if errors else pl.lit(False)
     steps_frame = stepped.select(
         pl.int_range(pl.len()).alias("__row"), *finals, any_bad.alias("__bad")
-    ).collect()
+    ).collect(engine=IN_MEMORY)
     error_series = pl.repeat(None, raw.height, dtype=pl.String, eager=True).alias("__errors")
     bad_rows = steps_frame["__row"].filter(steps_frame["__bad"])
     if bad_rows.len():
@@ -263,7 +263,7 @@ def parse_chunk(
             .select(
                 _joined([message.alias(f"__error{n}") for n, (_, message) in enumerate(errors)])
             )
-            .collect()
+            .collect(engine=IN_MEMORY)
             .to_series()
         )
         error_series = error_series.scatter(bad_rows, messages)
@@ -487,7 +487,7 @@ def _parsed_once(
             .with_columns(text)
             .with_columns(value)
             .select(pl.col(header), final.alias("final"), message.alias("error"))
-            .collect()
+            .collect(engine=IN_MEMORY)
         )
         known = parsed if known is None else pl.concat([known, parsed])
     done = known
@@ -539,7 +539,7 @@ def _parsed_categories(
             .with_columns(text)
             .with_columns(value)
             .select(final.cast(dtype).alias("final"), message.alias("error"))
-            .collect()
+            .collect(engine=IN_MEMORY)
         )
         done = parsed if done is None else pl.concat([done, parsed])
     place = pl.col(header).to_physical()
@@ -760,7 +760,7 @@ def _id_digits(text: pl.Series) -> tuple[pl.Series, pl.Series]:
             .then(pl.when(x).then(pl.lit(10, pl.UInt64)).otherwise(n % 10))
             .alias("given"),
         )
-        .collect()
+        .collect(engine=IN_MEMORY)
     )
     return frame["digits"], frame["given"]
 
@@ -768,7 +768,7 @@ def _id_digits(text: pl.Series) -> tuple[pl.Series, pl.Series]:
 def _id_valid(digits: pl.Series, given: pl.Series) -> pl.Series:
     """Whether each number (its 17 digits and check character, `_id_digits`) has a real birth
     date from 1900 and the check character its digits give (false where they are null)."""
-    return _id_checked(digits, given).select("valid").collect().to_series()
+    return _id_checked(digits, given).select("valid").collect(engine=IN_MEMORY).to_series()
 
 
 def _id_checked(digits: pl.Series, given: pl.Series) -> pl.LazyFrame:
@@ -890,7 +890,7 @@ def _identity_numbers(
         again, again_given = _id_digits(normalised)
         digits = digits.scatter(others, again)
         given = given.scatter(others, again_given)
-    checked = _id_checked(digits, given).collect()
+    checked = _id_checked(digits, given).collect(engine=IN_MEMORY)
     valid, born = checked["valid"], checked["birth"]
     # The core's mask (`mask_identity_number`), columnar: a test holds the two to one answer.
     shaped = digits.is_not_null()

@@ -3,6 +3,7 @@
     .venv/bin/python bench/batch.py                # 1,000,000 rows, each run once
     .venv/bin/python bench/batch.py --repeat 3     # best of three of each
     .venv/bin/python bench/batch.py --big          # and peak memory for 10,000,000 rows
+    .venv/bin/python bench/batch.py --repeat 5 --against ../main   # and another checkout's
 
 Prints, from one run each (timings vary by machine; no assertions):
 
@@ -11,6 +12,9 @@ Prints, from one run each (timings vary by machine; no assertions):
   merely reading the same file and writing it back in a subprocess of its own (the floor any
   batch run pays), and the ratio (the goal is within 2x); each is run `--repeat` times,
   alternating, and the best of each is compared (a shared machine is noisy);
+- with `--against DIR`: another checkout's `eligibility batch` (its own `.venv`) run in turn
+  with this one's on the same files, its best and this one's over it (a change's own effect,
+  on a machine too busy for the ratio to polars to be compared across runs);
 - the CSV output's size over the input's (the goal is within 4x with codes), and with
   `--text` the same for worded reasons;
 - XLSX: the results of the first `--xlsx-rows` rows written by the batch's XLSX writer
@@ -183,9 +187,13 @@ def big(folder: Path, rows: int, small: Path) -> None:
     )
 
 
-def command(source: Path, output: Path, *extra: str) -> list[str]:
-    """`eligibility batch` as a person runs it."""
-    script = Path(sys.executable).with_name("eligibility")
+def command(source: Path, output: Path, *extra: str, checkout: Path | None = None) -> list[str]:
+    """`eligibility batch` as a person runs it (that of another `checkout`, if given)."""
+    script = (
+        Path(sys.executable).with_name("eligibility")
+        if checkout is None
+        else checkout / ".venv" / "bin" / "eligibility"
+    )
     entry = (
         [str(script)]
         if script.exists()
@@ -211,23 +219,34 @@ def floor_command(source: Path, output: Path) -> list[str]:
     return [sys.executable, "-c", code, str(source), str(output)]
 
 
-def run_process(args: list[str]) -> float:
+def run_process(args: list[str], cwd: Path = ROOT) -> float:
     """Seconds the process took, start to exit (it must succeed)."""
     start = time.perf_counter()
-    done = subprocess.run(args, capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(args, capture_output=True, text=True, cwd=cwd)
     seconds = time.perf_counter() - start
     if done.returncode:
         raise SystemExit(f"{' '.join(args[:2])} failed ({done.returncode}):\n{done.stderr}")
     return seconds
 
 
-def compare(label: str, ours: list[str], floor: list[str], repeat: int) -> float:
-    """Both processes `repeat` times, alternating; print the best of each and the ratio."""
+def compare(
+    label: str,
+    ours: list[str],
+    floor: list[str],
+    repeat: int,
+    theirs: tuple[list[str], Path] | None = None,
+) -> float:
+    """The processes `repeat` times, in turn; print the best of each and the ratios.
+
+    `theirs`: another checkout's command and folder, run after ours each time."""
     floors: list[float] = []
     batches: list[float] = []
+    others: list[float] = []
     for _ in range(repeat):
         floors.append(run_process(floor))
         batches.append(run_process(ours))
+        if theirs is not None:
+            others.append(run_process(*theirs))
     best_floor, best = min(floors), min(batches)
     print(
         f"{label}: batch {best:6.2f} s, polars read+write {best_floor:6.2f} s "
@@ -235,6 +254,13 @@ def compare(label: str, ours: list[str], floor: list[str], repeat: int) -> float
         f"polars {' '.join(f'{t:.2f}' for t in floors)})",
         flush=True,
     )
+    if others:
+        print(
+            f"{'':{len(label)}}  --against {min(others):6.2f} s = {min(others) / best_floor:.2f}x; "
+            f"this one {best / min(others):.3f} of it  "
+            f"(runs: {' '.join(f'{t:.2f}' for t in others)})",
+            flush=True,
+        )
     return best
 
 
@@ -299,7 +325,11 @@ def main() -> None:
     parser.add_argument("--text", action="store_true", help="also CSV with worded reasons")
     parser.add_argument("--big", action="store_true", help="also 10,000,000 rows, peak memory")
     parser.add_argument("--big-rows", type=int, default=10_000_000)
+    parser.add_argument(
+        "--against", type=Path, help="another checkout (with its .venv) to run in turn with this"
+    )
     args = parser.parse_args()
+    against: Path | None = args.against.resolve() if args.against else None
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as name:
         folder = Path(name)
         source = folder / "register.parquet"
@@ -318,6 +348,9 @@ def main() -> None:
             command(source, out),
             floor_command(source, folder / "copy.parquet"),
             args.repeat,
+            None
+            if against is None
+            else (command(source, folder / "theirs.parquet", checkout=against), against),
         )
         csv_out = folder / "out.csv"
         compare(
@@ -325,7 +358,13 @@ def main() -> None:
             command(csv_source, csv_out),
             floor_command(csv_source, folder / "copy.csv"),
             args.repeat,
+            None
+            if against is None
+            else (command(csv_source, folder / "theirs.csv", checkout=against), against),
         )
+        if against is not None:
+            (folder / "theirs.parquet").unlink()
+            (folder / "theirs.csv").unlink()
         print(
             f"csv output, codes: {csv_out.stat().st_size / 1e6:,.1f} MB "
             f"= {csv_out.stat().st_size / csv_size:.2f}x the input's size"
