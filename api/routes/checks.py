@@ -73,7 +73,7 @@ Suggest = Annotated[
         "(the suggestion's `verdict` is then `needs_info`; for a fact that changes with time, "
         "the day it does), each citing the criteria and sources it satisfies; for an eligible "
         "one, the changes that raise the amount.  Off by default: "
-        "they make the answer larger, and working them out adds about a third to the decision."
+        "they make the answer larger, and working them out adds 30–45 % to the decision."
     ),
 ]
 AsOf = Annotated[

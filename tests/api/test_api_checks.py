@@ -282,7 +282,7 @@ async def test_check_says_the_day_an_applicant_one_month_short_qualifies(
 async def test_suggestions_are_opt_in(
     client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
 ) -> None:
-    # Off unless asked: they make the answer larger and add about a third to the decision
+    # Off unless asked: they make the answer larger and add 30–45 % to the decision
     # (bench/whatif.py), and a check is the service's hottest door.
     for query in ("", "&suggest=false"):
         response = await client.post(
