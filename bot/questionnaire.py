@@ -1118,8 +1118,7 @@ class Questionnaire:
             best = d.suggestions[0]
             title = f"【{d.programme_name}】" + (f"（{who}）" if who else "")
             programme = self.policies.programme(d.programme)
-            unknown = (c.id for c in d.criteria if c.outcome == "unknown")
-            if not programme.can_apply(d.verdict, unknown):
+            if not programme.answer_can_apply(d):
                 said: str | None = best.text  # the way in
             elif programme.lends:
                 # A higher cap to borrow is not more money: never "可以多拿".

@@ -72,8 +72,7 @@ def determine(
         ):
             return False
         # Not eligible yet, it must wait only on what is confirmed at application.
-        unknown = (c.id for c in again.criteria if c.outcome == "unknown")
-        return policies.programme(again.programme).can_apply(again.verdict, unknown)
+        return policies.programme(again.programme).answer_can_apply(again)
 
     # The answers on a suggestion's day, by what they depend on: the search asks for the same
     # one more than once (a suggestion and, leaving each change out, the fewer changes: the

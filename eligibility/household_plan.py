@@ -255,8 +255,7 @@ def _verified(d: Determination, programme: Programme) -> bool:
 def to_confirm(d: Determination, programme: Programme) -> bool:
     """Whether the answer waits only on what a named party confirms at application (the bank's
     checks of a 2026 borrower: `Programme.to_confirm_at_application`): one to apply for."""
-    unknown = (c.id for c in d.criteria if c.outcome == "unknown")
-    return programme.to_confirm_at_application(d.verdict, unknown)
+    return programme.answer_to_confirm(d)
 
 
 def _apart(d: Determination, programme: Programme) -> Apart | None:
@@ -324,7 +323,7 @@ def checklist(answers: Sequence[MemberAnswers], policies: PolicySet) -> tuple[Ch
     members: dict[tuple[str, ...], list[str]] = {}
     for a in answers:
         for d in a.determinations:
-            if d.verdict != "eligible" and not to_confirm(d, policies.programme(d.programme)):
+            if not policies.programme(d.programme).answer_can_apply(d):
                 continue
             same = _same_document(d, policies)
             for text in d.documents:
@@ -438,8 +437,7 @@ def _time_suggestion(
             continue
         # Already one to apply for (eligible, or waiting only on the bank's or county's
         # checks), the suggestion raises the amount.
-        applies = d.verdict == "eligible" or to_confirm(d, programme)
-        kind: DateKind = "amount_changes" if applies else "becomes_eligible"
+        kind: DateKind = "amount_changes" if programme.answer_can_apply(d) else "becomes_eligible"
         return PlanDate(
             id=f"{programme.id}-{kind}-{s.on.isoformat()}",
             kind=kind,

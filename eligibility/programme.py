@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import msgspec
 
 from eligibility import rules
+from eligibility.answer import Determination
 from eligibility.catalogue import ChildSpec, FactSpec, QuestionSpec
 from eligibility.policy_file import (
     AmountRule,
@@ -382,6 +383,16 @@ class Programme:
         at application (`to_confirm_at_application`).  What a suggestion aims at
         (`eligibility.whatif`): a 2026 帮扶小额信贷 is never `eligible` before the bank's checks."""
         return verdict == "eligible" or self.to_confirm_at_application(verdict, unknown)
+
+    def answer_to_confirm(self, answer: Determination) -> bool:
+        """`to_confirm_at_application` of an answer in full (its unknown criteria)."""
+        unknown = (c.id for c in answer.criteria if c.outcome == "unknown")
+        return self.to_confirm_at_application(answer.verdict, unknown)
+
+    def answer_can_apply(self, answer: Determination) -> bool:
+        """`can_apply` of an answer in full: what the doors and the re-checks of a suggestion
+        ask of a determination."""
+        return answer.verdict == "eligible" or self.answer_to_confirm(answer)
 
     def confirmed_until(self, region_code: str | None) -> dt.date | None:
         """The last date the rules for the region were checked (most specific region first)."""

@@ -1957,7 +1957,11 @@ def _on_the_day(
     by_determine = ages or not (_prepared(plan).flat_recheck and _prepared(on).flat_recheck)
     if by_determine:
         then = None if on_day is None else on_day(suggestion)
-        gives = None if then is None or not _applies(on, then) else (then.verdict, then.amount)
+        gives = (
+            None
+            if then is None or not on.programme.answer_can_apply(then)
+            else (then.verdict, then.amount)
+        )
     else:
         # Its verdict and amount only (`_decided`): the answer in full, under that day's own
         # plan, only where the suggestion is reworded with it (below).
@@ -1988,7 +1992,7 @@ def _on_the_day(
             without = None if on_day is None else on_day(rest)
             fewer_gives = (
                 (without.verdict, without.amount)
-                if without is not None and _applies(on, without)
+                if without is not None and on.programme.answer_can_apply(without)
                 else None
             )
         else:
@@ -2021,12 +2025,6 @@ def _reaching(plan: ProgrammePlan, facts: Mapping[str, object]) -> Decided | Non
     (`_reached`), else None."""
     decided, (codes, _) = _decided(plan, facts)
     return decided if _reached(plan, decided[0], codes) else None
-
-
-def _applies(plan: ProgrammePlan, answer: Determination) -> bool:
-    """`_reached` for an answer in full (`Programme.can_apply`)."""
-    unknown = (c.id for c in answer.criteria if c.outcome == "unknown")
-    return plan.programme.can_apply(answer.verdict, unknown)
 
 
 def _as_decided_then(
