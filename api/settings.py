@@ -17,6 +17,45 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/eligibility.db"
 DEFAULT_TELEGRAM_BOT_API_URL = "https://api.telegram.org"
 
 
+class SettingsError(ValueError):
+    """A setting in the environment that cannot be used; its message names the variable and
+    says what it takes (the command line prints it and exits 2, without a traceback)."""
+
+
+# The drivers the service talks through (both async, both installed): a URL naming the
+# database alone (`sqlite:///…`, `postgresql://…`, or Heroku's `postgres://…`) means them.
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+}
+
+
+def async_database_url(url: str) -> str:
+    """`url` with the service's async driver where it names the database alone; a URL of
+    another database, or of a driver that is not async, is refused naming `DATABASE_URL`
+    (SQLAlchemy would fail later, inside the migration, with a traceback)."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        raise SettingsError(
+            f"DATABASE_URL must be a database URL such as sqlite:///data/eligibility.db or "
+            f"postgresql://user@host/db; got {url!r}"
+        )
+    database, _, driver = scheme.lower().partition("+")
+    chosen = _ASYNC_DRIVERS.get(database)
+    if chosen is None:
+        raise SettingsError(
+            f"DATABASE_URL must name SQLite or PostgreSQL (sqlite://… or postgresql://…); "
+            f"got {scheme}://…"
+        )
+    if driver and driver != chosen.partition("+")[2]:
+        raise SettingsError(
+            f"DATABASE_URL names the driver {driver!r}, which the service does not talk "
+            f"through: use {chosen}://… (or {database}://…, which means it)"
+        )
+    return f"{chosen}://{rest}"
+
+
 def sqlite_url_in(data_dir: Path) -> str:
     """The URL of the embedded SQLite file `eligibility.db` in `data_dir` (a relative folder
     stays relative to the working directory, as `DATA_DIR` is)."""
@@ -32,7 +71,9 @@ class Settings:
 
     database_url: str = DEFAULT_DATABASE_URL
     """`DATABASE_URL`: SQLAlchemy async URL; by default the embedded SQLite file
-    `DATA_DIR/eligibility.db`, `postgresql+asyncpg://user@host/db` for real deployments."""
+    `DATA_DIR/eligibility.db`, `postgresql+asyncpg://user@host/db` for real deployments
+    (`sqlite://…`, `postgresql://…` and `postgres://…` are read as those drivers:
+    `async_database_url`)."""
 
     data_dir: Path = Path("data")
     """`DATA_DIR`: folder for the SQLite file, the generated ID hash key and exports."""
@@ -117,7 +158,7 @@ class Settings:
         env = {k: v for k, v in (os.environ if environ is None else environ).items() if v != ""}
         data_dir = Path(env.get("DATA_DIR", "data"))
         return cls(
-            database_url=env.get("DATABASE_URL", sqlite_url_in(data_dir)),
+            database_url=async_database_url(env.get("DATABASE_URL", sqlite_url_in(data_dir))),
             data_dir=data_dir,
             id_hash_key=env.get("ID_HASH_KEY"),
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN"),
@@ -146,7 +187,7 @@ def _days(env: Mapping[str, str], name: str, default: int) -> int:
     except ValueError:
         days = -1
     if days < 0:
-        raise ValueError(f"{name} must be a whole number of days, 0 or more; got {text!r}")
+        raise SettingsError(f"{name} must be a whole number of days, 0 or more; got {text!r}")
     return days
 
 
@@ -164,7 +205,7 @@ def _seconds(env: Mapping[str, str], name: str, default: float, *, zero: bool = 
     lowest_ok = seconds >= 0 if zero else seconds > 0  # false for NaN too
     if not lowest_ok or seconds == float("inf"):
         bound = "0 or more" if zero else "above 0"
-        raise ValueError(f"{name} must be a number of seconds {bound}; got {text!r}")
+        raise SettingsError(f"{name} must be a number of seconds {bound}; got {text!r}")
     return seconds
 
 
@@ -179,7 +220,7 @@ def _megabytes(env: Mapping[str, str], name: str, default: int) -> int:
     except ValueError:
         size = 0
     if size < 1:
-        raise ValueError(f"{name} must be a whole number of MiB, 1 or more; got {text!r}")
+        raise SettingsError(f"{name} must be a whole number of MiB, 1 or more; got {text!r}")
     return size
 
 
@@ -194,7 +235,7 @@ def _count(env: Mapping[str, str], name: str, default: int) -> int:
     except ValueError:
         count = 0
     if count < 1:
-        raise ValueError(f"{name} must be a whole number, 1 or more; got {text!r}")
+        raise SettingsError(f"{name} must be a whole number, 1 or more; got {text!r}")
     return count
 
 

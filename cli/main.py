@@ -10,6 +10,8 @@ import importlib
 import sys
 from collections.abc import Iterator, Sequence
 
+from api.settings import SettingsError
+
 # Each door's module, in the order `--help` lists them.
 _DOORS = ("cli.check", "cli.diff", "cli.server", "cli.bot", "cli.batch")
 # Commands run alone: only their own module is imported (the bot's and the server's imports
@@ -63,7 +65,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _collections(given[0] if given else None):
         parser = build_parser(_ALONE.get(given[0]) if given else None)
         args = parser.parse_args(given)
-        status: int = args.run(args)
+        try:
+            status: int = args.run(args)
+        except SettingsError as exc:  # read where a command first needs its settings
+            print(f"eligibility: {exc}", file=sys.stderr)
+            return 2
     return status
 
 

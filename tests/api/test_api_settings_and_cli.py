@@ -18,7 +18,7 @@ from sqlmodel import select
 from api.routes.health import readyz
 from api.runtime import PolicyRegistry, Runtime
 from api.security import IdentityHasher, hash_key, load_identity_key, revoke_key
-from api.settings import DEFAULT_DATABASE_URL, Settings, get_settings
+from api.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, get_settings
 from cli.main import main
 from db.engine import create_engine, session_factory, sqlite_file
 from db.models import ApiKey
@@ -49,7 +49,64 @@ def test_data_dir_moves_the_default_sqlite_database() -> None:
     relative = Settings.from_env({"DATA_DIR": "var/rse"})
     assert sqlite_file(relative.database_url) == Path("var/rse/eligibility.db")
     chosen = Settings.from_env({"DATA_DIR": "/srv/d", "DATABASE_URL": "sqlite:///elsewhere.db"})
-    assert chosen.database_url == "sqlite:///elsewhere.db"  # an explicit URL wins
+    # An explicit URL wins; naming SQLite alone means the async driver (`async_database_url`).
+    assert chosen.database_url == "sqlite+aiosqlite:///elsewhere.db"
+
+
+@pytest.mark.parametrize(
+    ("given", "read"),
+    [
+        ("sqlite:///data/x.db", "sqlite+aiosqlite:///data/x.db"),
+        ("sqlite+aiosqlite:///data/x.db", "sqlite+aiosqlite:///data/x.db"),
+        ("postgresql://rse@db.example/rse", "postgresql+asyncpg://rse@db.example/rse"),
+        (
+            "postgres://rse:pw@db.example:5433/rse",
+            "postgresql+asyncpg://rse:pw@db.example:5433/rse",
+        ),
+        ("PostgreSQL+asyncpg://db/x", "postgresql+asyncpg://db/x"),
+    ],
+)
+def test_a_database_url_naming_the_database_alone_means_the_async_driver(
+    given: str, read: str
+) -> None:
+    # `DATABASE_URL=sqlite:///…` crashed `eligibility serve` inside the migration with
+    # SQLAlchemy's "The asyncio extension requires an async driver" and a traceback.
+    assert Settings.from_env({"DATABASE_URL": given}).database_url == read
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("mysql://root@localhost/test", "must name SQLite or PostgreSQL"),
+        ("postgresql+psycopg2://db/x", "driver 'psycopg2'"),
+        ("sqlite+pysqlite:///x.db", "driver 'pysqlite'"),
+        ("data/eligibility.db", "must be a database URL"),
+    ],
+)
+def test_a_database_url_the_service_cannot_use_is_refused_naming_the_setting(
+    given: str, said: str
+) -> None:
+    with pytest.raises(SettingsError, match="DATABASE_URL") as refused:
+        Settings.from_env({"DATABASE_URL": given})
+    assert said in str(refused.value)
+
+
+def test_a_bad_setting_ends_the_command_with_its_message_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    get_settings.cache_clear()
+    try:
+        monkeypatch.setenv("DATABASE_URL", "mysql://root@localhost/test")
+        assert main(["db", "upgrade"]) == 2
+        said = capsys.readouterr().err
+        assert said.startswith("eligibility: DATABASE_URL must name SQLite or PostgreSQL")
+        assert "Traceback" not in said
+        get_settings.cache_clear()
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/plain.db")
+        assert main(["db", "upgrade"]) == 0  # the plain SQLite URL is migrated
+        assert (tmp_path / "plain.db").stat().st_size > 0
+    finally:
+        get_settings.cache_clear()
 
 
 def test_identity_key_is_made_once_and_kept_private(tmp_path: Path) -> None:
