@@ -1365,8 +1365,12 @@ def _search(
         still = _to_meet(got[0], prepared.confirming)
         extra = _combine([_criterion_ways(prepared, plans.policies, changed, i) for i in still])
         for more in _best(extra, changed, plans, as_of, _WAYS_PER_CRITERION):
-            if all(candidate.get(k, v) == v for k, v in more.items()):
-                way = {**candidate, **more}
+            # A repair may move a fact the candidate already changes (a 15-year-old's loan:
+            # 16 leaves the capacity of a 16- or 17-year-old to ask, 18 does not): the way is
+            # decided again as a whole when it is taken, so it is kept only if it still meets
+            # what the first change met.
+            way = {**candidate, **more}
+            if way != candidate:
                 rank = _rank(way, facts, plans, as_of)
                 heapq.heappush(queue, (rank, next(order), way, depth + 1))
     return kept

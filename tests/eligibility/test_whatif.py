@@ -277,6 +277,34 @@ def test_a_transition_loan_whose_day_falls_under_2026_is_not_offered_as_eligible
     assert later.verdict == "needs_info" and later.amount == 100000
 
 
+def test_a_minor_whose_capacity_is_not_known_is_given_the_day_they_turn_18(
+    policies: PolicySet,
+) -> None:
+    # 民法典 第十七条、第十八条 (`civil_code`): full civil capacity at 18, or from 16 living on
+    # one's own labour income.  A 15-year-old's 2026 loan: at 16 the capacity of a 16- or
+    # 17-year-old is still to ask (`minor_full_civil_capacity`), at 18 only the bank's checks
+    # are left.  The repair of "16" is "18" on the same fact; it was refused as a conflict with
+    # the first change, so no suggestion was given at all.
+    who = borrower(person={"age": 15, "full_civil_capacity": None, "serious_bad_credit": None})
+    who = replace(
+        who,
+        as_of=dt.date(2026, 6, 1),
+        household=replace(who.household, needs_support=True, microloan_overdue=None),
+    )
+    found = answer(policies, who, "microloan")
+    assert not policies.programme("microloan").answer_can_apply(found)
+    suggestion = best(found)
+    assert [(c.fact, c.to, c.on) for c in suggestion.changes] == [
+        ("person.age", 18, dt.date(2029, 6, 1))
+    ]
+    assert suggestion.verdict == "needs_info" and "civil_code" in suggestion.sources
+    assert "满18周岁" in suggestion.text and "剩下的条件由银行办理时审核" in suggestion.text
+    then = answer(
+        policies, replace(apply_changes(who, suggestion.changes), as_of=suggestion.on), "microloan"
+    )
+    assert policies.programme("microloan").answer_can_apply(then)
+
+
 def test_a_day_after_the_rules_were_confirmed_says_so(policies: PolicySet) -> None:
     # heilongjiang (黑人社发〔2022〕18号) is confirmed for 23 (黑龙江) to 2024-12-31: a month
     # short in December 2026 qualifies on 2027-01-05, re-decided under the 2027 plan, and the
