@@ -9,6 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from db.urls import DatabaseURLError, async_database_url
+
 if TYPE_CHECKING:  # the command line reads settings without loading the database layer
     from db.engine import DatabaseLimits
 
@@ -20,40 +22,6 @@ DEFAULT_TELEGRAM_BOT_API_URL = "https://api.telegram.org"
 class SettingsError(ValueError):
     """A setting in the environment that cannot be used; its message names the variable and
     says what it takes (the command line prints it and exits 2, without a traceback)."""
-
-
-# The drivers the service talks through (both async, both installed): a URL naming the
-# database alone (`sqlite:///…`, `postgresql://…`, or Heroku's `postgres://…`) means them.
-_ASYNC_DRIVERS = {
-    "sqlite": "sqlite+aiosqlite",
-    "postgres": "postgresql+asyncpg",
-    "postgresql": "postgresql+asyncpg",
-}
-
-
-def async_database_url(url: str) -> str:
-    """`url` with the service's async driver where it names the database alone; a URL of
-    another database, or of a driver that is not async, is refused naming `DATABASE_URL`
-    (SQLAlchemy would fail later, inside the migration, with a traceback)."""
-    scheme, separator, rest = url.partition("://")
-    if not separator:
-        raise SettingsError(
-            f"DATABASE_URL must be a database URL such as sqlite:///data/eligibility.db or "
-            f"postgresql://user@host/db; got {url!r}"
-        )
-    database, _, driver = scheme.lower().partition("+")
-    chosen = _ASYNC_DRIVERS.get(database)
-    if chosen is None:
-        raise SettingsError(
-            f"DATABASE_URL must name SQLite or PostgreSQL (sqlite://… or postgresql://…); "
-            f"got {scheme}://…"
-        )
-    if driver and driver != chosen.partition("+")[2]:
-        raise SettingsError(
-            f"DATABASE_URL names the driver {driver!r}, which the service does not talk "
-            f"through: use {chosen}://… (or {database}://…, which means it)"
-        )
-    return f"{chosen}://{rest}"
 
 
 def sqlite_url_in(data_dir: Path) -> str:
@@ -157,8 +125,12 @@ class Settings:
         """Settings from `environ` (default: os.environ); empty values count as unset."""
         env = {k: v for k, v in (os.environ if environ is None else environ).items() if v != ""}
         data_dir = Path(env.get("DATA_DIR", "data"))
+        try:
+            database_url = async_database_url(env.get("DATABASE_URL", sqlite_url_in(data_dir)))
+        except DatabaseURLError as exc:
+            raise SettingsError(str(exc)) from None
         return cls(
-            database_url=async_database_url(env.get("DATABASE_URL", sqlite_url_in(data_dir))),
+            database_url=database_url,
             data_dir=data_dir,
             id_hash_key=env.get("ID_HASH_KEY"),
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN"),

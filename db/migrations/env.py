@@ -15,6 +15,7 @@ from sqlmodel import SQLModel
 
 import db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from db.engine import create_engine
+from db.urls import async_database_url
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -36,7 +37,8 @@ def _url() -> str:
     url = config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL")
     if not url:
         raise RuntimeError("set DATABASE_URL (or sqlalchemy.url) to migrate")
-    return url
+    # As the service reads it: `sqlite:///…` or `postgresql://…` means the async driver.
+    return async_database_url(url)
 
 
 async def _run_async() -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -123,3 +124,23 @@ def test_downgrade_to_base_and_up_again(tmp_path: Path) -> None:
     assert not (asyncio.run(tables()) & TABLES)
     upgrade(url)
     assert asyncio.run(tables()) >= TABLES
+
+
+def test_alembic_run_by_hand_reads_database_url_as_the_service_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`alembic upgrade head` with `DATABASE_URL=sqlite:///…` failed with SQLAlchemy's "requires
+    an async driver": the service reads such a URL as its async driver (`db.urls`), and so does
+    the migration environment now."""
+    from alembic import command
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/by-hand.db")
+    command.upgrade(alembic_config(), "head")
+    engine = sa.create_engine(f"sqlite:///{tmp_path}/by-hand.db")
+    try:
+        assert set(sa.inspect(engine).get_table_names()) >= TABLES | {"alembic_version"}
+    finally:
+        engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", "mysql://root@localhost/test")
+    with pytest.raises(ValueError, match="DATABASE_URL must name SQLite or PostgreSQL"):
+        command.upgrade(alembic_config(), "head")
