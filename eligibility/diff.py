@@ -174,7 +174,9 @@ _CAUSE_WORDS: dict[str, dict[Lang, str]] = {
     "rules": {"zh": "（规定变了{see}）", "en": " (the rules changed{see})"},
     "date": {"zh": "（日期变了）", "en": " (the date moved)"},
 }
-_NO_RULE: dict[Lang, str] = {"zh": "没有规定", "en": "no rule"}
+# No entry in force: the rules held here say nothing for that day, which is not to say the
+# rule is gone ("之后是没有规定" read as "there is no rule" beside a 2026 rule not yet found).
+_NO_RULE: dict[Lang, str] = {"zh": "这里没有查到的规定", "en": "no rule found here"}
 _UNSET: dict[Lang, str] = {"zh": "没有定数", "en": "no set figure"}
 _UNKNOWN: dict[Lang, str] = {"zh": "没填", "en": "not given"}
 _NO_AMOUNT: dict[Lang, str] = {"zh": "没有定数", "en": "no set amount"}
@@ -228,6 +230,18 @@ def _fact_label(policies: PolicySet, path: str, lang: Lang) -> str:
     return label[:1].lower() + label[1:] if lang == "en" and label[1:2].islower() else label
 
 
+def _item_words(item: str, options: Mapping[str, str]) -> str:
+    """A list item: an option in words, a region code ("61", 陕西 in `reduced_provinces`) as
+    its place's name, else as it is."""
+    if item in options:
+        return options[item]
+    if item.isdigit() and len(item) in (2, 4, 6):
+        place = gazetteer().place(item)
+        if place is not None:
+            return place.name
+    return item
+
+
 def _value_words(
     policies: PolicySet,
     value: ParamValue,
@@ -247,7 +261,7 @@ def _value_words(
         for o in spec.options
     }
     if isinstance(value, list):
-        words = [options.get(v, str(v)) if isinstance(v, str) else str(v) for v in value]
+        words = [_item_words(v, options) if isinstance(v, str) else str(v) for v in value]
         return ("、" if lang == "zh" else ", ").join(words) if words else "—"
     if isinstance(value, bool):
         return yes_no(value, lang)
@@ -404,14 +418,10 @@ def _parameter_words(
     if before is not None and before.until is not None and day_a < before.until <= day_b:
         last = before.until - dt.timedelta(days=1)
         if lang == "zh":
-            return (
-                f"{place}的{description}（{said_a}）只到{_date_words(last, 'zh')}为止，"
-                f"之后是{said_b}"
-            )
-        return (
-            f"“{description}” ({place}, {said_a}) ran only to {last.isoformat()}; "
-            f"after that: {said_b}"
-        )
+            then = "之后的这里还没有查到" if after is None else f"之后是{said_b}"
+            return f"{place}的{description}（{said_a}）只到{_date_words(last, 'zh')}为止，{then}"
+        then = "none found here after that" if after is None else f"after that: {said_b}"
+        return f"“{description}” ({place}, {said_a}) ran only to {last.isoformat()}; {then}"
     if lang == "zh":
         return f"{place}的{description}从{said_a}变为{said_b}"
     return f"“{description}” ({place}) went from {said_a} to {said_b}"

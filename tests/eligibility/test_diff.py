@@ -285,7 +285,9 @@ def test_a_rule_change_reads_in_plain_words(policies: PolicySet, lang: str) -> N
     # The codes as values ("from transition to assisted_population"); "transition" is also an
     # English word of the descriptions ("(transition: the part with interest subsidy …)").
     assert "assisted_population" not in text
-    assert not re.search(r"(from |从)transition", text), text
+    assert not re.search(r"(from |从|（|, )transition(?![:：])", text), text
+    # A rule that ended with no later one found is not said to be gone ("之后是没有规定").
+    assert "没有规定" not in text and "no rule" not in text
     assert "未定" not in text and "(not set)" not in text
     if lang == "en":
         assert "the The" not in text and "the the" not in text
@@ -321,3 +323,14 @@ def test_every_parameter_unit_has_english_words(policies: PolicySet) -> None:
         if param.unit is not None
     }
     assert units <= set(PARAMETER_UNITS_EN), units - set(PARAMETER_UNITS_EN)
+
+
+def test_provinces_of_a_rule_are_named_not_given_as_codes(policies: PolicySet) -> None:
+    """崇信's 2024 table pays the lower tier for work in 陕西 and 宁夏 (`reduced_provinces`
+    61, 64, 甘人社通〔2024〕155号); the diff across the table's end said "从61、64变为…"."""
+    before = _applicant("620823", "2024-06-01", 4)
+    after = _applicant("620823", "2025-06-01", 4)
+    [programme] = compare(_side(policies, before), _side(policies, after)).programmes
+    [reduced] = [p for p in programme.parameters if p.name == "reduced_provinces"]
+    assert "陕西省、宁夏回族自治区" in reduced.says, reduced.says
+    assert "61" not in reduced.says

@@ -317,6 +317,19 @@ def test_a_warning_names_only_what_the_engine_gives_it() -> None:
         load_policy_set(_edited("microloan.toml", old, "{last}年".encode()))
 
 
+def test_a_coded_parameter_value_without_words_is_refused() -> None:
+    # The diff said a value as it is: "借款人民事行为能力、信用记录和逾期贷款的条件
+    # （transition）只到2025年12月31日为止" (microloan.toml's `borrower_conditions`, no note).
+    # A code that is no fact's option must say itself in words; an option needs none.
+    old = (
+        'value = "transition", source = "notice_2021_6", note = { zh = "按过渡期的规定", '
+        'en = "as the transition period\'s rules say" } }]'
+    ).encode()
+    new = b'value = "transition", source = "notice_2021_6" }]'
+    with pytest.raises(PolicyError, match=r"'borrower_conditions' values\[0\]: the code"):
+        load_policy_set(_edited("microloan.toml", old, new), run_examples=False)
+
+
 def test_a_fact_asked_only_after_itself_is_refused() -> None:
     # `ask_when` orders the asking (and the `missing` lists): a fact waiting on itself, here
     # 全日制 on 学籍 and 学籍 on 全日制, could never be asked.
