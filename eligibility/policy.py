@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
@@ -114,7 +113,6 @@ def load_policy_set(sources: Mapping[str, bytes], *, run_examples: bool = True) 
         _check_placeholders(name, policy, known_facts)
         _check_dates(name, policy, facts)
         _check_zero_wordings(name, policy, facts)
-        _check_coded_values(name, policy, facts)
         _check_sources(name, policy)
 
     ordered = {pid: programmes[pid] for pid in PROGRAMME_ORDER if pid in programmes}
@@ -323,26 +321,6 @@ def _check_zero_wordings(name: str, policy: PolicyFile, facts: Mapping[str, Fact
             unknown |= {n for n in names if "." not in n} - set(policy.parameters)
             if unknown:
                 raise PolicyError(f"{where}: unknown placeholders {sorted(unknown)}")
-
-
-_CODE = re.compile(r"[a-z][a-z0-9_]*")
-
-
-def _check_coded_values(name: str, policy: PolicyFile, facts: Mapping[str, FactSpec]) -> None:
-    """A parameter value that is a code (``"transition"``), not an option of a fact (which
-    has its words in the catalogue), carries a `note` saying it in words: a reader is shown
-    the note where a value is said (`eligibility.diff`: "支持对象从transition变为…")."""
-    options = {o.value for spec in facts.values() if spec.kind == "enum" for o in spec.options}
-    for pname, param in policy.parameters.items():
-        for i, entry in enumerate(param.values):
-            value = entry.value
-            coded = value if isinstance(value, list) else [value]
-            codes = [v for v in coded if isinstance(v, str) and _CODE.fullmatch(v)]
-            if entry.note is None and any(v not in options for v in codes):
-                raise PolicyError(
-                    f"{name}: parameter {pname!r} values[{i}]: the code {value!r} needs a "
-                    "`note` saying it in words (zh and en)"
-                )
 
 
 def _check_dates(name: str, policy: PolicyFile, facts: Mapping[str, FactSpec]) -> None:
