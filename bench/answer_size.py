@@ -19,7 +19,8 @@ from typing import Any
 import msgspec
 
 from eligibility import rules
-from eligibility.determination import Determination, determine
+from eligibility.answer import Determination
+from eligibility.determination import determine
 from eligibility.facts import Applicant
 from eligibility.policy import load_bundled
 from eligibility.programme import Citation, PolicySet
@@ -54,7 +55,7 @@ def _before(d: Determination, policies: PolicySet) -> dict[str, Any]:
     """The determination as the core sent it before issue 10."""
     programme = policies.programme(d.programme)
     compiled = {c.spec.id: c for c in programme.criteria}
-    shown = msgspec.to_builtins(d)
+    shown: dict[str, Any] = msgspec.to_builtins(d)
     for criterion in shown["criteria"]:
         own = compiled.get(criterion["id"])
         criterion["citations"] = msgspec.to_builtins(own.citations if own else ())

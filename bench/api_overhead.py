@@ -36,7 +36,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(HERE.parent), *(p for p in sys.path if Path(p).resolve() != HERE), str(HERE)]
 
-from api_checks import APPLICANT, ELIGIBILITY  # noqa: E402
+from bench.api_checks import APPLICANT, ELIGIBILITY  # noqa: E402
 
 ONE_PROGRAMME = "monitoring_referral"  # the quickest to decide
 
@@ -101,8 +101,8 @@ def memoise_the_decision() -> None:
     """Replace the checks' decision by its first answer for the same programmes, language and
     date (`bench/api_checks.py --memoised-core` serves with it too)."""
     import api.routes.checks as checks
+    from eligibility.determination import determine as decide  # the one `checks` calls
 
-    decide = checks.determine
     answers: dict[tuple[Any, ...], Any] = {}
 
     def memoised(applicant: Any, policies: Any, *, programmes: Any = None, **rest: Any) -> Any:
@@ -111,7 +111,7 @@ def memoise_the_decision() -> None:
             answers[key] = decide(applicant, policies, programmes=programmes, **rest)
         return answers[key]
 
-    checks.determine = memoised  # type: ignore[assignment]
+    vars(checks)["determine"] = memoised
 
 
 async def measure(app: Any, key: str, rounds: int, round_seconds: float) -> dict[str, float]:
@@ -152,11 +152,11 @@ async def run(rounds: int, round_seconds: float) -> dict[str, float]:
     from api.settings import Settings
 
     app = create_app(Settings.from_env())
-    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    lifespan = asyncio.create_task(
-        app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, inbox.get, outbox.put)
-    )
+    # ASGI messages as plain dicts (the app's TypedDicts are for the server's side).
+    inbox: asyncio.Queue[Any] = asyncio.Queue()
+    outbox: asyncio.Queue[Any] = asyncio.Queue()
+    scope: Any = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    lifespan = asyncio.create_task(app(scope, inbox.get, outbox.put))
     await inbox.put({"type": "lifespan.startup"})
     started = await outbox.get()
     if started["type"] != "lifespan.startup.complete":

@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -83,8 +83,12 @@ def register_chunk(start: int, rows: int) -> pl.DataFrame:
     first17 = pl.concat_str(
         region, born.dt.strftime("%Y%m%d"), (pl.col("n") % 1000).cast(pl.String).str.zfill(3)
     )
-    total = sum(
-        first17.str.slice(i, 1).cast(pl.Int64) * weight for i, weight in enumerate(CHECK_WEIGHTS)
+    total = cast(
+        pl.Expr,
+        sum(
+            first17.str.slice(i, 1).cast(pl.Int64) * weight
+            for i, weight in enumerate(CHECK_WEIGHTS)
+        ),
     )
     check = (total % 11).replace_strict(dict(enumerate("10X98765432")), return_dtype=pl.String)
     frame = base.select(

@@ -22,6 +22,7 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Protocol
 
 # The environment is set before anything imports the app, so no test reads the developer's.
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="eligibility-tests-"))
@@ -52,11 +53,19 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 KeyMaker = Callable[..., Awaitable[str]]
 
 
-async def _postgres_admin() -> object:
+class PostgresAdmin(Protocol):
+    """What the tests use of an `asyncpg.Connection` (asyncpg ships no type information)."""
+
+    async def execute(self, query: str) -> str: ...
+
+    async def close(self) -> None: ...
+
+
+async def _postgres_admin() -> PostgresAdmin:
     import asyncpg
 
     url = make_url(TEST_POSTGRES_URL)
-    return await asyncpg.connect(
+    admin: PostgresAdmin = await asyncpg.connect(
         user=url.username or "postgres",
         password=url.password,
         host=url.host or "127.0.0.1",
@@ -64,6 +73,7 @@ async def _postgres_admin() -> object:
         database=url.database or "test",
         timeout=5,
     )
+    return admin
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -89,7 +99,7 @@ async def postgres_url() -> AsyncIterator[str]:
             pytest.fail(f"CI=true but PostgreSQL at {TEST_POSTGRES_URL} is unreachable: {exc}")
         pytest.skip(f"PostgreSQL at {TEST_POSTGRES_URL} is unreachable: {exc}")
     name = "t_" + secrets.token_hex(8)
-    await admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[attr-defined]
+    await admin.execute(f'CREATE DATABASE "{name}"')
     url = (
         make_url(TEST_POSTGRES_URL)
         .set(drivername="postgresql+asyncpg", database=name)
@@ -103,8 +113,8 @@ async def postgres_url() -> AsyncIterator[str]:
             await engine.dispose()
         yield url
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[attr-defined]
-        await admin.close()  # type: ignore[attr-defined]
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
 
 
 @pytest.fixture(

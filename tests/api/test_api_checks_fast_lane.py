@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
+from litestar.types import HTTPRequestEvent
 
 from api import responses
 from api.problems import ProblemError, StrictRequest
@@ -134,7 +135,7 @@ def _request(
         "state": {},
     }
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> HTTPRequestEvent:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return StrictRequest(scope, receive)

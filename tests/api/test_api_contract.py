@@ -46,7 +46,7 @@ schema.config.generation.update(allow_extra_parameters=False)
 
 # Every built-in check runs (unsupported methods are 405 with `Allow`, and OPTIONS lists every
 # method of a path: api.allow) except one the schema cannot make true:
-EXCLUDED_CHECKS = [
+EXCLUDED_CHECKS: list[schemathesis.CheckFunction] = [
     # Some rules no JSON Schema can state: the ID number's check digit (GB 11643's ISO 7064
     # MOD 11-2 over the other 17 characters), a birth date that must match the number's, ids
     # that must exist.  Such requests are schema-valid and rightly refused (4xx).
@@ -69,7 +69,7 @@ async def fuzz_headers() -> AsyncIterator[dict[str, str]]:
 
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-def test_contract(case: schemathesis.Case, fuzz_headers: dict[str, str]) -> None:
+def test_contract(case: schemathesis.Case[Any], fuzz_headers: dict[str, str]) -> None:
     # A generous timeout: the test machine is shared with other suites, and a 1,000-applicant
     # batch on a busy core can pass schemathesis's 10-second default.
     case.call_and_validate(headers=fuzz_headers, excluded_checks=EXCLUDED_CHECKS, timeout=120)

@@ -15,7 +15,7 @@ from tests.api.test_api_checks import assert_problem
 
 LINYI = "140821"  # 临猗县
 AS_OF = "2024-09-01"
-WORKER = {
+WORKER: dict[str, Any] = {
     "name": "张建国",
     "age": 40,
     "full_civil_capacity": True,

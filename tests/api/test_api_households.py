@@ -127,13 +127,14 @@ async def test_caseworker_sees_only_their_regions(
     caseworker = bearer(await make_key("caseworker", regions=["6501"]))
 
     assert (await client.get(f"/v1/households/{mine['id']}", headers=caseworker)).status_code == 200
-    for method, url, kwargs in [
+    cases: list[tuple[str, str, dict[str, Any]]] = [
         ("GET", f"/v1/households/{theirs['id']}", {}),
         ("PATCH", f"/v1/households/{theirs['id']}", {"json": {"size": 2}}),
         ("DELETE", f"/v1/households/{theirs['id']}", {}),
         ("GET", f"/v1/households/{theirs['id']}/members", {}),
         ("POST", f"/v1/households/{theirs['id']}/members", {"json": {"age": 30}}),
-    ]:
+    ]
+    for method, url, kwargs in cases:
         response = await client.request(method, url, headers=caseworker, **kwargs)
         assert response.status_code == 404, (method, url, response.text)
 

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 import api.dependencies
 from api.runtime import Runtime
-from api.security import Principal, PrincipalCache, hash_key, revoke_key
+from api.security import Principal, PrincipalCache, authenticate, hash_key, revoke_key
 from api.settings import Settings
 from db.models import ApiKey
 from tests.api.test_api_checks import APPLICANT
@@ -65,7 +65,7 @@ def test_the_setting_defaults_to_ten_seconds_and_takes_zero_but_not_less() -> No
 def lookups(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
     """The Authorization header of each database lookup of a key the server makes."""
     seen: list[str | None] = []
-    authenticate = api.dependencies.authenticate
+    # `authenticate` is the one `api.dependencies` imports from `api.security` and calls.
 
     async def counted(session: Any, authorization: str | None) -> Principal:
         seen.append(authorization)

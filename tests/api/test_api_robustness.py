@@ -121,7 +121,7 @@ async def _post_then_go_away(
         "server": ("test", 80),
         "state": {},
     }
-    messages = [
+    messages: list[dict[str, Any]] = [
         {"type": "http.request", "body": first, "more_body": True},
         {"type": "http.disconnect"},
     ]

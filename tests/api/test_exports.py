@@ -264,7 +264,7 @@ async def test_attempts_on_another_regions_job_are_audited_as_denied(
 async def test_bad_requests_name_the_field(
     client: AsyncTestClient[Litestar], admin_headers: dict[str, str]
 ) -> None:
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"path": ROOT / "README.md"}, "$.file"),
         ({"format": "docx"}, "$.format"),
         ({"programme": "lottery"}, "$.programme[0]"),

@@ -278,9 +278,7 @@ async def caller_on(url: str) -> Caller:
     try:
         async with session_factory(engine)() as session:
             _, clear = await create_key(session, role="admin")
-            household = Household(
-                id=str(uuid.uuid4()), region_code="140821", category="poverty_alleviated"
-            )
+            household = Household(id=str(uuid.uuid4()), region_code="140821")
             session.add(household)
             await session.commit()
             await PolicyRegistry(current=load_bundled()).save_current(session)

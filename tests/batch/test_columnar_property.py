@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict
 
 import msgspec
 import polars as pl
@@ -306,6 +306,11 @@ def test_signatures_kept_from_frame_to_frame_give_the_same_rows(
         columnar._MEMO_SIZE = memo
 
 
+class _Row(TypedDict):
+    region_code: str | None
+    as_of: dt.date
+
+
 def test_profile_ids_columnar_as_in_the_row_path_across_a_yearly_window() -> None:
     """The season of a yearly window an answer says (临猗县农业农村局 2024-08-29, linyi_2024:
     每年11月上旬集中申报) is part of the profile, columnar as in the row path, so a register row
@@ -317,7 +322,7 @@ def test_profile_ids_columnar_as_in_the_row_path_across_a_yearly_window() -> Non
     profiles = plans_of(POLICIES).profiles(programme)
     assert profiles.seasons  # 11-01 and 11-11
     days = [d for d in DATES if d.year in (2024, 2026)]
-    rows = [{"region_code": code, "as_of": day} for code in REGIONS for day in days]
+    rows: list[_Row] = [{"region_code": code, "as_of": day} for code in REGIONS for day in days]
     frame = pl.DataFrame(rows, schema={"region_code": pl.String, "as_of": pl.Date})
     got = frame.select(profile_expr(profiles).alias("p"))["p"].to_list()
     assert got == [profiles.profile_of(r["region_code"], r["as_of"]) for r in rows]

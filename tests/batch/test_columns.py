@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 
 import polars as pl
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from batch.columns import ID_PATH, identity_number_screen, parse_chunk, plan_columns
 from eligibility.identity import IdentityNumberError, check_character, parse_identity_number
 from eligibility.programme import PolicySet
+from eligibility.text import Lang
 
 AS_OF = dt.date(2024, 11, 5)
 
@@ -22,11 +24,11 @@ def valid_id(region: str = "140821", born: str = "19800312", serial: str = "201"
 
 
 def parse(
-    policies: PolicySet, columns: dict[str, list[object]], lang: str = "en"
+    policies: PolicySet, columns: Mapping[str, Sequence[object] | pl.Series], lang: Lang = "en"
 ) -> tuple[pl.DataFrame, pl.DataFrame, list[str | None]]:
     raw = pl.DataFrame(columns)
-    plan = plan_columns(raw.columns, policies, lang)  # type: ignore[arg-type]
-    parsed = parse_chunk(raw, plan, policies, as_of=AS_OF, lang=lang)  # type: ignore[arg-type]
+    plan = plan_columns(raw.columns, policies, lang)
+    parsed = parse_chunk(raw, plan, policies, as_of=AS_OF, lang=lang)
     return parsed.facts, parsed.carried, parsed.errors.to_list()
 
 

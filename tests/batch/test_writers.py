@@ -33,7 +33,7 @@ NUMBERS = ["-12", "+3", "-0.5", "1e3"]
 
 def injected_register(example: ModuleType) -> pl.DataFrame:
     """The example register with formula-like names, townships and a free-text column."""
-    frame = example.register().head(len(FORMULAS) + len(NUMBERS))
+    frame: pl.DataFrame = example.register().head(len(FORMULAS) + len(NUMBERS))
     cells = FORMULAS + NUMBERS
     return frame.with_columns(
         pl.Series("姓名", cells),

@@ -10,14 +10,15 @@ from bot.questionnaire import render_determination, split_message
 from eligibility.determination import determine
 from eligibility.facts import applicant_from_paths
 from eligibility.programme import PolicySet
+from eligibility.text import Lang
 
 TODAY = dt.date(2026, 11, 23)
 
 
-def _card(policies: PolicySet, programme: str, lang: str, **facts: object) -> str:
+def _card(policies: PolicySet, programme: str, lang: Lang, **facts: object) -> str:
     applicant = applicant_from_paths(facts)
-    (d,) = determine(applicant, policies, programmes=[programme], lang=lang, today=TODAY)  # type: ignore[arg-type]
-    return render_determination(d, lang)  # type: ignore[arg-type]
+    (d,) = determine(applicant, policies, programmes=[programme], lang=lang, today=TODAY)
+    return render_determination(d, lang)
 
 
 def test_every_item_is_on_the_card(policies: PolicySet) -> None:

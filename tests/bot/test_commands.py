@@ -6,7 +6,7 @@ import json
 
 import sqlalchemy as sa
 
-from bot.questionnaire import applicant_of, render_determination
+from bot.questionnaire import Conversation, Reply, applicant_of, render_determination
 from bot.ratelimit import RateLimiter
 from bot.texts import EN, ZH
 from db.models import BotConversation
@@ -282,7 +282,7 @@ async def test_the_apology_is_in_the_users_language(bot: BotUnderTest) -> None:
     assert bot.bot is not None
     questionnaire = bot.bot.questionnaire
 
-    def broken(*args: object, **kwargs: object) -> object:
+    def broken(conversation: Conversation, text: str) -> list[Reply]:
         raise RuntimeError("boom")
 
     original = questionnaire.typed

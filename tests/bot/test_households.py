@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bot.questionnaire import verdict_words
+from eligibility.text import Lang
 from tests.bot.conftest import BotUnderTest
 from tests.bot.households import HOUSEHOLDS, Household, expected, play
 
@@ -33,7 +34,7 @@ async def test_household_reaches_the_cores_answers(
     assert len(run.asked) == len(set(run.asked)), f"asked twice: {run.asked}"
 
     mine, child = expected(bot, household)
-    lang = "zh" if household.lang == "zh" else "en"
+    lang: Lang = "zh" if household.lang == "zh" else "en"
     texts = [m["text"] for m in user.messages()]
     outro = texts[-1]
     last_results = texts[: len(texts) - 1]

@@ -22,6 +22,7 @@ from bot.questionnaire import (
 from bot.texts import COMMANDS, EN, ZH
 from eligibility.determination import determine
 from eligibility.programme import PolicySet
+from eligibility.text import Lang
 
 
 @pytest.fixture
@@ -29,8 +30,8 @@ def questionnaire(policies: PolicySet) -> Questionnaire:
     return Questionnaire(policies, lambda: dt.date(2026, 11, 23))
 
 
-def asking(fact: str, lang: str = "zh") -> Conversation:
-    return Conversation(chat_id=1, state=f"ask:{fact}", lang=lang)  # type: ignore[arg-type]
+def asking(fact: str, lang: Lang = "zh") -> Conversation:
+    return Conversation(chat_id=1, state=f"ask:{fact}", lang=lang)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import pytest
@@ -22,6 +22,7 @@ from eligibility.determination import determine
 from eligibility.household_plan import MemberAnswers, PlanMember, household_plan
 from eligibility.policy import bundled_sources, load_policy_set
 from eligibility.programme import PolicySet
+from eligibility.text import Lang
 from tests.bot.conftest import BotUnderTest
 from tests.bot.driver import answer
 from tests.bot.fake_bot_api import FakeBotApi
@@ -52,7 +53,7 @@ def _messages_from(texts: list[str], heading: str) -> list[str]:
     ("lang", "day"), [("zh", "2027年1月5日"), ("en", "2027-01-05")], ids=["zh", "en"]
 )
 async def test_what_could_change_this_gives_the_day_and_the_document(
-    bot: BotUnderTest, lang: str, day: str
+    bot: BotUnderTest, lang: Lang, day: str
 ) -> None:
     bot.clock.today = AS_OF
     user = bot.user()
@@ -71,7 +72,7 @@ async def test_what_could_change_this_gives_the_day_and_the_document(
         applicant_of(given),
         bot.policies,
         programmes=["transport_subsidy"],
-        lang=lang,  # type: ignore[arg-type]
+        lang=lang,
         today=AS_OF,
         suggest=True,
     )
@@ -120,7 +121,7 @@ async def bot_paying_more(fake_api: FakeBotApi, database_url: str) -> AsyncItera
     await under_test.engine.dispose()
 
 
-async def _what_if_lines(bot: BotUnderTest, lang: str, facts: dict[str, Any]) -> list[str]:
+async def _what_if_lines(bot: BotUnderTest, lang: Lang, facts: dict[str, Any]) -> list[str]:
     bot.clock.today = AS_OF
     user = bot.user()
     if lang == "en":
@@ -135,7 +136,7 @@ async def _what_if_lines(bot: BotUnderTest, lang: str, facts: dict[str, Any]) ->
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_the_pays_more_line_is_made_of_the_suggestions_parts_not_its_wording(lang: str) -> None:
+def test_the_pays_more_line_is_made_of_the_suggestions_parts_not_its_wording(lang: Lang) -> None:
     # 黑人社发〔2022〕18号: 800 from 3 months; the made-up tier pays 1000 from 6.  The core's
     # sentence is its parts with what they give between; the bot says what they give itself,
     # so however the core words that, the bot's line stays the same.
@@ -144,7 +145,7 @@ def test_the_pays_more_line_is_made_of_the_suggestions_parts_not_its_wording(lan
         applicant_of(FOUR_MONTHS),
         policies,
         programmes=["transport_subsidy"],
-        lang=lang,  # type: ignore[arg-type]
+        lang=lang,
         today=AS_OF,
         suggest=True,
     )
@@ -155,10 +156,10 @@ def test_the_pays_more_line_is_made_of_the_suggestions_parts_not_its_wording(lan
     assert gives in best.text and gives not in best.changes_text + best.basis_text
     other = replace(best, text=best.text.replace(gives, "能领到" if lang == "zh" else " gives "))
     questionnaire = Questionnaire(policies, lambda: AS_OF)
-    said = questionnaire.suggestions_text([(transport, None)], lang)  # type: ignore[arg-type]
+    said = questionnaire.suggestions_text([(transport, None)], lang)
     again = questionnaire.suggestions_text(
         [(replace(transport, suggestions=(other,)), None)],
-        lang,  # type: ignore[arg-type]
+        lang,
     )
     assert said is not None and said == again
     assert "1000" in said and "800" not in said
@@ -177,7 +178,7 @@ def test_the_pays_more_line_is_made_of_the_suggestions_parts_not_its_wording(lan
     ids=["zh", "en"],
 )
 async def test_an_eligible_answer_is_told_what_would_pay_more(
-    bot_paying_more: BotUnderTest, lang: str, opening: str, day: str
+    bot_paying_more: BotUnderTest, lang: Lang, opening: str, day: str
 ) -> None:
     bot = bot_paying_more
     lines = await _what_if_lines(bot, lang, FOUR_MONTHS)
@@ -185,7 +186,7 @@ async def test_an_eligible_answer_is_told_what_would_pay_more(
         applicant_of(FOUR_MONTHS),
         bot.policies,
         programmes=["transport_subsidy"],
-        lang=lang,  # type: ignore[arg-type]
+        lang=lang,
         today=AS_OF,
         suggest=True,
     )
@@ -206,7 +207,7 @@ async def test_an_eligible_answer_is_told_what_would_pay_more(
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 async def test_an_eligible_answer_at_its_top_amount_adds_nothing(
-    bot: BotUnderTest, lang: str
+    bot: BotUnderTest, lang: Lang
 ) -> None:
     # The bundled rules: 4 months in 黑龙江 is eligible at 800, the only amount there.
     lines = await _what_if_lines(bot, lang, FOUR_MONTHS)
@@ -214,7 +215,7 @@ async def test_an_eligible_answer_at_its_top_amount_adds_nothing(
         applicant_of(FOUR_MONTHS),
         bot.policies,
         programmes=["transport_subsidy"],
-        lang=lang,  # type: ignore[arg-type]
+        lang=lang,
         today=AS_OF,
         suggest=True,
     )
@@ -233,11 +234,12 @@ async def test_no_suggestions_while_a_question_is_open(bot: BotUnderTest) -> Non
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-async def test_family_total_and_one_checklist_with_a_child(bot: BotUnderTest, lang: str) -> None:
+async def test_family_total_and_one_checklist_with_a_child(bot: BotUnderTest, lang: Lang) -> None:
     household = dataclasses.replace(HOUSEHOLDS[0], lang=lang)  # the 临猗 father, his daughter
     assert household.child is not None
     texts_of = TEXTS[lang]
-    questionnaire = bot.bot.questionnaire  # type: ignore[union-attr]
+    assert bot.bot is not None
+    questionnaire = bot.bot.questionnaire
     user = bot.user()
     if lang == "en":
         await bot.say(user, "/lang English")
@@ -269,7 +271,7 @@ async def test_family_total_and_one_checklist_with_a_child(bot: BotUnderTest, la
     assert len(family) <= 4096
 
     # What the plan says, from the core's determinations on the full profile.
-    lang_ = "zh" if lang == "zh" else "en"
+    lang_: Lang = "zh" if lang == "zh" else "en"
     mine = determine(
         applicant_of(household.profile),
         bot.policies,
@@ -347,7 +349,7 @@ async def test_family_total_and_one_checklist_with_a_child(bot: BotUnderTest, la
             assert date.start.isoformat() in family
 
 
-def _conversation(answers: dict[str, Any]) -> Any:
+def _conversation(answers: Mapping[str, Any]) -> Any:
     from bot.questionnaire import Conversation
 
     return Conversation(chat_id=0, answers=dict(answers))

@@ -34,7 +34,7 @@ async def scratch(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
             pytest.fail(f"CI=true but PostgreSQL at {TEST_POSTGRES_URL} is unreachable: {exc}")
         pytest.skip(f"PostgreSQL at {TEST_POSTGRES_URL} is unreachable: {exc}")
     name = "t_" + secrets.token_hex(8)
-    await admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[attr-defined]
+    await admin.execute(f'CREATE DATABASE "{name}"')
     url = (
         make_url(TEST_POSTGRES_URL)
         .set(drivername="postgresql+asyncpg", database=name)
@@ -45,5 +45,5 @@ async def scratch(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         yield engine
     finally:
         await engine.dispose()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[attr-defined]
-        await admin.close()  # type: ignore[attr-defined]
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()

@@ -23,19 +23,19 @@ from eligibility.programme import (
     resolve_parameter,
     select_parameter_value,
 )
-from eligibility.text import Text
+from eligibility.text import Lang, Text
 
 from .strategies import applicants
 
 _POLICIES = load_policy_set(bundled_sources())
 
 
-def decide(policies: PolicySet, programme: str, data: dict[str, Any], lang: str = "zh") -> Any:
+def decide(policies: PolicySet, programme: str, data: dict[str, Any], lang: Lang = "zh") -> Any:
     [result] = determine(
         msgspec.convert(data, Applicant),
         policies,
         programmes=[programme],
-        lang=lang,  # type: ignore[arg-type]
+        lang=lang,
     )
     return result
 
@@ -359,10 +359,11 @@ def test_before_a_programme_exists_the_answer_is_not_in_force(
     asks a 17-year-old anything nor leaves it open: `ineligible`, one criterion
     "在这个日期还没有这项政策（从…起）", nothing missing, no amount, no steps, no warning
     contradicting it; the label says "这个日期还没有这项政策", not "不能办"."""
-    for lang, said in (
+    cases: tuple[tuple[Lang, str], ...] = (
         ("zh", f"在这个日期还没有这项政策（从{starts}起）"),
         ("en", "did not exist yet"),
-    ):
+    )
+    for lang, said in cases:
         result = decide(policies, programme, _BEFORE_2021, lang=lang)
         assert result.verdict == "ineligible"
         assert [c.id for c in result.criteria] == ["not_in_force"]
@@ -417,10 +418,10 @@ def _policy_dates() -> list[str]:
     lang=st.sampled_from(["zh", "en"]),
 )
 def test_no_text_shows_none_and_nothing_waits_on_nothing(
-    raw: dict[str, Any], day: str, region: str | None, lang: str
+    raw: dict[str, Any], day: str, region: str | None, lang: Lang
 ) -> None:
     raw = dict(raw, as_of=day, region_code=region)
-    for d in determine(msgspec.convert(raw, Applicant), _POLICIES, lang=lang):  # type: ignore[arg-type]
+    for d in determine(msgspec.convert(raw, Applicant), _POLICIES, lang=lang):
         for text in _texts(d):
             assert "None" not in text and "{" not in text, (d.programme, text)
             assert "（未定）" not in text and "(not set)" not in text, (d.programme, text)
@@ -737,7 +738,7 @@ def _linyi_worker(category: str, risk_eliminated: bool) -> dict[str, Any]:
     ],
 )
 def test_linyi_risk_rule_reads_true_for_the_household(
-    policies: PolicySet, category: str, risk_eliminated: bool, outcome: str, lang: str
+    policies: PolicySet, category: str, risk_eliminated: bool, outcome: str, lang: Lang
 ) -> None:
     """临猗县农业农村局 2024-08-29 (外出务工一次性交通补贴政策):
     "政策对象：脱贫户、未消除风险监测户".
@@ -844,7 +845,7 @@ def test_warnings_name_no_office_and_are_said_once(
     if region is None:
         del data["region_code"]
     for lang in ("zh", "en"):
-        for result in determine(msgspec.convert(data, Applicant), policies, lang=lang):  # type: ignore[arg-type]
+        for result in determine(msgspec.convert(data, Applicant), policies, lang=lang):
             warnings = result.warnings
             assert len(warnings) == len(set(warnings)), warnings
             for warning in warnings:

@@ -22,7 +22,7 @@ from eligibility.diff import Assessed, compare
 from eligibility.facts import Applicant
 from eligibility.policy import load_policy_set
 from eligibility.programme import PolicySet
-from eligibility.text import PARAMETER_UNITS_EN, with_parameter_unit
+from eligibility.text import PARAMETER_UNITS_EN, Lang, with_parameter_unit
 from tests.eligibility.strategies import applicants
 
 TRANSPORT = ("transport_subsidy",)
@@ -269,7 +269,7 @@ def _said(value: Any, key: str = "") -> list[str]:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_rule_change_reads_in_plain_words(policies: PolicySet, lang: str) -> None:
+def test_a_rule_change_reads_in_plain_words(policies: PolicySet, lang: Lang) -> None:
     """Review #12: the microloan from 2025-06-01 to 2026-12-01 (the transition rules end on
     2026-02-27, 银保监发〔2021〕6号; the 2026 notice begins on 2026-02-28) read "支持对象从
     transition变为assisted_population", "the The standard loan amount", "50000 元", "36 月",
@@ -278,7 +278,7 @@ def test_a_rule_change_reads_in_plain_words(policies: PolicySet, lang: str) -> N
         Assessed(a, a.as_of or dt.date.today(), policies.version, policies, ("microloan",))
         for a in (_microloan("2025-06-01"), _microloan("2026-12-01"))
     ]
-    change = compare(sides[0], sides[1], lang=lang)  # type: ignore[arg-type]
+    change = compare(sides[0], sides[1], lang=lang)
     said = _said(msgspec.to_builtins(change))
     assert said
     text = "\n".join(said)

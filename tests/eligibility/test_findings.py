@@ -44,7 +44,7 @@ def not_met(result: Determination) -> list[str]:
 def test_2_microloan_on_2026_12_01_follows_the_2026_notice(policies: PolicySet) -> None:
     """《关于做好帮扶小额信贷工作的通知》 (金融监管总局等, 2026-02-28; 经济日报 2026-03-06): target
     农村地区有帮扶需求的人口, amount 5万 → 10万; no term, rate or subsidy figure was published."""
-    data = {
+    data: dict[str, Any] = {
         "as_of": "2026-12-01",
         "region_code": "510121",
         "household": {
@@ -177,7 +177,7 @@ def test_10_microloan_drops_monitored_households_taken_off(policies: PolicySet) 
     """County restatements of 银保监发〔2021〕6号: "未取消关注的边缘易致贫户、突发困难户" —
     once the risk is eliminated (取消关注) an 边缘易致贫户 or 突发严重困难户 is no longer
     covered."""
-    data = {
+    data: dict[str, Any] = {
         "as_of": "2024-05-01",
         "household": {"microloan_overdue": False, "risk_eliminated": True},
         "person": BORROWER,

@@ -54,7 +54,10 @@ from eligibility.programme import PolicySet
             ),
         ),
         # 突发严重困难户 may be a 脱贫户 or not: the category leaves that unknown.
-        ("sudden_hardship", HouseholdStatus(monitored=True, monitoring_type="sudden_hardship")),
+        (
+            "sudden_hardship",
+            HouseholdStatus(monitored=True, monitoring_type=MonitoringType.SUDDEN_HARDSHIP),
+        ),
         ("ordinary", HouseholdStatus(poverty_alleviated=False, monitored=False)),
     ],
 )

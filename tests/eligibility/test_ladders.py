@@ -6,7 +6,9 @@ test's (`tests/batch/test_columnar_property.py`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import product
+from typing import cast
 
 import pytest
 
@@ -28,7 +30,7 @@ ABSENT = "absent"  # the criterion has no `applies_when`
 THREE = (True, False, None)
 
 
-def _condition(path: str, value: object, as_fact: bool) -> rules.Expr:
+def _condition(path: str, value: bool | None, as_fact: bool) -> rules.Expr:
     return rules.Fact(path) if as_fact else rules.Const(value)
 
 
@@ -36,7 +38,8 @@ def _run(emitter: rules.Emitter, lines: list[str], facts: dict[str, object]) -> 
     source = "def run(facts):\n" + emitter.loads() + "".join(line + "\n" for line in lines)
     namespace = dict(emitter.names)
     exec(compile(source, "<test ladder>", "exec"), namespace)
-    return namespace["run"](facts)
+    run = cast(Callable[[dict[str, object]], object], namespace["run"])
+    return run(facts)
 
 
 def _criterion(
@@ -56,12 +59,13 @@ def _criterion(
     list(product((ABSENT, *THREE), (True, False), THREE, (True, False))),
 )
 def test_a_criterion_under_one_variant(
-    applies: object, applies_fact: bool, test: bool | None, test_fact: bool
+    applies: bool | str | None, applies_fact: bool, test: bool | None, test_fact: bool
 ) -> None:
     """SKIPPED where `applies_when` is exactly False; UNKNOWN where it or the test is unknown,
     hinging on the unknown facts of both; else MET or NOT_MET."""
-    applies_when = None if applies is ABSENT else _condition(APPLIES, applies, applies_fact)
-    facts = {APPLIES: applies, TEST: test}
+    # the one str among the values is ABSENT
+    applies_when = None if isinstance(applies, str) else _condition(APPLIES, applies, applies_fact)
+    facts: dict[str, object] = {APPLIES: applies, TEST: test}
     facts = {path: value for path, value in facts.items() if value is not None}
     found = _criterion(applies_when, _condition(TEST, test, test_fact), facts, False)
     if applies is False:

@@ -61,7 +61,8 @@ def test_codes_are_current() -> None:
     """Counties merged or set up since 2015, as the Ministry of Civil Affairs announced them."""
     places = gazetteer()
     # 2024-12: 新疆和田地区 设立和安县、和康县.
-    assert places.place("653229") is not None and places.place("653229").name == "和安县"  # type: ignore[union-attr]
+    hean = places.place("653229")
+    assert hean is not None and hean.name == "和安县"
     assert places.place("653228") is not None
     # 2021-04: 杭州 江干区 merged into 上城区, 下城区 into 拱墅区; 临平区, 钱塘区 set up.
     assert places.place("330104") is None and places.place("330103") is None
@@ -74,7 +75,8 @@ def test_codes_are_current() -> None:
 
 
 def test_the_county_of_an_id_number() -> None:
-    assert gazetteer().county_of_identity_number("140821198103151239").code == "140821"  # type: ignore[union-attr]
+    county = gazetteer().county_of_identity_number("140821198103151239")
+    assert county is not None and county.code == "140821"
     assert gazetteer().county_of_identity_number("330104198103151239") is None  # merged in 2021
 
 

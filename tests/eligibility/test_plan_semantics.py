@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import msgspec
 import pytest
 
@@ -180,8 +182,8 @@ def test_variants_are_merged_only_where_their_constants_have_the_same_types() ->
     from eligibility.plan import _distinct
     from eligibility.rules import Compare, Const, Fact
 
-    def rule(value: object) -> Compare:
-        return Compare(op=">=", left=Fact("person.age"), right=Const(value))  # type: ignore[arg-type]
+    def rule(value: float | bool) -> Compare:
+        return Compare(op=">=", left=Fact("person.age"), right=Const(value))
 
     kept = _distinct([rule(1), rule(True), rule(1.0), rule(1)])
-    assert [type(r.right.value) for r in kept] == [int, bool, float]  # type: ignore[attr-defined]
+    assert [type(cast(Const, r.right).value) for r in kept] == [int, bool, float]

@@ -13,7 +13,8 @@ from eligibility.answer import Determination
 from eligibility.determination import determine
 from eligibility.facts import Applicant
 from eligibility.household_plan import HouseholdPlan, PlanMember, decide_household
-from eligibility.policy import PolicyError, bundled_sources, load_policy_set
+from eligibility.policy import bundled_sources, load_policy_set
+from eligibility.policy_file import PolicyError
 from eligibility.programme import PolicySet
 
 BORROWER: dict[str, Any] = {"full_civil_capacity": True, "serious_bad_credit": False}
@@ -111,7 +112,7 @@ def test_f9_with_no_line_known_an_income_alone_is_for_the_village_to_assess(
     found (德化县2024年防止返贫监测范围: 19,560 元) with no fall and no hardship is not
     "建议申请监测评估": whether it is low waits on the village (还要确认, 请问村里).  A sharp
     fall (措施 第3条: 收入骤减) still refers the household."""
-    data = {
+    data: dict[str, Any] = {
         "region_code": "140821",
         "as_of": "2026-12-01",
         "household": {
@@ -137,7 +138,7 @@ def test_above_every_line_found_no_sign_is_no_need_to_ask(policies: PolicySet) -
     still deciding and a hardship still grounds, without the step to apply or the income papers
     (review of 2026-12-02: it read "还要确认" with "请向村委会…提出申请").  Was `needs_info`
     (test_f9's 80,000, whose expectation was the defect)."""
-    data = {
+    data: dict[str, Any] = {
         "region_code": "140821",
         "as_of": "2026-12-02",
         "household": {
@@ -200,7 +201,7 @@ def test_a_household_monitored_at_risk_is_not_told_it_may_apply(policies: Policy
     """中农组发〔2021〕7号 (via 定南县 2024): a monitored household whose risk is not eliminated is
     already in monitoring ("不用再申请"); the income rule with no line known ("…也可以申请") is
     not weighed for it (review of 2026-12-02: the two stood side by side)."""
-    data = {
+    data: dict[str, Any] = {
         "as_of": "2026-12-02",
         "region_code": "451226",
         "household": {"poverty_alleviated": False, "monitored": True, "risk_eliminated": False},
@@ -583,7 +584,7 @@ def test_a_balance_not_given_is_asked_not_said_to_be_over_the_amount(
     not said what it still owes is asked it; its reason does not say it still owes a loan and
     would be over the 10万 (review of `fixes2`: "家里还有没还完的小额信贷…一共超过100000元"
     was shown to a household that said nothing of it).  Known and over: said, and ask the bank."""
-    data = {
+    data: dict[str, Any] = {
         "region_code": "140821",
         "as_of": "2026-06-01",
         "household": {"category": "poverty_alleviated", "microloan_overdue": True},

@@ -14,6 +14,7 @@ from eligibility.answer import Determination
 from eligibility.determination import determine, next_questions
 from eligibility.facts import Applicant
 from eligibility.programme import PolicySet
+from eligibility.text import Lang
 
 BASELINES: dict[str, dict[str, Any]] = {
     "microloan": {
@@ -187,8 +188,8 @@ def applicant(data: dict[str, Any], changes: dict[str, Any] | None = None) -> Ap
     return msgspec.convert(data, Applicant)
 
 
-def decide(policies: PolicySet, programme: str, who: Applicant, lang: str = "zh") -> Determination:
-    [result] = determine(who, policies, programmes=[programme], lang=lang)  # type: ignore[arg-type]
+def decide(policies: PolicySet, programme: str, who: Applicant, lang: Lang = "zh") -> Determination:
+    [result] = determine(who, policies, programmes=[programme], lang=lang)
     return result
 
 
@@ -734,7 +735,7 @@ def test_the_job_details_are_asked_only_after_the_work_status(policies: PolicySe
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_no_months_of_work_read_as_not_working_yet(policies: PolicySet, lang: str) -> None:
+def test_no_months_of_work_read_as_not_working_yet(policies: PolicySet, lang: Lang) -> None:
     # 黑人社发〔2022〕18号 (quoted by 抚远 2024-04-09): 跨省稳定就业3个月以上.  At 0 months ("没有")
     # the reason says the person is not in steady work yet, never "连续务工0个月".
     def reason(region: str, months: int) -> str:

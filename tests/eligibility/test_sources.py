@@ -9,7 +9,8 @@ from typing import Any
 import msgspec
 from hypothesis import given, settings
 
-from eligibility.determination import Determination, determine
+from eligibility.answer import Determination
+from eligibility.determination import determine
 from eligibility.facts import Applicant
 from eligibility.policy import bundled_sources, load_policy_set
 from eligibility.programme import PolicySet

@@ -16,8 +16,10 @@ from eligibility.answer import Change, Determination, Suggestion
 from eligibility.determination import determine
 from eligibility.facts import Applicant
 from eligibility.plan import Plans
-from eligibility.policy import PolicyError, bundled_sources, load_policy_set
+from eligibility.policy import bundled_sources, load_policy_set
+from eligibility.policy_file import PolicyError
 from eligibility.programme import PolicySet
+from eligibility.text import Lang
 from eligibility.whatif import add_months, apply_changes, birthday, semester_start
 
 
@@ -25,8 +27,8 @@ def applicant(**facts: Any) -> Applicant:
     return msgspec.convert(facts, Applicant)
 
 
-def answer(policies: PolicySet, who: Applicant, programme: str, lang: str = "zh") -> Determination:
-    [found] = determine(who, policies, programmes=[programme], suggest=True, lang=lang)  # type: ignore[arg-type]
+def answer(policies: PolicySet, who: Applicant, programme: str, lang: Lang = "zh") -> Determination:
+    [found] = determine(who, policies, programmes=[programme], suggest=True, lang=lang)
     return found
 
 
@@ -262,6 +264,7 @@ def test_a_transition_loan_whose_day_falls_under_2026_is_not_offered_as_eligible
     # offered "eligible, 100000" on a rule not confirmed), only as one to apply for, the bank
     # checking the rest (`Programme.can_apply`).
     who = borrower(person={"age": None, "birth_date": "2008-03-15"})
+    assert who.household is not None
     who = replace(
         who,
         as_of=dt.date(2025, 12, 1),
@@ -286,6 +289,7 @@ def test_a_minor_whose_capacity_is_not_known_is_given_the_day_they_turn_18(
     # are left.  The repair of "16" is "18" on the same fact; it was refused as a conflict with
     # the first change, so no suggestion was given at all.
     who = borrower(person={"age": 15, "full_civil_capacity": None, "serious_bad_credit": None})
+    assert who.household is not None
     who = replace(
         who,
         as_of=dt.date(2026, 6, 1),
@@ -338,7 +342,7 @@ def test_a_purpose_outside_the_list_gives_the_allowed_purposes(policies: PolicyS
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_purpose_suggestion_says_the_money_would_be_used_so(
-    policies: PolicySet, lang: str
+    policies: PolicySet, lang: Lang
 ) -> None:
     # Review #13: "“贷款用途”从“结婚”改为“种植养殖等生产”…就可以申请" read as coaching to write
     # down another purpose; notice_2021_6 wants the loan used for production (户借户用户还).
@@ -701,10 +705,11 @@ def test_no_suggestion_names_a_day_past_the_calendar(policies: PolicySet) -> Non
 def test_a_suggestion_carries_its_changes_and_basis_apart(policies: PolicySet) -> None:
     # 黑人社发〔2022〕18号: 3 months; confirmed for 黑龙江 to 2024-12-31, so the 2027 day's note
     # goes with the basis.  The text is the changes, what they give, then the basis.
-    for lang, gives in (
+    cases: tuple[tuple[Lang, str], ...] = (
         ("zh", "，就可以申请外出务工交通补贴（800元"),
         ("en", ": then you can apply"),
-    ):
+    )
+    for lang, gives in cases:
         suggestion = best(answer(policies, worker(2), "transport_subsidy", lang))
         assert suggestion.changes_text.startswith(
             ("再过1个月（2027年1月5日起）", "In 1 more month")
@@ -849,6 +854,7 @@ def test_a_2026_loan_asked_above_the_cap_is_shown_the_amount_to_apply_for(
     # is 10万, offered as one to apply for (还要确认, the bank checking the rest), citing the
     # notice; before, no suggestion could be made at all in 2026 (none was ever `eligible`).
     who = borrower(amount=150000)
+    assert who.household is not None
     who = replace(
         who, as_of=dt.date(2026, 6, 1), household=replace(who.household, needs_support=True)
     )
@@ -878,6 +884,7 @@ def test_an_answer_already_to_apply_for_gets_no_suggestion_to_reach_it(
     # notice_2026: a 2026 borrower found in need asking within 10万 waits only on the bank's
     # checks: nothing the household changes makes it more than that, so nothing is suggested.
     who = borrower()
+    assert who.household is not None
     who = replace(
         who, as_of=dt.date(2026, 6, 1), household=replace(who.household, needs_support=True)
     )
@@ -897,6 +904,7 @@ def test_a_loan_that_can_be_applied_for_as_asked_on_its_day_is_not_cut_to_a_cap(
     # on no rule at all (the 2026 rules do not read the age).  Neither is offered now.
     for amount in (80000, 30000):
         who = borrower(amount=amount, person={"age": None, "birth_date": "2008-01-15"})
+        assert who.household is not None
         who = replace(
             who, as_of=dt.date(2025, 12, 1), household=replace(who.household, needs_support=True)
         )
@@ -919,6 +927,7 @@ def test_a_transition_cap_in_january_2026_is_said_as_the_banks_to_confirm(
     # the transition's figure, the bank saying what can be borrowed now (microloan.toml's
     # amount note).  A suggestion giving 50000 says so, not "50000元（最高贷款额度）" alone.
     who = borrower(purpose="house_building")
+    assert who.household is not None
     who = replace(
         who, as_of=dt.date(2026, 1, 24), household=replace(who.household, needs_support=True)
     )
@@ -936,10 +945,15 @@ def test_a_rule_met_by_no_longer_applying_is_cited_not_worded_as_the_basis(
     # `null` rule for the bank, worded as the obstacle.  A 15-year-old's way in on turning 16
     # said "依据：借款人没有完全民事行为能力…", the obstacle read as the rule met.
     who = borrower(amount=50000, person={"age": 15})
+    assert who.household is not None
     who = replace(
         who, as_of=dt.date(2026, 12, 2), household=replace(who.household, needs_support=True)
     )
-    for lang, obstacle in (("zh", "没有完全民事行为能力"), ("en", "lacks full civil capacity")):
+    cases: tuple[tuple[Lang, str], ...] = (
+        ("zh", "没有完全民事行为能力"),
+        ("en", "lacks full civil capacity"),
+    )
+    for lang, obstacle in cases:
         found = answer(policies, who, "microloan", lang=lang)
         assert found.suggestions
         for suggestion in found.suggestions:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -29,6 +30,7 @@ from eligibility.determination import determine
 from eligibility.facts import Applicant
 from eligibility.plan import plans_of
 from eligibility.programme import LOCAL_FIGURE, PolicySet
+from eligibility.text import Lang
 from eligibility.whatif import EASE, apply_changes, change_date
 from tests.eligibility.strategies import REGIONS, applicants, enum_values
 
@@ -137,6 +139,7 @@ def holds(
         assert can_apply(then, policies), (suggestion, then.criteria)
         # And every change is needed on that day: the search ran under today's rules, and a
         # day under other rules may need less (review2 F1: 临猗 2024 sets no minimum months).
+        assert who.person is not None
         born = who.person.birth_date is not None or who.person.id_number is not None
         for left_out, change in enumerate(suggestion.changes):
             if born and change.fact == "person.age":
@@ -179,7 +182,7 @@ def _values(path: str, before: object, policies: PolicySet) -> list[object]:
     the catalogue never suggests."""
     spec = policies.facts[path]
     if spec.kind == "bool":
-        values: list[object] = [True, False]
+        values: Sequence[object] = [True, False]
     elif spec.kind == "enum":
         values = [o.value for o in spec.options]
     elif spec.kind == "int":
@@ -292,7 +295,7 @@ def test_no_single_change_beats_the_best_suggestion(
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=st.one_of(applicants(), complete_applicants()), lang=st.sampled_from(["zh", "en"]))
 def test_suggestions_kept_per_search_key_are_those_made_afresh(
-    raw: dict[str, Any], lang: str, policies: PolicySet
+    raw: dict[str, Any], lang: Lang, policies: PolicySet
 ) -> None:
     # The searches are kept per plan by what they depend on (`whatif._key`), and reused for
     # every applicant with the same key; each example here runs on what the earlier ones
@@ -303,15 +306,15 @@ def test_suggestions_kept_per_search_key_are_those_made_afresh(
     if who.as_of is not None:
         neighbour = replace(who, as_of=who.as_of - dt.timedelta(days=3))
         with contextlib.suppress(ValueError):  # a birth date after the neighbour's day
-            determine(neighbour, policies, suggest=True, lang=lang)  # type: ignore[arg-type]
-    kept = determine(who, policies, suggest=True, lang=lang)  # type: ignore[arg-type]
+            determine(neighbour, policies, suggest=True, lang=lang)
+    kept = determine(who, policies, suggest=True, lang=lang)
     # All of them: the preparations, and what plans alike share (ways, wordings, searches).
     for kept_here in (whatif._PREPARED, whatif._SHARED, whatif._SHAPES, whatif._SUGGESTERS):
         kept_here.clear()
-    afresh = determine(who, policies, suggest=True, lang=lang)  # type: ignore[arg-type]
+    afresh = determine(who, policies, suggest=True, lang=lang)
     assert [d.suggestions for d in kept] == [d.suggestions for d in afresh]
     # No county given (or a province's): a rule its counties set differently is said as the
     # county's, never with the placeholder its general wording has for the figure.
     for d in afresh:
         for suggestion in d.suggestions:
-            assert LOCAL_FIGURE[lang] not in suggestion.text, suggestion.text  # type: ignore[index]
+            assert LOCAL_FIGURE[lang] not in suggestion.text, suggestion.text
