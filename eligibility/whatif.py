@@ -1530,10 +1530,13 @@ def _change_words(
         return unknown.format(to=to) if before is None else known.format(to=to, before=before)
     if change.before is None:
         # Not known yet: say whose decision it is where someone else decides it.
+        # The label quoted, as the name of what is asked: most labels are statements
+        # ("村里、县里认定有帮扶需求"), which read run together with their value
+        # ("如果村里、县里认定有帮扶需求是“是”", "if found in need of support … is yes").
         if lang == "zh":
-            said = f"如果{label}是“{to}{unit}”"
+            said = f"如果“{label}”是“{to}{unit}”"
             return said if change.decided_by is None else f"{said}（{change.decided_by}）"
-        said = f"if {label.lower()} is {to} {unit}".rstrip()
+        said = f"if “{label.lower()}” is {to} {unit}".rstrip()
         return said if change.decided_by is None else f"{said} ({change.decided_by})"
     if change.decided_by is not None:
         if lang == "zh":

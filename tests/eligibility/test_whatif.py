@@ -309,6 +309,25 @@ def test_a_minor_whose_capacity_is_not_known_is_given_the_day_they_turn_18(
     assert policies.programme("microloan").answer_can_apply(then)
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("zh", "如果“村里、县里认定有帮扶需求”是“是”（由村里或县里认定帮扶需求）"),
+        ("en", "If “found in need of support by the village or county” is yes"),
+    ],
+)
+def test_a_fact_not_known_is_named_apart_from_its_value(
+    policies: PolicySet, lang: Lang, said: str
+) -> None:
+    # 关于做好帮扶小额信贷工作的通知 (`notice_2026`): from 2026-02-28 the loans are for rural
+    # people in need of support, as the village or county finds.  Its label is a statement:
+    # unquoted it ran into its value ("如果村里、县里认定有帮扶需求是“是”").
+    who = replace(borrower(), as_of=dt.date(2026, 6, 1))
+    suggestion = best(answer(policies, who, "microloan", lang))
+    assert [c.fact for c in suggestion.changes] == ["household.needs_support"]
+    assert said in suggestion.text, suggestion.text
+
+
 def test_a_day_after_the_rules_were_confirmed_says_so(policies: PolicySet) -> None:
     # heilongjiang (黑人社发〔2022〕18号) is confirmed for 23 (黑龙江) to 2024-12-31: a month
     # short in December 2026 qualifies on 2027-01-05, re-decided under the 2027 plan, and the
