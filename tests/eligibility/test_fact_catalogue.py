@@ -5,6 +5,7 @@ once").  Each failure names the fact."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import msgspec
 import pytest
@@ -138,3 +139,16 @@ def test_a_struct_built_in_python_with_plain_values_reads_as_to_builtins_reads_i
     assert applicant_paths(applicant)["person.birth_date"] == "1980-02-01"
     odd = Applicant(person={"age": 40})  # type: ignore[arg-type]
     assert applicant_paths(odd) == _builtin_paths(odd) == {"person.age": 40}
+
+
+def test_option_words_address_the_household_not_speak_for_it(policies: PolicySet) -> None:
+    # An option's words are shown as a button and inside replies to "you": "Place of work: In
+    # my county" read as the tool speaking of itself (`same_county`, the review of 2026-12-03).
+    first_person = re.compile(r"\b(my|I|me|mine)\b")
+    said = [
+        (spec.path, option.en)
+        for spec in policies.facts.values()
+        for option in spec.options
+        if first_person.search(option.en)
+    ]
+    assert said == []

@@ -291,6 +291,9 @@ def test_microloan_amount_and_subsidy_by_year(policies: PolicySet) -> None:
 
     assert "贴息100%" in note("2023-06-01", 50000)
     assert "贴息70%" in note("2025-06-01", 50000)
+    # A 3-year loan of December 2025 mostly pays interest in 2026-28: the 70 % is the
+    # transition's (青阳县: interest arising in 2024 and 2025), not promised beyond it.
+    assert "到2025年底为止；2026年起产生的利息怎么贴息，以当地公布为准" in note("2025-12-15", 50000)
     assert "以当地公布为准" in note("2026-01-15", 50000)
     assert "70%" not in note("2026-01-15", 50000)
     in_2026 = note("2026-06-01", 100000)
