@@ -386,10 +386,50 @@ def _parameter_changes(
                 region_code=region,
                 before=entry_a,
                 after=entry_b,
-                says=_parameter_words(description, entry_a, entry_b, a.as_of, b.as_of, lang),
+                says=_parameter_words(
+                    description,
+                    entry_a,
+                    entry_b,
+                    a.as_of,
+                    b.as_of,
+                    lang,
+                    _turned_on(prog_b, name, region, a.as_of, b.as_of, value_a, value_b),
+                ),
             )
         )
     return found
+
+
+def _turned_on(
+    programme: Programme,
+    name: str,
+    region: str | None,
+    day_a: dt.date,
+    day_b: dt.date,
+    value_a: ParamValue,
+    value_b: ParamValue,
+) -> dt.date | None:
+    """The first day after `day_a` (to `day_b`) from which the value in force is B's, where
+    that is before the day B's own entry begins: an entry that ended with a gap before the
+    next (the 70 % interest subsidy ended with 2025; the entry in force on 2026-12-01 begins
+    2026-02-28, and both say "not set")."""
+    param = programme.policy.parameters.get(name)
+    if param is None or day_b <= day_a:
+        return None
+    days = sorted(
+        {
+            d
+            for e in param.values
+            for d in (e.since, e.until)
+            if d is not None and day_a < d <= day_b
+        }
+    )
+    for day in days:
+        entry = programme.parameter_source(name, region, day)
+        value = None if entry is None else entry.value
+        if value != value_a:
+            return day if value == value_b else None
+    return None
 
 
 def _parameter_words(
@@ -399,22 +439,22 @@ def _parameter_words(
     day_a: dt.date,
     day_b: dt.date,
     lang: Lang,
+    turned: dt.date | None = None,
 ) -> str:
-    """ "2025年起崇信的补贴标准从600元变为没有定数" and the like, naming the entry that decides."""
+    """ "2025年起崇信的补贴标准从600元变为没有定数" and the like, naming the entry that decides
+    and the day the value became B's (`turned`, where that is before B's entry begins)."""
     said_a = _NO_RULE[lang] if before is None else before.said
     said_b = _NO_RULE[lang] if after is None else after.said
     entry = after if after is not None else before
     assert entry is not None  # the values differ, so one side has an entry
     place = _place_words(entry.region, lang)
     if after is not None and day_a < after.since <= day_b:
+        since = after.since if turned is None or turned > after.since else turned
         if lang == "zh":
-            return f"{_date_words(after.since, 'zh')}起{place}的{description}从{said_a}变为{said_b}"
+            return f"{_date_words(since, 'zh')}起{place}的{description}从{said_a}变为{said_b}"
         # The description is a title ("The standard loan amount", "Who the loans are for"):
         # quoted, it needs no article.
-        return (
-            f"from {after.since.isoformat()}, “{description}” ({place}) went from {said_a} "
-            f"to {said_b}"
-        )
+        return f"from {since.isoformat()}, “{description}” ({place}) went from {said_a} to {said_b}"
     if before is not None and before.until is not None and day_a < before.until <= day_b:
         last = before.until - dt.timedelta(days=1)
         if lang == "zh":

@@ -334,3 +334,22 @@ def test_provinces_of_a_rule_are_named_not_given_as_codes(policies: PolicySet) -
     [reduced] = [p for p in programme.parameters if p.name == "reduced_provinces"]
     assert "陕西省、宁夏回族自治区" in reduced.says, reduced.says
     assert "61" not in reduced.says
+
+
+def test_a_value_that_ended_before_the_next_entry_is_dated_when_it_ended(
+    policies: PolicySet,
+) -> None:
+    """青阳县's 70 % is for interest arising in 2024 and 2025 (`qingyang_2024`): unset from
+    2026-01-01, and again from the 2026 notice (2026-02-28).  The diff dated the change by the
+    entry in force on the later day: "2026年2月28日起…从70%变为没有定数"."""
+    sides = [
+        Assessed(a, a.as_of or dt.date.today(), policies.version, policies, ("microloan",))
+        for a in (_microloan("2025-06-01"), _microloan("2026-12-01"))
+    ]
+    [programme] = compare(sides[0], sides[1]).programmes
+    [subsidy] = [p for p in programme.parameters if p.name == "interest_subsidy_percent"]
+    assert subsidy.after is not None and subsidy.after.since == dt.date(2026, 2, 28)
+    assert subsidy.says.startswith("2026年起全国的"), subsidy.says
+    # Where the entry B reads began the change itself, its day stays (2026-02-28: 5万 → 10万).
+    [cap] = [p for p in programme.parameters if p.name == "standard_cap"]
+    assert cap.says.startswith("2026年2月28日起"), cap.says
