@@ -51,6 +51,14 @@ UNCONFIRMED_WARNING = Text(
     en="The rules for {year} have not been verified yet; this follows the rules as checked for "
     "{confirmed}. What your county announces prevails.",
 )
+# ...where a rule in force on the date was found from a source later than the last year the
+# rules were checked (贵州 2025: 百里杜鹃管理区's 2025 notice, "待核实"; checked to 2023): "下面按
+# 2023年的规定算" beside its 2025 amount would be false.
+UNCONFIRMED_LATER_WARNING = Text(
+    zh="{year}年的具体标准还没有核实，下面按查到的{found}的规定算，请以县里公布的为准。",
+    en="The rules for {year} have not been verified yet; this follows the rules found for "
+    "{found}. What your county announces prevails.",
+)
 # A warning's code begins so (`Programme.coded_warnings`): told apart from reason codes
 # (`<criterion>!` / `<criterion>?`) in a batch's cells and legend.
 WARNING_CODE_PREFIX = "warn."
@@ -448,12 +456,21 @@ class Programme:
         # 2024年的规定算" beside it would contradict it.
         ended = any(g.ended is not None and params[g.name].gap_note is None for g in gaps)
         if confirmed is not None and as_of > confirmed and not ended:
-            say(
-                f"unconfirmed.{as_of.year}",
-                self.policy.unconfirmed_warning or UNCONFIRMED_WARNING,
-                year=as_of.year,
-                confirmed=_period_words(confirmed, lang),
-            )
+            found = self._latest_rule(region_code, as_of)
+            if self.policy.unconfirmed_warning is None and found is not None and found > confirmed:
+                say(
+                    f"unconfirmed.{as_of.year}",
+                    UNCONFIRMED_LATER_WARNING,
+                    year=as_of.year,
+                    found=f"{found.year}年" if lang == "zh" else str(found.year),
+                )
+            else:
+                say(
+                    f"unconfirmed.{as_of.year}",
+                    self.policy.unconfirmed_warning or UNCONFIRMED_WARNING,
+                    year=as_of.year,
+                    confirmed=_period_words(confirmed, lang),
+                )
         if self.not_in_force_from(region_code, as_of) is not None:
             # The answer's one criterion says so ("在这个日期还没有这项政策"); nothing to add.
             return said
@@ -502,6 +519,16 @@ class Programme:
                 year=as_of.year,
             )
         return said
+
+    def _latest_rule(self, region_code: str | None, as_of: dt.date) -> dt.date | None:
+        """The day the latest of the rules' values in force began (set values only)."""
+        days = [
+            entry.since
+            for name in self.rule_params()
+            if (entry := self.parameter_source(name, region_code, as_of)) is not None
+            and entry.value is not None
+        ]
+        return max(days, default=None)
 
     def parameter_source(
         self, name: str, region_code: str | None, as_of: dt.date

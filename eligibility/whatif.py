@@ -1776,6 +1776,12 @@ def _template(
             rule_words.append(said_rule)
     name = plan.name[lang]
     unit = plan.amount_unit[lang] or ""
+    # A way that changes the sum asked names it: the programme's amount beside it (a loan's
+    # cap) read as what the household gets ("申请金额从80000元改为50000元，就可以申请帮扶小额
+    # 信贷（100000元（最高贷款额度））").
+    amount_said = decided[1] is not None and not any(
+        policies.facts[p].change == "choice" and policies.facts[p].unit == "yuan" for p in way
+    )
     # One to apply for, not yet eligible (`_reached`): who still checks what is left open.
     confirmers = dict.fromkeys(plan.criteria[i].criterion.spec.confirmed_by for i in waiting)
     who = _CONFIRMER_JOIN[lang].join(_CONFIRMER_WORDS[c][lang] for c in confirmers if c)
@@ -1785,7 +1791,7 @@ def _template(
         said = "，".join(words)
         if current_amount is None:
             gives = f"，就可以申请{name}"
-            if decided[1] is not None:
+            if amount_said:
                 gives += f"（{decided[1]}{unit}）"
             gives += checks
         else:
@@ -1800,7 +1806,7 @@ def _template(
         said = "; ".join(words)
         if current_amount is None:
             gives = f": then you can apply for {name}"
-            if decided[1] is not None:
+            if amount_said:
                 gives += f" ({decided[1]} {unit})"
             gives += checks
         else:

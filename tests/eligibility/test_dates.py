@@ -196,6 +196,35 @@ def test_chongxin_2024_table_answers_for_2024_only(policies: PolicySet) -> None:
     assert not any("下面按" in w for w in next_year.warnings)
 
 
+@pytest.mark.parametrize(
+    ("lang", "said", "not_said"),
+    [
+        ("zh", "2025年的具体标准还没有核实，下面按查到的2025年的规定算", "按2023年的规定算"),
+        ("en", "this follows the rules found for 2025", "as checked for 2023"),
+    ],
+)
+def test_rules_found_after_the_last_check_are_not_said_to_be_older(
+    policies: PolicySet, lang: Lang, said: str, not_said: str
+) -> None:
+    # 贵州 (52) was last checked for 2023 (清镇's 2024-01-19 公示 of the province's table); the
+    # 2025 amount rests on 百里杜鹃管理区's notice of 2025-02-06 (`baili_2025`, 待核实).  The
+    # warning said "下面按2023年的规定算" beside that 2025 amount.
+    answer = decide(
+        policies,
+        "transport_subsidy",
+        _worker("520181", "2025-08-01", work_region_code="330100", months_continuous=3),
+        lang,
+    )
+    assert (answer.verdict, answer.amount) == ("eligible", 500)
+    assert any(said in w for w in answer.warnings), answer.warnings
+    assert not any(not_said in w for w in answer.warnings)
+    # 2024 is decided by the 2023 table itself: said so as before.
+    earlier = decide(
+        policies, "transport_subsidy", _worker("520181", "2024-08-01", work_region_code="330100")
+    )
+    assert any("2024年的具体标准还没有核实，下面按2023年的规定算" in w for w in earlier.warnings)
+
+
 def test_local_table_ended_is_true_from_the_day_each_local_table_ends(policies: PolicySet) -> None:
     """`local_table_ended` restates, per region, the day its own transport table ends (崇信
     2024, 贵州 2025: chongxin_2024, baili_2025), for the tables ending from 2025 (环江's 2021

@@ -957,6 +957,28 @@ def test_a_transition_cap_in_january_2026_is_said_as_the_banks_to_confirm(
     assert "这是过渡期的额度" in first.basis_text
 
 
+def test_a_way_that_cuts_the_sum_asked_does_not_name_the_cap_beside_it(
+    policies: PolicySet,
+) -> None:
+    # 关于做好帮扶小额信贷工作的通知 (`notice_2026`): up to 10万.  A household owing 50000 that
+    # asks 80000 more is told to ask 50000 (the household total, `household_within_cap`); it
+    # said "…改为“50000元”，就可以申请帮扶小额信贷（100000元（最高贷款额度））", read as 100000 got.
+    who = borrower(amount=80000)
+    assert who.household is not None
+    who = replace(
+        who,
+        as_of=dt.date(2026, 6, 1),
+        household=replace(who.household, needs_support=True, microloan_outstanding=50000),
+    )
+    langs: tuple[Lang, ...] = ("zh", "en")
+    for lang in langs:
+        suggestion = best(answer(policies, who, "microloan", lang))
+        assert [(c.fact, c.to) for c in suggestion.changes] == [("loan_request.amount", 50000)]
+        assert "100000" not in suggestion.changes_text
+        gives = suggestion.text.removeprefix(suggestion.changes_text).split("。")[0]
+        assert "100000" not in gives.split(". ")[0], suggestion.text
+
+
 def test_a_rule_met_by_no_longer_applying_is_cited_not_worded_as_the_basis(
     policies: PolicySet,
 ) -> None:
