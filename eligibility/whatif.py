@@ -1474,11 +1474,11 @@ def change_date(
 _USE_WORDS: dict[str, dict[Lang, tuple[str, str]]] = {
     "loan_request.purpose": {
         "zh": (
-            "如果这笔贷款用于{to}",
+            "如果贷款用于{to}",
             "如果这笔贷款不用于{before}，而是用于{to}（钱要真的这样用，不是只改填的用途）",
         ),
         "en": (
-            "if the loan is used for {to}",
+            "if a loan is used for {to}",
             "if the loan is used for {to} instead of {before} (the money must really be spent "
             "so, not just the purpose written down differently)",
         ),

@@ -1003,3 +1003,14 @@ def test_a_rule_met_by_no_longer_applying_is_cited_not_worded_as_the_basis(
         first = best(found)
         assert "full_civil_capacity_lacking" in first.criteria
         assert "civil_code" in first.sources
+
+
+def test_a_purpose_for_a_loan_not_asked_for_names_no_loan_of_theirs(policies: PolicySet) -> None:
+    # notice_2021_6 (productive use): for a household that asked no loan, "如果这笔贷款用于…"
+    # spoke of a loan it never asked for (the review of 2026-12-03).
+    who = borrower()
+    assert who.loan_request is not None
+    who = replace(who, loan_request=replace(who.loan_request, purpose=None))
+    found = answer(policies, who, "microloan")
+    production = next(s for s in found.suggestions if s.changes[0].to == "production")
+    assert production.text.startswith("如果贷款用于种植养殖等生产"), production.text
