@@ -409,9 +409,9 @@ def _turned_on(
     value_a: ParamValue,
     value_b: ParamValue,
 ) -> dt.date | None:
-    """The first day after `day_a` (to `day_b`) from which the value in force is B's, where
-    that is before the day B's own entry begins: an entry that ended with a gap before the
-    next (the 70 % interest subsidy ended with 2025; the entry in force on 2026-12-01 begins
+    """The first day after `day_a` (to `day_b`) from which the value in force is B's: never
+    after B's own entry begins, and before it where an entry ended with a gap before the next
+    (the 70 % interest subsidy ended with 2025; the entry in force on 2026-12-01 begins
     2026-02-28, and both say "not set")."""
     param = programme.policy.parameters.get(name)
     if param is None or day_b <= day_a:
@@ -449,7 +449,7 @@ def _parameter_words(
     assert entry is not None  # the values differ, so one side has an entry
     place = _place_words(entry.region, lang)
     if after is not None and day_a < after.since <= day_b:
-        since = after.since if turned is None or turned > after.since else turned
+        since = turned or after.since
         if lang == "zh":
             return f"{_date_words(since, 'zh')}起{place}的{description}从{said_a}变为{said_b}"
         # The description is a title ("The standard loan amount", "Who the loans are for"):
