@@ -44,7 +44,6 @@ from eligibility.derive import askable
 from eligibility.policy_file import TO_CONFIRM, KeyDate, ParamValue, Step, Verdict
 from eligibility.programme import (
     AMOUNT_NOT_SET,
-    GAP_STEP,
     NOT_IN_FORCE,
     NOT_IN_FORCE_CRITERION,
     NOT_IN_FORCE_LABEL,
@@ -864,6 +863,7 @@ def build_plan(
         for params in variants
     )
     gaps = programme.gaps(region_code, as_of)
+    gap_step = programme.gap_step(gaps)
     name, _, _ = programme.named_on(as_of)
     starts = programme.not_in_force_from(region_code, as_of)
     labels: dict[tuple[Verdict, Lang], str] = {}
@@ -919,10 +919,7 @@ def build_plan(
         ),
         next_steps=next_steps,
         documents=documents,
-        gap_step={
-            lang: ((programme.policy.gap_step or GAP_STEP).in_(lang),) if gaps else ()
-            for lang in LANGS
-        },
+        gap_step={lang: () if gap_step is None else (gap_step.in_(lang),) for lang in LANGS},
         warnings={lang: programme.warnings(region_code, as_of, lang) for lang in LANGS},
         name={lang: name.in_(lang) for lang in LANGS},
         labels=labels,

@@ -312,6 +312,9 @@ class PolicyFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     # The next step when a rule is not in force on the date (a table ended, a rule not yet
     # started): who decides instead.  Else the engine's `GAP_STEP`.
     gap_step: Text | None = None
+    # The same step where only conditions have no value in force and the amount is known, where
+    # `gap_step` speaks of the amount ("补贴标准还没有公布") and would read as its opposite.
+    conditions_gap_step: Text | None = None
     verdict_labels: VerdictLabels = VerdictLabels()
     renamed: tuple[Renaming, ...] = ()
     sources: dict[str, Source]

@@ -321,6 +321,26 @@ class Programme:
         added to what a household gets, never "more money"."""
         return self.policy.benefit.paid == "loan"
 
+    def amount_params(self) -> frozenset[str]:
+        """The parameters the amount rules read (their conditions and their sums)."""
+        found: set[str] = set()
+        for amount in self.amounts:
+            found |= rules.param_names(amount.when) | rules.param_names(amount.amount)
+        return frozenset(found)
+
+    def gap_step(self, gaps: tuple[Gap, ...]) -> Text | None:
+        """The next step for rules not in force on a date: the programme's own, the one for
+        conditions alone where the amount reads none of `gaps`, else the engine's; None
+        without gaps."""
+        if not gaps:
+            return None
+        amount_params = self.amount_params()
+        if self.policy.conditions_gap_step is not None and all(
+            gap.name not in amount_params for gap in gaps
+        ):
+            return self.policy.conditions_gap_step
+        return self.policy.gap_step or GAP_STEP
+
     def rule_params(self) -> frozenset[str]:
         """The parameters some rule reads (criteria, amounts, steps), not only some wording."""
         found: set[str] = set()

@@ -589,6 +589,32 @@ def test_linyi_november_step_is_for_linyi_only(
     assert any("村委会或乡镇登记申请" in s for s in steps)
 
 
+@pytest.mark.parametrize(
+    ("region", "as_of", "amount_missing"),
+    [
+        # 贵州 2024: only the months rule is left to the county (guizhou_province gives
+        # 1000 元), so the step must not say the amount is unpublished beside 1000.
+        ("520181", "2024-06-01", False),
+        (None, "2025-06-01", False),
+        # 贵州 2026: baili_2025's table ended with 2025, the amounts with it.
+        ("520181", "2026-06-01", True),
+    ],
+)
+def test_the_gap_step_speaks_of_the_amount_only_where_the_amount_has_a_gap(
+    policies: PolicySet, region: str | None, as_of: str, amount_missing: bool
+) -> None:
+    data = _worker(region or "", as_of, work_region_code="330106")
+    data["household"]["per_capita_net_income"] = 8000
+    if region is None:
+        del data["region_code"]
+    for lang, amount_words in (("zh", "补贴标准"), ("en", "amount")):
+        steps = decide(policies, "transport_subsidy", data, lang).next_steps
+        [gap] = [s for s in steps if "还没有公布" in s or "were not found" in s]
+        assert (amount_words in gap) is amount_missing, gap
+    if not amount_missing and region is not None:
+        assert decide(policies, "transport_subsidy", data).amount == 1000
+
+
 def _window_step(result: Determination) -> str:
     [step] = [s for s in result.next_steps if "11月上旬" in s or "early November" in s]
     return step
