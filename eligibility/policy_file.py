@@ -130,6 +130,10 @@ class Criterion(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     # 规定：逾期的要先还清"; the Civil Code on capacity): cited on every date, also after they
     # stop governing (`Source.until`), so that no claim is left uncited.
     quotes: tuple[str, ...] = ()
+    # What a suggestion that meets it must add, where meeting it is only meeting the strictest
+    # rule found (`months_set_locally`: 3 months, where the county's own may ask fewer), so
+    # that the suggestion's figure is not read as the county's requirement.
+    way_note: Text | None = None
 
     def outcome_text(self, outcome: str, here: bool = False) -> Text:
         """The wording for `outcome` (`met`, `not_met`, `unknown`): its own, else `text`; with

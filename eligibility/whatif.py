@@ -1774,6 +1774,14 @@ def _template(
             said_rule = c.general[lang]
         if said_rule not in rule_words:
             rule_words.append(said_rule)
+    # What meeting a rule does not settle (the strictest figure found, not the county's own).
+    notes = list(
+        dict.fromkeys(
+            c.criterion.spec.way_note.in_(lang)
+            for c in satisfied
+            if c.criterion.spec.way_note is not None
+        )
+    )
     name = plan.name[lang]
     unit = plan.amount_unit[lang] or ""
     # A way that changes the sum asked names it: the programme's amount beside it (a loan's
@@ -1797,7 +1805,7 @@ def _template(
         else:
             gives = f"，{name}可以领{decided[1]}{unit}（现在是{current_amount}）"
             gives += checks  # more, still to be confirmed where the answer was
-        basis = f"依据：{'；'.join(rule_words)}。" if rule_words else ""
+        basis = (f"依据：{'；'.join(rule_words)}。" if rule_words else "") + "".join(notes)
         text = f"{said}{gives}。{basis}"
         if local:
             ask = _ASK_COUNTY[lang].format(name=name, what=_labels(policies, local, lang))
@@ -1812,7 +1820,8 @@ def _template(
         else:
             gives = f": then {name} pays {decided[1]} {unit} (now {current_amount})"
             gives += checks  # more, still to be confirmed where the answer was
-        basis = f"Rule: {'; '.join(rule_words)}." if rule_words else ""
+        rule_said = f"Rule: {'; '.join(rule_words)}." if rule_words else ""
+        basis = " ".join(part for part in (rule_said, *notes) if part)
         text = f"{said}{gives}." + (f" {basis}" if basis else "")
         if local:
             ask = _ASK_COUNTY[lang].format(name=name, what=_labels(policies, local, lang))

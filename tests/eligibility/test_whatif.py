@@ -474,6 +474,23 @@ def test_the_month_minimum_follows_the_region(policies: PolicySet) -> None:
     assert changes == {"person.employment.months_continuous": 3}
 
 
+def test_a_wait_for_the_most_months_any_table_asks_says_the_county_may_ask_fewer(
+    policies: PolicySet,
+) -> None:
+    # 成都 (510121) states no months (`months_set_locally`): the measures (第8条) name none, the
+    # tables read here ask at most 3 (黑龙江, 崇信 2024, 环江 2021, 贵州 2025) and linyi_2024 none.
+    # Waiting for 3 months meets every one, but is not the county's requirement.
+    found = answer(policies, worker(1, region="510121"), "transport_subsidy")
+    suggestion = best(found)
+    assert suggestion.criteria == ("months_set_locally",)
+    assert "满3个月" in suggestion.text
+    assert "本县要求的可能更少" in suggestion.text and "本县要求的可能更少" in suggestion.basis_text
+    english = best(answer(policies, worker(1, region="510121"), "transport_subsidy", "en"))
+    assert "your county may ask fewer" in english.text
+    # 黑龙江's own rule asks 3 months (heilongjiang): the wait is the county's, said plainly.
+    assert "可能更少" not in best(answer(policies, worker(1), "transport_subsidy")).text
+
+
 def test_searches_are_shared_only_by_plans_alike(policies: PolicySet) -> None:
     """Searches and wordings are kept by all a suggestion reads of a plan (`whatif._likeness`):
     临猗's transport-subsidy plans of 2025 and 2026 (the same rules and sources, linyi_2024)
