@@ -766,3 +766,34 @@ def test_no_months_of_work_read_as_not_working_yet(policies: PolicySet, lang: La
         else "To confirm: You are not in steady work yet;"
     )
     assert "0" not in county
+
+
+@pytest.mark.parametrize(
+    ("person", "shown"),
+    [
+        ({"age": 40, "labor_capacity": "full", "employment": {"status": "employed"}}, True),
+        ({"age": 40}, True),  # nothing said against working away
+        ({"age": 15, "education": {"level": "secondary_vocational"}}, False),
+        ({"age": 70, "labor_capacity": "none"}, False),
+        ({"age": 55, "employment": {"status": "not_in_labor_force"}}, False),
+        ({"age": 45, "can_work_away": False}, False),
+    ],
+)
+def test_the_work_away_step_is_for_those_who_could(
+    policies: PolicySet, person: dict[str, Any], shown: bool
+) -> None:
+    # "能外出打工的，可以问问务工交通补贴" is no step for a child under 16 (劳动法 第十五条, whom
+    # the transport subsidy refuses in the same answer), nor for someone with no capacity to work
+    # or not in the labour force (review of 2026-12-04).
+    who = msgspec.convert(
+        {
+            "as_of": "2026-06-01",
+            "region_code": "620823",
+            "household": {"category": "poverty_alleviated"},
+            "person": {**person, "holds_public_welfare_post": True},
+        },
+        Applicant,
+    )
+    found = decide(policies, "public_welfare_post", who)
+    assert found.verdict == "ineligible"
+    assert any("能外出打工的" in step for step in found.next_steps) is shown
