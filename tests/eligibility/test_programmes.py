@@ -797,3 +797,64 @@ def test_the_work_away_step_is_for_those_who_could(
     found = decide(policies, "public_welfare_post", who)
     assert found.verdict == "ineligible"
     assert any("能外出打工的" in step for step in found.next_steps) is shown
+
+
+def _reasons(policies: PolicySet, data: dict[str, Any], lang: Lang = "zh") -> dict[str, str]:
+    who = msgspec.convert(data, Applicant)
+    return {
+        f"{d.programme}.{c.id}": c.reason
+        for d in determine(who, policies, lang=lang)
+        for c in d.criteria
+    }
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_rules_the_counties_set_differently_are_worded_as_theirs_without_a_county(
+    policies: PolicySet, lang: Lang
+) -> None:
+    # No county given: 广西's post ages (guangxi_2022: 16—60, 可放宽至65) are named with their
+    # figures or not at all, and the transport subsidy's months and places (黑龙江, 山西, 临猗…
+    # differ) as the local rule's, never "16到（按当地标准）" or "本地范围：（按当地标准）".
+    reasons = _reasons(
+        policies,
+        {
+            "as_of": "2026-05-01",
+            "household": {"category": "unstable_alleviated", "risk_eliminated": True},
+            "person": {
+                "age": 62,
+                "labor_capacity": "weak",
+                "willing_to_work": True,
+                "employment": {
+                    "status": "employed",
+                    "work_scope": "other_county",
+                    "months_continuous": 1,
+                },
+            },
+        },
+        lang,
+    )
+    local = "（按当地标准）" if lang == "zh" else "(the local figure)"
+    for criterion in (
+        "public_welfare_post.age_county_option",
+        "transport_subsidy.work_place_covered",
+        "transport_subsidy.months_worked",
+    ):
+        assert local not in reasons[criterion], reasons[criterion]
+    assert "60" in reasons["public_welfare_post.age_county_option"]
+
+
+def test_an_exemption_of_guangxi_is_not_said_elsewhere(policies: PolicySet) -> None:
+    # guangxi_2022 exempts 广西's monitored households from 13号's condition; 清水 (620521) has no
+    # such rule, and its weak worker is met as one.
+    def met(region: str | None) -> str:
+        data: dict[str, Any] = {
+            "as_of": "2026-04-01",
+            "household": {"category": "poverty_alleviated"},
+            "person": {"age": 40, "labor_capacity": "weak"},
+        }
+        if region:
+            data["region_code"] = region
+        return _reasons(policies, data)["public_welfare_post.hard_to_employ"]
+
+    assert "不受这一条限制" not in met("620521")
+    assert "广西的监测户不受这一条限制" in met("451226")
