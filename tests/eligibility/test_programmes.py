@@ -858,3 +858,30 @@ def test_an_exemption_of_guangxi_is_not_said_elsewhere(policies: PolicySet) -> N
 
     assert "不受这一条限制" not in met("620521")
     assert "广西的监测户不受这一条限制" in met("451226")
+
+
+@pytest.mark.parametrize(
+    ("known", "shown"),
+    [
+        ({}, True),
+        ({"household.microloan_overdue": False, "person.serious_bad_credit": False}, True),
+        ({"household.microloan_overdue": True}, False),
+        ({"person.serious_bad_credit": True}, False),
+    ],
+)
+def test_the_follow_on_credit_loan_is_not_offered_to_a_household_the_bank_would_refuse(
+    policies: PolicySet, known: dict[str, bool], shown: bool
+) -> None:
+    # 人民银行等 意见 2026-02-14 (`opinion_2026`): 农户小额信用贷款 for former 脱贫人口 "到期后
+    # 仍有合理资金需求"; an overdue loan or bad credit waits on the bank with no invitation.
+    data: dict[str, Any] = {
+        "as_of": "2026-04-01",
+        "region_code": "140821",
+        "household": {"category": "poverty_alleviated"},
+        "person": {"age": 40},
+    }
+    for path, value in known.items():
+        group, leaf = path.split(".")
+        data[group][leaf] = value
+    found = decide(policies, "microloan", msgspec.convert(data, Applicant))
+    assert any("接续支持" in step for step in found.next_steps) is shown
