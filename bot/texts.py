@@ -214,7 +214,7 @@ EN: Final[dict[str, str]] = {
         "Send /restart to answer again, or /forget to delete your data."
     ),
     "verdict_eligible": "You can apply",
-    "verdict_ineligible": "Not possible",
+    "verdict_ineligible": "Not eligible",
     "verdict_needs_info": "Still to confirm",
     "amount": "Amount: {amount} {unit}",
     "amount_unknown": "Amount: {note}",

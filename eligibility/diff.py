@@ -166,8 +166,8 @@ class AnswerChange(msgspec.Struct, frozen=True, kw_only=True):
 _STATE_WORDS: dict[str, dict[Lang, str]] = {
     "met": {"zh": "符合", "en": "met"},
     "not_met": {"zh": "不符合", "en": "not met"},
-    "unknown": {"zh": "待确认", "en": "to confirm"},
-    NOT_APPLIED: {"zh": "不适用（这一条没有算）", "en": "not applied"},
+    "unknown": {"zh": "待确认", "en": "still to confirm"},
+    NOT_APPLIED: {"zh": "不适用（这一条没有算）", "en": "does not apply (not counted)"},
 }
 _CAUSE_WORDS: dict[str, dict[Lang, str]] = {
     "facts": {"zh": "（事实变了）", "en": " (a fact changed)"},
@@ -432,6 +432,15 @@ def _turned_on(
     return None
 
 
+def _as_named(said: str, lang: Lang) -> str:
+    """A value as a change names it: in English, one in words is quoted, so that "went from
+    Registered households lifted out of poverty … to Rural people who need support" parses;
+    a figure ("50000 yuan") is not."""
+    if lang == "zh" or any(ch.isdigit() for ch in said):
+        return said
+    return f"“{said}”"
+
+
 def _parameter_words(
     description: str,
     before: ValueInForce | None,
@@ -443,8 +452,8 @@ def _parameter_words(
 ) -> str:
     """ "2025年起崇信的补贴标准从600元变为没有定数" and the like, naming the entry that decides
     and the day the value became B's (`turned`, where that is before B's entry begins)."""
-    said_a = _NO_RULE[lang] if before is None else before.said
-    said_b = _NO_RULE[lang] if after is None else after.said
+    said_a = _NO_RULE[lang] if before is None else _as_named(before.said, lang)
+    said_b = _NO_RULE[lang] if after is None else _as_named(after.said, lang)
     entry = after if after is not None else before
     assert entry is not None  # the values differ, so one side has an entry
     place = _place_words(entry.region, lang)
@@ -461,7 +470,7 @@ def _parameter_words(
             then = "之后的这里还没有查到" if after is None else f"之后是{said_b}"
             return f"{place}的{description}（{said_a}）只到{_date_words(last, 'zh')}为止，{then}"
         then = "none found here after that" if after is None else f"after that: {said_b}"
-        return f"“{description}” ({place}, {said_a}) ran only to {last.isoformat()}; {then}"
+        return f"“{description}” ({place}, {before.said}) ran only to {last.isoformat()}; {then}"
     if lang == "zh":
         return f"{place}的{description}从{said_a}变为{said_b}"
     return f"“{description}” ({place}) went from {said_a} to {said_b}"
@@ -510,9 +519,13 @@ def _criterion_rules(
     return added, removed, rewritten
 
 
-def _item_text(item: str, a: Assessed, b: Assessed, pid: str, lang: Lang) -> str:
+def _item_text(
+    item: str, a: Assessed, b: Assessed, pid: str, lang: Lang, a_first: bool = False
+) -> str:
     """What the item is, in words: a criterion's general wording as it reads on the side that
-    applies it (B's first), not one outcome's ("您连续务工1个月……").  A side whose values the
+    applies it (B's first; A's with `a_first`, where B does not apply it: a 2026 loan's "第一次
+    贷款不超过100000元" was said of the 2025 answer's "不超过50000元"), not one outcome's
+    ("您连续务工1个月……").  A side whose values the
     wording names are not set reads "（未定）": the other side's wording, with its values, is
     taken; where neither side sets them, the wording says they are not set on B's date."""
     if item == VERDICT:
@@ -520,7 +533,7 @@ def _item_text(item: str, a: Assessed, b: Assessed, pid: str, lang: Lang) -> str
     if item == AMOUNT:
         return "钱数" if lang == "zh" else "amount"
     found: list[tuple[str, dt.date]] = []
-    for side in (b, a):
+    for side in (a, b) if a_first else (b, a):
         plan = plans_of(side.policies).plan(
             side.policies.programme(pid), side.applicant.region_code, side.as_of
         )
@@ -746,9 +759,10 @@ def _item_change(
         named_params = [name for name in params if name in reads_params]
         dated = [c for path, c in with_date.items() if path in reads_facts]
     rewritten = item in criteria_rules
+    text = _item_text(item, a, b, prog_b.id, lang, a_first=s_b == NOT_APPLIED)
     return ItemChange(
         item=item,
-        text=_item_text(item, a, b, prog_b.id, lang),
+        text=text,
         before=s_a,
         after=s_b,
         cause=cause,
@@ -757,7 +771,7 @@ def _item_change(
         by_date=tuple(dated),
         criterion_rule=rewritten,
         says=_says(
-            _item_text(item, a, b, prog_b.id, lang),
+            text,
             item,
             _state_words(item, s_a, d_a, lang),
             _state_words(item, s_b, d_b, lang),
@@ -860,6 +874,8 @@ def _says(
             f"{programme_name}的{what}：从{said_a}变成{said_b}"
             if zh
             else f"{programme_name}, {text}: from {said_a} to {said_b}"
+            if item == AMOUNT
+            else f"{programme_name}, “{text}”: from “{said_a}” to “{said_b}”"
         )
     reasons: list[str] = []
     if cause != "rules" and facts:

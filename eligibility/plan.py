@@ -74,7 +74,7 @@ _NO_PARAMS: Params = {}
 # How a verdict reads unless the programme words it itself (`verdict_labels` in its policy).
 VERDICT_LABELS: dict[Verdict, dict[Lang, str]] = {
     "eligible": {"zh": "能办", "en": "You can apply"},
-    "ineligible": {"zh": "不能办", "en": "Not possible"},
+    "ineligible": {"zh": "不能办", "en": "Not eligible"},
     "needs_info": {"zh": "还要确认", "en": "Still to confirm"},
 }
 

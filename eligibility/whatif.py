@@ -1774,12 +1774,17 @@ def _template(
             said_rule = c.general[lang]
         if said_rule not in rule_words:
             rule_words.append(said_rule)
-    # What meeting a rule does not settle (the strictest figure found, not the county's own).
-    notes = list(
-        dict.fromkeys(
-            c.criterion.spec.way_note.in_(lang)
-            for c in satisfied
-            if c.criterion.spec.way_note is not None
+    # What meeting a rule does not settle (the strictest figure found, not the county's own);
+    # where the rule is said as the county's, after asking for the county, that says it.
+    notes = (
+        []
+        if local
+        else list(
+            dict.fromkeys(
+                c.criterion.spec.way_note.in_(lang)
+                for c in satisfied
+                if c.criterion.spec.way_note is not None
+            )
         )
     )
     name = plan.name[lang]
