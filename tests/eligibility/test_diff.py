@@ -353,3 +353,19 @@ def test_a_value_that_ended_before_the_next_entry_is_dated_when_it_ended(
     # Where the entry B reads began the change itself, its day stays (2026-02-28: 5万 → 10万).
     [cap] = [p for p in programme.parameters if p.name == "standard_cap"]
     assert cap.says.startswith("2026年2月28日起"), cap.says
+
+
+def test_a_criterion_that_stopped_applying_is_worded_as_it_applied(policies: PolicySet) -> None:
+    """Review of 2026-12-04: on 2025-12-31 a first loan had to stay within 5万 (银保监发〔2021〕6号,
+    `notice_2021_6`); from 2026-02-28 that criterion does not apply and the cap is 10万 (the
+    2026 notice).  The change is said of the rule as 2025 applied it, not of 2026's 100000."""
+    sides = [
+        Assessed(a, a.as_of or dt.date.today(), policies.version, policies, ("microloan",))
+        for a in (_microloan("2025-12-31"), _microloan("2026-03-01"))
+    ]
+    [programme] = compare(sides[0], sides[1]).programmes
+    [first_loan] = [c for c in programme.changes if c.item == "first_loan_within_standard_cap"]
+    assert "50000" in first_loan.text and "100000" not in first_loan.text
+    [english] = compare(sides[0], sides[1], lang="en").programmes
+    said = "\n".join(c.says for c in english.changes)
+    assert "from “met” to “does not apply (not counted)”" in said, said
