@@ -25,6 +25,8 @@ from typing import Literal
 import msgspec
 
 from eligibility.answer import Determination
+from eligibility.asking import gate
+from eligibility.derive import flatten
 from eligibility.determination import determine
 from eligibility.facts import Applicant, applicant_paths
 from eligibility.plan import plans_of
@@ -199,6 +201,7 @@ def household_plan(
     answers: Sequence[MemberAnswers], policies: PolicySet, *, as_of: dt.date, lang: Lang = "zh"
 ) -> HouseholdPlan:
     """One plan from the members' determinations (all made on `as_of` with `policies`)."""
+    answers = [_for_the_member(a, policies, as_of) for a in answers]
     members = tuple(_member_plan(a, policies, lang) for a in answers)
     entries = [e for m in members for e in m.entries]
     return HouseholdPlan(
@@ -212,6 +215,22 @@ def household_plan(
         checklist=checklist(answers, policies),
         dates=plan_dates(answers, policies, as_of=as_of, lang=lang),
     )
+
+
+def _for_the_member(answers: MemberAnswers, policies: PolicySet, as_of: dt.date) -> MemberAnswers:
+    """The member's determinations without the child's programmes (`ChildSpec`: 雨露计划) for
+    an adult who said nothing of their own schooling: those are the household's children's,
+    each a member of their own, and "雨露计划 还要确认 3000元" under a grandfather of 72 read as
+    money he could get (review of 2026-12-04).  An adult who said they are at school keeps it."""
+    child = policies.child
+    if child is None:
+        return answers
+    facts = flatten(msgspec.structs.replace(answers.member.applicant, as_of=as_of), as_of)
+    adult, _ = gate(policies, "child", facts)
+    if adult is not True or any(path in facts for path in child.facts):
+        return answers
+    kept = tuple(d for d in answers.determinations if d.programme not in child.programmes)
+    return msgspec.structs.replace(answers, determinations=kept)
 
 
 def _member_plan(answers: MemberAnswers, policies: PolicySet, lang: Lang) -> MemberPlan:

@@ -80,6 +80,13 @@ def student(region: str = LINYI) -> Applicant:
     )
 
 
+def schooled(applicant: Applicant, **education: Any) -> Applicant:
+    """The applicant, saying they are at school so."""
+    data = msgspec.to_builtins(applicant)
+    data["person"]["education"] = education
+    return msgspec.convert(data, Applicant)
+
+
 def family(region: str = LINYI, **worker_facts: Any) -> list[PlanMember]:
     return [
         PlanMember(key="father", name="张建国", applicant=worker(region, **worker_facts)),
@@ -159,8 +166,16 @@ def test_a_known_overdue_loan_in_2026_is_not_told_to_supply_more(policies: Polic
 
 def test_a_county_set_amount_and_an_open_answer_are_listed_apart(policies: PolicySet) -> None:
     # 510121 has no transport table: eligible in principle, the county sets the amount (the
-    # policy's own example "no regional table").  The father's yulu answer still waits on facts.
-    plan = decide_household(family("510121"), policies, as_of=dt.date(2024, 6, 1))
+    # policy's own example "no regional table").  The father, at a vocational school by his
+    # own account, has a yulu answer still waiting on facts (an adult who says nothing of
+    # school has none: `test_an_adult_who_said_nothing_of_school_…`).
+    father, son = family("510121")
+    at_school = schooled(father.applicant, level="secondary_vocational")
+    plan = decide_household(
+        [msgspec.structs.replace(father, applicant=at_school), son],
+        policies,
+        as_of=dt.date(2024, 6, 1),
+    )
     transport = entry(plan, "father", "transport_subsidy")
     assert (transport.verdict, transport.amount, transport.apart) == (
         "eligible",
@@ -444,3 +459,20 @@ def test_every_bundled_date_cites_a_source_of_its_programme(policies: PolicySet)
     assert {pid for pid, _ in dated} == {"transport_subsidy", "yulu_plan", "microloan"}
     for pid, key_date in dated:
         assert key_date.source in policies.programme(pid).policy.sources
+
+
+def test_an_adult_who_said_nothing_of_school_has_no_entry_for_the_childs_programme(
+    policies: PolicySet,
+) -> None:
+    # 雨露计划 is for the household's children at vocational school (yulu_rules; facts.toml
+    # `[child]`): the father of 40 who said nothing of his schooling gets no 雨露计划 entry, the
+    # son does; an adult who says he is at a vocational school keeps his.
+    plan = decide_household(family(), policies, as_of=dt.date(2024, 9, 1))
+    father = {e.programme for m in plan.members if m.member == "father" for e in m.entries}
+    assert "yulu_plan" not in father and "transport_subsidy" in father
+    assert entry(plan, "son", "yulu_plan").verdict == "eligible"
+    at_school = schooled(worker(), **msgspec.to_builtins(student())["person"]["education"])
+    again = decide_household(
+        [PlanMember(key="father", applicant=at_school)], policies, as_of=dt.date(2024, 9, 1)
+    )
+    assert entry(again, "father", "yulu_plan").verdict == "eligible"
