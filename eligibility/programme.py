@@ -584,7 +584,8 @@ def _resolve(
     province line answers for 元谋 in 2025).  It never gives way to the national entry (no
     `region`): there the county or province had its own rule, its rule for the later year is
     unknown, and the national default could flip the answer (崇信's 省内市外 coverage, 环江's age
-    limit), so the parameter is not in force and the most specific ended entry is the gap.
+    limit), so the parameter is not in force, and the gap is the ended regional entry that
+    answered last (the latest `until`).
     """
     latest: dict[str, ParameterValue] = {}
     for entry in param.values:
@@ -603,7 +604,11 @@ def _resolve(
             break  # an ended regional rule does not fall back to the national default
         if entry.until is None or entry.until > as_of:
             return entry, None
-        if ended is None:
+        # The ended entry that answered last: 云南's 2025 line, not 元谋's own of 2023, which
+        # gave way to it ("本地标准最晚只到2023年" was said of 元谋 in 2026).
+        if ended is None or (
+            ended.until is not None and entry.until is not None and entry.until > ended.until
+        ):
             ended = entry
     return None, ended
 

@@ -228,7 +228,8 @@ def test_an_ended_monitoring_line_asks_no_amount(policies: PolicySet) -> None:
     }
     result = decide(policies, "monitoring_referral", data)
     warnings = result.warnings
-    assert any("本地标准最晚只到2025年" in w and "条件/收入标准请问县里" in w for w in warnings)
+    asked = "现在的条件和收入标准请问县里"
+    assert any("本地标准最晚只到2025年" in w and asked in w for w in warnings)
     assert not any("钱数" in w for w in warnings)
     assert any("现在的条件和收入标准" in s for s in result.next_steps)
     [english] = determine(
@@ -914,3 +915,19 @@ def test_between_the_transition_and_the_2026_notice_the_5wan_is_not_shown_as_a_c
     data = loan_2026("2026-02-28")
     data["loan_request"] = {**data["loan_request"], "amount": 80000}
     assert decide(policies, "microloan", data).amount == 100000
+
+
+def test_a_county_line_that_gave_way_to_its_province_dates_the_end_by_the_province(
+    policies: PolicySet,
+) -> None:
+    """元谋 (532328) had its own 2023 line (yuanmou_2023); in 2025 云南's line answered for it
+    (yunnan_2025, 2025 only).  In 2026 the local rules found end with 2025, not 2023 (review of
+    2026-12-04)."""
+    data = {
+        "as_of": "2026-01-01",
+        "region_code": "532328",
+        "household": {"per_capita_net_income": 8000},
+    }
+    warnings = decide(policies, "monitoring_referral", data).warnings
+    assert any("本地标准最晚只到2025年" in w for w in warnings), warnings
+    assert not any("2023年" in w for w in warnings), warnings
