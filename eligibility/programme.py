@@ -85,9 +85,10 @@ ENDED_TABLE = Text(
 )
 # A national figure for some years only (the 2021 monitoring floor), ended.
 ENDED_NATIONAL = Text(
-    zh="“{what}”这里只查到{last}的；{year}年的由省里、县里定，这里还没有查到，请以当地公布的为准。",
-    en="“{what}” is recorded here only for {last}; for {year} your province and county set it "
-    "and it has not been found: what they announce prevails.",
+    zh="全国统一的“{what}”这里只查到{last}的；{year}年的由省里、县里定，这里还没有查到，"
+    "请以当地公布的为准。",
+    en="The national “{what}” is recorded here only for {last}; for {year} your province and "
+    "county set it and it has not been found: what they announce prevails.",
 )
 
 
