@@ -550,6 +550,21 @@ def _item_text(
     return text.replace(NOT_SET[lang], unset)
 
 
+def _unchanged_words(d_a: Determination, d_b: Determination, lang: Lang) -> tuple[str, ...]:
+    """A programme whose verdict, amount and criteria did not change: said so, and, where B
+    warns of what A did not (2026's 3000 worked out by 2025's unverified rules), that too: "没有
+    变化" alone hid that the later amount is no longer confirmed (review of 2026-12-04)."""
+    name, label = d_b.programme_name, d_b.verdict_label
+    new = [w for w in d_b.warnings if w not in d_a.warnings]
+    if not new:
+        if lang == "zh":
+            return (f"{name}：没有变化（「{label}」）",)
+        return (f"{name}: no change ({label})",)
+    if lang == "zh":
+        return (f"{name}：还是「{label}」，但{''.join(new)}",)
+    return (f"{name}: still “{label}”, but: {' '.join(new)}",)
+
+
 def _state_words(item: str, state: str | int | None, d: Determination, lang: Lang) -> str:
     if item == VERDICT:
         return d.verdict_label or str(state)
@@ -695,12 +710,7 @@ def compare(before: Assessed, after: Assessed, *, lang: Lang = "zh") -> AnswerCh
                 criteria_added=tuple(added),
                 criteria_removed=tuple(removed),
                 criteria_rewritten=tuple(rewritten),
-                says=says
-                or (
-                    (f"{d_b.programme_name}：没有变化（「{d_b.verdict_label}」）",)
-                    if lang == "zh"
-                    else (f"{d_b.programme_name}: no change ({d_b.verdict_label})",)
-                ),
+                says=says or _unchanged_words(d_a, d_b, lang),
             )
         )
     return AnswerChange(

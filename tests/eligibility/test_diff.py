@@ -369,3 +369,43 @@ def test_a_criterion_that_stopped_applying_is_worded_as_it_applied(policies: Pol
     [english] = compare(sides[0], sides[1], lang="en").programmes
     said = "\n".join(c.says for c in english.changes)
     assert "from “met” to “does not apply (not counted)”" in said, said
+
+
+def test_an_answer_that_did_not_change_says_what_the_later_date_warns_of(
+    policies: PolicySet,
+) -> None:
+    """雨露计划's 3000 (yulu_rules) is confirmed to 2025-12-31: on 2026-01-01 the same student is
+    still 能办, but the amount is worked out by 2025's rules, which the diff must say, not
+    "没有变化" alone (review of 2026-12-04)."""
+
+    def student(as_of: str) -> Applicant:
+        return msgspec.convert(
+            {
+                "region_code": "140821",
+                "as_of": as_of,
+                "household": {"category": "poverty_alleviated"},
+                "person": {
+                    "age": 17,
+                    "education": {
+                        "level": "secondary_vocational",
+                        "full_time": True,
+                        "registered": True,
+                        "suspended": False,
+                    },
+                },
+            },
+            Applicant,
+        )
+
+    def said(a: str, b: str) -> str:
+        sides = [
+            Assessed(s, s.as_of or dt.date.today(), policies.version, policies, ("yulu_plan",))
+            for s in (student(a), student(b))
+        ]
+        [programme] = compare(sides[0], sides[1]).programmes
+        assert not programme.changed
+        return "".join(programme.says)
+
+    assert said("2025-09-01", "2025-12-31") == "雨露计划：没有变化（「能办」）"
+    later = said("2025-12-31", "2026-01-01")
+    assert later.startswith("雨露计划：还是「能办」，但") and "2026年" in later, later
