@@ -1816,16 +1816,19 @@ def _template(
             ask = _ASK_COUNTY[lang].format(name=name, what=_labels(policies, local, lang))
             text = f"{ask}照这里查到的规定算，{text}"
     else:
-        said = "; ".join(words)
+        said = " and ".join(words)
+        # The programme's name quoted (a title, which takes no article: "apply for Yulu
+        # Plan"), the amount after a comma (its unit may hold brackets of its own: "(once)").
         if current_amount is None:
-            gives = f": then you can apply for {name}"
+            gives = f": then you can apply for “{name}”"
             if amount_said:
-                gives += f" ({decided[1]} {unit})"
+                gives += f", {decided[1]} {unit}".rstrip()
             gives += checks
         else:
-            gives = f": then {name} pays {decided[1]} {unit} (now {current_amount})"
+            gives = f": then “{name}” pays {decided[1]} {unit} (now {current_amount})"
             gives += checks  # more, still to be confirmed where the answer was
-        rule_said = f"Rule: {'; '.join(rule_words)}." if rule_words else ""
+        heading = "Rule" if len(rule_words) == 1 else "Rules"
+        rule_said = f"{heading}: {'; '.join(rule_words)}." if rule_words else ""
         basis = " ".join(part for part in (rule_said, *notes) if part)
         text = f"{said}{gives}." + (f" {basis}" if basis else "")
         if local:

@@ -208,7 +208,7 @@ def test_a_day_under_rules_paying_another_amount_is_offered_with_that_days_amoun
     assert "500元/人/年" in suggestion.text and "1000" not in suggestion.text
     assert "2025年的标准还没有核实" in suggestion.text
     english = best(answer(policies, who, "transport_subsidy", "en"))
-    assert "(500 yuan per person per year" in english.text
+    assert ", 500 yuan per person per year" in english.text
     assert "rules for 2025 have not been verified" in english.text
     [then] = determine(
         apply_changes(replace(who, as_of=suggestion.on), suggestion.changes),
