@@ -180,6 +180,8 @@ _NO_RULE: dict[Lang, str] = {"zh": "这里没有查到的规定", "en": "no rule
 _UNSET: dict[Lang, str] = {"zh": "没有定数", "en": "no set figure"}
 _UNKNOWN: dict[Lang, str] = {"zh": "没填", "en": "not given"}
 _NO_AMOUNT: dict[Lang, str] = {"zh": "没有定数", "en": "no set amount"}
+# No amount because the answer was a refusal: not "没有定数", which reads as a sum still open.
+_REFUSED_AMOUNT: dict[Lang, str] = {"zh": "没有钱数（不能办）", "en": "nothing (not eligible)"}
 _NATIONAL: dict[Lang, str] = {"zh": "全国", "en": "national"}
 
 
@@ -459,6 +461,14 @@ def _parameter_words(
     place = _place_words(entry.region, lang)
     if after is not None and day_a < after.since <= day_b:
         since = turned or after.since
+        if isinstance(after.value, bool) and (before is None or isinstance(before.value, bool)):
+            # A yes/no is said as the statement it is ("本地公布的补贴条件已经到期"), not as
+            # "从否变为是".
+            if lang == "zh":
+                said = description if after.value else f"不再是“{description}”"
+                return f"{_date_words(since, 'zh')}起{place}：{said}"
+            said = f"“{description}”" if after.value else f"no longer “{description}”"
+            return f"from {since.isoformat()}, {place}: {said}"
         if lang == "zh":
             return f"{_date_words(since, 'zh')}起{place}的{description}从{said_a}变为{said_b}"
         # The description is a title ("The standard loan amount", "Who the loans are for"):
@@ -570,7 +580,7 @@ def _state_words(item: str, state: str | int | None, d: Determination, lang: Lan
         return d.verdict_label or str(state)
     if item == AMOUNT:
         if state is None:
-            return _NO_AMOUNT[lang]
+            return _REFUSED_AMOUNT[lang] if d.verdict == "ineligible" else _NO_AMOUNT[lang]
         unit = d.amount_unit or ""
         return f"{state}{unit}" if lang == "zh" else f"{state} {unit}".strip()
     return _STATE_WORDS[str(state)][lang]

@@ -206,7 +206,8 @@ async def test_both_causes_and_no_change(
     assert months["cause"] == "both"
     assert "no_month_minimum" in months["parameters"]
     assert [f["fact"] for f in months["facts"]] == ["person.employment.months_continuous"]
-    said = "（事实变了）；2024年起临猗县的不限最少务工月数（本地规定写明）从否变为是"
+    # A yes/no said as the statement it is (was "…从否变为是", review of 2026-12-04).
+    said = "（事实变了）；2024年起临猗县：不限最少务工月数（本地规定写明）"
     assert said in months["says"]
     # The amount: 临猗's 1500 for work in another province, whatever the months.
     amount = _item(transport, "amount")
