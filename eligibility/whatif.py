@@ -2086,7 +2086,20 @@ def _as_decided_then(
         and results[c.id].outcome == "met"
         and (c.id in suggestion.criteria or changed & rules.fact_paths(c.criterion.test))
     )
-    if not met and current is None:
+    # The obstacles the changes remove then: a `null` criterion the search removed today that
+    # the changes keep from applying then too (a 10-year-old's lack of capacity, at 16, under
+    # the 2032 帮扶小额信贷 rules): cited, never worded as a rule met (`_template`'s `worded`).
+    # A way with neither is one the day's rules do not read at all.
+    removed = tuple(
+        i
+        for i, c in enumerate(on.criteria)
+        if c.id in suggestion.criteria
+        and c.id not in results
+        and c.criterion.applies_when is not None
+        and changed & rules.fact_paths(c.criterion.applies_when)
+        and not rules.fact_paths(c.criterion.test)
+    )
+    if not met and not removed and current is None:
         return None
     way: Assignment = {c.fact: c.to for c in suggestion.changes}
     waiting = tuple(
@@ -2097,10 +2110,22 @@ def _as_decided_then(
         and c.criterion.spec.confirmed_by is not None
     )
     template = _template(
-        plans, on, way, (then.verdict, then.amount), facts, as_of, lang, current, met, None, waiting
+        plans,
+        on,
+        way,
+        (then.verdict, then.amount),
+        facts,
+        as_of,
+        lang,
+        current,
+        (*met, *removed),
+        None,
+        waiting,
+        worded=met,
     )
     worded = _instance(template, facts, as_of)
     sources = [s for i in met for s in results[on.criteria[i].id].sources]
+    sources.extend(s for i in removed for s in on.criteria[i].sources)
     sources.extend(then.amount_sources)
     worded = replace(worded, sources=tuple(dict.fromkeys(sources)))
     # The amount's note where the figure alone would mislead: none set (the county decides),
