@@ -172,22 +172,15 @@ class _Solver:
         before = self.facts.get(path)
         if value == before and type(value) is type(before):
             return False
-        if any(v == value and type(v) is type(value) for v in spec.never_suggested):
-            return False  # giving up work, school or a post is never offered as a way in
-        if spec.kind == "bool" and not isinstance(value, bool):
+        if not _may_suggest(spec, value):
             return False
-        if spec.kind == "enum" and value not in {o.value for o in spec.options}:
-            return False
-        if spec.kind == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                return False
-            if (spec.min is not None and value < spec.min) or (
-                spec.max is not None and value > spec.max
-            ):
-                return False
-            if spec.change == "time" and isinstance(before, int) and value < before:
-                return False
-        return spec.kind not in ("date", "region", "text")
+        # `_may_suggest` has checked an int's kind: only its direction is left, for time.
+        return not (
+            spec.kind == "int"
+            and spec.change == "time"
+            and isinstance(before, int)
+            and cast(int, value) < before
+        )
 
     def ways(self, expr: rules.Expr, want: bool) -> list[Assignment]:
         """Minimal assignments under which `expr` evaluates to `want` (given the other facts)."""
@@ -287,6 +280,156 @@ class _Solver:
     def _difference(self, left: rules.Expr, right: rules.Expr, path: str, x: int) -> float | None:
         a, b = _number(left, self.facts, path, x), _number(right, self.facts, path, x)
         return None if a is None or b is None else a - b
+
+
+def _may_suggest(spec: FactSpec, value: object) -> bool:
+    """What `_Solver.allowed` says of a value whatever the facts: one of the fact's kind
+    within its bounds and not one the catalogue never suggests (the rest, a value other than
+    the fact's own and time only forwards, depends on the facts)."""
+    if any(v == value and type(v) is type(value) for v in spec.never_suggested):
+        return False  # giving up work, school or a post is never offered as a way in
+    if spec.kind == "bool" and not isinstance(value, bool):
+        return False
+    if spec.kind == "enum" and value not in {o.value for o in spec.options}:
+        return False
+    if spec.kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return False
+        if (spec.min is not None and value < spec.min) or (
+            spec.max is not None and value > spec.max
+        ):
+            return False
+    return spec.kind not in ("date", "region", "text")
+
+
+# ---------------------------------------------------------------------------------------------
+# Criteria no change can meet, whatever the facts
+#
+# `_Solver.ways` assigns values only at a comparison or a membership of a changeable fact; a
+# bool or enum fact's values there are the constants compared with, or the other options, which
+# the facts do not choose, and the catalogue may refuse them all (`household.monitored == true`:
+# being monitored is never suggested).  Where every such leaf is refused, `ways` finds at most
+# the empty change, and only where the expression already is what is wanted (a constant, or an
+# `and` whose items all hold): an open criterion then has none, and its answer no suggestion,
+# which `_suggester` knows from the outcome codes alone, without the look-ups of `_searched`
+# (two in three of the answers it searched found just this).
+
+
+def _unsolved(solver: _Solver, expr: rules.Expr, want: bool) -> bool:
+    """Whether `solver.ways` of a leaf (not a constant, `not` or junction) is empty whatever
+    the facts: every value it could assign is one `_may_suggest` refuses (an int's value
+    depends on the facts, and so it may be solved)."""
+    match expr:
+        case rules.Compare(op, left, right):
+            solved = op if want else _OPPOSITE[op]
+            for path in _paths(left, right):
+                spec = solver.spec(path)
+                if spec is None or spec.kind not in ("bool", "enum", "int"):
+                    continue  # never assigned (`_Solver._solve` solves only these kinds)
+                if spec.kind == "int":
+                    return False
+                # A bool's or enum's values are the constants and options alone.
+                found = solver._solve(solved, left, right, path, spec)
+                if any(_may_suggest(spec, v) for v in found):
+                    return False
+            return True
+        case rules.Member(rules.Fact(path), rules.Const(collection)) if isinstance(
+            collection, list
+        ):
+            spec = solver.spec(path)
+            if spec is None:
+                return True
+            if want:
+                values: Iterable[object] = collection
+            elif spec.kind == "enum":
+                values = [o.value for o in spec.options if o.value not in collection]
+            else:
+                return True
+            # The values are the rule's (or the other options): refused by kind or bounds,
+            # one is refused whatever the facts.
+            return not any(_may_suggest(spec, v) for v in values)
+    return True  # `given`, a lone fact, arithmetic: `ways` solves none
+
+
+def _only_as_is(solver: _Solver, expr: rules.Expr, want: bool) -> bool:
+    """Whether `solver.ways(expr, want)`, whatever the facts, is empty, or the empty change
+    alone where `expr` already evaluates to `want`: no leaf it reaches is solved."""
+    match expr:
+        case rules.Const():
+            return True
+        case rules.Not(item):
+            return _only_as_is(solver, item, not want)
+        case rules.All(items) | rules.Any_(items):
+            # An item's empty change needs it to be `want` already; with each so, the `and`
+            # wanted true (`or` wanted false) has it only with every item so, the other way
+            # with one: either way the junction is `want` (Kleene).
+            return all(_only_as_is(solver, i, want) for i in items)
+    return _unsolved(solver, expr, want)
+
+
+def _no_ways(solver: _Solver, expr: rules.Expr, want: bool) -> bool:
+    """Whether `solver.ways(expr, want)` is empty whatever the facts (not even the empty
+    change)."""
+    match expr:
+        case rules.Const(value):
+            return value is not want
+        case rules.Not(item):
+            return _no_ways(solver, item, not want)
+        case rules.All(items) | rules.Any_(items):
+            if isinstance(expr, rules.All) == want:
+                # Every open item is needed: one never `want` is always open, and with no way
+                # of its own leaves none.
+                return any(_never_is(i, want) and _no_ways(solver, i, want) for i in items)
+            return all(_no_ways(solver, i, want) for i in items)
+    return _unsolved(solver, expr, want)
+
+
+def _never_is(expr: rules.Expr, want: bool) -> bool:
+    """Whether `expr` evaluates to `want` for no facts (Kleene: a constant unknown or the
+    opposite, and the junctions and negations of such)."""
+    match expr:
+        case rules.Const(value):
+            return value is None or value is (not want)
+        case rules.Not(item):
+            return _never_is(item, not want)
+        case rules.All(items) | rules.Any_(items):
+            # `and` is true only with every item true, false with one; `or` the other way.
+            if isinstance(expr, rules.All) == want:
+                return any(_never_is(i, want) for i in items)
+            return all(_never_is(i, want) for i in items)
+    return False
+
+
+def _unmeetable(policies: PolicySet, criterion: CriterionPlan) -> bool:
+    """Whether no change meets the criterion wherever it is open (not met or unknown), whatever
+    the facts: `_Solver.ways` of its condition (`_condition`) is then empty.
+
+    Open, one variant is (`criterion_outcome`: skipped and met ones combine to neither): not
+    met, its `applies_when` holds and its test is false; unknown, `applies_when` is not false.
+    Neither finds the empty change of its test or the not-applying (`_only_as_is`), so its
+    part of the condition is not true and has no way, and nor has the condition.  The one case
+    left: unknown where `applies_when` is and the test is true, the part then true with the
+    criterion open.  An `applies_when` that is a constant is never unknown; with one variant,
+    a test with no way at all (`_no_ways`) leaves the part none; with several, the other parts
+    may all be true, and the condition's empty change a way, so such a criterion is searched."""
+    solver = _Solver(policies, {})
+    bounds = [b for b in criterion.bound if b is not None]
+    if not bounds:
+        return False  # skipped wherever it applies: never open
+    for applies_when, test in bounds:
+        if not _only_as_is(solver, test, True):
+            return False
+        if applies_when is None or (
+            isinstance(applies_when, rules.Const) and isinstance(applies_when.value, bool)
+        ):
+            continue
+        if not (
+            len(bounds) == 1
+            and _only_as_is(solver, applies_when, False)
+            and _no_ways(solver, test, True)
+        ):
+            return False
+    return True
 
 
 _PATHS: dict[tuple[int, int], tuple[rules.Expr, rules.Expr, tuple[str, ...]]] = {}
@@ -539,9 +682,13 @@ class _Prepared:
     # Whether an eligible answer can be raised to a higher tier (one variant and a highest
     # fixed amount: `_shape_of`).
     tiers: bool
-    # The criteria that read no changeable fact: one of them open, no change can meet it, and
-    # the answer has no suggestion (`_Shape.fixed_only`), whatever else is open (`_suggester`).
+    # The criteria that read no changeable fact, or no change of them can meet
+    # (`_unmeetable`): one of them open, the answer has no suggestion (`_Shape.fixed_only`,
+    # `unmeetable`), whatever else is open (`_suggester`).
     fixed_criteria: tuple[int, ...]
+    # Those of them that read a changeable fact (which `_Shape`, shared by plans that read
+    # alike, does not know of: `_shape_of` asks).
+    unmeetable: frozenset[int]
     # Whether a way the plan's code found eligible holds for the changed applicant as it is
     # (`_status_holds`), or must be re-decided through `determine` (`recheck`).
     flat_recheck: bool
@@ -622,6 +769,10 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
     confirming = frozenset(
         i for i, c in enumerate(plan.criteria) if c.criterion.spec.confirmed_by is not None
     )
+    fixed = frozenset(i for i, r in enumerate(criterion_reads) if not r & changeable)
+    unmeetable = frozenset(
+        i for i, c in enumerate(plan.criteria) if i not in fixed and _unmeetable(policies, c)
+    )
     shapes, codes = _shared_shapes(
         policies,
         criterion_reads,
@@ -629,6 +780,7 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         flat_recheck,
         len(plan.variants) == 1 and top_amount is not None,
         confirming,
+        unmeetable,
     )
     # Only a count (an income, a balance) has so many values that a key of its own value
     # would rarely be met again: a fact of a few values is read as it is (`_fixed_parts`).
@@ -657,7 +809,8 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         reach=_reach((*criterion_reads, *amount_reads), changeable),
         top_amount=top_amount,
         tiers=len(plan.variants) == 1 and top_amount is not None,
-        fixed_criteria=tuple(i for i, r in enumerate(criterion_reads) if not r & changeable),
+        fixed_criteria=tuple(sorted(fixed | unmeetable)),
+        unmeetable=unmeetable,
         flat_recheck=flat_recheck,
         amounts_read=any(amount_reads),
         reads_date="as_of" in every,
@@ -771,11 +924,13 @@ def _shared_shapes(
     flat_recheck: bool,
     tiers: bool,
     confirming: frozenset[int],
+    unmeetable: frozenset[int],
 ) -> _Shapes:
     """The shapes by open criteria and by outcome pattern of the plans that read alike
     (`tiers`: one variant and a highest fixed amount, which an eligible answer's shape needs;
-    `confirming`: the criteria confirmed at application, which `_open` reads)."""
-    key = (id(policies), criterion_reads, amount_reads, flat_recheck, tiers, confirming)
+    `confirming`: the criteria confirmed at application, which `_open` reads; `unmeetable`:
+    those no change meets, `_Prepared.unmeetable`, which `_shape_of` reads)."""
+    key = (id(policies), criterion_reads, amount_reads, flat_recheck, tiers, confirming, unmeetable)
     found = _SHAPES.get(key)
     if found is None or found[0] is not policies:
         if len(_SHAPES) >= 1024:
@@ -828,12 +983,12 @@ def _shape_of(plan: ProgrammePlan, prepared: _Prepared, codes: tuple[int, ...]) 
     """The shape of an outcome pattern not seen before (kept by it in `_Prepared.codes`), or
     None where no suggestion can exist for it: nothing the plan reads can change, an eligible
     answer where no higher tier can be named, or an open criterion no change can meet
-    (`_Shape.none`).  The codes say the open criteria (not met or unknown) and the verdict
-    (`verdict_of`)."""
+    (`_Shape.none`, or whatever the facts: `_Prepared.unmeetable`).  The codes say the open
+    criteria (not met or unknown) and the verdict (`verdict_of`)."""
     shape: _Shape | None = None
     if prepared.changeable and (prepared.tiers or not _reached(plan, verdict_of(codes), codes)):
         shape = _shape(plan, prepared, _open(codes, prepared.confirming))
-        if shape.none:
+        if shape.none or not prepared.unmeetable.isdisjoint(shape.to_meet):
             shape = None
     if len(prepared.codes) >= 8192:
         prepared.codes.clear()
@@ -1158,9 +1313,9 @@ def _suggester(chosen: Sequence[ProgrammePlan]) -> _Suggester:
     `_searched` with the plan and its preparation bound; the answer with its suggestions.
     Unrolled, as `Plans.decide_plans` decides several plans in one function.  Before the
     look-up, what the plan alone says (`_shape_of`'s cases that need no search): a plan that
-    reads no changeable fact is left out, an answer with a criterion open that reads none
-    (`_Prepared.fixed_criteria`) or, where no higher tier can be named, an eligible one has
-    none: most programmes cost a comparison or two."""
+    reads no changeable fact is left out, an answer with a criterion open that reads none or
+    that no change meets (`_Prepared.fixed_criteria`) or, where no higher tier can be named, an
+    eligible one has none: most programmes cost a comparison or two."""
     namespace: dict[str, object] = {"U": _UNSEEN, "searched": _searched, "replace": replace}
     lines = ["def suggest(made, keys, plans, facts, as_of, region_code, lang, recheck, on_day):"]
     for j, plan in enumerate(chosen):
