@@ -607,7 +607,8 @@ def test_the_gap_step_speaks_of_the_amount_only_where_the_amount_has_a_gap(
     data["household"]["per_capita_net_income"] = 8000
     if region is None:
         del data["region_code"]
-    for lang, amount_words in (("zh", "补贴标准"), ("en", "amount")):
+    langs: tuple[tuple[Lang, str], ...] = (("zh", "补贴标准"), ("en", "amount"))
+    for lang, amount_words in langs:
         steps = decide(policies, "transport_subsidy", data, lang).next_steps
         [gap] = [s for s in steps if "还没有公布" in s or "were not found" in s]
         assert (amount_words in gap) is amount_missing, gap
