@@ -738,14 +738,6 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
     if found is not None and found[0] is plan:
         return found[1]
     policies = plan.policies
-    criterion_reads = tuple(
-        _reads(e for b in c.bound if b is not None for e in b) for c in plan.criteria
-    )
-    amount_reads = tuple(_reads((r.when, r.amount)) for variant in plan.amounts for r in variant)
-    every = frozenset().union(*criterion_reads, *amount_reads)
-    changeable = frozenset(
-        p for p in every if p in policies.facts and policies.facts[p].change != "fixed"
-    )
     amounts = [
         r.amount.value
         for r in (plan.amounts[0] if plan.amounts else ())
@@ -762,16 +754,17 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
             _amount_condition(plan, i) for i in range(len(plan.amounts[0]) if plan.amounts else 0)
         )
     conditions = shared.conditions
+    if shared.reads is None:
+        shared.reads = _reads_of(plan, conditions)
+    reads = shared.reads
+    criterion_reads, amount_reads = reads.criterion_reads, reads.amount_reads
+    changeable, unmeetable = reads.changeable, reads.unmeetable
     top_amount = max(amounts) if amounts else None
-    flat_recheck = _flat_recheck(policies, every, changeable)
+    flat_recheck = reads.flat_recheck
     # The shapes (and which outcome patterns have none) follow from what the plan reads, and
     # for an eligible answer from whether a higher tier can be named (`_shape_of`).
     confirming = frozenset(
         i for i, c in enumerate(plan.criteria) if c.criterion.spec.confirmed_by is not None
-    )
-    fixed = frozenset(i for i, r in enumerate(criterion_reads) if not r & changeable)
-    unmeetable = frozenset(
-        i for i, c in enumerate(plan.criteria) if i not in fixed and _unmeetable(policies, c)
     )
     shapes, codes = _shared_shapes(
         policies,
@@ -782,19 +775,14 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         confirming,
         unmeetable,
     )
-    # Only a count (an income, a balance) has so many values that a key of its own value
-    # would rarely be met again: a fact of a few values is read as it is (`_fixed_parts`).
-    read_as_is = changeable | frozenset(
-        p for p in every if p not in policies.facts or policies.facts[p].kind != "int"
-    )
     prepared = _Prepared(
-        read_as_is=read_as_is,
+        read_as_is=reads.read_as_is,
         ways=shared.ways,
         templates=shared.templates,
         made=shared.made,
         readers=shared.readers,
         conditions=conditions,
-        way_keys=tuple(_ways_reader(i, c, read_as_is) for i, c in enumerate(conditions)),
+        way_keys=reads.way_keys,
         index={c.id: i for i, c in enumerate(plan.criteria)},
         confirming=confirming,
         never_met=frozenset(
@@ -806,14 +794,14 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         criterion_reads=criterion_reads,
         amount_reads=amount_reads,
         changeable=changeable,
-        reach=_reach((*criterion_reads, *amount_reads), changeable),
+        reach=reads.reach,
         top_amount=top_amount,
         tiers=len(plan.variants) == 1 and top_amount is not None,
-        fixed_criteria=tuple(sorted(fixed | unmeetable)),
+        fixed_criteria=reads.fixed_criteria,
         unmeetable=unmeetable,
         flat_recheck=flat_recheck,
         amounts_read=any(amount_reads),
-        reads_date="as_of" in every,
+        reads_date="as_of" in reads.every,
         choose=plan.choices if plan.amounts and plan.amounts[0] and any(amount_reads) else None,
         shapes=shapes,
         codes=codes,
@@ -851,6 +839,57 @@ def _reach(
     return {p: made.setdefault(id(reads[p]), frozenset(reads[p])) for p in changeable}
 
 
+@dataclass(frozen=True)
+class _Reads:
+    """What a plan's rules read and what follows from it alone, the same for the plans alike
+    (`_likeness`: their rules are), worked out once for them (`_Shared.reads`); each is the
+    `_Prepared` field of its name."""
+
+    criterion_reads: tuple[frozenset[str], ...]
+    amount_reads: tuple[frozenset[str], ...]
+    every: frozenset[str]
+    changeable: frozenset[str]
+    read_as_is: frozenset[str]
+    reach: dict[str, frozenset[str]]
+    fixed_criteria: tuple[int, ...]
+    unmeetable: frozenset[int]
+    flat_recheck: bool
+    way_keys: tuple[Reader, ...]
+
+
+def _reads_of(plan: ProgrammePlan, conditions: Sequence[rules.Expr]) -> _Reads:
+    policies = plan.policies
+    criterion_reads = tuple(
+        _reads(e for b in c.bound if b is not None for e in b) for c in plan.criteria
+    )
+    amount_reads = tuple(_reads((r.when, r.amount)) for variant in plan.amounts for r in variant)
+    every = frozenset().union(*criterion_reads, *amount_reads)
+    changeable = frozenset(
+        p for p in every if p in policies.facts and policies.facts[p].change != "fixed"
+    )
+    fixed = frozenset(i for i, r in enumerate(criterion_reads) if not r & changeable)
+    unmeetable = frozenset(
+        i for i, c in enumerate(plan.criteria) if i not in fixed and _unmeetable(policies, c)
+    )
+    # Only a count (an income, a balance) has so many values that a key of its own value
+    # would rarely be met again: a fact of a few values is read as it is (`_fixed_parts`).
+    read_as_is = changeable | frozenset(
+        p for p in every if p not in policies.facts or policies.facts[p].kind != "int"
+    )
+    return _Reads(
+        criterion_reads=criterion_reads,
+        amount_reads=amount_reads,
+        every=every,
+        changeable=changeable,
+        read_as_is=read_as_is,
+        reach=_reach((*criterion_reads, *amount_reads), changeable),
+        fixed_criteria=tuple(sorted(fixed | unmeetable)),
+        unmeetable=unmeetable,
+        flat_recheck=_flat_recheck(policies, every, changeable),
+        way_keys=tuple(_ways_reader(i, c, read_as_is) for i, c in enumerate(conditions)),
+    )
+
+
 @dataclass
 class _Shared:
     """The searches, ways and wordings of the plans that decide and word suggestions alike
@@ -865,6 +904,7 @@ class _Shared:
     # The conditions of the criteria and amount rules (`_Prepared`), made by the first plan.
     conditions: tuple[rules.Expr, ...] | None = None
     amount_conditions: tuple[rules.Expr, ...] | None = None
+    reads: _Reads | None = None  # made by the first plan too
 
 
 _SHARED: dict[tuple[int, bytes], _Shared] = {}
@@ -1226,26 +1266,34 @@ def _searched(
         top = prepared.top_amount
         if amount is None or top is None or top <= amount:
             return ()  # no higher tier (`_raise_amount` would find none)
-    known = prepared.ways
-    way_keys = prepared.way_keys
-    for i in shape.to_meet:
-        each = known.get(way_keys[i](facts))
-        if each is None:
-            each = _criterion_ways(prepared, plans.policies, facts, i)
-        if not each:
-            # An open criterion no change meets here: the search would find none.  Asked
-            # before the search's key, by the fewer facts the criterion reads.
-            return ()
     read = prepared.readers.get(shape.open_criteria) or _search_reader(plan, prepared, shape)
     values = read(facts)
     search = values if shape.simple else _key(prepared, shape, values, facts, as_of)
     entry = prepared.made.get(search)
     if entry is not None:
+        # Kept only where every open criterion had a way: the values read here include all
+        # that each one's ways are kept by (`_search_reader` reads the facts of their
+        # conditions as `_ways_reader` does), so every applicant of the key has them too.
         if not entry.ways:
             return ()
         undated = entry.undated.get(lang)
         if undated is not None:
             return undated  # no day in them: the same suggestions for every applicant of the key
+    else:
+        known = prepared.ways
+        way_keys = prepared.way_keys
+        for i in shape.to_meet:
+            each = known.get(way_keys[i](facts))
+            if each is None:
+                each = _criterion_ways(prepared, plans.policies, facts, i)
+            if not each:
+                # An open criterion no change meets here: the search would find none.
+                # Kept as a search that found none, which the next applicant of the key
+                # finds in one look-up.
+                if len(prepared.made) >= 8192:
+                    prepared.made.clear()
+                prepared.made[search] = _NO_WAYS
+                return ()
     return _suggestions(
         plans,
         plan,
