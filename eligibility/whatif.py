@@ -1261,7 +1261,9 @@ def _searched(
         if found is None:
             return ()  # nothing can change, or a criterion no change can meet
         shape = found
-    if _reached(plan, determination.verdict, key[0]):  # type: ignore[arg-type]
+    if not shape.to_meet:
+        # Reached (`_reached`): with nothing not met and only criteria confirmed at
+        # application unknown, the answer is eligible or waits only on those.
         amount = determination.amount
         top = prepared.top_amount
         if amount is None or top is None or top <= amount:
