@@ -2164,8 +2164,8 @@ def _on_the_day(
     reads a fact `apply_changes` drops, the changed applicant's facts on that day are its facts
     now with the changes made, decided by that day's plan's code
     (`_decided`, the semantics of `Plans.decide_under`); else the caller decides it
-    (`on_day`).  Checked with a plan of that day's profile of any year (`Plans.rules_on`),
-    reworded with that day's own."""
+    (`on_day`).  Checked and reworded with a plan of that day's profile of any year
+    (`Plans.rules_on`)."""
     on = plans.rules_on(plan.programme, region_code, day)
     if on.not_in_force is not None:
         return None  # not in force that day: `ineligible`
@@ -2220,7 +2220,10 @@ def _on_the_day(
             return None
     if gives == said:
         return suggestion  # another day's rules, needing every change too
-    on = plans.plan(plan.programme, region_code, day)
+    # Reworded with the same plan: one of that day's profile built for another year words
+    # the day's answer as its own would (the plans of a profile differ only in the year their
+    # warnings and yearly windows name, `Profiles`, which neither the answer's parts read below
+    # nor a suggestion's wording reads), so no plan is built for that year alone.
     if then is None:
         assert changed is not None  # decided on the flat facts above
         then = plans.decide_under(on, changed, "", region_code, day, lang)
