@@ -636,17 +636,19 @@ def _parts_reader(head: object, raw: Iterable[str], parts: Sequence[rules.Expr])
     """`(head, *values of raw, *values of parts)` as one generated function (every part that
     is a lone fact read as the others are): the key of a criterion's ways (`_criterion_ways`)
     and of a search (`_search_reader`), which most applicants run once per open criterion, so
-    one call with the facts read one `get` each, not closures that build the tuple in parts
-    (a fifth of what suggestions cost)."""
+    one call with each fact read once, not closures that build the tuple in parts (a fifth of
+    what suggestions cost).  Each part's value is written inline (`rules.Emitter`, the code
+    `rules.compile_expr` runs), not through its own evaluator, which would read the facts
+    again and, for an unknown value, gather the facts it hinges on (that no key reads)."""
     paths = sorted(set(raw) | {p.path for p in parts if isinstance(p, rules.Fact)})
-    evaluated = tuple(
-        dict.fromkeys(rules.compile_expr(p) for p in parts if not isinstance(p, rules.Fact))
-    )
-    names: dict[str, object] = {"H": head, "P": _NO_PARAMS}
-    names.update((f"e{i}", f) for i, f in enumerate(evaluated))
-    items = ["H", *(f"g({path!r})" for path in paths)]
-    items += [f"e{i}(facts, P)[0]" for i in range(len(evaluated))]
-    lines = ["def read(facts):", "    g = facts.get", f"    return ({', '.join(items)},)"]
+    # Each part once (a node shared by two rules is one value).
+    evaluated = tuple({id(p): p for p in parts if not isinstance(p, rules.Fact)}.values())
+    emitter = rules.Emitter()
+    items = ["H", *(emitter.emit(rules.Fact(path))[0] for path in paths)]
+    items += [emitter.emit(p)[0] for p in evaluated]
+    names: dict[str, object] = {**emitter.names, "H": head, "P": _NO_PARAMS}
+    lines = ["def read(facts):", emitter.loads().rstrip("\n"), "    params = P"]
+    lines.append(f"    return ({', '.join(items)},)")
     return cast(Reader, generated_function(names, lines, "read", "<facts read>"))
 
 
