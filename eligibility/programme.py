@@ -206,10 +206,13 @@ class Programme:
     )
     # The ids of the criteria confirmed at application (`to_confirm_at_application`).
     _confirmed_ids: frozenset[str] = field(init=False, compare=False, repr=False)
+    # `rule_params`, which every plan built asks for (walking every rule) several times.
+    _rule_params: frozenset[str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         confirmed = frozenset(c.spec.id for c in self.criteria if c.spec.confirmed_by is not None)
         object.__setattr__(self, "_confirmed_ids", confirmed)
+        object.__setattr__(self, "_rule_params", self._params_read())
 
     def parameters(self, region_code: str | None, as_of: dt.date) -> dict[str, ParamValue]:
         """Every parameter's value in force for the region on the date (most specific wins)."""
@@ -344,6 +347,9 @@ class Programme:
 
     def rule_params(self) -> frozenset[str]:
         """The parameters some rule reads (criteria, amounts, steps), not only some wording."""
+        return self._rule_params
+
+    def _params_read(self) -> frozenset[str]:
         found: set[str] = set()
         for criterion in self.criteria:
             found |= rules.param_names(criterion.test)

@@ -172,22 +172,15 @@ class _Solver:
         before = self.facts.get(path)
         if value == before and type(value) is type(before):
             return False
-        if any(v == value and type(v) is type(value) for v in spec.never_suggested):
-            return False  # giving up work, school or a post is never offered as a way in
-        if spec.kind == "bool" and not isinstance(value, bool):
+        if not _may_suggest(spec, value):
             return False
-        if spec.kind == "enum" and value not in {o.value for o in spec.options}:
-            return False
-        if spec.kind == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                return False
-            if (spec.min is not None and value < spec.min) or (
-                spec.max is not None and value > spec.max
-            ):
-                return False
-            if spec.change == "time" and isinstance(before, int) and value < before:
-                return False
-        return spec.kind not in ("date", "region", "text")
+        # `_may_suggest` has checked an int's kind: only its direction is left, for time.
+        return not (
+            spec.kind == "int"
+            and spec.change == "time"
+            and isinstance(before, int)
+            and cast(int, value) < before
+        )
 
     def ways(self, expr: rules.Expr, want: bool) -> list[Assignment]:
         """Minimal assignments under which `expr` evaluates to `want` (given the other facts)."""
@@ -287,6 +280,156 @@ class _Solver:
     def _difference(self, left: rules.Expr, right: rules.Expr, path: str, x: int) -> float | None:
         a, b = _number(left, self.facts, path, x), _number(right, self.facts, path, x)
         return None if a is None or b is None else a - b
+
+
+def _may_suggest(spec: FactSpec, value: object) -> bool:
+    """What `_Solver.allowed` says of a value whatever the facts: one of the fact's kind
+    within its bounds and not one the catalogue never suggests (the rest, a value other than
+    the fact's own and time only forwards, depends on the facts)."""
+    if any(v == value and type(v) is type(value) for v in spec.never_suggested):
+        return False  # giving up work, school or a post is never offered as a way in
+    if spec.kind == "bool" and not isinstance(value, bool):
+        return False
+    if spec.kind == "enum" and value not in {o.value for o in spec.options}:
+        return False
+    if spec.kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return False
+        if (spec.min is not None and value < spec.min) or (
+            spec.max is not None and value > spec.max
+        ):
+            return False
+    return spec.kind not in ("date", "region", "text")
+
+
+# ---------------------------------------------------------------------------------------------
+# Criteria no change can meet, whatever the facts
+#
+# `_Solver.ways` assigns values only at a comparison or a membership of a changeable fact; a
+# bool or enum fact's values there are the constants compared with, or the other options, which
+# the facts do not choose, and the catalogue may refuse them all (`household.monitored == true`:
+# being monitored is never suggested).  Where every such leaf is refused, `ways` finds at most
+# the empty change, and only where the expression already is what is wanted (a constant, or an
+# `and` whose items all hold): an open criterion then has none, and its answer no suggestion,
+# which `_suggester` knows from the outcome codes alone, without the look-ups of `_searched`
+# (two in three of the answers it searched found just this).
+
+
+def _unsolved(solver: _Solver, expr: rules.Expr, want: bool) -> bool:
+    """Whether `solver.ways` of a leaf (not a constant, `not` or junction) is empty whatever
+    the facts: every value it could assign is one `_may_suggest` refuses (an int's value
+    depends on the facts, and so it may be solved)."""
+    match expr:
+        case rules.Compare(op, left, right):
+            solved = op if want else _OPPOSITE[op]
+            for path in _paths(left, right):
+                spec = solver.spec(path)
+                if spec is None or spec.kind not in ("bool", "enum", "int"):
+                    continue  # never assigned (`_Solver._solve` solves only these kinds)
+                if spec.kind == "int":
+                    return False
+                # A bool's or enum's values are the constants and options alone.
+                found = solver._solve(solved, left, right, path, spec)
+                if any(_may_suggest(spec, v) for v in found):
+                    return False
+            return True
+        case rules.Member(rules.Fact(path), rules.Const(collection)) if isinstance(
+            collection, list
+        ):
+            spec = solver.spec(path)
+            if spec is None:
+                return True
+            if want:
+                values: Iterable[object] = collection
+            elif spec.kind == "enum":
+                values = [o.value for o in spec.options if o.value not in collection]
+            else:
+                return True
+            # The values are the rule's (or the other options): refused by kind or bounds,
+            # one is refused whatever the facts.
+            return not any(_may_suggest(spec, v) for v in values)
+    return True  # `given`, a lone fact, arithmetic: `ways` solves none
+
+
+def _only_as_is(solver: _Solver, expr: rules.Expr, want: bool) -> bool:
+    """Whether `solver.ways(expr, want)`, whatever the facts, is empty, or the empty change
+    alone where `expr` already evaluates to `want`: no leaf it reaches is solved."""
+    match expr:
+        case rules.Const():
+            return True
+        case rules.Not(item):
+            return _only_as_is(solver, item, not want)
+        case rules.All(items) | rules.Any_(items):
+            # An item's empty change needs it to be `want` already; with each so, the `and`
+            # wanted true (`or` wanted false) has it only with every item so, the other way
+            # with one: either way the junction is `want` (Kleene).
+            return all(_only_as_is(solver, i, want) for i in items)
+    return _unsolved(solver, expr, want)
+
+
+def _no_ways(solver: _Solver, expr: rules.Expr, want: bool) -> bool:
+    """Whether `solver.ways(expr, want)` is empty whatever the facts (not even the empty
+    change)."""
+    match expr:
+        case rules.Const(value):
+            return value is not want
+        case rules.Not(item):
+            return _no_ways(solver, item, not want)
+        case rules.All(items) | rules.Any_(items):
+            if isinstance(expr, rules.All) == want:
+                # Every open item is needed: one never `want` is always open, and with no way
+                # of its own leaves none.
+                return any(_never_is(i, want) and _no_ways(solver, i, want) for i in items)
+            return all(_no_ways(solver, i, want) for i in items)
+    return _unsolved(solver, expr, want)
+
+
+def _never_is(expr: rules.Expr, want: bool) -> bool:
+    """Whether `expr` evaluates to `want` for no facts (Kleene: a constant unknown or the
+    opposite, and the junctions and negations of such)."""
+    match expr:
+        case rules.Const(value):
+            return value is None or value is (not want)
+        case rules.Not(item):
+            return _never_is(item, not want)
+        case rules.All(items) | rules.Any_(items):
+            # `and` is true only with every item true, false with one; `or` the other way.
+            if isinstance(expr, rules.All) == want:
+                return any(_never_is(i, want) for i in items)
+            return all(_never_is(i, want) for i in items)
+    return False
+
+
+def _unmeetable(policies: PolicySet, criterion: CriterionPlan) -> bool:
+    """Whether no change meets the criterion wherever it is open (not met or unknown), whatever
+    the facts: `_Solver.ways` of its condition (`_condition`) is then empty.
+
+    Open, one variant is (`criterion_outcome`: skipped and met ones combine to neither): not
+    met, its `applies_when` holds and its test is false; unknown, `applies_when` is not false.
+    Neither finds the empty change of its test or the not-applying (`_only_as_is`), so its
+    part of the condition is not true and has no way, and nor has the condition.  The one case
+    left: unknown where `applies_when` is and the test is true, the part then true with the
+    criterion open.  An `applies_when` that is a constant is never unknown; with one variant,
+    a test with no way at all (`_no_ways`) leaves the part none; with several, the other parts
+    may all be true, and the condition's empty change a way, so such a criterion is searched."""
+    solver = _Solver(policies, {})
+    bounds = [b for b in criterion.bound if b is not None]
+    if not bounds:
+        return False  # skipped wherever it applies: never open
+    for applies_when, test in bounds:
+        if not _only_as_is(solver, test, True):
+            return False
+        if applies_when is None or (
+            isinstance(applies_when, rules.Const) and isinstance(applies_when.value, bool)
+        ):
+            continue
+        if not (
+            len(bounds) == 1
+            and _only_as_is(solver, applies_when, False)
+            and _no_ways(solver, test, True)
+        ):
+            return False
+    return True
 
 
 _PATHS: dict[tuple[int, int], tuple[rules.Expr, rules.Expr, tuple[str, ...]]] = {}
@@ -493,17 +636,19 @@ def _parts_reader(head: object, raw: Iterable[str], parts: Sequence[rules.Expr])
     """`(head, *values of raw, *values of parts)` as one generated function (every part that
     is a lone fact read as the others are): the key of a criterion's ways (`_criterion_ways`)
     and of a search (`_search_reader`), which most applicants run once per open criterion, so
-    one call with the facts read one `get` each, not closures that build the tuple in parts
-    (a fifth of what suggestions cost)."""
+    one call with each fact read once, not closures that build the tuple in parts (a fifth of
+    what suggestions cost).  Each part's value is written inline (`rules.Emitter`, the code
+    `rules.compile_expr` runs), not through its own evaluator, which would read the facts
+    again and, for an unknown value, gather the facts it hinges on (that no key reads)."""
     paths = sorted(set(raw) | {p.path for p in parts if isinstance(p, rules.Fact)})
-    evaluated = tuple(
-        dict.fromkeys(rules.compile_expr(p) for p in parts if not isinstance(p, rules.Fact))
-    )
-    names: dict[str, object] = {"H": head, "P": _NO_PARAMS}
-    names.update((f"e{i}", f) for i, f in enumerate(evaluated))
-    items = ["H", *(f"g({path!r})" for path in paths)]
-    items += [f"e{i}(facts, P)[0]" for i in range(len(evaluated))]
-    lines = ["def read(facts):", "    g = facts.get", f"    return ({', '.join(items)},)"]
+    # Each part once (a node shared by two rules is one value).
+    evaluated = tuple({id(p): p for p in parts if not isinstance(p, rules.Fact)}.values())
+    emitter = rules.Emitter()
+    items = ["H", *(emitter.emit(rules.Fact(path))[0] for path in paths)]
+    items += [emitter.emit(p)[0] for p in evaluated]
+    names: dict[str, object] = {**emitter.names, "H": head, "P": _NO_PARAMS}
+    lines = ["def read(facts):", emitter.loads().rstrip("\n"), "    params = P"]
+    lines.append(f"    return ({', '.join(items)},)")
     return cast(Reader, generated_function(names, lines, "read", "<facts read>"))
 
 
@@ -539,9 +684,13 @@ class _Prepared:
     # Whether an eligible answer can be raised to a higher tier (one variant and a highest
     # fixed amount: `_shape_of`).
     tiers: bool
-    # The criteria that read no changeable fact: one of them open, no change can meet it, and
-    # the answer has no suggestion (`_Shape.fixed_only`), whatever else is open (`_suggester`).
+    # The criteria that read no changeable fact, or no change of them can meet
+    # (`_unmeetable`): one of them open, the answer has no suggestion (`_Shape.fixed_only`,
+    # `unmeetable`), whatever else is open (`_suggester`).
     fixed_criteria: tuple[int, ...]
+    # Those of them that read a changeable fact (which `_Shape`, shared by plans that read
+    # alike, does not know of: `_shape_of` asks).
+    unmeetable: frozenset[int]
     # Whether a way the plan's code found eligible holds for the changed applicant as it is
     # (`_status_holds`), or must be re-decided through `determine` (`recheck`).
     flat_recheck: bool
@@ -591,14 +740,6 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
     if found is not None and found[0] is plan:
         return found[1]
     policies = plan.policies
-    criterion_reads = tuple(
-        _reads(e for b in c.bound if b is not None for e in b) for c in plan.criteria
-    )
-    amount_reads = tuple(_reads((r.when, r.amount)) for variant in plan.amounts for r in variant)
-    every = frozenset().union(*criterion_reads, *amount_reads)
-    changeable = frozenset(
-        p for p in every if p in policies.facts and policies.facts[p].change != "fixed"
-    )
     amounts = [
         r.amount.value
         for r in (plan.amounts[0] if plan.amounts else ())
@@ -615,8 +756,13 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
             _amount_condition(plan, i) for i in range(len(plan.amounts[0]) if plan.amounts else 0)
         )
     conditions = shared.conditions
+    if shared.reads is None:
+        shared.reads = _reads_of(plan, conditions)
+    reads = shared.reads
+    criterion_reads, amount_reads = reads.criterion_reads, reads.amount_reads
+    changeable, unmeetable = reads.changeable, reads.unmeetable
     top_amount = max(amounts) if amounts else None
-    flat_recheck = _flat_recheck(policies, every, changeable)
+    flat_recheck = reads.flat_recheck
     # The shapes (and which outcome patterns have none) follow from what the plan reads, and
     # for an eligible answer from whether a higher tier can be named (`_shape_of`).
     confirming = frozenset(
@@ -629,20 +775,16 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         flat_recheck,
         len(plan.variants) == 1 and top_amount is not None,
         confirming,
-    )
-    # Only a count (an income, a balance) has so many values that a key of its own value
-    # would rarely be met again: a fact of a few values is read as it is (`_fixed_parts`).
-    read_as_is = changeable | frozenset(
-        p for p in every if p not in policies.facts or policies.facts[p].kind != "int"
+        unmeetable,
     )
     prepared = _Prepared(
-        read_as_is=read_as_is,
+        read_as_is=reads.read_as_is,
         ways=shared.ways,
         templates=shared.templates,
         made=shared.made,
         readers=shared.readers,
         conditions=conditions,
-        way_keys=tuple(_ways_reader(i, c, read_as_is) for i, c in enumerate(conditions)),
+        way_keys=reads.way_keys,
         index={c.id: i for i, c in enumerate(plan.criteria)},
         confirming=confirming,
         never_met=frozenset(
@@ -654,13 +796,14 @@ def _prepared(plan: ProgrammePlan) -> _Prepared:
         criterion_reads=criterion_reads,
         amount_reads=amount_reads,
         changeable=changeable,
-        reach=_reach((*criterion_reads, *amount_reads), changeable),
+        reach=reads.reach,
         top_amount=top_amount,
         tiers=len(plan.variants) == 1 and top_amount is not None,
-        fixed_criteria=tuple(i for i, r in enumerate(criterion_reads) if not r & changeable),
+        fixed_criteria=reads.fixed_criteria,
+        unmeetable=unmeetable,
         flat_recheck=flat_recheck,
         amounts_read=any(amount_reads),
-        reads_date="as_of" in every,
+        reads_date="as_of" in reads.every,
         choose=plan.choices if plan.amounts and plan.amounts[0] and any(amount_reads) else None,
         shapes=shapes,
         codes=codes,
@@ -698,6 +841,57 @@ def _reach(
     return {p: made.setdefault(id(reads[p]), frozenset(reads[p])) for p in changeable}
 
 
+@dataclass(frozen=True)
+class _Reads:
+    """What a plan's rules read and what follows from it alone, the same for the plans alike
+    (`_likeness`: their rules are), worked out once for them (`_Shared.reads`); each is the
+    `_Prepared` field of its name."""
+
+    criterion_reads: tuple[frozenset[str], ...]
+    amount_reads: tuple[frozenset[str], ...]
+    every: frozenset[str]
+    changeable: frozenset[str]
+    read_as_is: frozenset[str]
+    reach: dict[str, frozenset[str]]
+    fixed_criteria: tuple[int, ...]
+    unmeetable: frozenset[int]
+    flat_recheck: bool
+    way_keys: tuple[Reader, ...]
+
+
+def _reads_of(plan: ProgrammePlan, conditions: Sequence[rules.Expr]) -> _Reads:
+    policies = plan.policies
+    criterion_reads = tuple(
+        _reads(e for b in c.bound if b is not None for e in b) for c in plan.criteria
+    )
+    amount_reads = tuple(_reads((r.when, r.amount)) for variant in plan.amounts for r in variant)
+    every = frozenset().union(*criterion_reads, *amount_reads)
+    changeable = frozenset(
+        p for p in every if p in policies.facts and policies.facts[p].change != "fixed"
+    )
+    fixed = frozenset(i for i, r in enumerate(criterion_reads) if not r & changeable)
+    unmeetable = frozenset(
+        i for i, c in enumerate(plan.criteria) if i not in fixed and _unmeetable(policies, c)
+    )
+    # Only a count (an income, a balance) has so many values that a key of its own value
+    # would rarely be met again: a fact of a few values is read as it is (`_fixed_parts`).
+    read_as_is = changeable | frozenset(
+        p for p in every if p not in policies.facts or policies.facts[p].kind != "int"
+    )
+    return _Reads(
+        criterion_reads=criterion_reads,
+        amount_reads=amount_reads,
+        every=every,
+        changeable=changeable,
+        read_as_is=read_as_is,
+        reach=_reach((*criterion_reads, *amount_reads), changeable),
+        fixed_criteria=tuple(sorted(fixed | unmeetable)),
+        unmeetable=unmeetable,
+        flat_recheck=_flat_recheck(policies, every, changeable),
+        way_keys=tuple(_ways_reader(i, c, read_as_is) for i, c in enumerate(conditions)),
+    )
+
+
 @dataclass
 class _Shared:
     """The searches, ways and wordings of the plans that decide and word suggestions alike
@@ -712,6 +906,7 @@ class _Shared:
     # The conditions of the criteria and amount rules (`_Prepared`), made by the first plan.
     conditions: tuple[rules.Expr, ...] | None = None
     amount_conditions: tuple[rules.Expr, ...] | None = None
+    reads: _Reads | None = None  # made by the first plan too
 
 
 _SHARED: dict[tuple[int, bytes], _Shared] = {}
@@ -771,11 +966,13 @@ def _shared_shapes(
     flat_recheck: bool,
     tiers: bool,
     confirming: frozenset[int],
+    unmeetable: frozenset[int],
 ) -> _Shapes:
     """The shapes by open criteria and by outcome pattern of the plans that read alike
     (`tiers`: one variant and a highest fixed amount, which an eligible answer's shape needs;
-    `confirming`: the criteria confirmed at application, which `_open` reads)."""
-    key = (id(policies), criterion_reads, amount_reads, flat_recheck, tiers, confirming)
+    `confirming`: the criteria confirmed at application, which `_open` reads; `unmeetable`:
+    those no change meets, `_Prepared.unmeetable`, which `_shape_of` reads)."""
+    key = (id(policies), criterion_reads, amount_reads, flat_recheck, tiers, confirming, unmeetable)
     found = _SHAPES.get(key)
     if found is None or found[0] is not policies:
         if len(_SHAPES) >= 1024:
@@ -828,12 +1025,12 @@ def _shape_of(plan: ProgrammePlan, prepared: _Prepared, codes: tuple[int, ...]) 
     """The shape of an outcome pattern not seen before (kept by it in `_Prepared.codes`), or
     None where no suggestion can exist for it: nothing the plan reads can change, an eligible
     answer where no higher tier can be named, or an open criterion no change can meet
-    (`_Shape.none`).  The codes say the open criteria (not met or unknown) and the verdict
-    (`verdict_of`)."""
+    (`_Shape.none`, or whatever the facts: `_Prepared.unmeetable`).  The codes say the open
+    criteria (not met or unknown) and the verdict (`verdict_of`)."""
     shape: _Shape | None = None
     if prepared.changeable and (prepared.tiers or not _reached(plan, verdict_of(codes), codes)):
         shape = _shape(plan, prepared, _open(codes, prepared.confirming))
-        if shape.none:
+        if shape.none or not prepared.unmeetable.isdisjoint(shape.to_meet):
             shape = None
     if len(prepared.codes) >= 8192:
         prepared.codes.clear()
@@ -1066,31 +1263,41 @@ def _searched(
         if found is None:
             return ()  # nothing can change, or a criterion no change can meet
         shape = found
-    if _reached(plan, determination.verdict, key[0]):  # type: ignore[arg-type]
+    if not shape.to_meet:
+        # Reached (`_reached`): with nothing not met and only criteria confirmed at
+        # application unknown, the answer is eligible or waits only on those.
         amount = determination.amount
         top = prepared.top_amount
         if amount is None or top is None or top <= amount:
             return ()  # no higher tier (`_raise_amount` would find none)
-    known = prepared.ways
-    way_keys = prepared.way_keys
-    for i in shape.to_meet:
-        each = known.get(way_keys[i](facts))
-        if each is None:
-            each = _criterion_ways(prepared, plans.policies, facts, i)
-        if not each:
-            # An open criterion no change meets here: the search would find none.  Asked
-            # before the search's key, by the fewer facts the criterion reads.
-            return ()
     read = prepared.readers.get(shape.open_criteria) or _search_reader(plan, prepared, shape)
     values = read(facts)
     search = values if shape.simple else _key(prepared, shape, values, facts, as_of)
     entry = prepared.made.get(search)
     if entry is not None:
+        # Kept only where every open criterion had a way: the values read here include all
+        # that each one's ways are kept by (`_search_reader` reads the facts of their
+        # conditions as `_ways_reader` does), so every applicant of the key has them too.
         if not entry.ways:
             return ()
         undated = entry.undated.get(lang)
         if undated is not None:
             return undated  # no day in them: the same suggestions for every applicant of the key
+    else:
+        known = prepared.ways
+        way_keys = prepared.way_keys
+        for i in shape.to_meet:
+            each = known.get(way_keys[i](facts))
+            if each is None:
+                each = _criterion_ways(prepared, plans.policies, facts, i)
+            if not each:
+                # An open criterion no change meets here: the search would find none.
+                # Kept as a search that found none, which the next applicant of the key
+                # finds in one look-up.
+                if len(prepared.made) >= 8192:
+                    prepared.made.clear()
+                prepared.made[search] = _NO_WAYS
+                return ()
     return _suggestions(
         plans,
         plan,
@@ -1158,9 +1365,9 @@ def _suggester(chosen: Sequence[ProgrammePlan]) -> _Suggester:
     `_searched` with the plan and its preparation bound; the answer with its suggestions.
     Unrolled, as `Plans.decide_plans` decides several plans in one function.  Before the
     look-up, what the plan alone says (`_shape_of`'s cases that need no search): a plan that
-    reads no changeable fact is left out, an answer with a criterion open that reads none
-    (`_Prepared.fixed_criteria`) or, where no higher tier can be named, an eligible one has
-    none: most programmes cost a comparison or two."""
+    reads no changeable fact is left out, an answer with a criterion open that reads none or
+    that no change meets (`_Prepared.fixed_criteria`) or, where no higher tier can be named, an
+    eligible one has none: most programmes cost a comparison or two."""
     namespace: dict[str, object] = {"U": _UNSEEN, "searched": _searched, "replace": replace}
     lines = ["def suggest(made, keys, plans, facts, as_of, region_code, lang, recheck, on_day):"]
     for j, plan in enumerate(chosen):
@@ -1976,8 +2183,8 @@ def _on_the_day(
     reads a fact `apply_changes` drops, the changed applicant's facts on that day are its facts
     now with the changes made, decided by that day's plan's code
     (`_decided`, the semantics of `Plans.decide_under`); else the caller decides it
-    (`on_day`).  Checked with a plan of that day's profile of any year (`Plans.rules_on`),
-    reworded with that day's own."""
+    (`on_day`).  Checked and reworded with a plan of that day's profile of any year
+    (`Plans.rules_on`)."""
     on = plans.rules_on(plan.programme, region_code, day)
     if on.not_in_force is not None:
         return None  # not in force that day: `ineligible`
@@ -2032,7 +2239,10 @@ def _on_the_day(
             return None
     if gives == said:
         return suggestion  # another day's rules, needing every change too
-    on = plans.plan(plan.programme, region_code, day)
+    # Reworded with the same plan: one of that day's profile built for another year words
+    # the day's answer as its own would (the plans of a profile differ only in the year their
+    # warnings and yearly windows name, `Profiles`, which neither the answer's parts read below
+    # nor a suggestion's wording reads), so no plan is built for that year alone.
     if then is None:
         assert changed is not None  # decided on the flat facts above
         then = plans.decide_under(on, changed, "", region_code, day, lang)
