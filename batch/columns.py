@@ -73,6 +73,11 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "与本行的户类型或监测对象类型矛盾，请改成一致或只填一项",
         "en": "contradicts the household category or monitoring type in the same row",
     },
+    # Two columns of one fact (`ColumnPlan.alternates`); `pl.format` fills the {}.
+    "disagree": {
+        "zh": "列“{}”是“{}”，列“{}”是“{}”，两列不一致，请改成一致或只填一列",
+        "en": "column “{}” says “{}” but column “{}” says “{}”: make them agree or fill one",
+    },
 }
 STATUS_COLUMNS = ("household.category", *(f"household.{name}" for name in STATUS_FIELDS))
 _ID_MESSAGES: dict[str, str] = {
@@ -96,6 +101,10 @@ class ColumnPlan:
     carried: list[str]  # headers that are not facts: identifying columns, in input order
     township: str | None  # the township column, if there is one
     notes: list[str] = field(default_factory=list)  # to report once (stderr / job notes)
+    # A second column of a fact already read (户籍所在地 beside 户籍所在地区划代码) -> its fact:
+    # read too, and used in each row where the first is blank; a row where both are filled
+    # and disagree is the row's error.
+    alternates: dict[str, str] = field(default_factory=dict)
     # What `parse_chunk` works out once per column and reuses chunk after chunk: the parsing
     # expressions, and the cells of repetitive columns already parsed.
     cache: dict[tuple[object, ...], object] = field(default_factory=dict, compare=False, repr=False)
@@ -120,6 +129,7 @@ def plan_columns(headers: Sequence[str], policies: PolicySet, lang: Lang = "zh")
     notes: list[str] = []
     seen: dict[str, str] = {}
     duplicates: set[str] = set()
+    alternates: dict[str, str] = {}
     for header in headers:
         found = known.get(normalise_header(header))
         if found is None:
@@ -129,10 +139,22 @@ def plan_columns(headers: Sequence[str], policies: PolicySet, lang: Lang = "zh")
         if path in seen:
             carried.append(header)
             duplicates.add(header)
+            if path == ID_PATH:
+                notes.append(
+                    f"列“{header}”与“{seen[path]}”都是 {path}，只用“{seen[path]}”"
+                    if lang == "zh"
+                    else f"columns {header!r} and {seen[path]!r} are both {path}; "
+                    f"using {seen[path]!r}"
+                )
+                continue
+            alternates[header] = path
             notes.append(
-                f"列“{header}”与“{seen[path]}”都是 {path}，只用前一列"
+                f"列“{header}”与“{seen[path]}”都是 {path}：用“{seen[path]}”，它空着的行用"
+                f"“{header}”，两列不一致的行报错"
                 if lang == "zh"
-                else f"columns {header!r} and {seen[path]!r} are both {path}; using the first"
+                else f"columns {header!r} and {seen[path]!r} are both {path}: {seen[path]!r} "
+                f"is used, {header!r} where it is blank, and a row where they disagree is an "
+                "error"
             )
         else:
             facts[header] = path
@@ -155,7 +177,9 @@ def plan_columns(headers: Sequence[str], policies: PolicySet, lang: Lang = "zh")
             else f"columns not recognised as facts, carried through as identifying columns: "
             f"{listed}",
         )
-    return ColumnPlan(facts=facts, carried=carried, township=township, notes=notes)
+    return ColumnPlan(
+        facts=facts, carried=carried, township=township, notes=notes, alternates=alternates
+    )
 
 
 @dataclass(frozen=True)
@@ -183,7 +207,9 @@ def parse_chunk(
     errors: list[tuple[pl.Expr, pl.Expr]] = []
     id_header: str | None = None
     read_as_ints: list[pl.Series] = []
-    for header, path in plan.facts.items():
+    columns = [(h, p, p) for h, p in plan.facts.items()]
+    columns += [(h, p, _alternate(h)) for h, p in plan.alternates.items()]
+    for header, path, target in columns:
         if path == ID_PATH:
             id_header = header
             continue
@@ -205,7 +231,7 @@ def parse_chunk(
                     dtype.categories, header, steps, KIND_DTYPES[spec.kind], seen
                 )
                 plan.cache[("categories", *column_key)] = seen
-            finals.append(final.alias(path))
+            finals.append(final.alias(target))
             if error is not None:
                 errors.append(error)
             continue
@@ -220,7 +246,7 @@ def parse_chunk(
                 name = f"__int{i}"
                 read_as_ints.append(as_read.alias(name))
                 final, error = _bounded(pl.col(name), pl.col(header), spec, lang)
-                finals.append(final.alias(path))
+                finals.append(final.alias(target))
                 if error is not None:
                     errors.append(error)
                 continue
@@ -234,7 +260,7 @@ def parse_chunk(
             )
             if known.height <= 4096:  # keep what is parsed for the next chunks, if few
                 plan.cache[("cells", *column_key)] = known
-            finals.append(final.alias(path))
+            finals.append(final.alias(target))
             if error is not None:
                 errors.append(error)
             continue
@@ -242,7 +268,7 @@ def parse_chunk(
         if text is not None:
             texts.append(text)
         parsed.append(value)
-        finals.append(final.alias(path))
+        finals.append(final.alias(target))
         if error is not None:
             errors.append(error)
     # Cleaned text, then values, then final values and errors: each step reads the one before.
@@ -268,9 +294,12 @@ def parse_chunk(
         )
         error_series = error_series.scatter(bad_rows, messages)
     frame = steps_frame.drop("__bad")
+    extra_errors: list[pl.Series] = []
+    for header, path in plan.alternates.items():
+        frame, disagree = _with_alternate(frame, raw, plan, header, path, policies, lang)
+        extra_errors.append(disagree)
 
     kept = {header: raw[header] for header in plan.carried}
-    extra_errors: list[pl.Series] = []
     # Birth dates to check against each row's as_of: the fact's, and the ID number's.
     births: list[tuple[str, pl.Series, pl.Series]] = []
     if "person.birth_date" in frame.columns:
@@ -351,6 +380,67 @@ def parse_chunk(
             .to_series()
         )
     return ParsedChunk(facts=frame, carried=carried, errors=error_series.alias("error"))
+
+
+def _alternate(header: str) -> str:
+    """The name of a second column's parsed values, until they are merged into the fact's."""
+    return f"__alternate:{header}"
+
+
+def _with_alternate(
+    frame: pl.DataFrame,
+    raw: pl.DataFrame,
+    plan: ColumnPlan,
+    header: str,
+    path: str,
+    policies: PolicySet,
+    lang: Lang,
+) -> tuple[pl.DataFrame, pl.Series]:
+    """The fact's values with a second column's where the first is blank (a register that
+    fills 户籍所在地 on some rows and 户籍所在地区划代码 on others lost the county of every row
+    that filled only the second), and per row the error where both are filled and disagree."""
+    alternate = _alternate(header)
+    first = next(h for h, p in plan.facts.items() if p == path)
+    a, b = frame[path], frame[alternate]
+    both = a.is_not_null() & b.is_not_null()
+    if path == REGION:
+        # A province's or prefecture's code beside one of its counties' agrees with it, and
+        # the county's is the one used (户籍所在地 "山西省临猗县" or "山西" beside 140821).
+        within = pl.select(
+            pl.lit(a).str.starts_with(pl.lit(b)) | pl.lit(b).str.starts_with(pl.lit(a))
+        ).to_series()
+        disagree = (both & ~within).fill_null(False)
+        longer = pl.select(
+            pl.when(pl.lit(b).str.len_chars() > pl.lit(a).str.len_chars())
+            .then(pl.lit(b))
+            .otherwise(pl.lit(a))
+        ).to_series()
+        frame = frame.with_columns(
+            pl.when(pl.lit(both)).then(pl.lit(longer)).otherwise(pl.col(path)).alias(path)
+        )
+    else:
+        disagree = (both & (a != b)).fill_null(False)
+    message = pl.Series(header, [None] * frame.height, dtype=pl.String)
+    if disagree.any():
+        label = _label(path, policies, lang)
+        said = _MESSAGES["disagree"][lang]
+        texts = pl.select(
+            pl.format(
+                f"{label}: {said}",
+                pl.lit(first),
+                raw[first].cast(pl.String),
+                pl.lit(header),
+                raw[header].cast(pl.String),
+            )
+        ).to_series()
+        message = pl.select(pl.when(pl.lit(disagree)).then(pl.lit(texts))).to_series()
+    merged = frame.with_columns(
+        pl.when(pl.lit(disagree))
+        .then(None)
+        .otherwise(pl.coalesce(pl.col(path), pl.col(alternate)))
+        .alias(path)
+    ).drop(alternate)
+    return merged, message
 
 
 def _impossible_births(

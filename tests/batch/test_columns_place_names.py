@@ -68,3 +68,22 @@ def test_a_register_of_names_with_a_township_column(tmp_path: Path, policies: Po
     assert "户籍所在地" in (transport[2] or "")  # the county is what the third row still needs
     areas = set(result.summary["乡镇或县"].to_list())
     assert {"临晋镇", "锦屏镇"} <= areas
+
+
+def test_two_columns_of_the_place_are_read_row_by_row(policies: PolicySet) -> None:
+    """A register with 户籍所在地 (names) and 户籍所在地区划代码 (codes), each filled on some rows:
+    every row's county is read from whichever is filled (the second was dropped, and the rows
+    that filled only it lost their county: review of 2026-12-04); a province beside one of its
+    counties agrees with it; a row where they name different places is its error, naming
+    both columns and values."""
+    facts, _, errors = parse(
+        policies,
+        {
+            "户籍所在地": ["临猗县", None, "临猗县", "临猗县", "山西"],
+            "户籍所在地区划代码": ["140821", "140821", None, "620823", "140821"],
+        },
+    )
+    assert facts["region_code"].to_list() == ["140821", "140821", "140821", None, "140821"]
+    assert errors[:3] == [None] * 3 and errors[4] is None
+    assert errors[3] is not None
+    assert "户籍所在地" in errors[3] and "临猗县" in errors[3] and "620823" in errors[3]
