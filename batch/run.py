@@ -21,8 +21,10 @@ from pathlib import Path
 import polars as pl
 
 from batch.columns import (
+    AS_OF,
     REGION,
     ColumnPlan,
+    ParsedChunk,
     few_valued_headers,
     known_headers,
     parse_chunk,
@@ -37,7 +39,7 @@ from batch.readers import (
     Register,
     open_register,
 )
-from batch.summary import ERROR_COLUMN, Summary
+from batch.summary import COUNTED, ERROR_COLUMN, Summary
 from batch.writers import OUTPUT_FORMATS, XLSX_MAX_ROWS, atomic_output, open_writer, write_side_csv
 from eligibility.as_of_range import as_of_range
 from eligibility.columnar import REASONS, ColumnarPolicySet, Reasons
@@ -121,8 +123,9 @@ def decide_chunk(
     options: BatchOptions,
     *,
     damaged: bool = False,
-) -> tuple[pl.DataFrame, pl.Series]:
-    """The output rows for one chunk, and each row's summary area (township or county).
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The output rows for one chunk, and per row its summary area (township or county,
+    `area`) and whether each programme's amount is summed (`COUNTED` + the programme's id).
 
     `damaged`: the register had bytes that were not text; rows holding them get an error.
     """
@@ -167,7 +170,33 @@ def decide_chunk(
         area = raw[plan.township].cast(pl.String)
     else:
         area = parsed.facts[REGION].str.slice(0, 6)
-    return out, area.fill_null("（未填）" if options.lang == "zh" else "(none)").alias("area")
+    area = area.fill_null("（未填）" if options.lang == "zh" else "(none)").alias("area")
+    return out, pl.DataFrame(
+        [area, *(mask.alias(f"{COUNTED}{pid}") for pid, mask in _counted(parsed, columnar))]
+    )
+
+
+def _counted(parsed: ParsedChunk, columnar: ColumnarPolicySet) -> Iterator[tuple[str, pl.Series]]:
+    """Per programme, whether each row's amount may be summed as money: never a loan's (a sum
+    to borrow and repay, not paid out), and only by rules checked for the row's region and date
+    (`Programme.confirmed_until`; the household plan sums the same way): the 汇总 had summed
+    2026's amounts worked out by 2024's rules, and three borrowers' 50000 caps as 150000."""
+    regions = parsed.facts[REGION]
+    days = parsed.facts[AS_OF]
+    for pid in columnar.ids:
+        programme = columnar.policies.programme(pid)
+        if programme.lends:
+            yield pid, pl.repeat(False, regions.len(), eager=True)
+            continue
+        confirmed = {
+            region: programme.confirmed_until(region) for region in regions.unique().to_list()
+        }
+        until = regions.replace_strict(
+            {k: v for k, v in confirmed.items() if k is not None},
+            default=programme.confirmed_until(None),
+            return_dtype=pl.Date,
+        )
+        yield pid, (until.is_null() | (days <= until)).fill_null(True)
 
 
 def _joined(errors: list[pl.Series]) -> pl.Series:
@@ -396,8 +425,8 @@ def _decided(
     """
 
     def decide(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-        out, area = decide_chunk(raw, plan, columnar, options, damaged=register.damaged)
-        return out, summary.count(out, area)
+        out, rows = decide_chunk(raw, plan, columnar, options, damaged=register.damaged)
+        return out, summary.count(out, rows)
 
     # One more thread than cores: while one thread holds the interpreter (wording, building
     # queries), the cores still have polars work from the others.

@@ -10,6 +10,7 @@ from eligibility.columnar import ColumnarPolicySet
 from eligibility.text import Lang, Text
 
 ERROR_COLUMN = "error"
+COUNTED = "__counted."  # a row's column: whether a programme's amount is in the money total
 
 
 class Summary:
@@ -23,23 +24,27 @@ class Summary:
         self.as_of = as_of  # names the programmes as they read on the run's date
         self.parts: list[pl.DataFrame] = []
 
-    def count(self, out: pl.DataFrame, area: pl.Series) -> pl.DataFrame:
+    def count(self, out: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
         """One chunk's counts per programme and area (a small table; thread-safe, so that the
-        deciding threads count their own chunks)."""
+        deciding threads count their own chunks); `rows`: each row's `area` and whether each
+        programme's amount is summed (`COUNTED`, `batch.run.decide_chunk`)."""
         error = out[ERROR_COLUMN].is_not_null()
-        columns: dict[str, pl.Series] = {"area": area, "__error": error}
+        columns: dict[str, pl.Series] = {"area": rows["area"], "__error": error}
         aggregates: list[pl.Expr] = []
         for pid in self.columnar.ids:
             verdict = out[f"{pid}.verdict"]
             columns[f"{pid}.verdict"] = verdict
             columns[f"{pid}.amount"] = out[f"{pid}.amount"]
+            columns[f"{pid}.counted"] = rows[f"{COUNTED}{pid}"]
             v = pl.col(f"{pid}.verdict")
+            summed = (v == "eligible") & pl.col(f"{pid}.counted")
             aggregates += [
                 (v == "eligible").sum().alias(f"{pid}.eligible"),
                 (v == "ineligible").sum().alias(f"{pid}.ineligible"),
                 (v == "needs_info").sum().alias(f"{pid}.needs_info"),
-                # Money for those found eligible; needs-info rows may show an amount too.
-                pl.col(f"{pid}.amount").filter(v == "eligible").sum().alias(f"{pid}.amount"),
+                # Money for those found eligible, by rules checked for the date, never a loan;
+                # needs-info rows may show an amount too.
+                pl.col(f"{pid}.amount").filter(summed).sum().alias(f"{pid}.amount"),
             ]
         # One grouping for every programme, then one long table (programme, area, counts).
         wide = (
@@ -113,7 +118,15 @@ class Summary:
             pl.col("eligible", "ineligible", "needs_info", "errors", "amount").cast(pl.Int64),
         )
         headers = (
-            ["项目", "乡镇或县", "符合", "不符合", "待补充信息", "数据有误", "符合者金额合计（元）"]
+            [
+                "项目",
+                "乡镇或县",
+                "符合",
+                "不符合",
+                "待补充信息",
+                "数据有误",
+                "符合者金额合计（元；只算已核实的标准，不含贷款额度）",
+            ]
             if zh
             else [
                 "programme",

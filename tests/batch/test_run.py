@@ -3,6 +3,7 @@ chunking, bad rows, the summary, and interrupted writes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import tempfile
@@ -142,6 +143,49 @@ def test_summary_counts_by_township_and_totals(
         & (pl.col("area") == "临晋镇")
     )
     assert yulu["eligible"].item() == 1 and yulu["amount_total"].item() == 3000
+
+
+def test_the_money_total_sums_only_confirmed_amounts_and_no_loan(
+    tmp_path: Path, policies: PolicySet
+) -> None:
+    """The 汇总's total is money paid: an eligible 雨露计划 student's 3000 (yulu_rules) counts in
+    2025, whose rules were checked, not in 2026, whose are not yet (confirmed_until), nor a
+    50000 loan cap (notice_2021_6: a sum to borrow and repay) in any year (review of
+    2026-12-04: the 汇总 summed both while the household plan left them out)."""
+    source = tmp_path / "r.csv"
+    pl.DataFrame(
+        {
+            "户籍所在地区划代码": ["140821", "140821"],
+            "户类型": ["脱贫户", "脱贫户"],
+            "年龄": ["17", "40"],
+            "就读层次": ["中职（中专、职高）", None],
+            "全日制": ["是", None],
+            "已注册学籍": ["是", None],
+            "休学/保留学籍": ["否", None],
+            "完全民事行为能力": [None, "是"],
+            "重大不良信用记录": [None, "否"],
+            "小额信贷逾期": [None, "否"],
+            "小额信贷未还余额": [None, "0"],
+            "贷款用途": [None, "种植养殖等生产"],
+            "申请金额": [None, "50000"],
+            "期限(月)": [None, "36"],
+        }
+    ).write_csv(source)
+
+    def totals(day: str) -> dict[str, tuple[int, int]]:
+        options = BatchOptions(
+            as_of=dt.date.fromisoformat(day), lang="en", programmes=("yulu_plan", "microloan")
+        )
+        table = run_batch(source, tmp_path / f"{day}.csv", options, policies=policies).summary
+        rows = table.filter(pl.col("area") == "total").iter_rows(named=True)
+        return {r["programme"]: (r["eligible"], r["amount_total"]) for r in rows}
+
+    yulu = policies.programme("yulu_plan").policy.name.en
+    loan = policies.programme("microloan").policy.name.en
+    in_2025 = totals("2025-06-01")
+    assert in_2025[yulu] == (1, 3000)
+    assert in_2025[loan] == (1, 0)
+    assert totals("2026-06-01")[yulu] == (1, 0)
 
 
 def test_summary_by_county_without_a_township_column(
