@@ -39,8 +39,15 @@ HEADERS: dict[str, Text] = {
     "apart": Text(zh="另列（没有算进合计）", en="listed apart (not in the total)"),
     "checklist": Text(zh="要带的材料", en="documents to bring"),
     "dates": Text(zh="日期", en="dates"),
+    # Rows of the household the plan could not count (an error in the row), and rows with no
+    # household: named, never dropped without a word (review of 2026-12-04).
+    "left_out": Text(
+        zh="没有计入的人（数据有误，见结果的 error 列）",
+        en="left out (bad data: see the results' error column)",
+    ),
 }
 ROW = Text(zh="第{n}行", en="row {n}")
+NO_HOUSEHOLD = Text(zh="（没有填户编号）", en="(no household id)")
 SOURCE = Text(zh="依据", en="source")
 
 
@@ -67,6 +74,7 @@ def household_plans(input_path: Path, policies: PolicySet, options: BatchOptions
         input_path, options.chunk_rows, known=known_headers(policies), sheet=options.sheet
     )
     members: dict[str, list[PlanMember]] = {}
+    left_out: dict[str, list[str]] = {}  # household (or NO_HOUSEHOLD) -> rows not counted
     try:
         column = household_column(register.headers)
         name_column = next((n for n in NAME_COLUMNS if n in register.headers), None)
@@ -89,27 +97,45 @@ def household_plans(input_path: Path, policies: PolicySet, options: BatchOptions
             for i, facts in enumerate(parsed.facts.iter_rows(named=True)):
                 row += 1
                 key = keys[i]
-                if bad[i] or key is None or not key.strip():
-                    continue
                 name = names[i] if names is not None else None
+                said = ROW.in_(lang).format(n=row)
+                shown = (
+                    said
+                    if not name
+                    else f"{name}（{said}）"
+                    if lang == "zh"
+                    else f"{name} ({said})"
+                )
+                if key is None or not key.strip():
+                    left_out.setdefault(NO_HOUSEHOLD.in_(lang), []).append(shown)
+                    continue
+                if bad[i]:
+                    members.setdefault(key.strip(), [])
+                    left_out.setdefault(key.strip(), []).append(shown)
+                    continue
                 member = PlanMember(
-                    key=str(row),
-                    name=name or ROW.in_(lang).format(n=row),
-                    applicant=applicant_from_paths(facts),
+                    key=str(row), name=name or said, applicant=applicant_from_paths(facts)
                 )
                 members.setdefault(key.strip(), []).append(member)
     finally:
         register.close()
+    sep = "、" if lang == "zh" else ", "
     rows = [
-        _row(
-            key,
-            decide_household(
-                people, policies, as_of=options.as_of, lang=lang, programmes=options.programmes
+        (
+            *_row(
+                key,
+                decide_household(
+                    people, policies, as_of=options.as_of, lang=lang, programmes=options.programmes
+                ),
+                lang,
             ),
-            lang,
+            sep.join(left_out.get(key, ())),
         )
         for key, people in members.items()
     ]
+    no_household = NO_HOUSEHOLD.in_(lang)
+    if no_household in left_out:
+        rows.append((no_household, "", 0, "", "", "", sep.join(left_out[no_household])))
     schema = {HEADERS[k].in_(lang): pl.Int64 if k == "total" else pl.String for k in HEADERS}
     return pl.DataFrame(rows, schema=schema, orient="row")
 

@@ -25,8 +25,13 @@ def test_a_csv_run_writes_one_plan_row_per_household(
     assert result.households_path == tmp_path / "out.csv.households.csv"
     side = pl.read_csv(result.households_path, encoding="utf8-lossy")
     assert side.columns[0].lstrip("\ufeff") == "户编号"
-    households = [h for _, h, _, _ in example.PEOPLE]
-    assert side[:, 0].to_list() == list(dict.fromkeys(households))  # in order, each once
+    # In order, each once; the households of the bad rows too, naming them as left out.
+    households = [h for _, h, _, _ in [*example.PEOPLE, *example.BAD_PEOPLE]]
+    assert side[:, 0].to_list() == list(dict.fromkeys(households))
+    left_out = side.columns[-1]
+    for name, household, _, _ in example.BAD_PEOPLE:
+        [row] = side.filter(pl.col(side.columns[0]) == household).iter_rows(named=True)
+        assert name in row[left_out]
     first = side.row(0, named=True)
     assert first["成员"] == "张建国、张小燕"
     # 张建国 works in Zhejiang: 临猗 2024 pays 省外1500元 (linyi_2024); 张小燕 is in 中职:
@@ -50,7 +55,7 @@ def test_an_xlsx_run_adds_a_plan_sheet(
     assert result.households_path is None
     sheet = pl.read_excel(output, sheet_name="户计划")
     assert sheet.row(0, named=True)["每年能领合计(元)"] == 4500
-    assert sheet.height == len({h for _, h, _, _ in example.PEOPLE})
+    assert sheet.height == len({h for _, h, _, _ in [*example.PEOPLE, *example.BAD_PEOPLE]})
 
 
 def test_without_the_flag_nothing_is_planned(
@@ -73,3 +78,32 @@ def test_a_register_without_a_household_column_is_refused(
     with pytest.raises(BatchInputError, match="户编号"):
         run_batch(source, tmp_path / "o.csv", OPTIONS, policies=policies)
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_members_with_bad_data_and_rows_without_a_household_are_named_not_dropped(
+    tmp_path: Path, policies: PolicySet
+) -> None:
+    """A member whose row has an error (三万 is not a number here) is not counted in the plan
+    and is named in its household's row; a row with no 户编号 is named in a row of its own; a
+    household whose every row is bad still has its row (review of 2026-12-04: all were
+    dropped without a word)."""
+    source = tmp_path / "r.csv"
+    pl.DataFrame(
+        {
+            "户编号": ["H1", "H1", "H2", None],
+            "姓名": ["甲", "乙", "丙", "丁"],
+            "户籍所在地区划代码": ["140821"] * 4,
+            "户类型": ["脱贫户"] * 4,
+            "年龄": ["40", "40", "40", "40"],
+            "申请金额": ["30000", "三万", "三万", "30000"],
+        }
+    ).write_csv(source)
+    output = tmp_path / "out.csv"
+    result = run_batch(source, output, OPTIONS, policies=policies)
+    assert result.households_path is not None
+    side = pl.read_csv(result.households_path, encoding="utf8-lossy")
+    left_out = side.columns[-1]
+    rows = {r[side.columns[0]]: r for r in side.iter_rows(named=True)}
+    assert rows["H1"]["成员"] == "甲" and rows["H1"][left_out] == "乙（第2行）"
+    assert rows["H2"][left_out] == "丙（第3行）"
+    assert rows["（没有填户编号）"][left_out] == "丁（第4行）"
