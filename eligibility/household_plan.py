@@ -38,7 +38,15 @@ from eligibility.windows import next_window, unconfirmed_note
 
 # Why an amount is not in the yearly total.
 Apart = Literal[
-    "needs_info", "to_confirm", "to_ask", "unconfirmed", "set_locally", "per_month", "loan"
+    "needs_info",
+    "to_confirm",
+    "to_confirm_county",
+    "to_confirm_both",
+    "to_ask",
+    "unconfirmed",
+    "set_locally",
+    "per_month",
+    "loan",
 ]
 DateKind = Literal["application", "deadline", "becomes_eligible", "amount_changes"]
 
@@ -48,11 +56,23 @@ APART_TEXT: dict[Apart, Text] = {
         en="Not decided until more is known: not in the total",
     ),
     # Waiting only on what is confirmed at application (`Criterion.confirmed_by`): nothing is
-    # left to ask (review of `fixes`: a 2026 loan read "还要补充情况").  Only the bank does so.
+    # left to ask (review of `fixes`: a 2026 loan read "还要补充情况").  The bank here.
     "to_confirm": Text(
         zh="没有要再补充的情况了：能不能贷、贷多少，申请时由银行审核确认，没有算进合计",
         en="Nothing more to ask: the bank confirms at application whether and how much it "
         "lends; not in the total",
+    ),
+    # The same where the county confirms (a transport subsidy after a county's table ended,
+    # `local_rules_to_confirm`): "能不能贷" was said of a subsidy (review of 2026-12-04).
+    "to_confirm_county": Text(
+        zh="没有要再补充的情况了：能不能办，申请时由县里审核确认，没有算进合计",
+        en="Nothing more to ask: the county confirms at application whether it applies; not "
+        "in the total",
+    ),
+    "to_confirm_both": Text(
+        zh="没有要再补充的情况了：申请时由银行和县里审核确认，没有算进合计",
+        en="Nothing more to ask: the bank and the county confirm at application; not in the "
+        "total",
     ),
     # Waiting on something no question of ours settles (a rule not found here, a known overdue
     # loan under a 2026 rule not found): nothing to supply, so not "还要补充情况" (review of
@@ -284,7 +304,11 @@ def _apart(d: Determination, programme: Programme) -> Apart | None:
         return None
     if d.verdict == "needs_info":
         if to_confirm(d, programme):
-            return "to_confirm"
+            by = {c.spec.id: c.spec.confirmed_by for c in programme.criteria}
+            who = {by.get(c.id) for c in d.criteria if c.outcome == "unknown"} - {None}
+            if who == {"county"}:
+                return "to_confirm_county"
+            return "to_confirm_both" if "county" in who else "to_confirm"
         return "needs_info" if d.missing else "to_ask"
     if programme.lends:
         return "loan"  # never a grant, verified or not

@@ -476,3 +476,18 @@ def test_an_adult_who_said_nothing_of_school_has_no_entry_for_the_childs_program
         [PlanMember(key="father", applicant=at_school)], policies, as_of=dt.date(2024, 9, 1)
     )
     assert entry(again, "father", "yulu_plan").verdict == "eligible"
+
+
+def test_an_answer_the_county_confirms_says_the_county_not_the_bank(policies: PolicySet) -> None:
+    # 崇信 (620823): its 2024 table (chongxin_2024) ended, so in 2025 its conditions are the
+    # county's to confirm at application (`local_rules_to_confirm`): the plan says so, not
+    # "能不能贷、贷多少…由银行审核确认" of a subsidy (review of 2026-12-04).
+    plan = decide_household(
+        [PlanMember(key="father", applicant=worker("620823"))],
+        policies,
+        as_of=dt.date(2025, 6, 1),
+        programmes=["transport_subsidy"],
+    )
+    transport = entry(plan, "father", "transport_subsidy")
+    assert transport.apart == "to_confirm_county"
+    assert "县里" in transport.apart_reason and "贷" not in transport.apart_reason
