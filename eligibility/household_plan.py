@@ -71,8 +71,7 @@ APART_TEXT: dict[Apart, Text] = {
     ),
     "to_confirm_both": Text(
         zh="没有要再补充的情况了：申请时由银行和县里审核确认，没有算进合计",
-        en="Nothing more to ask: the bank and the county confirm at application; not in the "
-        "total",
+        en="Nothing more to ask: the bank and the county confirm at application; not in the total",
     ),
     # Waiting on something no question of ours settles (a rule not found here, a known overdue
     # loan under a 2026 rule not found): nothing to supply, so not "还要补充情况" (review of
