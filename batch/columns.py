@@ -73,6 +73,12 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "与本行的户类型或监测对象类型矛盾，请改成一致或只填一项",
         "en": "contradicts the household category or monitoring type in the same row",
     },
+    # A row that is no person (`not_a_person`): kept in its place, decided for nobody.
+    "blank": {"zh": "这一行是空的，没有判断", "en": "the row is empty: nothing decided"},
+    "total": {
+        "zh": "这是合计（小计）行，不是一个人，没有判断",
+        "en": "this is a total (subtotal) row, not a person: nothing decided",
+    },
     # Two columns of one fact (`ColumnPlan.alternates`); `pl.format` fills the {}.
     "disagree": {
         "zh": "列“{}”是“{}”，列“{}”是“{}”，两列不一致，请改成一致或只填一列",
@@ -380,6 +386,28 @@ def parse_chunk(
             .to_series()
         )
     return ParsedChunk(facts=frame, carried=carried, errors=error_series.alias("error"))
+
+
+_TOTAL_WORDS = ("合计", "小计", "总计", "合 计", "小 计", "总 计", "total", "subtotal")
+
+
+def not_a_person(raw: pl.DataFrame, lang: Lang) -> pl.Series:
+    """Per row, the error of a row that is no person, else null: every cell blank (a gap in
+    the sheet), or a cell that says 合计/小计/总计 (a register's total row).  Such a row was
+    decided as someone whose facts are all unknown and counted as 待补充信息 (review of
+    2026-12-04); it keeps its place, so rows still line up with the register's."""
+    if not raw.width:
+        return pl.Series("blank", [None] * raw.height, dtype=pl.String)
+    cells = [pl.col(c).cast(pl.String).str.strip_chars() for c in raw.columns]
+    blank = pl.all_horizontal(cell.is_null() | (cell == "") for cell in cells)
+    total = pl.any_horizontal(cell.str.to_lowercase().is_in(_TOTAL_WORDS) for cell in cells)
+    return raw.select(
+        pl.when(blank)
+        .then(pl.lit(_MESSAGES["blank"][lang]))
+        .when(total.fill_null(False))
+        .then(pl.lit(_MESSAGES["total"][lang]))
+        .alias("not_a_person")
+    ).to_series()
 
 
 def _alternate(header: str) -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from batch.columns import known_headers, parse_chunk, plan_columns
+from batch.columns import known_headers, not_a_person, parse_chunk, plan_columns
 from batch.errors import BatchInputError
 from batch.readers import open_register
 from eligibility.facts import applicant_from_paths
@@ -90,12 +90,16 @@ def household_plans(input_path: Path, policies: PolicySet, options: BatchOptions
                 lang=lang,
             )
             bad = parsed.errors.is_not_null()
+            # A blank or total row is nobody: no member, not one left out either.
+            nobody = not_a_person(raw, lang).is_not_null()
             if options.row_check is not None:
                 bad = bad | options.row_check(parsed.facts).is_not_null()
             keys = raw[column].cast(pl.String)
             names = raw[name_column].cast(pl.String) if name_column else None
             for i, facts in enumerate(parsed.facts.iter_rows(named=True)):
                 row += 1
+                if nobody[i]:
+                    continue
                 key = keys[i]
                 name = names[i] if names is not None else None
                 said = ROW.in_(lang).format(n=row)

@@ -27,6 +27,7 @@ from batch.columns import (
     ParsedChunk,
     few_valued_headers,
     known_headers,
+    not_a_person,
     parse_chunk,
     plan_columns,
 )
@@ -151,7 +152,7 @@ def decide_chunk(
 
         found = what_if_columns(parsed.facts, columnar.policies, options.programmes, options.lang)
         decided = pl.concat([decided, found], how="horizontal")
-    errors = [parsed.errors]
+    errors = [parsed.errors, not_a_person(raw, options.lang)]
     if damaged:
         errors.append(_damaged_rows(raw, options.lang))
     if options.row_check is not None:

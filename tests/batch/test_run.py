@@ -448,3 +448,27 @@ def test_csv_cells_read_as_categories_parse_as_text_cells_do(
     assert all(errors[i] is not None and "不知道" in errors[i] for i in range(20, 40))
     assert any("maybe" in errors[i] for i in range(20, 40))
     assert from_csv.error_rows == from_parquet.error_rows >= 20
+
+
+def test_blank_and_total_rows_keep_their_place_and_are_decided_for_nobody(
+    tmp_path: Path, policies: PolicySet
+) -> None:
+    """A gap in the sheet and the register's 合计 row are no people: each keeps its place with
+    an error saying so, gets no verdict, and is no member of any household's plan (review of
+    2026-12-04: they were decided as people of unknown facts and counted as 待补充信息)."""
+    source = tmp_path / "r.csv"
+    source.write_text(
+        "户编号,姓名,户籍所在地区划代码,年龄\nH1,甲,140821,40\n,,,\n合计,,,\n",
+        encoding="utf-8",
+    )
+    output = tmp_path / "o.csv"
+    options = BatchOptions(as_of=AS_OF, lang="zh", household_plan=True)
+    result = run_batch(source, output, options, policies=policies)
+    rows = pl.read_csv(output, encoding="utf8-lossy", infer_schema=False)
+    assert rows.height == 3
+    assert rows["error"].to_list()[0] is None
+    assert "空的" in rows["error"][1] and "合计" in rows["error"][2]
+    assert rows["microloan.verdict"].to_list()[1:] == [None, None]
+    assert result.households_path is not None
+    plans = pl.read_csv(result.households_path, encoding="utf8-lossy", infer_schema=False)
+    assert plans[:, 0].to_list() == ["H1"]
