@@ -997,6 +997,13 @@ def _normalised_ids(text: pl.Series) -> pl.Series:
     return pl.select(pl.when(pl.lit(unknown)).then(None).otherwise(pl.lit(text))).to_series()
 
 
+_ID_AS_NUMBER: dict[Lang, str] = {
+    "zh": "（如果表格把身份证号存成了数字，末几位会被改成0：请把这一列设成文本，再重新录入）",
+    "en": " (if the sheet stored the ID number as a number, its last digits became zeros: format "
+    "the column as text and enter the numbers again)",
+}
+
+
 def _identity_numbers(
     column: pl.Series, lang: Lang
 ) -> tuple[pl.Series, pl.Series, pl.Series, pl.Series]:
@@ -1006,6 +1013,7 @@ def _identity_numbers(
     Valid numbers are recognised columnar (`identity_number_screen`); the few it rejects go to
     `eligibility.identity.parse_identity_number` for the reason.
     """
+    stored_as_number = column.dtype.is_numeric()
     text = column.cast(pl.String).alias("text")
     digits, given = _id_digits(text)
     # A cell shaped like a number as it stands (17 ASCII digits, then a digit or an upper-case
@@ -1051,6 +1059,11 @@ def _identity_numbers(
                 reason = "rejected"  # the screen and the core disagree: never expected
             except IdentityNumberError as exc:
                 reason = _ID_MESSAGES.get(str(exc), str(exc)) if lang == "zh" else str(exc)
+            if stored_as_number or value.endswith("00"):
+                # A spreadsheet that keeps the number as a number keeps 15–16 digits and ends
+                # it in zeros: the check digit then fails, and the cell's format is what to mend
+                # (review of 2026-12-04: a caseworker re-checked the digit instead).
+                reason += _ID_AS_NUMBER[lang]
             reasons[value] = reason
         messages = pl.select(
             pl.format(

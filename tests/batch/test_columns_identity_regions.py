@@ -159,3 +159,18 @@ def test_an_age_that_is_not_the_birth_dates_is_a_row_error(policies: PolicySet) 
     )
     assert errors[1] is not None and "person.birth_date (1980-01-01) gives 44" in errors[1]
     assert errors[2:] == [None, None, None]
+
+
+def test_an_id_number_a_spreadsheet_kept_as_a_number_says_to_mend_the_cell_format(
+    policies: PolicySet,
+) -> None:
+    # Excel keeps 15–16 digits of a number: an 18-digit ID stored as one ends in zeros and
+    # fails its check digit (GB 11643).  The error says the cell format is what to mend
+    # (review of 2026-12-04), in a number column and in a text one alike.
+    number = valid_id("140821", "19800101", "123")
+    rounded = int(number[:15] + "000")  # as Excel shows it: 15 significant digits
+    for column in (pl.Series("身份证号", [rounded]), pl.Series("身份证号", [str(rounded)])):
+        _, _, errors = parse(policies, {"身份证号": column}, "zh")
+        assert errors[0] is not None and "设成文本" in errors[0], errors
+    _, _, fine = parse(policies, {"身份证号": [number[:17] + "X"]}, "zh")
+    assert fine[0] is None or "设成文本" not in fine[0]
