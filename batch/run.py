@@ -141,8 +141,10 @@ def decide_chunk(
     decided = columnar.evaluate(
         parsed.facts,
         lang=options.lang,
-        missing_as="label" if options.lang == "zh" else "path",
-        separator="、" if options.lang == "zh" else ", ",
+        # Facts by their labels in either language (English showed dotted paths a
+        # caseworker cannot read: review of 2026-12-04); English labels may hold commas.
+        missing_as="label",
+        separator="、" if options.lang == "zh" else "; ",
         reasons=options.reasons,
     )
     if options.what_if:
