@@ -147,13 +147,18 @@ def household_plans(input_path: Path, policies: PolicySet, options: BatchOptions
 def _row(key: str, plan: HouseholdPlan, lang: Lang) -> tuple[object, ...]:
     sep = "；" if lang == "zh" else "; "
     names = {m.member: m.name or m.member for m in plan.members}
+    zh = lang == "zh"
+    colon, space = ("：", "") if zh else (": ", " ")
     apart = sep.join(
         f"{names[e.member]} {e.programme_name}"
-        + ("" if e.amount is None else f" {e.amount}{e.amount_unit or ''}")
-        + f"：{e.apart_reason}"
+        + ("" if e.amount is None else f" {e.amount}{space}{e.amount_unit or ''}".rstrip())
+        + f"{colon}{e.apart_reason}"
         for e in plan.apart
     )
-    checklist = sep.join(f"{item.text}（{len(item.programmes)}）" for item in plan.checklist)
+    checklist = sep.join(
+        f"{item.text}（{len(item.programmes)}）" if zh else f"{item.text} ({len(item.programmes)})"
+        for item in plan.checklist
+    )
     dates = sep.join(_date_text(d, lang) for d in plan.dates)
     return (
         key,
@@ -173,4 +178,6 @@ def _date_text(date: PlanDate, lang: Lang) -> str:
             when += ("至" if lang == "zh" else " to ") + date.end.isoformat()
         when += " "
     sources = "、".join(c.title for c in date.sources)
-    return f"{when}{date.programme_name}：{date.text}（{SOURCE.in_(lang)}：{sources}）"
+    if lang == "zh":
+        return f"{when}{date.programme_name}：{date.text}（{SOURCE.in_(lang)}：{sources}）"
+    return f"{when}{date.programme_name}: {date.text} ({SOURCE.in_(lang)}: {sources})"
