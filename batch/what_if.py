@@ -17,9 +17,10 @@ from collections.abc import Sequence
 import msgspec
 import polars as pl
 
+from eligibility.answer import Determination
 from eligibility.determination import determine
 from eligibility.facts import applicant_from_paths
-from eligibility.programme import PolicySet
+from eligibility.programme import WARNING_CODE_PREFIX, PolicySet
 from eligibility.text import Lang
 
 
@@ -66,4 +67,22 @@ def _best(
         )
     except (msgspec.ValidationError, ValueError):
         return [None] * len(chosen)
-    return [d.suggestions[0].text if d.suggestions else None for d in answers]
+    return [_said(d, policies, lang) if d.suggestions else None for d in answers]
+
+
+def _said(d: Determination, policies: PolicySet, lang: Lang) -> str:
+    """The best suggestion's text, in a cell of its own: one that names an amount on the day
+    asked, where that day's rules are not yet verified, says so as the answer's warning does
+    (a 2026 "就可以申请雨露计划（3000元/学年）" stood alone in its cell: review of 2026-12-04).
+    A dated suggestion says it of its own day already."""
+    best = d.suggestions[0]
+    if best.on is not None or best.amount is None:
+        return best.text
+    unverified = [
+        line
+        for code, line in policies.programme(d.programme).coded_warnings(
+            d.region_code, d.as_of, lang
+        )
+        if code.startswith(f"{WARNING_CODE_PREFIX}unconfirmed.")
+    ]
+    return " ".join((best.text, *unverified)) if lang == "en" else "".join((best.text, *unverified))

@@ -4,6 +4,7 @@ optional `what_if` column with the best suggestion per programme")."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 from types import ModuleType
 
@@ -130,3 +131,29 @@ def test_the_cli_flag_adds_the_columns_in_the_language_asked(
     ]
     assert texts and all("then you can apply for" in t or "pays" in t for t in texts)
     assert not any("Risk eliminated" in (t or "") for t in out["transport_subsidy.what_if"])
+
+
+def test_a_suggestion_naming_an_amount_not_yet_verified_says_so_in_its_cell(
+    tmp_path: Path, policies: PolicySet
+) -> None:
+    # 雨露计划's 3000 (yulu_rules) is confirmed to 2025-12-31: a 2026 student told to register
+    # is told the amount is worked out by 2025's rules, as the answer's warning says, since the
+    # cell stands alone in the sheet (review of 2026-12-04).
+    source = tmp_path / "r.csv"
+    source.write_text(
+        "户籍所在地区划代码,户类型,年龄,就读层次,全日制,已注册学籍,休学/保留学籍\n"
+        "140821,脱贫户,17,中职（中专、职高）,是,否,否\n",
+        encoding="utf-8",
+    )
+    cells = []
+    for day in ("2025-06-01", "2026-06-01"):
+        options = dataclasses.replace(
+            OPTIONS,
+            as_of=dt.date.fromisoformat(day),
+            lang="zh",
+            programmes=("yulu_plan",),
+        )
+        run_batch(source, tmp_path / f"{day}.parquet", options, policies=policies)
+        cells.append(pl.read_parquet(tmp_path / f"{day}.parquet")["yulu_plan.what_if"][0])
+    assert "3000" in cells[0] and "还没有核实" not in cells[0]
+    assert "3000" in cells[1] and "2026年的具体标准还没有核实" in cells[1]
