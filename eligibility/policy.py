@@ -500,4 +500,7 @@ def _compile(
         next_steps=steps("next step", policy.next_steps),
         documents=steps("document", policy.documents),
         benefit_citations=benefit_citations,
+        suggest_when=(
+            None if policy.suggest_when is None else expr("suggest_when", policy.suggest_when)
+        ),
     )

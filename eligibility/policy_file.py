@@ -319,6 +319,10 @@ class PolicyFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     # The same step where only conditions have no value in force and the amount is known, where
     # `gap_step` speaks of the amount ("补贴标准还没有公布") and would read as its opposite.
     conditions_gap_step: Text | None = None
+    # Whom a suggestion (`eligibility.whatif`) is for, on the facts as they are: a way in
+    # that is true by the rules may still be no advice (a schoolchild told to plan a 10万 loan
+    # for the day they turn 16: review of 2026-12-04).  None: everyone.
+    suggest_when: str | None = None
     verdict_labels: VerdictLabels = VerdictLabels()
     renamed: tuple[Renaming, ...] = ()
     sources: dict[str, Source]

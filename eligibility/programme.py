@@ -192,6 +192,8 @@ class Programme:
     next_steps: tuple[CompiledStep, ...]
     documents: tuple[CompiledStep, ...]
     benefit_citations: tuple[Citation, ...]
+    # `PolicyFile.suggest_when`, compiled; None: suggestions for everyone.
+    suggest_when: rules.Expr | None = None
     _params_cache: dict[tuple[str, dt.date], dict[str, ParamValue]] = field(
         default_factory=dict, compare=False, repr=False
     )

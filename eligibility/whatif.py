@@ -1336,7 +1336,13 @@ def with_suggestions(
         return made  # as `suggestions_for`
     held = _SUGGESTERS.get(id(chosen))
     suggest = held[1] if held is not None and held[0] is chosen else _suggester(chosen)
-    return suggest(made, keys, plans, facts, as_of, region_code, lang, recheck, on_day)
+    made = suggest(made, keys, plans, facts, as_of, region_code, lang, recheck, on_day)
+    for i, d in enumerate(made):
+        # Few answers have a suggestion: the programme's `suggest_when` is read for those.
+        gate = chosen[i].programme.suggest_when if d.suggestions else None
+        if gate is not None and rules.evaluate(gate, facts, {})[0] is False:
+            made[i] = replace(d, suggestions=())
+    return made
 
 
 # `with_suggestions` past its guard for one tuple of plans: `_suggester`.

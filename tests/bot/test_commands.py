@@ -225,12 +225,15 @@ async def test_whole_conversation_in_english(bot: BotUnderTest) -> None:
         "person.education.full_time": True,
         "person.education.registered": True,
         "person.education.suspended": False,
+        "loan_request.wanted": True,
     }
     await answer(bot, user, facts, lang="en")
     texts = [m["text"] for m in user.messages()]
     assert texts[-1] == EN["results_outro"]
     # After the cards, "What could change this": on the bot's day (2026-11-23) the
-    # 17-year-old's 帮扶小额信贷 has a way in (18, the bank checking the rest: notice_2026).
+    # 17-year-old, who said they want a loan, has a way in to 帮扶小额信贷 (18, the bank checking
+    # the rest: notice_2026); a schoolchild who asked for none is not told of one
+    # (microloan's `suggest_when`: test_whatif).
     assert texts[-2].startswith(EN["what_if"]), texts[-2]
     assert "Support microloans" in texts[-2]
     assert "the bank will check the rest when you apply" in texts[-2]
