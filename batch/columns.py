@@ -388,7 +388,20 @@ def parse_chunk(
     return ParsedChunk(facts=frame, carried=carried, errors=error_series.alias("error"))
 
 
-_TOTAL_WORDS = ("合计", "小计", "总计", "合 计", "小 计", "总 计", "total", "subtotal")
+_TOTAL_WORDS = (
+    "合计",
+    "小计",
+    "总计",
+    "合 计",
+    "小 计",
+    "总 计",
+    "合计：",
+    "Total",
+    "TOTAL",
+    "total",
+    "Subtotal",
+    "subtotal",
+)
 
 
 def not_a_person(raw: pl.DataFrame, lang: Lang) -> pl.Series:
@@ -396,29 +409,35 @@ def not_a_person(raw: pl.DataFrame, lang: Lang) -> pl.Series:
     the sheet), or a cell that says 合计/小计/总计 (a register's total row).  Such a row was
     decided as someone whose facts are all unknown and counted as 待补充信息 (review of
     2026-12-04); it keeps its place, so rows still line up with the register's."""
+    none = pl.Series("not_a_person", [None] * raw.height, dtype=pl.String)
     if not raw.width:
-        return pl.Series("blank", [None] * raw.height, dtype=pl.String)
-    # Cheap on a million rows: a blank cell is read as null (or ""); the word of a total row
-    # stands in one of the first columns (户编号, 姓名, 乡镇), where registers put it.
-    texts = [c for c, t in raw.schema.items() if t == pl.String]
-    blank = pl.all_horizontal(
-        pl.col(c).is_null() | (pl.col(c) == "") if c in texts else pl.col(c).is_null()
-        for c in raw.columns
+        return none
+    # Cheap on a million rows: the readers give a blank cell as null, so a blank row is null
+    # in its first column, looked at alone first; the word of a total row stands as typed in
+    # one of the first columns (户编号, 姓名, 乡镇), where registers put it.
+    candidates = raw[raw.columns[0]].is_null()
+    blank = (
+        raw.select(pl.all_horizontal(pl.all().is_null())).to_series()
+        if candidates.any()
+        else candidates
     )
+    texts = [c for c, t in raw.schema.items() if t in (pl.String, pl.Categorical)][:3]
     total = (
-        pl.any_horizontal(
-            pl.col(c).str.strip_chars().str.to_lowercase().is_in(_TOTAL_WORDS) for c in texts[:3]
-        )
+        raw.select(pl.any_horizontal(pl.col(c).cast(pl.String).is_in(_TOTAL_WORDS) for c in texts))
+        .to_series()
+        .fill_null(False)
         if texts
-        else pl.lit(False)
+        else pl.Series([False] * raw.height)
     )
-    return raw.select(
-        pl.when(blank)
+    if not blank.any() and not total.any():
+        return none
+    said = pl.select(
+        pl.when(pl.lit(blank))
         .then(pl.lit(_MESSAGES["blank"][lang]))
-        .when(total.fill_null(False))
+        .when(pl.lit(total))
         .then(pl.lit(_MESSAGES["total"][lang]))
-        .alias("not_a_person")
     ).to_series()
+    return said.alias("not_a_person")
 
 
 def _alternate(header: str) -> str:

@@ -186,14 +186,24 @@ def _counted(parsed: ParsedChunk, columnar: ColumnarPolicySet) -> Iterator[tuple
     2026's amounts worked out by 2024's rules, and three borrowers' 50000 caps as 150000."""
     regions = parsed.facts[REGION]
     days = parsed.facts[AS_OF]
+    height = regions.len()
+    # A register's rows are of few regions, and usually of the run's one date: each region's
+    # last checked day is looked up once, and the rows compared by region alone where they can.
+    places = regions.unique().to_list()
+    first, last = days.min(), days.max()
     for pid in columnar.ids:
         programme = columnar.policies.programme(pid)
-        if programme.lends:
-            yield pid, pl.repeat(False, regions.len(), eager=True)
+        if programme.lends or not programme.amounts:
+            yield pid, pl.repeat(False, height, eager=True)
             continue
-        confirmed = {
-            region: programme.confirmed_until(region) for region in regions.unique().to_list()
-        }
+        confirmed = {region: programme.confirmed_until(region) for region in places}
+        if first == last and isinstance(first, dt.date):
+            late = [r for r, day in confirmed.items() if day is not None and first > day]
+            if not late:
+                yield pid, pl.repeat(True, height, eager=True)
+            else:
+                yield pid, ~regions.is_in(late, nulls_equal=True)
+            continue
         until = regions.replace_strict(
             {k: v for k, v in confirmed.items() if k is not None},
             default=programme.confirmed_until(None),
