@@ -182,7 +182,7 @@ def decide_chunk(
 def _counted(parsed: ParsedChunk, columnar: ColumnarPolicySet) -> Iterator[tuple[str, pl.Series]]:
     """Per programme, whether each row's amount may be summed as money: never a loan's (a sum
     to borrow and repay, not paid out), and only by rules checked for the row's region and date
-    (`Programme.confirmed_until`; the household plan sums the same way): the 汇总 had summed
+    (`Programme.checked_on`, as the household plan sums): the 汇总 had summed
     2026's amounts worked out by 2024's rules, and three borrowers' 50000 caps as 150000."""
     regions = parsed.facts[REGION]
     days = parsed.facts[AS_OF]
@@ -196,14 +196,14 @@ def _counted(parsed: ParsedChunk, columnar: ColumnarPolicySet) -> Iterator[tuple
         if programme.lends or not programme.amounts:
             yield pid, pl.repeat(False, height, eager=True)
             continue
-        confirmed = {region: programme.confirmed_until(region) for region in places}
         if first == last and isinstance(first, dt.date):
-            late = [r for r, day in confirmed.items() if day is not None and first > day]
+            late = [r for r in places if not programme.checked_on(r, first)]
             if not late:
                 yield pid, pl.repeat(True, height, eager=True)
             else:
                 yield pid, ~regions.is_in(late, nulls_equal=True)
             continue
+        confirmed = {region: programme.confirmed_until(region) for region in places}
         until = regions.replace_strict(
             {k: v for k, v in confirmed.items() if k is not None},
             default=programme.confirmed_until(None),

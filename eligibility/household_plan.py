@@ -286,8 +286,7 @@ def _counted(d: Determination, programme: Programme) -> bool:
 def _verified(d: Determination, programme: Programme) -> bool:
     """Whether the programme's rules for the region were checked for the determination's date
     (`confirmed_until`; its warnings say so when they were not)."""
-    confirmed = programme.confirmed_until(d.region_code)
-    return confirmed is None or d.as_of <= confirmed
+    return programme.checked_on(d.region_code, d.as_of)
 
 
 def to_confirm(d: Determination, programme: Programme) -> bool:

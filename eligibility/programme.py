@@ -439,6 +439,13 @@ class Programme:
                 best = (len(region), until)
         return self.policy.confirmed_until if best is None else best[1]
 
+    def checked_on(self, region_code: str | None, as_of: dt.date) -> bool:
+        """Whether the rules for the region were checked for the date (`confirmed_until`), so
+        that an amount they give may be summed as confirmed (the household plan's total, the
+        batch's 汇总)."""
+        confirmed = self.confirmed_until(region_code)
+        return confirmed is None or as_of <= confirmed
+
     def warnings(self, region_code: str | None, as_of: dt.date, lang: Lang) -> tuple[str, ...]:
         """Plain-words warnings for a determination: rules for the date not yet verified, and
         rules not in force on the date (not yet started, or a local table that has ended).
